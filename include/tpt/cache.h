@@ -1,0 +1,44 @@
+/*
+ * cache.h - the data cache hierarchy: L1D, L2 and LLC, set associative with
+ * 64-byte lines and LRU, then DRAM. Page walks and data accesses both go
+ * through it, so page-table entries compete with data for capacity.
+ *
+ * A miss fills every level it missed (non-inclusive, no write-backs
+ * modelled: latency depends only on where a line is found).
+ */
+#ifndef TPT_CACHE_H
+#define TPT_CACHE_H
+
+#include "tpt/config.h"
+
+enum { CL_L1, CL_L2, CL_LLC, CL_DRAM, CL_N };
+
+struct cache_level {
+	uint32_t sets, ways, set_bits;
+	uint32_t *tag; /* tag[set * ways + way], way 0 most recent; 0 = empty */
+};
+
+struct cache {
+	struct cache_level lv[3];
+	uint32_t lat[CL_N];
+	uint64_t last_line; /* the line of the previous access: an L1 hit on repeat */
+};
+
+int cache_init(struct cache *c, const struct tpt_config *cfg);
+void cache_fini(struct cache *c);
+int cache_access_slow(struct cache *c, uint64_t line);
+
+/* Accesses the line holding pa; returns the level that supplied it. */
+static inline int cache_access(struct cache *c, uint64_t pa)
+{
+	uint64_t line = pa >> 6;
+	if (line == c->last_line)
+		return CL_L1;
+	return cache_access_slow(c, line);
+}
+
+void cache_flush(struct cache *c);
+/* Checker: valid tags, none twice in a set, no holes before valid ways. */
+int cache_check(const struct cache *c, struct tpt_err *e);
+
+#endif

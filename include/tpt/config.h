@@ -1,0 +1,49 @@
+/*
+ * config.h - machine and cost parameters (DESIGN.md sections 3 and 4).
+ *
+ * One table (config.c) lists every option with its section, bounds, default
+ * and help; it drives INI parsing, validation, `tpt config` and the sample
+ * file configs/default.ini. Change an option there and everything follows.
+ */
+#ifndef TPT_CONFIG_H
+#define TPT_CONFIG_H
+
+#include <stdio.h>
+
+#include "tpt/util.h"
+
+struct tpt_config {
+	/* [tlb] */
+	uint32_t l1_4k_entries, l1_4k_ways, l1_2m_entries, l1_2m_ways, l1_1g_entries, l1_1g_ways;
+	uint32_t stlb_entries, stlb_ways, stlb_1g_entries, stlb_1g_ways;
+	/* [pwc] entries per level (0: off) */
+	uint32_t pwc_pml5, pwc_pml4, pwc_pdpt, pwc_pd;
+	/* [ntlb] */
+	uint32_t ntlb_entries;
+	/* [rmp] */
+	uint32_t rmp_entry_bytes, rmp_cache_entries;
+	/* [cache] */
+	uint64_t l1d_size, l2_size, llc_size;
+	uint32_t l1d_ways, l2_ways, llc_ways;
+	uint32_t l1d_latency, l2_latency, llc_latency, dram_latency;
+	/* [cost] cycles */
+	double base_cpi;
+	uint32_t exit_cycles, shadow_fill_cycles, pt_write_cycles, ept_violation_cycles;
+	uint32_t pf_intercept_cycles, guest_fault_cycles, pvop_cycles, tpt_construct_cycles;
+	/* [mem] */
+	uint64_t guest_mem, host_mem; /* 0: sized from the workload */
+	uint32_t prefault;            /* hypervisor maps all guest memory up front */
+};
+
+void config_defaults(struct tpt_config *c);
+/* Reads an INI file over the current values. */
+int config_load(struct tpt_config *c, const char *path, struct tpt_err *e);
+/* Sets one option from text, checking type and bounds. */
+int config_set(struct tpt_config *c, const char *section, const char *name, const char *value,
+	       struct tpt_err *e);
+/* Cross-option checks: power-of-two set counts, ways that divide entries. */
+int config_validate(const struct tpt_config *c, struct tpt_err *e);
+/* The commented default configuration, as in configs/default.ini. */
+void config_write_sample(FILE *out);
+
+#endif

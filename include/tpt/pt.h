@@ -1,0 +1,122 @@
+/*
+ * pt.h - radix page tables in x86-64 format, stored in simulated memory.
+ *
+ * One struct pt is one table hierarchy: a guest page table (addresses are
+ * guest-physical, reached through the guest address map), an EPT/NPT, a shadow
+ * table or a TPT table (addresses are host-physical). Entries are real 8-byte
+ * words in hostmem, so every entry has a physical address the caches see.
+ *
+ * Levels count from the leaf: 1 = PT (4K leaves), 2 = PD (2M leaves),
+ * 3 = PDPT (1G leaves), 4 = PML4, 5 = PML5.
+ */
+#ifndef TPT_PT_H
+#define TPT_PT_H
+
+#include "tpt/hostmem.h"
+
+#define PTE_P  (1ULL << 0)
+#define PTE_W  (1ULL << 1)
+#define PTE_U  (1ULL << 2)
+#define PTE_A  (1ULL << 5)
+#define PTE_D  (1ULL << 6)
+#define PTE_PS (1ULL << 7)
+#define PTE_NX (1ULL << 63)
+#define PTE_ADDR 0x000ffffffffff000ULL
+/* Bits a table entry may carry: the address, the flags above, software bits 9-11. */
+#define PTE_LEGAL (PTE_ADDR | PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | PTE_PS | PTE_NX | 0xe00ULL)
+
+#define PT_MAX_LEVELS 5
+
+static inline unsigned pt_shift(int level)
+{
+	return 12u + 9u * (unsigned)(level - 1);
+}
+
+static inline unsigned pt_index(uint64_t va, int level)
+{
+	return (unsigned)(va >> pt_shift(level)) & 511u;
+}
+
+/* The level whose entries map pages of 1 << page_shift bytes. */
+static inline int pt_leaf_level(unsigned page_shift)
+{
+	return (int)(page_shift - 12u) / 9 + 1;
+}
+
+struct pt;
+/* Allocates a zeroed table page; *addr is its address in the table's space. */
+typedef int (*pt_alloc_fn)(void *ctx, const struct pt *pt, uint64_t *addr);
+/* Returns a table page no longer used (after pt_unmap emptied it). */
+typedef void (*pt_free_fn)(void *ctx, const struct pt *pt, uint64_t addr);
+/* Told after each entry write: an address the entry covers, the table's
+ * address, the slot, its level, and the old and new values. */
+typedef void (*pt_write_fn)(void *ctx, const struct pt *pt, uint64_t va, uint64_t table,
+			    unsigned idx, int level, uint64_t old, uint64_t val);
+
+struct pt_ops {
+	pt_alloc_fn alloc;
+	pt_free_fn free;
+	pt_write_fn on_write; /* may be NULL */
+};
+
+struct pt {
+	struct hostmem *hm;
+	const uint32_t *gmap; /* NULL: table addresses are host-physical; else gfn -> hfn */
+	int levels;
+	uint64_t root; /* address of the top-level table */
+	const struct pt_ops *ops;
+	void *ctx;
+	uint64_t tables; /* table pages in use, root included */
+	uint64_t limit;  /* leaf addresses must lie below this (for the checker) */
+};
+
+int pt_init(struct pt *pt, struct hostmem *hm, const uint32_t *gmap, int levels,
+	    uint64_t limit, const struct pt_ops *ops, void *ctx);
+/* Frees every table page, root included. */
+void pt_destroy(struct pt *pt);
+
+/* Host physical address of a table address (identity unless gmap is set). */
+static inline uint64_t pt_host_addr(const struct pt *pt, uint64_t addr)
+{
+	if (!pt->gmap)
+		return addr;
+	return ((uint64_t)pt->gmap[addr >> PAGE_SHIFT] << PAGE_SHIFT) | (addr & (PAGE_SIZE - 1));
+}
+
+static inline uint64_t *pt_slot(const struct pt *pt, uint64_t table, unsigned idx)
+{
+	return hostmem_word(pt->hm, pt_host_addr(pt, table) + 8ull * idx);
+}
+
+/*
+ * Maps [va, va + 2^shift) to pa with flags (PTE_P is implied). Creates the
+ * tables on the way. 0, -1 when a table cannot be allocated, -2 when the
+ * range overlaps an existing mapping of another size.
+ */
+int pt_map(struct pt *pt, uint64_t va, uint64_t pa, unsigned shift, uint64_t flags);
+/* Removes the mapping containing va; frees tables left empty. 0, or -1 if none. */
+int pt_unmap(struct pt *pt, uint64_t va);
+
+/* The tables a lookup passed through, top first: table[i] is at level levels - i. */
+struct pt_path {
+	uint64_t table[PT_MAX_LEVELS];
+	int n;
+};
+
+/*
+ * The naive reference walker: no caches, no side effects. 0 with *pa (the
+ * translated address, offset included), *shift and *pte set, or -1 if va is
+ * not mapped. path (optional) records the tables visited.
+ */
+int pt_lookup(const struct pt *pt, uint64_t va, uint64_t *pa, unsigned *shift, uint64_t *pte,
+	      struct pt_path *path);
+
+typedef int (*pt_leaf_fn)(void *ctx, uint64_t va, uint64_t pte, unsigned shift);
+/* Calls fn for every leaf in address order; stops at the first non-zero return. */
+int pt_foreach(const struct pt *pt, pt_leaf_fn fn, void *ctx);
+
+/* Checker: legal bits, PS only on levels 2-3, aligned leaves below limit,
+ * table count matches. */
+int pt_check(const struct pt *pt, struct tpt_err *e);
+
+#endif

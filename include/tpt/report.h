@@ -1,0 +1,51 @@
+/*
+ * report.h - results of runs: the cost model (DESIGN.md section 4) applied
+ * to the counters, and their output as text tables and JSON. Every figure
+ * printed here is computed from a struct tpt_stats counter and the config.
+ */
+#ifndef TPT_REPORT_H
+#define TPT_REPORT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "tpt/sim.h"
+
+struct tpt_cost {
+	double base;          /* instructions x base_cpi */
+	double data_stall;    /* data latency beyond an L1 hit, / memory-level parallelism */
+	uint64_t walk_stall;  /* walk cycles of completed and faulted walks */
+	uint64_t exits;       /* exits x (exit cost + handler) */
+	uint64_t faults;      /* guest page faults */
+	uint64_t pvops;       /* dual page-table updates */
+	uint64_t construction; /* TPT table construction */
+	uint64_t policy;      /* profiling and decisions (no policy runs yet) */
+	double total;
+};
+
+struct tpt_result {
+	char scheme[24];
+	char workload[256];
+	unsigned guest_shift, host_shift;
+	int levels;
+	bool no_walk_caches;
+	uint64_t seed;
+	double mlp;
+	uint64_t guest_mem, host_mem;
+	uint64_t guest_tables, ept_tables, shadow_tables, tpt_tables; /* table pages at the end */
+	uint64_t guest_frames, host_frames; /* frames in use at the end, 4 KiB units */
+	struct tpt_stats st;
+	struct tpt_cost cost;
+};
+
+void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double mlp,
+		  struct tpt_cost *out);
+void result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed);
+uint64_t result_vm_exits(const struct tpt_result *r);
+json_t *result_json(const struct tpt_result *r);
+/* Every counter and cost term of one run. */
+void result_print(FILE *out, const struct tpt_result *r);
+/* The comparison table of runs of one workload. */
+void result_print_compare(FILE *out, const struct tpt_result *r, size_t n);
+
+#endif

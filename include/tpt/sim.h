@@ -1,0 +1,54 @@
+/*
+ * sim.h - one simulated run: a machine (TLBs, paging-structure caches,
+ * nested TLB, RMP cache, cache hierarchy), a VM (or a native OS), a scheme
+ * and a workload. sim_run consumes the workload's events; every access is
+ * translated (TLB, else a walk of the scheme) and then goes to the caches.
+ *
+ * No globals: two sims in one process behave as two processes would.
+ */
+#ifndef TPT_SIM_H
+#define TPT_SIM_H
+
+#include "tpt/cache.h"
+#include "tpt/fa.h"
+#include "tpt/pwc.h"
+#include "tpt/scheme.h"
+#include "tpt/tlb.h"
+#include "tpt/workload.h"
+
+struct sim_params {
+	const struct scheme *scheme;
+	unsigned guest_shift, host_shift; /* 12, 21 or 30 */
+	int levels;                       /* 4 or 5 */
+	bool no_walk_caches;              /* PWC, nested TLB and RMP cache off */
+	bool progress;                    /* progress line on stderr */
+};
+
+struct sim {
+	struct tpt_config cfg;
+	struct sim_params prm;
+	const struct scheme *scheme;
+	struct workload *wl;
+	struct hostmem hm;
+	struct cache cache;
+	struct tlb tlb;
+	struct pwc pwc;
+	struct fa ntlb, rmpc;
+	struct vm vm;
+	struct tpt_stats st;
+	uint64_t guest_mem, host_mem;
+};
+
+int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_params *prm,
+	     struct workload *wl, struct tpt_err *e);
+void sim_fini(struct sim *s);
+/* Runs the workload to its end. */
+int sim_run(struct sim *s, struct tpt_err *e);
+/* One access, as the run loop does it (for tests). 0, or -1 with e set. */
+int sim_access(struct sim *s, uint64_t va, bool write, uint32_t instrs, struct tpt_err *e);
+/* Zeroes the counters (the workload's warm-up is over). */
+void sim_reset_stats(struct sim *s);
+/* Runs every module's checker. */
+int sim_check(const struct sim *s, struct tpt_err *e);
+
+#endif

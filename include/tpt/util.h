@@ -1,0 +1,95 @@
+/*
+ * util.h - small shared helpers: error reporting, size and count parsing,
+ * and the deterministic random number generator every generator uses.
+ *
+ * Errors: setup and parsing functions take a struct tpt_err and return -1
+ * with one line of text in it; hot-path functions return codes only.
+ */
+#ifndef TPT_UTIL_H
+#define TPT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KiB (1ULL << 10)
+#define MiB (1ULL << 20)
+#define GiB (1ULL << 30)
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1ULL << PAGE_SHIFT)
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+struct tpt_err {
+	char msg[320];
+};
+
+/* Writes the message into e (if any) and returns -1. */
+int tpt_fail(struct tpt_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "4096", "4K", "2M", "129G", "1T": binary multiples, whole bytes only. */
+int tpt_parse_size(const char *s, uint64_t *out);
+/* "1000", "10K", "10M", "2G": decimal multiples (10M is ten million). */
+int tpt_parse_count(const char *s, uint64_t *out);
+/* Unsigned decimal integer, no suffix. */
+int tpt_parse_u64(const char *s, uint64_t *out);
+/* Shortest exact binary-suffixed form: 4096 -> "4K", 3*GiB -> "3G". */
+const char *tpt_format_size(uint64_t v, char buf[32]);
+/* Shortest exact decimal-suffixed form: 10000000 -> "10M". */
+const char *tpt_format_count(uint64_t v, char buf[32]);
+
+static inline bool tpt_is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static inline unsigned tpt_log2(uint64_t v)
+{
+	return 63u - (unsigned)__builtin_clzll(v);
+}
+
+static inline uint64_t tpt_align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+/* xoshiro256** seeded through splitmix64: fast, and the same on every host. */
+struct rng {
+	uint64_t s[4];
+};
+
+void rng_seed(struct rng *r, uint64_t seed);
+
+static inline uint64_t rng_rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static inline uint64_t rng_next(struct rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t res = rng_rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rng_rotl(s[3], 45);
+	return res;
+}
+
+/* Uniform in [0, 1) with 53 bits, as sysbench's sb_rand_uniform_double. */
+static inline double rng_double(struct rng *r)
+{
+	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+/* Uniform in [0, n) without modulo bias worth noticing (Lemire's method). */
+static inline uint64_t rng_below(struct rng *r, uint64_t n)
+{
+	return (uint64_t)(((unsigned __int128)rng_next(r) * n) >> 64);
+}
+
+#endif

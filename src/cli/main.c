@@ -1,0 +1,329 @@
+/*
+ * main.c - the tpt command: parses the command line and runs subcommands.
+ *
+ *   tpt sim      one scheme on one workload
+ *   tpt compare  several schemes on the same access stream, one table
+ *   tpt config   the commented default configuration
+ *   tpt workloads, tpt schemes   what can be named
+ *
+ * Exit status: 0 success, 1 a run failed, 2 bad usage or input.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tpt/config.h"
+#include "tpt/report.h"
+
+#define DEFAULT_WORKLOAD "gups"
+
+struct opts {
+	const char *scheme, *schemes, *workload, *config, *json;
+	unsigned guest_shift, host_shift;
+	int levels;
+	bool no_walk_caches;
+	uint64_t seed;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: tpt sim --scheme S --workload W [options]\n"
+		"       tpt compare [--workload W] [--schemes a,b,...] [options]\n"
+		"       tpt config | tpt workloads | tpt schemes | tpt help\n"
+		"\noptions:\n"
+		"  --scheme S          native, nested, shadow, tpt-naive, tpt-opt\n"
+		"  --schemes LIST      schemes for compare (default: all)\n"
+		"  --workload W        NAME:key=value,... (default for compare: " DEFAULT_WORKLOAD ")\n"
+		"  --guest-page SIZE   4K, 2M or 1G (default 4K)\n"
+		"  --host-page SIZE    4K, 2M or 1G (default 4K)\n"
+		"  --levels N          4 or 5 page-table levels (default 4)\n"
+		"  --no-walk-caches    paging-structure caches, nested TLB and RMP cache off\n"
+		"  --config FILE       machine and cost parameters (see tpt config)\n"
+		"  --seed N            workload seed (default 1)\n"
+		"  --json FILE|-       write results as JSON\n");
+}
+
+static int bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "tpt: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	return 2;
+}
+
+static int parse_page(const char *s, unsigned *shift)
+{
+	uint64_t v;
+	if (tpt_parse_size(s, &v) || (v != 4 * KiB && v != 2 * MiB && v != GiB))
+		return -1;
+	*shift = tpt_log2(v);
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{"scheme", required_argument, 0, 's'},   {"schemes", required_argument, 0, 'S'},
+		{"workload", required_argument, 0, 'w'}, {"guest-page", required_argument, 0, 'g'},
+		{"host-page", required_argument, 0, 'h'}, {"levels", required_argument, 0, 'l'},
+		{"no-walk-caches", no_argument, 0, 'n'},  {"config", required_argument, 0, 'c'},
+		{"seed", required_argument, 0, 'r'},      {"json", required_argument, 0, 'j'},
+		{0, 0, 0, 0},
+	};
+	*o = (struct opts){.guest_shift = 12, .host_shift = 12, .levels = 4, .seed = 1};
+	opterr = 0;
+	optind = 1;
+	int c;
+	uint64_t v;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': o->scheme = optarg; break;
+		case 'S': o->schemes = optarg; break;
+		case 'w': o->workload = optarg; break;
+		case 'c': o->config = optarg; break;
+		case 'j': o->json = optarg; break;
+		case 'n': o->no_walk_caches = true; break;
+		case 'g':
+			if (parse_page(optarg, &o->guest_shift))
+				return bad("--guest-page: '%s' is not 4K, 2M or 1G", optarg);
+			break;
+		case 'h':
+			if (parse_page(optarg, &o->host_shift))
+				return bad("--host-page: '%s' is not 4K, 2M or 1G", optarg);
+			break;
+		case 'l':
+			if (tpt_parse_u64(optarg, &v) || (v != 4 && v != 5))
+				return bad("--levels: '%s' is not 4 or 5", optarg);
+			o->levels = (int)v;
+			break;
+		case 'r':
+			if (tpt_parse_u64(optarg, &o->seed))
+				return bad("--seed: '%s' is not a whole number", optarg);
+			break;
+		case ':':
+			return bad("option %s needs a value", argv[optind - 1]);
+		default:
+			return bad("unknown option '%s' (see tpt help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* Writes JSON to stdout, or to FILE through a temporary file renamed at the end,
+ * so a failed run never leaves a half-written file in place of a good one. */
+static int write_json(const char *path, json_t *doc)
+{
+	int rc = 0;
+	if (!strcmp(path, "-")) {
+		rc = json_dumpf(doc, stdout, JSON_INDENT(2)) ? -1 : 0;
+		fputc('\n', stdout);
+		return rc;
+	}
+	size_t n = strlen(path) + 16;
+	char *tmp = malloc(n);
+	if (!tmp)
+		return -1;
+	snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f || json_dumpf(doc, f, JSON_INDENT(2)) || fputc('\n', f) == EOF) {
+		rc = -1;
+	}
+	if (f && fclose(f))
+		rc = -1;
+	if (rc == 0 && rename(tmp, path))
+		rc = -1;
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	if (rc)
+		fprintf(stderr, "tpt: cannot write %s\n", path);
+	return rc;
+}
+
+/* Runs one scheme; 0, 1 (run failed) or 2 (bad input). */
+static int run_one(const struct opts *o, const struct tpt_config *cfg, const struct scheme *sc,
+		   struct tpt_result *res)
+{
+	struct workload wl;
+	struct tpt_err e;
+	struct sim *s = malloc(sizeof(*s));
+	if (!s)
+		return 1;
+	if (workload_open(&wl, o->workload, o->seed, &e)) {
+		free(s);
+		fprintf(stderr, "tpt: %s\n", e.msg);
+		return 2;
+	}
+	struct sim_params prm = {.scheme = sc, .guest_shift = o->guest_shift,
+				 .host_shift = o->host_shift, .levels = o->levels,
+				 .no_walk_caches = o->no_walk_caches, .progress = true};
+	int rc = 0;
+	if (sim_init(s, cfg, &prm, &wl, &e)) {
+		fprintf(stderr, "tpt: %s\n", e.msg);
+		rc = 2;
+		goto out;
+	}
+	if (sim_run(s, &e)) {
+		fprintf(stderr, "tpt: %s: %s\n", sc->name, e.msg);
+		rc = 1;
+	} else {
+		result_from_sim(res, s, o->seed);
+	}
+	sim_fini(s);
+out:
+	workload_close(&wl);
+	free(s);
+	return rc;
+}
+
+static int load_config(const struct opts *o, struct tpt_config *cfg)
+{
+	struct tpt_err e;
+	config_defaults(cfg);
+	if (o->config && config_load(cfg, o->config, &e)) {
+		fprintf(stderr, "tpt: %s\n", e.msg);
+		return 2;
+	}
+	if (config_validate(cfg, &e)) {
+		fprintf(stderr, "tpt: %s\n", e.msg);
+		return 2;
+	}
+	return 0;
+}
+
+/* Checks the workload spec before any run, so errors come first and once. */
+static int check_workload(const char *spec, uint64_t seed)
+{
+	struct workload wl;
+	struct tpt_err e;
+	if (workload_open(&wl, spec, seed, &e)) {
+		fprintf(stderr, "tpt: %s\n", e.msg);
+		return 2;
+	}
+	workload_close(&wl);
+	return 0;
+}
+
+static int cmd_sim(int argc, char **argv)
+{
+	struct opts o;
+	struct tpt_config cfg;
+	int rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc;
+	if (!o.scheme)
+		return bad("sim needs --scheme (one of native, nested, shadow, tpt-naive, tpt-opt)%s", "");
+	if (!o.workload)
+		return bad("sim needs --workload (see tpt workloads)%s", "");
+	const struct scheme *sc = scheme_find(o.scheme);
+	if (!sc)
+		return bad("unknown scheme '%s' (known: native, nested, shadow, tpt-naive, tpt-opt)",
+			   o.scheme);
+	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(o.workload, o.seed)))
+		return rc;
+	struct tpt_result res;
+	if ((rc = run_one(&o, &cfg, sc, &res)))
+		return rc;
+	if (o.json) {
+		json_t *j = result_json(&res);
+		rc = write_json(o.json, j) ? 1 : 0;
+		json_decref(j);
+		if (!strcmp(o.json, "-"))
+			return rc;
+	}
+	result_print(stdout, &res);
+	return rc;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	struct opts o;
+	struct tpt_config cfg;
+	const struct scheme *list[16];
+	size_t n = 0;
+	int rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc;
+	if (o.scheme)
+		return bad("compare takes --schemes a,b,... (not --scheme %s)", o.scheme);
+	if (!o.workload)
+		o.workload = DEFAULT_WORKLOAD;
+	if (o.schemes) {
+		char *copy = strdup(o.schemes), *save = NULL;
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			const struct scheme *sc = scheme_find(t);
+			if (!sc) {
+				rc = bad("unknown scheme '%s' (known: native, nested, shadow, tpt-naive, tpt-opt)", t);
+				free(copy);
+				return rc;
+			}
+			if (n < ARRAY_LEN(list))
+				list[n++] = sc;
+		}
+		free(copy);
+		if (n == 0)
+			return bad("--schemes lists no scheme%s", "");
+	} else {
+		for (int i = 0; scheme_all[i]; i++)
+			list[n++] = scheme_all[i];
+	}
+	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(o.workload, o.seed)))
+		return rc;
+	struct tpt_result *res = calloc(n, sizeof(*res));
+	if (!res)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = run_one(&o, &cfg, list[i], &res[i]))) {
+			free(res);
+			return rc;
+		}
+	bool json_stdout = o.json && !strcmp(o.json, "-");
+	if (o.json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, result_json(&res[i]));
+		rc = write_json(o.json, arr) ? 1 : 0;
+		json_decref(arr);
+	}
+	if (!json_stdout)
+		result_print_compare(stdout, res, n);
+	free(res);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "sim"))
+		return cmd_sim(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return cmd_compare(argc - 1, argv + 1);
+	if (!strcmp(cmd, "config")) {
+		config_write_sample(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "workloads")) {
+		workload_list(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "schemes")) {
+		for (int i = 0; scheme_all[i]; i++)
+			printf("%-10s %s\n", scheme_all[i]->name, scheme_all[i]->summary);
+		return 0;
+	}
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "tpt: unknown command '%s' (see tpt help)\n", cmd);
+	return 2;
+}

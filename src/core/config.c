@@ -1,0 +1,238 @@
+/*
+ * config.c - the option table and its INI reader (see config.h).
+ *
+ * Called by the CLI before a run. Every option is a row of `opts`: where it
+ * lives in struct tpt_config, its type, bounds, default and help. Parsing,
+ * validation and the sample file are all derived from that table.
+ */
+#include <ini.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tpt/config.h"
+
+enum opt_type { OPT_U32, OPT_SIZE, OPT_DOUBLE, OPT_BOOL };
+
+struct opt {
+	const char *section, *name;
+	enum opt_type type;
+	size_t off;
+	uint64_t min, max; /* for OPT_DOUBLE: thousandths */
+	const char *def;
+	const char *help;
+};
+
+#define O(sec, field, type, min, max, def, help) \
+	{sec, #field, type, offsetof(struct tpt_config, field), min, max, def, help}
+
+static const struct opt opts[] = {
+	O("tlb", l1_4k_entries, OPT_U32, 1, 4096, "64", "L1 DTLB entries for 4 KiB pages"),
+	O("tlb", l1_4k_ways, OPT_U32, 1, 4096, "4", "L1 DTLB associativity for 4 KiB pages"),
+	O("tlb", l1_2m_entries, OPT_U32, 1, 4096, "32", "L1 DTLB entries for 2 MiB pages"),
+	O("tlb", l1_2m_ways, OPT_U32, 1, 4096, "4", "L1 DTLB associativity for 2 MiB pages"),
+	O("tlb", l1_1g_entries, OPT_U32, 1, 4096, "4", "L1 DTLB entries for 1 GiB pages"),
+	O("tlb", l1_1g_ways, OPT_U32, 1, 4096, "4", "L1 DTLB associativity for 1 GiB pages (= entries: fully associative)"),
+	O("tlb", stlb_entries, OPT_U32, 1, 65536, "1536", "L2 STLB entries, shared by 4 KiB and 2 MiB pages"),
+	O("tlb", stlb_ways, OPT_U32, 1, 65536, "12", "L2 STLB associativity"),
+	O("tlb", stlb_1g_entries, OPT_U32, 1, 65536, "16", "L2 STLB entries for 1 GiB pages"),
+	O("tlb", stlb_1g_ways, OPT_U32, 1, 65536, "4", "L2 STLB associativity for 1 GiB pages"),
+	O("pwc", pwc_pml5, OPT_U32, 0, 1024, "2", "PML5E cache entries (0: off). Intel publishes no sizes: estimate"),
+	O("pwc", pwc_pml4, OPT_U32, 0, 1024, "2", "PML4E cache entries (0: off). Estimate"),
+	O("pwc", pwc_pdpt, OPT_U32, 0, 1024, "4", "PDPTE cache entries (0: off). Estimate"),
+	O("pwc", pwc_pd, OPT_U32, 0, 1024, "32", "PDE cache entries (0: off). Estimate"),
+	O("ntlb", ntlb_entries, OPT_U32, 0, 1024, "16", "nested TLB entries, gPA -> hPA, fully associative (0: off)"),
+	O("rmp", rmp_entry_bytes, OPT_U32, 8, 64, "16", "bytes per 4 KiB host frame in the host frame permission table (SEV-SNP RMP: 16)"),
+	O("rmp", rmp_cache_entries, OPT_U32, 0, 4096, "64", "RMP cache entries: passed tag checks per host frame (0: off)"),
+	O("cache", l1d_size, OPT_SIZE, 1024, 1ULL << 30, "48K", "L1 data cache size"),
+	O("cache", l1d_ways, OPT_U32, 1, 64, "12", "L1 data cache associativity"),
+	O("cache", l1d_latency, OPT_U32, 1, 10000, "5", "L1 hit latency, cycles"),
+	O("cache", l2_size, OPT_SIZE, 1024, 1ULL << 34, "1280K", "L2 cache size"),
+	O("cache", l2_ways, OPT_U32, 1, 64, "20", "L2 associativity"),
+	O("cache", l2_latency, OPT_U32, 1, 10000, "14", "L2 hit latency, cycles"),
+	O("cache", llc_size, OPT_SIZE, 1024, 1ULL << 36, "16M", "last-level cache size"),
+	O("cache", llc_ways, OPT_U32, 1, 64, "16", "LLC associativity"),
+	O("cache", llc_latency, OPT_U32, 1, 10000, "50", "LLC hit latency, cycles"),
+	O("cache", dram_latency, OPT_U32, 1, 100000, "200", "DRAM latency, cycles"),
+	O("cost", base_cpi, OPT_DOUBLE, 1, 100000, "1.0", "cycles per instruction with a perfect memory system"),
+	O("cost", exit_cycles, OPT_U32, 0, 10000000, "1500", "VM exit and re-entry, before the handler's work"),
+	O("cost", shadow_fill_cycles, OPT_U32, 0, 10000000, "2000", "handler: fill a shadow entry on a hidden page fault"),
+	O("cost", pt_write_cycles, OPT_U32, 0, 10000000, "1000", "handler: emulate a guest write to a write-protected page-table page"),
+	O("cost", ept_violation_cycles, OPT_U32, 0, 10000000, "2500", "handler: back a guest-physical page on an EPT violation"),
+	O("cost", pf_intercept_cycles, OPT_U32, 0, 10000000, "500", "handler: reflect a guest page fault intercepted under shadow paging"),
+	O("cost", guest_fault_cycles, OPT_U32, 0, 10000000, "1000", "guest minor page fault, in the guest kernel"),
+	O("cost", pvop_cycles, OPT_U32, 0, 10000000, "150", "pv-op: one dual page-table update by the guest"),
+	O("cost", tpt_construct_cycles, OPT_U32, 0, 10000000, "100", "TPT table construction, per mapped page"),
+	O("mem", guest_mem, OPT_SIZE, 0, 1ULL << 42, "0", "guest physical memory; 0 sizes it from the workload"),
+	O("mem", host_mem, OPT_SIZE, 0, 1ULL << 42, "0", "host physical memory; 0 sizes it from the guest's"),
+	O("mem", prefault, OPT_BOOL, 0, 1, "0", "hypervisor maps all guest memory at start (the TPT artifact's devirt prefault)"),
+};
+
+static const char *section_notes[][2] = {
+	{"tlb", "Translation lookaside buffers: a Skylake-class core. Sets = entries / ways must be a\n"
+		"; power of two. Ice Lake / Sapphire Rapids: see configs/icelake.ini."},
+	{"pwc", "Paging-structure caches (guest dimension), fully associative, LRU. Intel documents\n"
+		"; their existence but not their sizes: these are estimates."},
+	{"ntlb", "Nested TLB: caches gPA -> hPA translations during two-dimensional walks."},
+	{"rmp", "Host frame permission table (like AMD SEV-SNP's RMP): the tag of the VM owning each\n"
+		"; host frame, checked by TPT walks. It lives in host memory above RAM."},
+	{"cache", "Data cache hierarchy shared by data accesses and page walks: 64-byte lines, LRU,\n"
+		"; non-inclusive fill. Latencies are load-to-use for a hit at that level."},
+	{"cost", "Cost model (cycles, estimates). VM exit round trip ~1,500 cycles on recent Intel\n"
+		"; cores (Agesen et al., 'Software techniques for avoiding hardware virtualization\n"
+		"; exits', ATC 2012, measure 1,000-1,500); handler costs are KVM-like estimates;\n"
+		"; the pv-op and construction costs follow the TPT paper's design discussion."},
+	{"mem", "Memory sizes. Only page-table pages take real memory in the simulator."},
+};
+
+static void *field(struct tpt_config *c, const struct opt *o)
+{
+	return (char *)c + o->off;
+}
+
+static const struct opt *find_opt(const char *section, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(opts); i++)
+		if ((!section || !strcmp(opts[i].section, section)) && !strcmp(opts[i].name, name))
+			return &opts[i];
+	return NULL;
+}
+
+static int set_opt(struct tpt_config *c, const struct opt *o, const char *v, struct tpt_err *e)
+{
+	uint64_t u;
+	switch (o->type) {
+	case OPT_U32:
+	case OPT_BOOL:
+		if (o->type == OPT_BOOL && (!strcmp(v, "yes") || !strcmp(v, "true")))
+			v = "1";
+		else if (o->type == OPT_BOOL && (!strcmp(v, "no") || !strcmp(v, "false")))
+			v = "0";
+		if (tpt_parse_u64(v, &u))
+			return tpt_fail(e, "[%s] %s: '%s' is not a whole number", o->section, o->name, v);
+		if (u < o->min || u > o->max)
+			return tpt_fail(e, "[%s] %s: %llu is outside %llu..%llu", o->section, o->name,
+					(unsigned long long)u, (unsigned long long)o->min,
+					(unsigned long long)o->max);
+		*(uint32_t *)field(c, o) = (uint32_t)u;
+		return 0;
+	case OPT_SIZE:
+		if (tpt_parse_size(v, &u))
+			return tpt_fail(e, "[%s] %s: '%s' is not a size (e.g. 48K, 16M, 4G)",
+					o->section, o->name, v);
+		if (u < o->min || u > o->max)
+			return tpt_fail(e, "[%s] %s: %s is out of range", o->section, o->name, v);
+		*(uint64_t *)field(c, o) = u;
+		return 0;
+	case OPT_DOUBLE: {
+		char *end;
+		double d = strtod(v, &end);
+		if (end == v || *end || !(d * 1000 >= (double)o->min && d * 1000 <= (double)o->max))
+			return tpt_fail(e, "[%s] %s: '%s' must be a number from %g to %g", o->section,
+					o->name, v, o->min / 1000.0, o->max / 1000.0);
+		*(double *)field(c, o) = d;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+void config_defaults(struct tpt_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < ARRAY_LEN(opts); i++)
+		if (set_opt(c, &opts[i], opts[i].def, NULL))
+			abort(); /* a default outside its own bounds is a bug in the table */
+}
+
+int config_set(struct tpt_config *c, const char *section, const char *name, const char *value,
+	       struct tpt_err *e)
+{
+	const struct opt *o = find_opt(section, name);
+	if (!o)
+		return tpt_fail(e, "unknown config option [%s] %s", section ? section : "?", name);
+	return set_opt(c, o, value, e);
+}
+
+struct load_ctx {
+	struct tpt_config *c;
+	struct tpt_err *e;
+	const char *path;
+	int failed;
+};
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *l = user;
+	if (l->failed)
+		return 0;
+	struct tpt_err sub;
+	if (config_set(l->c, section, name, value, &sub)) {
+		tpt_fail(l->e, "%s: %s", l->path, sub.msg);
+		l->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+int config_load(struct tpt_config *c, const char *path, struct tpt_err *e)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return tpt_fail(e, "cannot open config file %s", path);
+	struct load_ctx l = {.c = c, .e = e, .path = path};
+	int rc = ini_parse_file(f, on_ini, &l);
+	fclose(f);
+	if (l.failed)
+		return -1;
+	if (rc > 0)
+		return tpt_fail(e, "%s:%d: not a valid INI line", path, rc);
+	if (rc < 0)
+		return tpt_fail(e, "cannot read config file %s", path);
+	return 0;
+}
+
+static int check_assoc(const char *what, uint64_t entries, uint64_t ways, struct tpt_err *e)
+{
+	if (ways > entries || entries % ways || !tpt_is_pow2(entries / ways))
+		return tpt_fail(e, "%s: %llu entries in %llu ways do not give a power-of-two number of sets",
+				what, (unsigned long long)entries, (unsigned long long)ways);
+	return 0;
+}
+
+int config_validate(const struct tpt_config *c, struct tpt_err *e)
+{
+	if (check_assoc("L1 DTLB 4K", c->l1_4k_entries, c->l1_4k_ways, e) ||
+	    check_assoc("L1 DTLB 2M", c->l1_2m_entries, c->l1_2m_ways, e) ||
+	    check_assoc("L1 DTLB 1G", c->l1_1g_entries, c->l1_1g_ways, e) ||
+	    check_assoc("STLB", c->stlb_entries, c->stlb_ways, e) ||
+	    check_assoc("STLB 1G", c->stlb_1g_entries, c->stlb_1g_ways, e) ||
+	    check_assoc("L1D", c->l1d_size / 64, c->l1d_ways, e) ||
+	    check_assoc("L2", c->l2_size / 64, c->l2_ways, e) ||
+	    check_assoc("LLC", c->llc_size / 64, c->llc_ways, e))
+		return -1;
+	if (c->l1d_size % 64 || c->l2_size % 64 || c->llc_size % 64)
+		return tpt_fail(e, "cache sizes must be whole 64-byte lines");
+	if (c->guest_mem % GiB || c->host_mem % GiB)
+		return tpt_fail(e, "[mem] sizes must be whole GiB");
+	return 0;
+}
+
+void config_write_sample(FILE *out)
+{
+	fprintf(out, "; tpt machine configuration: the defaults, as `tpt config` prints them.\n"
+		     "; Load with --config FILE; any option left out keeps its default.\n");
+	const char *sec = NULL;
+	for (size_t i = 0; i < ARRAY_LEN(opts); i++) {
+		const struct opt *o = &opts[i];
+		if (!sec || strcmp(sec, o->section)) {
+			sec = o->section;
+			fprintf(out, "\n");
+			for (size_t k = 0; k < ARRAY_LEN(section_notes); k++)
+				if (!strcmp(section_notes[k][0], sec))
+					fprintf(out, "; %s\n", section_notes[k][1]);
+			fprintf(out, "[%s]\n", sec);
+		}
+		fprintf(out, "; %s\n%s = %s\n", o->help, o->name, o->def);
+	}
+}

@@ -1,0 +1,33 @@
+/*
+ * cost.c - the cost model (DESIGN.md section 4): estimated cycles as a sum
+ * of terms, each printed on its own. Pure function of counters and config.
+ */
+#include "tpt/report.h"
+
+void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double mlp,
+		  struct tpt_cost *out)
+{
+	const uint32_t lat[CL_N] = {c->l1d_latency, c->l2_latency, c->llc_latency, c->dram_latency};
+	const uint32_t handler[EXIT_N] = {
+		[EXIT_EPT_VIOLATION] = c->ept_violation_cycles,
+		[EXIT_SHADOW_FILL] = c->shadow_fill_cycles,
+		[EXIT_PT_WRITE] = c->pt_write_cycles,
+		[EXIT_PF_INTERCEPT] = c->pf_intercept_cycles,
+	};
+	*out = (struct tpt_cost){0};
+	out->base = (double)st->instructions * c->base_cpi;
+	uint64_t beyond = 0;
+	for (int l = CL_L2; l < CL_N; l++)
+		beyond += st->data_level[l] * (lat[l] > lat[CL_L1] ? lat[l] - lat[CL_L1] : 0);
+	out->data_stall = (double)beyond / (mlp > 0 ? mlp : 1.0);
+	out->walk_stall = st->walk_cycles + st->faulted_walk_cycles;
+	for (int r = 0; r < EXIT_N; r++)
+		out->exits += st->exits[r] * ((uint64_t)c->exit_cycles + handler[r]);
+	out->faults = st->guest_faults * c->guest_fault_cycles;
+	out->pvops = st->pvops * c->pvop_cycles;
+	out->construction = st->tpt_built_pages * c->tpt_construct_cycles;
+	out->policy = 0;
+	out->total = out->base + out->data_stall + (double)out->walk_stall + (double)out->exits +
+		     (double)out->faults + (double)out->pvops + (double)out->construction +
+		     (double)out->policy;
+}

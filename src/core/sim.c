@@ -1,0 +1,268 @@
+/*
+ * sim.c - one simulated run (see sim.h): set-up from the configuration,
+ * scheme and workload; the access loop; fault dispatch to the OS and
+ * hypervisor models; counters.
+ *
+ * Hot path (sim_access): TLB lookup; on a miss the scheme's walk, retried
+ * after each fault the models handle; then the data access through the
+ * caches. No allocation per access.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tpt/sim.h"
+
+const char *const exit_reason_name[EXIT_N] = {"ept_violation", "shadow_fill", "pt_write",
+					      "pf_intercept"};
+
+static const char *page_name(unsigned shift)
+{
+	return shift == 12 ? "4K" : shift == 21 ? "2M" : "1G";
+}
+
+int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_params *prm,
+	     struct workload *wl, struct tpt_err *e)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = *cfg;
+	s->prm = *prm;
+	s->scheme = prm->scheme;
+	s->wl = wl;
+	if (config_validate(cfg, e))
+		return -1;
+	unsigned gs = prm->guest_shift, hs = prm->host_shift;
+	if ((gs != 12 && gs != 21 && gs != 30) || (hs != 12 && hs != 21 && hs != 30))
+		return tpt_fail(e, "page sizes must be 4K, 2M or 1G");
+	if (prm->levels != 4 && prm->levels != 5)
+		return tpt_fail(e, "page tables have 4 or 5 levels, not %d", prm->levels);
+	uint64_t va_limit = prm->levels == 5 ? 1ULL << 56 : 1ULL << 47;
+	uint64_t footprint = 0, page = 1ULL << gs;
+	char a[32], b[32];
+	for (unsigned i = 0; i < wl->nregions; i++) {
+		const struct region *r = &wl->regions[i];
+		if (r->len < page)
+			return tpt_fail(e, "%s: a region of %s is smaller than one %s guest page",
+					wl->def->name, tpt_format_size(r->len, a), page_name(gs));
+		if (r->start % page || r->start + r->len > va_limit)
+			return tpt_fail(e, "%s: region at %#llx does not fit %d-level tables",
+					wl->def->name, (unsigned long long)r->start, prm->levels);
+		footprint += tpt_align_up(r->len, page);
+	}
+	s->guest_mem = cfg->guest_mem ? cfg->guest_mem : tpt_align_up(footprint, GiB) + GiB;
+	if (s->guest_mem < footprint + 4 * MiB)
+		return tpt_fail(e, "guest memory of %s cannot hold the workload's %s and its tables",
+				tpt_format_size(s->guest_mem, a), tpt_format_size(footprint, b));
+	if (s->scheme->mode == VM_NATIVE) {
+		s->host_mem = s->guest_mem;
+	} else {
+		s->host_mem = cfg->host_mem ? cfg->host_mem
+					    : s->guest_mem + GiB + tpt_align_up(s->guest_mem / 64, GiB);
+		if (s->host_mem < s->guest_mem + GiB)
+			return tpt_fail(e, "host memory of %s cannot back %s of guest memory and the host's tables",
+					tpt_format_size(s->host_mem, a), tpt_format_size(s->guest_mem, b));
+	}
+	if (hostmem_init(&s->hm, vm_hostmem_size(s->scheme->mode, s->guest_mem, s->host_mem, cfg), e))
+		return -1;
+	bool off = prm->no_walk_caches;
+	if (cache_init(&s->cache, cfg) || tlb_init(&s->tlb, cfg) || pwc_init(&s->pwc, cfg, off) ||
+	    fa_init(&s->ntlb, off ? 0 : cfg->ntlb_entries) ||
+	    fa_init(&s->rmpc, off ? 0 : cfg->rmp_cache_entries)) {
+		tpt_fail(e, "out of memory for the MMU structures");
+		goto fail;
+	}
+	if (vm_init(&s->vm, s->scheme->mode, prm->levels, hs, s->guest_mem, s->host_mem, cfg, &s->st,
+		    &s->hm, e))
+		goto fail;
+	if (vm_spawn(&s->vm, wl->def->name, s->scheme->mode == VM_TPT, e))
+		goto fail;
+	for (unsigned i = 0; i < wl->nregions; i++)
+		if (vm_add_vma(&s->vm.proc, wl->regions[i].start, tpt_align_up(wl->regions[i].len, page),
+			       gs)) {
+			tpt_fail(e, "%s: too many regions", wl->def->name);
+			goto fail;
+		}
+	return 0;
+fail:
+	sim_fini(s);
+	return -1;
+}
+
+void sim_fini(struct sim *s)
+{
+	vm_fini(&s->vm);
+	fa_fini(&s->rmpc);
+	fa_fini(&s->ntlb);
+	pwc_fini(&s->pwc);
+	tlb_fini(&s->tlb);
+	cache_fini(&s->cache);
+	hostmem_fini(&s->hm);
+}
+
+void sim_reset_stats(struct sim *s)
+{
+	memset(&s->st, 0, sizeof(s->st));
+}
+
+static int fault_error(struct tpt_err *e, int rc, uint64_t va)
+{
+	switch (rc) {
+	case VM_ESEGV:
+		return tpt_fail(e, "access to gVA %#llx outside every region of the workload",
+				(unsigned long long)va);
+	case VM_ENOMEM:
+		return tpt_fail(e, "guest memory exhausted at gVA %#llx (raise [mem] guest_mem)",
+				(unsigned long long)va);
+	case VM_EHOSTMEM:
+		return tpt_fail(e, "host memory exhausted at gVA %#llx (raise [mem] host_mem)",
+				(unsigned long long)va);
+	case VM_EPROT:
+		return tpt_fail(e, "write to read-only page at gVA %#llx", (unsigned long long)va);
+	}
+	return tpt_fail(e, "fault %d at gVA %#llx", rc, (unsigned long long)va);
+}
+
+/* A TLB miss: walk, and after each fault let the models handle it and walk again. */
+static int translate(struct sim *s, uint64_t va, bool write, uint64_t *pa, uint32_t *pending,
+		     struct tpt_err *e)
+{
+	struct tpt_stats *st = &s->st;
+	struct process *p = &s->vm.proc;
+	for (int tries = 0; tries < 8; tries++) {
+		struct walk w = {0};
+		int rc = s->scheme->walk(s, p, va, write, &w);
+		st->tag_check_cycles += w.check_cycles;
+		if (rc == WALK_OK) {
+			st->walks++;
+			st->walk_refs += w.refs;
+			st->rmp_refs += w.rmp_refs;
+			st->walk_cycles += w.cycles;
+			tlb_fill(&s->tlb, va, p->asid, w.shift, w.pa, w.writable);
+			*pa = w.pa;
+			*pending = w.pending_check;
+			return 0;
+		}
+		st->faulted_walks++;
+		st->faulted_walk_refs += w.refs;
+		st->faulted_rmp_refs += w.rmp_refs;
+		st->faulted_walk_cycles += w.cycles;
+		int vrc;
+		switch (rc) {
+		case WALK_GUEST_PF:
+			vrc = vm_guest_fault(&s->vm, p, va, write);
+			break;
+		case WALK_SHADOW_MISS:
+			vrc = vm_shadow_fault(&s->vm, p, va, write);
+			break;
+		case WALK_EPT_VIOLATION:
+			vrc = vm_touch_gfn(&s->vm, w.fault_addr >> PAGE_SHIFT);
+			break;
+		case WALK_TAG_FAULT:
+			return tpt_fail(e, "tag-check fault at gVA %#llx: the TPT walk reached host frame %#llx, not owned by VM %u",
+					(unsigned long long)va,
+					(unsigned long long)(w.fault_addr >> PAGE_SHIFT), s->vm.tag);
+		default:
+			return tpt_fail(e, "TPT table out of step with the guest table at gVA %#llx",
+					(unsigned long long)va);
+		}
+		if (vrc)
+			return fault_error(e, vrc, va);
+	}
+	return tpt_fail(e, "translation of gVA %#llx did not settle after 8 walks",
+			(unsigned long long)va);
+}
+
+static inline int access_one(struct sim *s, uint64_t va, bool write, uint32_t instrs,
+			     struct tpt_err *e)
+{
+	struct tpt_stats *st = &s->st;
+	uint64_t pa;
+	uint32_t pending = 0;
+	st->instructions += instrs;
+	st->accesses++;
+	st->writes += write;
+	st->reads += !write;
+	int h = tlb_lookup(&s->tlb, va, s->vm.proc.asid, write, &pa);
+	if (h == TLB_HIT_L1) {
+		st->tlb_l1_hits++;
+	} else if (h == TLB_HIT_L2) {
+		st->tlb_l2_hits++;
+	} else {
+		st->tlb_misses++;
+		if (translate(s, va, write, &pa, &pending, e))
+			return -1;
+	}
+	int l = cache_access(&s->cache, pa);
+	st->data_level[l]++;
+	if (pending > s->cache.lat[l]) {
+		/* tpt-opt: the data frame's check outlasted the data access. */
+		st->walk_cycles += pending - s->cache.lat[l];
+		st->tag_check_cycles += pending - s->cache.lat[l];
+	}
+	return 0;
+}
+
+int sim_access(struct sim *s, uint64_t va, bool write, uint32_t instrs, struct tpt_err *e)
+{
+	return access_one(s, va, write, instrs, e);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int sim_run(struct sim *s, struct tpt_err *e)
+{
+	enum { BATCH = 4096 };
+	struct event *buf = malloc(BATCH * sizeof(*buf));
+	if (!buf)
+		return tpt_fail(e, "out of memory");
+	bool progress = s->prm.progress && isatty(STDERR_FILENO);
+	double start = progress ? now() : 0, last = start;
+	uint64_t done = 0, expect = s->wl->expected_events;
+	int rc = 0;
+	for (;;) {
+		size_t n = workload_next(s->wl, buf, BATCH);
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			const struct event *ev = &buf[i];
+			if (ev->type == EV_MARK) {
+				sim_reset_stats(s);
+				continue;
+			}
+			if (access_one(s, ev->va, ev->type == EV_WRITE, ev->instrs, e)) {
+				rc = -1;
+				goto out;
+			}
+		}
+		done += n;
+		if (progress && (done & ((1u << 20) - 1)) < BATCH) {
+			double t = now();
+			if (t - last >= 0.5) {
+				last = t;
+				fprintf(stderr, "\r  %-10s %5.1f%% of %.1fM events, %.0fs", s->scheme->name,
+					expect ? 100.0 * (double)done / (double)expect : 0.0,
+					(double)expect / 1e6, t - start);
+			}
+		}
+	}
+out:
+	if (progress && last > start)
+		fprintf(stderr, "\r%60s\r", "");
+	free(buf);
+	return rc;
+}
+
+int sim_check(const struct sim *s, struct tpt_err *e)
+{
+	if (tlb_check(&s->tlb, e) || pwc_check(&s->pwc, e) || fa_check(&s->ntlb, "nested TLB", e) ||
+	    fa_check(&s->rmpc, "RMP cache", e) || cache_check(&s->cache, e) || vm_check(&s->vm, e))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,117 @@
+/*
+ * util.c - error text, size/count parsing and formatting, RNG seeding.
+ * Used by every module that parses user input; no state.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tpt/util.h"
+
+int tpt_fail(struct tpt_err *e, const char *fmt, ...)
+{
+	if (e) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+int tpt_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_suffixed(const char *s, uint64_t *out, const uint64_t mult[4])
+{
+	char *end;
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	uint64_t m = 1;
+	if (*end) {
+		switch (toupper((unsigned char)*end)) {
+		case 'K': m = mult[0]; break;
+		case 'M': m = mult[1]; break;
+		case 'G': m = mult[2]; break;
+		case 'T': m = mult[3]; break;
+		default: return -1;
+		}
+		end++;
+		/* Accept "4KB", "4KiB" as well as "4K". */
+		if (*end == 'i' || *end == 'I')
+			end++;
+		if (*end == 'B' || *end == 'b')
+			end++;
+		if (*end)
+			return -1;
+	}
+	if (v > UINT64_MAX / m)
+		return -1;
+	*out = v * m;
+	return 0;
+}
+
+int tpt_parse_size(const char *s, uint64_t *out)
+{
+	static const uint64_t bin[4] = {KiB, MiB, GiB, 1024 * GiB};
+	return parse_suffixed(s, out, bin);
+}
+
+int tpt_parse_count(const char *s, uint64_t *out)
+{
+	static const uint64_t dec[4] = {1000ULL, 1000000ULL, 1000000000ULL, 1000000000000ULL};
+	return parse_suffixed(s, out, dec);
+}
+
+static const char *format_suffixed(uint64_t v, char buf[32], uint64_t base)
+{
+	static const char sfx[] = "KMGT";
+	int i = -1;
+	while (v && i < 3 && v % base == 0) {
+		v /= base;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, 32, "%llu", (unsigned long long)v);
+	else
+		snprintf(buf, 32, "%llu%c", (unsigned long long)v, sfx[i]);
+	return buf;
+}
+
+const char *tpt_format_size(uint64_t v, char buf[32])
+{
+	return format_suffixed(v, buf, 1024);
+}
+
+const char *tpt_format_count(uint64_t v, char buf[32])
+{
+	return format_suffixed(v, buf, 1000);
+}
+
+void rng_seed(struct rng *r, uint64_t seed)
+{
+	uint64_t z = seed;
+	for (int i = 0; i < 4; i++) {
+		z += 0x9e3779b97f4a7c15ULL;
+		uint64_t x = z;
+		x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+		r->s[i] = x ^ (x >> 31);
+	}
+}

@@ -1,0 +1,161 @@
+/*
+ * frame.c - physical frame allocator (see frame.h).
+ *
+ * Three free stacks, one per frame size. A 4 KiB request splits a 2 MiB chunk,
+ * a 2 MiB request splits a 1 GiB chunk, and 1 GiB chunks come from a bump
+ * pointer. Freed frames go back to their own size's stack; there is no
+ * coalescing, so long runs fragment as a real allocator without compaction
+ * does. Invariant: used == frames handed out and not freed.
+ */
+#include <stdlib.h>
+
+#include "tpt/frame.h"
+
+static int class_of(unsigned order)
+{
+	return order == FRAME_4K ? 0 : order == FRAME_2M ? 1 : 2;
+}
+
+static int stack_push(struct frame_stack *s, uint64_t v)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		uint64_t *nv = realloc(s->v, cap * sizeof(*nv));
+		if (!nv)
+			return -1;
+		s->v = nv;
+		s->cap = cap;
+	}
+	s->v[s->n++] = v;
+	return 0;
+}
+
+/* Pushes the sub-chunks of [pfn, pfn + 512 * step) so the lowest pops first. */
+static int push_split(struct frame_stack *s, uint64_t pfn, uint64_t step, unsigned count)
+{
+	for (unsigned i = count; i-- > 0;)
+		if (stack_push(s, pfn + i * step))
+			return -1;
+	return 0;
+}
+
+int frames_init(struct frames *f, uint64_t base, uint64_t limit, struct tpt_err *e)
+{
+	*f = (struct frames){0};
+	if (base % 512 || limit % 512 || limit <= base)
+		return tpt_fail(e, "frame range [%llu, %llu) is not 2M-aligned",
+				(unsigned long long)base, (unsigned long long)limit);
+	uint64_t first_1g = tpt_align_up(base, 1ULL << FRAME_1G);
+	uint64_t last_1g = limit & ~((1ULL << FRAME_1G) - 1);
+	if (first_1g > last_1g)
+		first_1g = last_1g = limit;
+	f->base = base;
+	f->top = limit;
+	f->bump = first_1g;
+	f->bump_end = last_1g;
+	/* 2M chunks above the last whole 1G chunk and below the first one. */
+	for (uint64_t p = limit; p > last_1g;) {
+		p -= 512;
+		if (stack_push(&f->free[1], p))
+			goto oom;
+	}
+	for (uint64_t p = first_1g; p > base;) {
+		p -= 512;
+		if (stack_push(&f->free[1], p))
+			goto oom;
+	}
+	return 0;
+oom:
+	frames_fini(f);
+	return tpt_fail(e, "out of memory for the frame allocator");
+}
+
+void frames_fini(struct frames *f)
+{
+	for (int i = 0; i < 3; i++)
+		free(f->free[i].v);
+	*f = (struct frames){0};
+}
+
+int frames_alloc(struct frames *f, unsigned order, uint64_t *pfn)
+{
+	struct frame_stack *s = &f->free[class_of(order)];
+	if (s->n == 0) {
+		uint64_t big;
+		if (order == FRAME_1G) {
+			if (f->bump + (1ULL << FRAME_1G) > f->bump_end)
+				return -1;
+			big = f->bump;
+			f->bump += 1ULL << FRAME_1G;
+			f->used += 1ULL << FRAME_1G;
+			*pfn = big;
+			return 0;
+		}
+		unsigned up = order == FRAME_4K ? FRAME_2M : FRAME_1G;
+		if (frames_alloc(f, up, &big))
+			return -1;
+		f->used -= 1ULL << up;
+		if (push_split(s, big, 1ULL << order, 512))
+			return -1;
+	}
+	*pfn = s->v[--s->n];
+	f->used += 1ULL << order;
+	return 0;
+}
+
+void frames_free(struct frames *f, uint64_t pfn, unsigned order)
+{
+	/* A failed push loses the frame for the rest of the run; never wrong. */
+	if (stack_push(&f->free[class_of(order)], pfn) == 0)
+		f->used -= 1ULL << order;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int frames_check(const struct frames *f, struct tpt_err *e)
+{
+	static const uint64_t span[3] = {1, 512, 512 * 512};
+	size_t total = f->free[0].n + f->free[1].n + f->free[2].n;
+	uint64_t *all = malloc((total + 1) * sizeof(*all));
+	uint64_t *len = malloc((total + 1) * sizeof(*len));
+	int rc = 0;
+	if (!all || !len) {
+		rc = tpt_fail(e, "frames_check: out of memory");
+		goto out;
+	}
+	size_t k = 0;
+	for (int c = 0; c < 3; c++)
+		for (size_t i = 0; i < f->free[c].n; i++) {
+			uint64_t p = f->free[c].v[i];
+			if (p % span[c] || p < f->base || p + span[c] > f->top) {
+				rc = tpt_fail(e, "frames_check: free frame %llu misaligned or out of range",
+					      (unsigned long long)p);
+				goto out;
+			}
+			if (p >= f->bump && p < f->bump_end) {
+				rc = tpt_fail(e, "frames_check: free frame %llu above the bump pointer",
+					      (unsigned long long)p);
+				goto out;
+			}
+			all[k++] = p * 4 + (uint64_t)c; /* sort key keeps the class */
+		}
+	qsort(all, k, sizeof(*all), cmp_u64);
+	for (size_t i = 0; i < k; i++)
+		len[i] = span[all[i] & 3];
+	for (size_t i = 1; i < k; i++) {
+		uint64_t prev = all[i - 1] >> 2, cur = all[i] >> 2;
+		if (prev + len[i - 1] > cur) {
+			rc = tpt_fail(e, "frames_check: free frames %llu and %llu overlap",
+				      (unsigned long long)prev, (unsigned long long)cur);
+			goto out;
+		}
+	}
+out:
+	free(all);
+	free(len);
+	return rc;
+}

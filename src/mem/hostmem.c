@@ -1,0 +1,48 @@
+/*
+ * hostmem.c - the sparse host physical memory of the simulator.
+ *
+ * Called by the hypervisor model (host frames), the page-table module and the
+ * walkers. Invariant: base..base+size is one MAP_NORESERVE mapping with THP
+ * switched off, so touching one table page never commits 2 MiB.
+ */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "tpt/hostmem.h"
+
+int hostmem_init(struct hostmem *hm, uint64_t size, struct tpt_err *e)
+{
+	hm->base = NULL;
+	hm->size = 0;
+	if (size == 0 || size % PAGE_SIZE)
+		return tpt_fail(e, "host memory size %llu is not a whole number of 4K frames",
+				(unsigned long long)size);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return tpt_fail(e, "cannot reserve %llu GiB of address space for simulated memory",
+				(unsigned long long)(size >> 30));
+	/* Best effort: without it a host with THP=always could commit 2 MiB per table page. */
+	(void)madvise(p, size, MADV_NOHUGEPAGE);
+	hm->base = p;
+	hm->size = size;
+	return 0;
+}
+
+void hostmem_fini(struct hostmem *hm)
+{
+	if (hm->base)
+		munmap(hm->base, hm->size);
+	hm->base = NULL;
+	hm->size = 0;
+}
+
+void hostmem_zero_frame(struct hostmem *hm, uint64_t pfn)
+{
+	memset(hm->base + (pfn << PAGE_SHIFT), 0, PAGE_SIZE);
+}
+
+void hostmem_release_frame(struct hostmem *hm, uint64_t pfn)
+{
+	(void)madvise(hm->base + (pfn << PAGE_SHIFT), PAGE_SIZE, MADV_DONTNEED);
+}

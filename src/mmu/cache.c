@@ -1,0 +1,117 @@
+/*
+ * cache.c - the cache hierarchy (see cache.h). Called for every data access
+ * and every walk reference. Tags are 32-bit (line >> set_bits, bit 31 marks
+ * valid), which keeps a 16-way LLC set in one host cache line; physical
+ * addresses must stay below 2^(37 + 6 + set_bits) bytes, far above any
+ * configurable memory. Invariant: each set's valid ways come first, in
+ * recency order, each tag once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tpt/cache.h"
+
+#define VALID 0x80000000u
+
+int cache_init(struct cache *c, const struct tpt_config *cfg)
+{
+	const uint64_t size[3] = {cfg->l1d_size, cfg->l2_size, cfg->llc_size};
+	const uint32_t ways[3] = {cfg->l1d_ways, cfg->l2_ways, cfg->llc_ways};
+	memset(c, 0, sizeof(*c));
+	for (int l = 0; l < 3; l++) {
+		struct cache_level *v = &c->lv[l];
+		v->ways = ways[l];
+		v->sets = (uint32_t)(size[l] / 64 / ways[l]);
+		v->set_bits = tpt_log2(v->sets);
+		v->tag = calloc((size_t)v->sets * v->ways, sizeof(*v->tag));
+		if (!v->tag) {
+			cache_fini(c);
+			return -1;
+		}
+	}
+	c->lat[CL_L1] = cfg->l1d_latency;
+	c->lat[CL_L2] = cfg->l2_latency;
+	c->lat[CL_LLC] = cfg->llc_latency;
+	c->lat[CL_DRAM] = cfg->dram_latency;
+	c->last_line = UINT64_MAX;
+	return 0;
+}
+
+void cache_fini(struct cache *c)
+{
+	for (int l = 0; l < 3; l++)
+		free(c->lv[l].tag);
+	memset(c, 0, sizeof(*c));
+}
+
+static inline uint32_t *set_of(const struct cache_level *v, uint64_t line)
+{
+	return &v->tag[(line & (v->sets - 1)) * v->ways];
+}
+
+static inline uint32_t tag_of(const struct cache_level *v, uint64_t line)
+{
+	return (uint32_t)(line >> v->set_bits) | VALID;
+}
+
+/* Moves way w of set to the front with tag t (w = ways - 1 evicts the LRU). */
+static inline void promote(uint32_t *set, uint32_t w, uint32_t t)
+{
+	memmove(&set[1], &set[0], w * sizeof(*set));
+	set[0] = t;
+}
+
+int cache_access_slow(struct cache *c, uint64_t line)
+{
+	c->last_line = line;
+	int hit = CL_DRAM;
+	for (int l = 0; l < 3; l++) {
+		const struct cache_level *v = &c->lv[l];
+		uint32_t *set = set_of(v, line), t = tag_of(v, line);
+		for (uint32_t w = 0; w < v->ways; w++) {
+			if (set[w] == t) {
+				promote(set, w, t);
+				hit = l;
+				goto fill;
+			}
+		}
+	}
+fill:
+	for (int l = 0; l < hit && l < 3; l++) {
+		const struct cache_level *v = &c->lv[l];
+		promote(set_of(v, line), v->ways - 1, tag_of(v, line));
+	}
+	return hit;
+}
+
+void cache_flush(struct cache *c)
+{
+	for (int l = 0; l < 3; l++)
+		memset(c->lv[l].tag, 0, (size_t)c->lv[l].sets * c->lv[l].ways * sizeof(uint32_t));
+	c->last_line = UINT64_MAX;
+}
+
+int cache_check(const struct cache *c, struct tpt_err *e)
+{
+	static const char *names[3] = {"L1D", "L2", "LLC"};
+	for (int l = 0; l < 3; l++) {
+		const struct cache_level *v = &c->lv[l];
+		for (uint32_t s = 0; s < v->sets; s++) {
+			const uint32_t *set = &v->tag[(size_t)s * v->ways];
+			bool hole = false;
+			for (uint32_t w = 0; w < v->ways; w++) {
+				if (!set[w]) {
+					hole = true;
+					continue;
+				}
+				if (hole || !(set[w] & VALID))
+					return tpt_fail(e, "%s: set %u is out of order", names[l], s);
+				for (uint32_t x = w + 1; x < v->ways; x++)
+					if (set[x] == set[w])
+						return tpt_fail(e, "%s: set %u holds a line twice",
+								names[l], s);
+			}
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * walk.h - the hardware page walkers the schemes are built from (walk.c).
+ * Each reads page-table entries in place in simulated memory, sends every
+ * reference through the cache hierarchy, and accounts it in a struct walk.
+ */
+#ifndef TPT_WALK_H
+#define TPT_WALK_H
+
+#include "tpt/sim.h"
+
+/* One page-table reference: through the caches, counted in the walk. */
+static inline uint32_t walk_ref(struct sim *s, struct walk *w, uint64_t pa)
+{
+	int l = cache_access(&s->cache, pa);
+	s->st.walk_ref_level[l]++;
+	w->refs++;
+	w->cycles += s->cache.lat[l];
+	return s->cache.lat[l];
+}
+
+/* Where a walk of the guest dimension starts: the deepest PWC hit, or the root. */
+static inline int walk_start(struct sim *s, uint64_t va, unsigned asid, uint64_t *table)
+{
+	int levels = s->vm.levels;
+	int level = pwc_lookup(&s->pwc, va, asid, levels, table);
+	if (level < levels)
+		s->st.pwc_hits++;
+	else
+		s->st.pwc_misses++;
+	return level;
+}
+
+/* Tag checks done by a 1D walk (TPT). */
+enum walk_checks { CHECKS_NONE, CHECKS_SERIAL, CHECKS_PARALLEL };
+
+/*
+ * A one-dimensional walk of a table in host-physical memory, using the
+ * paging-structure caches. Returns WALK_OK or `missing` when an entry is not
+ * present (or not writable for a write), or WALK_TAG_FAULT.
+ */
+int walk_1d(struct sim *s, struct walk *w, uint64_t root, uint64_t va, unsigned asid, bool write,
+	    enum walk_checks checks, int missing);
+
+/* Translates a guest-physical address through the nested TLB or an EPT walk.
+ * WALK_OK with *hpa and *shift, or WALK_EPT_VIOLATION. */
+int walk_host(struct sim *s, struct walk *w, uint64_t gpa, uint64_t *hpa, unsigned *shift);
+
+#endif

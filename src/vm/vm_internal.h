@@ -1,0 +1,36 @@
+/*
+ * vm_internal.h - what the files of the VM model share among themselves:
+ * the page-table callbacks of each kind of table, and the hooks through
+ * which a guest page-table write reaches shadow paging and TPT.
+ */
+#ifndef TPT_VM_INTERNAL_H
+#define TPT_VM_INTERNAL_H
+
+#include "tpt/vm.h"
+
+extern const struct pt_ops vm_host_pt_ops;  /* EPT, shadow: hypervisor frames; ctx = vm */
+extern const struct pt_ops vm_guest_pt_ops; /* guest tables: guest frames; ctx = process */
+extern const struct pt_ops vm_tpt_pt_ops;   /* TPT tables: guest frames at hPA; ctx = vm */
+
+/* Backs the host page holding gfn without counting an exit. */
+int vm_back(struct vm *vm, uint64_t gfn);
+/* Allocates, backs and zeroes a guest frame for a table page. */
+int vm_alloc_guest_table(struct vm *vm, uint64_t *gfn);
+
+static inline bool pte_is_leaf(int level, uint64_t pte)
+{
+	return level == 1 || (pte & PTE_PS);
+}
+
+static inline unsigned min_shift(unsigned a, unsigned b)
+{
+	return a < b ? a : b;
+}
+
+/* A guest table entry changed (va is an address it covers). */
+void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t table,
+			int level, uint64_t old, uint64_t val);
+void tpt_guest_write(struct vm *vm, struct process *p, uint64_t va, int level, uint64_t old,
+		     uint64_t val);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * gups.c - HPCC RandomAccess (GUPS), the sequential reference version.
+ *
+ * A table of 2^k 64-bit words; 128 interleaved streams of the HPCC LFSR,
+ * each update `Table[ran & (size - 1)] ^= ran`: one 8-byte load and one
+ * store to the same word. Warm-up is the benchmark's own table
+ * initialisation (Table[i] = i). The streams start at HPCC_starts((updates /
+ * 128) * j + seed), so seed 0 is the official sequence.
+ *
+ * Instructions per update (12: LFSR step, mask, load, xor, store, loop) are
+ * an estimate from the loop's x86-64 code; the ran[] array lives in L1 and
+ * its accesses are folded into those instructions.
+ */
+#include "tpt/workload.h"
+
+enum { P_SIZE, P_UPDATES, P_INIT, P_MLP };
+
+static const struct wl_param params[] = {
+	{"size", WP_SIZE, "1G", 4096, 1ULL << 42, NULL, "table size in bytes, a power of two"},
+	{"updates", WP_COUNT, "4M", 1, 1ULL << 40, NULL, "number of updates (HPCC uses 4 x table words)"},
+	{"init", WP_ENUM, "page", 0, 0, WL_INIT_CHOICES,
+	 "warm-up: one write per page, the full Table[i] = i loop, or none"},
+	{"mlp", WP_DOUBLE, "4", 1000, 64000, NULL,
+	 "memory-level parallelism of table accesses (estimate: independent updates)"},
+	{NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+#define STREAMS 128
+#define INSTRS_LOAD 9
+#define INSTRS_STORE 3
+
+struct gups {
+	uint64_t base, mask, updates, done;
+	uint64_t ran[STREAMS];
+	unsigned j;
+	int phase; /* 0 warm-up, 1 mark, 2 updates */
+	struct wl_sweep sweep;
+};
+
+uint64_t gups_starts(int64_t n)
+{
+	while (n < 0)
+		n += GUPS_PERIOD;
+	while (n > GUPS_PERIOD)
+		n -= GUPS_PERIOD;
+	if (n == 0)
+		return 1;
+	/* m2[i] = x^(2i): multiplying by a polynomial is XOR-ing these. */
+	uint64_t m2[64], t = 1;
+	for (int i = 0; i < 64; i++) {
+		m2[i] = t;
+		t = gups_step(gups_step(t));
+	}
+	int i = 62;
+	while (i >= 0 && !((n >> i) & 1))
+		i--;
+	uint64_t ran = 2; /* x^1: the top bit of n */
+	while (i > 0) {
+		uint64_t sq = 0;
+		for (int j = 0; j < 64; j++)
+			if ((ran >> j) & 1)
+				sq ^= m2[j];
+		ran = sq;
+		i--;
+		if ((n >> i) & 1)
+			ran = gups_step(ran);
+	}
+	return ran;
+}
+
+static int gups_init(struct workload *w, struct tpt_err *e)
+{
+	struct gups *g = w->state;
+	uint64_t size = w->v[P_SIZE].u;
+	if (!tpt_is_pow2(size))
+		return tpt_fail(e, "gups: size must be a power of two (HPCC's table is 2^k words)");
+	g->base = WL_BASE_VA;
+	g->mask = size / 8 - 1;
+	g->updates = w->v[P_UPDATES].u;
+	uint64_t per = g->updates / STREAMS;
+	for (unsigned j = 0; j < STREAMS; j++)
+		g->ran[j] = gups_starts((int64_t)(per * j + w->seed));
+	w->regions[0] = (struct region){g->base, size};
+	w->nregions = 1;
+	wl_sweep_init(&g->sweep, &w->regions[0], w->v[P_INIT].u, 8, 2);
+	w->expected_events = (g->sweep.end - g->sweep.addr) / g->sweep.stride + 1 + 2 * g->updates;
+	return 0;
+}
+
+static size_t gups_next(struct workload *w, struct event *ev, size_t n)
+{
+	struct gups *g = w->state;
+	size_t k = 0;
+	if (g->phase == 0) {
+		k = wl_sweep_next(&g->sweep, ev, n);
+		if (k)
+			return k;
+		g->phase = 1;
+	}
+	if (g->phase == 1) {
+		ev[k++] = (struct event){.type = EV_MARK};
+		g->phase = 2;
+	}
+	while (k + 2 <= n && g->done < g->updates) {
+		uint64_t r = gups_step(g->ran[g->j]);
+		g->ran[g->j] = r;
+		g->j = (g->j + 1) % STREAMS;
+		uint64_t va = g->base + (r & g->mask) * 8;
+		ev[k++] = (struct event){.va = va, .instrs = INSTRS_LOAD, .type = EV_READ, .size = 8};
+		ev[k++] = (struct event){.va = va, .instrs = INSTRS_STORE, .type = EV_WRITE, .size = 8};
+		g->done++;
+	}
+	return k;
+}
+
+const struct workload_def wl_gups = {
+	.name = "gups",
+	.summary = "HPCC RandomAccess: random read-modify-write of 64-bit words in a large table",
+	.params = params,
+	.state_size = sizeof(struct gups),
+	.init = gups_init,
+	.next = gups_next,
+};
