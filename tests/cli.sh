@@ -1,0 +1,79 @@
+#!/bin/sh
+# cli.sh - the command-line contract: JSON keys, byte-identical reruns,
+# one-line errors with exit status 2, and no output file clobbered by a
+# failed run. Usage: cli.sh PATH/TO/tpt
+set -u
+TPT=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+W="gups:size=64M,updates=20K"
+
+# Same inputs and seed: the same JSON, byte for byte.
+"$TPT" compare --workload $W --json "$T/a.json" >/dev/null 2>&1 || bad "compare failed"
+"$TPT" compare --workload $W --json "$T/b.json" >/dev/null 2>&1 || bad "compare failed"
+cmp -s "$T/a.json" "$T/b.json" && ok || bad "compare JSON differs between identical runs"
+"$TPT" compare --workload $W --seed 2 --json "$T/c.json" >/dev/null 2>&1
+cmp -s "$T/a.json" "$T/c.json" && bad "a different seed gave the same JSON" || ok
+
+# Every required key, in sim and in each object of compare.
+"$TPT" sim --scheme tpt-opt --workload $W --json - >"$T/sim.json" 2>/dev/null || bad "sim --json - failed"
+for k in scheme workload guest_page host_page levels instructions accesses tlb_misses walks \
+	walk_refs rmp_refs refs_per_walk walk_cycles cycles vm_exits faulted_walks \
+	faulted_walk_refs cost_base cost_data_stall cost_walk_stall cost_exits cost_faults \
+	cost_pvops cost_construction cost_policy; do
+	grep -q "\"$k\":" "$T/sim.json" && ok || bad "sim JSON lacks $k"
+	n=$(grep -c "\"$k\":" "$T/a.json")
+	[ "$n" -eq 5 ] && ok || bad "compare JSON has $k $n times, want 5"
+done
+grep -q '"scheme": "tpt-opt"' "$T/sim.json" && ok || bad "sim JSON scheme"
+head -c1 "$T/a.json" | grep -q '\[' && ok || bad "compare JSON is not an array"
+
+# The human table names every scheme and the speedup columns.
+"$TPT" compare --workload $W --schemes nested,tpt-opt >"$T/table.txt" 2>/dev/null
+grep -q "vs nested" "$T/table.txt" && grep -q "^tpt-opt" "$T/table.txt" && ok || bad "compare table"
+
+# Bad input: one clear line on stderr, exit status 2.
+expect_error() {
+	want="$1"
+	shift
+	"$TPT" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	lines=$(wc -l <"$T/err")
+	if [ "$rc" -ne 2 ]; then bad "'$*' exited $rc, want 2"; return; fi
+	if [ "$lines" -ne 1 ]; then bad "'$*' printed $lines error lines"; return; fi
+	grep -q -- "$want" "$T/err" && ok || bad "'$*' error lacks '$want': $(cat "$T/err")"
+}
+expect_error "unknown scheme 'warp'" sim --scheme warp --workload gups
+expect_error "unknown workload 'nope'" sim --scheme native --workload nope
+expect_error "unknown key 'colour'" sim --scheme native --workload gups:colour=1
+expect_error "not a size" sim --scheme native --workload gups:size=4Q
+expect_error "smaller than one 1G guest page" sim --scheme nested --workload gups:size=256M --guest-page 1G
+expect_error "not 4 or 5" sim --scheme native --workload gups --levels 3
+expect_error "not 4K, 2M or 1G" sim --scheme native --workload gups --host-page 8K
+expect_error "unknown option" sim --scheme native --workload gups --frobnicate
+expect_error "needs --scheme" sim --workload gups
+expect_error "unknown scheme 'bogus'" compare --schemes nested,bogus
+expect_error "cannot open config file" sim --scheme native --workload gups --config "$T/missing.ini"
+printf '[tlb]\nstlb_ways = 8\n' >"$T/bad.ini"
+expect_error "power-of-two" sim --scheme native --workload gups --config "$T/bad.ini"
+expect_error "unknown command" frobnicate
+
+# A failed run leaves an existing output file as it was.
+echo keep >"$T/keep.json"
+"$TPT" sim --scheme native --workload gups:size=4Q --json "$T/keep.json" >/dev/null 2>&1
+[ "$(cat "$T/keep.json")" = keep ] && ok || bad "failed run overwrote its --json file"
+ls "$T"/keep.json.tmp* >/dev/null 2>&1 && bad "temporary file left behind" || ok
+
+# tpt config prints what configs/default.ini holds; help and listings work.
+"$TPT" config | grep -q "^stlb_entries = 1536" && ok || bad "tpt config"
+"$TPT" workloads | grep -q "^gups" && ok || bad "tpt workloads"
+"$TPT" schemes | grep -q "^tpt-opt" && ok || bad "tpt schemes"
+"$TPT" help | grep -q "usage" && ok || bad "tpt help"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,70 @@
+/*
+ * helpers.h - shared set-up for the tests: a simulator over a workload's
+ * regions, driven access by access.
+ */
+#ifndef TPT_TEST_HELPERS_H
+#define TPT_TEST_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tpt/config.h"
+#include "tpt/report.h"
+#include "tpt/sim.h"
+
+struct tsim {
+	struct tpt_config cfg;
+	struct workload wl;
+	struct sim s;
+};
+
+static inline struct tsim *tsim_new(const char *scheme, unsigned gshift, unsigned hshift,
+				    int levels, bool no_caches, const char *spec)
+{
+	struct tsim *t = calloc(1, sizeof(*t));
+	struct tpt_err e;
+	assert_non_null(t);
+	config_defaults(&t->cfg);
+	if (workload_open(&t->wl, spec, 1, &e))
+		fail_msg("workload %s: %s", spec, e.msg);
+	struct sim_params prm = {.scheme = scheme_find(scheme), .guest_shift = gshift,
+				 .host_shift = hshift, .levels = levels, .no_walk_caches = no_caches};
+	assert_non_null(prm.scheme);
+	if (sim_init(&t->s, &t->cfg, &prm, &t->wl, &e))
+		fail_msg("sim_init %s: %s", scheme, e.msg);
+	return t;
+}
+
+static inline void tsim_free(struct tsim *t)
+{
+	sim_fini(&t->s);
+	workload_close(&t->wl);
+	free(t);
+}
+
+static inline void tsim_access(struct tsim *t, uint64_t va, bool write)
+{
+	struct tpt_err e;
+	if (sim_access(&t->s, va, write, 1, &e))
+		fail_msg("access %#llx: %s", (unsigned long long)va, e.msg);
+}
+
+static inline void tsim_check(struct tsim *t)
+{
+	struct tpt_err e;
+	if (sim_check(&t->s, &e))
+		fail_msg("check: %s", e.msg);
+}
+
+/* Levels walked for a page of 1 << shift on an n-level table. */
+static inline unsigned levels_for(int levels, unsigned shift)
+{
+	return (unsigned)levels - (shift - 12) / 9;
+}
+
+#endif

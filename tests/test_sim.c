@@ -1,0 +1,273 @@
+/*
+ * test_sim.c - the simulator's counters, exact on small crafted sequences;
+ * the cost model's arithmetic; determinism of whole runs.
+ */
+#include "helpers.h"
+
+#define VA(i) (WL_BASE_VA + (uint64_t)(i) * PAGE_SIZE)
+#define SPEC "gups:size=64M,updates=1,init=none"
+
+static void test_native_counts(void **state)
+{
+	(void)state;
+	struct tsim *t = tsim_new("native", 12, 12, 4, false, SPEC);
+	const struct tpt_stats *st = &t->s.st;
+	tsim_access(t, VA(0), false);
+	assert_int_equal(st->guest_faults, 1);
+	assert_int_equal(st->faulted_walks, 1);
+	assert_int_equal(st->faulted_walk_refs, 1); /* the empty root entry */
+	assert_int_equal(st->walks, 1);
+	assert_int_equal(st->walk_refs, 4);
+	tsim_access(t, VA(0) + 8, true); /* same page: TLB L1 hit, same line: L1 hit */
+	assert_int_equal(st->tlb_l1_hits, 1);
+	assert_int_equal(st->data_level[CL_L1], 1);
+	tsim_access(t, VA(1), false);
+	/* PWC: the PDE for this 2M region is cached, one reference. */
+	assert_int_equal(st->faulted_walks, 2);
+	assert_int_equal(st->pwc_hits, 2);
+	assert_int_equal(st->walk_refs, 4 + 1);
+	uint64_t exits = 0;
+	for (int i = 0; i < EXIT_N; i++)
+		exits += st->exits[i];
+	assert_int_equal(exits, 0);
+	assert_int_equal(st->accesses, 3);
+	assert_int_equal(st->reads, 2);
+	assert_int_equal(st->writes, 1);
+	assert_int_equal(st->instructions, 3);
+	assert_int_equal(st->tlb_l1_hits + st->tlb_l2_hits + st->tlb_misses, st->accesses);
+	uint64_t d = 0;
+	for (int l = 0; l < CL_N; l++)
+		d += st->data_level[l];
+	assert_int_equal(d, st->accesses);
+	tsim_check(t);
+	tsim_free(t);
+}
+
+static void test_nested_ept_violations(void **state)
+{
+	(void)state;
+	/* Host 4K: every new guest frame (tables and data) is one EPT violation. */
+	struct tsim *t = tsim_new("nested", 12, 12, 4, false, SPEC);
+	const struct tpt_stats *st = &t->s.st;
+	assert_int_equal(st->exits[EXIT_EPT_VIOLATION], 1); /* the guest root, at spawn */
+	tsim_access(t, VA(0), false);
+	assert_int_equal(st->exits[EXIT_EPT_VIOLATION], 1 + 1 + 3);
+	tsim_access(t, VA(1), false);
+	assert_int_equal(st->exits[EXIT_EPT_VIOLATION], 6);
+	assert_int_equal(st->guest_faults, 2);
+	assert_int_equal(st->ntlb_misses + st->ntlb_hits > 0, 1);
+	tsim_check(t);
+	tsim_free(t);
+	/* Host 2M: one violation backs the whole 2M chunk the guest allocates from. */
+	t = tsim_new("nested", 12, 21, 4, false, SPEC);
+	st = &t->s.st;
+	for (int i = 0; i < 20; i++)
+		tsim_access(t, VA(i), false);
+	assert_int_equal(st->exits[EXIT_EPT_VIOLATION], 1);
+	assert_int_equal(st->guest_faults, 20);
+	tsim_check(t);
+	tsim_free(t);
+}
+
+static void test_shadow_exits(void **state)
+{
+	(void)state;
+	struct tsim *t = tsim_new("shadow", 12, 12, 4, false, SPEC);
+	const struct tpt_stats *st = &t->s.st;
+	assert_int_equal(st->exits[EXIT_SHADOW_FILL], 1); /* root backed at spawn */
+	tsim_access(t, VA(0), false);
+	/* Intercepted #PF; backing data + 3 tables; then a hidden fault fills the entry. */
+	assert_int_equal(st->exits[EXIT_PF_INTERCEPT], 1);
+	assert_int_equal(st->exits[EXIT_SHADOW_FILL], 1 + 1 + 3 + 1);
+	assert_int_equal(st->exits[EXIT_PT_WRITE], 0); /* tables were not shadowed yet */
+	assert_int_equal(st->faulted_walks, 2);
+	assert_int_equal(st->walks, 1);
+	tsim_access(t, VA(1), false);
+	/* Now the PT page is write-protected: the guest's PTE write exits and is
+	 * emulated, installing the shadow entry, so no hidden fault follows. */
+	assert_int_equal(st->exits[EXIT_PF_INTERCEPT], 2);
+	assert_int_equal(st->exits[EXIT_PT_WRITE], 1);
+	assert_int_equal(st->exits[EXIT_SHADOW_FILL], 7);
+	assert_int_equal(st->faulted_walks, 3);
+	assert_int_equal(st->walks, 2);
+	tsim_check(t);
+	tsim_free(t);
+}
+
+static void test_tpt_pvops_and_construction(void **state)
+{
+	(void)state;
+	struct tsim *t = tsim_new("tpt-opt", 12, 12, 4, false, SPEC);
+	const struct tpt_stats *st = &t->s.st;
+	/* Guest root and TPT root are guest frames: two violations at spawn. */
+	assert_int_equal(st->exits[EXIT_EPT_VIOLATION], 2);
+	tsim_access(t, VA(0), true);
+	assert_int_equal(st->pvops, 4); /* three table links and the leaf */
+	assert_int_equal(st->exits[EXIT_EPT_VIOLATION], 2 + 1 + 3 + 3);
+	tsim_access(t, VA(1), true);
+	assert_int_equal(st->pvops, 5);
+	assert_int_equal(st->exits[EXIT_PF_INTERCEPT] + st->exits[EXIT_SHADOW_FILL] +
+			 st->exits[EXIT_PT_WRITE], 0);
+	for (int i = 2; i < 10; i++)
+		tsim_access(t, VA(i), false);
+	tsim_check(t);
+	/* Rebuilding the TPT table of a running process: one construction per mapped page. */
+	struct process *p = &t->s.vm.proc;
+	pt_destroy(&p->tpt_pt);
+	p->tpt = false;
+	assert_int_equal(st->tpt_built_pages, 0);
+	assert_int_equal(vm_tpt_enable(&t->s.vm, p), 0);
+	assert_int_equal(st->tpt_built_pages, 10);
+	tlb_flush(&t->s.tlb);
+	pwc_flush(&t->s.pwc);
+	tsim_check(t);
+	for (int i = 0; i < 10; i++)
+		tsim_access(t, VA(i), false);
+	tsim_free(t);
+}
+
+static void test_guest_2m_on_host_4k(void **state)
+{
+	(void)state;
+	/* A 2M guest page over 4K host pages: 512 backings, and TPT keeps 512 4K entries. */
+	struct tsim *t = tsim_new("tpt-naive", 21, 12, 4, false, SPEC);
+	const struct tpt_stats *st = &t->s.st;
+	uint64_t before = st->exits[EXIT_EPT_VIOLATION];
+	tsim_access(t, WL_BASE_VA + 4096 * 3, false);
+	/* 512 data frames; guest PDPT and PD (2M leaf); TPT PDPT, PD and PT (4K leaves). */
+	assert_int_equal(st->exits[EXIT_EPT_VIOLATION] - before, 512 + 2 + 3);
+	assert_int_equal(st->guest_faults, 1);
+	tsim_check(t);
+	/* The whole 2M page translates without another fault. */
+	for (int i = 0; i < 512; i += 37)
+		tsim_access(t, WL_BASE_VA + (uint64_t)i * 4096, false);
+	assert_int_equal(st->guest_faults, 1);
+	assert_int_equal(t->s.vm.proc.tpt_pt.tables, 4);
+	tsim_free(t);
+}
+
+static void test_prefault_removes_exits(void **state)
+{
+	(void)state;
+	struct tsim *t = calloc(1, sizeof(*t));
+	struct tpt_err e;
+	config_defaults(&t->cfg);
+	t->cfg.prefault = 1;
+	assert_int_equal(workload_open(&t->wl, SPEC, 1, &e), 0);
+	struct sim_params prm = {.scheme = scheme_find("nested"), .guest_shift = 12,
+				 .host_shift = 21, .levels = 4};
+	assert_int_equal(sim_init(&t->s, &t->cfg, &prm, &t->wl, &e), 0);
+	for (int i = 0; i < 50; i++)
+		tsim_access(t, VA(i * 17), true);
+	assert_int_equal(t->s.st.exits[EXIT_EPT_VIOLATION], 0);
+	assert_int_equal(t->s.vm.backed, t->s.guest_mem >> PAGE_SHIFT);
+	tsim_check(t);
+	tsim_free(t);
+}
+
+static void test_segv_and_exhaustion(void **state)
+{
+	(void)state;
+	struct tsim *t = tsim_new("nested", 12, 12, 4, false, SPEC);
+	struct tpt_err e;
+	assert_int_equal(sim_access(&t->s, WL_BASE_VA - 8, false, 1, &e), -1);
+	assert_non_null(strstr(e.msg, "outside every region"));
+	tsim_free(t);
+	/* Guest memory too small for the pages touched. */
+	t = calloc(1, sizeof(*t));
+	config_defaults(&t->cfg);
+	t->cfg.guest_mem = GiB;
+	assert_int_equal(workload_open(&t->wl, "gups:size=1G,updates=1,init=none", 1, &e), 0);
+	struct sim_params prm = {.scheme = scheme_find("native"), .guest_shift = 12,
+				 .host_shift = 12, .levels = 4};
+	assert_int_equal(sim_init(&t->s, &t->cfg, &prm, &t->wl, &e), -1);
+	assert_non_null(strstr(e.msg, "cannot hold"));
+	workload_close(&t->wl);
+	free(t);
+	/* A 1G guest page on a table too small for it. */
+	t = calloc(1, sizeof(*t));
+	config_defaults(&t->cfg);
+	assert_int_equal(workload_open(&t->wl, "gups:size=256M", 1, &e), 0);
+	prm.guest_shift = 30;
+	assert_int_equal(sim_init(&t->s, &t->cfg, &prm, &t->wl, &e), -1);
+	assert_non_null(strstr(e.msg, "smaller than one 1G guest page"));
+	workload_close(&t->wl);
+	free(t);
+}
+
+static void test_cost_arithmetic(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	struct tpt_stats st = {0};
+	st.instructions = 1000;
+	st.data_level[CL_L1] = 10;
+	st.data_level[CL_L2] = 4;   /* 4 x 9 beyond L1 */
+	st.data_level[CL_DRAM] = 2; /* 2 x 195 */
+	st.walk_cycles = 700;
+	st.faulted_walk_cycles = 30;
+	st.exits[EXIT_EPT_VIOLATION] = 2;
+	st.exits[EXIT_PT_WRITE] = 1;
+	st.guest_faults = 3;
+	st.pvops = 5;
+	st.tpt_built_pages = 7;
+	struct tpt_cost k;
+	cost_compute(&st, &c, 2.0, &k);
+	assert_true(k.base == 1000.0);
+	assert_true(k.data_stall == (4.0 * 9 + 2.0 * 195) / 2.0);
+	assert_int_equal(k.walk_stall, 730);
+	assert_int_equal(k.exits, 2 * (1500 + 2500) + 1 * (1500 + 1000));
+	assert_int_equal(k.faults, 3000);
+	assert_int_equal(k.pvops, 750);
+	assert_int_equal(k.construction, 700);
+	assert_true(k.total == 1000.0 + 213.0 + 730 + 10500 + 3000 + 750 + 700);
+}
+
+static void run_full(const char *scheme, struct tpt_result *r)
+{
+	struct tsim *t = tsim_new(scheme, 12, 21, 4, false, "gups:size=64M,updates=20K");
+	struct tpt_err e;
+	if (sim_run(&t->s, &e))
+		fail_msg("%s", e.msg);
+	tsim_check(t);
+	result_from_sim(r, &t->s, 1);
+	tsim_free(t);
+}
+
+static void test_runs_are_deterministic(void **state)
+{
+	(void)state;
+	for (int i = 0; scheme_all[i]; i++) {
+		struct tpt_result a, b;
+		run_full(scheme_all[i]->name, &a);
+		run_full(scheme_all[i]->name, &b);
+		/* Warm-up is excluded: the measured phase is the 20K updates. */
+		assert_int_equal(a.st.accesses, 40000);
+		assert_int_equal(a.st.walks, a.st.tlb_misses);
+		assert_memory_equal(&a.st, &b.st, sizeof(a.st));
+		json_t *ja = result_json(&a), *jb = result_json(&b);
+		char *sa = json_dumps(ja, JSON_INDENT(2)), *sb = json_dumps(jb, JSON_INDENT(2));
+		assert_string_equal(sa, sb);
+		free(sa);
+		free(sb);
+		json_decref(ja);
+		json_decref(jb);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_native_counts),
+		cmocka_unit_test(test_nested_ept_violations),
+		cmocka_unit_test(test_shadow_exits),
+		cmocka_unit_test(test_tpt_pvops_and_construction),
+		cmocka_unit_test(test_guest_2m_on_host_4k),
+		cmocka_unit_test(test_prefault_removes_exits),
+		cmocka_unit_test(test_segv_and_exhaustion),
+		cmocka_unit_test(test_cost_arithmetic),
+		cmocka_unit_test(test_runs_are_deterministic),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

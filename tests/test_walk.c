@@ -1,0 +1,200 @@
+/*
+ * test_walk.c - the structural contract of DESIGN.md section 2: exact
+ * references per TLB miss for every scheme, page-size pair and level count
+ * with the translation caches off; every scheme's translation equal to
+ * guest table o host table; a forged TPT entry raising a tag-check fault.
+ */
+#include "helpers.h"
+
+#include "mmu/walk.h"
+
+static const char *const schemes[] = {"native", "nested", "shadow", "tpt-naive", "tpt-opt"};
+static const unsigned shifts[] = {12, 21, 30};
+
+static uint64_t expected_refs(const char *scheme, int levels, unsigned gs, unsigned hs)
+{
+	uint64_t g = levels_for(levels, gs), h = levels_for(levels, hs);
+	uint64_t g1 = levels_for(levels, gs < hs ? gs : hs);
+	if (!strcmp(scheme, "native"))
+		return g;
+	if (!strcmp(scheme, "nested"))
+		return (g + 1) * (h + 1) - 1;
+	if (!strcmp(scheme, "shadow"))
+		return g1;
+	return g1 + (g1 + 1);
+}
+
+static void test_refs_per_walk_exact(void **state)
+{
+	(void)state;
+	for (int levels = 4; levels <= 5; levels++)
+		for (size_t si = 0; si < 5; si++)
+			for (size_t gi = 0; gi < 3; gi++)
+				for (size_t hi = 0; hi < 3; hi++) {
+					struct tsim *t = tsim_new(schemes[si], shifts[gi], shifts[hi],
+								  levels, true,
+								  "gups:size=2G,updates=1,init=none");
+					struct rng r;
+					rng_seed(&r, 7);
+					for (int i = 0; i < 300; i++) {
+						uint64_t va = WL_BASE_VA + rng_below(&r, 2 * GiB);
+						tsim_access(t, va & ~7ULL, i & 1);
+					}
+					const struct tpt_stats *st = &t->s.st;
+					uint64_t want = expected_refs(schemes[si], levels, shifts[gi],
+								      shifts[hi]);
+					assert_true(st->walks > 0);
+					if (st->walk_refs + st->rmp_refs != st->walks * want)
+						fail_msg("%s %d-level guest 2^%u host 2^%u: %llu refs over %llu walks, want %llu each",
+							 schemes[si], levels, shifts[gi], shifts[hi],
+							 (unsigned long long)(st->walk_refs + st->rmp_refs),
+							 (unsigned long long)st->walks,
+							 (unsigned long long)want);
+					/* TPT: one tag check per table frame and one for the data frame. */
+					if (!strncmp(schemes[si], "tpt", 3))
+						assert_int_equal(st->rmp_refs,
+								 st->walks * (want + 1) / 2);
+					else
+						assert_int_equal(st->rmp_refs, 0);
+					tsim_check(t);
+					tsim_free(t);
+				}
+}
+
+/* The reference 2D composition: guest table, then the host table (EPT) or, with
+ * no EPT (shadow, native), the guest address map. */
+static uint64_t compose(struct tsim *t, uint64_t va)
+{
+	struct vm *vm = &t->s.vm;
+	uint64_t gpa, hpa, pte;
+	unsigned gs, hs;
+	assert_int_equal(pt_lookup(&vm->proc.pt, va, &gpa, &gs, &pte, NULL), 0);
+	if (vm->mode == VM_NATIVE)
+		return gpa;
+	if (vm->ept.tables) {
+		assert_int_equal(pt_lookup(&vm->ept, gpa, &hpa, &hs, &pte, NULL), 0);
+		return hpa;
+	}
+	return vm_gpa_to_hpa(vm, gpa);
+}
+
+static void test_all_schemes_agree_with_composition(void **state)
+{
+	(void)state;
+	const unsigned pairs[][2] = {{12, 12}, {12, 21}, {21, 12}, {21, 21}, {30, 21}};
+	for (size_t si = 0; si < 5; si++)
+		for (size_t pi = 0; pi < ARRAY_LEN(pairs); pi++) {
+			struct tsim *t = tsim_new(schemes[si], pairs[pi][0], pairs[pi][1], 4, false,
+						  "gups:size=2G,updates=1,init=none");
+			struct rng r;
+			rng_seed(&r, 99);
+			uint64_t vas[400];
+			for (int i = 0; i < 400; i++) {
+				vas[i] = (WL_BASE_VA + rng_below(&r, 2 * GiB)) & ~7ULL;
+				tsim_access(t, vas[i], i % 3 == 0);
+			}
+			tsim_check(t);
+			struct sim *s = &t->s;
+			for (int i = 0; i < 400; i++) {
+				uint64_t want = compose(t, vas[i]), pa;
+				/* What the TLB holds, if it holds it. */
+				if (tlb_lookup(&s->tlb, vas[i], s->vm.proc.asid, false, &pa))
+					assert_int_equal(pa, want);
+				/* What a fresh hardware walk gives. */
+				struct walk w = {0};
+				assert_int_equal(s->scheme->walk(s, &s->vm.proc, vas[i], false, &w), WALK_OK);
+				if (w.pa != want)
+					fail_msg("%s guest 2^%u host 2^%u: va %#llx walks to %#llx, want %#llx",
+						 schemes[si], pairs[pi][0], pairs[pi][1],
+						 (unsigned long long)vas[i], (unsigned long long)w.pa,
+						 (unsigned long long)want);
+				/* And the reference translation used by the checkers. */
+				uint64_t ref;
+				unsigned sh;
+				assert_int_equal(vm_ref_translate(&s->vm, &s->vm.proc, vas[i], &ref, &sh), 0);
+				assert_int_equal(ref, want);
+			}
+			tsim_free(t);
+		}
+}
+
+/* Overwrites the TPT leaf for va with a pointer to host frame hfn. */
+static void forge_tpt_leaf(struct sim *s, uint64_t va, uint64_t hfn)
+{
+	struct pt *tp = &s->vm.proc.tpt_pt;
+	uint64_t table = tp->root;
+	for (int level = tp->levels; level > 1; level--)
+		table = *pt_slot(tp, table, pt_index(va, level)) & PTE_ADDR;
+	uint64_t *slot = pt_slot(tp, table, pt_index(va, 1));
+	assert_true(*slot & PTE_P);
+	*slot = (hfn << PAGE_SHIFT) | (*slot & ~PTE_ADDR);
+}
+
+static void test_forged_tpt_entry_faults(void **state)
+{
+	(void)state;
+	const char *tpts[] = {"tpt-naive", "tpt-opt"};
+	for (int k = 0; k < 2; k++) {
+		struct tsim *t = tsim_new(tpts[k], 12, 12, 4, false, "gups:size=64M,updates=1,init=none");
+		struct sim *s = &t->s;
+		uint64_t va = WL_BASE_VA + 12345 * 8;
+		tsim_access(t, va, true);
+		/* A frame that belongs to another VM (tag 2). */
+		uint64_t other;
+		assert_int_equal(frames_alloc(&s->vm.hframes, FRAME_4K, &other), 0);
+		rmp_assign(&s->vm.rmp, other, 1, 2);
+		forge_tpt_leaf(s, va, other);
+		tlb_flush(&s->tlb);
+		fa_flush(&s->rmpc);
+		struct walk w = {0};
+		assert_int_equal(s->scheme->walk(s, &s->vm.proc, va, false, &w), WALK_TAG_FAULT);
+		/* Through the simulator: an error, never a translation. */
+		struct tpt_err e;
+		uint64_t before = s->st.tag_faults;
+		assert_int_equal(sim_access(s, va, false, 1, &e), -1);
+		assert_non_null(strstr(e.msg, "tag-check fault"));
+		assert_int_equal(s->st.tag_faults, before + 1);
+		assert_int_equal(s->st.walks, 1); /* only the first, honest walk completed */
+		/* A forged pointer to a hypervisor frame (the EPT root) faults too. */
+		forge_tpt_leaf(s, va, s->vm.ept.root >> PAGE_SHIFT);
+		fa_flush(&s->rmpc);
+		memset(&w, 0, sizeof(w));
+		assert_int_equal(s->scheme->walk(s, &s->vm.proc, va, false, &w), WALK_TAG_FAULT);
+		tsim_free(t);
+	}
+}
+
+static void test_tpt_opt_hides_check_latency(void **state)
+{
+	(void)state;
+	/* Same stream, same references; the parallel checks stall less. */
+	struct tsim *a = tsim_new("tpt-naive", 12, 12, 4, true, "gups:size=256M,updates=1,init=none");
+	struct tsim *b = tsim_new("tpt-opt", 12, 12, 4, true, "gups:size=256M,updates=1,init=none");
+	struct rng r1, r2;
+	rng_seed(&r1, 3);
+	rng_seed(&r2, 3);
+	for (int i = 0; i < 2000; i++) {
+		tsim_access(a, (WL_BASE_VA + rng_below(&r1, 256 * MiB)) & ~7ULL, false);
+		tsim_access(b, (WL_BASE_VA + rng_below(&r2, 256 * MiB)) & ~7ULL, false);
+	}
+	assert_int_equal(a->s.st.walk_refs, b->s.st.walk_refs);
+	assert_int_equal(a->s.st.rmp_refs, b->s.st.rmp_refs);
+	assert_true(b->s.st.walk_cycles < a->s.st.walk_cycles);
+	assert_true(b->s.st.tag_check_cycles < a->s.st.tag_check_cycles);
+	/* Naive: every check's latency is in the walk; at least an L1 hit each. */
+	assert_true(a->s.st.tag_check_cycles >=
+		    (a->s.st.rmp_refs + a->s.st.faulted_rmp_refs) * a->cfg.l1d_latency);
+	tsim_free(a);
+	tsim_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refs_per_walk_exact),
+		cmocka_unit_test(test_all_schemes_agree_with_composition),
+		cmocka_unit_test(test_forged_tpt_entry_faults),
+		cmocka_unit_test(test_tpt_opt_hides_check_latency),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,149 @@
+/* test_workload.c - spec parsing and the generators' algorithms. */
+#include "helpers.h"
+
+static void test_spec_parsing(void **state)
+{
+	(void)state;
+	struct workload w;
+	struct tpt_err e;
+	assert_int_equal(workload_open(&w, "gups", 1, &e), 0);
+	assert_string_equal(w.spec, "gups:size=1G,updates=4M,init=page,mlp=4");
+	assert_int_equal(w.nregions, 1);
+	assert_int_equal(w.regions[0].len, GiB);
+	assert_int_equal(workload_footprint(&w), GiB);
+	workload_close(&w);
+	assert_int_equal(workload_open(&w, "gups:size=129G,updates=10M", 1, &e), -1);
+	assert_non_null(strstr(e.msg, "power of two"));
+	assert_int_equal(workload_open(&w, "gups:size=128G,updates=10M", 1, &e), 0);
+	assert_int_equal(w.regions[0].len, 128 * GiB);
+	workload_close(&w);
+	assert_int_equal(workload_open(&w, "nosuch:x=1", 1, &e), -1);
+	assert_non_null(strstr(e.msg, "unknown workload 'nosuch'"));
+	assert_int_equal(workload_open(&w, "gups:colour=red", 1, &e), -1);
+	assert_non_null(strstr(e.msg, "unknown key 'colour'"));
+	assert_int_equal(workload_open(&w, "gups:size=4Q", 1, &e), -1);
+	assert_non_null(strstr(e.msg, "not a size"));
+	assert_int_equal(workload_open(&w, "gups:size", 1, &e), -1);
+	assert_int_equal(workload_open(&w, "sysbench:mode=sideways", 1, &e), -1);
+	assert_non_null(strstr(e.msg, "seq|rnd"));
+	assert_int_equal(workload_open(&w, "sysbench:mlp=0", 1, &e), -1);
+	assert_int_equal(workload_open(&w, "sysbench:block=4G,total=16G,mode=rnd,op=read", 1, &e), 0);
+	assert_string_equal(w.spec, "sysbench:block=4G,total=16G,mode=rnd,op=read,init=page,mlp=4");
+	workload_close(&w);
+}
+
+static void test_gups_starts_is_jump_ahead(void **state)
+{
+	(void)state;
+	uint64_t r = 1;
+	for (int64_t n = 0; n < 300; n++) {
+		assert_int_equal(gups_starts(n), r);
+		r = gups_step(r);
+	}
+	/* Far jumps compose: starts(a + b) from starts(a) by stepping b times. */
+	uint64_t x = gups_starts(1000000);
+	for (int i = 0; i < 77; i++)
+		x = gups_step(x);
+	assert_int_equal(x, gups_starts(1000077));
+	assert_int_equal(gups_starts(GUPS_PERIOD), gups_starts(0));
+}
+
+static size_t drain(struct workload *w, struct event *ev, size_t cap)
+{
+	size_t n = 0, k;
+	while ((k = workload_next(w, ev + n, cap - n > 4096 ? 4096 : cap - n)) > 0)
+		n += k;
+	return n;
+}
+
+static void test_gups_stream(void **state)
+{
+	(void)state;
+	struct workload w;
+	struct tpt_err e;
+	assert_int_equal(workload_open(&w, "gups:size=1M,updates=1000", 0, &e), 0);
+	struct event *ev = calloc(10000, sizeof(*ev));
+	size_t n = drain(&w, ev, 10000);
+	/* 256 warm-up page writes, a mark, then a load and a store per update. */
+	assert_int_equal(n, 256 + 1 + 2000);
+	for (size_t i = 0; i < 256; i++)
+		assert_int_equal(ev[i].va, WL_BASE_VA + i * PAGE_SIZE);
+	assert_int_equal(ev[256].type, EV_MARK);
+	/* The first update of stream 0 from HPCC_starts(0): ran = step(1) = 2 -> word 2. */
+	assert_int_equal(ev[257].va, WL_BASE_VA + 2 * 8);
+	assert_int_equal(ev[257].type, EV_READ);
+	assert_int_equal(ev[258].va, ev[257].va);
+	assert_int_equal(ev[258].type, EV_WRITE);
+	/* Stream j starts at HPCC_starts(j * updates/128): its first update is the next value. */
+	uint64_t r1 = gups_step(gups_starts(1000 / 128));
+	assert_int_equal(ev[259].va, WL_BASE_VA + (r1 & (1 * MiB / 8 - 1)) * 8);
+	for (size_t i = 257; i < n; i++)
+		assert_true(ev[i].va >= WL_BASE_VA && ev[i].va < WL_BASE_VA + MiB);
+	workload_close(&w);
+	free(ev);
+}
+
+static void test_sysbench_stream(void **state)
+{
+	(void)state;
+	struct workload w;
+	struct tpt_err e;
+	struct event *ev = calloc(40000, sizeof(*ev));
+	/* seq: 2 events over an 8K block of 2048 ints, after 2 warm-up page writes. */
+	assert_int_equal(workload_open(&w, "sysbench:block=8K,total=16K,mode=seq,op=read", 1, &e), 0);
+	size_t n = drain(&w, ev, 40000);
+	assert_int_equal(n, 2 + 1 + 2 * 2048);
+	assert_int_equal(ev[3].va, WL_BASE_VA);
+	assert_int_equal(ev[4].va, WL_BASE_VA + 4);
+	assert_int_equal(ev[3 + 2048].va, WL_BASE_VA); /* second event starts over */
+	assert_int_equal(ev[3].type, EV_READ);
+	workload_close(&w);
+	/* rnd: uniform over the block's ints; total rounds up to whole blocks. */
+	assert_int_equal(workload_open(&w, "sysbench:block=64K,total=65K,mode=rnd,op=write,init=none", 1, &e), 0);
+	n = drain(&w, ev, 40000);
+	assert_int_equal(n, 1 + 2 * 16384);
+	unsigned pages[16] = {0};
+	for (size_t i = 1; i < n; i++) {
+		assert_int_equal(ev[i].type, EV_WRITE);
+		assert_int_equal(ev[i].va % 4, 0);
+		assert_true(ev[i].va < WL_BASE_VA + 64 * KiB);
+		pages[(ev[i].va - WL_BASE_VA) / PAGE_SIZE]++;
+	}
+	for (int i = 0; i < 16; i++) /* 2048 expected per page */
+		assert_true(pages[i] > 1800 && pages[i] < 2300);
+	workload_close(&w);
+	free(ev);
+}
+
+static void test_same_seed_same_stream(void **state)
+{
+	(void)state;
+	struct workload a, b;
+	struct tpt_err e;
+	struct event *x = calloc(40000, sizeof(*x)), *y = calloc(40000, sizeof(*y));
+	assert_int_equal(workload_open(&a, "sysbench:block=64K,total=64K,init=none", 5, &e), 0);
+	assert_int_equal(workload_open(&b, "sysbench:block=64K,total=64K,init=none", 5, &e), 0);
+	size_t n = drain(&a, x, 40000);
+	assert_int_equal(drain(&b, y, 40000), n);
+	assert_memory_equal(x, y, n * sizeof(*x));
+	workload_close(&b);
+	assert_int_equal(workload_open(&b, "sysbench:block=64K,total=64K,init=none", 6, &e), 0);
+	drain(&b, y, 40000);
+	assert_true(memcmp(x, y, n * sizeof(*x)) != 0);
+	workload_close(&a);
+	workload_close(&b);
+	free(x);
+	free(y);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spec_parsing),
+		cmocka_unit_test(test_gups_starts_is_jump_ahead),
+		cmocka_unit_test(test_gups_stream),
+		cmocka_unit_test(test_sysbench_stream),
+		cmocka_unit_test(test_same_seed_same_stream),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
