@@ -21,8 +21,13 @@ static void test_fa_lru_and_masks(void **state)
 	assert_true(fa_lookup(&f, 0x11ff, &v));
 	assert_int_equal(v, 7);
 	assert_false(fa_lookup(&f, 0x1200, &v));
-	fa_insert(&f, 0x1000, ~511ULL, 8); /* same tag: replaced, not duplicated */
 	assert_int_equal(fa_check(&f, "t", &e), 0);
+	/* Inserting a key that is cached breaks the contract: the checker says so. */
+	fa_insert(&f, 0x1000, ~511ULL, 8);
+	assert_int_equal(fa_check(&f, "t", &e), -1);
+	assert_non_null(strstr(e.msg, "duplicate"));
+	fa_flush_match(&f, 0x1000, ~511ULL);
+	fa_insert(&f, 0x1000, ~511ULL, 7);
 	fa_flush_match(&f, 0x1000, ~511ULL);
 	assert_false(fa_lookup(&f, 0x1000, &v));
 	fa_flush(&f);

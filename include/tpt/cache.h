@@ -37,6 +37,17 @@ static inline int cache_access(struct cache *c, uint64_t pa)
 	return cache_access_slow(c, line);
 }
 
+/* Host hint: fetch the L2 and LLC tag sets pa maps to; no model state changes. */
+static inline void cache_prefetch(const struct cache *c, uint64_t pa)
+{
+	uint64_t line = pa >> 6;
+	for (int l = CL_L2; l <= CL_LLC; l++) {
+		const uint32_t *set = &c->lv[l].tag[(line & (c->lv[l].sets - 1)) * c->lv[l].ways];
+		__builtin_prefetch(set);
+		__builtin_prefetch(set + c->lv[l].ways - 1);
+	}
+}
+
 void cache_flush(struct cache *c);
 /* Checker: valid tags, none twice in a set, no holes before valid ways. */
 int cache_check(const struct cache *c, struct tpt_err *e);

@@ -2,35 +2,35 @@
  * fa.h - a small fully associative buffer with true LRU replacement.
  *
  * The paging-structure caches (one per level), the nested TLB and the RMP
- * cache are each one of these. Entries are kept in recency order (slot 0 is
- * the most recent), so a lookup scans from the likeliest hit and replacement
- * is the last slot. An entry matches a key when (key & mask) == tag, which
- * lets one buffer hold translations of several page sizes.
+ * cache are each one of these. Each entry carries the time of its last use
+ * (a per-buffer clock), and replacement takes the least recent: true LRU
+ * without moving entries around. An entry matches a key when
+ * (key & mask) == tag, which lets one buffer hold translations of several
+ * page sizes.
  */
 #ifndef TPT_FA_H
 #define TPT_FA_H
 
 #include "tpt/util.h"
 
-struct fa_entry {
-	uint64_t tag, mask, val;
-};
-
 struct fa {
 	uint32_t n, used; /* capacity (0: switched off) and entries held */
-	struct fa_entry *e;
+	uint64_t clock;   /* ticks on every hit and insert */
+	/* Entry i: tag[i], mask[i], val[i], last used at used_at[i]. */
+	uint64_t *tag, *mask, *val, *used_at;
 };
 
 int fa_init(struct fa *f, uint32_t n);
 void fa_fini(struct fa *f);
 /* true and *val on a hit (which becomes most recent). */
 bool fa_lookup(struct fa *f, uint64_t key, uint64_t *val);
-/* Inserts as most recent, replacing an entry with the same tag and mask. */
+/* Inserts as most recent. The key must not be cached (insert after a lookup
+ * missed); fa_check finds a violation. */
 void fa_insert(struct fa *f, uint64_t key, uint64_t mask, uint64_t val);
 void fa_flush(struct fa *f);
 /* Drops every entry for which (entry.tag & mask) == (key & mask). */
 void fa_flush_match(struct fa *f, uint64_t key, uint64_t mask);
-/* Checker: used <= n; no two entries with the same tag and mask. */
+/* Checker: used <= n; no two entries with the same tag and mask; no use in the future. */
 int fa_check(const struct fa *f, const char *name, struct tpt_err *e);
 
 #endif

@@ -22,6 +22,7 @@ struct frames {
 	uint64_t bump;          /* next never-used 1 GiB-aligned pfn */
 	uint64_t bump_end;      /* end of the whole 1 GiB chunks */
 	struct frame_stack free[3]; /* by class: 4K, 2M, 1G */
+	struct frame_stack tables;  /* 4K frames for page tables, carved from their own 2M chunks */
 	uint64_t used;          /* frames handed out, in 4 KiB units */
 };
 
@@ -31,6 +32,13 @@ void frames_fini(struct frames *f);
 /* 0 and *pfn aligned to the order, or -1 when memory is exhausted. */
 int frames_alloc(struct frames *f, unsigned order, uint64_t *pfn);
 void frames_free(struct frames *f, uint64_t pfn, unsigned order);
+/*
+ * Frames for page-table pages come from 2 MiB chunks that hold nothing else,
+ * so the simulator can back tables with huge pages of its own; the model
+ * sees only which cache sets table lines map to.
+ */
+int frames_alloc_table(struct frames *f, uint64_t *pfn);
+void frames_free_table(struct frames *f, uint64_t pfn);
 /* Checker: free frames lie in range, are aligned and appear once. */
 int frames_check(const struct frames *f, struct tpt_err *e);
 

@@ -5,6 +5,8 @@
  * so a host physical address is an offset from `base`. Only page-table pages
  * are ever written; the kernel backs just those, so data pages of a 129 GiB
  * working set cost nothing. Reads of never-written memory return zeros.
+ * Table pages sit in 2 MiB chunks of their own (frame.h), which the
+ * simulator backs with transparent huge pages where the host allows.
  */
 #ifndef TPT_HOSTMEM_H
 #define TPT_HOSTMEM_H

@@ -22,6 +22,7 @@ struct sim_params {
 	int levels;                       /* 4 or 5 */
 	bool no_walk_caches;              /* PWC, nested TLB and RMP cache off */
 	bool progress;                    /* progress line on stderr */
+	bool no_prefetch;                 /* no host prefetching (results are identical) */
 };
 
 struct sim {
@@ -44,6 +45,8 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 void sim_fini(struct sim *s);
 /* Runs the workload to its end. */
 int sim_run(struct sim *s, struct tpt_err *e);
+/* A batch of events, as the run loop feeds them (EV_MARK resets the counters). */
+int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *e);
 /* One access, as the run loop does it (for tests). 0, or -1 with e set. */
 int sim_access(struct sim *s, uint64_t va, bool write, uint32_t instrs, struct tpt_err *e);
 /* Zeroes the counters (the workload's warm-up is over). */

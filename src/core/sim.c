@@ -15,6 +15,8 @@
 
 #include "tpt/sim.h"
 
+#include "mmu/walk.h"
+
 const char *const exit_reason_name[EXIT_N] = {"ept_violation", "shadow_fill", "pt_write",
 					      "pf_intercept"};
 
@@ -216,6 +218,34 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Event k touches another 4K page than event k - 1: its translation may miss. */
+static inline bool new_page(const struct event *ev, size_t k)
+{
+	return ev[k].type != EV_MARK && (ev[k].va ^ ev[k - 1].va) >> PAGE_SHIFT;
+}
+
+int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *e)
+{
+	/* Host prefetch pipeline: stage k runs for the event ahead[k] places on. */
+	enum { RING = 32 };
+	static const size_t ahead[4] = {0, 24, 16, 8};
+	struct walk_pf ring[RING];
+	bool prefetch = !s->prm.no_prefetch;
+	memset(ring, 0, sizeof(ring));
+	for (size_t i = 0; i < n; i++) {
+		for (int k = 1; prefetch && k <= 3; k++) {
+			size_t j = i + ahead[k];
+			if (j < n && new_page(ev, j))
+				walk_prefetch(s, ev[j].va, k, &ring[j % RING]);
+		}
+		if (ev[i].type == EV_MARK)
+			sim_reset_stats(s);
+		else if (access_one(s, ev[i].va, ev[i].type == EV_WRITE, ev[i].instrs, e))
+			return -1;
+	}
+	return 0;
+}
+
 int sim_run(struct sim *s, struct tpt_err *e)
 {
 	enum { BATCH = 4096 };
@@ -226,21 +256,10 @@ int sim_run(struct sim *s, struct tpt_err *e)
 	double start = progress ? now() : 0, last = start;
 	uint64_t done = 0, expect = s->wl->expected_events;
 	int rc = 0;
-	for (;;) {
-		size_t n = workload_next(s->wl, buf, BATCH);
-		if (n == 0)
+	size_t n;
+	while ((n = workload_next(s->wl, buf, BATCH)) > 0) {
+		if ((rc = sim_events(s, buf, n, e)))
 			break;
-		for (size_t i = 0; i < n; i++) {
-			const struct event *ev = &buf[i];
-			if (ev->type == EV_MARK) {
-				sim_reset_stats(s);
-				continue;
-			}
-			if (access_one(s, ev->va, ev->type == EV_WRITE, ev->instrs, e)) {
-				rc = -1;
-				goto out;
-			}
-		}
 		done += n;
 		if (progress && (done & ((1u << 20) - 1)) < BATCH) {
 			double t = now();
@@ -252,7 +271,6 @@ int sim_run(struct sim *s, struct tpt_err *e)
 			}
 		}
 	}
-out:
 	if (progress && last > start)
 		fprintf(stderr, "\r%60s\r", "");
 	free(buf);

@@ -74,6 +74,7 @@ void frames_fini(struct frames *f)
 {
 	for (int i = 0; i < 3; i++)
 		free(f->free[i].v);
+	free(f->tables.v);
 	*f = (struct frames){0};
 }
 
@@ -110,6 +111,27 @@ void frames_free(struct frames *f, uint64_t pfn, unsigned order)
 		f->used -= 1ULL << order;
 }
 
+int frames_alloc_table(struct frames *f, uint64_t *pfn)
+{
+	if (f->tables.n == 0) {
+		uint64_t chunk;
+		if (frames_alloc(f, FRAME_2M, &chunk))
+			return -1;
+		f->used -= 512;
+		if (push_split(&f->tables, chunk, 1, 512))
+			return -1;
+	}
+	*pfn = f->tables.v[--f->tables.n];
+	f->used++;
+	return 0;
+}
+
+void frames_free_table(struct frames *f, uint64_t pfn)
+{
+	if (stack_push(&f->tables, pfn) == 0)
+		f->used--;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -119,7 +141,7 @@ static int cmp_u64(const void *a, const void *b)
 int frames_check(const struct frames *f, struct tpt_err *e)
 {
 	static const uint64_t span[3] = {1, 512, 512 * 512};
-	size_t total = f->free[0].n + f->free[1].n + f->free[2].n;
+	size_t total = f->free[0].n + f->free[1].n + f->free[2].n + f->tables.n;
 	uint64_t *all = malloc((total + 1) * sizeof(*all));
 	uint64_t *len = malloc((total + 1) * sizeof(*len));
 	int rc = 0;
@@ -128,9 +150,12 @@ int frames_check(const struct frames *f, struct tpt_err *e)
 		goto out;
 	}
 	size_t k = 0;
-	for (int c = 0; c < 3; c++)
-		for (size_t i = 0; i < f->free[c].n; i++) {
-			uint64_t p = f->free[c].v[i];
+	/* Stacks 0-2 by size; stack 3 (page-table frames) holds 4K frames. */
+	const struct frame_stack *stacks[4] = {&f->free[0], &f->free[1], &f->free[2], &f->tables};
+	for (int si = 0; si < 4; si++)
+		for (size_t i = 0; i < stacks[si]->n; i++) {
+			int c = si == 3 ? 0 : si;
+			uint64_t p = stacks[si]->v[i];
 			if (p % span[c] || p < f->base || p + span[c] > f->top) {
 				rc = tpt_fail(e, "frames_check: free frame %llu misaligned or out of range",
 					      (unsigned long long)p);

@@ -8,6 +8,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "tpt/cache.h"
 
@@ -61,6 +64,25 @@ static inline void promote(uint32_t *set, uint32_t w, uint32_t t)
 	set[0] = t;
 }
 
+/* The way holding t, or ways if none. */
+static inline uint32_t find_way(const uint32_t *set, uint32_t ways, uint32_t t)
+{
+	uint32_t w = 0;
+#ifdef __SSE2__
+	__m128i k = _mm_set1_epi32((int)t);
+	for (; w + 4 <= ways; w += 4) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)&set[w]);
+		int m = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, k)));
+		if (m)
+			return w + (uint32_t)__builtin_ctz((unsigned)m);
+	}
+#endif
+	for (; w < ways; w++)
+		if (set[w] == t)
+			return w;
+	return ways;
+}
+
 int cache_access_slow(struct cache *c, uint64_t line)
 {
 	c->last_line = line;
@@ -68,12 +90,11 @@ int cache_access_slow(struct cache *c, uint64_t line)
 	for (int l = 0; l < 3; l++) {
 		const struct cache_level *v = &c->lv[l];
 		uint32_t *set = set_of(v, line), t = tag_of(v, line);
-		for (uint32_t w = 0; w < v->ways; w++) {
-			if (set[w] == t) {
-				promote(set, w, t);
-				hit = l;
-				goto fill;
-			}
+		uint32_t w = find_way(set, v->ways, t);
+		if (w < v->ways) {
+			promote(set, w, t);
+			hit = l;
+			goto fill;
 		}
 	}
 fill:

@@ -60,7 +60,8 @@ static struct tlbe *array_find(struct tlb_array *a, uint64_t vpn, uint64_t tag)
 	for (uint32_t w = 0; w < a->ways; w++) {
 		if (set[w].tag == tag) {
 			struct tlbe hit = set[w];
-			memmove(&set[1], &set[0], w * sizeof(*set));
+			for (; w > 0; w--)
+				set[w] = set[w - 1];
 			set[0] = hit;
 			return &set[0];
 		}
@@ -76,7 +77,8 @@ static void array_insert(struct tlb_array *a, uint64_t vpn, uint64_t tag, uint64
 	for (w = 0; w < a->ways - 1; w++)
 		if (set[w].tag == tag)
 			break;
-	memmove(&set[1], &set[0], w * sizeof(*set));
+	for (; w > 0; w--)
+		set[w] = set[w - 1];
 	set[0] = (struct tlbe){.tag = tag, .pa = pa};
 }
 

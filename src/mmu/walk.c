@@ -115,3 +115,73 @@ int walk_host(struct sim *s, struct walk *w, uint64_t gpa, uint64_t *hpa, unsign
 		table = e & PTE_ADDR;
 	}
 }
+
+/* The slot of the entry that maps va (or the first non-present one on the
+ * path), and its level; plain loads only. */
+static const uint64_t *leaf_slot(const struct sim *s, const struct pt *pt, uint64_t va, int *lvl)
+{
+	uint64_t table = pt->root;
+	for (int level = pt->levels;; level--) {
+		uint64_t host = pt_host_addr(pt, table);
+		if (host >= s->hm.size)
+			return NULL;
+		const uint64_t *slot = hostmem_word(&s->hm, host + 8ULL * pt_index(va, level));
+		/* A level-1 entry is the line to prefetch: do not wait for it here. */
+		if (level == 1 || !(*slot & PTE_P) || (*slot & PTE_PS)) {
+			*lvl = level;
+			return slot;
+		}
+		uint64_t e = *slot;
+		table = e & PTE_ADDR;
+		if (pt->gmap && (table >> PAGE_SHIFT) >= (s->vm.guest_mem >> PAGE_SHIFT))
+			return NULL;
+	}
+}
+
+/* The address a present leaf entry maps va to. */
+static uint64_t leaf_target(const uint64_t *slot, int level, uint64_t va)
+{
+	uint64_t mask = (1ULL << pt_shift(level)) - 1;
+	return ((*slot & PTE_ADDR) & ~mask) | (va & mask);
+}
+
+/* Host address of a slot as the simulated machine sees it. */
+static uint64_t slot_pa(const struct sim *s, const uint64_t *slot)
+{
+	return (uint64_t)((const uint8_t *)slot - s->hm.base);
+}
+
+void walk_prefetch(struct sim *s, uint64_t va, int stage, struct walk_pf *pf)
+{
+	struct vm *vm = &s->vm;
+	struct process *p = &vm->proc;
+	if (stage == 1) {
+		const struct pt *first = vm->mode == VM_SHADOW ? &p->shadow
+					 : vm->mode == VM_TPT  ? &p->tpt_pt
+							       : &p->pt;
+		pf->slot[0] = leaf_slot(s, first, va, &pf->level[0]);
+		pf->slot[1] = NULL;
+		if (pf->slot[0])
+			__builtin_prefetch(pf->slot[0]);
+		return;
+	}
+	const uint64_t *slot = pf->slot[stage - 2];
+	if (!slot || !(*slot & PTE_P))
+		return;
+	uint64_t in = stage == 2 ? va : pf->addr;
+	uint64_t a = leaf_target(slot, pf->level[stage - 2], in);
+	cache_prefetch(&s->cache, slot_pa(s, slot));
+	if (vm->mode == VM_NESTED && stage == 2) {
+		/* The guest entry gave a gPA: its EPT entry is the next miss. */
+		pf->addr = a;
+		pf->slot[1] = leaf_slot(s, &vm->ept, a, &pf->level[1]);
+		if (pf->slot[1])
+			__builtin_prefetch(pf->slot[1]);
+		return;
+	}
+	cache_prefetch(&s->cache, a);
+	if (vm->mode == VM_TPT && (a >> PAGE_SHIFT) < vm->rmp.nframes) {
+		__builtin_prefetch(&vm->rmp.owner[a >> PAGE_SHIFT]);
+		cache_prefetch(&s->cache, rmp_entry_pa(&vm->rmp, a >> PAGE_SHIFT));
+	}
+}

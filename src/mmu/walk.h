@@ -45,4 +45,21 @@ int walk_1d(struct sim *s, struct walk *w, uint64_t root, uint64_t va, unsigned 
  * WALK_OK with *hpa and *shift, or WALK_EPT_VIOLATION. */
 int walk_host(struct sim *s, struct walk *w, uint64_t gpa, uint64_t *hpa, unsigned *shift);
 
+/*
+ * Host-side prefetch for an access a few events ahead. Stage 1 follows the
+ * first table's path with plain loads and prefetches its leaf entry; stage 2,
+ * closer in, reads that entry and prefetches the next dependent line (the
+ * EPT entry under nested paging, the RMP owner under TPT) and the cache
+ * model's tag sets; stage 3 does the same for nested paging's second
+ * dimension. No accessed bits, no cache-model state, no counters: a hint
+ * only, and results never depend on it.
+ */
+struct walk_pf {
+	const uint64_t *slot[2];
+	int level[2];
+	uint64_t addr; /* nested: the gPA stage 2 found */
+};
+
+void walk_prefetch(struct sim *s, uint64_t va, int stage, struct walk_pf *pf);
+
 #endif

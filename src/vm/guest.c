@@ -14,11 +14,11 @@
 
 int vm_alloc_guest_table(struct vm *vm, uint64_t *gfn)
 {
-	if (frames_alloc(&vm->gframes, FRAME_4K, gfn)) {
+	if (frames_alloc_table(&vm->gframes, gfn)) {
 		vm->err = VM_ENOMEM;
 		return -1;
 	}
-	int rc = vm_touch_gfn(vm, *gfn);
+	int rc = vm_touch(vm, *gfn, true);
 	if (rc) {
 		vm->err = rc;
 		return -1;
@@ -43,7 +43,7 @@ static void guest_free(void *ctx, const struct pt *pt, uint64_t addr)
 	struct process *p = ctx;
 	(void)pt;
 	/* The frame stays backed by the host: freeing is the guest's business. */
-	frames_free(&p->vm->gframes, addr >> PAGE_SHIFT, FRAME_4K);
+	frames_free_table(&p->vm->gframes, addr >> PAGE_SHIFT);
 }
 
 static void guest_written(void *ctx, const struct pt *pt, uint64_t va, uint64_t table,

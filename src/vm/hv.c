@@ -20,7 +20,7 @@ static int host_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 	struct vm *vm = ctx;
 	uint64_t hfn;
 	(void)pt;
-	if (frames_alloc(&vm->hframes, FRAME_4K, &hfn)) {
+	if (frames_alloc_table(&vm->hframes, &hfn)) {
 		vm->err = VM_EHOSTMEM;
 		return -1;
 	}
@@ -34,7 +34,7 @@ static void host_free(void *ctx, const struct pt *pt, uint64_t addr)
 	struct vm *vm = ctx;
 	(void)pt;
 	hostmem_release_frame(vm->hm, addr >> PAGE_SHIFT);
-	frames_free(&vm->hframes, addr >> PAGE_SHIFT, FRAME_4K);
+	frames_free_table(&vm->hframes, addr >> PAGE_SHIFT);
 }
 
 const struct pt_ops vm_host_pt_ops = {.alloc = host_alloc, .free = host_free};
@@ -54,11 +54,14 @@ uint64_t vm_hostmem_size(enum vm_mode mode, uint64_t guest_mem, uint64_t host_me
 	return host_mem + tpt_align_up((host_mem >> PAGE_SHIFT) * cfg->rmp_entry_bytes, PAGE_SIZE);
 }
 
-int vm_back(struct vm *vm, uint64_t gfn)
+int vm_back(struct vm *vm, uint64_t gfn, bool table)
 {
 	unsigned order = vm->host_shift - PAGE_SHIFT;
 	uint64_t n = 1ULL << order, first = gfn & ~(n - 1), hfn;
-	if (frames_alloc(&vm->hframes, order, &hfn))
+	/* A 4K backing of a guest table page comes from the host's table chunks. */
+	int rc = order == 0 && table ? frames_alloc_table(&vm->hframes, &hfn)
+				     : frames_alloc(&vm->hframes, order, &hfn);
+	if (rc)
 		return VM_EHOSTMEM;
 	for (uint64_t i = 0; i < n; i++) {
 		vm->gmap[first + i] = (uint32_t)(hfn + i);
@@ -72,14 +75,19 @@ int vm_back(struct vm *vm, uint64_t gfn)
 	return VM_OK;
 }
 
-int vm_touch_gfn(struct vm *vm, uint64_t gfn)
+int vm_touch(struct vm *vm, uint64_t gfn, bool table)
 {
 	if (!vm->gmap || vm->gmap[gfn])
 		return VM_OK;
-	int rc = vm_back(vm, gfn);
+	int rc = vm_back(vm, gfn, table);
 	if (rc == VM_OK)
 		vm->st->exits[vm->mode == VM_SHADOW ? EXIT_SHADOW_FILL : EXIT_EPT_VIOLATION]++;
 	return rc;
+}
+
+int vm_touch_gfn(struct vm *vm, uint64_t gfn)
+{
+	return vm_touch(vm, gfn, false);
 }
 
 int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned host_shift,
@@ -129,7 +137,7 @@ int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned host_shift,
 	if (cfg->prefault) {
 		uint64_t step = 1ULL << (vm->host_shift - PAGE_SHIFT);
 		for (uint64_t g = 0; g < gfr; g += step)
-			if (vm_back(vm, g)) {
+			if (vm_back(vm, g, false)) {
 				tpt_fail(e, "host memory cannot back all guest memory for the prefault");
 				goto fail;
 			}

@@ -30,7 +30,7 @@ static int shadow_install(struct vm *vm, struct process *p, uint64_t va, uint64_
 	uint64_t mask = (1ULL << s) - 1;
 	uint64_t gbase = (gpa & ~mask);
 	if (!vm->gmap[gbase >> PAGE_SHIFT]) {
-		int rc = vm_back(vm, gbase >> PAGE_SHIFT);
+		int rc = vm_back(vm, gbase >> PAGE_SHIFT, false);
 		if (rc)
 			return rc;
 	}

@@ -28,7 +28,7 @@ static void tpt_free(void *ctx, const struct pt *pt, uint64_t addr)
 {
 	struct vm *vm = ctx;
 	(void)pt;
-	frames_free(&vm->gframes, vm->rmap[addr >> PAGE_SHIFT], FRAME_4K);
+	frames_free_table(&vm->gframes, vm->rmap[addr >> PAGE_SHIFT]);
 }
 
 const struct pt_ops vm_tpt_pt_ops = {.alloc = tpt_alloc, .free = tpt_free};

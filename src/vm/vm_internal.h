@@ -12,8 +12,10 @@ extern const struct pt_ops vm_host_pt_ops;  /* EPT, shadow: hypervisor frames; c
 extern const struct pt_ops vm_guest_pt_ops; /* guest tables: guest frames; ctx = process */
 extern const struct pt_ops vm_tpt_pt_ops;   /* TPT tables: guest frames at hPA; ctx = vm */
 
-/* Backs the host page holding gfn without counting an exit. */
-int vm_back(struct vm *vm, uint64_t gfn);
+/* Backs the host page holding gfn without counting an exit; table: gfn holds a page table. */
+int vm_back(struct vm *vm, uint64_t gfn, bool table);
+/* vm_touch_gfn, telling whether the frame is a page-table page. */
+int vm_touch(struct vm *vm, uint64_t gfn, bool table);
 /* Allocates, backs and zeroes a guest frame for a table page. */
 int vm_alloc_guest_table(struct vm *vm, uint64_t *gfn);
 
