@@ -70,6 +70,7 @@ int main(int argc, char **argv)
 					goto fail;
 				tmark = now();
 				in_measure = true;
+				measured--; /* the mark itself is not an access */
 			} else {
 				m = 0;
 			}

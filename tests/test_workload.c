@@ -12,11 +12,11 @@ static void test_spec_parsing(void **state)
 	assert_int_equal(w.regions[0].len, GiB);
 	assert_int_equal(workload_footprint(&w), GiB);
 	workload_close(&w);
-	assert_int_equal(workload_open(&w, "gups:size=129G,updates=10M", 1, &e), -1);
-	assert_non_null(strstr(e.msg, "power of two"));
-	assert_int_equal(workload_open(&w, "gups:size=128G,updates=10M", 1, &e), 0);
-	assert_int_equal(w.regions[0].len, 128 * GiB);
+	assert_int_equal(workload_open(&w, "gups:size=129G,updates=10M", 1, &e), 0);
+	assert_int_equal(w.regions[0].len, 129 * GiB);
 	workload_close(&w);
+	assert_int_equal(workload_open(&w, "gups:size=6000", 1, &e), -1);
+	assert_non_null(strstr(e.msg, "whole number of 4K pages"));
 	assert_int_equal(workload_open(&w, "nosuch:x=1", 1, &e), -1);
 	assert_non_null(strstr(e.msg, "unknown workload 'nosuch'"));
 	assert_int_equal(workload_open(&w, "gups:colour=red", 1, &e), -1);
@@ -79,6 +79,12 @@ static void test_gups_stream(void **state)
 	assert_int_equal(ev[259].va, WL_BASE_VA + (r1 & (1 * MiB / 8 - 1)) * 8);
 	for (size_t i = 257; i < n; i++)
 		assert_true(ev[i].va >= WL_BASE_VA && ev[i].va < WL_BASE_VA + MiB);
+	workload_close(&w);
+	/* Not a power of two: the same stream, indices mod words. */
+	assert_int_equal(workload_open(&w, "gups:size=12K,updates=1000,init=none", 0, &e), 0);
+	n = drain(&w, ev, 10000);
+	assert_int_equal(ev[1].va, WL_BASE_VA + (2 % 1536) * 8);
+	assert_int_equal(ev[3].va, WL_BASE_VA + (r1 % 1536) * 8);
 	workload_close(&w);
 	free(ev);
 }

@@ -5,7 +5,9 @@
  * each update `Table[ran & (size - 1)] ^= ran`: one 8-byte load and one
  * store to the same word. Warm-up is the benchmark's own table
  * initialisation (Table[i] = i). The streams start at HPCC_starts((updates /
- * 128) * j + seed), so seed 0 is the official sequence.
+ * 128) * j + seed), so seed 0 is the official sequence. HPCC requires a
+ * power-of-two table; other sizes (the TPT paper's 129 GiB) index with
+ * ran mod words instead of the mask.
  *
  * Instructions per update (12: LFSR step, mask, load, xor, store, loop) are
  * an estimate from the loop's x86-64 code; the ran[] array lives in L1 and
@@ -16,7 +18,8 @@
 enum { P_SIZE, P_UPDATES, P_INIT, P_MLP };
 
 static const struct wl_param params[] = {
-	{"size", WP_SIZE, "1G", 4096, 1ULL << 42, NULL, "table size in bytes, a power of two"},
+	{"size", WP_SIZE, "1G", 4096, 1ULL << 42, NULL,
+	 "table size in bytes (a power of two as in HPCC; else indices are taken mod words)"},
 	{"updates", WP_COUNT, "4M", 1, 1ULL << 40, NULL, "number of updates (HPCC uses 4 x table words)"},
 	{"init", WP_ENUM, "page", 0, 0, WL_INIT_CHOICES,
 	 "warm-up: one write per page, the full Table[i] = i loop, or none"},
@@ -30,7 +33,7 @@ static const struct wl_param params[] = {
 #define INSTRS_STORE 3
 
 struct gups {
-	uint64_t base, mask, updates, done;
+	uint64_t base, mask, words, updates, done; /* mask 0: index = ran % words */
 	uint64_t ran[STREAMS];
 	unsigned j;
 	int phase; /* 0 warm-up, 1 mark, 2 updates */
@@ -72,10 +75,11 @@ static int gups_init(struct workload *w, struct tpt_err *e)
 {
 	struct gups *g = w->state;
 	uint64_t size = w->v[P_SIZE].u;
-	if (!tpt_is_pow2(size))
-		return tpt_fail(e, "gups: size must be a power of two (HPCC's table is 2^k words)");
+	if (size % PAGE_SIZE)
+		return tpt_fail(e, "gups: size must be a whole number of 4K pages");
 	g->base = WL_BASE_VA;
-	g->mask = size / 8 - 1;
+	g->words = size / 8;
+	g->mask = tpt_is_pow2(size) ? g->words - 1 : 0;
 	g->updates = w->v[P_UPDATES].u;
 	uint64_t per = g->updates / STREAMS;
 	for (unsigned j = 0; j < STREAMS; j++)
@@ -105,7 +109,7 @@ static size_t gups_next(struct workload *w, struct event *ev, size_t n)
 		uint64_t r = gups_step(g->ran[g->j]);
 		g->ran[g->j] = r;
 		g->j = (g->j + 1) % STREAMS;
-		uint64_t va = g->base + (r & g->mask) * 8;
+		uint64_t va = g->base + (g->mask ? r & g->mask : r % g->words) * 8;
 		ev[k++] = (struct event){.va = va, .instrs = INSTRS_LOAD, .type = EV_READ, .size = 8};
 		ev[k++] = (struct event){.va = va, .instrs = INSTRS_STORE, .type = EV_WRITE, .size = 8};
 		g->done++;
