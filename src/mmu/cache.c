@@ -60,7 +60,8 @@ static inline uint32_t tag_of(const struct cache_level *v, uint64_t line)
 /* Moves way w of set to the front with tag t (w = ways - 1 evicts the LRU). */
 static inline void promote(uint32_t *set, uint32_t w, uint32_t t)
 {
-	memmove(&set[1], &set[0], w * sizeof(*set));
+	if (w)
+		memmove(&set[1], &set[0], w * sizeof(*set));
 	set[0] = t;
 }
 
