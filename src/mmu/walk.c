@@ -55,27 +55,20 @@ int walk_1d(struct sim *s, struct walk *w, uint64_t root, uint64_t va, unsigned 
 			if (rc)
 				return rc;
 		}
-		uint64_t *slot = hostmem_word(&s->hm, epa);
-		uint64_t e = *slot;
-		if (!(e & PTE_P) || (write && !(e & PTE_W))) {
+		uint64_t e;
+		if (!walk_entry(s, epa, level, write, &e)) {
 			w->fault_addr = va;
 			return missing;
 		}
 		if (level == 1 || (e & PTE_PS)) {
-			uint64_t set = PTE_A | (write ? PTE_D : 0);
-			if ((e & set) != set)
-				*slot = e | set;
-			unsigned sh = pt_shift(level);
-			uint64_t mask = (1ULL << sh) - 1;
-			w->pa = ((e & PTE_ADDR) & ~mask) | (va & mask);
-			w->shift = sh;
+			w->pa = walk_leaf_pa(e, level, va);
+			w->shift = pt_shift(level);
 			w->writable = e & PTE_W;
 			if (checks)
-				return tag_check(s, w, (w->pa & ~mask) >> PAGE_SHIFT, checks, 0, true);
+				return tag_check(s, w, walk_leaf_pa(e, level, 0) >> PAGE_SHIFT, checks, 0,
+						 true);
 			return WALK_OK;
 		}
-		if (!(e & PTE_A))
-			*slot = e | PTE_A;
 		table = e & PTE_ADDR;
 		pwc_fill(&s->pwc, level, va, asid, table);
 	}
@@ -96,18 +89,15 @@ int walk_host(struct sim *s, struct walk *w, uint64_t gpa, uint64_t *hpa, unsign
 	for (int level = s->vm.levels;; level--) {
 		uint64_t epa = table + 8ULL * pt_index(gpa, level);
 		walk_ref(s, w, epa);
-		uint64_t *slot = hostmem_word(&s->hm, epa);
-		uint64_t e = *slot;
-		if (!(e & PTE_P)) {
+		uint64_t e;
+		if (!walk_entry(s, epa, level, false, &e)) {
 			w->fault_addr = gpa;
 			return WALK_EPT_VIOLATION;
 		}
-		if (!(e & PTE_A))
-			*slot = e | PTE_A;
 		if (level == 1 || (e & PTE_PS)) {
 			unsigned sh = pt_shift(level);
-			uint64_t mask = (1ULL << sh) - 1, base = (e & PTE_ADDR) & ~mask;
-			*hpa = base | (gpa & mask);
+			uint64_t base = walk_leaf_pa(e, level, 0);
+			*hpa = walk_leaf_pa(e, level, gpa);
 			*shift = sh;
 			fa_insert(&s->ntlb, gfn, ~((1ULL << (sh - PAGE_SHIFT)) - 1), base | sh);
 			return WALK_OK;
@@ -138,13 +128,6 @@ static const uint64_t *leaf_slot(const struct sim *s, const struct pt *pt, uint6
 	}
 }
 
-/* The address a present leaf entry maps va to. */
-static uint64_t leaf_target(const uint64_t *slot, int level, uint64_t va)
-{
-	uint64_t mask = (1ULL << pt_shift(level)) - 1;
-	return ((*slot & PTE_ADDR) & ~mask) | (va & mask);
-}
-
 /* Host address of a slot as the simulated machine sees it. */
 static uint64_t slot_pa(const struct sim *s, const uint64_t *slot)
 {
@@ -169,7 +152,7 @@ void walk_prefetch(struct sim *s, uint64_t va, int stage, struct walk_pf *pf)
 	if (!slot || !(*slot & PTE_P))
 		return;
 	uint64_t in = stage == 2 ? va : pf->addr;
-	uint64_t a = leaf_target(slot, pf->level[stage - 2], in);
+	uint64_t a = walk_leaf_pa(*slot, pf->level[stage - 2], in);
 	cache_prefetch(&s->cache, slot_pa(s, slot));
 	if (vm->mode == VM_NESTED && stage == 2) {
 		/* The guest entry gave a gPA: its EPT entry is the next miss. */

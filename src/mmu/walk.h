@@ -18,6 +18,32 @@ static inline uint32_t walk_ref(struct sim *s, struct walk *w, uint64_t pa)
 	return s->cache.lat[l];
 }
 
+/*
+ * Reads the entry at host address epa for a walk: false if it stops the walk
+ * (not present, or not writable for a write). Otherwise sets the accessed
+ * bit in place, and the dirty bit on a leaf being written, as hardware does.
+ */
+static inline bool walk_entry(struct sim *s, uint64_t epa, int level, bool write, uint64_t *out)
+{
+	uint64_t *slot = hostmem_word(&s->hm, epa);
+	uint64_t e = *slot;
+	if (!(e & PTE_P) || (write && !(e & PTE_W)))
+		return false;
+	bool leaf = level == 1 || (e & PTE_PS);
+	uint64_t set = PTE_A | (write && leaf ? PTE_D : 0);
+	if ((e & set) != set)
+		*slot = e | set;
+	*out = e;
+	return true;
+}
+
+/* The address a leaf entry at `level` maps va to. */
+static inline uint64_t walk_leaf_pa(uint64_t e, int level, uint64_t va)
+{
+	uint64_t mask = (1ULL << pt_shift(level)) - 1;
+	return ((e & PTE_ADDR) & ~mask) | (va & mask);
+}
+
 /* Where a walk of the guest dimension starts: the deepest PWC hit, or the root. */
 static inline int walk_start(struct sim *s, uint64_t va, unsigned asid, uint64_t *table)
 {

@@ -21,19 +21,14 @@ static int nested_walk(struct sim *s, struct process *p, uint64_t va, bool write
 			return rc;
 		uint64_t epa = htable + 8ULL * pt_index(va, level);
 		walk_ref(s, w, epa);
-		uint64_t *slot = hostmem_word(&s->hm, epa);
-		uint64_t e = *slot;
-		if (!(e & PTE_P) || (write && !(e & PTE_W))) {
+		uint64_t e;
+		if (!walk_entry(s, epa, level, write, &e)) {
 			w->fault_addr = va;
 			return WALK_GUEST_PF;
 		}
 		if (level == 1 || (e & PTE_PS)) {
-			uint64_t set = PTE_A | (write ? PTE_D : 0);
-			if ((e & set) != set)
-				*slot = e | set;
 			unsigned gs = pt_shift(level);
-			uint64_t gpa = ((e & PTE_ADDR) & ~((1ULL << gs) - 1)) | (va & ((1ULL << gs) - 1));
-			uint64_t hpa;
+			uint64_t gpa = walk_leaf_pa(e, level, va), hpa;
 			rc = walk_host(s, w, gpa, &hpa, &hs);
 			if (rc)
 				return rc;
@@ -42,8 +37,6 @@ static int nested_walk(struct sim *s, struct process *p, uint64_t va, bool write
 			w->writable = e & PTE_W;
 			return WALK_OK;
 		}
-		if (!(e & PTE_A))
-			*slot = e | PTE_A;
 		gtable = e & PTE_ADDR;
 		pwc_fill(&s->pwc, level, va, p->asid, gtable);
 	}

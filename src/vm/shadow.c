@@ -47,13 +47,8 @@ void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t 
 		return; /* not shadowed yet: the write does not trap */
 	vm->st->exits[EXIT_PT_WRITE]++;
 	unsigned s = pt_shift(level);
-	if ((old & PTE_P) && pte_is_leaf(level, old)) {
-		/* Drop every shadow piece of the old page. */
-		uint64_t base = va & ~((1ULL << s) - 1);
-		unsigned piece = min_shift(s, vm->host_shift);
-		for (uint64_t off = 0; off < (1ULL << s); off += 1ULL << piece)
-			pt_unmap(&p->shadow, base + off);
-	}
+	if ((old & PTE_P) && pte_is_leaf(level, old))
+		vm_unmap_pieces(vm, &p->shadow, va, s);
 	if ((val & PTE_P) && pte_is_leaf(level, val) && s <= vm->host_shift) {
 		uint64_t gpa = (val & PTE_ADDR) | (va & ((1ULL << s) - 1) & ~(PAGE_SIZE - 1));
 		int rc = shadow_install(vm, p, va, gpa, s, val);

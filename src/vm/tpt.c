@@ -60,12 +60,8 @@ void tpt_guest_write(struct vm *vm, struct process *p, uint64_t va, int level, u
 	uint64_t pages = 0;
 	vm->st->pvops++;
 	unsigned s = pt_shift(level);
-	if ((old & PTE_P) && pte_is_leaf(level, old)) {
-		uint64_t base = va & ~((1ULL << s) - 1);
-		unsigned piece = min_shift(s, vm->host_shift);
-		for (uint64_t off = 0; off < (1ULL << s); off += 1ULL << piece)
-			pt_unmap(&p->tpt_pt, base + off);
-	}
+	if ((old & PTE_P) && pte_is_leaf(level, old))
+		vm_unmap_pieces(vm, &p->tpt_pt, va, s);
 	if ((val & PTE_P) && pte_is_leaf(level, val)) {
 		int rc = tpt_map_leaf(vm, p, va, val & PTE_ADDR, s, val, &pages);
 		if (rc)

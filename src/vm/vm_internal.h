@@ -29,6 +29,16 @@ static inline unsigned min_shift(unsigned a, unsigned b)
 	return a < b ? a : b;
 }
 
+/* Removes from a gVA -> hPA table (shadow, TPT) every piece of the guest page
+ * of 1 << shift bytes holding va; pieces are min(guest, host page). */
+static inline void vm_unmap_pieces(struct vm *vm, struct pt *t, uint64_t va, unsigned shift)
+{
+	uint64_t base = va & ~((1ULL << shift) - 1);
+	unsigned piece = min_shift(shift, vm->host_shift);
+	for (uint64_t off = 0; off < (1ULL << shift); off += 1ULL << piece)
+		pt_unmap(t, base + off);
+}
+
 /* A guest table entry changed (va is an address it covers). */
 void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t table,
 			int level, uint64_t old, uint64_t val);
