@@ -26,10 +26,12 @@ for k in scheme workload guest_page host_page levels instructions accesses tlb_m
 	walk_refs rmp_refs refs_per_walk walk_cycles cycles vm_exits faulted_walks \
 	faulted_walk_refs cost_base cost_data_stall cost_walk_stall cost_exits cost_faults \
 	cost_pvops cost_construction cost_policy; do
-	grep -q "\"$k\":" "$T/sim.json" && ok || bad "sim JSON lacks $k"
-	n=$(grep -c "\"$k\":" "$T/a.json")
-	[ "$n" -eq 5 ] && ok || bad "compare JSON has $k $n times, want 5"
+	grep -q "^  \"$k\":" "$T/sim.json" && ok || bad "sim JSON lacks $k"
+	n=$(grep -c "^    \"$k\":" "$T/a.json")
+	[ "$n" -eq 7 ] && ok || bad "compare JSON has $k $n times at the top of its objects, want 7"
 done
+grep -q '"processes": \[' "$T/sim.json" && grep -q '^      "name": "gups"' "$T/sim.json" && ok ||
+	bad "sim JSON lacks its processes"
 grep -q '"scheme": "tpt-opt"' "$T/sim.json" && ok || bad "sim JSON scheme"
 head -c1 "$T/a.json" | grep -q '\[' && ok || bad "compare JSON is not an array"
 
@@ -49,6 +51,7 @@ expect_error() {
 	grep -q -- "$want" "$T/err" && ok || bad "'$*' error lacks '$want': $(cat "$T/err")"
 }
 expect_error "unknown scheme 'warp'" sim --scheme warp --workload gups
+expect_error "not one of never|always|madvise" sim --scheme native --workload gups --thp sometimes
 expect_error "unknown workload 'nope'" sim --scheme native --workload nope
 expect_error "unknown key 'colour'" sim --scheme native --workload gups:colour=1
 expect_error "not a size" sim --scheme native --workload gups:size=4Q

@@ -23,6 +23,16 @@ struct tsim {
 	struct sim s;
 };
 
+/* Runs the workload's prologue: its process is exec'd, its regions mapped. */
+static inline void tsim_start(struct tsim *t)
+{
+	struct event ev[16];
+	struct tpt_err e;
+	size_t n = wl_prologue(&t->wl, ev);
+	if (sim_events(&t->s, ev, n, &e))
+		fail_msg("prologue: %s", e.msg);
+}
+
 static inline struct tsim *tsim_new(const char *scheme, unsigned gshift, unsigned hshift,
 				    int levels, bool no_caches, const char *spec)
 {
@@ -37,6 +47,7 @@ static inline struct tsim *tsim_new(const char *scheme, unsigned gshift, unsigne
 	assert_non_null(prm.scheme);
 	if (sim_init(&t->s, &t->cfg, &prm, &t->wl, &e))
 		fail_msg("sim_init %s: %s", scheme, e.msg);
+	tsim_start(t);
 	return t;
 }
 

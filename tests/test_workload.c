@@ -7,7 +7,7 @@ static void test_spec_parsing(void **state)
 	struct workload w;
 	struct tpt_err e;
 	assert_int_equal(workload_open(&w, "gups", 1, &e), 0);
-	assert_string_equal(w.spec, "gups:size=1G,updates=4M,init=page,mlp=4");
+	assert_string_equal(w.spec, "gups:size=1G,updates=4M,init=page,mlp=4,kentry=0.1");
 	assert_int_equal(w.nregions, 1);
 	assert_int_equal(w.regions[0].len, GiB);
 	assert_int_equal(workload_footprint(&w), GiB);
@@ -28,7 +28,7 @@ static void test_spec_parsing(void **state)
 	assert_non_null(strstr(e.msg, "seq|rnd"));
 	assert_int_equal(workload_open(&w, "sysbench:mlp=0", 1, &e), -1);
 	assert_int_equal(workload_open(&w, "sysbench:block=4G,total=16G,mode=rnd,op=read", 1, &e), 0);
-	assert_string_equal(w.spec, "sysbench:block=4G,total=16G,mode=rnd,op=read,init=page,mlp=4");
+	assert_string_equal(w.spec, "sysbench:block=4G,total=16G,mode=rnd,op=read,init=page,mlp=4,kentry=0.1");
 	workload_close(&w);
 }
 
@@ -61,9 +61,17 @@ static void test_gups_stream(void **state)
 	(void)state;
 	struct workload w;
 	struct tpt_err e;
-	assert_int_equal(workload_open(&w, "gups:size=1M,updates=1000", 0, &e), 0);
-	struct event *ev = calloc(10000, sizeof(*ev));
-	size_t n = drain(&w, ev, 10000);
+	assert_int_equal(workload_open(&w, "gups:size=1M,updates=1000,kentry=0", 0, &e), 0);
+	struct event *base = calloc(10000, sizeof(*base));
+	size_t n = drain(&w, base, 10000);
+	/* The prologue: exec of pid 1, then the table's mmap. */
+	assert_int_equal(base[0].type, EV_EXEC);
+	assert_int_equal(base[0].pid, 1);
+	assert_int_equal(base[1].type, EV_MMAP);
+	assert_int_equal(base[1].va, WL_BASE_VA);
+	assert_int_equal(base[1].arg, MiB);
+	struct event *ev = base + 2;
+	n -= 2;
 	/* 256 warm-up page writes, a mark, then a load and a store per update. */
 	assert_int_equal(n, 256 + 1 + 2000);
 	for (size_t i = 0; i < 256; i++)
@@ -81,12 +89,12 @@ static void test_gups_stream(void **state)
 		assert_true(ev[i].va >= WL_BASE_VA && ev[i].va < WL_BASE_VA + MiB);
 	workload_close(&w);
 	/* Not a power of two: the same stream, indices mod words. */
-	assert_int_equal(workload_open(&w, "gups:size=12K,updates=1000,init=none", 0, &e), 0);
-	n = drain(&w, ev, 10000);
+	assert_int_equal(workload_open(&w, "gups:size=12K,updates=1000,init=none,kentry=0", 0, &e), 0);
+	n = drain(&w, base, 10000);
 	assert_int_equal(ev[1].va, WL_BASE_VA + (2 % 1536) * 8);
 	assert_int_equal(ev[3].va, WL_BASE_VA + (r1 % 1536) * 8);
 	workload_close(&w);
-	free(ev);
+	free(base);
 }
 
 static void test_sysbench_stream(void **state)
@@ -94,10 +102,12 @@ static void test_sysbench_stream(void **state)
 	(void)state;
 	struct workload w;
 	struct tpt_err e;
-	struct event *ev = calloc(40000, sizeof(*ev));
-	/* seq: 2 events over an 8K block of 2048 ints, after 2 warm-up page writes. */
-	assert_int_equal(workload_open(&w, "sysbench:block=8K,total=16K,mode=seq,op=read", 1, &e), 0);
-	size_t n = drain(&w, ev, 40000);
+	struct event *base = calloc(40000, sizeof(*base)), *ev = base + 2;
+	/* seq: 2 events over an 8K block of 2048 ints, after the prologue (exec, mmap)
+	 * and 2 warm-up page writes. */
+	assert_int_equal(workload_open(&w, "sysbench:block=8K,total=16K,mode=seq,op=read,kentry=0", 1, &e), 0);
+	size_t n = drain(&w, base, 40000) - 2;
+	assert_int_equal(base[1].type, EV_MMAP);
 	assert_int_equal(n, 2 + 1 + 2 * 2048);
 	assert_int_equal(ev[3].va, WL_BASE_VA);
 	assert_int_equal(ev[4].va, WL_BASE_VA + 4);
@@ -105,8 +115,8 @@ static void test_sysbench_stream(void **state)
 	assert_int_equal(ev[3].type, EV_READ);
 	workload_close(&w);
 	/* rnd: uniform over the block's ints; total rounds up to whole blocks. */
-	assert_int_equal(workload_open(&w, "sysbench:block=64K,total=65K,mode=rnd,op=write,init=none", 1, &e), 0);
-	n = drain(&w, ev, 40000);
+	assert_int_equal(workload_open(&w, "sysbench:block=64K,total=65K,mode=rnd,op=write,init=none,kentry=0", 1, &e), 0);
+	n = drain(&w, base, 40000) - 2;
 	assert_int_equal(n, 1 + 2 * 16384);
 	unsigned pages[16] = {0};
 	for (size_t i = 1; i < n; i++) {
@@ -118,7 +128,15 @@ static void test_sysbench_stream(void **state)
 	for (int i = 0; i < 16; i++) /* 2048 expected per page */
 		assert_true(pages[i] > 1800 && pages[i] < 2300);
 	workload_close(&w);
-	free(ev);
+	/* Kernel entries at the rate asked: 1 per million instructions, 20 per access. */
+	assert_int_equal(workload_open(&w, "sysbench:block=64K,total=64K,mode=rnd,init=none,kentry=1000", 1, &e), 0);
+	n = drain(&w, base, 40000) - 2;
+	unsigned sys = 0;
+	for (size_t i = 0; i < n; i++)
+		sys += ev[i].type == EV_SYSCALL;
+	assert_int_equal(sys, 16384 * 20 / 1000);
+	workload_close(&w);
+	free(base);
 }
 
 static void test_same_seed_same_stream(void **state)

@@ -30,6 +30,17 @@ struct tpt_config {
 	double base_cpi;
 	uint32_t exit_cycles, shadow_fill_cycles, pt_write_cycles, ept_violation_cycles;
 	uint32_t pf_intercept_cycles, guest_fault_cycles, pvop_cycles, tpt_construct_cycles;
+	uint32_t cr3_cycles, invlpg_cycles, hypercall_cycles, status_fault_cycles;
+	/* [guest] */
+	uint32_t thp;            /* THP_NEVER, THP_ALWAYS, THP_MADVISE */
+	uint32_t pcid;           /* context switches keep TLB entries (tagged) */
+	uint32_t invlpg_ceiling; /* above this many pages a shootdown flushes everything */
+	/* [hv] */
+	uint32_t shadow_roots;   /* shadow tables kept for descheduled processes */
+	uint32_t agile_interval; /* accesses per agile paging interval */
+	uint32_t agile_writes;   /* writes to a table page in one interval that switch it to nested */
+	uint32_t tpt_repair_delay; /* accesses a process runs on nested paging after a status fault */
+	uint32_t migrate_every;  /* the hypervisor migrates a guest frame every this many accesses */
 	/* [mem] */
 	uint64_t guest_mem, host_mem; /* 0: sized from the workload */
 	uint32_t prefault;            /* hypervisor maps all guest memory up front */

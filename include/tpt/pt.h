@@ -111,9 +111,30 @@ struct pt_path {
 int pt_lookup(const struct pt *pt, uint64_t va, uint64_t *pa, unsigned *shift, uint64_t *pte,
 	      struct pt_path *path);
 
+/* Software bit 10 marks an entry that ends the walk of this table although it
+ * is not a page: agile paging's switch to nested mode (vm.h, PTE_SWITCH). */
+#define PTE_STOP (1ULL << 10)
+
+/* The entry for va at `level`, or the leaf or empty entry above it that ends
+ * the path first (then *at is its level). No side effects. */
+uint64_t pt_peek(const struct pt *pt, uint64_t va, int level, int *at);
+
 typedef int (*pt_leaf_fn)(void *ctx, uint64_t va, uint64_t pte, unsigned shift);
-/* Calls fn for every leaf in address order; stops at the first non-zero return. */
+/* Calls fn for every leaf (and PTE_STOP entry) in address order; stops at the
+ * first non-zero return. */
 int pt_foreach(const struct pt *pt, pt_leaf_fn fn, void *ctx);
+/* The same for the leaves that overlap [start, end), skipping empty subtrees. */
+int pt_foreach_range(const struct pt *pt, uint64_t start, uint64_t end, pt_leaf_fn fn,
+		     void *ctx);
+/* Calls fn(ctx, table address, level) for every table page, root first. */
+typedef void (*pt_table_fn)(void *ctx, uint64_t table, int level);
+void pt_foreach_table(const struct pt *pt, pt_table_fn fn, void *ctx);
+/*
+ * Writes val as the entry at `level` for va, creating tables above it and
+ * freeing a table that was below it. For entries that are neither pages nor
+ * tables (PTE_STOP). 0, or -1 when a table cannot be allocated.
+ */
+int pt_install(struct pt *pt, uint64_t va, int level, uint64_t val);
 
 /* Checker: legal bits, PS only on levels 2-3, aligned leaves below limit,
  * table count matches. */

@@ -23,6 +23,15 @@ struct tpt_cost {
 	double total;
 };
 
+struct proc_result {
+	int pid;
+	char name[16];
+	char mode[16]; /* how it translated at the end: the scheme, or nested for a TPT fallback */
+	double mlp;
+	struct tpt_stats st;
+	struct tpt_cost cost;
+};
+
 struct tpt_result {
 	char scheme[24];
 	char workload[256];
@@ -34,13 +43,18 @@ struct tpt_result {
 	uint64_t guest_mem, host_mem;
 	uint64_t guest_tables, ept_tables, shadow_tables, tpt_tables; /* table pages at the end */
 	uint64_t guest_frames, host_frames; /* frames in use at the end, 4 KiB units */
-	struct tpt_stats st;
-	struct tpt_cost cost;
+	struct tpt_stats st;   /* all processes and the system */
+	struct tpt_cost cost;  /* the sum of the processes' and the system's */
+	struct proc_result *procs;
+	unsigned nprocs;
 };
 
 void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double mlp,
 		  struct tpt_cost *out);
-void result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed);
+void cost_add(struct tpt_cost *to, const struct tpt_cost *from);
+/* 0, or -1 when out of memory. */
+int result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed);
+void result_free(struct tpt_result *r);
 uint64_t result_vm_exits(const struct tpt_result *r);
 json_t *result_json(const struct tpt_result *r);
 /* Every counter and cost term of one run. */

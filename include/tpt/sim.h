@@ -23,6 +23,7 @@ struct sim_params {
 	bool no_walk_caches;              /* PWC, nested TLB and RMP cache off */
 	bool progress;                    /* progress line on stderr */
 	bool no_prefetch;                 /* no host prefetching (results are identical) */
+	uint64_t seed;                    /* for the hypervisor's choices */
 };
 
 struct sim {
@@ -35,9 +36,10 @@ struct sim {
 	struct tlb tlb;
 	struct pwc pwc;
 	struct fa ntlb, rmpc;
-	struct vm vm;
-	struct tpt_stats st;
+	struct vm vm;      /* vm.st: the counters of the running process */
 	uint64_t guest_mem, host_mem;
+	uint64_t next_agile, next_migrate; /* access clock of the next tick, or UINT64_MAX */
+	struct rng rng;    /* the hypervisor's choices (migrations) */
 };
 
 int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_params *prm,
@@ -51,6 +53,10 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 int sim_access(struct sim *s, uint64_t va, bool write, uint32_t instrs, struct tpt_err *e);
 /* Zeroes the counters (the workload's warm-up is over). */
 void sim_reset_stats(struct sim *s);
+/* All counters summed: every process's and the system's. */
+void sim_totals(const struct sim *s, struct tpt_stats *out);
+/* One OS event (EV_EXEC ... EV_SYSCALL). 0, or -1 with e set. */
+int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e);
 /* Runs every module's checker. */
 int sim_check(const struct sim *s, struct tpt_err *e);
 

@@ -14,6 +14,9 @@ enum exit_reason {
 	EXIT_SHADOW_FILL,   /* hidden page fault: fill a shadow entry (and back the page) */
 	EXIT_PT_WRITE,      /* guest write to a write-protected page-table page, emulated */
 	EXIT_PF_INTERCEPT,  /* guest page fault intercepted and reflected (shadow paging) */
+	EXIT_CR3,           /* guest CR3 write (shadow paging: switch shadow roots) */
+	EXIT_INVLPG,        /* guest INVLPG (shadow paging: drop the shadow entry) */
+	EXIT_HYPERCALL,     /* hypercall (tpt-emul: EPT on for the kernel, off for the user) */
 	EXIT_N
 };
 
@@ -33,6 +36,13 @@ struct tpt_stats {
 	uint64_t ntlb_hits, ntlb_misses; /* per gPA translated in a 2D walk */
 	uint64_t rmpc_hits, rmpc_misses; /* per tag check */
 	uint64_t guest_faults, exits[EXIT_N], pvops, tpt_built_pages, tag_faults;
+	uint64_t cow_faults;          /* guest faults that broke copy-on-write */
+	uint64_t context_switches, tlb_flushes, invlpgs, kernel_entries;
+	uint64_t tpt_status_faults;   /* falls back to nested paging */
+	uint64_t tpt_repaired_pages;  /* TPT entries rewritten by repairs */
+	uint64_t tpt_fallback_walks;  /* walks of TPT processes on nested paging */
+	uint64_t agile_to_nested, agile_to_shadow; /* table pages switched by agile paging */
+	uint64_t hv_migrations, hv_reclaims;
 };
 
 #endif

@@ -61,6 +61,10 @@ void tlb_flush(struct tlb *t);
 void tlb_flush_asid(struct tlb *t, unsigned asid);
 /* Drops any entry translating va in asid, whatever its size (INVLPG). */
 void tlb_invlpg(struct tlb *t, uint64_t va, unsigned asid);
+/* Calls fn for every entry: its page's address, asid, size and translation. */
+typedef int (*tlb_entry_fn)(void *ctx, uint64_t va, unsigned asid, unsigned shift, uint64_t pa,
+			    bool writable);
+int tlb_foreach(const struct tlb *t, tlb_entry_fn fn, void *ctx);
 /* Checker: tags sit in their own set, no duplicates within a set. */
 int tlb_check(const struct tlb *t, struct tpt_err *e);
 

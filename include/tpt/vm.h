@@ -2,10 +2,13 @@
  * vm.h - the guest OS and hypervisor model.
  *
  * Guest: processes with a page table (gVA -> gPA) in guest-physical frames,
- * regions (VMAs), demand paging on first touch. Hypervisor: host frames, the
- * guest address map (gfn -> hfn, kept in step with the EPT), the EPT itself,
- * shadow tables, the host frame permission table, and for TPT processes the
- * TPT table (gVA -> hPA) kept in sync with the guest table by pv-ops.
+ * regions (VMAs), demand paging, copy-on-write fork, exec, exit, munmap,
+ * mprotect, brk, transparent huge pages, TLB shootdowns, context switches
+ * with or without PCIDs. Hypervisor: host frames, the guest address map
+ * (gfn -> hfn, kept in step with the EPT), the EPT, shadow tables per guest
+ * CR3 (with agile paging's switching entries), the host frame permission
+ * table, and for TPT processes the TPT table (gVA -> hPA) kept in sync with
+ * the guest table by pv-ops.
  *
  * Which structures exist depends on the mode, fixed per run by the scheme.
  * Native has no hypervisor: guest frames are host frames.
@@ -13,50 +16,82 @@
 #ifndef TPT_VM_H
 #define TPT_VM_H
 
+#include "tpt/config.h"
 #include "tpt/frame.h"
 #include "tpt/pt.h"
 #include "tpt/rmp.h"
 #include "tpt/stats.h"
 
-enum vm_mode { VM_NATIVE, VM_NESTED, VM_SHADOW, VM_TPT };
+enum vm_mode { VM_NATIVE, VM_NESTED, VM_SHADOW, VM_AGILE, VM_TPT, VM_TPT_EMUL };
 
 /* Fault handler results. */
 enum { VM_OK = 0, VM_ESEGV = -1, VM_ENOMEM = -2, VM_EHOSTMEM = -3, VM_EPROT = -4 };
 
+enum { THP_NEVER, THP_ALWAYS, THP_MADVISE };
+
+/* Agile paging: a shadow entry with this bit holds the gPA of the guest table
+ * below it, and the walk continues there in nested mode. */
+#define PTE_SWITCH PTE_STOP
+
+/* Where the program break starts: 32 TiB, clear of the workloads' data at 16 TiB. */
+#define VM_BRK_BASE (32ULL << 40)
+
 struct vma {
 	uint64_t start, end;
-	unsigned shift; /* page size the guest maps it with */
+	unsigned shift; /* base page size the guest maps it with */
+	uint8_t flags;  /* MAP_W, MAP_THP, MAP_HUGETLB (workload.h) */
 };
 
-#define VM_MAX_VMAS 16
-
-struct vm;
+struct tlb;
+struct pwc;
+struct fa;
 
 struct process {
 	struct vm *vm;
 	int pid;
 	unsigned asid;
 	char name[16];
+	bool alive;
 	struct pt pt; /* guest page table, gVA -> gPA */
-	struct vma vmas[VM_MAX_VMAS];
-	unsigned nvmas;
-	bool tpt;         /* runs with TPT: tpt_pt is live */
-	struct pt tpt_pt; /* TPT table, gVA -> hPA, in guest frames */
-	bool shadowed;    /* shadow paging: shadow is live */
-	struct pt shadow; /* shadow table, gVA -> hPA, in hypervisor frames */
+	struct vma *vmas;
+	unsigned nvmas, cap;
+	uint64_t brk_start, brk_end;
+	/* TPT */
+	bool tpt;         /* has a TPT table */
+	bool tpt_pending; /* the hypervisor moved a frame this table maps: a status fault is due */
+	bool tpt_stale;   /* a status fault left it on nested paging until repaired */
+	uint64_t tpt_repair_at; /* the process's access count when the repair happens */
+	struct pt tpt_pt; /* gVA -> hPA, in guest frames */
+	/* shadow and agile paging */
+	bool shadowed;    /* shadow is live */
+	struct pt shadow; /* gVA -> hPA (and switching entries), in hypervisor frames */
+	uint64_t shadow_used; /* when this root was last loaded, for the root cache's LRU */
+	struct tpt_stats st;  /* this process's counters */
 };
 
 struct vm {
 	enum vm_mode mode;
 	int levels;
-	unsigned host_shift; /* host page size backing guest memory (EPT leaves) */
+	unsigned host_shift;  /* host page size backing guest memory (EPT leaves) */
+	unsigned guest_shift; /* base page size of new regions */
 	const struct tpt_config *cfg;
-	struct tpt_stats *st;
+	struct tpt_stats *st; /* counters of the running process (or of the system) */
+	struct tpt_stats sys; /* work no process asked for */
 	struct hostmem *hm;
+	struct tlb *tlb;      /* for shootdowns and context switches */
+	struct pwc *pwc;
 	uint64_t guest_mem, host_mem;
 	/* guest */
 	struct frames gframes;
-	struct process proc;
+	uint16_t *refs; /* mappings of each guest frame (sparse) */
+	uint64_t refs_bytes;
+	struct process **procs; /* by pid; NULL if never created */
+	unsigned nprocs;        /* pids 0 .. nprocs-1 */
+	struct process *cur;
+	char tpt_names[32][16]; /* programs armed for TPT (the task_name knob) */
+	unsigned ntpt_names;
+	bool tpt_all;          /* every program gets TPT */
+	uint64_t clock;        /* context switches, for the shadow root cache */
 	/* hypervisor */
 	struct frames hframes;
 	uint32_t *gmap; /* gfn -> hfn, 0 = not backed; NULL in native mode */
@@ -65,22 +100,54 @@ struct vm {
 	uint64_t backed; /* guest frames with a host frame */
 	int err;         /* why the last table allocation failed (VM_E*) */
 	struct pt ept;
-	uint8_t *wp; /* shadow paging: bit per gfn, set while that table page is shadowed */
+	uint8_t *wp;     /* shadow/agile: bit per gfn, set while that table page is shadowed */
+	uint32_t *agile_writes; /* agile: writes per guest table page this interval */
+	uint64_t agile_interval_end;
 	struct rmp rmp;
 	uint16_t tag; /* this VM's owner id in the RMP */
+	uint8_t *table_gfn; /* bit per gfn: holds a guest or TPT table page (copied on migration) */
+	uint64_t *quarantine; /* host frames taken from the VM, held until no TPT table is stale */
+	size_t nquarantine, capquarantine;
+	uint64_t now;       /* accesses so far (the simulator's clock) */
+	/* agile paging */
+	uint8_t *sw;        /* bit per gfn: this guest table page is walked in nested mode */
+	struct agile_switch { int pid; uint64_t va; int level; uint64_t gfn; } *switched;
+	size_t nswitched, capswitched;
+	uint64_t *written;  /* gfns written in this interval */
+	size_t nwritten, capwritten;
+	struct fa *ntlb, *rmpc; /* flushed when the hypervisor moves frames */
 };
 
 /* Host physical memory the run needs for these sizes (RAM plus the RMP). */
 uint64_t vm_hostmem_size(enum vm_mode mode, uint64_t guest_mem, uint64_t host_mem,
 			 const struct tpt_config *cfg);
-int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned host_shift,
-	    uint64_t guest_mem, uint64_t host_mem, const struct tpt_config *cfg,
-	    struct tpt_stats *st, struct hostmem *hm, struct tpt_err *e);
+struct fa;
+int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned guest_shift,
+	    unsigned host_shift, uint64_t guest_mem, uint64_t host_mem,
+	    const struct tpt_config *cfg, struct hostmem *hm, struct tlb *tlb, struct pwc *pwc,
+	    struct fa *ntlb, struct fa *rmpc, struct tpt_err *e);
 void vm_fini(struct vm *vm);
 
-/* Starts the VM's process; with tpt, TPT is enabled before it runs (task_name). */
-int vm_spawn(struct vm *vm, const char *name, bool tpt, struct tpt_err *e);
-int vm_add_vma(struct process *p, uint64_t start, uint64_t len, unsigned shift);
+/* Arms a program name for TPT, as `echo NAME > /sys/kernel/mm/devirt/task_name`. */
+void vm_tpt_arm(struct vm *vm, const char *name);
+
+/* OS events (workload.h). 0, or VM_E* with the reason. */
+int vm_exec(struct vm *vm, int pid, const char *name);
+int vm_fork(struct vm *vm, int parent, int child);
+int vm_exit(struct vm *vm, int pid);
+int vm_mmap(struct process *p, uint64_t start, uint64_t len, uint8_t flags);
+int vm_munmap(struct process *p, uint64_t start, uint64_t len);
+int vm_mprotect(struct process *p, uint64_t start, uint64_t len, bool writable);
+int vm_brk(struct process *p, uint64_t end);
+/* Makes pid the running process: a CR3 write (and its exit under shadow paging). */
+int vm_switch(struct vm *vm, int pid);
+/* A kernel entry and return (system call or interrupt). */
+void vm_kernel_entry(struct vm *vm, uint64_t n);
+
+static inline struct process *vm_proc(const struct vm *vm, int pid)
+{
+	return pid >= 0 && (unsigned)pid < vm->nprocs ? vm->procs[pid] : NULL;
+}
 
 /* gPA -> hPA through the guest address map (identity in native mode). */
 static inline uint64_t vm_gpa_to_hpa(const struct vm *vm, uint64_t gpa)
@@ -92,19 +159,36 @@ static inline uint64_t vm_gpa_to_hpa(const struct vm *vm, uint64_t gpa)
 
 /* First touch of a guest frame: the hypervisor backs its host page (an exit). */
 int vm_touch_gfn(struct vm *vm, uint64_t gfn);
-/* Guest page fault on va: allocate, zero, map (and keep shadow/TPT in step). */
+/* Guest page fault on va: allocate, zero, map, or break copy-on-write. */
 int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write);
-/* Shadow paging: a shadow walk found nothing for va. Reflects a true guest
- * fault or fills the shadow entry; either way the walk can be retried. */
+/* Shadow or agile paging: a shadow walk found nothing for va. Reflects a true
+ * guest fault or fills the shadow entry; either way the walk can be retried. */
 int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write);
-/* Builds p's TPT table from its guest table and the guest address map. */
+/* Agile paging: ends an interval, switching quiet table pages back to shadow. */
+void vm_agile_tick(struct vm *vm);
+
+/* Builds p's TPT table from its guest table and the guest address map,
+ * costed per page; a running process switches to TPT. */
 int vm_tpt_enable(struct vm *vm, struct process *p);
+/* Drops p's TPT table: it runs on nested paging. */
+void vm_tpt_disable(struct vm *vm, struct process *p);
+/* A TPT walk met a frame the hypervisor took back: the process falls back to
+ * nested paging until its table is repaired. */
+void vm_tpt_status_fault(struct vm *vm, struct process *p);
+/* Repairs a stale TPT table if its time has come; true if p uses TPT now. */
+bool vm_tpt_ready(struct vm *vm, struct process *p, uint64_t now);
+
+/* The hypervisor moves the host page backing gfn to a new frame (migration),
+ * or takes it away (reclaim): tags change, tables are fixed. */
+int vm_hv_migrate(struct vm *vm, uint64_t gfn);
+int vm_hv_reclaim(struct vm *vm, uint64_t gfn);
 
 /* The reference translation: guest table, then guest address map. */
 int vm_ref_translate(const struct vm *vm, const struct process *p, uint64_t va, uint64_t *hpa,
 		     unsigned *shift);
-/* Checker: tables well formed; gmap agrees with the EPT; the shadow and TPT
- * tables agree with guest table o guest address map for every mapping. */
+/* Checker: tables well formed; gmap agrees with the EPT; shadow and (fresh)
+ * TPT tables agree with guest table o guest address map; frame reference
+ * counts match the mappings; no freed frame is reachable from a table. */
 int vm_check(const struct vm *vm, struct tpt_err *e);
 
 #endif

@@ -15,14 +15,34 @@
 
 #include "tpt/util.h"
 
-enum ev_type { EV_READ, EV_WRITE, EV_MARK };
+/*
+ * Events. Every event belongs to a process (pid, numbered by the workload);
+ * an event of another process than the running one is a context switch.
+ *   EV_READ, EV_WRITE   va, size bytes, after instrs instructions
+ *   EV_MARK             warm-up ends: counters start here
+ *   EV_EXEC             the process (created if new) runs program names[arg]
+ *   EV_MMAP             maps [va, va + arg); size holds MAP_* flags
+ *   EV_MUNMAP           unmaps [va, va + arg)
+ *   EV_MPROTECT         [va, va + arg) becomes writable if size has MAP_W
+ *   EV_BRK              moves the program break to va
+ *   EV_FORK             creates process arg as a copy-on-write child of pid
+ *   EV_EXIT             the process ends
+ *   EV_SYSCALL          arg kernel entries (system calls, interrupts)
+ */
+enum ev_type {
+	EV_READ, EV_WRITE, EV_MARK, EV_EXEC, EV_MMAP, EV_MUNMAP, EV_MPROTECT, EV_BRK,
+	EV_FORK, EV_EXIT, EV_SYSCALL,
+};
+
+enum { MAP_W = 1, MAP_THP = 2, MAP_HUGETLB = 4 }; /* EV_MMAP flags */
 
 struct event {
 	uint64_t va;
-	uint32_t instrs; /* instructions retired since the previous access */
+	uint64_t arg;
+	uint32_t instrs; /* instructions retired since the previous event */
 	uint8_t type;    /* enum ev_type */
-	uint8_t size;    /* bytes accessed */
-	uint16_t pad;
+	uint8_t size;    /* bytes accessed, or flags */
+	uint16_t pid;
 };
 
 enum wp_type { WP_SIZE, WP_COUNT, WP_ENUM, WP_DOUBLE };
@@ -69,12 +89,29 @@ struct workload {
 	struct region regions[WL_MAX_REGIONS];
 	unsigned nregions;
 	double mlp;               /* memory-level parallelism of the data accesses */
+	double kentry;            /* kernel entries per million instructions (0: none) */
+	uint64_t footprint;       /* most bytes mapped at once, for sizing memory */
+	char names[32][16];       /* program names, for EV_EXEC */
+	char tpt_names[32][16];   /* programs to run with TPT (scenarios); none: all */
+	unsigned ntpt_names;
+	bool tpt_listed;          /* tpt_names is the whole list (it may be empty) */
 	uint64_t expected_events; /* for progress; 0 if unknown */
 	void *state;
 	char spec[256]; /* canonical: every key with its value */
+	/* Memory-level parallelism of a process (scenarios); NULL: mlp for all. */
+	double (*mlp_of)(const struct workload *w, int pid);
+	void (*close)(struct workload *w); /* frees what init allocated beyond state */
 };
 
 int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tpt_err *e);
+/*
+ * A scenario: several workloads as processes of one VM, from an INI file (a
+ * path, or the name of a shipped scenario in scenarios/). Each section is a
+ * process: its name, `workload = SPEC` and `tpt = yes|no`; [scenario] holds
+ * `slice`, the instructions a process runs before the next one's turn.
+ */
+int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
+			   struct tpt_err *e);
 void workload_close(struct workload *w);
 
 static inline size_t workload_next(struct workload *w, struct event *ev, size_t n)
@@ -82,13 +119,44 @@ static inline size_t workload_next(struct workload *w, struct event *ev, size_t 
 	return w->def->next(w, ev, n);
 }
 
-/* Bytes of all declared regions. */
+/* Bytes mapped at most: declared regions, or the generator's own estimate. */
 uint64_t workload_footprint(const struct workload *w);
 /* Index of key in the workload's table (for generators reading their values). */
 int workload_param(const struct workload_def *d, const char *key);
 void workload_list(FILE *out);
 
 extern const struct workload_def wl_gups, wl_sysbench;
+
+/* Shared by generators: kernel entries at a rate per million instructions. */
+struct wl_kentry {
+	double period, acc; /* instructions between entries (0: none), accumulated */
+};
+
+static inline void wl_kentry_init(struct wl_kentry *k, double per_million)
+{
+	k->period = per_million > 0 ? 1e6 / per_million : 0;
+	k->acc = 0;
+}
+
+/* Counts instrs; true when a kernel entry is due. */
+static inline bool wl_kentry_due(struct wl_kentry *k, uint32_t instrs)
+{
+	if (k->period == 0)
+		return false;
+	k->acc += instrs;
+	if (k->acc < k->period)
+		return false;
+	k->acc -= k->period;
+	return true;
+}
+
+#define WL_KENTRY_PARAM                                                                           \
+	{"kentry", WP_DOUBLE, "0.1", 0, 1000000000, NULL,                                         \
+	 "kernel entries (system calls, timer interrupts) per million instructions"}
+
+/* Shared by generators: EV_EXEC of pid 1 as names[0] (the workload's name)
+ * and EV_MMAP of each declared region. Returns the events written (<= 9). */
+size_t wl_prologue(struct workload *w, struct event *ev);
 
 /* Shared by generators: a sweep of writes from addr to end, one per stride
  * (the warm-up that initialises a table). */

@@ -20,7 +20,8 @@
 #define DEFAULT_WORKLOAD "gups"
 
 struct opts {
-	const char *scheme, *schemes, *workload, *config, *json;
+	const char *scheme, *schemes, *workload, *scenario, *config, *json, *thp;
+	bool no_pcid;
 	unsigned guest_shift, host_shift;
 	int levels;
 	bool no_walk_caches;
@@ -34,9 +35,12 @@ static void usage(FILE *out)
 		"       tpt compare [--workload W] [--schemes a,b,...] [options]\n"
 		"       tpt config | tpt workloads | tpt schemes | tpt help\n"
 		"\noptions:\n"
-		"  --scheme S          native, nested, shadow, tpt-naive, tpt-opt\n"
+		"  --scheme S          native, nested, shadow, agile, tpt-naive, tpt-opt, tpt-emul\n"
 		"  --schemes LIST      schemes for compare (default: all)\n"
 		"  --workload W        NAME:key=value,... (default for compare: " DEFAULT_WORKLOAD ")\n"
+		"  --scenario FILE     several workloads as processes of one VM (a file or a name)\n"
+		"  --thp POLICY        never, always or madvise (guest transparent huge pages)\n"
+		"  --no-pcid           context switches flush the TLB\n"
 		"  --guest-page SIZE   4K, 2M or 1G (default 4K)\n"
 		"  --host-page SIZE    4K, 2M or 1G (default 4K)\n"
 		"  --levels N          4 or 5 page-table levels (default 4)\n"
@@ -71,7 +75,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"host-page", required_argument, 0, 'h'}, {"levels", required_argument, 0, 'l'},
 		{"no-walk-caches", no_argument, 0, 'n'},  {"config", required_argument, 0, 'c'},
 		{"seed", required_argument, 0, 'r'},      {"json", required_argument, 0, 'j'},
-		{0, 0, 0, 0},
+		{"scenario", required_argument, 0, 'x'},  {"thp", required_argument, 0, 't'},
+		{"no-pcid", no_argument, 0, 'p'},         {0, 0, 0, 0},
 	};
 	*o = (struct opts){.guest_shift = 12, .host_shift = 12, .levels = 4, .seed = 1};
 	opterr = 0;
@@ -86,6 +91,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'c': o->config = optarg; break;
 		case 'j': o->json = optarg; break;
 		case 'n': o->no_walk_caches = true; break;
+		case 'x': o->scenario = optarg; break;
+		case 't': o->thp = optarg; break;
+		case 'p': o->no_pcid = true; break;
 		case 'g':
 			if (parse_page(optarg, &o->guest_shift))
 				return bad("--guest-page: '%s' is not 4K, 2M or 1G", optarg);
@@ -111,7 +119,17 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
+	if (o->scenario && o->workload)
+		return bad("give --workload or --scenario, not both%s", "");
 	return 0;
+}
+
+/* Opens the run's workload: a spec, or a scenario. */
+static int open_workload(const struct opts *o, struct workload *wl, struct tpt_err *e)
+{
+	if (o->scenario)
+		return workload_open_scenario(wl, o->scenario, o->seed, e);
+	return workload_open(wl, o->workload, o->seed, e);
 }
 
 /* Writes JSON to stdout, or to FILE through a temporary file renamed at the end,
@@ -154,14 +172,15 @@ static int run_one(const struct opts *o, const struct tpt_config *cfg, const str
 	struct sim *s = malloc(sizeof(*s));
 	if (!s)
 		return 1;
-	if (workload_open(&wl, o->workload, o->seed, &e)) {
+	if (open_workload(o, &wl, &e)) {
 		free(s);
 		fprintf(stderr, "tpt: %s\n", e.msg);
 		return 2;
 	}
 	struct sim_params prm = {.scheme = sc, .guest_shift = o->guest_shift,
 				 .host_shift = o->host_shift, .levels = o->levels,
-				 .no_walk_caches = o->no_walk_caches, .progress = true};
+				 .no_walk_caches = o->no_walk_caches, .progress = true,
+				 .seed = o->seed};
 	int rc = 0;
 	if (sim_init(s, cfg, &prm, &wl, &e)) {
 		fprintf(stderr, "tpt: %s\n", e.msg);
@@ -171,8 +190,9 @@ static int run_one(const struct opts *o, const struct tpt_config *cfg, const str
 	if (sim_run(s, &e)) {
 		fprintf(stderr, "tpt: %s: %s\n", sc->name, e.msg);
 		rc = 1;
-	} else {
-		result_from_sim(res, s, o->seed);
+	} else if (result_from_sim(res, s, o->seed)) {
+		fprintf(stderr, "tpt: out of memory\n");
+		rc = 1;
 	}
 	sim_fini(s);
 out:
@@ -189,6 +209,12 @@ static int load_config(const struct opts *o, struct tpt_config *cfg)
 		fprintf(stderr, "tpt: %s\n", e.msg);
 		return 2;
 	}
+	if (o->thp && config_set(cfg, "guest", "thp", o->thp, &e)) {
+		fprintf(stderr, "tpt: --thp: %s\n", e.msg);
+		return 2;
+	}
+	if (o->no_pcid)
+		cfg->pcid = 0;
 	if (config_validate(cfg, &e)) {
 		fprintf(stderr, "tpt: %s\n", e.msg);
 		return 2;
@@ -196,12 +222,12 @@ static int load_config(const struct opts *o, struct tpt_config *cfg)
 	return 0;
 }
 
-/* Checks the workload spec before any run, so errors come first and once. */
-static int check_workload(const char *spec, uint64_t seed)
+/* Checks the workload before any run, so errors come first and once. */
+static int check_workload(const struct opts *o)
 {
 	struct workload wl;
 	struct tpt_err e;
-	if (workload_open(&wl, spec, seed, &e)) {
+	if (open_workload(o, &wl, &e)) {
 		fprintf(stderr, "tpt: %s\n", e.msg);
 		return 2;
 	}
@@ -217,14 +243,13 @@ static int cmd_sim(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (!o.scheme)
-		return bad("sim needs --scheme (one of native, nested, shadow, tpt-naive, tpt-opt)%s", "");
-	if (!o.workload)
-		return bad("sim needs --workload (see tpt workloads)%s", "");
+		return bad("sim needs --scheme (see tpt schemes)%s", "");
+	if (!o.workload && !o.scenario)
+		return bad("sim needs --workload or --scenario (see tpt workloads)%s", "");
 	const struct scheme *sc = scheme_find(o.scheme);
 	if (!sc)
-		return bad("unknown scheme '%s' (known: native, nested, shadow, tpt-naive, tpt-opt)",
-			   o.scheme);
-	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(o.workload, o.seed)))
+		return bad("unknown scheme '%s' (see tpt schemes)", o.scheme);
+	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
 		return rc;
 	struct tpt_result res;
 	if ((rc = run_one(&o, &cfg, sc, &res)))
@@ -233,10 +258,13 @@ static int cmd_sim(int argc, char **argv)
 		json_t *j = result_json(&res);
 		rc = write_json(o.json, j) ? 1 : 0;
 		json_decref(j);
-		if (!strcmp(o.json, "-"))
+		if (!strcmp(o.json, "-")) {
+			result_free(&res);
 			return rc;
+		}
 	}
 	result_print(stdout, &res);
+	result_free(&res);
 	return rc;
 }
 
@@ -251,14 +279,14 @@ static int cmd_compare(int argc, char **argv)
 		return rc;
 	if (o.scheme)
 		return bad("compare takes --schemes a,b,... (not --scheme %s)", o.scheme);
-	if (!o.workload)
+	if (!o.workload && !o.scenario)
 		o.workload = DEFAULT_WORKLOAD;
 	if (o.schemes) {
 		char *copy = strdup(o.schemes), *save = NULL;
 		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 			const struct scheme *sc = scheme_find(t);
 			if (!sc) {
-				rc = bad("unknown scheme '%s' (known: native, nested, shadow, tpt-naive, tpt-opt)", t);
+				rc = bad("unknown scheme '%s' (see tpt schemes)", t);
 				free(copy);
 				return rc;
 			}
@@ -272,16 +300,15 @@ static int cmd_compare(int argc, char **argv)
 		for (int i = 0; scheme_all[i]; i++)
 			list[n++] = scheme_all[i];
 	}
-	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(o.workload, o.seed)))
+	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
 		return rc;
 	struct tpt_result *res = calloc(n, sizeof(*res));
 	if (!res)
 		return 1;
-	for (size_t i = 0; i < n; i++)
-		if ((rc = run_one(&o, &cfg, list[i], &res[i]))) {
-			free(res);
-			return rc;
-		}
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = run_one(&o, &cfg, list[i], &res[i]);
+	if (rc)
+		goto out;
 	bool json_stdout = o.json && !strcmp(o.json, "-");
 	if (o.json) {
 		json_t *arr = json_array();
@@ -292,6 +319,9 @@ static int cmd_compare(int argc, char **argv)
 	}
 	if (!json_stdout)
 		result_print_compare(stdout, res, n);
+out:
+	for (size_t i = 0; i < n; i++)
+		result_free(&res[i]);
 	free(res);
 	return rc;
 }

@@ -12,7 +12,7 @@
 
 #include "tpt/config.h"
 
-enum opt_type { OPT_U32, OPT_SIZE, OPT_DOUBLE, OPT_BOOL };
+enum opt_type { OPT_U32, OPT_SIZE, OPT_DOUBLE, OPT_BOOL, OPT_ENUM };
 
 struct opt {
 	const char *section, *name;
@@ -21,10 +21,13 @@ struct opt {
 	uint64_t min, max; /* for OPT_DOUBLE: thousandths */
 	const char *def;
 	const char *help;
+	const char *choices; /* OPT_ENUM: "a|b|c", stored as the index */
 };
 
 #define O(sec, field, type, min, max, def, help) \
-	{sec, #field, type, offsetof(struct tpt_config, field), min, max, def, help}
+	{sec, #field, type, offsetof(struct tpt_config, field), min, max, def, help, NULL}
+#define E(sec, field, choices, def, help) \
+	{sec, #field, OPT_ENUM, offsetof(struct tpt_config, field), 0, 0, def, help, choices}
 
 static const struct opt opts[] = {
 	O("tlb", l1_4k_entries, OPT_U32, 1, 4096, "64", "L1 DTLB entries for 4 KiB pages"),
@@ -63,6 +66,18 @@ static const struct opt opts[] = {
 	O("cost", guest_fault_cycles, OPT_U32, 0, 10000000, "1000", "guest minor page fault, in the guest kernel"),
 	O("cost", pvop_cycles, OPT_U32, 0, 10000000, "150", "pv-op: one dual page-table update by the guest"),
 	O("cost", tpt_construct_cycles, OPT_U32, 0, 10000000, "100", "TPT table construction, per mapped page"),
+	O("cost", cr3_cycles, OPT_U32, 0, 10000000, "1000", "handler: a guest CR3 write under shadow paging (find or build the shadow root)"),
+	O("cost", invlpg_cycles, OPT_U32, 0, 10000000, "500", "handler: a guest INVLPG under shadow paging"),
+	O("cost", hypercall_cycles, OPT_U32, 0, 10000000, "300", "handler: a hypercall (tpt-emul switches EPT on and off with one)"),
+	O("cost", status_fault_cycles, OPT_U32, 0, 10000000, "2000", "guest: take a TPT status fault and fall back to nested paging"),
+	E("guest", thp, "never|always|madvise", "never", "transparent huge pages for regions mapped with 4K base pages"),
+	O("guest", pcid, OPT_BOOL, 0, 1, "1", "context switches keep TLB and paging-structure cache entries, tagged by PCID"),
+	O("guest", invlpg_ceiling, OPT_U32, 0, 1000000, "33", "a shootdown of more pages flushes the whole TLB instead (Linux: tlb_single_page_flush_ceiling)"),
+	O("hv", shadow_roots, OPT_U32, 1, 4096, "8", "shadow tables kept for descheduled processes; the least recently loaded goes"),
+	O("hv", agile_interval, OPT_U32, 1, 1000000000, "100000", "agile paging: accesses per interval"),
+	O("hv", agile_writes, OPT_U32, 1, 1000000, "2", "agile paging: writes to a table page in one interval that switch it to nested mode"),
+	O("hv", tpt_repair_delay, OPT_U32, 0, 1000000000, "10000", "TPT: accesses a process runs on nested paging after a status fault, until its table is repaired"),
+	O("hv", migrate_every, OPT_U32, 0, 4000000000U, "0", "the hypervisor migrates a random backed guest page every this many accesses (0: never)"),
 	O("mem", guest_mem, OPT_SIZE, 0, 1ULL << 42, "0", "guest physical memory; 0 sizes it from the workload"),
 	O("mem", host_mem, OPT_SIZE, 0, 1ULL << 42, "0", "host physical memory; 0 sizes it from the guest's"),
 	O("mem", prefault, OPT_BOOL, 0, 1, "0", "hypervisor maps all guest memory at start (the TPT artifact's devirt prefault)"),
@@ -82,6 +97,8 @@ static const char *section_notes[][2] = {
 		"; cores (Agesen et al., 'Software techniques for avoiding hardware virtualization\n"
 		"; exits', ATC 2012, measure 1,000-1,500); handler costs are KVM-like estimates;\n"
 		"; the pv-op and construction costs follow the TPT paper's design discussion."},
+	{"guest", "Guest OS: transparent huge pages, PCIDs, TLB shootdowns."},
+	{"hv", "Hypervisor: the shadow root cache, agile paging's switching policy, TPT repair."},
 	{"mem", "Memory sizes. Only page-table pages take real memory in the simulator."},
 };
 
@@ -124,6 +141,22 @@ static int set_opt(struct tpt_config *c, const struct opt *o, const char *v, str
 			return tpt_fail(e, "[%s] %s: %s is out of range", o->section, o->name, v);
 		*(uint64_t *)field(c, o) = u;
 		return 0;
+	case OPT_ENUM: {
+		size_t len = strlen(v);
+		uint32_t idx = 0;
+		for (const char *p = o->choices;; idx++) {
+			size_t n = strcspn(p, "|");
+			if (n == len && !strncmp(p, v, n)) {
+				*(uint32_t *)field(c, o) = idx;
+				return 0;
+			}
+			if (!p[n])
+				break;
+			p += n + 1;
+		}
+		return tpt_fail(e, "[%s] %s: '%s' is not one of %s", o->section, o->name, v,
+				o->choices);
+	}
 	case OPT_DOUBLE: {
 		char *end;
 		double d = strtod(v, &end);
@@ -233,6 +266,9 @@ void config_write_sample(FILE *out)
 					fprintf(out, "; %s\n", section_notes[k][1]);
 			fprintf(out, "[%s]\n", sec);
 		}
-		fprintf(out, "; %s\n%s = %s\n", o->help, o->name, o->def);
+		if (o->choices)
+			fprintf(out, "; %s (%s)\n%s = %s\n", o->help, o->choices, o->name, o->def);
+		else
+			fprintf(out, "; %s\n%s = %s\n", o->help, o->name, o->def);
 	}
 }

@@ -13,6 +13,9 @@ void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double
 		[EXIT_SHADOW_FILL] = c->shadow_fill_cycles,
 		[EXIT_PT_WRITE] = c->pt_write_cycles,
 		[EXIT_PF_INTERCEPT] = c->pf_intercept_cycles,
+		[EXIT_CR3] = c->cr3_cycles,
+		[EXIT_INVLPG] = c->invlpg_cycles,
+		[EXIT_HYPERCALL] = c->hypercall_cycles,
 	};
 	*out = (struct tpt_cost){0};
 	out->base = (double)st->instructions * c->base_cpi;
@@ -23,11 +26,25 @@ void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double
 	out->walk_stall = st->walk_cycles + st->faulted_walk_cycles;
 	for (int r = 0; r < EXIT_N; r++)
 		out->exits += st->exits[r] * ((uint64_t)c->exit_cycles + handler[r]);
-	out->faults = st->guest_faults * c->guest_fault_cycles;
+	out->faults = st->guest_faults * c->guest_fault_cycles +
+		      st->tpt_status_faults * c->status_fault_cycles;
 	out->pvops = st->pvops * c->pvop_cycles;
-	out->construction = st->tpt_built_pages * c->tpt_construct_cycles;
+	out->construction = (st->tpt_built_pages + st->tpt_repaired_pages) * c->tpt_construct_cycles;
 	out->policy = 0;
 	out->total = out->base + out->data_stall + (double)out->walk_stall + (double)out->exits +
 		     (double)out->faults + (double)out->pvops + (double)out->construction +
 		     (double)out->policy;
+}
+
+void cost_add(struct tpt_cost *to, const struct tpt_cost *from)
+{
+	to->base += from->base;
+	to->data_stall += from->data_stall;
+	to->walk_stall += from->walk_stall;
+	to->exits += from->exits;
+	to->faults += from->faults;
+	to->pvops += from->pvops;
+	to->construction += from->construction;
+	to->policy += from->policy;
+	to->total += from->total;
 }

@@ -13,7 +13,14 @@ static const char *page_name(unsigned shift)
 	return shift == 12 ? "4K" : shift == 21 ? "2M" : "1G";
 }
 
-void result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed)
+static const char *mode_of(const struct sim *s, const struct process *p)
+{
+	if (s->vm.mode == VM_TPT || s->vm.mode == VM_TPT_EMUL)
+		return p->tpt && !p->tpt_stale && !p->tpt_pending ? s->scheme->name : "nested";
+	return s->scheme->name;
+}
+
+int result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed)
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(r->scheme, sizeof(r->scheme), "%s", s->scheme->name);
@@ -26,23 +33,54 @@ void result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed)
 	r->mlp = s->wl->mlp;
 	r->guest_mem = s->guest_mem;
 	r->host_mem = s->host_mem;
-	const struct process *p = &s->vm.proc;
-	r->guest_tables = p->pt.tables;
 	r->ept_tables = s->vm.ept.tables;
-	r->shadow_tables = p->shadowed ? p->shadow.tables : 0;
-	r->tpt_tables = p->tpt ? p->tpt_pt.tables : 0;
 	r->guest_frames = s->vm.gframes.used;
 	r->host_frames = s->vm.hframes.used;
-	r->st = s->st;
-	cost_compute(&s->st, &s->cfg, s->wl->mlp, &r->cost);
+	sim_totals(s, &r->st);
+	/* The system's own work (hypervisor migrations), then each process. */
+	cost_compute(&s->vm.sys, &s->cfg, 1.0, &r->cost);
+	r->procs = calloc(s->vm.nprocs + 1, sizeof(*r->procs));
+	if (!r->procs)
+		return -1;
+	for (unsigned i = 0; i < s->vm.nprocs; i++) {
+		const struct process *p = s->vm.procs[i];
+		if (!p)
+			continue;
+		struct proc_result *x = &r->procs[r->nprocs++];
+		x->pid = p->pid;
+		snprintf(x->name, sizeof(x->name), "%s", p->name);
+		snprintf(x->mode, sizeof(x->mode), "%s", mode_of(s, p));
+		x->mlp = s->wl->mlp_of ? s->wl->mlp_of(s->wl, p->pid) : s->wl->mlp;
+		x->st = p->st;
+		cost_compute(&p->st, &s->cfg, x->mlp, &x->cost);
+		cost_add(&r->cost, &x->cost);
+		if (p->alive) {
+			r->guest_tables += p->pt.tables;
+			r->shadow_tables += p->shadowed ? p->shadow.tables : 0;
+			r->tpt_tables += p->tpt ? p->tpt_pt.tables : 0;
+		}
+	}
+	return 0;
+}
+
+void result_free(struct tpt_result *r)
+{
+	free(r->procs);
+	r->procs = NULL;
+	r->nprocs = 0;
+}
+
+static uint64_t exits_of(const struct tpt_stats *st)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < EXIT_N; i++)
+		n += st->exits[i];
+	return n;
 }
 
 uint64_t result_vm_exits(const struct tpt_result *r)
 {
-	uint64_t n = 0;
-	for (int i = 0; i < EXIT_N; i++)
-		n += r->st.exits[i];
-	return n;
+	return exits_of(&r->st);
 }
 
 static double ratio(double a, double b)
@@ -51,24 +89,14 @@ static double ratio(double a, double b)
 }
 
 #define U(k, v) json_object_set_new(o, k, json_integer((json_int_t)(v)))
+/* (o is the object being filled in each function below) */
 #define D(k, v) json_object_set_new(o, k, json_real(v))
 
-json_t *result_json(const struct tpt_result *r)
+/* Every counter and cost term of a run or a process, as keys of o. */
+static void stats_json(json_t *o, const struct tpt_stats *st, const struct tpt_cost *c)
 {
 	static const char *lv[CL_N] = {"l1", "l2", "llc", "dram"};
-	const struct tpt_stats *st = &r->st;
-	json_t *o = json_object();
 	char key[64];
-	json_object_set_new(o, "scheme", json_string(r->scheme));
-	json_object_set_new(o, "workload", json_string(r->workload));
-	json_object_set_new(o, "guest_page", json_string(page_name(r->guest_shift)));
-	json_object_set_new(o, "host_page", json_string(page_name(r->host_shift)));
-	U("levels", r->levels);
-	json_object_set_new(o, "walk_caches", json_boolean(!r->no_walk_caches));
-	U("seed", r->seed);
-	D("mlp", r->mlp);
-	U("guest_mem", r->guest_mem);
-	U("host_mem", r->host_mem);
 	U("instructions", st->instructions);
 	U("accesses", st->accesses);
 	U("reads", st->reads);
@@ -103,29 +131,83 @@ json_t *result_json(const struct tpt_result *r)
 	U("rmpc_hits", st->rmpc_hits);
 	U("rmpc_misses", st->rmpc_misses);
 	U("guest_faults", st->guest_faults);
-	U("vm_exits", result_vm_exits(r));
+	U("cow_faults", st->cow_faults);
+	U("vm_exits", exits_of(st));
 	for (int i = 0; i < EXIT_N; i++) {
 		snprintf(key, sizeof(key), "exits_%s", exit_reason_name[i]);
 		U(key, st->exits[i]);
 	}
 	U("pvops", st->pvops);
 	U("tpt_built_pages", st->tpt_built_pages);
+	U("tpt_status_faults", st->tpt_status_faults);
+	U("tpt_repaired_pages", st->tpt_repaired_pages);
+	U("tpt_fallback_walks", st->tpt_fallback_walks);
+	U("agile_to_nested", st->agile_to_nested);
+	U("agile_to_shadow", st->agile_to_shadow);
+	U("context_switches", st->context_switches);
+	U("tlb_flushes", st->tlb_flushes);
+	U("invlpgs", st->invlpgs);
+	U("kernel_entries", st->kernel_entries);
+	U("hv_migrations", st->hv_migrations);
+	U("hv_reclaims", st->hv_reclaims);
+	D("cost_base", c->base);
+	D("cost_data_stall", c->data_stall);
+	U("cost_walk_stall", c->walk_stall);
+	U("cost_exits", c->exits);
+	U("cost_faults", c->faults);
+	U("cost_pvops", c->pvops);
+	U("cost_construction", c->construction);
+	U("cost_policy", c->policy);
+	D("cycles", c->total);
+}
+
+json_t *result_json(const struct tpt_result *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "scheme", json_string(r->scheme));
+	json_object_set_new(o, "workload", json_string(r->workload));
+	json_object_set_new(o, "guest_page", json_string(page_name(r->guest_shift)));
+	json_object_set_new(o, "host_page", json_string(page_name(r->host_shift)));
+	U("levels", r->levels);
+	json_object_set_new(o, "walk_caches", json_boolean(!r->no_walk_caches));
+	U("seed", r->seed);
+	D("mlp", r->mlp);
+	U("guest_mem", r->guest_mem);
+	U("host_mem", r->host_mem);
+	stats_json(o, &r->st, &r->cost);
 	U("guest_table_pages", r->guest_tables);
 	U("ept_table_pages", r->ept_tables);
 	U("shadow_table_pages", r->shadow_tables);
 	U("tpt_table_pages", r->tpt_tables);
 	U("guest_frames_used", r->guest_frames);
 	U("host_frames_used", r->host_frames);
-	D("cost_base", r->cost.base);
-	D("cost_data_stall", r->cost.data_stall);
-	U("cost_walk_stall", r->cost.walk_stall);
-	U("cost_exits", r->cost.exits);
-	U("cost_faults", r->cost.faults);
-	U("cost_pvops", r->cost.pvops);
-	U("cost_construction", r->cost.construction);
-	U("cost_policy", r->cost.policy);
-	D("cycles", r->cost.total);
+	json_t *procs = json_array();
+	for (unsigned i = 0; i < r->nprocs; i++) {
+		const struct proc_result *x = &r->procs[i];
+		json_t *po = json_object();
+		json_object_set_new(po, "pid", json_integer(x->pid));
+		json_object_set_new(po, "name", json_string(x->name));
+		json_object_set_new(po, "mode", json_string(x->mode));
+		json_object_set_new(po, "mlp", json_real(x->mlp));
+		stats_json(po, &x->st, &x->cost);
+		json_array_append_new(procs, po);
+	}
+	json_object_set_new(o, "processes", procs);
 	return o;
+}
+
+static void print_procs(FILE *out, const struct tpt_result *r)
+{
+	fprintf(out, "\n%6s %-15s %-10s %12s %8s %12s %9s %8s %14s\n", "pid", "process", "mode",
+		"accesses", "MPKI", "walk cycles", "VM exits", "pv-ops", "est. cycles");
+	for (unsigned i = 0; i < r->nprocs; i++) {
+		const struct proc_result *x = &r->procs[i];
+		fprintf(out, "%6d %-15s %-10s %12llu %8.3f %12llu %9llu %8llu %14.0f\n", x->pid,
+			x->name, x->mode, (unsigned long long)x->st.accesses,
+			ratio((double)x->st.tlb_misses * 1000, (double)x->st.instructions),
+			(unsigned long long)x->cost.walk_stall, (unsigned long long)exits_of(&x->st),
+			(unsigned long long)x->st.pvops, x->cost.total);
+	}
 }
 
 void result_print(FILE *out, const struct tpt_result *r)
@@ -164,12 +246,24 @@ void result_print(FILE *out, const struct tpt_result *r)
 		(unsigned long long)st->pwc_misses, (unsigned long long)st->ntlb_hits,
 		(unsigned long long)st->ntlb_misses, (unsigned long long)st->rmpc_hits,
 		(unsigned long long)st->rmpc_misses);
-	fprintf(out, "%-22s %16llu\n", "guest page faults", (unsigned long long)st->guest_faults);
+	fprintf(out, "%-22s %16llu  (copy-on-write %llu)\n", "guest page faults",
+		(unsigned long long)st->guest_faults, (unsigned long long)st->cow_faults);
+	fprintf(out, "%-22s %16llu  TLB flushes %llu, INVLPGs %llu, kernel entries %llu\n",
+		"context switches", (unsigned long long)st->context_switches,
+		(unsigned long long)st->tlb_flushes, (unsigned long long)st->invlpgs,
+		(unsigned long long)st->kernel_entries);
 	fprintf(out, "%-22s %16llu ", "VM exits", (unsigned long long)result_vm_exits(r));
 	for (int i = 0; i < EXIT_N; i++)
 		fprintf(out, " %s %llu", exit_reason_name[i], (unsigned long long)st->exits[i]);
 	fprintf(out, "\n%-22s %16llu  (TPT pages built %llu)\n", "pv-op updates",
 		(unsigned long long)st->pvops, (unsigned long long)st->tpt_built_pages);
+	fprintf(out, "%-22s %16llu  repaired pages %llu, walks on nested meanwhile %llu\n",
+		"TPT status faults", (unsigned long long)st->tpt_status_faults,
+		(unsigned long long)st->tpt_repaired_pages, (unsigned long long)st->tpt_fallback_walks);
+	fprintf(out, "%-22s %16s  to nested %llu, back to shadow %llu\n", "agile switches", "",
+		(unsigned long long)st->agile_to_nested, (unsigned long long)st->agile_to_shadow);
+	fprintf(out, "%-22s %16llu  reclaims %llu\n", "hypervisor migrations",
+		(unsigned long long)st->hv_migrations, (unsigned long long)st->hv_reclaims);
 	fprintf(out, "%-22s %16s  guest %llu, EPT %llu, shadow %llu, TPT %llu\n", "table pages", "",
 		(unsigned long long)r->guest_tables, (unsigned long long)r->ept_tables,
 		(unsigned long long)r->shadow_tables, (unsigned long long)r->tpt_tables);
@@ -190,6 +284,8 @@ void result_print(FILE *out, const struct tpt_result *r)
 		100 * ratio((double)c->construction, cyc));
 	fprintf(out, "  policy               %16llu  %5.1f%%\n", (unsigned long long)c->policy,
 		100 * ratio((double)c->policy, cyc));
+	if (r->nprocs > 1)
+		print_procs(out, r);
 }
 
 static const struct tpt_result *find(const struct tpt_result *r, size_t n, const char *name)
@@ -226,4 +322,24 @@ void result_print_compare(FILE *out, const struct tpt_result *r, size_t n)
 			100 * ratio((double)x->cost.walk_stall, x->cost.total),
 			(unsigned long long)result_vm_exits(x), x->cost.total, vn, vs);
 	}
+	if (r[0].nprocs <= 1)
+		return;
+	/* Per process: estimated cycles under each scheme, and how it translated. */
+	fprintf(out, "\n%6s %-15s", "pid", "process");
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, " %16s", r[i].scheme);
+	fprintf(out, "\n");
+	for (unsigned k = 0; k < r[0].nprocs; k++) {
+		fprintf(out, "%6d %-15s", r[0].procs[k].pid, r[0].procs[k].name);
+		for (size_t i = 0; i < n; i++) {
+			const struct proc_result *x = k < r[i].nprocs ? &r[i].procs[k] : NULL;
+			char cell[40] = "-";
+			if (x)
+				snprintf(cell, sizeof(cell), "%.0f%s", x->cost.total,
+					 strcmp(x->mode, r[i].scheme) ? "*" : "");
+			fprintf(out, " %16s", cell);
+		}
+		fprintf(out, "\n");
+	}
+	fprintf(out, "(* ran on nested paging: TPT was not enabled for it, or fell back)\n");
 }

@@ -18,7 +18,8 @@
 #include "mmu/walk.h"
 
 const char *const exit_reason_name[EXIT_N] = {"ept_violation", "shadow_fill", "pt_write",
-					      "pf_intercept"};
+					      "pf_intercept",  "cr3",         "invlpg",
+					      "hypercall"};
 
 static const char *page_name(unsigned shift)
 {
@@ -53,6 +54,8 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 					wl->def->name, (unsigned long long)r->start, prm->levels);
 		footprint += tpt_align_up(r->len, page);
 	}
+	if (workload_footprint(wl) > footprint)
+		footprint = tpt_align_up(workload_footprint(wl), page);
 	s->guest_mem = cfg->guest_mem ? cfg->guest_mem : tpt_align_up(footprint, GiB) + GiB;
 	if (s->guest_mem < footprint + 4 * MiB)
 		return tpt_fail(e, "guest memory of %s cannot hold the workload's %s and its tables",
@@ -75,17 +78,19 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 		tpt_fail(e, "out of memory for the MMU structures");
 		goto fail;
 	}
-	if (vm_init(&s->vm, s->scheme->mode, prm->levels, hs, s->guest_mem, s->host_mem, cfg, &s->st,
-		    &s->hm, e))
+	if (vm_init(&s->vm, s->scheme->mode, prm->levels, gs, hs, s->guest_mem, s->host_mem, cfg,
+		    &s->hm, &s->tlb, &s->pwc, &s->ntlb, &s->rmpc, e))
 		goto fail;
-	if (vm_spawn(&s->vm, wl->def->name, s->scheme->mode == VM_TPT, e))
-		goto fail;
-	for (unsigned i = 0; i < wl->nregions; i++)
-		if (vm_add_vma(&s->vm.proc, wl->regions[i].start, tpt_align_up(wl->regions[i].len, page),
-			       gs)) {
-			tpt_fail(e, "%s: too many regions", wl->def->name);
-			goto fail;
-		}
+	/* Programs armed for TPT before they start (the task_name knob). */
+	if (wl->tpt_listed)
+		for (unsigned i = 0; i < wl->ntpt_names; i++)
+			vm_tpt_arm(&s->vm, wl->tpt_names[i]);
+	else
+		s->vm.tpt_all = true;
+	rng_seed(&s->rng, prm->seed ^ 0x7470742d6876ULL);
+	s->next_agile = s->scheme->mode == VM_AGILE ? cfg->agile_interval : UINT64_MAX;
+	s->next_migrate = cfg->migrate_every && s->scheme->mode != VM_NATIVE ? cfg->migrate_every
+									    : UINT64_MAX;
 	return 0;
 fail:
 	sim_fini(s);
@@ -105,7 +110,26 @@ void sim_fini(struct sim *s)
 
 void sim_reset_stats(struct sim *s)
 {
-	memset(&s->st, 0, sizeof(s->st));
+	memset(&s->vm.sys, 0, sizeof(s->vm.sys));
+	for (unsigned i = 0; i < s->vm.nprocs; i++)
+		if (s->vm.procs[i])
+			memset(&s->vm.procs[i]->st, 0, sizeof(s->vm.procs[i]->st));
+}
+
+static void stats_add(struct tpt_stats *to, const struct tpt_stats *from)
+{
+	uint64_t *t = (uint64_t *)to;
+	const uint64_t *f = (const uint64_t *)from;
+	for (size_t i = 0; i < sizeof(*to) / sizeof(uint64_t); i++)
+		t[i] += f[i];
+}
+
+void sim_totals(const struct sim *s, struct tpt_stats *out)
+{
+	*out = s->vm.sys;
+	for (unsigned i = 0; i < s->vm.nprocs; i++)
+		if (s->vm.procs[i])
+			stats_add(out, &s->vm.procs[i]->st);
 }
 
 static int fault_error(struct tpt_err *e, int rc, uint64_t va)
@@ -127,11 +151,10 @@ static int fault_error(struct tpt_err *e, int rc, uint64_t va)
 }
 
 /* A TLB miss: walk, and after each fault let the models handle it and walk again. */
-static int translate(struct sim *s, uint64_t va, bool write, uint64_t *pa, uint32_t *pending,
-		     struct tpt_err *e)
+static int translate(struct sim *s, struct process *p, uint64_t va, bool write, uint64_t *pa,
+		     uint32_t *pending, struct tpt_err *e)
 {
-	struct tpt_stats *st = &s->st;
-	struct process *p = &s->vm.proc;
+	struct tpt_stats *st = s->vm.st;
 	for (int tries = 0; tries < 8; tries++) {
 		struct walk w = {0};
 		int rc = s->scheme->walk(s, p, va, write, &w);
@@ -162,12 +185,12 @@ static int translate(struct sim *s, uint64_t va, bool write, uint64_t *pa, uint3
 			vrc = vm_touch_gfn(&s->vm, w.fault_addr >> PAGE_SHIFT);
 			break;
 		case WALK_TAG_FAULT:
-			return tpt_fail(e, "tag-check fault at gVA %#llx: the TPT walk reached host frame %#llx, not owned by VM %u",
-					(unsigned long long)va,
+			return tpt_fail(e, "tag-check fault at gVA %#llx of pid %d: the TPT walk reached host frame %#llx, not owned by VM %u",
+					(unsigned long long)va, p->pid,
 					(unsigned long long)(w.fault_addr >> PAGE_SHIFT), s->vm.tag);
 		default:
-			return tpt_fail(e, "TPT table out of step with the guest table at gVA %#llx",
-					(unsigned long long)va);
+			return tpt_fail(e, "TPT table of pid %d out of step with its guest table at gVA %#llx",
+					p->pid, (unsigned long long)va);
 		}
 		if (vrc)
 			return fault_error(e, vrc, va);
@@ -176,24 +199,49 @@ static int translate(struct sim *s, uint64_t va, bool write, uint64_t *pa, uint3
 			(unsigned long long)va);
 }
 
+/* The hypervisor's periodic work: agile intervals, frame migrations. */
+static void tick(struct sim *s)
+{
+	uint64_t now = s->vm.now;
+	if (now >= s->next_agile) {
+		vm_agile_tick(&s->vm);
+		s->next_agile += s->cfg.agile_interval;
+	}
+	if (now >= s->next_migrate) {
+		s->next_migrate += s->cfg.migrate_every;
+		struct tpt_stats *saved = s->vm.st;
+		s->vm.st = &s->vm.sys; /* no process asked for it */
+		uint64_t gfr = s->guest_mem >> PAGE_SHIFT;
+		for (int tries = 0; tries < 64; tries++) {
+			uint64_t gfn = rng_below(&s->rng, gfr);
+			if (s->vm.gmap[gfn] && vm_hv_migrate(&s->vm, gfn) == VM_OK)
+				break;
+		}
+		s->vm.st = saved;
+	}
+}
+
 static inline int access_one(struct sim *s, uint64_t va, bool write, uint32_t instrs,
 			     struct tpt_err *e)
 {
-	struct tpt_stats *st = &s->st;
+	struct process *p = s->vm.cur;
+	struct tpt_stats *st = s->vm.st;
 	uint64_t pa;
 	uint32_t pending = 0;
 	st->instructions += instrs;
 	st->accesses++;
 	st->writes += write;
 	st->reads += !write;
-	int h = tlb_lookup(&s->tlb, va, s->vm.proc.asid, write, &pa);
+	if (++s->vm.now >= s->next_agile || s->vm.now >= s->next_migrate)
+		tick(s);
+	int h = tlb_lookup(&s->tlb, va, p->asid, write, &pa);
 	if (h == TLB_HIT_L1) {
 		st->tlb_l1_hits++;
 	} else if (h == TLB_HIT_L2) {
 		st->tlb_l2_hits++;
 	} else {
 		st->tlb_misses++;
-		if (translate(s, va, write, &pa, &pending, e))
+		if (translate(s, p, va, write, &pa, &pending, e))
 			return -1;
 	}
 	int l = cache_access(&s->cache, pa);
@@ -206,8 +254,99 @@ static inline int access_one(struct sim *s, uint64_t va, bool write, uint32_t in
 	return 0;
 }
 
+static int os_error(struct tpt_err *e, int rc, const struct event *ev)
+{
+	static const char *names[] = {"read", "write", "mark", "exec", "mmap", "munmap",
+				      "mprotect", "brk", "fork", "exit", "syscall"};
+	const char *what = ev->type < ARRAY_LEN(names) ? names[ev->type] : "event";
+	switch (rc) {
+	case VM_ENOMEM:
+		return tpt_fail(e, "%s of pid %u: guest memory exhausted (raise [mem] guest_mem)",
+				what, ev->pid);
+	case VM_EHOSTMEM:
+		return tpt_fail(e, "%s of pid %u: host memory exhausted (raise [mem] host_mem)",
+				what, ev->pid);
+	default:
+		return tpt_fail(e, "%s of pid %u at %#llx is invalid (no such process, or a bad range)",
+				what, ev->pid, (unsigned long long)ev->va);
+	}
+}
+
+/* Makes the event's process the running one, if it is not. */
+static int run_pid(struct sim *s, uint16_t pid, struct tpt_err *e)
+{
+	if (s->vm.cur && s->vm.cur->pid == pid)
+		return 0;
+	int rc = vm_switch(&s->vm, pid);
+	if (rc == VM_ESEGV)
+		return tpt_fail(e, "event for pid %u, which is not running (no exec, or it exited)",
+				pid);
+	if (rc)
+		return tpt_fail(e, "context switch to pid %u: host memory exhausted", pid);
+	return 0;
+}
+
+int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e)
+{
+	struct vm *vm = &s->vm;
+	int rc;
+	switch (ev->type) {
+	case EV_EXEC: {
+		const char *name = ev->arg < ARRAY_LEN(s->wl->names) && s->wl->names[ev->arg][0]
+					   ? s->wl->names[ev->arg]
+					   : s->wl->def->name;
+		struct process *p = vm_proc(vm, ev->pid);
+		if (p && p->alive && run_pid(s, ev->pid, e))
+			return -1;
+		if ((rc = vm_exec(vm, ev->pid, name)))
+			return os_error(e, rc, ev);
+		return run_pid(s, ev->pid, e);
+	}
+	case EV_EXIT:
+		if ((rc = vm_exit(vm, ev->pid)))
+			return os_error(e, rc, ev);
+		return 0;
+	case EV_FORK:
+		if (ev->arg > 65535)
+			return os_error(e, VM_ESEGV, ev);
+		if (run_pid(s, ev->pid, e))
+			return -1;
+		if ((rc = vm_fork(vm, ev->pid, (int)ev->arg)))
+			return os_error(e, rc, ev);
+		return 0;
+	default:
+		break;
+	}
+	if (run_pid(s, ev->pid, e))
+		return -1;
+	struct process *p = vm->cur;
+	switch (ev->type) {
+	case EV_MMAP:
+		rc = vm_mmap(p, ev->va, ev->arg, ev->size);
+		break;
+	case EV_MUNMAP:
+		rc = vm_munmap(p, ev->va, ev->arg);
+		break;
+	case EV_MPROTECT:
+		rc = vm_mprotect(p, ev->va, ev->arg, ev->size & MAP_W);
+		break;
+	case EV_BRK:
+		rc = vm_brk(p, ev->va);
+		break;
+	case EV_SYSCALL:
+		vm_kernel_entry(vm, ev->arg);
+		rc = 0;
+		break;
+	default:
+		return tpt_fail(e, "unknown event type %u", ev->type);
+	}
+	return rc ? os_error(e, rc, ev) : 0;
+}
+
 int sim_access(struct sim *s, uint64_t va, bool write, uint32_t instrs, struct tpt_err *e)
 {
+	if (!s->vm.cur)
+		return tpt_fail(e, "access at %#llx with no process running", (unsigned long long)va);
 	return access_one(s, va, write, instrs, e);
 }
 
@@ -221,7 +360,7 @@ static double now(void)
 /* Event k touches another 4K page than event k - 1: its translation may miss. */
 static inline bool new_page(const struct event *ev, size_t k)
 {
-	return ev[k].type != EV_MARK && (ev[k].va ^ ev[k - 1].va) >> PAGE_SHIFT;
+	return ev[k].type <= EV_WRITE && (ev[k].va ^ ev[k - 1].va) >> PAGE_SHIFT;
 }
 
 int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *e)
@@ -235,13 +374,20 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 	for (size_t i = 0; i < n; i++) {
 		for (int k = 1; prefetch && k <= 3; k++) {
 			size_t j = i + ahead[k];
-			if (j < n && new_page(ev, j))
+			if (j < n && new_page(ev, j) && s->vm.cur && ev[j].pid == s->vm.cur->pid)
 				walk_prefetch(s, ev[j].va, k, &ring[j % RING]);
 		}
-		if (ev[i].type == EV_MARK)
+		const struct event *x = &ev[i];
+		if (x->type <= EV_WRITE) {
+			if ((!s->vm.cur || s->vm.cur->pid != x->pid) && run_pid(s, x->pid, e))
+				return -1;
+			if (access_one(s, x->va, x->type == EV_WRITE, x->instrs, e))
+				return -1;
+		} else if (x->type == EV_MARK) {
 			sim_reset_stats(s);
-		else if (access_one(s, ev[i].va, ev[i].type == EV_WRITE, ev[i].instrs, e))
+		} else if (sim_os_event(s, x, e)) {
 			return -1;
+		}
 	}
 	return 0;
 }
@@ -277,8 +423,46 @@ int sim_run(struct sim *s, struct tpt_err *e)
 	return rc;
 }
 
+struct tlb_chk {
+	const struct sim *s;
+	struct tpt_err *e;
+};
+
+/* A TLB entry translates as the tables do now: no entry outlives its mapping. */
+static int tlb_entry_ok(void *ctx, uint64_t va, unsigned asid, unsigned shift, uint64_t pa,
+			bool writable)
+{
+	struct tlb_chk *c = ctx;
+	const struct vm *vm = &c->s->vm;
+	const struct process *owner = NULL;
+	for (unsigned i = 0; i < vm->nprocs; i++) {
+		const struct process *p = vm->procs[i];
+		if (p && p->alive && p->asid == asid) {
+			if (owner)
+				return 0; /* two processes share the PCID: nothing to check */
+			owner = p;
+		}
+	}
+	if (!owner)
+		return tpt_fail(c->e, "TLB holds va %#llx for PCID %u, which no process has",
+				(unsigned long long)va, asid);
+	uint64_t hpa, pte, gpa;
+	unsigned s, gs;
+	if (vm_ref_translate(vm, owner, va, &hpa, &s) || s != shift ||
+	    (hpa & ~((1ULL << s) - 1)) != pa)
+		return tpt_fail(c->e, "TLB maps va %#llx of pid %d to %#llx (2^%u); the tables do not",
+				(unsigned long long)va, owner->pid, (unsigned long long)pa, shift);
+	if (writable && (pt_lookup(&owner->pt, va, &gpa, &gs, &pte, NULL) || !(pte & PTE_W)))
+		return tpt_fail(c->e, "TLB lets pid %d write va %#llx; the guest table does not",
+				owner->pid, (unsigned long long)va);
+	return 0;
+}
+
 int sim_check(const struct sim *s, struct tpt_err *e)
 {
+	struct tlb_chk c = {s, e};
+	if (tlb_foreach(&s->tlb, tlb_entry_ok, &c))
+		return -1;
 	if (tlb_check(&s->tlb, e) || pwc_check(&s->pwc, e) || fa_check(&s->ntlb, "nested TLB", e) ||
 	    fa_check(&s->rmpc, "RMP cache", e) || cache_check(&s->cache, e) || vm_check(&s->vm, e))
 		return -1;

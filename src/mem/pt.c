@@ -37,7 +37,7 @@ static void destroy_table(struct pt *pt, uint64_t table, int level)
 	if (level > 1)
 		for (unsigned i = 0; i < 512; i++) {
 			uint64_t e = *pt_slot(pt, table, i);
-			if ((e & PTE_P) && !(e & PTE_PS))
+			if ((e & PTE_P) && !(e & (PTE_PS | PTE_STOP)))
 				destroy_table(pt, e & PTE_ADDR, level - 1);
 		}
 	pt->ops->free(pt->ctx, pt, table);
@@ -65,7 +65,7 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, unsigned shift, uint64_t fla
 			pt->tables++;
 			e = (next & PTE_ADDR) | PTE_P | PTE_W | PTE_U;
 			set_entry(pt, va, table, idx, level, e);
-		} else if (e & PTE_PS) {
+		} else if (e & (PTE_PS | PTE_STOP)) {
 			return -2;
 		}
 		table = e & PTE_ADDR;
@@ -74,7 +74,7 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, unsigned shift, uint64_t fla
 	uint64_t *slot = pt_slot(pt, table, idx);
 	if (*slot & PTE_P) {
 		/* Remapping the same size is an update; a table here is an overlap. */
-		if (leaf > 1 && !(*slot & PTE_PS))
+		if ((leaf > 1 && !(*slot & PTE_PS)) || (*slot & PTE_STOP))
 			return -2;
 	}
 	uint64_t val = (pa & PTE_ADDR) | flags | PTE_P | (leaf > 1 ? PTE_PS : 0);
@@ -100,7 +100,7 @@ int pt_unmap(struct pt *pt, uint64_t va)
 		uint64_t e = *pt_slot(pt, table, pt_index(va, level));
 		if (!(e & PTE_P))
 			return -1;
-		if (level == 1 || (e & PTE_PS))
+		if (level == 1 || (e & (PTE_PS | PTE_STOP)))
 			break;
 		table = e & PTE_ADDR;
 	}
@@ -140,6 +140,19 @@ int pt_lookup(const struct pt *pt, uint64_t va, uint64_t *pa, unsigned *shift, u
 	return -1;
 }
 
+uint64_t pt_peek(const struct pt *pt, uint64_t va, int level, int *at)
+{
+	uint64_t table = pt->root;
+	for (int l = pt->levels;; l--) {
+		uint64_t e = *pt_slot(pt, table, pt_index(va, l));
+		if (l == level || !(e & PTE_P) || (e & (PTE_PS | PTE_STOP))) {
+			*at = l;
+			return e;
+		}
+		table = e & PTE_ADDR;
+	}
+}
+
 static int foreach_table(const struct pt *pt, uint64_t table, int level, uint64_t va,
 			 pt_leaf_fn fn, void *ctx)
 {
@@ -149,7 +162,7 @@ static int foreach_table(const struct pt *pt, uint64_t table, int level, uint64_
 			continue;
 		uint64_t v = va | ((uint64_t)i << pt_shift(level));
 		int rc;
-		if (level == 1 || (e & PTE_PS))
+		if (level == 1 || (e & (PTE_PS | PTE_STOP)))
 			rc = fn(ctx, v, e, pt_shift(level));
 		else
 			rc = foreach_table(pt, e & PTE_ADDR, level - 1, v, fn, ctx);
@@ -162,6 +175,76 @@ static int foreach_table(const struct pt *pt, uint64_t table, int level, uint64_
 int pt_foreach(const struct pt *pt, pt_leaf_fn fn, void *ctx)
 {
 	return foreach_table(pt, pt->root, pt->levels, 0, fn, ctx);
+}
+
+static int range_table(const struct pt *pt, uint64_t table, int level, uint64_t va,
+		       uint64_t start, uint64_t end, pt_leaf_fn fn, void *ctx)
+{
+	uint64_t span = 1ULL << pt_shift(level);
+	unsigned first = start > va ? (unsigned)((start - va) / span) : 0;
+	for (unsigned i = first; i < 512; i++) {
+		uint64_t v = va + (uint64_t)i * span;
+		if (v >= end)
+			break;
+		uint64_t e = *pt_slot(pt, table, i);
+		if (!(e & PTE_P))
+			continue;
+		int rc;
+		if (level == 1 || (e & (PTE_PS | PTE_STOP)))
+			rc = fn(ctx, v, e, pt_shift(level));
+		else
+			rc = range_table(pt, e & PTE_ADDR, level - 1, v, start, end, fn, ctx);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int pt_foreach_range(const struct pt *pt, uint64_t start, uint64_t end, pt_leaf_fn fn,
+		     void *ctx)
+{
+	return range_table(pt, pt->root, pt->levels, 0, start, end, fn, ctx);
+}
+
+static void tables_of(const struct pt *pt, uint64_t table, int level, pt_table_fn fn, void *ctx)
+{
+	fn(ctx, table, level);
+	if (level == 1)
+		return;
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t e = *pt_slot(pt, table, i);
+		if ((e & PTE_P) && !(e & (PTE_PS | PTE_STOP)))
+			tables_of(pt, e & PTE_ADDR, level - 1, fn, ctx);
+	}
+}
+
+void pt_foreach_table(const struct pt *pt, pt_table_fn fn, void *ctx)
+{
+	tables_of(pt, pt->root, pt->levels, fn, ctx);
+}
+
+int pt_install(struct pt *pt, uint64_t va, int level, uint64_t val)
+{
+	uint64_t table = pt->root;
+	for (int l = pt->levels; l > level; l--) {
+		unsigned idx = pt_index(va, l);
+		uint64_t e = *pt_slot(pt, table, idx);
+		if (!(e & PTE_P) || (e & (PTE_PS | PTE_STOP))) {
+			uint64_t next;
+			if (pt->ops->alloc(pt->ctx, pt, &next))
+				return -1;
+			pt->tables++;
+			e = (next & PTE_ADDR) | PTE_P | PTE_W | PTE_U;
+			set_entry(pt, va, table, idx, l, e);
+		}
+		table = e & PTE_ADDR;
+	}
+	unsigned idx = pt_index(va, level);
+	uint64_t old = *pt_slot(pt, table, idx);
+	if (level > 1 && (old & PTE_P) && !(old & (PTE_PS | PTE_STOP)))
+		destroy_table(pt, old & PTE_ADDR, level - 1);
+	set_entry(pt, va, table, idx, level, val);
+	return 0;
 }
 
 static int check_table(const struct pt *pt, uint64_t table, int level, uint64_t *count,
@@ -182,6 +265,8 @@ static int check_table(const struct pt *pt, uint64_t table, int level, uint64_t 
 			if (level != 2 && level != 3)
 				return tpt_fail(e, "pt_check: page-size bit at level %d", level);
 		}
+		if (v & PTE_STOP)
+			continue; /* ends the walk of this table; its address is another space's */
 		if (level == 1 || (v & PTE_PS)) {
 			uint64_t a = v & PTE_ADDR, size = 1ULL << pt_shift(level);
 			if (a & (size - 1))

@@ -196,6 +196,31 @@ void tlb_invlpg(struct tlb *t, uint64_t va, unsigned asid)
 	for_arrays(t, va_matches, &k);
 }
 
+static int array_foreach(const struct tlb_array *a, tlb_entry_fn fn, void *ctx)
+{
+	for (uint32_t i = 0; i < a->sets * a->ways; i++) {
+		uint64_t tag = a->e[i].tag;
+		if (!tag)
+			continue;
+		unsigned shift = class_shift[(tag >> 1) & 3];
+		int rc = fn(ctx, (tag >> 16) << shift, (unsigned)(tag >> 4) & 0xfff, shift,
+			    a->e[i].pa & ~TLBE_W, a->e[i].pa & TLBE_W);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int tlb_foreach(const struct tlb *t, tlb_entry_fn fn, void *ctx)
+{
+	for (int c = 0; c < 3; c++)
+		if (array_foreach(&t->l1[c], fn, ctx))
+			return -1;
+	if (array_foreach(&t->l2, fn, ctx) || array_foreach(&t->l2_1g, fn, ctx))
+		return -1;
+	return 0;
+}
+
 static int array_check(const struct tlb_array *a, const char *name, struct tpt_err *e)
 {
 	for (uint32_t s = 0; s < a->sets; s++) {

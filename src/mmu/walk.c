@@ -19,12 +19,12 @@ static int tag_check(struct sim *s, struct walk *w, uint64_t hfn, enum walk_chec
 {
 	uint64_t v;
 	if (s->rmpc.n && fa_lookup(&s->rmpc, hfn, &v)) {
-		s->st.rmpc_hits++;
+		s->vm.st->rmpc_hits++;
 		return WALK_OK;
 	}
-	s->st.rmpc_misses++;
+	s->vm.st->rmpc_misses++;
 	int l = cache_access(&s->cache, rmp_entry_pa(&s->vm.rmp, hfn));
-	s->st.walk_ref_level[l]++;
+	s->vm.st->walk_ref_level[l]++;
 	w->rmp_refs++;
 	uint32_t lat = s->cache.lat[l];
 	uint32_t extra = mode == CHECKS_SERIAL ? lat : lat > overlap ? lat - overlap : 0;
@@ -35,7 +35,7 @@ static int tag_check(struct sim *s, struct walk *w, uint64_t hfn, enum walk_chec
 	w->cycles += extra;
 	w->check_cycles += extra;
 	if (rmp_owner(&s->vm.rmp, hfn) != s->vm.tag) {
-		s->st.tag_faults++;
+		s->vm.st->tag_faults++;
 		w->fault_addr = hfn << PAGE_SHIFT;
 		return WALK_TAG_FAULT;
 	}
@@ -78,13 +78,13 @@ int walk_host(struct sim *s, struct walk *w, uint64_t gpa, uint64_t *hpa, unsign
 {
 	uint64_t gfn = gpa >> PAGE_SHIFT, v;
 	if (s->ntlb.n && fa_lookup(&s->ntlb, gfn, &v)) {
-		s->st.ntlb_hits++;
+		s->vm.st->ntlb_hits++;
 		unsigned sh = (unsigned)(v & 63);
 		*hpa = (v & ~(PAGE_SIZE - 1)) | (gpa & ((1ULL << sh) - 1));
 		*shift = sh;
 		return WALK_OK;
 	}
-	s->st.ntlb_misses++;
+	s->vm.st->ntlb_misses++;
 	uint64_t table = s->vm.ept.root;
 	for (int level = s->vm.levels;; level--) {
 		uint64_t epa = table + 8ULL * pt_index(gpa, level);
@@ -137,11 +137,12 @@ static uint64_t slot_pa(const struct sim *s, const uint64_t *slot)
 void walk_prefetch(struct sim *s, uint64_t va, int stage, struct walk_pf *pf)
 {
 	struct vm *vm = &s->vm;
-	struct process *p = &vm->proc;
+	struct process *p = vm->cur;
+	bool tpt = p->tpt && !p->tpt_pending && !p->tpt_stale;
+	/* A walk through the guest table in two dimensions (nested, TPT fallback). */
+	bool two_d = vm->ept.tables && !p->shadowed && !tpt;
 	if (stage == 1) {
-		const struct pt *first = vm->mode == VM_SHADOW ? &p->shadow
-					 : vm->mode == VM_TPT  ? &p->tpt_pt
-							       : &p->pt;
+		const struct pt *first = p->shadowed ? &p->shadow : tpt ? &p->tpt_pt : &p->pt;
 		pf->slot[0] = leaf_slot(s, first, va, &pf->level[0]);
 		pf->slot[1] = NULL;
 		if (pf->slot[0])
@@ -149,12 +150,11 @@ void walk_prefetch(struct sim *s, uint64_t va, int stage, struct walk_pf *pf)
 		return;
 	}
 	const uint64_t *slot = pf->slot[stage - 2];
-	if (!slot || !(*slot & PTE_P))
+	if (!slot || !(*slot & PTE_P) || (*slot & PTE_SWITCH))
 		return;
-	uint64_t in = stage == 2 ? va : pf->addr;
-	uint64_t a = walk_leaf_pa(*slot, pf->level[stage - 2], in);
+	uint64_t a = walk_leaf_pa(*slot, pf->level[stage - 2], stage == 2 ? va : pf->addr);
 	cache_prefetch(&s->cache, slot_pa(s, slot));
-	if (vm->mode == VM_NESTED && stage == 2) {
+	if (two_d && stage == 2) {
 		/* The guest entry gave a gPA: its EPT entry is the next miss. */
 		pf->addr = a;
 		pf->slot[1] = leaf_slot(s, &vm->ept, a, &pf->level[1]);
@@ -163,7 +163,7 @@ void walk_prefetch(struct sim *s, uint64_t va, int stage, struct walk_pf *pf)
 		return;
 	}
 	cache_prefetch(&s->cache, a);
-	if (vm->mode == VM_TPT && (a >> PAGE_SHIFT) < vm->rmp.nframes) {
+	if (tpt && vm->mode == VM_TPT && (a >> PAGE_SHIFT) < vm->rmp.nframes) {
 		__builtin_prefetch(&vm->rmp.owner[a >> PAGE_SHIFT]);
 		cache_prefetch(&s->cache, rmp_entry_pa(&vm->rmp, a >> PAGE_SHIFT));
 	}

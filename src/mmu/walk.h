@@ -12,7 +12,7 @@
 static inline uint32_t walk_ref(struct sim *s, struct walk *w, uint64_t pa)
 {
 	int l = cache_access(&s->cache, pa);
-	s->st.walk_ref_level[l]++;
+	s->vm.st->walk_ref_level[l]++;
 	w->refs++;
 	w->cycles += s->cache.lat[l];
 	return s->cache.lat[l];
@@ -50,9 +50,9 @@ static inline int walk_start(struct sim *s, uint64_t va, unsigned asid, uint64_t
 	int levels = s->vm.levels;
 	int level = pwc_lookup(&s->pwc, va, asid, levels, table);
 	if (level < levels)
-		s->st.pwc_hits++;
+		s->vm.st->pwc_hits++;
 	else
-		s->st.pwc_misses++;
+		s->vm.st->pwc_misses++;
 	return level;
 }
 
@@ -70,6 +70,12 @@ int walk_1d(struct sim *s, struct walk *w, uint64_t root, uint64_t va, unsigned 
 /* Translates a guest-physical address through the nested TLB or an EPT walk.
  * WALK_OK with *hpa and *shift, or WALK_EPT_VIOLATION. */
 int walk_host(struct sim *s, struct walk *w, uint64_t gpa, uint64_t *hpa, unsigned *shift);
+
+/* Nested paging's 2D walk (scheme/nested.c), whole or from a guest table at
+ * `level` on: the lower part of agile walks and TPT's fallback. */
+int nested_walk(struct sim *s, struct process *p, uint64_t va, bool write, struct walk *w);
+int nested_walk_from(struct sim *s, struct process *p, uint64_t va, bool write, struct walk *w,
+		     int level, uint64_t gtable, bool fill_pwc);
 
 /*
  * Host-side prefetch for an access a few events ahead. Stage 1 follows the

@@ -6,14 +6,15 @@
  *
  * The paging-structure caches hold the guest dimension (gVA prefix -> gPA of
  * the next guest table); the nested TLB holds gPA -> hPA. The TLB entry is
- * the smaller of the guest and host pages.
+ * the smaller of the guest and host pages. nested_walk_from is also the
+ * lower part of agile paging's walks and the fallback of TPT processes.
  */
 #include "mmu/walk.h"
 
-static int nested_walk(struct sim *s, struct process *p, uint64_t va, bool write, struct walk *w)
+int nested_walk_from(struct sim *s, struct process *p, uint64_t va, bool write, struct walk *w,
+		     int level, uint64_t gtable, bool fill_pwc)
 {
-	uint64_t gtable = p->pt.root;
-	for (int level = walk_start(s, va, p->asid, &gtable);; level--) {
+	for (;; level--) {
 		uint64_t htable;
 		unsigned hs;
 		int rc = walk_host(s, w, gtable, &htable, &hs);
@@ -38,8 +39,16 @@ static int nested_walk(struct sim *s, struct process *p, uint64_t va, bool write
 			return WALK_OK;
 		}
 		gtable = e & PTE_ADDR;
-		pwc_fill(&s->pwc, level, va, p->asid, gtable);
+		if (fill_pwc)
+			pwc_fill(&s->pwc, level, va, p->asid, gtable);
 	}
+}
+
+int nested_walk(struct sim *s, struct process *p, uint64_t va, bool write, struct walk *w)
+{
+	uint64_t gtable = p->pt.root;
+	int level = walk_start(s, va, p->asid, &gtable);
+	return nested_walk_from(s, p, va, write, w, level, gtable, true);
 }
 
 const struct scheme scheme_nested = {

@@ -5,11 +5,12 @@
 
 #include "tpt/scheme.h"
 
-extern const struct scheme scheme_native, scheme_nested, scheme_shadow, scheme_tpt_naive,
-	scheme_tpt_opt;
+extern const struct scheme scheme_native, scheme_nested, scheme_shadow, scheme_agile,
+	scheme_tpt_naive, scheme_tpt_opt, scheme_tpt_emul;
 
 const struct scheme *const scheme_all[] = {
-	&scheme_native, &scheme_nested, &scheme_shadow, &scheme_tpt_naive, &scheme_tpt_opt, NULL,
+	&scheme_native, &scheme_nested, &scheme_shadow, &scheme_agile,
+	&scheme_tpt_naive, &scheme_tpt_opt, &scheme_tpt_emul, NULL,
 };
 
 const struct scheme *scheme_find(const char *name)

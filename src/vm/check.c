@@ -2,9 +2,13 @@
  * check.c - the VM model's checker (vm_check), called by tests after every
  * change. It re-derives every table from first principles: the guest table
  * composed with the guest address map is the truth; the EPT, the shadow
- * table and the TPT table must agree with it, and the RMP must give every
- * backed frame this VM's tag.
+ * tables (and their switching entries) and the TPT tables that are not
+ * stale must agree with it; each mapped guest frame's reference count must
+ * equal its mappings, so no freed frame is reachable; the RMP must give
+ * every backed frame this VM's tag.
  */
+#include <stdlib.h>
+
 #include "vm_internal.h"
 
 struct chk {
@@ -14,6 +18,7 @@ struct chk {
 	struct tpt_err *e;
 	const char *what;
 	uint64_t frames;
+	uint16_t *count; /* mappings per guest frame, recounted */
 };
 
 /* Every EPT leaf agrees with the guest address map. */
@@ -34,68 +39,119 @@ static int ept_leaf(void *ctx, uint64_t gpa, uint64_t pte, unsigned shift)
 	return 0;
 }
 
-/* A shadow or TPT leaf agrees with guest table o guest address map. */
+/* A shadow or TPT leaf agrees with guest table o guest address map; a
+ * switching entry holds the gPA of the guest table at its place. */
 static int dual_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 {
 	struct chk *c = ctx;
+	if (pte & PTE_STOP) {
+		int level = (int)(shift - PAGE_SHIFT) / 9 + 1, at;
+		uint64_t g = pt_peek(&c->p->pt, va, level, &at);
+		if (at != level || !(g & PTE_P) || (g & PTE_PS) || (g & PTE_ADDR) != (pte & PTE_ADDR))
+			return tpt_fail(c->e, "vm_check: switching entry for va %#llx holds %#llx, the guest table %#llx",
+					(unsigned long long)va, (unsigned long long)(pte & PTE_ADDR),
+					(unsigned long long)(g & PTE_ADDR));
+		return 0;
+	}
 	uint64_t hpa;
 	unsigned s;
 	if (vm_ref_translate(c->vm, c->p, va, &hpa, &s))
-		return tpt_fail(c->e, "vm_check: %s maps va %#llx, which the guest does not",
-				c->what, (unsigned long long)va);
+		return tpt_fail(c->e, "vm_check: %s of pid %d maps va %#llx, which the guest does not",
+				c->what, c->p->pid, (unsigned long long)va);
 	if ((pte & PTE_ADDR) != hpa || shift > s)
-		return tpt_fail(c->e, "vm_check: %s maps va %#llx to %#llx (size 2^%u), the guest to %#llx (2^%u)",
-				c->what, (unsigned long long)va,
+		return tpt_fail(c->e, "vm_check: %s of pid %d maps va %#llx to %#llx (2^%u), the guest to %#llx (2^%u)",
+				c->what, c->p->pid, (unsigned long long)va,
 				(unsigned long long)(pte & PTE_ADDR), shift, (unsigned long long)hpa, s);
+	if ((pte & PTE_W) && !(c->vm->mode == VM_NATIVE)) {
+		uint64_t gpa, gpte;
+		unsigned gs;
+		pt_lookup(&c->p->pt, va, &gpa, &gs, &gpte, NULL);
+		if (!(gpte & PTE_W))
+			return tpt_fail(c->e, "vm_check: %s of pid %d lets va %#llx be written, the guest does not",
+					c->what, c->p->pid, (unsigned long long)va);
+	}
 	return 0;
 }
 
-/* Every guest mapping is in the TPT table (it is kept in sync, not filled lazily). */
-static int guest_leaf_in_tpt(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
+/* Every guest mapping is in the TPT table (it is kept in sync, not filled
+ * lazily), and counts towards its frame's references. */
+static int guest_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 {
 	struct chk *c = ctx;
+	uint64_t gfn = (pte & PTE_ADDR) >> PAGE_SHIFT;
+	if (gfn >= (c->vm->guest_mem >> PAGE_SHIFT) || bit_test(c->vm->table_gfn, gfn))
+		return tpt_fail(c->e, "vm_check: pid %d maps va %#llx to gfn %llu, not a data frame",
+				c->p->pid, (unsigned long long)va, (unsigned long long)gfn);
+	c->count[gfn]++;
+	if (!c->other)
+		return 0;
 	unsigned s = min_shift(shift, c->vm->host_shift);
-	(void)pte;
 	for (uint64_t off = 0; off < (1ULL << shift); off += 1ULL << s) {
 		uint64_t pa, tpte;
 		unsigned ts;
 		if (pt_lookup(c->other, va + off, &pa, &ts, &tpte, NULL))
-			return tpt_fail(c->e, "vm_check: guest maps va %#llx, the TPT table does not",
-					(unsigned long long)(va + off));
+			return tpt_fail(c->e, "vm_check: pid %d maps va %#llx, its TPT table does not",
+					c->p->pid, (unsigned long long)(va + off));
 	}
 	return 0;
 }
 
+static int check_process(struct chk *c, const struct process *p)
+{
+	c->p = p;
+	c->other = NULL;
+	if (pt_check(&p->pt, c->e))
+		return -1;
+	if (p->shadowed) {
+		c->what = "shadow table";
+		if (pt_check(&p->shadow, c->e) || pt_foreach(&p->shadow, dual_leaf, c))
+			return -1;
+	}
+	if (p->tpt && !p->tpt_pending && !p->tpt_stale) {
+		c->what = "TPT table";
+		c->other = &p->tpt_pt;
+		if (pt_check(&p->tpt_pt, c->e) || pt_foreach(&p->tpt_pt, dual_leaf, c))
+			return -1;
+	}
+	return pt_foreach(&p->pt, guest_leaf, c);
+}
+
 int vm_check(const struct vm *vm, struct tpt_err *e)
 {
-	const struct process *p = &vm->proc;
-	struct chk c = {.vm = vm, .p = p, .e = e};
+	uint64_t gfr = vm->guest_mem >> PAGE_SHIFT;
+	struct chk c = {.vm = vm, .e = e};
+	int rc = -1;
+	c.count = calloc(gfr, sizeof(*c.count));
+	if (!c.count)
+		return tpt_fail(e, "vm_check: out of memory");
 	if (frames_check(&vm->gframes, e))
-		return -1;
-	if (p->vm && pt_check(&p->pt, e))
-		return -1;
-	if (vm->mode == VM_NATIVE)
-		return 0;
+		goto out;
+	for (unsigned i = 0; i < vm->nprocs; i++)
+		if (vm->procs[i] && vm->procs[i]->alive && check_process(&c, vm->procs[i]))
+			goto out;
+	for (uint64_t g = 0; g < gfr; g++)
+		if (c.count[g] != vm->refs[g]) {
+			tpt_fail(e, "vm_check: gfn %llu is mapped %u times, its count says %u",
+				 (unsigned long long)g, c.count[g], vm->refs[g]);
+			goto out;
+		}
+	if (vm->mode == VM_NATIVE) {
+		rc = 0;
+		goto out;
+	}
 	if (frames_check(&vm->hframes, e))
-		return -1;
+		goto out;
 	if (vm->ept.tables) {
 		if (pt_check(&vm->ept, e) || pt_foreach(&vm->ept, ept_leaf, &c))
-			return -1;
-		if (c.frames != vm->backed)
-			return tpt_fail(e, "vm_check: EPT maps %llu frames, %llu are backed",
-					(unsigned long long)c.frames, (unsigned long long)vm->backed);
+			goto out;
+		if (c.frames != vm->backed) {
+			tpt_fail(e, "vm_check: EPT maps %llu frames, %llu are backed",
+				 (unsigned long long)c.frames, (unsigned long long)vm->backed);
+			goto out;
+		}
 	}
-	if (p->shadowed) {
-		c.what = "shadow table";
-		if (pt_check(&p->shadow, e) || pt_foreach(&p->shadow, dual_leaf, &c))
-			return -1;
-	}
-	if (p->tpt) {
-		c.what = "TPT table";
-		c.other = &p->tpt_pt;
-		if (pt_check(&p->tpt_pt, e) || pt_foreach(&p->tpt_pt, dual_leaf, &c) ||
-		    pt_foreach(&p->pt, guest_leaf_in_tpt, &c))
-			return -1;
-	}
-	return 0;
+	rc = 0;
+out:
+	free(c.count);
+	return rc;
 }

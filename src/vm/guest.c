@@ -1,15 +1,23 @@
 /*
- * guest.c - the guest OS model: processes, their regions and page tables,
- * and demand paging.
+ * guest.c - the guest OS model: processes, their regions (VMAs) and page
+ * tables, demand paging with transparent huge pages, copy-on-write fork,
+ * exec, exit, munmap, mprotect, brk, TLB shootdowns and context switches.
  *
- * Called by the simulator (spawn, faults) and by shadow.c (reflected
- * faults). Every write to a guest page table goes through guest_written,
- * which is where shadow paging (write-protected table pages exit) and TPT
- * (each update is a pv-op on the dual table) see it. Invariant: every guest
- * frame the guest uses has been touched, so it is backed by the hypervisor.
+ * Called by the simulator for OS events and faults, and by shadow.c for
+ * reflected faults. Every write to a guest page table goes through
+ * guest_written, which is where shadow paging (write-protected table pages
+ * exit) and TPT (each update is a pv-op on the dual table) see it.
+ * Invariants: every guest frame the guest uses has been touched, so it is
+ * backed; refs[gfn] of a mapped page's first frame counts its mappings, and
+ * a frame is freed when that count reaches zero; TLB entries of a process
+ * never outlive the mapping they translate (shootdowns).
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "tpt/pwc.h"
+#include "tpt/tlb.h"
+#include "tpt/workload.h"
 #include "vm_internal.h"
 
 int vm_alloc_guest_table(struct vm *vm, uint64_t *gfn)
@@ -24,7 +32,19 @@ int vm_alloc_guest_table(struct vm *vm, uint64_t *gfn)
 		return -1;
 	}
 	hostmem_zero_frame(vm->hm, vm_gpa_to_hpa(vm, *gfn << PAGE_SHIFT) >> PAGE_SHIFT);
+	bit_set(vm->table_gfn, *gfn);
 	return 0;
+}
+
+void vm_free_guest_table(struct vm *vm, uint64_t gfn)
+{
+	bit_clear(vm->table_gfn, gfn);
+	if (vm->wp) {
+		bit_clear(vm->wp, gfn);
+		bit_clear(vm->sw, gfn);
+	}
+	/* The frame stays backed by the host: freeing is the guest's business. */
+	frames_free_table(&vm->gframes, gfn);
 }
 
 static int guest_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
@@ -42,8 +62,7 @@ static void guest_free(void *ctx, const struct pt *pt, uint64_t addr)
 {
 	struct process *p = ctx;
 	(void)pt;
-	/* The frame stays backed by the host: freeing is the guest's business. */
-	frames_free_table(&p->vm->gframes, addr >> PAGE_SHIFT);
+	vm_free_guest_table(p->vm, addr >> PAGE_SHIFT);
 }
 
 static void guest_written(void *ctx, const struct pt *pt, uint64_t va, uint64_t table,
@@ -61,33 +80,87 @@ static void guest_written(void *ctx, const struct pt *pt, uint64_t va, uint64_t 
 const struct pt_ops vm_guest_pt_ops = {
 	.alloc = guest_alloc, .free = guest_free, .on_write = guest_written};
 
-int vm_spawn(struct vm *vm, const char *name, bool tpt, struct tpt_err *e)
+/* --- frames --------------------------------------------------------------- */
+
+static void unref(struct vm *vm, uint64_t gfn, unsigned shift)
 {
-	struct process *p = &vm->proc;
-	memset(p, 0, sizeof(*p));
-	p->vm = vm;
-	p->pid = 1;
-	p->asid = 1;
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	if (pt_init(&p->pt, vm->hm, vm->gmap, vm->levels, vm->guest_mem, &vm_guest_pt_ops, p))
-		return tpt_fail(e, "cannot allocate the guest page table");
-	if (vm->mode == VM_SHADOW) {
-		if (pt_init(&p->shadow, vm->hm, NULL, vm->levels, vm->host_mem, &vm_host_pt_ops, vm))
-			return tpt_fail(e, "cannot allocate the shadow page table");
-		p->shadowed = true;
+	if (vm->refs[gfn] && --vm->refs[gfn] == 0)
+		frames_free(&vm->gframes, gfn, shift - PAGE_SHIFT);
+}
+
+/* A new page of 1 << shift bytes for the guest: allocated and cleared. */
+static int new_page(struct vm *vm, unsigned shift, uint64_t *gfn)
+{
+	unsigned order = shift - PAGE_SHIFT;
+	if (frames_alloc(&vm->gframes, order, gfn))
+		return VM_ENOMEM;
+	/* The guest kernel clears the new page: its first touch of every frame. */
+	for (uint64_t i = 0; i < (1ULL << order); i++) {
+		int rc = vm_touch_gfn(vm, *gfn + i);
+		if (rc)
+			return rc;
 	}
-	if (tpt && vm_tpt_enable(vm, p))
-		return tpt_fail(e, "cannot build the TPT table");
+	vm->refs[*gfn] = 1;
+	return VM_OK;
+}
+
+/* --- leaves of a range ---------------------------------------------------- */
+
+int vm_collect_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
+{
+	struct leaves *l = ctx;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct leaf *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct leaf){va, pte, shift};
 	return 0;
 }
 
-int vm_add_vma(struct process *p, uint64_t start, uint64_t len, unsigned shift)
+/* Replaces the huge leaf holding va by leaves of the next smaller size. */
+static int split_leaf(struct vm *vm, struct process *p, const struct leaf *l)
 {
-	if (p->nvmas == VM_MAX_VMAS)
-		return -1;
-	p->vmas[p->nvmas++] = (struct vma){start, start + len, shift};
-	return 0;
+	unsigned small = l->shift == 30 ? 21 : 12;
+	uint64_t gfn = (l->pte & PTE_ADDR) >> PAGE_SHIFT, flags = l->pte & (PTE_W | PTE_U);
+	uint16_t refs = vm->refs[gfn];
+	pt_unmap(&p->pt, l->va);
+	for (uint64_t off = 0; off < (1ULL << l->shift); off += 1ULL << small) {
+		vm->refs[gfn + (off >> PAGE_SHIFT)] = refs;
+		vm->err = 0;
+		if (pt_map(&p->pt, l->va + off, (gfn << PAGE_SHIFT) + off, small, flags))
+			return vm->err ? vm->err : VM_ENOMEM;
+	}
+	return vm->err;
 }
+
+/* The leaves overlapping [start, end), after splitting those that stick out. */
+static int range_leaves(struct vm *vm, struct process *p, uint64_t start, uint64_t end,
+			struct leaves *out)
+{
+	for (;;) {
+		out->n = 0;
+		if (pt_foreach_range(&p->pt, start, end, vm_collect_leaf, out))
+			return VM_ENOMEM;
+		bool split = false;
+		for (size_t i = 0; i < out->n; i++) {
+			const struct leaf *l = &out->v[i];
+			if (l->va < start || l->va + (1ULL << l->shift) > end) {
+				int rc = split_leaf(vm, p, l);
+				if (rc)
+					return rc;
+				split = true;
+			}
+		}
+		if (!split)
+			return VM_OK;
+	}
+}
+
+/* --- regions -------------------------------------------------------------- */
 
 static const struct vma *find_vma(const struct process *p, uint64_t va)
 {
@@ -97,29 +170,441 @@ static const struct vma *find_vma(const struct process *p, uint64_t va)
 	return NULL;
 }
 
-int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
+static int vma_add(struct process *p, struct vma v)
 {
-	const struct vma *vma = find_vma(p, va);
-	if (!vma)
-		return VM_ESEGV;
-	uint64_t pa, pte;
-	unsigned shift;
-	if (pt_lookup(&p->pt, va, &pa, &shift, &pte, NULL) == 0)
-		return write && !(pte & PTE_W) ? VM_EPROT : VM_OK;
-	vm->st->guest_faults++;
-	unsigned order = vma->shift - PAGE_SHIFT;
-	uint64_t gfn;
-	if (frames_alloc(&vm->gframes, order, &gfn))
+	for (unsigned i = 0; i < p->nvmas; i++)
+		if (v.start < p->vmas[i].end && p->vmas[i].start < v.end)
+			return VM_ESEGV;
+	if (p->nvmas == p->cap) {
+		unsigned cap = p->cap ? 2 * p->cap : 8;
+		struct vma *nv = realloc(p->vmas, cap * sizeof(*nv));
+		if (!nv)
+			return VM_ENOMEM;
+		p->vmas = nv;
+		p->cap = cap;
+	}
+	p->vmas[p->nvmas++] = v;
+	return VM_OK;
+}
+
+/* Cuts [start, end) out of the regions; with keep, the cut part is kept with
+ * new write permission instead (mprotect). */
+static int vma_cut(struct process *p, uint64_t start, uint64_t end, bool keep, uint8_t flags)
+{
+	struct vma *old = p->vmas;
+	unsigned n = p->nvmas;
+	int rc = VM_OK;
+	p->vmas = NULL;
+	p->nvmas = p->cap = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct vma v = old[i];
+		if (end <= v.start || start >= v.end) {
+			rc |= vma_add(p, v);
+			continue;
+		}
+		uint64_t lo = start > v.start ? start : v.start, hi = end < v.end ? end : v.end;
+		if (v.start < lo)
+			rc |= vma_add(p, (struct vma){v.start, lo, v.shift, v.flags});
+		if (hi < v.end)
+			rc |= vma_add(p, (struct vma){hi, v.end, v.shift, v.flags});
+		if (keep)
+			rc |= vma_add(p, (struct vma){lo, hi, v.shift, (uint8_t)(flags | (v.flags & ~MAP_W))});
+	}
+	free(old);
+	return rc ? VM_ENOMEM : VM_OK;
+}
+
+/* --- TLB shootdowns ------------------------------------------------------- */
+
+/* Drops all of p's TLB entries: a CR3 reload if it runs, else before it runs again. */
+static void flush_process(struct vm *vm, struct process *p)
+{
+	tlb_flush_asid(vm->tlb, p->asid);
+	pwc_flush_asid(vm->pwc, p->asid);
+	if (p != vm->cur)
+		return;
+	vm->st->tlb_flushes++;
+	if (vm->mode == VM_SHADOW || vm->mode == VM_AGILE)
+		vm->st->exits[EXIT_CR3]++;
+}
+
+void vm_shootdown(struct vm *vm, struct process *p, const uint64_t *va, size_t n)
+{
+	if (!n)
+		return;
+	if (p != vm->cur || n > vm->cfg->invlpg_ceiling) {
+		flush_process(vm, p);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		tlb_invlpg(vm->tlb, va[i], p->asid);
+	vm->st->invlpgs += n;
+	if (vm->mode == VM_SHADOW || vm->mode == VM_AGILE)
+		vm->st->exits[EXIT_INVLPG] += n;
+	/* INVLPG drops every paging-structure cache entry of the PCID. */
+	pwc_flush_asid(vm->pwc, p->asid);
+}
+
+/* --- processes ------------------------------------------------------------ */
+
+static bool armed(const struct vm *vm, const char *name)
+{
+	if (vm->tpt_all)
+		return true;
+	for (unsigned i = 0; i < vm->ntpt_names; i++)
+		if (!strncmp(vm->tpt_names[i], name, 15))
+			return true;
+	return false;
+}
+
+void vm_tpt_arm(struct vm *vm, const char *name)
+{
+	if (vm->ntpt_names < ARRAY_LEN(vm->tpt_names))
+		snprintf(vm->tpt_names[vm->ntpt_names++], 16, "%s", name);
+}
+
+static int proc_init_as(struct vm *vm, struct process *p)
+{
+	struct tpt_stats *saved = vm->st;
+	vm->st = &p->st;
+	int rc = pt_init(&p->pt, vm->hm, vm->gmap, vm->levels, vm->guest_mem, &vm_guest_pt_ops, p);
+	vm->st = saved;
+	p->brk_start = p->brk_end = VM_BRK_BASE;
+	return rc ? VM_ENOMEM : VM_OK;
+}
+
+static struct process *proc_create(struct vm *vm, int pid)
+{
+	if (pid < 0 || pid > 65535)
+		return NULL;
+	if ((unsigned)pid >= vm->nprocs) {
+		unsigned n = (unsigned)pid + 1;
+		struct process **np = realloc(vm->procs, n * sizeof(*np));
+		if (!np)
+			return NULL;
+		memset(np + vm->nprocs, 0, (n - vm->nprocs) * sizeof(*np));
+		vm->procs = np;
+		vm->nprocs = n;
+	}
+	struct process *p = vm->procs[pid];
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return NULL;
+		vm->procs[pid] = p;
+	} else {
+		/* A pid used again: keep the counters, start a new address space. */
+		free(p->vmas);
+		struct tpt_stats keep = p->st;
+		memset(p, 0, sizeof(*p));
+		p->st = keep;
+	}
+	p->vm = vm;
+	p->pid = pid;
+	p->asid = (unsigned)pid % 4095 + 1;
+	p->alive = true;
+	if (proc_init_as(vm, p))
+		return NULL;
+	return p;
+}
+
+/* Frees everything the address space holds: TPT and shadow tables, pages, tables. */
+static void teardown(struct vm *vm, struct process *p)
+{
+	if (p->tpt)
+		vm_tpt_disable(vm, p);
+	if (p->shadowed)
+		vm_shadow_drop(vm, p);
+	struct leaves l = {0};
+	pt_foreach(&p->pt, vm_collect_leaf, &l);
+	for (size_t i = 0; i < l.n; i++)
+		unref(vm, (l.v[i].pte & PTE_ADDR) >> PAGE_SHIFT, l.v[i].shift);
+	free(l.v);
+	pt_destroy(&p->pt);
+	p->nvmas = 0;
+	tlb_flush_asid(vm->tlb, p->asid);
+	pwc_flush_asid(vm->pwc, p->asid);
+}
+
+static int exec_as(struct vm *vm, struct process *p, const char *name);
+
+int vm_exec(struct vm *vm, int pid, const char *name)
+{
+	struct process *p = vm_proc(vm, pid);
+	if (p && p->alive) {
+		teardown(vm, p);
+		if (proc_init_as(vm, p))
+			return VM_ENOMEM;
+	} else if (!(p = proc_create(vm, pid))) {
 		return VM_ENOMEM;
-	/* The guest kernel clears the new page: its first touch of every frame. */
-	for (uint64_t i = 0; i < (1ULL << order); i++) {
-		int rc = vm_touch_gfn(vm, gfn + i);
+	}
+	/* What exec does is the new program's cost. */
+	struct tpt_stats *saved = vm->st;
+	vm->st = &p->st;
+	int rc = exec_as(vm, p, name);
+	vm->st = vm->cur == p ? &p->st : saved;
+	return rc;
+}
+
+static int exec_as(struct vm *vm, struct process *p, const char *name)
+{
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	if (vm->cur == p && (vm->mode == VM_SHADOW || vm->mode == VM_AGILE)) {
+		/* The new address space's CR3 write. */
+		p->st.exits[EXIT_CR3]++;
+		int rc = vm_shadow_load(vm, p);
 		if (rc)
 			return rc;
 	}
+	if ((vm->mode == VM_TPT || vm->mode == VM_TPT_EMUL) && armed(vm, p->name))
+		return vm_tpt_enable(vm, p);
+	return VM_OK;
+}
+
+int vm_fork(struct vm *vm, int parent, int child)
+{
+	struct process *par = vm_proc(vm, parent), *c = vm_proc(vm, child);
+	if (!par || !par->alive || (c && c->alive) || parent == child)
+		return VM_ESEGV;
+	if (!(c = proc_create(vm, child)))
+		return VM_ENOMEM;
+	memcpy(c->name, par->name, sizeof(c->name));
+	c->brk_start = par->brk_start;
+	c->brk_end = par->brk_end;
+	for (unsigned i = 0; i < par->nvmas; i++)
+		if (vma_add(c, par->vmas[i]))
+			return VM_ENOMEM;
+	struct leaves l = {0};
+	if (pt_foreach(&par->pt, vm_collect_leaf, &l)) {
+		free(l.v);
+		return VM_ENOMEM;
+	}
+	int rc = VM_OK;
+	for (size_t i = 0; i < l.n && !rc; i++) {
+		const struct leaf *x = &l.v[i];
+		uint64_t pa = x->pte & PTE_ADDR, flags = x->pte & (PTE_W | PTE_U);
+		/* Private writable pages become copy-on-write in both. */
+		if (flags & PTE_W) {
+			flags &= ~PTE_W;
+			vm->err = 0;
+			if (pt_map(&par->pt, x->va, pa, x->shift, flags) || vm->err)
+				rc = vm->err ? vm->err : VM_ENOMEM;
+		}
+		vm->err = 0;
+		if (!rc && (pt_map(&c->pt, x->va, pa, x->shift, flags) || vm->err))
+			rc = vm->err ? vm->err : VM_ENOMEM;
+		vm->refs[pa >> PAGE_SHIFT]++;
+	}
+	/* fork flushes the parent's TLB (flush_tlb_mm). */
+	if (!rc && l.n)
+		flush_process(vm, par);
+	free(l.v);
+	if (!rc && (vm->mode == VM_TPT || vm->mode == VM_TPT_EMUL) && (par->tpt || armed(vm, c->name)))
+		rc = vm_tpt_enable(vm, c);
+	return rc;
+}
+
+int vm_exit(struct vm *vm, int pid)
+{
+	struct process *p = vm_proc(vm, pid);
+	if (!p || !p->alive)
+		return VM_ESEGV;
+	teardown(vm, p);
+	p->alive = false;
+	if (vm->cur == p) {
+		vm->cur = NULL;
+		vm->st = &vm->sys;
+	}
+	return VM_OK;
+}
+
+int vm_switch(struct vm *vm, int pid)
+{
+	struct process *p = vm_proc(vm, pid);
+	if (!p || !p->alive)
+		return VM_ESEGV;
+	if (vm->cur == p)
+		return VM_OK;
+	vm->cur = p;
+	vm->st = &p->st;
+	vm->clock++;
+	p->st.context_switches++;
+	if (!vm->cfg->pcid) {
+		tlb_flush(vm->tlb);
+		pwc_flush(vm->pwc);
+		p->st.tlb_flushes++;
+	}
+	if (vm->mode == VM_SHADOW || vm->mode == VM_AGILE) {
+		p->st.exits[EXIT_CR3]++;
+		return vm_shadow_load(vm, p);
+	}
+	return VM_OK;
+}
+
+void vm_kernel_entry(struct vm *vm, uint64_t n)
+{
+	vm->st->kernel_entries += n;
+	/* The TPT prototype switches EPT on for the kernel and off for the user. */
+	if (vm->mode == VM_TPT_EMUL && vm->cur && vm->cur->tpt)
+		vm->st->exits[EXIT_HYPERCALL] += 2 * n;
+}
+
+/* --- memory events -------------------------------------------------------- */
+
+int vm_mmap(struct process *p, uint64_t start, uint64_t len, uint8_t flags)
+{
+	struct vm *vm = p->vm;
+	len = tpt_align_up(len, PAGE_SIZE);
+	if (start % PAGE_SIZE || !len)
+		return VM_ESEGV;
+	unsigned shift = vm->guest_shift;
+	if (flags & MAP_HUGETLB)
+		shift = 30;
+	/* A region that does not fit the base page size falls back to 4K pages. */
+	if ((start | len) & ((1ULL << shift) - 1))
+		shift = (flags & MAP_HUGETLB) ? 0 : PAGE_SHIFT;
+	if (!shift)
+		return VM_ESEGV;
+	return vma_add(p, (struct vma){start, start + len, shift, flags});
+}
+
+int vm_munmap(struct process *p, uint64_t start, uint64_t len)
+{
+	struct vm *vm = p->vm;
+	uint64_t end = start + tpt_align_up(len, PAGE_SIZE);
+	struct leaves l = {0};
+	int rc = range_leaves(vm, p, start, end, &l);
+	uint64_t *vas = rc ? NULL : malloc((l.n + 1) * sizeof(*vas));
+	if (!rc && !vas)
+		rc = VM_ENOMEM;
+	for (size_t i = 0; i < l.n && !rc; i++) {
+		pt_unmap(&p->pt, l.v[i].va);
+		unref(vm, (l.v[i].pte & PTE_ADDR) >> PAGE_SHIFT, l.v[i].shift);
+		vas[i] = l.v[i].va;
+	}
+	if (!rc)
+		vm_shootdown(vm, p, vas, l.n);
+	free(vas);
+	free(l.v);
+	return rc ? rc : vma_cut(p, start, end, false, 0);
+}
+
+int vm_mprotect(struct process *p, uint64_t start, uint64_t len, bool writable)
+{
+	struct vm *vm = p->vm;
+	uint64_t end = start + tpt_align_up(len, PAGE_SIZE);
+	int rc = vma_cut(p, start, end, true, writable ? MAP_W : 0);
+	if (rc || writable)
+		return rc; /* pages become writable on their next write fault */
+	struct leaves l = {0};
+	rc = range_leaves(vm, p, start, end, &l);
+	uint64_t *vas = rc ? NULL : malloc((l.n + 1) * sizeof(*vas));
+	size_t n = 0;
+	if (!rc && !vas)
+		rc = VM_ENOMEM;
+	for (size_t i = 0; i < l.n && !rc; i++) {
+		if (!(l.v[i].pte & PTE_W))
+			continue;
+		vm->err = 0;
+		if (pt_map(&p->pt, l.v[i].va, l.v[i].pte & PTE_ADDR, l.v[i].shift, PTE_U) || vm->err)
+			rc = vm->err ? vm->err : VM_ENOMEM;
+		vas[n++] = l.v[i].va;
+	}
+	if (!rc)
+		vm_shootdown(vm, p, vas, n);
+	free(vas);
+	free(l.v);
+	return rc;
+}
+
+int vm_brk(struct process *p, uint64_t end)
+{
+	end = tpt_align_up(end, PAGE_SIZE);
+	if (end < p->brk_start)
+		return VM_ESEGV;
+	int rc = VM_OK;
+	if (end > p->brk_end) {
+		if (p->brk_end > p->brk_start)
+			rc = vma_cut(p, p->brk_start, p->brk_end, false, 0);
+		if (!rc)
+			rc = vma_add(p, (struct vma){p->brk_start, end, PAGE_SHIFT, MAP_W});
+	} else if (end < p->brk_end) {
+		rc = vm_munmap(p, end, p->brk_end - end);
+	}
+	if (!rc)
+		p->brk_end = end;
+	return rc;
+}
+
+/* --- faults --------------------------------------------------------------- */
+
+/* The page size a fault at va maps: the region's, or a transparent huge page. */
+static unsigned fault_shift(const struct vm *vm, const struct process *p, const struct vma *v,
+			    uint64_t va)
+{
+	if (v->shift != PAGE_SHIFT)
+		return v->shift;
+	uint32_t thp = vm->cfg->thp;
+	if (thp == THP_NEVER || (thp == THP_MADVISE && !(v->flags & MAP_THP)))
+		return PAGE_SHIFT;
+	uint64_t base = va & ~(2 * MiB - 1);
+	if (base < v->start || base + 2 * MiB > v->end)
+		return PAGE_SHIFT;
+	int at;
+	uint64_t pde = pt_peek(&p->pt, va, 2, &at);
+	/* Only where no page table holds 4K pages of this 2M region yet. */
+	return (at == 2 && (pde & PTE_P)) ? PAGE_SHIFT : 21;
+}
+
+static int break_cow(struct vm *vm, struct process *p, uint64_t va, uint64_t pte, unsigned shift)
+{
+	uint64_t gfn = (pte & PTE_ADDR) >> PAGE_SHIFT, base = va & ~((1ULL << shift) - 1);
+	p->st.cow_faults++;
 	vm->err = 0;
-	uint64_t base = va & ~((1ULL << vma->shift) - 1);
-	if (pt_map(&p->pt, base, gfn << PAGE_SHIFT, vma->shift, PTE_W | PTE_U))
+	if (vm->refs[gfn] <= 1) {
+		/* The last sharer: the page becomes writable where it is. */
+		if (pt_map(&p->pt, base, gfn << PAGE_SHIFT, shift, PTE_W | PTE_U))
+			return vm->err ? vm->err : VM_ENOMEM;
+	} else {
+		uint64_t copy;
+		int rc = new_page(vm, shift, &copy);
+		if (rc)
+			return rc;
+		vm->refs[gfn]--;
+		vm->err = 0;
+		if (pt_map(&p->pt, base, copy << PAGE_SHIFT, shift, PTE_W | PTE_U))
+			return vm->err ? vm->err : VM_ENOMEM;
+	}
+	vm_shootdown(vm, p, &base, 1);
+	return vm->err;
+}
+
+int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
+{
+	const struct vma *v = find_vma(p, va);
+	if (!v)
+		return VM_ESEGV;
+	if (write && !(v->flags & MAP_W))
+		return VM_EPROT;
+	uint64_t pa, pte;
+	unsigned shift;
+	if (pt_lookup(&p->pt, va, &pa, &shift, &pte, NULL) == 0) {
+		if (!write || (pte & PTE_W))
+			return VM_OK; /* already there (another walk's fault fixed it) */
+		p->st.guest_faults++;
+		return break_cow(vm, p, va, pte, shift);
+	}
+	p->st.guest_faults++;
+	shift = fault_shift(vm, p, v, va);
+	uint64_t gfn;
+	int rc = new_page(vm, shift, &gfn);
+	if (rc == VM_ENOMEM && shift != PAGE_SHIFT && v->shift == PAGE_SHIFT)
+		rc = new_page(vm, shift = PAGE_SHIFT, &gfn); /* no huge page free: 4K */
+	if (rc)
+		return rc;
+	vm->err = 0;
+	uint64_t base = va & ~((1ULL << shift) - 1);
+	if (pt_map(&p->pt, base, gfn << PAGE_SHIFT, shift, (v->flags & MAP_W ? PTE_W : 0) | PTE_U))
 		return vm->err ? vm->err : VM_ENOMEM;
 	return vm->err;
 }
@@ -134,8 +619,6 @@ int vm_ref_translate(const struct vm *vm, const struct process *p, uint64_t va, 
 	if (vm->gmap && !vm->gmap[gpa >> PAGE_SHIFT])
 		return -1;
 	*hpa = vm_gpa_to_hpa(vm, gpa);
-	*shift = min_shift(gshift, vm->host_shift);
-	if (vm->mode == VM_NATIVE)
-		*shift = gshift;
+	*shift = vm->mode == VM_NATIVE ? gshift : min_shift(gshift, vm->host_shift);
 	return 0;
 }

@@ -1,18 +1,25 @@
 /*
  * hv.c - the hypervisor model: host frames, the guest address map (gfn ->
- * hfn, and its reverse), the EPT, the host frame permission table, and the
- * first-touch backing of guest memory.
+ * hfn, and its reverse), the EPT, the host frame permission table, the
+ * first-touch backing of guest memory, and migration and reclaim of guest
+ * frames.
  *
  * Called by the guest model (every new guest frame is touched), by the
- * walkers (EPT reads) and by the simulator at set-up. Invariants: gmap[gfn]
- * is non-zero exactly for backed frames, and then the EPT (when live) maps
- * gfn to gmap[gfn], rmap[gmap[gfn]] == gfn, and the RMP gives the frame this
- * VM's tag. Backing is by whole host pages (host_shift).
+ * walkers (EPT reads) and by the simulator. Invariants: gmap[gfn] is
+ * non-zero exactly for backed frames, and then the EPT (when live) maps gfn
+ * to gmap[gfn], rmap[gmap[gfn]] == gfn, and the RMP gives the frame this
+ * VM's tag. Backing is by whole host pages (host_shift). Frames the
+ * hypervisor takes back stay in quarantine while any TPT table may still
+ * point at them, so a stale TPT entry can never reach another frame of the
+ * VM.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
+#include "tpt/fa.h"
+#include "tpt/pwc.h"
+#include "tpt/tlb.h"
 #include "vm_internal.h"
 
 static int host_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
@@ -44,6 +51,11 @@ static void *map_sparse(uint64_t bytes)
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+bool vm_has_ept(const struct vm *vm)
+{
+	return vm->mode != VM_NATIVE && vm->mode != VM_SHADOW;
 }
 
 uint64_t vm_hostmem_size(enum vm_mode mode, uint64_t guest_mem, uint64_t host_mem,
@@ -90,24 +102,38 @@ int vm_touch_gfn(struct vm *vm, uint64_t gfn)
 	return vm_touch(vm, gfn, false);
 }
 
-int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned host_shift,
-	    uint64_t guest_mem, uint64_t host_mem, const struct tpt_config *cfg,
-	    struct tpt_stats *st, struct hostmem *hm, struct tpt_err *e)
+int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned guest_shift,
+	    unsigned host_shift, uint64_t guest_mem, uint64_t host_mem,
+	    const struct tpt_config *cfg, struct hostmem *hm, struct tlb *tlb, struct pwc *pwc,
+	    struct fa *ntlb, struct fa *rmpc, struct tpt_err *e)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->mode = mode;
 	vm->levels = levels;
+	vm->guest_shift = guest_shift;
 	vm->host_shift = mode == VM_NATIVE ? PAGE_SHIFT : host_shift;
 	vm->cfg = cfg;
-	vm->st = st;
+	vm->st = &vm->sys;
 	vm->hm = hm;
+	vm->tlb = tlb;
+	vm->pwc = pwc;
+	vm->ntlb = ntlb;
+	vm->rmpc = rmpc;
 	vm->guest_mem = guest_mem;
 	vm->host_mem = mode == VM_NATIVE ? guest_mem : host_mem;
 	vm->tag = 1;
+	vm->agile_interval_end = cfg->agile_interval;
 	uint64_t gfr = guest_mem >> PAGE_SHIFT, hfr = vm->host_mem >> PAGE_SHIFT;
-	/* Frame 0..511 stay unused: a null guest-physical or host-physical page is a bug. */
+	vm->refs_bytes = tpt_align_up(gfr * sizeof(uint16_t), PAGE_SIZE);
+	vm->refs = map_sparse(vm->refs_bytes);
+	vm->table_gfn = calloc(gfr / 8 + 1, 1);
+	if (!vm->refs || !vm->table_gfn) {
+		tpt_fail(e, "out of memory for the guest frame maps");
+		goto fail;
+	}
+	/* Frames 0..511 stay unused: a null guest-physical or host-physical page is a bug. */
 	if (frames_init(&vm->gframes, 512, gfr, e))
-		return -1;
+		goto fail;
 	if (mode == VM_NATIVE)
 		return 0;
 	if (frames_init(&vm->hframes, 512, hfr, e))
@@ -122,14 +148,15 @@ int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned host_shift,
 	}
 	if (rmp_init(&vm->rmp, hfr, vm->host_mem, cfg->rmp_entry_bytes, e))
 		goto fail;
-	if ((mode == VM_NESTED || mode == VM_TPT) &&
-	    pt_init(&vm->ept, hm, NULL, levels, vm->host_mem, &vm_host_pt_ops, vm)) {
+	if (vm_has_ept(vm) && pt_init(&vm->ept, hm, NULL, levels, vm->host_mem, &vm_host_pt_ops, vm)) {
 		tpt_fail(e, "cannot allocate the EPT root");
 		goto fail;
 	}
-	if (mode == VM_SHADOW) {
+	if (mode == VM_SHADOW || mode == VM_AGILE) {
 		vm->wp = calloc(gfr / 8 + 1, 1);
-		if (!vm->wp) {
+		vm->sw = calloc(gfr / 8 + 1, 1);
+		vm->agile_writes = map_sparse(tpt_align_up(gfr * sizeof(uint32_t), PAGE_SIZE));
+		if (!vm->wp || !vm->sw || !vm->agile_writes) {
 			tpt_fail(e, "out of memory for the write-protection map");
 			goto fail;
 		}
@@ -151,13 +178,163 @@ fail:
 void vm_fini(struct vm *vm)
 {
 	/* Table pages live in hostmem, which the owner unmaps whole: nothing to walk. */
+	for (unsigned i = 0; i < vm->nprocs; i++)
+		if (vm->procs[i]) {
+			free(vm->procs[i]->vmas);
+			free(vm->procs[i]);
+		}
+	free(vm->procs);
 	if (vm->gmap)
 		munmap(vm->gmap, vm->gmap_bytes);
 	if (vm->rmap)
 		munmap(vm->rmap, vm->rmap_bytes);
+	if (vm->refs)
+		munmap(vm->refs, vm->refs_bytes);
+	if (vm->agile_writes)
+		munmap(vm->agile_writes, tpt_align_up((vm->guest_mem >> PAGE_SHIFT) * 4, PAGE_SIZE));
 	rmp_fini(&vm->rmp);
 	free(vm->wp);
+	free(vm->sw);
+	free(vm->table_gfn);
+	free(vm->quarantine);
+	free(vm->switched);
+	free(vm->written);
 	frames_fini(&vm->hframes);
 	frames_fini(&vm->gframes);
 	memset(vm, 0, sizeof(*vm));
+}
+
+/* The hypervisor changed gfn -> hfn: every cached translation may be stale (INVEPT). */
+static void flush_all(struct vm *vm)
+{
+	tlb_flush(vm->tlb);
+	pwc_flush(vm->pwc);
+	fa_flush(vm->ntlb);
+	fa_flush(vm->rmpc);
+}
+
+static int quarantine(struct vm *vm, uint64_t hfn)
+{
+	if (vm->nquarantine == vm->capquarantine) {
+		size_t cap = vm->capquarantine ? 2 * vm->capquarantine : 64;
+		uint64_t *q = realloc(vm->quarantine, cap * sizeof(*q));
+		if (!q)
+			return VM_EHOSTMEM;
+		vm->quarantine = q;
+		vm->capquarantine = cap;
+	}
+	vm->quarantine[vm->nquarantine++] = hfn;
+	return VM_OK;
+}
+
+void vm_release_quarantine(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nprocs; i++) {
+		struct process *p = vm->procs[i];
+		if (p && p->tpt && (p->tpt_pending || p->tpt_stale))
+			return;
+	}
+	unsigned order = vm->host_shift - PAGE_SHIFT;
+	for (size_t i = 0; i < vm->nquarantine; i++)
+		frames_free(&vm->hframes, vm->quarantine[i], order);
+	vm->nquarantine = 0;
+}
+
+struct moved {
+	uint64_t lo, hi; /* host frames taken away: [lo, hi) */
+	bool hit;
+};
+
+static int maps_moved(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
+{
+	struct moved *m = ctx;
+	uint64_t f = (pte & PTE_ADDR) >> PAGE_SHIFT, n = 1ULL << (shift - PAGE_SHIFT);
+	(void)va;
+	if (f < m->hi && f + n > m->lo)
+		m->hit = true;
+	return m->hit;
+}
+
+static void table_in_moved(void *ctx, uint64_t table, int level)
+{
+	struct moved *m = ctx;
+	(void)level;
+	if ((table >> PAGE_SHIFT) >= m->lo && (table >> PAGE_SHIFT) < m->hi)
+		m->hit = true;
+}
+
+/* After frames [lo, hi) left the VM: shadow entries to them go, TPT tables
+ * that reach them owe a status fault, and every cached translation is flushed. */
+static void frames_moved(struct vm *vm, uint64_t lo, uint64_t hi)
+{
+	for (unsigned i = 0; i < vm->nprocs; i++) {
+		struct process *p = vm->procs[i];
+		if (!p || !p->alive)
+			continue;
+		struct moved m = {lo, hi, false};
+		if (p->shadowed)
+			vm_shadow_drop_frames(vm, p, lo, hi);
+		if (p->tpt && !p->tpt_pending) {
+			m.hit = false;
+			pt_foreach(&p->tpt_pt, maps_moved, &m);
+			pt_foreach_table(&p->tpt_pt, table_in_moved, &m);
+			if (m.hit)
+				p->tpt_pending = true;
+		}
+	}
+	flush_all(vm);
+}
+
+/* Unbacks the host page holding gfn; its old frames go to quarantine. */
+static int unback(struct vm *vm, uint64_t gfn, uint64_t *old)
+{
+	unsigned order = vm->host_shift - PAGE_SHIFT;
+	uint64_t n = 1ULL << order, first = gfn & ~(n - 1);
+	if (!vm->gmap || !vm->gmap[first])
+		return VM_ESEGV;
+	*old = vm->gmap[first];
+	for (uint64_t i = 0; i < n; i++)
+		vm->gmap[first + i] = 0;
+	vm->backed -= n;
+	rmp_assign(&vm->rmp, *old, n, RMP_HYPERVISOR);
+	if (vm->ept.tables)
+		pt_unmap(&vm->ept, first << PAGE_SHIFT);
+	return quarantine(vm, *old);
+}
+
+int vm_hv_migrate(struct vm *vm, uint64_t gfn)
+{
+	unsigned order = vm->host_shift - PAGE_SHIFT;
+	uint64_t n = 1ULL << order, first = gfn & ~(n - 1), old;
+	if (!vm->gmap || !vm->gmap[first])
+		return VM_ESEGV;
+	bool tables = false;
+	for (uint64_t i = 0; i < n; i++)
+		tables |= (vm->table_gfn[(first + i) >> 3] >> ((first + i) & 7)) & 1;
+	int rc = unback(vm, first, &old);
+	if (rc || (rc = vm_back(vm, first, tables)))
+		return rc;
+	/* Page-table pages carry content: copy it to the new frames. */
+	for (uint64_t i = 0; i < n; i++)
+		if ((vm->table_gfn[(first + i) >> 3] >> ((first + i) & 7)) & 1)
+			memcpy(hostmem_word(vm->hm, (uint64_t)vm->gmap[first + i] << PAGE_SHIFT),
+			       hostmem_word(vm->hm, (old + i) << PAGE_SHIFT), PAGE_SIZE);
+	vm->st->hv_migrations++;
+	frames_moved(vm, old, old + n);
+	return VM_OK;
+}
+
+int vm_hv_reclaim(struct vm *vm, uint64_t gfn)
+{
+	unsigned order = vm->host_shift - PAGE_SHIFT;
+	uint64_t n = 1ULL << order, first = gfn & ~(n - 1), old;
+	for (uint64_t i = 0; i < n; i++)
+		if ((vm->table_gfn[(first + i) >> 3] >> ((first + i) & 7)) & 1)
+			return VM_EPROT; /* page tables are never swapped out */
+	int rc = unback(vm, first, &old);
+	if (rc)
+		return rc;
+	vm->st->hv_reclaims++;
+	frames_moved(vm, old, old + n);
+	return VM_OK;
 }

@@ -1,34 +1,43 @@
 /*
- * shadow.c - shadow paging, the hypervisor's side: hidden page faults fill
- * the shadow table (gVA -> hPA) from the guest table and the guest address
- * map; guest page-table pages that a shadow fill walked through become
- * write-protected, and every later guest write to them exits and is
- * emulated (the shadow entry is updated in place, as KVM's pte prefetch on
- * write does). A guest page fault is intercepted and reflected.
+ * shadow.c - shadow paging and agile paging, the hypervisor's side.
  *
- * Called by the simulator (vm_shadow_fault) and by guest.c (writes).
- * Invariant: every shadow leaf maps va to the host frame that guest table
- * o guest address map gives, at a size no larger than either page.
+ * Shadow paging: hidden page faults fill the shadow table (gVA -> hPA) from
+ * the guest table and the guest address map; guest table pages that a fill
+ * walked through become write-protected, and every later guest write to
+ * them exits and is emulated (the shadow entry is updated in place, as
+ * KVM's pte prefetch on write does). A table page written three times with
+ * no fill through it in between is unshadowed, as KVM's write-flooding
+ * detection does. A guest page fault is intercepted and reflected. Each
+ * process has its own shadow table (one per guest CR3); the tables of the
+ * `shadow_roots` most recently loaded processes are kept.
+ *
+ * Agile paging (Gandhi, Hill and Swift, ISCA 2016): the same shadow table,
+ * but a guest table page written `agile_writes` times in one interval is
+ * switched to nested mode: its shadow subtree is replaced by a switching
+ * entry (PTE_SWITCH) holding the page's gPA, and walks continue there in
+ * two dimensions; writes to it no longer exit. After an interval with no
+ * write to it (the dirty-bit scan), it is switched back.
+ *
+ * Called by the simulator (faults, context switches, interval ticks) and by
+ * guest.c (writes). Invariant: every shadow leaf maps va to the host frame
+ * that guest table o guest address map gives, at a size no larger than
+ * either page; every switching entry holds the gPA of the guest table page
+ * at its place.
  */
+#include <stdlib.h>
+
+#include "tpt/pwc.h"
 #include "vm_internal.h"
 
-static bool wp_test(const struct vm *vm, uint64_t gfn)
-{
-	return vm->wp[gfn >> 3] & (1u << (gfn & 7));
-}
+/* KVM unshadows a page table written this often with no walk through it. */
+#define FLOOD_WRITES 3
 
-static void wp_set(struct vm *vm, uint64_t gfn)
-{
-	vm->wp[gfn >> 3] |= (uint8_t)(1u << (gfn & 7));
-}
-
-/* Maps the piece of the guest page (gpa, gshift) that holds va. */
 static int shadow_install(struct vm *vm, struct process *p, uint64_t va, uint64_t gpa,
 			  unsigned gshift, uint64_t pte)
 {
 	unsigned s = min_shift(gshift, vm->host_shift);
 	uint64_t mask = (1ULL << s) - 1;
-	uint64_t gbase = (gpa & ~mask);
+	uint64_t gbase = gpa & ~mask;
 	if (!vm->gmap[gbase >> PAGE_SHIFT]) {
 		int rc = vm_back(vm, gbase >> PAGE_SHIFT, false);
 		if (rc)
@@ -40,20 +49,100 @@ static int shadow_install(struct vm *vm, struct process *p, uint64_t va, uint64_
 	return VM_OK;
 }
 
+/* Drops every shadow entry (pages and switching entries) in [start, end). */
+static void drop_range(struct vm *vm, struct process *p, uint64_t start, uint64_t end)
+{
+	struct leaves l = {0};
+	pt_foreach_range(&p->shadow, start, end, vm_collect_leaf, &l);
+	for (size_t i = 0; i < l.n; i++)
+		pt_unmap(&p->shadow, l.v[i].va);
+	free(l.v);
+	if (l.n)
+		pwc_flush_asid(vm->pwc, p->asid); /* they may hold freed shadow tables */
+}
+
+/* Clears the write protection of a guest table page and the tables below it. */
+static void unprotect(struct vm *vm, const struct pt *gpt, uint64_t table, int level)
+{
+	bit_clear(vm->wp, table >> PAGE_SHIFT);
+	if (level == 1)
+		return;
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t e = *pt_slot(gpt, table, i);
+		if ((e & PTE_P) && !(e & PTE_PS))
+			unprotect(vm, gpt, e & PTE_ADDR, level - 1);
+	}
+}
+
+static void count_write(struct vm *vm, uint64_t gfn)
+{
+	if (vm->agile_writes[gfn]++ == 0 && vm->mode == VM_AGILE) {
+		if (vm->nwritten == vm->capwritten) {
+			size_t cap = vm->capwritten ? 2 * vm->capwritten : 256;
+			uint64_t *w = realloc(vm->written, cap * sizeof(*w));
+			if (!w)
+				return; /* the count stays; it is reset at the next fill instead */
+			vm->written = w;
+			vm->capwritten = cap;
+		}
+		vm->written[vm->nwritten++] = gfn;
+	}
+}
+
+/* Agile: the table page at `level` holding va's entries goes to nested mode. */
+static void switch_to_nested(struct vm *vm, struct process *p, uint64_t table, int level,
+			     uint64_t va)
+{
+	if (level >= vm->levels)
+		return; /* the root has no parent entry to switch */
+	uint64_t gfn = table >> PAGE_SHIFT;
+	if (vm->nswitched == vm->capswitched) {
+		size_t cap = vm->capswitched ? 2 * vm->capswitched : 64;
+		struct agile_switch *n = realloc(vm->switched, cap * sizeof(*n));
+		if (!n)
+			return;
+		vm->switched = n;
+		vm->capswitched = cap;
+	}
+	unprotect(vm, &p->pt, table, level);
+	if (pt_install(&p->shadow, va, level + 1, table | PTE_P | PTE_W | PTE_U | PTE_SWITCH))
+		return;
+	bit_set(vm->sw, gfn);
+	vm->switched[vm->nswitched++] = (struct agile_switch){p->pid, va, level + 1, gfn};
+	vm->st->agile_to_nested++;
+	pwc_flush_asid(vm->pwc, p->asid);
+}
+
 void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t table,
 			int level, uint64_t old, uint64_t val)
 {
-	if (!wp_test(vm, table >> PAGE_SHIFT))
-		return; /* not shadowed yet: the write does not trap */
+	uint64_t gfn = table >> PAGE_SHIFT;
+	if (vm->mode == VM_AGILE && bit_test(vm->sw, gfn)) {
+		count_write(vm, gfn); /* seen by the interval's dirty-bit scan */
+		return;
+	}
+	if (!bit_test(vm->wp, gfn))
+		return; /* not shadowed: the write does not trap */
 	vm->st->exits[EXIT_PT_WRITE]++;
 	unsigned s = pt_shift(level);
-	if ((old & PTE_P) && pte_is_leaf(level, old))
-		vm_unmap_pieces(vm, &p->shadow, va, s);
+	uint64_t base = va & ~((1ULL << s) - 1);
+	if (old & PTE_P)
+		drop_range(vm, p, base, base + (1ULL << s));
 	if ((val & PTE_P) && pte_is_leaf(level, val) && s <= vm->host_shift) {
 		uint64_t gpa = (val & PTE_ADDR) | (va & ((1ULL << s) - 1) & ~(PAGE_SIZE - 1));
 		int rc = shadow_install(vm, p, va, gpa, s, val);
 		if (rc)
 			vm->err = rc;
+	}
+	count_write(vm, gfn);
+	if (vm->mode == VM_AGILE) {
+		if (vm->agile_writes[gfn] >= vm->cfg->agile_writes)
+			switch_to_nested(vm, p, table, level, va);
+	} else if (vm->agile_writes[gfn] >= FLOOD_WRITES && level < vm->levels) {
+		/* Write flooding: stop shadowing this table page and what is below it. */
+		uint64_t span = 1ULL << (s + 9), lo = va & ~(span - 1);
+		unprotect(vm, &p->pt, table, level);
+		drop_range(vm, p, lo, lo + span);
 	}
 }
 
@@ -67,7 +156,113 @@ int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 		return vm_guest_fault(vm, p, va, write);
 	}
 	vm->st->exits[EXIT_SHADOW_FILL]++;
-	for (int i = 0; i < path.n; i++)
-		wp_set(vm, path.table[i] >> PAGE_SHIFT);
+	for (int i = 0; i < path.n; i++) {
+		uint64_t gfn = path.table[i] >> PAGE_SHIFT;
+		int level = vm->levels - i;
+		if (vm->mode == VM_AGILE && i > 0 && bit_test(vm->sw, gfn)) {
+			/* Below here the walk is nested: install the switching entry. */
+			vm->err = 0;
+			if (pt_install(&p->shadow, va, level + 1,
+				       path.table[i] | PTE_P | PTE_W | PTE_U | PTE_SWITCH))
+				return vm->err ? vm->err : VM_EHOSTMEM;
+			return VM_OK;
+		}
+		bit_set(vm->wp, gfn);
+		if (vm->mode == VM_SHADOW)
+			vm->agile_writes[gfn] = 0; /* a walk through it: not flooding */
+	}
 	return shadow_install(vm, p, va, gpa, gshift, pte);
+}
+
+void vm_agile_tick(struct vm *vm)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < vm->nswitched; i++) {
+		struct agile_switch r = vm->switched[i];
+		struct process *p = vm_proc(vm, r.pid);
+		if (!bit_test(vm->sw, r.gfn) || !p || !p->alive || !p->shadowed)
+			continue; /* freed or dropped meanwhile */
+		if (vm->agile_writes[r.gfn]) {
+			vm->switched[k++] = r;
+			continue;
+		}
+		/* Quiet for an interval: back to shadow mode, refilled on demand. */
+		bit_clear(vm->sw, r.gfn);
+		int at;
+		uint64_t e = pt_peek(&p->shadow, r.va, r.level, &at);
+		if (at == r.level && (e & PTE_SWITCH) && (e & PTE_ADDR) >> PAGE_SHIFT == r.gfn) {
+			pt_unmap(&p->shadow, r.va);
+			pwc_flush_asid(vm->pwc, p->asid);
+		}
+		vm->st->agile_to_shadow++;
+	}
+	vm->nswitched = k;
+	for (size_t i = 0; i < vm->nwritten; i++)
+		vm->agile_writes[vm->written[i]] = 0;
+	vm->nwritten = 0;
+}
+
+static void clear_protection(void *ctx, uint64_t table, int level)
+{
+	struct vm *vm = ctx;
+	(void)level;
+	bit_clear(vm->wp, table >> PAGE_SHIFT);
+	bit_clear(vm->sw, table >> PAGE_SHIFT);
+}
+
+void vm_shadow_drop(struct vm *vm, struct process *p)
+{
+	if (!p->shadowed)
+		return;
+	pt_destroy(&p->shadow);
+	p->shadowed = false;
+	pt_foreach_table(&p->pt, clear_protection, vm);
+	pwc_flush_asid(vm->pwc, p->asid);
+}
+
+int vm_shadow_load(struct vm *vm, struct process *p)
+{
+	p->shadow_used = vm->clock;
+	if (p->shadowed)
+		return VM_OK;
+	unsigned live = 0;
+	struct process *lru = NULL;
+	for (unsigned i = 0; i < vm->nprocs; i++) {
+		struct process *q = vm->procs[i];
+		if (!q || !q->shadowed || q == p)
+			continue;
+		live++;
+		if (!lru || q->shadow_used < lru->shadow_used)
+			lru = q;
+	}
+	if (lru && live >= vm->cfg->shadow_roots)
+		vm_shadow_drop(vm, lru);
+	if (pt_init(&p->shadow, vm->hm, NULL, vm->levels, vm->host_mem, &vm_host_pt_ops, vm))
+		return VM_EHOSTMEM;
+	p->shadowed = true;
+	return VM_OK;
+}
+
+struct drop_frames {
+	uint64_t lo, hi;
+	struct leaves l;
+};
+
+static int maps_frames(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
+{
+	struct drop_frames *d = ctx;
+	uint64_t f = (pte & PTE_ADDR) >> PAGE_SHIFT;
+	if (!(pte & PTE_SWITCH) && f < d->hi && f + (1ULL << (shift - PAGE_SHIFT)) > d->lo)
+		return vm_collect_leaf(&d->l, va, pte, shift);
+	return 0;
+}
+
+void vm_shadow_drop_frames(struct vm *vm, struct process *p, uint64_t lo, uint64_t hi)
+{
+	struct drop_frames d = {lo, hi, {0}};
+	pt_foreach(&p->shadow, maps_frames, &d);
+	for (size_t i = 0; i < d.l.n; i++)
+		pt_unmap(&p->shadow, d.l.v[i].va);
+	free(d.l.v);
+	pwc_flush_asid(vm->pwc, p->asid);
 }

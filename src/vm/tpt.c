@@ -6,10 +6,14 @@
  * pages are guest frames, so they carry this VM's tag in the RMP, and walks
  * reach them by host-physical address.
  *
- * Called by guest.c (every guest table write of a TPT process) and at spawn
- * (enable). Invariant: for every guest mapping of a TPT process, the TPT
- * table maps each piece of min(guest page, host page) to the host frame
- * that guest table o guest address map gives.
+ * Called by guest.c (every guest table write of a TPT process, exec, fork,
+ * exit), by the simulator (enable, disable) and by the TPT walk (status).
+ * When the hypervisor moves a frame a TPT table reaches, the process owes a
+ * status fault; it then runs on nested paging for `tpt_repair_delay`
+ * accesses until the guest rebuilds the table. Invariant: for every guest
+ * mapping of a TPT process that is not stale, the TPT table maps each piece
+ * of min(guest page, host page) to the host frame that guest table o guest
+ * address map gives.
  */
 #include "vm_internal.h"
 
@@ -28,7 +32,7 @@ static void tpt_free(void *ctx, const struct pt *pt, uint64_t addr)
 {
 	struct vm *vm = ctx;
 	(void)pt;
-	frames_free_table(&vm->gframes, vm->rmap[addr >> PAGE_SHIFT]);
+	vm_free_guest_table(vm, vm->rmap[addr >> PAGE_SHIFT]);
 }
 
 const struct pt_ops vm_tpt_pt_ops = {.alloc = tpt_alloc, .free = tpt_free};
@@ -72,25 +76,71 @@ void tpt_guest_write(struct vm *vm, struct process *p, uint64_t va, int level, u
 struct build_ctx {
 	struct vm *vm;
 	struct process *p;
+	uint64_t *pages;
 	int rc;
 };
 
 static int build_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 {
 	struct build_ctx *b = ctx;
-	b->rc = tpt_map_leaf(b->vm, b->p, va, pte & PTE_ADDR, shift, pte,
-			     &b->vm->st->tpt_built_pages);
+	b->rc = tpt_map_leaf(b->vm, b->p, va, pte & PTE_ADDR, shift, pte, b->pages);
 	return b->rc;
+}
+
+/* A fresh TPT table from the guest table; *pages counts the entries written. */
+static int build(struct vm *vm, struct process *p, uint64_t *pages)
+{
+	if (pt_init(&p->tpt_pt, vm->hm, NULL, vm->levels, vm->host_mem, &vm_tpt_pt_ops, vm))
+		return VM_ENOMEM;
+	p->tpt = true;
+	struct build_ctx b = {vm, p, pages, 0};
+	pt_foreach(&p->pt, build_leaf, &b);
+	return b.rc;
 }
 
 int vm_tpt_enable(struct vm *vm, struct process *p)
 {
-	if (vm->mode != VM_TPT)
-		return -1;
-	if (pt_init(&p->tpt_pt, vm->hm, NULL, vm->levels, vm->host_mem, &vm_tpt_pt_ops, vm))
-		return -1;
-	p->tpt = true;
-	struct build_ctx b = {vm, p, 0};
-	pt_foreach(&p->pt, build_leaf, &b);
-	return b.rc;
+	if (vm->mode != VM_TPT && vm->mode != VM_TPT_EMUL)
+		return VM_EPROT;
+	if (p->tpt)
+		return VM_OK;
+	return build(vm, p, &p->st.tpt_built_pages);
+}
+
+void vm_tpt_disable(struct vm *vm, struct process *p)
+{
+	if (!p->tpt)
+		return;
+	pt_destroy(&p->tpt_pt);
+	p->tpt = p->tpt_pending = p->tpt_stale = false;
+	vm_release_quarantine(vm);
+}
+
+void vm_tpt_status_fault(struct vm *vm, struct process *p)
+{
+	p->st.tpt_status_faults++;
+	p->tpt_pending = false;
+	p->tpt_stale = true;
+	p->tpt_repair_at = vm->now + vm->cfg->tpt_repair_delay;
+}
+
+bool vm_tpt_ready(struct vm *vm, struct process *p, uint64_t now)
+{
+	if (!p->tpt)
+		return false;
+	if (p->tpt_pending)
+		vm_tpt_status_fault(vm, p);
+	if (!p->tpt_stale)
+		return true;
+	if (now < p->tpt_repair_at)
+		return false;
+	/* The guest rebuilds the table from its own and the current address map. */
+	pt_destroy(&p->tpt_pt);
+	p->tpt = p->tpt_stale = false;
+	if (build(vm, p, &p->st.tpt_repaired_pages)) {
+		vm_tpt_disable(vm, p);
+		return false;
+	}
+	vm_release_quarantine(vm);
+	return true;
 }

@@ -12,12 +12,40 @@ extern const struct pt_ops vm_host_pt_ops;  /* EPT, shadow: hypervisor frames; c
 extern const struct pt_ops vm_guest_pt_ops; /* guest tables: guest frames; ctx = process */
 extern const struct pt_ops vm_tpt_pt_ops;   /* TPT tables: guest frames at hPA; ctx = vm */
 
+bool vm_has_ept(const struct vm *vm);
+/* Returns quarantined host frames once no TPT table can reach them. */
+void vm_release_quarantine(struct vm *vm);
+/* Shadow/agile: drops p's shadow entries that map host frames [lo, hi). */
+void vm_shadow_drop_frames(struct vm *vm, struct process *p, uint64_t lo, uint64_t hi);
+/* Shadow/agile: builds p's shadow root, evicting the least recently loaded one if needed. */
+int vm_shadow_load(struct vm *vm, struct process *p);
+/* Shadow/agile: drops p's shadow table and unprotects its guest table pages. */
+void vm_shadow_drop(struct vm *vm, struct process *p);
+/* A shootdown of n pages of p starting at the listed addresses. */
+void vm_shootdown(struct vm *vm, struct process *p, const uint64_t *va, size_t n);
+
+static inline bool bit_test(const uint8_t *map, uint64_t i)
+{
+	return (map[i >> 3] >> (i & 7)) & 1;
+}
+
+static inline void bit_set(uint8_t *map, uint64_t i)
+{
+	map[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
+static inline void bit_clear(uint8_t *map, uint64_t i)
+{
+	map[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+}
+
 /* Backs the host page holding gfn without counting an exit; table: gfn holds a page table. */
 int vm_back(struct vm *vm, uint64_t gfn, bool table);
 /* vm_touch_gfn, telling whether the frame is a page-table page. */
 int vm_touch(struct vm *vm, uint64_t gfn, bool table);
-/* Allocates, backs and zeroes a guest frame for a table page. */
+/* Allocates, backs and zeroes a guest frame for a table page; frees one. */
 int vm_alloc_guest_table(struct vm *vm, uint64_t *gfn);
+void vm_free_guest_table(struct vm *vm, uint64_t gfn);
 
 static inline bool pte_is_leaf(int level, uint64_t pte)
 {
@@ -38,6 +66,20 @@ static inline void vm_unmap_pieces(struct vm *vm, struct pt *t, uint64_t va, uns
 	for (uint64_t off = 0; off < (1ULL << shift); off += 1ULL << piece)
 		pt_unmap(t, base + off);
 }
+
+/* Leaves collected from a table walk (guest.c). */
+struct leaf {
+	uint64_t va, pte;
+	unsigned shift;
+};
+
+struct leaves {
+	struct leaf *v;
+	size_t n, cap;
+};
+
+/* pt_leaf_fn that appends to a struct leaves. */
+int vm_collect_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift);
 
 /* A guest table entry changed (va is an address it covers). */
 void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t table,

@@ -15,7 +15,7 @@
  */
 #include "tpt/workload.h"
 
-enum { P_SIZE, P_UPDATES, P_INIT, P_MLP };
+enum { P_SIZE, P_UPDATES, P_INIT, P_MLP, P_KENTRY };
 
 static const struct wl_param params[] = {
 	{"size", WP_SIZE, "1G", 4096, 1ULL << 42, NULL,
@@ -25,6 +25,7 @@ static const struct wl_param params[] = {
 	 "warm-up: one write per page, the full Table[i] = i loop, or none"},
 	{"mlp", WP_DOUBLE, "4", 1000, 64000, NULL,
 	 "memory-level parallelism of table accesses (estimate: independent updates)"},
+	WL_KENTRY_PARAM,
 	{NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -37,7 +38,9 @@ struct gups {
 	uint64_t ran[STREAMS];
 	unsigned j;
 	int phase; /* 0 warm-up, 1 mark, 2 updates */
+	bool started;
 	struct wl_sweep sweep;
+	struct wl_kentry kentry;
 };
 
 uint64_t gups_starts(int64_t n)
@@ -87,6 +90,7 @@ static int gups_init(struct workload *w, struct tpt_err *e)
 	w->regions[0] = (struct region){g->base, size};
 	w->nregions = 1;
 	wl_sweep_init(&g->sweep, &w->regions[0], w->v[P_INIT].u, 8, 2);
+	wl_kentry_init(&g->kentry, w->kentry);
 	w->expected_events = (g->sweep.end - g->sweep.addr) / g->sweep.stride + 1 + 2 * g->updates;
 	return 0;
 }
@@ -95,6 +99,10 @@ static size_t gups_next(struct workload *w, struct event *ev, size_t n)
 {
 	struct gups *g = w->state;
 	size_t k = 0;
+	if (g->phase == 0 && !g->started) {
+		g->started = true;
+		return wl_prologue(w, ev);
+	}
 	if (g->phase == 0) {
 		k = wl_sweep_next(&g->sweep, ev, n);
 		if (k)
@@ -102,16 +110,18 @@ static size_t gups_next(struct workload *w, struct event *ev, size_t n)
 		g->phase = 1;
 	}
 	if (g->phase == 1) {
-		ev[k++] = (struct event){.type = EV_MARK};
+		ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
 		g->phase = 2;
 	}
-	while (k + 2 <= n && g->done < g->updates) {
+	while (k + 3 <= n && g->done < g->updates) {
 		uint64_t r = gups_step(g->ran[g->j]);
 		g->ran[g->j] = r;
 		g->j = (g->j + 1) % STREAMS;
 		uint64_t va = g->base + (g->mask ? r & g->mask : r % g->words) * 8;
-		ev[k++] = (struct event){.va = va, .instrs = INSTRS_LOAD, .type = EV_READ, .size = 8};
-		ev[k++] = (struct event){.va = va, .instrs = INSTRS_STORE, .type = EV_WRITE, .size = 8};
+		ev[k++] = (struct event){.va = va, .instrs = INSTRS_LOAD, .type = EV_READ, .size = 8, .pid = 1};
+		ev[k++] = (struct event){.va = va, .instrs = INSTRS_STORE, .type = EV_WRITE, .size = 8, .pid = 1};
+		if (wl_kentry_due(&g->kentry, INSTRS_LOAD + INSTRS_STORE))
+			ev[k++] = (struct event){.type = EV_SYSCALL, .arg = 1, .pid = 1};
 		g->done++;
 	}
 	return k;

@@ -13,7 +13,7 @@
  */
 #include "tpt/workload.h"
 
-enum { P_BLOCK, P_TOTAL, P_MODE, P_OP, P_INIT, P_MLP };
+enum { P_BLOCK, P_TOTAL, P_MODE, P_OP, P_INIT, P_MLP, P_KENTRY };
 enum { MODE_SEQ, MODE_RND };
 enum { OP_READ, OP_WRITE };
 
@@ -26,15 +26,18 @@ static const struct wl_param params[] = {
 	 "warm-up: one write per page, the full memset, or none"},
 	{"mlp", WP_DOUBLE, "4", 1000, 64000, NULL,
 	 "memory-level parallelism of the accesses (estimate; prefetching is not modelled)"},
+	WL_KENTRY_PARAM,
 	{NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
 struct sysbench {
 	uint64_t base, words, events, event, i;
 	int mode, write, phase;
+	bool started;
 	uint32_t instrs;
 	struct rng rng;
 	struct wl_sweep sweep;
+	struct wl_kentry kentry;
 };
 
 static int sysbench_init(struct workload *w, struct tpt_err *e)
@@ -52,6 +55,7 @@ static int sysbench_init(struct workload *w, struct tpt_err *e)
 	s->write = w->v[P_OP].u == OP_WRITE;
 	s->instrs = s->mode == MODE_SEQ ? 3 : 20;
 	rng_seed(&s->rng, w->seed);
+	wl_kentry_init(&s->kentry, w->kentry);
 	w->regions[0] = (struct region){s->base, block};
 	w->nregions = 1;
 	wl_sweep_init(&s->sweep, &w->regions[0], w->v[P_INIT].u, 64, 2);
@@ -64,6 +68,10 @@ static size_t sysbench_next(struct workload *w, struct event *ev, size_t n)
 {
 	struct sysbench *s = w->state;
 	size_t k = 0;
+	if (s->phase == 0 && !s->started) {
+		s->started = true;
+		return wl_prologue(w, ev);
+	}
 	if (s->phase == 0) {
 		k = wl_sweep_next(&s->sweep, ev, n);
 		if (k)
@@ -71,16 +79,18 @@ static size_t sysbench_next(struct workload *w, struct event *ev, size_t n)
 		s->phase = 1;
 	}
 	if (s->phase == 1) {
-		ev[k++] = (struct event){.type = EV_MARK};
+		ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
 		s->phase = 2;
 	}
 	uint8_t type = s->write ? EV_WRITE : EV_READ;
-	while (k < n && s->event < s->events) {
+	while (k + 2 <= n && s->event < s->events) {
 		uint64_t idx = s->i;
 		if (s->mode == MODE_RND)
 			idx = (uint64_t)(int)(rng_double(&s->rng) * (double)s->words);
 		ev[k++] = (struct event){.va = s->base + idx * 4, .instrs = s->instrs, .type = type,
-					 .size = 4};
+					 .size = 4, .pid = 1};
+		if (wl_kentry_due(&s->kentry, s->instrs))
+			ev[k++] = (struct event){.type = EV_SYSCALL, .arg = 1, .pid = 1};
 		if (++s->i == s->words) {
 			s->i = 0;
 			s->event++;

@@ -163,8 +163,9 @@ int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tp
 		o += (size_t)snprintf(w->spec + o, sizeof(w->spec) - o, "%c%s=%s", i ? ',' : ':',
 				      w->def->params[i].key, val);
 	}
-	int mi = workload_param(w->def, "mlp");
+	int mi = workload_param(w->def, "mlp"), ki = workload_param(w->def, "kentry");
 	w->mlp = mi >= 0 ? w->v[mi].d : 1.0;
+	w->kentry = ki >= 0 ? w->v[ki].d : 0.0;
 	w->state = calloc(1, w->def->state_size);
 	if (!w->state)
 		return tpt_fail(e, "out of memory");
@@ -177,12 +178,16 @@ int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tp
 
 void workload_close(struct workload *w)
 {
+	if (w->close && w->state)
+		w->close(w);
 	free(w->state);
 	w->state = NULL;
 }
 
 uint64_t workload_footprint(const struct workload *w)
 {
+	if (w->footprint)
+		return w->footprint;
 	uint64_t sum = 0;
 	for (unsigned i = 0; i < w->nregions; i++)
 		sum += w->regions[i].len;
@@ -200,6 +205,17 @@ void workload_list(FILE *out)
 				p->choices ? "; one of " : "", p->choices ? p->choices : "");
 		}
 	}
+}
+
+size_t wl_prologue(struct workload *w, struct event *ev)
+{
+	size_t k = 0;
+	snprintf(w->names[0], sizeof(w->names[0]), "%s", w->def->name);
+	ev[k++] = (struct event){.type = EV_EXEC, .pid = 1, .arg = 0};
+	for (unsigned i = 0; i < w->nregions; i++)
+		ev[k++] = (struct event){.type = EV_MMAP, .pid = 1, .va = w->regions[i].start,
+					 .arg = w->regions[i].len, .size = MAP_W};
+	return k;
 }
 
 void wl_sweep_init(struct wl_sweep *s, const struct region *r, uint64_t init_mode,
@@ -221,6 +237,7 @@ size_t wl_sweep_next(struct wl_sweep *s, struct event *ev, size_t n)
 {
 	size_t k = 0;
 	for (; k < n && s->addr < s->end; k++, s->addr += s->stride)
-		ev[k] = (struct event){.va = s->addr, .instrs = s->instrs, .type = EV_WRITE, .size = 8};
+		ev[k] = (struct event){.va = s->addr, .instrs = s->instrs, .type = EV_WRITE, .size = 8,
+				       .pid = 1};
 	return k;
 }

@@ -1,0 +1,253 @@
+/*
+ * scenario.c - several workloads as processes of one VM (see workload.h).
+ *
+ * Each section of the INI file is one program: its workload's events are
+ * renumbered into the pids (i + 1) * 256 + pid, its exec named after the
+ * section. All warm-ups run first, one after another; then a single mark;
+ * then the programs take turns of `slice` instructions, round robin, until
+ * every one has finished. Called through workload_next like any generator.
+ */
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tpt/workload.h"
+
+#define MAX_SUBS 32
+#define SUB_BUF 1024
+
+struct sub {
+	struct workload wl;
+	char spec[256];
+	bool tpt, open, done, warm;
+	struct event buf[SUB_BUF];
+	size_t pos, len;
+};
+
+struct scenario {
+	struct sub *sub;
+	unsigned n, cur;
+	uint64_t slice, used;
+	int phase; /* 0 warm-ups, 1 mark, 2 turns */
+};
+
+struct parse {
+	struct workload *w;
+	struct scenario *sc;
+	struct tpt_err *e;
+	const char *path;
+	int failed;
+};
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *ps = user;
+	struct scenario *sc = ps->sc;
+	if (ps->failed)
+		return 0;
+	if (!strcmp(section, "scenario")) {
+		if (!strcmp(name, "slice") && !tpt_parse_count(value, &sc->slice) && sc->slice)
+			return 1;
+		tpt_fail(ps->e, "%s: [scenario] %s = %s: only slice = COUNT (instructions) is known",
+			 ps->path, name, value);
+		ps->failed = 1;
+		return 0;
+	}
+	unsigned i;
+	for (i = 0; i < sc->n; i++)
+		if (!strcmp(ps->w->names[i], section))
+			break;
+	if (i == sc->n) {
+		if (sc->n == MAX_SUBS || strlen(section) > 15) {
+			tpt_fail(ps->e, "%s: [%s]: at most %d programs, names of at most 15 bytes",
+				 ps->path, section, MAX_SUBS);
+			ps->failed = 1;
+			return 0;
+		}
+		snprintf(ps->w->names[sc->n++], 16, "%s", section);
+	}
+	if (!strcmp(name, "workload")) {
+		snprintf(sc->sub[i].spec, sizeof(sc->sub[i].spec), "%s", value);
+	} else if (!strcmp(name, "tpt") && (!strcmp(value, "yes") || !strcmp(value, "no"))) {
+		sc->sub[i].tpt = !strcmp(value, "yes");
+	} else {
+		tpt_fail(ps->e, "%s: [%s] %s = %s: keys are workload = SPEC and tpt = yes|no",
+			 ps->path, section, name, value);
+		ps->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+static double mlp_of(const struct workload *w, int pid)
+{
+	const struct scenario *sc = w->state;
+	unsigned i = (unsigned)pid / 256;
+	return i >= 1 && i <= sc->n ? sc->sub[i - 1].wl.mlp : w->mlp;
+}
+
+static void close_scenario(struct workload *w)
+{
+	struct scenario *sc = w->state;
+	for (unsigned i = 0; i < sc->n; i++)
+		if (sc->sub[i].open)
+			workload_close(&sc->sub[i].wl);
+	free(sc->sub);
+	sc->sub = NULL;
+}
+
+/* The next event of program i, renumbered; false when it has ended. */
+static bool pull(struct sub *s, unsigned i, struct event *out)
+{
+	if (s->pos == s->len) {
+		s->len = workload_next(&s->wl, s->buf, SUB_BUF);
+		s->pos = 0;
+		if (s->len == 0) {
+			s->done = true;
+			return false;
+		}
+	}
+	*out = s->buf[s->pos++];
+	uint16_t base = (uint16_t)((i + 1) * 256);
+	out->pid = (uint16_t)(base + (out->pid & 255));
+	if (out->type == EV_EXEC)
+		out->arg = i;
+	else if (out->type == EV_FORK)
+		out->arg = base + (out->arg & 255);
+	return true;
+}
+
+static size_t scenario_next(struct workload *w, struct event *ev, size_t n)
+{
+	struct scenario *sc = w->state;
+	size_t k = 0;
+	while (k < n) {
+		if (sc->phase == 0) {
+			/* Warm-ups in order: each program up to its mark. */
+			while (sc->cur < sc->n && (sc->sub[sc->cur].warm || sc->sub[sc->cur].done))
+				sc->cur++;
+			if (sc->cur == sc->n) {
+				sc->phase = 1;
+				continue;
+			}
+			struct sub *s = &sc->sub[sc->cur];
+			if (!pull(s, sc->cur, &ev[k]))
+				continue;
+			if (ev[k].type == EV_MARK)
+				s->warm = true;
+			else
+				k++;
+		} else if (sc->phase == 1) {
+			ev[k++] = (struct event){.type = EV_MARK, .pid = 256};
+			sc->phase = 2;
+			sc->cur = 0;
+			sc->used = 0;
+		} else {
+			unsigned live = 0;
+			for (unsigned i = 0; i < sc->n; i++)
+				live += !sc->sub[i].done;
+			if (!live)
+				break;
+			struct sub *s = &sc->sub[sc->cur];
+			if (s->done || sc->used >= sc->slice) {
+				sc->cur = (sc->cur + 1) % sc->n;
+				sc->used = 0;
+				continue;
+			}
+			if (pull(s, sc->cur, &ev[k])) {
+				sc->used += ev[k].instrs;
+				k++;
+			}
+		}
+	}
+	return k;
+}
+
+static int scenario_init(struct workload *w, struct tpt_err *e)
+{
+	(void)w;
+	(void)e;
+	return 0;
+}
+
+static const struct wl_param no_params[] = {{NULL, 0, NULL, 0, 0, NULL, NULL}};
+
+static const struct workload_def scenario_def = {
+	.name = "scenario",
+	.summary = "",
+	.params = no_params,
+	.state_size = sizeof(struct scenario),
+	.init = scenario_init,
+	.next = scenario_next,
+};
+
+int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
+			   struct tpt_err *e)
+{
+	char found[1024];
+	memset(w, 0, sizeof(*w));
+	/* A bare name is a shipped scenario. */
+	if (!strchr(path, '/') && access(path, R_OK) != 0) {
+		snprintf(found, sizeof(found), "%s/scenarios/%s.ini", TPT_DATA_DIR, path);
+		if (access(found, R_OK) == 0)
+			path = found;
+	}
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return tpt_fail(e, "cannot open scenario %s (a file, or a name in %s/scenarios)",
+				path, TPT_DATA_DIR);
+	struct scenario *sc = calloc(1, sizeof(*sc));
+	if (!sc) {
+		fclose(f);
+		return tpt_fail(e, "out of memory");
+	}
+	w->def = &scenario_def;
+	w->state = sc;
+	w->seed = seed;
+	w->mlp = 1.0;
+	w->mlp_of = mlp_of;
+	w->close = close_scenario;
+	sc->slice = 10000000;
+	sc->sub = calloc(MAX_SUBS, sizeof(*sc->sub));
+	struct parse ps = {w, sc, e, path, 0};
+	int rc = sc->sub ? ini_parse_file(f, on_ini, &ps) : -2;
+	fclose(f);
+	if (rc == -2 || ps.failed || rc) {
+		if (rc > 0)
+			tpt_fail(e, "%s:%d: not a valid INI line", path, rc);
+		else if (rc == -2)
+			tpt_fail(e, "out of memory");
+		goto fail;
+	}
+	if (sc->n == 0) {
+		tpt_fail(e, "%s: no program: add a section with workload = SPEC", path);
+		goto fail;
+	}
+	w->tpt_listed = true;
+	size_t o = (size_t)snprintf(w->spec, sizeof(w->spec), "scenario:");
+	for (unsigned i = 0; i < sc->n; i++) {
+		struct sub *s = &sc->sub[i];
+		struct tpt_err sub;
+		if (!s->spec[0]) {
+			tpt_fail(e, "%s: [%s] has no workload", path, w->names[i]);
+			goto fail;
+		}
+		if (workload_open(&s->wl, s->spec, seed + i, &sub)) {
+			tpt_fail(e, "%s: [%s]: %s", path, w->names[i], sub.msg);
+			goto fail;
+		}
+		s->open = true;
+		w->footprint += workload_footprint(&s->wl);
+		w->expected_events += s->wl.expected_events;
+		if (s->tpt)
+			memcpy(w->tpt_names[w->ntpt_names++], w->names[i], 16);
+		if (o < sizeof(w->spec))
+			o += (size_t)snprintf(w->spec + o, sizeof(w->spec) - o, "%s%s%s", i ? "," : "",
+					      w->names[i], s->tpt ? "@tpt" : "");
+	}
+	return 0;
+fail:
+	workload_close(w);
+	return -1;
+}
