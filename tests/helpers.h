@@ -72,6 +72,32 @@ static inline void tsim_check(struct tsim *t)
 		fail_msg("check: %s", e.msg);
 }
 
+/* Feeds one event as the run loop would; fails the test on an error. */
+static inline void tsim_event(struct tsim *t, struct event ev)
+{
+	struct tpt_err e;
+	if (sim_events(&t->s, &ev, 1, &e))
+		fail_msg("event %u of pid %u: %s", ev.type, ev.pid, e.msg);
+}
+
+static inline struct tsim *tsim_cfg(const char *scheme, const struct tpt_config *cfg,
+				    unsigned gshift, unsigned hshift, const char *spec)
+{
+	struct tsim *t = calloc(1, sizeof(*t));
+	struct tpt_err e;
+	t->cfg = *cfg;
+	if (workload_open(&t->wl, spec, 1, &e))
+		fail_msg("workload %s: %s", spec, e.msg);
+	struct sim_params prm = {.scheme = scheme_find(scheme), .guest_shift = gshift,
+				 .host_shift = hshift, .levels = 4, .seed = 1};
+	assert_non_null(prm.scheme);
+	if (sim_init(&t->s, &t->cfg, &prm, &t->wl, &e))
+		fail_msg("sim_init %s: %s", scheme, e.msg);
+	return t;
+}
+
+#define EV(...) ((struct event){__VA_ARGS__})
+
 /* Levels walked for a page of 1 << shift on an n-level table. */
 static inline unsigned levels_for(int levels, unsigned shift)
 {

@@ -96,10 +96,18 @@ static void test_flushes(void **state)
 	tlb_fill(t, 0x1000, 1, 12, 0x5000, true);
 	tlb_fill(t, 0x2000, 1, 12, 0x6000, true);
 	tlb_fill(t, 0x1000, 2, 12, 0x7000, true);
-	tlb_invlpg(t, 0x1000, 1);
+	tlb_invlpg(t, 0x1000, 12, 1);
 	assert_int_equal(tlb_lookup(t, 0x1000, 1, false, &pa), TLB_MISS);
 	assert_int_equal(tlb_lookup(t, 0x2000, 1, false, &pa), TLB_HIT_L1);
 	assert_int_equal(tlb_lookup(t, 0x1000, 2, false, &pa), TLB_HIT_L1);
+	/* A 2M guest page backed by 4K host pages: INVLPG drops all its pieces. */
+	tlb_fill(t, 0x40000000, 1, 12, 0x5000000, true);
+	tlb_fill(t, 0x401ff000, 1, 12, 0x51ff000, true);
+	tlb_fill(t, 0x40200000, 1, 12, 0x5200000, true);
+	tlb_invlpg(t, 0x40000000, 21, 1);
+	assert_int_equal(tlb_lookup(t, 0x40000000, 1, false, &pa), TLB_MISS);
+	assert_int_equal(tlb_lookup(t, 0x401ff000, 1, false, &pa), TLB_MISS);
+	assert_int_equal(tlb_lookup(t, 0x40200000, 1, false, &pa), TLB_HIT_L1);
 	tlb_flush_asid(t, 2);
 	assert_int_equal(tlb_lookup(t, 0x1000, 2, false, &pa), TLB_MISS);
 	assert_int_equal(tlb_lookup(t, 0x2000, 1, false, &pa), TLB_HIT_L1);

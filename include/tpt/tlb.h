@@ -59,8 +59,10 @@ void tlb_fill(struct tlb *t, uint64_t va, unsigned asid, unsigned shift, uint64_
 	      bool writable);
 void tlb_flush(struct tlb *t);
 void tlb_flush_asid(struct tlb *t, unsigned asid);
-/* Drops any entry translating va in asid, whatever its size (INVLPG). */
-void tlb_invlpg(struct tlb *t, uint64_t va, unsigned asid);
+/* Drops every entry of asid that translates an address of the page of
+ * 1 << shift bytes holding va (INVLPG: a large guest page backed by small
+ * host pages has several entries, and all of them go). */
+void tlb_invlpg(struct tlb *t, uint64_t va, unsigned shift, unsigned asid);
 /* Calls fn for every entry: its page's address, asid, size and translation. */
 typedef int (*tlb_entry_fn)(void *ctx, uint64_t va, unsigned asid, unsigned shift, uint64_t pa,
 			    bool writable);

@@ -179,20 +179,22 @@ void tlb_flush_asid(struct tlb *t, unsigned asid)
 }
 
 struct va_asid {
-	uint64_t va;
+	uint64_t lo, hi; /* the page: [lo, hi) */
 	unsigned asid;
 };
 
 static bool va_matches(uint64_t tag, const void *arg)
 {
 	const struct va_asid *k = arg;
-	int c = (int)((tag >> 1) & 3);
-	return asid_matches(tag, &k->asid) && (tag >> 16) == (k->va >> class_shift[c]);
+	unsigned s = class_shift[(tag >> 1) & 3];
+	uint64_t lo = (tag >> 16) << s, hi = lo + (1ULL << s);
+	return asid_matches(tag, &k->asid) && lo < k->hi && k->lo < hi;
 }
 
-void tlb_invlpg(struct tlb *t, uint64_t va, unsigned asid)
+void tlb_invlpg(struct tlb *t, uint64_t va, unsigned shift, unsigned asid)
 {
-	struct va_asid k = {va, asid};
+	uint64_t lo = va & ~((1ULL << shift) - 1);
+	struct va_asid k = {lo, lo + (1ULL << shift), asid};
 	for_arrays(t, va_matches, &k);
 }
 

@@ -3,8 +3,8 @@
  * change. It re-derives every table from first principles: the guest table
  * composed with the guest address map is the truth; the EPT, the shadow
  * tables (and their switching entries) and the TPT tables that are not
- * stale must agree with it; each mapped guest frame's reference count must
- * equal its mappings, so no freed frame is reachable; the RMP must give
+ * stale must agree with it; each guest frame's reference count must equal
+ * the mappings covering it, so no freed frame is reachable; the RMP must give
  * every backed frame this VM's tag.
  */
 #include <stdlib.h>
@@ -82,7 +82,8 @@ static int guest_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 	if (gfn >= (c->vm->guest_mem >> PAGE_SHIFT) || bit_test(c->vm->table_gfn, gfn))
 		return tpt_fail(c->e, "vm_check: pid %d maps va %#llx to gfn %llu, not a data frame",
 				c->p->pid, (unsigned long long)va, (unsigned long long)gfn);
-	c->count[gfn]++;
+	for (uint64_t i = 0; i < (1ULL << (shift - PAGE_SHIFT)); i++)
+		c->count[gfn + i]++;
 	if (!c->other)
 		return 0;
 	unsigned s = min_shift(shift, c->vm->host_shift);

@@ -8,9 +8,9 @@
  * guest_written, which is where shadow paging (write-protected table pages
  * exit) and TPT (each update is a pv-op on the dual table) see it.
  * Invariants: every guest frame the guest uses has been touched, so it is
- * backed; refs[gfn] of a mapped page's first frame counts its mappings, and
- * a frame is freed when that count reaches zero; TLB entries of a process
- * never outlive the mapping they translate (shootdowns).
+ * backed; refs[gfn] counts the mappings that cover each 4K frame, and a
+ * frame is freed when its count reaches zero; TLB entries of a process never
+ * outlive the mapping they translate (shootdowns).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -82,10 +82,34 @@ const struct pt_ops vm_guest_pt_ops = {
 
 /* --- frames --------------------------------------------------------------- */
 
+static void ref(struct vm *vm, uint64_t gfn, unsigned shift)
+{
+	for (uint64_t i = 0; i < (1ULL << (shift - PAGE_SHIFT)); i++)
+		vm->refs[gfn + i]++;
+}
+
+/* Drops a mapping of the page at gfn; frees what no mapping covers any more,
+ * in one piece if the whole page went at once. */
 static void unref(struct vm *vm, uint64_t gfn, unsigned shift)
 {
-	if (vm->refs[gfn] && --vm->refs[gfn] == 0)
+	uint64_t n = 1ULL << (shift - PAGE_SHIFT), last = 0;
+	for (uint64_t i = 0; i < n; i++)
+		last += vm->refs[gfn + i] == 1;
+	for (uint64_t i = 0; i < n; i++) {
+		if (vm->refs[gfn + i] && --vm->refs[gfn + i] == 0 && last != n)
+			frames_free(&vm->gframes, gfn + i, FRAME_4K);
+	}
+	if (last == n)
 		frames_free(&vm->gframes, gfn, shift - PAGE_SHIFT);
+}
+
+/* Whether another mapping shares any frame of the page at gfn. */
+static bool shared(const struct vm *vm, uint64_t gfn, unsigned shift)
+{
+	for (uint64_t i = 0; i < (1ULL << (shift - PAGE_SHIFT)); i++)
+		if (vm->refs[gfn + i] > 1)
+			return true;
+	return false;
 }
 
 /* A new page of 1 << shift bytes for the guest: allocated and cleared. */
@@ -100,7 +124,7 @@ static int new_page(struct vm *vm, unsigned shift, uint64_t *gfn)
 		if (rc)
 			return rc;
 	}
-	vm->refs[*gfn] = 1;
+	ref(vm, *gfn, shift);
 	return VM_OK;
 }
 
@@ -126,10 +150,11 @@ static int split_leaf(struct vm *vm, struct process *p, const struct leaf *l)
 {
 	unsigned small = l->shift == 30 ? 21 : 12;
 	uint64_t gfn = (l->pte & PTE_ADDR) >> PAGE_SHIFT, flags = l->pte & (PTE_W | PTE_U);
-	uint16_t refs = vm->refs[gfn];
+	/* The same frames stay mapped, now by smaller leaves: counts do not change. */
 	pt_unmap(&p->pt, l->va);
+	/* The huge page's TLB entries go (Linux flushes the range on a PMD split). */
+	vm_shootdown(vm, p, l, 1);
 	for (uint64_t off = 0; off < (1ULL << l->shift); off += 1ULL << small) {
-		vm->refs[gfn + (off >> PAGE_SHIFT)] = refs;
 		vm->err = 0;
 		if (pt_map(&p->pt, l->va + off, (gfn << PAGE_SHIFT) + off, small, flags))
 			return vm->err ? vm->err : VM_ENOMEM;
@@ -228,7 +253,7 @@ static void flush_process(struct vm *vm, struct process *p)
 		vm->st->exits[EXIT_CR3]++;
 }
 
-void vm_shootdown(struct vm *vm, struct process *p, const uint64_t *va, size_t n)
+void vm_shootdown(struct vm *vm, struct process *p, const struct leaf *page, size_t n)
 {
 	if (!n)
 		return;
@@ -237,7 +262,7 @@ void vm_shootdown(struct vm *vm, struct process *p, const uint64_t *va, size_t n
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		tlb_invlpg(vm->tlb, va[i], p->asid);
+		tlb_invlpg(vm->tlb, page[i].va, page[i].shift, p->asid);
 	vm->st->invlpgs += n;
 	if (vm->mode == VM_SHADOW || vm->mode == VM_AGILE)
 		vm->st->exits[EXIT_INVLPG] += n;
@@ -393,7 +418,7 @@ int vm_fork(struct vm *vm, int parent, int child)
 		vm->err = 0;
 		if (!rc && (pt_map(&c->pt, x->va, pa, x->shift, flags) || vm->err))
 			rc = vm->err ? vm->err : VM_ENOMEM;
-		vm->refs[pa >> PAGE_SHIFT]++;
+		ref(vm, pa >> PAGE_SHIFT, x->shift);
 	}
 	/* fork flushes the parent's TLB (flush_tlb_mm). */
 	if (!rc && l.n)
@@ -451,6 +476,8 @@ void vm_kernel_entry(struct vm *vm, uint64_t n)
 
 /* --- memory events -------------------------------------------------------- */
 
+int vm_munmap(struct process *p, uint64_t start, uint64_t len);
+
 int vm_mmap(struct process *p, uint64_t start, uint64_t len, uint8_t flags)
 {
 	struct vm *vm = p->vm;
@@ -465,6 +492,11 @@ int vm_mmap(struct process *p, uint64_t start, uint64_t len, uint8_t flags)
 		shift = (flags & MAP_HUGETLB) ? 0 : PAGE_SHIFT;
 	if (!shift)
 		return VM_ESEGV;
+	/* The address is the one the program got: like MAP_FIXED, it replaces
+	 * whatever was mapped there. */
+	int rc = vm_munmap(p, start, len);
+	if (rc)
+		return rc;
 	return vma_add(p, (struct vma){start, start + len, shift, flags});
 }
 
@@ -474,17 +506,12 @@ int vm_munmap(struct process *p, uint64_t start, uint64_t len)
 	uint64_t end = start + tpt_align_up(len, PAGE_SIZE);
 	struct leaves l = {0};
 	int rc = range_leaves(vm, p, start, end, &l);
-	uint64_t *vas = rc ? NULL : malloc((l.n + 1) * sizeof(*vas));
-	if (!rc && !vas)
-		rc = VM_ENOMEM;
 	for (size_t i = 0; i < l.n && !rc; i++) {
 		pt_unmap(&p->pt, l.v[i].va);
 		unref(vm, (l.v[i].pte & PTE_ADDR) >> PAGE_SHIFT, l.v[i].shift);
-		vas[i] = l.v[i].va;
 	}
 	if (!rc)
-		vm_shootdown(vm, p, vas, l.n);
-	free(vas);
+		vm_shootdown(vm, p, l.v, l.n);
 	free(l.v);
 	return rc ? rc : vma_cut(p, start, end, false, 0);
 }
@@ -498,21 +525,17 @@ int vm_mprotect(struct process *p, uint64_t start, uint64_t len, bool writable)
 		return rc; /* pages become writable on their next write fault */
 	struct leaves l = {0};
 	rc = range_leaves(vm, p, start, end, &l);
-	uint64_t *vas = rc ? NULL : malloc((l.n + 1) * sizeof(*vas));
 	size_t n = 0;
-	if (!rc && !vas)
-		rc = VM_ENOMEM;
 	for (size_t i = 0; i < l.n && !rc; i++) {
 		if (!(l.v[i].pte & PTE_W))
 			continue;
 		vm->err = 0;
 		if (pt_map(&p->pt, l.v[i].va, l.v[i].pte & PTE_ADDR, l.v[i].shift, PTE_U) || vm->err)
 			rc = vm->err ? vm->err : VM_ENOMEM;
-		vas[n++] = l.v[i].va;
+		l.v[n++] = l.v[i]; /* the pages that lost write permission */
 	}
 	if (!rc)
-		vm_shootdown(vm, p, vas, n);
-	free(vas);
+		vm_shootdown(vm, p, l.v, n);
 	free(l.v);
 	return rc;
 }
@@ -561,7 +584,7 @@ static int break_cow(struct vm *vm, struct process *p, uint64_t va, uint64_t pte
 	uint64_t gfn = (pte & PTE_ADDR) >> PAGE_SHIFT, base = va & ~((1ULL << shift) - 1);
 	p->st.cow_faults++;
 	vm->err = 0;
-	if (vm->refs[gfn] <= 1) {
+	if (!shared(vm, gfn, shift)) {
 		/* The last sharer: the page becomes writable where it is. */
 		if (pt_map(&p->pt, base, gfn << PAGE_SHIFT, shift, PTE_W | PTE_U))
 			return vm->err ? vm->err : VM_ENOMEM;
@@ -570,12 +593,13 @@ static int break_cow(struct vm *vm, struct process *p, uint64_t va, uint64_t pte
 		int rc = new_page(vm, shift, &copy);
 		if (rc)
 			return rc;
-		vm->refs[gfn]--;
+		unref(vm, gfn, shift);
 		vm->err = 0;
 		if (pt_map(&p->pt, base, copy << PAGE_SHIFT, shift, PTE_W | PTE_U))
 			return vm->err ? vm->err : VM_ENOMEM;
 	}
-	vm_shootdown(vm, p, &base, 1);
+	struct leaf page = {base, pte, shift};
+	vm_shootdown(vm, p, &page, 1);
 	return vm->err;
 }
 

@@ -235,7 +235,7 @@ int vm_shadow_load(struct vm *vm, struct process *p)
 		if (!lru || q->shadow_used < lru->shadow_used)
 			lru = q;
 	}
-	if (lru && live >= vm->cfg->shadow_roots)
+	if (lru && live > vm->cfg->shadow_roots)
 		vm_shadow_drop(vm, lru);
 	if (pt_init(&p->shadow, vm->hm, NULL, vm->levels, vm->host_mem, &vm_host_pt_ops, vm))
 		return VM_EHOSTMEM;

@@ -15,7 +15,15 @@
  * of min(guest page, host page) to the host frame that guest table o guest
  * address map gives.
  */
+#include "tpt/pwc.h"
 #include "vm_internal.h"
+
+/* The process changes how it translates: its paging-structure cache entries
+ * hold the other mode's addresses (gPAs for nested, hPAs for TPT) and go. */
+static void mode_change(struct vm *vm, struct process *p)
+{
+	pwc_flush_asid(vm->pwc, p->asid);
+}
 
 static int tpt_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 {
@@ -104,6 +112,7 @@ int vm_tpt_enable(struct vm *vm, struct process *p)
 		return VM_EPROT;
 	if (p->tpt)
 		return VM_OK;
+	mode_change(vm, p);
 	return build(vm, p, &p->st.tpt_built_pages);
 }
 
@@ -113,6 +122,7 @@ void vm_tpt_disable(struct vm *vm, struct process *p)
 		return;
 	pt_destroy(&p->tpt_pt);
 	p->tpt = p->tpt_pending = p->tpt_stale = false;
+	mode_change(vm, p);
 	vm_release_quarantine(vm);
 }
 
@@ -122,6 +132,7 @@ void vm_tpt_status_fault(struct vm *vm, struct process *p)
 	p->tpt_pending = false;
 	p->tpt_stale = true;
 	p->tpt_repair_at = vm->now + vm->cfg->tpt_repair_delay;
+	mode_change(vm, p);
 }
 
 bool vm_tpt_ready(struct vm *vm, struct process *p, uint64_t now)
@@ -141,6 +152,7 @@ bool vm_tpt_ready(struct vm *vm, struct process *p, uint64_t now)
 		vm_tpt_disable(vm, p);
 		return false;
 	}
+	mode_change(vm, p);
 	vm_release_quarantine(vm);
 	return true;
 }

@@ -21,8 +21,7 @@ void vm_shadow_drop_frames(struct vm *vm, struct process *p, uint64_t lo, uint64
 int vm_shadow_load(struct vm *vm, struct process *p);
 /* Shadow/agile: drops p's shadow table and unprotects its guest table pages. */
 void vm_shadow_drop(struct vm *vm, struct process *p);
-/* A shootdown of n pages of p starting at the listed addresses. */
-void vm_shootdown(struct vm *vm, struct process *p, const uint64_t *va, size_t n);
+
 
 static inline bool bit_test(const uint8_t *map, uint64_t i)
 {
@@ -80,6 +79,9 @@ struct leaves {
 
 /* pt_leaf_fn that appends to a struct leaves. */
 int vm_collect_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift);
+
+/* A shootdown of the n guest pages listed (address and size) of p. */
+void vm_shootdown(struct vm *vm, struct process *p, const struct leaf *page, size_t n);
 
 /* A guest table entry changed (va is an address it covers). */
 void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t table,

@@ -7,7 +7,7 @@
 
 #include "tpt/workload.h"
 
-static const struct workload_def *const defs[] = {&wl_gups, &wl_sysbench};
+static const struct workload_def *const defs[] = {&wl_gups, &wl_sysbench, &wl_churn};
 
 static const struct workload_def *find_def(const char *name, size_t len)
 {

@@ -1,0 +1,98 @@
+/*
+ * churn.c - page-table churn: a process that maps a region, writes each of
+ * its pages and works on it a little, then unmaps it, round after round, as
+ * a program that mallocs and frees a large buffer (glibc serves those with
+ * mmap and munmap) does. Every round faults every page in and tears every
+ * mapping down: the guest's page tables change all the time, which is what
+ * shadow paging pays exits for and TPT pays pv-ops for.
+ *
+ * Per page: a first store (the fault), then `work` loads and stores walking
+ * the page's 64-byte lines. Instructions per access: 4 (estimate).
+ */
+#include "tpt/workload.h"
+
+enum { P_REGION, P_ROUNDS, P_WORK, P_MLP, P_KENTRY };
+
+static const struct wl_param params[] = {
+	{"region", WP_SIZE, "2M", 4096, 1ULL << 40, NULL, "bytes mapped and unmapped each round"},
+	{"rounds", WP_COUNT, "500", 1, 1ULL << 40, NULL, "map-touch-unmap rounds"},
+	{"work", WP_COUNT, "64", 0, 1ULL << 20, NULL, "accesses per page after its first touch"},
+	{"mlp", WP_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism of the accesses (estimate)"},
+	WL_KENTRY_PARAM,
+	{NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+#define INSTRS 4
+
+struct churn {
+	uint64_t base, region, rounds, work;
+	uint64_t round, page, step; /* step 0: map; then accesses; last: unmap */
+	bool started, marked;
+	struct wl_kentry kentry;
+};
+
+static int churn_init(struct workload *w, struct tpt_err *e)
+{
+	struct churn *c = w->state;
+	(void)e;
+	c->base = WL_BASE_VA;
+	c->region = tpt_align_up(w->v[P_REGION].u, PAGE_SIZE);
+	c->rounds = w->v[P_ROUNDS].u;
+	c->work = w->v[P_WORK].u;
+	wl_kentry_init(&c->kentry, w->kentry);
+	w->footprint = c->region;
+	w->expected_events = c->rounds * (c->region / PAGE_SIZE * (1 + c->work) + 2);
+	return 0;
+}
+
+static size_t churn_next(struct workload *w, struct event *ev, size_t n)
+{
+	struct churn *c = w->state;
+	size_t k = 0;
+	if (!c->started) {
+		c->started = true;
+		snprintf(w->names[0], sizeof(w->names[0]), "%s", w->def->name);
+		ev[k++] = (struct event){.type = EV_EXEC, .pid = 1};
+	}
+	if (!c->marked) {
+		c->marked = true; /* nothing to warm up: the churn is the workload */
+		ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
+	}
+	uint64_t pages = c->region / PAGE_SIZE;
+	while (k + 2 <= n && c->round < c->rounds) {
+		if (c->step == 0 && c->page == 0) {
+			ev[k++] = (struct event){.type = EV_MMAP, .pid = 1, .va = c->base,
+						 .arg = c->region, .size = MAP_W};
+			c->step = 1;
+			continue;
+		}
+		if (c->page == pages) {
+			ev[k++] = (struct event){.type = EV_MUNMAP, .pid = 1, .va = c->base,
+						 .arg = c->region};
+			c->page = c->step = 0;
+			c->round++;
+			continue;
+		}
+		/* Access step-1 of this page: the first a store, then lines in turn. */
+		uint64_t i = c->step - 1;
+		uint64_t va = c->base + c->page * PAGE_SIZE + (i * 64) % PAGE_SIZE;
+		ev[k++] = (struct event){.va = va, .instrs = INSTRS, .pid = 1, .size = 8,
+					 .type = (i == 0 || (i & 1)) ? EV_WRITE : EV_READ};
+		if (wl_kentry_due(&c->kentry, INSTRS))
+			ev[k++] = (struct event){.type = EV_SYSCALL, .arg = 1, .pid = 1};
+		if (++c->step > c->work + 1) {
+			c->step = 1;
+			c->page++;
+		}
+	}
+	return k;
+}
+
+const struct workload_def wl_churn = {
+	.name = "churn",
+	.summary = "page-table churn: map a region, touch and work on every page, unmap, repeat",
+	.params = params,
+	.state_size = sizeof(struct churn),
+	.init = churn_init,
+	.next = churn_next,
+};

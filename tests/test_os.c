@@ -1,0 +1,527 @@
+/*
+ * test_os.c - the guest OS and hypervisor model: a property test of random
+ * OS events and accesses on several processes under every scheme, checked
+ * after every step; and one test per cost counter of the model.
+ */
+#include "helpers.h"
+
+#include "mmu/walk.h"
+
+#define BASE WL_BASE_VA
+#define PG(i) (BASE + (uint64_t)(i) * PAGE_SIZE)
+/* A workload only sizes memory here: events come from the tests. */
+#define SIZING "gups:size=256M,updates=1,init=none"
+
+static struct tsim *start(const char *scheme, struct tpt_config *c, unsigned gs, unsigned hs)
+{
+	return tsim_cfg(scheme, c, gs, hs, SIZING);
+}
+
+static void exec_pid(struct tsim *t, uint16_t pid)
+{
+	snprintf(t->wl.names[0], 16, "prog");
+	tsim_event(t, EV(.type = EV_EXEC, .pid = pid, .arg = 0));
+}
+
+static void mmap_pages(struct tsim *t, uint16_t pid, uint64_t first, uint64_t n, uint8_t flags)
+{
+	tsim_event(t, EV(.type = EV_MMAP, .pid = pid, .va = PG(first), .arg = n * PAGE_SIZE,
+			 .size = flags));
+}
+
+static void touch(struct tsim *t, uint16_t pid, uint64_t va, bool write)
+{
+	tsim_event(t, EV(.type = write ? EV_WRITE : EV_READ, .pid = pid, .va = va, .instrs = 1,
+			 .size = 8));
+}
+
+/* --- the property test ---------------------------------------------------- */
+
+struct model {
+	bool alive[8];
+	int nalive;
+};
+
+static void random_step(struct tsim *t, struct model *m, struct rng *r)
+{
+	struct vm *vm = &t->s.vm;
+	uint64_t op = rng_below(r, 100);
+	uint16_t pid = (uint16_t)(1 + rng_below(r, 7));
+	if (!m->alive[pid]) {
+		/* A new program, or a child of a live one. */
+		int parent = 0;
+		for (int i = 1; i < 8; i++)
+			if (m->alive[i] && rng_below(r, 2))
+				parent = i;
+		if (parent)
+			tsim_event(t, EV(.type = EV_FORK, .pid = (uint16_t)parent, .arg = pid));
+		else
+			exec_pid(t, pid);
+		m->alive[pid] = true;
+		m->nalive++;
+		return;
+	}
+	struct process *p = vm_proc(vm, pid);
+	uint64_t a = rng_below(r, 16384), n = 1 + rng_below(r, 1024); /* within 64M, up to 4M */
+	if (op < 8) {
+		mmap_pages(t, pid, a, n, (uint8_t)(MAP_W | (rng_below(r, 2) ? MAP_THP : 0)));
+	} else if (op < 14) {
+		tsim_event(t, EV(.type = EV_MUNMAP, .pid = pid, .va = PG(a), .arg = n * PAGE_SIZE));
+	} else if (op < 17) {
+		tsim_event(t, EV(.type = EV_MPROTECT, .pid = pid, .va = PG(a), .arg = n * PAGE_SIZE,
+				 .size = (uint8_t)(rng_below(r, 2) ? MAP_W : 0)));
+	} else if (op < 19) {
+		tsim_event(t, EV(.type = EV_BRK, .pid = pid, .va = VM_BRK_BASE + a * PAGE_SIZE));
+	} else if (op < 20 && m->nalive > 1) {
+		tsim_event(t, EV(.type = EV_EXIT, .pid = pid));
+		m->alive[pid] = false;
+		m->nalive--;
+	} else if (op < 21) {
+		exec_pid(t, pid); /* a new image in the same process */
+	} else if (op < 22 && vm->gmap) {
+		uint64_t gfn = rng_below(r, vm->guest_mem >> PAGE_SHIFT);
+		if (vm->gmap[gfn])
+			assert_int_equal(vm_hv_migrate(vm, gfn), VM_OK);
+	} else if (op < 23) {
+		tsim_event(t, EV(.type = EV_SYSCALL, .pid = pid, .arg = 1));
+	} else if (op < 24 && (vm->mode == VM_TPT || vm->mode == VM_TPT_EMUL)) {
+		/* The policy's lever: TPT on or off for a running process. */
+		if (p->tpt)
+			vm_tpt_disable(vm, p);
+		else
+			assert_int_equal(vm_tpt_enable(vm, p), VM_OK);
+	} else if (op < 25 && vm->gmap) {
+		uint64_t gfn = rng_below(r, vm->guest_mem >> PAGE_SHIFT);
+		if (vm->gmap[gfn])
+			vm_hv_reclaim(vm, gfn); /* refused for page-table pages: fine */
+	} else if (p->nvmas) {
+		/* Accesses inside a region, writes only where it is writable. */
+		const struct vma *v = &p->vmas[rng_below(r, p->nvmas)];
+		for (int k = 0; k < 8; k++) {
+			uint64_t va = (v->start + rng_below(r, v->end - v->start)) & ~7ULL;
+			touch(t, pid, va, (v->flags & MAP_W) && rng_below(r, 2));
+		}
+	}
+}
+
+static void test_random_os_events_keep_every_table_consistent(void **state)
+{
+	(void)state;
+	static const char *schemes[] = {"native", "nested", "shadow", "agile",
+					"tpt-naive", "tpt-opt", "tpt-emul"};
+	static const unsigned hosts[] = {12, 21};
+	for (size_t si = 0; si < ARRAY_LEN(schemes); si++)
+		for (size_t hi = 0; hi < 2; hi++) {
+			struct tpt_config c;
+			config_defaults(&c);
+			c.thp = hi ? THP_MADVISE : THP_ALWAYS;
+			c.agile_interval = 300;
+			c.tpt_repair_delay = 50;
+			c.shadow_roots = 2; /* so roots are evicted and rebuilt */
+			c.pcid = hi;
+			c.guest_mem = GiB; /* the checker scans every guest frame each step */
+			struct tsim *t = start(schemes[si], &c, 12, hosts[hi]);
+			struct model m = {0};
+			struct rng r;
+			rng_seed(&r, 1000 + si * 10 + hi);
+			for (int step = 0; step < 1200; step++) {
+				random_step(t, &m, &r);
+				struct tpt_err e;
+				if (sim_check(&t->s, &e))
+					fail_msg("%s host 2^%u, step %d: %s", schemes[si], hosts[hi], step,
+						 e.msg);
+			}
+			tsim_free(t);
+		}
+}
+
+/* --- counters ------------------------------------------------------------- */
+
+static void test_context_switch_exits_and_flushes(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	c.pcid = 0;
+	struct tsim *t = start("shadow", &c, 12, 12);
+	exec_pid(t, 1);
+	exec_pid(t, 2);
+	mmap_pages(t, 1, 0, 4, MAP_W);
+	mmap_pages(t, 2, 0, 4, MAP_W);
+	struct tpt_stats before;
+	sim_totals(&t->s, &before);
+	for (int i = 0; i < 10; i++)
+		touch(t, (uint16_t)(1 + i % 2), PG(i % 4), true);
+	struct tpt_stats after;
+	sim_totals(&t->s, &after);
+	/* Ten accesses alternating between two processes: ten CR3 writes. */
+	assert_int_equal(after.context_switches - before.context_switches, 10);
+	assert_int_equal(after.exits[EXIT_CR3] - before.exits[EXIT_CR3], 10);
+	assert_int_equal(after.tlb_flushes - before.tlb_flushes, 10); /* no PCIDs */
+	tsim_check(t);
+	tsim_free(t);
+	/* With PCIDs nothing is flushed, and nested paging does not exit. */
+	config_defaults(&c);
+	t = start("nested", &c, 12, 12);
+	exec_pid(t, 1);
+	exec_pid(t, 2);
+	mmap_pages(t, 1, 0, 4, MAP_W);
+	mmap_pages(t, 2, 0, 4, MAP_W);
+	sim_totals(&t->s, &before);
+	for (int i = 0; i < 10; i++)
+		touch(t, (uint16_t)(1 + i % 2), PG(i % 4), true);
+	sim_totals(&t->s, &after);
+	assert_int_equal(after.context_switches - before.context_switches, 10);
+	assert_int_equal(after.exits[EXIT_CR3], 0);
+	assert_int_equal(after.tlb_flushes - before.tlb_flushes, 0);
+	tsim_free(t);
+}
+
+static void test_munmap_shootdowns(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	struct tsim *t = start("shadow", &c, 12, 12);
+	exec_pid(t, 1);
+	mmap_pages(t, 1, 0, 100, MAP_W);
+	for (int i = 0; i < 100; i++)
+		touch(t, 1, PG(i), true);
+	const struct tpt_stats *st = t->s.vm.st;
+	uint64_t inv = st->exits[EXIT_INVLPG], cr3 = st->exits[EXIT_CR3], fl = st->tlb_flushes;
+	/* Ten pages: ten INVLPGs, each an exit under shadow paging. */
+	tsim_event(t, EV(.type = EV_MUNMAP, .pid = 1, .va = PG(0), .arg = 10 * PAGE_SIZE));
+	assert_int_equal(st->invlpgs, 10);
+	assert_int_equal(st->exits[EXIT_INVLPG] - inv, 10);
+	/* Forty pages: above the ceiling of 33, one full flush (a CR3 reload). */
+	tsim_event(t, EV(.type = EV_MUNMAP, .pid = 1, .va = PG(10), .arg = 40 * PAGE_SIZE));
+	assert_int_equal(st->invlpgs, 10);
+	assert_int_equal(st->tlb_flushes - fl, 1);
+	assert_int_equal(st->exits[EXIT_CR3] - cr3, 1);
+	tsim_check(t);
+	/* The unmapped pages are gone: touching one is a segmentation fault. */
+	struct tpt_err e;
+	struct event ev = EV(.type = EV_READ, .pid = 1, .va = PG(5), .size = 8);
+	assert_int_equal(sim_events(&t->s, &ev, 1, &e), -1);
+	assert_non_null(strstr(e.msg, "outside every region"));
+	tsim_free(t);
+}
+
+static void test_fork_copy_on_write(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	struct tsim *t = start("tpt-opt", &c, 12, 12);
+	struct vm *vm = &t->s.vm;
+	exec_pid(t, 1);
+	mmap_pages(t, 1, 0, 8, MAP_W);
+	for (int i = 0; i < 8; i++)
+		touch(t, 1, PG(i), true);
+	tsim_event(t, EV(.type = EV_FORK, .pid = 1, .arg = 2));
+	tsim_check(t);
+	struct process *par = vm_proc(vm, 1), *ch = vm_proc(vm, 2);
+	uint64_t gpa_p, gpa_c;
+	unsigned sh;
+	assert_int_equal(pt_lookup(&par->pt, PG(3), &gpa_p, &sh, NULL, NULL), 0);
+	assert_int_equal(pt_lookup(&ch->pt, PG(3), &gpa_c, &sh, NULL, NULL), 0);
+	assert_int_equal(gpa_p, gpa_c); /* shared */
+	assert_int_equal(vm->refs[gpa_p >> PAGE_SHIFT], 2);
+	assert_int_equal(ch->st.tpt_built_pages, 8); /* the child's TPT table */
+	/* The child writes: a copy. */
+	touch(t, 2, PG(3), true);
+	assert_int_equal(ch->st.cow_faults, 1);
+	assert_int_equal(pt_lookup(&ch->pt, PG(3), &gpa_c, &sh, NULL, NULL), 0);
+	assert_true(gpa_c != gpa_p);
+	assert_int_equal(vm->refs[gpa_p >> PAGE_SHIFT], 1);
+	/* The parent writes the same page: the last sharer keeps its frame. */
+	touch(t, 1, PG(3), true);
+	assert_int_equal(par->st.cow_faults, 1);
+	assert_int_equal(pt_lookup(&par->pt, PG(3), &gpa_c, &sh, NULL, NULL), 0);
+	assert_int_equal(gpa_c, gpa_p);
+	tsim_check(t);
+	/* Exit frees the child's copy and drops its share of the rest. */
+	tsim_event(t, EV(.type = EV_EXIT, .pid = 2));
+	assert_int_equal(vm->refs[gpa_p >> PAGE_SHIFT], 1);
+	tsim_check(t);
+	tsim_free(t);
+}
+
+static void test_thp_and_hugetlb(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	c.thp = THP_ALWAYS;
+	struct tsim *t = start("nested", &c, 12, 21);
+	exec_pid(t, 1);
+	mmap_pages(t, 1, 0, 1024, MAP_W); /* 4M, 2M-aligned */
+	for (int i = 0; i < 1024; i += 8)
+		touch(t, 1, PG(i), true);
+	/* Two 2M faults map the whole region. */
+	assert_int_equal(t->s.vm.st->guest_faults, 2);
+	tsim_check(t);
+	/* Unmapping half a huge page splits it: the other half stays mapped. */
+	tsim_event(t, EV(.type = EV_MUNMAP, .pid = 1, .va = PG(0), .arg = 256 * PAGE_SIZE));
+	tsim_check(t);
+	touch(t, 1, PG(300), false);
+	assert_int_equal(t->s.vm.st->guest_faults, 2);
+	tsim_free(t);
+	/* madvise: only regions that ask get huge pages. */
+	c.thp = THP_MADVISE;
+	t = start("nested", &c, 12, 21);
+	exec_pid(t, 1);
+	mmap_pages(t, 1, 0, 512, MAP_W);
+	mmap_pages(t, 1, 512, 512, MAP_W | MAP_THP);
+	for (int i = 0; i < 1024; i += 64)
+		touch(t, 1, PG(i), true);
+	assert_int_equal(t->s.vm.st->guest_faults, 8 + 1);
+	/* hugetlb: 1G pages. */
+	tsim_event(t, EV(.type = EV_MMAP, .pid = 1, .va = 1ULL << 41, .arg = GiB,
+			 .size = MAP_W | MAP_HUGETLB));
+	touch(t, 1, (1ULL << 41) + 12345 * 8, true);
+	touch(t, 1, (1ULL << 41) + GiB - 8, true);
+	assert_int_equal(t->s.vm.st->guest_faults, 8 + 1 + 1);
+	tsim_check(t);
+	tsim_free(t);
+}
+
+static void test_tpt_emul_hypercalls(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	struct tsim *t = start("tpt-emul", &c, 12, 12);
+	exec_pid(t, 1);
+	tsim_event(t, EV(.type = EV_SYSCALL, .pid = 1, .arg = 3));
+	assert_int_equal(t->s.vm.st->kernel_entries, 3);
+	assert_int_equal(t->s.vm.st->exits[EXIT_HYPERCALL], 6);
+	/* A walk of the twin table has no tag check: g references. */
+	mmap_pages(t, 1, 0, 1, MAP_W);
+	touch(t, 1, PG(0), true);
+	assert_int_equal(t->s.vm.st->rmp_refs, 0);
+	tsim_free(t);
+	/* Under tpt-opt, kernel entries cost nothing extra. */
+	t = start("tpt-opt", &c, 12, 12);
+	exec_pid(t, 1);
+	tsim_event(t, EV(.type = EV_SYSCALL, .pid = 1, .arg = 3));
+	assert_int_equal(t->s.vm.st->exits[EXIT_HYPERCALL], 0);
+	tsim_free(t);
+}
+
+static void test_tpt_by_name_and_mixed_processes(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	struct tsim *t = start("tpt-opt", &c, 12, 12);
+	struct vm *vm = &t->s.vm;
+	vm->tpt_all = false;
+	vm_tpt_arm(vm, "fast");
+	snprintf(t->wl.names[0], 16, "fast");
+	snprintf(t->wl.names[1], 16, "slow");
+	tsim_event(t, EV(.type = EV_EXEC, .pid = 1, .arg = 0));
+	tsim_event(t, EV(.type = EV_EXEC, .pid = 2, .arg = 1));
+	assert_true(vm_proc(vm, 1)->tpt);
+	assert_false(vm_proc(vm, 2)->tpt);
+	mmap_pages(t, 1, 0, 4, MAP_W);
+	mmap_pages(t, 2, 0, 4, MAP_W);
+	for (int i = 0; i < 4; i++) {
+		touch(t, 1, PG(i), true);
+		touch(t, 2, PG(i), true);
+	}
+	/* The armed program walks its TPT table; the other one nested. */
+	assert_true(vm_proc(vm, 1)->st.rmp_refs + vm_proc(vm, 1)->st.rmpc_hits > 0);
+	assert_int_equal(vm_proc(vm, 2)->st.rmp_refs + vm_proc(vm, 2)->st.rmpc_hits, 0);
+	assert_true(vm_proc(vm, 2)->st.ntlb_misses > 0);
+	assert_int_equal(vm_proc(vm, 1)->st.pvops, 4 + 3);
+	assert_int_equal(vm_proc(vm, 2)->st.pvops, 0);
+	/* Switching TPT on for the running one: costed by its mapped pages. */
+	struct process *slow = vm_proc(vm, 2);
+	assert_int_equal(vm_tpt_enable(vm, slow), VM_OK);
+	assert_int_equal(slow->st.tpt_built_pages, 4);
+	tsim_check(t);
+	vm_tpt_disable(vm, slow);
+	assert_false(slow->tpt);
+	touch(t, 2, PG(1) + 8, false);
+	tsim_check(t);
+	tsim_free(t);
+}
+
+static void test_tpt_status_fault_fallback_and_repair(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	c.tpt_repair_delay = 100;
+	struct tsim *t = start("tpt-naive", &c, 12, 12);
+	struct vm *vm = &t->s.vm;
+	exec_pid(t, 1);
+	mmap_pages(t, 1, 0, 64, MAP_W);
+	for (int i = 0; i < 64; i++)
+		touch(t, 1, PG(i), true);
+	struct process *p = vm->cur;
+	uint64_t gpa;
+	unsigned sh;
+	assert_int_equal(pt_lookup(&p->pt, PG(7), &gpa, &sh, NULL, NULL), 0);
+	uint64_t old = vm->gmap[gpa >> PAGE_SHIFT];
+	/* The hypervisor migrates the frame behind page 7. */
+	assert_int_equal(vm_hv_migrate(vm, gpa >> PAGE_SHIFT), VM_OK);
+	assert_true(vm->gmap[gpa >> PAGE_SHIFT] != old);
+	assert_int_equal(rmp_owner(&vm->rmp, old), RMP_HYPERVISOR);
+	assert_true(p->tpt_pending);
+	tsim_check(t);
+	/* The next walk takes the status fault; walks go nested until the repair. */
+	touch(t, 1, PG(7), false);
+	assert_int_equal(p->st.tpt_status_faults, 1);
+	assert_true(p->tpt_stale);
+	for (int i = 0; i < 99; i++)
+		touch(t, 1, PG(i % 64) + 64 * (uint64_t)(i / 64 + 1), false);
+	assert_true(p->st.tpt_fallback_walks > 0);
+	assert_true(p->tpt_stale);
+	assert_int_equal(p->st.tpt_repaired_pages, 0);
+	/* Quarantined until the table is repaired: the old frame is not reused. */
+	assert_int_equal(vm->nquarantine, 1);
+	tlb_flush(&t->s.tlb);
+	touch(t, 1, PG(8), false);
+	touch(t, 1, PG(9), false);
+	assert_false(p->tpt_stale);
+	assert_int_equal(p->st.tpt_repaired_pages, 64);
+	assert_int_equal(vm->nquarantine, 0);
+	tsim_check(t);
+	/* The repaired table reaches the new frame. */
+	struct walk w = {0};
+	tlb_flush(&t->s.tlb);
+	assert_int_equal(t->s.scheme->walk(&t->s, p, PG(7), false, &w), WALK_OK);
+	assert_int_equal(w.pa >> PAGE_SHIFT, vm->gmap[gpa >> PAGE_SHIFT]);
+	tsim_free(t);
+}
+
+static void test_reclaim_refaults(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	static const char *schemes[] = {"nested", "shadow", "tpt-opt"};
+	for (int k = 0; k < 3; k++) {
+		struct tsim *t = start(schemes[k], &c, 12, 12);
+		struct vm *vm = &t->s.vm;
+		exec_pid(t, 1);
+		mmap_pages(t, 1, 0, 4, MAP_W);
+		touch(t, 1, PG(2), true);
+		uint64_t gpa;
+		unsigned sh;
+		assert_int_equal(pt_lookup(&vm->cur->pt, PG(2), &gpa, &sh, NULL, NULL), 0);
+		assert_int_equal(vm_hv_reclaim(vm, gpa >> PAGE_SHIFT), VM_OK);
+		assert_int_equal(vm->gmap[gpa >> PAGE_SHIFT], 0);
+		tsim_check(t);
+		uint64_t exits = vm->st->exits[EXIT_EPT_VIOLATION] + vm->st->exits[EXIT_SHADOW_FILL];
+		/* The next access brings it back: one more exit for the first touch. */
+		touch(t, 1, PG(2), false);
+		for (int i = 0; i < 150; i++) /* past the TPT repair delay */
+			touch(t, 1, PG(i % 4) + 8 * (uint64_t)(i / 4), false);
+		assert_true(vm->gmap[gpa >> PAGE_SHIFT] != 0);
+		assert_true(vm->st->exits[EXIT_EPT_VIOLATION] + vm->st->exits[EXIT_SHADOW_FILL] > exits);
+		assert_int_equal(vm->st->hv_reclaims + vm->sys.hv_reclaims, 1);
+		tsim_check(t);
+		tsim_free(t);
+	}
+}
+
+static void test_agile_switches_and_refs_between(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	c.agile_interval = 1000;
+	struct tsim *t = start("agile", &c, 12, 12);
+	exec_pid(t, 1);
+	mmap_pages(t, 1, 0, 512, MAP_W);
+	/* Fault pages of one 2M region: the shadowed PT page is written again and again. */
+	for (int i = 0; i < 8; i++)
+		touch(t, 1, PG(i), true);
+	const struct tpt_stats *st = t->s.vm.st;
+	assert_int_equal(st->agile_to_nested, 1);
+	tsim_check(t);
+	/* Later faults in that region write the switched page without exiting. */
+	uint64_t pt_writes = st->exits[EXIT_PT_WRITE];
+	for (int i = 8; i < 16; i++)
+		touch(t, 1, PG(i), true);
+	assert_int_equal(st->exits[EXIT_PT_WRITE], pt_writes);
+	tsim_check(t);
+	/* A whole quiet interval switches it back: the one the writes fell in ends
+	 * at access 1000, the next, with no write, at 2000. */
+	for (int i = 0; i < 2100; i++)
+		touch(t, 1, PG(i % 16), false);
+	assert_int_equal(st->agile_to_shadow, 1);
+	tsim_check(t);
+	tsim_free(t);
+	/* With caches off, a walk switched at the leaf table costs between shadow
+	 * (4) and nested (24): 3 shadow levels, then (h+1) + h = 9. */
+	c.agile_interval = 1000000;
+	struct tsim *u = tsim_new("agile", 12, 12, 4, true, SIZING);
+	exec_pid(u, 1);
+	mmap_pages(u, 1, 0, 512, MAP_W);
+	for (int i = 0; i < 8; i++)
+		touch(u, 1, PG(i), true);
+	assert_int_equal(u->s.vm.st->agile_to_nested, 1);
+	uint64_t w0 = u->s.vm.st->walks, r0 = u->s.vm.st->walk_refs;
+	tlb_flush(&u->s.tlb);
+	for (int i = 0; i < 8; i++)
+		touch(u, 1, PG(i) + 8, false);
+	assert_int_equal(u->s.vm.st->walks - w0, 8);
+	assert_int_equal(u->s.vm.st->walk_refs - r0, 8 * (3 + 4 + 1 + 4));
+	tsim_free(u);
+}
+
+static void test_shadow_root_cache(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	c.shadow_roots = 2;
+	struct tsim *t = start("shadow", &c, 12, 12);
+	struct vm *vm = &t->s.vm;
+	for (uint16_t pid = 1; pid <= 3; pid++) {
+		exec_pid(t, pid);
+		mmap_pages(t, pid, 0, 1, MAP_W);
+		touch(t, pid, PG(0), true);
+	}
+	/* Three processes, room for two shadow roots besides the running one. */
+	assert_true(vm_proc(vm, 3)->shadowed);
+	unsigned live = 0;
+	for (uint16_t pid = 1; pid <= 3; pid++)
+		live += vm_proc(vm, pid)->shadowed;
+	assert_int_equal(live, 3);
+	exec_pid(t, 4);
+	mmap_pages(t, 4, 0, 1, MAP_W);
+	touch(t, 4, PG(0), true);
+	assert_false(vm_proc(vm, 1)->shadowed); /* the least recently loaded went */
+	/* Coming back rebuilds it with hidden faults (the TLB keeps PCID-tagged
+	 * entries: flush them so the walk happens). */
+	uint64_t fills = vm_proc(vm, 1)->st.exits[EXIT_SHADOW_FILL];
+	tlb_flush(&t->s.tlb);
+	touch(t, 1, PG(0), false);
+	assert_true(vm_proc(vm, 1)->shadowed);
+	assert_int_equal(vm_proc(vm, 1)->st.exits[EXIT_SHADOW_FILL], fills + 1);
+	tsim_check(t);
+	tsim_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_random_os_events_keep_every_table_consistent),
+		cmocka_unit_test(test_context_switch_exits_and_flushes),
+		cmocka_unit_test(test_munmap_shootdowns),
+		cmocka_unit_test(test_fork_copy_on_write),
+		cmocka_unit_test(test_thp_and_hugetlb),
+		cmocka_unit_test(test_tpt_emul_hypercalls),
+		cmocka_unit_test(test_tpt_by_name_and_mixed_processes),
+		cmocka_unit_test(test_tpt_status_fault_fallback_and_repair),
+		cmocka_unit_test(test_reclaim_refaults),
+		cmocka_unit_test(test_agile_switches_and_refs_between),
+		cmocka_unit_test(test_shadow_root_cache),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
