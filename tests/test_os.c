@@ -189,10 +189,13 @@ static void test_munmap_shootdowns(void **state)
 		touch(t, 1, PG(i), true);
 	const struct tpt_stats *st = t->s.vm.st;
 	uint64_t inv = st->exits[EXIT_INVLPG], cr3 = st->exits[EXIT_CR3], fl = st->tlb_flushes;
+	uint64_t ptw = st->exits[EXIT_PT_WRITE];
 	/* Ten pages: ten INVLPGs, each an exit under shadow paging. */
 	tsim_event(t, EV(.type = EV_MUNMAP, .pid = 1, .va = PG(0), .arg = 10 * PAGE_SIZE));
 	assert_int_equal(st->invlpgs, 10);
 	assert_int_equal(st->exits[EXIT_INVLPG] - inv, 10);
+	/* Ten PTE clears in a row: three trap, then write flooding unshadows the page. */
+	assert_int_equal(st->exits[EXIT_PT_WRITE] - ptw, 3);
 	/* Forty pages: above the ceiling of 33, one full flush (a CR3 reload). */
 	tsim_event(t, EV(.type = EV_MUNMAP, .pid = 1, .va = PG(10), .arg = 40 * PAGE_SIZE));
 	assert_int_equal(st->invlpgs, 10);

@@ -1,4 +1,6 @@
 /* test_workload.c - spec parsing and the generators' algorithms. */
+#include <unistd.h>
+
 #include "helpers.h"
 
 static void test_spec_parsing(void **state)
@@ -160,6 +162,98 @@ static void test_same_seed_same_stream(void **state)
 	free(y);
 }
 
+static void test_churn_stream(void **state)
+{
+	(void)state;
+	struct workload w;
+	struct tpt_err e;
+	assert_int_equal(workload_open(&w, "churn:region=16K,rounds=3,work=2,kentry=0", 1, &e), 0);
+	struct event *ev = calloc(1000, sizeof(*ev));
+	size_t n = drain(&w, ev, 1000);
+	/* exec, mark, then per round: mmap, 4 pages x (1 + 2) accesses, munmap. */
+	assert_int_equal(n, 2 + 3 * (1 + 4 * 3 + 1));
+	assert_int_equal(ev[0].type, EV_EXEC);
+	assert_int_equal(ev[1].type, EV_MARK);
+	assert_int_equal(ev[2].type, EV_MMAP);
+	assert_int_equal(ev[2].arg, 16 * KiB);
+	assert_int_equal(ev[3].type, EV_WRITE); /* the first touch of a page is a store */
+	assert_int_equal(ev[3].va, WL_BASE_VA);
+	assert_int_equal(ev[4].va, WL_BASE_VA + 64);
+	assert_int_equal(ev[6].va, WL_BASE_VA + PAGE_SIZE);
+	assert_int_equal(ev[15].type, EV_MUNMAP);
+	assert_int_equal(ev[16].type, EV_MMAP);
+	assert_int_equal(workload_footprint(&w), 16 * KiB);
+	workload_close(&w);
+	free(ev);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_scenario(void **state)
+{
+	(void)state;
+	struct workload w;
+	struct tpt_err e;
+	const char *path = "/tmp/tpt-test-scenario.ini";
+	write_file(path, "[scenario]\nslice = 100\n[a]\nworkload = gups:size=64K,updates=200,kentry=0\n"
+			 "tpt = yes\n[b]\nworkload = sysbench:block=8K,total=8K,mode=seq,kentry=0\n");
+	assert_int_equal(workload_open_scenario(&w, path, 1, &e), 0);
+	assert_string_equal(w.spec, "scenario:a@tpt,b");
+	assert_true(w.tpt_listed);
+	assert_int_equal(w.ntpt_names, 1);
+	assert_string_equal(w.tpt_names[0], "a");
+	assert_int_equal(workload_footprint(&w), 64 * KiB + 8 * KiB);
+	struct event *ev = calloc(10000, sizeof(*ev));
+	size_t n = drain(&w, ev, 10000);
+	/* Warm-ups first (a: exec, mmap, 16 pages; b: exec, mmap, 2 pages), one mark. */
+	assert_int_equal(ev[0].type, EV_EXEC);
+	assert_int_equal(ev[0].pid, 257);
+	assert_int_equal(ev[0].arg, 0);
+	assert_int_equal(ev[18].type, EV_EXEC);
+	assert_int_equal(ev[18].pid, 513);
+	assert_int_equal(ev[18].arg, 1);
+	assert_int_equal(ev[22].type, EV_MARK);
+	/* Then turns of about 100 instructions: a's 12 per update, b's 3 per access. */
+	size_t i = 23;
+	uint64_t instrs = 0;
+	while (ev[i].pid == 257)
+		instrs += ev[i++].instrs;
+	assert_true(instrs >= 100 && instrs < 100 + 12);
+	assert_int_equal(ev[i].pid, 513);
+	/* Everything of both, nothing twice: 400 gups accesses, 2048 sysbench ones. */
+	size_t a = 0, b = 0;
+	for (size_t k = 23; k < n; k++) {
+		a += ev[k].pid == 257;
+		b += ev[k].pid == 513;
+	}
+	assert_int_equal(a, 400);
+	assert_int_equal(b, 2048);
+	assert_true(w.mlp_of(&w, 257) == 4.0);
+	workload_close(&w);
+	free(ev);
+	/* Errors name the file and the problem. */
+	write_file(path, "[a]\nworkload = nosuch\n");
+	assert_int_equal(workload_open_scenario(&w, path, 1, &e), -1);
+	assert_non_null(strstr(e.msg, "unknown workload"));
+	write_file(path, "[a]\ncolour = red\n");
+	assert_int_equal(workload_open_scenario(&w, path, 1, &e), -1);
+	assert_non_null(strstr(e.msg, "keys are workload"));
+	write_file(path, "[scenario]\nslice = 100\n");
+	assert_int_equal(workload_open_scenario(&w, path, 1, &e), -1);
+	assert_non_null(strstr(e.msg, "no program"));
+	unlink(path);
+	assert_int_equal(workload_open_scenario(&w, "/nonexistent.ini", 1, &e), -1);
+	/* A shipped scenario is found by name. */
+	assert_int_equal(workload_open_scenario(&w, "vm-mix", 1, &e), 0);
+	workload_close(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +262,8 @@ int main(void)
 		cmocka_unit_test(test_gups_stream),
 		cmocka_unit_test(test_sysbench_stream),
 		cmocka_unit_test(test_same_seed_same_stream),
+		cmocka_unit_test(test_churn_stream),
+		cmocka_unit_test(test_scenario),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

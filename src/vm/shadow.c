@@ -4,10 +4,11 @@
  * Shadow paging: hidden page faults fill the shadow table (gVA -> hPA) from
  * the guest table and the guest address map; guest table pages that a fill
  * walked through become write-protected, and every later guest write to
- * them exits and is emulated (the shadow entry is updated in place, as
- * KVM's pte prefetch on write does). A table page written three times with
- * no fill through it in between is unshadowed, as KVM's write-flooding
- * detection does. A guest page fault is intercepted and reflected. Each
+ * them exits and is emulated: the shadow entries the old value produced are
+ * zapped, and the next access refills them with a hidden fault (as KVM
+ * does). A table page written three times with no fill through it in
+ * between is unshadowed, as KVM's write-flooding detection does. A guest
+ * page fault is intercepted and reflected. Each
  * process has its own shadow table (one per guest CR3); the tables of the
  * `shadow_roots` most recently loaded processes are kept.
  *
@@ -117,6 +118,7 @@ void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t 
 			int level, uint64_t old, uint64_t val)
 {
 	uint64_t gfn = table >> PAGE_SHIFT;
+	(void)val; /* the new value reaches the shadow table at the next access's fill */
 	if (vm->mode == VM_AGILE && bit_test(vm->sw, gfn)) {
 		count_write(vm, gfn); /* seen by the interval's dirty-bit scan */
 		return;
@@ -128,12 +130,6 @@ void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t 
 	uint64_t base = va & ~((1ULL << s) - 1);
 	if (old & PTE_P)
 		drop_range(vm, p, base, base + (1ULL << s));
-	if ((val & PTE_P) && pte_is_leaf(level, val) && s <= vm->host_shift) {
-		uint64_t gpa = (val & PTE_ADDR) | (va & ((1ULL << s) - 1) & ~(PAGE_SIZE - 1));
-		int rc = shadow_install(vm, p, va, gpa, s, val);
-		if (rc)
-			vm->err = rc;
-	}
 	count_write(vm, gfn);
 	if (vm->mode == VM_AGILE) {
 		if (vm->agile_writes[gfn] >= vm->cfg->agile_writes)
@@ -174,6 +170,29 @@ int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 	return shadow_install(vm, p, va, gpa, gshift, pte);
 }
 
+/* Rebuilds, in one go, the shadow entries below the level-`level` entry for
+ * va from the guest table (one fill's work for the whole table page). */
+static void reshadow(struct vm *vm, struct process *p, uint64_t va, int level)
+{
+	uint64_t span = 1ULL << pt_shift(level), lo = va & ~(span - 1);
+	struct leaves l = {0};
+	pt_foreach_range(&p->pt, lo, lo + span, vm_collect_leaf, &l);
+	for (size_t i = 0; i < l.n; i++) {
+		struct pt_path path;
+		uint64_t gpa, pte;
+		unsigned gs;
+		if (pt_lookup(&p->pt, l.v[i].va, &gpa, &gs, &pte, &path))
+			continue;
+		for (int k = 0; k < path.n; k++)
+			bit_set(vm->wp, path.table[k] >> PAGE_SHIFT);
+		for (uint64_t off = 0; off < (1ULL << gs); off += 1ULL << min_shift(gs, vm->host_shift))
+			if (shadow_install(vm, p, l.v[i].va + off, gpa + off, gs, pte))
+				break;
+	}
+	free(l.v);
+	vm->st->exits[EXIT_SHADOW_FILL]++;
+}
+
 void vm_agile_tick(struct vm *vm)
 {
 	size_t k = 0;
@@ -186,13 +205,14 @@ void vm_agile_tick(struct vm *vm)
 			vm->switched[k++] = r;
 			continue;
 		}
-		/* Quiet for an interval: back to shadow mode, refilled on demand. */
+		/* Quiet for an interval: back to shadow mode. */
 		bit_clear(vm->sw, r.gfn);
 		int at;
 		uint64_t e = pt_peek(&p->shadow, r.va, r.level, &at);
 		if (at == r.level && (e & PTE_SWITCH) && (e & PTE_ADDR) >> PAGE_SHIFT == r.gfn) {
 			pt_unmap(&p->shadow, r.va);
 			pwc_flush_asid(vm->pwc, p->asid);
+			reshadow(vm, p, r.va, r.level);
 		}
 		vm->st->agile_to_shadow++;
 	}

@@ -214,7 +214,7 @@ int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
 	int rc = sc->sub ? ini_parse_file(f, on_ini, &ps) : -2;
 	fclose(f);
 	if (rc == -2 || ps.failed || rc) {
-		if (rc > 0)
+		if (rc > 0 && !ps.failed)
 			tpt_fail(e, "%s:%d: not a valid INI line", path, rc);
 		else if (rc == -2)
 			tpt_fail(e, "out of memory");
