@@ -240,7 +240,7 @@ static void run_full(const char *scheme, struct tpt_result *r)
 	if (sim_run(&t->s, &e))
 		fail_msg("%s", e.msg);
 	tsim_check(t);
-	result_from_sim(r, &t->s, 1);
+	assert_int_equal(result_from_sim(r, &t->s, 1), 0);
 	tsim_free(t);
 }
 
@@ -262,6 +262,8 @@ static void test_runs_are_deterministic(void **state)
 		free(sb);
 		json_decref(ja);
 		json_decref(jb);
+		result_free(&a);
+		result_free(&b);
 	}
 }
 
@@ -276,6 +278,8 @@ static void test_prefetch_changes_nothing(void **state)
 		run_full(scheme_all[i]->name, &b);
 		unsetenv("TPT_TEST_NO_PREFETCH");
 		assert_memory_equal(&a.st, &b.st, sizeof(a.st));
+		result_free(&a);
+		result_free(&b);
 	}
 }
 
