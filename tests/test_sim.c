@@ -252,8 +252,35 @@ static void test_runs_are_deterministic(void **state)
 		run_full(scheme_all[i]->name, &a);
 		run_full(scheme_all[i]->name, &b);
 		/* Warm-up is excluded: the measured phase is the 20K updates. */
-		assert_int_equal(a.st.accesses, 40000);
-		assert_int_equal(a.st.walks, a.st.tlb_misses);
+		const struct tpt_stats *x = &a.st;
+		assert_int_equal(x->accesses, 40000);
+		/* The accounting identities every run keeps. */
+		assert_int_equal(x->walks, x->tlb_misses);
+		assert_int_equal(x->tlb_l1_hits + x->tlb_l2_hits + x->tlb_misses, x->accesses);
+		assert_int_equal(x->reads + x->writes, x->accesses);
+		uint64_t dl = 0, wl = 0;
+		for (int l = 0; l < CL_N; l++) {
+			dl += x->data_level[l];
+			wl += x->walk_ref_level[l];
+		}
+		assert_int_equal(dl, x->accesses);
+		assert_int_equal(wl, x->walk_refs + x->rmp_refs + x->faulted_walk_refs +
+					     x->faulted_rmp_refs);
+		assert_int_equal(x->pwc_hits + x->pwc_misses, x->walks + x->faulted_walks);
+		assert_int_equal(x->rmpc_misses, x->rmp_refs + x->faulted_rmp_refs);
+		assert_true(x->tag_check_cycles <= x->walk_cycles + x->faulted_walk_cycles);
+		if (!strcmp(scheme_all[i]->name, "nested"))
+			assert_true(x->ntlb_hits > 0 && x->ntlb_misses > 0);
+		else if (strcmp(scheme_all[i]->name, "agile"))
+			assert_int_equal(x->ntlb_hits + x->ntlb_misses, 0);
+		if (!strcmp(scheme_all[i]->name, "tpt-naive") || !strcmp(scheme_all[i]->name, "tpt-opt"))
+			assert_true(x->rmpc_hits > 0 && x->rmp_refs > 0);
+		else
+			assert_int_equal(x->rmpc_hits + x->rmpc_misses, 0);
+		/* Per-process counters add up to the totals. */
+		assert_int_equal(a.nprocs, 1);
+		assert_int_equal(a.procs[0].st.accesses, x->accesses);
+		assert_true(a.procs[0].cost.total <= a.cost.total);
 		assert_memory_equal(&a.st, &b.st, sizeof(a.st));
 		json_t *ja = result_json(&a), *jb = result_json(&b);
 		char *sa = json_dumps(ja, JSON_INDENT(2)), *sb = json_dumps(jb, JSON_INDENT(2));
