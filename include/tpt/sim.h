@@ -39,6 +39,7 @@ struct sim {
 	struct vm vm;      /* vm.st: the counters of the running process */
 	uint64_t guest_mem, host_mem;
 	uint64_t next_agile, next_migrate; /* access clock of the next tick, or UINT64_MAX */
+	uint64_t next_tick;                /* the earlier of the two */
 	struct rng rng;    /* the hypervisor's choices (migrations) */
 };
 

@@ -91,6 +91,7 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	s->next_agile = s->scheme->mode == VM_AGILE ? cfg->agile_interval : UINT64_MAX;
 	s->next_migrate = cfg->migrate_every && s->scheme->mode != VM_NATIVE ? cfg->migrate_every
 									    : UINT64_MAX;
+	s->next_tick = s->next_agile < s->next_migrate ? s->next_agile : s->next_migrate;
 	return 0;
 fail:
 	sim_fini(s);
@@ -207,6 +208,7 @@ static void tick(struct sim *s)
 		vm_agile_tick(&s->vm);
 		s->next_agile += s->cfg.agile_interval;
 	}
+	s->next_tick = s->next_agile < s->next_migrate ? s->next_agile : s->next_migrate;
 	if (now >= s->next_migrate) {
 		s->next_migrate += s->cfg.migrate_every;
 		struct tpt_stats *saved = s->vm.st;
@@ -232,7 +234,7 @@ static inline int access_one(struct sim *s, uint64_t va, bool write, uint32_t in
 	st->accesses++;
 	st->writes += write;
 	st->reads += !write;
-	if (++s->vm.now >= s->next_agile || s->vm.now >= s->next_migrate)
+	if (++s->vm.now >= s->next_tick)
 		tick(s);
 	int h = tlb_lookup(&s->tlb, va, p->asid, write, &pa);
 	if (h == TLB_HIT_L1) {
@@ -372,10 +374,20 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 	bool prefetch = !s->prm.no_prefetch;
 	memset(ring, 0, sizeof(ring));
 	for (size_t i = 0; i < n; i++) {
-		for (int k = 1; prefetch && k <= 3; k++) {
-			size_t j = i + ahead[k];
-			if (j < n && new_page(ev, j) && s->vm.cur && ev[j].pid == s->vm.cur->pid)
-				walk_prefetch(s, ev[j].va, k, &ring[j % RING]);
+		if (prefetch) {
+			/* Stage 1 decides, once per event, whether it is worth following. */
+			size_t j = i + ahead[1];
+			if (j < n) {
+				struct walk_pf *pf = &ring[j % RING];
+				pf->active = new_page(ev, j) && s->vm.cur && ev[j].pid == s->vm.cur->pid;
+				if (pf->active)
+					walk_prefetch(s, ev[j].va, 1, pf);
+			}
+			for (int k = 2; k <= 3; k++) {
+				j = i + ahead[k];
+				if (j < n && ring[j % RING].active && s->vm.cur)
+					walk_prefetch(s, ev[j].va, k, &ring[j % RING]);
+			}
 		}
 		const struct event *x = &ev[i];
 		if (x->type <= EV_WRITE) {
