@@ -208,7 +208,6 @@ static void tick(struct sim *s)
 		vm_agile_tick(&s->vm);
 		s->next_agile += s->cfg.agile_interval;
 	}
-	s->next_tick = s->next_agile < s->next_migrate ? s->next_agile : s->next_migrate;
 	if (now >= s->next_migrate) {
 		s->next_migrate += s->cfg.migrate_every;
 		struct tpt_stats *saved = s->vm.st;
@@ -221,6 +220,7 @@ static void tick(struct sim *s)
 		}
 		s->vm.st = saved;
 	}
+	s->next_tick = s->next_agile < s->next_migrate ? s->next_agile : s->next_migrate;
 }
 
 static inline int access_one(struct sim *s, uint64_t va, bool write, uint32_t instrs,
