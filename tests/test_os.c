@@ -511,6 +511,29 @@ static void test_shadow_root_cache(void **state)
 	tsim_free(t);
 }
 
+static void test_periodic_migrations(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	c.migrate_every = 2000;
+	c.tpt_repair_delay = 500;
+	struct tsim *t = tsim_cfg("tpt-opt", &c, 12, 21, "gups:size=64M,updates=20K");
+	struct tpt_err e;
+	if (sim_run(&t->s, &e))
+		fail_msg("%s", e.msg);
+	tsim_check(t);
+	struct tpt_stats tot;
+	sim_totals(&t->s, &tot);
+	/* 40K measured accesses: a migration every 2000, counted as the system's work. */
+	assert_int_equal(t->s.vm.sys.hv_migrations, 20);
+	assert_int_equal(tot.hv_migrations, 20);
+	assert_true(tot.tpt_status_faults > 0);
+	assert_true(tot.tpt_repaired_pages > 0);
+	assert_true(tot.tpt_fallback_walks > 0);
+	tsim_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_reclaim_refaults),
 		cmocka_unit_test(test_agile_switches_and_refs_between),
 		cmocka_unit_test(test_shadow_root_cache),
+		cmocka_unit_test(test_periodic_migrations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -212,9 +212,11 @@ static void tick(struct sim *s)
 		s->next_migrate += s->cfg.migrate_every;
 		struct tpt_stats *saved = s->vm.st;
 		s->vm.st = &s->vm.sys; /* no process asked for it */
-		uint64_t gfr = s->guest_mem >> PAGE_SHIFT;
-		for (int tries = 0; tries < 64; tries++) {
-			uint64_t gfn = rng_below(&s->rng, gfr);
+		/* The first backed host page from a random place on. */
+		uint64_t gfr = s->guest_mem >> PAGE_SHIFT, step = 1ULL << (s->vm.host_shift - PAGE_SHIFT);
+		uint64_t start = rng_below(&s->rng, gfr) & ~(step - 1);
+		for (uint64_t k = 0; k < gfr; k += step) {
+			uint64_t gfn = (start + k) % gfr;
 			if (s->vm.gmap[gfn] && vm_hv_migrate(&s->vm, gfn) == VM_OK)
 				break;
 		}
