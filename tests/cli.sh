@@ -39,6 +39,16 @@ head -c1 "$T/a.json" | grep -q '\[' && ok || bad "compare JSON is not an array"
 "$TPT" compare --workload $W --schemes nested,tpt-opt >"$T/table.txt" 2>/dev/null
 grep -q "vs nested" "$T/table.txt" && grep -q "^tpt-opt" "$T/table.txt" && ok || bad "compare table"
 
+# A scenario: per-process results, TPT only where armed.
+printf '[scenario]\nslice = 1M\n[fast]\nworkload = gups:size=16M,updates=20K\ntpt = yes\n[slow]\nworkload = churn:rounds=5\ntpt = no\n' >"$T/two.ini"
+"$TPT" sim --scheme tpt-opt --scenario "$T/two.ini" --json - >"$T/two.json" 2>/dev/null || bad "scenario sim failed"
+grep -q '"name": "fast"' "$T/two.json" && grep -q '"name": "slow"' "$T/two.json" && ok || bad "scenario processes"
+grep -q '"mode": "tpt-opt"' "$T/two.json" && grep -q '"mode": "nested"' "$T/two.json" && ok ||
+	bad "scenario: TPT only for the armed program"
+"$TPT" compare --scenario "$T/two.ini" --schemes nested,tpt-opt >"$T/two.txt" 2>/dev/null
+grep -q "fast" "$T/two.txt" && grep -q '\*' "$T/two.txt" && ok || bad "scenario compare table"
+"$TPT" sim --scheme native --workload churn:rounds=3 --thp always >/dev/null 2>&1 && ok || bad "--thp always"
+
 # Bad input: one clear line on stderr, exit status 2.
 expect_error() {
 	want="$1"
@@ -65,6 +75,10 @@ expect_error "cannot open config file" sim --scheme native --workload gups --con
 printf '[tlb]\nstlb_ways = 8\n' >"$T/bad.ini"
 expect_error "power-of-two" sim --scheme native --workload gups --config "$T/bad.ini"
 expect_error "unknown command" frobnicate
+expect_error "cannot open scenario" sim --scheme native --scenario nosuchscenario
+expect_error "not both" sim --scheme native --scenario vm-mix --workload gups
+printf '[a]\nworkload = gups:size=3Q\n' >"$T/bad-scn.ini"
+expect_error "not a size" compare --scenario "$T/bad-scn.ini"
 
 # A failed run leaves an existing output file as it was.
 echo keep >"$T/keep.json"
