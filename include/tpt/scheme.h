@@ -18,6 +18,7 @@ enum walk_rc {
 	WALK_SHADOW_MISS,   /* not present in the shadow table: hidden or true fault */
 	WALK_TAG_FAULT,     /* a TPT walk reached a frame not owned by the VM */
 	WALK_TPT_STATUS,    /* TPT table out of step with the guest table */
+	WALK_SWITCH,        /* (internal to agile walks) a switching entry: go nested */
 };
 
 struct walk {
@@ -30,6 +31,8 @@ struct walk {
 	uint64_t check_cycles; /* the part of cycles spent on tag checks */
 	uint32_t pending_check; /* tpt-opt: the data frame's check, overlapped with the data access */
 	uint64_t fault_addr;
+	uint64_t switch_table; /* WALK_SWITCH: the guest table the walk continues in */
+	int switch_level;      /* and its level */
 };
 
 struct sim;

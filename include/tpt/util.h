@@ -39,6 +39,10 @@ const char *tpt_format_size(uint64_t v, char buf[32]);
 /* Shortest exact decimal-suffixed form: 10000000 -> "10M". */
 const char *tpt_format_count(uint64_t v, char buf[32]);
 
+/* Makes room for `need` elements of `elem` bytes in the array *v of capacity
+ * *cap, doubling it; 0, or -1 when out of memory (*v unchanged). */
+int tpt_grow(void *v, size_t *cap, size_t need, size_t elem);
+
 static inline bool tpt_is_pow2(uint64_t v)
 {
 	return v && !(v & (v - 1));

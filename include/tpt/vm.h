@@ -54,7 +54,7 @@ struct process {
 	bool alive;
 	struct pt pt; /* guest page table, gVA -> gPA */
 	struct vma *vmas;
-	unsigned nvmas, cap;
+	size_t nvmas, cap;
 	uint64_t brk_start, brk_end;
 	/* TPT */
 	bool tpt;         /* has a TPT table */

@@ -104,6 +104,22 @@ const char *tpt_format_count(uint64_t v, char buf[32])
 	return format_suffixed(v, buf, 1000);
 }
 
+int tpt_grow(void *v, size_t *cap, size_t need, size_t elem)
+{
+	void **pv = v;
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 16;
+	while (n < need)
+		n *= 2;
+	void *nv = realloc(*pv, n * elem);
+	if (!nv)
+		return -1;
+	*pv = nv;
+	*cap = n;
+	return 0;
+}
+
 void rng_seed(struct rng *r, uint64_t seed)
 {
 	uint64_t z = seed;

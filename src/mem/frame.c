@@ -18,14 +18,8 @@ static int class_of(unsigned order)
 
 static int stack_push(struct frame_stack *s, uint64_t v)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-		uint64_t *nv = realloc(s->v, cap * sizeof(*nv));
-		if (!nv)
-			return -1;
-		s->v = nv;
-		s->cap = cap;
-	}
+	if (tpt_grow(&s->v, &s->cap, s->n + 1, sizeof(*s->v)))
+		return -1;
 	s->v[s->n++] = v;
 	return 0;
 }

@@ -60,6 +60,11 @@ int walk_1d(struct sim *s, struct walk *w, uint64_t root, uint64_t va, unsigned 
 			w->fault_addr = va;
 			return missing;
 		}
+		if (e & PTE_SWITCH) {
+			w->switch_table = e & PTE_ADDR;
+			w->switch_level = level - 1;
+			return WALK_SWITCH;
+		}
 		if (level == 1 || (e & PTE_PS)) {
 			w->pa = walk_leaf_pa(e, level, va);
 			w->shift = pt_shift(level);

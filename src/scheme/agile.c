@@ -13,26 +13,10 @@
 
 static int agile_walk(struct sim *s, struct process *p, uint64_t va, bool write, struct walk *w)
 {
-	uint64_t table = p->shadow.root;
-	for (int level = walk_start(s, va, p->asid, &table);; level--) {
-		uint64_t epa = table + 8ULL * pt_index(va, level);
-		walk_ref(s, w, epa);
-		uint64_t e;
-		if (!walk_entry(s, epa, level, write, &e)) {
-			w->fault_addr = va;
-			return WALK_SHADOW_MISS;
-		}
-		if (e & PTE_SWITCH)
-			return nested_walk_from(s, p, va, write, w, level - 1, e & PTE_ADDR, false);
-		if (level == 1 || (e & PTE_PS)) {
-			w->pa = walk_leaf_pa(e, level, va);
-			w->shift = pt_shift(level);
-			w->writable = e & PTE_W;
-			return WALK_OK;
-		}
-		table = e & PTE_ADDR;
-		pwc_fill(&s->pwc, level, va, p->asid, table);
-	}
+	int rc = walk_1d(s, w, p->shadow.root, va, p->asid, write, CHECKS_NONE, WALK_SHADOW_MISS);
+	if (rc != WALK_SWITCH)
+		return rc;
+	return nested_walk_from(s, p, va, write, w, w->switch_level, w->switch_table, false);
 }
 
 const struct scheme scheme_agile = {

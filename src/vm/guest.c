@@ -133,14 +133,8 @@ static int new_page(struct vm *vm, unsigned shift, uint64_t *gfn)
 int vm_collect_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 {
 	struct leaves *l = ctx;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		struct leaf *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (tpt_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
+		return -1;
 	l->v[l->n++] = (struct leaf){va, pte, shift};
 	return 0;
 }
@@ -189,7 +183,7 @@ static int range_leaves(struct vm *vm, struct process *p, uint64_t start, uint64
 
 static const struct vma *find_vma(const struct process *p, uint64_t va)
 {
-	for (unsigned i = 0; i < p->nvmas; i++)
+	for (size_t i = 0; i < p->nvmas; i++)
 		if (va >= p->vmas[i].start && va < p->vmas[i].end)
 			return &p->vmas[i];
 	return NULL;
@@ -197,17 +191,11 @@ static const struct vma *find_vma(const struct process *p, uint64_t va)
 
 static int vma_add(struct process *p, struct vma v)
 {
-	for (unsigned i = 0; i < p->nvmas; i++)
+	for (size_t i = 0; i < p->nvmas; i++)
 		if (v.start < p->vmas[i].end && p->vmas[i].start < v.end)
 			return VM_ESEGV;
-	if (p->nvmas == p->cap) {
-		unsigned cap = p->cap ? 2 * p->cap : 8;
-		struct vma *nv = realloc(p->vmas, cap * sizeof(*nv));
-		if (!nv)
-			return VM_ENOMEM;
-		p->vmas = nv;
-		p->cap = cap;
-	}
+	if (tpt_grow(&p->vmas, &p->cap, p->nvmas + 1, sizeof(*p->vmas)))
+		return VM_ENOMEM;
 	p->vmas[p->nvmas++] = v;
 	return VM_OK;
 }
@@ -217,11 +205,11 @@ static int vma_add(struct process *p, struct vma v)
 static int vma_cut(struct process *p, uint64_t start, uint64_t end, bool keep, uint8_t flags)
 {
 	struct vma *old = p->vmas;
-	unsigned n = p->nvmas;
+	size_t n = p->nvmas;
 	int rc = VM_OK;
 	p->vmas = NULL;
 	p->nvmas = p->cap = 0;
-	for (unsigned i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct vma v = old[i];
 		if (end <= v.start || start >= v.end) {
 			rc |= vma_add(p, v);
@@ -396,7 +384,7 @@ int vm_fork(struct vm *vm, int parent, int child)
 	memcpy(c->name, par->name, sizeof(c->name));
 	c->brk_start = par->brk_start;
 	c->brk_end = par->brk_end;
-	for (unsigned i = 0; i < par->nvmas; i++)
+	for (size_t i = 0; i < par->nvmas; i++)
 		if (vma_add(c, par->vmas[i]))
 			return VM_ENOMEM;
 	struct leaves l = {0};

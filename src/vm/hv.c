@@ -215,14 +215,9 @@ static void flush_all(struct vm *vm)
 
 static int quarantine(struct vm *vm, uint64_t hfn)
 {
-	if (vm->nquarantine == vm->capquarantine) {
-		size_t cap = vm->capquarantine ? 2 * vm->capquarantine : 64;
-		uint64_t *q = realloc(vm->quarantine, cap * sizeof(*q));
-		if (!q)
-			return VM_EHOSTMEM;
-		vm->quarantine = q;
-		vm->capquarantine = cap;
-	}
+	if (tpt_grow(&vm->quarantine, &vm->capquarantine, vm->nquarantine + 1,
+		     sizeof(*vm->quarantine)))
+		return VM_EHOSTMEM;
 	vm->quarantine[vm->nquarantine++] = hfn;
 	return VM_OK;
 }

@@ -77,17 +77,9 @@ static void unprotect(struct vm *vm, const struct pt *gpt, uint64_t table, int l
 
 static void count_write(struct vm *vm, uint64_t gfn)
 {
-	if (vm->agile_writes[gfn]++ == 0 && vm->mode == VM_AGILE) {
-		if (vm->nwritten == vm->capwritten) {
-			size_t cap = vm->capwritten ? 2 * vm->capwritten : 256;
-			uint64_t *w = realloc(vm->written, cap * sizeof(*w));
-			if (!w)
-				return; /* the count stays; it is reset at the next fill instead */
-			vm->written = w;
-			vm->capwritten = cap;
-		}
+	if (vm->agile_writes[gfn]++ == 0 && vm->mode == VM_AGILE &&
+	    !tpt_grow(&vm->written, &vm->capwritten, vm->nwritten + 1, sizeof(*vm->written)))
 		vm->written[vm->nwritten++] = gfn;
-	}
 }
 
 /* Agile: the table page at `level` holding va's entries goes to nested mode. */
@@ -97,14 +89,8 @@ static void switch_to_nested(struct vm *vm, struct process *p, uint64_t table, i
 	if (level >= vm->levels)
 		return; /* the root has no parent entry to switch */
 	uint64_t gfn = table >> PAGE_SHIFT;
-	if (vm->nswitched == vm->capswitched) {
-		size_t cap = vm->capswitched ? 2 * vm->capswitched : 64;
-		struct agile_switch *n = realloc(vm->switched, cap * sizeof(*n));
-		if (!n)
-			return;
-		vm->switched = n;
-		vm->capswitched = cap;
-	}
+	if (tpt_grow(&vm->switched, &vm->capswitched, vm->nswitched + 1, sizeof(*vm->switched)))
+		return;
 	unprotect(vm, &p->pt, table, level);
 	if (pt_install(&p->shadow, va, level + 1, table | PTE_P | PTE_W | PTE_U | PTE_SWITCH))
 		return;
