@@ -152,7 +152,7 @@ static int fault_error(struct tpt_err *e, int rc, uint64_t va)
 }
 
 /* A TLB miss: walk, and after each fault let the models handle it and walk again. */
-static int translate(struct sim *s, struct process *p, uint64_t va, bool write, uint64_t *pa,
+static __attribute__((noinline)) int translate(struct sim *s, struct process *p, uint64_t va, bool write, uint64_t *pa,
 		     uint32_t *pending, struct tpt_err *e)
 {
 	struct tpt_stats *st = s->vm.st;
@@ -201,7 +201,7 @@ static int translate(struct sim *s, struct process *p, uint64_t va, bool write, 
 }
 
 /* The hypervisor's periodic work: agile intervals, frame migrations. */
-static void tick(struct sim *s)
+static __attribute__((noinline)) void tick(struct sim *s)
 {
 	uint64_t now = s->vm.now;
 	if (now >= s->next_agile) {
@@ -225,7 +225,7 @@ static void tick(struct sim *s)
 	s->next_tick = s->next_agile < s->next_migrate ? s->next_agile : s->next_migrate;
 }
 
-static inline int access_one(struct sim *s, uint64_t va, bool write, uint32_t instrs,
+static inline __attribute__((always_inline)) int access_one(struct sim *s, uint64_t va, bool write, uint32_t instrs,
 			     struct tpt_err *e)
 {
 	struct process *p = s->vm.cur;
@@ -374,20 +374,22 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 	static const size_t ahead[4] = {0, 24, 16, 8};
 	struct walk_pf ring[RING];
 	bool prefetch = !s->prm.no_prefetch;
-	memset(ring, 0, sizeof(ring));
+	uint64_t active = 0; /* bit j % 64: event j is followed by the pipeline */
 	for (size_t i = 0; i < n; i++) {
 		if (prefetch) {
 			/* Stage 1 decides, once per event, whether it is worth following. */
 			size_t j = i + ahead[1];
 			if (j < n) {
-				struct walk_pf *pf = &ring[j % RING];
-				pf->active = new_page(ev, j) && s->vm.cur && ev[j].pid == s->vm.cur->pid;
-				if (pf->active)
-					walk_prefetch(s, ev[j].va, 1, pf);
+				uint64_t bit = 1ULL << (j % 64);
+				active &= ~bit;
+				if (new_page(ev, j) && s->vm.cur && ev[j].pid == s->vm.cur->pid) {
+					active |= bit;
+					walk_prefetch(s, ev[j].va, 1, &ring[j % RING]);
+				}
 			}
 			for (int k = 2; k <= 3; k++) {
 				j = i + ahead[k];
-				if (j < n && ring[j % RING].active && s->vm.cur)
+				if (j < n && (active >> (j % 64) & 1) && s->vm.cur)
 					walk_prefetch(s, ev[j].va, k, &ring[j % RING]);
 			}
 		}

@@ -90,7 +90,6 @@ struct walk_pf {
 	const uint64_t *slot[2];
 	int level[2];
 	uint64_t addr; /* nested: the gPA stage 2 found */
-	bool active;   /* the event starts a new page of the running process */
 };
 
 void walk_prefetch(struct sim *s, uint64_t va, int stage, struct walk_pf *pf);
