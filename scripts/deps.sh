@@ -3,7 +3,7 @@
 # missing. Called by `make run` and `make check`; safe to run again.
 set -eu
 pkgs="build-essential cmake pkg-config libcmocka-dev libinih-dev libjansson-dev \
-libzstd-dev liblzma-dev"
+libzstd-dev liblzma-dev valgrind"
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

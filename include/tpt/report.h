@@ -34,7 +34,7 @@ struct proc_result {
 
 struct tpt_result {
 	char scheme[24];
-	char workload[256];
+	char workload[640];
 	unsigned guest_shift, host_shift;
 	int levels;
 	bool no_walk_caches;

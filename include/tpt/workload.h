@@ -45,7 +45,7 @@ struct event {
 	uint16_t pid;
 };
 
-enum wp_type { WP_SIZE, WP_COUNT, WP_ENUM, WP_DOUBLE };
+enum wp_type { WP_SIZE, WP_COUNT, WP_ENUM, WP_DOUBLE, WP_STRING };
 
 struct wl_param {
 	const char *key;
@@ -78,7 +78,7 @@ struct workload_def {
 };
 
 union wl_value {
-	uint64_t u; /* sizes, counts, enum index */
+	uint64_t u; /* sizes, counts, enum index; WP_STRING: index into str */
 	double d;
 };
 
@@ -97,7 +97,12 @@ struct workload {
 	bool tpt_listed;          /* tpt_names is the whole list (it may be empty) */
 	uint64_t expected_events; /* for progress; 0 if unknown */
 	void *state;
-	char spec[256]; /* canonical: every key with its value */
+	char spec[640]; /* canonical: every key with its value */
+	char str[2][512]; /* WP_STRING values, by the key's place among the text keys */
+	/* A generator that fails mid-stream (a malformed trace) returns 0 events
+	 * and sets failed, with the reason in err. */
+	bool failed;
+	struct tpt_err err;
 	/* Memory-level parallelism of a process (scenarios); NULL: mlp for all. */
 	double (*mlp_of)(const struct workload *w, int pid);
 	void (*close)(struct workload *w); /* frees what init allocated beyond state */
@@ -125,7 +130,7 @@ uint64_t workload_footprint(const struct workload *w);
 int workload_param(const struct workload_def *d, const char *key);
 void workload_list(FILE *out);
 
-extern const struct workload_def wl_gups, wl_sysbench, wl_churn;
+extern const struct workload_def wl_gups, wl_sysbench, wl_churn, wl_trace;
 
 /* Shared by generators: kernel entries at a rate per million instructions. */
 struct wl_kentry {

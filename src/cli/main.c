@@ -16,6 +16,7 @@
 
 #include "tpt/config.h"
 #include "tpt/report.h"
+#include "trace_cmd.h"
 
 #define DEFAULT_WORKLOAD "gups"
 
@@ -33,6 +34,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: tpt sim --scheme S --workload W [options]\n"
 		"       tpt compare [--workload W] [--schemes a,b,...] [options]\n"
+		"       tpt trace info|convert|write|record ... (see tpt trace help)\n"
 		"       tpt config | tpt workloads | tpt schemes | tpt help\n"
 		"\noptions:\n"
 		"  --scheme S          native, nested, shadow, agile, tpt-naive, tpt-opt, tpt-emul\n"
@@ -337,6 +339,8 @@ int main(int argc, char **argv)
 		return cmd_sim(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compare"))
 		return cmd_compare(argc - 1, argv + 1);
+	if (!strcmp(cmd, "trace"))
+		return cmd_trace(argc - 1, argv + 1);
 	if (!strcmp(cmd, "config")) {
 		config_write_sample(stdout);
 		return 0;

@@ -436,6 +436,8 @@ int sim_run(struct sim *s, struct tpt_err *e)
 	if (progress && last > start)
 		fprintf(stderr, "\r%60s\r", "");
 	free(buf);
+	if (!rc && s->wl->failed)
+		rc = tpt_fail(e, "%s", s->wl->err.msg);
 	return rc;
 }
 

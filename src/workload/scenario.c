@@ -122,6 +122,13 @@ static size_t scenario_next(struct workload *w, struct event *ev, size_t n)
 {
 	struct scenario *sc = w->state;
 	size_t k = 0;
+	for (unsigned i = 0; i < sc->n; i++)
+		if (sc->sub[i].wl.failed) {
+			/* A program's trace broke: the scenario stops with its reason. */
+			w->failed = true;
+			w->err = sc->sub[i].wl.err;
+			return 0;
+		}
 	while (k < n) {
 		if (sc->phase == 0) {
 			/* Warm-ups in order: each program up to its mark. */
@@ -132,8 +139,11 @@ static size_t scenario_next(struct workload *w, struct event *ev, size_t n)
 				continue;
 			}
 			struct sub *s = &sc->sub[sc->cur];
-			if (!pull(s, sc->cur, &ev[k]))
+			if (!pull(s, sc->cur, &ev[k])) {
+				if (s->wl.failed)
+					break;
 				continue;
+			}
 			if (ev[k].type == EV_MARK)
 				s->warm = true;
 			else
@@ -158,6 +168,8 @@ static size_t scenario_next(struct workload *w, struct event *ev, size_t n)
 			if (pull(s, sc->cur, &ev[k])) {
 				sc->used += ev[k].instrs;
 				k++;
+			} else if (s->wl.failed) {
+				break;
 			}
 		}
 	}

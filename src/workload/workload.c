@@ -7,7 +7,7 @@
 
 #include "tpt/workload.h"
 
-static const struct workload_def *const defs[] = {&wl_gups, &wl_sysbench, &wl_churn};
+static const struct workload_def *const defs[] = {&wl_gups, &wl_sysbench, &wl_churn, &wl_trace};
 
 static const struct workload_def *find_def(const char *name, size_t len)
 {
@@ -89,6 +89,20 @@ static int set_value(struct workload *w, int i, const char *v, struct tpt_err *e
 		w->v[i].d = d;
 		return 0;
 	}
+	case WP_STRING: {
+		/* Text keys take slots in the order the table lists them. */
+		unsigned slot = 0;
+		for (int k = 0; k < i; k++)
+			slot += w->def->params[k].type == WP_STRING;
+		if (slot >= ARRAY_LEN(w->str))
+			return tpt_fail(e, "%s: too many text keys", wn);
+		if (strlen(v) >= sizeof(w->str[0]))
+			return tpt_fail(e, "%s: %s is longer than %zu bytes", wn, p->key,
+					sizeof(w->str[0]) - 1);
+		snprintf(w->str[slot], sizeof(w->str[0]), "%s", v);
+		w->v[i].u = slot;
+		return 0;
+	}
 	}
 	return -1;
 }
@@ -101,6 +115,7 @@ static void format_value(const struct workload *w, int i, char buf[32])
 	case WP_COUNT: tpt_format_count(w->v[i].u, buf); break;
 	case WP_ENUM: enum_name(p->choices, w->v[i].u, buf); break;
 	case WP_DOUBLE: snprintf(buf, 32, "%g", w->v[i].d); break;
+	case WP_STRING: buf[0] = 0; break; /* written whole by workload_open */
 	}
 }
 
@@ -161,7 +176,8 @@ int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tp
 		char val[32];
 		format_value(w, i, val);
 		o += (size_t)snprintf(w->spec + o, sizeof(w->spec) - o, "%c%s=%s", i ? ',' : ':',
-				      w->def->params[i].key, val);
+				      w->def->params[i].key,
+				      w->def->params[i].type == WP_STRING ? w->str[w->v[i].u] : val);
 	}
 	int mi = workload_param(w->def, "mlp"), ki = workload_param(w->def, "kentry");
 	w->mlp = mi >= 0 ? w->v[mi].d : 1.0;

@@ -1,0 +1,321 @@
+/*
+ * trace_cmd.c - `tpt trace`: info, convert, write (a workload to a trace)
+ * and record (a real program under Valgrind lackey). Output files go
+ * through the writers' temporary names, so a failure leaves nothing behind
+ * and never replaces an existing file with a partial one.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tpt/trace.h"
+#include "trace_cmd.h"
+
+static int usage_error(const char *msg, const char *arg)
+{
+	fprintf(stderr, "tpt trace: ");
+	fprintf(stderr, msg, arg);
+	fprintf(stderr, "\n");
+	return 2;
+}
+
+static void trace_usage(FILE *out)
+{
+	fprintf(out, "usage: tpt trace info FILE [--format F]\n"
+		     "       tpt trace convert IN OUT [--format F] [--to tpt|champsim]\n"
+		     "       tpt trace write --workload W -o OUT [--to tpt|champsim] [--seed N]\n"
+		     "       tpt trace record -o OUT -- PROGRAM [ARGS...]\n"
+		     "formats: tpt, lackey, champsim (read plain or .xz; champsim written .xz if OUT ends in .xz)\n");
+}
+
+struct topts {
+	const char *format, *to, *out, *workload;
+	uint64_t seed;
+};
+
+static int parse(int argc, char **argv, struct topts *o, int *first)
+{
+	static const struct option lo[] = {
+		{"format", required_argument, 0, 'f'}, {"to", required_argument, 0, 't'},
+		{"workload", required_argument, 0, 'w'}, {"seed", required_argument, 0, 's'},
+		{0, 0, 0, 0},
+	};
+	*o = (struct topts){.seed = 1};
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "+o:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->format = optarg; break;
+		case 't': o->to = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'w': o->workload = optarg; break;
+		case 's':
+			if (tpt_parse_u64(optarg, &o->seed))
+				return usage_error("--seed: '%s' is not a whole number", optarg);
+			break;
+		case ':': return usage_error("option %s needs a value", argv[optind - 1]);
+		default: return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	*first = optind;
+	return 0;
+}
+
+static int format_arg(const char *name, int dflt, int *out)
+{
+	if (!name) {
+		*out = dflt;
+		return 0;
+	}
+	if ((*out = trace_format_parse(name)) < 0)
+		return usage_error("unknown trace format '%s' (tpt, lackey, champsim)", name);
+	return 0;
+}
+
+/* Streams a reader into a writer. 0, 1 (a run failed) or 2. */
+static int pump(struct trace_reader *r, const char *out, int to)
+{
+	struct trace_writer *w;
+	struct tpt_err e;
+	enum { N = 4096 };
+	struct event *ev = malloc(N * sizeof(*ev));
+	char names[32][16];
+	if (!ev)
+		return 1;
+	if (trace_create(&w, out, to, &e)) {
+		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		free(ev);
+		return 2;
+	}
+	size_t n;
+	int rc = 0;
+	while ((n = trace_read(r, ev, N)) > 0) {
+		for (unsigned i = 0; i < 32; i++)
+			memcpy(names[i], trace_name(r, i), 16);
+		if (trace_write(w, ev, n, (const char(*)[16])names, &e)) {
+			fprintf(stderr, "tpt trace: %s\n", e.msg);
+			rc = 1;
+			break;
+		}
+	}
+	if (!rc && trace_error(r)) {
+		fprintf(stderr, "tpt trace: %s\n", trace_error(r));
+		rc = 1;
+	}
+	if (rc)
+		trace_abort(w);
+	else if (trace_finish(w, &e)) {
+		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		rc = 1;
+	}
+	free(ev);
+	return rc;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return !strcmp(a, b) ||
+	       (!stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	struct topts o;
+	int first, format, rc = parse(argc, argv, &o, &first);
+	if (rc || (rc = format_arg(o.format, TRACE_AUTO, &format)))
+		return rc;
+	if (first != argc - 1)
+		return usage_error("info takes one FILE%s", "");
+	struct trace_reader *r;
+	struct tpt_err e;
+	if (trace_open(&r, argv[first], format, &e)) {
+		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		return 2;
+	}
+	struct trace_counter c;
+	enum { N = 4096 };
+	struct event *ev = malloc(N * sizeof(*ev));
+	if (!ev || trace_counter_init(&c)) {
+		trace_close(r);
+		free(ev);
+		return 1;
+	}
+	size_t n;
+	while ((n = trace_read(r, ev, N)) > 0)
+		trace_counter_add(&c, ev, n);
+	if (trace_error(r)) {
+		fprintf(stderr, "tpt trace: %s\n", trace_error(r));
+		rc = 1;
+	} else {
+		const struct trace_stats *st = &c.st;
+		printf("trace %s (%s)\n", argv[first], trace_format_name[trace_format_of(r)]);
+		printf("events        %llu\n", (unsigned long long)st->events);
+		printf("accesses      %llu  (%llu reads, %llu writes)\n",
+		       (unsigned long long)st->accesses, (unsigned long long)st->reads,
+		       (unsigned long long)st->writes);
+		printf("instructions  %llu\n", (unsigned long long)st->instructions);
+		printf("processes     %llu\n", (unsigned long long)st->processes);
+		printf("os events     exec %llu, fork %llu, exit %llu, mmap %llu, munmap %llu, "
+		       "mprotect %llu, brk %llu, syscall %llu, mark %llu\n",
+		       (unsigned long long)st->by_type[EV_EXEC], (unsigned long long)st->by_type[EV_FORK],
+		       (unsigned long long)st->by_type[EV_EXIT], (unsigned long long)st->by_type[EV_MMAP],
+		       (unsigned long long)st->by_type[EV_MUNMAP],
+		       (unsigned long long)st->by_type[EV_MPROTECT],
+		       (unsigned long long)st->by_type[EV_BRK],
+		       (unsigned long long)st->by_type[EV_SYSCALL],
+		       (unsigned long long)st->by_type[EV_MARK]);
+		printf("working set   %llu 4K pages (%.1f MiB), %llu 2M pages (%.1f MiB), %llu 1G pages\n",
+		       (unsigned long long)st->pages[0], st->pages[0] * 4.0 / 1024,
+		       (unsigned long long)st->pages[1], st->pages[1] * 2.0,
+		       (unsigned long long)st->pages[2]);
+	}
+	trace_counter_fini(&c);
+	trace_close(r);
+	free(ev);
+	return rc;
+}
+
+static int cmd_convert(int argc, char **argv)
+{
+	struct topts o;
+	int first, from, to, rc = parse(argc, argv, &o, &first);
+	if (rc || (rc = format_arg(o.format, TRACE_AUTO, &from)) ||
+	    (rc = format_arg(o.to, TRACE_TPT, &to)))
+		return rc;
+	if (first != argc - 2)
+		return usage_error("convert takes IN and OUT%s", "");
+	if (same_file(argv[first], argv[first + 1]))
+		return usage_error("OUT is IN (%s): refusing to overwrite the input", argv[first]);
+	struct trace_reader *r;
+	struct tpt_err e;
+	if (trace_open(&r, argv[first], from, &e)) {
+		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		return 2;
+	}
+	rc = pump(r, argv[first + 1], to);
+	trace_close(r);
+	return rc;
+}
+
+static int cmd_write(int argc, char **argv)
+{
+	struct topts o;
+	int first, to, rc = parse(argc, argv, &o, &first);
+	if (rc || (rc = format_arg(o.to, TRACE_TPT, &to)))
+		return rc;
+	if (!o.workload || !o.out || first != argc)
+		return usage_error("write needs --workload W and -o OUT%s", "");
+	struct workload wl;
+	struct trace_writer *w;
+	struct tpt_err e;
+	if (workload_open(&wl, o.workload, o.seed, &e)) {
+		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		return 2;
+	}
+	if (trace_create(&w, o.out, to, &e)) {
+		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		workload_close(&wl);
+		return 2;
+	}
+	enum { N = 4096 };
+	struct event *ev = malloc(N * sizeof(*ev));
+	size_t n;
+	while (ev && !rc && (n = workload_next(&wl, ev, N)) > 0)
+		if (trace_write(w, ev, n, (const char(*)[16])wl.names, &e))
+			rc = 1;
+	if (!ev || wl.failed)
+		rc = 1;
+	if (rc) {
+		fprintf(stderr, "tpt trace: %s\n", wl.failed ? wl.err.msg : e.msg);
+		trace_abort(w);
+	} else if (trace_finish(w, &e)) {
+		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		rc = 1;
+	}
+	free(ev);
+	workload_close(&wl);
+	return rc;
+}
+
+static int cmd_record(int argc, char **argv)
+{
+	struct topts o;
+	int first, rc = parse(argc, argv, &o, &first);
+	if (rc)
+		return rc;
+	if (!o.out || first >= argc)
+		return usage_error("record needs -o OUT -- PROGRAM [ARGS...]%s", "");
+	char log[] = "/tmp/tpt-lackey-XXXXXX";
+	int fd = mkstemp(log);
+	if (fd < 0)
+		return usage_error("cannot create a temporary file%s", "");
+	close(fd);
+	char logarg[64];
+	snprintf(logarg, sizeof(logarg), "--log-file=%s", log);
+	int n = argc - first;
+	char **args = calloc((size_t)n + 6, sizeof(*args));
+	if (!args) {
+		unlink(log);
+		return 1;
+	}
+	args[0] = "valgrind";
+	args[1] = "--tool=lackey";
+	args[2] = "--trace-mem=yes";
+	args[3] = logarg;
+	for (int i = 0; i < n; i++)
+		args[4 + i] = argv[first + i];
+	pid_t pid = fork();
+	if (pid == 0) {
+		execvp("valgrind", args);
+		fprintf(stderr, "tpt trace: cannot run valgrind (install it: apt-get install valgrind)\n");
+		_exit(127);
+	}
+	int status = 0;
+	free(args);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) == 127) {
+		unlink(log);
+		if (pid < 0 || !WIFEXITED(status))
+			fprintf(stderr, "tpt trace: valgrind did not finish\n");
+		return 1;
+	}
+	struct trace_reader *r;
+	struct tpt_err e;
+	if (trace_open(&r, log, TRACE_LACKEY, &e)) {
+		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		unlink(log);
+		return 1;
+	}
+	rc = pump(r, o.out, TRACE_TPT);
+	trace_close(r);
+	unlink(log);
+	return rc;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	if (argc < 2) {
+		trace_usage(stderr);
+		return 2;
+	}
+	const char *sub = argv[1];
+	if (!strcmp(sub, "info"))
+		return cmd_info(argc - 1, argv + 1);
+	if (!strcmp(sub, "convert"))
+		return cmd_convert(argc - 1, argv + 1);
+	if (!strcmp(sub, "write"))
+		return cmd_write(argc - 1, argv + 1);
+	if (!strcmp(sub, "record"))
+		return cmd_record(argc - 1, argv + 1);
+	if (!strcmp(sub, "help") || !strcmp(sub, "--help")) {
+		trace_usage(stdout);
+		return 0;
+	}
+	return usage_error("unknown subcommand '%s' (info, convert, write, record)", sub);
+}

@@ -1,0 +1,255 @@
+/*
+ * trace.c - opening traces of any format (see trace.h): detection, the
+ * single-process prologue of formats without OS events, error text, the
+ * writers' temporary files, and the counts behind `tpt trace info`.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "trace_internal.h"
+
+const char *const trace_format_name[3] = {"tpt", "lackey", "champsim"};
+
+int trace_format_parse(const char *name)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(name, trace_format_name[i]))
+			return i;
+	return -1;
+}
+
+size_t trace_fail(struct trace_reader *r, uint64_t offset, const char *fmt, ...)
+{
+	if (r->failed)
+		return 0;
+	char what[240];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(r->err, sizeof(r->err), "%s: %s at byte %llu%s", r->path, what,
+		 (unsigned long long)offset, r->src.xz ? " (of the decompressed data)" : "");
+	r->failed = true;
+	return 0;
+}
+
+size_t trace_prologue(struct trace_reader *r, struct event *ev)
+{
+	snprintf(r->names[0], sizeof(r->names[0]), "trace");
+	ev[0] = (struct event){.type = EV_EXEC, .pid = 1};
+	/* No mmap events: one region over the 47-bit user address space. */
+	ev[1] = (struct event){.type = EV_MMAP, .pid = 1, .va = 0, .arg = 1ULL << 47, .size = MAP_W};
+	ev[2] = (struct event){.type = EV_MARK, .pid = 1};
+	return 3;
+}
+
+/* tpt by its magic, lackey by being text, ChampSim otherwise (through xz). */
+static int detect(const char *path, struct tpt_err *e)
+{
+	struct source s;
+	if (source_open(&s, path, e))
+		return -1;
+	uint8_t head[512];
+	size_t got = source_read(&s, head, sizeof(head));
+	source_close(&s);
+	if (got >= 8 && !memcmp(head, "TPTTRACE", 8))
+		return TRACE_TPT;
+	if (got == 0)
+		return tpt_fail(e, "%s: empty trace", path);
+	for (size_t i = 0; i < got; i++)
+		if (head[i] != '\n' && head[i] != '\t' && (head[i] < 0x20 || head[i] > 0x7e))
+			return TRACE_CHAMPSIM;
+	return TRACE_LACKEY;
+}
+
+int trace_open(struct trace_reader **out, const char *path, int format, struct tpt_err *e)
+{
+	*out = NULL;
+	if (format == TRACE_AUTO && (format = detect(path, e)) < 0)
+		return -1;
+	struct trace_reader *r = calloc(1, sizeof(*r));
+	if (!r)
+		return tpt_fail(e, "out of memory");
+	r->format = format;
+	r->path = path;
+	if (source_open(&r->src, path, e)) {
+		free(r);
+		return -1;
+	}
+	int rc = format == TRACE_TPT      ? tptfmt_open(r, e)
+		 : format == TRACE_LACKEY ? lackey_open(r, e)
+					  : champsim_open(r, e);
+	if (rc) {
+		trace_close(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+size_t trace_read(struct trace_reader *r, struct event *ev, size_t n)
+{
+	if (r->failed || r->done || n < 3)
+		return 0;
+	size_t k = r->read(r, ev, n);
+	if (k == 0)
+		r->done = true;
+	return r->failed ? 0 : k;
+}
+
+const char *trace_error(const struct trace_reader *r)
+{
+	return r->failed ? r->err : NULL;
+}
+
+int trace_format_of(const struct trace_reader *r)
+{
+	return r->format;
+}
+
+const char *trace_name(const struct trace_reader *r, unsigned idx)
+{
+	return idx < 32 ? r->names[idx] : "";
+}
+
+uint64_t trace_footprint(const struct trace_reader *r)
+{
+	return r->footprint;
+}
+
+void trace_close(struct trace_reader *r)
+{
+	if (!r)
+		return;
+	if (r->close)
+		r->close(r);
+	source_close(&r->src);
+	free(r);
+}
+
+/* --- writers -------------------------------------------------------------- */
+
+int trace_create(struct trace_writer **out, const char *path, int format, struct tpt_err *e)
+{
+	*out = NULL;
+	struct trace_writer *w = calloc(1, sizeof(*w));
+	if (!w)
+		return tpt_fail(e, "out of memory");
+	w->format = format;
+	w->path = strdup(path);
+	w->tmp = malloc(strlen(path) + 32);
+	if (!w->path || !w->tmp) {
+		trace_abort(w);
+		return tpt_fail(e, "out of memory");
+	}
+	sprintf(w->tmp, "%s.tmp%ld", path, (long)getpid());
+	w->f = fopen(w->tmp, "wb");
+	if (!w->f) {
+		trace_abort(w);
+		return tpt_fail(e, "cannot create %s", path);
+	}
+	size_t len = strlen(path);
+	int rc = format == TRACE_TPT ? tptfmt_create(w, e)
+		 : format == TRACE_CHAMPSIM
+			 ? champsim_create(w, len > 3 && !strcmp(path + len - 3, ".xz"), e)
+			 : tpt_fail(e, "traces are written as tpt or champsim, not %s",
+				    format >= 0 && format < 3 ? trace_format_name[format] : "?");
+	if (rc) {
+		trace_abort(w);
+		return -1;
+	}
+	*out = w;
+	return 0;
+}
+
+int trace_write(struct trace_writer *w, const struct event *ev, size_t n,
+		const char (*names)[16], struct tpt_err *e)
+{
+	return w->write(w, ev, n, names, e);
+}
+
+int trace_finish(struct trace_writer *w, struct tpt_err *e)
+{
+	int rc = w->finish(w, e);
+	if (!rc && fclose(w->f))
+		rc = tpt_fail(e, "cannot write %s", w->path);
+	w->f = NULL;
+	if (!rc && rename(w->tmp, w->path))
+		rc = tpt_fail(e, "cannot rename the trace to %s", w->path);
+	if (rc) {
+		trace_abort(w);
+		return -1;
+	}
+	if (w->free)
+		w->free(w);
+	free(w->path);
+	free(w->tmp);
+	free(w);
+	return 0;
+}
+
+void trace_abort(struct trace_writer *w)
+{
+	if (!w)
+		return;
+	if (w->f)
+		fclose(w->f);
+	if (w->tmp)
+		unlink(w->tmp);
+	if (w->free)
+		w->free(w);
+	free(w->path);
+	free(w->tmp);
+	free(w);
+}
+
+/* --- counts --------------------------------------------------------------- */
+
+int trace_counter_init(struct trace_counter *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->pids = calloc(65536 / 8, 1);
+	for (int i = 0; i < 3; i++) {
+		c->sets[i] = malloc(sizeof(struct pageset));
+		if (!c->sets[i] || pageset_init(c->sets[i]))
+			return -1;
+	}
+	return c->pids ? 0 : -1;
+}
+
+void trace_counter_add(struct trace_counter *c, const struct event *ev, size_t n)
+{
+	static const unsigned shift[3] = {12, 21, 30};
+	struct trace_stats *st = &c->st;
+	for (size_t i = 0; i < n; i++) {
+		const struct event *x = &ev[i];
+		st->events++;
+		st->by_type[x->type & 15]++;
+		st->instructions += x->instrs;
+		if (!(c->pids[x->pid >> 3] >> (x->pid & 7) & 1)) {
+			c->pids[x->pid >> 3] |= (uint8_t)(1u << (x->pid & 7));
+			st->processes++;
+		}
+		if (x->type > EV_WRITE)
+			continue;
+		st->accesses++;
+		st->reads += x->type == EV_READ;
+		st->writes += x->type == EV_WRITE;
+		for (int s = 0; s < 3; s++)
+			if (pageset_add(c->sets[s], x->va >> shift[s]) > 0)
+				st->pages[s]++;
+	}
+}
+
+void trace_counter_fini(struct trace_counter *c)
+{
+	for (int i = 0; i < 3; i++)
+		if (c->sets[i]) {
+			pageset_fini(c->sets[i]);
+			free(c->sets[i]);
+		}
+	free(c->pids);
+	memset(c, 0, sizeof(*c));
+}

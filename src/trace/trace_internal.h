@@ -1,0 +1,67 @@
+/*
+ * trace_internal.h - what the trace formats share: a byte source that reads
+ * plain or xz-compressed files and knows its offset, and the reader and
+ * writer structures with one set of operations per format.
+ */
+#ifndef TPT_TRACE_INTERNAL_H
+#define TPT_TRACE_INTERNAL_H
+
+#include <lzma.h>
+#include <stdio.h>
+
+#include "pageset.h"
+#include "tpt/trace.h"
+
+/* A byte source: the file's bytes, decompressed when it is xz. */
+struct source {
+	FILE *f;
+	bool xz, eof;
+	lzma_stream z;
+	uint8_t in[1 << 16];
+	uint64_t offset; /* bytes delivered so far (decompressed) */
+	char err[160];
+};
+
+int source_open(struct source *s, const char *path, struct tpt_err *e);
+/* Up to n bytes; fewer only at the end or on an error (then s->err is set). */
+size_t source_read(struct source *s, void *buf, size_t n);
+void source_close(struct source *s);
+
+struct trace_reader {
+	int format;
+	struct source src;
+	size_t (*read)(struct trace_reader *r, struct event *ev, size_t n);
+	void (*close)(struct trace_reader *r);
+	void *state;
+	char names[32][16];
+	uint64_t footprint;
+	bool failed, done;
+	char err[320];
+	const char *path;
+};
+
+/* Sets the reader's error (with the byte offset) and returns 0. */
+size_t trace_fail(struct trace_reader *r, uint64_t offset, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The single-process prologue for formats without OS events. */
+size_t trace_prologue(struct trace_reader *r, struct event *ev);
+
+int tptfmt_open(struct trace_reader *r, struct tpt_err *e);
+int lackey_open(struct trace_reader *r, struct tpt_err *e);
+int champsim_open(struct trace_reader *r, struct tpt_err *e);
+
+struct trace_writer {
+	int format;
+	FILE *f;
+	char *path, *tmp;
+	int (*write)(struct trace_writer *w, const struct event *ev, size_t n,
+		     const char (*names)[16], struct tpt_err *e);
+	int (*finish)(struct trace_writer *w, struct tpt_err *e);
+	void (*free)(struct trace_writer *w);
+	void *state;
+};
+
+int tptfmt_create(struct trace_writer *w, struct tpt_err *e);
+int champsim_create(struct trace_writer *w, bool xz, struct tpt_err *e);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * trace.c - a trace as a workload: `trace:path=FILE[,format=...]`, usable
+ * wherever a generator is. The format is detected unless given. Memory is
+ * sized from the trace: a tpt trace's header says how much it touches;
+ * lackey and ChampSim traces are read once first to count their distinct
+ * 2 MiB pages (`footprint=SIZE` skips that pass). A malformed trace stops
+ * the run with the reader's message, which names the byte offset.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tpt/trace.h"
+#include "trace/pageset.h"
+
+enum { P_PATH, P_FORMAT, P_FOOTPRINT, P_MLP };
+
+static const struct wl_param params[] = {
+	{"path", WP_STRING, "", 0, 0, NULL, "the trace file"},
+	{"format", WP_ENUM, "auto", 0, 0, "auto|tpt|lackey|champsim", "trace format (auto: detected)"},
+	{"footprint", WP_SIZE, "0", 0, 1ULL << 42, NULL,
+	 "bytes the trace touches, for sizing memory (0: from the trace)"},
+	{"mlp", WP_DOUBLE, "4", 1000, 64000, NULL, "memory-level parallelism of the accesses (estimate)"},
+	{NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+struct trace_wl {
+	struct trace_reader *r;
+};
+
+/* Reads a trace through once: bytes of its distinct 2 MiB pages. */
+static int prescan(const char *path, int format, uint64_t *bytes, struct tpt_err *e)
+{
+	struct trace_reader *r;
+	struct pageset set;
+	enum { N = 4096 };
+	struct event *ev = malloc(N * sizeof(*ev));
+	if (!ev || pageset_init(&set)) {
+		free(ev);
+		return tpt_fail(e, "out of memory");
+	}
+	int rc = trace_open(&r, path, format, e);
+	size_t n;
+	while (!rc && (n = trace_read(r, ev, N)) > 0)
+		for (size_t i = 0; i < n; i++)
+			if (ev[i].type <= EV_WRITE && pageset_add(&set, ev[i].va >> 21) < 0)
+				rc = tpt_fail(e, "out of memory");
+	if (!rc && trace_error(r))
+		rc = tpt_fail(e, "%s", trace_error(r));
+	if (r)
+		trace_close(r);
+	*bytes = (uint64_t)set.n << 21;
+	pageset_fini(&set);
+	free(ev);
+	return rc;
+}
+
+static void trace_wl_close(struct workload *w)
+{
+	struct trace_wl *t = w->state;
+	trace_close(t->r);
+	t->r = NULL;
+}
+
+static int trace_wl_init(struct workload *w, struct tpt_err *e)
+{
+	struct trace_wl *t = w->state;
+	const char *path = w->str[w->v[P_PATH].u];
+	int format = (int)w->v[P_FORMAT].u - 1; /* auto is -1 */
+	if (!path[0])
+		return tpt_fail(e, "trace: path=FILE is required");
+	if (trace_open(&t->r, path, format, e))
+		return -1;
+	w->close = trace_wl_close;
+	w->footprint = w->v[P_FOOTPRINT].u;
+	if (!w->footprint)
+		w->footprint = trace_footprint(t->r);
+	if (!w->footprint && prescan(path, trace_format_of(t->r), &w->footprint, e))
+		return -1;
+	if (!w->footprint)
+		w->footprint = 2 * MiB; /* a trace without accesses */
+	return 0;
+}
+
+static size_t trace_wl_next(struct workload *w, struct event *ev, size_t n)
+{
+	struct trace_wl *t = w->state;
+	size_t k = trace_read(t->r, ev, n);
+	for (unsigned i = 0; i < 32; i++)
+		memcpy(w->names[i], trace_name(t->r, i), 16);
+	if (k == 0 && trace_error(t->r)) {
+		w->failed = true;
+		tpt_fail(&w->err, "%s", trace_error(t->r));
+	}
+	return k;
+}
+
+const struct workload_def wl_trace = {
+	.name = "trace",
+	.summary = "a recorded trace: tpt, Valgrind lackey or ChampSim (plain or .xz)",
+	.params = params,
+	.state_size = sizeof(struct trace_wl),
+	.init = trace_wl_init,
+	.next = trace_wl_next,
+};

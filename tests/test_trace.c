@@ -1,0 +1,393 @@
+/*
+ * test_trace.c - the trace formats: round trips from generators through
+ * tpt's format and ChampSim's (plain and xz), lackey parsing, malformed and
+ * truncated input (a clear error with its byte offset, never a crash), and
+ * the committed trace of a real program simulated end to end.
+ */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+#include "tpt/trace.h"
+
+#define N 4096
+
+/* Every event of a workload. */
+static struct event *drain_workload(struct workload *w, size_t *count)
+{
+	size_t cap = 1 << 16, n = 0, k;
+	struct event *ev = malloc(cap * sizeof(*ev));
+	while ((k = workload_next(w, ev + n, cap - n < N ? cap - n : N)) > 0) {
+		n += k;
+		if (cap - n < N) {
+			cap *= 2;
+			ev = realloc(ev, cap * sizeof(*ev));
+		}
+	}
+	*count = n;
+	return ev;
+}
+
+static struct event *drain_trace(const char *path, int format, size_t *count, char *err)
+{
+	struct trace_reader *r;
+	struct tpt_err e;
+	assert_int_equal(trace_open(&r, path, format, &e), 0);
+	size_t cap = 1 << 16, n = 0, k;
+	struct event *ev = malloc(cap * sizeof(*ev));
+	while ((k = trace_read(r, ev + n, cap - n < N ? cap - n : N)) > 0) {
+		n += k;
+		if (cap - n < N) {
+			cap *= 2;
+			ev = realloc(ev, cap * sizeof(*ev));
+		}
+	}
+	if (err)
+		snprintf(err, 320, "%s", trace_error(r) ? trace_error(r) : "");
+	else if (trace_error(r))
+		fail_msg("%s", trace_error(r));
+	trace_close(r);
+	*count = n;
+	return ev;
+}
+
+static void write_trace(struct workload *w, const char *path, int format)
+{
+	struct trace_writer *tw;
+	struct tpt_err e;
+	assert_int_equal(trace_create(&tw, path, format, &e), 0);
+	struct event ev[N];
+	size_t n;
+	while ((n = workload_next(w, ev, N)) > 0)
+		if (trace_write(tw, ev, n, (const char(*)[16])w->names, &e))
+			fail_msg("%s", e.msg);
+	if (trace_finish(tw, &e))
+		fail_msg("%s", e.msg);
+}
+
+static void test_tpt_round_trip(void **state)
+{
+	(void)state;
+	const char *specs[] = {"gups:size=8M,updates=20K", "sysbench:block=1M,total=2M,mode=rnd",
+			       "churn:region=64K,rounds=20,work=3"};
+	const char *path = "/tmp/tpt-test-rt.tpt";
+	for (size_t i = 0; i < ARRAY_LEN(specs); i++) {
+		struct workload a, b;
+		struct tpt_err e;
+		assert_int_equal(workload_open(&a, specs[i], 7, &e), 0);
+		assert_int_equal(workload_open(&b, specs[i], 7, &e), 0);
+		write_trace(&a, path, TRACE_TPT);
+		size_t n, m;
+		struct event *want = drain_workload(&b, &n);
+		struct event *got = drain_trace(path, TRACE_AUTO, &m, NULL);
+		assert_int_equal(m, n);
+		for (size_t k = 0; k < n; k++)
+			if (memcmp(&want[k], &got[k], sizeof(*want)))
+				fail_msg("%s: event %zu differs (type %u/%u va %#llx/%#llx)", specs[i], k,
+					 want[k].type, got[k].type, (unsigned long long)want[k].va,
+					 (unsigned long long)got[k].va);
+		free(want);
+		free(got);
+		workload_close(&a);
+		workload_close(&b);
+	}
+	unlink(path);
+}
+
+static void test_scenario_round_trip_keeps_processes_and_names(void **state)
+{
+	(void)state;
+	const char *ini = "/tmp/tpt-test-rt.ini", *path = "/tmp/tpt-test-rt2.tpt";
+	FILE *f = fopen(ini, "w");
+	fputs("[scenario]\nslice = 1000\n[alpha]\nworkload = churn:region=16K,rounds=3,work=1\n"
+	      "[beta]\nworkload = gups:size=64K,updates=500\n", f);
+	fclose(f);
+	struct workload a, b;
+	struct tpt_err e;
+	assert_int_equal(workload_open_scenario(&a, ini, 1, &e), 0);
+	assert_int_equal(workload_open_scenario(&b, ini, 1, &e), 0);
+	write_trace(&a, path, TRACE_TPT);
+	size_t n, m;
+	struct event *want = drain_workload(&b, &n);
+	struct event *got = drain_trace(path, TRACE_TPT, &m, NULL);
+	assert_int_equal(m, n);
+	assert_memory_equal(want, got, n * sizeof(*want));
+	/* The program names travel with the trace. */
+	struct trace_reader *r;
+	assert_int_equal(trace_open(&r, path, TRACE_AUTO, &e), 0);
+	struct event ev[N];
+	while (trace_read(r, ev, N) > 0)
+		;
+	assert_string_equal(trace_name(r, 0), "alpha");
+	assert_string_equal(trace_name(r, 1), "beta");
+	trace_close(r);
+	free(want);
+	free(got);
+	workload_close(&a);
+	workload_close(&b);
+	unlink(ini);
+	unlink(path);
+}
+
+static void test_champsim_round_trip(void **state)
+{
+	(void)state;
+	const char *paths[] = {"/tmp/tpt-test-rt.champsim", "/tmp/tpt-test-rt.champsim.xz"};
+	for (int i = 0; i < 2; i++) {
+		struct workload a, b;
+		struct tpt_err e;
+		assert_int_equal(workload_open(&a, "gups:size=4M,updates=5K,kentry=0", 3, &e), 0);
+		assert_int_equal(workload_open(&b, "gups:size=4M,updates=5K,kentry=0", 3, &e), 0);
+		write_trace(&a, paths[i], TRACE_CHAMPSIM);
+		size_t n, m;
+		struct event *want = drain_workload(&b, &n);
+		struct event *got = drain_trace(paths[i], TRACE_AUTO, &m, NULL);
+		/* ChampSim keeps accesses and instruction counts, not OS events or sizes. */
+		size_t k = 0, j = 0;
+		while (j < m && got[j].type > EV_WRITE)
+			j++;
+		for (; k < n; k++) {
+			if (want[k].type > EV_WRITE)
+				continue;
+			assert_true(j < m);
+			assert_int_equal(got[j].va, want[k].va);
+			assert_int_equal(got[j].type, want[k].type);
+			assert_int_equal(got[j].instrs, want[k].instrs);
+			j++;
+		}
+		assert_int_equal(j, m);
+		/* Each record is 64 bytes: one per instruction. */
+		if (i == 0) {
+			FILE *f = fopen(paths[i], "rb");
+			fseek(f, 0, SEEK_END);
+			long size = ftell(f);
+			fclose(f);
+			uint64_t instrs = 0;
+			for (k = 0; k < n; k++)
+				instrs += want[k].type <= EV_WRITE ? want[k].instrs : 0;
+			assert_int_equal((uint64_t)size, instrs * 64);
+		}
+		free(want);
+		free(got);
+		workload_close(&a);
+		workload_close(&b);
+		unlink(paths[i]);
+	}
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_lackey(void **state)
+{
+	(void)state;
+	const char *path = "/tmp/tpt-test.lackey";
+	write_text(path, "==123== Lackey, an example Valgrind tool\n"
+			 "I  04000000,3\n"
+			 "I  04000003,5\n"
+			 " L 7ff000a58,8\n"
+			 " S 7ff000a50,8\n"
+			 "I  04000008,4\n"
+			 " M 0421d9a8,4\n"
+			 "\n"
+			 "I  0400000c,2\n"
+			 " L 1000,1");
+	size_t n;
+	struct event *ev = drain_trace(path, TRACE_AUTO, &n, NULL);
+	/* exec, mmap, mark; then L, S, M (a load and a store), L. */
+	assert_int_equal(n, 3 + 5);
+	assert_int_equal(ev[0].type, EV_EXEC);
+	assert_int_equal(ev[1].type, EV_MMAP);
+	assert_int_equal(ev[2].type, EV_MARK);
+	assert_int_equal(ev[3].type, EV_READ);
+	assert_int_equal(ev[3].va, 0x7ff000a58);
+	assert_int_equal(ev[3].instrs, 2);
+	assert_int_equal(ev[4].type, EV_WRITE);
+	assert_int_equal(ev[4].instrs, 0); /* the same instruction */
+	assert_int_equal(ev[5].type, EV_READ);
+	assert_int_equal(ev[5].va, 0x421d9a8);
+	assert_int_equal(ev[5].size, 4);
+	assert_int_equal(ev[6].type, EV_WRITE);
+	assert_int_equal(ev[6].va, 0x421d9a8);
+	assert_int_equal(ev[7].instrs, 1);
+	assert_int_equal(ev[7].size, 1);
+	free(ev);
+	unlink(path);
+}
+
+/* Reads path expecting an error that mentions what and "byte". */
+static void expect_bad(const char *path, int format, const char *what)
+{
+	struct trace_reader *r;
+	struct tpt_err e;
+	if (trace_open(&r, path, format, &e)) {
+		if (!strstr(e.msg, what))
+			fail_msg("open error '%s' lacks '%s'", e.msg, what);
+		return;
+	}
+	struct event ev[N];
+	while (trace_read(r, ev, N) > 0)
+		;
+	const char *err = trace_error(r);
+	if (!err || !strstr(err, what) || !strstr(err, "byte"))
+		fail_msg("'%s': error '%s' lacks '%s' or its byte offset", path, err ? err : "(none)",
+			 what);
+	trace_close(r);
+}
+
+static void copy_prefix(const char *from, const char *to, long len, long flip)
+{
+	FILE *f = fopen(from, "rb"), *g = fopen(to, "wb");
+	assert_non_null(f);
+	for (long i = 0; i < len; i++) {
+		int c = fgetc(f);
+		if (c == EOF)
+			break;
+		fputc(i == flip ? c ^ 0x5a : c, g);
+	}
+	fclose(f);
+	fclose(g);
+}
+
+static void test_malformed_traces(void **state)
+{
+	(void)state;
+	const char *good = "/tmp/tpt-test-good.tpt", *bad = "/tmp/tpt-test-bad";
+	struct workload w;
+	struct tpt_err e;
+	assert_int_equal(workload_open(&w, "gups:size=4M,updates=2K", 1, &e), 0);
+	write_trace(&w, good, TRACE_TPT);
+	workload_close(&w);
+	/* Truncated in the first block's header, and inside the block. */
+	copy_prefix(good, bad, 36, -1);
+	expect_bad(bad, TRACE_TPT, "truncated block header");
+	copy_prefix(good, bad, 200, -1);
+	expect_bad(bad, TRACE_TPT, "truncated block");
+	/* A flipped byte in the compressed data. */
+	copy_prefix(good, bad, 1L << 20, 60);
+	expect_bad(bad, TRACE_TPT, "block");
+	/* Not a tpt trace at all. */
+	write_text(bad, "hello\n");
+	expect_bad(bad, TRACE_TPT, "not a tpt trace");
+	write_text(bad, "TPTTRACE\x02");
+	expect_bad(bad, TRACE_TPT, "not a tpt trace");
+	/* Lackey: a line that is not a record names its line. */
+	write_text(bad, "I  0400,3\n L 7ff0,8\n L zz,8\n");
+	expect_bad(bad, TRACE_LACKEY, "line 3");
+	write_text(bad, " Q 1000,4\n");
+	expect_bad(bad, TRACE_LACKEY, "not a lackey record");
+	/* ChampSim: a record cut short. */
+	FILE *f = fopen(bad, "wb");
+	uint8_t rec[100] = {0};
+	rec[32] = 0x10;
+	fwrite(rec, 1, 100, f);
+	fclose(f);
+	expect_bad(bad, TRACE_CHAMPSIM, "truncated record");
+	/* xz cut short. */
+	assert_int_equal(workload_open(&w, "gups:size=4M,updates=2K,kentry=0", 1, &e), 0);
+	write_trace(&w, "/tmp/tpt-test-good.champsim.xz", TRACE_CHAMPSIM);
+	workload_close(&w);
+	copy_prefix("/tmp/tpt-test-good.champsim.xz", bad, 2000, -1);
+	expect_bad(bad, TRACE_AUTO, "xz");
+	/* Every prefix and every single flipped byte of a small tpt trace: an error
+	 * or a clean end, never a crash (the sanitizers watch). */
+	FILE *g = fopen(good, "rb");
+	fseek(g, 0, SEEK_END);
+	long size = ftell(g);
+	fclose(g);
+	for (long cut = 0; cut < size; cut += 97) {
+		copy_prefix(good, bad, cut, -1);
+		struct trace_reader *r;
+		if (trace_open(&r, bad, TRACE_AUTO, &e) == 0) {
+			struct event ev[N];
+			while (trace_read(r, ev, N) > 0)
+				;
+			trace_close(r);
+		}
+		copy_prefix(good, bad, size, cut);
+		if (trace_open(&r, bad, TRACE_AUTO, &e) == 0) {
+			struct event ev[N];
+			while (trace_read(r, ev, N) > 0)
+				;
+			trace_close(r);
+		}
+	}
+	unlink(good);
+	unlink(bad);
+	unlink("/tmp/tpt-test-good.champsim.xz");
+}
+
+static void test_real_program_trace_simulates(void **state)
+{
+	(void)state;
+	/* `tpt trace record -o tests/fixtures/true.tpt -- /bin/true` */
+	const char *spec = "trace:path=" TPT_SOURCE_DIR "/tests/fixtures/true.tpt";
+	const char *schemes[] = {"native", "nested", "shadow", "agile", "tpt-opt"};
+	for (size_t i = 0; i < ARRAY_LEN(schemes); i++) {
+		struct tsim *t = tsim_new(schemes[i], 12, 12, 4, false, spec);
+		struct tpt_err e;
+		/* tsim_new ran gups' prologue hook; a trace brings its own: run it whole. */
+		if (sim_run(&t->s, &e))
+			fail_msg("%s: %s", schemes[i], e.msg);
+		tsim_check(t);
+		struct tpt_stats st;
+		sim_totals(&t->s, &st);
+		assert_int_equal(st.accesses, 41384);
+		assert_int_equal(st.reads, 29614);
+		assert_int_equal(st.instructions, 128897);
+		assert_true(st.guest_faults > 0);
+		tsim_free(t);
+	}
+}
+
+static void test_broken_trace_stops_the_run(void **state)
+{
+	(void)state;
+	const char *path = "/tmp/tpt-test-broken.lackey";
+	write_text(path, "I  0400,3\n L 7ff0,8\n L 7ff8,8\n this is not lackey\n");
+	struct tpt_config c;
+	struct workload w;
+	struct sim s;
+	struct tpt_err e;
+	config_defaults(&c);
+	char spec[128];
+	snprintf(spec, sizeof(spec), "trace:path=%s,footprint=4M", path);
+	assert_int_equal(workload_open(&w, spec, 1, &e), 0);
+	struct sim_params prm = {.scheme = scheme_find("nested"), .guest_shift = 12,
+				 .host_shift = 12, .levels = 4};
+	assert_int_equal(sim_init(&s, &c, &prm, &w, &e), 0);
+	assert_int_equal(sim_run(&s, &e), -1);
+	assert_non_null(strstr(e.msg, "line 4"));
+	assert_non_null(strstr(e.msg, "byte"));
+	sim_fini(&s);
+	workload_close(&w);
+	/* Without footprint=, the pre-scan reads it first and reports the same. */
+	snprintf(spec, sizeof(spec), "trace:path=%s", path);
+	assert_int_equal(workload_open(&w, spec, 1, &e), -1);
+	assert_non_null(strstr(e.msg, "line 4"));
+	assert_int_equal(workload_open(&w, "trace:path=/nonexistent.tpt", 1, &e), -1);
+	assert_non_null(strstr(e.msg, "cannot open"));
+	assert_int_equal(workload_open(&w, "trace", 1, &e), -1);
+	assert_non_null(strstr(e.msg, "path=FILE"));
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tpt_round_trip),
+		cmocka_unit_test(test_scenario_round_trip_keeps_processes_and_names),
+		cmocka_unit_test(test_champsim_round_trip),
+		cmocka_unit_test(test_lackey),
+		cmocka_unit_test(test_malformed_traces),
+		cmocka_unit_test(test_real_program_trace_simulates),
+		cmocka_unit_test(test_broken_trace_stops_the_run),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
