@@ -49,6 +49,30 @@ grep -q '"mode": "tpt-opt"' "$T/two.json" && grep -q '"mode": "nested"' "$T/two.
 grep -q "fast" "$T/two.txt" && grep -q '\*' "$T/two.txt" && ok || bad "scenario compare table"
 "$TPT" sim --scheme native --workload churn:rounds=3 --thp always >/dev/null 2>&1 && ok || bad "--thp always"
 
+# Traces: write, info, convert, simulate; record a real program.
+"$TPT" trace write --workload gups:size=8M,updates=5K -o "$T/g.tpt" && ok || bad "trace write"
+"$TPT" trace info "$T/g.tpt" | grep -q "^accesses *12048  (5000 reads, 7048 writes)" && ok || bad "trace info counts (2048 warm-up writes, then 5000 updates)"
+"$TPT" trace convert "$T/g.tpt" "$T/g.champsim.xz" --to champsim && ok || bad "trace convert to champsim"
+"$TPT" trace info "$T/g.champsim.xz" | grep -q "(champsim)" && ok || bad "champsim detected"
+"$TPT" sim --scheme nested --workload gups:size=8M,updates=5K --json "$T/gen.json" >/dev/null 2>&1
+"$TPT" sim --scheme nested --workload "trace:path=$T/g.tpt" --json "$T/tr.json" >/dev/null 2>&1
+grep -v '"workload"' "$T/gen.json" | grep -v '_mem"' >"$T/gen.cmp"
+grep -v '"workload"' "$T/tr.json" | grep -v '_mem"' >"$T/tr.cmp"
+cmp -s "$T/gen.cmp" "$T/tr.cmp" && ok || bad "a traced generator does not simulate as the generator"
+cp "$T/g.tpt" "$T/keep.tpt"
+"$TPT" trace convert "$T/keep.tpt" "$T/keep.tpt" 2>/dev/null
+[ $? -eq 2 ] && cmp -s "$T/g.tpt" "$T/keep.tpt" && ok || bad "convert onto its input"
+printf 'I  0400,3\n L zz,8\n' >"$T/bad.lackey"
+"$TPT" trace convert "$T/bad.lackey" "$T/out.tpt" 2>"$T/err"
+[ $? -eq 1 ] && grep -q "byte" "$T/err" && [ ! -e "$T/out.tpt" ] && ok || bad "a bad trace left output or no offset"
+ls "$T"/out.tpt.tmp* >/dev/null 2>&1 && bad "temporary trace left behind" || ok
+if command -v valgrind >/dev/null; then
+	"$TPT" trace record -o "$T/true.tpt" -- /bin/true && ok || bad "trace record"
+	"$TPT" trace info "$T/true.tpt" | grep -q "^accesses *[1-9]" && ok || bad "recorded trace has no accesses"
+else
+	bad "valgrind is missing (scripts/deps.sh installs it)"
+fi
+
 # Bad input: one clear line on stderr, exit status 2.
 expect_error() {
 	want="$1"
@@ -76,6 +100,10 @@ printf '[tlb]\nstlb_ways = 8\n' >"$T/bad.ini"
 expect_error "power-of-two" sim --scheme native --workload gups --config "$T/bad.ini"
 expect_error "unknown command" frobnicate
 expect_error "cannot open scenario" sim --scheme native --scenario nosuchscenario
+expect_error "unknown trace format" trace info "$T/g.tpt" --format pcap
+expect_error "unknown subcommand" trace frobnicate
+expect_error "cannot open trace" trace info "$T/none.tpt"
+expect_error "cannot open trace" sim --scheme native --workload "trace:path=$T/none.tpt"
 expect_error "not both" sim --scheme native --scenario vm-mix --workload gups
 printf '[a]\nworkload = gups:size=3Q\n' >"$T/bad-scn.ini"
 expect_error "not a size" compare --scenario "$T/bad-scn.ini"
