@@ -3,7 +3,9 @@
 #   make check  the same set-up, then the test suite, then again under ASan+UBSan
 BUILD ?= build
 SAN   ?= build-san
+FUZZ  ?= build-fuzz
 JOBS  ?= 2
+FUZZ_SECONDS ?= 60
 
 .PHONY: all deps build run check check-san bench fuzz clean
 
@@ -31,5 +33,17 @@ check-san: deps
 bench: build
 	./bench/run.sh $(BUILD)
 
+# Optional: libFuzzer over the trace readers for FUZZ_SECONDS. Crashing inputs
+# land in $(FUZZ)/crashes; copy them to tests/fuzz/regressions to keep them.
+fuzz:
+	@./scripts/deps-fuzz.sh
+	@cmake -S . -B $(FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+		-DTPT_SANITIZE=ON -DTPT_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ) -j $(JOBS) --target fuzz_trace
+	@mkdir -p $(FUZZ)/corpus $(FUZZ)/crashes
+	@cp -n tests/fuzz/seeds/* $(FUZZ)/corpus/
+	$(FUZZ)/fuzz_trace -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+		-artifact_prefix=$(FUZZ)/crashes/ $(FUZZ)/corpus
+
 clean:
-	rm -rf $(BUILD) $(SAN)
+	rm -rf $(BUILD) $(SAN) $(FUZZ)

@@ -64,12 +64,12 @@ static void random_step(struct tsim *t, struct model *m, struct rng *r)
 	struct process *p = vm_proc(vm, pid);
 	uint64_t a = rng_below(r, 16384), n = 1 + rng_below(r, 1024); /* within 64M, up to 4M */
 	if (op < 8) {
-		mmap_pages(t, pid, a, n, (uint8_t)(MAP_W | (rng_below(r, 2) ? MAP_THP : 0)));
+		mmap_pages(t, pid, a, n, (uint8_t)(WL_MAP_W | (rng_below(r, 2) ? WL_MAP_THP : 0)));
 	} else if (op < 14) {
 		tsim_event(t, EV(.type = EV_MUNMAP, .pid = pid, .va = PG(a), .arg = n * PAGE_SIZE));
 	} else if (op < 17) {
 		tsim_event(t, EV(.type = EV_MPROTECT, .pid = pid, .va = PG(a), .arg = n * PAGE_SIZE,
-				 .size = (uint8_t)(rng_below(r, 2) ? MAP_W : 0)));
+				 .size = (uint8_t)(rng_below(r, 2) ? WL_MAP_W : 0)));
 	} else if (op < 19) {
 		tsim_event(t, EV(.type = EV_BRK, .pid = pid, .va = VM_BRK_BASE + a * PAGE_SIZE));
 	} else if (op < 20 && m->nalive > 1) {
@@ -99,7 +99,7 @@ static void random_step(struct tsim *t, struct model *m, struct rng *r)
 		const struct vma *v = &p->vmas[rng_below(r, p->nvmas)];
 		for (int k = 0; k < 8; k++) {
 			uint64_t va = (v->start + rng_below(r, v->end - v->start)) & ~7ULL;
-			touch(t, pid, va, (v->flags & MAP_W) && rng_below(r, 2));
+			touch(t, pid, va, (v->flags & WL_MAP_W) && rng_below(r, 2));
 		}
 	}
 }
@@ -146,8 +146,8 @@ static void test_context_switch_exits_and_flushes(void **state)
 	struct tsim *t = start("shadow", &c, 12, 12);
 	exec_pid(t, 1);
 	exec_pid(t, 2);
-	mmap_pages(t, 1, 0, 4, MAP_W);
-	mmap_pages(t, 2, 0, 4, MAP_W);
+	mmap_pages(t, 1, 0, 4, WL_MAP_W);
+	mmap_pages(t, 2, 0, 4, WL_MAP_W);
 	struct tpt_stats before;
 	sim_totals(&t->s, &before);
 	for (int i = 0; i < 10; i++)
@@ -165,8 +165,8 @@ static void test_context_switch_exits_and_flushes(void **state)
 	t = start("nested", &c, 12, 12);
 	exec_pid(t, 1);
 	exec_pid(t, 2);
-	mmap_pages(t, 1, 0, 4, MAP_W);
-	mmap_pages(t, 2, 0, 4, MAP_W);
+	mmap_pages(t, 1, 0, 4, WL_MAP_W);
+	mmap_pages(t, 2, 0, 4, WL_MAP_W);
 	sim_totals(&t->s, &before);
 	for (int i = 0; i < 10; i++)
 		touch(t, (uint16_t)(1 + i % 2), PG(i % 4), true);
@@ -184,7 +184,7 @@ static void test_munmap_shootdowns(void **state)
 	config_defaults(&c);
 	struct tsim *t = start("shadow", &c, 12, 12);
 	exec_pid(t, 1);
-	mmap_pages(t, 1, 0, 100, MAP_W);
+	mmap_pages(t, 1, 0, 100, WL_MAP_W);
 	for (int i = 0; i < 100; i++)
 		touch(t, 1, PG(i), true);
 	const struct tpt_stats *st = t->s.vm.st;
@@ -218,7 +218,7 @@ static void test_fork_copy_on_write(void **state)
 	struct tsim *t = start("tpt-opt", &c, 12, 12);
 	struct vm *vm = &t->s.vm;
 	exec_pid(t, 1);
-	mmap_pages(t, 1, 0, 8, MAP_W);
+	mmap_pages(t, 1, 0, 8, WL_MAP_W);
 	for (int i = 0; i < 8; i++)
 		touch(t, 1, PG(i), true);
 	tsim_event(t, EV(.type = EV_FORK, .pid = 1, .arg = 2));
@@ -258,7 +258,7 @@ static void test_thp_and_hugetlb(void **state)
 	c.thp = THP_ALWAYS;
 	struct tsim *t = start("nested", &c, 12, 21);
 	exec_pid(t, 1);
-	mmap_pages(t, 1, 0, 1024, MAP_W); /* 4M, 2M-aligned */
+	mmap_pages(t, 1, 0, 1024, WL_MAP_W); /* 4M, 2M-aligned */
 	for (int i = 0; i < 1024; i += 8)
 		touch(t, 1, PG(i), true);
 	/* Two 2M faults map the whole region. */
@@ -274,14 +274,14 @@ static void test_thp_and_hugetlb(void **state)
 	c.thp = THP_MADVISE;
 	t = start("nested", &c, 12, 21);
 	exec_pid(t, 1);
-	mmap_pages(t, 1, 0, 512, MAP_W);
-	mmap_pages(t, 1, 512, 512, MAP_W | MAP_THP);
+	mmap_pages(t, 1, 0, 512, WL_MAP_W);
+	mmap_pages(t, 1, 512, 512, WL_MAP_W | WL_MAP_THP);
 	for (int i = 0; i < 1024; i += 64)
 		touch(t, 1, PG(i), true);
 	assert_int_equal(t->s.vm.st->guest_faults, 8 + 1);
 	/* hugetlb: 1G pages. */
 	tsim_event(t, EV(.type = EV_MMAP, .pid = 1, .va = 1ULL << 41, .arg = GiB,
-			 .size = MAP_W | MAP_HUGETLB));
+			 .size = WL_MAP_W | WL_MAP_HUGE));
 	touch(t, 1, (1ULL << 41) + 12345 * 8, true);
 	touch(t, 1, (1ULL << 41) + GiB - 8, true);
 	assert_int_equal(t->s.vm.st->guest_faults, 8 + 1 + 1);
@@ -300,7 +300,7 @@ static void test_tpt_emul_hypercalls(void **state)
 	assert_int_equal(t->s.vm.st->kernel_entries, 3);
 	assert_int_equal(t->s.vm.st->exits[EXIT_HYPERCALL], 6);
 	/* A walk of the twin table has no tag check: g references. */
-	mmap_pages(t, 1, 0, 1, MAP_W);
+	mmap_pages(t, 1, 0, 1, WL_MAP_W);
 	touch(t, 1, PG(0), true);
 	assert_int_equal(t->s.vm.st->rmp_refs, 0);
 	tsim_free(t);
@@ -327,8 +327,8 @@ static void test_tpt_by_name_and_mixed_processes(void **state)
 	tsim_event(t, EV(.type = EV_EXEC, .pid = 2, .arg = 1));
 	assert_true(vm_proc(vm, 1)->tpt);
 	assert_false(vm_proc(vm, 2)->tpt);
-	mmap_pages(t, 1, 0, 4, MAP_W);
-	mmap_pages(t, 2, 0, 4, MAP_W);
+	mmap_pages(t, 1, 0, 4, WL_MAP_W);
+	mmap_pages(t, 2, 0, 4, WL_MAP_W);
 	for (int i = 0; i < 4; i++) {
 		touch(t, 1, PG(i), true);
 		touch(t, 2, PG(i), true);
@@ -360,7 +360,7 @@ static void test_tpt_status_fault_fallback_and_repair(void **state)
 	struct tsim *t = start("tpt-naive", &c, 12, 12);
 	struct vm *vm = &t->s.vm;
 	exec_pid(t, 1);
-	mmap_pages(t, 1, 0, 64, MAP_W);
+	mmap_pages(t, 1, 0, 64, WL_MAP_W);
 	for (int i = 0; i < 64; i++)
 		touch(t, 1, PG(i), true);
 	struct process *p = vm->cur;
@@ -410,7 +410,7 @@ static void test_reclaim_refaults(void **state)
 		struct tsim *t = start(schemes[k], &c, 12, 12);
 		struct vm *vm = &t->s.vm;
 		exec_pid(t, 1);
-		mmap_pages(t, 1, 0, 4, MAP_W);
+		mmap_pages(t, 1, 0, 4, WL_MAP_W);
 		touch(t, 1, PG(2), true);
 		uint64_t gpa;
 		unsigned sh;
@@ -439,7 +439,7 @@ static void test_agile_switches_and_refs_between(void **state)
 	c.agile_interval = 1000;
 	struct tsim *t = start("agile", &c, 12, 12);
 	exec_pid(t, 1);
-	mmap_pages(t, 1, 0, 512, MAP_W);
+	mmap_pages(t, 1, 0, 512, WL_MAP_W);
 	/* Fault pages of one 2M region: the shadowed PT page is written again and again. */
 	for (int i = 0; i < 8; i++)
 		touch(t, 1, PG(i), true);
@@ -464,7 +464,7 @@ static void test_agile_switches_and_refs_between(void **state)
 	c.agile_interval = 1000000;
 	struct tsim *u = tsim_new("agile", 12, 12, 4, true, SIZING);
 	exec_pid(u, 1);
-	mmap_pages(u, 1, 0, 512, MAP_W);
+	mmap_pages(u, 1, 0, 512, WL_MAP_W);
 	for (int i = 0; i < 8; i++)
 		touch(u, 1, PG(i), true);
 	assert_int_equal(u->s.vm.st->agile_to_nested, 1);
@@ -487,7 +487,7 @@ static void test_shadow_root_cache(void **state)
 	struct vm *vm = &t->s.vm;
 	for (uint16_t pid = 1; pid <= 3; pid++) {
 		exec_pid(t, pid);
-		mmap_pages(t, pid, 0, 1, MAP_W);
+		mmap_pages(t, pid, 0, 1, WL_MAP_W);
 		touch(t, pid, PG(0), true);
 	}
 	/* Three processes, room for two shadow roots besides the running one. */
@@ -497,7 +497,7 @@ static void test_shadow_root_cache(void **state)
 		live += vm_proc(vm, pid)->shadowed;
 	assert_int_equal(live, 3);
 	exec_pid(t, 4);
-	mmap_pages(t, 4, 0, 1, MAP_W);
+	mmap_pages(t, 4, 0, 1, WL_MAP_W);
 	touch(t, 4, PG(0), true);
 	assert_false(vm_proc(vm, 1)->shadowed); /* the least recently loaded went */
 	/* Coming back rebuilds it with hidden faults (the TLB keeps PCID-tagged

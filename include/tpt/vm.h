@@ -39,7 +39,7 @@ enum { THP_NEVER, THP_ALWAYS, THP_MADVISE };
 struct vma {
 	uint64_t start, end;
 	unsigned shift; /* base page size the guest maps it with */
-	uint8_t flags;  /* MAP_W, MAP_THP, MAP_HUGETLB (workload.h) */
+	uint8_t flags;  /* WL_MAP_W, WL_MAP_THP, WL_MAP_HUGE (workload.h) */
 };
 
 struct tlb;

@@ -23,7 +23,7 @@
  *   EV_EXEC             the process (created if new) runs program names[arg]
  *   EV_MMAP             maps [va, va + arg); size holds MAP_* flags
  *   EV_MUNMAP           unmaps [va, va + arg)
- *   EV_MPROTECT         [va, va + arg) becomes writable if size has MAP_W
+ *   EV_MPROTECT         [va, va + arg) becomes writable if size has WL_MAP_W
  *   EV_BRK              moves the program break to va
  *   EV_FORK             creates process arg as a copy-on-write child of pid
  *   EV_EXIT             the process ends
@@ -34,7 +34,7 @@ enum ev_type {
 	EV_FORK, EV_EXIT, EV_SYSCALL,
 };
 
-enum { MAP_W = 1, MAP_THP = 2, MAP_HUGETLB = 4 }; /* EV_MMAP flags */
+enum { WL_MAP_W = 1, WL_MAP_THP = 2, WL_MAP_HUGE = 4 }; /* EV_MMAP flags */
 
 struct event {
 	uint64_t va;

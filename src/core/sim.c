@@ -332,7 +332,7 @@ int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e)
 		rc = vm_munmap(p, ev->va, ev->arg);
 		break;
 	case EV_MPROTECT:
-		rc = vm_mprotect(p, ev->va, ev->arg, ev->size & MAP_W);
+		rc = vm_mprotect(p, ev->va, ev->arg, ev->size & WL_MAP_W);
 		break;
 	case EV_BRK:
 		rc = vm_brk(p, ev->va);

@@ -40,7 +40,7 @@ size_t trace_prologue(struct trace_reader *r, struct event *ev)
 	snprintf(r->names[0], sizeof(r->names[0]), "trace");
 	ev[0] = (struct event){.type = EV_EXEC, .pid = 1};
 	/* No mmap events: one region over the 47-bit user address space. */
-	ev[1] = (struct event){.type = EV_MMAP, .pid = 1, .va = 0, .arg = 1ULL << 47, .size = MAP_W};
+	ev[1] = (struct event){.type = EV_MMAP, .pid = 1, .va = 0, .arg = 1ULL << 47, .size = WL_MAP_W};
 	ev[2] = (struct event){.type = EV_MARK, .pid = 1};
 	return 3;
 }

@@ -221,7 +221,7 @@ static int vma_cut(struct process *p, uint64_t start, uint64_t end, bool keep, u
 		if (hi < v.end)
 			rc |= vma_add(p, (struct vma){hi, v.end, v.shift, v.flags});
 		if (keep)
-			rc |= vma_add(p, (struct vma){lo, hi, v.shift, (uint8_t)(flags | (v.flags & ~MAP_W))});
+			rc |= vma_add(p, (struct vma){lo, hi, v.shift, (uint8_t)(flags | (v.flags & ~WL_MAP_W))});
 	}
 	free(old);
 	return rc ? VM_ENOMEM : VM_OK;
@@ -473,11 +473,11 @@ int vm_mmap(struct process *p, uint64_t start, uint64_t len, uint8_t flags)
 	if (start % PAGE_SIZE || !len)
 		return VM_ESEGV;
 	unsigned shift = vm->guest_shift;
-	if (flags & MAP_HUGETLB)
+	if (flags & WL_MAP_HUGE)
 		shift = 30;
 	/* A region that does not fit the base page size falls back to 4K pages. */
 	if ((start | len) & ((1ULL << shift) - 1))
-		shift = (flags & MAP_HUGETLB) ? 0 : PAGE_SHIFT;
+		shift = (flags & WL_MAP_HUGE) ? 0 : PAGE_SHIFT;
 	if (!shift)
 		return VM_ESEGV;
 	/* The address is the one the program got: like MAP_FIXED, it replaces
@@ -508,7 +508,7 @@ int vm_mprotect(struct process *p, uint64_t start, uint64_t len, bool writable)
 {
 	struct vm *vm = p->vm;
 	uint64_t end = start + tpt_align_up(len, PAGE_SIZE);
-	int rc = vma_cut(p, start, end, true, writable ? MAP_W : 0);
+	int rc = vma_cut(p, start, end, true, writable ? WL_MAP_W : 0);
 	if (rc || writable)
 		return rc; /* pages become writable on their next write fault */
 	struct leaves l = {0};
@@ -538,7 +538,7 @@ int vm_brk(struct process *p, uint64_t end)
 		if (p->brk_end > p->brk_start)
 			rc = vma_cut(p, p->brk_start, p->brk_end, false, 0);
 		if (!rc)
-			rc = vma_add(p, (struct vma){p->brk_start, end, PAGE_SHIFT, MAP_W});
+			rc = vma_add(p, (struct vma){p->brk_start, end, PAGE_SHIFT, WL_MAP_W});
 	} else if (end < p->brk_end) {
 		rc = vm_munmap(p, end, p->brk_end - end);
 	}
@@ -556,7 +556,7 @@ static unsigned fault_shift(const struct vm *vm, const struct process *p, const 
 	if (v->shift != PAGE_SHIFT)
 		return v->shift;
 	uint32_t thp = vm->cfg->thp;
-	if (thp == THP_NEVER || (thp == THP_MADVISE && !(v->flags & MAP_THP)))
+	if (thp == THP_NEVER || (thp == THP_MADVISE && !(v->flags & WL_MAP_THP)))
 		return PAGE_SHIFT;
 	uint64_t base = va & ~(2 * MiB - 1);
 	if (base < v->start || base + 2 * MiB > v->end)
@@ -596,7 +596,7 @@ int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 	const struct vma *v = find_vma(p, va);
 	if (!v)
 		return VM_ESEGV;
-	if (write && !(v->flags & MAP_W))
+	if (write && !(v->flags & WL_MAP_W))
 		return VM_EPROT;
 	uint64_t pa, pte;
 	unsigned shift;
@@ -616,7 +616,7 @@ int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 		return rc;
 	vm->err = 0;
 	uint64_t base = va & ~((1ULL << shift) - 1);
-	if (pt_map(&p->pt, base, gfn << PAGE_SHIFT, shift, (v->flags & MAP_W ? PTE_W : 0) | PTE_U))
+	if (pt_map(&p->pt, base, gfn << PAGE_SHIFT, shift, (v->flags & WL_MAP_W ? PTE_W : 0) | PTE_U))
 		return vm->err ? vm->err : VM_ENOMEM;
 	return vm->err;
 }

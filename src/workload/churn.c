@@ -62,7 +62,7 @@ static size_t churn_next(struct workload *w, struct event *ev, size_t n)
 	while (k + 2 <= n && c->round < c->rounds) {
 		if (c->step == 0 && c->page == 0) {
 			ev[k++] = (struct event){.type = EV_MMAP, .pid = 1, .va = c->base,
-						 .arg = c->region, .size = MAP_W};
+						 .arg = c->region, .size = WL_MAP_W};
 			c->step = 1;
 			continue;
 		}

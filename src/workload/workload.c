@@ -230,7 +230,7 @@ size_t wl_prologue(struct workload *w, struct event *ev)
 	ev[k++] = (struct event){.type = EV_EXEC, .pid = 1, .arg = 0};
 	for (unsigned i = 0; i < w->nregions; i++)
 		ev[k++] = (struct event){.type = EV_MMAP, .pid = 1, .va = w->regions[i].start,
-					 .arg = w->regions[i].len, .size = MAP_W};
+					 .arg = w->regions[i].len, .size = WL_MAP_W};
 	return k;
 }
 
