@@ -14,3 +14,4 @@ done
 if [ "$MODE" = paper ]; then
 	"$BENCH" nested gups:size=128G,updates=10M
 fi
+./bench/trace.sh "$B"
