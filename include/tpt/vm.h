@@ -58,6 +58,7 @@ struct process {
 	uint64_t brk_start, brk_end;
 	/* TPT */
 	bool tpt;         /* has a TPT table */
+	bool tpt_ever;    /* had one at some point (it goes at exit) */
 	bool tpt_pending; /* the hypervisor moved a frame this table maps: a status fault is due */
 	bool tpt_stale;   /* a status fault left it on nested paging until repaired */
 	uint64_t tpt_repair_at; /* the process's access count when the repair happens */

@@ -60,6 +60,8 @@ struct wl_param {
 #define WL_MAX_REGIONS 8
 /* Where workloads place their data: 16 TiB, 1 GiB-aligned, canonical on 4 and 5 levels. */
 #define WL_BASE_VA (16ULL << 40)
+/* Where a process's program break starts (the guest's VM_BRK_BASE). */
+#define WL_BRK_BASE (32ULL << 40)
 
 struct region {
 	uint64_t start, len;
@@ -130,7 +132,7 @@ uint64_t workload_footprint(const struct workload *w);
 int workload_param(const struct workload_def *d, const char *key);
 void workload_list(FILE *out);
 
-extern const struct workload_def wl_gups, wl_sysbench, wl_churn, wl_trace;
+extern const struct workload_def wl_gups, wl_sysbench, wl_churn, wl_trace, wl_kcbench;
 
 /* Shared by generators: kernel entries at a rate per million instructions. */
 struct wl_kentry {

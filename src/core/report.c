@@ -15,8 +15,11 @@ static const char *page_name(unsigned shift)
 
 static const char *mode_of(const struct sim *s, const struct process *p)
 {
-	if (s->vm.mode == VM_TPT || s->vm.mode == VM_TPT_EMUL)
-		return p->tpt && !p->tpt_stale && !p->tpt_pending ? s->scheme->name : "nested";
+	if (s->vm.mode == VM_TPT || s->vm.mode == VM_TPT_EMUL) {
+		if (p->alive)
+			return p->tpt && !p->tpt_stale && !p->tpt_pending ? s->scheme->name : "nested";
+		return p->tpt_ever ? s->scheme->name : "nested";
+	}
 	return s->scheme->name;
 }
 
@@ -196,18 +199,62 @@ json_t *result_json(const struct tpt_result *r)
 	return o;
 }
 
-static void print_procs(FILE *out, const struct tpt_result *r)
+/* More processes than this are shown summed by program name. */
+#define PROC_ROWS 16
+
+/* The rows of a process table: each process, or each program's sum. *n in, rows out. */
+static struct proc_result *proc_rows(const struct tpt_result *r, unsigned *n, bool *grouped)
 {
-	fprintf(out, "\n%6s %-15s %-10s %12s %8s %12s %9s %8s %14s\n", "pid", "process", "mode",
-		"accesses", "MPKI", "walk cycles", "VM exits", "pv-ops", "est. cycles");
+	struct proc_result *rows = calloc(r->nprocs + 1, sizeof(*rows));
+	*grouped = r->nprocs > PROC_ROWS;
+	*n = 0;
+	if (!rows)
+		return NULL;
 	for (unsigned i = 0; i < r->nprocs; i++) {
 		const struct proc_result *x = &r->procs[i];
+		unsigned k = *n;
+		if (*grouped)
+			for (k = 0; k < *n; k++)
+				if (!strcmp(rows[k].name, x->name) && !strcmp(rows[k].mode, x->mode))
+					break;
+		if (k == *n) {
+			rows[k] = *x;
+			rows[k].pid = 1;
+			(*n)++;
+			if (!*grouped)
+				rows[k].pid = x->pid;
+			continue;
+		}
+		/* Sum the counters, field by field, and the costs. */
+		uint64_t *t = (uint64_t *)&rows[k].st;
+		const uint64_t *f = (const uint64_t *)&x->st;
+		for (size_t j = 0; j < sizeof(x->st) / sizeof(uint64_t); j++)
+			t[j] += f[j];
+		cost_add(&rows[k].cost, &x->cost);
+		rows[k].pid++;
+	}
+	return rows;
+}
+
+static void print_procs(FILE *out, const struct tpt_result *r)
+{
+	unsigned n;
+	bool grouped;
+	struct proc_result *rows = proc_rows(r, &n, &grouped);
+	if (!rows)
+		return;
+	fprintf(out, "\n%6s %-15s %-10s %12s %8s %12s %9s %8s %14s\n", grouped ? "procs" : "pid",
+		"process", "mode", "accesses", "MPKI", "walk cycles", "VM exits", "pv-ops",
+		"est. cycles");
+	for (unsigned i = 0; i < n; i++) {
+		const struct proc_result *x = &rows[i];
 		fprintf(out, "%6d %-15s %-10s %12llu %8.3f %12llu %9llu %8llu %14.0f\n", x->pid,
 			x->name, x->mode, (unsigned long long)x->st.accesses,
 			ratio((double)x->st.tlb_misses * 1000, (double)x->st.instructions),
 			(unsigned long long)x->cost.walk_stall, (unsigned long long)exits_of(&x->st),
 			(unsigned long long)x->st.pvops, x->cost.total);
 	}
+	free(rows);
 }
 
 void result_print(FILE *out, const struct tpt_result *r)
@@ -324,15 +371,21 @@ void result_print_compare(FILE *out, const struct tpt_result *r, size_t n)
 	}
 	if (r[0].nprocs <= 1)
 		return;
-	/* Per process: estimated cycles under each scheme, and how it translated. */
-	fprintf(out, "\n%6s %-15s", "pid", "process");
-	for (size_t i = 0; i < n; i++)
+	/* Per process (or per program, when many): estimated cycles under each scheme. */
+	unsigned rows_n[16];
+	bool grouped = false;
+	struct proc_result *rows[16] = {0};
+	size_t m = n < 16 ? n : 16;
+	for (size_t i = 0; i < m; i++)
+		rows[i] = proc_rows(&r[i], &rows_n[i], &grouped);
+	fprintf(out, "\n%6s %-15s", grouped ? "procs" : "pid", "process");
+	for (size_t i = 0; i < m; i++)
 		fprintf(out, " %16s", r[i].scheme);
 	fprintf(out, "\n");
-	for (unsigned k = 0; k < r[0].nprocs; k++) {
-		fprintf(out, "%6d %-15s", r[0].procs[k].pid, r[0].procs[k].name);
-		for (size_t i = 0; i < n; i++) {
-			const struct proc_result *x = k < r[i].nprocs ? &r[i].procs[k] : NULL;
+	for (unsigned k = 0; rows[0] && k < rows_n[0]; k++) {
+		fprintf(out, "%6d %-15s", rows[0][k].pid, rows[0][k].name);
+		for (size_t i = 0; i < m; i++) {
+			const struct proc_result *x = rows[i] && k < rows_n[i] ? &rows[i][k] : NULL;
 			char cell[40] = "-";
 			if (x)
 				snprintf(cell, sizeof(cell), "%.0f%s", x->cost.total,
@@ -341,5 +394,7 @@ void result_print_compare(FILE *out, const struct tpt_result *r, size_t n)
 		}
 		fprintf(out, "\n");
 	}
+	for (size_t i = 0; i < m; i++)
+		free(rows[i]);
 	fprintf(out, "(* ran on nested paging: TPT was not enabled for it, or fell back)\n");
 }

@@ -156,9 +156,11 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 		     uint32_t *pending, struct tpt_err *e)
 {
 	struct tpt_stats *st = s->vm.st;
+	int last = 0;
 	for (int tries = 0; tries < 8; tries++) {
 		struct walk w = {0};
 		int rc = s->scheme->walk(s, p, va, write, &w);
+		last = rc;
 		st->tag_check_cycles += w.check_cycles;
 		if (rc == WALK_OK) {
 			st->walks++;
@@ -196,8 +198,10 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 		if (vrc)
 			return fault_error(e, vrc, va);
 	}
-	return tpt_fail(e, "translation of gVA %#llx did not settle after 8 walks",
-			(unsigned long long)va);
+	static const char *const kind[] = {"ok", "guest page fault", "EPT violation",
+					   "shadow miss", "tag fault", "TPT status", "switch"};
+	return tpt_fail(e, "translation of gVA %#llx of pid %d did not settle after 8 walks (the last: %s)",
+			(unsigned long long)va, p->pid, kind[last < 7 ? last : 0]);
 }
 
 /* The hypervisor's periodic work: agile intervals, frame migrations. */

@@ -20,6 +20,8 @@
 #include "tpt/workload.h"
 #include "vm_internal.h"
 
+_Static_assert(VM_BRK_BASE == WL_BRK_BASE, "workloads and the guest agree on the break");
+
 int vm_alloc_guest_table(struct vm *vm, uint64_t *gfn)
 {
 	if (frames_alloc_table(&vm->gframes, gfn)) {

@@ -147,6 +147,8 @@ int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 			if (pt_install(&p->shadow, va, level + 1,
 				       path.table[i] | PTE_P | PTE_W | PTE_U | PTE_SWITCH))
 				return vm->err ? vm->err : VM_EHOSTMEM;
+			/* pt_install may have freed shadow tables the PWC still points to. */
+			pwc_flush_asid(vm->pwc, p->asid);
 			return VM_OK;
 		}
 		bit_set(vm->wp, gfn);

@@ -100,7 +100,7 @@ static int build(struct vm *vm, struct process *p, uint64_t *pages)
 {
 	if (pt_init(&p->tpt_pt, vm->hm, NULL, vm->levels, vm->host_mem, &vm_tpt_pt_ops, vm))
 		return VM_ENOMEM;
-	p->tpt = true;
+	p->tpt = p->tpt_ever = true;
 	struct build_ctx b = {vm, p, pages, 0};
 	pt_foreach(&p->pt, build_leaf, &b);
 	return b.rc;
