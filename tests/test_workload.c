@@ -1,7 +1,10 @@
 /* test_workload.c - spec parsing and the generators' algorithms. */
+#include <math.h>
 #include <unistd.h>
 
 #include "helpers.h"
+
+#include "workload/zipf.h"
 
 static void test_spec_parsing(void **state)
 {
@@ -187,6 +190,135 @@ static void test_churn_stream(void **state)
 	free(ev);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void test_zipf_frequencies(void **state)
+{
+	(void)state;
+	const double thetas[] = {0.5, 0.8, 0.99};
+	for (int t = 0; t < 3; t++) {
+		struct zipf z;
+		struct rng r;
+		zipf_init(&z, 100000, thetas[t]);
+		rng_seed(&r, 11);
+		static uint32_t count[100000];
+		memset(count, 0, sizeof(count));
+		const int draws = 2000000;
+		for (int i = 0; i < draws; i++)
+			count[zipf_next(&z, &r)]++;
+		/* P(rank k) is proportional to 1/(k+1)^theta: the ratios of the counts. */
+		double r01 = (double)count[0] / count[1], r09 = (double)count[0] / count[9];
+		if (fabs(r01 / pow(2, thetas[t]) - 1) > 0.05 || fabs(r09 / pow(10, thetas[t]) - 1) > 0.08)
+			fail_msg("theta %g: rank 0/1 = %.3f (want %.3f), 0/9 = %.3f (want %.3f)", thetas[t],
+				 r01, pow(2, thetas[t]), r09, pow(10, thetas[t]));
+		/* And the head's share matches 1/zeta(n, theta). */
+		double want = 1 / z.zetan, got = (double)count[0] / draws;
+		assert_true(fabs(got / want - 1) < 0.05);
+	}
+}
+
+static void test_memcached_requests(void **state)
+{
+	(void)state;
+	struct workload w;
+	struct tpt_err e;
+	assert_int_equal(workload_open(&w, "memcached:keys=5000,ops=3000,value=200,kentry=0", 2, &e), 0);
+	struct event *ev = calloc(400000, sizeof(*ev));
+	size_t n = drain(&w, ev, 400000);
+	size_t i = 0;
+	while (ev[i].type != EV_MARK)
+		i++;
+	uint64_t table = w.regions[0].start, table_end = table + w.regions[0].len;
+	uint64_t slabs = w.regions[1].start, slabs_end = slabs + w.regions[1].len;
+	unsigned requests = 0, sets = 0;
+	uint64_t last_item = 0;
+	for (i++; i < n; i++) {
+		const struct event *x = &ev[i];
+		assert_true(x->va >= table && x->va < slabs_end);
+		if (x->va < table_end) {
+			requests++; /* a request starts at its bucket */
+			continue;
+		}
+		assert_true(x->va >= slabs);
+		if (x->type == EV_WRITE && x->va == last_item)
+			sets++;
+		last_item = x->va;
+	}
+	assert_int_equal(requests, 3000);
+	/* About 3 % of requests are sets. */
+	assert_true(sets > 30 && sets < 200);
+	/* Zipf 0.99 over 5000 keys: the hottest key has 1/zeta(5000, 0.99) of the
+	 * requests, about 11 %; its header is read by every one of them. */
+	uint64_t *reads = calloc(n, sizeof(*reads));
+	size_t nr = 0;
+	for (i = 0; i < n; i++)
+		if (ev[i].type == EV_READ && ev[i].va >= slabs)
+			reads[nr++] = ev[i].va;
+	qsort(reads, nr, sizeof(*reads), cmp_u64);
+	size_t best = 0, run = 0;
+	for (size_t k = 0; k < nr; k++) {
+		run = k && reads[k] == reads[k - 1] ? run + 1 : 1;
+		best = run > best ? run : best;
+	}
+	assert_true(best > 3000 * 8 / 100 && best < 3000 * 16 / 100);
+	free(reads);
+	free(ev);
+	workload_close(&w);
+}
+
+static void test_kcbench_processes(void **state)
+{
+	(void)state;
+	struct workload w;
+	struct tpt_err e;
+	assert_int_equal(workload_open(&w, "kcbench:jobs=3,tasks=12,heap=2M,lib=64K,work=4,slice=200", 5, &e), 0);
+	struct event *ev = calloc(200000, sizeof(*ev));
+	size_t n = drain(&w, ev, 200000);
+	unsigned forks = 0, execs = 0, exits = 0, live = 0, most = 0;
+	for (size_t i = 0; i < n; i++) {
+		switch (ev[i].type) {
+		case EV_FORK:
+			assert_int_equal(ev[i].pid, 1); /* make forks every compiler */
+			forks++;
+			live++;
+			most = live > most ? live : most;
+			break;
+		case EV_EXEC:
+			execs++;
+			break;
+		case EV_EXIT:
+			exits++;
+			live--;
+			break;
+		default:
+			break;
+		}
+	}
+	assert_int_equal(forks, 12);
+	assert_int_equal(execs, 12 + 1); /* make, then each compiler */
+	assert_int_equal(exits, 12);
+	assert_int_equal(most, 3);         /* -j3 */
+	free(ev);
+	workload_close(&w);
+	/* It runs: every table and TLB consistent at the end, under churn-prone schemes. */
+	const char *schemes[] = {"shadow", "agile", "tpt-opt"};
+	for (int k = 0; k < 3; k++) {
+		struct tsim *t = tsim_new(schemes[k], 12, 12, 4, false,
+					  "kcbench:jobs=3,tasks=12,heap=2M,lib=64K,work=4");
+		if (sim_run(&t->s, &e))
+			fail_msg("%s: %s", schemes[k], e.msg);
+		tsim_check(t);
+		struct tpt_stats st;
+		sim_totals(&t->s, &st);
+		assert_true(st.context_switches > 12);
+		tsim_free(t);
+	}
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -263,6 +395,9 @@ int main(void)
 		cmocka_unit_test(test_sysbench_stream),
 		cmocka_unit_test(test_same_seed_same_stream),
 		cmocka_unit_test(test_churn_stream),
+		cmocka_unit_test(test_zipf_frequencies),
+		cmocka_unit_test(test_memcached_requests),
+		cmocka_unit_test(test_kcbench_processes),
 		cmocka_unit_test(test_scenario),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

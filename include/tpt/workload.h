@@ -132,7 +132,8 @@ uint64_t workload_footprint(const struct workload *w);
 int workload_param(const struct workload_def *d, const char *key);
 void workload_list(FILE *out);
 
-extern const struct workload_def wl_gups, wl_sysbench, wl_churn, wl_trace, wl_kcbench;
+extern const struct workload_def wl_gups, wl_sysbench, wl_churn, wl_trace, wl_kcbench,
+	wl_memcached;
 
 /* Shared by generators: kernel entries at a rate per million instructions. */
 struct wl_kentry {

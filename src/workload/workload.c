@@ -7,8 +7,9 @@
 
 #include "tpt/workload.h"
 
-static const struct workload_def *const defs[] = {&wl_gups, &wl_sysbench, &wl_churn, &wl_kcbench,
-						   &wl_trace};
+static const struct workload_def *const defs[] = {
+	&wl_gups, &wl_sysbench, &wl_memcached, &wl_churn, &wl_kcbench, &wl_trace,
+};
 
 static const struct workload_def *find_def(const char *name, size_t len)
 {

@@ -1,0 +1,250 @@
+/*
+ * memcached.c - a memcached-like key-value store under a Facebook ETC-like
+ * load: a chained hash table of buckets, items in slab classes (chunk sizes
+ * from 96 bytes growing by memcached's factor 1.25, 1 MiB slab pages), keys
+ * drawn from a Zipf distribution and spread over the table by a bijective
+ * permutation, mostly gets (ETC is about 30:1).
+ *
+ * Warm-up inserts every key (bucket link, item header and value written).
+ * A get hashes the key, reads its bucket, walks the chain reading each
+ * item's header until the key is found, then reads the value's lines; a set
+ * does the same walk and rewrites the header and value in place. The chains
+ * are real (next[] and bucket heads kept on the host), so the walk visits
+ * what memcached's would; values are 1/2 to 3/2 of `value` bytes, fixed per
+ * key. Instructions per request: 300 for parsing and hashing (an estimate),
+ * 4 per access after that.
+ */
+#include <stdlib.h>
+
+#include "tpt/workload.h"
+#include "zipf.h"
+
+enum { P_KEYS, P_VALUE, P_GETS, P_ZIPF, P_OPS, P_MLP, P_KENTRY };
+
+static const struct wl_param params[] = {
+	{"keys", WP_COUNT, "1M", 2, 1ULL << 32, NULL, "items stored"},
+	{"value", WP_SIZE, "256", 8, 1 * MiB, NULL, "mean value size (values are 1/2 to 3/2 of it)"},
+	{"gets", WP_DOUBLE, "0.97", 0, 1000, NULL, "share of requests that are gets (ETC: about 30:1)"},
+	{"zipf", WP_DOUBLE, "0.99", 10, 999, NULL, "Zipf exponent of key popularity, below 1"},
+	{"ops", WP_COUNT, "1M", 1, 1ULL << 40, NULL, "requests after the warm-up"},
+	{"mlp", WP_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism (estimate)"},
+	{"kentry", WP_DOUBLE, "300", 0, 1000000000, NULL,
+	 "kernel entries per million instructions (a receive and a send per request)"},
+	{NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+#define HEADER 48   /* memcached's item header */
+#define KEYLEN 32   /* key bytes stored after it */
+#define SLAB_PAGE MiB
+#define MAX_CLASSES 40
+#define REQUEST_INSTRS 300
+#define INSTRS 4
+#define PERMUTE 0x9e3779b97f4a7c15ULL /* odd: a bijection modulo a power of two */
+
+struct mc {
+	uint64_t keys, ops, done, buckets_mask, value;
+	uint64_t table, slabs;        /* addresses of the hash table and the slab area */
+	uint64_t *addr;               /* item address per key */
+	uint32_t *next, *head;        /* chains: key + 1, 0 ends */
+	uint32_t chunk[MAX_CLASSES];  /* chunk size per class */
+	uint64_t used[MAX_CLASSES];   /* chunks handed out per class */
+	unsigned classes;
+	uint64_t slab_pages;
+	uint64_t keymask;
+	double gets;
+	struct zipf z;
+	struct rng rng;
+	struct wl_kentry kentry;
+	/* the request in progress */
+	int phase; /* 0 exec, 1 mmap, 2 warm-up, 3 mark, 4 requests */
+	uint64_t key, step, nsteps, cur; /* cur: item on the chain being read */
+	bool set, header_done;
+	uint64_t warm;
+};
+
+static uint64_t value_size(const struct mc *m, uint64_t key)
+{
+	uint64_t h = (key + 1) * 0xff51afd7ed558ccdULL;
+	h ^= h >> 31;
+	return m->value / 2 + h % (m->value + 1);
+}
+
+static uint64_t bucket_of(const struct mc *m, uint64_t key)
+{
+	uint64_t h = key * 0xc4ceb9fe1a85ec53ULL;
+	return (h ^ (h >> 29)) & m->buckets_mask;
+}
+
+static unsigned class_of(const struct mc *m, uint64_t bytes)
+{
+	for (unsigned c = 0; c < m->classes; c++)
+		if (m->chunk[c] >= bytes)
+			return c;
+	return m->classes - 1;
+}
+
+static void mc_close(struct workload *w)
+{
+	struct mc *m = w->state;
+	free(m->addr);
+	free(m->next);
+	free(m->head);
+}
+
+static int mc_init(struct workload *w, struct tpt_err *e)
+{
+	struct mc *m = w->state;
+	m->keys = w->v[P_KEYS].u;
+	m->value = w->v[P_VALUE].u;
+	m->ops = w->v[P_OPS].u;
+	m->gets = w->v[P_GETS].d;
+	uint64_t buckets = 1;
+	while (buckets < m->keys * 4 / 3)
+		buckets <<= 1;
+	m->buckets_mask = buckets - 1;
+	m->keymask = 1;
+	while (m->keymask < m->keys)
+		m->keymask <<= 1;
+	m->keymask--;
+	m->addr = malloc(m->keys * sizeof(*m->addr));
+	m->next = calloc(m->keys, sizeof(*m->next));
+	m->head = calloc(buckets, sizeof(*m->head));
+	w->close = mc_close;
+	if (!m->addr || !m->next || !m->head)
+		return tpt_fail(e, "memcached: %llu keys need more host memory",
+				(unsigned long long)m->keys);
+	/* Slab classes: 96 bytes up to 1 MiB by 1.25. */
+	double size = 96;
+	while (m->classes < MAX_CLASSES && size < SLAB_PAGE) {
+		m->chunk[m->classes++] = (uint32_t)tpt_align_up((uint64_t)size, 8);
+		size *= 1.25;
+	}
+	m->chunk[m->classes - 1] = SLAB_PAGE;
+	/* Place every item (the warm-up writes them in this order) and chain it. */
+	uint64_t per_class_pages[MAX_CLASSES] = {0};
+	for (uint64_t k = 0; k < m->keys; k++) {
+		unsigned c = class_of(m, HEADER + KEYLEN + value_size(m, k));
+		uint64_t per_page = SLAB_PAGE / m->chunk[c];
+		if (m->used[c] % per_page == 0)
+			per_class_pages[c]++;
+		m->used[c]++;
+	}
+	/* Slab pages of each class are contiguous in this model, classes in order. */
+	uint64_t base[MAX_CLASSES], off = 0;
+	for (unsigned c = 0; c < m->classes; c++) {
+		base[c] = off;
+		off += per_class_pages[c] * SLAB_PAGE;
+		m->used[c] = 0;
+	}
+	m->slab_pages = off / SLAB_PAGE;
+	m->table = WL_BASE_VA;
+	m->slabs = WL_BASE_VA + tpt_align_up(buckets * 8, 2 * MiB);
+	for (uint64_t k = 0; k < m->keys; k++) {
+		unsigned c = class_of(m, HEADER + KEYLEN + value_size(m, k));
+		uint64_t per_page = SLAB_PAGE / m->chunk[c], i = m->used[c]++;
+		m->addr[k] = m->slabs + base[c] + (i / per_page) * SLAB_PAGE +
+			     (i % per_page) * m->chunk[c];
+		uint64_t b = bucket_of(m, k);
+		m->next[k] = m->head[b];
+		m->head[b] = (uint32_t)(k + 1);
+	}
+	w->regions[0] = (struct region){m->table, tpt_align_up(buckets * 8, 2 * MiB)};
+	w->regions[1] = (struct region){m->slabs, tpt_align_up(off, 2 * MiB)};
+	w->nregions = 2;
+	zipf_init(&m->z, m->keys, w->v[P_ZIPF].d);
+	rng_seed(&m->rng, w->seed);
+	wl_kentry_init(&m->kentry, w->kentry);
+	w->expected_events = m->keys * 4 + m->ops * (3 + m->value / 64);
+	return 0;
+}
+
+/* The key of a popularity rank: a fixed permutation spreads hot keys. */
+static uint64_t key_of(const struct mc *m, uint64_t rank)
+{
+	uint64_t k = (rank * PERMUTE) & m->keymask;
+	while (k >= m->keys) /* keys is not a power of two: cycle-walk */
+		k = (k * PERMUTE + 1) & m->keymask;
+	return k;
+}
+
+static size_t mc_next(struct workload *w, struct event *ev, size_t n)
+{
+	struct mc *m = w->state;
+	size_t k = 0;
+	if (m->phase == 0) {
+		k = wl_prologue(w, ev);
+		m->phase = 2;
+	}
+	while (k + 3 <= n && m->phase == 2) {
+		/* Warm-up: insert key `warm`: link its bucket, write its header and value. */
+		uint64_t key = m->warm;
+		if (m->step == 0) {
+			ev[k++] = (struct event){.type = EV_WRITE, .pid = 1, .size = 8, .instrs = 100,
+						 .va = m->table + bucket_of(m, key) * 8};
+			m->step = 1;
+			m->nsteps = (HEADER + KEYLEN + value_size(m, key) + 63) / 64;
+			continue;
+		}
+		ev[k++] = (struct event){.type = EV_WRITE, .pid = 1, .size = 8, .instrs = INSTRS,
+					 .va = m->addr[key] + (m->step - 1) * 64};
+		if (m->step++ == m->nsteps) {
+			m->step = 0;
+			if (++m->warm == m->keys)
+				m->phase = 3;
+		}
+	}
+	if (m->phase == 3 && k < n) {
+		ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
+		m->phase = 4;
+	}
+	while (k + 3 <= n && m->phase == 4 && m->done < m->ops) {
+		if (m->step == 0) {
+			/* A new request: parse, hash, read the bucket. */
+			m->key = key_of(m, zipf_next(&m->z, &m->rng));
+			m->set = rng_double(&m->rng) >= m->gets;
+			m->cur = m->head[bucket_of(m, m->key)];
+			m->header_done = false;
+			m->nsteps = (value_size(m, m->key) + 63) / 64;
+			ev[k++] = (struct event){.type = EV_READ, .pid = 1, .size = 8,
+						 .instrs = REQUEST_INSTRS,
+						 .va = m->table + bucket_of(m, m->key) * 8};
+			m->step = 1;
+			if (wl_kentry_due(&m->kentry, REQUEST_INSTRS))
+				ev[k++] = (struct event){.type = EV_SYSCALL, .arg = 1, .pid = 1};
+			continue;
+		}
+		if (!m->header_done) {
+			/* Walk the chain: read each item's header until the key. */
+			uint64_t item = m->cur - 1;
+			ev[k++] = (struct event){.type = EV_READ, .pid = 1, .size = 8, .instrs = INSTRS,
+						 .va = m->addr[item]};
+			if (item == m->key) {
+				m->header_done = true;
+				if (m->set) /* the header's time and flags */
+					ev[k++] = (struct event){.type = EV_WRITE, .pid = 1, .size = 8,
+								 .instrs = INSTRS, .va = m->addr[item]};
+			} else {
+				m->cur = m->next[item];
+			}
+			continue;
+		}
+		uint64_t line = m->step - 1;
+		uint64_t va = m->addr[m->key] + HEADER + KEYLEN + line * 64;
+		ev[k++] = (struct event){.type = m->set ? EV_WRITE : EV_READ, .pid = 1, .size = 8,
+					 .instrs = INSTRS, .va = va};
+		if (m->step++ == m->nsteps) {
+			m->step = 0;
+			m->done++;
+		}
+	}
+	return k;
+}
+
+const struct workload_def wl_memcached = {
+	.name = "memcached",
+	.summary = "memcached-like: hash table, slab items, Zipf keys, ETC-like get/set mix",
+	.params = params,
+	.state_size = sizeof(struct mc),
+	.init = mc_init,
+	.next = mc_next,
+};
