@@ -4,6 +4,7 @@
 
 #include "helpers.h"
 
+#include "workload/graph.h"
 #include "workload/zipf.h"
 
 static void test_spec_parsing(void **state)
@@ -319,6 +320,99 @@ static void test_kcbench_processes(void **state)
 	}
 }
 
+static void run_whole(struct workload *w)
+{
+	struct event *ev = malloc(4096 * sizeof(*ev));
+	while (workload_next(w, ev, 4096) > 0)
+		;
+	assert_false(w->failed);
+	free(ev);
+}
+
+static uint32_t find(uint32_t *up, uint32_t x)
+{
+	while (up[x] != x)
+		x = up[x] = up[up[x]];
+	return x;
+}
+
+static void test_graph_kernels_are_right(void **state)
+{
+	(void)state;
+	struct workload w;
+	struct tpt_err e;
+	const uint64_t *off;
+	const uint32_t *nbr;
+	uint32_t nv;
+	/* BFS: the parents form a tree of graph edges rooted at the source, every
+	 * reachable vertex has one, and a parent is one level nearer the root. */
+	assert_int_equal(workload_open(&w, "bfs:scale=12,degree=8", 3, &e), 0);
+	run_whole(&w);
+	const uint32_t *parent = graph_parents(&w);
+	graph_csr(&w, &off, &nbr, &nv);
+	uint32_t root = UINT32_MAX, reached = 0;
+	for (uint32_t v = 0; v < nv; v++) {
+		if (parent[v] == UINT32_MAX)
+			continue;
+		reached++;
+		if (parent[v] == v) {
+			assert_int_equal(root, UINT32_MAX);
+			root = v;
+			continue;
+		}
+		bool edge = false;
+		for (uint64_t k = off[v]; k < off[v + 1]; k++)
+			edge |= nbr[k] == parent[v];
+		assert_true(edge);
+	}
+	assert_true(root != UINT32_MAX && reached > nv / 4);
+	/* Every neighbour of a reached vertex is reached. */
+	for (uint32_t v = 0; v < nv; v++)
+		if (parent[v] != UINT32_MAX)
+			for (uint64_t k = off[v]; k < off[v + 1]; k++)
+				assert_true(parent[nbr[k]] != UINT32_MAX);
+	workload_close(&w);
+	/* PageRank: the scores sum to 1 and satisfy the update they converge to. */
+	assert_int_equal(workload_open(&w, "pr:scale=10,degree=8,iters=40", 3, &e), 0);
+	run_whole(&w);
+	const double *score = graph_scores(&w);
+	graph_csr(&w, &off, &nbr, &nv);
+	double sum = 0, dangling = 0;
+	for (uint32_t v = 0; v < nv; v++) {
+		sum += score[v];
+		if (off[v + 1] == off[v])
+			dangling += score[v];
+	}
+	assert_true(fabs(sum - 1) < 1e-9);
+	for (uint32_t v = 0; v < nv; v++) {
+		double in = 0;
+		for (uint64_t k = off[v]; k < off[v + 1]; k++)
+			in += score[nbr[k]] / (double)(off[nbr[k] + 1] - off[nbr[k]]);
+		double want = 0.15 / nv + 0.85 * (in + dangling / nv);
+		assert_true(fabs(score[v] - want) < 1e-6 * (1.0 / nv) + 1e-12);
+	}
+	workload_close(&w);
+	/* CC: the labels give the same partition as a union-find over the edges. */
+	assert_int_equal(workload_open(&w, "cc:scale=12,degree=2", 3, &e), 0);
+	run_whole(&w);
+	const uint32_t *comp = graph_components(&w);
+	graph_csr(&w, &off, &nbr, &nv);
+	uint32_t *up = malloc(nv * sizeof(*up));
+	for (uint32_t v = 0; v < nv; v++)
+		up[v] = v;
+	for (uint32_t v = 0; v < nv; v++)
+		for (uint64_t k = off[v]; k < off[v + 1]; k++)
+			up[find(up, v)] = find(up, nbr[k]);
+	for (uint32_t v = 0; v < nv; v++)
+		for (uint32_t x = v + 1; x < nv && x < v + 64; x++)
+			assert_int_equal(comp[v] == comp[x], find(up, v) == find(up, x));
+	/* Labels are the smallest vertex of their component (Shiloach-Vishkin's hooking). */
+	for (uint32_t v = 0; v < nv; v++)
+		assert_true(comp[v] <= v && comp[comp[v]] == comp[v]);
+	free(up);
+	workload_close(&w);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -396,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_same_seed_same_stream),
 		cmocka_unit_test(test_churn_stream),
 		cmocka_unit_test(test_zipf_frequencies),
+		cmocka_unit_test(test_graph_kernels_are_right),
 		cmocka_unit_test(test_memcached_requests),
 		cmocka_unit_test(test_kcbench_processes),
 		cmocka_unit_test(test_scenario),
