@@ -4,7 +4,7 @@
 
 #include "helpers.h"
 
-#include "workload/graph.h"
+#include "workload/inspect.h"
 #include "workload/zipf.h"
 
 static void test_spec_parsing(void **state)
@@ -413,6 +413,85 @@ static void test_graph_kernels_are_right(void **state)
 	workload_close(&w);
 }
 
+static void test_xsbench_hits_the_right_grid_points(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		struct workload w;
+		struct tpt_err e;
+		assert_int_equal(workload_open(&w, "xsbench:isotopes=68,gridpoints=1000,lookups=1,"
+						   "init=none,kentry=0", seed, &e), 0);
+		struct event *ev = calloc(10000, sizeof(*ev));
+		size_t n = drain(&w, ev, 10000);
+		double energy;
+		int mat;
+		uint64_t idx;
+		xsbench_last(&w, &energy, &mat, &idx);
+		/* The binary search ended where a search of the grid's energies does. */
+		uint64_t nu = 68 * 1000, lo = 0, hi = nu - 1;
+		while (hi - lo > 1) {
+			uint64_t mid = (lo + hi) / 2;
+			if (((double)mid + 0.5) / (double)nu > energy)
+				hi = mid;
+			else
+				lo = mid;
+		}
+		assert_int_equal(idx, lo);
+		assert_int_equal(idx, xsbench_union_index(&w, energy));
+		/* One index-grid read per nuclide of the material, each at row idx;
+		 * then the two points around the energy in that nuclide's grid. */
+		uint64_t va_nuc = w.regions[0].start, va_index = w.regions[2].start;
+		unsigned index_reads = 0;
+		uint64_t gi = (uint64_t)(energy * 999);
+		for (size_t i = 0; i < n; i++) {
+			if (ev[i].type != EV_READ)
+				continue;
+			if (ev[i].va >= va_index && ev[i].va < va_index + w.regions[2].len) {
+				uint64_t entry = (ev[i].va - va_index) / 4;
+				assert_int_equal(entry / 68, idx);
+				uint64_t nuc = entry % 68;
+				index_reads++;
+				assert_int_equal(ev[i + 1].va, va_nuc + (nuc * 1000 + gi) * 48);
+				assert_int_equal(ev[i + 2].va, va_nuc + (nuc * 1000 + gi + 1) * 48);
+			}
+		}
+		static const int nucs[12] = {34, 5, 4, 4, 27, 21, 21, 21, 21, 21, 9, 9};
+		assert_int_equal(index_reads, nucs[mat]);
+		free(ev);
+		workload_close(&w);
+	}
+}
+
+/* Wire length before and after a canneal run of spec. */
+static void canneal_run(const char *spec, int64_t *before, int64_t *after)
+{
+	struct workload w;
+	struct tpt_err e;
+	assert_int_equal(workload_open(&w, spec, 1, &e), 0);
+	struct event *ev = malloc(4096 * sizeof(*ev));
+	workload_next(&w, ev, 4096); /* the prologue */
+	*before = canneal_wirelength(&w);
+	while (workload_next(&w, ev, 4096) > 0)
+		;
+	*after = canneal_wirelength(&w);
+	free(ev);
+	workload_close(&w);
+}
+
+static void test_canneal_shortens_wires(void **state)
+{
+	(void)state;
+	assert_int_equal(canneal_neighbour(4096, 7, 2), canneal_neighbour(4096, 7, 2));
+	/* The nets are random (an expander: no placement is much shorter), yet
+	 * annealing shortens them; accepting every swap (a random walk) does not. */
+	int64_t b0, a0, b1, a1;
+	canneal_run("canneal:elements=4096,moves=200K,steps=1000,kentry=0", &b0, &a0);
+	canneal_run("canneal:elements=4096,moves=200K,steps=1000,kentry=0,temp=1000000", &b1, &a1);
+	if (!(a0 < b0 * 92 / 100) || !(a1 > b1 * 97 / 100))
+		fail_msg("annealing %lld -> %lld, random walk %lld -> %lld", (long long)b0,
+			 (long long)a0, (long long)b1, (long long)a1);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -491,6 +570,8 @@ int main(void)
 		cmocka_unit_test(test_churn_stream),
 		cmocka_unit_test(test_zipf_frequencies),
 		cmocka_unit_test(test_graph_kernels_are_right),
+		cmocka_unit_test(test_xsbench_hits_the_right_grid_points),
+		cmocka_unit_test(test_canneal_shortens_wires),
 		cmocka_unit_test(test_memcached_requests),
 		cmocka_unit_test(test_kcbench_processes),
 		cmocka_unit_test(test_scenario),

@@ -133,7 +133,7 @@ int workload_param(const struct workload_def *d, const char *key);
 void workload_list(FILE *out);
 
 extern const struct workload_def wl_gups, wl_sysbench, wl_churn, wl_trace, wl_kcbench,
-	wl_memcached, wl_bfs, wl_pr, wl_cc;
+	wl_memcached, wl_bfs, wl_pr, wl_cc, wl_xsbench, wl_canneal;
 
 /* Shared by generators: kernel entries at a rate per million instructions. */
 struct wl_kentry {

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "tpt/workload.h"
-#include "graph.h"
+#include "inspect.h"
 
 enum { P_SCALE, P_DEGREE, P_ITERS, P_BUILD, P_MLP, P_KENTRY };
 enum { K_BFS, K_PR, K_CC };
