@@ -486,7 +486,7 @@ static void test_canneal_shortens_wires(void **state)
 	 * annealing shortens them; accepting every swap (a random walk) does not. */
 	int64_t b0, a0, b1, a1;
 	canneal_run("canneal:elements=4096,moves=200K,steps=1000,kentry=0", &b0, &a0);
-	canneal_run("canneal:elements=4096,moves=200K,steps=1000,kentry=0,temp=1000000", &b1, &a1);
+	canneal_run("canneal:elements=4096,moves=200K,steps=1G,kentry=0,temp=1000000", &b1, &a1);
 	if (!(a0 < b0 * 92 / 100) || !(a1 > b1 * 97 / 100))
 		fail_msg("annealing %lld -> %lld, random walk %lld -> %lld", (long long)b0,
 			 (long long)a0, (long long)b1, (long long)a1);
