@@ -15,3 +15,4 @@ if [ "$MODE" = paper ]; then
 	"$BENCH" nested gups:size=128G,updates=10M
 fi
 ./bench/trace.sh "$B"
+./bench/workloads.sh "$B"
