@@ -36,7 +36,7 @@ bench: build
 # Optional: libFuzzer over the trace readers for FUZZ_SECONDS. Crashing inputs
 # land in $(FUZZ)/crashes; copy them to tests/fuzz/regressions to keep them.
 fuzz:
-	@./scripts/deps-fuzz.sh
+	@./scripts/deps.sh clang libclang-rt-14-dev
 	@cmake -S . -B $(FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
 		-DTPT_SANITIZE=ON -DTPT_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ) -j $(JOBS) --target fuzz_trace

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Installs the Debian packages tpt needs to build, test and run, if any are
-# missing. Called by `make run` and `make check`; safe to run again.
+# missing, and any packages named as arguments (make fuzz adds clang).
+# Called by `make run`, `make check` and `make fuzz`; safe to run again.
 set -eu
 pkgs="build-essential cmake pkg-config libcmocka-dev libinih-dev libjansson-dev \
-libzstd-dev liblzma-dev valgrind"
+libzstd-dev liblzma-dev valgrind $*"
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
