@@ -30,6 +30,7 @@ static void test_alloc_sizes_aligned(void **state)
 	frames_free(&f, p, FRAME_4K);
 	frames_free(&f, g, FRAME_1G);
 	assert_int_equal(f.used, 1 + 512);
+	assert_int_equal(f.peak, 2 + 512 + 262144); /* the high-water mark stays */
 	check(&f);
 	uint64_t again;
 	assert_int_equal(frames_alloc(&f, FRAME_1G, &again), 0);

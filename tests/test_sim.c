@@ -277,6 +277,9 @@ static void test_runs_are_deterministic(void **state)
 			assert_true(x->rmpc_hits > 0 && x->rmp_refs > 0);
 		else
 			assert_int_equal(x->rmpc_hits + x->rmpc_misses, 0);
+		/* The working set: the 64M table and its page tables, at most. */
+		assert_true(a.guest_peak >= (64 * MiB >> PAGE_SHIFT));
+		assert_true(a.guest_peak <= (66 * MiB >> PAGE_SHIFT));
 		/* Per-process counters add up to the totals. */
 		assert_int_equal(a.nprocs, 1);
 		assert_int_equal(a.procs[0].st.accesses, x->accesses);

@@ -24,6 +24,7 @@ struct frames {
 	struct frame_stack free[3]; /* by class: 4K, 2M, 1G */
 	struct frame_stack tables;  /* 4K frames for page tables, carved from their own 2M chunks */
 	uint64_t used;          /* frames handed out, in 4 KiB units */
+	uint64_t peak;          /* the most used at once */
 };
 
 /* base and limit must be multiples of 512 (2 MiB). */

@@ -43,6 +43,7 @@ struct tpt_result {
 	uint64_t guest_mem, host_mem;
 	uint64_t guest_tables, ept_tables, shadow_tables, tpt_tables; /* table pages at the end */
 	uint64_t guest_frames, host_frames; /* frames in use at the end, 4 KiB units */
+	uint64_t guest_peak;   /* the most guest frames in use at once: the working set */
 	struct tpt_stats st;   /* all processes and the system */
 	struct tpt_cost cost;  /* the sum of the processes' and the system's */
 	struct proc_result *procs;

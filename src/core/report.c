@@ -38,6 +38,7 @@ int result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed)
 	r->host_mem = s->host_mem;
 	r->ept_tables = s->vm.ept.tables;
 	r->guest_frames = s->vm.gframes.used;
+	r->guest_peak = s->vm.gframes.peak;
 	r->host_frames = s->vm.hframes.used;
 	sim_totals(s, &r->st);
 	/* The system's own work (hypervisor migrations), then each process. */
@@ -183,6 +184,7 @@ json_t *result_json(const struct tpt_result *r)
 	U("shadow_table_pages", r->shadow_tables);
 	U("tpt_table_pages", r->tpt_tables);
 	U("guest_frames_used", r->guest_frames);
+	U("guest_peak_bytes", r->guest_peak << PAGE_SHIFT);
 	U("host_frames_used", r->host_frames);
 	json_t *procs = json_array();
 	for (unsigned i = 0; i < r->nprocs; i++) {
@@ -311,6 +313,8 @@ void result_print(FILE *out, const struct tpt_result *r)
 		(unsigned long long)st->agile_to_nested, (unsigned long long)st->agile_to_shadow);
 	fprintf(out, "%-22s %16llu  reclaims %llu\n", "hypervisor migrations",
 		(unsigned long long)st->hv_migrations, (unsigned long long)st->hv_reclaims);
+	fprintf(out, "%-22s %16.1f MiB  (the most guest memory in use at once, tables included)\n",
+		"working set", (double)(r->guest_peak << PAGE_SHIFT) / MiB);
 	fprintf(out, "%-22s %16s  guest %llu, EPT %llu, shadow %llu, TPT %llu\n", "table pages", "",
 		(unsigned long long)r->guest_tables, (unsigned long long)r->ept_tables,
 		(unsigned long long)r->shadow_tables, (unsigned long long)r->tpt_tables);

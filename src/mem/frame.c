@@ -83,6 +83,8 @@ int frames_alloc(struct frames *f, unsigned order, uint64_t *pfn)
 			big = f->bump;
 			f->bump += 1ULL << FRAME_1G;
 			f->used += 1ULL << FRAME_1G;
+			if (f->used > f->peak)
+				f->peak = f->used;
 			*pfn = big;
 			return 0;
 		}
@@ -95,6 +97,8 @@ int frames_alloc(struct frames *f, unsigned order, uint64_t *pfn)
 	}
 	*pfn = s->v[--s->n];
 	f->used += 1ULL << order;
+	if (f->used > f->peak)
+		f->peak = f->used;
 	return 0;
 }
 
@@ -116,7 +120,8 @@ int frames_alloc_table(struct frames *f, uint64_t *pfn)
 			return -1;
 	}
 	*pfn = f->tables.v[--f->tables.n];
-	f->used++;
+	if (++f->used > f->peak)
+		f->peak = f->used;
 	return 0;
 }
 
