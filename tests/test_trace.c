@@ -197,11 +197,28 @@ static void test_lackey(void **state)
 			 " M 0421d9a8,4\n"
 			 "\n"
 			 "I  0400000c,2\n"
-			 " L 1000,1");
+			 " L 1000,1\n"
+			 "I  0400000e,2\n"
+			 "SYSCALL[9,1](9) sys_mmap ( 0x0, 8192, 3, 34, 4294967295, 0 ) --> [pre-success] Success(0x4835000) \n"
+			 "SYSCALL[9,1](11) sys_munmap ( 0x4835000, 4096 )\n"
+			 " --> [pre-success] Success(0x0) \n"
+			 "SYSCALL[9,1](2) sys_open ( 0x1000, 0 ) --> [pre-fail] Failure(0x2) \n");
 	size_t n;
 	struct event *ev = drain_trace(path, TRACE_AUTO, &n, NULL);
-	/* exec, mmap, mark; then L, S, M (a load and a store), L. */
-	assert_int_equal(n, 3 + 5);
+	/* exec, mmap, mark; then L, S, M (a load and a store), L; then three
+	 * kernel entries, the first two with the mmap and munmap they made. */
+	assert_int_equal(n, 3 + 5 + 5);
+	assert_int_equal(ev[8].type, EV_SYSCALL);
+	assert_int_equal(ev[8].instrs, 1); /* the instruction before it */
+	assert_int_equal(ev[9].type, EV_MMAP);
+	assert_int_equal(ev[9].va, 0x4835000);
+	assert_int_equal(ev[9].arg, 8192);
+	assert_int_equal(ev[9].size, WL_MAP_W);
+	assert_int_equal(ev[10].type, EV_SYSCALL);
+	assert_int_equal(ev[11].type, EV_MUNMAP); /* its result came on the next line */
+	assert_int_equal(ev[11].va, 0x4835000);
+	assert_int_equal(ev[11].arg, 4096);
+	assert_int_equal(ev[12].type, EV_SYSCALL); /* a failed open: only the entry */
 	assert_int_equal(ev[0].type, EV_EXEC);
 	assert_int_equal(ev[1].type, EV_MMAP);
 	assert_int_equal(ev[2].type, EV_MARK);
@@ -340,7 +357,9 @@ static void test_real_program_trace_simulates(void **state)
 		sim_totals(&t->s, &st);
 		assert_int_equal(st.accesses, 41384);
 		assert_int_equal(st.reads, 29614);
-		assert_int_equal(st.instructions, 128897);
+		assert_int_equal(st.instructions, 128902);
+		/* The program's own mappings came with it, and its system calls. */
+		assert_int_equal(st.kernel_entries, 75);
 		assert_true(st.guest_faults > 0);
 		tsim_free(t);
 	}

@@ -259,7 +259,7 @@ static int cmd_record(int argc, char **argv)
 	char logarg[64];
 	snprintf(logarg, sizeof(logarg), "--log-file=%s", log);
 	int n = argc - first;
-	char **args = calloc((size_t)n + 6, sizeof(*args));
+	char **args = calloc((size_t)n + 7, sizeof(*args));
 	if (!args) {
 		unlink(log);
 		return 1;
@@ -267,9 +267,10 @@ static int cmd_record(int argc, char **argv)
 	args[0] = "valgrind";
 	args[1] = "--tool=lackey";
 	args[2] = "--trace-mem=yes";
-	args[3] = logarg;
+	args[3] = "--trace-syscalls=yes"; /* mmap, munmap, mprotect, brk and kernel entries */
+	args[4] = logarg;
 	for (int i = 0; i < n; i++)
-		args[4 + i] = argv[first + i];
+		args[5 + i] = argv[first + i];
 	pid_t pid = fork();
 	if (pid == 0) {
 		execvp("valgrind", args);

@@ -407,6 +407,9 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 			sim_reset_stats(s);
 		} else if (sim_os_event(s, x, e)) {
 			return -1;
+		} else {
+			/* The instructions before an OS event ran too (in its process). */
+			s->vm.st->instructions += x->instrs;
 		}
 	}
 	return 0;

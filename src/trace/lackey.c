@@ -5,6 +5,12 @@
  * to the same address). Valgrind's own lines ("==pid== ...") and blank lines
  * are skipped. An access carries the instructions fetched since the
  * previous one; a second access of the same instruction carries none.
+ *
+ * With --trace-syscalls=yes (tpt trace record asks for it) Valgrind logs
+ * each system call: every one is a kernel entry, and successful mmap,
+ * munmap, mprotect and brk calls become OS events, so the trace keeps the
+ * program's own mappings (the kernel's at exec are not logged: the base
+ * region stays under them).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +24,9 @@ struct lk {
 	uint64_t line;
 	uint32_t instrs;
 	bool started;
-	struct event pending; /* the store half of an M */
+	struct event pending; /* the store half of an M, or an OS event */
 	bool has_pending;
+	char call[512]; /* a system call whose result Valgrind logs on a later line */
 };
 
 /* The next line (without its newline) into *out; false at the end. */
@@ -61,6 +68,42 @@ static bool next_line(struct trace_reader *r, struct lk *k, char **out, uint64_t
 	}
 }
 
+/* A successful mmap, munmap, mprotect or brk line as an OS event. */
+static bool syscall_event(const char *line, struct event *e)
+{
+	const char *name = strstr(line, "sys_"), *ok = strstr(line, "Success(");
+	const char *open = name ? strchr(name, '(') : NULL;
+	if (!name || !ok || !open)
+		return false;
+	uint64_t arg[6] = {0};
+	const char *p = open + 1;
+	for (int i = 0; i < 6; i++) {
+		char *end;
+		arg[i] = strtoull(p, &end, 0);
+		if (end == p)
+			break;
+		p = end;
+		while (*p == ' ' || *p == ',')
+			p++;
+	}
+	uint64_t result = strtoull(ok + 8, NULL, 0);
+	*e = (struct event){.pid = 1};
+	if (!strncmp(name, "sys_mmap ", 9)) {
+		*e = (struct event){.type = EV_MMAP, .pid = 1, .va = result, .arg = arg[1],
+				    .size = (arg[2] & 2) ? WL_MAP_W : 0};
+	} else if (!strncmp(name, "sys_munmap ", 11)) {
+		*e = (struct event){.type = EV_MUNMAP, .pid = 1, .va = arg[0], .arg = arg[1]};
+	} else if (!strncmp(name, "sys_mprotect ", 13)) {
+		*e = (struct event){.type = EV_MPROTECT, .pid = 1, .va = arg[0], .arg = arg[1],
+				    .size = (arg[2] & 2) ? WL_MAP_W : 0};
+	} else if (!strncmp(name, "sys_brk ", 8)) {
+		*e = (struct event){.type = EV_BRK, .pid = 1, .va = result};
+	} else {
+		return false;
+	}
+	return e->type == EV_BRK || e->arg != 0;
+}
+
 static size_t lackey_read(struct trace_reader *r, struct event *ev, size_t n)
 {
 	struct lk *k = r->state;
@@ -79,6 +122,25 @@ static size_t lackey_read(struct trace_reader *r, struct event *ev, size_t n)
 		uint64_t at;
 		if (!next_line(r, k, &line, &at))
 			break;
+		if (!strncmp(line, "SYSCALL[", 8) || !strncmp(line, " --> ", 5)) {
+			/* A call, or the result of one logged on the line before. */
+			bool result = strstr(line, "-->") != NULL;
+			if (line[0] == 'S') {
+				/* The kernel entry carries the instructions before it. */
+				ev[out++] = (struct event){.type = EV_SYSCALL, .arg = 1, .pid = 1,
+							   .instrs = k->instrs};
+				k->instrs = 0;
+				snprintf(k->call, sizeof(k->call), "%s", line);
+			} else if (k->call[0]) {
+				size_t len = strlen(k->call);
+				snprintf(k->call + len, sizeof(k->call) - len, "%s", line);
+			}
+			if (result && k->call[0]) {
+				k->has_pending = syscall_event(k->call, &k->pending);
+				k->call[0] = 0;
+			}
+			continue;
+		}
 		if (line[0] == 0 || line[0] == '=' || line[0] == '-')
 			continue;
 		char kind;

@@ -533,11 +533,15 @@ int vm_mprotect(struct process *p, uint64_t start, uint64_t len, bool writable)
 int vm_brk(struct process *p, uint64_t end)
 {
 	end = tpt_align_up(end, PAGE_SIZE);
+	if (p->brk_end == p->brk_start && end < p->brk_start)
+		p->brk_start = p->brk_end = end; /* a trace's first brk names its break */
 	if (end < p->brk_start)
 		return VM_ESEGV;
 	int rc = VM_OK;
 	if (end > p->brk_end) {
-		if (p->brk_end > p->brk_start)
+		/* Like mmap, growth replaces whatever was mapped where the heap goes. */
+		rc = vm_munmap(p, p->brk_end, end - p->brk_end);
+		if (!rc && p->brk_end > p->brk_start)
 			rc = vma_cut(p, p->brk_start, p->brk_end, false, 0);
 		if (!rc)
 			rc = vma_add(p, (struct vma){p->brk_start, end, PAGE_SHIFT, WL_MAP_W});
