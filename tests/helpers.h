@@ -7,6 +7,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,36 @@ static inline struct tsim *tsim_cfg(const char *scheme, const struct tpt_config 
 static inline unsigned levels_for(int levels, unsigned shift)
 {
 	return (unsigned)levels - (shift - 12) / 9;
+}
+
+/* Writes text to a file the test owns. */
+static inline void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Every event a source yields, in a growing array the caller frees. */
+typedef size_t (*event_source_fn)(void *src, struct event *ev, size_t n);
+
+static inline struct event *drain_events(event_source_fn next, void *src, size_t *count)
+{
+	enum { CHUNK = 4096 };
+	size_t cap = 1 << 16, n = 0, k;
+	struct event *ev = malloc(cap * sizeof(*ev));
+	assert_non_null(ev);
+	while ((k = next(src, ev + n, cap - n < CHUNK ? cap - n : CHUNK)) > 0) {
+		n += k;
+		if (cap - n < CHUNK) {
+			cap *= 2;
+			ev = realloc(ev, cap * sizeof(*ev));
+			assert_non_null(ev);
+		}
+	}
+	*count = n;
+	return ev;
 }
 
 #endif

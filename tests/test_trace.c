@@ -13,20 +13,20 @@
 
 #define N 4096
 
+static size_t next_workload(void *src, struct event *ev, size_t n)
+{
+	return workload_next(src, ev, n);
+}
+
+static size_t next_trace(void *src, struct event *ev, size_t n)
+{
+	return trace_read(src, ev, n);
+}
+
 /* Every event of a workload. */
 static struct event *drain_workload(struct workload *w, size_t *count)
 {
-	size_t cap = 1 << 16, n = 0, k;
-	struct event *ev = malloc(cap * sizeof(*ev));
-	while ((k = workload_next(w, ev + n, cap - n < N ? cap - n : N)) > 0) {
-		n += k;
-		if (cap - n < N) {
-			cap *= 2;
-			ev = realloc(ev, cap * sizeof(*ev));
-		}
-	}
-	*count = n;
-	return ev;
+	return drain_events(next_workload, w, count);
 }
 
 static struct event *drain_trace(const char *path, int format, size_t *count, char *err)
@@ -34,21 +34,12 @@ static struct event *drain_trace(const char *path, int format, size_t *count, ch
 	struct trace_reader *r;
 	struct tpt_err e;
 	assert_int_equal(trace_open(&r, path, format, &e), 0);
-	size_t cap = 1 << 16, n = 0, k;
-	struct event *ev = malloc(cap * sizeof(*ev));
-	while ((k = trace_read(r, ev + n, cap - n < N ? cap - n : N)) > 0) {
-		n += k;
-		if (cap - n < N) {
-			cap *= 2;
-			ev = realloc(ev, cap * sizeof(*ev));
-		}
-	}
+	struct event *ev = drain_events(next_trace, r, count);
 	if (err)
 		snprintf(err, 320, "%s", trace_error(r) ? trace_error(r) : "");
 	else if (trace_error(r))
 		fail_msg("%s", trace_error(r));
 	trace_close(r);
-	*count = n;
 	return ev;
 }
 
@@ -174,14 +165,6 @@ static void test_champsim_round_trip(void **state)
 		workload_close(&b);
 		unlink(paths[i]);
 	}
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
 }
 
 static void test_lackey(void **state)

@@ -492,21 +492,13 @@ static void test_canneal_shortens_wires(void **state)
 			 (long long)a0, (long long)b1, (long long)a1);
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void test_scenario(void **state)
 {
 	(void)state;
 	struct workload w;
 	struct tpt_err e;
 	const char *path = "/tmp/tpt-test-scenario.ini";
-	write_file(path, "[scenario]\nslice = 100\n[a]\nworkload = gups:size=64K,updates=200,kentry=0\n"
+	write_text(path, "[scenario]\nslice = 100\n[a]\nworkload = gups:size=64K,updates=200,kentry=0\n"
 			 "tpt = yes\n[b]\nworkload = sysbench:block=8K,total=8K,mode=seq,kentry=0\n");
 	assert_int_equal(workload_open_scenario(&w, path, 1, &e), 0);
 	assert_string_equal(w.spec, "scenario:a@tpt,b");
@@ -543,13 +535,13 @@ static void test_scenario(void **state)
 	workload_close(&w);
 	free(ev);
 	/* Errors name the file and the problem. */
-	write_file(path, "[a]\nworkload = nosuch\n");
+	write_text(path, "[a]\nworkload = nosuch\n");
 	assert_int_equal(workload_open_scenario(&w, path, 1, &e), -1);
 	assert_non_null(strstr(e.msg, "unknown workload"));
-	write_file(path, "[a]\ncolour = red\n");
+	write_text(path, "[a]\ncolour = red\n");
 	assert_int_equal(workload_open_scenario(&w, path, 1, &e), -1);
 	assert_non_null(strstr(e.msg, "keys are workload"));
-	write_file(path, "[scenario]\nslice = 100\n");
+	write_text(path, "[scenario]\nslice = 100\n");
 	assert_int_equal(workload_open_scenario(&w, path, 1, &e), -1);
 	assert_non_null(strstr(e.msg, "no program"));
 	unlink(path);
