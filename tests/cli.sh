@@ -52,7 +52,8 @@ grep -q "fast" "$T/two.txt" && grep -q '\*' "$T/two.txt" && ok || bad "scenario 
 # Traces: write, info, convert, simulate; record a real program.
 "$TPT" trace write --workload gups:size=8M,updates=5K -o "$T/g.tpt" && ok || bad "trace write"
 "$TPT" trace info "$T/g.tpt" | grep -q "^accesses *12048  (5000 reads, 7048 writes)" && ok || bad "trace info counts (2048 warm-up writes, then 5000 updates)"
-"$TPT" trace convert "$T/g.tpt" "$T/g.champsim.xz" --to champsim && ok || bad "trace convert to champsim"
+"$TPT" trace convert "$T/g.tpt" "$T/g.champsim.xz" --to champsim 2>"$T/conv.err" && ok || bad "trace convert to champsim"
+grep -q "note: 3 OS events dropped" "$T/conv.err" && ok || bad "convert names the OS events ChampSim drops (exec, mmap, mark)"
 "$TPT" trace info "$T/g.champsim.xz" | grep -q "(champsim)" && ok || bad "champsim detected"
 "$TPT" sim --scheme nested --workload gups:size=8M,updates=5K --json "$T/gen.json" >/dev/null 2>&1
 "$TPT" sim --scheme nested --workload "trace:path=$T/g.tpt" --json "$T/tr.json" >/dev/null 2>&1

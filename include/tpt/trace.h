@@ -42,6 +42,8 @@ int trace_create(struct trace_writer **w, const char *path, int format, struct t
 /* names: the program names EV_EXEC events refer to (32 of 16 bytes). */
 int trace_write(struct trace_writer *w, const struct event *ev, size_t n,
 		const char (*names)[16], struct tpt_err *e);
+/* Events written so far that the format cannot hold (ChampSim: OS events). */
+uint64_t trace_dropped(const struct trace_writer *w);
 int trace_finish(struct trace_writer *w, struct tpt_err *e);
 void trace_abort(struct trace_writer *w);
 

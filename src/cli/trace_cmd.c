@@ -77,6 +77,26 @@ static int format_arg(const char *name, int dflt, int *out)
 	return 0;
 }
 
+/* Finishes a writer (or aborts it when rc says the run failed), noting the
+ * events its format could not hold. */
+static int writer_close(struct trace_writer *w, int rc)
+{
+	struct tpt_err e;
+	uint64_t dropped = trace_dropped(w);
+	if (rc) {
+		trace_abort(w);
+		return rc;
+	}
+	if (trace_finish(w, &e)) {
+		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		return 1;
+	}
+	if (dropped)
+		fprintf(stderr, "tpt trace: note: %llu OS events dropped (ChampSim has none)\n",
+			(unsigned long long)dropped);
+	return 0;
+}
+
 /* Streams a reader into a writer. 0, 1 (a run failed) or 2. */
 static int pump(struct trace_reader *r, const char *out, int to)
 {
@@ -107,12 +127,7 @@ static int pump(struct trace_reader *r, const char *out, int to)
 		fprintf(stderr, "tpt trace: %s\n", trace_error(r));
 		rc = 1;
 	}
-	if (rc)
-		trace_abort(w);
-	else if (trace_finish(w, &e)) {
-		fprintf(stderr, "tpt trace: %s\n", e.msg);
-		rc = 1;
-	}
+	rc = writer_close(w, rc);
 	free(ev);
 	return rc;
 }
@@ -231,13 +246,9 @@ static int cmd_write(int argc, char **argv)
 			rc = 1;
 	if (!ev || wl.failed)
 		rc = 1;
-	if (rc) {
+	if (rc)
 		fprintf(stderr, "tpt trace: %s\n", wl.failed ? wl.err.msg : e.msg);
-		trace_abort(w);
-	} else if (trace_finish(w, &e)) {
-		fprintf(stderr, "tpt trace: %s\n", e.msg);
-		rc = 1;
-	}
+	rc = writer_close(w, rc);
 	free(ev);
 	workload_close(&wl);
 	return rc;

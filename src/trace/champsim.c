@@ -146,8 +146,10 @@ static int champsim_write(struct trace_writer *w, const struct event *ev, size_t
 	(void)names;
 	for (size_t i = 0; i < n; i++) {
 		const struct event *x = &ev[i];
-		if (x->type > EV_WRITE)
-			continue; /* ChampSim has no OS events */
+		if (x->type > EV_WRITE) {
+			w->dropped++; /* ChampSim has no OS events */
+			continue;
+		}
 		bool load = x->type == EV_READ;
 		/* An access without instructions shares the previous record if it can
 		 * (a load only while no store is in it: loads are read back first). */

@@ -170,6 +170,11 @@ int trace_write(struct trace_writer *w, const struct event *ev, size_t n,
 	return w->write(w, ev, n, names, e);
 }
 
+uint64_t trace_dropped(const struct trace_writer *w)
+{
+	return w->dropped;
+}
+
 int trace_finish(struct trace_writer *w, struct tpt_err *e)
 {
 	int rc = w->finish(w, e);

@@ -59,6 +59,7 @@ struct trace_writer {
 	int (*finish)(struct trace_writer *w, struct tpt_err *e);
 	void (*free)(struct trace_writer *w);
 	void *state;
+	uint64_t dropped; /* events the format cannot hold */
 };
 
 int tptfmt_create(struct trace_writer *w, struct tpt_err *e);
