@@ -41,6 +41,11 @@ struct tpt_config {
 	uint32_t agile_writes;   /* writes to a table page in one interval that switch it to nested */
 	uint32_t tpt_repair_delay; /* accesses a process runs on nested paging after a status fault */
 	uint32_t migrate_every;  /* the hypervisor migrates a guest frame every this many accesses */
+	/* [policy] automatic TPT enablement (policy.h) */
+	uint32_t policy_interval;       /* cycles between samples of a process */
+	uint32_t policy_counter_cycles; /* one counter read */
+	double policy_threshold, policy_band, policy_walk_ratio, policy_age, policy_raise, policy_max_raise;
+	uint32_t policy_confidence, policy_horizon;
 	/* [mem] */
 	uint64_t guest_mem, host_mem; /* 0: sized from the workload */
 	uint32_t prefault;            /* hypervisor maps all guest memory up front */

@@ -78,6 +78,16 @@ static const struct opt opts[] = {
 	O("hv", agile_writes, OPT_U32, 1, 1000000, "2", "agile paging: writes to a table page in one interval that switch it to nested mode"),
 	O("hv", tpt_repair_delay, OPT_U32, 0, 1000000000, "10000", "TPT: accesses a process runs on nested paging after a status fault, until its table is repaired"),
 	O("hv", migrate_every, OPT_U32, 0, 4000000000U, "0", "the hypervisor migrates a random backed guest page every this many accesses (0: never)"),
+	O("policy", policy_interval, OPT_U32, 1000, 4000000000U, "10000000", "profiling interval, cycles of a process's run between samples (10M: 4 ms at 2.5 GHz)"),
+	O("policy", policy_counter_cycles, OPT_U32, 0, 1000000, "40", "one performance-counter read (rdpmc); a sample reads one per metric"),
+	O("policy", policy_threshold, OPT_DOUBLE, 0, 1000, "0.01", "net gain, as a share of the interval's cycles, that votes for TPT"),
+	O("policy", policy_band, OPT_DOUBLE, 0, 1000, "0.5", "dead band: a gain within threshold*(1 +- band) votes neither way"),
+	O("policy", policy_walk_ratio, OPT_DOUBLE, 10, 4000, "0.4", "prior for TPT walk cycles per nested walk cycle, until both modes were seen"),
+	O("policy", policy_age, OPT_DOUBLE, 0, 1000, "0.9", "each interval a raised threshold keeps this share of its excess over the base"),
+	O("policy", policy_raise, OPT_DOUBLE, 1000, 100000, "2.0", "a decision reversed within the horizon multiplies the threshold by this"),
+	O("policy", policy_max_raise, OPT_DOUBLE, 1000, 1000000, "16", "the threshold rises to at most this many times its base"),
+	O("policy", policy_confidence, OPT_U32, 1, 64, "2", "agreeing intervals before TPT is switched on or off"),
+	O("policy", policy_horizon, OPT_U32, 1, 1000000, "16", "intervals over which TPT's construction is amortised; a reversal within it counts as a losing decision"),
 	O("mem", guest_mem, OPT_SIZE, 0, 1ULL << 42, "0", "guest physical memory; 0 sizes it from the workload"),
 	O("mem", host_mem, OPT_SIZE, 0, 1ULL << 42, "0", "host physical memory; 0 sizes it from the guest's"),
 	O("mem", prefault, OPT_BOOL, 0, 1, "0", "hypervisor maps all guest memory at start (the TPT artifact's devirt prefault)"),
@@ -99,6 +109,8 @@ static const char *section_notes[][2] = {
 		"; the pv-op and construction costs follow the TPT paper's design discussion."},
 	{"guest", "Guest OS: transparent huge pages, PCIDs, TLB shootdowns."},
 	{"hv", "Hypervisor: the shadow root cache, agile paging's switching policy, TPT repair."},
+	{"policy", "Automatic TPT enablement: the profiler's interval and cost, and the policy's\n"
+		   "; threshold, hysteresis and ageing (DESIGN.md section 6)."},
 	{"mem", "Memory sizes. Only page-table pages take real memory in the simulator."},
 };
 
