@@ -75,6 +75,15 @@ static void test_map_lookup_all_sizes(void **state)
 		assert_int_equal(pt_map(&pt, base + GiB, 0x40000000, 21, PTE_W), 0);
 		assert_int_equal(pt_map(&pt, base + 2 * GiB, 0x80000000, 30, 0), 0);
 		check(&pt);
+		assert_int_equal(pt.pages, 1 + 512 + 512 * 512);
+		/* Remapping a leaf changes no count; unmapping subtracts its size. */
+		assert_int_equal(pt_map(&pt, base, 0x6000, 12, PTE_W), 0);
+		assert_int_equal(pt.pages, 1 + 512 + 512 * 512);
+		assert_int_equal(pt_unmap(&pt, base + GiB), 0);
+		assert_int_equal(pt.pages, 1 + 512 * 512);
+		assert_int_equal(pt_map(&pt, base + GiB, 0x40000000, 21, PTE_W), 0);
+		assert_int_equal(pt_map(&pt, base, 0x5000, 12, PTE_W), 0);
+		check(&pt);
 		uint64_t pa, pte;
 		unsigned sh;
 		struct pt_path path;
@@ -177,6 +186,13 @@ static void test_checker_catches_corruption(void **state)
 	assert_int_equal(pt_check(&pt, &e), -1);
 	*pde = (*pde & ~PTE_ADDR) | 0x200000 | (1ULL << 52); /* reserved bit */
 	assert_int_equal(pt_check(&pt, &e), -1);
+	/* A leaf the count does not know of. */
+	*pde = (*pde & ~(PTE_ADDR | (1ULL << 52))) | 0x200000;
+	check(&pt);
+	pt.pages++;
+	assert_int_equal(pt_check(&pt, &e), -1);
+	assert_non_null(strstr(e.msg, "pages"));
+	pt.pages--;
 	env_free(v);
 }
 

@@ -67,6 +67,7 @@ struct pt {
 	const struct pt_ops *ops;
 	void *ctx;
 	uint64_t tables; /* table pages in use, root included */
+	uint64_t pages;  /* 4 KiB pages its leaves map (a 2 MiB leaf: 512) */
 	uint64_t limit;  /* leaf addresses must lie below this (for the checker) */
 };
 

@@ -7,7 +7,17 @@
  * reference they are tested against. Invariant: `tables` counts the table
  * pages reachable from root, and every present non-leaf entry points to one.
  */
+#include <assert.h>
+
 #include "tpt/pt.h"
+
+/* 4 KiB pages an entry at this level maps (0 unless a present leaf). */
+static uint64_t leaf_pages(uint64_t e, int level)
+{
+	if (!(e & PTE_P) || (e & PTE_STOP) || (level > 1 && !(e & PTE_PS)))
+		return 0;
+	return 1ULL << (pt_shift(level) - PAGE_SHIFT);
+}
 
 static void set_entry(struct pt *pt, uint64_t va, uint64_t table, unsigned idx, int level,
 		      uint64_t val)
@@ -15,6 +25,7 @@ static void set_entry(struct pt *pt, uint64_t va, uint64_t table, unsigned idx, 
 	uint64_t *slot = pt_slot(pt, table, idx);
 	uint64_t old = *slot;
 	*slot = val;
+	pt->pages += leaf_pages(val, level) - leaf_pages(old, level);
 	if (pt->ops->on_write)
 		pt->ops->on_write(pt->ctx, pt, va, table, idx, level, old, val);
 }
@@ -39,7 +50,12 @@ static void destroy_table(struct pt *pt, uint64_t table, int level)
 			uint64_t e = *pt_slot(pt, table, i);
 			if ((e & PTE_P) && !(e & (PTE_PS | PTE_STOP)))
 				destroy_table(pt, e & PTE_ADDR, level - 1);
+			else
+				pt->pages -= leaf_pages(e, level);
 		}
+	else
+		for (unsigned i = 0; i < 512; i++)
+			pt->pages -= leaf_pages(*pt_slot(pt, table, i), 1);
 	pt->ops->free(pt->ctx, pt, table);
 	pt->tables--;
 }
@@ -49,6 +65,7 @@ void pt_destroy(struct pt *pt)
 	if (pt->tables)
 		destroy_table(pt, pt->root, pt->levels);
 	pt->tables = 0;
+	assert(pt->pages == 0);
 }
 
 int pt_map(struct pt *pt, uint64_t va, uint64_t pa, unsigned shift, uint64_t flags)
@@ -248,7 +265,7 @@ int pt_install(struct pt *pt, uint64_t va, int level, uint64_t val)
 }
 
 static int check_table(const struct pt *pt, uint64_t table, int level, uint64_t *count,
-		       struct tpt_err *e)
+		       uint64_t *pages, struct tpt_err *e)
 {
 	(*count)++;
 	if (table & (PAGE_SIZE - 1))
@@ -267,6 +284,7 @@ static int check_table(const struct pt *pt, uint64_t table, int level, uint64_t 
 		}
 		if (v & PTE_STOP)
 			continue; /* ends the walk of this table; its address is another space's */
+		*pages += leaf_pages(v, level);
 		if (level == 1 || (v & PTE_PS)) {
 			uint64_t a = v & PTE_ADDR, size = 1ULL << pt_shift(level);
 			if (a & (size - 1))
@@ -275,7 +293,7 @@ static int check_table(const struct pt *pt, uint64_t table, int level, uint64_t 
 			if (a + size > pt->limit)
 				return tpt_fail(e, "pt_check: leaf %#llx beyond memory",
 						(unsigned long long)a);
-		} else if (check_table(pt, v & PTE_ADDR, level - 1, count, e)) {
+		} else if (check_table(pt, v & PTE_ADDR, level - 1, count, pages, e)) {
 			return -1;
 		}
 	}
@@ -284,9 +302,12 @@ static int check_table(const struct pt *pt, uint64_t table, int level, uint64_t 
 
 int pt_check(const struct pt *pt, struct tpt_err *e)
 {
-	uint64_t count = 0;
-	if (check_table(pt, pt->root, pt->levels, &count, e))
+	uint64_t count = 0, pages = 0;
+	if (check_table(pt, pt->root, pt->levels, &count, &pages, e))
 		return -1;
+	if (pages != pt->pages)
+		return tpt_fail(e, "pt_check: leaves map %llu pages, %llu counted",
+				(unsigned long long)pages, (unsigned long long)pt->pages);
 	if (count != pt->tables)
 		return tpt_fail(e, "pt_check: %llu tables reachable, %llu counted",
 				(unsigned long long)count, (unsigned long long)pt->tables);
