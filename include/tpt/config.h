@@ -46,6 +46,7 @@ struct tpt_config {
 	uint32_t policy_counter_cycles; /* one counter read */
 	double policy_threshold, policy_band, policy_walk_ratio, policy_age, policy_raise, policy_max_raise;
 	uint32_t policy_confidence, policy_horizon;
+	double policy_mpki; /* the `mpki` baseline's threshold */
 	/* [mem] */
 	uint64_t guest_mem, host_mem; /* 0: sized from the workload */
 	uint32_t prefault;            /* hypervisor maps all guest memory up front */

@@ -11,6 +11,7 @@
 
 #include "tpt/cache.h"
 #include "tpt/fa.h"
+#include "tpt/profile.h"
 #include "tpt/pwc.h"
 #include "tpt/scheme.h"
 #include "tpt/tlb.h"
@@ -24,6 +25,8 @@ struct sim_params {
 	bool progress;                    /* progress line on stderr */
 	bool no_prefetch;                 /* no host prefetching (results are identical) */
 	uint64_t seed;                    /* for the hypervisor's choices */
+	enum profile_kind policy;         /* automatic TPT (TPT schemes): nothing armed up front */
+	FILE *timeline;                   /* the profiler's samples as CSV, or NULL */
 };
 
 struct sim {
@@ -38,8 +41,10 @@ struct sim {
 	struct fa ntlb, rmpc;
 	struct vm vm;      /* vm.st: the counters of the running process */
 	uint64_t guest_mem, host_mem;
-	uint64_t next_agile, next_migrate; /* access clock of the next tick, or UINT64_MAX */
-	uint64_t next_tick;                /* the earlier of the two */
+	uint64_t next_agile, next_migrate, next_profile; /* access clock of the next tick, or UINT64_MAX */
+	uint64_t next_tick;                /* the earliest of them */
+	uint64_t last_page;                /* of the previous access, for seq_accesses */
+	struct profiler prof;
 	struct rng rng;    /* the hypervisor's choices (migrations) */
 };
 

@@ -43,6 +43,10 @@ struct tpt_stats {
 	uint64_t tpt_fallback_walks;  /* walks of TPT processes on nested paging */
 	uint64_t agile_to_nested, agile_to_shadow; /* table pages switched by agile paging */
 	uint64_t hv_migrations, hv_reclaims;
+	uint64_t pt_updates;          /* writes to the process's guest page-table entries */
+	uint64_t seq_accesses;        /* accesses to the same or next 4 KiB page as the previous */
+	uint64_t profile_samples;     /* profiler samples of the process (each reads its counters) */
+	uint64_t policy_enables, policy_disables; /* TPT switched by the automatic policy */
 };
 
 #endif

@@ -21,7 +21,8 @@
 #define DEFAULT_WORKLOAD "gups"
 
 struct opts {
-	const char *scheme, *schemes, *workload, *scenario, *config, *json, *thp;
+	const char *scheme, *schemes, *workload, *scenario, *config, *json, *thp, *timeline;
+	enum profile_kind policy;
 	bool no_pcid;
 	unsigned guest_shift, host_shift;
 	int levels;
@@ -49,7 +50,10 @@ static void usage(FILE *out)
 		"  --no-walk-caches    paging-structure caches, nested TLB and RMP cache off\n"
 		"  --config FILE       machine and cost parameters (see tpt config)\n"
 		"  --seed N            workload seed (default 1)\n"
-		"  --json FILE|-       write results as JSON\n");
+		"  --json FILE|-       write results as JSON\n"
+		"  --policy P          sim under a TPT scheme: auto (the profiling policy) or mpki\n"
+		"                      (TPT while STLB misses per kilo-instruction exceed [policy] policy_mpki)\n"
+		"  --timeline FILE     with --policy: every profiler sample as CSV\n");
 }
 
 static int bad(const char *fmt, const char *arg)
@@ -78,7 +82,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"no-walk-caches", no_argument, 0, 'n'},  {"config", required_argument, 0, 'c'},
 		{"seed", required_argument, 0, 'r'},      {"json", required_argument, 0, 'j'},
 		{"scenario", required_argument, 0, 'x'},  {"thp", required_argument, 0, 't'},
-		{"no-pcid", no_argument, 0, 'p'},         {0, 0, 0, 0},
+		{"no-pcid", no_argument, 0, 'p'},         {"policy", required_argument, 0, 'P'},
+		{"timeline", required_argument, 0, 'T'},  {0, 0, 0, 0},
 	};
 	*o = (struct opts){.guest_shift = 12, .host_shift = 12, .levels = 4, .seed = 1};
 	opterr = 0;
@@ -96,6 +101,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'x': o->scenario = optarg; break;
 		case 't': o->thp = optarg; break;
 		case 'p': o->no_pcid = true; break;
+		case 'T': o->timeline = optarg; break;
+		case 'P':
+			if (!strcmp(optarg, "auto"))
+				o->policy = PROFILE_AUTO;
+			else if (!strcmp(optarg, "mpki"))
+				o->policy = PROFILE_MPKI;
+			else
+				return bad("--policy: '%s' is not auto or mpki", optarg);
+			break;
 		case 'g':
 			if (parse_page(optarg, &o->guest_shift))
 				return bad("--guest-page: '%s' is not 4K, 2M or 1G", optarg);
@@ -123,6 +137,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		return bad("unexpected argument '%s'", argv[optind]);
 	if (o->scenario && o->workload)
 		return bad("give --workload or --scenario, not both%s", "");
+	if (o->timeline && o->policy == PROFILE_OFF)
+		return bad("--timeline needs --policy%s", "");
 	return 0;
 }
 
@@ -182,8 +198,19 @@ static int run_one(const struct opts *o, const struct tpt_config *cfg, const str
 	struct sim_params prm = {.scheme = sc, .guest_shift = o->guest_shift,
 				 .host_shift = o->host_shift, .levels = o->levels,
 				 .no_walk_caches = o->no_walk_caches, .progress = true,
-				 .seed = o->seed};
+				 .seed = o->seed, .policy = o->policy};
 	int rc = 0;
+	char tmp[4096 + 32] = "";
+	if (o->timeline) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp%ld", o->timeline, (long)getpid());
+		if (!(prm.timeline = fopen(tmp, "w"))) {
+			fprintf(stderr, "tpt: cannot write %s\n", o->timeline);
+			rc = 2;
+			goto out;
+		}
+		fprintf(prm.timeline, "pid,name,sample,instructions,cycles,mpki,walk_share,rss_pages,"
+				      "faults,pt_updates,exits,seq_share,gain_share,threshold,mode,action\n");
+	}
 	if (sim_init(s, cfg, &prm, &wl, &e)) {
 		fprintf(stderr, "tpt: %s\n", e.msg);
 		rc = 2;
@@ -198,6 +225,14 @@ static int run_one(const struct opts *o, const struct tpt_config *cfg, const str
 	}
 	sim_fini(s);
 out:
+	if (prm.timeline) {
+		if ((fclose(prm.timeline) || (!rc && rename(tmp, o->timeline))) && !rc) {
+			fprintf(stderr, "tpt: cannot write %s\n", o->timeline);
+			rc = 1;
+		}
+		if (rc)
+			unlink(tmp);
+	}
 	workload_close(&wl);
 	free(s);
 	return rc;
@@ -281,6 +316,8 @@ static int cmd_compare(int argc, char **argv)
 		return rc;
 	if (o.scheme)
 		return bad("compare takes --schemes a,b,... (not --scheme %s)", o.scheme);
+	if (o.policy != PROFILE_OFF)
+		return bad("compare takes no --policy (run tpt sim --policy)%s", "");
 	if (!o.workload && !o.scenario)
 		o.workload = DEFAULT_WORKLOAD;
 	if (o.schemes) {

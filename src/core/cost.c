@@ -2,6 +2,7 @@
  * cost.c - the cost model (DESIGN.md section 4): estimated cycles as a sum
  * of terms, each printed on its own. Pure function of counters and config.
  */
+#include "tpt/profile.h"
 #include "tpt/report.h"
 
 void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double mlp,
@@ -30,7 +31,7 @@ void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double
 		      st->tpt_status_faults * c->status_fault_cycles;
 	out->pvops = st->pvops * c->pvop_cycles;
 	out->construction = (st->tpt_built_pages + st->tpt_repaired_pages) * c->tpt_construct_cycles;
-	out->policy = 0;
+	out->policy = st->profile_samples * PROFILE_COUNTERS * c->policy_counter_cycles;
 	out->total = out->base + out->data_stall + (double)out->walk_stall + (double)out->exits +
 		     (double)out->faults + (double)out->pvops + (double)out->construction +
 		     (double)out->policy;

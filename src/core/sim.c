@@ -26,6 +26,13 @@ static const char *page_name(unsigned shift)
 	return shift == 12 ? "4K" : shift == 21 ? "2M" : "1G";
 }
 
+/* The earliest of the periodic deadlines. */
+static void next_tick(struct sim *s)
+{
+	uint64_t t = s->next_agile < s->next_migrate ? s->next_agile : s->next_migrate;
+	s->next_tick = t < s->next_profile ? t : s->next_profile;
+}
+
 int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_params *prm,
 	     struct workload *wl, struct tpt_err *e)
 {
@@ -81,17 +88,27 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	if (vm_init(&s->vm, s->scheme->mode, prm->levels, gs, hs, s->guest_mem, s->host_mem, cfg,
 		    &s->hm, &s->tlb, &s->pwc, &s->ntlb, &s->rmpc, e))
 		goto fail;
-	/* Programs armed for TPT before they start (the task_name knob). */
-	if (wl->tpt_listed)
+	profile_init(&s->prof, prm->policy, cfg);
+	s->prof.timeline = prm->timeline;
+	if (prm->policy != PROFILE_OFF && s->scheme->mode != VM_TPT &&
+	    s->scheme->mode != VM_TPT_EMUL) {
+		tpt_fail(e, "policy %s needs a TPT scheme (tpt-naive, tpt-opt or tpt-emul), not %s",
+			 profile_kind_name[prm->policy], s->scheme->name);
+		goto fail;
+	}
+	/* Programs armed for TPT before they start (the task_name knob); under
+	 * an automatic policy none: it decides as they run. */
+	if (prm->policy == PROFILE_OFF && !wl->tpt_listed)
+		s->vm.tpt_all = true;
+	else if (prm->policy == PROFILE_OFF)
 		for (unsigned i = 0; i < wl->ntpt_names; i++)
 			vm_tpt_arm(&s->vm, wl->tpt_names[i]);
-	else
-		s->vm.tpt_all = true;
 	rng_seed(&s->rng, prm->seed ^ 0x7470742d6876ULL);
 	s->next_agile = s->scheme->mode == VM_AGILE ? cfg->agile_interval : UINT64_MAX;
 	s->next_migrate = cfg->migrate_every && s->scheme->mode != VM_NATIVE ? cfg->migrate_every
 									    : UINT64_MAX;
-	s->next_tick = s->next_agile < s->next_migrate ? s->next_agile : s->next_migrate;
+	s->next_profile = prm->policy != PROFILE_OFF ? 4096 : UINT64_MAX;
+	next_tick(s);
 	return 0;
 fail:
 	sim_fini(s);
@@ -100,6 +117,7 @@ fail:
 
 void sim_fini(struct sim *s)
 {
+	profile_fini(&s->prof);
 	vm_fini(&s->vm);
 	fa_fini(&s->rmpc);
 	fa_fini(&s->ntlb);
@@ -111,6 +129,7 @@ void sim_fini(struct sim *s)
 
 void sim_reset_stats(struct sim *s)
 {
+	profile_mark(&s->prof);
 	memset(&s->vm.sys, 0, sizeof(s->vm.sys));
 	for (unsigned i = 0; i < s->vm.nprocs; i++)
 		if (s->vm.procs[i])
@@ -226,7 +245,12 @@ static __attribute__((noinline)) void tick(struct sim *s)
 		}
 		s->vm.st = saved;
 	}
-	s->next_tick = s->next_agile < s->next_migrate ? s->next_agile : s->next_migrate;
+	if (now >= s->next_profile) {
+		int pid = s->vm.cur ? s->vm.cur->pid : 0;
+		double mlp = s->wl->mlp_of ? s->wl->mlp_of(s->wl, pid) : s->wl->mlp;
+		s->next_profile = now + profile_tick(&s->prof, &s->vm, mlp);
+	}
+	next_tick(s);
 }
 
 static inline __attribute__((always_inline)) int access_one(struct sim *s, uint64_t va, bool write, uint32_t instrs,
@@ -240,6 +264,8 @@ static inline __attribute__((always_inline)) int access_one(struct sim *s, uint6
 	st->accesses++;
 	st->writes += write;
 	st->reads += !write;
+	st->seq_accesses += (va >> PAGE_SHIFT) - s->last_page <= 1;
+	s->last_page = va >> PAGE_SHIFT;
 	if (++s->vm.now >= s->next_tick)
 		tick(s);
 	int h = tlb_lookup(&s->tlb, va, p->asid, write, &pa);
@@ -308,6 +334,8 @@ int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e)
 			return -1;
 		if ((rc = vm_exec(vm, ev->pid, name)))
 			return os_error(e, rc, ev);
+		if (profile_start(&s->prof, ev->pid, vm_proc(vm, ev->pid)->tpt))
+			return tpt_fail(e, "out of memory for the profiler");
 		return run_pid(s, ev->pid, e);
 	}
 	case EV_EXIT:
@@ -321,6 +349,8 @@ int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e)
 			return -1;
 		if ((rc = vm_fork(vm, ev->pid, (int)ev->arg)))
 			return os_error(e, rc, ev);
+		if (profile_start(&s->prof, (int)ev->arg, vm_proc(vm, (int)ev->arg)->tpt))
+			return tpt_fail(e, "out of memory for the profiler");
 		return 0;
 	default:
 		break;

@@ -73,6 +73,7 @@ static void guest_written(void *ctx, const struct pt *pt, uint64_t va, uint64_t 
 	struct process *p = ctx;
 	(void)pt;
 	(void)idx;
+	p->st.pt_updates++;
 	if (p->shadowed)
 		shadow_guest_write(p->vm, p, va, table, level, old, val);
 	if (p->tpt)

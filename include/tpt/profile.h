@@ -1,0 +1,57 @@
+/*
+ * profile.h - the profiler in the simulated guest: samples each process at
+ * a fixed interval of its simulated cycles, turns its counters into a
+ * policy_sample, asks the policy, and switches TPT on or off.
+ *
+ * Called by the simulator from its periodic tick. A sample reads
+ * PROFILE_COUNTERS counters of the process, each policy_counter_cycles,
+ * charged to the process (the `policy` cost term).
+ */
+#ifndef TPT_PROFILE_H
+#define TPT_PROFILE_H
+
+#include <stdio.h>
+
+#include "tpt/config.h"
+#include "tpt/policy.h"
+#include "tpt/stats.h"
+
+/* cycles, instructions, STLB misses, walk cycles, faults, PTE updates, exits,
+ * sequential accesses (RSS is the kernel's own count). */
+#define PROFILE_COUNTERS 8
+
+enum profile_kind { PROFILE_OFF, PROFILE_AUTO, PROFILE_MPKI };
+
+extern const char *const profile_kind_name[3];
+
+struct profile_proc {
+	struct tpt_stats last; /* the counters at the last sample */
+	struct policy_proc pol;
+	bool live;
+};
+
+struct vm;
+
+struct profiler {
+	enum profile_kind kind;
+	struct policy_params prm;
+	double mpki;       /* PROFILE_MPKI: the threshold */
+	uint32_t interval; /* cycles */
+	struct profile_proc *procs; /* by pid */
+	size_t cap;
+	FILE *timeline;    /* CSV of every sample, or NULL */
+};
+
+void profile_init(struct profiler *pf, enum profile_kind kind, const struct tpt_config *cfg);
+void profile_fini(struct profiler *pf);
+/* A new process (exec or fork) starts with fresh state, in the mode it has
+ * (a fork's child keeps its parent's TPT table). */
+int profile_start(struct profiler *pf, int pid, bool tpt);
+/* The counters were zeroed (the measured phase begins). */
+void profile_mark(struct profiler *pf);
+/* Samples the running process if its interval is over, and acts. Returns
+ * the accesses until it should be called again. A table that cannot be
+ * built (host memory exhausted) leaves the process on nested paging. */
+uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp);
+
+#endif
