@@ -109,6 +109,19 @@ expect_error "not both" sim --scheme native --scenario vm-mix --workload gups
 printf '[a]\nworkload = gups:size=3Q\n' >"$T/bad-scn.ini"
 expect_error "not a size" compare --scenario "$T/bad-scn.ini"
 
+expect_error "is not auto or mpki" sim --scheme tpt-opt --workload gups --policy oracle
+expect_error "needs --policy" sim --scheme tpt-opt --workload gups --timeline "$T/tl.csv"
+expect_error "needs a TPT scheme" sim --scheme nested --workload gups --policy auto
+expect_error "takes no --policy" compare --policy auto
+
+# The automatic policy: a sample per interval in the timeline, TPT switched on for GUPS.
+"$TPT" sim --scheme tpt-opt --workload gups:size=64M,updates=1M --policy auto --timeline "$T/tl.csv" \
+	>"$T/auto.txt" 2>/dev/null && ok || bad "sim --policy auto"
+head -1 "$T/tl.csv" | grep -q "^pid,name,sample,instructions,cycles,mpki," && ok || bad "timeline header"
+grep -q ",nested,enable$" "$T/tl.csv" && ok || bad "timeline shows the enable"
+[ "$(grep -c ',enable$' "$T/tl.csv")" -eq 1 ] && ok || bad "one enable, no flipping"
+grep -q "^  policy  *[1-9]" "$T/auto.txt" && ok || bad "profiling cost reported"
+
 # A failed run leaves an existing output file as it was.
 echo keep >"$T/keep.json"
 "$TPT" sim --scheme native --workload gups:size=4Q --json "$T/keep.json" >/dev/null 2>&1

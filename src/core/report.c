@@ -154,6 +154,11 @@ static void stats_json(json_t *o, const struct tpt_stats *st, const struct tpt_c
 	U("kernel_entries", st->kernel_entries);
 	U("hv_migrations", st->hv_migrations);
 	U("hv_reclaims", st->hv_reclaims);
+	U("pt_updates", st->pt_updates);
+	U("seq_accesses", st->seq_accesses);
+	U("profile_samples", st->profile_samples);
+	U("policy_enables", st->policy_enables);
+	U("policy_disables", st->policy_disables);
 	D("cost_base", c->base);
 	D("cost_data_stall", c->data_stall);
 	U("cost_walk_stall", c->walk_stall);
@@ -313,6 +318,11 @@ void result_print(FILE *out, const struct tpt_result *r)
 		(unsigned long long)st->agile_to_nested, (unsigned long long)st->agile_to_shadow);
 	fprintf(out, "%-22s %16llu  reclaims %llu\n", "hypervisor migrations",
 		(unsigned long long)st->hv_migrations, (unsigned long long)st->hv_reclaims);
+	fprintf(out, "%-22s %16llu  sequential accesses %llu\n", "page-table updates",
+		(unsigned long long)st->pt_updates, (unsigned long long)st->seq_accesses);
+	fprintf(out, "%-22s %16llu  TPT switched on %llu, off %llu\n", "profiler samples",
+		(unsigned long long)st->profile_samples, (unsigned long long)st->policy_enables,
+		(unsigned long long)st->policy_disables);
 	fprintf(out, "%-22s %16.1f MiB  (the most guest memory in use at once, tables included)\n",
 		"working set", (double)(r->guest_peak << PAGE_SHIFT) / MiB);
 	fprintf(out, "%-22s %16s  guest %llu, EPT %llu, shadow %llu, TPT %llu\n", "table pages", "",
