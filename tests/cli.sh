@@ -122,6 +122,20 @@ grep -q ",nested,enable$" "$T/tl.csv" && ok || bad "timeline shows the enable"
 [ "$(grep -c ',enable$' "$T/tl.csv")" -eq 1 ] && ok || bad "one enable, no flipping"
 grep -q "^  policy  *[1-9]" "$T/auto.txt" && ok || bad "profiling cost reported"
 
+# tpt policy: every policy on one scenario, JSON with the documented keys.
+printf '[scenario]\nslice = 1M\n[hot]\nworkload = gups:size=64M,updates=1M\n[cold]\nworkload = sysbench:block=1M,total=64M,mode=seq\n' >"$T/pol.ini"
+"$TPT" policy --scenario "$T/pol.ini" --json "$T/pol.json" >"$T/pol.txt" 2>/dev/null && ok || bad "tpt policy"
+for k in policy cycles speedup_vs_never oracle_gain_share profiling_overhead_share construction_cycles \
+	decisions losing_decisions worst_process_slowdown_vs_never processes; do
+	grep -q "\"$k\":" "$T/pol.json" && ok || bad "tpt policy JSON lacks $k"
+done
+[ "$(grep -c '"policy":' "$T/pol.json")" -eq 6 ] && ok || bad "six policies"
+grep -q "^oracle .*100.0%" "$T/pol.txt" && ok || bad "the oracle captures its own gain"
+grep -q "^never .* 1.000x" "$T/pol.txt" && ok || bad "never is the reference"
+expect_error "needs a TPT scheme" policy --scenario "$T/pol.ini" --scheme nested
+expect_error "no --policy" policy --policy auto
+"$TPT" policy --scenario nosuch >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "unknown scenario"
+
 # A failed run leaves an existing output file as it was.
 echo keep >"$T/keep.json"
 "$TPT" sim --scheme native --workload gups:size=4Q --json "$T/keep.json" >/dev/null 2>&1

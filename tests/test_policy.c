@@ -139,6 +139,26 @@ static void test_phase_change(void **state)
 	assert_int_equal(s.losing, 0); /* on for 50 intervals: longer than the horizon */
 }
 
+static void test_settling_interval(void **state)
+{
+	(void)state;
+	struct policy_params p;
+	struct policy_proc s;
+	policy_params_default(&p);
+	policy_proc_init(&s, &p, false);
+	assert_int_equal(run(&s, &p, &hot, 2, NULL), 2);
+	/* The first interval on a freshly built table walks through cold lines:
+	 * ten times the steady cost. It neither votes nor teaches the ratio. */
+	struct policy_sample x = observe(&hot, true);
+	x.walk_cycles *= 10;
+	assert_int_equal(policy_decide(&s, &p, &x), POLICY_KEEP);
+	assert_int_equal(s.counter, p.confidence);
+	assert_true(s.cpw[1] == 0);
+	assert_int_equal(run(&s, &p, &hot, 20, NULL), 0);
+	assert_true(fabs(s.cpw[1] / s.cpw[0] - TRUE_RATIO) < 0.001);
+	assert_true(s.gain > 0);
+}
+
 static void test_costs(void **state)
 {
 	(void)state;
@@ -240,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_steady_no_benefit),
 		cmocka_unit_test(test_noise_does_not_flip),
 		cmocka_unit_test(test_phase_change),
+		cmocka_unit_test(test_settling_interval),
 		cmocka_unit_test(test_costs),
 		cmocka_unit_test(test_adaptive_threshold),
 		cmocka_unit_test(test_params_from_config),

@@ -7,8 +7,9 @@
  * the numbers came from. The policy estimates the cycles TPT would save in
  * the next interval (walk cycles under nested paging minus the TPT walk)
  * against what it costs (pv-ops, which grow with page-table churn, and the
- * table's construction, which grows with RSS and is amortised over
- * `horizon` intervals), and acts on that estimate only after `confidence`
+ * table's construction, which grows with RSS and is amortised over the
+ * intervals the process can be expected to keep running: as many as it has
+ * run, at least `horizon`), and acts on that estimate only after `confidence`
  * intervals agree, outside a dead band around a threshold that rises after
  * each decision that proved wrong and ages back to its base.
  */
@@ -28,7 +29,7 @@ struct policy_params {
 	double raise;       /* a losing decision multiplies the threshold by this */
 	double max_raise;   /* ... up to this many times its base */
 	uint32_t confidence; /* agreeing intervals before a switch (saturating counter) */
-	uint32_t horizon;   /* intervals over which construction is amortised */
+	uint32_t horizon;   /* fewest intervals construction is amortised over */
 	uint32_t pvop_cycles, construct_cycles; /* per PTE update, per resident page */
 };
 
@@ -52,6 +53,7 @@ struct policy_proc {
 	double cpw[2];        /* EWMA walk cycles per walk: [0] nested, [1] TPT; 0 unknown */
 	double gain;          /* the last interval's estimated net gain share */
 	uint32_t since;       /* intervals since the last switch */
+	bool settle;          /* the interval after a switch: caches refill, no vote, no learning */
 	uint64_t intervals, decisions, losing; /* losing: reversed within `horizon` */
 };
 

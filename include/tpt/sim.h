@@ -26,7 +26,11 @@ struct sim_params {
 	bool no_prefetch;                 /* no host prefetching (results are identical) */
 	uint64_t seed;                    /* for the hypervisor's choices */
 	enum profile_kind policy;         /* automatic TPT (TPT schemes): nothing armed up front */
+	enum { ARM_WORKLOAD, ARM_NONE, ARM_ALL, ARM_LIST } arm; /* without a policy: who gets TPT */
+	const char (*arm_names)[16];      /* ARM_LIST: these programs */
+	unsigned narm;
 	FILE *timeline;                   /* the profiler's samples as CSV, or NULL */
+	bool whole_run;                   /* count the warm-up too (ignore EV_MARK) */
 };
 
 struct sim {

@@ -47,6 +47,7 @@ struct tpt_stats {
 	uint64_t seq_accesses;        /* accesses to the same or next 4 KiB page as the previous */
 	uint64_t profile_samples;     /* profiler samples of the process (each reads its counters) */
 	uint64_t policy_enables, policy_disables; /* TPT switched by the automatic policy */
+	uint64_t policy_losing;       /* switches that reversed the previous one within policy_horizon */
 };
 
 #endif

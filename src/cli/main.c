@@ -3,6 +3,7 @@
  *
  *   tpt sim      one scheme on one workload
  *   tpt compare  several schemes on the same access stream, one table
+ *   tpt policy   automatic TPT against its baselines (policy_cmd.c)
  *   tpt config   the commented default configuration
  *   tpt workloads, tpt schemes   what can be named
  *
@@ -14,27 +15,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "tpt/config.h"
 #include "tpt/report.h"
 #include "trace_cmd.h"
-
-#define DEFAULT_WORKLOAD "gups"
-
-struct opts {
-	const char *scheme, *schemes, *workload, *scenario, *config, *json, *thp, *timeline;
-	enum profile_kind policy;
-	bool no_pcid;
-	unsigned guest_shift, host_shift;
-	int levels;
-	bool no_walk_caches;
-	uint64_t seed;
-};
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: tpt sim --scheme S --workload W [options]\n"
 		"       tpt compare [--workload W] [--schemes a,b,...] [options]\n"
+		"       tpt policy [--scenario FILE|NAME] [--scheme S] [--timeline FILE] [options]\n"
 		"       tpt trace info|convert|write|record ... (see tpt trace help)\n"
 		"       tpt config | tpt workloads | tpt schemes | tpt help\n"
 		"\noptions:\n"
@@ -56,7 +47,7 @@ static void usage(FILE *out)
 		"  --timeline FILE     with --policy: every profiler sample as CSV\n");
 }
 
-static int bad(const char *fmt, const char *arg)
+int bad(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "tpt: ");
 	fprintf(stderr, fmt, arg);
@@ -73,7 +64,7 @@ static int parse_page(const char *s, unsigned *shift)
 	return 0;
 }
 
-static int parse_opts(int argc, char **argv, struct opts *o)
+int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{"scheme", required_argument, 0, 's'},   {"schemes", required_argument, 0, 'S'},
@@ -137,8 +128,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		return bad("unexpected argument '%s'", argv[optind]);
 	if (o->scenario && o->workload)
 		return bad("give --workload or --scenario, not both%s", "");
-	if (o->timeline && o->policy == PROFILE_OFF)
-		return bad("--timeline needs --policy%s", "");
 	return 0;
 }
 
@@ -152,7 +141,7 @@ static int open_workload(const struct opts *o, struct workload *wl, struct tpt_e
 
 /* Writes JSON to stdout, or to FILE through a temporary file renamed at the end,
  * so a failed run never leaves a half-written file in place of a good one. */
-static int write_json(const char *path, json_t *doc)
+int write_json(const char *path, json_t *doc)
 {
 	int rc = 0;
 	if (!strcmp(path, "-")) {
@@ -182,7 +171,7 @@ static int write_json(const char *path, json_t *doc)
 }
 
 /* Runs one scheme; 0, 1 (run failed) or 2 (bad input). */
-static int run_one(const struct opts *o, const struct tpt_config *cfg, const struct scheme *sc,
+int run_one(const struct opts *o, const struct tpt_config *cfg, const struct scheme *sc,
 		   struct tpt_result *res)
 {
 	struct workload wl;
@@ -198,7 +187,9 @@ static int run_one(const struct opts *o, const struct tpt_config *cfg, const str
 	struct sim_params prm = {.scheme = sc, .guest_shift = o->guest_shift,
 				 .host_shift = o->host_shift, .levels = o->levels,
 				 .no_walk_caches = o->no_walk_caches, .progress = true,
-				 .seed = o->seed, .policy = o->policy};
+				 .seed = o->seed, .policy = o->policy, .arm = o->arm,
+				 .arm_names = (const char(*)[16])o->arm_names, .narm = o->narm,
+				 .whole_run = o->whole_run};
 	int rc = 0;
 	char tmp[4096 + 32] = "";
 	if (o->timeline) {
@@ -238,7 +229,7 @@ out:
 	return rc;
 }
 
-static int load_config(const struct opts *o, struct tpt_config *cfg)
+int load_config(const struct opts *o, struct tpt_config *cfg)
 {
 	struct tpt_err e;
 	config_defaults(cfg);
@@ -260,7 +251,7 @@ static int load_config(const struct opts *o, struct tpt_config *cfg)
 }
 
 /* Checks the workload before any run, so errors come first and once. */
-static int check_workload(const struct opts *o)
+int check_workload(const struct opts *o)
 {
 	struct workload wl;
 	struct tpt_err e;
@@ -281,6 +272,8 @@ static int cmd_sim(int argc, char **argv)
 		return rc;
 	if (!o.scheme)
 		return bad("sim needs --scheme (see tpt schemes)%s", "");
+	if (o.timeline && o.policy == PROFILE_OFF)
+		return bad("--timeline needs --policy%s", "");
 	if (!o.workload && !o.scenario)
 		return bad("sim needs --workload or --scenario (see tpt workloads)%s", "");
 	const struct scheme *sc = scheme_find(o.scheme);
@@ -316,8 +309,8 @@ static int cmd_compare(int argc, char **argv)
 		return rc;
 	if (o.scheme)
 		return bad("compare takes --schemes a,b,... (not --scheme %s)", o.scheme);
-	if (o.policy != PROFILE_OFF)
-		return bad("compare takes no --policy (run tpt sim --policy)%s", "");
+	if (o.policy != PROFILE_OFF || o.timeline)
+		return bad("compare takes no --policy or --timeline (see tpt sim, tpt policy)%s", "");
 	if (!o.workload && !o.scenario)
 		o.workload = DEFAULT_WORKLOAD;
 	if (o.schemes) {
@@ -378,6 +371,8 @@ int main(int argc, char **argv)
 		return cmd_compare(argc - 1, argv + 1);
 	if (!strcmp(cmd, "trace"))
 		return cmd_trace(argc - 1, argv + 1);
+	if (!strcmp(cmd, "policy"))
+		return cmd_policy(argc - 1, argv + 1);
 	if (!strcmp(cmd, "config")) {
 		config_write_sample(stdout);
 		return 0;

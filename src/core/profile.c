@@ -137,10 +137,12 @@ uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp)
 		.tpt = p->tpt,
 	};
 	p->st.profile_samples++;
+	uint64_t losing = pp->pol.losing;
 	enum policy_action a = pf->kind == PROFILE_AUTO ? policy_decide(&pp->pol, &pf->prm, &x)
 							: decide_mpki(pf, p->tpt, &x);
 	if (pf->kind != PROFILE_AUTO)
 		pp->pol.intervals++;
+	p->st.policy_losing += pp->pol.losing - losing;
 	assert(policy_check(&pp->pol, &pf->prm) == 0);
 	log_sample(pf, p, pp, &x, a);
 	if (a == POLICY_ENABLE) {

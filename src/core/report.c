@@ -159,6 +159,7 @@ static void stats_json(json_t *o, const struct tpt_stats *st, const struct tpt_c
 	U("profile_samples", st->profile_samples);
 	U("policy_enables", st->policy_enables);
 	U("policy_disables", st->policy_disables);
+	U("policy_losing", st->policy_losing);
 	D("cost_base", c->base);
 	D("cost_data_stall", c->data_stall);
 	U("cost_walk_stall", c->walk_stall);
@@ -320,9 +321,10 @@ void result_print(FILE *out, const struct tpt_result *r)
 		(unsigned long long)st->hv_migrations, (unsigned long long)st->hv_reclaims);
 	fprintf(out, "%-22s %16llu  sequential accesses %llu\n", "page-table updates",
 		(unsigned long long)st->pt_updates, (unsigned long long)st->seq_accesses);
-	fprintf(out, "%-22s %16llu  TPT switched on %llu, off %llu\n", "profiler samples",
-		(unsigned long long)st->profile_samples, (unsigned long long)st->policy_enables,
-		(unsigned long long)st->policy_disables);
+	fprintf(out, "%-22s %16llu  TPT switched on %llu, off %llu (reversals %llu)\n",
+		"profiler samples", (unsigned long long)st->profile_samples,
+		(unsigned long long)st->policy_enables, (unsigned long long)st->policy_disables,
+		(unsigned long long)st->policy_losing);
 	fprintf(out, "%-22s %16.1f MiB  (the most guest memory in use at once, tables included)\n",
 		"working set", (double)(r->guest_peak << PAGE_SHIFT) / MiB);
 	fprintf(out, "%-22s %16s  guest %llu, EPT %llu, shadow %llu, TPT %llu\n", "table pages", "",

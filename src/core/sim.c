@@ -98,9 +98,15 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	}
 	/* Programs armed for TPT before they start (the task_name knob); under
 	 * an automatic policy none: it decides as they run. */
-	if (prm->policy == PROFILE_OFF && !wl->tpt_listed)
+	int arm = prm->policy != PROFILE_OFF ? ARM_NONE : prm->arm;
+	if (arm == ARM_WORKLOAD)
+		arm = wl->tpt_listed ? ARM_LIST : ARM_ALL;
+	if (arm == ARM_ALL)
 		s->vm.tpt_all = true;
-	else if (prm->policy == PROFILE_OFF)
+	else if (arm == ARM_LIST && prm->arm == ARM_LIST)
+		for (unsigned i = 0; i < prm->narm; i++)
+			vm_tpt_arm(&s->vm, prm->arm_names[i]);
+	else if (arm == ARM_LIST)
 		for (unsigned i = 0; i < wl->ntpt_names; i++)
 			vm_tpt_arm(&s->vm, wl->tpt_names[i]);
 	rng_seed(&s->rng, prm->seed ^ 0x7470742d6876ULL);
@@ -434,7 +440,8 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 			if (access_one(s, x->va, x->type == EV_WRITE, x->instrs, e))
 				return -1;
 		} else if (x->type == EV_MARK) {
-			sim_reset_stats(s);
+			if (!s->prm.whole_run)
+				sim_reset_stats(s);
 		} else if (sim_os_event(s, x, e)) {
 			return -1;
 		} else {

@@ -58,8 +58,13 @@ double policy_gain(const struct policy_proc *s, const struct policy_params *p,
 	double nested = x->tpt ? walk / ratio : walk;
 	double tpt = x->tpt ? walk : walk * ratio;
 	double gain = nested - tpt - (double)x->pt_updates * p->pvop_cycles;
-	if (!x->tpt) /* switching on builds the table; once on, that cost is sunk */
-		gain -= (double)x->rss_pages * p->construct_cycles / p->horizon;
+	/* Switching on builds the table (once on, that cost is sunk), paid back
+	 * over the intervals the process can be expected to go on running: as
+	 * many as it has run so far, and at least `horizon`. */
+	if (!x->tpt) {
+		double life = s->intervals > p->horizon ? (double)s->intervals : p->horizon;
+		gain -= (double)x->rss_pages * p->construct_cycles / life;
+	}
 	return gain;
 }
 
@@ -68,6 +73,14 @@ enum policy_action policy_decide(struct policy_proc *s, const struct policy_para
 {
 	s->intervals++;
 	s->since++;
+	if (s->settle) {
+		/* The switch itself disturbed the caches (a new table, cold lines):
+		 * this interval says little about the mode it ran in. */
+		s->settle = false;
+		s->gain = 0;
+		s->threshold = p->threshold + (s->threshold - p->threshold) * p->age;
+		return POLICY_KEEP;
+	}
 	if (x->walks) {
 		double cpw = (double)x->walk_cycles / (double)x->walks, *m = &s->cpw[x->tpt];
 		*m = *m > 0 ? (*m + cpw) / 2 : cpw;
@@ -98,6 +111,8 @@ enum policy_action policy_decide(struct policy_proc *s, const struct policy_para
 	s->decisions++;
 	s->since = 0;
 	s->tpt = a == POLICY_ENABLE;
+	s->settle = true;
+	s->cpw[s->tpt] = 0; /* learn the new mode's walk cost afresh, in this phase */
 	return a;
 }
 

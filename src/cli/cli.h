@@ -1,0 +1,40 @@
+/*
+ * cli.h - what the tpt command's subcommands share (main.c): options,
+ * configuration, one run of one scheme, JSON output.
+ */
+#ifndef TPT_CLI_H
+#define TPT_CLI_H
+
+#include <jansson.h>
+
+#include "tpt/report.h"
+
+#define DEFAULT_WORKLOAD "gups"
+
+struct opts {
+	const char *scheme, *schemes, *workload, *scenario, *config, *json, *thp, *timeline;
+	enum profile_kind policy;
+	bool no_pcid;
+	unsigned guest_shift, host_shift;
+	int levels;
+	bool no_walk_caches, whole_run;
+	uint64_t seed;
+	int arm; /* sim_params.arm: who gets TPT without a policy */
+	char arm_names[32][16];
+	unsigned narm;
+};
+
+/* One line "tpt: ..." on stderr; returns 2. */
+int bad(const char *fmt, const char *arg);
+int parse_opts(int argc, char **argv, struct opts *o);
+int load_config(const struct opts *o, struct tpt_config *cfg);
+int check_workload(const struct opts *o);
+/* Runs one scheme; 0, 1 (run failed) or 2 (bad input). */
+int run_one(const struct opts *o, const struct tpt_config *cfg, const struct scheme *sc,
+	    struct tpt_result *res);
+/* To stdout ("-") or atomically to a file. 0 or -1 (said on stderr). */
+int write_json(const char *path, json_t *doc);
+
+int cmd_policy(int argc, char **argv);
+
+#endif

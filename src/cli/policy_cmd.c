@@ -1,0 +1,208 @@
+/*
+ * policy_cmd.c - `tpt policy`: one scenario under every TPT policy, the
+ * automatic one against its baselines.
+ *
+ *   never    no process gets TPT
+ *   always   every process gets TPT from its start
+ *   by-name  the programs the scenario arms (`tpt = yes`), as today
+ *   mpki     TPT while STLB misses per kilo-instruction exceed policy_mpki
+ *   oracle   each process's best static choice, from the never and always runs
+ *   auto     the profiling policy (policy.h)
+ *
+ * Every run counts whole programs, warm-ups included: a static choice pays
+ * for TPT while the tables fill (pv-ops), a policy when it builds one.
+ * Processes are matched across runs by their place in the result (the same
+ * scenario and seed start the same processes in the same order).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum { P_NEVER, P_ALWAYS, P_BYNAME, P_MPKI, P_ORACLE, P_AUTO, P_N };
+
+static const char *const pname[P_N] = {"never", "always", "by-name", "mpki", "oracle", "auto"};
+
+struct row {
+	double cycles, speedup, oracle_share, overhead_share, worst_slowdown;
+	uint64_t construction, decisions, losing;
+};
+
+static double share_of_oracle(double never, double oracle, double cycles)
+{
+	double best = never - oracle;
+	return best > 0 ? (never - cycles) / best : NAN;
+}
+
+static void summarize(const struct tpt_result *r, const struct tpt_result *never,
+		      const struct tpt_result *oracle, struct row *x)
+{
+	x->cycles = r->cost.total;
+	x->speedup = r->cost.total > 0 ? never->cost.total / r->cost.total : 0;
+	x->oracle_share = share_of_oracle(never->cost.total, oracle->cost.total, r->cost.total);
+	x->overhead_share = r->cost.total > 0 ? r->cost.policy / r->cost.total : 0;
+	x->construction = (uint64_t)r->cost.construction;
+	x->decisions = r->st.policy_enables + r->st.policy_disables;
+	x->losing = r->st.policy_losing;
+	x->worst_slowdown = 0;
+	for (unsigned i = 0; i < r->nprocs && i < never->nprocs; i++) {
+		double n = never->procs[i].cost.total, c = r->procs[i].cost.total;
+		if (n > 0 && c / n - 1 > x->worst_slowdown)
+			x->worst_slowdown = c / n - 1;
+	}
+}
+
+static json_t *num_or_null(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+static json_t *row_json(int p, const struct tpt_result *r, const struct tpt_result *never,
+			const struct row *x)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "policy", json_string(pname[p]));
+	json_object_set_new(o, "cycles", json_real(x->cycles));
+	json_object_set_new(o, "speedup_vs_never", json_real(x->speedup));
+	json_object_set_new(o, "oracle_gain_share", num_or_null(x->oracle_share));
+	json_object_set_new(o, "profiling_overhead_share", json_real(x->overhead_share));
+	json_object_set_new(o, "construction_cycles", json_integer((json_int_t)x->construction));
+	json_object_set_new(o, "decisions", json_integer((json_int_t)x->decisions));
+	json_object_set_new(o, "losing_decisions", json_integer((json_int_t)x->losing));
+	json_object_set_new(o, "worst_process_slowdown_vs_never", json_real(x->worst_slowdown));
+	json_t *procs = json_array();
+	for (unsigned i = 0; i < r->nprocs; i++) {
+		const struct proc_result *q = &r->procs[i];
+		double n = i < never->nprocs ? never->procs[i].cost.total : 0;
+		json_t *po = json_object();
+		json_object_set_new(po, "pid", json_integer(q->pid));
+		json_object_set_new(po, "name", json_string(q->name));
+		json_object_set_new(po, "mode", json_string(q->mode));
+		json_object_set_new(po, "cycles", json_real(q->cost.total));
+		json_object_set_new(po, "speedup_vs_never",
+				    json_real(q->cost.total > 0 ? n / q->cost.total : 0));
+		json_object_set_new(po, "profiling_cycles", json_real(q->cost.policy));
+		json_object_set_new(po, "construction_cycles", json_real(q->cost.construction));
+		json_object_set_new(po, "decisions", json_integer((json_int_t)(q->st.policy_enables +
+										q->st.policy_disables)));
+		json_object_set_new(po, "losing_decisions", json_integer((json_int_t)q->st.policy_losing));
+		json_array_append_new(procs, po);
+	}
+	json_object_set_new(o, "processes", procs);
+	return o;
+}
+
+static void print_tables(FILE *out, const struct tpt_result *r, const struct row *x)
+{
+	fprintf(out, "%-8s %15s %9s %12s %10s %13s %9s %7s %14s\n", "policy", "cycles",
+		"vs never", "oracle gain", "profiling", "construction", "decisions", "losing",
+		"worst process");
+	for (int p = 0; p < P_N; p++) {
+		char share[16];
+		if (isnan(x[p].oracle_share))
+			snprintf(share, sizeof(share), "-");
+		else
+			snprintf(share, sizeof(share), "%.1f%%", 100 * x[p].oracle_share);
+		fprintf(out, "%-8s %15.0f %8.3fx %12s %9.3f%% %13llu %9llu %7llu %13.2f%%\n", pname[p],
+			x[p].cycles, x[p].speedup, share, 100 * x[p].overhead_share,
+			(unsigned long long)x[p].construction, (unsigned long long)x[p].decisions,
+			(unsigned long long)x[p].losing, 100 * x[p].worst_slowdown);
+	}
+	fprintf(out, "\nper process, speedup over never (mode at the end under auto):\n%-20s",
+		"process");
+	for (int p = 0; p < P_N; p++)
+		fprintf(out, " %9s", pname[p]);
+	fprintf(out, "  auto mode\n");
+	for (unsigned i = 0; i < r[P_NEVER].nprocs; i++) {
+		char label[40];
+		snprintf(label, sizeof(label), "%s (%d)", r[P_NEVER].procs[i].name,
+			 r[P_NEVER].procs[i].pid);
+		fprintf(out, "%-20s", label);
+		double n = r[P_NEVER].procs[i].cost.total;
+		for (int p = 0; p < P_N; p++) {
+			double c = i < r[p].nprocs ? r[p].procs[i].cost.total : 0;
+			fprintf(out, " %8.3fx", c > 0 ? n / c : 0);
+		}
+		fprintf(out, "  %s\n", i < r[P_AUTO].nprocs ? r[P_AUTO].procs[i].mode : "-");
+	}
+}
+
+int cmd_policy(int argc, char **argv)
+{
+	struct opts o;
+	struct tpt_config cfg;
+	int rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc;
+	if (o.policy != PROFILE_OFF)
+		return bad("policy runs every policy itself: no --policy%s", "");
+	if (o.schemes)
+		return bad("policy takes --scheme S (a TPT scheme), not --schemes %s", o.schemes);
+	if (!o.workload && !o.scenario)
+		o.scenario = "mix";
+	const struct scheme *sc = scheme_find(o.scheme ? o.scheme : "tpt-opt");
+	if (!sc)
+		return bad("unknown scheme '%s' (see tpt schemes)", o.scheme);
+	if (sc->mode != VM_TPT && sc->mode != VM_TPT_EMUL)
+		return bad("policy needs a TPT scheme (tpt-naive, tpt-opt, tpt-emul), not %s",
+			   sc->name);
+	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
+		return rc;
+	/* Policies act from a process's start: warm-ups count, for all alike. */
+	o.whole_run = true;
+	struct tpt_result r[P_N];
+	memset(r, 0, sizeof(r));
+	const char *timeline = o.timeline;
+	o.timeline = NULL;
+	static const int order[P_N] = {P_NEVER, P_ALWAYS, P_BYNAME, P_MPKI, P_ORACLE, P_AUTO};
+	for (int k = 0; k < P_N && !rc; k++) {
+		int p = order[k];
+		struct opts q = o;
+		switch (p) {
+		case P_NEVER: q.arm = ARM_NONE; break;
+		case P_ALWAYS: q.arm = ARM_ALL; break;
+		case P_BYNAME: q.arm = ARM_WORKLOAD; break;
+		case P_MPKI: q.policy = PROFILE_MPKI; break;
+		case P_AUTO:
+			q.policy = PROFILE_AUTO;
+			q.timeline = timeline;
+			break;
+		case P_ORACLE:
+			/* Each process's better static choice. */
+			q.arm = ARM_LIST;
+			q.narm = 0;
+			for (unsigned i = 0; i < r[P_NEVER].nprocs && i < r[P_ALWAYS].nprocs; i++)
+				if (r[P_ALWAYS].procs[i].cost.total < r[P_NEVER].procs[i].cost.total &&
+				    q.narm < ARRAY_LEN(q.arm_names))
+					memcpy(q.arm_names[q.narm++], r[P_NEVER].procs[i].name, 16);
+			break;
+		}
+		rc = run_one(&q, &cfg, sc, &r[p]);
+		if (!rc && r[p].nprocs != r[P_NEVER].nprocs) {
+			fprintf(stderr, "tpt: policy %s ran %u processes, never ran %u: cannot compare\n",
+				pname[p], r[p].nprocs, r[P_NEVER].nprocs);
+			rc = 1;
+		}
+	}
+	if (rc)
+		goto out;
+	struct row x[P_N];
+	for (int p = 0; p < P_N; p++)
+		summarize(&r[p], &r[P_NEVER], &r[P_ORACLE], &x[p]);
+	bool json_stdout = o.json && !strcmp(o.json, "-");
+	if (o.json) {
+		json_t *arr = json_array();
+		for (int p = 0; p < P_N; p++)
+			json_array_append_new(arr, row_json(p, &r[p], &r[P_NEVER], &x[p]));
+		rc = write_json(o.json, arr) ? 1 : 0;
+		json_decref(arr);
+	}
+	if (!json_stdout)
+		print_tables(stdout, r, x);
+out:
+	for (int p = 0; p < P_N; p++)
+		result_free(&r[p]);
+	return rc;
+}
