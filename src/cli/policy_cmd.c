@@ -115,7 +115,12 @@ static void print_tables(FILE *out, const struct tpt_result *r, const struct row
 	for (int p = 0; p < P_N; p++)
 		fprintf(out, " %9s", pname[p]);
 	fprintf(out, "  auto mode\n");
+	enum { MAX_ROWS = 32 };
 	for (unsigned i = 0; i < r[P_NEVER].nprocs; i++) {
+		if (i == MAX_ROWS) {
+			fprintf(out, "(%u more processes: see --json)\n", r[P_NEVER].nprocs - MAX_ROWS);
+			break;
+		}
 		char label[40];
 		snprintf(label, sizeof(label), "%s (%d)", r[P_NEVER].procs[i].name,
 			 r[P_NEVER].procs[i].pid);
