@@ -109,7 +109,7 @@ expect_error "not both" sim --scheme native --scenario vm-mix --workload gups
 printf '[a]\nworkload = gups:size=3Q\n' >"$T/bad-scn.ini"
 expect_error "not a size" compare --scenario "$T/bad-scn.ini"
 
-expect_error "is not auto or mpki" sim --scheme tpt-opt --workload gups --policy oracle
+expect_error "is not auto or threshold" sim --scheme tpt-opt --workload gups --policy oracle
 expect_error "needs --policy" sim --scheme tpt-opt --workload gups --timeline "$T/tl.csv"
 expect_error "needs a TPT scheme" sim --scheme nested --workload gups --policy auto
 expect_error "takes no --policy" compare --policy auto

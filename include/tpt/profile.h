@@ -20,7 +20,7 @@
  * sequential accesses (RSS is the kernel's own count). */
 #define PROFILE_COUNTERS 8
 
-enum profile_kind { PROFILE_OFF, PROFILE_AUTO, PROFILE_MPKI };
+enum profile_kind { PROFILE_OFF, PROFILE_AUTO, PROFILE_MPKI /* the `threshold` baseline */ };
 
 extern const char *const profile_kind_name[3];
 

@@ -42,7 +42,7 @@ static void usage(FILE *out)
 		"  --config FILE       machine and cost parameters (see tpt config)\n"
 		"  --seed N            workload seed (default 1)\n"
 		"  --json FILE|-       write results as JSON\n"
-		"  --policy P          sim under a TPT scheme: auto (the profiling policy) or mpki\n"
+		"  --policy P          sim under a TPT scheme: auto (the profiling policy) or threshold\n"
 		"                      (TPT while STLB misses per kilo-instruction exceed [policy] policy_mpki)\n"
 		"  --timeline FILE     with --policy: every profiler sample as CSV\n");
 }
@@ -96,10 +96,10 @@ int parse_opts(int argc, char **argv, struct opts *o)
 		case 'P':
 			if (!strcmp(optarg, "auto"))
 				o->policy = PROFILE_AUTO;
-			else if (!strcmp(optarg, "mpki"))
+			else if (!strcmp(optarg, "threshold"))
 				o->policy = PROFILE_MPKI;
 			else
-				return bad("--policy: '%s' is not auto or mpki", optarg);
+				return bad("--policy: '%s' is not auto or threshold", optarg);
 			break;
 		case 'g':
 			if (parse_page(optarg, &o->guest_shift))

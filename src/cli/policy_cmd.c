@@ -5,7 +5,7 @@
  *   never    no process gets TPT
  *   always   every process gets TPT from its start
  *   by-name  the programs the scenario arms (`tpt = yes`), as today
- *   mpki     TPT while STLB misses per kilo-instruction exceed policy_mpki
+ *   threshold  TPT while STLB misses per kilo-instruction exceed policy_mpki
  *   oracle   each process's best static choice, from the never and always runs
  *   auto     the profiling policy (policy.h)
  *
@@ -23,7 +23,7 @@
 
 enum { P_NEVER, P_ALWAYS, P_BYNAME, P_MPKI, P_ORACLE, P_AUTO, P_N };
 
-static const char *const pname[P_N] = {"never", "always", "by-name", "mpki", "oracle", "auto"};
+static const char *const pname[P_N] = {"never", "always", "by-name", "threshold", "oracle", "auto"};
 
 struct row {
 	double cycles, speedup, oracle_share, overhead_share, worst_slowdown;
@@ -96,7 +96,7 @@ static json_t *row_json(int p, const struct tpt_result *r, const struct tpt_resu
 
 static void print_tables(FILE *out, const struct tpt_result *r, const struct row *x)
 {
-	fprintf(out, "%-8s %15s %9s %12s %10s %13s %9s %7s %14s\n", "policy", "cycles",
+	fprintf(out, "%-9s %15s %9s %12s %10s %13s %9s %7s %14s\n", "policy", "cycles",
 		"vs never", "oracle gain", "profiling", "construction", "decisions", "losing",
 		"worst process");
 	for (int p = 0; p < P_N; p++) {
@@ -105,7 +105,7 @@ static void print_tables(FILE *out, const struct tpt_result *r, const struct row
 			snprintf(share, sizeof(share), "-");
 		else
 			snprintf(share, sizeof(share), "%.1f%%", 100 * x[p].oracle_share);
-		fprintf(out, "%-8s %15.0f %8.3fx %12s %9.3f%% %13llu %9llu %7llu %13.2f%%\n", pname[p],
+		fprintf(out, "%-9s %15.0f %8.3fx %12s %9.3f%% %13llu %9llu %7llu %13.2f%%\n", pname[p],
 			x[p].cycles, x[p].speedup, share, 100 * x[p].overhead_share,
 			(unsigned long long)x[p].construction, (unsigned long long)x[p].decisions,
 			(unsigned long long)x[p].losing, 100 * x[p].worst_slowdown);

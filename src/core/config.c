@@ -88,7 +88,7 @@ static const struct opt opts[] = {
 	O("policy", policy_max_raise, OPT_DOUBLE, 1000, 1000000, "16", "the threshold rises to at most this many times its base"),
 	O("policy", policy_confidence, OPT_U32, 1, 64, "2", "agreeing intervals before TPT is switched on or off"),
 	O("policy", policy_horizon, OPT_U32, 1, 1000000, "16", "TPT's construction is amortised over the intervals a process has run, at least this many; a reversal within it counts as a losing decision"),
-	O("policy", policy_mpki, OPT_DOUBLE, 0, 100000000, "1.0", "the mpki baseline: TPT on while STLB misses per thousand instructions exceed this"),
+	O("policy", policy_mpki, OPT_DOUBLE, 0, 100000000, "1.0", "the threshold baseline: TPT on while STLB misses per thousand instructions exceed this"),
 	O("mem", guest_mem, OPT_SIZE, 0, 1ULL << 42, "0", "guest physical memory; 0 sizes it from the workload"),
 	O("mem", host_mem, OPT_SIZE, 0, 1ULL << 42, "0", "host physical memory; 0 sizes it from the guest's"),
 	O("mem", prefault, OPT_BOOL, 0, 1, "0", "hypervisor maps all guest memory at start (the TPT artifact's devirt prefault)"),

@@ -5,12 +5,14 @@
  * measured in the running process's own cycles (the cost model over its
  * counters since the last sample); the simulator's clock counts accesses,
  * so each call says how many accesses to wait, from the process's recent
- * cycles per access.
+ * cycles per access, polling 16 times an interval and at least every 16K
+ * accesses, so that a phase change delays a sample by little.
  *
  * Invariants: a process's `last` counters never exceed its current ones;
  * the policy state passes policy_check after every decision.
  */
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +20,7 @@
 #include "tpt/report.h"
 #include "tpt/vm.h"
 
-const char *const profile_kind_name[3] = {"off", "auto", "mpki"};
+const char *const profile_kind_name[3] = {"off", "auto", "threshold"};
 
 void profile_init(struct profiler *pf, enum profile_kind kind, const struct tpt_config *cfg)
 {
@@ -71,7 +73,7 @@ static uint64_t exits_of(const struct tpt_stats *st)
 	return n;
 }
 
-/* The `mpki` baseline: on while STLB misses per thousand instructions exceed
+/* The `threshold` baseline: on while STLB misses per thousand instructions exceed
  * the threshold, off otherwise. */
 static enum policy_action decide_mpki(const struct profiler *pf, bool tpt,
 				      const struct policy_sample *x)
@@ -102,10 +104,12 @@ static void log_sample(struct profiler *pf, const struct process *p, const struc
 		pp->pol.threshold, x->tpt ? "tpt" : "nested", act[a]);
 }
 
+/* Accesses until the next poll: the cycles to wait at the recent rate, but
+ * at most 16K accesses (a phase can make accesses 100 times dearer). */
 static uint64_t accesses_for(double cycles, double per_access)
 {
 	double n = cycles / per_access;
-	return n < 64 ? 64 : (uint64_t)n;
+	return n < 64 ? 64 : n > 16384 ? 16384 : (uint64_t)n;
 }
 
 uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp)
@@ -121,8 +125,11 @@ uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp)
 	double per_access = d.accesses ? c.total / (double)d.accesses : 100;
 	if (per_access < 1)
 		per_access = 1;
+	/* Polls 16 times an interval: a phase change that makes accesses dearer
+	 * than the recent rate would otherwise stretch the interval. */
+	double poll = pf->interval / 16.0;
 	if (c.total < pf->interval)
-		return accesses_for(pf->interval - c.total, per_access);
+		return accesses_for(fmin(pf->interval - c.total, poll), per_access);
 	struct policy_sample x = {
 		.cycles = (uint64_t)c.total,
 		.instrs = d.instructions,
@@ -157,5 +164,5 @@ uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp)
 		p->st.policy_disables++;
 	}
 	pp->last = p->st;
-	return accesses_for(pf->interval, per_access);
+	return accesses_for(poll, per_access);
 }
