@@ -55,6 +55,13 @@ static unsigned run(struct policy_proc *s, const struct policy_params *p, const 
 	return first;
 }
 
+/* Default parameters and a process the policy has not switched yet. */
+static void fresh(struct policy_params *p, struct policy_proc *s)
+{
+	policy_params_default(p);
+	policy_proc_init(s, p, false);
+}
+
 static const struct phase hot = {0.30, 1 << 14, 100};  /* gups-like: 30 % of cycles walking */
 static const struct phase cold = {0.001, 1 << 10, 10}; /* compute-bound */
 
@@ -63,8 +70,7 @@ static void test_steady_benefit(void **state)
 	(void)state;
 	struct policy_params p;
 	struct policy_proc s;
-	policy_params_default(&p);
-	policy_proc_init(&s, &p, false);
+	fresh(&p, &s);
 	unsigned sw = 0;
 	assert_int_equal(run(&s, &p, &hot, 200, &sw), p.confidence);
 	assert_int_equal(sw, 1);
@@ -79,8 +85,7 @@ static void test_steady_no_benefit(void **state)
 	(void)state;
 	struct policy_params p;
 	struct policy_proc s;
-	policy_params_default(&p);
-	policy_proc_init(&s, &p, false);
+	fresh(&p, &s);
 	unsigned sw = 0;
 	assert_int_equal(run(&s, &p, &cold, 500, &sw), 0);
 	assert_int_equal(sw, 0);
@@ -98,8 +103,7 @@ static void test_noise_does_not_flip(void **state)
 	(void)state;
 	struct policy_params p;
 	struct policy_proc s;
-	policy_params_default(&p);
-	policy_proc_init(&s, &p, false);
+	fresh(&p, &s);
 	/* Gains scattered within the dead band: no votes at all. */
 	uint64_t r = 12345;
 	for (int i = 0; i < 2000; i++) {
@@ -127,8 +131,7 @@ static void test_phase_change(void **state)
 	(void)state;
 	struct policy_params p;
 	struct policy_proc s;
-	policy_params_default(&p);
-	policy_proc_init(&s, &p, false);
+	fresh(&p, &s);
 	/* Graph load (cold), then BFS (hot), then a long cold tail. */
 	assert_int_equal(run(&s, &p, &cold, 50, NULL), 0);
 	assert_true(run(&s, &p, &hot, 50, NULL) <= 2);
@@ -144,8 +147,7 @@ static void test_settling_interval(void **state)
 	(void)state;
 	struct policy_params p;
 	struct policy_proc s;
-	policy_params_default(&p);
-	policy_proc_init(&s, &p, false);
+	fresh(&p, &s);
 	assert_int_equal(run(&s, &p, &hot, 2, NULL), 2);
 	/* The first interval on a freshly built table walks through cold lines:
 	 * ten times the steady cost. It neither votes nor teaches the ratio. */
@@ -199,8 +201,7 @@ static void test_adaptive_threshold(void **state)
 	(void)state;
 	struct policy_params p;
 	struct policy_proc s;
-	policy_params_default(&p);
-	policy_proc_init(&s, &p, false);
+	fresh(&p, &s);
 	/* A short burst: switched on, then off again within the horizon. */
 	run(&s, &p, &hot, 3, NULL);
 	assert_true(s.tpt);
