@@ -34,6 +34,7 @@ static void test_sampled_counters(void **state)
 struct prun {
 	struct tpt_result r;
 	uint64_t lines, enables_logged;
+	unsigned long long longest; /* cycles of the longest sampled interval */
 };
 
 static void run_policy(const char *scheme, enum profile_kind kind, const char *spec,
@@ -62,7 +63,11 @@ static void run_policy(const char *scheme, enum profile_kind kind, const char *s
 	rewind(tl);
 	char line[512];
 	out->lines = out->enables_logged = 0;
+	out->longest = 0;
 	while (fgets(line, sizeof(line), tl)) {
+		unsigned long long cycles;
+		if (sscanf(line, "%*d,%*[^,],%*u,%*u,%llu,", &cycles) == 1 && cycles > out->longest)
+			out->longest = cycles;
 		out->lines++;
 		out->enables_logged += strstr(line, ",enable") != NULL;
 	}
@@ -138,6 +143,22 @@ static void test_mpki_baseline(void **state)
 	result_free(&a.r);
 }
 
+static void test_samples_keep_their_interval(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	struct prun a;
+	/* The build streams through cache at a few cycles an access, the search
+	 * then misses at over a hundred: the sample at the change stays short. */
+	run_policy("tpt-opt", PROFILE_AUTO, "bfs:scale=16,build=measure", &c, &a);
+	assert_true(a.lines > 10);
+	/* (Polling once an interval at the old rate made one 29 M cycles long.) */
+	assert_true(a.longest < 2.0 * c.policy_interval);
+	assert_true(a.enables_logged >= 1);
+	result_free(&a.r);
+}
+
 static void test_policy_needs_tpt_scheme(void **state)
 {
 	(void)state;
@@ -161,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_auto_enables_hot_process),
 		cmocka_unit_test(test_auto_leaves_cold_process),
 		cmocka_unit_test(test_mpki_baseline),
+		cmocka_unit_test(test_samples_keep_their_interval),
 		cmocka_unit_test(test_policy_needs_tpt_scheme),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
