@@ -4,12 +4,7 @@
 # failed run. Usage: cli.sh PATH/TO/tpt
 set -u
 TPT=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib.sh"
 
 W="gups:size=64M,updates=20K"
 
@@ -148,5 +143,4 @@ ls "$T"/keep.json.tmp* >/dev/null 2>&1 && bad "temporary file left behind" || ok
 "$TPT" schemes | grep -q "^tpt-opt" && ok || bad "tpt schemes"
 "$TPT" help | grep -q "usage" && ok || bad "tpt help"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -2,12 +2,7 @@
 # tptd.sh - the daemon's command-line contract: the probe report is
 # complete and consistent with itself; bad usage is one line and status 2.
 TPTD="$1"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib.sh"
 
 "$TPTD" --probe >"$T/p" 2>"$T/e" && ok || bad "tptd --probe exits 0"
 for h in "metric sources" "actuators" "would use" "hardware PMU" "software perf events" \
@@ -31,5 +26,4 @@ fi
 "$TPTD" >/dev/null 2>"$T/e"
 [ $? -eq 2 ] && ok || bad "no arguments: status 2"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
