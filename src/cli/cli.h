@@ -32,7 +32,15 @@ int check_workload(const struct opts *o);
 /* Runs one scheme; 0, 1 (run failed) or 2 (bad input). */
 int run_one(const struct opts *o, const struct tpt_config *cfg, const struct scheme *sc,
 	    struct tpt_result *res);
-/* To stdout ("-") or atomically to a file. 0 or -1 (said on stderr). */
+/* A file written under a temporary name, renamed into place by out_close. */
+struct out {
+	FILE *f;
+	char *tmp;
+	const char *path;
+};
+int out_open(struct out *o, const char *path);
+int out_close(struct out *o, bool keep);
+/* To stdout ("-") or through out_open. 0 or -1 (said on stderr). */
 int write_json(const char *path, json_t *doc);
 
 int cmd_policy(int argc, char **argv);

@@ -139,35 +139,60 @@ static int open_workload(const struct opts *o, struct workload *wl, struct tpt_e
 	return workload_open(wl, o->workload, o->seed, e);
 }
 
-/* Writes JSON to stdout, or to FILE through a temporary file renamed at the end,
- * so a failed run never leaves a half-written file in place of a good one. */
+/* An output file is written under a temporary name and renamed into place
+ * when complete, so a failed run never leaves a half-written file in place
+ * of a good one. 0, or -1 said on stderr. */
+int out_open(struct out *o, const char *path)
+{
+	size_t n = strlen(path) + 32;
+	o->path = path;
+	o->f = NULL;
+	if (!(o->tmp = malloc(n))) {
+		fprintf(stderr, "tpt: out of memory\n");
+		return -1;
+	}
+	snprintf(o->tmp, n, "%s.tmp%ld", path, (long)getpid());
+	if (!(o->f = fopen(o->tmp, "w"))) {
+		fprintf(stderr, "tpt: cannot write %s\n", path);
+		free(o->tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* keep: rename into place (a write error says so and returns -1); else drop. */
+int out_close(struct out *o, bool keep)
+{
+	int rc = ferror(o->f) ? -1 : 0;
+	if (fclose(o->f))
+		rc = -1;
+	if (keep && !rc && rename(o->tmp, o->path))
+		rc = -1;
+	if (!keep || rc)
+		unlink(o->tmp);
+	if (keep && rc)
+		fprintf(stderr, "tpt: cannot write %s\n", o->path);
+	free(o->tmp);
+	return rc;
+}
+
+/* Writes JSON to stdout ("-"), or to a file (out_open). */
 int write_json(const char *path, json_t *doc)
 {
-	int rc = 0;
 	if (!strcmp(path, "-")) {
-		rc = json_dumpf(doc, stdout, JSON_INDENT(2)) ? -1 : 0;
+		int rc = json_dumpf(doc, stdout, JSON_INDENT(2)) ? -1 : 0;
 		fputc('\n', stdout);
 		return rc;
 	}
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	if (!tmp)
+	struct out o;
+	if (out_open(&o, path))
 		return -1;
-	snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f || json_dumpf(doc, f, JSON_INDENT(2)) || fputc('\n', f) == EOF) {
-		rc = -1;
-	}
-	if (f && fclose(f))
-		rc = -1;
-	if (rc == 0 && rename(tmp, path))
-		rc = -1;
-	if (rc)
-		unlink(tmp);
-	free(tmp);
-	if (rc)
+	if (json_dumpf(doc, o.f, JSON_INDENT(2)) || fputc('\n', o.f) == EOF) {
+		out_close(&o, false);
 		fprintf(stderr, "tpt: cannot write %s\n", path);
-	return rc;
+		return -1;
+	}
+	return out_close(&o, true);
 }
 
 /* Runs one scheme; 0, 1 (run failed) or 2 (bad input). */
@@ -191,16 +216,15 @@ int run_one(const struct opts *o, const struct tpt_config *cfg, const struct sch
 				 .arm_names = (const char(*)[16])o->arm_names, .narm = o->narm,
 				 .whole_run = o->whole_run};
 	int rc = 0;
-	char tmp[4096 + 32] = "";
+	struct out tl;
 	if (o->timeline) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp%ld", o->timeline, (long)getpid());
-		if (!(prm.timeline = fopen(tmp, "w"))) {
-			fprintf(stderr, "tpt: cannot write %s\n", o->timeline);
+		if (out_open(&tl, o->timeline)) {
 			rc = 2;
 			goto out;
 		}
-		fprintf(prm.timeline, "pid,name,sample,instructions,cycles,mpki,walk_share,rss_pages,"
-				      "faults,pt_updates,exits,seq_share,gain_share,threshold,mode,action\n");
+		prm.timeline = tl.f;
+		fprintf(tl.f, "pid,name,sample,instructions,cycles,mpki,walk_share,rss_pages,"
+			      "faults,pt_updates,exits,seq_share,gain_share,threshold,mode,action\n");
 	}
 	if (sim_init(s, cfg, &prm, &wl, &e)) {
 		fprintf(stderr, "tpt: %s\n", e.msg);
@@ -216,14 +240,8 @@ int run_one(const struct opts *o, const struct tpt_config *cfg, const struct sch
 	}
 	sim_fini(s);
 out:
-	if (prm.timeline) {
-		if ((fclose(prm.timeline) || (!rc && rename(tmp, o->timeline))) && !rc) {
-			fprintf(stderr, "tpt: cannot write %s\n", o->timeline);
-			rc = 1;
-		}
-		if (rc)
-			unlink(tmp);
-	}
+	if (prm.timeline && out_close(&tl, rc == 0) && !rc)
+		rc = 1;
 	workload_close(&wl);
 	free(s);
 	return rc;

@@ -98,17 +98,14 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	}
 	/* Programs armed for TPT before they start (the task_name knob); under
 	 * an automatic policy none: it decides as they run. */
-	int arm = prm->policy != PROFILE_OFF ? ARM_NONE : prm->arm;
-	if (arm == ARM_WORKLOAD)
-		arm = wl->tpt_listed ? ARM_LIST : ARM_ALL;
-	if (arm == ARM_ALL)
+	const char(*names)[16] = prm->arm == ARM_LIST ? prm->arm_names : wl->tpt_names;
+	unsigned nnames = prm->arm == ARM_LIST ? prm->narm : wl->ntpt_names;
+	bool armed = prm->policy == PROFILE_OFF && prm->arm != ARM_NONE;
+	if (armed && (prm->arm == ARM_ALL || (prm->arm == ARM_WORKLOAD && !wl->tpt_listed)))
 		s->vm.tpt_all = true;
-	else if (arm == ARM_LIST && prm->arm == ARM_LIST)
-		for (unsigned i = 0; i < prm->narm; i++)
-			vm_tpt_arm(&s->vm, prm->arm_names[i]);
-	else if (arm == ARM_LIST)
-		for (unsigned i = 0; i < wl->ntpt_names; i++)
-			vm_tpt_arm(&s->vm, wl->tpt_names[i]);
+	else if (armed)
+		for (unsigned i = 0; i < nnames; i++)
+			vm_tpt_arm(&s->vm, names[i]);
 	rng_seed(&s->rng, prm->seed ^ 0x7470742d6876ULL);
 	s->next_agile = s->scheme->mode == VM_AGILE ? cfg->agile_interval : UINT64_MAX;
 	s->next_migrate = cfg->migrate_every && s->scheme->mode != VM_NATIVE ? cfg->migrate_every
