@@ -224,7 +224,8 @@ int run_one(const struct opts *o, const struct tpt_config *cfg, const struct sch
 		}
 		prm.timeline = tl.f;
 		fprintf(tl.f, "pid,name,sample,instructions,cycles,mpki,walk_share,rss_pages,"
-			      "faults,pt_updates,exits,seq_share,gain_share,threshold,mode,action\n");
+			      "faults,pt_updates,exits,seq_share,gain_share,threshold,mode,action,"
+			      "walks,walk_cycles,accesses,seq_accesses\n");
 	}
 	if (sim_init(s, cfg, &prm, &wl, &e)) {
 		fprintf(stderr, "tpt: %s\n", e.msg);

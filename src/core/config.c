@@ -1,28 +1,17 @@
 /*
- * config.c - the option table and its INI reader (see config.h).
+ * config.c - the machine option table (see config.h); parsing and the
+ * sample file come from opttab.c.
  *
  * Called by the CLI before a run. Every option is a row of `opts`: where it
  * lives in struct tpt_config, its type, bounds, default and help. Parsing,
  * validation and the sample file are all derived from that table.
  */
-#include <ini.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tpt/config.h"
-
-enum opt_type { OPT_U32, OPT_SIZE, OPT_DOUBLE, OPT_BOOL, OPT_ENUM };
-
-struct opt {
-	const char *section, *name;
-	enum opt_type type;
-	size_t off;
-	uint64_t min, max; /* for OPT_DOUBLE: thousandths */
-	const char *def;
-	const char *help;
-	const char *choices; /* OPT_ENUM: "a|b|c", stored as the index */
-};
+#include "tpt/opttab.h"
 
 #define O(sec, field, type, min, max, def, help) \
 	{sec, #field, type, offsetof(struct tpt_config, field), min, max, def, help, NULL}
@@ -94,7 +83,7 @@ static const struct opt opts[] = {
 	O("mem", prefault, OPT_BOOL, 0, 1, "0", "hypervisor maps all guest memory at start (the TPT artifact's devirt prefault)"),
 };
 
-static const char *section_notes[][2] = {
+static const char *const section_notes[][2] = {
 	{"tlb", "Translation lookaside buffers: a Skylake-class core. Sets = entries / ways must be a\n"
 		"; power of two. Ice Lake / Sapphire Rapids: see configs/icelake.ini."},
 	{"pwc", "Paging-structure caches (guest dimension), fully associative, LRU. Intel documents\n"
@@ -115,127 +104,27 @@ static const char *section_notes[][2] = {
 	{"mem", "Memory sizes. Only page-table pages take real memory in the simulator."},
 };
 
-static void *field(struct tpt_config *c, const struct opt *o)
-{
-	return (char *)c + o->off;
-}
-
-static const struct opt *find_opt(const char *section, const char *name)
-{
-	for (size_t i = 0; i < ARRAY_LEN(opts); i++)
-		if ((!section || !strcmp(opts[i].section, section)) && !strcmp(opts[i].name, name))
-			return &opts[i];
-	return NULL;
-}
-
-static int set_opt(struct tpt_config *c, const struct opt *o, const char *v, struct tpt_err *e)
-{
-	uint64_t u;
-	switch (o->type) {
-	case OPT_U32:
-	case OPT_BOOL:
-		if (o->type == OPT_BOOL && (!strcmp(v, "yes") || !strcmp(v, "true")))
-			v = "1";
-		else if (o->type == OPT_BOOL && (!strcmp(v, "no") || !strcmp(v, "false")))
-			v = "0";
-		if (tpt_parse_u64(v, &u))
-			return tpt_fail(e, "[%s] %s: '%s' is not a whole number", o->section, o->name, v);
-		if (u < o->min || u > o->max)
-			return tpt_fail(e, "[%s] %s: %llu is outside %llu..%llu", o->section, o->name,
-					(unsigned long long)u, (unsigned long long)o->min,
-					(unsigned long long)o->max);
-		*(uint32_t *)field(c, o) = (uint32_t)u;
-		return 0;
-	case OPT_SIZE:
-		if (tpt_parse_size(v, &u))
-			return tpt_fail(e, "[%s] %s: '%s' is not a size (e.g. 48K, 16M, 4G)",
-					o->section, o->name, v);
-		if (u < o->min || u > o->max)
-			return tpt_fail(e, "[%s] %s: %s is out of range", o->section, o->name, v);
-		*(uint64_t *)field(c, o) = u;
-		return 0;
-	case OPT_ENUM: {
-		size_t len = strlen(v);
-		uint32_t idx = 0;
-		for (const char *p = o->choices;; idx++) {
-			size_t n = strcspn(p, "|");
-			if (n == len && !strncmp(p, v, n)) {
-				*(uint32_t *)field(c, o) = idx;
-				return 0;
-			}
-			if (!p[n])
-				break;
-			p += n + 1;
-		}
-		return tpt_fail(e, "[%s] %s: '%s' is not one of %s", o->section, o->name, v,
-				o->choices);
-	}
-	case OPT_DOUBLE: {
-		char *end;
-		double d = strtod(v, &end);
-		if (end == v || *end || !(d * 1000 >= (double)o->min && d * 1000 <= (double)o->max))
-			return tpt_fail(e, "[%s] %s: '%s' must be a number from %g to %g", o->section,
-					o->name, v, o->min / 1000.0, o->max / 1000.0);
-		*(double *)field(c, o) = d;
-		return 0;
-	}
-	}
-	return -1;
-}
+static const struct opttab table = {
+	opts, ARRAY_LEN(opts), section_notes, ARRAY_LEN(section_notes),
+	"; tpt machine configuration: the defaults, as `tpt config` prints them.\n"
+	"; Load with --config FILE; any option left out keeps its default.\n",
+};
 
 void config_defaults(struct tpt_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	for (size_t i = 0; i < ARRAY_LEN(opts); i++)
-		if (set_opt(c, &opts[i], opts[i].def, NULL))
-			abort(); /* a default outside its own bounds is a bug in the table */
+	opttab_defaults(&table, c);
 }
 
 int config_set(struct tpt_config *c, const char *section, const char *name, const char *value,
 	       struct tpt_err *e)
 {
-	const struct opt *o = find_opt(section, name);
-	if (!o)
-		return tpt_fail(e, "unknown config option [%s] %s", section ? section : "?", name);
-	return set_opt(c, o, value, e);
-}
-
-struct load_ctx {
-	struct tpt_config *c;
-	struct tpt_err *e;
-	const char *path;
-	int failed;
-};
-
-static int on_ini(void *user, const char *section, const char *name, const char *value)
-{
-	struct load_ctx *l = user;
-	if (l->failed)
-		return 0;
-	struct tpt_err sub;
-	if (config_set(l->c, section, name, value, &sub)) {
-		tpt_fail(l->e, "%s: %s", l->path, sub.msg);
-		l->failed = 1;
-		return 0;
-	}
-	return 1;
+	return opttab_set(&table, c, section, name, value, e);
 }
 
 int config_load(struct tpt_config *c, const char *path, struct tpt_err *e)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return tpt_fail(e, "cannot open config file %s", path);
-	struct load_ctx l = {.c = c, .e = e, .path = path};
-	int rc = ini_parse_file(f, on_ini, &l);
-	fclose(f);
-	if (l.failed)
-		return -1;
-	if (rc > 0)
-		return tpt_fail(e, "%s:%d: not a valid INI line", path, rc);
-	if (rc < 0)
-		return tpt_fail(e, "cannot read config file %s", path);
-	return 0;
+	return opttab_load(&table, c, path, e);
 }
 
 static int check_assoc(const char *what, uint64_t entries, uint64_t ways, struct tpt_err *e)
@@ -266,22 +155,5 @@ int config_validate(const struct tpt_config *c, struct tpt_err *e)
 
 void config_write_sample(FILE *out)
 {
-	fprintf(out, "; tpt machine configuration: the defaults, as `tpt config` prints them.\n"
-		     "; Load with --config FILE; any option left out keeps its default.\n");
-	const char *sec = NULL;
-	for (size_t i = 0; i < ARRAY_LEN(opts); i++) {
-		const struct opt *o = &opts[i];
-		if (!sec || strcmp(sec, o->section)) {
-			sec = o->section;
-			fprintf(out, "\n");
-			for (size_t k = 0; k < ARRAY_LEN(section_notes); k++)
-				if (!strcmp(section_notes[k][0], sec))
-					fprintf(out, "; %s\n", section_notes[k][1]);
-			fprintf(out, "[%s]\n", sec);
-		}
-		if (o->choices)
-			fprintf(out, "; %s (%s)\n%s = %s\n", o->help, o->choices, o->name, o->def);
-		else
-			fprintf(out, "; %s\n%s = %s\n", o->help, o->name, o->def);
-	}
+	opttab_write_sample(&table, out);
 }

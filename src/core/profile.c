@@ -93,7 +93,7 @@ static void log_sample(struct profiler *pf, const struct process *p, const struc
 	if (!pf->timeline)
 		return;
 	double instrs = x->instrs ? (double)x->instrs : 1;
-	fprintf(pf->timeline, "%d,%s,%llu,%llu,%llu,%.3f,%.4f,%llu,%llu,%llu,%llu,%.4f,%.5f,%.5f,%s,%s\n",
+	fprintf(pf->timeline, "%d,%s,%llu,%llu,%llu,%.3f,%.4f,%llu,%llu,%llu,%llu,%.4f,%.5f,%.5f,%s,%s,%llu,%llu,%llu,%llu\n",
 		p->pid, p->name, (unsigned long long)pp->pol.intervals,
 		(unsigned long long)x->instrs, (unsigned long long)x->cycles,
 		1000.0 * (double)x->walks / instrs,
@@ -101,7 +101,9 @@ static void log_sample(struct profiler *pf, const struct process *p, const struc
 		(unsigned long long)x->rss_pages, (unsigned long long)x->faults,
 		(unsigned long long)x->pt_updates, (unsigned long long)x->exits,
 		x->accesses ? (double)x->seq_accesses / (double)x->accesses : 0, pp->pol.gain,
-		pp->pol.threshold, x->tpt ? "tpt" : "nested", act[a]);
+		pp->pol.threshold, x->tpt ? "tpt" : "nested", act[a],
+		(unsigned long long)x->walks, (unsigned long long)x->walk_cycles,
+		(unsigned long long)x->accesses, (unsigned long long)x->seq_accesses);
 }
 
 /* Accesses until the next poll: the cycles to wait at the recent rate, but

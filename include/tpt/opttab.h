@@ -1,0 +1,59 @@
+/*
+ * opttab.h - an option table (name, type, bounds, default, help) that drives
+ * INI parsing, validation and the commented sample file for any struct.
+ *
+ * The simulator's machine configuration (config.c) and tptd's daemon
+ * configuration each declare one table of rows pointing into their own
+ * struct; everything else is derived here, so the two cannot drift in how
+ * they parse, check or document a value.
+ */
+#ifndef TPT_OPTTAB_H
+#define TPT_OPTTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tpt/util.h"
+
+enum opt_type {
+	OPT_U32,    /* uint32_t, bounds min..max */
+	OPT_SIZE,   /* uint64_t with a K/M/G/T suffix, bounds min..max */
+	OPT_DOUBLE, /* double, bounds min/1000..max/1000 */
+	OPT_BOOL,   /* uint32_t 0/1; yes/no/true/false accepted */
+	OPT_ENUM,   /* uint32_t index into choices "a|b|c" */
+	OPT_STR,    /* char[max] (max counts the terminating NUL) */
+};
+
+struct opt {
+	const char *section, *name;
+	enum opt_type type;
+	size_t off;
+	uint64_t min, max;
+	const char *def;
+	const char *help;
+	const char *choices;
+};
+
+struct opttab {
+	const struct opt *opts;
+	size_t n;
+	const char *const (*notes)[2]; /* {section, comment} shown above each section */
+	size_t n_notes;
+	const char *intro;             /* the sample file's opening comment */
+};
+
+/* Every option to its default. A default outside its own bounds aborts: the
+ * table is wrong. */
+void opttab_defaults(const struct opttab *t, void *base);
+/* Sets one option from text (section NULL: any section), checking its type and bounds. */
+int opttab_set(const struct opttab *t, void *base, const char *section, const char *name,
+	       const char *value, struct tpt_err *e);
+/* Reads an INI file over the current values; the error names file and line. */
+int opttab_load(const struct opttab *t, void *base, const char *path, struct tpt_err *e);
+/* The commented sample file: every option with its default and help. */
+void opttab_write_sample(const struct opttab *t, FILE *out);
+/* The row for section/name, or NULL. */
+const struct opt *opttab_find(const struct opttab *t, const char *section, const char *name);
+
+#endif

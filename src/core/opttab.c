@@ -1,0 +1,165 @@
+/*
+ * opttab.c - option tables (see opttab.h).
+ *
+ * Called by config.c (the simulator) and tptd's conf.c at start-up; never
+ * on a hot path. A table row says where its value lives (an offset into the
+ * caller's struct) and how to read it; nothing here knows either struct.
+ */
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tpt/opttab.h"
+
+static void *field(void *base, const struct opt *o)
+{
+	return (char *)base + o->off;
+}
+
+const struct opt *opttab_find(const struct opttab *t, const char *section, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if ((!section || !strcmp(t->opts[i].section, section)) && !strcmp(t->opts[i].name, name))
+			return &t->opts[i];
+	return NULL;
+}
+
+static int set_enum(void *base, const struct opt *o, const char *v, struct tpt_err *e)
+{
+	size_t len = strlen(v);
+	uint32_t idx = 0;
+	for (const char *p = o->choices;; idx++) {
+		size_t n = strcspn(p, "|");
+		if (n == len && !strncmp(p, v, n)) {
+			*(uint32_t *)field(base, o) = idx;
+			return 0;
+		}
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	return tpt_fail(e, "[%s] %s: '%s' is not one of %s", o->section, o->name, v, o->choices);
+}
+
+static int set_opt(void *base, const struct opt *o, const char *v, struct tpt_err *e)
+{
+	uint64_t u;
+	switch (o->type) {
+	case OPT_U32:
+	case OPT_BOOL:
+		if (o->type == OPT_BOOL && (!strcmp(v, "yes") || !strcmp(v, "true")))
+			v = "1";
+		else if (o->type == OPT_BOOL && (!strcmp(v, "no") || !strcmp(v, "false")))
+			v = "0";
+		if (tpt_parse_u64(v, &u))
+			return tpt_fail(e, "[%s] %s: '%s' is not a whole number", o->section, o->name, v);
+		if (u < o->min || u > o->max)
+			return tpt_fail(e, "[%s] %s: %llu is outside %llu..%llu", o->section, o->name,
+					(unsigned long long)u, (unsigned long long)o->min,
+					(unsigned long long)o->max);
+		*(uint32_t *)field(base, o) = (uint32_t)u;
+		return 0;
+	case OPT_SIZE:
+		if (tpt_parse_size(v, &u))
+			return tpt_fail(e, "[%s] %s: '%s' is not a size (e.g. 48K, 16M, 4G)",
+					o->section, o->name, v);
+		if (u < o->min || u > o->max)
+			return tpt_fail(e, "[%s] %s: %s is out of range", o->section, o->name, v);
+		*(uint64_t *)field(base, o) = u;
+		return 0;
+	case OPT_ENUM:
+		return set_enum(base, o, v, e);
+	case OPT_DOUBLE: {
+		char *end;
+		double d = strtod(v, &end);
+		if (end == v || *end || !(d * 1000 >= (double)o->min && d * 1000 <= (double)o->max))
+			return tpt_fail(e, "[%s] %s: '%s' must be a number from %g to %g", o->section,
+					o->name, v, o->min / 1000.0, o->max / 1000.0);
+		*(double *)field(base, o) = d;
+		return 0;
+	}
+	case OPT_STR:
+		if (strlen(v) >= o->max)
+			return tpt_fail(e, "[%s] %s: '%.40s...' is longer than %llu bytes", o->section,
+					o->name, v, (unsigned long long)o->max - 1);
+		memcpy(field(base, o), v, strlen(v) + 1);
+		return 0;
+	}
+	return -1;
+}
+
+void opttab_defaults(const struct opttab *t, void *base)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (set_opt(base, &t->opts[i], t->opts[i].def, NULL))
+			abort(); /* a default outside its own bounds is a bug in the table */
+}
+
+int opttab_set(const struct opttab *t, void *base, const char *section, const char *name,
+	       const char *value, struct tpt_err *e)
+{
+	const struct opt *o = opttab_find(t, section, name);
+	if (!o)
+		return tpt_fail(e, "unknown config option [%s] %s", section ? section : "?", name);
+	return set_opt(base, o, value, e);
+}
+
+struct load_ctx {
+	const struct opttab *t;
+	void *base;
+	struct tpt_err *e;
+	const char *path;
+	int failed;
+};
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *l = user;
+	if (l->failed)
+		return 0;
+	struct tpt_err sub;
+	if (opttab_set(l->t, l->base, section, name, value, &sub)) {
+		tpt_fail(l->e, "%s: %s", l->path, sub.msg);
+		l->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+int opttab_load(const struct opttab *t, void *base, const char *path, struct tpt_err *e)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return tpt_fail(e, "cannot open config file %s", path);
+	struct load_ctx l = {.t = t, .base = base, .e = e, .path = path};
+	int rc = ini_parse_file(f, on_ini, &l);
+	fclose(f);
+	if (l.failed)
+		return -1;
+	if (rc > 0)
+		return tpt_fail(e, "%s:%d: not a valid INI line", path, rc);
+	if (rc < 0)
+		return tpt_fail(e, "cannot read config file %s", path);
+	return 0;
+}
+
+void opttab_write_sample(const struct opttab *t, FILE *out)
+{
+	fputs(t->intro, out);
+	const char *sec = NULL;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct opt *o = &t->opts[i];
+		if (!sec || strcmp(sec, o->section)) {
+			sec = o->section;
+			fprintf(out, "\n");
+			for (size_t k = 0; k < t->n_notes; k++)
+				if (!strcmp(t->notes[k][0], sec))
+					fprintf(out, "; %s\n", t->notes[k][1]);
+			fprintf(out, "[%s]\n", sec);
+		}
+		if (o->choices)
+			fprintf(out, "; %s (%s)\n%s = %s\n", o->help, o->choices, o->name, o->def);
+		else
+			fprintf(out, "; %s\n%s = %s\n", o->help, o->name, o->def);
+	}
+}
