@@ -1,29 +1,189 @@
 #!/bin/sh
-# tptd.sh - the daemon's command-line contract: the probe report is
-# complete and consistent with itself; bad usage is one line and status 2.
-TPTD="$1"
+# tptd.sh - the daemon against real processes this script starts.
+#   tptd.sh TPTD TPTCTL CHILD TPT SRCDIR
+# Covers: the probe report; configuration and start-up errors (one line,
+# defined status, nothing overwritten); the thp actuator collapsing a
+# memory-bound child (AnonHugePages grows, its own access loop speeds up)
+# while a compute-bound one is left alone; --dry-run acting on nothing; a
+# child killed mid-collapse; the tpt actuator on a fake sysfs root across
+# restarts and a later start of the armed program; --status and tptctl;
+# SIGHUP reload and SIGTERM; decisions equal to the simulator's on the
+# same samples (--replay); the systemd unit.
+TPTD="$1" TPTCTL="$2" CHILD="$3" TPT="$4" SRC="$5"
 . "$(dirname "$0")/lib.sh"
+kids=""
+trap 'for k in $kids; do kill -9 $k 2>/dev/null; done; rm -rf "$T"' EXIT
 
+# Starts a child in the background; its pid is in $!.
+spawn() { "$CHILD" "$@" & kids="$kids $!"; }
+huge_kib() { awk '/^AnonHugePages:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+# Median access rate of the windows from $2 s to $3 s in rate file $1.
+median() { awk -v a="$2" -v b="$3" '$1 >= a && $1 <= b {print $2}' "$1" | sort -n |
+	awk '{v[NR] = $1} END {print NR ? v[int((NR + 1) / 2)] : 0}'; }
+one_line_error() { # status pattern command...
+	want=$1 pat=$2
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	[ $rc -eq "$want" ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "$pat" "$T/err" && ok ||
+		bad "'$*': want status $want and one line with '$pat', got $rc: $(cat "$T/err")"
+}
+
+# --- probe, events, configuration ---
 "$TPTD" --probe >"$T/p" 2>"$T/e" && ok || bad "tptd --probe exits 0"
 for h in "metric sources" "actuators" "would use" "hardware PMU" "software perf events" \
 	"MADV_COLLAPSE" "process_madvise" "pidfd_open"; do
 	grep -q "$h" "$T/p" && ok || bad "probe report lacks '$h'"
 done
 [ -s "$T/e" ] && bad "probe wrote to stderr: $(cat "$T/e")" || ok
-# No PMU means the heuristic source; a PMU means the counters.
-if grep -q "hardware PMU (cycles) *no" "$T/p"; then
+nopmu=0
+grep -q "hardware PMU (cycles) *no" "$T/p" && nopmu=1
+if [ $nopmu -eq 1 ]; then
 	grep -q "source *heuristic" "$T/p" && ok || bad "no PMU but not the heuristic"
+	one_line_error 1 "no hardware PMU" "$TPTD" --once --source pmu --state "$T/s.json"
 else
 	grep -q "source *pmu" "$T/p" && ok || bad "a PMU but not used"
 fi
-# Without the TPT knob the actuator is thp or advise, never tpt.
-if [ ! -e /sys/kernel/mm/devirt/task_name ]; then
-	grep -q "actuator *tpt" "$T/p" && bad "tpt actuator without the knob" || ok
+[ ! -e /sys/kernel/mm/devirt/task_name ] && one_line_error 1 "no TPT knob" "$TPTD" --once --actuator tpt --state "$T/s.json"
+"$TPTD" --events >"$T/ev" && grep -q "task_clock *perf::TASK-CLOCK" "$T/ev" && ok || bad "--events lists the software events"
+"$TPTD" --print-config | cmp -s - "$SRC/etc/tptd.conf" && ok || bad "etc/tptd.conf is not tptd --print-config"
+one_line_error 2 "unknown option" "$TPTD" --frobnicate
+one_line_error 2 "give --foreground" "$TPTD"
+printf '[tptd]\nintreval = 3\n' >"$T/bad.conf"
+one_line_error 2 "unknown config option \[tptd\] intreval" "$TPTD" --once --config "$T/bad.conf"
+one_line_error 2 "chunk: '3X' is not a size" "$TPTD" --once --set thp.chunk=3X
+one_line_error 2 "chunk: 64M is out of range" "$TPTD" --once --set thp.chunk=64M
+one_line_error 2 "'12x' is not a numeric uid" "$TPTD" --once --set filter.deny_uids=0,12x
+mkdir "$T/ro" && chmod 500 "$T/ro"
+if [ "$(id -u)" -ne 0 ]; then
+	one_line_error 1 "cannot write state file" "$TPTD" --once --state "$T/ro/s.json"
 fi
-"$TPTD" --frobnicate >/dev/null 2>"$T/e"
-[ $? -eq 2 ] && [ "$(wc -l <"$T/e")" -eq 1 ] && grep -q "unknown option" "$T/e" && ok ||
-	bad "unknown option: one line, status 2"
-"$TPTD" >/dev/null 2>"$T/e"
-[ $? -eq 2 ] && ok || bad "no arguments: status 2"
+echo "not json" >"$T/corrupt.json"
+one_line_error 1 "not overwritten" "$TPTD" --once --state "$T/corrupt.json"
+[ "$(cat "$T/corrupt.json")" = "not json" ] && ok || bad "a corrupt state file was overwritten"
+one_line_error 1 "cannot read state file" "$TPTCTL" status --state "$T/none.json"
+
+# --- decisions equal the simulator's on the same samples ---
+printf '[policy]\npolicy_interval = 2000000\n' >"$T/sim.ini"
+printf '[bfs]\nworkload = bfs:scale=16,build=measure\n[gups]\nworkload = gups:size=64M,updates=1M\n' >"$T/scn.ini"
+"$TPT" sim --config "$T/sim.ini" --scheme tpt-opt --scenario "$T/scn.ini" --policy auto \
+	--timeline "$T/tl.csv" >/dev/null 2>&1 && ok || bad "tpt sim --timeline"
+tail -n +2 "$T/tl.csv" | awk -F, '{print $1 "," $2 "," $3 "," $16}' >"$T/sim.txt"
+"$TPTD" --replay "$T/tl.csv" >"$T/replay.txt" && ok || bad "tptd --replay"
+cmp -s "$T/sim.txt" "$T/replay.txt" && ok || bad "tptd decides differently from the simulator"
+[ "$(grep -c -E 'enable|disable' "$T/replay.txt")" -ge 2 ] && ok || bad "replay has too few switches to mean much"
+echo "replay: $(wc -l <"$T/replay.txt") samples, $(grep -c -E 'enable|disable' "$T/replay.txt") switches, same actions as the simulator"
+cut -d, -f1-16 "$T/tl.csv" >"$T/old.csv" # a timeline without the raw columns
+one_line_error 1 "no column 'walks'" "$TPTD" --replay "$T/old.csv"
+
+# --- tpt actuator on a fake sysfs root ---
+knob="$T/sys/kernel/mm/devirt/task_name"
+mkdir -p "$(dirname "$knob")" && : >"$knob"
+args="--interval 0.5 --actuator tpt --sysfs $T/sys --state $T/tpt.json --allow tpt-hog"
+spawn tpt-hog mem 256 30 "$T/r0"
+hog=$!
+sleep 0.5
+"$TPTD" --once $args >"$T/st1" 2>"$T/log1" && ok || bad "tptd --once --actuator tpt: $(cat "$T/log1")"
+[ "$(cat "$knob")" = "tpt-hog" ] && ok || bad "the knob was not armed: '$(cat "$knob")'"
+grep -q "enable tpt-hog\[$hog\]: walk share" "$T/log1" && ok || bad "no decision line with its numbers"
+grep -q "tpt-hog .* armd .*arm for next start" "$T/st1" && ok || bad "status: $(cat "$T/st1")"
+kill $hog; wait $hog 2>/dev/null
+: >"$knob" # a reboot empties the knob
+"$TPTD" --once $args >/dev/null 2>"$T/log2" && ok || bad "tptd --once restart"
+[ "$(cat "$knob")" = "tpt-hog" ] && ok || bad "the name was not re-armed from the state file"
+spawn tpt-hog mem 256 30 "$T/r0"
+hog=$!
+sleep 0.5
+"$TPTD" --once $args >"$T/st3" 2>"$T/log3" && ok || bad "tptd --once after the armed start"
+grep -q "tpt-hog .* tpt .*started armed" "$T/st3" && ok || bad "the armed program's new start is not seen as TPT: $(cat "$T/st3")"
+"$TPTCTL" status --state "$T/tpt.json" | grep -q "tpt-hog *on .*runs 1" && ok || bad "tptctl status: program record"
+"$TPTD" --status --state "$T/tpt.json" | cmp -s - "$T/st3" && ok || bad "tptd --status differs from --once's report"
+kill $hog; wait $hog 2>/dev/null
+
+# --- thp actuator: a memory-bound child collapsed, a compute-bound one left alone ---
+if [ "$(id -u)" -ne 0 ]; then
+	echo "skip: thp actuator tests need root (CAP_SYS_NICE for process_madvise)"
+elif ! grep -q "process_madvise *yes" "$T/p" || ! grep -q "MADV_COLLAPSE *yes" "$T/p"; then
+	echo "skip: this kernel lacks MADV_COLLAPSE or process_madvise"
+else
+	thp="--interval 1 --actuator thp --state $T/thp.json --set tptd.min_rss=0 --set thp.rate=8G"
+	spawn tptd-hog mem 512 14 "$T/rate"
+	hog=$!
+	spawn tptd-calc compute 12
+	calc=$!
+	sleep 2.5
+	h0=$(huge_kib $hog)
+	start=$(awk 'END {print $1}' "$T/rate")
+	"$TPTD" --once $thp --allow tptd-hog,tptd-calc >"$T/st" 2>"$T/log" && ok || bad "tptd --once --actuator thp: $(cat "$T/log")"
+	end=$(awk 'END {print $1}' "$T/rate")
+	h1=$(huge_kib $hog)
+	if [ "$h0" -gt 400000 ]; then
+		echo "skip: the child got huge pages at fault time (THP=always?)"
+	else
+		[ "$h1" -ge $((h0 + 400000)) ] && ok || bad "AnonHugePages of the hog: $h0 -> $h1 KiB"
+		grep -q "tptd-hog .* on .*collapsed .*AnonHugePages" "$T/st" && ok || bad "status of the hog: $(cat "$T/st")"
+		grep -q "tptd-calc .* off  *- " "$T/st" && ok || bad "the compute child was not left alone: $(cat "$T/st")"
+		[ "$(huge_kib $calc)" -eq 0 ] && ok || bad "the compute child got huge pages"
+		sleep 2
+		before=$(median "$T/rate" 0 "$start")
+		after=$(median "$T/rate" "$(awk -v e="$end" 'BEGIN {print e + 0.5}')" 99)
+		echo "thp: hog AnonHugePages $h0 -> $h1 KiB; its access loop $before -> $after accesses per CPU second" \
+			"(speed-up $(awk -v a="$before" -v b="$after" 'BEGIN {printf "%.2fx", b / a}'))"
+		awk -v a="$before" -v b="$after" 'BEGIN {exit !(b > 1.1 * a)}' && ok || bad "no speed-up: $before -> $after"
+	fi
+	kill $hog $calc 2>/dev/null; wait $hog $calc 2>/dev/null
+
+	# --dry-run: the same decision, nothing done.
+	spawn tptd-hog mem 256 8 "$T/rate2"
+	hog=$!
+	sleep 1
+	"$TPTD" --once --dry-run $thp --allow tptd-hog >"$T/st" 2>"$T/log" && ok || bad "--dry-run"
+	grep -q "tptd-hog .*would collapse" "$T/st" && ok || bad "dry run status: $(cat "$T/st")"
+	[ "$(huge_kib $hog)" -lt 100000 ] && ok || bad "--dry-run collapsed memory"
+	kill $hog; wait $hog 2>/dev/null
+
+	# A child killed while tptd collapses it (2 MiB calls): no crash, it is forgotten.
+	spawn tptd-gone mem 1024 30 "$T/rate3"
+	hog=$!
+	sleep 1
+	"$TPTD" --once --interval 1 --actuator thp --state "$T/gone.json" --set thp.rate=8G \
+		--set thp.chunk=2M --allow tptd-gone >"$T/st" 2>"$T/log" &
+	d=$!
+	for i in $(seq 100); do grep -q "enable tptd-gone" "$T/log" && break; sleep 0.05; done
+	kill -9 $hog
+	wait $d && ok || bad "tptd --once with a child killed mid-collapse: $(cat "$T/log")"
+	wait $hog 2>/dev/null
+	if grep -q "exited during the collapse" "$T/log"; then
+		echo "mid-collapse exit: seen and handled"
+	else
+		echo "mid-collapse exit: the kill landed outside the collapse; $(grep -c collapsed "$T/log") collapse lines"
+	fi
+fi
+
+# --- the long-running daemon: SIGHUP reloads, a bad reload is refused, SIGTERM exits ---
+printf '[tptd]\ninterval = 0.2\nstate = %s\nactuator = advise\n' "$T/d.json" >"$T/d.conf"
+"$TPTD" --foreground --config "$T/d.conf" 2>"$T/dlog" &
+d=$!
+sleep 0.6
+printf '[tptd]\ninterval = 0.3\nstate = %s\nactuator = advise\n' "$T/d.json" >"$T/d.conf"
+kill -HUP $d; sleep 0.4
+printf '[tptd]\ninterval = -1\n' >"$T/d.conf"
+kill -HUP $d; sleep 0.4
+kill -TERM $d
+wait $d && ok || bad "SIGTERM: status $?"
+grep -q "configuration reloaded" "$T/dlog" && ok || bad "SIGHUP did not reload: $(cat "$T/dlog")"
+grep -q "reload refused, configuration kept: .*interval" "$T/dlog" && ok || bad "a bad reload was not refused"
+grep -q "signal 15: saving state and exiting" "$T/dlog" && ok || bad "no clean exit on SIGTERM"
+"$TPTCTL" status --state "$T/d.json" | grep -q "actuator advise" && ok || bad "state after SIGTERM"
+
+# --- the systemd unit ---
+if command -v systemd-analyze >/dev/null; then
+	sed "s|/usr/local/sbin/tptd|$TPTD|" "$SRC/etc/tptd.service" >"$T/tptd.service"
+	systemd-analyze verify "$T/tptd.service" >"$T/sa" 2>&1 && ok || bad "systemd-analyze verify: $(cat "$T/sa")"
+	for k in CAP_PERFMON CAP_SYS_NICE CAP_SYS_PTRACE; do
+		grep -q "^CapabilityBoundingSet=.*$k" "$SRC/etc/tptd.service" && ok || bad "unit lacks $k"
+	done
+	grep -q "CAP_SYS_ADMIN" "$SRC/etc/tptd.service" && bad "unit grants CAP_SYS_ADMIN" || ok
+fi
 
 finish

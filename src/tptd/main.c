@@ -1,36 +1,305 @@
 /*
- * main.c - tptd, the live daemon (issue 6, in progress): today it probes
- * what this machine offers (`tptd --probe`). Profiling real processes and
- * acting for them through the TPT knob or MADV_COLLAPSE come next.
+ * main.c - tptd, the live daemon: options, the configuration (file plus
+ * command-line overrides, both re-applied on SIGHUP), detaching, signals,
+ * systemd readiness, and the loop around tptd_round.
  *
- * Exit status: 0 success, 2 bad usage.
+ * Exit status: 0 success, 1 a runtime failure (state file, permissions,
+ * a source or actuator this machine lacks), 2 bad usage or configuration.
  */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
 
+#include "counters.h"
+#include "daemon.h"
 #include "probe.h"
+#include "replay.h"
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: tptd --probe    metric sources and actuators this machine offers\n"
-		     "       tptd --help\n");
+	fprintf(out,
+		"usage: tptd [options]\n"
+		"  --once               watch for as many intervals as the policy needs to decide\n"
+		"                       ([policy] confidence), act, print the status, exit\n"
+		"  --foreground         do not detach (systemd runs it so)\n"
+		"  --dry-run            decide and log, act on nothing\n"
+		"  --config FILE        INI configuration (tptd --print-config shows every option)\n"
+		"  --interval SECONDS   seconds between samples\n"
+		"  --actuator A         auto, tpt, thp or advise\n"
+		"  --source S           auto, pmu or heuristic\n"
+		"  --state FILE         the state file (default /var/lib/tptd/state.json)\n"
+		"  --sysfs DIR          sysfs root holding kernel/mm/devirt/task_name (default /sys)\n"
+		"  --allow NAMES        watch only these process names (comma-separated)\n"
+		"  --set SEC.KEY=VALUE  set any configuration option\n"
+		"  --status             print the watch table from the state file, exit\n"
+		"  --probe              print the metric sources and actuators found, exit\n"
+		"  --events             print the counter events libpfm4 chose for this CPU, exit\n"
+		"  --print-config       print the default configuration, exit\n"
+		"  --replay FILE        decide on a `tpt sim --timeline` CSV, print the actions, exit\n"
+		"  --help\n");
+}
+
+#define MAX_SETS 64
+
+struct args {
+	const char *config, *replay;
+	bool once, foreground, status, probe, events, print_config;
+	/* command-line settings, applied over the file on every (re)load */
+	const char *set[MAX_SETS][3];
+	int nset;
+	char buf[MAX_SETS][256];
+};
+
+static int add_set(struct args *a, const char *sec, const char *key, const char *val)
+{
+	if (a->nset == MAX_SETS) {
+		fprintf(stderr, "tptd: too many settings\n");
+		return -1;
+	}
+	a->set[a->nset][0] = sec;
+	a->set[a->nset][1] = key;
+	a->set[a->nset][2] = val;
+	a->nset++;
+	return 0;
+}
+
+/* "sec.key=value" into the buffers. */
+static int add_dotted(struct args *a, const char *s)
+{
+	char *b = a->buf[a->nset < MAX_SETS ? a->nset : 0];
+	snprintf(b, 256, "%s", s);
+	char *dot = strchr(b, '.'), *eq = strchr(b, '=');
+	if (!dot || !eq || dot > eq) {
+		fprintf(stderr, "tptd: --set wants SECTION.KEY=VALUE, not '%s'\n", s);
+		return -1;
+	}
+	*dot = *eq = 0;
+	return add_set(a, b, dot + 1, eq + 1);
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct {
+		const char *opt, *sec, *key;
+	} valued[] = {
+		{"--interval", "tptd", "interval"}, {"--actuator", "tptd", "actuator"},
+		{"--source", "tptd", "source"},     {"--state", "tptd", "state"},
+		{"--sysfs", "tptd", "sysfs"},       {"--allow", "filter", "allow_names"},
+	};
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		bool *flag = !strcmp(o, "--once")	  ? &a->once
+			     : !strcmp(o, "--foreground") ? &a->foreground
+			     : !strcmp(o, "--status")	  ? &a->status
+			     : !strcmp(o, "--probe")	  ? &a->probe
+			     : !strcmp(o, "--events")	  ? &a->events
+			     : !strcmp(o, "--print-config") ? &a->print_config
+							    : NULL;
+		if (flag) {
+			*flag = true;
+			continue;
+		}
+		if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
+			usage(stdout);
+			exit(0);
+		}
+		if (!strcmp(o, "--dry-run")) {
+			if (add_set(a, "tptd", "dry_run", "yes"))
+				return -1;
+			continue;
+		}
+		bool takes = !strcmp(o, "--config") || !strcmp(o, "--replay") || !strcmp(o, "--set");
+		size_t k = 0;
+		for (; k < sizeof(valued) / sizeof(valued[0]) && strcmp(o, valued[k].opt); k++)
+			;
+		takes |= k < sizeof(valued) / sizeof(valued[0]);
+		if (!takes) {
+			fprintf(stderr, "tptd: unknown option '%s' (see tptd --help)\n", o);
+			return -1;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "tptd: %s needs a value\n", o);
+			return -1;
+		}
+		const char *v = argv[++i];
+		if (!strcmp(o, "--config"))
+			a->config = v;
+		else if (!strcmp(o, "--replay"))
+			a->replay = v;
+		else if (!strcmp(o, "--set") ? add_dotted(a, v) : add_set(a, valued[k].sec, valued[k].key, v))
+			return -1;
+	}
+	return 0;
+}
+
+static int load_conf(const struct args *a, struct tptd_conf *c, struct tpt_err *e)
+{
+	conf_defaults(c);
+	if (a->config && conf_load(c, a->config, e))
+		return -1;
+	for (int i = 0; i < a->nset; i++)
+		if (conf_set(c, a->set[i][0], a->set[i][1], a->set[i][2], e))
+			return -1;
+	return conf_finish(c, e);
+}
+
+static void print_events(void)
+{
+	struct ctr_set s;
+	char err[160];
+	for (int k = 0; k < 2; k++) {
+		int rc = k == 0 ? ctr_set_pmu(&s, err, sizeof(err)) : ctr_set_sw(&s, err, sizeof(err));
+		printf("%s\n", k == 0 ? "hardware (libpfm4)" : "software (libpfm4 perf::)");
+		if (rc) {
+			printf("  none: %s\n", err);
+			continue;
+		}
+		for (int i = 0; i < s.n; i++)
+			printf("  %-12s %-34s %s\n", ctr_role_name[s.ev[i].role], s.ev[i].name, s.ev[i].fstr);
+		if (k == 0 && !ctr_has(&s, ROLE_WALK_CYCLES))
+			printf("  (no walk-cycle event: walk cycles = walks x [pmu] walk_cost)\n");
+	}
+}
+
+/* Progress for --once on a terminal: rounds take whole intervals. */
+static void progress(int r, int n)
+{
+	if (isatty(2))
+		fprintf(stderr, "\rtptd: round %d/%d%s", r, n, r == n ? "\n" : "");
+}
+
+static int run_once(struct tptd *d, struct tpt_err *e)
+{
+	int n = (int)d->conf.pol.confidence + 1; /* the first round only takes baselines */
+	for (int r = 1; r <= n; r++) {
+		progress(r, n);
+		if (tptd_round(d))
+			return tpt_fail(e, "round %d failed", r);
+		if (r < n)
+			usleep((useconds_t)(d->conf.interval * 1e6));
+	}
+	if (tptd_save(d, e))
+		return -1;
+	return state_print_status(stdout, d->conf.state, e);
+}
+
+static int run_daemon(struct tptd *d, const struct args *a, struct tpt_err *e)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0)
+		return tpt_fail(e, "signalfd: %s", strerror(errno));
+	sd_notifyf(0, "READY=1\nSTATUS=source %s, actuator %s", tptd_source_name[d->src],
+		   tptd_actuator_name[d->act]);
+	for (;;) {
+		double t0 = tptd_now();
+		if (tptd_round(d) == 0) {
+			struct tpt_err se;
+			if (tptd_save(d, &se))
+				tlog(&d->log, LOG_ERR, "%s", se.msg);
+		}
+		sd_notifyf(0, "STATUS=%zu processes watched, %llu rounds", d->n,
+			   (unsigned long long)d->rounds);
+		double wait = d->conf.interval - (tptd_now() - t0);
+		struct pollfd p = {sfd, POLLIN, 0};
+		int rc = poll(&p, 1, wait > 0 ? (int)(wait * 1000) : 0);
+		if (rc <= 0)
+			continue;
+		struct signalfd_siginfo si;
+		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGHUP) {
+			sd_notify(0, "RELOADING=1");
+			struct tptd_conf c;
+			struct tpt_err ce;
+			if (load_conf(a, &c, &ce) || tptd_reconfigure(d, &c, &ce))
+				tlog(&d->log, LOG_ERR, "reload refused, configuration kept: %s", ce.msg);
+			sd_notify(0, "READY=1");
+			continue;
+		}
+		tlog(&d->log, LOG_INFO, "signal %u: saving state and exiting", si.ssi_signo);
+		sd_notify(0, "STOPPING=1");
+		break;
+	}
+	close(sfd);
+	return tptd_save(d, e);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc == 2 && !strcmp(argv[1], "--probe")) {
+	static struct args a; /* large buffers: not on the stack */
+	struct tpt_err e;
+	struct tptd_conf c;
+	if (argc < 2) {
+		fprintf(stderr, "tptd: give --foreground, --once or another option (see tptd --help)\n");
+		return 2;
+	}
+	if (parse_args(argc, argv, &a))
+		return 2;
+	if (a.print_config) {
+		conf_write_sample(stdout);
+		return 0;
+	}
+	if (a.probe) {
 		struct probe p;
 		probe_run(&p);
 		probe_print(stdout, &p);
 		return 0;
 	}
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
+	if (a.events) {
+		print_events();
 		return 0;
 	}
-	if (argc < 2)
-		fprintf(stderr, "tptd: give --probe (see tptd --help)\n");
-	else
-		fprintf(stderr, "tptd: unknown option '%s' (see tptd --help)\n", argv[1]);
-	return 2;
+	if (load_conf(&a, &c, &e)) {
+		fprintf(stderr, "tptd: %s\n", e.msg);
+		return 2;
+	}
+	if (a.replay || a.status) {
+		int rc = a.replay ? replay_run(&c, a.replay, stdout, &e)
+				  : state_print_status(stdout, c.state, &e);
+		if (rc)
+			fprintf(stderr, "tptd: %s\n", e.msg);
+		return rc ? 1 : 0;
+	}
+	/* One fd per counter per thread: take what the hard limit allows. */
+	struct rlimit rl;
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	static struct tptd d;
+	if (tptd_init(&d, &c, &e)) {
+		fprintf(stderr, "tptd: %s\n", e.msg);
+		tptd_fini(&d);
+		return 1;
+	}
+	if (!a.once && !a.foreground) {
+		if (daemon(0, 0)) {
+			fprintf(stderr, "tptd: cannot detach: %s\n", strerror(errno));
+			tptd_fini(&d);
+			return 1;
+		}
+		tlog_detach(&d.log);
+	}
+	int rc = a.once ? run_once(&d, &e) : run_daemon(&d, &a, &e);
+	if (rc) {
+		if (a.once || a.foreground)
+			fprintf(stderr, "tptd: %s\n", e.msg);
+		else
+			tlog(&d.log, LOG_ERR, "%s", e.msg);
+	}
+	tptd_fini(&d);
+	return rc ? 1 : 0;
 }

@@ -1,0 +1,115 @@
+/*
+ * replay.c - simulator timelines through the daemon's policy (see replay.h).
+ *
+ * Columns are found by name in the header, so added columns do not break
+ * it; a row with a missing or malformed field is an error naming the line.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "replay.h"
+#include "score.h"
+
+enum col { C_PID, C_NAME, C_SAMPLE, C_INSTRS, C_CYCLES, C_RSS, C_FAULTS, C_UPDATES, C_EXITS,
+	   C_MODE, C_WALKS, C_WALK_CYCLES, C_ACCESSES, C_SEQ, C_N };
+
+static const char *const col_name[C_N] = {"pid", "name", "sample", "instructions", "cycles",
+					   "rss_pages", "faults", "pt_updates", "exits", "mode",
+					   "walks", "walk_cycles", "accesses", "seq_accesses"};
+
+#define MAX_FIELDS 64
+
+static int split(char *line, char *f[MAX_FIELDS])
+{
+	int n = 0;
+	line[strcspn(line, "\r\n")] = 0;
+	for (char *p = line; n < MAX_FIELDS;) {
+		f[n++] = p;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		*p++ = 0;
+	}
+	return n;
+}
+
+static int u64(const char *s, uint64_t *v)
+{
+	char *end;
+	*v = strtoull(s, &end, 10);
+	return end == s || *end ? -1 : 0;
+}
+
+int replay_run(const struct tptd_conf *c, const char *path, FILE *out, struct tpt_err *e)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return tpt_fail(e, "cannot open timeline %s", path);
+	static const char *const act[] = {"keep", "enable", "disable"};
+	struct tptd d;
+	memset(&d, 0, sizeof(d));
+	d.conf = *c;
+	score_params(c, ACT_TPT, &d.prm);
+	struct watch *w = NULL;
+	size_t nw = 0;
+	int idx[C_N], rc = 0, lineno = 1;
+	char line[4096], *fld[MAX_FIELDS];
+	if (!fgets(line, sizeof(line), f)) {
+		rc = tpt_fail(e, "%s: empty timeline", path);
+		goto out;
+	}
+	int nf = split(line, fld);
+	for (int k = 0; k < C_N; k++) {
+		idx[k] = -1;
+		for (int i = 0; i < nf; i++)
+			if (!strcmp(fld[i], col_name[k]))
+				idx[k] = i;
+		if (idx[k] < 0) {
+			rc = tpt_fail(e, "%s: no column '%s' (a timeline of `tpt sim --policy auto`?)",
+				      path, col_name[k]);
+			goto out;
+		}
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		nf = split(line, fld);
+		uint64_t v[C_N] = {0};
+		for (int k = 0; k < C_N; k++)
+			if (idx[k] >= nf || (k != C_NAME && k != C_MODE && u64(fld[idx[k]], &v[k]))) {
+				rc = tpt_fail(e, "%s:%d: bad or missing '%s'", path, lineno, col_name[k]);
+				goto out;
+			}
+		struct policy_sample x = {
+			.cycles = v[C_CYCLES], .instrs = v[C_INSTRS], .walks = v[C_WALKS],
+			.walk_cycles = v[C_WALK_CYCLES], .rss_pages = v[C_RSS], .faults = v[C_FAULTS],
+			.pt_updates = v[C_UPDATES], .exits = v[C_EXITS], .accesses = v[C_ACCESSES],
+			.seq_accesses = v[C_SEQ], .tpt = !strcmp(fld[idx[C_MODE]], "tpt"),
+		};
+		struct watch *p = NULL;
+		for (size_t i = 0; i < nw; i++)
+			if (w[i].pid == (pid_t)v[C_PID])
+				p = &w[i];
+		if (!p) {
+			struct watch *nwp = realloc(w, (nw + 1) * sizeof(*w));
+			if (!nwp) {
+				rc = tpt_fail(e, "out of memory");
+				goto out;
+			}
+			w = nwp;
+			p = &w[nw++];
+			memset(p, 0, sizeof(*p));
+			p->pid = (pid_t)v[C_PID];
+		}
+		/* Sample 1 is a new process (exec or fork): fresh policy state. */
+		if (v[C_SAMPLE] == 1)
+			policy_proc_init(&p->pol, &d.prm, x.tpt);
+		enum policy_action a = tptd_decide(&d, p, &x);
+		fprintf(out, "%d,%s,%llu,%s\n", (int)p->pid, fld[idx[C_NAME]],
+			(unsigned long long)v[C_SAMPLE], act[a]);
+	}
+out:
+	free(w);
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,142 @@
+/*
+ * state.c - the state file's programs and the status report (see state.h).
+ *
+ * The daemon (daemon.c) serialises the watch table itself; this file reads
+ * back what must survive a restart and prints what an admin asks for.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state.h"
+
+uint64_t state_boot_id(void)
+{
+	char id[64] = "";
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	if (f) {
+		if (!fgets(id, sizeof(id), f))
+			id[0] = 0;
+		fclose(f);
+	}
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (const char *p = id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+struct program *state_program(struct state *s, const char *name, bool create)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->prog[i].name, name))
+			return &s->prog[i];
+	if (!create)
+		return NULL;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct program *p = realloc(s->prog, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		s->prog = p;
+		s->cap = cap;
+	}
+	struct program *p = &s->prog[s->n++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	return p;
+}
+
+void state_free(struct state *s)
+{
+	free(s->prog);
+	memset(s, 0, sizeof(*s));
+}
+
+int state_load(struct state *s, const char *path, struct tpt_err *e)
+{
+	memset(s, 0, sizeof(*s));
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		return tpt_fail(e, "cannot read state file %s: %s", path, strerror(errno));
+	}
+	json_error_t je;
+	json_t *root = json_loadf(f, 0, &je);
+	fclose(f);
+	if (!root)
+		return tpt_fail(e, "state file %s:%d: %s (not overwritten; move it away to start afresh)",
+				path, je.line, je.text);
+	json_t *progs = json_object_get(root, "programs");
+	if (!json_is_object(root) || json_integer_value(json_object_get(root, "version")) != 1 ||
+	    (progs && !json_is_object(progs))) {
+		json_decref(root);
+		return tpt_fail(e, "state file %s is not a tptd state file (version 1); not overwritten",
+				path);
+	}
+	const char *name;
+	json_t *v;
+	json_object_foreach(progs, name, v) {
+		if (strlen(name) > 15)
+			continue;
+		struct program *p = state_program(s, name, true);
+		if (!p) {
+			json_decref(root);
+			return tpt_fail(e, "out of memory reading %s", path);
+		}
+		p->on = json_is_true(json_object_get(v, "on"));
+		p->gain = json_number_value(json_object_get(v, "gain"));
+		p->decided = json_integer_value(json_object_get(v, "decided"));
+		p->decisions = (uint64_t)json_integer_value(json_object_get(v, "decisions"));
+		p->runs = (uint64_t)json_integer_value(json_object_get(v, "runs"));
+	}
+	const char *armed = json_string_value(json_object_get(root, "armed"));
+	snprintf(s->armed, sizeof(s->armed), "%s", armed ? armed : "");
+	s->armed_at = (uint64_t)json_integer_value(json_object_get(root, "armed_at"));
+	s->boot_id_hash = (uint64_t)json_integer_value(json_object_get(root, "boot"));
+	json_decref(root);
+	return 0;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "-";
+}
+
+int state_print_status(FILE *out, const char *path, struct tpt_err *e)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je);
+	if (!root)
+		return tpt_fail(e, "cannot read state file %s: %s (is tptd running? see --state)", path,
+				je.text);
+	fprintf(out, "tptd  source %s  actuator %s  rounds %lld  armed %s\n", str(root, "source"),
+		str(root, "actuator"), (long long)json_integer_value(json_object_get(root, "rounds")),
+		json_string_length(json_object_get(root, "armed")) ? str(root, "armed") : "-");
+	fprintf(out, "%7s %-15s %6s %7s %-9s %-4s %-34s %s\n", "PID", "NAME", "WALK%", "GAIN%",
+		"SOURCE", "MODE", "LAST ACTION", "EFFECT");
+	size_t i;
+	json_t *p;
+	json_array_foreach(json_object_get(root, "processes"), i, p) {
+		fprintf(out, "%7lld %-15s %6.1f %7.2f %-9s %-4s %-34s %s\n",
+			(long long)json_integer_value(json_object_get(p, "pid")), str(p, "name"),
+			100 * json_number_value(json_object_get(p, "walk_share")),
+			100 * json_number_value(json_object_get(p, "gain")), str(p, "source"),
+			str(p, "mode"), str(p, "action"), str(p, "effect"));
+	}
+	const char *name;
+	json_t *v;
+	json_t *progs = json_object_get(root, "programs");
+	if (json_object_size(progs))
+		fprintf(out, "programs (past decisions)\n");
+	json_object_foreach(progs, name, v)
+		fprintf(out, "  %-15s %-3s gain %.2f%%  decisions %lld  runs %lld\n", name,
+			json_is_true(json_object_get(v, "on")) ? "on" : "off",
+			100 * json_number_value(json_object_get(v, "gain")),
+			(long long)json_integer_value(json_object_get(v, "decisions")),
+			(long long)json_integer_value(json_object_get(v, "runs")));
+	json_decref(root);
+	return 0;
+}
