@@ -47,6 +47,9 @@ fi
 [ ! -e /sys/kernel/mm/devirt/task_name ] && one_line_error 1 "no TPT knob" "$TPTD" --once --actuator tpt --state "$T/s.json"
 "$TPTD" --events >"$T/ev" && grep -q "task_clock *perf::TASK-CLOCK" "$T/ev" && ok || bad "--events lists the software events"
 "$TPTD" --print-config | cmp -s - "$SRC/etc/tptd.conf" && ok || bad "etc/tptd.conf is not tptd --print-config"
+for o in $("$TPTD" --print-config | awk '/^[a-z_]+ = / {print $1}'); do
+	grep -q "\`$o\`" "$SRC/README.md" && ok || bad "README does not document option $o"
+done
 one_line_error 2 "unknown option" "$TPTD" --frobnicate
 one_line_error 2 "give --foreground" "$TPTD"
 printf '[tptd]\nintreval = 3\n' >"$T/bad.conf"
@@ -107,9 +110,9 @@ elif ! grep -q "process_madvise *yes" "$T/p" || ! grep -q "MADV_COLLAPSE *yes" "
 	echo "skip: this kernel lacks MADV_COLLAPSE or process_madvise"
 else
 	thp="--interval 1 --actuator thp --state $T/thp.json --set tptd.min_rss=0 --set thp.rate=8G"
-	spawn tptd-hog mem 512 14 "$T/rate"
+	spawn tptd-hog mem 512 60 "$T/rate"
 	hog=$!
-	spawn tptd-calc compute 12
+	spawn tptd-calc compute 60
 	calc=$!
 	sleep 2.5
 	h0=$(huge_kib $hog)
@@ -134,7 +137,7 @@ else
 	kill $hog $calc 2>/dev/null; wait $hog $calc 2>/dev/null
 
 	# --dry-run: the same decision, nothing done.
-	spawn tptd-hog mem 256 8 "$T/rate2"
+	spawn tptd-hog mem 256 60 "$T/rate2"
 	hog=$!
 	sleep 1
 	"$TPTD" --once --dry-run $thp --allow tptd-hog >"$T/st" 2>"$T/log" && ok || bad "--dry-run"

@@ -165,69 +165,113 @@ nomem:
 	return -1;
 }
 
+struct scan {
+	const struct collapse_req *q;
+	struct region_set *done;
+	struct collapse_result *r;
+	struct batch b;
+	int pm, per_call;
+	uint64_t need, planned;
+};
+
+/* One VMA's whole 2 MiB regions. 0: go on; 1: the budget is spent; -1: an
+ * error (r->status). rss4k is the VMA's resident memory on 4 KiB pages. */
+static int scan_vma(struct scan *c, uint64_t s, uint64_t e, uint64_t rss4k)
+{
+	struct collapse_result *r = c->r;
+	/* Too little resident for one region, or so sparse that reading its
+	 * pagemap would cost more than it could find (reservations such as
+	 * sanitizer shadows span terabytes): skip it whole. */
+	if (rss4k < c->need * 4096)
+		return 0;
+	if ((e - s) / 64 > (uint64_t)((double)rss4k / c->q->min_present)) {
+		r->vmas_skipped_sparse++;
+		return 0;
+	}
+	uint64_t found = 0;
+	for (uint64_t a = (s + REGION - 1) & ~(REGION - 1); a + REGION <= e && found < rss4k;
+	     a += REGION) {
+		if (region_set_has(c->done, a / REGION))
+			continue;
+		uint64_t ent[512];
+		if (pread(c->pm, ent, sizeof(ent), (off_t)(a / 4096 * 8)) != (ssize_t)sizeof(ent)) {
+			r->status = COLLAPSE_GONE;
+			r->err = ESRCH;
+			return -1;
+		}
+		unsigned present = collapse_present(ent);
+		found += (uint64_t)present * 4096;
+		if (present < c->need) {
+			r->regions_skipped_sparse += present > 0;
+			continue;
+		}
+		r->eligible += REGION;
+		if (c->planned + REGION > c->q->budget)
+			return 1; /* the rest waits for the next round's budget */
+		c->planned += REGION;
+		c->b.iov[c->b.n++] = (struct iovec){(void *)(uintptr_t)a, REGION};
+		if (c->b.n == c->per_call && flush(c->q, &c->b, c->done, r))
+			return -1;
+	}
+	return 0;
+}
+
 int collapse_run(const struct collapse_req *q, struct region_set *done, struct collapse_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)q->pid);
-	FILE *maps = fopen(path, "re");
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)q->pid);
+	FILE *smaps = fopen(path, "re");
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)q->pid);
 	int pm = open(path, O_RDONLY | O_CLOEXEC);
-	if (!maps || pm < 0) {
+	if (!smaps || pm < 0) {
 		r->err = errno;
 		r->status = errno == ENOENT || errno == ESRCH ? COLLAPSE_GONE
 			    : errno == EACCES || errno == EPERM ? COLLAPSE_DENIED
 								 : COLLAPSE_ERROR;
-		if (maps)
-			fclose(maps);
+		if (smaps)
+			fclose(smaps);
 		if (pm >= 0)
 			close(pm);
 		return -1;
 	}
-	struct batch b = {.n = 0};
-	uint64_t need = (uint64_t)(q->min_present * 512 + 0.999999);
-	uint64_t planned = 0;
-	int per_call = (int)(q->chunk / REGION);
-	if (per_call < 1)
-		per_call = 1;
-	if (per_call > MAX_IOV)
-		per_call = MAX_IOV;
+	struct scan c = {.q = q, .done = done, .r = r, .pm = pm};
+	c.need = (uint64_t)(q->min_present * 512 + 0.999999);
+	c.per_call = (int)(q->chunk / REGION);
+	if (c.per_call < 1)
+		c.per_call = 1;
+	if (c.per_call > MAX_IOV)
+		c.per_call = MAX_IOV;
+	/* smaps: a maps-style header per VMA, then "Key: value kB" lines. */
 	char line[512];
 	int rc = 0;
-	while (fgets(line, sizeof(line), maps)) {
-		uint64_t s, e;
-		if (!collapse_vma_ok(line, &s, &e))
+	bool ok = false;
+	uint64_t s = 0, e = 0, rss = 0, huge = 0;
+	for (bool more = true; more;) {
+		more = fgets(line, sizeof(line), smaps) != NULL;
+		unsigned long long kb;
+		if (more && sscanf(line, "Rss: %llu kB", &kb) == 1) {
+			rss = kb << 10;
 			continue;
-		for (uint64_t a = (s + REGION - 1) & ~(REGION - 1); a + REGION <= e; a += REGION) {
-			if (region_set_has(done, a / REGION))
-				continue;
-			uint64_t ent[512];
-			if (pread(pm, ent, sizeof(ent), (off_t)(a / 4096 * 8)) != (ssize_t)sizeof(ent)) {
-				r->status = COLLAPSE_GONE;
-				r->err = ESRCH;
-				rc = -1;
-				goto out;
-			}
-			if (collapse_present(ent) < need) {
-				r->regions_skipped_sparse++;
-				continue;
-			}
-			r->eligible += REGION;
-			if (planned + REGION > q->budget)
-				goto last; /* the rest waits for the next round's budget */
-			planned += REGION;
-			b.iov[b.n++] = (struct iovec){(void *)(uintptr_t)a, REGION};
-			if (b.n == per_call && flush(q, &b, done, r)) {
-				rc = -1;
-				goto out;
-			}
+		}
+		if (more && sscanf(line, "AnonHugePages: %llu kB", &kb) == 1) {
+			huge = kb << 10;
+			continue;
+		}
+		unsigned long long x, y;
+		bool header = more && sscanf(line, "%llx-%llx ", &x, &y) == 2;
+		if (!header && more)
+			continue;
+		if (ok && (rc = scan_vma(&c, s, e, rss > huge ? rss - huge : 0)))
+			break;
+		if (header) {
+			ok = collapse_vma_ok(line, &s, &e);
+			rss = huge = 0;
 		}
 	}
-last:
-	if (b.n && flush(q, &b, done, r))
+	if (rc >= 0 && c.b.n && flush(q, &c.b, done, r))
 		rc = -1;
-out:
-	fclose(maps);
+	fclose(smaps);
 	close(pm);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }

@@ -2,8 +2,10 @@
  * collapse.h - the thp actuator: collapse a process's nearly full 2 MiB
  * anonymous regions into huge pages with process_madvise(MADV_COLLAPSE).
  *
- * Regions come from /proc/PID/maps (private, writable, anonymous or the
- * heap, whole 2 MiB-aligned regions only); a region qualifies when at least
+ * Regions come from /proc/PID/smaps (private, writable, anonymous or the
+ * heap, whole 2 MiB-aligned regions only; a VMA with less than a region's
+ * worth of 4 KiB-resident memory, or under 1/64 of the density a region
+ * needs, is skipped without reading its pagemap); a region qualifies when at least
  * min_present of its 512 pages are present in /proc/PID/pagemap, since a
  * collapse fills the holes and a sparse region would multiply its RSS.
  * Calls carry at most `chunk` bytes (a large call stalls the target while
@@ -38,6 +40,7 @@ struct collapse_result {
 	int err;              /* errno behind a status other than OK */
 	uint64_t bytes;       /* collapsed */
 	uint64_t calls, regions_skipped_sparse, regions_einval, regions_eagain;
+	uint64_t vmas_skipped_sparse; /* reservations too sparse to scan (see collapse.c) */
 	uint64_t eligible;    /* bytes in qualifying regions seen (the scan stops at the budget) */
 };
 
@@ -56,7 +59,7 @@ int region_set_add(struct region_set *s, uint64_t region);
 int region_set_has(const struct region_set *s, uint64_t region);
 void region_set_free(struct region_set *s);
 
-/* Whether a /proc/PID/maps line describes memory tptd may collapse:
+/* Whether a /proc/PID/maps (or smaps header) line describes memory tptd may collapse:
  * private and writable, anonymous or [heap]; fills start and end. */
 int collapse_vma_ok(const char *line, uint64_t *start, uint64_t *end);
 /* Present pages among 512 pagemap entries. */

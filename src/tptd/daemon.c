@@ -103,7 +103,7 @@ static void arm(struct tptd *d)
 		else
 			tlog(&d->log, LOG_NOTICE, "disarmed %s", cur);
 	}
-	snprintf(d->st.armed, sizeof(d->st.armed), "%s", want);
+	snprintf(d->st.armed, sizeof(d->st.armed), "%.15s", want);
 	d->st.armed_at = proc_now_ticks();
 	d->st.boot_id_hash = d->boot;
 }
@@ -286,10 +286,11 @@ static void do_collapse(struct tptd *d, struct watch *w)
 			snprintf(w->effect, sizeof(w->effect), "AnonHugePages %.0f -> %.0f MiB in %.2fs",
 				 mib(before.anon_huge), mib(after.anon_huge), secs);
 		tlog(&d->log, LOG_NOTICE,
-		     "%s[%d]: collapsed %.0f MiB (%llu calls, %llu sparse regions skipped, "
-		     "%llu EINVAL, %llu EAGAIN); AnonHugePages %.0f -> %.0f MiB",
+		     "%s[%d]: collapsed %.0f MiB (%llu calls, %llu sparse regions and %llu sparse "
+		     "mappings skipped, %llu EINVAL, %llu EAGAIN); AnonHugePages %.0f -> %.0f MiB",
 		     w->comm, (int)w->pid, mib(r.bytes), (unsigned long long)r.calls,
-		     (unsigned long long)r.regions_skipped_sparse, (unsigned long long)r.regions_einval,
+		     (unsigned long long)r.regions_skipped_sparse,
+		     (unsigned long long)r.vmas_skipped_sparse, (unsigned long long)r.regions_einval,
 		     (unsigned long long)r.regions_eagain, mib(before.anon_huge),
 		     measured ? mib(after.anon_huge) : 0.0);
 	}

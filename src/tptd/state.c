@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,10 +121,11 @@ int state_print_status(FILE *out, const char *path, struct tpt_err *e)
 	size_t i;
 	json_t *p;
 	json_array_foreach(json_object_get(root, "processes"), i, p) {
+		double gain = 100 * json_number_value(json_object_get(p, "gain"));
 		fprintf(out, "%7lld %-15s %6.1f %7.2f %-9s %-4s %-34s %s\n",
 			(long long)json_integer_value(json_object_get(p, "pid")), str(p, "name"),
 			100 * json_number_value(json_object_get(p, "walk_share")),
-			100 * json_number_value(json_object_get(p, "gain")), str(p, "source"),
+			fabs(gain) < 0.005 ? 0.0 : gain, str(p, "source"),
 			str(p, "mode"), str(p, "action"), str(p, "effect"));
 	}
 	const char *name;
