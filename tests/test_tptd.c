@@ -227,6 +227,23 @@ static void test_regions(void **st)
 	region_set_free(&r);
 }
 
+/* In a forked child: tell the parent it is set up, then wait to be killed. */
+static void child_ready(int ready[2])
+{
+	char c = 1;
+	if (write(ready[1], &c, 1) != 1)
+		_exit(1);
+	pause();
+	_exit(0);
+}
+
+/* In the parent: wait until the child is set up. */
+static void wait_ready(int ready[2])
+{
+	char c;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+}
+
 static pid_t spawn_mapper(char **base, int ready[2])
 {
 	/* 4 aligned regions: three full, one with 100 of 512 pages. */
@@ -242,14 +259,9 @@ static pid_t spawn_mapper(char **base, int ready[2])
 			a[i] = 1;
 		for (size_t i = 0; i < 100; i++)
 			a[3 * REGION + i * 4096] = 1;
-		char c = 1;
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
+		child_ready(ready);
 	}
-	char c;
-	assert_int_equal(read(ready[0], &c, 1), 1);
+	wait_ready(ready);
 	*base = a;
 	munmap(m, len);
 	return pid;
@@ -405,14 +417,9 @@ static void test_recycled_pid(void **st)
 	pid_t pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_NAME, "tptd-kid", 0, 0, 0);
-		char c = 1;
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
+		child_ready(ready);
 	}
-	char c;
-	assert_int_equal(read(ready[0], &c, 1), 1);
+	wait_ready(ready);
 	struct tptd_conf conf;
 	struct tpt_err e;
 	static struct tptd d;
