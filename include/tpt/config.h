@@ -47,6 +47,16 @@ struct tpt_config {
 	double policy_threshold, policy_band, policy_walk_ratio, policy_age, policy_raise, policy_max_raise;
 	uint32_t policy_confidence, policy_horizon;
 	double policy_mpki; /* the `mpki` baseline's threshold */
+	/* [dbt] the binary translator's memory path (dbt.h) */
+	double dbt_expansion, dbt_cpi, softmmu_flush_per_entry;
+	uint32_t softmmu_hit_instrs, softmmu_miss_instrs, softmmu_walk_level_instrs, softmmu_fill_instrs;
+	uint32_t stlb_bits, stlb_min_bits, stlb_max_bits, stlb_dynamic, stlb_window;
+	uint32_t guest_fault_instrs, guest_kernel_fault_instrs, guest_invlpg_instrs;
+	uint32_t btmmu_access_instrs, btmmu_refill_instrs, btmmu_exception_instrs, btmmu_fill_instrs;
+	uint32_t btmmu_walk_level_instrs, btmmu_sync_instrs, btmmu_switch_instrs;
+	uint32_t host_exception_instrs, direct_map_instrs;
+	uint32_t host_tlb_entries, host_tlb_pairs, host_user_va_bits;
+	uint64_t host_page;
 	/* [mem] */
 	uint64_t guest_mem, host_mem; /* 0: sized from the workload */
 	uint32_t prefault;            /* hypervisor maps all guest memory up front */

@@ -44,5 +44,6 @@ int out_close(struct out *o, bool keep);
 int write_json(const char *path, json_t *doc);
 
 int cmd_policy(int argc, char **argv);
+int cmd_dbt(int argc, char **argv);
 
 #endif

@@ -27,6 +27,8 @@ static void usage(FILE *out)
 		"       tpt compare [--workload W] [--schemes a,b,...] [options]\n"
 		"       tpt policy [--scenario FILE|NAME] [--scheme S] [--timeline FILE] [options]\n"
 		"       tpt trace info|convert|write|record ... (see tpt trace help)\n"
+		"       tpt dbt [--workload W] [--guest ia32|pae|x86_64] [--scheme softmmu|btmmu|direct|all]\n"
+		"               [--config FILE] [--seed N] [--json FILE|-]   binary-translator memory path\n"
 		"       tpt config | tpt workloads | tpt schemes | tpt help\n"
 		"\noptions:\n"
 		"  --scheme S          native, nested, shadow, agile, tpt-naive, tpt-opt, tpt-emul\n"
@@ -392,6 +394,8 @@ int main(int argc, char **argv)
 		return cmd_trace(argc - 1, argv + 1);
 	if (!strcmp(cmd, "policy"))
 		return cmd_policy(argc - 1, argv + 1);
+	if (!strcmp(cmd, "dbt"))
+		return cmd_dbt(argc - 1, argv + 1);
 	if (!strcmp(cmd, "config")) {
 		config_write_sample(stdout);
 		return 0;

@@ -1,0 +1,152 @@
+/*
+ * dbt_cmd.c - `tpt dbt`: a workload's memory accesses through a full-system
+ * binary translator's memory path, SoftMMU against BTMMU (and the direct
+ * mapping BTMMU improves on, which refuses what it cannot run).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "tpt/dbt.h"
+
+static int find(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return -1;
+}
+
+static json_t *stats_json(enum dbt_scheme s, const struct dbt_stats *st)
+{
+	double acc = st->guest_accesses ? (double)st->guest_accesses : 1;
+	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+			 "s:I, s:I, s:I}",
+			 "scheme", dbt_scheme_name[s], "guest_accesses", (json_int_t)st->guest_accesses,
+			 "guest_instructions", (json_int_t)st->guest_instrs, "host_instructions",
+			 (json_int_t)st->host_instrs, "cycles", st->cycles, "host_instructions_per_access",
+			 (double)st->host_instrs / acc, "cycles_per_access", st->cycles / acc,
+			 "stlb_hit_rate", dbt_stlb_hit_rate(st), "stlb_misses", (json_int_t)st->stlb_misses,
+			 "victim_hits", (json_int_t)st->victim_hits, "stlb_entries",
+			 (json_int_t)st->stlb_entries, "walks", (json_int_t)st->walks, "walk_refs",
+			 (json_int_t)st->walk_refs, "exceptions", (json_int_t)st->exceptions,
+			 "guest_faults", (json_int_t)st->guest_faults, "host_tlb_misses",
+			 (json_int_t)st->host_tlb_misses, "shadow_fills", (json_int_t)st->shadow_fills,
+			 "shadow_invalidations", (json_int_t)st->shadow_invalidations,
+			 "context_switches", (json_int_t)st->context_switches);
+}
+
+int cmd_dbt(int argc, char **argv)
+{
+	const char *spec = DEFAULT_WORKLOAD, *scheme = "all", *guest = "x86_64", *config = NULL,
+		   *json = NULL;
+	uint64_t seed = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		const char **dst = !strcmp(o, "--workload") ? &spec
+				   : !strcmp(o, "--scheme") ? &scheme
+				   : !strcmp(o, "--guest")  ? &guest
+				   : !strcmp(o, "--config") ? &config
+				   : !strcmp(o, "--json")   ? &json
+				   : NULL;
+		if (!dst && strcmp(o, "--seed"))
+			return bad("dbt: unknown option '%s' (see tpt help)", o);
+		if (i + 1 >= argc)
+			return bad("dbt: %s needs a value", o);
+		if (dst) {
+			*dst = argv[++i];
+		} else {
+			char *end;
+			seed = strtoull(argv[++i], &end, 10);
+			if (*end || end == argv[i])
+				return bad("dbt: --seed wants a number, not '%s'", argv[i]);
+		}
+	}
+	int g = find(dbt_guest_name, GUEST_N, guest);
+	if (g < 0)
+		return bad("dbt: unknown guest '%s' (ia32, pae or x86_64)", guest);
+	int only = strcmp(scheme, "all") ? find(dbt_scheme_name, DBT_N, scheme) : -1;
+	if (only < 0 && strcmp(scheme, "all"))
+		return bad("dbt: unknown scheme '%s' (softmmu, btmmu, direct or all)", scheme);
+	struct opts o;
+	memset(&o, 0, sizeof(o));
+	o.config = config;
+	struct tpt_config cfg;
+	int rc = load_config(&o, &cfg);
+	if (rc)
+		return rc;
+
+	struct dbt_stats st[DBT_N];
+	bool ran[DBT_N] = {false};
+	char refused[DBT_N][512] = {{0}};
+	char canon[640] = "";
+	for (int s = 0; s < DBT_N; s++) {
+		if (only >= 0 && s != only)
+			continue;
+		struct workload wl;
+		struct tpt_err e;
+		if (workload_open(&wl, spec, seed, &e)) {
+			fprintf(stderr, "tpt: %s\n", e.msg);
+			return 2;
+		}
+		snprintf(canon, sizeof(canon), "%s", wl.spec);
+		if (dbt_supported((enum dbt_scheme)s, (enum dbt_guest)g, &cfg, &wl, &e)) {
+			workload_close(&wl);
+			if (only >= 0) {
+				fprintf(stderr, "tpt: %s\n", e.msg);
+				return 2;
+			}
+			snprintf(refused[s], sizeof(refused[s]), "%s", e.msg);
+			continue;
+		}
+		rc = dbt_run(&wl, &cfg, (enum dbt_scheme)s, (enum dbt_guest)g, true, &st[s], &e);
+		workload_close(&wl);
+		if (rc) {
+			fprintf(stderr, "tpt: %s\n", e.msg);
+			return 1;
+		}
+		ran[s] = true;
+	}
+	double speedup = ran[DBT_SOFTMMU] && ran[DBT_BTMMU] && st[DBT_BTMMU].cycles > 0
+				 ? st[DBT_SOFTMMU].cycles / st[DBT_BTMMU].cycles
+				 : 0;
+	if (json) {
+		json_t *doc;
+		if (only >= 0) {
+			doc = stats_json((enum dbt_scheme)only, &st[only]);
+		} else {
+			json_t *runs = json_object();
+			for (int s = 0; s < DBT_N; s++)
+				if (ran[s])
+					json_object_set_new(runs, dbt_scheme_name[s], stats_json((enum dbt_scheme)s, &st[s]));
+				else
+					json_object_set_new(runs, dbt_scheme_name[s], json_pack("{s:s}", "refused", refused[s]));
+			doc = json_pack("{s:o, s:f}", "schemes", runs, "speedup_btmmu_over_softmmu", speedup);
+		}
+		json_object_set_new(doc, "workload", json_string(canon));
+		json_object_set_new(doc, "guest", json_string(dbt_guest_name[g]));
+		rc = write_json(json, doc) ? 1 : 0;
+		json_decref(doc);
+		if (!strcmp(json, "-"))
+			return rc;
+	}
+	printf("workload %s, %s guest\n", canon, dbt_guest_name[g]);
+	printf("%-8s %13s %9s %9s %8s %10s %10s %10s %10s\n", "scheme", "guest acc", "instr/acc",
+	       "cyc/acc", "sTLB hit", "walks", "exceptions", "hTLB miss", "Gcycles");
+	for (int s = 0; s < DBT_N; s++) {
+		if (refused[s][0])
+			printf("%-8s refused: %s\n", dbt_scheme_name[s], refused[s]);
+		if (!ran[s])
+			continue;
+		const struct dbt_stats *x = &st[s];
+		double acc = x->guest_accesses ? (double)x->guest_accesses : 1;
+		printf("%-8s %13llu %9.2f %9.2f %7.2f%% %10llu %10llu %10llu %10.3f\n", dbt_scheme_name[s],
+		       (unsigned long long)x->guest_accesses, (double)x->host_instrs / acc, x->cycles / acc,
+		       s == DBT_SOFTMMU ? 100 * dbt_stlb_hit_rate(x) : 0.0, (unsigned long long)x->walks,
+		       (unsigned long long)x->exceptions, (unsigned long long)x->host_tlb_misses,
+		       x->cycles / 1e9);
+	}
+	if (speedup > 0)
+		printf("BTMMU speed-up over SoftMMU: %.3fx\n", speedup);
+	return rc;
+}

@@ -1,0 +1,589 @@
+/*
+ * dbt.c - a binary translator's memory path: the guest OS, and the SoftMMU,
+ * BTMMU and direct schemes (see dbt.h).
+ *
+ * Called by `tpt dbt`. The scheme is chosen once per run; each access goes
+ * through one switch. Guest RAM sits at host physical 0 (QEMU's guest RAM
+ * block); page tables of the guest and BTMMU's shadow tables are written in
+ * simulated memory, data pages never are. The software TLB array and the
+ * shadow tables have host addresses of their own above guest RAM, so their
+ * loads compete with data in the host caches.
+ *
+ * Invariants (dbt_check via tests): every shadow entry maps a page the
+ * guest table maps, to the same frame; every software-TLB entry translates
+ * as the guest table does.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dbt_internal.h"
+
+const char *const dbt_guest_name[GUEST_N] = {"ia32", "pae", "x86_64"};
+const char *const dbt_scheme_name[DBT_N] = {"softmmu", "btmmu", "direct"};
+
+#define MAX_PROCS 4096
+#define GUEST_USER_BASE 0x08000000ULL /* where a 32-bit guest's mappings start */
+#define GUEST_USER_TOP 0xc0000000ULL  /* the 3 GiB user/kernel split */
+
+double dbt_stlb_hit_rate(const struct dbt_stats *st)
+{
+	uint64_t n = st->stlb_hits + st->stlb_misses;
+	return n ? (double)st->stlb_hits / (double)n : 0;
+}
+
+int dbt_supported(enum dbt_scheme s, enum dbt_guest g, const struct tpt_config *cfg,
+		  const struct workload *w, struct tpt_err *e)
+{
+	if (s != DBT_DIRECT)
+		return 0;
+	/* Earlier hardware-assisted designs map guest pages into the translator's
+	 * own host address space with host pages. */
+	if (cfg->host_page != 4096)
+		return tpt_fail(e, "direct: the guest's 4 KiB pages are smaller than the host's %llu KiB "
+				   "pages, and direct mapping maps guest pages with host pages "
+				   "(BTMMU handles this)", (unsigned long long)(cfg->host_page >> 10));
+	uint64_t top = 0;
+	for (unsigned i = 0; i < w->nregions; i++)
+		if (w->regions[i].start + w->regions[i].len > top)
+			top = w->regions[i].start + w->regions[i].len;
+	unsigned bits = g == GUEST_X86_64 ? 64 - (unsigned)__builtin_clzll(top | 1) : 32;
+	if (g == GUEST_X86_64 && bits < 47)
+		bits = 47; /* an x86-64 guest may use its whole user half */
+	if (bits > cfg->host_user_va_bits)
+		return tpt_fail(e, "direct: the %s guest's %u-bit address space does not fit the host's "
+				   "%u-bit user space (BTMMU handles this)", dbt_guest_name[g], bits,
+				cfg->host_user_va_bits);
+	return 0;
+}
+
+/* ---- set-up ---- */
+
+static int reserve(struct dbt *d, const struct workload *w, struct tpt_err *e)
+{
+	uint64_t foot = workload_footprint(w);
+	uint64_t ram = (foot + foot / 8 + (256ULL << 20) + (1ULL << 30) - 1) & ~((1ULL << 30) - 1);
+	uint64_t max_phys = d->guest == GUEST_IA32 ? 4ULL << 30 : d->guest == GUEST_PAE ? 64ULL << 30 : 0;
+	if (max_phys && foot > max_phys - (256ULL << 20))
+		return tpt_fail(e, "the workload touches %llu MiB, more than a %s guest can address "
+				   "physically", (unsigned long long)(foot >> 20), dbt_guest_name[d->guest]);
+	d->ram = ram;
+	/* Above RAM: the software TLB array (1 GiB of room), then kernel memory
+	 * for shadow tables, as much again as guest RAM holds tables. */
+	d->stlb_base = ram;
+	uint64_t total = ram + (1ULL << 30) + ram / 4 + (1ULL << 30);
+	if (hostmem_init(&d->hm, total, e))
+		return -1;
+	dframes_init(&d->gfr, &d->hm, 0, ram);
+	dframes_init(&d->sfr, &d->hm, ram + (1ULL << 30), total);
+	return 0;
+}
+
+static struct gproc *proc(struct dbt *d, int pid)
+{
+	return pid >= 0 && (size_t)pid < d->nprocs && d->procs[pid] && d->procs[pid]->live
+		       ? d->procs[pid]
+		       : NULL;
+}
+
+static int proc_new(struct dbt *d, int pid, struct tpt_err *e)
+{
+	if (pid < 0 || pid >= MAX_PROCS)
+		return tpt_fail(e, "pid %d out of range", pid);
+	if (pid >= (int)d->nprocs) {
+		size_t n = (size_t)pid + 64 < MAX_PROCS ? (size_t)pid + 64 : MAX_PROCS;
+		struct gproc **v = realloc(d->procs, n * sizeof(*v));
+		if (!v)
+			return tpt_fail(e, "out of memory");
+		memset(v + d->nprocs, 0, (n - d->nprocs) * sizeof(*v));
+		d->procs = v;
+		d->nprocs = n;
+	}
+	/* Each process apart, so pointers to it (d->cur) survive growth. */
+	if (!d->procs[pid] && !(d->procs[pid] = calloc(1, sizeof(struct gproc))))
+		return tpt_fail(e, "out of memory");
+	struct gproc *p = d->procs[pid];
+	memset(p, 0, sizeof(*p));
+	static const enum radix_fmt fmt[GUEST_N] = {FMT_IA32, FMT_PAE, FMT_X86_64};
+	if (radix_init(&p->pt, &d->gfr, fmt[d->guest]) || radix_init(&p->shadow, &d->sfr, FMT_X86_64))
+		return tpt_fail(e, "out of simulated memory for page tables");
+	p->asid = d->next_asid++;
+	p->live = true;
+	return 0;
+}
+
+static void free_frame(void *ctx, uint64_t va, uint64_t pa, uint64_t flags)
+{
+	(void)va;
+	(void)flags;
+	dframes_free(ctx, pa);
+}
+
+/* The process's address space goes: its data frames, then its tables. */
+static void proc_end(struct dbt *d, struct gproc *p)
+{
+	radix_foreach(&p->pt, free_frame, &d->gfr);
+	radix_destroy(&p->pt);
+	radix_destroy(&p->shadow);
+	p->live = false;
+	if (d->cur == p)
+		d->cur = NULL; /* the next process's switch flushes */
+}
+
+/* ---- 32-bit guests: workload addresses to guest addresses ---- */
+
+static int reloc_add(struct dbt *d, uint64_t va, uint64_t len, struct tpt_err *e)
+{
+	if (d->guest == GUEST_X86_64)
+		return 0;
+	for (size_t i = 0; i < d->nreloc; i++)
+		if (va >= d->reloc[i].wva && va < d->reloc[i].wva + d->reloc[i].len) {
+			if (va + len > d->reloc[i].wva + d->reloc[i].len)
+				d->reloc[i].len = va + len - d->reloc[i].wva; /* grows (brk) */
+			return 0;
+		}
+	if (d->nreloc == sizeof(d->reloc) / sizeof(d->reloc[0]))
+		return tpt_fail(e, "too many distinct mappings for a 32-bit guest");
+	uint64_t room = len < (256ULL << 20) && va >= WL_BRK_BASE ? 256ULL << 20 : len;
+	room = (room + 0xfffff) & ~0xfffffULL;
+	if (d->next_gva + room > GUEST_USER_TOP)
+		return tpt_fail(e, "the workload maps more than the 3 GiB a 32-bit guest's process "
+				   "can address (use --guest x86_64, or a smaller workload)");
+	d->reloc[d->nreloc++] = (struct reloc){va, len, d->next_gva};
+	d->next_gva += room;
+	return 0;
+}
+
+static uint64_t gva_of(const struct dbt *d, uint64_t va)
+{
+	if (d->guest == GUEST_X86_64)
+		return va;
+	for (size_t i = 0; i < d->nreloc; i++)
+		if (va - d->reloc[i].wva < d->reloc[i].len)
+			return d->reloc[i].gva + (va - d->reloc[i].wva);
+	return va & 0xffffffffULL; /* outside every mapping: the guest faults on it */
+}
+
+/* ---- costs ---- */
+
+static void load(struct dbt *d, uint64_t pa)
+{
+	int lvl = cache_access(&d->cache, pa);
+	if (lvl != CL_L1)
+		d->st.mem_stall_cycles += d->cache.lat[lvl];
+}
+
+static void guest_kernel(struct dbt *d, uint64_t guest_instrs)
+{
+	d->st.guest_instrs += guest_instrs;
+	d->st.host_instrs += (uint64_t)((double)guest_instrs * d->cfg->dbt_expansion);
+}
+
+/* The guest kernel maps va on a page fault (demand paging). */
+static int guest_fault(struct dbt *d, struct gproc *p, uint64_t va, struct tpt_err *e)
+{
+	uint64_t pa;
+	d->st.guest_faults++;
+	guest_kernel(d, d->cfg->guest_kernel_fault_instrs);
+	if (dframes_alloc(&d->gfr, &pa) || radix_map(&p->pt, va, pa, RADIX_W))
+		return tpt_fail(e, "guest memory exhausted");
+	return 0;
+}
+
+/* A walk of the guest table by the translator or the module. */
+static int walk_guest(struct dbt *d, struct gproc *p, uint64_t va, uint32_t per_level, uint64_t *pa,
+		      uint64_t *flags)
+{
+	uint64_t refs[4];
+	int n;
+	int rc = radix_walk(&p->pt, va, refs, &n, pa, flags);
+	d->st.walks++;
+	d->st.walk_refs += (uint64_t)n;
+	d->st.host_instrs += (uint64_t)n * per_level;
+	for (int i = 0; i < n; i++)
+		load(d, refs[i]);
+	return rc;
+}
+
+/* ---- SoftMMU ---- */
+
+static int softmmu_access(struct dbt *d, struct gproc *p, uint64_t va, bool write, uint64_t *pa,
+			  struct tpt_err *e)
+{
+	const struct tpt_config *c = d->cfg;
+	d->st.host_instrs += c->softmmu_hit_instrs;
+	load(d, d->stlb_base + (uint64_t)softtlb_index(&d->stlb, va) * sizeof(struct stlb_entry));
+	if (softtlb_hit(&d->stlb, va, write, pa)) {
+		d->st.stlb_hits++;
+		return 0;
+	}
+	d->st.stlb_misses++;
+	d->st.host_instrs += c->softmmu_miss_instrs;
+	if (softtlb_victim(&d->stlb, va, write, pa)) {
+		d->st.victim_hits++;
+		return 0;
+	}
+	uint64_t flags;
+	if (walk_guest(d, p, va, c->softmmu_walk_level_instrs, pa, &flags)) {
+		/* The guest page fault: out of the translated block, into the
+		 * guest's handler, and the access is retried. */
+		d->st.exceptions++;
+		d->st.host_instrs += c->guest_fault_instrs;
+		if (guest_fault(d, p, va, e))
+			return -1;
+		walk_guest(d, p, va, c->softmmu_walk_level_instrs, pa, &flags);
+	}
+	d->st.host_instrs += c->softmmu_fill_instrs;
+	softtlb_fill(&d->stlb, va, *pa, flags & RADIX_W);
+	return 0;
+}
+
+/* ---- BTMMU and direct: the host MMU translates through a shadow table ---- */
+
+static uint64_t htlb_key(const struct dbt *d, const struct gproc *p, uint64_t va)
+{
+	return ((uint64_t)p->asid << 52) | (va >> (12 + d->cfg->host_tlb_pairs));
+}
+
+static int shadow_access(struct dbt *d, struct gproc *p, uint64_t va, uint64_t *pa, struct tpt_err *e)
+{
+	const struct tpt_config *c = d->cfg;
+	bool btmmu = d->scheme == DBT_BTMMU;
+	d->st.host_instrs += btmmu ? c->btmmu_access_instrs : 1;
+	uint64_t key = htlb_key(d, p, va), half = c->host_tlb_pairs ? 1ULL << ((va >> 12) & 1) : 1, val;
+	if (fa_lookup(&d->htlb, key, &val) && (val & half)) {
+		uint64_t refs[4], flags;
+		int n;
+		/* The translation the entry holds is the shadow's (kept equal). */
+		radix_walk(&p->shadow, va, refs, &n, pa, &flags);
+		return 0;
+	}
+	/* Software refill from the shadow table (the MIPS refill handler reads
+	 * the even and odd entries of the pair). */
+	d->st.host_tlb_misses++;
+	d->st.host_instrs += c->btmmu_refill_instrs;
+	uint64_t refs[4], flags;
+	int n;
+	int rc = radix_walk(&p->shadow, va, refs, &n, pa, &flags);
+	d->st.refill_refs += (uint64_t)n;
+	for (int i = 0; i < n; i++)
+		load(d, refs[i]);
+	if (rc) {
+		/* No shadow entry: an MMU exception. BTMMU takes it through its
+		 * dedicated entrance and walks the guest table in the module;
+		 * direct mapping takes the host kernel's general fault path and
+		 * mirrors the guest mapping with an mmap. */
+		d->st.exceptions++;
+		d->st.host_instrs += btmmu ? c->btmmu_exception_instrs : c->host_exception_instrs;
+		uint64_t gpa, gflags;
+		if (walk_guest(d, p, va, btmmu ? c->btmmu_walk_level_instrs : c->softmmu_walk_level_instrs,
+			       &gpa, &gflags)) {
+			d->st.exceptions++;
+			d->st.host_instrs += c->guest_fault_instrs;
+			if (guest_fault(d, p, va, e))
+				return -1;
+			walk_guest(d, p, va, btmmu ? c->btmmu_walk_level_instrs : c->softmmu_walk_level_instrs,
+				   &gpa, &gflags);
+		}
+		d->st.host_instrs += btmmu ? c->btmmu_fill_instrs : c->direct_map_instrs;
+		if (radix_map(&p->shadow, va, gpa, gflags))
+			return tpt_fail(e, "out of simulated memory for shadow tables");
+		d->st.shadow_fills++;
+		radix_walk(&p->shadow, va, refs, &n, pa, &flags);
+	}
+	/* The entry covers the pair: which halves the shadow maps. */
+	uint64_t mask = 0, base = c->host_tlb_pairs ? va & ~0x1fffULL : va & ~0xfffULL;
+	for (int h = 0; h <= (int)c->host_tlb_pairs; h++) {
+		uint64_t hp, hf;
+		if (!radix_walk(&p->shadow, base + ((uint64_t)h << 12), refs, &n, &hp, &hf))
+			mask |= 1ULL << h;
+	}
+	fa_flush_match(&d->htlb, key, ~0ULL);
+	fa_insert(&d->htlb, key, ~0ULL, mask);
+	return 0;
+}
+
+/* ---- address-space events ---- */
+
+/* The guest drops va's translation (INVLPG after unmap or mprotect). */
+static void invalidate_page(struct dbt *d, struct gproc *p, uint64_t va)
+{
+	const struct tpt_config *c = d->cfg;
+	if (d->scheme == DBT_SOFTMMU) {
+		if (p == d->cur) {
+			d->st.host_instrs += c->guest_invlpg_instrs;
+			softtlb_flush_page(&d->stlb, va);
+		}
+		return;
+	}
+	if (radix_unmap(&p->shadow, va)) {
+		d->st.shadow_invalidations++;
+		d->st.host_instrs += d->scheme == DBT_BTMMU ? c->btmmu_sync_instrs : c->direct_map_instrs;
+		fa_flush_match(&d->htlb, htlb_key(d, p, va), ~0ULL);
+	}
+}
+
+static void full_flush(struct dbt *d)
+{
+	uint32_t n = softtlb_flush(&d->stlb, d->st.guest_instrs);
+	d->st.host_instrs += (uint64_t)((double)n * d->cfg->softmmu_flush_per_entry);
+	d->st.stlb_flushes++;
+}
+
+static void unmap_range(struct dbt *d, struct gproc *p, uint64_t va, uint64_t len, bool keep,
+			uint64_t flags)
+{
+	for (uint64_t a = va & ~0xfffULL; a < va + len; a += 4096) {
+		uint64_t refs[4], pa, f;
+		int n;
+		if (radix_walk(&p->pt, a, refs, &n, &pa, &f))
+			continue;
+		if (keep)
+			radix_map(&p->pt, a, pa, flags);
+		else {
+			radix_unmap(&p->pt, a);
+			dframes_free(&d->gfr, pa);
+		}
+		invalidate_page(d, p, a);
+	}
+}
+
+static void switch_to(struct dbt *d, struct gproc *p)
+{
+	if (p == d->cur)
+		return;
+	d->cur = p;
+	d->st.context_switches++;
+	if (d->scheme == DBT_SOFTMMU)
+		full_flush(d); /* a CR3 write without PCIDs: QEMU flushes its TLB */
+	else
+		d->st.host_instrs += d->cfg->btmmu_switch_instrs; /* a new ASID and shadow root */
+}
+
+struct copy_ctx {
+	struct dbt *d;
+	struct gproc *child;
+	int failed;
+};
+
+static void copy_one(void *ctx, uint64_t va, uint64_t pa, uint64_t flags)
+{
+	struct copy_ctx *c = ctx;
+	uint64_t npa;
+	(void)pa;
+	/* The child gets its own frames (copy-on-write is not modelled). */
+	if (dframes_alloc(&c->d->gfr, &npa) || radix_map(&c->child->pt, va, npa, flags))
+		c->failed = 1;
+}
+
+static int os_event(struct dbt *d, const struct event *ev, struct tpt_err *e)
+{
+	struct gproc *p = proc(d, ev->pid);
+	switch (ev->type) {
+	case EV_EXEC:
+		if (p)
+			proc_end(d, p);
+		if (proc_new(d, ev->pid, e))
+			return -1;
+		switch_to(d, proc(d, ev->pid));
+		return 0;
+	case EV_FORK: {
+		if (!p)
+			return 0;
+		if (proc_new(d, (int)ev->arg, e))
+			return -1;
+		p = proc(d, ev->pid);
+		struct copy_ctx c = {d, proc(d, (int)ev->arg), 0};
+		radix_foreach(&p->pt, copy_one, &c);
+		return c.failed ? tpt_fail(e, "guest memory exhausted on fork") : 0;
+	}
+	case EV_EXIT:
+		if (p)
+			proc_end(d, p);
+		return 0;
+	case EV_MMAP:
+		return reloc_add(d, ev->va, ev->arg, e);
+	case EV_BRK:
+		return reloc_add(d, WL_BRK_BASE, ev->va > WL_BRK_BASE ? ev->va - WL_BRK_BASE : 0, e);
+	case EV_MUNMAP:
+		if (p)
+			unmap_range(d, p, gva_of(d, ev->va), ev->arg, false, 0);
+		return 0;
+	case EV_MPROTECT:
+		if (p)
+			unmap_range(d, p, gva_of(d, ev->va), ev->arg, true, ev->size & WL_MAP_W ? RADIX_W : 0);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* ---- the run ---- */
+
+int dbt_init(struct dbt *d, const struct workload *w, const struct tpt_config *cfg, enum dbt_scheme s,
+	     enum dbt_guest g, struct tpt_err *e)
+{
+	memset(d, 0, sizeof(*d));
+	d->cfg = cfg;
+	d->scheme = s;
+	d->guest = g;
+	d->next_gva = GUEST_USER_BASE;
+	d->next_asid = 1;
+	if (dbt_supported(s, g, cfg, w, e) || reserve(d, w, e))
+		goto fail;
+	if (cache_init(&d->cache, cfg)) {
+		tpt_fail(e, "out of memory for the cache model");
+		goto fail;
+	}
+	if (softtlb_init(&d->stlb, cfg->stlb_bits, cfg->stlb_min_bits, cfg->stlb_max_bits,
+			 cfg->stlb_dynamic, cfg->stlb_window) ||
+	    fa_init(&d->htlb, cfg->host_tlb_entries)) {
+		tpt_fail(e, "out of memory for the TLBs");
+		goto fail;
+	}
+	return 0;
+fail:
+	dbt_fini(d);
+	return -1;
+}
+
+void dbt_fini(struct dbt *d)
+{
+	for (size_t i = 0; i < d->nprocs; i++) {
+		if (d->procs[i] && d->procs[i]->live)
+			proc_end(d, d->procs[i]);
+		free(d->procs[i]);
+	}
+	free(d->procs);
+	softtlb_fini(&d->stlb);
+	fa_fini(&d->htlb);
+	cache_fini(&d->cache);
+	dframes_fini(&d->gfr);
+	dframes_fini(&d->sfr);
+	if (d->hm.base)
+		hostmem_fini(&d->hm);
+	memset(d, 0, sizeof(*d));
+}
+
+int dbt_step(struct dbt *d, const struct event *ev, struct tpt_err *e)
+{
+	if (ev->type != EV_READ && ev->type != EV_WRITE) {
+		d->st.guest_instrs += ev->instrs;
+		d->st.host_instrs += (uint64_t)((double)ev->instrs * d->cfg->dbt_expansion);
+		return os_event(d, ev, e);
+	}
+	struct gproc *p = proc(d, ev->pid);
+	if (!p) {
+		if (proc_new(d, ev->pid, e))
+			return -1;
+		p = proc(d, ev->pid);
+	}
+	switch_to(d, p);
+	d->st.guest_instrs += ev->instrs + 1;
+	d->st.host_instrs += (uint64_t)((double)ev->instrs * d->cfg->dbt_expansion);
+	d->st.guest_accesses++;
+	uint64_t va = gva_of(d, ev->va), pa;
+	bool write = ev->type == EV_WRITE;
+	int rc = d->scheme == DBT_SOFTMMU ? softmmu_access(d, p, va, write, &pa, e)
+					  : shadow_access(d, p, va, &pa, e);
+	if (rc)
+		return -1;
+	load(d, pa | (va & 0xfff));
+	return 0;
+}
+
+void dbt_finish(struct dbt *d, struct dbt_stats *st)
+{
+	d->st.stlb_resizes = d->stlb.resizes;
+	d->st.stlb_entries = 1U << d->stlb.bits;
+	d->st.cycles = (double)d->st.host_instrs * d->cfg->dbt_cpi + (double)d->st.mem_stall_cycles;
+	*st = d->st;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int dbt_run(struct workload *w, const struct tpt_config *cfg, enum dbt_scheme s, enum dbt_guest g,
+	    bool progress, struct dbt_stats *st, struct tpt_err *e)
+{
+	progress = progress && isatty(STDERR_FILENO);
+	double start = progress ? now_s() : 0, last = start;
+	uint64_t done = 0, expect = w->expected_events;
+	struct dbt *dp = malloc(sizeof(*dp));
+	if (!dp)
+		return tpt_fail(e, "out of memory");
+	if (dbt_init(dp, w, cfg, s, g, e)) {
+		free(dp);
+		return -1;
+	}
+	struct event ev[4096];
+	size_t n;
+	int rc = 0;
+	while (!rc && (n = workload_next(w, ev, 4096)) > 0) {
+		for (size_t i = 0; i < n && !rc; i++)
+			rc = dbt_step(dp, &ev[i], e);
+		done += n;
+		if (progress && (done & ((1u << 20) - 1)) < 4096 && now_s() - last >= 0.5) {
+			last = now_s();
+			fprintf(stderr, "\r  %-8s %5.1f%% of %.1fM events, %.0fs", dbt_scheme_name[s],
+				expect ? 100.0 * (double)done / (double)expect : 0.0, (double)expect / 1e6,
+				last - start);
+		}
+	}
+	if (progress && last > start)
+		fprintf(stderr, "\r%60s\r", "");
+	if (!rc && w->failed)
+		rc = tpt_fail(e, "%s", w->err.msg);
+	if (!rc)
+		dbt_finish(dp, st);
+	dbt_fini(dp);
+	free(dp);
+	return rc;
+}
+
+struct agree_ctx {
+	const struct gproc *p;
+	int bad;
+};
+
+static void shadow_agrees(void *ctx, uint64_t va, uint64_t pa, uint64_t flags)
+{
+	struct agree_ctx *c = ctx;
+	uint64_t refs[4], gpa, gflags;
+	int n;
+	if (radix_walk(&c->p->pt, va, refs, &n, &gpa, &gflags) || gpa != pa || gflags != flags)
+		c->bad++;
+}
+
+int dbt_check(const struct dbt *d, struct tpt_err *e)
+{
+	for (size_t i = 0; i < d->nprocs; i++) {
+		const struct gproc *p = d->procs[i];
+		if (!p || !p->live)
+			continue;
+		if (radix_check(&p->pt, e) || radix_check(&p->shadow, e))
+			return -1;
+		struct agree_ctx c = {p, 0};
+		radix_foreach(&p->shadow, shadow_agrees, &c);
+		if (c.bad)
+			return tpt_fail(e, "pid %zu: %d shadow entries disagree with the guest table", i, c.bad);
+	}
+	if (softtlb_check(&d->stlb, e))
+		return -1;
+	if (d->scheme == DBT_SOFTMMU && d->cur)
+		for (uint32_t i = 0; i < 1U << d->stlb.bits; i++) {
+			const struct stlb_entry *t = &d->stlb.t[i];
+			if (t->addr_read == STLB_INVALID)
+				continue;
+			uint64_t refs[4], pa, f;
+			int n;
+			if (radix_walk(&d->cur->pt, t->addr_read, refs, &n, &pa, &f) || pa != t->pa)
+				return tpt_fail(e, "software TLB entry %u disagrees with the guest table", i);
+		}
+	return fa_check(&d->htlb, "host TLB", e);
+}

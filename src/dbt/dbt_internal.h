@@ -1,0 +1,55 @@
+/*
+ * dbt_internal.h - the DBT model's state, for dbt.c and its tests.
+ */
+#ifndef TPT_DBT_INTERNAL_H
+#define TPT_DBT_INTERNAL_H
+
+#include "radix.h"
+#include "softtlb.h"
+#include "tpt/cache.h"
+#include "tpt/dbt.h"
+#include "tpt/fa.h"
+#include "tpt/hostmem.h"
+
+struct gproc {
+	bool live;
+	struct radix pt;     /* the guest's own table, in its ISA's format */
+	struct radix shadow; /* BTMMU/direct: guest virtual -> host physical */
+	uint64_t asid;
+};
+
+/* 32-bit guests: a workload mapping placed in the guest's 3 GiB. */
+struct reloc {
+	uint64_t wva, len, gva;
+};
+
+struct dbt {
+	const struct tpt_config *cfg;
+	enum dbt_scheme scheme;
+	enum dbt_guest guest;
+	struct hostmem hm;
+	struct dframes gfr, sfr; /* guest RAM frames; kernel frames for shadow tables */
+	uint64_t ram, stlb_base;
+	struct cache cache;
+	struct softtlb stlb;
+	struct fa htlb;          /* the host TLB: key ASID | VPN pair, value: valid halves */
+	struct gproc **procs; /* by pid */
+	size_t nprocs;
+	struct gproc *cur;
+	uint64_t next_asid;
+	struct reloc reloc[64];
+	size_t nreloc;
+	uint64_t next_gva;
+	struct dbt_stats st;
+};
+
+int dbt_init(struct dbt *d, const struct workload *w, const struct tpt_config *cfg, enum dbt_scheme s,
+	     enum dbt_guest g, struct tpt_err *e);
+int dbt_step(struct dbt *d, const struct event *ev, struct tpt_err *e);
+void dbt_finish(struct dbt *d, struct dbt_stats *st);
+void dbt_fini(struct dbt *d);
+/* Checker: shadow entries agree with the guest tables, software-TLB
+ * entries with the current process's table, every structure's own checker. */
+int dbt_check(const struct dbt *d, struct tpt_err *e);
+
+#endif
