@@ -139,6 +139,27 @@ ls "$T"/keep.json.tmp* >/dev/null 2>&1 && bad "temporary file left behind" || ok
 
 # tpt config prints what configs/default.ini holds; help and listings work.
 "$TPT" config | grep -q "^stlb_entries = 1536" && ok || bad "tpt config"
+# tpt dbt: SoftMMU against BTMMU; the direct scheme refuses what it cannot run.
+expect_error "unknown guest 'arm'" dbt --guest arm
+expect_error "unknown scheme 'magic'" dbt --scheme magic
+expect_error "unknown option '--frob'" dbt --frob
+expect_error "16 KiB pages" dbt --scheme direct --workload gups:size=16M,updates=64K
+printf '[dbt]\nhost_page = 4K\n' >"$T/dbt4k.ini"
+expect_error "does not fit the host's 40-bit user space" dbt --config "$T/dbt4k.ini" --scheme direct \
+	--guest x86_64 --workload gups:size=16M,updates=64K
+expect_error "3 GiB a 32-bit guest" dbt --guest ia32 --workload gups:size=3G,updates=1K
+"$TPT" dbt --workload gups:size=16M,updates=64K --scheme btmmu --json - >"$T/dbt.json" 2>/dev/null && ok ||
+	bad "tpt dbt --json -"
+for k in host_instructions cycles guest_accesses stlb_hit_rate walks exceptions; do
+	grep -q "\"$k\":" "$T/dbt.json" && ok || bad "tpt dbt JSON lacks $k"
+done
+"$TPT" dbt --config "$T/dbt4k.ini" --guest ia32 --workload gups:size=16M,updates=64K >"$T/dbt.txt" 2>&1 && ok ||
+	bad "tpt dbt (all schemes)"
+grep -q "^direct " "$T/dbt.txt" && grep -q "BTMMU speed-up over SoftMMU: [0-9.]*x" "$T/dbt.txt" && ok ||
+	bad "tpt dbt table: $(cat "$T/dbt.txt")"
+"$TPT" dbt --workload trace:path="$(dirname "$0")/fixtures/true.tpt" --guest ia32 --scheme softmmu >/dev/null 2>&1 && ok ||
+	bad "tpt dbt on a trace"
+
 "$TPT" workloads | grep -q "^gups" && ok || bad "tpt workloads"
 "$TPT" schemes | grep -q "^tpt-opt" && ok || bad "tpt schemes"
 "$TPT" help | grep -q "usage" && ok || bad "tpt help"

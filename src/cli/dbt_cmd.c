@@ -107,6 +107,10 @@ int cmd_dbt(int argc, char **argv)
 		}
 		ran[s] = true;
 	}
+	if (!ran[DBT_SOFTMMU] && !ran[DBT_BTMMU] && !ran[DBT_DIRECT]) {
+		fprintf(stderr, "tpt: %s\n", refused[DBT_SOFTMMU]);
+		return 2;
+	}
 	double speedup = ran[DBT_SOFTMMU] && ran[DBT_BTMMU] && st[DBT_BTMMU].cycles > 0
 				 ? st[DBT_SOFTMMU].cycles / st[DBT_BTMMU].cycles
 				 : 0;

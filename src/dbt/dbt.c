@@ -36,6 +36,16 @@ double dbt_stlb_hit_rate(const struct dbt_stats *st)
 int dbt_supported(enum dbt_scheme s, enum dbt_guest g, const struct tpt_config *cfg,
 		  const struct workload *w, struct tpt_err *e)
 {
+	uint64_t foot = workload_footprint(w), span = 0;
+	for (unsigned i = 0; i < w->nregions; i++)
+		span += (w->regions[i].len + 0xfffff) & ~0xfffffULL;
+	uint64_t max_phys = g == GUEST_IA32 ? 4ULL << 30 : g == GUEST_PAE ? 64ULL << 30 : 0;
+	if (max_phys && foot > max_phys - (256ULL << 20))
+		return tpt_fail(e, "the workload touches %llu MiB, more than a %s guest can address "
+				   "physically", (unsigned long long)(foot >> 20), dbt_guest_name[g]);
+	if (g != GUEST_X86_64 && span > GUEST_USER_TOP - GUEST_USER_BASE)
+		return tpt_fail(e, "the workload maps more than the 3 GiB a 32-bit guest's process "
+				   "can address (use --guest x86_64, or a smaller workload)");
 	if (s != DBT_DIRECT)
 		return 0;
 	/* Earlier hardware-assisted designs map guest pages into the translator's
@@ -64,10 +74,6 @@ static int reserve(struct dbt *d, const struct workload *w, struct tpt_err *e)
 {
 	uint64_t foot = workload_footprint(w);
 	uint64_t ram = (foot + foot / 8 + (256ULL << 20) + (1ULL << 30) - 1) & ~((1ULL << 30) - 1);
-	uint64_t max_phys = d->guest == GUEST_IA32 ? 4ULL << 30 : d->guest == GUEST_PAE ? 64ULL << 30 : 0;
-	if (max_phys && foot > max_phys - (256ULL << 20))
-		return tpt_fail(e, "the workload touches %llu MiB, more than a %s guest can address "
-				   "physically", (unsigned long long)(foot >> 20), dbt_guest_name[d->guest]);
 	d->ram = ram;
 	/* Above RAM: the software TLB array (1 GiB of room), then kernel memory
 	 * for shadow tables, as much again as guest RAM holds tables. */
@@ -137,6 +143,14 @@ static int reloc_add(struct dbt *d, uint64_t va, uint64_t len, struct tpt_err *e
 {
 	if (d->guest == GUEST_X86_64)
 		return 0;
+	/* Mappings that already fit stay where they are (traces of programs
+	 * loaded low); a recorder's "everything" mapping at 0 covers them. */
+	if (va + len <= GUEST_USER_TOP || (va == 0 && len >= GUEST_USER_TOP)) {
+		uint64_t end = va + len <= GUEST_USER_TOP ? va + len : 0;
+		if (end > d->next_gva)
+			d->next_gva = (end + 0xfffff) & ~0xfffffULL;
+		return 0;
+	}
 	for (size_t i = 0; i < d->nreloc; i++)
 		if (va >= d->reloc[i].wva && va < d->reloc[i].wva + d->reloc[i].len) {
 			if (va + len > d->reloc[i].wva + d->reloc[i].len)
@@ -145,7 +159,7 @@ static int reloc_add(struct dbt *d, uint64_t va, uint64_t len, struct tpt_err *e
 		}
 	if (d->nreloc == sizeof(d->reloc) / sizeof(d->reloc[0]))
 		return tpt_fail(e, "too many distinct mappings for a 32-bit guest");
-	uint64_t room = len < (256ULL << 20) && va >= WL_BRK_BASE ? 256ULL << 20 : len;
+	uint64_t room = len < (256ULL << 20) && va == d->brk_base ? 256ULL << 20 : len;
 	room = (room + 0xfffff) & ~0xfffffULL;
 	if (d->next_gva + room > GUEST_USER_TOP)
 		return tpt_fail(e, "the workload maps more than the 3 GiB a 32-bit guest's process "
@@ -162,7 +176,7 @@ static uint64_t gva_of(const struct dbt *d, uint64_t va)
 	for (size_t i = 0; i < d->nreloc; i++)
 		if (va - d->reloc[i].wva < d->reloc[i].len)
 			return d->reloc[i].gva + (va - d->reloc[i].wva);
-	return va & 0xffffffffULL; /* outside every mapping: the guest faults on it */
+	return va & 0xffffffffULL; /* identity below 4 GiB; above, folded */
 }
 
 /* ---- costs ---- */
@@ -405,7 +419,11 @@ static int os_event(struct dbt *d, const struct event *ev, struct tpt_err *e)
 	case EV_MMAP:
 		return reloc_add(d, ev->va, ev->arg, e);
 	case EV_BRK:
-		return reloc_add(d, WL_BRK_BASE, ev->va > WL_BRK_BASE ? ev->va - WL_BRK_BASE : 0, e);
+		/* The first break a process sets is where its heap starts (generators
+		 * use WL_BRK_BASE, traces the real program's). */
+		if (!d->brk_base)
+			d->brk_base = ev->va;
+		return reloc_add(d, d->brk_base, ev->va > d->brk_base ? ev->va - d->brk_base : 0, e);
 	case EV_MUNMAP:
 		if (p)
 			unmap_range(d, p, gva_of(d, ev->va), ev->arg, false, 0);

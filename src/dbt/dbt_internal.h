@@ -40,6 +40,7 @@ struct dbt {
 	struct reloc reloc[64];
 	size_t nreloc;
 	uint64_t next_gva;
+	uint64_t brk_base; /* the first program break seen (32-bit guests) */
 	struct dbt_stats st;
 };
 
