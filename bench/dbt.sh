@@ -5,18 +5,18 @@
 TPT=${1:-build/tpt}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-echo "| workload | guest | SoftMMU sTLB hit | host instr/access SoftMMU / BTMMU | cycles/access SoftMMU / BTMMU | BTMMU speed-up |"
-echo "|---|---|---|---|---|---|"
+echo "| workload | guest | SoftMMU sTLB hit | memory-path instr/access SoftMMU / BTMMU | host instr/access SoftMMU / BTMMU | cycles/access SoftMMU / BTMMU | BTMMU speed-up |"
+echo "|---|---|---|---|---|---|---|"
 for w in gups sysbench bfs pr cc xsbench canneal memcached kcbench churn trace:path=tests/fixtures/true.tpt; do
 	for g in ia32 x86_64; do
 		if ! "$TPT" dbt --workload "$w" --guest $g >"$T/o" 2>"$T/e"; then
-			echo "| $w | $g | refused: $(cut -c6-90 "$T/e") | | | |"
+			echo "| $w | $g | refused: $(cut -c6-90 "$T/e") | | | | |"
 			continue
 		fi
 		awk -v w="$w" -v g="$g" '
-			$1 == "softmmu" { hit = $5; mi = $3; mc = $4 }
-			$1 == "btmmu" { bi = $3; bc = $4 }
+			$1 == "softmmu" { hit = $6; mi = $3; mm = $4; mc = $5 }
+			$1 == "btmmu" { bi = $3; bm = $4; bc = $5 }
 			/speed-up/ { s = $NF }
-			END { printf "| %s | %s | %s | %s / %s | %s / %s | %s |\n", w, g, hit, mi, bi, mc, bc, s }' "$T/o"
+			END { printf "| %s | %s | %s | %s / %s | %s / %s | %s / %s | %s |\n", w, g, hit, mm, bm, mi, bi, mc, bc, s }' "$T/o"
 	done
 done

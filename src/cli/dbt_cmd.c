@@ -17,11 +17,20 @@ static int find(const char *const *names, int n, const char *s)
 	return -1;
 }
 
-static json_t *stats_json(enum dbt_scheme s, const struct dbt_stats *st)
+/* Host instructions of the memory path itself: all but the translated
+ * guest instructions that are not memory accesses (x expansion). */
+static double mem_path(const struct dbt_stats *st, const struct tpt_config *cfg)
+{
+	double acc = st->guest_accesses ? (double)st->guest_accesses : 1;
+	return ((double)st->host_instrs -
+		(double)(st->guest_instrs - st->guest_accesses) * cfg->dbt_expansion) / acc;
+}
+
+static json_t *stats_json(enum dbt_scheme s, const struct dbt_stats *st, const struct tpt_config *cfg)
 {
 	double acc = st->guest_accesses ? (double)st->guest_accesses : 1;
 	return json_pack("{s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			 "s:I, s:I, s:I}",
+			 "s:I, s:I, s:I, s:f}",
 			 "scheme", dbt_scheme_name[s], "guest_accesses", (json_int_t)st->guest_accesses,
 			 "guest_instructions", (json_int_t)st->guest_instrs, "host_instructions",
 			 (json_int_t)st->host_instrs, "cycles", st->cycles, "host_instructions_per_access",
@@ -33,7 +42,8 @@ static json_t *stats_json(enum dbt_scheme s, const struct dbt_stats *st)
 			 "guest_faults", (json_int_t)st->guest_faults, "host_tlb_misses",
 			 (json_int_t)st->host_tlb_misses, "shadow_fills", (json_int_t)st->shadow_fills,
 			 "shadow_invalidations", (json_int_t)st->shadow_invalidations,
-			 "context_switches", (json_int_t)st->context_switches);
+			 "context_switches", (json_int_t)st->context_switches,
+			 "memory_path_instructions_per_access", mem_path(st, cfg));
 }
 
 int cmd_dbt(int argc, char **argv)
@@ -117,12 +127,12 @@ int cmd_dbt(int argc, char **argv)
 	if (json) {
 		json_t *doc;
 		if (only >= 0) {
-			doc = stats_json((enum dbt_scheme)only, &st[only]);
+			doc = stats_json((enum dbt_scheme)only, &st[only], &cfg);
 		} else {
 			json_t *runs = json_object();
 			for (int s = 0; s < DBT_N; s++)
 				if (ran[s])
-					json_object_set_new(runs, dbt_scheme_name[s], stats_json((enum dbt_scheme)s, &st[s]));
+					json_object_set_new(runs, dbt_scheme_name[s], stats_json((enum dbt_scheme)s, &st[s], &cfg));
 				else
 					json_object_set_new(runs, dbt_scheme_name[s], json_pack("{s:s}", "refused", refused[s]));
 			doc = json_pack("{s:o, s:f}", "schemes", runs, "speedup_btmmu_over_softmmu", speedup);
@@ -135,8 +145,8 @@ int cmd_dbt(int argc, char **argv)
 			return rc;
 	}
 	printf("workload %s, %s guest\n", canon, dbt_guest_name[g]);
-	printf("%-8s %13s %9s %9s %8s %10s %10s %10s %10s\n", "scheme", "guest acc", "instr/acc",
-	       "cyc/acc", "sTLB hit", "walks", "exceptions", "hTLB miss", "Gcycles");
+	printf("%-8s %13s %9s %9s %9s %8s %10s %10s %10s %9s\n", "scheme", "guest acc", "instr/acc",
+	       "mem/acc", "cyc/acc", "sTLB hit", "walks", "exceptions", "hTLB miss", "Gcycles");
 	for (int s = 0; s < DBT_N; s++) {
 		if (refused[s][0])
 			printf("%-8s refused: %s\n", dbt_scheme_name[s], refused[s]);
@@ -144,8 +154,9 @@ int cmd_dbt(int argc, char **argv)
 			continue;
 		const struct dbt_stats *x = &st[s];
 		double acc = x->guest_accesses ? (double)x->guest_accesses : 1;
-		printf("%-8s %13llu %9.2f %9.2f %7.2f%% %10llu %10llu %10llu %10.3f\n", dbt_scheme_name[s],
-		       (unsigned long long)x->guest_accesses, (double)x->host_instrs / acc, x->cycles / acc,
+		printf("%-8s %13llu %9.2f %9.2f %9.2f %7.2f%% %10llu %10llu %10llu %9.3f\n",
+		       dbt_scheme_name[s], (unsigned long long)x->guest_accesses,
+		       (double)x->host_instrs / acc, mem_path(x, &cfg), x->cycles / acc,
 		       s == DBT_SOFTMMU ? 100 * dbt_stlb_hit_rate(x) : 0.0, (unsigned long long)x->walks,
 		       (unsigned long long)x->exceptions, (unsigned long long)x->host_tlb_misses,
 		       x->cycles / 1e9);
