@@ -259,6 +259,51 @@ static void test_counters(void **st)
 	}
 }
 
+/* Two processes taking turns: every switch is counted, and under the
+ * SoftMMU flushes the software TLB (a CR3 write without PCIDs); pages
+ * 256 apart conflict in its table and come back from the victim TLB. */
+static void test_switches_and_victims(void **st)
+{
+	(void)st;
+	struct tpt_config cfg;
+	config_defaults(&cfg);
+	cfg.stlb_dynamic = 0;
+	struct workload w = sizing();
+	struct tpt_err e;
+	struct dbt *d = malloc(sizeof(*d));
+	assert_int_equal(dbt_init(d, &w, &cfg, DBT_SOFTMMU, GUEST_PAE, &e), 0);
+	for (int p = 0; p < 2; p++) {
+		assert_int_equal(dbt_step(d, &EVA(EV_EXEC, p, 0, 0, 0), &e), 0);
+		assert_int_equal(dbt_step(d, &EVA(EV_MMAP, p, WL_BASE_VA, 8ULL << 20, WL_MAP_W), &e), 0);
+	}
+	struct dbt_stats a;
+	dbt_finish(d, &a);
+	uint64_t sw0 = a.context_switches, fl0 = a.stlb_flushes;
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(dbt_step(d, &EVA(EV_READ, i % 2, WL_BASE_VA, 0, 8), &e), 0);
+	dbt_finish(d, &a);
+	assert_int_equal(a.context_switches - sw0, 10);
+	assert_int_equal(a.stlb_flushes - fl0, 10);
+	/* Process 1 alone: A, B (same index), A again: the victim TLB answers. */
+	const uint64_t A = WL_BASE_VA, B = WL_BASE_VA + (256ULL << 12);
+	uint64_t v0 = a.victim_hits;
+	assert_int_equal(dbt_step(d, &EVA(EV_READ, 1, A, 0, 8), &e), 0);
+	assert_int_equal(dbt_step(d, &EVA(EV_READ, 1, B, 0, 8), &e), 0);
+	assert_int_equal(dbt_step(d, &EVA(EV_READ, 1, A, 0, 8), &e), 0);
+	assert_int_equal(dbt_step(d, &EVA(EV_READ, 1, B, 0, 8), &e), 0);
+	dbt_finish(d, &a);
+	assert_int_equal(a.victim_hits - v0, 2);
+	/* Walks: each of the 10 turns misses (the switch flushed), the first
+	 * turn of each process faults and walks twice: 12; B faults: 2. */
+	assert_int_equal(a.walks, 14);
+	assert_true(a.mem_stall_cycles > 0);
+	assert_true(a.guest_instrs >= a.guest_accesses);
+	assert_int_equal(dbt_check(d, &e), 0);
+	dbt_fini(d);
+	free(d);
+	workload_close(&w);
+}
+
 static void test_direct_refusals(void **st)
 {
 	(void)st;
@@ -302,7 +347,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_softtlb_sequence), cmocka_unit_test(test_softtlb_resize),
 		cmocka_unit_test(test_radix_formats),    cmocka_unit_test(test_shadow_agrees),
-		cmocka_unit_test(test_counters),         cmocka_unit_test(test_direct_refusals),
+		cmocka_unit_test(test_counters),         cmocka_unit_test(test_switches_and_victims),
+		cmocka_unit_test(test_direct_refusals),
 		cmocka_unit_test(test_deterministic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
