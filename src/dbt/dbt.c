@@ -9,9 +9,9 @@
  * shadow tables have host addresses of their own above guest RAM, so their
  * loads compete with data in the host caches.
  *
- * Invariants (dbt_check via tests): every shadow entry maps a page the
- * guest table maps, to the same frame; every software-TLB entry translates
- * as the guest table does.
+ * Invariants (dbt_check in check.c, run by the tests after every step):
+ * every shadow entry maps a page the guest table maps, to the same frame;
+ * every software-TLB entry translates as the guest table does.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -564,44 +564,3 @@ int dbt_run(struct workload *w, const struct tpt_config *cfg, enum dbt_scheme s,
 	return rc;
 }
 
-struct agree_ctx {
-	const struct gproc *p;
-	int bad;
-};
-
-static void shadow_agrees(void *ctx, uint64_t va, uint64_t pa, uint64_t flags)
-{
-	struct agree_ctx *c = ctx;
-	uint64_t refs[4], gpa, gflags;
-	int n;
-	if (radix_walk(&c->p->pt, va, refs, &n, &gpa, &gflags) || gpa != pa || gflags != flags)
-		c->bad++;
-}
-
-int dbt_check(const struct dbt *d, struct tpt_err *e)
-{
-	for (size_t i = 0; i < d->nprocs; i++) {
-		const struct gproc *p = d->procs[i];
-		if (!p || !p->live)
-			continue;
-		if (radix_check(&p->pt, e) || radix_check(&p->shadow, e))
-			return -1;
-		struct agree_ctx c = {p, 0};
-		radix_foreach(&p->shadow, shadow_agrees, &c);
-		if (c.bad)
-			return tpt_fail(e, "pid %zu: %d shadow entries disagree with the guest table", i, c.bad);
-	}
-	if (softtlb_check(&d->stlb, e))
-		return -1;
-	if (d->scheme == DBT_SOFTMMU && d->cur)
-		for (uint32_t i = 0; i < 1U << d->stlb.bits; i++) {
-			const struct stlb_entry *t = &d->stlb.t[i];
-			if (t->addr_read == STLB_INVALID)
-				continue;
-			uint64_t refs[4], pa, f;
-			int n;
-			if (radix_walk(&d->cur->pt, t->addr_read, refs, &n, &pa, &f) || pa != t->pa)
-				return tpt_fail(e, "software TLB entry %u disagrees with the guest table", i);
-		}
-	return fa_check(&d->htlb, "host TLB", e);
-}

@@ -321,7 +321,6 @@ static void do_collapse(struct tptd *d, struct watch *w)
 
 enum policy_action tptd_decide(const struct tptd *d, struct watch *w, const struct policy_sample *x)
 {
-	(void)d;
 	enum policy_action a = policy_decide(&w->pol, &d->prm, x);
 	if (a != POLICY_KEEP)
 		w->on = a == POLICY_ENABLE;
