@@ -148,31 +148,6 @@ static bool known(const struct ctr_proc *p, pid_t tid)
 	return false;
 }
 
-/* Thread start time, from /proc/PID/task/TID/stat (field 22). */
-static int thread_start(pid_t pid, pid_t tid, uint64_t *start)
-{
-	char path[96], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -1;
-	size_t got = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[got] = 0;
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return -1;
-	p += 2;
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return -1;
-		p++;
-	}
-	*start = strtoull(p, NULL, 10);
-	return 0;
-}
-
 static int scan(struct ctr_proc *p, const struct ctr_set *s, pid_t pid, bool first)
 {
 	char path[64];
@@ -186,11 +161,11 @@ static int scan(struct ctr_proc *p, const struct ctr_set *s, pid_t pid, bool fir
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		pid_t tid = (pid_t)atoi(de->d_name);
-		uint64_t start;
+		struct proc_stat ts;
 		if (tid <= 0 || known(p, tid))
 			continue;
 		/* A thread that started after the open is counted by inheritance. */
-		if (!first && (thread_start(pid, tid, &start) || start > p->opened))
+		if (!first && (proc_read_task_stat(pid, tid, &ts) || ts.starttime > p->opened))
 			continue;
 		if (p->n == p->cap) {
 			size_t cap = p->cap ? p->cap * 2 : 8;

@@ -44,10 +44,11 @@ static int read_file(const char *path, char *buf, size_t n)
 	return 0;
 }
 
-int proc_read_stat(pid_t pid, struct proc_stat *st)
+/* The stat file of a process or thread directory (/proc/P or /proc/P/task/T). */
+static int read_stat_in(const char *dir, pid_t pid, struct proc_stat *st)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	char path[96], buf[1024];
+	snprintf(path, sizeof(path), "%s/stat", dir);
 	if (read_file(path, buf, sizeof(buf)))
 		return -1;
 	/* comm may hold spaces and parentheses: it ends at the last ')'. */
@@ -61,7 +62,8 @@ int proc_read_stat(pid_t pid, struct proc_stat *st)
 	char *p = r + 2;
 	st->state = *p;
 	p += 1;
-	/* Fields 4..24 of proc(5): f[4] is ppid, f[9] flags, ..., f[24] rss. */
+	/* Fields 4..24 of proc(5), field n in f[n - 1]: 9 flags, 10 minflt, 12
+	 * majflt, 14 utime, 15 stime, 20 threads, 22 starttime, 24 rss. */
 	for (int i = 4; i <= 24; i++) {
 		char *end;
 		f[i - 1] = strtoull(p, &end, 10);
@@ -78,11 +80,24 @@ int proc_read_stat(pid_t pid, struct proc_stat *st)
 	st->starttime = f[21];
 	st->rss_pages = f[23];
 	struct stat sb;
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	if (stat(path, &sb))
+	if (stat(dir, &sb))
 		return -1;
 	st->uid = sb.st_uid;
 	return 0;
+}
+
+int proc_read_stat(pid_t pid, struct proc_stat *st)
+{
+	char dir[32];
+	snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+	return read_stat_in(dir, pid, st);
+}
+
+int proc_read_task_stat(pid_t pid, pid_t tid, struct proc_stat *st)
+{
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/proc/%d/task/%d", (int)pid, (int)tid);
+	return read_stat_in(dir, tid, st);
 }
 
 int proc_read_mem(pid_t pid, struct proc_mem *m)

@@ -36,6 +36,8 @@ struct proc_mem {
 
 /* 0, or -1 when the process is gone (or unreadable: errno says). */
 int proc_read_stat(pid_t pid, struct proc_stat *st);
+/* The same for one thread of pid (its start time, CPU times, faults). */
+int proc_read_task_stat(pid_t pid, pid_t tid, struct proc_stat *st);
 int proc_read_mem(pid_t pid, struct proc_mem *m);
 /* Clears the accessed bits of every page of the process (clear_refs 1):
  * `Referenced` then counts what it touches from now on. */
