@@ -255,7 +255,8 @@ static int watch_new(struct tptd *d, const struct proc_stat *st)
 
 /* ---- acting ---- */
 
-static void do_collapse(struct tptd *d, struct watch *w)
+/* before: the sample's smaps_rollup when it read one, else NULL. */
+static void do_collapse(struct tptd *d, struct watch *w, const struct proc_mem *sampled)
 {
 	if (w->denied || w->gone)
 		return;
@@ -268,7 +269,9 @@ static void do_collapse(struct tptd *d, struct watch *w)
 		return;
 	}
 	struct proc_mem before, after;
-	if (proc_read_mem(w->pid, &before)) {
+	if (sampled)
+		before = *sampled;
+	else if (proc_read_mem(w->pid, &before)) {
 		w->gone = true;
 		return;
 	}
@@ -336,7 +339,7 @@ static void apply(struct tptd *d, struct watch *w, enum policy_action a, const s
 		if (d->src == SRC_HEURISTIC)
 			snprintf(why, sizeof(why), "heuristic: hot %.0f MiB of RSS %.0f MiB, %.0f MiB anon on 4K, cpu %.2fs",
 				 mib(in->mem.referenced), mib(in->mem.rss),
-				 mib(in->mem.anon > in->mem.anon_huge ? in->mem.anon - in->mem.anon_huge : 0),
+				 mib(proc_mem_anon4k(&in->mem)),
 				 in->cpu_ns * 1e-9);
 		else
 			snprintf(why, sizeof(why), "pmu: %.3g cycles, %.3g walks, %.3g walk cycles",
@@ -358,7 +361,7 @@ static void apply(struct tptd *d, struct watch *w, enum policy_action a, const s
 		snprintf(w->action, sizeof(w->action), "%s%s", act ? "" : "would ", verb);
 	}
 	if (act && d->act == ACT_THP && w->on)
-		do_collapse(d, w);
+		do_collapse(d, w, in->mem_valid ? &in->mem : NULL);
 }
 
 /* ---- the round ---- */

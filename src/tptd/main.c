@@ -73,7 +73,9 @@ static int add_set(struct args *a, const char *sec, const char *key, const char 
 /* "sec.key=value" into the buffers. */
 static int add_dotted(struct args *a, const char *s)
 {
-	char *b = a->buf[a->nset < MAX_SETS ? a->nset : 0];
+	if (a->nset == MAX_SETS)
+		return add_set(a, NULL, NULL, NULL); /* says "too many settings" */
+	char *b = a->buf[a->nset];
 	snprintf(b, 256, "%s", s);
 	char *dot = strchr(b, '.'), *eq = strchr(b, '=');
 	if (!dot || !eq || dot > eq) {

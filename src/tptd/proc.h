@@ -34,6 +34,12 @@ struct proc_mem {
 	uint64_t rss, anon, anon_huge, referenced;
 };
 
+/* Anonymous memory still mapped with 4 KiB pages. */
+static inline uint64_t proc_mem_anon4k(const struct proc_mem *m)
+{
+	return m->anon > m->anon_huge ? m->anon - m->anon_huge : 0;
+}
+
 /* 0, or -1 when the process is gone (or unreadable: errno says). */
 int proc_read_stat(pid_t pid, struct proc_stat *st);
 /* The same for one thread of pid (its start time, CPU times, faults). */

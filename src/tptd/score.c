@@ -21,7 +21,7 @@ static double heuristic_share(const struct tptd_conf *c, const struct proc_mem *
 {
 	if (!m->rss)
 		return 0;
-	double anon4k = m->anon > m->anon_huge ? (double)(m->anon - m->anon_huge) : 0;
+	double anon4k = (double)proc_mem_anon4k(m);
 	double hot4k = fmin((double)m->referenced * anon4k / (double)m->rss, anon4k);
 	double reach = (double)c->tlb_reach;
 	return hot4k > reach ? c->walk_share_max * (1 - reach / hot4k) : 0;
@@ -35,7 +35,7 @@ double score_sample(const struct tptd_conf *c, const struct score_in *in, bool o
 	x->faults = in->faults;
 	x->pt_updates = in->faults; /* each fault installs an entry: one pv-op under TPT */
 	if (in->mem_valid) {
-		uint64_t anon4k = in->mem.anon > in->mem.anon_huge ? in->mem.anon - in->mem.anon_huge : 0;
+		uint64_t anon4k = proc_mem_anon4k(&in->mem);
 		/* What acting costs grows with: TPT builds a table for all of RSS,
 		 * a collapse copies the anonymous memory still on 4 KiB pages. */
 		x->rss_pages = (act == ACT_THP ? anon4k : in->mem.rss) >> 12;
