@@ -7,7 +7,7 @@ FUZZ  ?= build-fuzz
 JOBS  ?= 2
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build run check check-san bench fuzz clean
+.PHONY: all deps build run check check-san bench golden fuzz clean
 
 all: build
 
@@ -32,6 +32,11 @@ check-san: deps
 
 bench: build
 	./bench/run.sh $(BUILD)
+
+# Rewrites tests/golden from this build: only in a commit of its own that
+# says why the numbers moved.
+golden: build
+	./tests/golden.sh $(BUILD)/tpt --update
 
 # Optional: libFuzzer over the trace readers for FUZZ_SECONDS. Crashing inputs
 # land in $(FUZZ)/crashes; copy them to tests/fuzz/regressions to keep them.

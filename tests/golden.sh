@@ -1,0 +1,63 @@
+#!/bin/sh
+# golden.sh - the simulator's numbers, byte for byte. Runs a fixed set of
+# commands and compares each output with tests/golden/NAME.out; a
+# restructuring must leave every one of them unchanged.
+#
+#   golden.sh PATH/TO/tpt            check (the test suite runs this)
+#   golden.sh PATH/TO/tpt --update   rewrite the goldens
+#
+# Rewrite them only in a commit of its own that says why the numbers moved.
+set -u
+TPT=$1
+MODE=${2:-check}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+G=$SRC/tests/golden
+. "$SRC/tests/lib.sh"
+cd "$SRC" || exit 2
+
+# NAME COMMAND...: runs the command from the source directory (scenario
+# paths stay relative, so the output does not depend on where it is).
+run() {
+	out=$1
+	shift
+	if ! "$TPT" "$@" >"$T/$out.out" 2>"$T/$out.err"; then
+		bad "$out: tpt $* failed: $(head -n 1 "$T/$out.err")"
+		return
+	fi
+	if [ "$MODE" = --update ]; then
+		cp "$T/$out.out" "$G/$out.out"
+		ok
+	elif cmp -s "$T/$out.out" "$G/$out.out"; then
+		ok
+	else
+		bad "$out: output differs from tests/golden/$out.out (tpt $*)"
+		diff "$G/$out.out" "$T/$out.out" | head -n 10
+	fi
+}
+
+for wl in gups:gups:size=64M,updates=50K kcbench:kcbench:tasks=6,heap=4M,lib=2M \
+	churn:churn:rounds=20 scenario:; do
+	name=${wl%%:*}
+	spec=${wl#*:}
+	if [ "$name" = scenario ]; then
+		src="--scenario tests/golden/scenario.ini"
+	else
+		src="--workload $spec"
+	fi
+	for host in 4K 2M; do
+		for lv in 4 5; do
+			run "$name-$host-l$lv" compare $src --host-page $host --levels $lv --json -
+			run "$name-$host-l$lv-nowc" compare $src --host-page $host --levels $lv \
+				--no-walk-caches --json -
+		done
+	done
+done
+run gups-table compare --workload gups:size=64M,updates=50K
+run scenario-table compare --scenario tests/golden/scenario.ini --host-page 2M
+run scenario-sim sim --scheme tpt-opt --scenario tests/golden/scenario.ini
+run policy policy --scenario tests/golden/policy.ini --json -
+run policy-table policy --scenario tests/golden/policy.ini
+run dbt-gups dbt --workload gups:size=16M,updates=20K --scheme all --json -
+run dbt-kcbench dbt --workload kcbench:tasks=8,heap=4M,lib=2M --scheme all --json -
+run dbt-table dbt --workload gups:size=16M,updates=20K --scheme all
+finish
