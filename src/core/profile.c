@@ -55,24 +55,6 @@ void profile_mark(struct profiler *pf)
 		memset(&pf->procs[i].last, 0, sizeof(pf->procs[i].last));
 }
 
-static void delta(struct tpt_stats *d, const struct tpt_stats *now, const struct tpt_stats *then)
-{
-	uint64_t *o = (uint64_t *)d;
-	const uint64_t *a = (const uint64_t *)now, *b = (const uint64_t *)then;
-	for (size_t i = 0; i < sizeof(*d) / sizeof(uint64_t); i++) {
-		assert(a[i] >= b[i]);
-		o[i] = a[i] - b[i];
-	}
-}
-
-static uint64_t exits_of(const struct tpt_stats *st)
-{
-	uint64_t n = 0;
-	for (int i = 0; i < EXIT_N; i++)
-		n += st->exits[i];
-	return n;
-}
-
 /* The `threshold` baseline: on while STLB misses per thousand instructions exceed
  * the threshold, off otherwise. */
 static enum policy_action decide_mpki(const struct profiler *pf, bool tpt,
@@ -122,7 +104,8 @@ uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp)
 	struct profile_proc *pp = &pf->procs[p->pid];
 	struct tpt_stats d;
 	struct tpt_cost c;
-	delta(&d, &p->st, &pp->last);
+	d = p->st;
+	stats_sub(&d, &pp->last);
 	cost_compute(&d, vm->cfg, mlp, &c);
 	double per_access = d.accesses ? c.total / (double)d.accesses : 100;
 	if (per_access < 1)
@@ -140,7 +123,7 @@ uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp)
 		.rss_pages = p->pt.pages,
 		.faults = d.guest_faults,
 		.pt_updates = d.pt_updates,
-		.exits = exits_of(&d),
+		.exits = stats_exits(&d),
 		.accesses = d.accesses,
 		.seq_accesses = d.seq_accesses,
 		.tpt = p->tpt,

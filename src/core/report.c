@@ -74,17 +74,9 @@ void result_free(struct tpt_result *r)
 	r->nprocs = 0;
 }
 
-static uint64_t exits_of(const struct tpt_stats *st)
-{
-	uint64_t n = 0;
-	for (int i = 0; i < EXIT_N; i++)
-		n += st->exits[i];
-	return n;
-}
-
 uint64_t result_vm_exits(const struct tpt_result *r)
 {
-	return exits_of(&r->st);
+	return stats_exits(&r->st);
 }
 
 static double ratio(double a, double b)
@@ -96,70 +88,20 @@ static double ratio(double a, double b)
 /* (o is the object being filled in each function below) */
 #define D(k, v) json_object_set_new(o, k, json_real(v))
 
+static int row_json(void *ctx, const struct stats_row *row)
+{
+	json_t *o = ctx;
+	if (row->type == STATS_REAL)
+		D(row->key, row->d);
+	else
+		U(row->key, row->u);
+	return 0;
+}
+
 /* Every counter and cost term of a run or a process, as keys of o. */
 static void stats_json(json_t *o, const struct tpt_stats *st, const struct tpt_cost *c)
 {
-	static const char *lv[CL_N] = {"l1", "l2", "llc", "dram"};
-	char key[64];
-	U("instructions", st->instructions);
-	U("accesses", st->accesses);
-	U("reads", st->reads);
-	U("writes", st->writes);
-	U("tlb_l1_hits", st->tlb_l1_hits);
-	U("tlb_l2_hits", st->tlb_l2_hits);
-	U("tlb_misses", st->tlb_misses);
-	D("mpki", ratio((double)st->tlb_misses * 1000, (double)st->instructions));
-	U("walks", st->walks);
-	U("walk_refs", st->walk_refs);
-	U("rmp_refs", st->rmp_refs);
-	D("refs_per_walk", ratio((double)(st->walk_refs + st->rmp_refs), (double)st->walks));
-	U("walk_cycles", st->walk_cycles);
-	U("faulted_walks", st->faulted_walks);
-	U("faulted_walk_refs", st->faulted_walk_refs);
-	U("faulted_rmp_refs", st->faulted_rmp_refs);
-	U("faulted_walk_cycles", st->faulted_walk_cycles);
-	U("tag_check_cycles", st->tag_check_cycles);
-	U("tag_faults", st->tag_faults);
-	for (int l = 0; l < CL_N; l++) {
-		snprintf(key, sizeof(key), "walk_refs_%s", lv[l]);
-		U(key, st->walk_ref_level[l]);
-	}
-	for (int l = 0; l < CL_N; l++) {
-		snprintf(key, sizeof(key), "data_%s", lv[l]);
-		U(key, st->data_level[l]);
-	}
-	U("pwc_hits", st->pwc_hits);
-	U("pwc_misses", st->pwc_misses);
-	U("ntlb_hits", st->ntlb_hits);
-	U("ntlb_misses", st->ntlb_misses);
-	U("rmpc_hits", st->rmpc_hits);
-	U("rmpc_misses", st->rmpc_misses);
-	U("guest_faults", st->guest_faults);
-	U("cow_faults", st->cow_faults);
-	U("vm_exits", exits_of(st));
-	for (int i = 0; i < EXIT_N; i++) {
-		snprintf(key, sizeof(key), "exits_%s", exit_reason_name[i]);
-		U(key, st->exits[i]);
-	}
-	U("pvops", st->pvops);
-	U("tpt_built_pages", st->tpt_built_pages);
-	U("tpt_status_faults", st->tpt_status_faults);
-	U("tpt_repaired_pages", st->tpt_repaired_pages);
-	U("tpt_fallback_walks", st->tpt_fallback_walks);
-	U("agile_to_nested", st->agile_to_nested);
-	U("agile_to_shadow", st->agile_to_shadow);
-	U("context_switches", st->context_switches);
-	U("tlb_flushes", st->tlb_flushes);
-	U("invlpgs", st->invlpgs);
-	U("kernel_entries", st->kernel_entries);
-	U("hv_migrations", st->hv_migrations);
-	U("hv_reclaims", st->hv_reclaims);
-	U("pt_updates", st->pt_updates);
-	U("seq_accesses", st->seq_accesses);
-	U("profile_samples", st->profile_samples);
-	U("policy_enables", st->policy_enables);
-	U("policy_disables", st->policy_disables);
-	U("policy_losing", st->policy_losing);
+	stats_rows(st, row_json, o);
 	D("cost_base", c->base);
 	D("cost_data_stall", c->data_stall);
 	U("cost_walk_stall", c->walk_stall);
@@ -234,10 +176,7 @@ static struct proc_result *proc_rows(const struct tpt_result *r, unsigned *n, bo
 			continue;
 		}
 		/* Sum the counters, field by field, and the costs. */
-		uint64_t *t = (uint64_t *)&rows[k].st;
-		const uint64_t *f = (const uint64_t *)&x->st;
-		for (size_t j = 0; j < sizeof(x->st) / sizeof(uint64_t); j++)
-			t[j] += f[j];
+		stats_add(&rows[k].st, &x->st);
 		cost_add(&rows[k].cost, &x->cost);
 		rows[k].pid++;
 	}
@@ -258,8 +197,8 @@ static void print_procs(FILE *out, const struct tpt_result *r)
 		const struct proc_result *x = &rows[i];
 		fprintf(out, "%6d %-15s %-10s %12llu %8.3f %12llu %9llu %8llu %14.0f\n", x->pid,
 			x->name, x->mode, (unsigned long long)x->st.accesses,
-			ratio((double)x->st.tlb_misses * 1000, (double)x->st.instructions),
-			(unsigned long long)x->cost.walk_stall, (unsigned long long)exits_of(&x->st),
+			stats_mpki(&x->st),
+			(unsigned long long)x->cost.walk_stall, (unsigned long long)stats_exits(&x->st),
 			(unsigned long long)x->st.pvops, x->cost.total);
 	}
 	free(rows);
@@ -282,11 +221,11 @@ void result_print(FILE *out, const struct tpt_result *r)
 		(unsigned long long)st->tlb_misses, (unsigned long long)st->tlb_l1_hits,
 		(unsigned long long)st->tlb_l2_hits);
 	fprintf(out, "%-22s %16.3f\n", "TLB MPKI",
-		ratio((double)st->tlb_misses * 1000, (double)st->instructions));
+		stats_mpki(st));
 	fprintf(out, "%-22s %16llu  %llu PTE refs, %llu tag checks to memory, %.2f refs/walk\n",
 		"walks", (unsigned long long)st->walks, (unsigned long long)st->walk_refs,
 		(unsigned long long)st->rmp_refs,
-		ratio((double)(st->walk_refs + st->rmp_refs), (double)st->walks));
+		stats_refs_per_walk(st));
 	fprintf(out, "%-22s %16llu  %llu refs, %llu tag checks\n", "faulted walks",
 		(unsigned long long)st->faulted_walks, (unsigned long long)st->faulted_walk_refs,
 		(unsigned long long)st->faulted_rmp_refs);
@@ -379,8 +318,8 @@ void result_print_compare(FILE *out, const struct tpt_result *r, size_t n)
 		if (nes)
 			snprintf(vs, sizeof(vs), "%.3fx", ratio(nes->cost.total, x->cost.total));
 		fprintf(out, "%-10s %8.3f %9.2f %12llu %5.1f%% %9llu %14.0f %9s %9s\n", x->scheme,
-			ratio((double)st->tlb_misses * 1000, (double)st->instructions),
-			ratio((double)(st->walk_refs + st->rmp_refs), (double)st->walks),
+			stats_mpki(st),
+			stats_refs_per_walk(st),
 			(unsigned long long)x->cost.walk_stall,
 			100 * ratio((double)x->cost.walk_stall, x->cost.total),
 			(unsigned long long)result_vm_exits(x), x->cost.total, vn, vs);

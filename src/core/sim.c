@@ -17,10 +17,6 @@
 
 #include "mmu/walk.h"
 
-const char *const exit_reason_name[EXIT_N] = {"ept_violation", "shadow_fill", "pt_write",
-					      "pf_intercept",  "cr3",         "invlpg",
-					      "hypercall"};
-
 static const char *page_name(unsigned shift)
 {
 	return shift == 12 ? "4K" : shift == 21 ? "2M" : "1G";
@@ -137,14 +133,6 @@ void sim_reset_stats(struct sim *s)
 	for (unsigned i = 0; i < s->vm.nprocs; i++)
 		if (s->vm.procs[i])
 			memset(&s->vm.procs[i]->st, 0, sizeof(s->vm.procs[i]->st));
-}
-
-static void stats_add(struct tpt_stats *to, const struct tpt_stats *from)
-{
-	uint64_t *t = (uint64_t *)to;
-	const uint64_t *f = (const uint64_t *)from;
-	for (size_t i = 0; i < sizeof(*to) / sizeof(uint64_t); i++)
-		t[i] += f[i];
 }
 
 void sim_totals(const struct sim *s, struct tpt_stats *out)
