@@ -226,9 +226,11 @@ void result_print(FILE *out, const struct tpt_result *r)
 		"walks", (unsigned long long)st->walks, (unsigned long long)st->walk_refs,
 		(unsigned long long)st->rmp_refs,
 		stats_refs_per_walk(st));
-	fprintf(out, "%-22s %16llu  %llu refs, %llu tag checks\n", "faulted walks",
+	fprintf(out, "%-22s %16llu  %llu refs, %llu tag checks, %llu cycles\n", "faulted walks",
 		(unsigned long long)st->faulted_walks, (unsigned long long)st->faulted_walk_refs,
-		(unsigned long long)st->faulted_rmp_refs);
+		(unsigned long long)st->faulted_rmp_refs, (unsigned long long)st->faulted_walk_cycles);
+	fprintf(out, "%-22s %16llu  tag faults %llu\n", "walk cycles",
+		(unsigned long long)st->walk_cycles, (unsigned long long)st->tag_faults);
 	fprintf(out, "%-22s %16s  L1 %llu, L2 %llu, LLC %llu, DRAM %llu\n", "walk refs hit", "",
 		(unsigned long long)st->walk_ref_level[0], (unsigned long long)st->walk_ref_level[1],
 		(unsigned long long)st->walk_ref_level[2], (unsigned long long)st->walk_ref_level[3]);
