@@ -25,6 +25,17 @@ for k in scheme workload guest_page host_page levels instructions accesses tlb_m
 	n=$(grep -c "^    \"$k\":" "$T/a.json")
 	[ "$n" -eq 7 ] && ok || bad "compare JSON has $k $n times at the top of its objects, want 7"
 done
+# tpt counters lists each counter once, and the JSON carries every one.
+"$TPT" counters >"$T/counters.txt" && ok || bad "tpt counters failed"
+n=0
+for k in $(cut -d' ' -f1 "$T/counters.txt"); do
+	n=$((n + 1))
+	grep -q "^  \"$k\":" "$T/sim.json" || bad "sim JSON lacks counter $k"
+done
+[ "$n" -gt 50 ] && [ "$(cut -d' ' -f1 "$T/counters.txt" | sort -u | wc -l)" -eq "$n" ] && ok ||
+	bad "tpt counters: $n rows, or a key listed twice"
+"$TPT" counters extra >/dev/null 2>&1
+[ $? -eq 2 ] && ok || bad "tpt counters takes no argument"
 grep -q '"processes": \[' "$T/sim.json" && grep -q '^      "name": "gups"' "$T/sim.json" && ok ||
 	bad "sim JSON lacks its processes"
 grep -q '"scheme": "tpt-opt"' "$T/sim.json" && ok || bad "sim JSON scheme"

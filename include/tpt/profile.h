@@ -44,6 +44,8 @@ struct profiler {
 
 void profile_init(struct profiler *pf, enum profile_kind kind, const struct tpt_config *cfg);
 void profile_fini(struct profiler *pf);
+/* The timeline CSV's header line, naming the columns of each sample's row. */
+void profile_timeline_header(FILE *f);
 /* A new process (exec or fork) starts with fresh state, in the mode it has
  * (a fork's child keeps its parent's TPT table). */
 int profile_start(struct profiler *pf, int pid, bool tpt);

@@ -1,6 +1,7 @@
 /*
- * cli.h - what the tpt command's subcommands share (main.c): options,
- * configuration, one run of one scheme, JSON output.
+ * cli.h - what the tpt command's subcommands share (common.c): options,
+ * configuration, one run of one scheme, output files; and the commands
+ * themselves, one file each, that main.c dispatches to.
  */
 #ifndef TPT_CLI_H
 #define TPT_CLI_H
@@ -43,7 +44,14 @@ int out_close(struct out *o, bool keep);
 /* To stdout ("-") or through out_open. 0 or -1 (said on stderr). */
 int write_json(const char *path, json_t *doc);
 
+/* The commands: argv[0] is the command's name. 0, 1 (a run failed) or 2 (bad input). */
+int cmd_sim(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_dbt(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_workloads(int argc, char **argv);
+int cmd_schemes(int argc, char **argv);
+int cmd_counters(int argc, char **argv);
 
 #endif

@@ -1,23 +1,14 @@
 /*
- * main.c - the tpt command: parses the command line and runs subcommands.
- *
- *   tpt sim      one scheme on one workload
- *   tpt compare  several schemes on the same access stream, one table
- *   tpt policy   automatic TPT against its baselines (policy_cmd.c)
- *   tpt config   the commented default configuration
- *   tpt workloads, tpt schemes   what can be named
+ * main.c - the tpt command: the table of subcommands and the dispatch to
+ * them. Each command lives in its own file (*_cmd.c); what they share is
+ * in common.c.
  *
  * Exit status: 0 success, 1 a run failed, 2 bad usage or input.
  */
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "tpt/config.h"
-#include "tpt/report.h"
 #include "trace_cmd.h"
 
 static void usage(FILE *out)
@@ -29,7 +20,7 @@ static void usage(FILE *out)
 		"       tpt trace info|convert|write|record ... (see tpt trace help)\n"
 		"       tpt dbt [--workload W] [--guest ia32|pae|x86_64] [--scheme softmmu|btmmu|direct|all]\n"
 		"               [--config FILE] [--seed N] [--json FILE|-]   binary-translator memory path\n"
-		"       tpt config | tpt workloads | tpt schemes | tpt help\n"
+		"       tpt config | tpt workloads | tpt schemes | tpt counters | tpt help\n"
 		"\noptions:\n"
 		"  --scheme S          native, nested, shadow, agile, tpt-naive, tpt-opt, tpt-emul\n"
 		"  --schemes LIST      schemes for compare (default: all)\n"
@@ -49,335 +40,25 @@ static void usage(FILE *out)
 		"  --timeline FILE     with --policy: every profiler sample as CSV\n");
 }
 
-int bad(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "tpt: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n");
-	return 2;
-}
 
-static int parse_page(const char *s, unsigned *shift)
+static int cmd_help(int argc, char **argv)
 {
-	uint64_t v;
-	if (tpt_parse_size(s, &v) || (v != 4 * KiB && v != 2 * MiB && v != GiB))
-		return -1;
-	*shift = tpt_log2(v);
+	(void)argc;
+	(void)argv;
+	usage(stdout);
 	return 0;
 }
 
-int parse_opts(int argc, char **argv, struct opts *o)
-{
-	static const struct option lo[] = {
-		{"scheme", required_argument, 0, 's'},   {"schemes", required_argument, 0, 'S'},
-		{"workload", required_argument, 0, 'w'}, {"guest-page", required_argument, 0, 'g'},
-		{"host-page", required_argument, 0, 'h'}, {"levels", required_argument, 0, 'l'},
-		{"no-walk-caches", no_argument, 0, 'n'},  {"config", required_argument, 0, 'c'},
-		{"seed", required_argument, 0, 'r'},      {"json", required_argument, 0, 'j'},
-		{"scenario", required_argument, 0, 'x'},  {"thp", required_argument, 0, 't'},
-		{"no-pcid", no_argument, 0, 'p'},         {"policy", required_argument, 0, 'P'},
-		{"timeline", required_argument, 0, 'T'},  {0, 0, 0, 0},
-	};
-	*o = (struct opts){.guest_shift = 12, .host_shift = 12, .levels = 4, .seed = 1};
-	opterr = 0;
-	optind = 1;
-	int c;
-	uint64_t v;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (c) {
-		case 's': o->scheme = optarg; break;
-		case 'S': o->schemes = optarg; break;
-		case 'w': o->workload = optarg; break;
-		case 'c': o->config = optarg; break;
-		case 'j': o->json = optarg; break;
-		case 'n': o->no_walk_caches = true; break;
-		case 'x': o->scenario = optarg; break;
-		case 't': o->thp = optarg; break;
-		case 'p': o->no_pcid = true; break;
-		case 'T': o->timeline = optarg; break;
-		case 'P':
-			if (!strcmp(optarg, "auto"))
-				o->policy = PROFILE_AUTO;
-			else if (!strcmp(optarg, "threshold"))
-				o->policy = PROFILE_MPKI;
-			else
-				return bad("--policy: '%s' is not auto or threshold", optarg);
-			break;
-		case 'g':
-			if (parse_page(optarg, &o->guest_shift))
-				return bad("--guest-page: '%s' is not 4K, 2M or 1G", optarg);
-			break;
-		case 'h':
-			if (parse_page(optarg, &o->host_shift))
-				return bad("--host-page: '%s' is not 4K, 2M or 1G", optarg);
-			break;
-		case 'l':
-			if (tpt_parse_u64(optarg, &v) || (v != 4 && v != 5))
-				return bad("--levels: '%s' is not 4 or 5", optarg);
-			o->levels = (int)v;
-			break;
-		case 'r':
-			if (tpt_parse_u64(optarg, &o->seed))
-				return bad("--seed: '%s' is not a whole number", optarg);
-			break;
-		case ':':
-			return bad("option %s needs a value", argv[optind - 1]);
-		default:
-			return bad("unknown option '%s' (see tpt help)", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return bad("unexpected argument '%s'", argv[optind]);
-	if (o->scenario && o->workload)
-		return bad("give --workload or --scenario, not both%s", "");
-	return 0;
-}
-
-/* Opens the run's workload: a spec, or a scenario. */
-static int open_workload(const struct opts *o, struct workload *wl, struct tpt_err *e)
-{
-	if (o->scenario)
-		return workload_open_scenario(wl, o->scenario, o->seed, e);
-	return workload_open(wl, o->workload, o->seed, e);
-}
-
-/* An output file is written under a temporary name and renamed into place
- * when complete, so a failed run never leaves a half-written file in place
- * of a good one. 0, or -1 said on stderr. */
-int out_open(struct out *o, const char *path)
-{
-	size_t n = strlen(path) + 32;
-	o->path = path;
-	o->f = NULL;
-	if (!(o->tmp = malloc(n))) {
-		fprintf(stderr, "tpt: out of memory\n");
-		return -1;
-	}
-	snprintf(o->tmp, n, "%s.tmp%ld", path, (long)getpid());
-	if (!(o->f = fopen(o->tmp, "w"))) {
-		fprintf(stderr, "tpt: cannot write %s\n", path);
-		free(o->tmp);
-		return -1;
-	}
-	return 0;
-}
-
-/* keep: rename into place (a write error says so and returns -1); else drop. */
-int out_close(struct out *o, bool keep)
-{
-	int rc = ferror(o->f) ? -1 : 0;
-	if (fclose(o->f))
-		rc = -1;
-	if (keep && !rc && rename(o->tmp, o->path))
-		rc = -1;
-	if (!keep || rc)
-		unlink(o->tmp);
-	if (keep && rc)
-		fprintf(stderr, "tpt: cannot write %s\n", o->path);
-	free(o->tmp);
-	return rc;
-}
-
-/* Writes JSON to stdout ("-"), or to a file (out_open). */
-int write_json(const char *path, json_t *doc)
-{
-	if (!strcmp(path, "-")) {
-		int rc = json_dumpf(doc, stdout, JSON_INDENT(2)) ? -1 : 0;
-		fputc('\n', stdout);
-		return rc;
-	}
-	struct out o;
-	if (out_open(&o, path))
-		return -1;
-	if (json_dumpf(doc, o.f, JSON_INDENT(2)) || fputc('\n', o.f) == EOF) {
-		out_close(&o, false);
-		fprintf(stderr, "tpt: cannot write %s\n", path);
-		return -1;
-	}
-	return out_close(&o, true);
-}
-
-/* Runs one scheme; 0, 1 (run failed) or 2 (bad input). */
-int run_one(const struct opts *o, const struct tpt_config *cfg, const struct scheme *sc,
-		   struct tpt_result *res)
-{
-	struct workload wl;
-	struct tpt_err e;
-	struct sim *s = malloc(sizeof(*s));
-	if (!s)
-		return 1;
-	if (open_workload(o, &wl, &e)) {
-		free(s);
-		fprintf(stderr, "tpt: %s\n", e.msg);
-		return 2;
-	}
-	struct sim_params prm = {.scheme = sc, .guest_shift = o->guest_shift,
-				 .host_shift = o->host_shift, .levels = o->levels,
-				 .no_walk_caches = o->no_walk_caches, .progress = true,
-				 .seed = o->seed, .policy = o->policy, .arm = o->arm,
-				 .arm_names = (const char(*)[16])o->arm_names, .narm = o->narm,
-				 .whole_run = o->whole_run};
-	int rc = 0;
-	struct out tl;
-	if (o->timeline) {
-		if (out_open(&tl, o->timeline)) {
-			rc = 2;
-			goto out;
-		}
-		prm.timeline = tl.f;
-		fprintf(tl.f, "pid,name,sample,instructions,cycles,mpki,walk_share,rss_pages,"
-			      "faults,pt_updates,exits,seq_share,gain_share,threshold,mode,action,"
-			      "walks,walk_cycles,accesses,seq_accesses\n");
-	}
-	if (sim_init(s, cfg, &prm, &wl, &e)) {
-		fprintf(stderr, "tpt: %s\n", e.msg);
-		rc = 2;
-		goto out;
-	}
-	if (sim_run(s, &e)) {
-		fprintf(stderr, "tpt: %s: %s\n", sc->name, e.msg);
-		rc = 1;
-	} else if (result_from_sim(res, s, o->seed)) {
-		fprintf(stderr, "tpt: out of memory\n");
-		rc = 1;
-	}
-	sim_fini(s);
-out:
-	if (prm.timeline && out_close(&tl, rc == 0) && !rc)
-		rc = 1;
-	workload_close(&wl);
-	free(s);
-	return rc;
-}
-
-int load_config(const struct opts *o, struct tpt_config *cfg)
-{
-	struct tpt_err e;
-	config_defaults(cfg);
-	if (o->config && config_load(cfg, o->config, &e)) {
-		fprintf(stderr, "tpt: %s\n", e.msg);
-		return 2;
-	}
-	if (o->thp && config_set(cfg, "guest", "thp", o->thp, &e)) {
-		fprintf(stderr, "tpt: --thp: %s\n", e.msg);
-		return 2;
-	}
-	if (o->no_pcid)
-		cfg->pcid = 0;
-	if (config_validate(cfg, &e)) {
-		fprintf(stderr, "tpt: %s\n", e.msg);
-		return 2;
-	}
-	return 0;
-}
-
-/* Checks the workload before any run, so errors come first and once. */
-int check_workload(const struct opts *o)
-{
-	struct workload wl;
-	struct tpt_err e;
-	if (open_workload(o, &wl, &e)) {
-		fprintf(stderr, "tpt: %s\n", e.msg);
-		return 2;
-	}
-	workload_close(&wl);
-	return 0;
-}
-
-static int cmd_sim(int argc, char **argv)
-{
-	struct opts o;
-	struct tpt_config cfg;
-	int rc = parse_opts(argc, argv, &o);
-	if (rc)
-		return rc;
-	if (!o.scheme)
-		return bad("sim needs --scheme (see tpt schemes)%s", "");
-	if (o.timeline && o.policy == PROFILE_OFF)
-		return bad("--timeline needs --policy%s", "");
-	if (!o.workload && !o.scenario)
-		return bad("sim needs --workload or --scenario (see tpt workloads)%s", "");
-	const struct scheme *sc = scheme_find(o.scheme);
-	if (!sc)
-		return bad("unknown scheme '%s' (see tpt schemes)", o.scheme);
-	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
-		return rc;
-	struct tpt_result res;
-	if ((rc = run_one(&o, &cfg, sc, &res)))
-		return rc;
-	if (o.json) {
-		json_t *j = result_json(&res);
-		rc = write_json(o.json, j) ? 1 : 0;
-		json_decref(j);
-		if (!strcmp(o.json, "-")) {
-			result_free(&res);
-			return rc;
-		}
-	}
-	result_print(stdout, &res);
-	result_free(&res);
-	return rc;
-}
-
-static int cmd_compare(int argc, char **argv)
-{
-	struct opts o;
-	struct tpt_config cfg;
-	const struct scheme *list[16];
-	size_t n = 0;
-	int rc = parse_opts(argc, argv, &o);
-	if (rc)
-		return rc;
-	if (o.scheme)
-		return bad("compare takes --schemes a,b,... (not --scheme %s)", o.scheme);
-	if (o.policy != PROFILE_OFF || o.timeline)
-		return bad("compare takes no --policy or --timeline (see tpt sim, tpt policy)%s", "");
-	if (!o.workload && !o.scenario)
-		o.workload = DEFAULT_WORKLOAD;
-	if (o.schemes) {
-		char *copy = strdup(o.schemes), *save = NULL;
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			const struct scheme *sc = scheme_find(t);
-			if (!sc) {
-				rc = bad("unknown scheme '%s' (see tpt schemes)", t);
-				free(copy);
-				return rc;
-			}
-			if (n < ARRAY_LEN(list))
-				list[n++] = sc;
-		}
-		free(copy);
-		if (n == 0)
-			return bad("--schemes lists no scheme%s", "");
-	} else {
-		for (int i = 0; scheme_all[i]; i++)
-			list[n++] = scheme_all[i];
-	}
-	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
-		return rc;
-	struct tpt_result *res = calloc(n, sizeof(*res));
-	if (!res)
-		return 1;
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = run_one(&o, &cfg, list[i], &res[i]);
-	if (rc)
-		goto out;
-	bool json_stdout = o.json && !strcmp(o.json, "-");
-	if (o.json) {
-		json_t *arr = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, result_json(&res[i]));
-		rc = write_json(o.json, arr) ? 1 : 0;
-		json_decref(arr);
-	}
-	if (!json_stdout)
-		result_print_compare(stdout, res, n);
-out:
-	for (size_t i = 0; i < n; i++)
-		result_free(&res[i]);
-	free(res);
-	return rc;
-}
+/* argv[0] of a command is its name. */
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{"sim", cmd_sim},         {"compare", cmd_compare},     {"policy", cmd_policy},
+	{"trace", cmd_trace},     {"dbt", cmd_dbt},             {"config", cmd_config},
+	{"workloads", cmd_workloads}, {"schemes", cmd_schemes}, {"counters", cmd_counters},
+	{"help", cmd_help},       {"--help", cmd_help},         {"-h", cmd_help},
+};
 
 int main(int argc, char **argv)
 {
@@ -385,34 +66,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	const char *cmd = argv[1];
-	if (!strcmp(cmd, "sim"))
-		return cmd_sim(argc - 1, argv + 1);
-	if (!strcmp(cmd, "compare"))
-		return cmd_compare(argc - 1, argv + 1);
-	if (!strcmp(cmd, "trace"))
-		return cmd_trace(argc - 1, argv + 1);
-	if (!strcmp(cmd, "policy"))
-		return cmd_policy(argc - 1, argv + 1);
-	if (!strcmp(cmd, "dbt"))
-		return cmd_dbt(argc - 1, argv + 1);
-	if (!strcmp(cmd, "config")) {
-		config_write_sample(stdout);
-		return 0;
-	}
-	if (!strcmp(cmd, "workloads")) {
-		workload_list(stdout);
-		return 0;
-	}
-	if (!strcmp(cmd, "schemes")) {
-		for (int i = 0; scheme_all[i]; i++)
-			printf("%-10s %s\n", scheme_all[i]->name, scheme_all[i]->summary);
-		return 0;
-	}
-	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-		usage(stdout);
-		return 0;
-	}
-	fprintf(stderr, "tpt: unknown command '%s' (see tpt help)\n", cmd);
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "tpt: unknown command '%s' (see tpt help)\n", argv[1]);
 	return 2;
 }

@@ -68,6 +68,13 @@ static enum policy_action decide_mpki(const struct profiler *pf, bool tpt,
 	return POLICY_KEEP;
 }
 
+void profile_timeline_header(FILE *f)
+{
+	fprintf(f, "pid,name,sample,instructions,cycles,mpki,walk_share,rss_pages,faults,"
+		   "pt_updates,exits,seq_share,gain_share,threshold,mode,action,walks,walk_cycles,"
+		   "accesses,seq_accesses\n");
+}
+
 static void log_sample(struct profiler *pf, const struct process *p, const struct profile_proc *pp,
 		       const struct policy_sample *x, enum policy_action a)
 {

@@ -1,0 +1,246 @@
+/*
+ * common.c - what the tpt command's subcommands share (cli.h): the one
+ * option parser of the simulation commands, configuration loading, one run
+ * of one scheme, and output files written whole or not at all.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "tpt/config.h"
+
+int bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "tpt: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	return 2;
+}
+
+static int parse_page(const char *s, unsigned *shift)
+{
+	uint64_t v;
+	if (tpt_parse_size(s, &v) || (v != 4 * KiB && v != 2 * MiB && v != GiB))
+		return -1;
+	*shift = tpt_log2(v);
+	return 0;
+}
+
+int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{"scheme", required_argument, 0, 's'},   {"schemes", required_argument, 0, 'S'},
+		{"workload", required_argument, 0, 'w'}, {"guest-page", required_argument, 0, 'g'},
+		{"host-page", required_argument, 0, 'h'}, {"levels", required_argument, 0, 'l'},
+		{"no-walk-caches", no_argument, 0, 'n'},  {"config", required_argument, 0, 'c'},
+		{"seed", required_argument, 0, 'r'},      {"json", required_argument, 0, 'j'},
+		{"scenario", required_argument, 0, 'x'},  {"thp", required_argument, 0, 't'},
+		{"no-pcid", no_argument, 0, 'p'},         {"policy", required_argument, 0, 'P'},
+		{"timeline", required_argument, 0, 'T'},  {0, 0, 0, 0},
+	};
+	*o = (struct opts){.guest_shift = 12, .host_shift = 12, .levels = 4, .seed = 1};
+	opterr = 0;
+	optind = 1;
+	int c;
+	uint64_t v;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': o->scheme = optarg; break;
+		case 'S': o->schemes = optarg; break;
+		case 'w': o->workload = optarg; break;
+		case 'c': o->config = optarg; break;
+		case 'j': o->json = optarg; break;
+		case 'n': o->no_walk_caches = true; break;
+		case 'x': o->scenario = optarg; break;
+		case 't': o->thp = optarg; break;
+		case 'p': o->no_pcid = true; break;
+		case 'T': o->timeline = optarg; break;
+		case 'P':
+			if (!strcmp(optarg, "auto"))
+				o->policy = PROFILE_AUTO;
+			else if (!strcmp(optarg, "threshold"))
+				o->policy = PROFILE_MPKI;
+			else
+				return bad("--policy: '%s' is not auto or threshold", optarg);
+			break;
+		case 'g':
+			if (parse_page(optarg, &o->guest_shift))
+				return bad("--guest-page: '%s' is not 4K, 2M or 1G", optarg);
+			break;
+		case 'h':
+			if (parse_page(optarg, &o->host_shift))
+				return bad("--host-page: '%s' is not 4K, 2M or 1G", optarg);
+			break;
+		case 'l':
+			if (tpt_parse_u64(optarg, &v) || (v != 4 && v != 5))
+				return bad("--levels: '%s' is not 4 or 5", optarg);
+			o->levels = (int)v;
+			break;
+		case 'r':
+			if (tpt_parse_u64(optarg, &o->seed))
+				return bad("--seed: '%s' is not a whole number", optarg);
+			break;
+		case ':':
+			return bad("option %s needs a value", argv[optind - 1]);
+		default:
+			return bad("unknown option '%s' (see tpt help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
+	if (o->scenario && o->workload)
+		return bad("give --workload or --scenario, not both%s", "");
+	return 0;
+}
+
+/* Opens the run's workload: a spec, or a scenario. */
+static int open_workload(const struct opts *o, struct workload *wl, struct tpt_err *e)
+{
+	if (o->scenario)
+		return workload_open_scenario(wl, o->scenario, o->seed, e);
+	return workload_open(wl, o->workload, o->seed, e);
+}
+
+/* An output file is written under a temporary name and renamed into place
+ * when complete, so a failed run never leaves a half-written file in place
+ * of a good one. 0, or -1 said on stderr. */
+int out_open(struct out *o, const char *path)
+{
+	size_t n = strlen(path) + 32;
+	o->path = path;
+	o->f = NULL;
+	if (!(o->tmp = malloc(n))) {
+		fprintf(stderr, "tpt: out of memory\n");
+		return -1;
+	}
+	snprintf(o->tmp, n, "%s.tmp%ld", path, (long)getpid());
+	if (!(o->f = fopen(o->tmp, "w"))) {
+		fprintf(stderr, "tpt: cannot write %s\n", path);
+		free(o->tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* keep: rename into place (a write error says so and returns -1); else drop. */
+int out_close(struct out *o, bool keep)
+{
+	int rc = ferror(o->f) ? -1 : 0;
+	if (fclose(o->f))
+		rc = -1;
+	if (keep && !rc && rename(o->tmp, o->path))
+		rc = -1;
+	if (!keep || rc)
+		unlink(o->tmp);
+	if (keep && rc)
+		fprintf(stderr, "tpt: cannot write %s\n", o->path);
+	free(o->tmp);
+	return rc;
+}
+
+/* Writes JSON to stdout ("-"), or to a file (out_open). */
+int write_json(const char *path, json_t *doc)
+{
+	if (!strcmp(path, "-")) {
+		int rc = json_dumpf(doc, stdout, JSON_INDENT(2)) ? -1 : 0;
+		fputc('\n', stdout);
+		return rc;
+	}
+	struct out o;
+	if (out_open(&o, path))
+		return -1;
+	if (json_dumpf(doc, o.f, JSON_INDENT(2)) || fputc('\n', o.f) == EOF) {
+		out_close(&o, false);
+		fprintf(stderr, "tpt: cannot write %s\n", path);
+		return -1;
+	}
+	return out_close(&o, true);
+}
+
+/* Runs one scheme; 0, 1 (run failed) or 2 (bad input). */
+int run_one(const struct opts *o, const struct tpt_config *cfg, const struct scheme *sc,
+		   struct tpt_result *res)
+{
+	struct workload wl;
+	struct tpt_err e;
+	struct sim *s = malloc(sizeof(*s));
+	if (!s)
+		return 1;
+	if (open_workload(o, &wl, &e)) {
+		free(s);
+		fprintf(stderr, "tpt: %s\n", e.msg);
+		return 2;
+	}
+	struct sim_params prm = {.scheme = sc, .guest_shift = o->guest_shift,
+				 .host_shift = o->host_shift, .levels = o->levels,
+				 .no_walk_caches = o->no_walk_caches, .progress = true,
+				 .seed = o->seed, .policy = o->policy, .arm = o->arm,
+				 .arm_names = (const char(*)[16])o->arm_names, .narm = o->narm,
+				 .whole_run = o->whole_run};
+	int rc = 0;
+	struct out tl;
+	if (o->timeline) {
+		if (out_open(&tl, o->timeline)) {
+			rc = 2;
+			goto out;
+		}
+		prm.timeline = tl.f;
+		profile_timeline_header(tl.f);
+	}
+	if (sim_init(s, cfg, &prm, &wl, &e)) {
+		fprintf(stderr, "tpt: %s\n", e.msg);
+		rc = 2;
+		goto out;
+	}
+	if (sim_run(s, &e)) {
+		fprintf(stderr, "tpt: %s: %s\n", sc->name, e.msg);
+		rc = 1;
+	} else if (result_from_sim(res, s, o->seed)) {
+		fprintf(stderr, "tpt: out of memory\n");
+		rc = 1;
+	}
+	sim_fini(s);
+out:
+	if (prm.timeline && out_close(&tl, rc == 0) && !rc)
+		rc = 1;
+	workload_close(&wl);
+	free(s);
+	return rc;
+}
+
+int load_config(const struct opts *o, struct tpt_config *cfg)
+{
+	struct tpt_err e;
+	config_defaults(cfg);
+	if (o->config && config_load(cfg, o->config, &e)) {
+		fprintf(stderr, "tpt: %s\n", e.msg);
+		return 2;
+	}
+	if (o->thp && config_set(cfg, "guest", "thp", o->thp, &e)) {
+		fprintf(stderr, "tpt: --thp: %s\n", e.msg);
+		return 2;
+	}
+	if (o->no_pcid)
+		cfg->pcid = 0;
+	if (config_validate(cfg, &e)) {
+		fprintf(stderr, "tpt: %s\n", e.msg);
+		return 2;
+	}
+	return 0;
+}
+
+/* Checks the workload before any run, so errors come first and once. */
+int check_workload(const struct opts *o)
+{
+	struct workload wl;
+	struct tpt_err e;
+	if (open_workload(o, &wl, &e)) {
+		fprintf(stderr, "tpt: %s\n", e.msg);
+		return 2;
+	}
+	workload_close(&wl);
+	return 0;
+}

@@ -1,0 +1,68 @@
+/*
+ * compare_cmd.c - tpt compare: several schemes on the same access stream
+ * (each run opens the workload anew with the same seed), one table.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_compare(int argc, char **argv)
+{
+	struct opts o;
+	struct tpt_config cfg;
+	const struct scheme *list[16];
+	size_t n = 0;
+	int rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc;
+	if (o.scheme)
+		return bad("compare takes --schemes a,b,... (not --scheme %s)", o.scheme);
+	if (o.policy != PROFILE_OFF || o.timeline)
+		return bad("compare takes no --policy or --timeline (see tpt sim, tpt policy)%s", "");
+	if (!o.workload && !o.scenario)
+		o.workload = DEFAULT_WORKLOAD;
+	if (o.schemes) {
+		char *copy = strdup(o.schemes), *save = NULL;
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			const struct scheme *sc = scheme_find(t);
+			if (!sc) {
+				rc = bad("unknown scheme '%s' (see tpt schemes)", t);
+				free(copy);
+				return rc;
+			}
+			if (n < ARRAY_LEN(list))
+				list[n++] = sc;
+		}
+		free(copy);
+		if (n == 0)
+			return bad("--schemes lists no scheme%s", "");
+	} else {
+		for (int i = 0; scheme_all[i]; i++)
+			list[n++] = scheme_all[i];
+	}
+	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
+		return rc;
+	struct tpt_result *res = calloc(n, sizeof(*res));
+	if (!res)
+		return 1;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = run_one(&o, &cfg, list[i], &res[i]);
+	if (rc)
+		goto out;
+	bool json_stdout = o.json && !strcmp(o.json, "-");
+	if (o.json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, result_json(&res[i]));
+		rc = write_json(o.json, arr) ? 1 : 0;
+		json_decref(arr);
+	}
+	if (!json_stdout)
+		result_print_compare(stdout, res, n);
+out:
+	for (size_t i = 0; i < n; i++)
+		result_free(&res[i]);
+	free(res);
+	return rc;
+}

@@ -1,0 +1,57 @@
+/*
+ * list_cmd.c - the commands that list what can be named or set: tpt config
+ * (the commented default configuration), tpt workloads, tpt schemes and
+ * tpt counters (every counter of a run, from the list in stats.h). None
+ * takes arguments.
+ */
+#include <stdio.h>
+
+#include "cli.h"
+
+static int no_args(int argc, char **argv)
+{
+	if (argc > 1)
+		return bad("unexpected argument '%s'", argv[1]);
+	return 0;
+}
+
+int cmd_config(int argc, char **argv)
+{
+	int rc = no_args(argc, argv);
+	if (!rc)
+		config_write_sample(stdout);
+	return rc;
+}
+
+int cmd_workloads(int argc, char **argv)
+{
+	int rc = no_args(argc, argv);
+	if (!rc)
+		workload_list(stdout);
+	return rc;
+}
+
+int cmd_schemes(int argc, char **argv)
+{
+	int rc = no_args(argc, argv);
+	for (int i = 0; !rc && scheme_all[i]; i++)
+		printf("%-10s %s\n", scheme_all[i]->name, scheme_all[i]->summary);
+	return rc;
+}
+
+static int print_row(void *ctx, const struct stats_row *row)
+{
+	(void)ctx;
+	printf("%-26s %s\n", row->key, row->doc);
+	return 0;
+}
+
+int cmd_counters(int argc, char **argv)
+{
+	int rc = no_args(argc, argv);
+	if (!rc) {
+		struct tpt_stats zero = {0};
+		stats_rows(&zero, print_row, NULL);
+	}
+	return rc;
+}

@@ -1,0 +1,42 @@
+/*
+ * sim_cmd.c - tpt sim: one scheme on one workload or scenario, every
+ * counter as text or JSON.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_sim(int argc, char **argv)
+{
+	struct opts o;
+	struct tpt_config cfg;
+	int rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc;
+	if (!o.scheme)
+		return bad("sim needs --scheme (see tpt schemes)%s", "");
+	if (o.timeline && o.policy == PROFILE_OFF)
+		return bad("--timeline needs --policy%s", "");
+	if (!o.workload && !o.scenario)
+		return bad("sim needs --workload or --scenario (see tpt workloads)%s", "");
+	const struct scheme *sc = scheme_find(o.scheme);
+	if (!sc)
+		return bad("unknown scheme '%s' (see tpt schemes)", o.scheme);
+	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
+		return rc;
+	struct tpt_result res;
+	if ((rc = run_one(&o, &cfg, sc, &res)))
+		return rc;
+	if (o.json) {
+		json_t *j = result_json(&res);
+		rc = write_json(o.json, j) ? 1 : 0;
+		json_decref(j);
+		if (!strcmp(o.json, "-")) {
+			result_free(&res);
+			return rc;
+		}
+	}
+	result_print(stdout, &res);
+	result_free(&res);
+	return rc;
+}
