@@ -74,6 +74,16 @@ static inline void tsim_check(struct tsim *t)
 }
 
 /* Feeds one event as the run loop would; fails the test on an error. */
+/* One hardware walk of va by the running process, with the registers its
+ * scheme loads, as the simulator does on a TLB miss. */
+static inline int tsim_walk(struct sim *s, uint64_t va, bool write, struct walk *w)
+{
+	struct mmu_regs r;
+	s->scheme->regs(&s->vm, s->vm.cur, &r);
+	s->mmu.st = s->vm.st;
+	return s->scheme->walk(&s->mmu, &r, va, write, w);
+}
+
 static inline void tsim_event(struct tsim *t, struct event ev)
 {
 	struct tpt_err e;

@@ -385,7 +385,7 @@ static void test_tpt_status_fault_fallback_and_repair(void **state)
 	assert_int_equal(p->st.tpt_repaired_pages, 0);
 	/* Quarantined until the table is repaired: the old frame is not reused. */
 	assert_int_equal(vm->nquarantine, 1);
-	tlb_flush(&t->s.tlb);
+	tlb_flush(&t->s.mmu.tlb);
 	touch(t, 1, PG(8), false);
 	touch(t, 1, PG(9), false);
 	assert_false(p->tpt_stale);
@@ -394,8 +394,8 @@ static void test_tpt_status_fault_fallback_and_repair(void **state)
 	tsim_check(t);
 	/* The repaired table reaches the new frame. */
 	struct walk w = {0};
-	tlb_flush(&t->s.tlb);
-	assert_int_equal(t->s.scheme->walk(&t->s, p, PG(7), false, &w), WALK_OK);
+	tlb_flush(&t->s.mmu.tlb);
+	assert_int_equal(tsim_walk(&t->s, PG(7), false, &w), WALK_OK);
 	assert_int_equal(w.pa >> PAGE_SHIFT, vm->gmap[gpa >> PAGE_SHIFT]);
 	tsim_free(t);
 }
@@ -469,7 +469,7 @@ static void test_agile_switches_and_refs_between(void **state)
 		touch(u, 1, PG(i), true);
 	assert_int_equal(u->s.vm.st->agile_to_nested, 1);
 	uint64_t w0 = u->s.vm.st->walks, r0 = u->s.vm.st->walk_refs;
-	tlb_flush(&u->s.tlb);
+	tlb_flush(&u->s.mmu.tlb);
 	for (int i = 0; i < 8; i++)
 		touch(u, 1, PG(i) + 8, false);
 	assert_int_equal(u->s.vm.st->walks - w0, 8);
@@ -503,7 +503,7 @@ static void test_shadow_root_cache(void **state)
 	/* Coming back rebuilds it with hidden faults (the TLB keeps PCID-tagged
 	 * entries: flush them so the walk happens). */
 	uint64_t fills = vm_proc(vm, 1)->st.exits[EXIT_SHADOW_FILL];
-	tlb_flush(&t->s.tlb);
+	tlb_flush(&t->s.mmu.tlb);
 	touch(t, 1, PG(0), false);
 	assert_true(vm_proc(vm, 1)->shadowed);
 	assert_int_equal(vm_proc(vm, 1)->st.exits[EXIT_SHADOW_FILL], fills + 1);

@@ -125,8 +125,8 @@ static void test_tpt_pvops_and_construction(void **state)
 	assert_int_equal(st->tpt_built_pages, 0);
 	assert_int_equal(vm_tpt_enable(&t->s.vm, p), 0);
 	assert_int_equal(st->tpt_built_pages, 10);
-	tlb_flush(&t->s.tlb);
-	pwc_flush(&t->s.pwc);
+	tlb_flush(&t->s.mmu.tlb);
+	pwc_flush(&t->s.mmu.pwc);
 	tsim_check(t);
 	for (int i = 0; i < 10; i++)
 		tsim_access(t, VA(i), false);

@@ -98,16 +98,16 @@ static void test_all_schemes_agree_with_composition(void **state)
 			for (int i = 0; i < 400; i++) {
 				uint64_t want = compose(t, vas[i]), pa;
 				/* What the TLB holds, if it holds it. */
-				if (tlb_lookup(&s->tlb, vas[i], s->vm.cur->asid, false, &pa))
+				if (tlb_lookup(&s->mmu.tlb, vas[i], s->vm.cur->asid, false, &pa))
 					assert_int_equal(pa, want);
 				/* What a fresh hardware walk gives (after the hidden fault that
 				 * refills a shadow entry dropped by write-flood detection). */
 				struct walk w = {0};
-				int rc = s->scheme->walk(s, s->vm.cur, vas[i], false, &w);
+				int rc = tsim_walk(s, vas[i], false, &w);
 				if (rc == WALK_SHADOW_MISS) {
 					assert_int_equal(vm_shadow_fault(&s->vm, s->vm.cur, vas[i], false), 0);
 					memset(&w, 0, sizeof(w));
-					rc = s->scheme->walk(s, s->vm.cur, vas[i], false, &w);
+					rc = tsim_walk(s, vas[i], false, &w);
 				}
 				assert_int_equal(rc, WALK_OK);
 				if (w.pa != want)
@@ -151,10 +151,10 @@ static void test_forged_tpt_entry_faults(void **state)
 		assert_int_equal(frames_alloc(&s->vm.hframes, FRAME_4K, &other), 0);
 		rmp_assign(&s->vm.rmp, other, 1, 2);
 		forge_tpt_leaf(s, va, other);
-		tlb_flush(&s->tlb);
-		fa_flush(&s->rmpc);
+		tlb_flush(&s->mmu.tlb);
+		fa_flush(&s->mmu.rmpc);
 		struct walk w = {0};
-		assert_int_equal(s->scheme->walk(s, s->vm.cur, va, false, &w), WALK_TAG_FAULT);
+		assert_int_equal(tsim_walk(s, va, false, &w), WALK_TAG_FAULT);
 		/* Through the simulator: an error, never a translation. */
 		struct tpt_err e;
 		uint64_t before = s->vm.st->tag_faults;
@@ -164,9 +164,9 @@ static void test_forged_tpt_entry_faults(void **state)
 		assert_int_equal(s->vm.st->walks, 1); /* only the first, honest walk completed */
 		/* A forged pointer to a hypervisor frame (the EPT root) faults too. */
 		forge_tpt_leaf(s, va, s->vm.ept.root >> PAGE_SHIFT);
-		fa_flush(&s->rmpc);
+		fa_flush(&s->mmu.rmpc);
 		memset(&w, 0, sizeof(w));
-		assert_int_equal(s->scheme->walk(s, s->vm.cur, va, false, &w), WALK_TAG_FAULT);
+		assert_int_equal(tsim_walk(s, va, false, &w), WALK_TAG_FAULT);
 		tsim_free(t);
 	}
 }

@@ -38,6 +38,13 @@ static inline unsigned pt_index(uint64_t va, int level)
 }
 
 /* The level whose entries map pages of 1 << page_shift bytes. */
+/* The address a leaf entry at `level` maps va to. */
+static inline uint64_t pt_leaf_pa(uint64_t e, int level, uint64_t va)
+{
+	uint64_t mask = (1ULL << pt_shift(level)) - 1;
+	return ((e & PTE_ADDR) & ~mask) | (va & mask);
+}
+
 static inline int pt_leaf_level(unsigned page_shift)
 {
 	return (int)(page_shift - 12u) / 9 + 1;

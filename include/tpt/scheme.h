@@ -1,52 +1,42 @@
 /*
  * scheme.h - translation schemes behind one interface. A scheme is chosen
- * once per run; the simulator calls its walk on every TLB miss.
+ * once per run; the simulator asks it for the registers of the running
+ * process and calls its walk on every TLB miss.
  *
- * A walk is one hardware page walk attempt. It returns WALK_OK with the
- * translation, or the fault that cut it short; the simulator has the OS or
- * hypervisor model handle the fault and walks again.
+ * A walk is one hardware page walk attempt (mmu.h): it sees the MMU and
+ * the registers, returns WALK_OK with the translation or the fault that cut
+ * it short; the simulator has the OS or hypervisor model handle the fault
+ * and walks again.
  */
 #ifndef TPT_SCHEME_H
 #define TPT_SCHEME_H
 
+#include "tpt/mmu.h"
 #include "tpt/vm.h"
-
-enum walk_rc {
-	WALK_OK,
-	WALK_GUEST_PF,      /* not present (or not writable) in the guest's view */
-	WALK_EPT_VIOLATION, /* a gPA with no host mapping */
-	WALK_SHADOW_MISS,   /* not present in the shadow table: hidden or true fault */
-	WALK_TAG_FAULT,     /* a TPT walk reached a frame not owned by the VM */
-	WALK_TPT_STATUS,    /* TPT table out of step with the guest table */
-	WALK_SWITCH,        /* (internal to agile walks) a switching entry: go nested */
-};
-
-struct walk {
-	uint64_t pa;      /* translated address, offset included */
-	unsigned shift;   /* size of the TLB entry to fill */
-	bool writable;
-	uint32_t refs;     /* page-table entries read */
-	uint32_t rmp_refs; /* tag checks that went to memory */
-	uint64_t cycles;   /* dependent latency of the walk */
-	uint64_t check_cycles; /* the part of cycles spent on tag checks */
-	uint32_t pending_check; /* tpt-opt: the data frame's check, overlapped with the data access */
-	uint64_t fault_addr;
-	uint64_t switch_table; /* WALK_SWITCH: the guest table the walk continues in */
-	int switch_level;      /* and its level */
-};
-
-struct sim;
 
 struct scheme {
 	const char *name;
 	const char *summary;
 	enum vm_mode mode;
-	bool tag_checks, parallel_checks;
-	int (*walk)(struct sim *s, struct process *p, uint64_t va, bool write, struct walk *w);
+	bool tag_checks; /* its walks read the RMP (what the host prefetches for it) */
+	/* The registers p's walks run with, set as the OS and hypervisor set
+	 * them before p resumes (a TPT scheme first has a stale table whose
+	 * repair is due rebuilt). Called before every walk. */
+	void (*regs)(struct vm *vm, struct process *p, struct mmu_regs *r);
+	int (*walk)(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write, struct walk *w);
 };
 
 const struct scheme *scheme_find(const char *name);
 /* All schemes, NULL-terminated, in the order compare runs them. */
 extern const struct scheme *const scheme_all[];
+
+/* The registers every virtualized scheme shares: the guest table, the EPT,
+ * the process's PCID and the VM's tag. */
+static inline void scheme_guest_regs(struct vm *vm, struct process *p,
+				     struct mmu_regs *r)
+{
+	*r = (struct mmu_regs){.cr3 = p->pt.root, .eptp = vm->ept.root, .asid = p->asid,
+			       .tag = vm->tag};
+}
 
 #endif

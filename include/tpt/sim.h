@@ -1,7 +1,7 @@
 /*
- * sim.h - one simulated run: a machine (TLBs, paging-structure caches,
- * nested TLB, RMP cache, cache hierarchy), a VM (or a native OS), a scheme
- * and a workload. sim_run consumes the workload's events; every access is
+ * sim.h - one simulated run: a machine (struct mmu: TLBs, paging-structure
+ * caches, nested TLB, RMP cache, cache hierarchy), a VM (or a native OS), a
+ * scheme and a workload. sim_run consumes the workload's events; every access is
  * translated (TLB, else a walk of the scheme) and then goes to the caches.
  *
  * No globals: two sims in one process behave as two processes would.
@@ -9,12 +9,9 @@
 #ifndef TPT_SIM_H
 #define TPT_SIM_H
 
-#include "tpt/cache.h"
-#include "tpt/fa.h"
+#include "tpt/mmu.h"
 #include "tpt/profile.h"
-#include "tpt/pwc.h"
 #include "tpt/scheme.h"
-#include "tpt/tlb.h"
 #include "tpt/workload.h"
 
 struct sim_params {
@@ -38,11 +35,7 @@ struct sim {
 	struct sim_params prm;
 	const struct scheme *scheme;
 	struct workload *wl;
-	struct hostmem hm;
-	struct cache cache;
-	struct tlb tlb;
-	struct pwc pwc;
-	struct fa ntlb, rmpc;
+	struct mmu mmu;    /* the machine: host memory, caches, TLBs, walk caches */
 	struct vm vm;      /* vm.st: the counters of the running process */
 	uint64_t guest_mem, host_mem;
 	uint64_t next_agile, next_migrate, next_profile; /* access clock of the next tick, or UINT64_MAX */

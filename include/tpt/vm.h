@@ -29,10 +29,6 @@ enum { VM_OK = 0, VM_ESEGV = -1, VM_ENOMEM = -2, VM_EHOSTMEM = -3, VM_EPROT = -4
 
 enum { THP_NEVER, THP_ALWAYS, THP_MADVISE };
 
-/* Agile paging: a shadow entry with this bit holds the gPA of the guest table
- * below it, and the walk continues there in nested mode. */
-#define PTE_SWITCH PTE_STOP
-
 /* Where the program break starts: 32 TiB, clear of the workloads' data at 16 TiB. */
 #define VM_BRK_BASE (32ULL << 40)
 
@@ -42,9 +38,7 @@ struct vma {
 	uint8_t flags;  /* WL_MAP_W, WL_MAP_THP, WL_MAP_HUGE (workload.h) */
 };
 
-struct tlb;
-struct pwc;
-struct fa;
+struct mmu;
 
 struct process {
 	struct vm *vm;
@@ -78,9 +72,7 @@ struct vm {
 	const struct tpt_config *cfg;
 	struct tpt_stats *st; /* counters of the running process (or of the system) */
 	struct tpt_stats sys; /* work no process asked for */
-	struct hostmem *hm;
-	struct tlb *tlb;      /* for shootdowns and context switches */
-	struct pwc *pwc;
+	struct mmu *mmu;      /* host memory for tables; TLB, PWC, nested TLB and RMP cache to flush */
 	uint64_t guest_mem, host_mem;
 	/* guest */
 	struct frames gframes;
@@ -116,17 +108,14 @@ struct vm {
 	size_t nswitched, capswitched;
 	uint64_t *written;  /* gfns written in this interval */
 	size_t nwritten, capwritten;
-	struct fa *ntlb, *rmpc; /* flushed when the hypervisor moves frames */
 };
 
 /* Host physical memory the run needs for these sizes (RAM plus the RMP). */
 uint64_t vm_hostmem_size(enum vm_mode mode, uint64_t guest_mem, uint64_t host_mem,
 			 const struct tpt_config *cfg);
-struct fa;
 int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned guest_shift,
 	    unsigned host_shift, uint64_t guest_mem, uint64_t host_mem,
-	    const struct tpt_config *cfg, struct hostmem *hm, struct tlb *tlb, struct pwc *pwc,
-	    struct fa *ntlb, struct fa *rmpc, struct tpt_err *e);
+	    const struct tpt_config *cfg, struct mmu *mmu, struct tpt_err *e);
 void vm_fini(struct vm *vm);
 
 /* Arms a program name for TPT, as `echo NAME > /sys/kernel/mm/devirt/task_name`. */
@@ -160,6 +149,8 @@ static inline uint64_t vm_gpa_to_hpa(const struct vm *vm, uint64_t gpa)
 
 /* First touch of a guest frame: the hypervisor backs its host page (an exit). */
 int vm_touch_gfn(struct vm *vm, uint64_t gfn);
+/* Whether p's guest table maps va (writably, for a write). */
+bool vm_guest_maps(const struct process *p, uint64_t va, bool write);
 /* Guest page fault on va: allocate, zero, map, or break copy-on-write. */
 int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write);
 /* Shadow or agile paging: a shadow walk found nothing for va. Reflects a true

@@ -15,7 +15,7 @@
 
 #include "tpt/sim.h"
 
-#include "mmu/walk.h"
+#include "prefetch.h"
 
 static const char *page_name(unsigned shift)
 {
@@ -72,18 +72,15 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 			return tpt_fail(e, "host memory of %s cannot back %s of guest memory and the host's tables",
 					tpt_format_size(s->host_mem, a), tpt_format_size(s->guest_mem, b));
 	}
-	if (hostmem_init(&s->hm, vm_hostmem_size(s->scheme->mode, s->guest_mem, s->host_mem, cfg), e))
+	if (mmu_init(&s->mmu, cfg,
+		     vm_hostmem_size(s->scheme->mode, s->guest_mem, s->host_mem, cfg), prm->levels,
+		     prm->no_walk_caches, e))
 		return -1;
-	bool off = prm->no_walk_caches;
-	if (cache_init(&s->cache, cfg) || tlb_init(&s->tlb, cfg) || pwc_init(&s->pwc, cfg, off) ||
-	    fa_init(&s->ntlb, off ? 0 : cfg->ntlb_entries) ||
-	    fa_init(&s->rmpc, off ? 0 : cfg->rmp_cache_entries)) {
-		tpt_fail(e, "out of memory for the MMU structures");
-		goto fail;
-	}
 	if (vm_init(&s->vm, s->scheme->mode, prm->levels, gs, hs, s->guest_mem, s->host_mem, cfg,
-		    &s->hm, &s->tlb, &s->pwc, &s->ntlb, &s->rmpc, e))
+		    &s->mmu, e))
 		goto fail;
+	s->mmu.rmp = &s->vm.rmp;
+	s->mmu.st = s->vm.st;
 	profile_init(&s->prof, prm->policy, cfg);
 	s->prof.timeline = prm->timeline;
 	if (prm->policy != PROFILE_OFF && s->scheme->mode != VM_TPT &&
@@ -118,12 +115,7 @@ void sim_fini(struct sim *s)
 {
 	profile_fini(&s->prof);
 	vm_fini(&s->vm);
-	fa_fini(&s->rmpc);
-	fa_fini(&s->ntlb);
-	pwc_fini(&s->pwc);
-	tlb_fini(&s->tlb);
-	cache_fini(&s->cache);
-	hostmem_fini(&s->hm);
+	mmu_fini(&s->mmu);
 }
 
 void sim_reset_stats(struct sim *s)
@@ -169,7 +161,10 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 	int last = 0;
 	for (int tries = 0; tries < 8; tries++) {
 		struct walk w = {0};
-		int rc = s->scheme->walk(s, p, va, write, &w);
+		struct mmu_regs r;
+		s->scheme->regs(&s->vm, p, &r);
+		s->mmu.st = s->vm.st;
+		int rc = s->scheme->walk(&s->mmu, &r, va, write, &w);
 		last = rc;
 		st->tag_check_cycles += w.check_cycles;
 		if (rc == WALK_OK) {
@@ -177,7 +172,7 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 			st->walk_refs += w.refs;
 			st->rmp_refs += w.rmp_refs;
 			st->walk_cycles += w.cycles;
-			tlb_fill(&s->tlb, va, p->asid, w.shift, w.pa, w.writable);
+			tlb_fill(&s->mmu.tlb, va, p->asid, w.shift, w.pa, w.writable);
 			*pa = w.pa;
 			*pending = w.pending_check;
 			return 0;
@@ -194,6 +189,12 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 		case WALK_SHADOW_MISS:
 			vrc = vm_shadow_fault(&s->vm, p, va, write);
 			break;
+		case WALK_TPT_MISS:
+			if (vm_guest_maps(p, va, write))
+				return tpt_fail(e, "TPT table of pid %d out of step with its guest table at gVA %#llx",
+						p->pid, (unsigned long long)va);
+			vrc = vm_guest_fault(&s->vm, p, va, write);
+			break;
 		case WALK_EPT_VIOLATION:
 			vrc = vm_touch_gfn(&s->vm, w.fault_addr >> PAGE_SHIFT);
 			break;
@@ -202,14 +203,14 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 					(unsigned long long)va, p->pid,
 					(unsigned long long)(w.fault_addr >> PAGE_SHIFT), s->vm.tag);
 		default:
-			return tpt_fail(e, "TPT table of pid %d out of step with its guest table at gVA %#llx",
-					p->pid, (unsigned long long)va);
+			return tpt_fail(e, "walk of gVA %#llx of pid %d ended in an unknown fault %d",
+					(unsigned long long)va, p->pid, rc);
 		}
 		if (vrc)
 			return fault_error(e, vrc, va);
 	}
 	static const char *const kind[] = {"ok", "guest page fault", "EPT violation",
-					   "shadow miss", "tag fault", "TPT status", "switch"};
+					   "shadow miss", "tag fault", "TPT miss", "switch"};
 	return tpt_fail(e, "translation of gVA %#llx of pid %d did not settle after 8 walks (the last: %s)",
 			(unsigned long long)va, p->pid, kind[last < 7 ? last : 0]);
 }
@@ -259,7 +260,7 @@ static inline __attribute__((always_inline)) int access_one(struct sim *s, uint6
 	s->last_page = va >> PAGE_SHIFT;
 	if (++s->vm.now >= s->next_tick)
 		tick(s);
-	int h = tlb_lookup(&s->tlb, va, p->asid, write, &pa);
+	int h = tlb_lookup(&s->mmu.tlb, va, p->asid, write, &pa);
 	if (h == TLB_HIT_L1) {
 		st->tlb_l1_hits++;
 	} else if (h == TLB_HIT_L2) {
@@ -269,12 +270,12 @@ static inline __attribute__((always_inline)) int access_one(struct sim *s, uint6
 		if (translate(s, p, va, write, &pa, &pending, e))
 			return -1;
 	}
-	int l = cache_access(&s->cache, pa);
+	int l = cache_access(&s->mmu.cache, pa);
 	st->data_level[l]++;
-	if (pending > s->cache.lat[l]) {
+	if (pending > s->mmu.cache.lat[l]) {
 		/* tpt-opt: the data frame's check outlasted the data access. */
-		st->walk_cycles += pending - s->cache.lat[l];
-		st->tag_check_cycles += pending - s->cache.lat[l];
+		st->walk_cycles += pending - s->mmu.cache.lat[l];
+		st->tag_check_cycles += pending - s->mmu.cache.lat[l];
 	}
 	return 0;
 }
@@ -397,7 +398,7 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 	/* Host prefetch pipeline: stage k runs for the event ahead[k] places on. */
 	enum { RING = 32 };
 	static const size_t ahead[4] = {0, 24, 16, 8};
-	struct walk_pf ring[RING];
+	struct sim_pf ring[RING];
 	bool prefetch = !s->prm.no_prefetch;
 	uint64_t active = 0; /* bit j % 64: event j is followed by the pipeline */
 	for (size_t i = 0; i < n; i++) {
@@ -409,13 +410,13 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 				active &= ~bit;
 				if (new_page(ev, j) && s->vm.cur && ev[j].pid == s->vm.cur->pid) {
 					active |= bit;
-					walk_prefetch(s, ev[j].va, 1, &ring[j % RING]);
+					sim_prefetch(s, ev[j].va, 1, &ring[j % RING]);
 				}
 			}
 			for (int k = 2; k <= 3; k++) {
 				j = i + ahead[k];
 				if (j < n && (active >> (j % 64) & 1) && s->vm.cur)
-					walk_prefetch(s, ev[j].va, k, &ring[j % RING]);
+					sim_prefetch(s, ev[j].va, k, &ring[j % RING]);
 			}
 		}
 		const struct event *x = &ev[i];
@@ -508,10 +509,9 @@ static int tlb_entry_ok(void *ctx, uint64_t va, unsigned asid, unsigned shift, u
 int sim_check(const struct sim *s, struct tpt_err *e)
 {
 	struct tlb_chk c = {s, e};
-	if (tlb_foreach(&s->tlb, tlb_entry_ok, &c))
+	if (tlb_foreach(&s->mmu.tlb, tlb_entry_ok, &c))
 		return -1;
-	if (tlb_check(&s->tlb, e) || pwc_check(&s->pwc, e) || fa_check(&s->ntlb, "nested TLB", e) ||
-	    fa_check(&s->rmpc, "RMP cache", e) || cache_check(&s->cache, e) || vm_check(&s->vm, e))
+	if (mmu_check(&s->mmu, e) || vm_check(&s->vm, e))
 		return -1;
 	return 0;
 }

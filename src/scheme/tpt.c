@@ -12,43 +12,46 @@
  * hypercalls per kernel entry (vm_kernel_entry).
  *
  * A process without a TPT table, or whose table is stale after the
- * hypervisor moved a frame, walks in two dimensions like nested paging.
+ * hypervisor moved a frame, has no TPT root loaded and walks in two
+ * dimensions like nested paging. A missing TPT entry is WALK_TPT_MISS: a
+ * guest fault, unless the guest table maps the page (then the table is out
+ * of step, which the simulator reports).
  */
-#include "mmu/walk.h"
+#include "tpt/scheme.h"
 
-static int tpt_walk_mode(struct sim *s, struct process *p, uint64_t va, bool write,
-			 struct walk *w, enum walk_checks checks)
+static void tpt_regs(struct vm *vm, struct process *p, struct mmu_regs *r)
 {
-	if (!vm_tpt_ready(&s->vm, p, s->vm.now)) {
-		if (p->tpt)
-			s->vm.st->tpt_fallback_walks++;
-		return nested_walk(s, p, va, write, w);
-	}
-	int rc = walk_1d(s, w, p->tpt_pt.root, va, p->asid, write, checks, WALK_GUEST_PF);
-	if (rc == WALK_GUEST_PF) {
-		uint64_t pa, pte;
-		unsigned sh;
-		/* Mapped (and writable if needed) for the guest, yet not in TPT: out of step. */
-		if (pt_lookup(&p->pt, va, &pa, &sh, &pte, NULL) == 0 && (!write || (pte & PTE_W)))
-			return WALK_TPT_STATUS;
-	}
-	return rc;
+	scheme_guest_regs(vm, p, r);
+	if (vm_tpt_ready(vm, p, vm->now))
+		r->tptr = p->tpt_pt.root;
+	else if (p->tpt)
+		vm->st->tpt_fallback_walks++;
 }
 
-static int tpt_naive_walk(struct sim *s, struct process *p, uint64_t va, bool write,
+static inline int tpt_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write,
+			   struct walk *w, enum walk_checks checks)
+{
+	if (!r->tptr)
+		return walk_2d(m, r, va, write, w);
+	return walk_1d(m, r, w, r->tptr, va, write, checks, WALK_TPT_MISS);
+}
+
+static int tpt_naive_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write,
 			  struct walk *w)
 {
-	return tpt_walk_mode(s, p, va, write, w, CHECKS_SERIAL);
+	return tpt_walk(m, r, va, write, w, CHECKS_SERIAL);
 }
 
-static int tpt_opt_walk(struct sim *s, struct process *p, uint64_t va, bool write, struct walk *w)
+static int tpt_opt_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write,
+			struct walk *w)
 {
-	return tpt_walk_mode(s, p, va, write, w, CHECKS_PARALLEL);
+	return tpt_walk(m, r, va, write, w, CHECKS_PARALLEL);
 }
 
-static int tpt_emul_walk(struct sim *s, struct process *p, uint64_t va, bool write, struct walk *w)
+static int tpt_emul_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write,
+			 struct walk *w)
 {
-	return tpt_walk_mode(s, p, va, write, w, CHECKS_NONE);
+	return tpt_walk(m, r, va, write, w, CHECKS_NONE);
 }
 
 const struct scheme scheme_tpt_naive = {
@@ -56,6 +59,7 @@ const struct scheme scheme_tpt_naive = {
 	.summary = "TPT: 1D walk of the gVA->hPA table, tag checks one after another",
 	.mode = VM_TPT,
 	.tag_checks = true,
+	.regs = tpt_regs,
 	.walk = tpt_naive_walk,
 };
 
@@ -64,7 +68,7 @@ const struct scheme scheme_tpt_opt = {
 	.summary = "TPT: as tpt-naive, tag checks issued in parallel with the walk",
 	.mode = VM_TPT,
 	.tag_checks = true,
-	.parallel_checks = true,
+	.regs = tpt_regs,
 	.walk = tpt_opt_walk,
 };
 
@@ -72,5 +76,6 @@ const struct scheme scheme_tpt_emul = {
 	.name = "tpt-emul",
 	.summary = "the TPT prototype on Intel: twin table as CR3, EPT off in user mode, no tag check",
 	.mode = VM_TPT_EMUL,
+	.regs = tpt_regs,
 	.walk = tpt_emul_walk,
 };

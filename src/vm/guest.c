@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tpt/pwc.h"
-#include "tpt/tlb.h"
 #include "tpt/workload.h"
 #include "vm_internal.h"
 
@@ -33,7 +31,7 @@ int vm_alloc_guest_table(struct vm *vm, uint64_t *gfn)
 		vm->err = rc;
 		return -1;
 	}
-	hostmem_zero_frame(vm->hm, vm_gpa_to_hpa(vm, *gfn << PAGE_SHIFT) >> PAGE_SHIFT);
+	hostmem_zero_frame(&vm->mmu->hm, vm_gpa_to_hpa(vm, *gfn << PAGE_SHIFT) >> PAGE_SHIFT);
 	bit_set(vm->table_gfn, *gfn);
 	return 0;
 }
@@ -235,8 +233,8 @@ static int vma_cut(struct process *p, uint64_t start, uint64_t end, bool keep, u
 /* Drops all of p's TLB entries: a CR3 reload if it runs, else before it runs again. */
 static void flush_process(struct vm *vm, struct process *p)
 {
-	tlb_flush_asid(vm->tlb, p->asid);
-	pwc_flush_asid(vm->pwc, p->asid);
+	tlb_flush_asid(&vm->mmu->tlb, p->asid);
+	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 	if (p != vm->cur)
 		return;
 	vm->st->tlb_flushes++;
@@ -253,12 +251,12 @@ void vm_shootdown(struct vm *vm, struct process *p, const struct leaf *page, siz
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		tlb_invlpg(vm->tlb, page[i].va, page[i].shift, p->asid);
+		tlb_invlpg(&vm->mmu->tlb, page[i].va, page[i].shift, p->asid);
 	vm->st->invlpgs += n;
 	if (vm->mode == VM_SHADOW || vm->mode == VM_AGILE)
 		vm->st->exits[EXIT_INVLPG] += n;
 	/* INVLPG drops every paging-structure cache entry of the PCID. */
-	pwc_flush_asid(vm->pwc, p->asid);
+	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 }
 
 /* --- processes ------------------------------------------------------------ */
@@ -283,7 +281,7 @@ static int proc_init_as(struct vm *vm, struct process *p)
 {
 	struct tpt_stats *saved = vm->st;
 	vm->st = &p->st;
-	int rc = pt_init(&p->pt, vm->hm, vm->gmap, vm->levels, vm->guest_mem, &vm_guest_pt_ops, p);
+	int rc = pt_init(&p->pt, &vm->mmu->hm, vm->gmap, vm->levels, vm->guest_mem, &vm_guest_pt_ops, p);
 	vm->st = saved;
 	p->brk_start = p->brk_end = VM_BRK_BASE;
 	return rc ? VM_ENOMEM : VM_OK;
@@ -338,8 +336,8 @@ static void teardown(struct vm *vm, struct process *p)
 	free(l.v);
 	pt_destroy(&p->pt);
 	p->nvmas = 0;
-	tlb_flush_asid(vm->tlb, p->asid);
-	pwc_flush_asid(vm->pwc, p->asid);
+	tlb_flush_asid(&vm->mmu->tlb, p->asid);
+	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 }
 
 static int exec_as(struct vm *vm, struct process *p, const char *name);
@@ -446,8 +444,8 @@ int vm_switch(struct vm *vm, int pid)
 	vm->clock++;
 	p->st.context_switches++;
 	if (!vm->cfg->pcid) {
-		tlb_flush(vm->tlb);
-		pwc_flush(vm->pwc);
+		tlb_flush(&vm->mmu->tlb);
+		pwc_flush(&vm->mmu->pwc);
 		p->st.tlb_flushes++;
 	}
 	if (vm->mode == VM_SHADOW || vm->mode == VM_AGILE) {
@@ -596,6 +594,13 @@ static int break_cow(struct vm *vm, struct process *p, uint64_t va, uint64_t pte
 	struct leaf page = {base, pte, shift};
 	vm_shootdown(vm, p, &page, 1);
 	return vm->err;
+}
+
+bool vm_guest_maps(const struct process *p, uint64_t va, bool write)
+{
+	uint64_t pa, pte;
+	unsigned shift;
+	return pt_lookup(&p->pt, va, &pa, &shift, &pte, NULL) == 0 && (!write || (pte & PTE_W));
 }
 
 int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write)

@@ -17,9 +17,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "tpt/fa.h"
-#include "tpt/pwc.h"
-#include "tpt/tlb.h"
 #include "vm_internal.h"
 
 static int host_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
@@ -31,7 +28,7 @@ static int host_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 		vm->err = VM_EHOSTMEM;
 		return -1;
 	}
-	hostmem_zero_frame(vm->hm, hfn);
+	hostmem_zero_frame(&vm->mmu->hm, hfn);
 	*addr = hfn << PAGE_SHIFT;
 	return 0;
 }
@@ -40,7 +37,7 @@ static void host_free(void *ctx, const struct pt *pt, uint64_t addr)
 {
 	struct vm *vm = ctx;
 	(void)pt;
-	hostmem_release_frame(vm->hm, addr >> PAGE_SHIFT);
+	hostmem_release_frame(&vm->mmu->hm, addr >> PAGE_SHIFT);
 	frames_free_table(&vm->hframes, addr >> PAGE_SHIFT);
 }
 
@@ -104,8 +101,7 @@ int vm_touch_gfn(struct vm *vm, uint64_t gfn)
 
 int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned guest_shift,
 	    unsigned host_shift, uint64_t guest_mem, uint64_t host_mem,
-	    const struct tpt_config *cfg, struct hostmem *hm, struct tlb *tlb, struct pwc *pwc,
-	    struct fa *ntlb, struct fa *rmpc, struct tpt_err *e)
+	    const struct tpt_config *cfg, struct mmu *mmu, struct tpt_err *e)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->mode = mode;
@@ -114,11 +110,7 @@ int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned guest_shift,
 	vm->host_shift = mode == VM_NATIVE ? PAGE_SHIFT : host_shift;
 	vm->cfg = cfg;
 	vm->st = &vm->sys;
-	vm->hm = hm;
-	vm->tlb = tlb;
-	vm->pwc = pwc;
-	vm->ntlb = ntlb;
-	vm->rmpc = rmpc;
+	vm->mmu = mmu;
 	vm->guest_mem = guest_mem;
 	vm->host_mem = mode == VM_NATIVE ? guest_mem : host_mem;
 	vm->tag = 1;
@@ -148,7 +140,7 @@ int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned guest_shift,
 	}
 	if (rmp_init(&vm->rmp, hfr, vm->host_mem, cfg->rmp_entry_bytes, e))
 		goto fail;
-	if (vm_has_ept(vm) && pt_init(&vm->ept, hm, NULL, levels, vm->host_mem, &vm_host_pt_ops, vm)) {
+	if (vm_has_ept(vm) && pt_init(&vm->ept, &mmu->hm, NULL, levels, vm->host_mem, &vm_host_pt_ops, vm)) {
 		tpt_fail(e, "cannot allocate the EPT root");
 		goto fail;
 	}
@@ -207,10 +199,10 @@ void vm_fini(struct vm *vm)
 /* The hypervisor changed gfn -> hfn: every cached translation may be stale (INVEPT). */
 static void flush_all(struct vm *vm)
 {
-	tlb_flush(vm->tlb);
-	pwc_flush(vm->pwc);
-	fa_flush(vm->ntlb);
-	fa_flush(vm->rmpc);
+	tlb_flush(&vm->mmu->tlb);
+	pwc_flush(&vm->mmu->pwc);
+	fa_flush(&vm->mmu->ntlb);
+	fa_flush(&vm->mmu->rmpc);
 }
 
 static int quarantine(struct vm *vm, uint64_t hfn)
@@ -312,8 +304,8 @@ int vm_hv_migrate(struct vm *vm, uint64_t gfn)
 	/* Page-table pages carry content: copy it to the new frames. */
 	for (uint64_t i = 0; i < n; i++)
 		if ((vm->table_gfn[(first + i) >> 3] >> ((first + i) & 7)) & 1)
-			memcpy(hostmem_word(vm->hm, (uint64_t)vm->gmap[first + i] << PAGE_SHIFT),
-			       hostmem_word(vm->hm, (old + i) << PAGE_SHIFT), PAGE_SIZE);
+			memcpy(hostmem_word(&vm->mmu->hm, (uint64_t)vm->gmap[first + i] << PAGE_SHIFT),
+			       hostmem_word(&vm->mmu->hm, (old + i) << PAGE_SHIFT), PAGE_SIZE);
 	vm->st->hv_migrations++;
 	frames_moved(vm, old, old + n);
 	return VM_OK;

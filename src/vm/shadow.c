@@ -27,7 +27,6 @@
  */
 #include <stdlib.h>
 
-#include "tpt/pwc.h"
 #include "vm_internal.h"
 
 /* KVM unshadows a page table written this often with no walk through it. */
@@ -59,7 +58,7 @@ static void drop_range(struct vm *vm, struct process *p, uint64_t start, uint64_
 		pt_unmap(&p->shadow, l.v[i].va);
 	free(l.v);
 	if (l.n)
-		pwc_flush_asid(vm->pwc, p->asid); /* they may hold freed shadow tables */
+		pwc_flush_asid(&vm->mmu->pwc, p->asid); /* they may hold freed shadow tables */
 }
 
 /* Clears the write protection of a guest table page and the tables below it. */
@@ -97,7 +96,7 @@ static void switch_to_nested(struct vm *vm, struct process *p, uint64_t table, i
 	bit_set(vm->sw, gfn);
 	vm->switched[vm->nswitched++] = (struct agile_switch){p->pid, va, level + 1, gfn};
 	vm->st->agile_to_nested++;
-	pwc_flush_asid(vm->pwc, p->asid);
+	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 }
 
 void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t table,
@@ -148,7 +147,7 @@ int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 				       path.table[i] | PTE_P | PTE_W | PTE_U | PTE_SWITCH))
 				return vm->err ? vm->err : VM_EHOSTMEM;
 			/* pt_install may have freed shadow tables the PWC still points to. */
-			pwc_flush_asid(vm->pwc, p->asid);
+			pwc_flush_asid(&vm->mmu->pwc, p->asid);
 			return VM_OK;
 		}
 		bit_set(vm->wp, gfn);
@@ -199,7 +198,7 @@ void vm_agile_tick(struct vm *vm)
 		uint64_t e = pt_peek(&p->shadow, r.va, r.level, &at);
 		if (at == r.level && (e & PTE_SWITCH) && (e & PTE_ADDR) >> PAGE_SHIFT == r.gfn) {
 			pt_unmap(&p->shadow, r.va);
-			pwc_flush_asid(vm->pwc, p->asid);
+			pwc_flush_asid(&vm->mmu->pwc, p->asid);
 			reshadow(vm, p, r.va, r.level);
 		}
 		vm->st->agile_to_shadow++;
@@ -225,7 +224,7 @@ void vm_shadow_drop(struct vm *vm, struct process *p)
 	pt_destroy(&p->shadow);
 	p->shadowed = false;
 	pt_foreach_table(&p->pt, clear_protection, vm);
-	pwc_flush_asid(vm->pwc, p->asid);
+	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 }
 
 int vm_shadow_load(struct vm *vm, struct process *p)
@@ -245,7 +244,7 @@ int vm_shadow_load(struct vm *vm, struct process *p)
 	}
 	if (lru && live > vm->cfg->shadow_roots)
 		vm_shadow_drop(vm, lru);
-	if (pt_init(&p->shadow, vm->hm, NULL, vm->levels, vm->host_mem, &vm_host_pt_ops, vm))
+	if (pt_init(&p->shadow, &vm->mmu->hm, NULL, vm->levels, vm->host_mem, &vm_host_pt_ops, vm))
 		return VM_EHOSTMEM;
 	p->shadowed = true;
 	return VM_OK;
@@ -272,5 +271,5 @@ void vm_shadow_drop_frames(struct vm *vm, struct process *p, uint64_t lo, uint64
 	for (size_t i = 0; i < d.l.n; i++)
 		pt_unmap(&p->shadow, d.l.v[i].va);
 	free(d.l.v);
-	pwc_flush_asid(vm->pwc, p->asid);
+	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 }

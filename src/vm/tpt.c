@@ -15,14 +15,13 @@
  * of min(guest page, host page) to the host frame that guest table o guest
  * address map gives.
  */
-#include "tpt/pwc.h"
 #include "vm_internal.h"
 
 /* The process changes how it translates: its paging-structure cache entries
  * hold the other mode's addresses (gPAs for nested, hPAs for TPT) and go. */
 static void mode_change(struct vm *vm, struct process *p)
 {
-	pwc_flush_asid(vm->pwc, p->asid);
+	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 }
 
 static int tpt_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
@@ -98,7 +97,7 @@ static int build_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 /* A fresh TPT table from the guest table; *pages counts the entries written. */
 static int build(struct vm *vm, struct process *p, uint64_t *pages)
 {
-	if (pt_init(&p->tpt_pt, vm->hm, NULL, vm->levels, vm->host_mem, &vm_tpt_pt_ops, vm))
+	if (pt_init(&p->tpt_pt, &vm->mmu->hm, NULL, vm->levels, vm->host_mem, &vm_tpt_pt_ops, vm))
 		return VM_ENOMEM;
 	p->tpt = p->tpt_ever = true;
 	struct build_ctx b = {vm, p, pages, 0};

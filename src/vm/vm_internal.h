@@ -6,6 +6,7 @@
 #ifndef TPT_VM_INTERNAL_H
 #define TPT_VM_INTERNAL_H
 
+#include "tpt/mmu.h"
 #include "tpt/vm.h"
 
 extern const struct pt_ops vm_host_pt_ops;  /* EPT, shadow: hypervisor frames; ctx = vm */

@@ -1,0 +1,71 @@
+/*
+ * prefetch.c - the simulator's host-side prefetch (prefetch.h): for an
+ * access a few events ahead, the host lines the walk will read are loaded
+ * early, so the simulator's own cache misses overlap. It reads the running
+ * process's tables with plain loads; it sets no accessed bit, touches no
+ * cache-model state and no counter, so results never depend on it.
+ */
+#include "prefetch.h"
+
+/* The slot of the entry that maps va (or the first non-present one on the
+ * path), and its level; plain loads only. */
+static const uint64_t *leaf_slot(const struct sim *s, const struct pt *pt, uint64_t va, int *lvl)
+{
+	uint64_t table = pt->root;
+	for (int level = pt->levels;; level--) {
+		uint64_t host = pt_host_addr(pt, table);
+		if (host >= s->mmu.hm.size)
+			return NULL;
+		const uint64_t *slot = hostmem_word(&s->mmu.hm, host + 8ULL * pt_index(va, level));
+		/* A level-1 entry is the line to prefetch: do not wait for it here. */
+		if (level == 1 || !(*slot & PTE_P) || (*slot & PTE_PS)) {
+			*lvl = level;
+			return slot;
+		}
+		uint64_t e = *slot;
+		table = e & PTE_ADDR;
+		if (pt->gmap && (table >> PAGE_SHIFT) >= (s->vm.guest_mem >> PAGE_SHIFT))
+			return NULL;
+	}
+}
+
+/* Host address of a slot as the simulated machine sees it. */
+static uint64_t slot_pa(const struct sim *s, const uint64_t *slot)
+{
+	return (uint64_t)((const uint8_t *)slot - s->mmu.hm.base);
+}
+
+void sim_prefetch(struct sim *s, uint64_t va, int stage, struct sim_pf *pf)
+{
+	struct vm *vm = &s->vm;
+	struct process *p = vm->cur;
+	bool tpt = p->tpt && !p->tpt_pending && !p->tpt_stale;
+	/* A walk through the guest table in two dimensions (nested, TPT fallback). */
+	bool two_d = vm->ept.tables && !p->shadowed && !tpt;
+	if (stage == 1) {
+		const struct pt *first = p->shadowed ? &p->shadow : tpt ? &p->tpt_pt : &p->pt;
+		pf->slot[0] = leaf_slot(s, first, va, &pf->level[0]);
+		pf->slot[1] = NULL;
+		if (pf->slot[0])
+			__builtin_prefetch(pf->slot[0]);
+		return;
+	}
+	const uint64_t *slot = pf->slot[stage - 2];
+	if (!slot || !(*slot & PTE_P) || (*slot & PTE_SWITCH))
+		return;
+	uint64_t a = pt_leaf_pa(*slot, pf->level[stage - 2], stage == 2 ? va : pf->addr);
+	cache_prefetch(&s->mmu.cache, slot_pa(s, slot));
+	if (two_d && stage == 2) {
+		/* The guest entry gave a gPA: its EPT entry is the next miss. */
+		pf->addr = a;
+		pf->slot[1] = leaf_slot(s, &vm->ept, a, &pf->level[1]);
+		if (pf->slot[1])
+			__builtin_prefetch(pf->slot[1]);
+		return;
+	}
+	cache_prefetch(&s->mmu.cache, a);
+	if (tpt && s->scheme->tag_checks && (a >> PAGE_SHIFT) < vm->rmp.nframes) {
+		__builtin_prefetch(&vm->rmp.owner[a >> PAGE_SHIFT]);
+		cache_prefetch(&s->mmu.cache, rmp_entry_pa(&vm->rmp, a >> PAGE_SHIFT));
+	}
+}
