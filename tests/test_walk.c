@@ -78,13 +78,34 @@ static uint64_t compose(struct tsim *t, uint64_t va)
 	return vm_gpa_to_hpa(vm, gpa);
 }
 
+/* The registry: every scheme whole (its operations bound), found by its name. */
+static void test_registry(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	for (size_t i = 0; scheme_all[i]; i++, n++) {
+		const struct scheme *sc = scheme_all[i];
+		assert_non_null(sc->name);
+		assert_non_null(sc->summary);
+		assert_non_null(sc->regs);
+		assert_non_null(sc->walk);
+		assert_ptr_equal(scheme_find(sc->name), sc);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(scheme_all[j]->name, sc->name);
+	}
+	assert_true(n >= 7);
+	assert_null(scheme_find("no-such-scheme"));
+}
+
 static void test_all_schemes_agree_with_composition(void **state)
 {
 	(void)state;
 	const unsigned pairs[][2] = {{12, 12}, {12, 21}, {21, 12}, {21, 21}, {30, 21}};
-	for (size_t si = 0; si < 5; si++)
+	/* Every scheme of the registry, whatever its name. */
+	for (size_t si = 0; scheme_all[si]; si++)
 		for (size_t pi = 0; pi < ARRAY_LEN(pairs); pi++) {
-			struct tsim *t = tsim_new(schemes[si], pairs[pi][0], pairs[pi][1], 4, false,
+			const char *name = scheme_all[si]->name;
+			struct tsim *t = tsim_new(name, pairs[pi][0], pairs[pi][1], 4, false,
 						  "gups:size=2G,updates=1,init=none");
 			struct rng r;
 			rng_seed(&r, 99);
@@ -112,7 +133,7 @@ static void test_all_schemes_agree_with_composition(void **state)
 				assert_int_equal(rc, WALK_OK);
 				if (w.pa != want)
 					fail_msg("%s guest 2^%u host 2^%u: va %#llx walks to %#llx, want %#llx",
-						 schemes[si], pairs[pi][0], pairs[pi][1],
+						 name, pairs[pi][0], pairs[pi][1],
 						 (unsigned long long)vas[i], (unsigned long long)w.pa,
 						 (unsigned long long)want);
 				/* And the reference translation used by the checkers. */
@@ -199,6 +220,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refs_per_walk_exact),
+		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_all_schemes_agree_with_composition),
 		cmocka_unit_test(test_forged_tpt_entry_faults),
 		cmocka_unit_test(test_tpt_opt_hides_check_latency),
