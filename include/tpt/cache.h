@@ -10,8 +10,7 @@
 #define TPT_CACHE_H
 
 #include "tpt/config.h"
-
-enum { CL_L1, CL_L2, CL_LLC, CL_DRAM, CL_N };
+#include "tpt/stats.h" /* CL_L1 .. CL_DRAM */
 
 struct cache_level {
 	uint32_t sets, ways, set_bits;

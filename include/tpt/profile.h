@@ -13,12 +13,9 @@
 #include <stdio.h>
 
 #include "tpt/config.h"
+#include "tpt/cost.h"
 #include "tpt/policy.h"
 #include "tpt/stats.h"
-
-/* cycles, instructions, STLB misses, walk cycles, faults, PTE updates, exits,
- * sequential accesses (RSS is the kernel's own count). */
-#define PROFILE_COUNTERS 8
 
 enum profile_kind { PROFILE_OFF, PROFILE_AUTO, PROFILE_MPKI /* the `threshold` baseline */ };
 

@@ -1,6 +1,6 @@
 /*
- * report.h - results of runs: the cost model (DESIGN.md section 4) applied
- * to the counters, and their output as text tables and JSON. Every figure
+ * report.h - results of runs: the cost model (cost.h) applied to each
+ * process's counters, and their output as text tables and JSON. Every figure
  * printed here is computed from a struct tpt_stats counter and the config.
  */
 #ifndef TPT_REPORT_H
@@ -9,19 +9,8 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "tpt/cost.h"
 #include "tpt/sim.h"
-
-struct tpt_cost {
-	double base;          /* instructions x base_cpi */
-	double data_stall;    /* data latency beyond an L1 hit, / memory-level parallelism */
-	uint64_t walk_stall;  /* walk cycles of completed and faulted walks */
-	uint64_t exits;       /* exits x (exit cost + handler) */
-	uint64_t faults;      /* guest page faults */
-	uint64_t pvops;       /* dual page-table updates */
-	uint64_t construction; /* TPT table construction */
-	uint64_t policy;      /* profiling and decisions (no policy runs yet) */
-	double total;
-};
 
 struct proc_result {
 	int pid;
@@ -50,9 +39,6 @@ struct tpt_result {
 	unsigned nprocs;
 };
 
-void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double mlp,
-		  struct tpt_cost *out);
-void cost_add(struct tpt_cost *to, const struct tpt_cost *from);
 /* 0, or -1 when out of memory. */
 int result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed);
 void result_free(struct tpt_result *r);

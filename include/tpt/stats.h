@@ -16,7 +16,10 @@
 #ifndef TPT_STATS_H
 #define TPT_STATS_H
 
-#include "tpt/cache.h"
+#include "tpt/util.h"
+
+/* Where in the cache hierarchy (cache.h) a reference is found. */
+enum { CL_L1, CL_L2, CL_LLC, CL_DRAM, CL_N };
 
 enum exit_reason {
 	EXIT_EPT_VIOLATION, /* first touch of a guest-physical page under EPT */

@@ -1,9 +1,8 @@
 /*
- * cost.c - the cost model (DESIGN.md section 4): estimated cycles as a sum
- * of terms, each printed on its own. Pure function of counters and config.
+ * cost.c - the cost model (cost.h): estimated cycles as a sum of terms,
+ * each printed on its own. Pure function of counters and config.
  */
-#include "tpt/profile.h"
-#include "tpt/report.h"
+#include "tpt/cost.h"
 
 void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double mlp,
 		  struct tpt_cost *out)

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "tpt/profile.h"
-#include "tpt/report.h"
+#include "tpt/cost.h"
 #include "tpt/vm.h"
 
 const char *const profile_kind_name[3] = {"off", "auto", "threshold"};

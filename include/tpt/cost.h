@@ -1,0 +1,35 @@
+/*
+ * cost.h - the cost model (DESIGN.md section 4): estimated cycles as a sum
+ * of terms, each printed on its own, computed from a set of counters and
+ * the configuration alone (cost.c). Called by the reports and by the
+ * profiler, which costs each sample the same way.
+ */
+#ifndef TPT_COST_H
+#define TPT_COST_H
+
+#include "tpt/config.h"
+#include "tpt/stats.h"
+
+/* Counters a profiler sample reads, each policy_counter_cycles: cycles,
+ * instructions, STLB misses, walk cycles, faults, PTE updates, exits,
+ * sequential accesses (RSS is the kernel's own count). */
+#define PROFILE_COUNTERS 8
+
+struct tpt_cost {
+	double base;          /* instructions x base_cpi */
+	double data_stall;    /* data latency beyond an L1 hit, / memory-level parallelism */
+	uint64_t walk_stall;  /* walk cycles of completed and faulted walks */
+	uint64_t exits;       /* exits x (exit cost + handler) */
+	uint64_t faults;      /* guest page faults */
+	uint64_t pvops;       /* dual page-table updates */
+	uint64_t construction; /* TPT table construction */
+	uint64_t policy;      /* profiling samples (each reads the process's counters) */
+	double total;
+};
+
+void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double mlp,
+		  struct tpt_cost *out);
+/* to += from, term by term. */
+void cost_add(struct tpt_cost *to, const struct tpt_cost *from);
+
+#endif

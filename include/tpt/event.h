@@ -1,0 +1,47 @@
+/*
+ * event.h - the event stream: what a workload or a trace produces and the
+ * simulator (and dbt) consume, per process. The one interface between the
+ * programs being modelled and the machine: generators and trace readers
+ * write these, and nothing else passes between them.
+ */
+#ifndef TPT_EVENT_H
+#define TPT_EVENT_H
+
+#include "tpt/util.h"
+
+/*
+ * Events. Every event belongs to a process (pid, numbered by the workload);
+ * an event of another process than the running one is a context switch.
+ *   EV_READ, EV_WRITE   va, size bytes, after instrs instructions
+ *   EV_MARK             warm-up ends: counters start here
+ *   EV_EXEC             the process (created if new) runs program names[arg]
+ *   EV_MMAP             maps [va, va + arg); size holds MAP_* flags
+ *   EV_MUNMAP           unmaps [va, va + arg)
+ *   EV_MPROTECT         [va, va + arg) becomes writable if size has WL_MAP_W
+ *   EV_BRK              moves the program break to va
+ *   EV_FORK             creates process arg as a copy-on-write child of pid
+ *   EV_EXIT             the process ends
+ *   EV_SYSCALL          arg kernel entries (system calls, interrupts)
+ */
+enum ev_type {
+	EV_READ, EV_WRITE, EV_MARK, EV_EXEC, EV_MMAP, EV_MUNMAP, EV_MPROTECT, EV_BRK,
+	EV_FORK, EV_EXIT, EV_SYSCALL,
+};
+
+enum { WL_MAP_W = 1, WL_MAP_THP = 2, WL_MAP_HUGE = 4 }; /* EV_MMAP flags */
+
+struct event {
+	uint64_t va;
+	uint64_t arg;
+	uint32_t instrs; /* instructions retired since the previous event */
+	uint8_t type;    /* enum ev_type */
+	uint8_t size;    /* bytes accessed, or flags */
+	uint16_t pid;
+};
+
+/* Where workloads place their data: 16 TiB, 1 GiB-aligned, canonical on 4 and 5 levels. */
+#define WL_BASE_VA (16ULL << 40)
+/* Where a process's program break starts (the guest's VM_BRK_BASE). */
+#define WL_BRK_BASE (32ULL << 40)
+
+#endif
