@@ -128,8 +128,8 @@ static inline bool wl_kentry_due(struct wl_kentry *k, uint32_t instrs)
 	{"kentry", WP_DOUBLE, "0.1", 0, 1000000000, NULL,                                         \
 	 "kernel entries (system calls, timer interrupts) per million instructions"}
 
-/* Shared by generators: EV_EXEC of pid 1 as names[0] (the workload's name)
- * and EV_MMAP of each declared region. Returns the events written (<= 9). */
+/* Shared by generators: EV_EXEC of pid 1 as names[0] (the workload's name
+ * unless the generator named it) and EV_MMAP of each declared region. Returns the events written (<= 9). */
 size_t wl_prologue(struct workload *w, struct event *ev);
 
 /* Shared by generators: a sweep of writes from addr to end, one per stride
@@ -143,6 +143,25 @@ size_t wl_sweep_next(struct wl_sweep *s, struct event *ev, size_t n);
 /* Sets up the warm-up sweep of a region for init=page|full|none (enum index). */
 void wl_sweep_init(struct wl_sweep *s, const struct region *r, uint64_t init_mode,
 		   uint64_t word, uint32_t instrs_per_word);
+
+/*
+ * Shared by generators: the phases before the measured work. The prologue
+ * (wl_prologue) comes alone in the first batch; then the warm-up: each
+ * sweep in order, then `warm` if set (a warm-up of the generator's own:
+ * it writes up to n events and sets *done at its end); then EV_MARK. A
+ * generator calls wl_phases_next first in each batch and writes its
+ * measured work after what it returned once phase is WL_PH_WORK.
+ */
+enum { WL_PH_PROLOGUE, WL_PH_WARM, WL_PH_MARK, WL_PH_WORK };
+
+struct wl_phases {
+	int phase;
+	unsigned cur, nsweeps;
+	struct wl_sweep sweep[3];
+	size_t (*warm)(struct workload *w, struct event *ev, size_t n, bool *done);
+};
+
+size_t wl_phases_next(struct wl_phases *ph, struct workload *w, struct event *ev, size_t n);
 
 #define WL_INIT_CHOICES "page|full|none"
 enum { WL_INIT_PAGE, WL_INIT_FULL, WL_INIT_NONE };

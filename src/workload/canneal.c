@@ -43,12 +43,10 @@ struct canneal {
 	uint32_t *loc; /* element -> location */
 	uint64_t va_elem, va_loc, va_nbr;
 	double temp;
-	int phase;
 	uint64_t accepted;
 	struct rng rng;
 	struct wl_kentry kentry;
-	struct wl_sweep sweep[2];
-	int sweeping;
+	struct wl_phases ph;
 };
 
 uint32_t canneal_neighbour(uint64_t n, uint32_t e, uint32_t i)
@@ -103,8 +101,9 @@ static int canneal_init(struct workload *w, struct tpt_err *e)
 	w->regions[1] = (struct region){c->va_loc, tpt_align_up(c->n * LOC, 2 * MiB)};
 	w->regions[2] = (struct region){c->va_nbr, tpt_align_up(c->n * c->fanout * 4, 2 * MiB)};
 	w->nregions = 3;
-	wl_sweep_init(&c->sweep[0], &w->regions[0], WL_INIT_PAGE, 8, 2);
-	wl_sweep_init(&c->sweep[1], &w->regions[2], WL_INIT_PAGE, 8, 2);
+	wl_sweep_init(&c->ph.sweep[0], &w->regions[0], WL_INIT_PAGE, 8, 2);
+	wl_sweep_init(&c->ph.sweep[1], &w->regions[2], WL_INIT_PAGE, 8, 2);
+	c->ph.nsweeps = 2;
 	w->expected_events = c->moves * (6 + 6 * (uint64_t)c->fanout);
 	return 0;
 }
@@ -134,23 +133,9 @@ static int64_t cost(struct canneal *c, uint32_t x, uint32_t lx, uint32_t y, uint
 static size_t canneal_next(struct workload *w, struct event *ev, size_t n)
 {
 	struct canneal *c = w->state;
-	size_t k = 0;
-	if (c->phase == 0) {
-		c->phase = 1;
-		return wl_prologue(w, ev);
-	}
-	while (c->phase == 1 && k < n) {
-		size_t got = wl_sweep_next(&c->sweep[c->sweeping], ev + k, n - k);
-		k += got;
-		if (!got && ++c->sweeping == 2)
-			c->phase = 2;
-	}
-	if (c->phase == 2 && k < n) {
-		ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
-		c->phase = 3;
-	}
+	size_t k = wl_phases_next(&c->ph, w, ev, n);
 	size_t need = 8 + 6 * (size_t)c->fanout;
-	while (c->phase == 3 && k + need <= n && c->done < c->moves) {
+	while (c->ph.phase == WL_PH_WORK && k + need <= n && c->done < c->moves) {
 		uint32_t a = (uint32_t)rng_below(&c->rng, c->n), b;
 		do
 			b = (uint32_t)rng_below(&c->rng, c->n);

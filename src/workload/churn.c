@@ -27,7 +27,7 @@ static const struct wl_param params[] = {
 struct churn {
 	uint64_t base, region, rounds, work;
 	uint64_t round, page, step; /* step 0: map; then accesses; last: unmap */
-	bool started, marked;
+	struct wl_phases ph;
 	struct wl_kentry kentry;
 };
 
@@ -48,18 +48,10 @@ static int churn_init(struct workload *w, struct tpt_err *e)
 static size_t churn_next(struct workload *w, struct event *ev, size_t n)
 {
 	struct churn *c = w->state;
-	size_t k = 0;
-	if (!c->started) {
-		c->started = true;
-		snprintf(w->names[0], sizeof(w->names[0]), "%s", w->def->name);
-		ev[k++] = (struct event){.type = EV_EXEC, .pid = 1};
-	}
-	if (!c->marked) {
-		c->marked = true; /* nothing to warm up: the churn is the workload */
-		ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
-	}
+	/* Nothing to warm up: the churn is the workload. */
+	size_t k = wl_phases_next(&c->ph, w, ev, n);
 	uint64_t pages = c->region / PAGE_SIZE;
-	while (k + 2 <= n && c->round < c->rounds) {
+	while (k + 2 <= n && c->ph.phase == WL_PH_WORK && c->round < c->rounds) {
 		if (c->step == 0 && c->page == 0) {
 			ev[k++] = (struct event){.type = EV_MMAP, .pid = 1, .va = c->base,
 						 .arg = c->region, .size = WL_MAP_W};

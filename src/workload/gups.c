@@ -37,9 +37,7 @@ struct gups {
 	uint64_t base, mask, words, updates, done; /* mask 0: index = ran % words */
 	uint64_t ran[STREAMS];
 	unsigned j;
-	int phase; /* 0 warm-up, 1 mark, 2 updates */
-	bool started;
-	struct wl_sweep sweep;
+	struct wl_phases ph;
 	struct wl_kentry kentry;
 };
 
@@ -89,30 +87,19 @@ static int gups_init(struct workload *w, struct tpt_err *e)
 		g->ran[j] = gups_starts((int64_t)(per * j + w->seed));
 	w->regions[0] = (struct region){g->base, size};
 	w->nregions = 1;
-	wl_sweep_init(&g->sweep, &w->regions[0], w->v[P_INIT].u, 8, 2);
+	wl_sweep_init(&g->ph.sweep[0], &w->regions[0], w->v[P_INIT].u, 8, 2);
+	g->ph.nsweeps = 1;
 	wl_kentry_init(&g->kentry, w->kentry);
-	w->expected_events = (g->sweep.end - g->sweep.addr) / g->sweep.stride + 1 + 2 * g->updates;
+	w->expected_events = (g->ph.sweep[0].end - g->ph.sweep[0].addr) / g->ph.sweep[0].stride + 1 + 2 * g->updates;
 	return 0;
 }
 
 static size_t gups_next(struct workload *w, struct event *ev, size_t n)
 {
 	struct gups *g = w->state;
-	size_t k = 0;
-	if (g->phase == 0 && !g->started) {
-		g->started = true;
-		return wl_prologue(w, ev);
-	}
-	if (g->phase == 0) {
-		k = wl_sweep_next(&g->sweep, ev, n);
-		if (k)
-			return k;
-		g->phase = 1;
-	}
-	if (g->phase == 1) {
-		ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
-		g->phase = 2;
-	}
+	size_t k = wl_phases_next(&g->ph, w, ev, n);
+	if (g->ph.phase != WL_PH_WORK)
+		return k;
 	while (k + 3 <= n && g->done < g->updates) {
 		uint64_t r = gups_step(g->ran[g->j]);
 		g->ran[g->j] = r;

@@ -49,7 +49,7 @@ struct kcbench {
 	uint64_t tasks, started, used, slice, next_pid, lib_pages;
 	uint32_t work;
 	double touch;
-	int phase; /* 0: make's exec, 1: mark, 2: jobs */
+	struct wl_phases ph;
 	struct rng rng;
 	struct wl_kentry kentry;
 };
@@ -175,16 +175,8 @@ static bool job_step(struct workload *w, struct kcbench *c, struct job *j, struc
 static size_t kcbench_next(struct workload *w, struct event *ev, size_t n)
 {
 	struct kcbench *c = w->state;
-	size_t k = 0;
-	if (c->phase == 0 && k < n) {
-		ev[k++] = (struct event){.type = EV_EXEC, .pid = 1, .arg = 0};
-		c->phase = 1;
-	}
-	if (c->phase == 1 && k < n) {
-		ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
-		c->phase = 2;
-	}
-	while (k + 2 <= n) {
+	size_t k = wl_phases_next(&c->ph, w, ev, n); /* make's exec; no warm-up */
+	while (k + 2 <= n && c->ph.phase == WL_PH_WORK) {
 		unsigned live = 0;
 		for (unsigned i = 0; i < c->jobs; i++)
 			live += c->job[i].state != ST_IDLE;

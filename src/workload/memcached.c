@@ -56,7 +56,7 @@ struct mc {
 	struct rng rng;
 	struct wl_kentry kentry;
 	/* the request in progress */
-	int phase; /* 0 exec, 1 mmap, 2 warm-up, 3 mark, 4 requests */
+	struct wl_phases ph; /* the warm-up is mc_warm */
 	uint64_t key, step, nsteps, cur; /* cur: item on the chain being read */
 	bool set, header_done;
 	uint64_t warm;
@@ -90,6 +90,8 @@ static void mc_close(struct workload *w)
 	free(m->next);
 	free(m->head);
 }
+
+static size_t mc_warm(struct workload *w, struct event *ev, size_t n, bool *done);
 
 static int mc_init(struct workload *w, struct tpt_err *e)
 {
@@ -155,6 +157,7 @@ static int mc_init(struct workload *w, struct tpt_err *e)
 	rng_seed(&m->rng, w->seed);
 	wl_kentry_init(&m->kentry, w->kentry);
 	w->expected_events = m->keys * 4 + m->ops * (3 + m->value / 64);
+	m->ph.warm = mc_warm;
 	return 0;
 }
 
@@ -167,16 +170,12 @@ static uint64_t key_of(const struct mc *m, uint64_t rank)
 	return k;
 }
 
-static size_t mc_next(struct workload *w, struct event *ev, size_t n)
+/* The warm-up: insert every key in turn: link its bucket, write its header and value. */
+static size_t mc_warm(struct workload *w, struct event *ev, size_t n, bool *done)
 {
 	struct mc *m = w->state;
 	size_t k = 0;
-	if (m->phase == 0) {
-		k = wl_prologue(w, ev);
-		m->phase = 2;
-	}
-	while (k + 3 <= n && m->phase == 2) {
-		/* Warm-up: insert key `warm`: link its bucket, write its header and value. */
+	while (k + 3 <= n && m->warm < m->keys) {
 		uint64_t key = m->warm;
 		if (m->step == 0) {
 			ev[k++] = (struct event){.type = EV_WRITE, .pid = 1, .size = 8, .instrs = 100,
@@ -189,15 +188,18 @@ static size_t mc_next(struct workload *w, struct event *ev, size_t n)
 					 .va = m->addr[key] + (m->step - 1) * 64};
 		if (m->step++ == m->nsteps) {
 			m->step = 0;
-			if (++m->warm == m->keys)
-				m->phase = 3;
+			m->warm++;
 		}
 	}
-	if (m->phase == 3 && k < n) {
-		ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
-		m->phase = 4;
-	}
-	while (k + 3 <= n && m->phase == 4 && m->done < m->ops) {
+	*done = m->warm == m->keys;
+	return k;
+}
+
+static size_t mc_next(struct workload *w, struct event *ev, size_t n)
+{
+	struct mc *m = w->state;
+	size_t k = wl_phases_next(&m->ph, w, ev, n);
+	while (k + 3 <= n && m->ph.phase == WL_PH_WORK && m->done < m->ops) {
 		if (m->step == 0) {
 			/* A new request: parse, hash, read the bucket. */
 			m->key = key_of(m, zipf_next(&m->z, &m->rng));

@@ -32,11 +32,10 @@ static const struct wl_param params[] = {
 
 struct sysbench {
 	uint64_t base, words, events, event, i;
-	int mode, write, phase;
-	bool started;
+	int mode, write;
 	uint32_t instrs;
 	struct rng rng;
-	struct wl_sweep sweep;
+	struct wl_phases ph;
 	struct wl_kentry kentry;
 };
 
@@ -58,8 +57,9 @@ static int sysbench_init(struct workload *w, struct tpt_err *e)
 	wl_kentry_init(&s->kentry, w->kentry);
 	w->regions[0] = (struct region){s->base, block};
 	w->nregions = 1;
-	wl_sweep_init(&s->sweep, &w->regions[0], w->v[P_INIT].u, 64, 2);
-	w->expected_events = (s->sweep.end - s->sweep.addr) / s->sweep.stride + 1 +
+	wl_sweep_init(&s->ph.sweep[0], &w->regions[0], w->v[P_INIT].u, 64, 2);
+	s->ph.nsweeps = 1;
+	w->expected_events = (s->ph.sweep[0].end - s->ph.sweep[0].addr) / s->ph.sweep[0].stride + 1 +
 			     s->events * s->words;
 	return 0;
 }
@@ -67,21 +67,9 @@ static int sysbench_init(struct workload *w, struct tpt_err *e)
 static size_t sysbench_next(struct workload *w, struct event *ev, size_t n)
 {
 	struct sysbench *s = w->state;
-	size_t k = 0;
-	if (s->phase == 0 && !s->started) {
-		s->started = true;
-		return wl_prologue(w, ev);
-	}
-	if (s->phase == 0) {
-		k = wl_sweep_next(&s->sweep, ev, n);
-		if (k)
-			return k;
-		s->phase = 1;
-	}
-	if (s->phase == 1) {
-		ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
-		s->phase = 2;
-	}
+	size_t k = wl_phases_next(&s->ph, w, ev, n);
+	if (s->ph.phase != WL_PH_WORK)
+		return k;
 	uint8_t type = s->write ? EV_WRITE : EV_READ;
 	while (k + 2 <= n && s->event < s->events) {
 		uint64_t idx = s->i;

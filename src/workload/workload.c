@@ -229,7 +229,8 @@ void workload_list(FILE *out)
 size_t wl_prologue(struct workload *w, struct event *ev)
 {
 	size_t k = 0;
-	snprintf(w->names[0], sizeof(w->names[0]), "%s", w->def->name);
+	if (!w->names[0][0])
+		snprintf(w->names[0], sizeof(w->names[0]), "%s", w->def->name);
 	ev[k++] = (struct event){.type = EV_EXEC, .pid = 1, .arg = 0};
 	for (unsigned i = 0; i < w->nregions; i++)
 		ev[k++] = (struct event){.type = EV_MMAP, .pid = 1, .va = w->regions[i].start,
@@ -258,5 +259,34 @@ size_t wl_sweep_next(struct wl_sweep *s, struct event *ev, size_t n)
 	for (; k < n && s->addr < s->end; k++, s->addr += s->stride)
 		ev[k] = (struct event){.va = s->addr, .instrs = s->instrs, .type = EV_WRITE, .size = 8,
 				       .pid = 1};
+	return k;
+}
+
+size_t wl_phases_next(struct wl_phases *ph, struct workload *w, struct event *ev, size_t n)
+{
+	size_t k = 0;
+	if (ph->phase == WL_PH_PROLOGUE) {
+		ph->phase = WL_PH_WARM;
+		return wl_prologue(w, ev);
+	}
+	while (ph->phase == WL_PH_WARM && k < n) {
+		if (ph->cur < ph->nsweeps) {
+			size_t got = wl_sweep_next(&ph->sweep[ph->cur], ev + k, n - k);
+			k += got;
+			ph->cur += !got;
+			continue;
+		}
+		bool done = true;
+		size_t got = ph->warm ? ph->warm(w, ev + k, n - k, &done) : 0;
+		k += got;
+		if (done)
+			ph->phase = WL_PH_MARK;
+		else if (!got)
+			break; /* no room left for the warm-up's next step */
+	}
+	if (ph->phase == WL_PH_MARK && k < n) {
+		ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
+		ph->phase = WL_PH_WORK;
+	}
 	return k;
 }

@@ -43,8 +43,7 @@ struct xs {
 	uint32_t mat_nuc[12][400]; /* each material's nuclides */
 	struct rng rng;
 	struct wl_kentry kentry;
-	struct wl_sweep sweep[3];
-	int phase, sweeping;
+	struct wl_phases ph;
 	/* the lookup in progress */
 	int mat, nuc, step, probes;
 	uint64_t lo, hi, idx;
@@ -105,7 +104,8 @@ static int xs_init(struct workload *w, struct tpt_err *e)
 	w->regions[3] = (struct region){x->va_conc, 2 * MiB};
 	w->nregions = 4;
 	for (int r = 0; r < 3; r++)
-		wl_sweep_init(&x->sweep[r], &w->regions[r], w->v[P_INIT].u, 8, 2);
+		wl_sweep_init(&x->ph.sweep[r], &w->regions[r], w->v[P_INIT].u, 8, 2);
+	x->ph.nsweeps = 3;
 	x->mat = -1;
 	w->expected_events = x->lookups * 120;
 	return 0;
@@ -123,22 +123,8 @@ static int pick_material(struct xs *x)
 static size_t xs_next(struct workload *w, struct event *ev, size_t n)
 {
 	struct xs *x = w->state;
-	size_t k = 0;
-	if (x->phase == 0) {
-		x->phase = 1;
-		return wl_prologue(w, ev);
-	}
-	while (x->phase == 1 && k < n) {
-		size_t got = wl_sweep_next(&x->sweep[x->sweeping], ev + k, n - k);
-		k += got;
-		if (!got && ++x->sweeping == 3)
-			x->phase = 2;
-	}
-	if (x->phase == 2 && k < n) {
-		ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
-		x->phase = 3;
-	}
-	while (k + 2 <= n && x->phase == 3 && x->done < x->lookups) {
+	size_t k = wl_phases_next(&x->ph, w, ev, n);
+	while (k + 2 <= n && x->ph.phase == WL_PH_WORK && x->done < x->lookups) {
 		struct event *e = &ev[k];
 		*e = (struct event){.type = EV_READ, .pid = 1, .size = 8, .instrs = INSTRS};
 		if (x->mat < 0) {
