@@ -86,7 +86,7 @@ static void random_step(struct tsim *t, struct model *m, struct rng *r)
 		tsim_event(t, EV(.type = EV_SYSCALL, .pid = pid, .arg = 1));
 	} else if (op < 24 && (vm->mode == VM_TPT || vm->mode == VM_TPT_EMUL)) {
 		/* The policy's lever: TPT on or off for a running process. */
-		if (p->tpt)
+		if (vm_has_tpt(p))
 			vm_tpt_disable(vm, p);
 		else
 			assert_int_equal(vm_tpt_enable(vm, p), VM_OK);
@@ -325,8 +325,8 @@ static void test_tpt_by_name_and_mixed_processes(void **state)
 	snprintf(t->wl.names[1], 16, "slow");
 	tsim_event(t, EV(.type = EV_EXEC, .pid = 1, .arg = 0));
 	tsim_event(t, EV(.type = EV_EXEC, .pid = 2, .arg = 1));
-	assert_true(vm_proc(vm, 1)->tpt);
-	assert_false(vm_proc(vm, 2)->tpt);
+	assert_true(vm_has_tpt(vm_proc(vm, 1)));
+	assert_false(vm_has_tpt(vm_proc(vm, 2)));
 	mmap_pages(t, 1, 0, 4, WL_MAP_W);
 	mmap_pages(t, 2, 0, 4, WL_MAP_W);
 	for (int i = 0; i < 4; i++) {
@@ -345,7 +345,7 @@ static void test_tpt_by_name_and_mixed_processes(void **state)
 	assert_int_equal(slow->st.tpt_built_pages, 4);
 	tsim_check(t);
 	vm_tpt_disable(vm, slow);
-	assert_false(slow->tpt);
+	assert_false(vm_has_tpt(slow));
 	touch(t, 2, PG(1) + 8, false);
 	tsim_check(t);
 	tsim_free(t);
@@ -372,23 +372,23 @@ static void test_tpt_status_fault_fallback_and_repair(void **state)
 	assert_int_equal(vm_hv_migrate(vm, gpa >> PAGE_SHIFT), VM_OK);
 	assert_true(vm->gmap[gpa >> PAGE_SHIFT] != old);
 	assert_int_equal(rmp_owner(&vm->rmp, old), RMP_HYPERVISOR);
-	assert_true(p->tpt_pending);
+	assert_true(vm_xlat(p) == XLAT_TPT_PENDING);
 	tsim_check(t);
 	/* The next walk takes the status fault; walks go nested until the repair. */
 	touch(t, 1, PG(7), false);
 	assert_int_equal(p->st.tpt_status_faults, 1);
-	assert_true(p->tpt_stale);
+	assert_true(vm_xlat(p) == XLAT_TPT_STALE);
 	for (int i = 0; i < 99; i++)
 		touch(t, 1, PG(i % 64) + 64 * (uint64_t)(i / 64 + 1), false);
 	assert_true(p->st.tpt_fallback_walks > 0);
-	assert_true(p->tpt_stale);
+	assert_true(vm_xlat(p) == XLAT_TPT_STALE);
 	assert_int_equal(p->st.tpt_repaired_pages, 0);
 	/* Quarantined until the table is repaired: the old frame is not reused. */
 	assert_int_equal(vm->nquarantine, 1);
 	tlb_flush(&t->s.mmu.tlb);
 	touch(t, 1, PG(8), false);
 	touch(t, 1, PG(9), false);
-	assert_false(p->tpt_stale);
+	assert_false(vm_xlat(p) == XLAT_TPT_STALE);
 	assert_int_equal(p->st.tpt_repaired_pages, 64);
 	assert_int_equal(vm->nquarantine, 0);
 	tsim_check(t);
@@ -491,21 +491,21 @@ static void test_shadow_root_cache(void **state)
 		touch(t, pid, PG(0), true);
 	}
 	/* Three processes, room for two shadow roots besides the running one. */
-	assert_true(vm_proc(vm, 3)->shadowed);
+	assert_true((vm_xlat(vm_proc(vm, 3)) == XLAT_SHADOW));
 	unsigned live = 0;
 	for (uint16_t pid = 1; pid <= 3; pid++)
-		live += vm_proc(vm, pid)->shadowed;
+		live += (vm_xlat(vm_proc(vm, pid)) == XLAT_SHADOW);
 	assert_int_equal(live, 3);
 	exec_pid(t, 4);
 	mmap_pages(t, 4, 0, 1, WL_MAP_W);
 	touch(t, 4, PG(0), true);
-	assert_false(vm_proc(vm, 1)->shadowed); /* the least recently loaded went */
+	assert_false((vm_xlat(vm_proc(vm, 1)) == XLAT_SHADOW)); /* the least recently loaded went */
 	/* Coming back rebuilds it with hidden faults (the TLB keeps PCID-tagged
 	 * entries: flush them so the walk happens). */
 	uint64_t fills = vm_proc(vm, 1)->st.exits[EXIT_SHADOW_FILL];
 	tlb_flush(&t->s.mmu.tlb);
 	touch(t, 1, PG(0), false);
-	assert_true(vm_proc(vm, 1)->shadowed);
+	assert_true((vm_xlat(vm_proc(vm, 1)) == XLAT_SHADOW));
 	assert_int_equal(vm_proc(vm, 1)->st.exits[EXIT_SHADOW_FILL], fills + 1);
 	tsim_check(t);
 	tsim_free(t);

@@ -121,7 +121,7 @@ static void test_tpt_pvops_and_construction(void **state)
 	/* Rebuilding the TPT table of a running process: one construction per mapped page. */
 	struct process *p = t->s.vm.cur;
 	pt_destroy(&p->tpt_pt);
-	p->tpt = false;
+	p->xlat = XLAT_GUEST;
 	assert_int_equal(st->tpt_built_pages, 0);
 	assert_int_equal(vm_tpt_enable(&t->s.vm, p), 0);
 	assert_int_equal(st->tpt_built_pages, 10);

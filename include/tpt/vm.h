@@ -32,6 +32,16 @@ enum { THP_NEVER, THP_ALWAYS, THP_MADVISE };
 /* Where the program break starts: 32 TiB, clear of the workloads' data at 16 TiB. */
 #define VM_BRK_BASE (32ULL << 40)
 
+/* How a process translates: one state per process. */
+enum xlat {
+	XLAT_GUEST,       /* its guest table: natively, or in two dimensions (nested paging) */
+	XLAT_SHADOW,      /* a live shadow table (shadow and agile paging) */
+	XLAT_TPT,         /* its TPT table */
+	XLAT_TPT_PENDING, /* its TPT table, but the hypervisor moved a frame the table maps:
+			   * the next walk takes a status fault */
+	XLAT_TPT_STALE,   /* after a status fault: nested paging until the table is repaired */
+};
+
 struct vma {
 	uint64_t start, end;
 	unsigned shift; /* base page size the guest maps it with */
@@ -50,16 +60,13 @@ struct process {
 	struct vma *vmas;
 	size_t nvmas, cap;
 	uint64_t brk_start, brk_end;
+	enum xlat xlat;   /* how it translates: read it through vm_xlat() */
+	bool tpt_used;    /* it had a TPT table at some point (the table goes at exit) */
 	/* TPT */
-	bool tpt;         /* has a TPT table */
-	bool tpt_ever;    /* had one at some point (it goes at exit) */
-	bool tpt_pending; /* the hypervisor moved a frame this table maps: a status fault is due */
-	bool tpt_stale;   /* a status fault left it on nested paging until repaired */
 	uint64_t tpt_repair_at; /* the process's access count when the repair happens */
-	struct pt tpt_pt; /* gVA -> hPA, in guest frames */
+	struct pt tpt_pt; /* gVA -> hPA, in guest frames, while the state is XLAT_TPT* */
 	/* shadow and agile paging */
-	bool shadowed;    /* shadow is live */
-	struct pt shadow; /* gVA -> hPA (and switching entries), in hypervisor frames */
+	struct pt shadow; /* gVA -> hPA (and switching entries), in hypervisor frames, while XLAT_SHADOW */
 	uint64_t shadow_used; /* when this root was last loaded, for the root cache's LRU */
 	struct tpt_stats st;  /* this process's counters */
 };
@@ -133,6 +140,17 @@ int vm_brk(struct process *p, uint64_t end);
 int vm_switch(struct vm *vm, int pid);
 /* A kernel entry and return (system call or interrupt). */
 void vm_kernel_entry(struct vm *vm, uint64_t n);
+
+static inline enum xlat vm_xlat(const struct process *p)
+{
+	return p->xlat;
+}
+
+/* p has a TPT table, whether in use or awaiting its status fault or repair. */
+static inline bool vm_has_tpt(const struct process *p)
+{
+	return vm_xlat(p) >= XLAT_TPT;
+}
 
 static inline struct process *vm_proc(const struct vm *vm, int pid)
 {

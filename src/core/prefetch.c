@@ -39,11 +39,12 @@ void sim_prefetch(struct sim *s, uint64_t va, int stage, struct sim_pf *pf)
 {
 	struct vm *vm = &s->vm;
 	struct process *p = vm->cur;
-	bool tpt = p->tpt && !p->tpt_pending && !p->tpt_stale;
+	enum xlat x = vm_xlat(p);
+	bool tpt = x == XLAT_TPT;
 	/* A walk through the guest table in two dimensions (nested, TPT fallback). */
-	bool two_d = vm->ept.tables && !p->shadowed && !tpt;
+	bool two_d = vm->ept.tables && x != XLAT_SHADOW && !tpt;
 	if (stage == 1) {
-		const struct pt *first = p->shadowed ? &p->shadow : tpt ? &p->tpt_pt : &p->pt;
+		const struct pt *first = x == XLAT_SHADOW ? &p->shadow : tpt ? &p->tpt_pt : &p->pt;
 		pf->slot[0] = leaf_slot(s, first, va, &pf->level[0]);
 		pf->slot[1] = NULL;
 		if (pf->slot[0])

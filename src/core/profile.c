@@ -133,12 +133,12 @@ uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp)
 		.exits = stats_exits(&d),
 		.accesses = d.accesses,
 		.seq_accesses = d.seq_accesses,
-		.tpt = p->tpt,
+		.tpt = vm_has_tpt(p),
 	};
 	p->st.profile_samples++;
 	uint64_t losing = pp->pol.losing;
 	enum policy_action a = pf->kind == PROFILE_AUTO ? policy_decide(&pp->pol, &pf->prm, &x)
-							: decide_mpki(pf, p->tpt, &x);
+							: decide_mpki(pf, vm_has_tpt(p), &x);
 	if (pf->kind != PROFILE_AUTO)
 		pp->pol.intervals++;
 	p->st.policy_losing += pp->pol.losing - losing;

@@ -17,8 +17,8 @@ static const char *mode_of(const struct sim *s, const struct process *p)
 {
 	if (s->vm.mode == VM_TPT || s->vm.mode == VM_TPT_EMUL) {
 		if (p->alive)
-			return p->tpt && !p->tpt_stale && !p->tpt_pending ? s->scheme->name : "nested";
-		return p->tpt_ever ? s->scheme->name : "nested";
+			return vm_xlat(p) == XLAT_TPT ? s->scheme->name : "nested";
+		return p->tpt_used ? s->scheme->name : "nested";
 	}
 	return s->scheme->name;
 }
@@ -60,8 +60,8 @@ int result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed)
 		cost_add(&r->cost, &x->cost);
 		if (p->alive) {
 			r->guest_tables += p->pt.tables;
-			r->shadow_tables += p->shadowed ? p->shadow.tables : 0;
-			r->tpt_tables += p->tpt ? p->tpt_pt.tables : 0;
+			r->shadow_tables += vm_xlat(p) == XLAT_SHADOW ? p->shadow.tables : 0;
+			r->tpt_tables += vm_has_tpt(p) ? p->tpt_pt.tables : 0;
 		}
 	}
 	return 0;

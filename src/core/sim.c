@@ -326,7 +326,7 @@ int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e)
 			return -1;
 		if ((rc = vm_exec(vm, ev->pid, name)))
 			return os_error(e, rc, ev);
-		if (profile_start(&s->prof, ev->pid, vm_proc(vm, ev->pid)->tpt))
+		if (profile_start(&s->prof, ev->pid, vm_has_tpt(vm_proc(vm, ev->pid))))
 			return tpt_fail(e, "out of memory for the profiler");
 		return run_pid(s, ev->pid, e);
 	}
@@ -341,7 +341,7 @@ int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e)
 			return -1;
 		if ((rc = vm_fork(vm, ev->pid, (int)ev->arg)))
 			return os_error(e, rc, ev);
-		if (profile_start(&s->prof, (int)ev->arg, vm_proc(vm, (int)ev->arg)->tpt))
+		if (profile_start(&s->prof, (int)ev->arg, vm_has_tpt(vm_proc(vm, (int)ev->arg))))
 			return tpt_fail(e, "out of memory for the profiler");
 		return 0;
 	default:

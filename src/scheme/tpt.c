@@ -24,7 +24,7 @@ static void tpt_regs(struct vm *vm, struct process *p, struct mmu_regs *r)
 	scheme_guest_regs(vm, p, r);
 	if (vm_tpt_ready(vm, p, vm->now))
 		r->tptr = p->tpt_pt.root;
-	else if (p->tpt)
+	else if (vm_has_tpt(p))
 		vm->st->tpt_fallback_walks++;
 }
 

@@ -103,12 +103,12 @@ static int check_process(struct chk *c, const struct process *p)
 	c->other = NULL;
 	if (pt_check(&p->pt, c->e))
 		return -1;
-	if (p->shadowed) {
+	if (vm_xlat(p) == XLAT_SHADOW) {
 		c->what = "shadow table";
 		if (pt_check(&p->shadow, c->e) || pt_foreach(&p->shadow, dual_leaf, c))
 			return -1;
 	}
-	if (p->tpt && !p->tpt_pending && !p->tpt_stale) {
+	if (vm_xlat(p) == XLAT_TPT) {
 		c->what = "TPT table";
 		c->other = &p->tpt_pt;
 		if (pt_check(&p->tpt_pt, c->e) || pt_foreach(&p->tpt_pt, dual_leaf, c))

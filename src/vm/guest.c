@@ -72,9 +72,9 @@ static void guest_written(void *ctx, const struct pt *pt, uint64_t va, uint64_t 
 	(void)pt;
 	(void)idx;
 	p->st.pt_updates++;
-	if (p->shadowed)
+	if (vm_xlat(p) == XLAT_SHADOW)
 		shadow_guest_write(p->vm, p, va, table, level, old, val);
-	if (p->tpt)
+	else if (vm_has_tpt(p))
 		tpt_guest_write(p->vm, p, va, level, old, val);
 }
 
@@ -325,10 +325,8 @@ static struct process *proc_create(struct vm *vm, int pid)
 /* Frees everything the address space holds: TPT and shadow tables, pages, tables. */
 static void teardown(struct vm *vm, struct process *p)
 {
-	if (p->tpt)
-		vm_tpt_disable(vm, p);
-	if (p->shadowed)
-		vm_shadow_drop(vm, p);
+	vm_tpt_disable(vm, p);
+	vm_shadow_drop(vm, p);
 	struct leaves l = {0};
 	pt_foreach(&p->pt, vm_collect_leaf, &l);
 	for (size_t i = 0; i < l.n; i++)
@@ -413,7 +411,7 @@ int vm_fork(struct vm *vm, int parent, int child)
 	if (!rc && l.n)
 		flush_process(vm, par);
 	free(l.v);
-	if (!rc && (vm->mode == VM_TPT || vm->mode == VM_TPT_EMUL) && (par->tpt || armed(vm, c->name)))
+	if (!rc && (vm->mode == VM_TPT || vm->mode == VM_TPT_EMUL) && (vm_has_tpt(par) || armed(vm, c->name)))
 		rc = vm_tpt_enable(vm, c);
 	return rc;
 }
@@ -459,7 +457,7 @@ void vm_kernel_entry(struct vm *vm, uint64_t n)
 {
 	vm->st->kernel_entries += n;
 	/* The TPT prototype switches EPT on for the kernel and off for the user. */
-	if (vm->mode == VM_TPT_EMUL && vm->cur && vm->cur->tpt)
+	if (vm->mode == VM_TPT_EMUL && vm->cur && vm_has_tpt(vm->cur))
 		vm->st->exits[EXIT_HYPERCALL] += 2 * n;
 }
 

@@ -218,7 +218,7 @@ void vm_release_quarantine(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nprocs; i++) {
 		struct process *p = vm->procs[i];
-		if (p && p->tpt && (p->tpt_pending || p->tpt_stale))
+		if (p && (vm_xlat(p) == XLAT_TPT_PENDING || vm_xlat(p) == XLAT_TPT_STALE))
 			return;
 	}
 	unsigned order = vm->host_shift - PAGE_SHIFT;
@@ -259,14 +259,14 @@ static void frames_moved(struct vm *vm, uint64_t lo, uint64_t hi)
 		if (!p || !p->alive)
 			continue;
 		struct moved m = {lo, hi, false};
-		if (p->shadowed)
+		if (vm_xlat(p) == XLAT_SHADOW)
 			vm_shadow_drop_frames(vm, p, lo, hi);
-		if (p->tpt && !p->tpt_pending) {
+		if (vm_xlat(p) == XLAT_TPT || vm_xlat(p) == XLAT_TPT_STALE) {
 			m.hit = false;
 			pt_foreach(&p->tpt_pt, maps_moved, &m);
 			pt_foreach_table(&p->tpt_pt, table_in_moved, &m);
 			if (m.hit)
-				p->tpt_pending = true;
+				p->xlat = XLAT_TPT_PENDING;
 		}
 	}
 	flush_all(vm);

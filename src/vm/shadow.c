@@ -186,7 +186,7 @@ void vm_agile_tick(struct vm *vm)
 	for (size_t i = 0; i < vm->nswitched; i++) {
 		struct agile_switch r = vm->switched[i];
 		struct process *p = vm_proc(vm, r.pid);
-		if (!bit_test(vm->sw, r.gfn) || !p || !p->alive || !p->shadowed)
+		if (!bit_test(vm->sw, r.gfn) || !p || !p->alive || vm_xlat(p) != XLAT_SHADOW)
 			continue; /* freed or dropped meanwhile */
 		if (vm->agile_writes[r.gfn]) {
 			vm->switched[k++] = r;
@@ -219,10 +219,10 @@ static void clear_protection(void *ctx, uint64_t table, int level)
 
 void vm_shadow_drop(struct vm *vm, struct process *p)
 {
-	if (!p->shadowed)
+	if (vm_xlat(p) != XLAT_SHADOW)
 		return;
 	pt_destroy(&p->shadow);
-	p->shadowed = false;
+	p->xlat = XLAT_GUEST;
 	pt_foreach_table(&p->pt, clear_protection, vm);
 	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 }
@@ -230,13 +230,13 @@ void vm_shadow_drop(struct vm *vm, struct process *p)
 int vm_shadow_load(struct vm *vm, struct process *p)
 {
 	p->shadow_used = vm->clock;
-	if (p->shadowed)
+	if (vm_xlat(p) == XLAT_SHADOW)
 		return VM_OK;
 	unsigned live = 0;
 	struct process *lru = NULL;
 	for (unsigned i = 0; i < vm->nprocs; i++) {
 		struct process *q = vm->procs[i];
-		if (!q || !q->shadowed || q == p)
+		if (!q || vm_xlat(q) != XLAT_SHADOW || q == p)
 			continue;
 		live++;
 		if (!lru || q->shadow_used < lru->shadow_used)
@@ -246,7 +246,7 @@ int vm_shadow_load(struct vm *vm, struct process *p)
 		vm_shadow_drop(vm, lru);
 	if (pt_init(&p->shadow, &vm->mmu->hm, NULL, vm->levels, vm->host_mem, &vm_host_pt_ops, vm))
 		return VM_EHOSTMEM;
-	p->shadowed = true;
+	p->xlat = XLAT_SHADOW;
 	return VM_OK;
 }
 

@@ -99,7 +99,8 @@ static int build(struct vm *vm, struct process *p, uint64_t *pages)
 {
 	if (pt_init(&p->tpt_pt, &vm->mmu->hm, NULL, vm->levels, vm->host_mem, &vm_tpt_pt_ops, vm))
 		return VM_ENOMEM;
-	p->tpt = p->tpt_ever = true;
+	p->xlat = XLAT_TPT;
+	p->tpt_used = true;
 	struct build_ctx b = {vm, p, pages, 0};
 	pt_foreach(&p->pt, build_leaf, &b);
 	return b.rc;
@@ -109,7 +110,7 @@ int vm_tpt_enable(struct vm *vm, struct process *p)
 {
 	if (vm->mode != VM_TPT && vm->mode != VM_TPT_EMUL)
 		return VM_EPROT;
-	if (p->tpt)
+	if (vm_has_tpt(p))
 		return VM_OK;
 	mode_change(vm, p);
 	return build(vm, p, &p->st.tpt_built_pages);
@@ -117,10 +118,10 @@ int vm_tpt_enable(struct vm *vm, struct process *p)
 
 void vm_tpt_disable(struct vm *vm, struct process *p)
 {
-	if (!p->tpt)
+	if (!vm_has_tpt(p))
 		return;
 	pt_destroy(&p->tpt_pt);
-	p->tpt = p->tpt_pending = p->tpt_stale = false;
+	p->xlat = XLAT_GUEST;
 	mode_change(vm, p);
 	vm_release_quarantine(vm);
 }
@@ -128,25 +129,24 @@ void vm_tpt_disable(struct vm *vm, struct process *p)
 void vm_tpt_status_fault(struct vm *vm, struct process *p)
 {
 	p->st.tpt_status_faults++;
-	p->tpt_pending = false;
-	p->tpt_stale = true;
+	p->xlat = XLAT_TPT_STALE;
 	p->tpt_repair_at = vm->now + vm->cfg->tpt_repair_delay;
 	mode_change(vm, p);
 }
 
 bool vm_tpt_ready(struct vm *vm, struct process *p, uint64_t now)
 {
-	if (!p->tpt)
+	if (!vm_has_tpt(p))
 		return false;
-	if (p->tpt_pending)
+	if (vm_xlat(p) == XLAT_TPT_PENDING)
 		vm_tpt_status_fault(vm, p);
-	if (!p->tpt_stale)
+	if (vm_xlat(p) == XLAT_TPT)
 		return true;
 	if (now < p->tpt_repair_at)
 		return false;
 	/* The guest rebuilds the table from its own and the current address map. */
 	pt_destroy(&p->tpt_pt);
-	p->tpt = p->tpt_stale = false;
+	p->xlat = XLAT_GUEST;
 	if (build(vm, p, &p->st.tpt_repaired_pages)) {
 		vm_tpt_disable(vm, p);
 		return false;
