@@ -84,7 +84,7 @@ static void random_step(struct tsim *t, struct model *m, struct rng *r)
 			assert_int_equal(vm_hv_migrate(vm, gfn), VM_OK);
 	} else if (op < 23) {
 		tsim_event(t, EV(.type = EV_SYSCALL, .pid = pid, .arg = 1));
-	} else if (op < 24 && (vm->mode == VM_TPT || vm->mode == VM_TPT_EMUL)) {
+	} else if (op < 24 && vm->hv->tpt) {
 		/* The policy's lever: TPT on or off for a running process. */
 		if (vm_has_tpt(p))
 			vm_tpt_disable(vm, p);

@@ -69,7 +69,7 @@ static uint64_t compose(struct tsim *t, uint64_t va)
 	uint64_t gpa, hpa, pte;
 	unsigned gs, hs;
 	assert_int_equal(pt_lookup(&vm->cur->pt, va, &gpa, &gs, &pte, NULL), 0);
-	if (vm->mode == VM_NATIVE)
+	if (!vm->hv->hypervisor)
 		return gpa;
 	if (vm->ept.tables) {
 		assert_int_equal(pt_lookup(&vm->ept, gpa, &hpa, &hs, &pte, NULL), 0);

@@ -17,7 +17,7 @@
 struct scheme {
 	const char *name;
 	const char *summary;
-	enum vm_mode mode;
+	const struct hv_ops *hv; /* its hypervisor's half: what exists and what traps */
 	bool tag_checks; /* its walks read the RMP (what the host prefetches for it) */
 	/* The registers p's walks run with, set as the OS and hypervisor set
 	 * them before p resumes (a TPT scheme first has a stale table whose

@@ -10,8 +10,9 @@
  * table, and for TPT processes the TPT table (gVA -> hPA) kept in sync with
  * the guest table by pv-ops.
  *
- * Which structures exist depends on the mode, fixed per run by the scheme.
- * Native has no hypervisor: guest frames are host frames.
+ * Which structures exist and what traps is the hypervisor's half of the
+ * scheme (struct hv_ops), bound once per run. Native has no hypervisor:
+ * guest frames are host frames.
  */
 #ifndef TPT_VM_H
 #define TPT_VM_H
@@ -22,7 +23,25 @@
 #include "tpt/rmp.h"
 #include "tpt/stats.h"
 
-enum vm_mode { VM_NATIVE, VM_NESTED, VM_SHADOW, VM_AGILE, VM_TPT, VM_TPT_EMUL };
+/*
+ * The hypervisor's (and the paravirtual guest kernel's) half of a
+ * translation scheme: what it keeps and what traps. A scheme (scheme.h)
+ * names one of these; the guest and hypervisor models act on its
+ * properties, never on a scheme's name.
+ */
+struct hv_ops {
+	bool hypervisor; /* false: bare metal, guest frames are host frames, nothing exits */
+	bool ept;        /* guest-physical memory is mapped by an EPT (2D walks) */
+	bool shadow;     /* shadow tables: guest tables write-protected, CR3 writes and
+			  * INVLPG exit, a CR3 write loads the process's shadow root */
+	bool agile;      /* often-written shadow levels switch to nested (agile paging) */
+	bool tpt;        /* TPT tables for armed processes, kept in sync by pv-ops */
+	uint8_t kentry_hypercalls;    /* per kernel entry of a TPT process (the prototype
+				       * toggles EPT on entry and exit) */
+	enum exit_reason first_touch; /* the exit a guest frame's first touch costs */
+};
+
+extern const struct hv_ops hv_native, hv_nested, hv_shadow, hv_agile, hv_tpt, hv_tpt_emul;
 
 /* Fault handler results. */
 enum { VM_OK = 0, VM_ESEGV = -1, VM_ENOMEM = -2, VM_EHOSTMEM = -3, VM_EPROT = -4 };
@@ -72,7 +91,7 @@ struct process {
 };
 
 struct vm {
-	enum vm_mode mode;
+	const struct hv_ops *hv; /* the hypervisor's half of the scheme */
 	int levels;
 	unsigned host_shift;  /* host page size backing guest memory (EPT leaves) */
 	unsigned guest_shift; /* base page size of new regions */
@@ -118,9 +137,9 @@ struct vm {
 };
 
 /* Host physical memory the run needs for these sizes (RAM plus the RMP). */
-uint64_t vm_hostmem_size(enum vm_mode mode, uint64_t guest_mem, uint64_t host_mem,
+uint64_t vm_hostmem_size(const struct hv_ops *hv, uint64_t guest_mem, uint64_t host_mem,
 			 const struct tpt_config *cfg);
-int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned guest_shift,
+int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_shift,
 	    unsigned host_shift, uint64_t guest_mem, uint64_t host_mem,
 	    const struct tpt_config *cfg, struct mmu *mmu, struct tpt_err *e);
 void vm_fini(struct vm *vm);

@@ -150,7 +150,7 @@ int cmd_policy(int argc, char **argv)
 	const struct scheme *sc = scheme_find(o.scheme ? o.scheme : "tpt-opt");
 	if (!sc)
 		return bad("unknown scheme '%s' (see tpt schemes)", o.scheme);
-	if (sc->mode != VM_TPT && sc->mode != VM_TPT_EMUL)
+	if (!sc->hv->tpt)
 		return bad("policy needs a TPT scheme (tpt-naive, tpt-opt, tpt-emul), not %s",
 			   sc->name);
 	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))

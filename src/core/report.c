@@ -15,7 +15,7 @@ static const char *page_name(unsigned shift)
 
 static const char *mode_of(const struct sim *s, const struct process *p)
 {
-	if (s->vm.mode == VM_TPT || s->vm.mode == VM_TPT_EMUL) {
+	if (s->vm.hv->tpt) {
 		if (p->alive)
 			return vm_xlat(p) == XLAT_TPT ? s->scheme->name : "nested";
 		return p->tpt_used ? s->scheme->name : "nested";

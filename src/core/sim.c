@@ -63,7 +63,7 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	if (s->guest_mem < footprint + 4 * MiB)
 		return tpt_fail(e, "guest memory of %s cannot hold the workload's %s and its tables",
 				tpt_format_size(s->guest_mem, a), tpt_format_size(footprint, b));
-	if (s->scheme->mode == VM_NATIVE) {
+	if (!s->scheme->hv->hypervisor) {
 		s->host_mem = s->guest_mem;
 	} else {
 		s->host_mem = cfg->host_mem ? cfg->host_mem
@@ -73,18 +73,17 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 					tpt_format_size(s->host_mem, a), tpt_format_size(s->guest_mem, b));
 	}
 	if (mmu_init(&s->mmu, cfg,
-		     vm_hostmem_size(s->scheme->mode, s->guest_mem, s->host_mem, cfg), prm->levels,
+		     vm_hostmem_size(s->scheme->hv, s->guest_mem, s->host_mem, cfg), prm->levels,
 		     prm->no_walk_caches, e))
 		return -1;
-	if (vm_init(&s->vm, s->scheme->mode, prm->levels, gs, hs, s->guest_mem, s->host_mem, cfg,
+	if (vm_init(&s->vm, s->scheme->hv, prm->levels, gs, hs, s->guest_mem, s->host_mem, cfg,
 		    &s->mmu, e))
 		goto fail;
 	s->mmu.rmp = &s->vm.rmp;
 	s->mmu.st = s->vm.st;
 	profile_init(&s->prof, prm->policy, cfg);
 	s->prof.timeline = prm->timeline;
-	if (prm->policy != PROFILE_OFF && s->scheme->mode != VM_TPT &&
-	    s->scheme->mode != VM_TPT_EMUL) {
+	if (prm->policy != PROFILE_OFF && !s->scheme->hv->tpt) {
 		tpt_fail(e, "policy %s needs a TPT scheme (tpt-naive, tpt-opt or tpt-emul), not %s",
 			 profile_kind_name[prm->policy], s->scheme->name);
 		goto fail;
@@ -100,8 +99,8 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 		for (unsigned i = 0; i < nnames; i++)
 			vm_tpt_arm(&s->vm, names[i]);
 	rng_seed(&s->rng, prm->seed ^ 0x7470742d6876ULL);
-	s->next_agile = s->scheme->mode == VM_AGILE ? cfg->agile_interval : UINT64_MAX;
-	s->next_migrate = cfg->migrate_every && s->scheme->mode != VM_NATIVE ? cfg->migrate_every
+	s->next_agile = s->scheme->hv->agile ? cfg->agile_interval : UINT64_MAX;
+	s->next_migrate = cfg->migrate_every && s->scheme->hv->hypervisor ? cfg->migrate_every
 									    : UINT64_MAX;
 	s->next_profile = prm->policy != PROFILE_OFF ? 4096 : UINT64_MAX;
 	next_tick(s);

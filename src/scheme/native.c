@@ -13,7 +13,7 @@ static int native_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, boo
 const struct scheme scheme_native = {
 	.name = "native",
 	.summary = "bare metal: a 1D walk of the guest table, gPA == hPA",
-	.mode = VM_NATIVE,
+	.hv = &hv_native,
 	.regs = scheme_guest_regs,
 	.walk = native_walk,
 };

@@ -14,7 +14,7 @@
 const struct scheme scheme_nested = {
 	.name = "nested",
 	.summary = "nested paging (EPT/NPT): 2D walk, (g+1)(h+1)-1 references",
-	.mode = VM_NESTED,
+	.hv = &hv_nested,
 	.regs = scheme_guest_regs,
 	.walk = walk_2d,
 };

@@ -22,7 +22,7 @@ static int shadow_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, boo
 const struct scheme scheme_shadow = {
 	.name = "shadow",
 	.summary = "shadow paging: 1D walk of the shadow table; exits keep it in sync",
-	.mode = VM_SHADOW,
+	.hv = &hv_shadow,
 	.regs = shadow_regs,
 	.walk = shadow_walk,
 };
@@ -50,7 +50,7 @@ static int agile_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool
 const struct scheme scheme_agile = {
 	.name = "agile",
 	.summary = "agile paging: shadow walk that switches to nested for often-written tables",
-	.mode = VM_AGILE,
+	.hv = &hv_agile,
 	.regs = shadow_regs,
 	.walk = agile_walk,
 };

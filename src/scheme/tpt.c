@@ -57,7 +57,7 @@ static int tpt_emul_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, b
 const struct scheme scheme_tpt_naive = {
 	.name = "tpt-naive",
 	.summary = "TPT: 1D walk of the gVA->hPA table, tag checks one after another",
-	.mode = VM_TPT,
+	.hv = &hv_tpt,
 	.tag_checks = true,
 	.regs = tpt_regs,
 	.walk = tpt_naive_walk,
@@ -66,7 +66,7 @@ const struct scheme scheme_tpt_naive = {
 const struct scheme scheme_tpt_opt = {
 	.name = "tpt-opt",
 	.summary = "TPT: as tpt-naive, tag checks issued in parallel with the walk",
-	.mode = VM_TPT,
+	.hv = &hv_tpt,
 	.tag_checks = true,
 	.regs = tpt_regs,
 	.walk = tpt_opt_walk,
@@ -75,7 +75,7 @@ const struct scheme scheme_tpt_opt = {
 const struct scheme scheme_tpt_emul = {
 	.name = "tpt-emul",
 	.summary = "the TPT prototype on Intel: twin table as CR3, EPT off in user mode, no tag check",
-	.mode = VM_TPT_EMUL,
+	.hv = &hv_tpt_emul,
 	.regs = tpt_regs,
 	.walk = tpt_emul_walk,
 };

@@ -62,7 +62,7 @@ static int dual_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 		return tpt_fail(c->e, "vm_check: %s of pid %d maps va %#llx to %#llx (2^%u), the guest to %#llx (2^%u)",
 				c->what, c->p->pid, (unsigned long long)va,
 				(unsigned long long)(pte & PTE_ADDR), shift, (unsigned long long)hpa, s);
-	if ((pte & PTE_W) && !(c->vm->mode == VM_NATIVE)) {
+	if ((pte & PTE_W) && c->vm->hv->hypervisor) {
 		uint64_t gpa, gpte;
 		unsigned gs;
 		pt_lookup(&c->p->pt, va, &gpa, &gs, &gpte, NULL);
@@ -136,7 +136,7 @@ int vm_check(const struct vm *vm, struct tpt_err *e)
 				 (unsigned long long)g, c.count[g], vm->refs[g]);
 			goto out;
 		}
-	if (vm->mode == VM_NATIVE) {
+	if (!vm->hv->hypervisor) {
 		rc = 0;
 		goto out;
 	}

@@ -238,7 +238,7 @@ static void flush_process(struct vm *vm, struct process *p)
 	if (p != vm->cur)
 		return;
 	vm->st->tlb_flushes++;
-	if (vm->mode == VM_SHADOW || vm->mode == VM_AGILE)
+	if (vm->hv->shadow)
 		vm->st->exits[EXIT_CR3]++;
 }
 
@@ -253,7 +253,7 @@ void vm_shootdown(struct vm *vm, struct process *p, const struct leaf *page, siz
 	for (size_t i = 0; i < n; i++)
 		tlb_invlpg(&vm->mmu->tlb, page[i].va, page[i].shift, p->asid);
 	vm->st->invlpgs += n;
-	if (vm->mode == VM_SHADOW || vm->mode == VM_AGILE)
+	if (vm->hv->shadow)
 		vm->st->exits[EXIT_INVLPG] += n;
 	/* INVLPG drops every paging-structure cache entry of the PCID. */
 	pwc_flush_asid(&vm->mmu->pwc, p->asid);
@@ -361,14 +361,14 @@ int vm_exec(struct vm *vm, int pid, const char *name)
 static int exec_as(struct vm *vm, struct process *p, const char *name)
 {
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	if (vm->cur == p && (vm->mode == VM_SHADOW || vm->mode == VM_AGILE)) {
+	if (vm->cur == p && vm->hv->shadow) {
 		/* The new address space's CR3 write. */
 		p->st.exits[EXIT_CR3]++;
 		int rc = vm_shadow_load(vm, p);
 		if (rc)
 			return rc;
 	}
-	if ((vm->mode == VM_TPT || vm->mode == VM_TPT_EMUL) && armed(vm, p->name))
+	if (vm->hv->tpt && armed(vm, p->name))
 		return vm_tpt_enable(vm, p);
 	return VM_OK;
 }
@@ -411,7 +411,7 @@ int vm_fork(struct vm *vm, int parent, int child)
 	if (!rc && l.n)
 		flush_process(vm, par);
 	free(l.v);
-	if (!rc && (vm->mode == VM_TPT || vm->mode == VM_TPT_EMUL) && (vm_has_tpt(par) || armed(vm, c->name)))
+	if (!rc && vm->hv->tpt && (vm_has_tpt(par) || armed(vm, c->name)))
 		rc = vm_tpt_enable(vm, c);
 	return rc;
 }
@@ -446,7 +446,7 @@ int vm_switch(struct vm *vm, int pid)
 		pwc_flush(&vm->mmu->pwc);
 		p->st.tlb_flushes++;
 	}
-	if (vm->mode == VM_SHADOW || vm->mode == VM_AGILE) {
+	if (vm->hv->shadow) {
 		p->st.exits[EXIT_CR3]++;
 		return vm_shadow_load(vm, p);
 	}
@@ -457,8 +457,8 @@ void vm_kernel_entry(struct vm *vm, uint64_t n)
 {
 	vm->st->kernel_entries += n;
 	/* The TPT prototype switches EPT on for the kernel and off for the user. */
-	if (vm->mode == VM_TPT_EMUL && vm->cur && vm_has_tpt(vm->cur))
-		vm->st->exits[EXIT_HYPERCALL] += 2 * n;
+	if (vm->hv->kentry_hypercalls && vm->cur && vm_has_tpt(vm->cur))
+		vm->st->exits[EXIT_HYPERCALL] += vm->hv->kentry_hypercalls * n;
 }
 
 /* --- memory events -------------------------------------------------------- */
@@ -641,6 +641,6 @@ int vm_ref_translate(const struct vm *vm, const struct process *p, uint64_t va, 
 	if (vm->gmap && !vm->gmap[gpa >> PAGE_SHIFT])
 		return -1;
 	*hpa = vm_gpa_to_hpa(vm, gpa);
-	*shift = vm->mode == VM_NATIVE ? gshift : min_shift(gshift, vm->host_shift);
+	*shift = vm->hv->hypervisor ? min_shift(gshift, vm->host_shift) : gshift;
 	return 0;
 }

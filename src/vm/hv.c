@@ -50,15 +50,22 @@ static void *map_sparse(uint64_t bytes)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-bool vm_has_ept(const struct vm *vm)
-{
-	return vm->mode != VM_NATIVE && vm->mode != VM_SHADOW;
-}
+const struct hv_ops hv_native = {.first_touch = EXIT_EPT_VIOLATION};
+const struct hv_ops hv_nested = {.hypervisor = true, .ept = true,
+				 .first_touch = EXIT_EPT_VIOLATION};
+const struct hv_ops hv_shadow = {.hypervisor = true, .shadow = true,
+				 .first_touch = EXIT_SHADOW_FILL};
+const struct hv_ops hv_agile = {.hypervisor = true, .ept = true, .shadow = true, .agile = true,
+				.first_touch = EXIT_EPT_VIOLATION};
+const struct hv_ops hv_tpt = {.hypervisor = true, .ept = true, .tpt = true,
+			      .first_touch = EXIT_EPT_VIOLATION};
+const struct hv_ops hv_tpt_emul = {.hypervisor = true, .ept = true, .tpt = true,
+				   .kentry_hypercalls = 2, .first_touch = EXIT_EPT_VIOLATION};
 
-uint64_t vm_hostmem_size(enum vm_mode mode, uint64_t guest_mem, uint64_t host_mem,
+uint64_t vm_hostmem_size(const struct hv_ops *hv, uint64_t guest_mem, uint64_t host_mem,
 			 const struct tpt_config *cfg)
 {
-	if (mode == VM_NATIVE)
+	if (!hv->hypervisor)
 		return guest_mem;
 	return host_mem + tpt_align_up((host_mem >> PAGE_SHIFT) * cfg->rmp_entry_bytes, PAGE_SIZE);
 }
@@ -90,7 +97,7 @@ int vm_touch(struct vm *vm, uint64_t gfn, bool table)
 		return VM_OK;
 	int rc = vm_back(vm, gfn, table);
 	if (rc == VM_OK)
-		vm->st->exits[vm->mode == VM_SHADOW ? EXIT_SHADOW_FILL : EXIT_EPT_VIOLATION]++;
+		vm->st->exits[vm->hv->first_touch]++;
 	return rc;
 }
 
@@ -99,20 +106,20 @@ int vm_touch_gfn(struct vm *vm, uint64_t gfn)
 	return vm_touch(vm, gfn, false);
 }
 
-int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned guest_shift,
+int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_shift,
 	    unsigned host_shift, uint64_t guest_mem, uint64_t host_mem,
 	    const struct tpt_config *cfg, struct mmu *mmu, struct tpt_err *e)
 {
 	memset(vm, 0, sizeof(*vm));
-	vm->mode = mode;
+	vm->hv = hv;
 	vm->levels = levels;
 	vm->guest_shift = guest_shift;
-	vm->host_shift = mode == VM_NATIVE ? PAGE_SHIFT : host_shift;
+	vm->host_shift = hv->hypervisor ? host_shift : PAGE_SHIFT;
 	vm->cfg = cfg;
 	vm->st = &vm->sys;
 	vm->mmu = mmu;
 	vm->guest_mem = guest_mem;
-	vm->host_mem = mode == VM_NATIVE ? guest_mem : host_mem;
+	vm->host_mem = hv->hypervisor ? host_mem : guest_mem;
 	vm->tag = 1;
 	vm->agile_interval_end = cfg->agile_interval;
 	uint64_t gfr = guest_mem >> PAGE_SHIFT, hfr = vm->host_mem >> PAGE_SHIFT;
@@ -126,7 +133,7 @@ int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned guest_shift,
 	/* Frames 0..511 stay unused: a null guest-physical or host-physical page is a bug. */
 	if (frames_init(&vm->gframes, 512, gfr, e))
 		goto fail;
-	if (mode == VM_NATIVE)
+	if (!hv->hypervisor)
 		return 0;
 	if (frames_init(&vm->hframes, 512, hfr, e))
 		goto fail;
@@ -140,11 +147,11 @@ int vm_init(struct vm *vm, enum vm_mode mode, int levels, unsigned guest_shift,
 	}
 	if (rmp_init(&vm->rmp, hfr, vm->host_mem, cfg->rmp_entry_bytes, e))
 		goto fail;
-	if (vm_has_ept(vm) && pt_init(&vm->ept, &mmu->hm, NULL, levels, vm->host_mem, &vm_host_pt_ops, vm)) {
+	if (hv->ept && pt_init(&vm->ept, &mmu->hm, NULL, levels, vm->host_mem, &vm_host_pt_ops, vm)) {
 		tpt_fail(e, "cannot allocate the EPT root");
 		goto fail;
 	}
-	if (mode == VM_SHADOW || mode == VM_AGILE) {
+	if (hv->shadow) {
 		vm->wp = calloc(gfr / 8 + 1, 1);
 		vm->sw = calloc(gfr / 8 + 1, 1);
 		vm->agile_writes = map_sparse(tpt_align_up(gfr * sizeof(uint32_t), PAGE_SIZE));

@@ -76,7 +76,7 @@ static void unprotect(struct vm *vm, const struct pt *gpt, uint64_t table, int l
 
 static void count_write(struct vm *vm, uint64_t gfn)
 {
-	if (vm->agile_writes[gfn]++ == 0 && vm->mode == VM_AGILE &&
+	if (vm->agile_writes[gfn]++ == 0 && vm->hv->agile &&
 	    !tpt_grow(&vm->written, &vm->capwritten, vm->nwritten + 1, sizeof(*vm->written)))
 		vm->written[vm->nwritten++] = gfn;
 }
@@ -104,7 +104,7 @@ void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t 
 {
 	uint64_t gfn = table >> PAGE_SHIFT;
 	(void)val; /* the new value reaches the shadow table at the next access's fill */
-	if (vm->mode == VM_AGILE && bit_test(vm->sw, gfn)) {
+	if (vm->hv->agile && bit_test(vm->sw, gfn)) {
 		count_write(vm, gfn); /* seen by the interval's dirty-bit scan */
 		return;
 	}
@@ -116,7 +116,7 @@ void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t 
 	if (old & PTE_P)
 		drop_range(vm, p, base, base + (1ULL << s));
 	count_write(vm, gfn);
-	if (vm->mode == VM_AGILE) {
+	if (vm->hv->agile) {
 		if (vm->agile_writes[gfn] >= vm->cfg->agile_writes)
 			switch_to_nested(vm, p, table, level, va);
 	} else if (vm->agile_writes[gfn] >= FLOOD_WRITES && level < vm->levels) {
@@ -140,7 +140,7 @@ int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 	for (int i = 0; i < path.n; i++) {
 		uint64_t gfn = path.table[i] >> PAGE_SHIFT;
 		int level = vm->levels - i;
-		if (vm->mode == VM_AGILE && i > 0 && bit_test(vm->sw, gfn)) {
+		if (vm->hv->agile && i > 0 && bit_test(vm->sw, gfn)) {
 			/* Below here the walk is nested: install the switching entry. */
 			vm->err = 0;
 			if (pt_install(&p->shadow, va, level + 1,
@@ -151,7 +151,7 @@ int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 			return VM_OK;
 		}
 		bit_set(vm->wp, gfn);
-		if (vm->mode == VM_SHADOW)
+		if (!vm->hv->agile)
 			vm->agile_writes[gfn] = 0; /* a walk through it: not flooding */
 	}
 	return shadow_install(vm, p, va, gpa, gshift, pte);

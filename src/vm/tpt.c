@@ -108,7 +108,7 @@ static int build(struct vm *vm, struct process *p, uint64_t *pages)
 
 int vm_tpt_enable(struct vm *vm, struct process *p)
 {
-	if (vm->mode != VM_TPT && vm->mode != VM_TPT_EMUL)
+	if (!vm->hv->tpt)
 		return VM_EPROT;
 	if (vm_has_tpt(p))
 		return VM_OK;

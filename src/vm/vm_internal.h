@@ -13,7 +13,6 @@ extern const struct pt_ops vm_host_pt_ops;  /* EPT, shadow: hypervisor frames; c
 extern const struct pt_ops vm_guest_pt_ops; /* guest tables: guest frames; ctx = process */
 extern const struct pt_ops vm_tpt_pt_ops;   /* TPT tables: guest frames at hPA; ctx = vm */
 
-bool vm_has_ept(const struct vm *vm);
 /* Returns quarantined host frames once no TPT table can reach them. */
 void vm_release_quarantine(struct vm *vm);
 /* Shadow/agile: drops p's shadow entries that map host frames [lo, hi). */
