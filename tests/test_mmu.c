@@ -1,8 +1,8 @@
 /*
  * test_mmu.c - the MMU layer alone: walks on page tables built by hand in
  * host memory, with no guest OS, no hypervisor model and no simulator.
- * Every reference count is the design's (DESIGN.md section 2), accessed and
- * dirty bits are set in place, the walk caches shorten later walks, tag
+ * Every reference count is the README's ("Schemes and what a TLB miss
+ * costs"), accessed and dirty bits are set in place, the walk caches shorten later walks, tag
  * checks read the RMP, and a missing entry is the fault the scheme names.
  */
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /*
- * test_walk.c - the structural contract of DESIGN.md section 2: exact
- * references per TLB miss for every scheme, page-size pair and level count
- * with the translation caches off; every scheme's translation equal to
+ * test_walk.c - the structural contract (README, "Schemes and what a TLB
+ * miss costs"): exact references per TLB miss for every scheme, page-size
+ * pair and level count with the translation caches off; every scheme's translation equal to
  * guest table o host table; a forged TPT entry raising a tag-check fault.
  */
 #include "helpers.h"

@@ -1,5 +1,5 @@
 /*
- * config.h - machine and cost parameters (DESIGN.md sections 3 and 4).
+ * config.h - machine and cost parameters (`tpt config` prints them, commented).
  *
  * One table (config.c) lists every option with its section, bounds, default
  * and help; it drives INI parsing, validation, `tpt config` and the sample

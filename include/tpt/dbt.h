@@ -1,6 +1,6 @@
 /*
  * dbt.h - the memory path of a full-system binary translator running a
- * guest ISA on another host (issue 8): QEMU-style SoftMMU against BTMMU
+ * guest ISA on another host: QEMU-style SoftMMU against BTMMU
  * (VEE 2021), and the earlier hardware-assisted "direct" mapping that
  * BTMMU improves on.
  *
@@ -53,7 +53,7 @@ int dbt_supported(enum dbt_scheme s, enum dbt_guest g, const struct tpt_config *
  * stderr when asked and stderr is a terminal. */
 int dbt_run(struct workload *w, const struct tpt_config *cfg, enum dbt_scheme s, enum dbt_guest g,
 	    bool progress, struct dbt_stats *st, struct tpt_err *e);
-/* Host instructions and cycles per guest memory access, software-TLB hit rate. */
+/* SoftMMU's software-TLB hit rate: hits over lookups (0 with no lookup). */
 double dbt_stlb_hit_rate(const struct dbt_stats *st);
 
 #endif

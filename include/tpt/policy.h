@@ -1,6 +1,6 @@
 /*
  * policy.h - automatic TPT enablement: per-process metrics in, decisions
- * out (DESIGN.md section 6).
+ * out.
  *
  * The simulator's profiler and the live daemon both fill a policy_sample
  * per process per interval and call policy_decide; nothing here knows where

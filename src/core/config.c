@@ -128,7 +128,7 @@ static const char *const section_notes[][2] = {
 	{"guest", "Guest OS: transparent huge pages, PCIDs, TLB shootdowns."},
 	{"hv", "Hypervisor: the shadow root cache, agile paging's switching policy, TPT repair."},
 	{"policy", "Automatic TPT enablement: the profiler's interval and cost, and the policy's\n"
-		   "; threshold, hysteresis and ageing (DESIGN.md section 6)."},
+		   "; threshold, hysteresis and ageing (include/tpt/policy.h)."},
 	{"dbt", "A full-system binary translator's memory path (tpt dbt): SoftMMU and BTMMU costs in\n"
 		"; host instructions. Sources are named per option; most are estimates."},
 	{"mem", "Memory sizes. Only page-table pages take real memory in the simulator."},

@@ -66,7 +66,7 @@ static const struct opt opts[] = {
 
 static const char *const notes[][2] = {
 	{"tptd", "The daemon: sampling, source and actuator, the state file."},
-	{"policy", "The automatic policy (the simulator's, DESIGN.md section 6), fed once per interval."},
+	{"policy", "The automatic policy (the simulator's, include/tpt/policy.h), fed once per interval."},
 	{"heuristic", "The score without a PMU: walk share = walk_share_max * P(STLB miss), with P the\n"
 		      "; share of the hot 4 KiB-mapped anonymous memory beyond tlb_reach (README)."},
 	{"pmu", "Hardware counters, named through libpfm4."},
