@@ -35,7 +35,7 @@ int dbt_check(const struct dbt *d, struct tpt_err *e)
 	}
 	if (softtlb_check(&d->stlb, e))
 		return -1;
-	if (d->scheme == DBT_SOFTMMU && d->cur)
+	if (d->ops->softtlb && d->cur)
 		for (uint32_t i = 0; i < 1U << d->stlb.bits; i++) {
 			const struct stlb_entry *t = &d->stlb.t[i];
 			if (t->addr_read == STLB_INVALID)

@@ -260,11 +260,12 @@ static uint64_t htlb_key(const struct dbt *d, const struct gproc *p, uint64_t va
 	return ((uint64_t)p->asid << 52) | (va >> (12 + d->cfg->host_tlb_pairs));
 }
 
-static int shadow_access(struct dbt *d, struct gproc *p, uint64_t va, uint64_t *pa, struct tpt_err *e)
+static int shadow_access(struct dbt *d, struct gproc *p, uint64_t va, bool write, uint64_t *pa,
+			 struct tpt_err *e)
 {
 	const struct tpt_config *c = d->cfg;
-	bool btmmu = d->scheme == DBT_BTMMU;
-	d->st.host_instrs += btmmu ? c->btmmu_access_instrs : 1;
+	(void)write;
+	d->st.host_instrs += d->sc.access;
 	uint64_t key = htlb_key(d, p, va), half = c->host_tlb_pairs ? 1ULL << ((va >> 12) & 1) : 1, val;
 	if (fa_lookup(&d->htlb, key, &val) && (val & half)) {
 		uint64_t refs[4], flags;
@@ -289,18 +290,16 @@ static int shadow_access(struct dbt *d, struct gproc *p, uint64_t va, uint64_t *
 		 * direct mapping takes the host kernel's general fault path and
 		 * mirrors the guest mapping with an mmap. */
 		d->st.exceptions++;
-		d->st.host_instrs += btmmu ? c->btmmu_exception_instrs : c->host_exception_instrs;
+		d->st.host_instrs += d->sc.exception;
 		uint64_t gpa, gflags;
-		if (walk_guest(d, p, va, btmmu ? c->btmmu_walk_level_instrs : c->softmmu_walk_level_instrs,
-			       &gpa, &gflags)) {
+		if (walk_guest(d, p, va, d->sc.walk_level, &gpa, &gflags)) {
 			d->st.exceptions++;
 			d->st.host_instrs += c->guest_fault_instrs;
 			if (guest_fault(d, p, va, e))
 				return -1;
-			walk_guest(d, p, va, btmmu ? c->btmmu_walk_level_instrs : c->softmmu_walk_level_instrs,
-				   &gpa, &gflags);
+			walk_guest(d, p, va, d->sc.walk_level, &gpa, &gflags);
 		}
-		d->st.host_instrs += btmmu ? c->btmmu_fill_instrs : c->direct_map_instrs;
+		d->st.host_instrs += d->sc.fill;
 		if (radix_map(&p->shadow, va, gpa, gflags))
 			return tpt_fail(e, "out of simulated memory for shadow tables");
 		d->st.shadow_fills++;
@@ -321,29 +320,42 @@ static int shadow_access(struct dbt *d, struct gproc *p, uint64_t va, uint64_t *
 /* ---- address-space events ---- */
 
 /* The guest drops va's translation (INVLPG after unmap or mprotect). */
-static void invalidate_page(struct dbt *d, struct gproc *p, uint64_t va)
+static void softmmu_invalidate(struct dbt *d, struct gproc *p, uint64_t va)
 {
-	const struct tpt_config *c = d->cfg;
-	if (d->scheme == DBT_SOFTMMU) {
-		if (p == d->cur) {
-			d->st.host_instrs += c->guest_invlpg_instrs;
-			softtlb_flush_page(&d->stlb, va);
-		}
-		return;
+	if (p == d->cur) {
+		d->st.host_instrs += d->cfg->guest_invlpg_instrs;
+		softtlb_flush_page(&d->stlb, va);
 	}
+}
+
+static void shadow_invalidate(struct dbt *d, struct gproc *p, uint64_t va)
+{
 	if (radix_unmap(&p->shadow, va)) {
 		d->st.shadow_invalidations++;
-		d->st.host_instrs += d->scheme == DBT_BTMMU ? c->btmmu_sync_instrs : c->direct_map_instrs;
+		d->st.host_instrs += d->sc.sync;
 		fa_flush_match(&d->htlb, htlb_key(d, p, va), ~0ULL);
 	}
 }
 
-static void full_flush(struct dbt *d)
+/* A CR3 write without PCIDs: QEMU flushes its TLB. */
+static void softmmu_switched(struct dbt *d)
 {
 	uint32_t n = softtlb_flush(&d->stlb, d->st.guest_instrs);
 	d->st.host_instrs += (uint64_t)((double)n * d->cfg->softmmu_flush_per_entry);
 	d->st.stlb_flushes++;
 }
+
+/* A new ASID and shadow root. */
+static void shadow_switched(struct dbt *d)
+{
+	d->st.host_instrs += d->cfg->btmmu_switch_instrs;
+}
+
+static const struct dbt_ops dbt_ops[DBT_N] = {
+	[DBT_SOFTMMU] = {softmmu_access, softmmu_invalidate, softmmu_switched, true},
+	[DBT_BTMMU] = {shadow_access, shadow_invalidate, shadow_switched, false},
+	[DBT_DIRECT] = {shadow_access, shadow_invalidate, shadow_switched, false},
+};
 
 static void unmap_range(struct dbt *d, struct gproc *p, uint64_t va, uint64_t len, bool keep,
 			uint64_t flags)
@@ -359,7 +371,7 @@ static void unmap_range(struct dbt *d, struct gproc *p, uint64_t va, uint64_t le
 			radix_unmap(&p->pt, a);
 			dframes_free(&d->gfr, pa);
 		}
-		invalidate_page(d, p, a);
+		d->ops->invalidate(d, p, a);
 	}
 }
 
@@ -369,10 +381,7 @@ static void switch_to(struct dbt *d, struct gproc *p)
 		return;
 	d->cur = p;
 	d->st.context_switches++;
-	if (d->scheme == DBT_SOFTMMU)
-		full_flush(d); /* a CR3 write without PCIDs: QEMU flushes its TLB */
-	else
-		d->st.host_instrs += d->cfg->btmmu_switch_instrs; /* a new ASID and shadow root */
+	d->ops->switched(d);
 }
 
 struct copy_ctx {
@@ -445,6 +454,15 @@ int dbt_init(struct dbt *d, const struct workload *w, const struct tpt_config *c
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
 	d->scheme = s;
+	d->ops = &dbt_ops[s];
+	if (s == DBT_BTMMU)
+		d->sc = (struct dbt_shadow_cost){cfg->btmmu_access_instrs, cfg->btmmu_exception_instrs,
+						 cfg->btmmu_walk_level_instrs, cfg->btmmu_fill_instrs,
+						 cfg->btmmu_sync_instrs};
+	else
+		d->sc = (struct dbt_shadow_cost){1, cfg->host_exception_instrs,
+						 cfg->softmmu_walk_level_instrs,
+						 cfg->direct_map_instrs, cfg->direct_map_instrs};
 	d->guest = g;
 	d->next_gva = GUEST_USER_BASE;
 	d->next_asid = 1;
@@ -503,9 +521,7 @@ int dbt_step(struct dbt *d, const struct event *ev, struct tpt_err *e)
 	d->st.guest_accesses++;
 	uint64_t va = gva_of(d, ev->va), pa;
 	bool write = ev->type == EV_WRITE;
-	int rc = d->scheme == DBT_SOFTMMU ? softmmu_access(d, p, va, write, &pa, e)
-					  : shadow_access(d, p, va, &pa, e);
-	if (rc)
+	if (d->ops->access(d, p, va, write, &pa, e))
 		return -1;
 	load(d, pa | (va & 0xfff));
 	return 0;

@@ -23,9 +23,31 @@ struct reloc {
 	uint64_t wva, len, gva;
 };
 
+struct dbt;
+
+/* A scheme of the translator, bound once at dbt_init (dbt.c). */
+struct dbt_ops {
+	/* A guest load or store: the host-physical address in *pa. 0, or -1 with e set. */
+	int (*access)(struct dbt *d, struct gproc *p, uint64_t va, bool write, uint64_t *pa,
+		      struct tpt_err *e);
+	/* The guest dropped va's translation (INVLPG after munmap or mprotect). */
+	void (*invalidate)(struct dbt *d, struct gproc *p, uint64_t va);
+	/* The guest wrote CR3: another process runs. */
+	void (*switched)(struct dbt *d);
+	bool softtlb; /* translations live in the software TLB (what the checker compares) */
+};
+
+/* Host instructions of a shadow scheme's steps: BTMMU's module, or direct
+ * mapping's host kernel paths (from the [dbt] options). */
+struct dbt_shadow_cost {
+	uint64_t access, exception, walk_level, fill, sync;
+};
+
 struct dbt {
 	const struct tpt_config *cfg;
 	enum dbt_scheme scheme;
+	const struct dbt_ops *ops;
+	struct dbt_shadow_cost sc;
 	enum dbt_guest guest;
 	struct hostmem hm;
 	struct dframes gfr, sfr; /* guest RAM frames; kernel frames for shadow tables */
