@@ -154,6 +154,10 @@ ls "$T"/keep.json.tmp* >/dev/null 2>&1 && bad "temporary file left behind" || ok
 expect_error "unknown guest 'arm'" dbt --guest arm
 expect_error "unknown scheme 'magic'" dbt --scheme magic
 expect_error "unknown option '--frob'" dbt --frob
+# An option missing its value is named as such, in every command.
+expect_error "--seed needs a value" dbt --seed
+expect_error "--seed needs a value" sim --seed
+expect_error "--workload needs a value" trace write --workload
 expect_error "16 KiB pages" dbt --scheme direct --workload gups:size=16M,updates=64K
 printf '[dbt]\nhost_page = 4K\n' >"$T/dbt4k.ini"
 expect_error "does not fit the host's 40-bit user space" dbt --config "$T/dbt4k.ini" --scheme direct \

@@ -46,7 +46,7 @@ int parse_opts(int argc, char **argv, struct opts *o)
 	optind = 1;
 	int c;
 	uint64_t v;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': o->scheme = optarg; break;
 		case 'S': o->schemes = optarg; break;

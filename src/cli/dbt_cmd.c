@@ -3,6 +3,7 @@
  * binary translator's memory path, SoftMMU against BTMMU (and the direct
  * mapping BTMMU improves on, which refuses what it cannot run).
  */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,27 +52,32 @@ int cmd_dbt(int argc, char **argv)
 	const char *spec = DEFAULT_WORKLOAD, *scheme = "all", *guest = "x86_64", *config = NULL,
 		   *json = NULL;
 	uint64_t seed = 1;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		const char **dst = !strcmp(o, "--workload") ? &spec
-				   : !strcmp(o, "--scheme") ? &scheme
-				   : !strcmp(o, "--guest")  ? &guest
-				   : !strcmp(o, "--config") ? &config
-				   : !strcmp(o, "--json")   ? &json
-				   : NULL;
-		if (!dst && strcmp(o, "--seed"))
-			return bad("dbt: unknown option '%s' (see tpt help)", o);
-		if (i + 1 >= argc)
-			return bad("dbt: %s needs a value", o);
-		if (dst) {
-			*dst = argv[++i];
-		} else {
-			char *end;
-			seed = strtoull(argv[++i], &end, 10);
-			if (*end || end == argv[i])
-				return bad("dbt: --seed wants a number, not '%s'", argv[i]);
+	static const struct option lo[] = {
+		{"workload", required_argument, 0, 'w'}, {"scheme", required_argument, 0, 's'},
+		{"guest", required_argument, 0, 'g'},    {"config", required_argument, 0, 'c'},
+		{"json", required_argument, 0, 'j'},     {"seed", required_argument, 0, 'r'},
+		{0, 0, 0, 0},
+	};
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		switch (c) {
+		case 'w': spec = optarg; break;
+		case 's': scheme = optarg; break;
+		case 'g': guest = optarg; break;
+		case 'c': config = optarg; break;
+		case 'j': json = optarg; break;
+		case 'r':
+			if (tpt_parse_u64(optarg, &seed))
+				return bad("dbt: --seed wants a number, not '%s'", optarg);
+			break;
+		case ':': return bad("dbt: %s needs a value", argv[optind - 1]);
+		default: return bad("dbt: unknown option '%s' (see tpt help)", argv[optind - 1]);
 		}
 	}
+	if (optind < argc)
+		return bad("dbt: unexpected argument '%s'", argv[optind]);
 	int g = find(dbt_guest_name, GUEST_N, guest);
 	if (g < 0)
 		return bad("dbt: unknown guest '%s' (ia32, pae or x86_64)", guest);

@@ -48,7 +48,7 @@ static int parse(int argc, char **argv, struct topts *o, int *first)
 	opterr = 0;
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->format = optarg; break;
 		case 't': o->to = optarg; break;
