@@ -7,6 +7,7 @@
  * a source or actuator this machine lacks), 2 bad usage or configuration.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -88,55 +89,65 @@ static int add_dotted(struct args *a, const char *s)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
+	/* Options that set a configuration key, in the order of lo[] from 0. */
 	static const struct {
-		const char *opt, *sec, *key;
+		const char *sec, *key;
 	} valued[] = {
-		{"--interval", "tptd", "interval"}, {"--actuator", "tptd", "actuator"},
-		{"--source", "tptd", "source"},     {"--state", "tptd", "state"},
-		{"--sysfs", "tptd", "sysfs"},       {"--allow", "filter", "allow_names"},
+		{"tptd", "interval"}, {"tptd", "actuator"}, {"tptd", "source"},
+		{"tptd", "state"},    {"tptd", "sysfs"},    {"filter", "allow_names"},
 	};
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		bool *flag = !strcmp(o, "--once")	  ? &a->once
-			     : !strcmp(o, "--foreground") ? &a->foreground
-			     : !strcmp(o, "--status")	  ? &a->status
-			     : !strcmp(o, "--probe")	  ? &a->probe
-			     : !strcmp(o, "--events")	  ? &a->events
-			     : !strcmp(o, "--print-config") ? &a->print_config
-							    : NULL;
-		if (flag) {
-			*flag = true;
-			continue;
-		}
-		if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
-			usage(stdout);
-			exit(0);
-		}
-		if (!strcmp(o, "--dry-run")) {
+	enum { O_CONFIG = 16, O_REPLAY, O_SET, O_DRY, O_ONCE, O_FG, O_STATUS, O_PROBE, O_EVENTS,
+	       O_PRINT, O_HELP };
+	static const struct option lo[] = {
+		{"interval", required_argument, 0, 0}, {"actuator", required_argument, 0, 1},
+		{"source", required_argument, 0, 2},   {"state", required_argument, 0, 3},
+		{"sysfs", required_argument, 0, 4},    {"allow", required_argument, 0, 5},
+		{"config", required_argument, 0, O_CONFIG}, {"replay", required_argument, 0, O_REPLAY},
+		{"set", required_argument, 0, O_SET},  {"dry-run", no_argument, 0, O_DRY},
+		{"once", no_argument, 0, O_ONCE},      {"foreground", no_argument, 0, O_FG},
+		{"status", no_argument, 0, O_STATUS},  {"probe", no_argument, 0, O_PROBE},
+		{"events", no_argument, 0, O_EVENTS},  {"print-config", no_argument, 0, O_PRINT},
+		{"help", no_argument, 0, O_HELP},      {0, 0, 0, 0},
+	};
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG: a->config = optarg; break;
+		case O_REPLAY: a->replay = optarg; break;
+		case O_SET:
+			if (add_dotted(a, optarg))
+				return -1;
+			break;
+		case O_DRY:
 			if (add_set(a, "tptd", "dry_run", "yes"))
 				return -1;
-			continue;
-		}
-		bool takes = !strcmp(o, "--config") || !strcmp(o, "--replay") || !strcmp(o, "--set");
-		size_t k = 0;
-		for (; k < sizeof(valued) / sizeof(valued[0]) && strcmp(o, valued[k].opt); k++)
-			;
-		takes |= k < sizeof(valued) / sizeof(valued[0]);
-		if (!takes) {
-			fprintf(stderr, "tptd: unknown option '%s' (see tptd --help)\n", o);
+			break;
+		case O_ONCE: a->once = true; break;
+		case O_FG: a->foreground = true; break;
+		case O_STATUS: a->status = true; break;
+		case O_PROBE: a->probe = true; break;
+		case O_EVENTS: a->events = true; break;
+		case O_PRINT: a->print_config = true; break;
+		case 'h':
+		case O_HELP:
+			usage(stdout);
+			exit(0);
+		case ':':
+			fprintf(stderr, "tptd: %s needs a value\n", argv[optind - 1]);
 			return -1;
-		}
-		if (i + 1 >= argc) {
-			fprintf(stderr, "tptd: %s needs a value\n", o);
+		case '?':
+			fprintf(stderr, "tptd: unknown option '%s' (see tptd --help)\n", argv[optind - 1]);
 			return -1;
+		default:
+			if (add_set(a, valued[c].sec, valued[c].key, optarg))
+				return -1;
 		}
-		const char *v = argv[++i];
-		if (!strcmp(o, "--config"))
-			a->config = v;
-		else if (!strcmp(o, "--replay"))
-			a->replay = v;
-		else if (!strcmp(o, "--set") ? add_dotted(a, v) : add_set(a, valued[k].sec, valued[k].key, v))
-			return -1;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tptd: unexpected argument '%s'\n", argv[optind]);
+		return -1;
 	}
 	return 0;
 }
