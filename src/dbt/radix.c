@@ -41,14 +41,8 @@ int dframes_alloc(struct dframes *f, uint64_t *pa)
 
 void dframes_free(struct dframes *f, uint64_t pa)
 {
-	if (f->nfree == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 1024;
-		uint64_t *n = realloc(f->free, cap * sizeof(*n));
-		if (!n)
-			return; /* the frame is leaked to the model, never reused: harmless */
-		f->free = n;
-		f->cap = cap;
-	}
+	if (tpt_grow(&f->free, &f->cap, f->nfree + 1, sizeof(*f->free)))
+		return; /* the frame is leaked to the model, never reused: harmless */
 	f->free[f->nfree++] = pa;
 	f->used--;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "collapse.h"
+#include "tpt/util.h"
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25
@@ -49,14 +50,8 @@ int region_set_add(struct region_set *s, uint64_t region)
 	size_t i = lower_bound(s, region);
 	if (i < s->n && s->r[i] == region)
 		return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		uint64_t *r = realloc(s->r, cap * sizeof(*r));
-		if (!r)
-			return -1;
-		s->r = r;
-		s->cap = cap;
-	}
+	if (tpt_grow(&s->r, &s->cap, s->n + 1, sizeof(*s->r)))
+		return -1;
 	memmove(s->r + i + 1, s->r + i, (s->n - i) * sizeof(*s->r));
 	s->r[i] = region;
 	s->n++;

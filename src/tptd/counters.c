@@ -17,6 +17,7 @@
 
 #include "counters.h"
 #include "proc.h"
+#include "tpt/util.h"
 
 const char *const ctr_role_name[ROLE_N] = {"cycles", "instructions", "walk_cycles", "walks",
 					     "task_clock", "page_faults"};
@@ -167,16 +168,10 @@ static int scan(struct ctr_proc *p, const struct ctr_set *s, pid_t pid, bool fir
 		/* A thread that started after the open is counted by inheritance. */
 		if (!first && (proc_read_task_stat(pid, tid, &ts) || ts.starttime > p->opened))
 			continue;
-		if (p->n == p->cap) {
-			size_t cap = p->cap ? p->cap * 2 : 8;
-			struct ctr_thread *t = realloc(p->t, cap * sizeof(*t));
-			if (!t) {
-				err = ENOMEM;
-				rc = -1;
-				break;
-			}
-			p->t = t;
-			p->cap = cap;
+		if (tpt_grow(&p->t, &p->cap, p->n + 1, sizeof(*p->t))) {
+			err = ENOMEM;
+			rc = -1;
+			break;
 		}
 		if (open_thread(&p->t[p->n], s, tid)) {
 			if (errno == ESRCH) /* the thread exited meanwhile */

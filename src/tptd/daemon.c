@@ -207,15 +207,9 @@ static int watch_new(struct tptd *d, const struct proc_stat *st)
 	int fd = proc_pin(st->pid, st->starttime);
 	if (fd < 0)
 		return 0; /* gone, or already someone else */
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 32;
-		struct watch *w = realloc(d->w, cap * sizeof(*w));
-		if (!w) {
-			close(fd);
-			return -1;
-		}
-		d->w = w;
-		d->cap = cap;
+	if (tpt_grow(&d->w, &d->cap, d->n + 1, sizeof(*d->w))) {
+		close(fd);
+		return -1;
 	}
 	struct watch *w = &d->w[d->n++];
 	memset(w, 0, sizeof(*w));

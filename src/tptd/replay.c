@@ -52,7 +52,7 @@ int replay_run(const struct tptd_conf *c, const char *path, FILE *out, struct tp
 	d.conf = *c;
 	score_params(c, ACT_TPT, &d.prm);
 	struct watch *w = NULL;
-	size_t nw = 0;
+	size_t nw = 0, capw = 0;
 	int idx[C_N], rc = 0, lineno = 1;
 	char line[4096], *fld[MAX_FIELDS];
 	if (!fgets(line, sizeof(line), f)) {
@@ -91,12 +91,10 @@ int replay_run(const struct tptd_conf *c, const char *path, FILE *out, struct tp
 			if (w[i].pid == (pid_t)v[C_PID])
 				p = &w[i];
 		if (!p) {
-			struct watch *nwp = realloc(w, (nw + 1) * sizeof(*w));
-			if (!nwp) {
+			if (tpt_grow(&w, &capw, nw + 1, sizeof(*w))) {
 				rc = tpt_fail(e, "out of memory");
 				goto out;
 			}
-			w = nwp;
 			p = &w[nw++];
 			memset(p, 0, sizeof(*p));
 			p->pid = (pid_t)v[C_PID];

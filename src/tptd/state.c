@@ -34,14 +34,8 @@ struct program *state_program(struct state *s, const char *name, bool create)
 			return &s->prog[i];
 	if (!create)
 		return NULL;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct program *p = realloc(s->prog, cap * sizeof(*p));
-		if (!p)
-			return NULL;
-		s->prog = p;
-		s->cap = cap;
-	}
+	if (tpt_grow(&s->prog, &s->cap, s->n + 1, sizeof(*s->prog)))
+		return NULL;
 	struct program *p = &s->prog[s->n++];
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
