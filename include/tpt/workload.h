@@ -92,6 +92,15 @@ static inline size_t workload_next(struct workload *w, struct event *ev, size_t 
 	return w->def->next(w, ev, n);
 }
 
+/* Takes a batch of n events; 0, or -1 with e set (the run stops). */
+typedef int (*workload_consumer_fn)(void *ctx, const struct event *ev, size_t n,
+				    struct tpt_err *e);
+/* The one run loop: every event of w, in batches, to consume; progress on
+ * stderr (labelled) when asked and stderr is a terminal. 0, or -1 with e
+ * set by the consumer or by a generator that failed mid-stream. */
+int workload_run(struct workload *w, workload_consumer_fn consume, void *ctx,
+		 const char *label, bool progress, struct tpt_err *e);
+
 /* Bytes mapped at most: declared regions, or the generator's own estimate. */
 uint64_t workload_footprint(const struct workload *w);
 /* Index of key in the workload's table (for generators reading their values). */

@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "tpt/sim.h"
 
@@ -379,13 +377,6 @@ int sim_access(struct sim *s, uint64_t va, bool write, uint32_t instrs, struct t
 	return access_one(s, va, write, instrs, e);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Event k touches another 4K page than event k - 1: its translation may miss. */
 static inline bool new_page(const struct event *ev, size_t k)
 {
@@ -437,37 +428,14 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 	return 0;
 }
 
+static int consume(void *ctx, const struct event *ev, size_t n, struct tpt_err *e)
+{
+	return sim_events(ctx, ev, n, e);
+}
+
 int sim_run(struct sim *s, struct tpt_err *e)
 {
-	enum { BATCH = 4096 };
-	struct event *buf = malloc(BATCH * sizeof(*buf));
-	if (!buf)
-		return tpt_fail(e, "out of memory");
-	bool progress = s->prm.progress && isatty(STDERR_FILENO);
-	double start = progress ? now() : 0, last = start;
-	uint64_t done = 0, expect = s->wl->expected_events;
-	int rc = 0;
-	size_t n;
-	while ((n = workload_next(s->wl, buf, BATCH)) > 0) {
-		if ((rc = sim_events(s, buf, n, e)))
-			break;
-		done += n;
-		if (progress && (done & ((1u << 20) - 1)) < BATCH) {
-			double t = now();
-			if (t - last >= 0.5) {
-				last = t;
-				fprintf(stderr, "\r  %-10s %5.1f%% of %.1fM events, %.0fs", s->scheme->name,
-					expect ? 100.0 * (double)done / (double)expect : 0.0,
-					(double)expect / 1e6, t - start);
-			}
-		}
-	}
-	if (progress && last > start)
-		fprintf(stderr, "\r%60s\r", "");
-	free(buf);
-	if (!rc && s->wl->failed)
-		rc = tpt_fail(e, "%s", s->wl->err.msg);
-	return rc;
+	return workload_run(s->wl, consume, s, s->scheme->name, s->prm.progress, e);
 }
 
 struct tlb_chk {

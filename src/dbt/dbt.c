@@ -15,8 +15,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "dbt_internal.h"
 
@@ -535,19 +533,17 @@ void dbt_finish(struct dbt *d, struct dbt_stats *st)
 	*st = d->st;
 }
 
-static double now_s(void)
+static int consume(void *ctx, const struct event *ev, size_t n, struct tpt_err *e)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	for (size_t i = 0; i < n; i++)
+		if (dbt_step(ctx, &ev[i], e))
+			return -1;
+	return 0;
 }
 
 int dbt_run(struct workload *w, const struct tpt_config *cfg, enum dbt_scheme s, enum dbt_guest g,
 	    bool progress, struct dbt_stats *st, struct tpt_err *e)
 {
-	progress = progress && isatty(STDERR_FILENO);
-	double start = progress ? now_s() : 0, last = start;
-	uint64_t done = 0, expect = w->expected_events;
 	struct dbt *dp = malloc(sizeof(*dp));
 	if (!dp)
 		return tpt_fail(e, "out of memory");
@@ -555,24 +551,7 @@ int dbt_run(struct workload *w, const struct tpt_config *cfg, enum dbt_scheme s,
 		free(dp);
 		return -1;
 	}
-	struct event ev[4096];
-	size_t n;
-	int rc = 0;
-	while (!rc && (n = workload_next(w, ev, 4096)) > 0) {
-		for (size_t i = 0; i < n && !rc; i++)
-			rc = dbt_step(dp, &ev[i], e);
-		done += n;
-		if (progress && (done & ((1u << 20) - 1)) < 4096 && now_s() - last >= 0.5) {
-			last = now_s();
-			fprintf(stderr, "\r  %-8s %5.1f%% of %.1fM events, %.0fs", dbt_scheme_name[s],
-				expect ? 100.0 * (double)done / (double)expect : 0.0, (double)expect / 1e6,
-				last - start);
-		}
-	}
-	if (progress && last > start)
-		fprintf(stderr, "\r%60s\r", "");
-	if (!rc && w->failed)
-		rc = tpt_fail(e, "%s", w->err.msg);
+	int rc = workload_run(w, consume, dp, dbt_scheme_name[s], progress, e);
 	if (!rc)
 		dbt_finish(dp, st);
 	dbt_fini(dp);

@@ -1,0 +1,53 @@
+/*
+ * run.c - the one run loop (workload_run in workload.h): pulls a
+ * workload's events in batches and hands each batch to a consumer (the
+ * simulator, the binary-translator model), with a progress line on stderr
+ * when it is a terminal. A generator that fails mid-stream (a malformed
+ * trace) ends the run with its reason.
+ */
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tpt/workload.h"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int workload_run(struct workload *w, workload_consumer_fn consume, void *ctx,
+		 const char *label, bool progress, struct tpt_err *e)
+{
+	enum { BATCH = 4096 };
+	struct event *buf = malloc(BATCH * sizeof(*buf));
+	if (!buf)
+		return tpt_fail(e, "out of memory");
+	progress = progress && isatty(STDERR_FILENO);
+	double start = progress ? now() : 0, last = start;
+	uint64_t done = 0, expect = w->expected_events;
+	int rc = 0;
+	size_t n;
+	while ((n = workload_next(w, buf, BATCH)) > 0) {
+		if ((rc = consume(ctx, buf, n, e)))
+			break;
+		done += n;
+		if (progress && (done & ((1u << 20) - 1)) < BATCH) {
+			double t = now();
+			if (t - last >= 0.5) {
+				last = t;
+				fprintf(stderr, "\r  %-10s %5.1f%% of %.1fM events, %.0fs", label,
+					expect ? 100.0 * (double)done / (double)expect : 0.0,
+					(double)expect / 1e6, t - start);
+			}
+		}
+	}
+	if (progress && last > start)
+		fprintf(stderr, "\r%60s\r", "");
+	free(buf);
+	if (!rc && w->failed)
+		rc = tpt_fail(e, "%s", w->err.msg);
+	return rc;
+}
