@@ -1,4 +1,4 @@
-/* test_pt.c - radix page tables: map, look up, unmap, hooks, checker. */
+/* test_pt.c - radix page tables in every format: map, look up, unmap, hooks, checker. */
 #include "helpers.h"
 
 struct env {
@@ -196,6 +196,98 @@ static void test_checker_catches_corruption(void **state)
 	env_free(v);
 }
 
+/*
+ * Every format (x86-64 on 4 and 5 levels, IA32, PAE): random 4 KiB maps,
+ * remaps and unmaps against a reference array, the checker after each
+ * change; lookups read one entry per level of the format's size at the
+ * address its index bits give; emptied tables are freed.
+ */
+static void test_every_format(void **state)
+{
+	(void)state;
+	const struct pt_format *fmts[] = {&pt_x86_64_4, &pt_x86_64_5, &pt_ia32, &pt_pae};
+	enum { N = 64 };
+	for (size_t f = 0; f < ARRAY_LEN(fmts); f++) {
+		const struct pt_format *fmt = fmts[f];
+		struct env *v = env_new();
+		struct pt pt;
+		struct tpt_err e;
+		assert_int_equal(pt_init_fmt(&pt, &v->hm, NULL, fmt, 8 * GiB, &ops, v), 0);
+		assert_int_equal(pt.levels, fmt->levels);
+		/* Addresses the format can hold: the top of its address space included. */
+		uint64_t top = 1ULL << (fmt->shift[fmt->levels] + fmt->bits[fmt->levels]);
+		uint64_t va[N], ref[N] = {0};
+		struct rng r;
+		rng_seed(&r, 7 + f);
+		for (int k = 0; k < N; k++)
+			va[k] = (rng_below(&r, top >> PAGE_SHIFT) << PAGE_SHIFT);
+		va[0] = 0;
+		va[1] = top - PAGE_SIZE;
+		for (int step = 0; step < 2000; step++) {
+			int k = (int)rng_below(&r, N);
+			uint64_t pa = (1 + rng_below(&r, 1u << 19)) << PAGE_SHIFT; /* below 2 GiB */
+			bool dup = false;
+			for (int j = 0; j < k; j++)
+				dup |= va[j] == va[k];
+			if (dup)
+				continue;
+			if (rng_below(&r, 3) == 0) {
+				assert_int_equal(pt_unmap(&pt, va[k]) == 0, ref[k] != 0);
+				ref[k] = 0;
+			} else {
+				assert_int_equal(pt_map(&pt, va[k], pa, PAGE_SHIFT, PTE_W), 0);
+				ref[k] = pa;
+			}
+			assert_int_equal(pt_check(&pt, &e), 0);
+		}
+		uint64_t mapped = 0;
+		for (int k = 0; k < N; k++) {
+			bool dup = false;
+			for (int j = 0; j < k; j++)
+				dup |= va[j] == va[k];
+			if (dup)
+				continue;
+			uint64_t pa, pte;
+			unsigned sh;
+			struct pt_path path;
+			int rc = pt_lookup(&pt, va[k] + 0x123, &pa, &sh, &pte, &path);
+			if (!ref[k]) {
+				assert_int_equal(rc, -1);
+				continue;
+			}
+			mapped++;
+			assert_int_equal(rc, 0);
+			assert_int_equal(pa, ref[k] + 0x123);
+			assert_int_equal(sh, PAGE_SHIFT);
+			assert_true(pte & PTE_W);
+			/* One entry per level, each where the format puts it. */
+			assert_int_equal(path.n, fmt->levels);
+			for (int i = 0; i < path.n; i++) {
+				int level = fmt->levels - i;
+				unsigned idx = (unsigned)(va[k] >> fmt->shift[level]) &
+					       ((1u << fmt->bits[level]) - 1);
+				assert_int_equal(path.entry[i], path.table[i] + fmt->entry_bytes * idx);
+			}
+			/* The leaf entry is a word of the format's size. */
+			uint64_t leaf = 0;
+			memcpy(&leaf, hostmem_word(&v->hm, path.entry[path.n - 1]), fmt->entry_bytes);
+			assert_int_equal(leaf & fmt->addr, ref[k]);
+		}
+		assert_int_equal(pt.pages, mapped);
+		/* Unmapping everything leaves the root alone. */
+		for (int k = 0; k < N; k++)
+			pt_unmap(&pt, va[k]);
+		assert_int_equal(pt.pages, 0);
+		assert_int_equal(pt.tables, 1);
+		assert_int_equal(pt_check(&pt, &e), 0);
+		/* No huge leaves where the format has none. */
+		if (!fmt->huge)
+			assert_int_equal(pt_map(&pt, 0, 0, fmt->shift[2], PTE_W), -2);
+		pt_destroy(&pt);
+		env_free(v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_overlap_and_unmap),
 		cmocka_unit_test(test_hooks_and_foreach),
 		cmocka_unit_test(test_checker_catches_corruption),
+		cmocka_unit_test(test_every_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,13 +1,20 @@
 /*
- * pt.h - radix page tables in x86-64 format, stored in simulated memory.
+ * pt.h - radix page tables stored in simulated memory, in any of the formats
+ * of struct pt_format: x86-64 with 4 or 5 levels (the simulator's guest
+ * tables, EPT, shadow and TPT tables), and the 32-bit guests' IA32 and PAE
+ * tables of the binary-translator model.
  *
  * One struct pt is one table hierarchy: a guest page table (addresses are
  * guest-physical, reached through the guest address map), an EPT/NPT, a shadow
- * table or a TPT table (addresses are host-physical). Entries are real 8-byte
- * words in hostmem, so every entry has a physical address the caches see.
+ * table or a TPT table (addresses are host-physical). Entries are real 4- or
+ * 8-byte words in hostmem, so every entry has a physical address the caches
+ * see. The flag bits (P, W, U, A, D, PS) sit where x86 puts them in every
+ * format.
  *
  * Levels count from the leaf: 1 = PT (4K leaves), 2 = PD (2M leaves),
- * 3 = PDPT (1G leaves), 4 = PML4, 5 = PML5.
+ * 3 = PDPT (1G leaves), 4 = PML4, 5 = PML5. The inline helpers pt_shift and
+ * pt_index are x86-64's, for the hardware walkers (which walk x86-64 tables
+ * only); the functions below follow the table's own format.
  */
 #ifndef TPT_PT_H
 #define TPT_PT_H
@@ -37,18 +44,31 @@ static inline unsigned pt_index(uint64_t va, int level)
 	return (unsigned)(va >> pt_shift(level)) & 511u;
 }
 
-/* The level whose entries map pages of 1 << page_shift bytes. */
-/* The address a leaf entry at `level` maps va to. */
+/* The address a leaf entry at `level` maps va to (x86-64). */
 static inline uint64_t pt_leaf_pa(uint64_t e, int level, uint64_t va)
 {
 	uint64_t mask = (1ULL << pt_shift(level)) - 1;
 	return ((e & PTE_ADDR) & ~mask) | (va & mask);
 }
 
+/* The level whose entries map pages of 1 << page_shift bytes (x86-64). */
 static inline int pt_leaf_level(unsigned page_shift)
 {
 	return (int)(page_shift - 12u) / 9 + 1;
 }
+
+/* A table format: levels, entry size, index bits per level. */
+struct pt_format {
+	const char *name;
+	int levels;
+	unsigned entry_bytes;                 /* 4 or 8 */
+	unsigned bits[PT_MAX_LEVELS + 1];     /* index bits of each level (by level, 1 = leaf) */
+	unsigned shift[PT_MAX_LEVELS + 1];    /* the address bit each level's index starts at */
+	uint64_t addr;                        /* an entry's address field */
+	unsigned huge;                        /* bit l set: level l may hold a leaf (PS) */
+};
+
+extern const struct pt_format pt_x86_64_4, pt_x86_64_5, pt_ia32, pt_pae;
 
 struct pt;
 /* Allocates a zeroed table page; *addr is its address in the table's space. */
@@ -67,6 +87,7 @@ struct pt_ops {
 };
 
 struct pt {
+	const struct pt_format *fmt;
 	struct hostmem *hm;
 	const uint32_t *gmap; /* NULL: table addresses are host-physical; else gfn -> hfn */
 	int levels;
@@ -78,8 +99,12 @@ struct pt {
 	uint64_t limit;  /* leaf addresses must lie below this (for the checker) */
 };
 
+/* An empty x86-64 table of `levels` (4 or 5) levels; 0, or -1. */
 int pt_init(struct pt *pt, struct hostmem *hm, const uint32_t *gmap, int levels,
 	    uint64_t limit, const struct pt_ops *ops, void *ctx);
+/* An empty table of any format. */
+int pt_init_fmt(struct pt *pt, struct hostmem *hm, const uint32_t *gmap,
+		const struct pt_format *fmt, uint64_t limit, const struct pt_ops *ops, void *ctx);
 /* Frees every table page, root included. */
 void pt_destroy(struct pt *pt);
 
@@ -91,9 +116,16 @@ static inline uint64_t pt_host_addr(const struct pt *pt, uint64_t addr)
 	return ((uint64_t)pt->gmap[addr >> PAGE_SHIFT] << PAGE_SHIFT) | (addr & (PAGE_SIZE - 1));
 }
 
+/* The host address of entry idx of a table. */
+static inline uint64_t pt_entry_addr(const struct pt *pt, uint64_t table, unsigned idx)
+{
+	return pt_host_addr(pt, table) + (uint64_t)pt->fmt->entry_bytes * idx;
+}
+
+/* An 8-byte entry in place (x86-64 and PAE formats). */
 static inline uint64_t *pt_slot(const struct pt *pt, uint64_t table, unsigned idx)
 {
-	return hostmem_word(pt->hm, pt_host_addr(pt, table) + 8ull * idx);
+	return hostmem_word(pt->hm, pt_entry_addr(pt, table, idx));
 }
 
 /*
@@ -105,9 +137,11 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, unsigned shift, uint64_t fla
 /* Removes the mapping containing va; frees tables left empty. 0, or -1 if none. */
 int pt_unmap(struct pt *pt, uint64_t va);
 
-/* The tables a lookup passed through, top first: table[i] is at level levels - i. */
+/* What a lookup read, top first: table[i] is the table at level levels - i,
+ * entry[i] the host address of the entry it read there. */
 struct pt_path {
 	uint64_t table[PT_MAX_LEVELS];
+	uint64_t entry[PT_MAX_LEVELS];
 	int n;
 };
 

@@ -1,31 +1,94 @@
 /*
- * pt.c - radix page tables in x86-64 format (see pt.h).
+ * pt.c - radix page tables in any format (see pt.h).
  *
  * Called by the guest OS model (guest tables), the hypervisor model (EPT,
- * shadow tables) and the TPT memory manager (TPT tables). The hardware walkers
- * in mmu/walk.c read the same words in place; pt_lookup here is the naive
- * reference they are tested against. Invariant: `tables` counts the table
+ * shadow tables), the TPT memory manager (TPT tables) and the
+ * binary-translator model (its guests' IA32, PAE and x86-64 tables and
+ * BTMMU's shadow tables). The hardware walkers in mmu/walk.c read the same
+ * words in place; pt_lookup here is the naive reference they are tested
+ * against. Invariant: `tables` counts the table
  * pages reachable from root, and every present non-leaf entry points to one.
  */
 #include <assert.h>
+#include <string.h>
 
 #include "tpt/pt.h"
 
+const struct pt_format pt_x86_64_4 = {"x86-64", 4, 8, {0, 9, 9, 9, 9}, {0, 12, 21, 30, 39},
+				      PTE_ADDR, 1u << 2 | 1u << 3};
+const struct pt_format pt_x86_64_5 = {"x86-64 (5 levels)", 5, 8, {0, 9, 9, 9, 9, 9},
+				      {0, 12, 21, 30, 39, 48}, PTE_ADDR, 1u << 2 | 1u << 3};
+/* 32-bit paging: two levels of 1024 4-byte entries (4 MiB pages not modelled). */
+const struct pt_format pt_ia32 = {"ia32", 2, 4, {0, 10, 10}, {0, 12, 22}, 0xfffff000ULL, 0};
+/* PAE: a 4-entry PDPT above two levels of 512 8-byte entries (2 MiB pages not modelled). */
+const struct pt_format pt_pae = {"pae", 3, 8, {0, 9, 9, 2}, {0, 12, 21, 30}, PTE_ADDR, 0};
+
+static unsigned nentries(const struct pt *pt, int level)
+{
+	return 1u << pt->fmt->bits[level];
+}
+
+static unsigned lshift(const struct pt *pt, int level)
+{
+	return pt->fmt->shift[level];
+}
+
+static unsigned idx_of(const struct pt *pt, uint64_t va, int level)
+{
+	return (unsigned)(va >> lshift(pt, level)) & (nentries(pt, level) - 1);
+}
+
+static uint64_t addr_of(const struct pt *pt, uint64_t e)
+{
+	return e & pt->fmt->addr;
+}
+
+/* Entry idx of a table, as a word of the format's size. */
+static uint64_t get(const struct pt *pt, uint64_t table, unsigned idx)
+{
+	const uint8_t *p = (const uint8_t *)hostmem_word(pt->hm, pt_entry_addr(pt, table, idx));
+	if (pt->fmt->entry_bytes == 4) {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		return v;
+	}
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static void put(const struct pt *pt, uint64_t table, unsigned idx, uint64_t v)
+{
+	uint8_t *p = (uint8_t *)hostmem_word(pt->hm, pt_entry_addr(pt, table, idx));
+	if (pt->fmt->entry_bytes == 4) {
+		uint32_t w = (uint32_t)v;
+		memcpy(p, &w, 4);
+	} else {
+		memcpy(p, &v, 8);
+	}
+}
+
+/* A leaf (or PTE_STOP entry) ends the path here rather than pointing to a table. */
+static bool ends_path(const struct pt *pt, uint64_t e, int level)
+{
+	(void)pt;
+	return level == 1 || (e & (PTE_PS | PTE_STOP));
+}
+
 /* 4 KiB pages an entry at this level maps (0 unless a present leaf). */
-static uint64_t leaf_pages(uint64_t e, int level)
+static uint64_t leaf_pages(const struct pt *pt, uint64_t e, int level)
 {
 	if (!(e & PTE_P) || (e & PTE_STOP) || (level > 1 && !(e & PTE_PS)))
 		return 0;
-	return 1ULL << (pt_shift(level) - PAGE_SHIFT);
+	return 1ULL << (lshift(pt, level) - PAGE_SHIFT);
 }
 
 static void set_entry(struct pt *pt, uint64_t va, uint64_t table, unsigned idx, int level,
 		      uint64_t val)
 {
-	uint64_t *slot = pt_slot(pt, table, idx);
-	uint64_t old = *slot;
-	*slot = val;
-	pt->pages += leaf_pages(val, level) - leaf_pages(old, level);
+	uint64_t old = get(pt, table, idx);
+	put(pt, table, idx, val);
+	pt->pages += leaf_pages(pt, val, level) - leaf_pages(pt, old, level);
 	if (pt->ops->on_write)
 		pt->ops->on_write(pt->ctx, pt, va, table, idx, level, old, val);
 }
@@ -33,10 +96,17 @@ static void set_entry(struct pt *pt, uint64_t va, uint64_t table, unsigned idx, 
 int pt_init(struct pt *pt, struct hostmem *hm, const uint32_t *gmap, int levels,
 	    uint64_t limit, const struct pt_ops *ops, void *ctx)
 {
-	*pt = (struct pt){.hm = hm, .gmap = gmap, .levels = levels, .ops = ops, .ctx = ctx,
-			  .limit = limit};
 	if (levels != 4 && levels != 5)
 		return -1;
+	return pt_init_fmt(pt, hm, gmap, levels == 4 ? &pt_x86_64_4 : &pt_x86_64_5, limit, ops,
+			   ctx);
+}
+
+int pt_init_fmt(struct pt *pt, struct hostmem *hm, const uint32_t *gmap,
+		const struct pt_format *fmt, uint64_t limit, const struct pt_ops *ops, void *ctx)
+{
+	*pt = (struct pt){.fmt = fmt, .hm = hm, .gmap = gmap, .levels = fmt->levels, .ops = ops,
+			  .ctx = ctx, .limit = limit};
 	if (ops->alloc(ctx, pt, &pt->root))
 		return -1;
 	pt->tables = 1;
@@ -45,17 +115,13 @@ int pt_init(struct pt *pt, struct hostmem *hm, const uint32_t *gmap, int levels,
 
 static void destroy_table(struct pt *pt, uint64_t table, int level)
 {
-	if (level > 1)
-		for (unsigned i = 0; i < 512; i++) {
-			uint64_t e = *pt_slot(pt, table, i);
-			if ((e & PTE_P) && !(e & (PTE_PS | PTE_STOP)))
-				destroy_table(pt, e & PTE_ADDR, level - 1);
-			else
-				pt->pages -= leaf_pages(e, level);
-		}
-	else
-		for (unsigned i = 0; i < 512; i++)
-			pt->pages -= leaf_pages(*pt_slot(pt, table, i), 1);
+	for (unsigned i = 0; i < nentries(pt, level); i++) {
+		uint64_t e = get(pt, table, i);
+		if ((e & PTE_P) && !ends_path(pt, e, level))
+			destroy_table(pt, addr_of(pt, e), level - 1);
+		else
+			pt->pages -= leaf_pages(pt, e, level);
+	}
 	pt->ops->free(pt->ctx, pt, table);
 	pt->tables--;
 }
@@ -68,41 +134,52 @@ void pt_destroy(struct pt *pt)
 	assert(pt->pages == 0);
 }
 
+/* The level whose entries map pages of 1 << shift bytes: 0 if none can. */
+static int leaf_level(const struct pt *pt, unsigned shift)
+{
+	for (int level = 1; level <= pt->levels; level++)
+		if (lshift(pt, level) == shift)
+			return level == 1 || (pt->fmt->huge >> level & 1) ? level : 0;
+	return 0;
+}
+
 int pt_map(struct pt *pt, uint64_t va, uint64_t pa, unsigned shift, uint64_t flags)
 {
-	int leaf = pt_leaf_level(shift);
+	int leaf = leaf_level(pt, shift);
+	if (!leaf)
+		return -2;
 	uint64_t table = pt->root;
 	for (int level = pt->levels; level > leaf; level--) {
-		unsigned idx = pt_index(va, level);
-		uint64_t e = *pt_slot(pt, table, idx);
+		unsigned idx = idx_of(pt, va, level);
+		uint64_t e = get(pt, table, idx);
 		if (!(e & PTE_P)) {
 			uint64_t next;
 			if (pt->ops->alloc(pt->ctx, pt, &next))
 				return -1;
 			pt->tables++;
-			e = (next & PTE_ADDR) | PTE_P | PTE_W | PTE_U;
+			e = addr_of(pt, next) | PTE_P | PTE_W | PTE_U;
 			set_entry(pt, va, table, idx, level, e);
 		} else if (e & (PTE_PS | PTE_STOP)) {
 			return -2;
 		}
-		table = e & PTE_ADDR;
+		table = addr_of(pt, e);
 	}
-	unsigned idx = pt_index(va, leaf);
-	uint64_t *slot = pt_slot(pt, table, idx);
-	if (*slot & PTE_P) {
+	unsigned idx = idx_of(pt, va, leaf);
+	uint64_t old = get(pt, table, idx);
+	if (old & PTE_P) {
 		/* Remapping the same size is an update; a table here is an overlap. */
-		if ((leaf > 1 && !(*slot & PTE_PS)) || (*slot & PTE_STOP))
+		if ((leaf > 1 && !(old & PTE_PS)) || (old & PTE_STOP))
 			return -2;
 	}
-	uint64_t val = (pa & PTE_ADDR) | flags | PTE_P | (leaf > 1 ? PTE_PS : 0);
+	uint64_t val = addr_of(pt, pa) | flags | PTE_P | (leaf > 1 ? PTE_PS : 0);
 	set_entry(pt, va, table, idx, leaf, val);
 	return 0;
 }
 
-static bool table_empty(const struct pt *pt, uint64_t table)
+static bool table_empty(const struct pt *pt, uint64_t table, int level)
 {
-	for (unsigned i = 0; i < 512; i++)
-		if (*pt_slot(pt, table, i) & PTE_P)
+	for (unsigned i = 0; i < nentries(pt, level); i++)
+		if (get(pt, table, i) & PTE_P)
 			return false;
 	return true;
 }
@@ -114,19 +191,19 @@ int pt_unmap(struct pt *pt, uint64_t va)
 	int level;
 	for (level = pt->levels;; level--) {
 		tables[level] = table;
-		uint64_t e = *pt_slot(pt, table, pt_index(va, level));
+		uint64_t e = get(pt, table, idx_of(pt, va, level));
 		if (!(e & PTE_P))
 			return -1;
-		if (level == 1 || (e & (PTE_PS | PTE_STOP)))
+		if (ends_path(pt, e, level))
 			break;
-		table = e & PTE_ADDR;
+		table = addr_of(pt, e);
 	}
-	set_entry(pt, va, table, pt_index(va, level), level, 0);
+	set_entry(pt, va, table, idx_of(pt, va, level), level, 0);
 	/* Free the tables this emptied, bottom up; the root stays. */
-	for (; level < pt->levels && table_empty(pt, tables[level]); level++) {
+	for (; level < pt->levels && table_empty(pt, tables[level], level); level++) {
 		pt->ops->free(pt->ctx, pt, tables[level]);
 		pt->tables--;
-		set_entry(pt, va, tables[level + 1], pt_index(va, level + 1), level + 1, 0);
+		set_entry(pt, va, tables[level + 1], idx_of(pt, va, level + 1), level + 1, 0);
 	}
 	return 0;
 }
@@ -138,21 +215,24 @@ int pt_lookup(const struct pt *pt, uint64_t va, uint64_t *pa, unsigned *shift, u
 	if (path)
 		path->n = 0;
 	for (int level = pt->levels; level >= 1; level--) {
-		if (path)
-			path->table[path->n++] = table;
-		uint64_t e = *pt_slot(pt, table, pt_index(va, level));
+		unsigned idx = idx_of(pt, va, level);
+		if (path) {
+			path->table[path->n] = table;
+			path->entry[path->n++] = pt_entry_addr(pt, table, idx);
+		}
+		uint64_t e = get(pt, table, idx);
 		if (!(e & PTE_P))
 			return -1;
 		if (level == 1 || (e & PTE_PS)) {
-			unsigned s = pt_shift(level);
+			unsigned s = lshift(pt, level);
 			uint64_t mask = (1ULL << s) - 1;
-			*pa = ((e & PTE_ADDR) & ~mask) | (va & mask);
+			*pa = (addr_of(pt, e) & ~mask) | (va & mask);
 			*shift = s;
 			if (pte)
 				*pte = e;
 			return 0;
 		}
-		table = e & PTE_ADDR;
+		table = addr_of(pt, e);
 	}
 	return -1;
 }
@@ -161,28 +241,28 @@ uint64_t pt_peek(const struct pt *pt, uint64_t va, int level, int *at)
 {
 	uint64_t table = pt->root;
 	for (int l = pt->levels;; l--) {
-		uint64_t e = *pt_slot(pt, table, pt_index(va, l));
+		uint64_t e = get(pt, table, idx_of(pt, va, l));
 		if (l == level || !(e & PTE_P) || (e & (PTE_PS | PTE_STOP))) {
 			*at = l;
 			return e;
 		}
-		table = e & PTE_ADDR;
+		table = addr_of(pt, e);
 	}
 }
 
 static int foreach_table(const struct pt *pt, uint64_t table, int level, uint64_t va,
 			 pt_leaf_fn fn, void *ctx)
 {
-	for (unsigned i = 0; i < 512; i++) {
-		uint64_t e = *pt_slot(pt, table, i);
+	for (unsigned i = 0; i < nentries(pt, level); i++) {
+		uint64_t e = get(pt, table, i);
 		if (!(e & PTE_P))
 			continue;
-		uint64_t v = va | ((uint64_t)i << pt_shift(level));
+		uint64_t v = va | ((uint64_t)i << lshift(pt, level));
 		int rc;
-		if (level == 1 || (e & (PTE_PS | PTE_STOP)))
-			rc = fn(ctx, v, e, pt_shift(level));
+		if (ends_path(pt, e, level))
+			rc = fn(ctx, v, e, lshift(pt, level));
 		else
-			rc = foreach_table(pt, e & PTE_ADDR, level - 1, v, fn, ctx);
+			rc = foreach_table(pt, addr_of(pt, e), level - 1, v, fn, ctx);
 		if (rc)
 			return rc;
 	}
@@ -197,20 +277,20 @@ int pt_foreach(const struct pt *pt, pt_leaf_fn fn, void *ctx)
 static int range_table(const struct pt *pt, uint64_t table, int level, uint64_t va,
 		       uint64_t start, uint64_t end, pt_leaf_fn fn, void *ctx)
 {
-	uint64_t span = 1ULL << pt_shift(level);
+	uint64_t span = 1ULL << lshift(pt, level);
 	unsigned first = start > va ? (unsigned)((start - va) / span) : 0;
-	for (unsigned i = first; i < 512; i++) {
+	for (unsigned i = first; i < nentries(pt, level); i++) {
 		uint64_t v = va + (uint64_t)i * span;
 		if (v >= end)
 			break;
-		uint64_t e = *pt_slot(pt, table, i);
+		uint64_t e = get(pt, table, i);
 		if (!(e & PTE_P))
 			continue;
 		int rc;
-		if (level == 1 || (e & (PTE_PS | PTE_STOP)))
-			rc = fn(ctx, v, e, pt_shift(level));
+		if (ends_path(pt, e, level))
+			rc = fn(ctx, v, e, lshift(pt, level));
 		else
-			rc = range_table(pt, e & PTE_ADDR, level - 1, v, start, end, fn, ctx);
+			rc = range_table(pt, addr_of(pt, e), level - 1, v, start, end, fn, ctx);
 		if (rc)
 			return rc;
 	}
@@ -228,10 +308,10 @@ static void tables_of(const struct pt *pt, uint64_t table, int level, pt_table_f
 	fn(ctx, table, level);
 	if (level == 1)
 		return;
-	for (unsigned i = 0; i < 512; i++) {
-		uint64_t e = *pt_slot(pt, table, i);
-		if ((e & PTE_P) && !(e & (PTE_PS | PTE_STOP)))
-			tables_of(pt, e & PTE_ADDR, level - 1, fn, ctx);
+	for (unsigned i = 0; i < nentries(pt, level); i++) {
+		uint64_t e = get(pt, table, i);
+		if ((e & PTE_P) && !ends_path(pt, e, level))
+			tables_of(pt, addr_of(pt, e), level - 1, fn, ctx);
 	}
 }
 
@@ -244,22 +324,22 @@ int pt_install(struct pt *pt, uint64_t va, int level, uint64_t val)
 {
 	uint64_t table = pt->root;
 	for (int l = pt->levels; l > level; l--) {
-		unsigned idx = pt_index(va, l);
-		uint64_t e = *pt_slot(pt, table, idx);
+		unsigned idx = idx_of(pt, va, l);
+		uint64_t e = get(pt, table, idx);
 		if (!(e & PTE_P) || (e & (PTE_PS | PTE_STOP))) {
 			uint64_t next;
 			if (pt->ops->alloc(pt->ctx, pt, &next))
 				return -1;
 			pt->tables++;
-			e = (next & PTE_ADDR) | PTE_P | PTE_W | PTE_U;
+			e = addr_of(pt, next) | PTE_P | PTE_W | PTE_U;
 			set_entry(pt, va, table, idx, l, e);
 		}
-		table = e & PTE_ADDR;
+		table = addr_of(pt, e);
 	}
-	unsigned idx = pt_index(va, level);
-	uint64_t old = *pt_slot(pt, table, idx);
-	if (level > 1 && (old & PTE_P) && !(old & (PTE_PS | PTE_STOP)))
-		destroy_table(pt, old & PTE_ADDR, level - 1);
+	unsigned idx = idx_of(pt, va, level);
+	uint64_t old = get(pt, table, idx);
+	if (level > 1 && (old & PTE_P) && !ends_path(pt, old, level))
+		destroy_table(pt, addr_of(pt, old), level - 1);
 	set_entry(pt, va, table, idx, level, val);
 	return 0;
 }
@@ -271,29 +351,30 @@ static int check_table(const struct pt *pt, uint64_t table, int level, uint64_t 
 	if (table & (PAGE_SIZE - 1))
 		return tpt_fail(e, "pt_check: table at %#llx is not page-aligned",
 				(unsigned long long)table);
-	for (unsigned i = 0; i < 512; i++) {
-		uint64_t v = *pt_slot(pt, table, i);
+	uint64_t legal = (PTE_LEGAL & ~PTE_ADDR) | pt->fmt->addr;
+	if (pt->fmt->entry_bytes == 4)
+		legal &= 0xffffffffULL;
+	for (unsigned i = 0; i < nentries(pt, level); i++) {
+		uint64_t v = get(pt, table, i);
 		if (!(v & PTE_P))
 			continue;
-		if (v & ~PTE_LEGAL)
+		if (v & ~legal)
 			return tpt_fail(e, "pt_check: entry %#llx at level %d has reserved bits",
 					(unsigned long long)v, level);
-		if (v & PTE_PS) {
-			if (level != 2 && level != 3)
-				return tpt_fail(e, "pt_check: page-size bit at level %d", level);
-		}
+		if ((v & PTE_PS) && !(pt->fmt->huge >> level & 1))
+			return tpt_fail(e, "pt_check: page-size bit at level %d", level);
 		if (v & PTE_STOP)
 			continue; /* ends the walk of this table; its address is another space's */
-		*pages += leaf_pages(v, level);
+		*pages += leaf_pages(pt, v, level);
 		if (level == 1 || (v & PTE_PS)) {
-			uint64_t a = v & PTE_ADDR, size = 1ULL << pt_shift(level);
+			uint64_t a = addr_of(pt, v), size = 1ULL << lshift(pt, level);
 			if (a & (size - 1))
 				return tpt_fail(e, "pt_check: leaf %#llx not aligned to its size",
 						(unsigned long long)a);
 			if (a + size > pt->limit)
 				return tpt_fail(e, "pt_check: leaf %#llx beyond memory",
 						(unsigned long long)a);
-		} else if (check_table(pt, v & PTE_ADDR, level - 1, count, pages, e)) {
+		} else if (check_table(pt, addr_of(pt, v), level - 1, count, pages, e)) {
 			return -1;
 		}
 	}
