@@ -159,26 +159,41 @@ int radix_map(struct radix *r, uint64_t va, uint64_t pa, uint64_t flags)
 	return 0;
 }
 
-/* The leaf slot of va, or 0 if a table on the way is missing. */
-static uint64_t leaf_slot(const struct radix *r, uint64_t va)
+static bool table_empty(const struct radix *r, uint64_t table, int lvl)
 {
-	uint64_t table = r->root;
-	for (int l = 0; l < r->levels - 1; l++) {
-		uint64_t e = get(r, table + idx(r, va, l) * r->esize);
-		if (!(e & 1))
-			return 0;
-		table = e & addr_mask(r);
-	}
-	return table + idx(r, va, r->levels - 1) * r->esize;
+	unsigned n = 1U << fmt_of[r->fmt].bits[lvl];
+	for (unsigned i = 0; i < n; i++)
+		if (get(r, table + i * r->esize) & 1)
+			return false;
+	return true;
 }
 
 bool radix_unmap(struct radix *r, uint64_t va)
 {
-	uint64_t slot = leaf_slot(r, va);
-	if (!slot || !(get(r, slot) & 1))
-		return false;
-	set(r, slot, 0);
+	uint64_t slots[4], table = r->root;
+	int l;
+	for (l = 0;; l++) {
+		slots[l] = table + idx(r, va, l) * r->esize;
+		uint64_t e = get(r, slots[l]);
+		if (!(e & 1))
+			return false;
+		if (l == r->levels - 1)
+			break;
+		table = e & addr_mask(r);
+	}
+	set(r, slots[l], 0);
 	r->pages--;
+	/* Free the tables this emptied, bottom up, as Linux's free_pgtables
+	 * does; the root stays. */
+	for (; l > 0; l--) {
+		uint64_t t = slots[l] & ~0xfffULL;
+		if (!table_empty(r, t, l))
+			break;
+		hostmem_release_frame(r->fr->hm, t >> 12);
+		dframes_free(r->fr, t);
+		r->tables--;
+		set(r, slots[l - 1], 0);
+	}
 	return true;
 }
 
