@@ -11,13 +11,16 @@ struct agree_ctx {
 	int bad;
 };
 
-static void shadow_agrees(void *ctx, uint64_t va, uint64_t pa, uint64_t flags)
+static int shadow_agrees(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 {
 	struct agree_ctx *c = ctx;
-	uint64_t refs[4], gpa, gflags;
+	uint64_t refs[PT_MAX_LEVELS], gpa, gflags;
 	int n;
-	if (radix_walk(&c->p->pt, va, refs, &n, &gpa, &gflags) || gpa != pa || gflags != flags)
+	(void)shift;
+	if (table_walk(&c->p->pt, va, refs, &n, &gpa, &gflags) || gpa != (pte & PTE_ADDR) ||
+	    gflags != (pte & PTE_W))
 		c->bad++;
+	return 0;
 }
 
 int dbt_check(const struct dbt *d, struct tpt_err *e)
@@ -26,10 +29,10 @@ int dbt_check(const struct dbt *d, struct tpt_err *e)
 		const struct gproc *p = d->procs[i];
 		if (!p || !p->live)
 			continue;
-		if (radix_check(&p->pt, e) || radix_check(&p->shadow, e))
+		if (pt_check(&p->pt, e) || pt_check(&p->shadow, e))
 			return -1;
 		struct agree_ctx c = {p, 0};
-		radix_foreach(&p->shadow, shadow_agrees, &c);
+		pt_foreach(&p->shadow, shadow_agrees, &c);
 		if (c.bad)
 			return tpt_fail(e, "pid %zu: %d shadow entries disagree with the guest table", i, c.bad);
 	}
@@ -40,9 +43,9 @@ int dbt_check(const struct dbt *d, struct tpt_err *e)
 			const struct stlb_entry *t = &d->stlb.t[i];
 			if (t->addr_read == STLB_INVALID)
 				continue;
-			uint64_t refs[4], pa, f;
+			uint64_t refs[PT_MAX_LEVELS], pa, f;
 			int n;
-			if (radix_walk(&d->cur->pt, t->addr_read, refs, &n, &pa, &f) || pa != t->pa)
+			if (table_walk(&d->cur->pt, t->addr_read, refs, &n, &pa, &f) || pa != t->pa)
 				return tpt_fail(e, "software TLB entry %u disagrees with the guest table", i);
 		}
 	return fa_check(&d->htlb, "host TLB", e);

@@ -109,27 +109,29 @@ static int proc_new(struct dbt *d, int pid, struct tpt_err *e)
 		return tpt_fail(e, "out of memory");
 	struct gproc *p = d->procs[pid];
 	memset(p, 0, sizeof(*p));
-	static const enum radix_fmt fmt[GUEST_N] = {FMT_IA32, FMT_PAE, FMT_X86_64};
-	if (radix_init(&p->pt, &d->gfr, fmt[d->guest]) || radix_init(&p->shadow, &d->sfr, FMT_X86_64))
+	static const struct pt_format *const fmt[GUEST_N] = {&pt_ia32, &pt_pae, &pt_x86_64_4};
+	if (pt_init_fmt(&p->pt, &d->hm, NULL, fmt[d->guest], d->ram, &dbt_table_ops, &d->gfr) ||
+	    pt_init_fmt(&p->shadow, &d->hm, NULL, &pt_x86_64_4, d->ram, &dbt_table_ops, &d->sfr))
 		return tpt_fail(e, "out of simulated memory for page tables");
 	p->asid = d->next_asid++;
 	p->live = true;
 	return 0;
 }
 
-static void free_frame(void *ctx, uint64_t va, uint64_t pa, uint64_t flags)
+static int free_frame(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 {
 	(void)va;
-	(void)flags;
-	dframes_free(ctx, pa);
+	(void)shift;
+	dframes_free(ctx, pte & PTE_ADDR);
+	return 0;
 }
 
 /* The process's address space goes: its data frames, then its tables. */
 static void proc_end(struct dbt *d, struct gproc *p)
 {
-	radix_foreach(&p->pt, free_frame, &d->gfr);
-	radix_destroy(&p->pt);
-	radix_destroy(&p->shadow);
+	pt_foreach(&p->pt, free_frame, &d->gfr);
+	pt_destroy(&p->pt);
+	pt_destroy(&p->shadow);
 	p->live = false;
 	if (d->cur == p)
 		d->cur = NULL; /* the next process's switch flushes */
@@ -192,13 +194,33 @@ static void guest_kernel(struct dbt *d, uint64_t guest_instrs)
 	d->st.host_instrs += (uint64_t)((double)guest_instrs * d->cfg->dbt_expansion);
 }
 
+/* A table walk as hardware or software does it: the host addresses of the
+ * entries read (one per level down to a missing one), and if va is mapped,
+ * 0 with its page's frame and write right. */
+int table_walk(const struct pt *t, uint64_t va, uint64_t refs[PT_MAX_LEVELS], int *n,
+	       uint64_t *pa, uint64_t *flags)
+{
+	struct pt_path path;
+	uint64_t a, pte;
+	unsigned shift;
+	int rc = pt_lookup(t, va, &a, &shift, &pte, &path);
+	*n = path.n;
+	for (int i = 0; i < path.n; i++)
+		refs[i] = path.entry[i];
+	if (rc)
+		return -1;
+	*pa = a & ~(PAGE_SIZE - 1);
+	*flags = pte & PTE_W;
+	return 0;
+}
+
 /* The guest kernel maps va on a page fault (demand paging). */
 static int guest_fault(struct dbt *d, struct gproc *p, uint64_t va, struct tpt_err *e)
 {
 	uint64_t pa;
 	d->st.guest_faults++;
 	guest_kernel(d, d->cfg->guest_kernel_fault_instrs);
-	if (dframes_alloc(&d->gfr, &pa) || radix_map(&p->pt, va, pa, RADIX_W))
+	if (dframes_alloc(&d->gfr, &pa) || pt_map(&p->pt, va, pa, PAGE_SHIFT, PTE_W))
 		return tpt_fail(e, "guest memory exhausted");
 	return 0;
 }
@@ -207,9 +229,9 @@ static int guest_fault(struct dbt *d, struct gproc *p, uint64_t va, struct tpt_e
 static int walk_guest(struct dbt *d, struct gproc *p, uint64_t va, uint32_t per_level, uint64_t *pa,
 		      uint64_t *flags)
 {
-	uint64_t refs[4];
+	uint64_t refs[PT_MAX_LEVELS];
 	int n;
-	int rc = radix_walk(&p->pt, va, refs, &n, pa, flags);
+	int rc = table_walk(&p->pt, va, refs, &n, pa, flags);
 	d->st.walks++;
 	d->st.walk_refs += (uint64_t)n;
 	d->st.host_instrs += (uint64_t)n * per_level;
@@ -247,7 +269,7 @@ static int softmmu_access(struct dbt *d, struct gproc *p, uint64_t va, bool writ
 		walk_guest(d, p, va, c->softmmu_walk_level_instrs, pa, &flags);
 	}
 	d->st.host_instrs += c->softmmu_fill_instrs;
-	softtlb_fill(&d->stlb, va, *pa, flags & RADIX_W);
+	softtlb_fill(&d->stlb, va, *pa, flags & PTE_W);
 	return 0;
 }
 
@@ -266,19 +288,19 @@ static int shadow_access(struct dbt *d, struct gproc *p, uint64_t va, bool write
 	d->st.host_instrs += d->sc.access;
 	uint64_t key = htlb_key(d, p, va), half = c->host_tlb_pairs ? 1ULL << ((va >> 12) & 1) : 1, val;
 	if (fa_lookup(&d->htlb, key, &val) && (val & half)) {
-		uint64_t refs[4], flags;
+		uint64_t refs[PT_MAX_LEVELS], flags;
 		int n;
 		/* The translation the entry holds is the shadow's (kept equal). */
-		radix_walk(&p->shadow, va, refs, &n, pa, &flags);
+		table_walk(&p->shadow, va, refs, &n, pa, &flags);
 		return 0;
 	}
 	/* Software refill from the shadow table (the MIPS refill handler reads
 	 * the even and odd entries of the pair). */
 	d->st.host_tlb_misses++;
 	d->st.host_instrs += c->btmmu_refill_instrs;
-	uint64_t refs[4], flags;
+	uint64_t refs[PT_MAX_LEVELS], flags;
 	int n;
-	int rc = radix_walk(&p->shadow, va, refs, &n, pa, &flags);
+	int rc = table_walk(&p->shadow, va, refs, &n, pa, &flags);
 	d->st.refill_refs += (uint64_t)n;
 	for (int i = 0; i < n; i++)
 		load(d, refs[i]);
@@ -298,16 +320,16 @@ static int shadow_access(struct dbt *d, struct gproc *p, uint64_t va, bool write
 			walk_guest(d, p, va, d->sc.walk_level, &gpa, &gflags);
 		}
 		d->st.host_instrs += d->sc.fill;
-		if (radix_map(&p->shadow, va, gpa, gflags))
+		if (pt_map(&p->shadow, va, gpa, PAGE_SHIFT, gflags))
 			return tpt_fail(e, "out of simulated memory for shadow tables");
 		d->st.shadow_fills++;
-		radix_walk(&p->shadow, va, refs, &n, pa, &flags);
+		table_walk(&p->shadow, va, refs, &n, pa, &flags);
 	}
 	/* The entry covers the pair: which halves the shadow maps. */
 	uint64_t mask = 0, base = c->host_tlb_pairs ? va & ~0x1fffULL : va & ~0xfffULL;
 	for (int h = 0; h <= (int)c->host_tlb_pairs; h++) {
 		uint64_t hp, hf;
-		if (!radix_walk(&p->shadow, base + ((uint64_t)h << 12), refs, &n, &hp, &hf))
+		if (!table_walk(&p->shadow, base + ((uint64_t)h << 12), refs, &n, &hp, &hf))
 			mask |= 1ULL << h;
 	}
 	fa_flush_match(&d->htlb, key, ~0ULL);
@@ -328,7 +350,7 @@ static void softmmu_invalidate(struct dbt *d, struct gproc *p, uint64_t va)
 
 static void shadow_invalidate(struct dbt *d, struct gproc *p, uint64_t va)
 {
-	if (radix_unmap(&p->shadow, va)) {
+	if (pt_unmap(&p->shadow, va) == 0) {
 		d->st.shadow_invalidations++;
 		d->st.host_instrs += d->sc.sync;
 		fa_flush_match(&d->htlb, htlb_key(d, p, va), ~0ULL);
@@ -359,14 +381,14 @@ static void unmap_range(struct dbt *d, struct gproc *p, uint64_t va, uint64_t le
 			uint64_t flags)
 {
 	for (uint64_t a = va & ~0xfffULL; a < va + len; a += 4096) {
-		uint64_t refs[4], pa, f;
+		uint64_t refs[PT_MAX_LEVELS], pa, f;
 		int n;
-		if (radix_walk(&p->pt, a, refs, &n, &pa, &f))
+		if (table_walk(&p->pt, a, refs, &n, &pa, &f))
 			continue;
 		if (keep)
-			radix_map(&p->pt, a, pa, flags);
+			pt_map(&p->pt, a, pa, PAGE_SHIFT, flags);
 		else {
-			radix_unmap(&p->pt, a);
+			pt_unmap(&p->pt, a);
 			dframes_free(&d->gfr, pa);
 		}
 		d->ops->invalidate(d, p, a);
@@ -388,14 +410,14 @@ struct copy_ctx {
 	int failed;
 };
 
-static void copy_one(void *ctx, uint64_t va, uint64_t pa, uint64_t flags)
+static int copy_one(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 {
 	struct copy_ctx *c = ctx;
 	uint64_t npa;
-	(void)pa;
 	/* The child gets its own frames (copy-on-write is not modelled). */
-	if (dframes_alloc(&c->d->gfr, &npa) || radix_map(&c->child->pt, va, npa, flags))
+	if (dframes_alloc(&c->d->gfr, &npa) || pt_map(&c->child->pt, va, npa, shift, pte & PTE_W))
 		c->failed = 1;
+	return 0;
 }
 
 static int os_event(struct dbt *d, const struct event *ev, struct tpt_err *e)
@@ -416,7 +438,7 @@ static int os_event(struct dbt *d, const struct event *ev, struct tpt_err *e)
 			return -1;
 		p = proc(d, ev->pid);
 		struct copy_ctx c = {d, proc(d, (int)ev->arg), 0};
-		radix_foreach(&p->pt, copy_one, &c);
+		pt_foreach(&p->pt, copy_one, &c);
 		return c.failed ? tpt_fail(e, "guest memory exhausted on fork") : 0;
 	}
 	case EV_EXIT:
@@ -437,7 +459,7 @@ static int os_event(struct dbt *d, const struct event *ev, struct tpt_err *e)
 		return 0;
 	case EV_MPROTECT:
 		if (p)
-			unmap_range(d, p, gva_of(d, ev->va), ev->arg, true, ev->size & WL_MAP_W ? RADIX_W : 0);
+			unmap_range(d, p, gva_of(d, ev->va), ev->arg, true, ev->size & WL_MAP_W ? PTE_W : 0);
 		return 0;
 	default:
 		return 0;

@@ -4,7 +4,7 @@
 #ifndef TPT_DBT_INTERNAL_H
 #define TPT_DBT_INTERNAL_H
 
-#include "radix.h"
+#include "dframes.h"
 #include "softtlb.h"
 #include "tpt/cache.h"
 #include "tpt/dbt.h"
@@ -13,8 +13,8 @@
 
 struct gproc {
 	bool live;
-	struct radix pt;     /* the guest's own table, in its ISA's format */
-	struct radix shadow; /* BTMMU/direct: guest virtual -> host physical */
+	struct pt pt;     /* the guest's own table, in its ISA's format */
+	struct pt shadow; /* BTMMU/direct: guest virtual -> host physical, x86-64 format */
 	uint64_t asid;
 };
 
@@ -65,6 +65,11 @@ struct dbt {
 	uint64_t brk_base; /* the first program break seen (32-bit guests) */
 	struct dbt_stats st;
 };
+
+/* A walk of a guest or shadow table (dbt.c): the entries read into refs,
+ * 0 with the page's frame and its write right, or -1 if va is not mapped. */
+int table_walk(const struct pt *t, uint64_t va, uint64_t refs[PT_MAX_LEVELS], int *n,
+	       uint64_t *pa, uint64_t *flags);
 
 int dbt_init(struct dbt *d, const struct workload *w, const struct tpt_config *cfg, enum dbt_scheme s,
 	     enum dbt_guest g, struct tpt_err *e);
