@@ -134,6 +134,18 @@ void pt_destroy(struct pt *pt)
 	assert(pt->pages == 0);
 }
 
+/* A new table below va's entry at `level` of table; *e the entry now there. */
+static int new_table(struct pt *pt, uint64_t va, uint64_t table, int level, uint64_t *e)
+{
+	uint64_t next;
+	if (pt->ops->alloc(pt->ctx, pt, &next))
+		return -1;
+	pt->tables++;
+	*e = addr_of(pt, next) | PTE_P | PTE_W | PTE_U;
+	set_entry(pt, va, table, idx_of(pt, va, level), level, *e);
+	return 0;
+}
+
 /* The level whose entries map pages of 1 << shift bytes: 0 if none can. */
 static int leaf_level(const struct pt *pt, unsigned shift)
 {
@@ -150,18 +162,11 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, unsigned shift, uint64_t fla
 		return -2;
 	uint64_t table = pt->root;
 	for (int level = pt->levels; level > leaf; level--) {
-		unsigned idx = idx_of(pt, va, level);
-		uint64_t e = get(pt, table, idx);
-		if (!(e & PTE_P)) {
-			uint64_t next;
-			if (pt->ops->alloc(pt->ctx, pt, &next))
-				return -1;
-			pt->tables++;
-			e = addr_of(pt, next) | PTE_P | PTE_W | PTE_U;
-			set_entry(pt, va, table, idx, level, e);
-		} else if (e & (PTE_PS | PTE_STOP)) {
+		uint64_t e = get(pt, table, idx_of(pt, va, level));
+		if ((e & PTE_P) && (e & (PTE_PS | PTE_STOP)))
 			return -2;
-		}
+		if (!(e & PTE_P) && new_table(pt, va, table, level, &e))
+			return -1;
 		table = addr_of(pt, e);
 	}
 	unsigned idx = idx_of(pt, va, leaf);
@@ -324,16 +329,9 @@ int pt_install(struct pt *pt, uint64_t va, int level, uint64_t val)
 {
 	uint64_t table = pt->root;
 	for (int l = pt->levels; l > level; l--) {
-		unsigned idx = idx_of(pt, va, l);
-		uint64_t e = get(pt, table, idx);
-		if (!(e & PTE_P) || (e & (PTE_PS | PTE_STOP))) {
-			uint64_t next;
-			if (pt->ops->alloc(pt->ctx, pt, &next))
-				return -1;
-			pt->tables++;
-			e = addr_of(pt, next) | PTE_P | PTE_W | PTE_U;
-			set_entry(pt, va, table, idx, l, e);
-		}
+		uint64_t e = get(pt, table, idx_of(pt, va, l));
+		if ((!(e & PTE_P) || (e & (PTE_PS | PTE_STOP))) && new_table(pt, va, table, l, &e))
+			return -1;
 		table = addr_of(pt, e);
 	}
 	unsigned idx = idx_of(pt, va, level);
