@@ -5,6 +5,7 @@ struct env {
 	struct hostmem hm;
 	struct frames f;
 	unsigned writes;
+	int refuse; /* what the write hook returns */
 	uint64_t last_va;
 	int last_level;
 };
@@ -15,7 +16,7 @@ static int alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 	uint64_t pfn;
 	(void)pt;
 	if (frames_alloc(&v->f, FRAME_4K, &pfn))
-		return -1;
+		return PT_ENOMEM;
 	hostmem_zero_frame(&v->hm, pfn);
 	*addr = pfn << PAGE_SHIFT;
 	return 0;
@@ -28,14 +29,15 @@ static void release(void *ctx, const struct pt *pt, uint64_t addr)
 	frames_free(&v->f, addr >> PAGE_SHIFT, FRAME_4K);
 }
 
-static void written(void *ctx, const struct pt *pt, uint64_t va, uint64_t table, unsigned idx,
-		    int level, uint64_t old, uint64_t val)
+static int written(void *ctx, const struct pt *pt, uint64_t va, uint64_t table, unsigned idx,
+		   int level, uint64_t old, uint64_t val)
 {
 	struct env *v = ctx;
 	(void)pt, (void)table, (void)idx, (void)old, (void)val;
 	v->writes++;
 	v->last_va = va;
 	v->last_level = level;
+	return v->refuse;
 }
 
 static const struct pt_ops ops = {.alloc = alloc, .free = release, .on_write = written};
@@ -162,6 +164,17 @@ static void test_hooks_and_foreach(void **state)
 	uint64_t n = 0;
 	assert_int_equal(pt_foreach(&pt, count_leaf, &n), 0);
 	assert_int_equal(n, 2);
+	/* A hook's error comes back from the call that wrote the entry, the entry written. */
+	v->refuse = -77;
+	assert_int_equal(pt_map(&pt, va + 2 * PAGE_SIZE, 0xb000, 12, 0), -77);
+	assert_int_equal(pt_unmap(&pt, va), -77);
+	v->refuse = 0;
+	uint64_t pa, pte;
+	unsigned sh;
+	assert_int_equal(pt_lookup(&pt, va + 2 * PAGE_SIZE, &pa, &sh, &pte, NULL), 0);
+	assert_int_equal(pt_lookup(&pt, va, &pa, &sh, &pte, NULL), PT_ENOENT);
+	assert_int_equal(pt_unmap(&pt, va), PT_ENOENT);
+	check(&pt);
 	env_free(v);
 }
 

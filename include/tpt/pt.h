@@ -70,15 +70,26 @@ struct pt_format {
 
 extern const struct pt_format pt_x86_64_4, pt_x86_64_5, pt_ia32, pt_pae;
 
+/*
+ * What the functions below return besides 0. An operation (alloc, on_write)
+ * that fails returns a negative code of its owner's, which must differ from
+ * these, and the function that called it returns that code unchanged: the
+ * guest's table writes tell the hypervisor's and TPT's handlers, and their
+ * errors come back as return values.
+ */
+enum { PT_ENOENT = -1, PT_EOVERLAP = -2, PT_ENOMEM = -3 };
+
 struct pt;
-/* Allocates a zeroed table page; *addr is its address in the table's space. */
+/* Allocates a zeroed table page; *addr is its address in the table's space.
+ * 0, or a negative code (PT_ENOMEM where the owner has none of its own). */
 typedef int (*pt_alloc_fn)(void *ctx, const struct pt *pt, uint64_t *addr);
 /* Returns a table page no longer used (after pt_unmap emptied it). */
 typedef void (*pt_free_fn)(void *ctx, const struct pt *pt, uint64_t addr);
 /* Told after each entry write: an address the entry covers, the table's
- * address, the slot, its level, and the old and new values. */
-typedef void (*pt_write_fn)(void *ctx, const struct pt *pt, uint64_t va, uint64_t table,
-			    unsigned idx, int level, uint64_t old, uint64_t val);
+ * address, the slot, its level, and the old and new values. 0, or a
+ * negative code that the write's caller returns (the entry stays written). */
+typedef int (*pt_write_fn)(void *ctx, const struct pt *pt, uint64_t va, uint64_t table,
+			   unsigned idx, int level, uint64_t old, uint64_t val);
 
 struct pt_ops {
 	pt_alloc_fn alloc;
@@ -130,11 +141,13 @@ static inline uint64_t *pt_slot(const struct pt *pt, uint64_t table, unsigned id
 
 /*
  * Maps [va, va + 2^shift) to pa with flags (PTE_P is implied). Creates the
- * tables on the way. 0, -1 when a table cannot be allocated, -2 when the
- * range overlaps an existing mapping of another size.
+ * tables on the way. 0, PT_EOVERLAP when the range overlaps an existing
+ * mapping of another size (or the format has no such page), or an
+ * operation's code.
  */
 int pt_map(struct pt *pt, uint64_t va, uint64_t pa, unsigned shift, uint64_t flags);
-/* Removes the mapping containing va; frees tables left empty. 0, or -1 if none. */
+/* Removes the mapping containing va; frees tables left empty. 0, PT_ENOENT
+ * if none, or an operation's code. */
 int pt_unmap(struct pt *pt, uint64_t va);
 
 /* What a lookup read, top first: table[i] is the table at level levels - i,
@@ -174,7 +187,7 @@ void pt_foreach_table(const struct pt *pt, pt_table_fn fn, void *ctx);
 /*
  * Writes val as the entry at `level` for va, creating tables above it and
  * freeing a table that was below it. For entries that are neither pages nor
- * tables (PTE_STOP). 0, or -1 when a table cannot be allocated.
+ * tables (PTE_STOP). 0, or an operation's code.
  */
 int pt_install(struct pt *pt, uint64_t va, int level, uint64_t val);
 

@@ -43,8 +43,9 @@ struct hv_ops {
 
 extern const struct hv_ops hv_native, hv_nested, hv_shadow, hv_agile, hv_tpt, hv_tpt_emul;
 
-/* Fault handler results. */
-enum { VM_OK = 0, VM_ESEGV = -1, VM_ENOMEM = -2, VM_EHOSTMEM = -3, VM_EPROT = -4 };
+/* Fault handler results: apart from the page-table module's own codes
+ * (pt.h), so that the guest's and hypervisor's pass through its calls. */
+enum { VM_OK = 0, VM_ESEGV = -101, VM_ENOMEM = -102, VM_EHOSTMEM = -103, VM_EPROT = -104 };
 
 enum { THP_NEVER, THP_ALWAYS, THP_MADVISE };
 
@@ -117,7 +118,6 @@ struct vm {
 	uint32_t *rmap; /* hfn -> gfn for frames backing guest memory */
 	uint64_t gmap_bytes, rmap_bytes;
 	uint64_t backed; /* guest frames with a host frame */
-	int err;         /* why the last table allocation failed (VM_E*) */
 	struct pt ept;
 	uint8_t *wp;     /* shadow/agile: bit per gfn, set while that table page is shadowed */
 	uint32_t *agile_writes; /* agile: writes per guest table page this interval */

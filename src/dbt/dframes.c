@@ -50,7 +50,7 @@ static int table_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 	struct dframes *f = ctx;
 	(void)pt;
 	if (dframes_alloc(f, addr))
-		return -1;
+		return PT_ENOMEM;
 	hostmem_zero_frame(f->hm, *addr >> PAGE_SHIFT);
 	return 0;
 }

@@ -83,14 +83,14 @@ static uint64_t leaf_pages(const struct pt *pt, uint64_t e, int level)
 	return 1ULL << (lshift(pt, level) - PAGE_SHIFT);
 }
 
-static void set_entry(struct pt *pt, uint64_t va, uint64_t table, unsigned idx, int level,
-		      uint64_t val)
+static int set_entry(struct pt *pt, uint64_t va, uint64_t table, unsigned idx, int level,
+		     uint64_t val)
 {
 	uint64_t old = get(pt, table, idx);
 	put(pt, table, idx, val);
 	pt->pages += leaf_pages(pt, val, level) - leaf_pages(pt, old, level);
-	if (pt->ops->on_write)
-		pt->ops->on_write(pt->ctx, pt, va, table, idx, level, old, val);
+	return pt->ops->on_write ? pt->ops->on_write(pt->ctx, pt, va, table, idx, level, old, val)
+				 : 0;
 }
 
 int pt_init(struct pt *pt, struct hostmem *hm, const uint32_t *gmap, int levels,
@@ -107,8 +107,9 @@ int pt_init_fmt(struct pt *pt, struct hostmem *hm, const uint32_t *gmap,
 {
 	*pt = (struct pt){.fmt = fmt, .hm = hm, .gmap = gmap, .levels = fmt->levels, .ops = ops,
 			  .ctx = ctx, .limit = limit};
-	if (ops->alloc(ctx, pt, &pt->root))
-		return -1;
+	int rc = ops->alloc(ctx, pt, &pt->root);
+	if (rc)
+		return rc;
 	pt->tables = 1;
 	return 0;
 }
@@ -138,12 +139,12 @@ void pt_destroy(struct pt *pt)
 static int new_table(struct pt *pt, uint64_t va, uint64_t table, int level, uint64_t *e)
 {
 	uint64_t next;
-	if (pt->ops->alloc(pt->ctx, pt, &next))
-		return -1;
+	int rc = pt->ops->alloc(pt->ctx, pt, &next);
+	if (rc)
+		return rc;
 	pt->tables++;
 	*e = addr_of(pt, next) | PTE_P | PTE_W | PTE_U;
-	set_entry(pt, va, table, idx_of(pt, va, level), level, *e);
-	return 0;
+	return set_entry(pt, va, table, idx_of(pt, va, level), level, *e);
 }
 
 /* The level whose entries map pages of 1 << shift bytes: 0 if none can. */
@@ -157,16 +158,16 @@ static int leaf_level(const struct pt *pt, unsigned shift)
 
 int pt_map(struct pt *pt, uint64_t va, uint64_t pa, unsigned shift, uint64_t flags)
 {
-	int leaf = leaf_level(pt, shift);
+	int leaf = leaf_level(pt, shift), rc;
 	if (!leaf)
-		return -2;
+		return PT_EOVERLAP;
 	uint64_t table = pt->root;
 	for (int level = pt->levels; level > leaf; level--) {
 		uint64_t e = get(pt, table, idx_of(pt, va, level));
 		if ((e & PTE_P) && (e & (PTE_PS | PTE_STOP)))
-			return -2;
-		if (!(e & PTE_P) && new_table(pt, va, table, level, &e))
-			return -1;
+			return PT_EOVERLAP;
+		if (!(e & PTE_P) && (rc = new_table(pt, va, table, level, &e)))
+			return rc;
 		table = addr_of(pt, e);
 	}
 	unsigned idx = idx_of(pt, va, leaf);
@@ -174,11 +175,10 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, unsigned shift, uint64_t fla
 	if (old & PTE_P) {
 		/* Remapping the same size is an update; a table here is an overlap. */
 		if ((leaf > 1 && !(old & PTE_PS)) || (old & PTE_STOP))
-			return -2;
+			return PT_EOVERLAP;
 	}
 	uint64_t val = addr_of(pt, pa) | flags | PTE_P | (leaf > 1 ? PTE_PS : 0);
-	set_entry(pt, va, table, idx, leaf, val);
-	return 0;
+	return set_entry(pt, va, table, idx, leaf, val);
 }
 
 static bool table_empty(const struct pt *pt, uint64_t table, int level)
@@ -198,19 +198,19 @@ int pt_unmap(struct pt *pt, uint64_t va)
 		tables[level] = table;
 		uint64_t e = get(pt, table, idx_of(pt, va, level));
 		if (!(e & PTE_P))
-			return -1;
+			return PT_ENOENT;
 		if (ends_path(pt, e, level))
 			break;
 		table = addr_of(pt, e);
 	}
-	set_entry(pt, va, table, idx_of(pt, va, level), level, 0);
+	int rc = set_entry(pt, va, table, idx_of(pt, va, level), level, 0);
 	/* Free the tables this emptied, bottom up; the root stays. */
-	for (; level < pt->levels && table_empty(pt, tables[level], level); level++) {
+	for (; !rc && level < pt->levels && table_empty(pt, tables[level], level); level++) {
 		pt->ops->free(pt->ctx, pt, tables[level]);
 		pt->tables--;
-		set_entry(pt, va, tables[level + 1], idx_of(pt, va, level + 1), level + 1, 0);
+		rc = set_entry(pt, va, tables[level + 1], idx_of(pt, va, level + 1), level + 1, 0);
 	}
-	return 0;
+	return rc;
 }
 
 int pt_lookup(const struct pt *pt, uint64_t va, uint64_t *pa, unsigned *shift, uint64_t *pte,
@@ -328,18 +328,19 @@ void pt_foreach_table(const struct pt *pt, pt_table_fn fn, void *ctx)
 int pt_install(struct pt *pt, uint64_t va, int level, uint64_t val)
 {
 	uint64_t table = pt->root;
+	int rc;
 	for (int l = pt->levels; l > level; l--) {
 		uint64_t e = get(pt, table, idx_of(pt, va, l));
-		if ((!(e & PTE_P) || (e & (PTE_PS | PTE_STOP))) && new_table(pt, va, table, l, &e))
-			return -1;
+		if ((!(e & PTE_P) || (e & (PTE_PS | PTE_STOP))) &&
+		    (rc = new_table(pt, va, table, l, &e)))
+			return rc;
 		table = addr_of(pt, e);
 	}
 	unsigned idx = idx_of(pt, va, level);
 	uint64_t old = get(pt, table, idx);
 	if (level > 1 && (old & PTE_P) && !ends_path(pt, old, level))
 		destroy_table(pt, addr_of(pt, old), level - 1);
-	set_entry(pt, va, table, idx, level, val);
-	return 0;
+	return set_entry(pt, va, table, idx, level, val);
 }
 
 static int check_table(const struct pt *pt, uint64_t table, int level, uint64_t *count,

@@ -22,15 +22,11 @@ _Static_assert(VM_BRK_BASE == WL_BRK_BASE, "workloads and the guest agree on the
 
 int vm_alloc_guest_table(struct vm *vm, uint64_t *gfn)
 {
-	if (frames_alloc_table(&vm->gframes, gfn)) {
-		vm->err = VM_ENOMEM;
-		return -1;
-	}
+	if (frames_alloc_table(&vm->gframes, gfn))
+		return VM_ENOMEM;
 	int rc = vm_touch(vm, *gfn, true);
-	if (rc) {
-		vm->err = rc;
-		return -1;
-	}
+	if (rc)
+		return rc;
 	hostmem_zero_frame(&vm->mmu->hm, vm_gpa_to_hpa(vm, *gfn << PAGE_SHIFT) >> PAGE_SHIFT);
 	bit_set(vm->table_gfn, *gfn);
 	return 0;
@@ -52,8 +48,9 @@ static int guest_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 	struct process *p = ctx;
 	uint64_t gfn;
 	(void)pt;
-	if (vm_alloc_guest_table(p->vm, &gfn))
-		return -1;
+	int rc = vm_alloc_guest_table(p->vm, &gfn);
+	if (rc)
+		return rc;
 	*addr = gfn << PAGE_SHIFT;
 	return 0;
 }
@@ -65,8 +62,8 @@ static void guest_free(void *ctx, const struct pt *pt, uint64_t addr)
 	vm_free_guest_table(p->vm, addr >> PAGE_SHIFT);
 }
 
-static void guest_written(void *ctx, const struct pt *pt, uint64_t va, uint64_t table,
-			  unsigned idx, int level, uint64_t old, uint64_t val)
+static int guest_written(void *ctx, const struct pt *pt, uint64_t va, uint64_t table,
+			 unsigned idx, int level, uint64_t old, uint64_t val)
 {
 	struct process *p = ctx;
 	(void)pt;
@@ -75,7 +72,8 @@ static void guest_written(void *ctx, const struct pt *pt, uint64_t va, uint64_t 
 	if (vm_xlat(p) == XLAT_SHADOW)
 		shadow_guest_write(p->vm, p, va, table, level, old, val);
 	else if (vm_has_tpt(p))
-		tpt_guest_write(p->vm, p, va, level, old, val);
+		return tpt_guest_write(p->vm, p, va, level, old, val);
+	return VM_OK;
 }
 
 const struct pt_ops vm_guest_pt_ops = {
@@ -150,11 +148,11 @@ static int split_leaf(struct vm *vm, struct process *p, const struct leaf *l)
 	/* The huge page's TLB entries go (Linux flushes the range on a PMD split). */
 	vm_shootdown(vm, p, l, 1);
 	for (uint64_t off = 0; off < (1ULL << l->shift); off += 1ULL << small) {
-		vm->err = 0;
-		if (pt_map(&p->pt, l->va + off, (gfn << PAGE_SHIFT) + off, small, flags))
-			return vm->err ? vm->err : VM_ENOMEM;
+		int rc = pt_map(&p->pt, l->va + off, (gfn << PAGE_SHIFT) + off, small, flags);
+		if (rc)
+			return vm_rc(rc, VM_ENOMEM);
 	}
-	return vm->err;
+	return VM_OK;
 }
 
 /* The leaves overlapping [start, end), after splitting those that stick out. */
@@ -398,13 +396,10 @@ int vm_fork(struct vm *vm, int parent, int child)
 		/* Private writable pages become copy-on-write in both. */
 		if (flags & PTE_W) {
 			flags &= ~PTE_W;
-			vm->err = 0;
-			if (pt_map(&par->pt, x->va, pa, x->shift, flags) || vm->err)
-				rc = vm->err ? vm->err : VM_ENOMEM;
+			rc = vm_rc(pt_map(&par->pt, x->va, pa, x->shift, flags), VM_ENOMEM);
 		}
-		vm->err = 0;
-		if (!rc && (pt_map(&c->pt, x->va, pa, x->shift, flags) || vm->err))
-			rc = vm->err ? vm->err : VM_ENOMEM;
+		if (!rc)
+			rc = vm_rc(pt_map(&c->pt, x->va, pa, x->shift, flags), VM_ENOMEM);
 		ref(vm, pa >> PAGE_SHIFT, x->shift);
 	}
 	/* fork flushes the parent's TLB (flush_tlb_mm). */
@@ -516,9 +511,8 @@ int vm_mprotect(struct process *p, uint64_t start, uint64_t len, bool writable)
 	for (size_t i = 0; i < l.n && !rc; i++) {
 		if (!(l.v[i].pte & PTE_W))
 			continue;
-		vm->err = 0;
-		if (pt_map(&p->pt, l.v[i].va, l.v[i].pte & PTE_ADDR, l.v[i].shift, PTE_U) || vm->err)
-			rc = vm->err ? vm->err : VM_ENOMEM;
+		rc = vm_rc(pt_map(&p->pt, l.v[i].va, l.v[i].pte & PTE_ADDR, l.v[i].shift, PTE_U),
+			   VM_ENOMEM);
 		l.v[n++] = l.v[i]; /* the pages that lost write permission */
 	}
 	if (!rc)
@@ -574,24 +568,22 @@ static int break_cow(struct vm *vm, struct process *p, uint64_t va, uint64_t pte
 {
 	uint64_t gfn = (pte & PTE_ADDR) >> PAGE_SHIFT, base = va & ~((1ULL << shift) - 1);
 	p->st.cow_faults++;
-	vm->err = 0;
+	int rc;
 	if (!shared(vm, gfn, shift)) {
 		/* The last sharer: the page becomes writable where it is. */
-		if (pt_map(&p->pt, base, gfn << PAGE_SHIFT, shift, PTE_W | PTE_U))
-			return vm->err ? vm->err : VM_ENOMEM;
+		rc = pt_map(&p->pt, base, gfn << PAGE_SHIFT, shift, PTE_W | PTE_U);
 	} else {
 		uint64_t copy;
-		int rc = new_page(vm, shift, &copy);
-		if (rc)
+		if ((rc = new_page(vm, shift, &copy)))
 			return rc;
 		unref(vm, gfn, shift);
-		vm->err = 0;
-		if (pt_map(&p->pt, base, copy << PAGE_SHIFT, shift, PTE_W | PTE_U))
-			return vm->err ? vm->err : VM_ENOMEM;
+		rc = pt_map(&p->pt, base, copy << PAGE_SHIFT, shift, PTE_W | PTE_U);
 	}
+	if (rc)
+		return vm_rc(rc, VM_ENOMEM);
 	struct leaf page = {base, pte, shift};
 	vm_shootdown(vm, p, &page, 1);
-	return vm->err;
+	return VM_OK;
 }
 
 bool vm_guest_maps(const struct process *p, uint64_t va, bool write)
@@ -624,11 +616,10 @@ int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 		rc = new_page(vm, shift = PAGE_SHIFT, &gfn); /* no huge page free: 4K */
 	if (rc)
 		return rc;
-	vm->err = 0;
 	uint64_t base = va & ~((1ULL << shift) - 1);
-	if (pt_map(&p->pt, base, gfn << PAGE_SHIFT, shift, (v->flags & WL_MAP_W ? PTE_W : 0) | PTE_U))
-		return vm->err ? vm->err : VM_ENOMEM;
-	return vm->err;
+	return vm_rc(pt_map(&p->pt, base, gfn << PAGE_SHIFT, shift,
+			    (v->flags & WL_MAP_W ? PTE_W : 0) | PTE_U),
+		     VM_ENOMEM);
 }
 
 int vm_ref_translate(const struct vm *vm, const struct process *p, uint64_t va, uint64_t *hpa,

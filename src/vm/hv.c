@@ -24,10 +24,8 @@ static int host_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 	struct vm *vm = ctx;
 	uint64_t hfn;
 	(void)pt;
-	if (frames_alloc_table(&vm->hframes, &hfn)) {
-		vm->err = VM_EHOSTMEM;
-		return -1;
-	}
+	if (frames_alloc_table(&vm->hframes, &hfn))
+		return VM_EHOSTMEM;
 	hostmem_zero_frame(&vm->mmu->hm, hfn);
 	*addr = hfn << PAGE_SHIFT;
 	return 0;

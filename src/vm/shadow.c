@@ -43,10 +43,9 @@ static int shadow_install(struct vm *vm, struct process *p, uint64_t va, uint64_
 		if (rc)
 			return rc;
 	}
-	vm->err = 0;
-	if (pt_map(&p->shadow, va & ~mask, vm_gpa_to_hpa(vm, gbase), s, pte & (PTE_W | PTE_U)))
-		return vm->err ? vm->err : VM_EHOSTMEM;
-	return VM_OK;
+	return vm_rc(pt_map(&p->shadow, va & ~mask, vm_gpa_to_hpa(vm, gbase), s,
+			    pte & (PTE_W | PTE_U)),
+		     VM_EHOSTMEM);
 }
 
 /* Drops every shadow entry (pages and switching entries) in [start, end). */
@@ -142,10 +141,10 @@ int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 		int level = vm->levels - i;
 		if (vm->hv->agile && i > 0 && bit_test(vm->sw, gfn)) {
 			/* Below here the walk is nested: install the switching entry. */
-			vm->err = 0;
-			if (pt_install(&p->shadow, va, level + 1,
-				       path.table[i] | PTE_P | PTE_W | PTE_U | PTE_SWITCH))
-				return vm->err ? vm->err : VM_EHOSTMEM;
+			int rc = pt_install(&p->shadow, va, level + 1,
+					    path.table[i] | PTE_P | PTE_W | PTE_U | PTE_SWITCH);
+			if (rc)
+				return vm_rc(rc, VM_EHOSTMEM);
 			/* pt_install may have freed shadow tables the PWC still points to. */
 			pwc_flush_asid(&vm->mmu->pwc, p->asid);
 			return VM_OK;

@@ -29,8 +29,9 @@ static int tpt_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 	struct vm *vm = ctx;
 	uint64_t gfn;
 	(void)pt;
-	if (vm_alloc_guest_table(vm, &gfn))
-		return -1;
+	int rc = vm_alloc_guest_table(vm, &gfn);
+	if (rc)
+		return rc;
 	*addr = vm_gpa_to_hpa(vm, gfn << PAGE_SHIFT);
 	return 0;
 }
@@ -56,28 +57,26 @@ static int tpt_map_leaf(struct vm *vm, struct process *p, uint64_t va, uint64_t 
 		int rc = vm_touch_gfn(vm, gfn);
 		if (rc)
 			return rc;
-		vm->err = 0;
-		if (pt_map(&p->tpt_pt, base + off, (uint64_t)vm->gmap[gfn] << PAGE_SHIFT, s,
-			   flags & (PTE_W | PTE_U)))
-			return vm->err ? vm->err : VM_ENOMEM;
+		rc = pt_map(&p->tpt_pt, base + off, (uint64_t)vm->gmap[gfn] << PAGE_SHIFT, s,
+			    flags & (PTE_W | PTE_U));
+		if (rc)
+			return vm_rc(rc, VM_ENOMEM);
 		(*pages)++;
 	}
 	return VM_OK;
 }
 
-void tpt_guest_write(struct vm *vm, struct process *p, uint64_t va, int level, uint64_t old,
-		     uint64_t val)
+int tpt_guest_write(struct vm *vm, struct process *p, uint64_t va, int level, uint64_t old,
+		    uint64_t val)
 {
 	uint64_t pages = 0;
 	vm->st->pvops++;
 	unsigned s = pt_shift(level);
 	if ((old & PTE_P) && pte_is_leaf(level, old))
 		vm_unmap_pieces(vm, &p->tpt_pt, va, s);
-	if ((val & PTE_P) && pte_is_leaf(level, val)) {
-		int rc = tpt_map_leaf(vm, p, va, val & PTE_ADDR, s, val, &pages);
-		if (rc)
-			vm->err = rc;
-	}
+	if ((val & PTE_P) && pte_is_leaf(level, val))
+		return tpt_map_leaf(vm, p, va, val & PTE_ADDR, s, val, &pages);
+	return VM_OK;
 }
 
 struct build_ctx {

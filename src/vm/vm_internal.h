@@ -42,7 +42,15 @@ static inline void bit_clear(uint8_t *map, uint64_t i)
 int vm_back(struct vm *vm, uint64_t gfn, bool table);
 /* vm_touch_gfn, telling whether the frame is a page-table page. */
 int vm_touch(struct vm *vm, uint64_t gfn, bool table);
-/* Allocates, backs and zeroes a guest frame for a table page; frees one. */
+/* A page-table call's result as a VM code: the guest's or hypervisor's own
+ * code that came through it, else dflt for the table module's failures. */
+static inline int vm_rc(int rc, int dflt)
+{
+	return rc == 0 || rc <= VM_ESEGV ? rc : dflt;
+}
+
+/* Allocates, backs and zeroes a guest frame for a table page (VM_OK or the
+ * reason it could not); frees one. */
 int vm_alloc_guest_table(struct vm *vm, uint64_t *gfn);
 void vm_free_guest_table(struct vm *vm, uint64_t gfn);
 
@@ -83,10 +91,11 @@ int vm_collect_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift);
 /* A shootdown of the n guest pages listed (address and size) of p. */
 void vm_shootdown(struct vm *vm, struct process *p, const struct leaf *page, size_t n);
 
-/* A guest table entry changed (va is an address it covers). */
+/* A guest table entry changed (va is an address it covers): the guest tells
+ * the shadow or TPT side. VM_OK, or why the TPT table could not follow. */
 void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t table,
 			int level, uint64_t old, uint64_t val);
-void tpt_guest_write(struct vm *vm, struct process *p, uint64_t va, int level, uint64_t old,
-		     uint64_t val);
+int tpt_guest_write(struct vm *vm, struct process *p, uint64_t va, int level, uint64_t old,
+		    uint64_t val);
 
 #endif
