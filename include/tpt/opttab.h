@@ -4,8 +4,9 @@
  *
  * The simulator's machine configuration (config.c) and tptd's daemon
  * configuration each declare one table of rows pointing into their own
- * struct; everything else is derived here, so the two cannot drift in how
- * they parse, check or document a value.
+ * struct; the workloads declare their keys as rows too (workload.h), whose
+ * values workload.c keeps by row. Parsing, checking and printing a value
+ * are here alone, so none of them can drift in how they do it.
  */
 #ifndef TPT_OPTTAB_H
 #define TPT_OPTTAB_H
@@ -19,6 +20,7 @@
 enum opt_type {
 	OPT_U32,    /* uint32_t, bounds min..max */
 	OPT_SIZE,   /* uint64_t with a K/M/G/T suffix, bounds min..max */
+	OPT_COUNT,  /* uint64_t with a decimal K/M/G suffix (10M is ten million), bounds min..max */
 	OPT_DOUBLE, /* double, bounds min/1000..max/1000 */
 	OPT_BOOL,   /* uint32_t 0/1; yes/no/true/false accepted */
 	OPT_ENUM,   /* uint32_t index into choices "a|b|c" */
@@ -55,5 +57,12 @@ int opttab_load(const struct opttab *t, void *base, const char *path, struct tpt
 void opttab_write_sample(const struct opttab *t, FILE *out);
 /* The row for section/name, or NULL. */
 const struct opt *opttab_find(const struct opttab *t, const char *section, const char *name);
+
+/* One row's value from text into field (its storage), checked against the
+ * row's type and bounds; errors begin with `who` (like "[cache] l1d_size"). */
+int opt_parse(const struct opt *o, void *field, const char *v, const char *who,
+	      struct tpt_err *e);
+/* One row's value as text, as opt_parse reads it back (OPT_STR: the string). */
+const char *opt_format(const struct opt *o, const void *field, char *buf, size_t len);
 
 #endif

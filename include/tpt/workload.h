@@ -2,9 +2,9 @@
  * workload.h - the workload interface: a generator or a trace, named by a
  * spec `NAME:key=value,...`, producing a stream of events in batches.
  *
- * Each workload declares its keys in a table (type, default, bounds, help),
- * which drives parsing, the canonical spec printed with results, and
- * `tpt workloads`. A workload declares the virtual regions it uses up front;
+ * Each workload declares its keys as option-table rows (opttab.h: type,
+ * default, bounds, help), which drive parsing, the canonical spec printed
+ * with results, and `tpt workloads`. A workload declares the virtual regions it uses up front;
  * an EV_MARK event separates warm-up (table initialisation) from the
  * measured phase. Same spec and seed, same stream.
  */
@@ -14,17 +14,13 @@
 #include <stdio.h>
 
 #include "tpt/event.h"
+#include "tpt/opttab.h"
 
-enum wp_type { WP_SIZE, WP_COUNT, WP_ENUM, WP_DOUBLE, WP_STRING };
-
-struct wl_param {
-	const char *key;
-	enum wp_type type;
-	const char *def;
-	uint64_t min, max;   /* WP_SIZE / WP_COUNT bounds */
-	const char *choices; /* WP_ENUM: "a|b|c" */
-	const char *help;
-};
+/* A workload key as an option-table row: name, type (OPT_SIZE, OPT_COUNT,
+ * OPT_ENUM, OPT_DOUBLE in thousandths, OPT_STR), default, bounds, choices,
+ * help. Its value is kept by the row's index (struct workload, v and str). */
+#define WL_KEY(key, type, def, min, max, choices, help)                                            \
+	{NULL, key, type, 0, min, max, def, help, choices}
 
 #define WL_MAX_PARAMS 16
 #define WL_MAX_REGIONS 8
@@ -38,7 +34,7 @@ struct workload;
 struct workload_def {
 	const char *name;
 	const char *summary;
-	const struct wl_param *params; /* ends with a NULL key */
+	const struct opt *params; /* ends with a row whose name is NULL */
 	size_t state_size;
 	int (*init)(struct workload *w, struct tpt_err *e);
 	/* Fills up to n events; 0 at the end. */
@@ -46,7 +42,7 @@ struct workload_def {
 };
 
 union wl_value {
-	uint64_t u; /* sizes, counts, enum index; WP_STRING: index into str */
+	uint64_t u; /* sizes, counts, enum index; OPT_STR: index into str */
 	double d;
 };
 
@@ -134,8 +130,8 @@ static inline bool wl_kentry_due(struct wl_kentry *k, uint32_t instrs)
 }
 
 #define WL_KENTRY_PARAM                                                                           \
-	{"kentry", WP_DOUBLE, "0.1", 0, 1000000000, NULL,                                         \
-	 "kernel entries (system calls, timer interrupts) per million instructions"}
+	WL_KEY("kentry", OPT_DOUBLE, "0.1", 0, 1000000000, NULL,                                  \
+	       "kernel entries (system calls, timer interrupts) per million instructions")
 
 /* Shared by generators: EV_EXEC of pid 1 as names[0] (the workload's name
  * unless the generator named it) and EV_MMAP of each declared region. Returns the events written (<= 9). */

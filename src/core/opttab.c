@@ -6,6 +6,7 @@
  * caller's struct) and how to read it; nothing here knows either struct.
  */
 #include <ini.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,26 +25,29 @@ const struct opt *opttab_find(const struct opttab *t, const char *section, const
 	return NULL;
 }
 
-static int set_enum(void *base, const struct opt *o, const char *v, struct tpt_err *e)
+static int set_enum(void *field, const struct opt *o, const char *v, const char *who,
+		    struct tpt_err *e)
 {
 	size_t len = strlen(v);
 	uint32_t idx = 0;
 	for (const char *p = o->choices;; idx++) {
 		size_t n = strcspn(p, "|");
 		if (n == len && !strncmp(p, v, n)) {
-			*(uint32_t *)field(base, o) = idx;
+			*(uint32_t *)field = idx;
 			return 0;
 		}
 		if (!p[n])
 			break;
 		p += n + 1;
 	}
-	return tpt_fail(e, "[%s] %s: '%s' is not one of %s", o->section, o->name, v, o->choices);
+	return tpt_fail(e, "%s: '%s' is not one of %s", who, v, o->choices);
 }
 
-static int set_opt(void *base, const struct opt *o, const char *v, struct tpt_err *e)
+int opt_parse(const struct opt *o, void *field, const char *v, const char *who,
+	      struct tpt_err *e)
 {
 	uint64_t u;
+	char a[32], b[32];
 	switch (o->type) {
 	case OPT_U32:
 	case OPT_BOOL:
@@ -52,40 +56,83 @@ static int set_opt(void *base, const struct opt *o, const char *v, struct tpt_er
 		else if (o->type == OPT_BOOL && (!strcmp(v, "no") || !strcmp(v, "false")))
 			v = "0";
 		if (tpt_parse_u64(v, &u))
-			return tpt_fail(e, "[%s] %s: '%s' is not a whole number", o->section, o->name, v);
+			return tpt_fail(e, "%s: '%s' is not a whole number", who, v);
 		if (u < o->min || u > o->max)
-			return tpt_fail(e, "[%s] %s: %llu is outside %llu..%llu", o->section, o->name,
-					(unsigned long long)u, (unsigned long long)o->min,
-					(unsigned long long)o->max);
-		*(uint32_t *)field(base, o) = (uint32_t)u;
+			return tpt_fail(e, "%s: %llu is outside %llu..%llu", who, (unsigned long long)u,
+					(unsigned long long)o->min, (unsigned long long)o->max);
+		*(uint32_t *)field = (uint32_t)u;
 		return 0;
 	case OPT_SIZE:
-		if (tpt_parse_size(v, &u))
-			return tpt_fail(e, "[%s] %s: '%s' is not a size (e.g. 48K, 16M, 4G)",
-					o->section, o->name, v);
+	case OPT_COUNT: {
+		bool size = o->type == OPT_SIZE;
+		const char *(*fmt)(uint64_t, char[32]) = size ? tpt_format_size : tpt_format_count;
+		if ((size ? tpt_parse_size : tpt_parse_count)(v, &u))
+			return tpt_fail(e, "%s: '%s' is not a %s", who, v,
+					size ? "size (e.g. 48K, 16M, 4G)" : "count (e.g. 1000, 10K, 10M)");
 		if (u < o->min || u > o->max)
-			return tpt_fail(e, "[%s] %s: %s is out of range", o->section, o->name, v);
-		*(uint64_t *)field(base, o) = u;
+			return tpt_fail(e, "%s: %s is out of range (%s..%s)", who, v, fmt(o->min, a),
+					fmt(o->max, b));
+		*(uint64_t *)field = u;
 		return 0;
+	}
 	case OPT_ENUM:
-		return set_enum(base, o, v, e);
+		return set_enum(field, o, v, who, e);
 	case OPT_DOUBLE: {
 		char *end;
 		double d = strtod(v, &end);
 		if (end == v || *end || !(d * 1000 >= (double)o->min && d * 1000 <= (double)o->max))
-			return tpt_fail(e, "[%s] %s: '%s' must be a number from %g to %g", o->section,
-					o->name, v, o->min / 1000.0, o->max / 1000.0);
-		*(double *)field(base, o) = d;
+			return tpt_fail(e, "%s: '%s' must be a number from %g to %g", who, v,
+					o->min / 1000.0, o->max / 1000.0);
+		*(double *)field = d;
 		return 0;
 	}
 	case OPT_STR:
 		if (strlen(v) >= o->max)
-			return tpt_fail(e, "[%s] %s: '%.40s...' is longer than %llu bytes", o->section,
-					o->name, v, (unsigned long long)o->max - 1);
-		memcpy(field(base, o), v, strlen(v) + 1);
+			return tpt_fail(e, "%s: '%.40s...' is longer than %llu bytes", who, v,
+					(unsigned long long)o->max - 1);
+		memcpy(field, v, strlen(v) + 1);
 		return 0;
 	}
 	return -1;
+}
+
+const char *opt_format(const struct opt *o, const void *field, char *buf, size_t len)
+{
+	char tmp[32];
+	switch (o->type) {
+	case OPT_U32:
+	case OPT_BOOL:
+		snprintf(buf, len, "%u", *(const uint32_t *)field);
+		break;
+	case OPT_SIZE:
+		snprintf(buf, len, "%s", tpt_format_size(*(const uint64_t *)field, tmp));
+		break;
+	case OPT_COUNT:
+		snprintf(buf, len, "%s", tpt_format_count(*(const uint64_t *)field, tmp));
+		break;
+	case OPT_ENUM: {
+		const char *p = o->choices;
+		for (uint32_t i = 0; i < *(const uint32_t *)field && p; i++)
+			if ((p = strchr(p, '|')))
+				p++;
+		snprintf(buf, len, "%.*s", p ? (int)strcspn(p, "|") : 0, p ? p : "");
+		break;
+	}
+	case OPT_DOUBLE:
+		snprintf(buf, len, "%g", *(const double *)field);
+		break;
+	case OPT_STR:
+		snprintf(buf, len, "%s", (const char *)field);
+		break;
+	}
+	return buf;
+}
+
+static int set_opt(void *base, const struct opt *o, const char *v, struct tpt_err *e)
+{
+	char who[96];
+	snprintf(who, sizeof(who), "[%s] %s", o->section, o->name);
+	return opt_parse(o, field(base, o), v, who, e);
 }
 
 void opttab_defaults(const struct opttab *t, void *base)

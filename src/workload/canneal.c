@@ -22,15 +22,15 @@
 
 enum { P_ELEMENTS, P_FANOUT, P_MOVES, P_TEMP, P_STEPS, P_MLP, P_KENTRY };
 
-static const struct wl_param params[] = {
-	{"elements", WP_COUNT, "400K", 16, 1ULL << 31, NULL, "netlist elements (and grid locations)"},
-	{"fanout", WP_COUNT, "4", 1, 64, NULL, "neighbours of each element"},
-	{"moves", WP_COUNT, "500K", 1, 1ULL << 40, NULL, "swap attempts"},
-	{"temp", WP_DOUBLE, "2000", 1, 1000000000, NULL, "starting temperature"},
-	{"steps", WP_COUNT, "10K", 1, 1ULL << 40, NULL, "moves per temperature step"},
-	{"mlp", WP_DOUBLE, "1.5", 1000, 64000, NULL, "memory-level parallelism (pointer chasing)"},
+static const struct opt params[] = {
+	WL_KEY("elements", OPT_COUNT, "400K", 16, 1ULL << 31, NULL, "netlist elements (and grid locations)"),
+	WL_KEY("fanout", OPT_COUNT, "4", 1, 64, NULL, "neighbours of each element"),
+	WL_KEY("moves", OPT_COUNT, "500K", 1, 1ULL << 40, NULL, "swap attempts"),
+	WL_KEY("temp", OPT_DOUBLE, "2000", 1, 1000000000, NULL, "starting temperature"),
+	WL_KEY("steps", OPT_COUNT, "10K", 1, 1ULL << 40, NULL, "moves per temperature step"),
+	WL_KEY("mlp", OPT_DOUBLE, "1.5", 1000, 64000, NULL, "memory-level parallelism (pointer chasing)"),
 	WL_KENTRY_PARAM,
-	{NULL, 0, NULL, 0, 0, NULL, NULL},
+	{0},
 };
 
 #define ELEM 64

@@ -13,13 +13,13 @@
 
 enum { P_REGION, P_ROUNDS, P_WORK, P_MLP, P_KENTRY };
 
-static const struct wl_param params[] = {
-	{"region", WP_SIZE, "2M", 4096, 1ULL << 40, NULL, "bytes mapped and unmapped each round"},
-	{"rounds", WP_COUNT, "500", 1, 1ULL << 40, NULL, "map-touch-unmap rounds"},
-	{"work", WP_COUNT, "64", 0, 1ULL << 20, NULL, "accesses per page after its first touch"},
-	{"mlp", WP_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism of the accesses (estimate)"},
+static const struct opt params[] = {
+	WL_KEY("region", OPT_SIZE, "2M", 4096, 1ULL << 40, NULL, "bytes mapped and unmapped each round"),
+	WL_KEY("rounds", OPT_COUNT, "500", 1, 1ULL << 40, NULL, "map-touch-unmap rounds"),
+	WL_KEY("work", OPT_COUNT, "64", 0, 1ULL << 20, NULL, "accesses per page after its first touch"),
+	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism of the accesses (estimate)"),
 	WL_KENTRY_PARAM,
-	{NULL, 0, NULL, 0, 0, NULL, NULL},
+	{0},
 };
 
 #define INSTRS 4

@@ -394,15 +394,15 @@ static int graph_init_close(struct workload *w, struct tpt_err *e)
 }
 
 #define GRAPH_PARAMS(iters_def)                                                                   \
-	{"scale", WP_COUNT, "16", 4, 28, NULL, "2^scale vertices"},                                \
-	{"degree", WP_COUNT, "16", 1, 1024, NULL, "edges per vertex (Graph500's edge factor)"},    \
-	{"iters", WP_COUNT, iters_def, 1, 1000, NULL, "PageRank iterations"},                     \
-	{"build", WP_ENUM, "warm", 0, 0, "warm|measure", "the CSR build: warm-up, or measured"}, \
-	{"mlp", WP_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism (estimate)"},         \
+	WL_KEY("scale", OPT_COUNT, "16", 4, 28, NULL, "2^scale vertices"),                                \
+	WL_KEY("degree", OPT_COUNT, "16", 1, 1024, NULL, "edges per vertex (Graph500's edge factor)"),    \
+	WL_KEY("iters", OPT_COUNT, iters_def, 1, 1000, NULL, "PageRank iterations"),                      \
+	WL_KEY("build", OPT_ENUM, "warm", 0, 0, "warm|measure", "the CSR build: warm-up, or measured"), \
+	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism (estimate)"),         \
 	WL_KENTRY_PARAM,                                                                           \
-	{NULL, 0, NULL, 0, 0, NULL, NULL}
+	{0}
 
-static const struct wl_param params[] = {GRAPH_PARAMS("10")};
+static const struct opt params[] = {GRAPH_PARAMS("10")};
 
 const struct workload_def wl_bfs = {
 	.name = "bfs",

@@ -17,16 +17,13 @@
 
 enum { P_SIZE, P_UPDATES, P_INIT, P_MLP, P_KENTRY };
 
-static const struct wl_param params[] = {
-	{"size", WP_SIZE, "1G", 4096, 1ULL << 42, NULL,
-	 "table size in bytes (a power of two as in HPCC; else indices are taken mod words)"},
-	{"updates", WP_COUNT, "4M", 1, 1ULL << 40, NULL, "number of updates (HPCC uses 4 x table words)"},
-	{"init", WP_ENUM, "page", 0, 0, WL_INIT_CHOICES,
-	 "warm-up: one write per page, the full Table[i] = i loop, or none"},
-	{"mlp", WP_DOUBLE, "4", 1000, 64000, NULL,
-	 "memory-level parallelism of table accesses (estimate: independent updates)"},
+static const struct opt params[] = {
+	WL_KEY("size", OPT_SIZE, "1G", 4096, 1ULL << 42, NULL, "table size in bytes (a power of two as in HPCC; else indices are taken mod words)"),
+	WL_KEY("updates", OPT_COUNT, "4M", 1, 1ULL << 40, NULL, "number of updates (HPCC uses 4 x table words)"),
+	WL_KEY("init", OPT_ENUM, "page", 0, 0, WL_INIT_CHOICES, "warm-up: one write per page, the full Table[i] = i loop, or none"),
+	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "memory-level parallelism of table accesses (estimate: independent updates)"),
 	WL_KENTRY_PARAM,
-	{NULL, 0, NULL, 0, 0, NULL, NULL},
+	{0},
 };
 
 #define STREAMS 128

@@ -16,17 +16,17 @@
 
 enum { P_JOBS, P_TASKS, P_HEAP, P_TOUCH, P_WORK, P_LIB, P_SLICE, P_MLP, P_KENTRY };
 
-static const struct wl_param params[] = {
-	{"jobs", WP_COUNT, "4", 1, 64, NULL, "compiler processes in flight (make -jN)"},
-	{"tasks", WP_COUNT, "200", 1, 60000, NULL, "compiler runs in all"},
-	{"heap", WP_SIZE, "16M", 1 * MiB, 64 * GiB, NULL, "largest heap a run grows to"},
-	{"touch", WP_DOUBLE, "0.6", 0, 1000, NULL, "share of heap pages a run touches"},
-	{"work", WP_COUNT, "16", 1, 1ULL << 20, NULL, "accesses per touched page"},
-	{"lib", WP_SIZE, "8M", 4096, 16 * GiB, NULL, "compiler and libraries mapped read-only per run"},
-	{"slice", WP_COUNT, "20K", 1, 1ULL << 40, NULL, "accesses a job runs before the next one's turn"},
-	{"mlp", WP_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism (estimate)"},
+static const struct opt params[] = {
+	WL_KEY("jobs", OPT_COUNT, "4", 1, 64, NULL, "compiler processes in flight (make -jN)"),
+	WL_KEY("tasks", OPT_COUNT, "200", 1, 60000, NULL, "compiler runs in all"),
+	WL_KEY("heap", OPT_SIZE, "16M", 1 * MiB, 64 * GiB, NULL, "largest heap a run grows to"),
+	WL_KEY("touch", OPT_DOUBLE, "0.6", 0, 1000, NULL, "share of heap pages a run touches"),
+	WL_KEY("work", OPT_COUNT, "16", 1, 1ULL << 20, NULL, "accesses per touched page"),
+	WL_KEY("lib", OPT_SIZE, "8M", 4096, 16 * GiB, NULL, "compiler and libraries mapped read-only per run"),
+	WL_KEY("slice", OPT_COUNT, "20K", 1, 1ULL << 40, NULL, "accesses a job runs before the next one's turn"),
+	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism (estimate)"),
 	WL_KENTRY_PARAM,
-	{NULL, 0, NULL, 0, 0, NULL, NULL},
+	{0},
 };
 
 #define INSTRS 6

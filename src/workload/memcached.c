@@ -21,16 +21,15 @@
 
 enum { P_KEYS, P_VALUE, P_GETS, P_ZIPF, P_OPS, P_MLP, P_KENTRY };
 
-static const struct wl_param params[] = {
-	{"keys", WP_COUNT, "1M", 2, 1ULL << 32, NULL, "items stored"},
-	{"value", WP_SIZE, "256", 8, 1 * MiB, NULL, "mean value size (values are 1/2 to 3/2 of it)"},
-	{"gets", WP_DOUBLE, "0.97", 0, 1000, NULL, "share of requests that are gets (ETC: about 30:1)"},
-	{"zipf", WP_DOUBLE, "0.99", 10, 999, NULL, "Zipf exponent of key popularity, below 1"},
-	{"ops", WP_COUNT, "1M", 1, 1ULL << 40, NULL, "requests after the warm-up"},
-	{"mlp", WP_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism (estimate)"},
-	{"kentry", WP_DOUBLE, "300", 0, 1000000000, NULL,
-	 "kernel entries per million instructions (a receive and a send per request)"},
-	{NULL, 0, NULL, 0, 0, NULL, NULL},
+static const struct opt params[] = {
+	WL_KEY("keys", OPT_COUNT, "1M", 2, 1ULL << 32, NULL, "items stored"),
+	WL_KEY("value", OPT_SIZE, "256", 8, 1 * MiB, NULL, "mean value size (values are 1/2 to 3/2 of it)"),
+	WL_KEY("gets", OPT_DOUBLE, "0.97", 0, 1000, NULL, "share of requests that are gets (ETC: about 30:1)"),
+	WL_KEY("zipf", OPT_DOUBLE, "0.99", 10, 999, NULL, "Zipf exponent of key popularity, below 1"),
+	WL_KEY("ops", OPT_COUNT, "1M", 1, 1ULL << 40, NULL, "requests after the warm-up"),
+	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism (estimate)"),
+	WL_KEY("kentry", OPT_DOUBLE, "300", 0, 1000000000, NULL, "kernel entries per million instructions (a receive and a send per request)"),
+	{0},
 };
 
 #define HEADER 48   /* memcached's item header */

@@ -183,7 +183,7 @@ static int scenario_init(struct workload *w, struct tpt_err *e)
 	return 0;
 }
 
-static const struct wl_param no_params[] = {{NULL, 0, NULL, 0, 0, NULL, NULL}};
+static const struct opt no_params[] = {{0}};
 
 static const struct workload_def scenario_def = {
 	.name = "scenario",

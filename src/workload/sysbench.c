@@ -17,17 +17,15 @@ enum { P_BLOCK, P_TOTAL, P_MODE, P_OP, P_INIT, P_MLP, P_KENTRY };
 enum { MODE_SEQ, MODE_RND };
 enum { OP_READ, OP_WRITE };
 
-static const struct wl_param params[] = {
-	{"block", WP_SIZE, "128M", 4096, 1ULL << 42, NULL, "memory block size (--memory-block-size)"},
-	{"total", WP_SIZE, "128M", 4, 1ULL << 50, NULL, "total bytes transferred (--memory-total-size)"},
-	{"mode", WP_ENUM, "rnd", 0, 0, "seq|rnd", "access mode (--memory-access-mode)"},
-	{"op", WP_ENUM, "write", 0, 0, "read|write", "operation (--memory-oper)"},
-	{"init", WP_ENUM, "page", 0, 0, WL_INIT_CHOICES,
-	 "warm-up: one write per page, the full memset, or none"},
-	{"mlp", WP_DOUBLE, "4", 1000, 64000, NULL,
-	 "memory-level parallelism of the accesses (estimate; prefetching is not modelled)"},
+static const struct opt params[] = {
+	WL_KEY("block", OPT_SIZE, "128M", 4096, 1ULL << 42, NULL, "memory block size (--memory-block-size)"),
+	WL_KEY("total", OPT_SIZE, "128M", 4, 1ULL << 50, NULL, "total bytes transferred (--memory-total-size)"),
+	WL_KEY("mode", OPT_ENUM, "rnd", 0, 0, "seq|rnd", "access mode (--memory-access-mode)"),
+	WL_KEY("op", OPT_ENUM, "write", 0, 0, "read|write", "operation (--memory-oper)"),
+	WL_KEY("init", OPT_ENUM, "page", 0, 0, WL_INIT_CHOICES, "warm-up: one write per page, the full memset, or none"),
+	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "memory-level parallelism of the accesses (estimate; prefetching is not modelled)"),
 	WL_KENTRY_PARAM,
-	{NULL, 0, NULL, 0, 0, NULL, NULL},
+	{0},
 };
 
 struct sysbench {

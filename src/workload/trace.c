@@ -14,13 +14,12 @@
 
 enum { P_PATH, P_FORMAT, P_FOOTPRINT, P_MLP };
 
-static const struct wl_param params[] = {
-	{"path", WP_STRING, "", 0, 0, NULL, "the trace file"},
-	{"format", WP_ENUM, "auto", 0, 0, "auto|tpt|lackey|champsim", "trace format (auto: detected)"},
-	{"footprint", WP_SIZE, "0", 0, 1ULL << 42, NULL,
-	 "bytes the trace touches, for sizing memory (0: from the trace)"},
-	{"mlp", WP_DOUBLE, "4", 1000, 64000, NULL, "memory-level parallelism of the accesses (estimate)"},
-	{NULL, 0, NULL, 0, 0, NULL, NULL},
+static const struct opt params[] = {
+	WL_KEY("path", OPT_STR, "", 0, 512, NULL, "the trace file"),
+	WL_KEY("format", OPT_ENUM, "auto", 0, 0, "auto|tpt|lackey|champsim", "trace format (auto: detected)"),
+	WL_KEY("footprint", OPT_SIZE, "0", 0, 1ULL << 42, NULL, "bytes the trace touches, for sizing memory (0: from the trace)"),
+	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "memory-level parallelism of the accesses (estimate)"),
+	{0},
 };
 
 struct trace_wl {

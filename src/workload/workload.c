@@ -22,112 +22,62 @@ static const struct workload_def *find_def(const char *name, size_t len)
 
 int workload_param(const struct workload_def *d, const char *key)
 {
-	for (int i = 0; d->params[i].key; i++)
-		if (!strcmp(d->params[i].key, key))
+	for (int i = 0; d->params[i].name; i++)
+		if (!strcmp(d->params[i].name, key))
 			return i;
 	return -1;
 }
 
-static int enum_index(const char *choices, const char *v)
-{
-	size_t len = strlen(v);
-	int idx = 0;
-	for (const char *p = choices;; idx++) {
-		const char *bar = strchr(p, '|');
-		size_t n = bar ? (size_t)(bar - p) : strlen(p);
-		if (n == len && !strncmp(p, v, n))
-			return idx;
-		if (!bar)
-			return -1;
-		p = bar + 1;
-	}
-}
-
-static const char *enum_name(const char *choices, uint64_t idx, char buf[32])
-{
-	const char *p = choices;
-	for (uint64_t i = 0; i < idx && p; i++) {
-		p = strchr(p, '|');
-		if (p)
-			p++;
-	}
-	size_t n = p ? strcspn(p, "|") : 0;
-	snprintf(buf, 32, "%.*s", (int)n, p ? p : "");
-	return buf;
-}
-
+/* Sets the value of key i from text through the option table's parser. */
 static int set_value(struct workload *w, int i, const char *v, struct tpt_err *e)
 {
-	const struct wl_param *p = &w->def->params[i];
-	const char *wn = w->def->name;
-	uint64_t u;
+	const struct opt *p = &w->def->params[i];
+	char who[64];
+	snprintf(who, sizeof(who), "%s: %s", w->def->name, p->name);
 	switch (p->type) {
-	case WP_SIZE:
-	case WP_COUNT:
-		if ((p->type == WP_SIZE ? tpt_parse_size : tpt_parse_count)(v, &u))
-			return tpt_fail(e, "%s: %s='%s' is not a %s", wn, p->key, v,
-					p->type == WP_SIZE ? "size (like 4K, 2M, 129G)"
-							   : "count (like 1000, 10K, 10M)");
-		if (u < p->min || u > p->max) {
-			char a[32], b[32];
-			return tpt_fail(e, "%s: %s=%s is outside %s..%s", wn, p->key, v,
-					(p->type == WP_SIZE ? tpt_format_size : tpt_format_count)(p->min, a),
-					(p->type == WP_SIZE ? tpt_format_size : tpt_format_count)(p->max, b));
-		}
-		w->v[i].u = u;
-		return 0;
-	case WP_ENUM: {
-		int k = enum_index(p->choices, v);
-		if (k < 0)
-			return tpt_fail(e, "%s: %s='%s' is not one of %s", wn, p->key, v, p->choices);
-		w->v[i].u = (uint64_t)k;
+	case OPT_ENUM: {
+		uint32_t k;
+		if (opt_parse(p, &k, v, who, e))
+			return -1;
+		w->v[i].u = k;
 		return 0;
 	}
-	case WP_DOUBLE: {
-		char *end;
-		double d = strtod(v, &end);
-		if (end == v || *end || !(d >= (double)p->min / 1000 && d <= (double)p->max / 1000))
-			return tpt_fail(e, "%s: %s='%s' must be a number from %g to %g", wn, p->key, v,
-					(double)p->min / 1000, (double)p->max / 1000);
-		w->v[i].d = d;
-		return 0;
-	}
-	case WP_STRING: {
+	case OPT_STR: {
 		/* Text keys take slots in the order the table lists them. */
 		unsigned slot = 0;
 		for (int k = 0; k < i; k++)
-			slot += w->def->params[k].type == WP_STRING;
+			slot += w->def->params[k].type == OPT_STR;
 		if (slot >= ARRAY_LEN(w->str))
-			return tpt_fail(e, "%s: too many text keys", wn);
-		if (strlen(v) >= sizeof(w->str[0]))
-			return tpt_fail(e, "%s: %s is longer than %zu bytes", wn, p->key,
-					sizeof(w->str[0]) - 1);
-		snprintf(w->str[slot], sizeof(w->str[0]), "%s", v);
+			return tpt_fail(e, "%s: too many text keys", w->def->name);
 		w->v[i].u = slot;
-		return 0;
+		return opt_parse(p, w->str[slot], v, who, e);
 	}
+	case OPT_DOUBLE:
+		return opt_parse(p, &w->v[i].d, v, who, e);
+	default:
+		return opt_parse(p, &w->v[i].u, v, who, e);
 	}
-	return -1;
 }
 
-static void format_value(const struct workload *w, int i, char buf[32])
+/* Key i's value as text, as set_value reads it. */
+static const char *format_value(const struct workload *w, int i, char *buf, size_t len)
 {
-	const struct wl_param *p = &w->def->params[i];
-	switch (p->type) {
-	case WP_SIZE: tpt_format_size(w->v[i].u, buf); break;
-	case WP_COUNT: tpt_format_count(w->v[i].u, buf); break;
-	case WP_ENUM: enum_name(p->choices, w->v[i].u, buf); break;
-	case WP_DOUBLE: snprintf(buf, 32, "%g", w->v[i].d); break;
-	case WP_STRING: buf[0] = 0; break; /* written whole by workload_open */
+	const struct opt *p = &w->def->params[i];
+	if (p->type == OPT_ENUM) {
+		uint32_t k = (uint32_t)w->v[i].u;
+		return opt_format(p, &k, buf, len);
 	}
+	if (p->type == OPT_STR)
+		return opt_format(p, w->str[w->v[i].u], buf, len);
+	return opt_format(p, &w->v[i], buf, len);
 }
 
 static void key_list(const struct workload_def *d, char *buf, size_t len)
 {
 	size_t o = 0;
 	buf[0] = 0;
-	for (int i = 0; d->params[i].key && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", d->params[i].key);
+	for (int i = 0; d->params[i].name && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", d->params[i].name);
 }
 
 int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tpt_err *e)
@@ -144,7 +94,7 @@ int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tp
 		return tpt_fail(e, "unknown workload '%.*s' (known: %s)", (int)nlen, spec, known);
 	}
 	w->seed = seed;
-	for (int i = 0; w->def->params[i].key; i++)
+	for (int i = 0; w->def->params[i].name; i++)
 		if (set_value(w, i, w->def->params[i].def, e))
 			return -1;
 	if (spec[nlen] == ':') {
@@ -175,12 +125,10 @@ int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tp
 		free(copy);
 	}
 	size_t o = (size_t)snprintf(w->spec, sizeof(w->spec), "%s", w->def->name);
-	for (int i = 0; w->def->params[i].key && o < sizeof(w->spec); i++) {
-		char val[32];
-		format_value(w, i, val);
+	for (int i = 0; w->def->params[i].name && o < sizeof(w->spec); i++) {
+		char val[sizeof(w->str[0])];
 		o += (size_t)snprintf(w->spec + o, sizeof(w->spec) - o, "%c%s=%s", i ? ',' : ':',
-				      w->def->params[i].key,
-				      w->def->params[i].type == WP_STRING ? w->str[w->v[i].u] : val);
+				      w->def->params[i].name, format_value(w, i, val, sizeof(val)));
 	}
 	int mi = workload_param(w->def, "mlp"), ki = workload_param(w->def, "kentry");
 	w->mlp = mi >= 0 ? w->v[mi].d : 1.0;
@@ -218,9 +166,9 @@ void workload_list(FILE *out)
 	for (size_t i = 0; i < ARRAY_LEN(defs); i++) {
 		const struct workload_def *d = defs[i];
 		fprintf(out, "%s - %s\n", d->name, d->summary);
-		for (int k = 0; d->params[k].key; k++) {
-			const struct wl_param *p = &d->params[k];
-			fprintf(out, "    %-8s %s (default %s%s%s)\n", p->key, p->help, p->def,
+		for (int k = 0; d->params[k].name; k++) {
+			const struct opt *p = &d->params[k];
+			fprintf(out, "    %-8s %s (default %s%s%s)\n", p->name, p->help, p->def,
 				p->choices ? "; one of " : "", p->choices ? p->choices : "");
 		}
 	}

@@ -19,14 +19,14 @@
 
 enum { P_ISOTOPES, P_GRIDPOINTS, P_LOOKUPS, P_INIT, P_MLP, P_KENTRY };
 
-static const struct wl_param params[] = {
-	{"isotopes", WP_COUNT, "355", 12, 100000, NULL, "isotopes (XSBench: 355 large, 68 small)"},
-	{"gridpoints", WP_COUNT, "11303", 2, 100000000, NULL, "energy grid points per isotope"},
-	{"lookups", WP_COUNT, "50K", 1, 1ULL << 40, NULL, "cross-section lookups"},
-	{"init", WP_ENUM, "page", 0, 0, WL_INIT_CHOICES, "warm-up: one write per page of the grids, or none"},
-	{"mlp", WP_DOUBLE, "4", 1000, 64000, NULL, "memory-level parallelism (independent nuclides)"},
+static const struct opt params[] = {
+	WL_KEY("isotopes", OPT_COUNT, "355", 12, 100000, NULL, "isotopes (XSBench: 355 large, 68 small)"),
+	WL_KEY("gridpoints", OPT_COUNT, "11303", 2, 100000000, NULL, "energy grid points per isotope"),
+	WL_KEY("lookups", OPT_COUNT, "50K", 1, 1ULL << 40, NULL, "cross-section lookups"),
+	WL_KEY("init", OPT_ENUM, "page", 0, 0, WL_INIT_CHOICES, "warm-up: one write per page of the grids, or none"),
+	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "memory-level parallelism (independent nuclides)"),
 	WL_KENTRY_PARAM,
-	{NULL, 0, NULL, 0, 0, NULL, NULL},
+	{0},
 };
 
 #define POINT 48 /* energy and five cross sections, doubles */
