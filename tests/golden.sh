@@ -52,6 +52,10 @@ for wl in gups:gups:size=64M,updates=50K kcbench:kcbench:tasks=6,heap=4M,lib=2M 
 		done
 	done
 done
+run gups-migrate compare --workload gups:size=64M,updates=50K --config tests/golden/migrate.ini \
+	--json -
+run scenario-migrate compare --scenario tests/golden/scenario.ini --config tests/golden/migrate.ini \
+	--json -
 run gups-table compare --workload gups:size=64M,updates=50K
 run scenario-table compare --scenario tests/golden/scenario.ini --host-page 2M
 run scenario-sim sim --scheme tpt-opt --scenario tests/golden/scenario.ini

@@ -81,7 +81,7 @@ static void random_step(struct tsim *t, struct model *m, struct rng *r)
 	} else if (op < 22 && vm->gmap) {
 		uint64_t gfn = rng_below(r, vm->guest_mem >> PAGE_SHIFT);
 		if (vm->gmap[gfn])
-			assert_int_equal(vm_hv_migrate(vm, gfn), VM_OK);
+			assert_int_equal(vm_hv_migrate(vm, vm->st, gfn), VM_OK);
 	} else if (op < 23) {
 		tsim_event(t, EV(.type = EV_SYSCALL, .pid = pid, .arg = 1));
 	} else if (op < 24 && vm->hv->tpt) {
@@ -93,7 +93,7 @@ static void random_step(struct tsim *t, struct model *m, struct rng *r)
 	} else if (op < 25 && vm->gmap) {
 		uint64_t gfn = rng_below(r, vm->guest_mem >> PAGE_SHIFT);
 		if (vm->gmap[gfn])
-			vm_hv_reclaim(vm, gfn); /* refused for page-table pages: fine */
+			vm_hv_reclaim(vm, vm->st, gfn); /* refused for page-table pages: fine */
 	} else if (p->nvmas) {
 		/* Accesses inside a region, writes only where it is writable. */
 		const struct vma *v = &p->vmas[rng_below(r, p->nvmas)];
@@ -369,7 +369,7 @@ static void test_tpt_status_fault_fallback_and_repair(void **state)
 	assert_int_equal(pt_lookup(&p->pt, PG(7), &gpa, &sh, NULL, NULL), 0);
 	uint64_t old = vm->gmap[gpa >> PAGE_SHIFT];
 	/* The hypervisor migrates the frame behind page 7. */
-	assert_int_equal(vm_hv_migrate(vm, gpa >> PAGE_SHIFT), VM_OK);
+	assert_int_equal(vm_hv_migrate(vm, vm->st, gpa >> PAGE_SHIFT), VM_OK);
 	assert_true(vm->gmap[gpa >> PAGE_SHIFT] != old);
 	assert_int_equal(rmp_owner(&vm->rmp, old), RMP_HYPERVISOR);
 	assert_true(vm_xlat(p) == XLAT_TPT_PENDING);
@@ -415,7 +415,7 @@ static void test_reclaim_refaults(void **state)
 		uint64_t gpa;
 		unsigned sh;
 		assert_int_equal(pt_lookup(&vm->cur->pt, PG(2), &gpa, &sh, NULL, NULL), 0);
-		assert_int_equal(vm_hv_reclaim(vm, gpa >> PAGE_SHIFT), VM_OK);
+		assert_int_equal(vm_hv_reclaim(vm, vm->st, gpa >> PAGE_SHIFT), VM_OK);
 		assert_int_equal(vm->gmap[gpa >> PAGE_SHIFT], 0);
 		tsim_check(t);
 		uint64_t exits = vm->st->exits[EXIT_EPT_VIOLATION] + vm->st->exits[EXIT_SHADOW_FILL];

@@ -208,9 +208,10 @@ void vm_tpt_status_fault(struct vm *vm, struct process *p);
 bool vm_tpt_ready(struct vm *vm, struct process *p, uint64_t now);
 
 /* The hypervisor moves the host page backing gfn to a new frame (migration),
- * or takes it away (reclaim): tags change, tables are fixed. */
-int vm_hv_migrate(struct vm *vm, uint64_t gfn);
-int vm_hv_reclaim(struct vm *vm, uint64_t gfn);
+ * or takes it away (reclaim): tags change, tables are fixed; counted in acct
+ * (the system's account when no process asked for it). */
+int vm_hv_migrate(struct vm *vm, struct tpt_stats *acct, uint64_t gfn);
+int vm_hv_reclaim(struct vm *vm, struct tpt_stats *acct, uint64_t gfn);
 
 /* The reference translation: guest table, then guest address map. */
 int vm_ref_translate(const struct vm *vm, const struct process *p, uint64_t va, uint64_t *hpa,

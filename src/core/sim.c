@@ -222,17 +222,15 @@ static __attribute__((noinline)) void tick(struct sim *s)
 	}
 	if (now >= s->next_migrate) {
 		s->next_migrate += s->cfg.migrate_every;
-		struct tpt_stats *saved = s->vm.st;
-		s->vm.st = &s->vm.sys; /* no process asked for it */
 		/* The first backed host page from a random place on. */
 		uint64_t gfr = s->guest_mem >> PAGE_SHIFT, step = 1ULL << (s->vm.host_shift - PAGE_SHIFT);
 		uint64_t start = rng_below(&s->rng, gfr) & ~(step - 1);
 		for (uint64_t k = 0; k < gfr; k += step) {
 			uint64_t gfn = (start + k) % gfr;
-			if (s->vm.gmap[gfn] && vm_hv_migrate(&s->vm, gfn) == VM_OK)
+			/* No process asked for it: the system's account. */
+			if (s->vm.gmap[gfn] && vm_hv_migrate(&s->vm, &s->vm.sys, gfn) == VM_OK)
 				break;
 		}
-		s->vm.st = saved;
 	}
 	if (now >= s->next_profile) {
 		int pid = s->vm.cur ? s->vm.cur->pid : 0;

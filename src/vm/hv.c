@@ -294,7 +294,7 @@ static int unback(struct vm *vm, uint64_t gfn, uint64_t *old)
 	return quarantine(vm, *old);
 }
 
-int vm_hv_migrate(struct vm *vm, uint64_t gfn)
+int vm_hv_migrate(struct vm *vm, struct tpt_stats *acct, uint64_t gfn)
 {
 	unsigned order = vm->host_shift - PAGE_SHIFT;
 	uint64_t n = 1ULL << order, first = gfn & ~(n - 1), old;
@@ -311,12 +311,12 @@ int vm_hv_migrate(struct vm *vm, uint64_t gfn)
 		if ((vm->table_gfn[(first + i) >> 3] >> ((first + i) & 7)) & 1)
 			memcpy(hostmem_word(&vm->mmu->hm, (uint64_t)vm->gmap[first + i] << PAGE_SHIFT),
 			       hostmem_word(&vm->mmu->hm, (old + i) << PAGE_SHIFT), PAGE_SIZE);
-	vm->st->hv_migrations++;
+	acct->hv_migrations++;
 	frames_moved(vm, old, old + n);
 	return VM_OK;
 }
 
-int vm_hv_reclaim(struct vm *vm, uint64_t gfn)
+int vm_hv_reclaim(struct vm *vm, struct tpt_stats *acct, uint64_t gfn)
 {
 	unsigned order = vm->host_shift - PAGE_SHIFT;
 	uint64_t n = 1ULL << order, first = gfn & ~(n - 1), old;
@@ -326,7 +326,7 @@ int vm_hv_reclaim(struct vm *vm, uint64_t gfn)
 	int rc = unback(vm, first, &old);
 	if (rc)
 		return rc;
-	vm->st->hv_reclaims++;
+	acct->hv_reclaims++;
 	frames_moved(vm, old, old + n);
 	return VM_OK;
 }
