@@ -100,6 +100,9 @@ sleep 0.5
 "$TPTD" --once $args >"$T/st3" 2>"$T/log3" && ok || bad "tptd --once after the armed start"
 grep -q "tpt-hog .* tpt .*started armed" "$T/st3" && ok || bad "the armed program's new start is not seen as TPT: $(cat "$T/st3")"
 "$TPTCTL" status --state "$T/tpt.json" | grep -q "tpt-hog *on .*runs 1" && ok || bad "tptctl status: program record"
+one_line_error 2 "unknown option '--frob'" "$TPTCTL" status --frob
+one_line_error 2 "needs a value" "$TPTCTL" status --state
+one_line_error 2 "unexpected argument 'extra'" "$TPTCTL" status extra
 "$TPTD" --status --state "$T/tpt.json" | cmp -s - "$T/st3" && ok || bad "tptd --status differs from --once's report"
 kill $hog; wait $hog 2>/dev/null
 

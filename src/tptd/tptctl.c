@@ -4,6 +4,7 @@
  *
  * Exit status: 0 success, 1 no readable state file, 2 bad usage.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,17 +20,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tptctl status [--state FILE | --config FILE]\n");
 		return 2;
 	}
-	for (int i = 2; i < argc; i++) {
-		if (i + 1 >= argc || (strcmp(argv[i], "--state") && strcmp(argv[i], "--config"))) {
-			fprintf(stderr, "tptctl: unknown or incomplete option '%s'\n", argv[i]);
+	static const struct option lo[] = {
+		{"state", required_argument, 0, 's'}, {"config", required_argument, 0, 'c'}, {0, 0, 0, 0},
+	};
+	opterr = 0;
+	optind = 2;
+	int o;
+	while ((o = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		if (o == ':' || o == '?') {
+			fprintf(stderr, "tptctl: %s '%s'\n", o == ':' ? "option needs a value:" : "unknown option",
+				argv[optind - 1]);
 			return 2;
 		}
-		if (!strcmp(argv[i], "--config") ? conf_load(&c, argv[i + 1], &e)
-						 : conf_set(&c, "tptd", "state", argv[i + 1], &e)) {
+		if (o == 'c' ? conf_load(&c, optarg, &e) : conf_set(&c, "tptd", "state", optarg, &e)) {
 			fprintf(stderr, "tptctl: %s\n", e.msg);
 			return 2;
 		}
-		i++;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tptctl: unexpected argument '%s'\n", argv[optind]);
+		return 2;
 	}
 	if (state_print_status(stdout, c.state, &e)) {
 		fprintf(stderr, "tptctl: %s\n", e.msg);
