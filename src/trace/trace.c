@@ -1,9 +1,9 @@
 /*
- * trace.c - opening traces of any format (see trace.h): detection, the
- * single-process prologue of formats without OS events, error text, the
- * writers' temporary files, and the counts behind `tpt trace info`.
+ * trace.c - traces of any format (see trace.h): detection and dispatch to
+ * the format's reader or writer, the writers' temporary files, and the
+ * counts behind `tpt trace info`. What the formats themselves share is in
+ * reader.c.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,31 +18,6 @@ int trace_format_parse(const char *name)
 		if (!strcmp(name, trace_format_name[i]))
 			return i;
 	return -1;
-}
-
-size_t trace_fail(struct trace_reader *r, uint64_t offset, const char *fmt, ...)
-{
-	if (r->failed)
-		return 0;
-	char what[240];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	snprintf(r->err, sizeof(r->err), "%s: %s at byte %llu%s", r->path, what,
-		 (unsigned long long)offset, r->src.xz ? " (of the decompressed data)" : "");
-	r->failed = true;
-	return 0;
-}
-
-size_t trace_prologue(struct trace_reader *r, struct event *ev)
-{
-	snprintf(r->names[0], sizeof(r->names[0]), "trace");
-	ev[0] = (struct event){.type = EV_EXEC, .pid = 1};
-	/* No mmap events: one region over the 47-bit user address space. */
-	ev[1] = (struct event){.type = EV_MMAP, .pid = 1, .va = 0, .arg = 1ULL << 47, .size = WL_MAP_W};
-	ev[2] = (struct event){.type = EV_MARK, .pid = 1};
-	return 3;
 }
 
 /* tpt by its magic, lackey by being text, ChampSim otherwise (through xz). */

@@ -1,0 +1,35 @@
+/*
+ * reader.c - what the format readers (tptfmt.c, lackey.c, champsim.c)
+ * share: an error that names the file and the byte offset, and the
+ * single-process prologue of formats without OS events. Called by the
+ * readers only (trace_internal.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "trace_internal.h"
+
+size_t trace_fail(struct trace_reader *r, uint64_t offset, const char *fmt, ...)
+{
+	if (r->failed)
+		return 0;
+	char what[240];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(r->err, sizeof(r->err), "%s: %s at byte %llu%s", r->path, what,
+		 (unsigned long long)offset, r->src.xz ? " (of the decompressed data)" : "");
+	r->failed = true;
+	return 0;
+}
+
+size_t trace_prologue(struct trace_reader *r, struct event *ev)
+{
+	snprintf(r->names[0], sizeof(r->names[0]), "trace");
+	ev[0] = (struct event){.type = EV_EXEC, .pid = 1};
+	/* No mmap events: one region over the 47-bit user address space. */
+	ev[1] = (struct event){.type = EV_MMAP, .pid = 1, .va = 0, .arg = 1ULL << 47, .size = WL_MAP_W};
+	ev[2] = (struct event){.type = EV_MARK, .pid = 1};
+	return 3;
+}
