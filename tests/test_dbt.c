@@ -107,7 +107,7 @@ static void test_table_formats(void **st)
 	for (int f = 0; f < 3; f++) {
 		struct dframes fr;
 		struct pt r;
-		dframes_init(&fr, &hm, 0, 1ULL << 30);
+		assert_int_equal(dframes_init(&fr, &hm, 0, 1ULL << 30, &e), 0);
 		assert_int_equal(pt_init_fmt(&r, &hm, NULL, fmts[f], 1ULL << 30, &dbt_table_ops, &fr), 0);
 		enum { N = 512 };
 		uint64_t ref[N] = {0}; /* page k of a spread-out set -> pa + 1, 0 unmapped */
@@ -143,7 +143,7 @@ static void test_table_formats(void **st)
 		assert_int_equal(r.pages, mapped);
 		assert_int_equal(pt_check(&r, &e), 0);
 		pt_destroy(&r);
-		assert_int_equal(fr.used, 0);
+		assert_int_equal(fr.f.used, 0);
 		dframes_fini(&fr);
 	}
 	hostmem_fini(&hm);

@@ -79,8 +79,9 @@ static int reserve(struct dbt *d, const struct workload *w, struct tpt_err *e)
 	uint64_t total = ram + (1ULL << 30) + ram / 4 + (1ULL << 30);
 	if (hostmem_init(&d->hm, total, e))
 		return -1;
-	dframes_init(&d->gfr, &d->hm, 0, ram);
-	dframes_init(&d->sfr, &d->hm, ram + (1ULL << 30), total);
+	if (dframes_init(&d->gfr, &d->hm, 0, ram, e) ||
+	    dframes_init(&d->sfr, &d->hm, ram + (1ULL << 30), total, e))
+		return -1;
 	return 0;
 }
 

@@ -1,66 +1,58 @@
 /*
- * dframes.c - the binary-translator model's physical frames (dframes.h).
- * Called by dbt.c for data pages and, through dbt_table_ops, by the page
- * tables. Invariant: `used` counts the frames handed out and not returned.
+ * dframes.c - the binary-translator model's physical frames (dframes.h):
+ * the simulator's frame allocator over a range of physical addresses, and
+ * the page-table operations that take table frames from it. Called by
+ * dbt.c for data pages and, through dbt_table_ops, by the page tables.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "dframes.h"
 
-int dframes_init(struct dframes *f, struct hostmem *hm, uint64_t base, uint64_t limit)
+int dframes_init(struct dframes *d, struct hostmem *hm, uint64_t base, uint64_t limit,
+		 struct tpt_err *e)
 {
-	memset(f, 0, sizeof(*f));
-	f->hm = hm;
-	f->next = base;
-	f->limit = limit;
+	memset(d, 0, sizeof(*d));
+	d->hm = hm;
+	return frames_init(&d->f, base >> PAGE_SHIFT, limit >> PAGE_SHIFT, e);
+}
+
+void dframes_fini(struct dframes *d)
+{
+	frames_fini(&d->f);
+}
+
+int dframes_alloc(struct dframes *d, uint64_t *pa)
+{
+	uint64_t pfn;
+	if (frames_alloc(&d->f, FRAME_4K, &pfn))
+		return -1;
+	*pa = pfn << PAGE_SHIFT;
 	return 0;
 }
 
-void dframes_fini(struct dframes *f)
+void dframes_free(struct dframes *d, uint64_t pa)
 {
-	free(f->free);
-	memset(f, 0, sizeof(*f));
-}
-
-int dframes_alloc(struct dframes *f, uint64_t *pa)
-{
-	if (f->nfree) {
-		*pa = f->free[--f->nfree];
-	} else {
-		if (f->next + 4096 > f->limit)
-			return -1;
-		*pa = f->next;
-		f->next += 4096;
-	}
-	f->used++;
-	return 0;
-}
-
-void dframes_free(struct dframes *f, uint64_t pa)
-{
-	if (tpt_grow(&f->free, &f->cap, f->nfree + 1, sizeof(*f->free)))
-		return; /* the frame is leaked to the model, never reused: harmless */
-	f->free[f->nfree++] = pa;
-	f->used--;
+	frames_free(&d->f, pa >> PAGE_SHIFT, FRAME_4K);
 }
 
 static int table_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 {
-	struct dframes *f = ctx;
+	struct dframes *d = ctx;
+	uint64_t pfn;
 	(void)pt;
-	if (dframes_alloc(f, addr))
+	if (frames_alloc_table(&d->f, &pfn))
 		return PT_ENOMEM;
-	hostmem_zero_frame(f->hm, *addr >> PAGE_SHIFT);
+	hostmem_zero_frame(d->hm, pfn);
+	*addr = pfn << PAGE_SHIFT;
 	return 0;
 }
 
 static void table_free(void *ctx, const struct pt *pt, uint64_t addr)
 {
-	struct dframes *f = ctx;
+	struct dframes *d = ctx;
 	(void)pt;
-	hostmem_release_frame(f->hm, addr >> PAGE_SHIFT);
-	dframes_free(f, addr);
+	hostmem_release_frame(d->hm, addr >> PAGE_SHIFT);
+	frames_free_table(&d->f, addr >> PAGE_SHIFT);
 }
 
 const struct pt_ops dbt_table_ops = {.alloc = table_alloc, .free = table_free};

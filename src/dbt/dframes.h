@@ -1,31 +1,32 @@
 /*
  * dframes.h - the binary-translator model's physical memory (dframes.c):
  * 4 KiB frames of guest RAM (data pages and the guest's own tables) and of
- * the host kernel memory that holds BTMMU's shadow tables, handed out by
- * bumping from a base and reused last-freed-first, so that a run's
- * addresses, and with them the host cache sets, follow from its events
- * alone. Tables in these frames are struct pt tables (dbt_table_ops).
+ * the host kernel memory that holds BTMMU's shadow tables, from the
+ * simulator's frame allocator (frame.h), with table pages in chunks of
+ * their own as there. Tables in these frames are struct pt tables
+ * (dbt_table_ops); addresses here are physical, not frame numbers.
  */
 #ifndef TPT_DBT_DFRAMES_H
 #define TPT_DBT_DFRAMES_H
 
 #include <stdint.h>
 
+#include "tpt/frame.h"
 #include "tpt/hostmem.h"
 #include "tpt/pt.h"
 
 struct dframes {
 	struct hostmem *hm;
-	uint64_t next, limit; /* physical addresses */
-	uint64_t *free;
-	size_t nfree, cap;
-	uint64_t used;
+	struct frames f;
 };
 
-int dframes_init(struct dframes *f, struct hostmem *hm, uint64_t base, uint64_t limit);
-void dframes_fini(struct dframes *f);
-int dframes_alloc(struct dframes *f, uint64_t *pa);
-void dframes_free(struct dframes *f, uint64_t pa);
+/* Frames of [base, limit), both 2 MiB-aligned. 0, or -1 with e set. */
+int dframes_init(struct dframes *d, struct hostmem *hm, uint64_t base, uint64_t limit,
+		 struct tpt_err *e);
+void dframes_fini(struct dframes *d);
+/* A data page: 0 and its physical address, or -1 when memory is exhausted. */
+int dframes_alloc(struct dframes *d, uint64_t *pa);
+void dframes_free(struct dframes *d, uint64_t pa);
 
 /* Page-table frames from a struct dframes (the pt's ctx), zeroed when taken. */
 extern const struct pt_ops dbt_table_ops;
