@@ -13,10 +13,46 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tpt/config.h"
 #include "tpt/report.h"
 #include "tpt/sim.h"
+
+static int scratch_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static char scratch_dir[64];
+
+static void scratch_cleanup(void)
+{
+	nftw(scratch_dir, scratch_rm, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * A path for a test's file in a directory of this test process's own
+ * (mkdtemp, removed at exit), so that suites run side by side never share
+ * a file. Eight paths stay valid at once.
+ */
+static inline const char *scratch(const char *name)
+{
+	static char buf[8][128];
+	static unsigned next;
+	if (!scratch_dir[0]) {
+		snprintf(scratch_dir, sizeof(scratch_dir), "/tmp/tpt-test-XXXXXX");
+		if (!mkdtemp(scratch_dir))
+			abort();
+		atexit(scratch_cleanup);
+	}
+	char *p = buf[next++ % 8];
+	snprintf(p, sizeof(buf[0]), "%s/%s", scratch_dir, name);
+	return p;
+}
 
 struct tsim {
 	struct tpt_config cfg;

@@ -62,7 +62,7 @@ static void test_tpt_round_trip(void **state)
 	(void)state;
 	const char *specs[] = {"gups:size=8M,updates=20K", "sysbench:block=1M,total=2M,mode=rnd",
 			       "churn:region=64K,rounds=20,work=3"};
-	const char *path = "/tmp/tpt-test-rt.tpt";
+	const char *path = scratch("tpt-test-rt.tpt");
 	for (size_t i = 0; i < ARRAY_LEN(specs); i++) {
 		struct workload a, b;
 		struct tpt_err e;
@@ -89,7 +89,7 @@ static void test_tpt_round_trip(void **state)
 static void test_scenario_round_trip_keeps_processes_and_names(void **state)
 {
 	(void)state;
-	const char *ini = "/tmp/tpt-test-rt.ini", *path = "/tmp/tpt-test-rt2.tpt";
+	const char *ini = scratch("tpt-test-rt.ini"), *path = scratch("tpt-test-rt2.tpt");
 	FILE *f = fopen(ini, "w");
 	fputs("[scenario]\nslice = 1000\n[alpha]\nworkload = churn:region=16K,rounds=3,work=1\n"
 	      "[beta]\nworkload = gups:size=64K,updates=500\n", f);
@@ -124,7 +124,7 @@ static void test_scenario_round_trip_keeps_processes_and_names(void **state)
 static void test_champsim_round_trip(void **state)
 {
 	(void)state;
-	const char *paths[] = {"/tmp/tpt-test-rt.champsim", "/tmp/tpt-test-rt.champsim.xz"};
+	const char *paths[] = {scratch("tpt-test-rt.champsim"), scratch("tpt-test-rt.champsim.xz")};
 	for (int i = 0; i < 2; i++) {
 		struct workload a, b;
 		struct tpt_err e;
@@ -170,7 +170,7 @@ static void test_champsim_round_trip(void **state)
 static void test_lackey(void **state)
 {
 	(void)state;
-	const char *path = "/tmp/tpt-test.lackey";
+	const char *path = scratch("tpt-test.lackey");
 	write_text(path, "==123== Lackey, an example Valgrind tool\n"
 			 "I  04000000,3\n"
 			 "I  04000003,5\n"
@@ -258,7 +258,7 @@ static void copy_prefix(const char *from, const char *to, long len, long flip)
 static void test_malformed_traces(void **state)
 {
 	(void)state;
-	const char *good = "/tmp/tpt-test-good.tpt", *bad = "/tmp/tpt-test-bad";
+	const char *good = scratch("tpt-test-good.tpt"), *bad = scratch("tpt-test-bad");
 	struct workload w;
 	struct tpt_err e;
 	assert_int_equal(workload_open(&w, "gups:size=4M,updates=2K", 1, &e), 0);
@@ -291,9 +291,9 @@ static void test_malformed_traces(void **state)
 	expect_bad(bad, TRACE_CHAMPSIM, "truncated record");
 	/* xz cut short. */
 	assert_int_equal(workload_open(&w, "gups:size=4M,updates=2K,kentry=0", 1, &e), 0);
-	write_trace(&w, "/tmp/tpt-test-good.champsim.xz", TRACE_CHAMPSIM);
+	write_trace(&w, scratch("tpt-test-good.champsim.xz"), TRACE_CHAMPSIM);
 	workload_close(&w);
-	copy_prefix("/tmp/tpt-test-good.champsim.xz", bad, 2000, -1);
+	copy_prefix(scratch("tpt-test-good.champsim.xz"), bad, 2000, -1);
 	expect_bad(bad, TRACE_AUTO, "xz");
 	/* Every prefix and every single flipped byte of a small tpt trace: an error
 	 * or a clean end, never a crash (the sanitizers watch). */
@@ -320,7 +320,7 @@ static void test_malformed_traces(void **state)
 	}
 	unlink(good);
 	unlink(bad);
-	unlink("/tmp/tpt-test-good.champsim.xz");
+	unlink(scratch("tpt-test-good.champsim.xz"));
 }
 
 static void test_real_program_trace_simulates(void **state)
@@ -351,7 +351,7 @@ static void test_real_program_trace_simulates(void **state)
 static void test_broken_trace_stops_the_run(void **state)
 {
 	(void)state;
-	const char *path = "/tmp/tpt-test-broken.lackey";
+	const char *path = scratch("tpt-test-broken.lackey");
 	write_text(path, "I  0400,3\n L 7ff0,8\n L 7ff8,8\n this is not lackey\n");
 	struct tpt_config c;
 	struct workload w;

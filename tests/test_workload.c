@@ -497,7 +497,7 @@ static void test_scenario(void **state)
 	(void)state;
 	struct workload w;
 	struct tpt_err e;
-	const char *path = "/tmp/tpt-test-scenario.ini";
+	const char *path = scratch("tpt-test-scenario.ini");
 	write_text(path, "[scenario]\nslice = 100\n[a]\nworkload = gups:size=64K,updates=200,kentry=0\n"
 			 "tpt = yes\n[b]\nworkload = sysbench:block=8K,total=8K,mode=seq,kentry=0\n");
 	assert_int_equal(workload_open_scenario(&w, path, 1, &e), 0);
