@@ -43,6 +43,10 @@ int out_open(struct out *o, const char *path);
 int out_close(struct out *o, bool keep);
 /* To stdout ("-") or through out_open. 0 or -1 (said on stderr). */
 int write_json(const char *path, json_t *doc);
+/* A command's results: doc (taken) to --json's path if given, then the text
+ * report by print(ctx) unless the JSON went to stdout. 0, or 1 when the
+ * JSON could not be written. */
+int emit_results(const char *json, json_t *doc, void (*print)(const void *ctx), const void *ctx);
 
 /* The commands: argv[0] is the command's name. 0, 1 (a run failed) or 2 (bad input). */
 int cmd_sim(int argc, char **argv);

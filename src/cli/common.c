@@ -244,3 +244,14 @@ int check_workload(const struct opts *o)
 	workload_close(&wl);
 	return 0;
 }
+
+int emit_results(const char *json, json_t *doc, void (*print)(const void *ctx), const void *ctx)
+{
+	int rc = 0;
+	if (json)
+		rc = write_json(json, doc) ? 1 : 0;
+	json_decref(doc);
+	if (!json || strcmp(json, "-"))
+		print(ctx);
+	return rc;
+}

@@ -7,6 +7,17 @@
 
 #include "cli.h"
 
+struct table {
+	const struct tpt_result *res;
+	size_t n;
+};
+
+static void print_table(const void *ctx)
+{
+	const struct table *t = ctx;
+	result_print_compare(stdout, t->res, t->n);
+}
+
 int cmd_compare(int argc, char **argv)
 {
 	struct opts o;
@@ -50,16 +61,11 @@ int cmd_compare(int argc, char **argv)
 		rc = run_one(&o, &cfg, list[i], &res[i]);
 	if (rc)
 		goto out;
-	bool json_stdout = o.json && !strcmp(o.json, "-");
-	if (o.json) {
-		json_t *arr = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, result_json(&res[i]));
-		rc = write_json(o.json, arr) ? 1 : 0;
-		json_decref(arr);
-	}
-	if (!json_stdout)
-		result_print_compare(stdout, res, n);
+	json_t *arr = json_array();
+	for (size_t i = 0; o.json && i < n; i++)
+		json_array_append_new(arr, result_json(&res[i]));
+	struct table t = {res, n};
+	rc = emit_results(o.json, arr, print_table, &t);
 out:
 	for (size_t i = 0; i < n; i++)
 		result_free(&res[i]);

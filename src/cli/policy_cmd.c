@@ -134,6 +134,17 @@ static void print_tables(FILE *out, const struct tpt_result *r, const struct row
 	}
 }
 
+struct tables {
+	const struct tpt_result *r;
+	const struct row *x;
+};
+
+static void print_both(const void *ctx)
+{
+	const struct tables *t = ctx;
+	print_tables(stdout, t->r, t->x);
+}
+
 int cmd_policy(int argc, char **argv)
 {
 	struct opts o;
@@ -196,16 +207,11 @@ int cmd_policy(int argc, char **argv)
 	struct row x[P_N];
 	for (int p = 0; p < P_N; p++)
 		summarize(&r[p], &r[P_NEVER], &r[P_ORACLE], &x[p]);
-	bool json_stdout = o.json && !strcmp(o.json, "-");
-	if (o.json) {
-		json_t *arr = json_array();
-		for (int p = 0; p < P_N; p++)
-			json_array_append_new(arr, row_json(p, &r[p], &r[P_NEVER], &x[p]));
-		rc = write_json(o.json, arr) ? 1 : 0;
-		json_decref(arr);
-	}
-	if (!json_stdout)
-		print_tables(stdout, r, x);
+	json_t *arr = json_array();
+	for (int p = 0; o.json && p < P_N; p++)
+		json_array_append_new(arr, row_json(p, &r[p], &r[P_NEVER], &x[p]));
+	struct tables t = {r, x};
+	rc = emit_results(o.json, arr, print_both, &t);
 out:
 	for (int p = 0; p < P_N; p++)
 		result_free(&r[p]);

@@ -6,6 +6,11 @@
 
 #include "cli.h"
 
+static void print_one(const void *res)
+{
+	result_print(stdout, res);
+}
+
 int cmd_sim(int argc, char **argv)
 {
 	struct opts o;
@@ -27,16 +32,7 @@ int cmd_sim(int argc, char **argv)
 	struct tpt_result res;
 	if ((rc = run_one(&o, &cfg, sc, &res)))
 		return rc;
-	if (o.json) {
-		json_t *j = result_json(&res);
-		rc = write_json(o.json, j) ? 1 : 0;
-		json_decref(j);
-		if (!strcmp(o.json, "-")) {
-			result_free(&res);
-			return rc;
-		}
-	}
-	result_print(stdout, &res);
+	rc = emit_results(o.json, o.json ? result_json(&res) : NULL, print_one, &res);
 	result_free(&res);
 	return rc;
 }
