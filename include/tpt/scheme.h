@@ -19,6 +19,11 @@ struct scheme {
 	const char *summary;
 	const struct hv_ops *hv; /* its hypervisor's half: what exists and what traps */
 	bool tag_checks; /* its walks read the RMP (what the host prefetches for it) */
+	/* Its structural contract: memory references of a TLB miss with every
+	 * translation cache off, for g guest-table levels, h host-table levels
+	 * and g1 levels of a table with the smaller page (agile: with no level
+	 * switched to nested). Tag checks count as references. */
+	unsigned (*miss_refs)(unsigned g, unsigned h, unsigned g1);
 	/* The registers p's walks run with, set as the OS and hypervisor set
 	 * them before p resumes (a TPT scheme first has a stale table whose
 	 * repair is due rebuilt). Called before every walk. */

@@ -34,8 +34,14 @@ int cmd_workloads(int argc, char **argv)
 int cmd_schemes(int argc, char **argv)
 {
 	int rc = no_args(argc, argv);
-	for (int i = 0; !rc && scheme_all[i]; i++)
-		printf("%-10s %s\n", scheme_all[i]->name, scheme_all[i]->summary);
+	if (!rc)
+		printf("%-10s %7s %7s  %s\n", "scheme", "4-level", "5-level",
+		       "(references per TLB miss, caches off, 4K pages; agile: none switched)");
+	for (int i = 0; !rc && scheme_all[i]; i++) {
+		const struct scheme *sc = scheme_all[i];
+		printf("%-10s %7u %7u  %s\n", sc->name, sc->miss_refs(4, 4, 4), sc->miss_refs(5, 5, 5),
+		       sc->summary);
+	}
 	return rc;
 }
 

@@ -11,10 +11,17 @@
  */
 #include "tpt/scheme.h"
 
+static unsigned nested_refs(unsigned g, unsigned h, unsigned g1)
+{
+	(void)g1;
+	return (g + 1) * (h + 1) - 1;
+}
+
 const struct scheme scheme_nested = {
 	.name = "nested",
 	.summary = "nested paging (EPT/NPT): 2D walk, (g+1)(h+1)-1 references",
 	.hv = &hv_nested,
 	.regs = scheme_guest_regs,
 	.walk = walk_2d,
+	.miss_refs = nested_refs,
 };

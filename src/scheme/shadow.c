@@ -13,6 +13,13 @@ static void shadow_regs(struct vm *vm, struct process *p, struct mmu_regs *r)
 	r->cr3 = p->shadow.root;
 }
 
+/* Shadow paging, and agile paging with nothing switched: the shadow table alone. */
+static unsigned shadow_refs(unsigned g, unsigned h, unsigned g1)
+{
+	(void)g, (void)h;
+	return g1;
+}
+
 static int shadow_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write,
 		       struct walk *w)
 {
@@ -25,6 +32,7 @@ const struct scheme scheme_shadow = {
 	.hv = &hv_shadow,
 	.regs = shadow_regs,
 	.walk = shadow_walk,
+	.miss_refs = shadow_refs,
 };
 
 /*
@@ -53,4 +61,5 @@ const struct scheme scheme_agile = {
 	.hv = &hv_agile,
 	.regs = shadow_regs,
 	.walk = agile_walk,
+	.miss_refs = shadow_refs,
 };

@@ -19,6 +19,20 @@
  */
 #include "tpt/scheme.h"
 
+/* Tag-checked: the table's references and a check per table frame and for the data frame. */
+static unsigned tpt_checked_refs(unsigned g, unsigned h, unsigned g1)
+{
+	(void)g, (void)h;
+	return g1 + (g1 + 1);
+}
+
+/* The prototype's twin table, no check. */
+static unsigned tpt_emul_refs(unsigned g, unsigned h, unsigned g1)
+{
+	(void)g, (void)h;
+	return g1;
+}
+
 static void tpt_regs(struct vm *vm, struct process *p, struct mmu_regs *r)
 {
 	scheme_guest_regs(vm, p, r);
@@ -61,6 +75,7 @@ const struct scheme scheme_tpt_naive = {
 	.tag_checks = true,
 	.regs = tpt_regs,
 	.walk = tpt_naive_walk,
+	.miss_refs = tpt_checked_refs,
 };
 
 const struct scheme scheme_tpt_opt = {
@@ -70,6 +85,7 @@ const struct scheme scheme_tpt_opt = {
 	.tag_checks = true,
 	.regs = tpt_regs,
 	.walk = tpt_opt_walk,
+	.miss_refs = tpt_checked_refs,
 };
 
 const struct scheme scheme_tpt_emul = {
@@ -78,4 +94,5 @@ const struct scheme scheme_tpt_emul = {
 	.hv = &hv_tpt_emul,
 	.regs = tpt_regs,
 	.walk = tpt_emul_walk,
+	.miss_refs = tpt_emul_refs,
 };
