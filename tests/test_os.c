@@ -78,21 +78,21 @@ static void random_step(struct tsim *t, struct model *m, struct rng *r)
 		m->nalive--;
 	} else if (op < 21) {
 		exec_pid(t, pid); /* a new image in the same process */
-	} else if (op < 22 && vm->gmap) {
+	} else if (op < 22 && vm->hv.gmap) {
 		uint64_t gfn = rng_below(r, vm->guest_mem >> PAGE_SHIFT);
-		if (vm->gmap[gfn])
+		if (vm->hv.gmap[gfn])
 			assert_int_equal(vm_hv_migrate(vm, vm->st, gfn), VM_OK);
 	} else if (op < 23) {
 		tsim_event(t, EV(.type = EV_SYSCALL, .pid = pid, .arg = 1));
-	} else if (op < 24 && vm->hv->tpt) {
+	} else if (op < 24 && vm->hv.ops->tpt) {
 		/* The policy's lever: TPT on or off for a running process. */
 		if (vm_has_tpt(p))
 			vm_tpt_disable(vm, p);
 		else
 			assert_int_equal(vm_tpt_enable(vm, p), VM_OK);
-	} else if (op < 25 && vm->gmap) {
+	} else if (op < 25 && vm->hv.gmap) {
 		uint64_t gfn = rng_below(r, vm->guest_mem >> PAGE_SHIFT);
-		if (vm->gmap[gfn])
+		if (vm->hv.gmap[gfn])
 			vm_hv_reclaim(vm, vm->st, gfn); /* refused for page-table pages: fine */
 	} else if (p->nvmas) {
 		/* Accesses inside a region, writes only where it is writable. */
@@ -367,11 +367,11 @@ static void test_tpt_status_fault_fallback_and_repair(void **state)
 	uint64_t gpa;
 	unsigned sh;
 	assert_int_equal(pt_lookup(&p->pt, PG(7), &gpa, &sh, NULL, NULL), 0);
-	uint64_t old = vm->gmap[gpa >> PAGE_SHIFT];
+	uint64_t old = vm->hv.gmap[gpa >> PAGE_SHIFT];
 	/* The hypervisor migrates the frame behind page 7. */
 	assert_int_equal(vm_hv_migrate(vm, vm->st, gpa >> PAGE_SHIFT), VM_OK);
-	assert_true(vm->gmap[gpa >> PAGE_SHIFT] != old);
-	assert_int_equal(rmp_owner(&vm->rmp, old), RMP_HYPERVISOR);
+	assert_true(vm->hv.gmap[gpa >> PAGE_SHIFT] != old);
+	assert_int_equal(rmp_owner(&vm->hv.rmp, old), RMP_HYPERVISOR);
 	assert_true(vm_xlat(p) == XLAT_TPT_PENDING);
 	tsim_check(t);
 	/* The next walk takes the status fault; walks go nested until the repair. */
@@ -384,19 +384,19 @@ static void test_tpt_status_fault_fallback_and_repair(void **state)
 	assert_true(vm_xlat(p) == XLAT_TPT_STALE);
 	assert_int_equal(p->st.tpt_repaired_pages, 0);
 	/* Quarantined until the table is repaired: the old frame is not reused. */
-	assert_int_equal(vm->nquarantine, 1);
+	assert_int_equal(vm->hv.nquarantine, 1);
 	tlb_flush(&t->s.mmu.tlb);
 	touch(t, 1, PG(8), false);
 	touch(t, 1, PG(9), false);
 	assert_false(vm_xlat(p) == XLAT_TPT_STALE);
 	assert_int_equal(p->st.tpt_repaired_pages, 64);
-	assert_int_equal(vm->nquarantine, 0);
+	assert_int_equal(vm->hv.nquarantine, 0);
 	tsim_check(t);
 	/* The repaired table reaches the new frame. */
 	struct walk w = {0};
 	tlb_flush(&t->s.mmu.tlb);
 	assert_int_equal(tsim_walk(&t->s, PG(7), false, &w), WALK_OK);
-	assert_int_equal(w.pa >> PAGE_SHIFT, vm->gmap[gpa >> PAGE_SHIFT]);
+	assert_int_equal(w.pa >> PAGE_SHIFT, vm->hv.gmap[gpa >> PAGE_SHIFT]);
 	tsim_free(t);
 }
 
@@ -416,14 +416,14 @@ static void test_reclaim_refaults(void **state)
 		unsigned sh;
 		assert_int_equal(pt_lookup(&vm->cur->pt, PG(2), &gpa, &sh, NULL, NULL), 0);
 		assert_int_equal(vm_hv_reclaim(vm, vm->st, gpa >> PAGE_SHIFT), VM_OK);
-		assert_int_equal(vm->gmap[gpa >> PAGE_SHIFT], 0);
+		assert_int_equal(vm->hv.gmap[gpa >> PAGE_SHIFT], 0);
 		tsim_check(t);
 		uint64_t exits = vm->st->exits[EXIT_EPT_VIOLATION] + vm->st->exits[EXIT_SHADOW_FILL];
 		/* The next access brings it back: one more exit for the first touch. */
 		touch(t, 1, PG(2), false);
 		for (int i = 0; i < 150; i++) /* past the TPT repair delay */
 			touch(t, 1, PG(i % 4) + 8 * (uint64_t)(i / 4), false);
-		assert_true(vm->gmap[gpa >> PAGE_SHIFT] != 0);
+		assert_true(vm->hv.gmap[gpa >> PAGE_SHIFT] != 0);
 		assert_true(vm->st->exits[EXIT_EPT_VIOLATION] + vm->st->exits[EXIT_SHADOW_FILL] > exits);
 		assert_int_equal(vm->st->hv_reclaims + vm->sys.hv_reclaims, 1);
 		tsim_check(t);

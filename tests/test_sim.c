@@ -168,7 +168,7 @@ static void test_prefault_removes_exits(void **state)
 	for (int i = 0; i < 50; i++)
 		tsim_access(t, VA(i * 17), true);
 	assert_int_equal(t->s.vm.st->exits[EXIT_EPT_VIOLATION], 0);
-	assert_int_equal(t->s.vm.backed, t->s.guest_mem >> PAGE_SHIFT);
+	assert_int_equal(t->s.vm.hv.backed, t->s.guest_mem >> PAGE_SHIFT);
 	tsim_check(t);
 	tsim_free(t);
 }

@@ -64,10 +64,10 @@ static uint64_t compose(struct tsim *t, uint64_t va)
 	uint64_t gpa, hpa, pte;
 	unsigned gs, hs;
 	assert_int_equal(pt_lookup(&vm->cur->pt, va, &gpa, &gs, &pte, NULL), 0);
-	if (!vm->hv->hypervisor)
+	if (!vm->hv.ops->hypervisor)
 		return gpa;
-	if (vm->ept.tables) {
-		assert_int_equal(pt_lookup(&vm->ept, gpa, &hpa, &hs, &pte, NULL), 0);
+	if (vm->hv.ept.tables) {
+		assert_int_equal(pt_lookup(&vm->hv.ept, gpa, &hpa, &hs, &pte, NULL), 0);
 		return hpa;
 	}
 	return vm_gpa_to_hpa(vm, gpa);
@@ -166,8 +166,8 @@ static void test_forged_tpt_entry_faults(void **state)
 		tsim_access(t, va, true);
 		/* A frame that belongs to another VM (tag 2). */
 		uint64_t other;
-		assert_int_equal(frames_alloc(&s->vm.hframes, FRAME_4K, &other), 0);
-		rmp_assign(&s->vm.rmp, other, 1, 2);
+		assert_int_equal(frames_alloc(&s->vm.hv.hframes, FRAME_4K, &other), 0);
+		rmp_assign(&s->vm.hv.rmp, other, 1, 2);
 		forge_tpt_leaf(s, va, other);
 		tlb_flush(&s->mmu.tlb);
 		fa_flush(&s->mmu.rmpc);
@@ -181,7 +181,7 @@ static void test_forged_tpt_entry_faults(void **state)
 		assert_int_equal(s->vm.st->tag_faults, before + 1);
 		assert_int_equal(s->vm.st->walks, 1); /* only the first, honest walk completed */
 		/* A forged pointer to a hypervisor frame (the EPT root) faults too. */
-		forge_tpt_leaf(s, va, s->vm.ept.root >> PAGE_SHIFT);
+		forge_tpt_leaf(s, va, s->vm.hv.ept.root >> PAGE_SHIFT);
 		fa_flush(&s->mmu.rmpc);
 		memset(&w, 0, sizeof(w));
 		assert_int_equal(tsim_walk(s, va, false, &w), WALK_TAG_FAULT);

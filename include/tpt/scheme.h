@@ -40,8 +40,8 @@ extern const struct scheme *const scheme_all[];
 static inline void scheme_guest_regs(struct vm *vm, struct process *p,
 				     struct mmu_regs *r)
 {
-	*r = (struct mmu_regs){.cr3 = p->pt.root, .eptp = vm->ept.root, .asid = p->asid,
-			       .tag = vm->tag};
+	*r = (struct mmu_regs){.cr3 = p->pt.root, .eptp = vm->hv.ept.root, .asid = p->asid,
+			       .tag = vm->hv.tag};
 }
 
 #endif

@@ -19,29 +19,11 @@
 
 #include "tpt/config.h"
 #include "tpt/frame.h"
+#include "tpt/hv.h"
 #include "tpt/pt.h"
 #include "tpt/rmp.h"
 #include "tpt/stats.h"
 
-/*
- * The hypervisor's (and the paravirtual guest kernel's) half of a
- * translation scheme: what it keeps and what traps. A scheme (scheme.h)
- * names one of these; the guest and hypervisor models act on its
- * properties, never on a scheme's name.
- */
-struct hv_ops {
-	bool hypervisor; /* false: bare metal, guest frames are host frames, nothing exits */
-	bool ept;        /* guest-physical memory is mapped by an EPT (2D walks) */
-	bool shadow;     /* shadow tables: guest tables write-protected, CR3 writes and
-			  * INVLPG exit, a CR3 write loads the process's shadow root */
-	bool agile;      /* often-written shadow levels switch to nested (agile paging) */
-	bool tpt;        /* TPT tables for armed processes, kept in sync by pv-ops */
-	uint8_t kentry_hypercalls;    /* per kernel entry of a TPT process (the prototype
-				       * toggles EPT on entry and exit) */
-	enum exit_reason first_touch; /* the exit a guest frame's first touch costs */
-};
-
-extern const struct hv_ops hv_native, hv_nested, hv_shadow, hv_agile, hv_tpt, hv_tpt_emul;
 
 /* Fault handler results: apart from the page-table module's own codes
  * (pt.h), so that the guest's and hypervisor's pass through its calls. */
@@ -92,15 +74,14 @@ struct process {
 };
 
 struct vm {
-	const struct hv_ops *hv; /* the hypervisor's half of the scheme */
+	struct hv hv;         /* the hypervisor: host frames, guest address map, EPT, RMP */
 	int levels;
-	unsigned host_shift;  /* host page size backing guest memory (EPT leaves) */
 	unsigned guest_shift; /* base page size of new regions */
 	const struct tpt_config *cfg;
 	struct tpt_stats *st; /* counters of the running process (or of the system) */
 	struct tpt_stats sys; /* work no process asked for */
 	struct mmu *mmu;      /* host memory for tables; TLB, PWC, nested TLB and RMP cache to flush */
-	uint64_t guest_mem, host_mem;
+	uint64_t guest_mem;
 	/* guest */
 	struct frames gframes;
 	uint16_t *refs; /* mappings of each guest frame (sparse) */
@@ -112,21 +93,10 @@ struct vm {
 	unsigned ntpt_names;
 	bool tpt_all;          /* every program gets TPT */
 	uint64_t clock;        /* context switches, for the shadow root cache */
-	/* hypervisor */
-	struct frames hframes;
-	uint32_t *gmap; /* gfn -> hfn, 0 = not backed; NULL in native mode */
-	uint32_t *rmap; /* hfn -> gfn for frames backing guest memory */
-	uint64_t gmap_bytes, rmap_bytes;
-	uint64_t backed; /* guest frames with a host frame */
-	struct pt ept;
+	/* shadow paging's side of the hypervisor */
 	uint8_t *wp;     /* shadow/agile: bit per gfn, set while that table page is shadowed */
 	uint32_t *agile_writes; /* agile: writes per guest table page this interval */
 	uint64_t agile_interval_end;
-	struct rmp rmp;
-	uint16_t tag; /* this VM's owner id in the RMP */
-	uint8_t *table_gfn; /* bit per gfn: holds a guest or TPT table page (copied on migration) */
-	uint64_t *quarantine; /* host frames taken from the VM, held until no TPT table is stale */
-	size_t nquarantine, capquarantine;
 	uint64_t now;       /* accesses so far (the simulator's clock) */
 	/* agile paging */
 	uint8_t *sw;        /* bit per gfn: this guest table page is walked in nested mode */
@@ -179,9 +149,7 @@ static inline struct process *vm_proc(const struct vm *vm, int pid)
 /* gPA -> hPA through the guest address map (identity in native mode). */
 static inline uint64_t vm_gpa_to_hpa(const struct vm *vm, uint64_t gpa)
 {
-	if (!vm->gmap)
-		return gpa;
-	return ((uint64_t)vm->gmap[gpa >> PAGE_SHIFT] << PAGE_SHIFT) | (gpa & (PAGE_SIZE - 1));
+	return hv_gpa_to_hpa(&vm->hv, gpa);
 }
 
 /* First touch of a guest frame: the hypervisor backs its host page (an exit). */

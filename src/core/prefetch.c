@@ -42,7 +42,7 @@ void sim_prefetch(struct sim *s, uint64_t va, int stage, struct sim_pf *pf)
 	enum xlat x = vm_xlat(p);
 	bool tpt = x == XLAT_TPT;
 	/* A walk through the guest table in two dimensions (nested, TPT fallback). */
-	bool two_d = vm->ept.tables && x != XLAT_SHADOW && !tpt;
+	bool two_d = vm->hv.ept.tables && x != XLAT_SHADOW && !tpt;
 	if (stage == 1) {
 		const struct pt *first = x == XLAT_SHADOW ? &p->shadow : tpt ? &p->tpt_pt : &p->pt;
 		pf->slot[0] = leaf_slot(s, first, va, &pf->level[0]);
@@ -59,14 +59,14 @@ void sim_prefetch(struct sim *s, uint64_t va, int stage, struct sim_pf *pf)
 	if (two_d && stage == 2) {
 		/* The guest entry gave a gPA: its EPT entry is the next miss. */
 		pf->addr = a;
-		pf->slot[1] = leaf_slot(s, &vm->ept, a, &pf->level[1]);
+		pf->slot[1] = leaf_slot(s, &vm->hv.ept, a, &pf->level[1]);
 		if (pf->slot[1])
 			__builtin_prefetch(pf->slot[1]);
 		return;
 	}
 	cache_prefetch(&s->mmu.cache, a);
-	if (tpt && s->scheme->tag_checks && (a >> PAGE_SHIFT) < vm->rmp.nframes) {
-		__builtin_prefetch(&vm->rmp.owner[a >> PAGE_SHIFT]);
-		cache_prefetch(&s->mmu.cache, rmp_entry_pa(&vm->rmp, a >> PAGE_SHIFT));
+	if (tpt && s->scheme->tag_checks && (a >> PAGE_SHIFT) < vm->hv.rmp.nframes) {
+		__builtin_prefetch(&vm->hv.rmp.owner[a >> PAGE_SHIFT]);
+		cache_prefetch(&s->mmu.cache, rmp_entry_pa(&vm->hv.rmp, a >> PAGE_SHIFT));
 	}
 }

@@ -15,7 +15,7 @@ static const char *page_name(unsigned shift)
 
 static const char *mode_of(const struct sim *s, const struct process *p)
 {
-	if (s->vm.hv->tpt) {
+	if (s->vm.hv.ops->tpt) {
 		if (p->alive)
 			return vm_xlat(p) == XLAT_TPT ? s->scheme->name : "nested";
 		return p->tpt_used ? s->scheme->name : "nested";
@@ -36,10 +36,10 @@ int result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed)
 	r->mlp = s->wl->mlp;
 	r->guest_mem = s->guest_mem;
 	r->host_mem = s->host_mem;
-	r->ept_tables = s->vm.ept.tables;
+	r->ept_tables = s->vm.hv.ept.tables;
 	r->guest_frames = s->vm.gframes.used;
 	r->guest_peak = s->vm.gframes.peak;
-	r->host_frames = s->vm.hframes.used;
+	r->host_frames = s->vm.hv.hframes.used;
 	sim_totals(s, &r->st);
 	/* The system's own work (hypervisor migrations), then each process. */
 	cost_compute(&s->vm.sys, &s->cfg, 1.0, &r->cost);

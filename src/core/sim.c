@@ -77,7 +77,7 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	if (vm_init(&s->vm, s->scheme->hv, prm->levels, gs, hs, s->guest_mem, s->host_mem, cfg,
 		    &s->mmu, e))
 		goto fail;
-	s->mmu.rmp = &s->vm.rmp;
+	s->mmu.rmp = &s->vm.hv.rmp;
 	s->mmu.st = s->vm.st;
 	profile_init(&s->prof, prm->policy, cfg);
 	s->prof.timeline = prm->timeline;
@@ -198,7 +198,7 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 		case WALK_TAG_FAULT:
 			return tpt_fail(e, "tag-check fault at gVA %#llx of pid %d: the TPT walk reached host frame %#llx, not owned by VM %u",
 					(unsigned long long)va, p->pid,
-					(unsigned long long)(w.fault_addr >> PAGE_SHIFT), s->vm.tag);
+					(unsigned long long)(w.fault_addr >> PAGE_SHIFT), s->vm.hv.tag);
 		default:
 			return tpt_fail(e, "walk of gVA %#llx of pid %d ended in an unknown fault %d",
 					(unsigned long long)va, p->pid, rc);
@@ -223,12 +223,12 @@ static __attribute__((noinline)) void tick(struct sim *s)
 	if (now >= s->next_migrate) {
 		s->next_migrate += s->cfg.migrate_every;
 		/* The first backed host page from a random place on. */
-		uint64_t gfr = s->guest_mem >> PAGE_SHIFT, step = 1ULL << (s->vm.host_shift - PAGE_SHIFT);
+		uint64_t gfr = s->guest_mem >> PAGE_SHIFT, step = 1ULL << (s->vm.hv.host_shift - PAGE_SHIFT);
 		uint64_t start = rng_below(&s->rng, gfr) & ~(step - 1);
 		for (uint64_t k = 0; k < gfr; k += step) {
 			uint64_t gfn = (start + k) % gfr;
 			/* No process asked for it: the system's account. */
-			if (s->vm.gmap[gfn] && vm_hv_migrate(&s->vm, &s->vm.sys, gfn) == VM_OK)
+			if (s->vm.hv.gmap[gfn] && vm_hv_migrate(&s->vm, &s->vm.sys, gfn) == VM_OK)
 				break;
 		}
 	}

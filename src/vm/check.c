@@ -27,11 +27,11 @@ static int ept_leaf(void *ctx, uint64_t gpa, uint64_t pte, unsigned shift)
 	struct chk *c = ctx;
 	uint64_t hfn = (pte & PTE_ADDR) >> PAGE_SHIFT, gfn = gpa >> PAGE_SHIFT;
 	for (uint64_t i = 0; i < (1ULL << (shift - PAGE_SHIFT)); i++) {
-		if (c->vm->gmap[gfn + i] != hfn + i)
+		if (c->vm->hv.gmap[gfn + i] != hfn + i)
 			return tpt_fail(c->e, "vm_check: EPT maps gfn %llu to hfn %llu, the map says %u",
 					(unsigned long long)(gfn + i), (unsigned long long)(hfn + i),
-					c->vm->gmap[gfn + i]);
-		if (rmp_owner(&c->vm->rmp, hfn + i) != c->vm->tag)
+					c->vm->hv.gmap[gfn + i]);
+		if (rmp_owner(&c->vm->hv.rmp, hfn + i) != c->vm->hv.tag)
 			return tpt_fail(c->e, "vm_check: backed hfn %llu is not tagged for the VM",
 					(unsigned long long)(hfn + i));
 	}
@@ -62,7 +62,7 @@ static int dual_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 		return tpt_fail(c->e, "vm_check: %s of pid %d maps va %#llx to %#llx (2^%u), the guest to %#llx (2^%u)",
 				c->what, c->p->pid, (unsigned long long)va,
 				(unsigned long long)(pte & PTE_ADDR), shift, (unsigned long long)hpa, s);
-	if ((pte & PTE_W) && c->vm->hv->hypervisor) {
+	if ((pte & PTE_W) && c->vm->hv.ops->hypervisor) {
 		uint64_t gpa, gpte;
 		unsigned gs;
 		pt_lookup(&c->p->pt, va, &gpa, &gs, &gpte, NULL);
@@ -79,14 +79,14 @@ static int guest_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 {
 	struct chk *c = ctx;
 	uint64_t gfn = (pte & PTE_ADDR) >> PAGE_SHIFT;
-	if (gfn >= (c->vm->guest_mem >> PAGE_SHIFT) || bit_test(c->vm->table_gfn, gfn))
+	if (gfn >= (c->vm->guest_mem >> PAGE_SHIFT) || bit_test(c->vm->hv.table_gfn, gfn))
 		return tpt_fail(c->e, "vm_check: pid %d maps va %#llx to gfn %llu, not a data frame",
 				c->p->pid, (unsigned long long)va, (unsigned long long)gfn);
 	for (uint64_t i = 0; i < (1ULL << (shift - PAGE_SHIFT)); i++)
 		c->count[gfn + i]++;
 	if (!c->other)
 		return 0;
-	unsigned s = min_shift(shift, c->vm->host_shift);
+	unsigned s = min_shift(shift, c->vm->hv.host_shift);
 	for (uint64_t off = 0; off < (1ULL << shift); off += 1ULL << s) {
 		uint64_t pa, tpte;
 		unsigned ts;
@@ -136,18 +136,18 @@ int vm_check(const struct vm *vm, struct tpt_err *e)
 				 (unsigned long long)g, c.count[g], vm->refs[g]);
 			goto out;
 		}
-	if (!vm->hv->hypervisor) {
+	if (!vm->hv.ops->hypervisor) {
 		rc = 0;
 		goto out;
 	}
-	if (frames_check(&vm->hframes, e))
+	if (frames_check(&vm->hv.hframes, e))
 		goto out;
-	if (vm->ept.tables) {
-		if (pt_check(&vm->ept, e) || pt_foreach(&vm->ept, ept_leaf, &c))
+	if (vm->hv.ept.tables) {
+		if (pt_check(&vm->hv.ept, e) || pt_foreach(&vm->hv.ept, ept_leaf, &c))
 			goto out;
-		if (c.frames != vm->backed) {
+		if (c.frames != vm->hv.backed) {
 			tpt_fail(e, "vm_check: EPT maps %llu frames, %llu are backed",
-				 (unsigned long long)c.frames, (unsigned long long)vm->backed);
+				 (unsigned long long)c.frames, (unsigned long long)vm->hv.backed);
 			goto out;
 		}
 	}

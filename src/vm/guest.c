@@ -28,13 +28,13 @@ int vm_alloc_guest_table(struct vm *vm, uint64_t *gfn)
 	if (rc)
 		return rc;
 	hostmem_zero_frame(&vm->mmu->hm, vm_gpa_to_hpa(vm, *gfn << PAGE_SHIFT) >> PAGE_SHIFT);
-	bit_set(vm->table_gfn, *gfn);
+	bit_set(vm->hv.table_gfn, *gfn);
 	return 0;
 }
 
 void vm_free_guest_table(struct vm *vm, uint64_t gfn)
 {
-	bit_clear(vm->table_gfn, gfn);
+	bit_clear(vm->hv.table_gfn, gfn);
 	if (vm->wp) {
 		bit_clear(vm->wp, gfn);
 		bit_clear(vm->sw, gfn);
@@ -236,7 +236,7 @@ static void flush_process(struct vm *vm, struct process *p)
 	if (p != vm->cur)
 		return;
 	vm->st->tlb_flushes++;
-	if (vm->hv->shadow)
+	if (vm->hv.ops->shadow)
 		vm->st->exits[EXIT_CR3]++;
 }
 
@@ -251,7 +251,7 @@ void vm_shootdown(struct vm *vm, struct process *p, const struct leaf *page, siz
 	for (size_t i = 0; i < n; i++)
 		tlb_invlpg(&vm->mmu->tlb, page[i].va, page[i].shift, p->asid);
 	vm->st->invlpgs += n;
-	if (vm->hv->shadow)
+	if (vm->hv.ops->shadow)
 		vm->st->exits[EXIT_INVLPG] += n;
 	/* INVLPG drops every paging-structure cache entry of the PCID. */
 	pwc_flush_asid(&vm->mmu->pwc, p->asid);
@@ -279,7 +279,7 @@ static int proc_init_as(struct vm *vm, struct process *p)
 {
 	struct tpt_stats *saved = vm->st;
 	vm->st = &p->st;
-	int rc = pt_init(&p->pt, &vm->mmu->hm, vm->gmap, vm->levels, vm->guest_mem, &vm_guest_pt_ops, p);
+	int rc = pt_init(&p->pt, &vm->mmu->hm, vm->hv.gmap, vm->levels, vm->guest_mem, &vm_guest_pt_ops, p);
 	vm->st = saved;
 	p->brk_start = p->brk_end = VM_BRK_BASE;
 	return rc ? VM_ENOMEM : VM_OK;
@@ -359,14 +359,14 @@ int vm_exec(struct vm *vm, int pid, const char *name)
 static int exec_as(struct vm *vm, struct process *p, const char *name)
 {
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	if (vm->cur == p && vm->hv->shadow) {
+	if (vm->cur == p && vm->hv.ops->shadow) {
 		/* The new address space's CR3 write. */
 		p->st.exits[EXIT_CR3]++;
 		int rc = vm_shadow_load(vm, p);
 		if (rc)
 			return rc;
 	}
-	if (vm->hv->tpt && armed(vm, p->name))
+	if (vm->hv.ops->tpt && armed(vm, p->name))
 		return vm_tpt_enable(vm, p);
 	return VM_OK;
 }
@@ -406,7 +406,7 @@ int vm_fork(struct vm *vm, int parent, int child)
 	if (!rc && l.n)
 		flush_process(vm, par);
 	free(l.v);
-	if (!rc && vm->hv->tpt && (vm_has_tpt(par) || armed(vm, c->name)))
+	if (!rc && vm->hv.ops->tpt && (vm_has_tpt(par) || armed(vm, c->name)))
 		rc = vm_tpt_enable(vm, c);
 	return rc;
 }
@@ -441,7 +441,7 @@ int vm_switch(struct vm *vm, int pid)
 		pwc_flush(&vm->mmu->pwc);
 		p->st.tlb_flushes++;
 	}
-	if (vm->hv->shadow) {
+	if (vm->hv.ops->shadow) {
 		p->st.exits[EXIT_CR3]++;
 		return vm_shadow_load(vm, p);
 	}
@@ -452,8 +452,8 @@ void vm_kernel_entry(struct vm *vm, uint64_t n)
 {
 	vm->st->kernel_entries += n;
 	/* The TPT prototype switches EPT on for the kernel and off for the user. */
-	if (vm->hv->kentry_hypercalls && vm->cur && vm_has_tpt(vm->cur))
-		vm->st->exits[EXIT_HYPERCALL] += vm->hv->kentry_hypercalls * n;
+	if (vm->hv.ops->kentry_hypercalls && vm->cur && vm_has_tpt(vm->cur))
+		vm->st->exits[EXIT_HYPERCALL] += vm->hv.ops->kentry_hypercalls * n;
 }
 
 /* --- memory events -------------------------------------------------------- */
@@ -629,9 +629,9 @@ int vm_ref_translate(const struct vm *vm, const struct process *p, uint64_t va, 
 	unsigned gshift;
 	if (pt_lookup(&p->pt, va, &gpa, &gshift, NULL, NULL))
 		return -1;
-	if (vm->gmap && !vm->gmap[gpa >> PAGE_SHIFT])
+	if (vm->hv.gmap && !vm->hv.gmap[gpa >> PAGE_SHIFT])
 		return -1;
 	*hpa = vm_gpa_to_hpa(vm, gpa);
-	*shift = vm->hv->hypervisor ? min_shift(gshift, vm->host_shift) : gshift;
+	*shift = vm->hv.ops->hypervisor ? min_shift(gshift, vm->hv.host_shift) : gshift;
 	return 0;
 }

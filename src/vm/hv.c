@@ -24,7 +24,7 @@ static int host_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 	struct vm *vm = ctx;
 	uint64_t hfn;
 	(void)pt;
-	if (frames_alloc_table(&vm->hframes, &hfn))
+	if (frames_alloc_table(&vm->hv.hframes, &hfn))
 		return VM_EHOSTMEM;
 	hostmem_zero_frame(&vm->mmu->hm, hfn);
 	*addr = hfn << PAGE_SHIFT;
@@ -36,7 +36,7 @@ static void host_free(void *ctx, const struct pt *pt, uint64_t addr)
 	struct vm *vm = ctx;
 	(void)pt;
 	hostmem_release_frame(&vm->mmu->hm, addr >> PAGE_SHIFT);
-	frames_free_table(&vm->hframes, addr >> PAGE_SHIFT);
+	frames_free_table(&vm->hv.hframes, addr >> PAGE_SHIFT);
 }
 
 const struct pt_ops vm_host_pt_ops = {.alloc = host_alloc, .free = host_free};
@@ -70,32 +70,32 @@ uint64_t vm_hostmem_size(const struct hv_ops *hv, uint64_t guest_mem, uint64_t h
 
 int vm_back(struct vm *vm, uint64_t gfn, bool table)
 {
-	unsigned order = vm->host_shift - PAGE_SHIFT;
+	unsigned order = vm->hv.host_shift - PAGE_SHIFT;
 	uint64_t n = 1ULL << order, first = gfn & ~(n - 1), hfn;
 	/* A 4K backing of a guest table page comes from the host's table chunks. */
-	int rc = order == 0 && table ? frames_alloc_table(&vm->hframes, &hfn)
-				     : frames_alloc(&vm->hframes, order, &hfn);
+	int rc = order == 0 && table ? frames_alloc_table(&vm->hv.hframes, &hfn)
+				     : frames_alloc(&vm->hv.hframes, order, &hfn);
 	if (rc)
 		return VM_EHOSTMEM;
 	for (uint64_t i = 0; i < n; i++) {
-		vm->gmap[first + i] = (uint32_t)(hfn + i);
-		vm->rmap[hfn + i] = (uint32_t)(first + i);
+		vm->hv.gmap[first + i] = (uint32_t)(hfn + i);
+		vm->hv.rmap[hfn + i] = (uint32_t)(first + i);
 	}
-	vm->backed += n;
-	rmp_assign(&vm->rmp, hfn, n, vm->tag);
-	if (vm->ept.tables &&
-	    pt_map(&vm->ept, first << PAGE_SHIFT, hfn << PAGE_SHIFT, vm->host_shift, PTE_W | PTE_U))
+	vm->hv.backed += n;
+	rmp_assign(&vm->hv.rmp, hfn, n, vm->hv.tag);
+	if (vm->hv.ept.tables &&
+	    pt_map(&vm->hv.ept, first << PAGE_SHIFT, hfn << PAGE_SHIFT, vm->hv.host_shift, PTE_W | PTE_U))
 		return VM_EHOSTMEM;
 	return VM_OK;
 }
 
 int vm_touch(struct vm *vm, uint64_t gfn, bool table)
 {
-	if (!vm->gmap || vm->gmap[gfn])
+	if (!vm->hv.gmap || vm->hv.gmap[gfn])
 		return VM_OK;
 	int rc = vm_back(vm, gfn, table);
 	if (rc == VM_OK)
-		vm->st->exits[vm->hv->first_touch]++;
+		vm->st->exits[vm->hv.ops->first_touch]++;
 	return rc;
 }
 
@@ -109,22 +109,22 @@ int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_s
 	    const struct tpt_config *cfg, struct mmu *mmu, struct tpt_err *e)
 {
 	memset(vm, 0, sizeof(*vm));
-	vm->hv = hv;
+	vm->hv.ops = hv;
 	vm->levels = levels;
 	vm->guest_shift = guest_shift;
-	vm->host_shift = hv->hypervisor ? host_shift : PAGE_SHIFT;
+	vm->hv.host_shift = hv->hypervisor ? host_shift : PAGE_SHIFT;
 	vm->cfg = cfg;
 	vm->st = &vm->sys;
 	vm->mmu = mmu;
 	vm->guest_mem = guest_mem;
-	vm->host_mem = hv->hypervisor ? host_mem : guest_mem;
-	vm->tag = 1;
+	vm->hv.host_mem = hv->hypervisor ? host_mem : guest_mem;
+	vm->hv.tag = 1;
 	vm->agile_interval_end = cfg->agile_interval;
-	uint64_t gfr = guest_mem >> PAGE_SHIFT, hfr = vm->host_mem >> PAGE_SHIFT;
+	uint64_t gfr = guest_mem >> PAGE_SHIFT, hfr = vm->hv.host_mem >> PAGE_SHIFT;
 	vm->refs_bytes = tpt_align_up(gfr * sizeof(uint16_t), PAGE_SIZE);
 	vm->refs = map_sparse(vm->refs_bytes);
-	vm->table_gfn = calloc(gfr / 8 + 1, 1);
-	if (!vm->refs || !vm->table_gfn) {
+	vm->hv.table_gfn = calloc(gfr / 8 + 1, 1);
+	if (!vm->refs || !vm->hv.table_gfn) {
 		tpt_fail(e, "out of memory for the guest frame maps");
 		goto fail;
 	}
@@ -133,19 +133,19 @@ int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_s
 		goto fail;
 	if (!hv->hypervisor)
 		return 0;
-	if (frames_init(&vm->hframes, 512, hfr, e))
+	if (frames_init(&vm->hv.hframes, 512, hfr, e))
 		goto fail;
-	vm->gmap_bytes = tpt_align_up(gfr * sizeof(uint32_t), PAGE_SIZE);
-	vm->rmap_bytes = tpt_align_up(hfr * sizeof(uint32_t), PAGE_SIZE);
-	vm->gmap = map_sparse(vm->gmap_bytes);
-	vm->rmap = map_sparse(vm->rmap_bytes);
-	if (!vm->gmap || !vm->rmap) {
+	vm->hv.gmap_bytes = tpt_align_up(gfr * sizeof(uint32_t), PAGE_SIZE);
+	vm->hv.rmap_bytes = tpt_align_up(hfr * sizeof(uint32_t), PAGE_SIZE);
+	vm->hv.gmap = map_sparse(vm->hv.gmap_bytes);
+	vm->hv.rmap = map_sparse(vm->hv.rmap_bytes);
+	if (!vm->hv.gmap || !vm->hv.rmap) {
 		tpt_fail(e, "cannot reserve the guest address map");
 		goto fail;
 	}
-	if (rmp_init(&vm->rmp, hfr, vm->host_mem, cfg->rmp_entry_bytes, e))
+	if (rmp_init(&vm->hv.rmp, hfr, vm->hv.host_mem, cfg->rmp_entry_bytes, e))
 		goto fail;
-	if (hv->ept && pt_init(&vm->ept, &mmu->hm, NULL, levels, vm->host_mem, &vm_host_pt_ops, vm)) {
+	if (hv->ept && pt_init(&vm->hv.ept, &mmu->hm, NULL, levels, vm->hv.host_mem, &vm_host_pt_ops, vm)) {
 		tpt_fail(e, "cannot allocate the EPT root");
 		goto fail;
 	}
@@ -159,7 +159,7 @@ int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_s
 		}
 	}
 	if (cfg->prefault) {
-		uint64_t step = 1ULL << (vm->host_shift - PAGE_SHIFT);
+		uint64_t step = 1ULL << (vm->hv.host_shift - PAGE_SHIFT);
 		for (uint64_t g = 0; g < gfr; g += step)
 			if (vm_back(vm, g, false)) {
 				tpt_fail(e, "host memory cannot back all guest memory for the prefault");
@@ -181,22 +181,22 @@ void vm_fini(struct vm *vm)
 			free(vm->procs[i]);
 		}
 	free(vm->procs);
-	if (vm->gmap)
-		munmap(vm->gmap, vm->gmap_bytes);
-	if (vm->rmap)
-		munmap(vm->rmap, vm->rmap_bytes);
+	if (vm->hv.gmap)
+		munmap(vm->hv.gmap, vm->hv.gmap_bytes);
+	if (vm->hv.rmap)
+		munmap(vm->hv.rmap, vm->hv.rmap_bytes);
 	if (vm->refs)
 		munmap(vm->refs, vm->refs_bytes);
 	if (vm->agile_writes)
 		munmap(vm->agile_writes, tpt_align_up((vm->guest_mem >> PAGE_SHIFT) * 4, PAGE_SIZE));
-	rmp_fini(&vm->rmp);
+	rmp_fini(&vm->hv.rmp);
 	free(vm->wp);
 	free(vm->sw);
-	free(vm->table_gfn);
-	free(vm->quarantine);
+	free(vm->hv.table_gfn);
+	free(vm->hv.quarantine);
 	free(vm->switched);
 	free(vm->written);
-	frames_fini(&vm->hframes);
+	frames_fini(&vm->hv.hframes);
 	frames_fini(&vm->gframes);
 	memset(vm, 0, sizeof(*vm));
 }
@@ -212,10 +212,10 @@ static void flush_all(struct vm *vm)
 
 static int quarantine(struct vm *vm, uint64_t hfn)
 {
-	if (tpt_grow(&vm->quarantine, &vm->capquarantine, vm->nquarantine + 1,
-		     sizeof(*vm->quarantine)))
+	if (tpt_grow(&vm->hv.quarantine, &vm->hv.capquarantine, vm->hv.nquarantine + 1,
+		     sizeof(*vm->hv.quarantine)))
 		return VM_EHOSTMEM;
-	vm->quarantine[vm->nquarantine++] = hfn;
+	vm->hv.quarantine[vm->hv.nquarantine++] = hfn;
 	return VM_OK;
 }
 
@@ -226,10 +226,10 @@ void vm_release_quarantine(struct vm *vm)
 		if (p && (vm_xlat(p) == XLAT_TPT_PENDING || vm_xlat(p) == XLAT_TPT_STALE))
 			return;
 	}
-	unsigned order = vm->host_shift - PAGE_SHIFT;
-	for (size_t i = 0; i < vm->nquarantine; i++)
-		frames_free(&vm->hframes, vm->quarantine[i], order);
-	vm->nquarantine = 0;
+	unsigned order = vm->hv.host_shift - PAGE_SHIFT;
+	for (size_t i = 0; i < vm->hv.nquarantine; i++)
+		frames_free(&vm->hv.hframes, vm->hv.quarantine[i], order);
+	vm->hv.nquarantine = 0;
 }
 
 struct moved {
@@ -280,36 +280,36 @@ static void frames_moved(struct vm *vm, uint64_t lo, uint64_t hi)
 /* Unbacks the host page holding gfn; its old frames go to quarantine. */
 static int unback(struct vm *vm, uint64_t gfn, uint64_t *old)
 {
-	unsigned order = vm->host_shift - PAGE_SHIFT;
+	unsigned order = vm->hv.host_shift - PAGE_SHIFT;
 	uint64_t n = 1ULL << order, first = gfn & ~(n - 1);
-	if (!vm->gmap || !vm->gmap[first])
+	if (!vm->hv.gmap || !vm->hv.gmap[first])
 		return VM_ESEGV;
-	*old = vm->gmap[first];
+	*old = vm->hv.gmap[first];
 	for (uint64_t i = 0; i < n; i++)
-		vm->gmap[first + i] = 0;
-	vm->backed -= n;
-	rmp_assign(&vm->rmp, *old, n, RMP_HYPERVISOR);
-	if (vm->ept.tables)
-		pt_unmap(&vm->ept, first << PAGE_SHIFT);
+		vm->hv.gmap[first + i] = 0;
+	vm->hv.backed -= n;
+	rmp_assign(&vm->hv.rmp, *old, n, RMP_HYPERVISOR);
+	if (vm->hv.ept.tables)
+		pt_unmap(&vm->hv.ept, first << PAGE_SHIFT);
 	return quarantine(vm, *old);
 }
 
 int vm_hv_migrate(struct vm *vm, struct tpt_stats *acct, uint64_t gfn)
 {
-	unsigned order = vm->host_shift - PAGE_SHIFT;
+	unsigned order = vm->hv.host_shift - PAGE_SHIFT;
 	uint64_t n = 1ULL << order, first = gfn & ~(n - 1), old;
-	if (!vm->gmap || !vm->gmap[first])
+	if (!vm->hv.gmap || !vm->hv.gmap[first])
 		return VM_ESEGV;
 	bool tables = false;
 	for (uint64_t i = 0; i < n; i++)
-		tables |= (vm->table_gfn[(first + i) >> 3] >> ((first + i) & 7)) & 1;
+		tables |= (vm->hv.table_gfn[(first + i) >> 3] >> ((first + i) & 7)) & 1;
 	int rc = unback(vm, first, &old);
 	if (rc || (rc = vm_back(vm, first, tables)))
 		return rc;
 	/* Page-table pages carry content: copy it to the new frames. */
 	for (uint64_t i = 0; i < n; i++)
-		if ((vm->table_gfn[(first + i) >> 3] >> ((first + i) & 7)) & 1)
-			memcpy(hostmem_word(&vm->mmu->hm, (uint64_t)vm->gmap[first + i] << PAGE_SHIFT),
+		if ((vm->hv.table_gfn[(first + i) >> 3] >> ((first + i) & 7)) & 1)
+			memcpy(hostmem_word(&vm->mmu->hm, (uint64_t)vm->hv.gmap[first + i] << PAGE_SHIFT),
 			       hostmem_word(&vm->mmu->hm, (old + i) << PAGE_SHIFT), PAGE_SIZE);
 	acct->hv_migrations++;
 	frames_moved(vm, old, old + n);
@@ -318,10 +318,10 @@ int vm_hv_migrate(struct vm *vm, struct tpt_stats *acct, uint64_t gfn)
 
 int vm_hv_reclaim(struct vm *vm, struct tpt_stats *acct, uint64_t gfn)
 {
-	unsigned order = vm->host_shift - PAGE_SHIFT;
+	unsigned order = vm->hv.host_shift - PAGE_SHIFT;
 	uint64_t n = 1ULL << order, first = gfn & ~(n - 1), old;
 	for (uint64_t i = 0; i < n; i++)
-		if ((vm->table_gfn[(first + i) >> 3] >> ((first + i) & 7)) & 1)
+		if ((vm->hv.table_gfn[(first + i) >> 3] >> ((first + i) & 7)) & 1)
 			return VM_EPROT; /* page tables are never swapped out */
 	int rc = unback(vm, first, &old);
 	if (rc)

@@ -35,10 +35,10 @@
 static int shadow_install(struct vm *vm, struct process *p, uint64_t va, uint64_t gpa,
 			  unsigned gshift, uint64_t pte)
 {
-	unsigned s = min_shift(gshift, vm->host_shift);
+	unsigned s = min_shift(gshift, vm->hv.host_shift);
 	uint64_t mask = (1ULL << s) - 1;
 	uint64_t gbase = gpa & ~mask;
-	if (!vm->gmap[gbase >> PAGE_SHIFT]) {
+	if (!vm->hv.gmap[gbase >> PAGE_SHIFT]) {
 		int rc = vm_back(vm, gbase >> PAGE_SHIFT, false);
 		if (rc)
 			return rc;
@@ -75,7 +75,7 @@ static void unprotect(struct vm *vm, const struct pt *gpt, uint64_t table, int l
 
 static void count_write(struct vm *vm, uint64_t gfn)
 {
-	if (vm->agile_writes[gfn]++ == 0 && vm->hv->agile &&
+	if (vm->agile_writes[gfn]++ == 0 && vm->hv.ops->agile &&
 	    !tpt_grow(&vm->written, &vm->capwritten, vm->nwritten + 1, sizeof(*vm->written)))
 		vm->written[vm->nwritten++] = gfn;
 }
@@ -103,7 +103,7 @@ void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t 
 {
 	uint64_t gfn = table >> PAGE_SHIFT;
 	(void)val; /* the new value reaches the shadow table at the next access's fill */
-	if (vm->hv->agile && bit_test(vm->sw, gfn)) {
+	if (vm->hv.ops->agile && bit_test(vm->sw, gfn)) {
 		count_write(vm, gfn); /* seen by the interval's dirty-bit scan */
 		return;
 	}
@@ -115,7 +115,7 @@ void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t 
 	if (old & PTE_P)
 		drop_range(vm, p, base, base + (1ULL << s));
 	count_write(vm, gfn);
-	if (vm->hv->agile) {
+	if (vm->hv.ops->agile) {
 		if (vm->agile_writes[gfn] >= vm->cfg->agile_writes)
 			switch_to_nested(vm, p, table, level, va);
 	} else if (vm->agile_writes[gfn] >= FLOOD_WRITES && level < vm->levels) {
@@ -139,7 +139,7 @@ int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 	for (int i = 0; i < path.n; i++) {
 		uint64_t gfn = path.table[i] >> PAGE_SHIFT;
 		int level = vm->levels - i;
-		if (vm->hv->agile && i > 0 && bit_test(vm->sw, gfn)) {
+		if (vm->hv.ops->agile && i > 0 && bit_test(vm->sw, gfn)) {
 			/* Below here the walk is nested: install the switching entry. */
 			int rc = pt_install(&p->shadow, va, level + 1,
 					    path.table[i] | PTE_P | PTE_W | PTE_U | PTE_SWITCH);
@@ -150,7 +150,7 @@ int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 			return VM_OK;
 		}
 		bit_set(vm->wp, gfn);
-		if (!vm->hv->agile)
+		if (!vm->hv.ops->agile)
 			vm->agile_writes[gfn] = 0; /* a walk through it: not flooding */
 	}
 	return shadow_install(vm, p, va, gpa, gshift, pte);
@@ -171,7 +171,7 @@ static void reshadow(struct vm *vm, struct process *p, uint64_t va, int level)
 			continue;
 		for (int k = 0; k < path.n; k++)
 			bit_set(vm->wp, path.table[k] >> PAGE_SHIFT);
-		for (uint64_t off = 0; off < (1ULL << gs); off += 1ULL << min_shift(gs, vm->host_shift))
+		for (uint64_t off = 0; off < (1ULL << gs); off += 1ULL << min_shift(gs, vm->hv.host_shift))
 			if (shadow_install(vm, p, l.v[i].va + off, gpa + off, gs, pte))
 				break;
 	}
@@ -243,7 +243,7 @@ int vm_shadow_load(struct vm *vm, struct process *p)
 	}
 	if (lru && live > vm->cfg->shadow_roots)
 		vm_shadow_drop(vm, lru);
-	if (pt_init(&p->shadow, &vm->mmu->hm, NULL, vm->levels, vm->host_mem, &vm_host_pt_ops, vm))
+	if (pt_init(&p->shadow, &vm->mmu->hm, NULL, vm->levels, vm->hv.host_mem, &vm_host_pt_ops, vm))
 		return VM_EHOSTMEM;
 	p->xlat = XLAT_SHADOW;
 	return VM_OK;

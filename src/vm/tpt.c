@@ -40,7 +40,7 @@ static void tpt_free(void *ctx, const struct pt *pt, uint64_t addr)
 {
 	struct vm *vm = ctx;
 	(void)pt;
-	vm_free_guest_table(vm, vm->rmap[addr >> PAGE_SHIFT]);
+	vm_free_guest_table(vm, vm->hv.rmap[addr >> PAGE_SHIFT]);
 }
 
 const struct pt_ops vm_tpt_pt_ops = {.alloc = tpt_alloc, .free = tpt_free};
@@ -49,7 +49,7 @@ const struct pt_ops vm_tpt_pt_ops = {.alloc = tpt_alloc, .free = tpt_free};
 static int tpt_map_leaf(struct vm *vm, struct process *p, uint64_t va, uint64_t gpa,
 			unsigned gshift, uint64_t flags, uint64_t *pages)
 {
-	unsigned s = min_shift(gshift, vm->host_shift);
+	unsigned s = min_shift(gshift, vm->hv.host_shift);
 	uint64_t base = va & ~((1ULL << gshift) - 1);
 	for (uint64_t off = 0; off < (1ULL << gshift); off += 1ULL << s) {
 		uint64_t gfn = (gpa + off) >> PAGE_SHIFT;
@@ -57,7 +57,7 @@ static int tpt_map_leaf(struct vm *vm, struct process *p, uint64_t va, uint64_t 
 		int rc = vm_touch_gfn(vm, gfn);
 		if (rc)
 			return rc;
-		rc = pt_map(&p->tpt_pt, base + off, (uint64_t)vm->gmap[gfn] << PAGE_SHIFT, s,
+		rc = pt_map(&p->tpt_pt, base + off, (uint64_t)vm->hv.gmap[gfn] << PAGE_SHIFT, s,
 			    flags & (PTE_W | PTE_U));
 		if (rc)
 			return vm_rc(rc, VM_ENOMEM);
@@ -96,7 +96,7 @@ static int build_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 /* A fresh TPT table from the guest table; *pages counts the entries written. */
 static int build(struct vm *vm, struct process *p, uint64_t *pages)
 {
-	if (pt_init(&p->tpt_pt, &vm->mmu->hm, NULL, vm->levels, vm->host_mem, &vm_tpt_pt_ops, vm))
+	if (pt_init(&p->tpt_pt, &vm->mmu->hm, NULL, vm->levels, vm->hv.host_mem, &vm_tpt_pt_ops, vm))
 		return VM_ENOMEM;
 	p->xlat = XLAT_TPT;
 	p->tpt_used = true;
@@ -107,7 +107,7 @@ static int build(struct vm *vm, struct process *p, uint64_t *pages)
 
 int vm_tpt_enable(struct vm *vm, struct process *p)
 {
-	if (!vm->hv->tpt)
+	if (!vm->hv.ops->tpt)
 		return VM_EPROT;
 	if (vm_has_tpt(p))
 		return VM_OK;

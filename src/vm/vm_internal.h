@@ -69,7 +69,7 @@ static inline unsigned min_shift(unsigned a, unsigned b)
 static inline void vm_unmap_pieces(struct vm *vm, struct pt *t, uint64_t va, unsigned shift)
 {
 	uint64_t base = va & ~((1ULL << shift) - 1);
-	unsigned piece = min_shift(shift, vm->host_shift);
+	unsigned piece = min_shift(shift, vm->hv.host_shift);
 	for (uint64_t off = 0; off < (1ULL << shift); off += 1ULL << piece)
 		pt_unmap(t, base + off);
 }

@@ -1,0 +1,64 @@
+/*
+ * hv.h - the hypervisor: host frames, the guest address map (gfn -> hfn
+ * and back), the EPT, the host frame permission table (RMP), and the
+ * quarantine of frames taken from the VM; and the hypervisor's half of
+ * each translation scheme (struct hv_ops). Part of the VM model (vm.h),
+ * which embeds one struct hv.
+ */
+#ifndef TPT_HV_H
+#define TPT_HV_H
+
+#include "tpt/config.h"
+#include "tpt/frame.h"
+#include "tpt/pt.h"
+#include "tpt/rmp.h"
+#include "tpt/stats.h"
+
+/*
+ * The hypervisor's (and the paravirtual guest kernel's) half of a
+ * translation scheme: what it keeps and what traps. A scheme (scheme.h)
+ * names one of these; the guest and hypervisor models act on its
+ * properties, never on a scheme's name.
+ */
+struct hv_ops {
+	bool hypervisor; /* false: bare metal, guest frames are host frames, nothing exits */
+	bool ept;        /* guest-physical memory is mapped by an EPT (2D walks) */
+	bool shadow;     /* shadow tables: guest tables write-protected, CR3 writes and
+			  * INVLPG exit, a CR3 write loads the process's shadow root */
+	bool agile;      /* often-written shadow levels switch to nested (agile paging) */
+	bool tpt;        /* TPT tables for armed processes, kept in sync by pv-ops */
+	uint8_t kentry_hypercalls;    /* per kernel entry of a TPT process (the prototype
+				       * toggles EPT on entry and exit) */
+	enum exit_reason first_touch; /* the exit a guest frame's first touch costs */
+};
+
+extern const struct hv_ops hv_native, hv_nested, hv_shadow, hv_agile, hv_tpt, hv_tpt_emul;
+
+struct mmu;
+
+struct hv {
+	const struct hv_ops *ops; /* the hypervisor's half of the scheme */
+	unsigned host_shift;      /* host page size backing guest memory (EPT leaves) */
+	uint64_t host_mem;
+	struct frames hframes;
+	uint32_t *gmap; /* gfn -> hfn, 0 = not backed; NULL in native mode */
+	uint32_t *rmap; /* hfn -> gfn for frames backing guest memory */
+	uint64_t gmap_bytes, rmap_bytes;
+	uint64_t backed; /* guest frames with a host frame */
+	struct pt ept;
+	struct rmp rmp;
+	uint16_t tag; /* this VM's owner id in the RMP */
+	uint8_t *table_gfn; /* bit per gfn: holds a guest or TPT table page (copied on migration) */
+	uint64_t *quarantine; /* host frames taken from the VM, held until no TPT table is stale */
+	size_t nquarantine, capquarantine;
+};
+
+/* gPA -> hPA through the guest address map (identity in native mode). */
+static inline uint64_t hv_gpa_to_hpa(const struct hv *hv, uint64_t gpa)
+{
+	if (!hv->gmap)
+		return gpa;
+	return ((uint64_t)hv->gmap[gpa >> PAGE_SHIFT] << PAGE_SHIFT) | (gpa & (PAGE_SIZE - 1));
+}
+
+#endif
