@@ -34,10 +34,15 @@ struct hv_ops {
 
 extern const struct hv_ops hv_native, hv_nested, hv_shadow, hv_agile, hv_tpt, hv_tpt_emul;
 
+/* Fault handler results: apart from the page-table module's own codes
+ * (pt.h), so that the guest's and hypervisor's pass through its calls. */
+enum { VM_OK = 0, VM_ESEGV = -101, VM_ENOMEM = -102, VM_EHOSTMEM = -103, VM_EPROT = -104 };
+
 struct mmu;
 
 struct hv {
 	const struct hv_ops *ops; /* the hypervisor's half of the scheme */
+	struct mmu *mmu;          /* host memory for its tables; the caches INVEPT flushes */
 	unsigned host_shift;      /* host page size backing guest memory (EPT leaves) */
 	uint64_t host_mem;
 	struct frames hframes;
@@ -52,6 +57,34 @@ struct hv {
 	uint64_t *quarantine; /* host frames taken from the VM, held until no TPT table is stale */
 	size_t nquarantine, capquarantine;
 };
+
+/* EPT and shadow tables: frames of host memory; ctx = the struct hv. */
+extern const struct pt_ops hv_table_ops;
+
+/* Host physical memory a run needs for these sizes (RAM plus the RMP). */
+uint64_t hv_hostmem_size(const struct hv_ops *ops, uint64_t guest_mem, uint64_t host_mem,
+			 const struct tpt_config *cfg);
+/* Anonymous memory the kernel backs only where written. NULL on failure. */
+void *hv_map_sparse(uint64_t bytes);
+/* The hypervisor of a VM with guest_mem of guest-physical memory. 0, or -1
+ * with e set (hv_fini cleans up either way). */
+int hv_init(struct hv *hv, const struct hv_ops *ops, int levels, unsigned host_shift,
+	    uint64_t guest_mem, uint64_t host_mem, const struct tpt_config *cfg, struct mmu *mmu,
+	    struct tpt_err *e);
+void hv_fini(struct hv *hv);
+/* Backs the host page holding gfn (table: it holds a page table) without an exit. */
+int hv_back(struct hv *hv, uint64_t gfn, bool table);
+/* A guest frame's first touch: backed, and its exit charged to acct. */
+int hv_touch(struct hv *hv, struct tpt_stats *acct, uint64_t gfn, bool table);
+/* INVEPT: every cached translation goes after gfn -> hfn changed. */
+void hv_flush(struct hv *hv);
+/* Moves the host page backing gfn to new frames (migration) or takes it
+ * away (reclaim), counted in acct; *old: the first of the frames it left,
+ * now quarantined. The caller tells the guest's tables and flushes. */
+int hv_migrate(struct hv *hv, struct tpt_stats *acct, uint64_t gfn, uint64_t *old);
+int hv_reclaim(struct hv *hv, struct tpt_stats *acct, uint64_t gfn, uint64_t *old);
+/* Frees the quarantined frames (no TPT table can reach them any more). */
+void hv_release_quarantine(struct hv *hv);
 
 /* gPA -> hPA through the guest address map (identity in native mode). */
 static inline uint64_t hv_gpa_to_hpa(const struct hv *hv, uint64_t gpa)

@@ -25,9 +25,6 @@
 #include "tpt/stats.h"
 
 
-/* Fault handler results: apart from the page-table module's own codes
- * (pt.h), so that the guest's and hypervisor's pass through its calls. */
-enum { VM_OK = 0, VM_ESEGV = -101, VM_ENOMEM = -102, VM_EHOSTMEM = -103, VM_EPROT = -104 };
 
 enum { THP_NEVER, THP_ALWAYS, THP_MADVISE };
 

@@ -39,7 +39,7 @@ static int shadow_install(struct vm *vm, struct process *p, uint64_t va, uint64_
 	uint64_t mask = (1ULL << s) - 1;
 	uint64_t gbase = gpa & ~mask;
 	if (!vm->hv.gmap[gbase >> PAGE_SHIFT]) {
-		int rc = vm_back(vm, gbase >> PAGE_SHIFT, false);
+		int rc = hv_back(&vm->hv, gbase >> PAGE_SHIFT, false);
 		if (rc)
 			return rc;
 	}
@@ -243,7 +243,7 @@ int vm_shadow_load(struct vm *vm, struct process *p)
 	}
 	if (lru && live > vm->cfg->shadow_roots)
 		vm_shadow_drop(vm, lru);
-	if (pt_init(&p->shadow, &vm->mmu->hm, NULL, vm->levels, vm->hv.host_mem, &vm_host_pt_ops, vm))
+	if (pt_init(&p->shadow, &vm->mmu->hm, NULL, vm->levels, vm->hv.host_mem, &hv_table_ops, &vm->hv))
 		return VM_EHOSTMEM;
 	p->xlat = XLAT_SHADOW;
 	return VM_OK;

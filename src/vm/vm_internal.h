@@ -9,7 +9,6 @@
 #include "tpt/mmu.h"
 #include "tpt/vm.h"
 
-extern const struct pt_ops vm_host_pt_ops;  /* EPT, shadow: hypervisor frames; ctx = vm */
 extern const struct pt_ops vm_guest_pt_ops; /* guest tables: guest frames; ctx = process */
 extern const struct pt_ops vm_tpt_pt_ops;   /* TPT tables: guest frames at hPA; ctx = vm */
 
@@ -38,8 +37,6 @@ static inline void bit_clear(uint8_t *map, uint64_t i)
 	map[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 }
 
-/* Backs the host page holding gfn without counting an exit; table: gfn holds a page table. */
-int vm_back(struct vm *vm, uint64_t gfn, bool table);
 /* vm_touch_gfn, telling whether the frame is a page-table page. */
 int vm_touch(struct vm *vm, uint64_t gfn, bool table);
 /* A page-table call's result as a VM code: the guest's or hypervisor's own

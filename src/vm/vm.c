@@ -1,0 +1,175 @@
+/*
+ * vm.c - the VM as a whole (vm.h): a guest OS and a hypervisor (hv.c) set
+ * up and torn down together, and where the two meet: a guest frame's first
+ * touch, charged to the running process; the hypervisor moving or taking
+ * back frames, after which shadow entries to them go and TPT tables that
+ * reach them owe a status fault; the quarantine released once no TPT table
+ * is stale.
+ *
+ * Called by the simulator and by the other files of the VM model.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vm_internal.h"
+
+uint64_t vm_hostmem_size(const struct hv_ops *hv, uint64_t guest_mem, uint64_t host_mem,
+			 const struct tpt_config *cfg)
+{
+	return hv_hostmem_size(hv, guest_mem, host_mem, cfg);
+}
+
+int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_shift,
+	    unsigned host_shift, uint64_t guest_mem, uint64_t host_mem,
+	    const struct tpt_config *cfg, struct mmu *mmu, struct tpt_err *e)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->levels = levels;
+	vm->guest_shift = guest_shift;
+	vm->cfg = cfg;
+	vm->st = &vm->sys;
+	vm->mmu = mmu;
+	vm->guest_mem = guest_mem;
+	vm->agile_interval_end = cfg->agile_interval;
+	uint64_t gfr = guest_mem >> PAGE_SHIFT;
+	vm->refs_bytes = tpt_align_up(gfr * sizeof(uint16_t), PAGE_SIZE);
+	vm->refs = hv_map_sparse(vm->refs_bytes);
+	if (!vm->refs) {
+		tpt_fail(e, "out of memory for the guest frame maps");
+		goto fail;
+	}
+	if (hv_init(&vm->hv, hv, levels, host_shift, guest_mem, host_mem, cfg, mmu, e))
+		goto fail;
+	/* Frames 0..511 stay unused: a null guest-physical page is a bug. */
+	if (frames_init(&vm->gframes, 512, gfr, e))
+		goto fail;
+	if (!hv->hypervisor)
+		return 0;
+	if (hv->shadow) {
+		vm->wp = calloc(gfr / 8 + 1, 1);
+		vm->sw = calloc(gfr / 8 + 1, 1);
+		vm->agile_writes = hv_map_sparse(tpt_align_up(gfr * sizeof(uint32_t), PAGE_SIZE));
+		if (!vm->wp || !vm->sw || !vm->agile_writes) {
+			tpt_fail(e, "out of memory for the write-protection map");
+			goto fail;
+		}
+	}
+	if (cfg->prefault) {
+		uint64_t step = 1ULL << (vm->hv.host_shift - PAGE_SHIFT);
+		for (uint64_t g = 0; g < gfr; g += step)
+			if (hv_back(&vm->hv, g, false)) {
+				tpt_fail(e, "host memory cannot back all guest memory for the prefault");
+				goto fail;
+			}
+	}
+	return 0;
+fail:
+	vm_fini(vm);
+	return -1;
+}
+
+void vm_fini(struct vm *vm)
+{
+	/* Table pages live in hostmem, which the owner unmaps whole: nothing to walk. */
+	for (unsigned i = 0; i < vm->nprocs; i++)
+		if (vm->procs[i]) {
+			free(vm->procs[i]->vmas);
+			free(vm->procs[i]);
+		}
+	free(vm->procs);
+	if (vm->refs)
+		munmap(vm->refs, vm->refs_bytes);
+	if (vm->agile_writes)
+		munmap(vm->agile_writes, tpt_align_up((vm->guest_mem >> PAGE_SHIFT) * 4, PAGE_SIZE));
+	free(vm->wp);
+	free(vm->sw);
+	free(vm->switched);
+	free(vm->written);
+	hv_fini(&vm->hv);
+	frames_fini(&vm->gframes);
+	memset(vm, 0, sizeof(*vm));
+}
+
+int vm_touch(struct vm *vm, uint64_t gfn, bool table)
+{
+	return hv_touch(&vm->hv, vm->st, gfn, table);
+}
+
+int vm_touch_gfn(struct vm *vm, uint64_t gfn)
+{
+	return vm_touch(vm, gfn, false);
+}
+
+void vm_release_quarantine(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nprocs; i++) {
+		struct process *p = vm->procs[i];
+		if (p && (vm_xlat(p) == XLAT_TPT_PENDING || vm_xlat(p) == XLAT_TPT_STALE))
+			return;
+	}
+	hv_release_quarantine(&vm->hv);
+}
+
+struct moved {
+	uint64_t lo, hi; /* host frames taken away: [lo, hi) */
+	bool hit;
+};
+
+static int maps_moved(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
+{
+	struct moved *m = ctx;
+	uint64_t f = (pte & PTE_ADDR) >> PAGE_SHIFT, n = 1ULL << (shift - PAGE_SHIFT);
+	(void)va;
+	if (f < m->hi && f + n > m->lo)
+		m->hit = true;
+	return m->hit;
+}
+
+static void table_in_moved(void *ctx, uint64_t table, int level)
+{
+	struct moved *m = ctx;
+	(void)level;
+	if ((table >> PAGE_SHIFT) >= m->lo && (table >> PAGE_SHIFT) < m->hi)
+		m->hit = true;
+}
+
+/* After frames [lo, hi) left the VM: shadow entries to them go, TPT tables
+ * that reach them owe a status fault, and every cached translation is flushed. */
+static void frames_moved(struct vm *vm, uint64_t lo, uint64_t hi)
+{
+	for (unsigned i = 0; i < vm->nprocs; i++) {
+		struct process *p = vm->procs[i];
+		if (!p || !p->alive)
+			continue;
+		struct moved m = {lo, hi, false};
+		if (vm_xlat(p) == XLAT_SHADOW)
+			vm_shadow_drop_frames(vm, p, lo, hi);
+		if (vm_xlat(p) == XLAT_TPT || vm_xlat(p) == XLAT_TPT_STALE) {
+			m.hit = false;
+			pt_foreach(&p->tpt_pt, maps_moved, &m);
+			pt_foreach_table(&p->tpt_pt, table_in_moved, &m);
+			if (m.hit)
+				p->xlat = XLAT_TPT_PENDING;
+		}
+	}
+	hv_flush(&vm->hv);
+}
+
+int vm_hv_migrate(struct vm *vm, struct tpt_stats *acct, uint64_t gfn)
+{
+	uint64_t old;
+	int rc = hv_migrate(&vm->hv, acct, gfn, &old);
+	if (rc == VM_OK)
+		frames_moved(vm, old, old + (1ULL << (vm->hv.host_shift - PAGE_SHIFT)));
+	return rc;
+}
+
+int vm_hv_reclaim(struct vm *vm, struct tpt_stats *acct, uint64_t gfn)
+{
+	uint64_t old;
+	int rc = hv_reclaim(&vm->hv, acct, gfn, &old);
+	if (rc == VM_OK)
+		frames_moved(vm, old, old + (1ULL << (vm->hv.host_shift - PAGE_SHIFT)));
+	return rc;
+}
