@@ -14,6 +14,9 @@
 #include "tpt/rmp.h"
 #include "tpt/stats.h"
 
+struct vm;
+struct process;
+
 /*
  * The hypervisor's (and the paravirtual guest kernel's) half of a
  * translation scheme: what it keeps and what traps. A scheme (scheme.h)
@@ -30,6 +33,21 @@ struct hv_ops {
 	uint8_t kentry_hypercalls;    /* per kernel entry of a TPT process (the prototype
 				       * toggles EPT on entry and exit) */
 	enum exit_reason first_touch; /* the exit a guest frame's first touch costs */
+	/*
+	 * The upkeep of a process's second table (shadow or TPT), bound once;
+	 * NULL where the scheme keeps none. VM_OK or a VM_E* code.
+	 *   guest_write   an entry of p's guest table changed (va an address it covers)
+	 *   cr3_load      a CR3 write for p traps (shadow roots)
+	 *   start         p begins: exec (parent NULL) or fork
+	 *   end           p's address space goes
+	 *   frames_moved  host frames [lo, hi) left the VM; p's table may reach them
+	 */
+	int (*guest_write)(struct vm *vm, struct process *p, uint64_t va, uint64_t table, int level,
+			   uint64_t old, uint64_t val);
+	int (*cr3_load)(struct vm *vm, struct process *p);
+	int (*start)(struct vm *vm, struct process *p, const struct process *parent);
+	void (*end)(struct vm *vm, struct process *p);
+	void (*frames_moved)(struct vm *vm, struct process *p, uint64_t lo, uint64_t hi);
 };
 
 extern const struct hv_ops hv_native, hv_nested, hv_shadow, hv_agile, hv_tpt, hv_tpt_emul;

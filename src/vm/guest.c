@@ -69,11 +69,8 @@ static int guest_written(void *ctx, const struct pt *pt, uint64_t va, uint64_t t
 	(void)pt;
 	(void)idx;
 	p->st.pt_updates++;
-	if (vm_xlat(p) == XLAT_SHADOW)
-		shadow_guest_write(p->vm, p, va, table, level, old, val);
-	else if (vm_has_tpt(p))
-		return tpt_guest_write(p->vm, p, va, level, old, val);
-	return VM_OK;
+	const struct hv_ops *ops = p->vm->hv.ops;
+	return ops->guest_write ? ops->guest_write(p->vm, p, va, table, level, old, val) : VM_OK;
 }
 
 const struct pt_ops vm_guest_pt_ops = {
@@ -259,7 +256,7 @@ void vm_shootdown(struct vm *vm, struct process *p, const struct leaf *page, siz
 
 /* --- processes ------------------------------------------------------------ */
 
-static bool armed(const struct vm *vm, const char *name)
+bool vm_armed(const struct vm *vm, const char *name)
 {
 	if (vm->tpt_all)
 		return true;
@@ -323,8 +320,8 @@ static struct process *proc_create(struct vm *vm, int pid)
 /* Frees everything the address space holds: TPT and shadow tables, pages, tables. */
 static void teardown(struct vm *vm, struct process *p)
 {
-	vm_tpt_disable(vm, p);
-	vm_shadow_drop(vm, p);
+	if (vm->hv.ops->end)
+		vm->hv.ops->end(vm, p);
 	struct leaves l = {0};
 	pt_foreach(&p->pt, vm_collect_leaf, &l);
 	for (size_t i = 0; i < l.n; i++)
@@ -359,16 +356,14 @@ int vm_exec(struct vm *vm, int pid, const char *name)
 static int exec_as(struct vm *vm, struct process *p, const char *name)
 {
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	if (vm->cur == p && vm->hv.ops->shadow) {
+	const struct hv_ops *ops = vm->hv.ops;
+	if (vm->cur == p && ops->cr3_load) {
 		/* The new address space's CR3 write. */
-		p->st.exits[EXIT_CR3]++;
-		int rc = vm_shadow_load(vm, p);
+		int rc = ops->cr3_load(vm, p);
 		if (rc)
 			return rc;
 	}
-	if (vm->hv.ops->tpt && armed(vm, p->name))
-		return vm_tpt_enable(vm, p);
-	return VM_OK;
+	return ops->start ? ops->start(vm, p, NULL) : VM_OK;
 }
 
 int vm_fork(struct vm *vm, int parent, int child)
@@ -406,8 +401,8 @@ int vm_fork(struct vm *vm, int parent, int child)
 	if (!rc && l.n)
 		flush_process(vm, par);
 	free(l.v);
-	if (!rc && vm->hv.ops->tpt && (vm_has_tpt(par) || armed(vm, c->name)))
-		rc = vm_tpt_enable(vm, c);
+	if (!rc && vm->hv.ops->start)
+		rc = vm->hv.ops->start(vm, c, par);
 	return rc;
 }
 
@@ -441,11 +436,7 @@ int vm_switch(struct vm *vm, int pid)
 		pwc_flush(&vm->mmu->pwc);
 		p->st.tlb_flushes++;
 	}
-	if (vm->hv.ops->shadow) {
-		p->st.exits[EXIT_CR3]++;
-		return vm_shadow_load(vm, p);
-	}
-	return VM_OK;
+	return vm->hv.ops->cr3_load ? vm->hv.ops->cr3_load(vm, p) : VM_OK;
 }
 
 void vm_kernel_entry(struct vm *vm, uint64_t n)

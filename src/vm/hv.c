@@ -53,14 +53,6 @@ void *hv_map_sparse(uint64_t bytes)
 const struct hv_ops hv_native = {.first_touch = EXIT_EPT_VIOLATION};
 const struct hv_ops hv_nested = {.hypervisor = true, .ept = true,
 				 .first_touch = EXIT_EPT_VIOLATION};
-const struct hv_ops hv_shadow = {.hypervisor = true, .shadow = true,
-				 .first_touch = EXIT_SHADOW_FILL};
-const struct hv_ops hv_agile = {.hypervisor = true, .ept = true, .shadow = true, .agile = true,
-				.first_touch = EXIT_EPT_VIOLATION};
-const struct hv_ops hv_tpt = {.hypervisor = true, .ept = true, .tpt = true,
-			      .first_touch = EXIT_EPT_VIOLATION};
-const struct hv_ops hv_tpt_emul = {.hypervisor = true, .ept = true, .tpt = true,
-				   .kentry_hypercalls = 2, .first_touch = EXIT_EPT_VIOLATION};
 
 uint64_t hv_hostmem_size(const struct hv_ops *hv, uint64_t guest_mem, uint64_t host_mem,
 			 const struct tpt_config *cfg)

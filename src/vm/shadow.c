@@ -272,3 +272,37 @@ void vm_shadow_drop_frames(struct vm *vm, struct process *p, uint64_t lo, uint64
 	free(d.l.v);
 	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 }
+
+/* --- shadow and agile paging's half of the scheme (hv_ops) ------------------ */
+
+static int shadow_write_op(struct vm *vm, struct process *p, uint64_t va, uint64_t table,
+			   int level, uint64_t old, uint64_t val)
+{
+	if (vm_xlat(p) == XLAT_SHADOW)
+		shadow_guest_write(vm, p, va, table, level, old, val);
+	return VM_OK;
+}
+
+static int shadow_cr3(struct vm *vm, struct process *p)
+{
+	p->st.exits[EXIT_CR3]++;
+	return vm_shadow_load(vm, p);
+}
+
+static void shadow_moved(struct vm *vm, struct process *p, uint64_t lo, uint64_t hi)
+{
+	if (vm_xlat(p) == XLAT_SHADOW)
+		vm_shadow_drop_frames(vm, p, lo, hi);
+}
+
+const struct hv_ops hv_shadow = {
+	.hypervisor = true, .shadow = true, .first_touch = EXIT_SHADOW_FILL,
+	.guest_write = shadow_write_op, .cr3_load = shadow_cr3, .end = vm_shadow_drop,
+	.frames_moved = shadow_moved,
+};
+
+const struct hv_ops hv_agile = {
+	.hypervisor = true, .ept = true, .shadow = true, .agile = true,
+	.first_touch = EXIT_EPT_VIOLATION, .guest_write = shadow_write_op, .cr3_load = shadow_cr3,
+	.end = vm_shadow_drop, .frames_moved = shadow_moved,
+};

@@ -154,3 +154,68 @@ bool vm_tpt_ready(struct vm *vm, struct process *p, uint64_t now)
 	vm_release_quarantine(vm);
 	return true;
 }
+
+/* --- TPT's half of the scheme (hv_ops) ----------------------------------- */
+
+static int tpt_write_op(struct vm *vm, struct process *p, uint64_t va, uint64_t table, int level,
+			uint64_t old, uint64_t val)
+{
+	(void)table;
+	return vm_has_tpt(p) ? tpt_guest_write(vm, p, va, level, old, val) : VM_OK;
+}
+
+/* A new program armed for TPT, or a child of a TPT process, gets a table. */
+static int tpt_start(struct vm *vm, struct process *p, const struct process *parent)
+{
+	if ((parent && vm_has_tpt(parent)) || vm_armed(vm, p->name))
+		return vm_tpt_enable(vm, p);
+	return VM_OK;
+}
+
+struct moved {
+	uint64_t lo, hi; /* host frames taken away: [lo, hi) */
+	bool hit;
+};
+
+static int maps_moved(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
+{
+	struct moved *m = ctx;
+	uint64_t f = (pte & PTE_ADDR) >> PAGE_SHIFT, n = 1ULL << (shift - PAGE_SHIFT);
+	(void)va;
+	if (f < m->hi && f + n > m->lo)
+		m->hit = true;
+	return m->hit;
+}
+
+static void table_in_moved(void *ctx, uint64_t table, int level)
+{
+	struct moved *m = ctx;
+	(void)level;
+	if ((table >> PAGE_SHIFT) >= m->lo && (table >> PAGE_SHIFT) < m->hi)
+		m->hit = true;
+}
+
+/* A TPT table that reaches a moved frame owes a status fault. */
+static void tpt_moved(struct vm *vm, struct process *p, uint64_t lo, uint64_t hi)
+{
+	(void)vm;
+	if (vm_xlat(p) != XLAT_TPT && vm_xlat(p) != XLAT_TPT_STALE)
+		return;
+	struct moved m = {lo, hi, false};
+	pt_foreach(&p->tpt_pt, maps_moved, &m);
+	pt_foreach_table(&p->tpt_pt, table_in_moved, &m);
+	if (m.hit)
+		p->xlat = XLAT_TPT_PENDING;
+}
+
+const struct hv_ops hv_tpt = {
+	.hypervisor = true, .ept = true, .tpt = true, .first_touch = EXIT_EPT_VIOLATION,
+	.guest_write = tpt_write_op, .start = tpt_start, .end = vm_tpt_disable,
+	.frames_moved = tpt_moved,
+};
+
+const struct hv_ops hv_tpt_emul = {
+	.hypervisor = true, .ept = true, .tpt = true, .kentry_hypercalls = 2,
+	.first_touch = EXIT_EPT_VIOLATION, .guest_write = tpt_write_op, .start = tpt_start,
+	.end = vm_tpt_disable, .frames_moved = tpt_moved,
+};

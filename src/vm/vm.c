@@ -111,29 +111,6 @@ void vm_release_quarantine(struct vm *vm)
 	hv_release_quarantine(&vm->hv);
 }
 
-struct moved {
-	uint64_t lo, hi; /* host frames taken away: [lo, hi) */
-	bool hit;
-};
-
-static int maps_moved(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
-{
-	struct moved *m = ctx;
-	uint64_t f = (pte & PTE_ADDR) >> PAGE_SHIFT, n = 1ULL << (shift - PAGE_SHIFT);
-	(void)va;
-	if (f < m->hi && f + n > m->lo)
-		m->hit = true;
-	return m->hit;
-}
-
-static void table_in_moved(void *ctx, uint64_t table, int level)
-{
-	struct moved *m = ctx;
-	(void)level;
-	if ((table >> PAGE_SHIFT) >= m->lo && (table >> PAGE_SHIFT) < m->hi)
-		m->hit = true;
-}
-
 /* After frames [lo, hi) left the VM: shadow entries to them go, TPT tables
  * that reach them owe a status fault, and every cached translation is flushed. */
 static void frames_moved(struct vm *vm, uint64_t lo, uint64_t hi)
@@ -142,16 +119,8 @@ static void frames_moved(struct vm *vm, uint64_t lo, uint64_t hi)
 		struct process *p = vm->procs[i];
 		if (!p || !p->alive)
 			continue;
-		struct moved m = {lo, hi, false};
-		if (vm_xlat(p) == XLAT_SHADOW)
-			vm_shadow_drop_frames(vm, p, lo, hi);
-		if (vm_xlat(p) == XLAT_TPT || vm_xlat(p) == XLAT_TPT_STALE) {
-			m.hit = false;
-			pt_foreach(&p->tpt_pt, maps_moved, &m);
-			pt_foreach_table(&p->tpt_pt, table_in_moved, &m);
-			if (m.hit)
-				p->xlat = XLAT_TPT_PENDING;
-		}
+		if (vm->hv.ops->frames_moved)
+			vm->hv.ops->frames_moved(vm, p, lo, hi);
 	}
 	hv_flush(&vm->hv);
 }

@@ -12,6 +12,8 @@
 extern const struct pt_ops vm_guest_pt_ops; /* guest tables: guest frames; ctx = process */
 extern const struct pt_ops vm_tpt_pt_ops;   /* TPT tables: guest frames at hPA; ctx = vm */
 
+/* Whether the program name is armed for TPT (the task_name knob). */
+bool vm_armed(const struct vm *vm, const char *name);
 /* Returns quarantined host frames once no TPT table can reach them. */
 void vm_release_quarantine(struct vm *vm);
 /* Shadow/agile: drops p's shadow entries that map host frames [lo, hi). */
