@@ -98,7 +98,9 @@ static void switch_to_nested(struct vm *vm, struct process *p, uint64_t table, i
 	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 }
 
-void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t table,
+/* A guest table entry changed (va an address it covers): a trapped write to a
+ * shadowed table page drops what the shadow derived from it. */
+static void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t table,
 			int level, uint64_t old, uint64_t val)
 {
 	uint64_t gfn = table >> PAGE_SHIFT;
@@ -216,7 +218,8 @@ static void clear_protection(void *ctx, uint64_t table, int level)
 	bit_clear(vm->sw, table >> PAGE_SHIFT);
 }
 
-void vm_shadow_drop(struct vm *vm, struct process *p)
+/* Drops p's shadow table and unprotects its guest table pages. */
+static void vm_shadow_drop(struct vm *vm, struct process *p)
 {
 	if (vm_xlat(p) != XLAT_SHADOW)
 		return;
@@ -226,7 +229,8 @@ void vm_shadow_drop(struct vm *vm, struct process *p)
 	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 }
 
-int vm_shadow_load(struct vm *vm, struct process *p)
+/* Builds p's shadow root, evicting the least recently loaded one if needed. */
+static int vm_shadow_load(struct vm *vm, struct process *p)
 {
 	p->shadow_used = vm->clock;
 	if (vm_xlat(p) == XLAT_SHADOW)
@@ -263,7 +267,8 @@ static int maps_frames(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 	return 0;
 }
 
-void vm_shadow_drop_frames(struct vm *vm, struct process *p, uint64_t lo, uint64_t hi)
+/* Drops p's shadow entries that map host frames [lo, hi). */
+static void vm_shadow_drop_frames(struct vm *vm, struct process *p, uint64_t lo, uint64_t hi)
 {
 	struct drop_frames d = {lo, hi, {0}};
 	pt_foreach(&p->shadow, maps_frames, &d);

@@ -66,7 +66,9 @@ static int tpt_map_leaf(struct vm *vm, struct process *p, uint64_t va, uint64_t 
 	return VM_OK;
 }
 
-int tpt_guest_write(struct vm *vm, struct process *p, uint64_t va, int level, uint64_t old,
+/* A guest table entry changed: the pv-op mirrors it into the TPT table.
+ * VM_OK, or why the TPT table could not follow. */
+static int tpt_guest_write(struct vm *vm, struct process *p, uint64_t va, int level, uint64_t old,
 		    uint64_t val)
 {
 	uint64_t pages = 0;

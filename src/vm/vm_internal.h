@@ -16,12 +16,6 @@ extern const struct pt_ops vm_tpt_pt_ops;   /* TPT tables: guest frames at hPA; 
 bool vm_armed(const struct vm *vm, const char *name);
 /* Returns quarantined host frames once no TPT table can reach them. */
 void vm_release_quarantine(struct vm *vm);
-/* Shadow/agile: drops p's shadow entries that map host frames [lo, hi). */
-void vm_shadow_drop_frames(struct vm *vm, struct process *p, uint64_t lo, uint64_t hi);
-/* Shadow/agile: builds p's shadow root, evicting the least recently loaded one if needed. */
-int vm_shadow_load(struct vm *vm, struct process *p);
-/* Shadow/agile: drops p's shadow table and unprotects its guest table pages. */
-void vm_shadow_drop(struct vm *vm, struct process *p);
 
 
 static inline bool bit_test(const uint8_t *map, uint64_t i)
@@ -89,12 +83,5 @@ int vm_collect_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift);
 
 /* A shootdown of the n guest pages listed (address and size) of p. */
 void vm_shootdown(struct vm *vm, struct process *p, const struct leaf *page, size_t n);
-
-/* A guest table entry changed (va is an address it covers): the guest tells
- * the shadow or TPT side. VM_OK, or why the TPT table could not follow. */
-void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t table,
-			int level, uint64_t old, uint64_t val);
-int tpt_guest_write(struct vm *vm, struct process *p, uint64_t va, int level, uint64_t old,
-		    uint64_t val);
 
 #endif
