@@ -150,6 +150,46 @@ ls "$T"/keep.json.tmp* >/dev/null 2>&1 && bad "temporary file left behind" || ok
 
 # tpt config prints what configs/default.ini holds; help and listings work.
 "$TPT" config | grep -q "^stlb_entries = 1536" && ok || bad "tpt config"
+# Output files: nothing the user has is lost (outfile.h).
+O="$T/outs"
+mkdir "$O"
+printf '[cost]\nbase_cpi = 1\n' >"$O/my.ini"
+cp "$O/my.ini" "$O/my.bak"
+expect_error "is this run's input" sim --scheme native --workload $W --config "$O/my.ini" --json "$O/my.ini"
+cmp -s "$O/my.ini" "$O/my.bak" && ok || bad "--json onto the run's --config changed it"
+expect_error "two outputs of this run are the same file" sim --scheme tpt-opt --policy auto \
+	--workload $W --timeline "$O/x" --json "$O/x"
+expect_error "no directory $O/nodir" sim --scheme native --workload $W --json "$O/nodir/x.json"
+"$TPT" sim --scheme native --workload $W --json /dev/null >/dev/null 2>&1 && [ -c /dev/null ] && ok ||
+	bad "--json /dev/null did not write in place"
+echo old >"$O/keep.json"
+chmod 600 "$O/keep.json"
+ln -s keep.json "$O/link.json"
+"$TPT" sim --scheme native --workload $W --json "$O/link.json" >/dev/null 2>&1 && ok || bad "--json through a link"
+[ -L "$O/link.json" ] && [ "$(stat -c %a "$O/keep.json")" = 600 ] && grep -q '"scheme"' "$O/keep.json" && ok ||
+	bad "a symlinked output was replaced, or its target lost its mode"
+mkfifo "$O/fifo"
+cat "$O/fifo" >"$O/fifo.out" &
+"$TPT" sim --scheme native --workload $W --json "$O/fifo" >/dev/null 2>&1
+wait
+[ -p "$O/fifo" ] && grep -q '"scheme"' "$O/fifo.out" && ok || bad "a FIFO output was replaced or not written"
+"$TPT" config >/dev/full 2>"$T/err"
+[ $? -eq 1 ] && grep -q "cannot write standard output" "$T/err" && [ "$(wc -l <"$T/err")" -eq 1 ] && ok ||
+	bad "a write error on stdout went unnoticed"
+"$TPT" sim --scheme native --workload $W --json - >/dev/full 2>/dev/null
+[ $? -eq 1 ] && ok || bad "sim --json - to a full device exits 0"
+"$TPT" trace write --workload $W -o "$O/g.tpt" 2>/dev/null
+cp "$O/g.tpt" "$O/g.bak"
+expect_error "is this run's input" trace write --workload "trace:path=$O/g.tpt" -o "$O/g.tpt"
+cmp -s "$O/g.tpt" "$O/g.bak" && ok || bad "trace write onto its own input changed it"
+"$TPT" sim --scheme tpt-opt --policy auto --workload gups:size=1G,updates=50M --timeline "$O/tl.csv" \
+	>/dev/null 2>&1 &
+pid=$!
+sleep 1
+kill -TERM $pid
+{ wait $pid; } 2>/dev/null
+[ -z "$(ls -A "$O" | grep '^\.')" ] && ok || bad "a temporary survived SIGTERM: $(ls -A "$O")"
+
 # tpt dbt: SoftMMU against BTMMU; the direct scheme refuses what it cannot run.
 expect_error "unknown guest 'arm'" dbt --guest arm
 expect_error "unknown scheme 'magic'" dbt --scheme magic

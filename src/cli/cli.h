@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "tpt/outfile.h"
 #include "tpt/report.h"
 
 #define DEFAULT_WORKLOAD "gups"
@@ -30,14 +31,16 @@ int bad(const char *fmt, const char *arg);
 int parse_opts(int argc, char **argv, struct opts *o);
 int load_config(const struct opts *o, struct tpt_config *cfg);
 int check_workload(const struct opts *o);
+/* Before any run: the outputs writable, none an input of the run, no two
+ * the same file. 0, or 2 said on stderr. */
+int check_outputs(const struct opts *o);
 /* Runs one scheme; 0, 1 (run failed) or 2 (bad input). */
 int run_one(const struct opts *o, const struct tpt_config *cfg, const struct scheme *sc,
 	    struct tpt_result *res);
-/* A file written under a temporary name, renamed into place by out_close. */
+/* An output file (outfile.h): written whole or not at all. */
 struct out {
 	FILE *f;
-	char *tmp;
-	const char *path;
+	struct outfile of;
 };
 int out_open(struct out *o, const char *path);
 int out_close(struct out *o, bool keep);

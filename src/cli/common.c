@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "tpt/config.h"
+#include "tpt/outfile.h"
 
 int bad(const char *fmt, const char *arg)
 {
@@ -104,60 +105,65 @@ static int open_workload(const struct opts *o, struct workload *wl, struct tpt_e
 	return workload_open(wl, o->workload, o->seed, e);
 }
 
-/* An output file is written under a temporary name and renamed into place
- * when complete, so a failed run never leaves a half-written file in place
- * of a good one. 0, or -1 said on stderr. */
+/* Output files: see outfile.h. 0, or -1 said on stderr. */
 int out_open(struct out *o, const char *path)
 {
-	size_t n = strlen(path) + 32;
-	o->path = path;
-	o->f = NULL;
-	if (!(o->tmp = malloc(n))) {
-		fprintf(stderr, "tpt: out of memory\n");
+	struct tpt_err e;
+	if (outfile_open(&o->of, path, &e)) {
+		fprintf(stderr, "tpt: %s\n", e.msg);
 		return -1;
 	}
-	snprintf(o->tmp, n, "%s.tmp%ld", path, (long)getpid());
-	if (!(o->f = fopen(o->tmp, "w"))) {
-		fprintf(stderr, "tpt: cannot write %s\n", path);
-		free(o->tmp);
+	o->f = o->of.f;
+	return 0;
+}
+
+/* keep: put in place (a failure says so and returns -1); else drop. */
+int out_close(struct out *o, bool keep)
+{
+	struct tpt_err e;
+	if (outfile_close(&o->of, keep, &e)) {
+		fprintf(stderr, "tpt: %s\n", e.msg);
 		return -1;
 	}
 	return 0;
 }
 
-/* keep: rename into place (a write error says so and returns -1); else drop. */
-int out_close(struct out *o, bool keep)
-{
-	int rc = ferror(o->f) ? -1 : 0;
-	if (fclose(o->f))
-		rc = -1;
-	if (keep && !rc && rename(o->tmp, o->path))
-		rc = -1;
-	if (!keep || rc)
-		unlink(o->tmp);
-	if (keep && rc)
-		fprintf(stderr, "tpt: cannot write %s\n", o->path);
-	free(o->tmp);
-	return rc;
-}
-
-/* Writes JSON to stdout ("-"), or to a file (out_open). */
+/* Writes JSON to stdout ("-"), or to a file. */
 int write_json(const char *path, json_t *doc)
 {
-	if (!strcmp(path, "-")) {
-		int rc = json_dumpf(doc, stdout, JSON_INDENT(2)) ? -1 : 0;
-		fputc('\n', stdout);
-		return rc;
-	}
 	struct out o;
 	if (out_open(&o, path))
 		return -1;
-	if (json_dumpf(doc, o.f, JSON_INDENT(2)) || fputc('\n', o.f) == EOF) {
+	bool ok = !json_dumpf(doc, o.f, JSON_INDENT(2)) && fputc('\n', o.f) != EOF;
+	if (!ok) {
 		out_close(&o, false);
 		fprintf(stderr, "tpt: cannot write %s\n", path);
 		return -1;
 	}
 	return out_close(&o, true);
+}
+
+/* The trace a workload spec reads (trace:path=FILE), in buf, or NULL. */
+static const char *spec_path(const char *spec, char *buf, size_t len)
+{
+	const char *p = spec ? strstr(spec, "path=") : NULL;
+	if (!p)
+		return NULL;
+	p += 5;
+	size_t n = strcspn(p, ",");
+	snprintf(buf, len, "%.*s", (int)n, p);
+	return buf;
+}
+
+int check_outputs(const struct opts *o)
+{
+	char trace[512];
+	const char *outs[] = {o->json, o->timeline};
+	const char *ins[] = {o->config, o->scenario, spec_path(o->workload, trace, sizeof(trace))};
+	struct tpt_err e;
+	if (outfile_check_run(outs, 2, ins, 3, &e))
+		return bad("%s", e.msg);
+	return 0;
 }
 
 /* Runs one scheme; 0, 1 (run failed) or 2 (bad input). */

@@ -52,7 +52,7 @@ int cmd_compare(int argc, char **argv)
 		for (int i = 0; scheme_all[i]; i++)
 			list[n++] = scheme_all[i];
 	}
-	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
+	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
 		return rc;
 	struct tpt_result *res = calloc(n, sizeof(*res));
 	if (!res)

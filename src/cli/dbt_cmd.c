@@ -87,6 +87,10 @@ int cmd_dbt(int argc, char **argv)
 	struct opts o;
 	memset(&o, 0, sizeof(o));
 	o.config = config;
+	o.json = json;
+	o.workload = spec;
+	if (check_outputs(&o))
+		return 2;
 	struct tpt_config cfg;
 	int rc = load_config(&o, &cfg);
 	if (rc)

@@ -67,8 +67,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+		if (!strcmp(argv[1], commands[i].name)) {
+			int rc = commands[i].run(argc - 1, argv + 1);
+			struct tpt_err e;
+			if (!rc && outfile_stdout_ok(&e)) {
+				fprintf(stderr, "tpt: %s\n", e.msg);
+				return 1;
+			}
+			return rc;
+		}
 	fprintf(stderr, "tpt: unknown command '%s' (see tpt help)\n", argv[1]);
 	return 2;
 }

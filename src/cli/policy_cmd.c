@@ -164,7 +164,7 @@ int cmd_policy(int argc, char **argv)
 	if (!sc->hv->tpt)
 		return bad("policy needs a TPT scheme (tpt-naive, tpt-opt, tpt-emul), not %s",
 			   sc->name);
-	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
+	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
 		return rc;
 	/* Policies act from a process's start: warm-ups count, for all alike. */
 	o.whole_run = true;

@@ -27,7 +27,7 @@ int cmd_sim(int argc, char **argv)
 	const struct scheme *sc = scheme_find(o.scheme);
 	if (!sc)
 		return bad("unknown scheme '%s' (see tpt schemes)", o.scheme);
-	if ((rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
+	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
 		return rc;
 	struct tpt_result res;
 	if ((rc = run_one(&o, &cfg, sc, &res)))

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tpt/outfile.h"
 #include "tpt/trace.h"
 #include "trace_cmd.h"
 
@@ -139,6 +140,18 @@ static bool same_file(const char *a, const char *b)
 	       (!stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
 }
 
+/* Before any work: OUT writable and not IN. 0, or 2 said on stderr. */
+static int check_out(const char *out, const char *in)
+{
+	const char *outs[] = {out}, *ins[] = {in};
+	struct tpt_err e;
+	if (outfile_check_run(outs, 1, ins, 1, &e)) {
+		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		return 2;
+	}
+	return 0;
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	struct topts o;
@@ -207,6 +220,8 @@ static int cmd_convert(int argc, char **argv)
 		return usage_error("convert takes IN and OUT%s", "");
 	if (same_file(argv[first], argv[first + 1]))
 		return usage_error("OUT is IN (%s): refusing to overwrite the input", argv[first]);
+	if ((rc = check_out(argv[first + 1], argv[first])))
+		return rc;
 	struct trace_reader *r;
 	struct tpt_err e;
 	if (trace_open(&r, argv[first], from, &e)) {
@@ -226,6 +241,12 @@ static int cmd_write(int argc, char **argv)
 		return rc;
 	if (!o.workload || !o.out || first != argc)
 		return usage_error("write needs --workload W and -o OUT%s", "");
+	const char *in = strstr(o.workload, "path=");
+	char inbuf[512];
+	if (in)
+		snprintf(inbuf, sizeof(inbuf), "%.*s", (int)strcspn(in + 5, ","), in + 5);
+	if ((rc = check_out(o.out, in ? inbuf : NULL)))
+		return rc;
 	struct workload wl;
 	struct trace_writer *w;
 	struct tpt_err e;
@@ -262,6 +283,8 @@ static int cmd_record(int argc, char **argv)
 		return rc;
 	if (!o.out || first >= argc)
 		return usage_error("record needs -o OUT -- PROGRAM [ARGS...]%s", "");
+	if ((rc = check_out(o.out, NULL)))
+		return rc;
 	char log[] = "/tmp/tpt-lackey-XXXXXX";
 	int fd = mkstemp(log);
 	if (fd < 0)

@@ -114,17 +114,15 @@ int trace_create(struct trace_writer **out, const char *path, int format, struct
 		return tpt_fail(e, "out of memory");
 	w->format = format;
 	w->path = strdup(path);
-	w->tmp = malloc(strlen(path) + 32);
-	if (!w->path || !w->tmp) {
+	if (!w->path) {
 		trace_abort(w);
 		return tpt_fail(e, "out of memory");
 	}
-	sprintf(w->tmp, "%s.tmp%ld", path, (long)getpid());
-	w->f = fopen(w->tmp, "wb");
-	if (!w->f) {
+	if (outfile_open(&w->of, path, e)) {
 		trace_abort(w);
-		return tpt_fail(e, "cannot create %s", path);
+		return -1;
 	}
+	w->f = w->of.f;
 	size_t len = strlen(path);
 	int rc = format == TRACE_TPT ? tptfmt_create(w, e)
 		 : format == TRACE_CHAMPSIM
@@ -153,11 +151,9 @@ uint64_t trace_dropped(const struct trace_writer *w)
 int trace_finish(struct trace_writer *w, struct tpt_err *e)
 {
 	int rc = w->finish(w, e);
-	if (!rc && fclose(w->f))
-		rc = tpt_fail(e, "cannot write %s", w->path);
+	if (!rc && outfile_close(&w->of, true, e))
+		rc = -1;
 	w->f = NULL;
-	if (!rc && rename(w->tmp, w->path))
-		rc = tpt_fail(e, "cannot rename the trace to %s", w->path);
 	if (rc) {
 		trace_abort(w);
 		return -1;
@@ -165,7 +161,6 @@ int trace_finish(struct trace_writer *w, struct tpt_err *e)
 	if (w->free)
 		w->free(w);
 	free(w->path);
-	free(w->tmp);
 	free(w);
 	return 0;
 }
@@ -174,14 +169,12 @@ void trace_abort(struct trace_writer *w)
 {
 	if (!w)
 		return;
+	struct tpt_err ignored;
 	if (w->f)
-		fclose(w->f);
-	if (w->tmp)
-		unlink(w->tmp);
+		outfile_close(&w->of, false, &ignored);
 	if (w->free)
 		w->free(w);
 	free(w->path);
-	free(w->tmp);
 	free(w);
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "pageset.h"
+#include "tpt/outfile.h"
 #include "tpt/trace.h"
 
 /* A byte source: the file's bytes, decompressed when it is xz. */
@@ -52,8 +53,9 @@ int champsim_open(struct trace_reader *r, struct tpt_err *e);
 
 struct trace_writer {
 	int format;
-	FILE *f;
-	char *path, *tmp;
+	FILE *f;           /* of.f */
+	struct outfile of; /* written whole or not at all (outfile.h) */
+	char *path;
 	int (*write)(struct trace_writer *w, const struct event *ev, size_t n,
 		     const char (*names)[16], struct tpt_err *e);
 	int (*finish)(struct trace_writer *w, struct tpt_err *e);
