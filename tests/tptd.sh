@@ -105,6 +105,24 @@ one_line_error 2 "needs a value" "$TPTCTL" status --state
 one_line_error 2 "unexpected argument 'extra'" "$TPTCTL" status extra
 "$TPTD" --status --state "$T/tpt.json" | cmp -s - "$T/st3" && ok || bad "tptd --status differs from --once's report"
 kill $hog; wait $hog 2>/dev/null
+# tptd touches only what it armed, and follows no link it did not make.
+echo other >"$knob"
+"$TPTD" --once $args >/dev/null 2>"$T/log4"
+[ "$(cat "$knob")" = "other" ] && grep -q "holds other, which tptd did not arm" "$T/log4" && ok ||
+	bad "tptd cleared or replaced a name it never armed: '$(cat "$knob")'"
+mv "$knob" "$knob.real"
+echo precious >"$knob.real"
+ln -s task_name.real "$knob"
+"$TPTD" --once $args >/dev/null 2>"$T/log5"
+[ "$(cat "$knob.real")" = "precious" ] && ok || bad "tptd wrote through a symlinked knob"
+rm -f "$knob" "$knob.real"
+: >"$knob"
+cp "$T/tpt.json" "$T/real.json"
+ln -s real.json "$T/link.json"
+"$TPTD" --once --interval 0.5 --actuator tpt --sysfs "$T/sys" --state "$T/link.json" --allow tpt-hog \
+	>/dev/null 2>&1
+[ -L "$T/link.json" ] && grep -q '"version"' "$T/real.json" && ok ||
+	bad "tptd replaced a symlinked state file instead of its target"
 
 # --- thp actuator: a memory-bound child collapsed, a compute-bound one left alone ---
 if [ "$(id -u)" -ne 0 ]; then

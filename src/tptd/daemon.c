@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "tpt/outfile.h"
 #include "knob.h"
 #include "score.h"
 
@@ -86,6 +87,12 @@ static void arm(struct tptd *d)
 	char cur[64] = "";
 	if (knob_read(d->conf.sysfs, cur, sizeof(cur))) {
 		tlog(&d->log, LOG_ERR, "cannot read the TPT knob: %s", strerror(errno));
+		return;
+	}
+	if (cur[0] && strcmp(cur, d->st.armed)) {
+		/* Someone else armed this name: tptd touches only what it armed. */
+		tlog(&d->log, LOG_WARNING, "the TPT knob holds %s, which tptd did not arm: left alone",
+		     cur);
 		return;
 	}
 	const struct program *armed = cur[0] ? state_program(&d->st, cur, false) : NULL;
@@ -486,20 +493,16 @@ int tptd_save(struct tptd *d, struct tpt_err *e)
 	}
 	for (size_t i = 0; i < d->n; i++)
 		json_array_append_new(procs, watch_json(d, &d->w[i]));
-	char tmp[PATH_MAX + 8];
-	snprintf(tmp, sizeof(tmp), "%s.new", d->conf.state);
-	if (json_dump_file(root, tmp, JSON_INDENT(1) | JSON_SORT_KEYS)) {
-		int err = errno;
+	/* Replaced whole through an exclusive temporary; a link stays a link. */
+	struct outfile of;
+	if (outfile_open(&of, d->conf.state, e)) {
 		json_decref(root);
-		unlink(tmp);
-		return tpt_fail(e, "cannot write state file %s: %s", tmp, strerror(err));
+		return -1;
 	}
+	bool ok = !json_dumpf(root, of.f, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(root);
-	if (rename(tmp, d->conf.state)) {
-		int err = errno;
-		unlink(tmp);
-		return tpt_fail(e, "cannot replace state file %s: %s", d->conf.state, strerror(err));
-	}
+	if (outfile_close(&of, ok, e) || !ok)
+		return ok ? -1 : tpt_fail(e, "cannot write state file %s", d->conf.state);
 	return 0;
 nomem:
 	json_decref(root);

@@ -28,7 +28,7 @@ int knob_read(const char *sysfs, char *name, size_t n)
 {
 	char p[4200];
 	knob_path(p, sizeof(p), sysfs);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW); /* never a link it did not make */
 	if (fd < 0)
 		return -1;
 	char buf[64];
@@ -55,7 +55,7 @@ int knob_write(const char *sysfs, const char *name)
 	knob_path(p, sizeof(p), sysfs);
 	/* O_TRUNC: a regular file standing in for sysfs (tests) must not keep
 	 * the tail of a longer name; on sysfs it is ignored. */
-	int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
 	int len = snprintf(buf, sizeof(buf), "%s\n", name);
