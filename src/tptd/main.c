@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "counters.h"
+#include "tpt/outfile.h"
 #include "daemon.h"
 #include "probe.h"
 #include "replay.h"
@@ -152,6 +153,17 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+/* A listing's end: standard output written whole, or 1 said on stderr. */
+static int stdout_done(void)
+{
+	struct tpt_err e;
+	if (outfile_stdout_ok(&e)) {
+		fprintf(stderr, "tptd: %s\n", e.msg);
+		return 1;
+	}
+	return 0;
+}
+
 static int load_conf(const struct args *a, struct tptd_conf *c, struct tpt_err *e)
 {
 	conf_defaults(c);
@@ -263,17 +275,17 @@ int main(int argc, char **argv)
 		return 2;
 	if (a.print_config) {
 		conf_write_sample(stdout);
-		return 0;
+		return stdout_done();
 	}
 	if (a.probe) {
 		struct probe p;
 		probe_run(&p);
 		probe_print(stdout, &p);
-		return 0;
+		return stdout_done();
 	}
 	if (a.events) {
 		print_events();
-		return 0;
+		return stdout_done();
 	}
 	if (load_conf(&a, &c, &e)) {
 		fprintf(stderr, "tptd: %s\n", e.msg);
@@ -284,7 +296,7 @@ int main(int argc, char **argv)
 				  : state_print_status(stdout, c.state, &e);
 		if (rc)
 			fprintf(stderr, "tptd: %s\n", e.msg);
-		return rc ? 1 : 0;
+		return rc ? 1 : stdout_done();
 	}
 	/* One fd per counter per thread: take what the hard limit allows. */
 	struct rlimit rl;

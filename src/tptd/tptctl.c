@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "state.h"
+#include "tpt/outfile.h"
 
 int main(int argc, char **argv)
 {
@@ -41,7 +42,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tptctl: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
-	if (state_print_status(stdout, c.state, &e)) {
+	if (state_print_status(stdout, c.state, &e) || outfile_stdout_ok(&e)) {
 		fprintf(stderr, "tptctl: %s\n", e.msg);
 		return 1;
 	}
