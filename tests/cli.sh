@@ -194,6 +194,14 @@ kill -TERM $pid
 expect_error "unknown guest 'arm'" dbt --guest arm
 expect_error "unknown scheme 'magic'" dbt --scheme magic
 expect_error "unknown option '--frob'" dbt --frob
+# A repeated option, --schemes to sim, and two outputs on standard output are refused.
+expect_error "--scheme is given twice" sim --scheme native --scheme nested --workload $W
+expect_error "not --schemes" sim --scheme native --schemes nested --workload $W
+expect_error "would share standard output" sim --scheme tpt-opt --policy auto --workload $W \
+	--timeline - --json -
+"$TPT" sim --scheme tpt-opt --policy auto --workload gups:size=64M,updates=200K --timeline - \
+	>"$T/tl.csv" 2>/dev/null && head -n 1 "$T/tl.csv" | grep -q "^pid,name,sample" &&
+	! grep -q "estimated cycles" "$T/tl.csv" && ok || bad "--timeline - is not the CSV alone on stdout"
 # An option missing its value is named as such, in every command.
 expect_error "--seed needs a value" dbt --seed
 expect_error "--seed needs a value" sim --seed

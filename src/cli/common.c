@@ -45,9 +45,15 @@ int parse_opts(int argc, char **argv, struct opts *o)
 	*o = (struct opts){.guest_shift = 12, .host_shift = 12, .levels = 4, .seed = 1};
 	opterr = 0;
 	optind = 1;
-	int c;
+	int c, li;
 	uint64_t v;
-	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+	bool seen[ARRAY_LEN(lo)] = {false};
+	while ((li = -1, c = getopt_long(argc, argv, ":", lo, &li)) != -1) {
+		/* An option given twice is a mistake, not "the last one wins". */
+		if (li >= 0 && seen[li])
+			return bad("--%s is given twice", lo[li].name);
+		if (li >= 0)
+			seen[li] = true;
 		switch (c) {
 		case 's': o->scheme = optarg; break;
 		case 'S': o->schemes = optarg; break;
@@ -94,6 +100,8 @@ int parse_opts(int argc, char **argv, struct opts *o)
 		return bad("unexpected argument '%s'", argv[optind]);
 	if (o->scenario && o->workload)
 		return bad("give --workload or --scenario, not both%s", "");
+	if (o->json && o->timeline && !strcmp(o->json, "-") && !strcmp(o->timeline, "-"))
+		return bad("--json - and --timeline - would share standard output%s", "");
 	return 0;
 }
 

@@ -11,6 +11,11 @@ static void print_one(const void *res)
 	result_print(stdout, res);
 }
 
+static void print_none(const void *res)
+{
+	(void)res;
+}
+
 int cmd_sim(int argc, char **argv)
 {
 	struct opts o;
@@ -20,6 +25,8 @@ int cmd_sim(int argc, char **argv)
 		return rc;
 	if (!o.scheme)
 		return bad("sim needs --scheme (see tpt schemes)%s", "");
+	if (o.schemes)
+		return bad("sim takes --scheme S, not --schemes %s (see tpt compare)", o.schemes);
 	if (o.timeline && o.policy == PROFILE_OFF)
 		return bad("--timeline needs --policy%s", "");
 	if (!o.workload && !o.scenario)
@@ -32,7 +39,10 @@ int cmd_sim(int argc, char **argv)
 	struct tpt_result res;
 	if ((rc = run_one(&o, &cfg, sc, &res)))
 		return rc;
-	rc = emit_results(o.json, o.json ? result_json(&res) : NULL, print_one, &res);
+	/* The text report stays off standard output when the timeline is there. */
+	bool text = !o.timeline || strcmp(o.timeline, "-");
+	rc = emit_results(o.json, o.json ? result_json(&res) : NULL, text ? print_one : print_none,
+			  &res);
 	result_free(&res);
 	return rc;
 }
