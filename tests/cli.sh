@@ -194,6 +194,17 @@ kill -TERM $pid
 expect_error "unknown guest 'arm'" dbt --guest arm
 expect_error "unknown scheme 'magic'" dbt --scheme magic
 expect_error "unknown option '--frob'" dbt --frob
+# Configuration and scenario inputs: regular text files with bounded lines, or refused at once.
+expect_error "/dev/zero is not a regular file" sim --scheme native --workload $W --config /dev/zero
+expect_error "is not a regular file" sim --scheme native --workload $W --config "$T"
+mkfifo "$T/cfg.fifo"
+expect_error "is not a regular file" sim --scheme native --workload $W --config "$T/cfg.fifo"
+{ echo '[cost]'; printf '; %0200d base_cpi = 50\n' 0; } >"$T/long.ini"
+expect_error "long.ini:2: a line longer than 190 characters" sim --scheme native --workload $W \
+	--config "$T/long.ini"
+printf '[cost]\n\000base_cpi = 2\n' >"$T/nul.ini"
+expect_error "holds a NUL byte" sim --scheme native --workload $W --config "$T/nul.ini"
+expect_error "scenario /dev/zero is not a regular file" sim --scheme native --scenario /dev/zero
 # A repeated option, --schemes to sim, and two outputs on standard output are refused.
 expect_error "--scheme is given twice" sim --scheme native --scheme nested --workload $W
 expect_error "not --schemes" sim --scheme native --schemes nested --workload $W

@@ -51,6 +51,17 @@ void opttab_defaults(const struct opttab *t, void *base);
 /* Sets one option from text (section NULL: any section), checking its type and bounds. */
 int opttab_set(const struct opttab *t, void *base, const char *section, const char *name,
 	       const char *value, struct tpt_err *e);
+/*
+ * An INI file read whole and checked before it is parsed: a regular file
+ * (not a device, FIFO or directory; opened without blocking) of at most
+ * OPTTAB_MAX_FILE bytes, no NUL byte, and no line longer than
+ * OPTTAB_MAX_LINE characters (the INI parser would split it and read its
+ * tail as a setting). 0 with *text (free it), or -1 with e naming the file,
+ * and the line, and why. what: "config file", "scenario", ...
+ */
+#define OPTTAB_MAX_FILE (1 << 20)
+#define OPTTAB_MAX_LINE 190
+int opttab_read_ini(const char *path, const char *what, char **text, struct tpt_err *e);
 /* Reads an INI file over the current values; the error names file and line. */
 int opttab_load(const struct opttab *t, void *base, const char *path, struct tpt_err *e);
 /* The commented sample file: every option with its default and help. */

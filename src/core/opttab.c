@@ -5,7 +5,11 @@
  * on a hot path. A table row says where its value lives (an offset into the
  * caller's struct) and how to read it; nothing here knows either struct.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,14 +177,61 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	return 1;
 }
 
+int opttab_read_ini(const char *path, const char *what, char **text, struct tpt_err *e)
+{
+	*text = NULL;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return tpt_fail(e, "cannot open %s %s: %s", what, path, strerror(errno));
+	struct stat st;
+	char *buf = NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		tpt_fail(e, "%s %s is not a regular file", what, path);
+		goto fail;
+	}
+	if (st.st_size > OPTTAB_MAX_FILE) {
+		tpt_fail(e, "%s %s is larger than %d bytes", what, path, OPTTAB_MAX_FILE);
+		goto fail;
+	}
+	if (!(buf = malloc((size_t)st.st_size + 1))) {
+		tpt_fail(e, "out of memory");
+		goto fail;
+	}
+	size_t n = 0;
+	ssize_t got;
+	while (n < (size_t)st.st_size && (got = read(fd, buf + n, (size_t)st.st_size - n)) > 0)
+		n += (size_t)got;
+	buf[n] = 0;
+	if (strlen(buf) != n) {
+		tpt_fail(e, "%s %s holds a NUL byte: not a text file", what, path);
+		goto fail;
+	}
+	int line = 1;
+	for (const char *p = buf; *p; line++) {
+		size_t len = strcspn(p, "\n");
+		if (len > OPTTAB_MAX_LINE) {
+			tpt_fail(e, "%s:%d: a line longer than %d characters", path, line, OPTTAB_MAX_LINE);
+			goto fail;
+		}
+		p += len + (p[len] == '\n');
+	}
+	close(fd);
+	*text = buf;
+	return 0;
+fail:
+	free(buf);
+	close(fd);
+	return -1;
+}
+
 int opttab_load(const struct opttab *t, void *base, const char *path, struct tpt_err *e)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return tpt_fail(e, "cannot open config file %s", path);
+	char *text;
+	if (opttab_read_ini(path, "config file", &text, e))
+		return -1;
 	struct load_ctx l = {.t = t, .base = base, .e = e, .path = path};
-	int rc = ini_parse_file(f, on_ini, &l);
-	fclose(f);
+	int rc = ini_parse_string(text, on_ini, &l);
+	free(text);
 	if (l.failed)
 		return -1;
 	if (rc > 0)

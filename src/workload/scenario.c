@@ -205,13 +205,15 @@ int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
 		if (access(found, R_OK) == 0)
 			path = found;
 	}
-	FILE *f = fopen(path, "r");
-	if (!f)
+	if (access(path, F_OK))
 		return tpt_fail(e, "cannot open scenario %s (a file, or a name in %s/scenarios)",
 				path, TPT_DATA_DIR);
+	char *text;
+	if (opttab_read_ini(path, "scenario", &text, e))
+		return -1;
 	struct scenario *sc = calloc(1, sizeof(*sc));
 	if (!sc) {
-		fclose(f);
+		free(text);
 		return tpt_fail(e, "out of memory");
 	}
 	w->def = &scenario_def;
@@ -223,8 +225,8 @@ int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
 	sc->slice = 10000000;
 	sc->sub = calloc(MAX_SUBS, sizeof(*sc->sub));
 	struct parse ps = {w, sc, e, path, 0};
-	int rc = sc->sub ? ini_parse_file(f, on_ini, &ps) : -2;
-	fclose(f);
+	int rc = sc->sub ? ini_parse_string(text, on_ini, &ps) : -2;
+	free(text);
 	if (rc == -2 || ps.failed || rc) {
 		if (rc > 0 && !ps.failed)
 			tpt_fail(e, "%s:%d: not a valid INI line", path, rc);
