@@ -65,6 +65,10 @@ echo "not json" >"$T/corrupt.json"
 one_line_error 1 "not overwritten" "$TPTD" --once --state "$T/corrupt.json"
 [ "$(cat "$T/corrupt.json")" = "not json" ] && ok || bad "a corrupt state file was overwritten"
 one_line_error 1 "cannot read state file" "$TPTCTL" status --state "$T/none.json"
+mkfifo "$T/state.fifo"
+one_line_error 1 "is not a regular file" "$TPTCTL" status --state "$T/state.fifo"
+one_line_error 2 "is not a regular file" "$TPTD" --once --config /dev/zero
+one_line_error 2 "longer than 255 bytes" "$TPTD" --once --set "tptd.state=$(printf '%0300d' 0)"
 
 # --- decisions equal the simulator's on the same samples ---
 printf '[policy]\npolicy_interval = 2000000\n' >"$T/sim.ini"

@@ -495,14 +495,15 @@ int tptd_save(struct tptd *d, struct tpt_err *e)
 		json_array_append_new(procs, watch_json(d, &d->w[i]));
 	/* Replaced whole through an exclusive temporary; a link stays a link. */
 	struct outfile of;
-	if (outfile_open(&of, d->conf.state, e)) {
+	struct tpt_err sub;
+	if (outfile_open(&of, d->conf.state, &sub)) {
 		json_decref(root);
-		return -1;
+		return tpt_fail(e, "cannot write state file: %s", sub.msg);
 	}
 	bool ok = !json_dumpf(root, of.f, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(root);
-	if (outfile_close(&of, ok, e) || !ok)
-		return ok ? -1 : tpt_fail(e, "cannot write state file %s", d->conf.state);
+	if (outfile_close(&of, ok, &sub) || !ok)
+		return tpt_fail(e, "cannot write state file: %s", ok ? sub.msg : d->conf.state);
 	return 0;
 nomem:
 	json_decref(root);

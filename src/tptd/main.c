@@ -78,6 +78,10 @@ static int add_dotted(struct args *a, const char *s)
 	if (a->nset == MAX_SETS)
 		return add_set(a, NULL, NULL, NULL); /* says "too many settings" */
 	char *b = a->buf[a->nset];
+	if (strlen(s) >= 256) {
+		fprintf(stderr, "tptd: --set '%.40s...' is longer than 255 bytes\n", s);
+		return -1;
+	}
 	snprintf(b, 256, "%s", s);
 	char *dot = strchr(b, '.'), *eq = strchr(b, '=');
 	if (!dot || !eq || dot > eq) {

@@ -5,6 +5,9 @@
  * back what must survive a restart and prints what an admin asks for.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -48,21 +51,41 @@ void state_free(struct state *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* The state file as JSON, read bounded: a regular file of at most 16 MiB,
+ * opened without blocking (a FIFO or device is refused, not waited on).
+ * NULL with e set, or with *missing when there is none. */
+static json_t *load(const char *path, bool *missing, json_error_t *je, struct tpt_err *e)
+{
+	*missing = false;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		*missing = errno == ENOENT;
+		tpt_fail(e, "cannot read state file %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	json_t *root = NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		tpt_fail(e, "state file %s is not a regular file", path);
+	else if (st.st_size > (16 << 20))
+		tpt_fail(e, "state file %s is larger than 16 MiB", path);
+	else if (!(root = json_loadfd(fd, 0, je)))
+		tpt_fail(e, "state file %s:%d: %s (not overwritten; move it away to start afresh)", path,
+			 je->line, je->text);
+	close(fd);
+	return root;
+}
+
 int state_load(struct state *s, const char *path, struct tpt_err *e)
 {
 	memset(s, 0, sizeof(*s));
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return 0;
-		return tpt_fail(e, "cannot read state file %s: %s", path, strerror(errno));
-	}
 	json_error_t je;
-	json_t *root = json_loadf(f, 0, &je);
-	fclose(f);
+	bool missing;
+	json_t *root = load(path, &missing, &je, e);
+	if (!root && missing)
+		return 0;
 	if (!root)
-		return tpt_fail(e, "state file %s:%d: %s (not overwritten; move it away to start afresh)",
-				path, je.line, je.text);
+		return -1;
 	json_t *progs = json_object_get(root, "programs");
 	if (!json_is_object(root) || json_integer_value(json_object_get(root, "version")) != 1 ||
 	    (progs && !json_is_object(progs))) {
@@ -103,10 +126,12 @@ static const char *str(json_t *o, const char *k)
 int state_print_status(FILE *out, const char *path, struct tpt_err *e)
 {
 	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je);
+	bool missing;
+	json_t *root = load(path, &missing, &je, e);
 	if (!root)
-		return tpt_fail(e, "cannot read state file %s: %s (is tptd running? see --state)", path,
-				je.text);
+		return missing ? tpt_fail(e, "cannot read state file %s: no such file (is tptd running? "
+					     "see --state)", path)
+			       : -1;
 	fprintf(out, "tptd  source %s  actuator %s  rounds %lld  armed %s\n", str(root, "source"),
 		str(root, "actuator"), (long long)json_integer_value(json_object_get(root, "rounds")),
 		json_string_length(json_object_get(root, "armed")) ? str(root, "armed") : "-");
