@@ -31,6 +31,8 @@ int bad(const char *fmt, const char *arg);
 int parse_opts(int argc, char **argv, struct opts *o);
 int load_config(const struct opts *o, struct tpt_config *cfg);
 int check_workload(const struct opts *o);
+/* The trace a workload spec reads (trace:path=FILE), in buf, or NULL. */
+const char *spec_path(const char *spec, char *buf, size_t len);
 /* Before any run: the outputs writable, none an input of the run, no two
  * the same file. 0, or 2 said on stderr. */
 int check_outputs(const struct opts *o);

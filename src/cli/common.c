@@ -151,8 +151,7 @@ int write_json(const char *path, json_t *doc)
 	return out_close(&o, true);
 }
 
-/* The trace a workload spec reads (trace:path=FILE), in buf, or NULL. */
-static const char *spec_path(const char *spec, char *buf, size_t len)
+const char *spec_path(const char *spec, char *buf, size_t len)
 {
 	const char *p = spec ? strstr(spec, "path=") : NULL;
 	if (!p)

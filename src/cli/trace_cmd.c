@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "tpt/outfile.h"
 #include "tpt/trace.h"
 #include "trace_cmd.h"
@@ -133,13 +133,6 @@ static int pump(struct trace_reader *r, const char *out, int to)
 	return rc;
 }
 
-static bool same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	return !strcmp(a, b) ||
-	       (!stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
-}
-
 /* Before any work: OUT writable and not IN. 0, or 2 said on stderr. */
 static int check_out(const char *out, const char *in)
 {
@@ -218,8 +211,6 @@ static int cmd_convert(int argc, char **argv)
 		return rc;
 	if (first != argc - 2)
 		return usage_error("convert takes IN and OUT%s", "");
-	if (same_file(argv[first], argv[first + 1]))
-		return usage_error("OUT is IN (%s): refusing to overwrite the input", argv[first]);
 	if ((rc = check_out(argv[first + 1], argv[first])))
 		return rc;
 	struct trace_reader *r;
@@ -241,11 +232,8 @@ static int cmd_write(int argc, char **argv)
 		return rc;
 	if (!o.workload || !o.out || first != argc)
 		return usage_error("write needs --workload W and -o OUT%s", "");
-	const char *in = strstr(o.workload, "path=");
 	char inbuf[512];
-	if (in)
-		snprintf(inbuf, sizeof(inbuf), "%.*s", (int)strcspn(in + 5, ","), in + 5);
-	if ((rc = check_out(o.out, in ? inbuf : NULL)))
+	if ((rc = check_out(o.out, spec_path(o.workload, inbuf, sizeof(inbuf)))))
 		return rc;
 	struct workload wl;
 	struct trace_writer *w;

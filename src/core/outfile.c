@@ -114,7 +114,8 @@ int outfile_check_run(const char *const *outputs, size_t nout, const char *const
 		if (outfile_check(outputs[i], e))
 			return -1;
 		for (size_t k = 0; k < nin; k++)
-			if (inputs[k] && outfile_same(outputs[i], inputs[k]))
+			if (inputs[k] && strcmp(inputs[k], "-") &&
+			    (!strcmp(outputs[i], inputs[k]) || outfile_same(outputs[i], inputs[k])))
 				return tpt_fail(e, "output %s is this run's input %s: refused",
 						outputs[i], inputs[k]);
 		for (size_t k = 0; k < i; k++)
