@@ -88,7 +88,9 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	}
 	/* Programs armed for TPT before they start (the task_name knob); under
 	 * an automatic policy none: it decides as they run. */
-	const char(*names)[16] = prm->arm == ARM_LIST ? prm->arm_names : wl->tpt_names;
+	const char(*names)[16] = prm->arm_names;
+	if (prm->arm != ARM_LIST)
+		names = (const char(*)[16])wl->tpt_names;
 	unsigned nnames = prm->arm == ARM_LIST ? prm->narm : wl->ntpt_names;
 	bool armed = prm->policy == PROFILE_OFF && prm->arm != ARM_NONE;
 	if (armed && (prm->arm == ARM_ALL || (prm->arm == ARM_WORKLOAD && !wl->tpt_listed)))
