@@ -71,7 +71,7 @@ cp "$T/g.tpt" "$T/keep.tpt"
 [ $? -eq 2 ] && cmp -s "$T/g.tpt" "$T/keep.tpt" && ok || bad "convert onto its input"
 printf 'I  0400,3\n L zz,8\n' >"$T/bad.lackey"
 "$TPT" trace convert "$T/bad.lackey" "$T/out.tpt" 2>"$T/err"
-[ $? -eq 1 ] && grep -q "byte" "$T/err" && [ ! -e "$T/out.tpt" ] && ok || bad "a bad trace left output or no offset"
+[ $? -eq 2 ] && grep -q "byte" "$T/err" && [ ! -e "$T/out.tpt" ] && ok || bad "a bad trace left output, no offset or not exit 2"
 ls "$T"/out.tpt.tmp* >/dev/null 2>&1 && bad "temporary trace left behind" || ok
 if command -v valgrind >/dev/null; then
 	"$TPT" trace record -o "$T/true.tpt" -- /bin/true && ok || bad "trace record"
@@ -233,6 +233,54 @@ grep -q "^direct " "$T/dbt.txt" && grep -q "BTMMU speed-up over SoftMMU: [0-9.]*
 	bad "tpt dbt table: $(cat "$T/dbt.txt")"
 "$TPT" dbt --workload trace:path="$(dirname "$0")/fixtures/true.tpt" --guest ia32 --scheme softmmu >/dev/null 2>&1 && ok ||
 	bad "tpt dbt on a trace"
+
+# Ranges cost what is mapped: a munmap over the whole user space, and
+# ranges that wrap or leave every user address space are refused as corrupt.
+L="$T/range.lackey"
+{
+	echo 'SYSCALL[9,1](9) sys_mmap ( 0x0, 65536, 3, 34, 4294967295, 0 ) --> [pre-success] Success(0x4000000) '
+	echo ' S 04000000,8'
+	echo ' L 04001000,8'
+	echo 'SYSCALL[9,1](11) sys_munmap ( 0x1000, 140737488351232 ) --> [pre-success] Success(0x0) '
+	echo ' S 04000000,8'
+	echo 'SYSCALL[9,1](10) sys_mprotect ( 0x4000000, 140737421234176, 1 ) --> [pre-success] Success(0x0) '
+	echo ' L 04000000,8'
+} >"$L"
+for g in ia32 x86_64; do
+	timeout 60 "$TPT" dbt --workload "trace:path=$L" --guest $g --scheme btmmu >/dev/null 2>&1 && ok ||
+		bad "dbt --guest $g on a munmap of the whole user space (exit $?)"
+done
+timeout 60 "$TPT" sim --scheme shadow --workload "trace:path=$L" >/dev/null 2>&1
+[ $? -eq 1 ] && ok || bad "sim: an access after munmap of everything is not a clean run failure"
+sed 's/140737488351232/18446744073709551615/' "$L" >"$T/wrap.lackey"
+expect_error "wrap.lackey: line 4: a successful call on a range beyond the user address space" \
+	dbt --workload "trace:path=$T/wrap.lackey"
+expect_error "beyond the user address space" trace info "$T/wrap.lackey"
+# Trace formats: detected by content, refused when none fits; CRLF lackey and pipes read.
+sed 's/$/\r/' "$L" >"$T/crlf.lackey"
+"$TPT" trace info "$T/crlf.lackey" | grep -q "^accesses *4 " && ok || bad "a CRLF lackey trace"
+{ printf 'TPTTRACF'; tail -c +9 "$T/g.tpt"; } >"$T/magic.bin"
+expect_error "its magic is damaged" trace info "$T/magic.bin"
+head -c 6400 /dev/urandom >"$T/noise.bin"
+printf '\001\002\003\004\005\006\007\010\377\377' | dd of="$T/noise.bin" conv=notrunc 2>/dev/null
+expect_error "not a tpt, lackey or ChampSim trace" sim --scheme native --workload "trace:path=$T/noise.bin"
+expect_error "not a ChampSim record (branch flags 255 and 255" trace info --format champsim "$T/noise.bin"
+cat "$T/g.tpt" | "$TPT" trace info /dev/stdin | grep -q "^accesses *12048 " && ok || bad "trace info from a pipe"
+cat "$T/g.tpt" | xz | "$TPT" trace convert /dev/stdin "$T/piped.tpt" 2>/dev/null && ok || bad "trace convert from an xz pipe"
+cmp -s "$T/g.tpt" "$T/piped.tpt" && ok || bad "a piped trace converted back differs"
+cat "$T/g.tpt" | "$TPT" sim --scheme native --workload trace:path=/dev/stdin >/dev/null 2>"$T/err"
+[ $? -eq 2 ] && grep -q "is not a regular file: a simulation reads its trace more than once" "$T/err" && ok ||
+	bad "a piped trace to sim: $(cat "$T/err")"
+# Sizes: a header claiming more than any address space, and more memory than this machine has.
+{ head -c 16 "$T/g.tpt"; printf '\377\377\377\377\377\377\377\377'; tail -c +25 "$T/g.tpt"; } >"$T/huge.tpt"
+expect_error "the header's footprint of 18446744073709551615 bytes" sim --scheme native \
+	--workload "trace:path=$T/huge.tpt"
+expect_error "needs about .* of this machine's memory" sim --scheme nested --workload gups:size=4T
+# A scenario program with more than 255 processes runs as it does alone.
+K="kcbench:tasks=300,heap=1M,lib=64K,work=1"
+printf '[a]\nworkload = %s\n[b]\nworkload = gups:size=16M,updates=1K\n' "$K" >"$T/many.ini"
+"$TPT" sim --scheme nested --scenario "$T/many.ini" >"$T/many.txt" 2>&1 && ok || bad "scenario with 300 processes: $(tail -1 "$T/many.txt")"
+grep -q "^ *301 a " "$T/many.txt" && ok || bad "scenario lost processes of program a"
 
 "$TPT" workloads | grep -q "^gups" && ok || bad "tpt workloads"
 "$TPT" schemes | grep -q "^tpt-opt" && ok || bad "tpt schemes"

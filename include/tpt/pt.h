@@ -133,6 +133,13 @@ static inline uint64_t pt_entry_addr(const struct pt *pt, uint64_t table, unsign
 	return pt_host_addr(pt, table) + (uint64_t)pt->fmt->entry_bytes * idx;
 }
 
+/* The bytes of address space the table translates: addresses from 0 to below it. */
+static inline uint64_t pt_span(const struct pt *pt)
+{
+	unsigned top = pt->fmt->shift[pt->fmt->levels] + pt->fmt->bits[pt->fmt->levels];
+	return top >= 64 ? UINT64_MAX : 1ULL << top;
+}
+
 /* An 8-byte entry in place (x86-64 and PAE formats). */
 static inline uint64_t *pt_slot(const struct pt *pt, uint64_t table, unsigned idx)
 {
@@ -181,6 +188,17 @@ int pt_foreach(const struct pt *pt, pt_leaf_fn fn, void *ctx);
 /* The same for the leaves that overlap [start, end), skipping empty subtrees. */
 int pt_foreach_range(const struct pt *pt, uint64_t start, uint64_t end, pt_leaf_fn fn,
 		     void *ctx);
+/* Leaves gathered by pt_collect_leaf, a pt_leaf_fn (it returns -1 when out of
+ * memory). The caller frees v. */
+struct pt_leaf {
+	uint64_t va, pte;
+	unsigned shift;
+};
+struct pt_leaves {
+	struct pt_leaf *v;
+	size_t n, cap;
+};
+int pt_collect_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift);
 /* Calls fn(ctx, table address, level) for every table page, root first. */
 typedef void (*pt_table_fn)(void *ctx, uint64_t table, int level);
 void pt_foreach_table(const struct pt *pt, pt_table_fn fn, void *ctx);

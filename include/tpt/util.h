@@ -43,6 +43,10 @@ const char *tpt_format_count(uint64_t v, char buf[32]);
  * *cap, doubling it; 0, or -1 when out of memory (*v unchanged). */
 int tpt_grow(void *v, size_t *cap, size_t need, size_t elem);
 
+/* Bytes this machine can still give a process (MemAvailable + SwapFree of
+ * /proc/meminfo), or UINT64_MAX when that cannot be read. */
+uint64_t tpt_mem_available(void);
+
 static inline bool tpt_is_pow2(uint64_t v)
 {
 	return v && !(v & (v - 1));

@@ -98,7 +98,7 @@ static int writer_close(struct trace_writer *w, int rc)
 	return 0;
 }
 
-/* Streams a reader into a writer. 0, 1 (a run failed) or 2. */
+/* Streams a reader into a writer. 0, 1 (a write failed) or 2 (bad input). */
 static int pump(struct trace_reader *r, const char *out, int to)
 {
 	struct trace_writer *w;
@@ -126,7 +126,7 @@ static int pump(struct trace_reader *r, const char *out, int to)
 	}
 	if (!rc && trace_error(r)) {
 		fprintf(stderr, "tpt trace: %s\n", trace_error(r));
-		rc = 1;
+		rc = 2; /* the input is bad, as sim says of it */
 	}
 	rc = writer_close(w, rc);
 	free(ev);
@@ -172,7 +172,7 @@ static int cmd_info(int argc, char **argv)
 		trace_counter_add(&c, ev, n);
 	if (trace_error(r)) {
 		fprintf(stderr, "tpt trace: %s\n", trace_error(r));
-		rc = 1;
+		rc = 2;
 	} else {
 		const struct trace_stats *st = &c.st;
 		printf("trace %s (%s)\n", argv[first], trace_format_name[trace_format_of(r)]);

@@ -120,6 +120,24 @@ int tpt_grow(void *v, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+uint64_t tpt_mem_available(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return UINT64_MAX;
+	char line[128];
+	unsigned long long kb, sum = 0;
+	int found = 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1 ||
+		    sscanf(line, "SwapFree: %llu kB", &kb) == 1) {
+			sum += kb;
+			found++;
+		}
+	fclose(f);
+	return found ? sum * 1024 : UINT64_MAX;
+}
+
 void rng_seed(struct rng *r, uint64_t seed)
 {
 	uint64_t z = seed;

@@ -378,22 +378,29 @@ static const struct dbt_ops dbt_ops[DBT_N] = {
 	[DBT_DIRECT] = {shadow_access, shadow_invalidate, shadow_switched, false},
 };
 
-static void unmap_range(struct dbt *d, struct gproc *p, uint64_t va, uint64_t len, bool keep,
-			uint64_t flags)
+/* munmap (keep false) or mprotect (keep: the pages stay, with flags) of
+ * [va, va + len) in the guest: costs what is mapped there, not the range's
+ * length; a range past the table's reach is cut at it. */
+static int unmap_range(struct dbt *d, struct gproc *p, uint64_t va, uint64_t len, bool keep,
+		       uint64_t flags, struct tpt_err *e)
 {
-	for (uint64_t a = va & ~0xfffULL; a < va + len; a += 4096) {
-		uint64_t refs[PT_MAX_LEVELS], pa, f;
-		int n;
-		if (table_walk(&p->pt, a, refs, &n, &pa, &f))
-			continue;
-		if (keep)
-			pt_map(&p->pt, a, pa, PAGE_SHIFT, flags);
-		else {
+	uint64_t start = va & ~0xfffULL, end = va + len;
+	if (end < va || end > pt_span(&p->pt))
+		end = pt_span(&p->pt);
+	struct pt_leaves l = {0};
+	int rc = pt_foreach_range(&p->pt, start, end, pt_collect_leaf, &l);
+	for (size_t i = 0; i < l.n && !rc; i++) {
+		uint64_t a = l.v[i].va, pa = l.v[i].pte & PTE_ADDR;
+		if (keep) {
+			rc = pt_map(&p->pt, a, pa, PAGE_SHIFT, flags);
+		} else {
 			pt_unmap(&p->pt, a);
 			dframes_free(&d->gfr, pa);
 		}
 		d->ops->invalidate(d, p, a);
 	}
+	free(l.v);
+	return rc ? tpt_fail(e, "guest memory exhausted") : 0;
 }
 
 static void switch_to(struct dbt *d, struct gproc *p)
@@ -456,11 +463,12 @@ static int os_event(struct dbt *d, const struct event *ev, struct tpt_err *e)
 		return reloc_add(d, d->brk_base, ev->va > d->brk_base ? ev->va - d->brk_base : 0, e);
 	case EV_MUNMAP:
 		if (p)
-			unmap_range(d, p, gva_of(d, ev->va), ev->arg, false, 0);
+			return unmap_range(d, p, gva_of(d, ev->va), ev->arg, false, 0, e);
 		return 0;
 	case EV_MPROTECT:
 		if (p)
-			unmap_range(d, p, gva_of(d, ev->va), ev->arg, true, ev->size & WL_MAP_W ? PTE_W : 0);
+			return unmap_range(d, p, gva_of(d, ev->va), ev->arg, true,
+					   ev->size & WL_MAP_W ? PTE_W : 0, e);
 		return 0;
 	default:
 		return 0;

@@ -308,6 +308,15 @@ int pt_foreach_range(const struct pt *pt, uint64_t start, uint64_t end, pt_leaf_
 	return range_table(pt, pt->root, pt->levels, 0, start, end, fn, ctx);
 }
 
+int pt_collect_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
+{
+	struct pt_leaves *l = ctx;
+	if (tpt_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
+		return -1;
+	l->v[l->n++] = (struct pt_leaf){va, pte, shift};
+	return 0;
+}
+
 static void tables_of(const struct pt *pt, uint64_t table, int level, pt_table_fn fn, void *ctx)
 {
 	fn(ctx, table, level);

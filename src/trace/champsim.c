@@ -61,6 +61,10 @@ static size_t champsim_read(struct trace_reader *r, struct event *ev, size_t n)
 				break;
 			if (got < REC)
 				return trace_fail(r, c->rec_at, "truncated record (%zu of 64 bytes)", got);
+			if (!trace_champsim_plausible(c->rec, REC))
+				return trace_fail(r, c->rec_at, "not a ChampSim record (branch flags "
+							       "%u and %u, not 0 or 1)",
+						  c->rec[8], c->rec[9]);
 			c->instrs++;
 			c->slot = 0;
 		}

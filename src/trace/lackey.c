@@ -29,13 +29,15 @@ struct lk {
 	char call[512]; /* a system call whose result Valgrind logs on a later line */
 };
 
-/* The next line (without its newline) into *out; false at the end. */
+/* The next line (without its LF or CRLF) into *out; false at the end. */
 static bool next_line(struct trace_reader *r, struct lk *k, char **out, uint64_t *at)
 {
 	for (;;) {
 		char *nl = memchr(k->buf + k->pos, '\n', k->len - k->pos);
 		if (nl) {
 			*nl = 0;
+			if (nl > k->buf + k->pos && nl[-1] == '\r')
+				nl[-1] = 0; /* a CRLF line end */
 			*out = k->buf + k->pos;
 			*at = k->buf_at + k->pos;
 			k->pos = (size_t)(nl - k->buf) + 1;
@@ -138,6 +140,12 @@ static size_t lackey_read(struct trace_reader *r, struct event *ev, size_t n)
 			if (result && k->call[0]) {
 				k->has_pending = syscall_event(k->call, &k->pending);
 				k->call[0] = 0;
+				if (k->has_pending && !trace_range_ok(&k->pending)) {
+					trace_fail(r, at, "line %llu: a successful call on a range "
+						   "beyond the user address space",
+						   (unsigned long long)k->line);
+					return 0;
+				}
 			}
 			continue;
 		}

@@ -1,7 +1,8 @@
 /*
  * reader.c - what the format readers (tptfmt.c, lackey.c, champsim.c)
  * share: an error that names the file and the byte offset, and the
- * single-process prologue of formats without OS events. Called by the
+ * single-process prologue of formats without OS events, and the check
+ * that an OS event's range lies in a user address space. Called by the
  * readers only (trace_internal.h).
  */
 #include <stdarg.h>
@@ -22,6 +23,13 @@ size_t trace_fail(struct trace_reader *r, uint64_t offset, const char *fmt, ...)
 		 (unsigned long long)offset, r->src.xz ? " (of the decompressed data)" : "");
 	r->failed = true;
 	return 0;
+}
+
+bool trace_range_ok(const struct event *e)
+{
+	if (e->type != EV_MMAP && e->type != EV_MUNMAP && e->type != EV_MPROTECT)
+		return true;
+	return e->va <= TRACE_USER_TOP && e->arg <= TRACE_USER_TOP - e->va;
 }
 
 size_t trace_prologue(struct trace_reader *r, struct event *ev)

@@ -1,8 +1,9 @@
 /*
  * source.c - the byte source under every trace reader (see
- * trace_internal.h): a file read in 64 KiB chunks, through liblzma's
- * decoder when it starts with the xz magic. Invariant: offset counts the
- * (decompressed) bytes handed out, so errors can name where they are.
+ * trace_internal.h): a file read once from front to back in 64 KiB
+ * chunks (a pipe works), through liblzma's decoder when it starts with the
+ * xz magic. Invariant: offset counts the (decompressed) bytes handed out,
+ * peeked bytes not until they are read, so errors can name where they are.
  */
 #include <string.h>
 
@@ -16,10 +17,12 @@ int source_open(struct source *s, const char *path, struct tpt_err *e)
 	s->f = fopen(path, "rb");
 	if (!s->f)
 		return tpt_fail(e, "cannot open trace %s", path);
-	uint8_t head[6];
-	size_t got = fread(head, 1, sizeof(head), s->f);
-	s->xz = got == sizeof(head) && !memcmp(head, xz_magic, sizeof(head));
-	rewind(s->f);
+	s->raw_len = fread(s->raw, 1, sizeof(s->raw), s->f);
+	if (s->raw_len < sizeof(s->raw) && ferror(s->f)) {
+		fclose(s->f);
+		return tpt_fail(e, "cannot read trace %s", path);
+	}
+	s->xz = s->raw_len == sizeof(s->raw) && !memcmp(s->raw, xz_magic, sizeof(xz_magic));
 	if (s->xz) {
 		lzma_stream init = LZMA_STREAM_INIT;
 		s->z = init;
@@ -27,25 +30,39 @@ int source_open(struct source *s, const char *path, struct tpt_err *e)
 			fclose(s->f);
 			return tpt_fail(e, "cannot start the xz decoder for %s", path);
 		}
+		/* The magic already read is the decoder's first input. */
+		memcpy(s->in, s->raw, s->raw_len);
+		s->z.next_in = s->in;
+		s->z.avail_in = s->raw_len;
+		s->raw_len = 0;
 	}
 	return 0;
 }
 
-size_t source_read(struct source *s, void *buf, size_t n)
+/* The file's bytes after the ones already taken. */
+static size_t file_read(struct source *s, uint8_t *buf, size_t n)
 {
-	if (!s->xz) {
-		size_t got = fread(buf, 1, n, s->f);
+	size_t got = 0;
+	while (got < n && s->raw_pos < s->raw_len)
+		buf[got++] = s->raw[s->raw_pos++];
+	if (got < n) {
+		got += fread(buf + got, 1, n - got, s->f);
 		if (got < n && ferror(s->f))
 			snprintf(s->err, sizeof(s->err), "read error");
-		s->offset += got;
-		return got;
 	}
+	return got;
+}
+
+static size_t decoded_read(struct source *s, uint8_t *buf, size_t n)
+{
+	if (!s->xz)
+		return file_read(s, buf, n);
 	s->z.next_out = buf;
 	s->z.avail_out = n;
 	while (s->z.avail_out && !s->err[0]) {
 		if (s->z.avail_in == 0 && !s->eof) {
 			s->z.next_in = s->in;
-			s->z.avail_in = fread(s->in, 1, sizeof(s->in), s->f);
+			s->z.avail_in = file_read(s, s->in, sizeof(s->in));
 			if (s->z.avail_in < sizeof(s->in))
 				s->eof = true;
 		}
@@ -59,9 +76,32 @@ size_t source_read(struct source *s, void *buf, size_t n)
 			break;
 		}
 	}
-	size_t got = n - s->z.avail_out;
+	return n - s->z.avail_out;
+}
+
+size_t source_read(struct source *s, void *buf, size_t n)
+{
+	uint8_t *out = buf;
+	size_t got = 0;
+	while (got < n && s->peek_pos < s->peek_len)
+		out[got++] = s->peek[s->peek_pos++];
+	if (got < n && !s->err[0])
+		got += decoded_read(s, out + got, n - got);
 	s->offset += got;
 	return got;
+}
+
+size_t source_peek(struct source *s, const uint8_t **head)
+{
+	/* Keep what is still unread, fill up behind it. */
+	size_t left = s->peek_len - s->peek_pos;
+	memmove(s->peek, s->peek + s->peek_pos, left);
+	s->peek_pos = 0;
+	s->peek_len = left;
+	if (!s->err[0])
+		s->peek_len += decoded_read(s, s->peek + left, sizeof(s->peek) - left);
+	*head = s->peek;
+	return s->peek_len;
 }
 
 void source_close(struct source *s)

@@ -165,7 +165,8 @@ static size_t tpt_read(struct trace_reader *r, struct event *ev, size_t n)
 			case EV_MMAP:
 			case EV_MUNMAP:
 			case EV_MPROTECT:
-				ok = ok && get_var(&p, end, &e->va) && get_var(&p, end, &e->arg);
+				ok = ok && get_var(&p, end, &e->va) && get_var(&p, end, &e->arg) &&
+				     trace_range_ok(e);
 				e->size = (uint8_t)hi;
 				break;
 			case EV_BRK:
@@ -214,6 +215,9 @@ int tptfmt_open(struct trace_reader *r, struct tpt_err *e)
 	if (get_u32(h + 12) != 1)
 		return tpt_fail(e, "%s: unknown tpt trace flags %#x", r->path, get_u32(h + 12));
 	r->footprint = get_u64(h + 16);
+	if (r->footprint > TRACE_USER_TOP)
+		return tpt_fail(e, "%s: the header's footprint of %llu bytes is beyond any user "
+				   "address space", r->path, (unsigned long long)r->footprint);
 	struct tpt_rd *t = calloc(1, sizeof(*t));
 	if (!t || !(t->raw = malloc(BLOCK_MAX)) || !(t->z = malloc(ZSTD_compressBound(BLOCK_MAX)))) {
 		r->state = t;

@@ -20,39 +20,58 @@ int trace_format_parse(const char *name)
 	return -1;
 }
 
-/* tpt by its magic, lackey by being text, ChampSim otherwise (through xz). */
-static int detect(const char *path, struct tpt_err *e)
+/* Whether bytes look like ChampSim records: is_branch and branch_taken
+ * (bytes 8 and 9 of each 64-byte record) are 0 or 1. */
+bool trace_champsim_plausible(const uint8_t *rec, size_t len)
 {
-	struct source s;
-	if (source_open(&s, path, e))
-		return -1;
-	uint8_t head[512];
-	size_t got = source_read(&s, head, sizeof(head));
-	source_close(&s);
+	for (size_t at = 0; at + 10 <= len; at += 64)
+		if (rec[at + 8] > 1 || rec[at + 9] > 1)
+			return false;
+	return true;
+}
+
+/* tpt by its magic, lackey by being text, ChampSim by its records (plain
+ * or through xz); anything else is refused, not guessed. */
+static int detect(struct source *s, const char *path, struct tpt_err *e)
+{
+	const uint8_t *head;
+	size_t got = source_peek(s, &head);
+	if (s->err[0])
+		return tpt_fail(e, "%s: %s", path, s->err);
 	if (got >= 8 && !memcmp(head, "TPTTRACE", 8))
 		return TRACE_TPT;
 	if (got == 0)
 		return tpt_fail(e, "%s: empty trace", path);
-	for (size_t i = 0; i < got; i++)
-		if (head[i] != '\n' && head[i] != '\t' && (head[i] < 0x20 || head[i] > 0x7e))
-			return TRACE_CHAMPSIM;
-	return TRACE_LACKEY;
+	bool text = true;
+	for (size_t i = 0; i < got && text; i++)
+		text = head[i] == '\n' || head[i] == '\t' || head[i] == '\r' ||
+		       (head[i] >= 0x20 && head[i] <= 0x7e);
+	if (text)
+		return TRACE_LACKEY;
+	if (got >= 3 && !memcmp(head, "TPT", 3))
+		return tpt_fail(e, "%s: not a tpt trace (its magic is damaged)", path);
+	if (!trace_champsim_plausible(head, got))
+		return tpt_fail(e, "%s: not a tpt, lackey or ChampSim trace (give --format to "
+				   "read it as one)", path);
+	return TRACE_CHAMPSIM;
 }
 
 int trace_open(struct trace_reader **out, const char *path, int format, struct tpt_err *e)
 {
 	*out = NULL;
-	if (format == TRACE_AUTO && (format = detect(path, e)) < 0)
-		return -1;
 	struct trace_reader *r = calloc(1, sizeof(*r));
 	if (!r)
 		return tpt_fail(e, "out of memory");
-	r->format = format;
 	r->path = path;
 	if (source_open(&r->src, path, e)) {
 		free(r);
 		return -1;
 	}
+	if (format == TRACE_AUTO && (format = detect(&r->src, path, e)) < 0) {
+		trace_close(r);
+		return -1;
+	}
+	r->format = format;
 	int rc = format == TRACE_TPT      ? tptfmt_open(r, e)
 		 : format == TRACE_LACKEY ? lackey_open(r, e)
 					  : champsim_open(r, e);

@@ -13,12 +13,17 @@
 #include "tpt/outfile.h"
 #include "tpt/trace.h"
 
-/* A byte source: the file's bytes, decompressed when it is xz. */
+/* A byte source: the file's bytes, decompressed when it is xz. It reads
+ * the file once, front to back, so a pipe works as well as a file. */
 struct source {
 	FILE *f;
 	bool xz, eof;
 	lzma_stream z;
 	uint8_t in[1 << 16];
+	uint8_t raw[6];       /* the file's first bytes, read to look for the xz magic */
+	size_t raw_len, raw_pos;
+	uint8_t peek[512];    /* bytes source_peek read, handed out again first */
+	size_t peek_len, peek_pos;
 	uint64_t offset; /* bytes delivered so far (decompressed) */
 	char err[160];
 };
@@ -26,6 +31,8 @@ struct source {
 int source_open(struct source *s, const char *path, struct tpt_err *e);
 /* Up to n bytes; fewer only at the end or on an error (then s->err is set). */
 size_t source_read(struct source *s, void *buf, size_t n);
+/* The next bytes (at most sizeof(peek)), which the next reads deliver again. */
+size_t source_peek(struct source *s, const uint8_t **head);
 void source_close(struct source *s);
 
 struct trace_reader {
@@ -44,8 +51,16 @@ struct trace_reader {
 /* Sets the reader's error (with the byte offset) and returns 0. */
 size_t trace_fail(struct trace_reader *r, uint64_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The top of the largest user address space (5-level paging): a successful
+ * mmap, munmap or mprotect range lies below it, so one beyond it (or one whose
+ * end wraps) marks a corrupt trace. */
+#define TRACE_USER_TOP (1ULL << 57)
+bool trace_range_ok(const struct event *e);
 /* The single-process prologue for formats without OS events. */
 size_t trace_prologue(struct trace_reader *r, struct event *ev);
+
+/* Whether len bytes look like ChampSim records (branch flags 0 or 1). */
+bool trace_champsim_plausible(const uint8_t *rec, size_t len);
 
 int tptfmt_open(struct trace_reader *r, struct tpt_err *e);
 int lackey_open(struct trace_reader *r, struct tpt_err *e);

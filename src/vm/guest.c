@@ -126,17 +126,8 @@ static int new_page(struct vm *vm, unsigned shift, uint64_t *gfn)
 
 /* --- leaves of a range ---------------------------------------------------- */
 
-int vm_collect_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
-{
-	struct leaves *l = ctx;
-	if (tpt_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
-		return -1;
-	l->v[l->n++] = (struct leaf){va, pte, shift};
-	return 0;
-}
-
 /* Replaces the huge leaf holding va by leaves of the next smaller size. */
-static int split_leaf(struct vm *vm, struct process *p, const struct leaf *l)
+static int split_leaf(struct vm *vm, struct process *p, const struct pt_leaf *l)
 {
 	unsigned small = l->shift == 30 ? 21 : 12;
 	uint64_t gfn = (l->pte & PTE_ADDR) >> PAGE_SHIFT, flags = l->pte & (PTE_W | PTE_U);
@@ -154,15 +145,15 @@ static int split_leaf(struct vm *vm, struct process *p, const struct leaf *l)
 
 /* The leaves overlapping [start, end), after splitting those that stick out. */
 static int range_leaves(struct vm *vm, struct process *p, uint64_t start, uint64_t end,
-			struct leaves *out)
+			struct pt_leaves *out)
 {
 	for (;;) {
 		out->n = 0;
-		if (pt_foreach_range(&p->pt, start, end, vm_collect_leaf, out))
+		if (pt_foreach_range(&p->pt, start, end, pt_collect_leaf, out))
 			return VM_ENOMEM;
 		bool split = false;
 		for (size_t i = 0; i < out->n; i++) {
-			const struct leaf *l = &out->v[i];
+			const struct pt_leaf *l = &out->v[i];
 			if (l->va < start || l->va + (1ULL << l->shift) > end) {
 				int rc = split_leaf(vm, p, l);
 				if (rc)
@@ -237,7 +228,7 @@ static void flush_process(struct vm *vm, struct process *p)
 		vm->st->exits[EXIT_CR3]++;
 }
 
-void vm_shootdown(struct vm *vm, struct process *p, const struct leaf *page, size_t n)
+void vm_shootdown(struct vm *vm, struct process *p, const struct pt_leaf *page, size_t n)
 {
 	if (!n)
 		return;
@@ -322,8 +313,8 @@ static void teardown(struct vm *vm, struct process *p)
 {
 	if (vm->hv.ops->end)
 		vm->hv.ops->end(vm, p);
-	struct leaves l = {0};
-	pt_foreach(&p->pt, vm_collect_leaf, &l);
+	struct pt_leaves l = {0};
+	pt_foreach(&p->pt, pt_collect_leaf, &l);
 	for (size_t i = 0; i < l.n; i++)
 		unref(vm, (l.v[i].pte & PTE_ADDR) >> PAGE_SHIFT, l.v[i].shift);
 	free(l.v);
@@ -379,14 +370,14 @@ int vm_fork(struct vm *vm, int parent, int child)
 	for (size_t i = 0; i < par->nvmas; i++)
 		if (vma_add(c, par->vmas[i]))
 			return VM_ENOMEM;
-	struct leaves l = {0};
-	if (pt_foreach(&par->pt, vm_collect_leaf, &l)) {
+	struct pt_leaves l = {0};
+	if (pt_foreach(&par->pt, pt_collect_leaf, &l)) {
 		free(l.v);
 		return VM_ENOMEM;
 	}
 	int rc = VM_OK;
 	for (size_t i = 0; i < l.n && !rc; i++) {
-		const struct leaf *x = &l.v[i];
+		const struct pt_leaf *x = &l.v[i];
 		uint64_t pa = x->pte & PTE_ADDR, flags = x->pte & (PTE_W | PTE_U);
 		/* Private writable pages become copy-on-write in both. */
 		if (flags & PTE_W) {
@@ -454,9 +445,9 @@ int vm_munmap(struct process *p, uint64_t start, uint64_t len);
 int vm_mmap(struct process *p, uint64_t start, uint64_t len, uint8_t flags)
 {
 	struct vm *vm = p->vm;
-	len = tpt_align_up(len, PAGE_SIZE);
-	if (start % PAGE_SIZE || !len)
+	if (start % PAGE_SIZE || !len || len > UINT64_MAX - start - PAGE_SIZE)
 		return VM_ESEGV;
+	len = tpt_align_up(len, PAGE_SIZE);
 	unsigned shift = vm->guest_shift;
 	if (flags & WL_MAP_HUGE)
 		shift = 30;
@@ -476,8 +467,10 @@ int vm_mmap(struct process *p, uint64_t start, uint64_t len, uint8_t flags)
 int vm_munmap(struct process *p, uint64_t start, uint64_t len)
 {
 	struct vm *vm = p->vm;
+	if (len > UINT64_MAX - start - PAGE_SIZE)
+		return VM_ESEGV; /* the range wraps */
 	uint64_t end = start + tpt_align_up(len, PAGE_SIZE);
-	struct leaves l = {0};
+	struct pt_leaves l = {0};
 	int rc = range_leaves(vm, p, start, end, &l);
 	for (size_t i = 0; i < l.n && !rc; i++) {
 		pt_unmap(&p->pt, l.v[i].va);
@@ -492,11 +485,13 @@ int vm_munmap(struct process *p, uint64_t start, uint64_t len)
 int vm_mprotect(struct process *p, uint64_t start, uint64_t len, bool writable)
 {
 	struct vm *vm = p->vm;
+	if (len > UINT64_MAX - start - PAGE_SIZE)
+		return VM_ESEGV; /* the range wraps */
 	uint64_t end = start + tpt_align_up(len, PAGE_SIZE);
 	int rc = vma_cut(p, start, end, true, writable ? WL_MAP_W : 0);
 	if (rc || writable)
 		return rc; /* pages become writable on their next write fault */
-	struct leaves l = {0};
+	struct pt_leaves l = {0};
 	rc = range_leaves(vm, p, start, end, &l);
 	size_t n = 0;
 	for (size_t i = 0; i < l.n && !rc; i++) {
@@ -572,7 +567,7 @@ static int break_cow(struct vm *vm, struct process *p, uint64_t va, uint64_t pte
 	}
 	if (rc)
 		return vm_rc(rc, VM_ENOMEM);
-	struct leaf page = {base, pte, shift};
+	struct pt_leaf page = {base, pte, shift};
 	vm_shootdown(vm, p, &page, 1);
 	return VM_OK;
 }

@@ -51,8 +51,8 @@ static int shadow_install(struct vm *vm, struct process *p, uint64_t va, uint64_
 /* Drops every shadow entry (pages and switching entries) in [start, end). */
 static void drop_range(struct vm *vm, struct process *p, uint64_t start, uint64_t end)
 {
-	struct leaves l = {0};
-	pt_foreach_range(&p->shadow, start, end, vm_collect_leaf, &l);
+	struct pt_leaves l = {0};
+	pt_foreach_range(&p->shadow, start, end, pt_collect_leaf, &l);
 	for (size_t i = 0; i < l.n; i++)
 		pt_unmap(&p->shadow, l.v[i].va);
 	free(l.v);
@@ -163,8 +163,8 @@ int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 static void reshadow(struct vm *vm, struct process *p, uint64_t va, int level)
 {
 	uint64_t span = 1ULL << pt_shift(level), lo = va & ~(span - 1);
-	struct leaves l = {0};
-	pt_foreach_range(&p->pt, lo, lo + span, vm_collect_leaf, &l);
+	struct pt_leaves l = {0};
+	pt_foreach_range(&p->pt, lo, lo + span, pt_collect_leaf, &l);
 	for (size_t i = 0; i < l.n; i++) {
 		struct pt_path path;
 		uint64_t gpa, pte;
@@ -255,7 +255,7 @@ static int vm_shadow_load(struct vm *vm, struct process *p)
 
 struct drop_frames {
 	uint64_t lo, hi;
-	struct leaves l;
+	struct pt_leaves l;
 };
 
 static int maps_frames(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
@@ -263,7 +263,7 @@ static int maps_frames(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 	struct drop_frames *d = ctx;
 	uint64_t f = (pte & PTE_ADDR) >> PAGE_SHIFT;
 	if (!(pte & PTE_SWITCH) && f < d->hi && f + (1ULL << (shift - PAGE_SHIFT)) > d->lo)
-		return vm_collect_leaf(&d->l, va, pte, shift);
+		return pt_collect_leaf(&d->l, va, pte, shift);
 	return 0;
 }
 

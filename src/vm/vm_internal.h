@@ -67,21 +67,7 @@ static inline void vm_unmap_pieces(struct vm *vm, struct pt *t, uint64_t va, uns
 		pt_unmap(t, base + off);
 }
 
-/* Leaves collected from a table walk (guest.c). */
-struct leaf {
-	uint64_t va, pte;
-	unsigned shift;
-};
-
-struct leaves {
-	struct leaf *v;
-	size_t n, cap;
-};
-
-/* pt_leaf_fn that appends to a struct leaves. */
-int vm_collect_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift);
-
 /* A shootdown of the n guest pages listed (address and size) of p. */
-void vm_shootdown(struct vm *vm, struct process *p, const struct leaf *page, size_t n);
+void vm_shootdown(struct vm *vm, struct process *p, const struct pt_leaf *page, size_t n);
 
 #endif

@@ -2,8 +2,10 @@
  * scenario.c - several workloads as processes of one VM (see workload.h).
  *
  * Each section of the INI file is one program: its workload's events are
- * renumbered into the pids (i + 1) * 256 + pid, its exec named after the
- * section. All warm-ups run first, one after another; then a single mark;
+ * renumbered, pid p of program i into (i + 1) * 256 + p while p < 256, and
+ * a larger p into the next free pid above every program's block (so a
+ * program may have as many processes as fit in the 16-bit pid space), its
+ * exec named after the section. All warm-ups run first, one after another; then a single mark;
  * then the programs take turns of `slice` instructions, round robin, until
  * every one has finished. Called through workload_next like any generator.
  */
@@ -16,6 +18,7 @@
 
 #define MAX_SUBS 32
 #define SUB_BUF 1024
+#define PID_SPILL ((MAX_SUBS + 1) * 256) /* the first pid of no program's block */
 
 struct sub {
 	struct workload wl;
@@ -23,6 +26,7 @@ struct sub {
 	bool tpt, open, done, warm;
 	struct event buf[SUB_BUF];
 	size_t pos, len;
+	uint16_t *spill; /* pid p >= 256 -> its pid in the scenario (0: none yet); lazily */
 };
 
 struct scenario {
@@ -30,6 +34,8 @@ struct scenario {
 	unsigned n, cur;
 	uint64_t slice, used;
 	int phase; /* 0 warm-ups, 1 mark, 2 turns */
+	uint8_t *owner;       /* pid - PID_SPILL -> program index + 1; lazily */
+	unsigned next_spill;  /* the next free pid from PID_SPILL on */
 };
 
 struct parse {
@@ -84,22 +90,51 @@ static double mlp_of(const struct workload *w, int pid)
 {
 	const struct scenario *sc = w->state;
 	unsigned i = (unsigned)pid / 256;
+	if (pid >= PID_SPILL && sc->owner)
+		i = sc->owner[pid - PID_SPILL];
 	return i >= 1 && i <= sc->n ? sc->sub[i - 1].wl.mlp : w->mlp;
 }
 
 static void close_scenario(struct workload *w)
 {
 	struct scenario *sc = w->state;
-	for (unsigned i = 0; i < sc->n; i++)
+	for (unsigned i = 0; i < sc->n; i++) {
 		if (sc->sub[i].open)
 			workload_close(&sc->sub[i].wl);
+		free(sc->sub[i].spill);
+	}
 	free(sc->sub);
+	free(sc->owner);
 	sc->sub = NULL;
+	sc->owner = NULL;
 }
 
-/* The next event of program i, renumbered; false when it has ended. */
-static bool pull(struct sub *s, unsigned i, struct event *out)
+/* Program i's pid p in the scenario; 0 when the pid space is used up or
+ * out of memory. */
+static uint16_t pid_of(struct scenario *sc, unsigned i, unsigned p)
 {
+	if (p < 256)
+		return (uint16_t)((i + 1) * 256 + p);
+	struct sub *s = &sc->sub[i];
+	if (!s->spill && !(s->spill = calloc(65536, sizeof(*s->spill))))
+		return 0;
+	if (!sc->owner && !(sc->owner = calloc(65536 - PID_SPILL, 1)))
+		return 0;
+	if (!s->spill[p]) {
+		if (sc->next_spill > 65535)
+			return 0;
+		s->spill[p] = (uint16_t)sc->next_spill;
+		sc->owner[sc->next_spill - PID_SPILL] = (uint8_t)(i + 1);
+		sc->next_spill++;
+	}
+	return s->spill[p];
+}
+
+/* The next event of program i, renumbered; false when it has ended (or
+ * when the scenario failed: then w->failed is set). */
+static bool pull(struct workload *w, struct sub *s, unsigned i, struct event *out)
+{
+	struct scenario *sc = w->state;
 	if (s->pos == s->len) {
 		s->len = workload_next(&s->wl, s->buf, SUB_BUF);
 		s->pos = 0;
@@ -109,12 +144,18 @@ static bool pull(struct sub *s, unsigned i, struct event *out)
 		}
 	}
 	*out = s->buf[s->pos++];
-	uint16_t base = (uint16_t)((i + 1) * 256);
-	out->pid = (uint16_t)(base + (out->pid & 255));
+	out->pid = pid_of(sc, i, out->pid);
 	if (out->type == EV_EXEC)
 		out->arg = i;
 	else if (out->type == EV_FORK)
-		out->arg = base + (out->arg & 255);
+		out->arg = pid_of(sc, i, (unsigned)out->arg & 0xffff);
+	if (!out->pid || (out->type == EV_FORK && !out->arg)) {
+		w->failed = true;
+		tpt_fail(&w->err, "[%s]: the scenario's programs have more processes than its "
+				  "16-bit pids can number", w->names[i]);
+		s->done = true;
+		return false;
+	}
 	return true;
 }
 
@@ -139,8 +180,8 @@ static size_t scenario_next(struct workload *w, struct event *ev, size_t n)
 				continue;
 			}
 			struct sub *s = &sc->sub[sc->cur];
-			if (!pull(s, sc->cur, &ev[k])) {
-				if (s->wl.failed)
+			if (!pull(w, s, sc->cur, &ev[k])) {
+				if (s->wl.failed || w->failed)
 					break;
 				continue;
 			}
@@ -165,10 +206,10 @@ static size_t scenario_next(struct workload *w, struct event *ev, size_t n)
 				sc->used = 0;
 				continue;
 			}
-			if (pull(s, sc->cur, &ev[k])) {
+			if (pull(w, s, sc->cur, &ev[k])) {
 				sc->used += ev[k].instrs;
 				k++;
-			} else if (s->wl.failed) {
+			} else if (s->wl.failed || w->failed) {
 				break;
 			}
 		}
@@ -224,6 +265,7 @@ int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
 	w->close = close_scenario;
 	sc->slice = 10000000;
 	sc->sub = calloc(MAX_SUBS, sizeof(*sc->sub));
+	sc->next_spill = PID_SPILL;
 	struct parse ps = {w, sc, e, path, 0};
 	int rc = sc->sub ? ini_parse_string(text, on_ini, &ps) : -2;
 	free(text);

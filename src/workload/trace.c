@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tpt/trace.h"
 #include "trace/pageset.h"
@@ -67,6 +68,11 @@ static int trace_wl_init(struct workload *w, struct tpt_err *e)
 	int format = (int)w->v[P_FORMAT].u - 1; /* auto is -1 */
 	if (!path[0])
 		return tpt_fail(e, "trace: path=FILE is required");
+	struct stat sb;
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return tpt_fail(e, "trace: %s is not a regular file: a simulation reads its trace more "
+				   "than once (save it to a file; tpt trace info and convert read a pipe)",
+				path);
 	if (trace_open(&t->r, path, format, e))
 		return -1;
 	w->close = trace_wl_close;
