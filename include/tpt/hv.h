@@ -74,6 +74,11 @@ struct hv {
 	uint8_t *table_gfn; /* bit per gfn: holds a guest or TPT table page (copied on migration) */
 	uint64_t *quarantine; /* host frames taken from the VM, held until no TPT table is stale */
 	size_t nquarantine, capquarantine;
+	/* With migrations on: the first gfn of every backed host page, in no
+	 * order, and each one's index + 1 there (sparse, by gfn; 0: not listed). */
+	uint32_t *blist, *bpos;
+	size_t nblist, capblist;
+	uint64_t bpos_bytes;
 };
 
 /* EPT and shadow tables: frames of host memory; ctx = the struct hv. */
@@ -94,6 +99,9 @@ void hv_fini(struct hv *hv);
 int hv_back(struct hv *hv, uint64_t gfn, bool table);
 /* A guest frame's first touch: backed, and its exit charged to acct. */
 int hv_touch(struct hv *hv, struct tpt_stats *acct, uint64_t gfn, bool table);
+/* The first gfn of backed host page number r % (backed host pages), for
+ * picking one at random; -1 when none is backed or migrations are off. */
+int hv_backed_page(const struct hv *hv, uint64_t r, uint64_t *gfn);
 /* INVEPT: every cached translation goes after gfn -> hfn changed. */
 void hv_flush(struct hv *hv);
 /* Moves the host page backing gfn to new frames (migration) or takes it

@@ -241,15 +241,11 @@ static __attribute__((noinline)) void tick(struct sim *s)
 	}
 	if (now >= s->next_migrate) {
 		s->next_migrate += s->cfg.migrate_every;
-		/* The first backed host page from a random place on. */
-		uint64_t gfr = s->guest_mem >> PAGE_SHIFT, step = 1ULL << (s->vm.hv.host_shift - PAGE_SHIFT);
-		uint64_t start = rng_below(&s->rng, gfr) & ~(step - 1);
-		for (uint64_t k = 0; k < gfr; k += step) {
-			uint64_t gfn = (start + k) % gfr;
-			/* No process asked for it: the system's account. */
-			if (s->vm.hv.gmap[gfn] && vm_hv_migrate(&s->vm, &s->vm.sys, gfn) == VM_OK)
-				break;
-		}
+		/* A backed host page picked at random; no process asked for it: the
+		 * system's account. */
+		uint64_t gfn;
+		if (!hv_backed_page(&s->vm.hv, rng_next(&s->rng), &gfn))
+			vm_hv_migrate(&s->vm, &s->vm.sys, gfn);
 	}
 	if (now >= s->next_profile) {
 		int pid = s->vm.cur ? s->vm.cur->pid : 0;

@@ -151,6 +151,21 @@ int vm_check(const struct vm *vm, struct tpt_err *e)
 			goto out;
 		}
 	}
+	const struct hv *hv = &vm->hv;
+	uint64_t per = 1ULL << (hv->host_shift - PAGE_SHIFT);
+	if (hv->bpos && hv->nblist * per != hv->backed) {
+		tpt_fail(e, "vm_check: %zu backed host pages listed, %llu frames are backed",
+			 hv->nblist, (unsigned long long)hv->backed);
+		goto out;
+	}
+	for (size_t i = 0; hv->bpos && i < hv->nblist; i++) {
+		uint32_t g = hv->blist[i];
+		if (g % per || !hv->gmap[g] || hv->bpos[g] != i + 1) {
+			tpt_fail(e, "vm_check: backed-page list entry %zu (gfn %u) is not a backed "
+				    "host page listed there", i, g);
+			goto out;
+		}
+	}
 	rc = 0;
 out:
 	free(c.count);

@@ -91,6 +91,41 @@ int hv_init(struct hv *hv, const struct hv_ops *ops, int levels, unsigned host_s
 		return -1;
 	if (ops->ept && pt_init(&hv->ept, &mmu->hm, NULL, levels, hv->host_mem, &hv_table_ops, hv))
 		return tpt_fail(e, "cannot allocate the EPT root");
+	if (cfg->migrate_every) {
+		hv->bpos_bytes = tpt_align_up(gfr * sizeof(uint32_t), PAGE_SIZE);
+		if (!(hv->bpos = hv_map_sparse(hv->bpos_bytes)))
+			return tpt_fail(e, "cannot reserve the list of backed pages");
+	}
+	return 0;
+}
+
+/* The backed-page list (only with migrations on): add or drop a host page. */
+static int blist_add(struct hv *hv, uint64_t first)
+{
+	if (!hv->bpos)
+		return VM_OK;
+	if (tpt_grow(&hv->blist, &hv->capblist, hv->nblist + 1, sizeof(*hv->blist)))
+		return VM_EHOSTMEM;
+	hv->blist[hv->nblist++] = (uint32_t)first;
+	hv->bpos[first] = (uint32_t)hv->nblist;
+	return VM_OK;
+}
+
+static void blist_drop(struct hv *hv, uint64_t first)
+{
+	if (!hv->bpos)
+		return;
+	uint32_t at = hv->bpos[first] - 1, last = hv->blist[--hv->nblist];
+	hv->blist[at] = last;
+	hv->bpos[last] = at + 1;
+	hv->bpos[first] = 0;
+}
+
+int hv_backed_page(const struct hv *hv, uint64_t r, uint64_t *gfn)
+{
+	if (!hv->nblist)
+		return -1;
+	*gfn = hv->blist[r % hv->nblist];
 	return 0;
 }
 
@@ -100,6 +135,9 @@ void hv_fini(struct hv *hv)
 		munmap(hv->gmap, hv->gmap_bytes);
 	if (hv->rmap)
 		munmap(hv->rmap, hv->rmap_bytes);
+	if (hv->bpos)
+		munmap(hv->bpos, hv->bpos_bytes);
+	free(hv->blist);
 	rmp_fini(&hv->rmp);
 	free(hv->table_gfn);
 	free(hv->quarantine);
@@ -121,6 +159,8 @@ int hv_back(struct hv *hv, uint64_t gfn, bool table)
 		hv->rmap[hfn + i] = (uint32_t)(first + i);
 	}
 	hv->backed += n;
+	if (blist_add(hv, first))
+		return VM_EHOSTMEM;
 	rmp_assign(&hv->rmp, hfn, n, hv->tag);
 	if (hv->ept.tables &&
 	    pt_map(&hv->ept, first << PAGE_SHIFT, hfn << PAGE_SHIFT, hv->host_shift, PTE_W | PTE_U))
@@ -179,6 +219,7 @@ static int unback(struct hv *hv, uint64_t gfn, uint64_t *old)
 	for (uint64_t i = 0; i < n; i++)
 		hv->gmap[first + i] = 0;
 	hv->backed -= n;
+	blist_drop(hv, first);
 	rmp_assign(&hv->rmp, *old, n, RMP_HYPERVISOR);
 	if (hv->ept.tables)
 		pt_unmap(&hv->ept, first << PAGE_SHIFT);
