@@ -534,6 +534,32 @@ static void test_periodic_migrations(void **state)
 	tsim_free(t);
 }
 
+/* A migration on every access: outside TPT no frame stays in quarantine
+ * (they leaked before), and each migration costs what is backed. */
+static void test_migrations_release_frames(void **state)
+{
+	(void)state;
+	static const char *schemes[] = {"nested", "shadow", "agile", "tpt-opt"};
+	for (size_t i = 0; i < ARRAY_LEN(schemes); i++) {
+		struct tpt_config c;
+		config_defaults(&c);
+		c.migrate_every = 1;
+		struct tsim *t = tsim_cfg(schemes[i], &c, 12, 12, "gups:size=16M,updates=2K");
+		struct tpt_err e;
+		if (sim_run(&t->s, &e))
+			fail_msg("%s: %s", schemes[i], e.msg);
+		tsim_check(t);
+		struct tpt_stats tot;
+		sim_totals(&t->s, &tot);
+		assert_true(tot.hv_migrations >= 4000);
+		if (!t->s.vm.hv.ops->tpt)
+			assert_int_equal(t->s.vm.hv.nquarantine, 0);
+		/* Every backed host page is listed once for the random draw. */
+		assert_int_equal(t->s.vm.hv.nblist, t->s.vm.hv.backed);
+		tsim_free(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_agile_switches_and_refs_between),
 		cmocka_unit_test(test_shadow_root_cache),
 		cmocka_unit_test(test_periodic_migrations),
+		cmocka_unit_test(test_migrations_release_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
