@@ -82,6 +82,43 @@ cmp -s "$T/sim.txt" "$T/replay.txt" && ok || bad "tptd decides differently from 
 echo "replay: $(wc -l <"$T/replay.txt") samples, $(grep -c -E 'enable|disable' "$T/replay.txt") switches, same actions as the simulator"
 cut -d, -f1-16 "$T/tl.csv" >"$T/old.csv" # a timeline without the raw columns
 one_line_error 1 "no column 'walks'" "$TPTD" --replay "$T/old.csv"
+# Replay input is checked: whole numbers, real pids, quoted names, bounded lines.
+head -n 1 "$T/tl.csv" >"$T/hdr.csv"
+row=$(sed -n 2p "$T/tl.csv")
+{ cat "$T/hdr.csv"; echo "$row" | awk -F, -v OFS=, '{$5 = "-5"; print}'; } >"$T/neg.csv"
+one_line_error 1 "neg.csv:2: bad or missing 'cycles'" "$TPTD" --replay "$T/neg.csv"
+{ cat "$T/hdr.csv"; echo "$row" | awk -F, -v OFS=, '{$1 = "99999999999"; print}'; } >"$T/pid.csv"
+one_line_error 1 "pid.csv:2: pid 99999999999 is outside" "$TPTD" --replay "$T/pid.csv"
+{ cat "$T/hdr.csv"; echo "$row" | awk -F, -v OFS=, '{$2 = "\"a,\"\"b\""; print}'; } >"$T/quoted.csv"
+"$TPTD" --replay "$T/quoted.csv" | grep -q '^[0-9]*,"a,""b",1,' && ok || bad "a quoted name in a timeline"
+{ cat "$T/hdr.csv"; echo "$row" | awk -F, -v OFS=, '{$2 = "\"ab"; print}'; } >"$T/open.csv"
+one_line_error 1 "open.csv:2: a quoted field does not end" "$TPTD" --replay "$T/open.csv"
+{ cat "$T/hdr.csv"; printf '%05000d\n' 0; } >"$T/long.csv"
+one_line_error 1 "long.csv:2: a line longer than" "$TPTD" --replay "$T/long.csv"
+printf '[a,b]\nworkload = gups:size=64M,updates=1M\n' >"$T/comma.ini"
+"$TPT" sim --scheme tpt-opt --scenario "$T/comma.ini" --policy auto --timeline "$T/comma.csv" >/dev/null 2>&1
+grep -q '^[0-9]*,"a,b",1,' "$T/comma.csv" && "$TPTD" --replay "$T/comma.csv" >/dev/null && ok ||
+	bad "a program name with a comma breaks the timeline"
+# Command-line and state-file mistakes; a fresh machine's state directory.
+one_line_error 2 "interval is given twice" "$TPTD" --once --interval 1 --interval 2
+mkdir "$T/sdir"
+one_line_error 1 "state file $T/sdir is not a regular file" "$TPTD" --once --actuator advise --state "$T/sdir"
+"$TPTD" --once --actuator advise --interval 0.1 --state "$T/fresh/state.json" >/dev/null 2>&1 &&
+	[ "$(stat -c %a "$T/fresh")" = 700 ] && ok || bad "tptd did not create its state directory 0700"
+# Idle processes are not scored, and a name with a newline cannot forge a line
+# (every process is watched here: the filter could not name that one).
+spawn tptd-idle idle 64 30
+idle=$!
+spawn "$(printf 'x\nenable forged')" compute 30
+odd=$!
+sleep 0.5
+"$TPTD" --once --actuator advise --interval 0.3 --set tptd.min_rss=0 --state "$T/idle.json" \
+	>"$T/idle.st" 2>"$T/idle.log" && ok || bad "tptd --once with an idle child"
+grep -q "tptd-idle .*idle: not scored" "$T/idle.st" && ok || bad "the idle child was scored: $(cat "$T/idle.st")"
+"$TPTCTL" status --state "$T/idle.json" | grep -q "^  tptd-idle .*decisions" && bad "a decision was recorded for an idle process" || ok
+grep -q "x?enable forged" "$T/idle.st" && ok || bad "the oddly named child is not listed, escaped"
+grep -q "^enable forged" "$T/idle.log" "$T/idle.st" && bad "a process name forged a line" || ok
+kill $idle $odd; wait $idle $odd 2>/dev/null
 
 # --- tpt actuator on a fake sysfs root ---
 knob="$T/sys/kernel/mm/devirt/task_name"
@@ -164,6 +201,19 @@ else
 		# host backs the collapsed range (here 0.93x to 1.32x in runs alike).
 	fi
 	kill $hog $calc 2>/dev/null; wait $hog $calc 2>/dev/null
+
+	# A collapse cannot be undone: the rounds after it keep the process on.
+	spawn tptd-hog mem 256 60 "$T/rate4"
+	hog=$!
+	sleep 1
+	"$TPTD" --foreground --interval 0.5 --actuator thp --state "$T/fg.json" --set tptd.min_rss=0 \
+		--set thp.rate=8G --allow tptd-hog 2>"$T/fg.log" &
+	d=$!
+	sleep 4.5
+	kill -TERM $d; wait $d
+	grep -q "enable tptd-hog" "$T/fg.log" && ok || bad "the hog was not collapsed: $(cat "$T/fg.log")"
+	grep -q "disable tptd-hog" "$T/fg.log" && bad "the rounds after the collapse disabled the hog" || ok
+	kill $hog; wait $hog 2>/dev/null
 
 	# --dry-run: the same decision, nothing done.
 	spawn tptd-hog mem 256 60 "$T/rate2"

@@ -5,6 +5,7 @@
  *       MIB of anonymous memory (first touched page by page), one line
  *       "seconds accesses-per-CPU-second" per 0.25 s window to RATEFILE
  *   tptd_child NAME compute SECONDS            arithmetic on 16 KiB
+ *   tptd_child NAME idle MIB SECONDS            touches MIB, then sleeps
  *
  * NAME becomes the process name (comm), which tptd's allow list matches.
  * The access loop's own rate is the speed-up the tests print: it is what
@@ -86,6 +87,22 @@ static int compute(double secs)
 	return 0;
 }
 
+static int idle(size_t mib, double secs)
+{
+	size_t len = mib << 20;
+	volatile uint8_t *a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				   -1, 0);
+	if (a == MAP_FAILED) {
+		perror("tptd_child: mmap");
+		return 1;
+	}
+	for (size_t i = 0; i < len; i += 4096)
+		a[i] = 1;
+	struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4)
@@ -94,6 +111,9 @@ int main(int argc, char **argv)
 		return mem(strtoul(argv[3], NULL, 10), atof(argv[4]), argv[5]);
 	if (argc == 4 && !strcmp(argv[2], "compute"))
 		return compute(atof(argv[3]));
-	fprintf(stderr, "usage: tptd_child NAME mem MIB SECONDS RATEFILE | NAME compute SECONDS\n");
+	if (argc == 5 && !strcmp(argv[2], "idle"))
+		return idle(strtoul(argv[3], NULL, 10), atof(argv[4]));
+	fprintf(stderr, "usage: tptd_child NAME mem MIB SECONDS RATEFILE | NAME compute SECONDS | "
+			"NAME idle MIB SECONDS\n");
 	return 2;
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define KiB (1ULL << 10)
 #define MiB (1ULL << 20)
@@ -42,6 +43,10 @@ const char *tpt_format_count(uint64_t v, char buf[32]);
 /* Makes room for `need` elements of `elem` bytes in the array *v of capacity
  * *cap, doubling it; 0, or -1 when out of memory (*v unchanged). */
 int tpt_grow(void *v, size_t *cap, size_t need, size_t elem);
+
+/* Writes s as one CSV field (RFC 4180): in double quotes, inner quotes
+ * doubled, when it holds a comma, quote, CR or LF; as it is otherwise. */
+void tpt_csv_field(FILE *f, const char *s);
 
 /* Bytes this machine can still give a process (MemAvailable + SwapFree of
  * /proc/meminfo), or UINT64_MAX when that cannot be read. */

@@ -82,8 +82,10 @@ static void log_sample(struct profiler *pf, const struct process *p, const struc
 	if (!pf->timeline)
 		return;
 	double instrs = x->instrs ? (double)x->instrs : 1;
-	fprintf(pf->timeline, "%d,%s,%llu,%llu,%llu,%.3f,%.4f,%llu,%llu,%llu,%llu,%.4f,%.5f,%.5f,%s,%s,%llu,%llu,%llu,%llu\n",
-		p->pid, p->name, (unsigned long long)pp->pol.intervals,
+	fprintf(pf->timeline, "%d,", p->pid);
+	tpt_csv_field(pf->timeline, p->name);
+	fprintf(pf->timeline, ",%llu,%llu,%llu,%.3f,%.4f,%llu,%llu,%llu,%llu,%.4f,%.5f,%.5f,%s,%s,%llu,%llu,%llu,%llu\n",
+		(unsigned long long)pp->pol.intervals,
 		(unsigned long long)x->instrs, (unsigned long long)x->cycles,
 		1000.0 * (double)x->walks / instrs,
 		x->cycles ? (double)x->walk_cycles / (double)x->cycles : 0,

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tpt/util.h"
 
@@ -118,6 +119,21 @@ int tpt_grow(void *v, size_t *cap, size_t need, size_t elem)
 	*pv = nv;
 	*cap = n;
 	return 0;
+}
+
+void tpt_csv_field(FILE *f, const char *s)
+{
+	if (!s[strcspn(s, ",\"\r\n")]) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
 }
 
 uint64_t tpt_mem_available(void)

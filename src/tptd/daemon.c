@@ -123,7 +123,7 @@ int tptd_init(struct tptd *d, const struct tptd_conf *c, struct tpt_err *e)
 	probe_run(&d->probe);
 	d->self = getpid();
 	d->boot = state_boot_id();
-	if (resolve(d, e) || state_load(&d->st, c->state, e))
+	if (resolve(d, e) || state_prepare_dir(c->state, e) || state_load(&d->st, c->state, e))
 		return -1;
 	if (d->st.boot_id_hash != d->boot)
 		d->st.armed_at = 0; /* a name armed before a reboot is not armed now */
@@ -185,8 +185,11 @@ static struct watch *find(struct tptd *d, pid_t pid)
 
 static bool wanted(const struct tptd *d, const struct proc_stat *st)
 {
-	if (st->kthread || st->pid == d->self || st->state == 'Z' ||
+	if (st->kthread || st->pid == d->self || st->state == 'Z' || st->state == 'X' ||
 	    st->rss_pages * 4096 < d->conf.min_rss)
+		return false;
+	/* Its name cannot be written to the knob as it is. */
+	if (st->comm_odd && d->act == ACT_TPT)
 		return false;
 	char cg[512];
 	const char *cgp = NULL;
@@ -390,9 +393,23 @@ static void sample(struct tptd *d, struct watch *w, const struct proc_stat *st, 
 	in.walk_cycle_event = ctr_has(&d->pmu, ROLE_WALK_CYCLES);
 	double dt = now - w->t_last;
 	bool busy = dt > 0 && in.cpu_ns * 1e-9 / dt >= d->conf.min_cpu;
+	/* Idle, stopped or exiting: nothing to score, no decision (the policy
+	 * would read an empty interval as a loss). A collapse cannot be undone:
+	 * a process tptd collapsed is not scored again, only kept collapsed. */
+	bool asleep = st->state == 'T' || st->state == 't' || st->state == 'Z' || st->state == 'X';
+	bool collapsed = d->act == ACT_THP && w->on;
+	if (!busy || asleep || collapsed) {
+		if (collapsed && !asleep && !d->conf.dry_run)
+			do_collapse(d, w, NULL);
+		else if (!collapsed)
+			snprintf(w->action, sizeof(w->action), "%s: not scored",
+				 asleep ? "stopped" : "idle");
+		w->last = *st;
+		w->t_last = now;
+		return;
+	}
 	/* The slow path: smaps_rollup walks every mapping. */
-	if (busy)
-		in.mem_valid = !proc_read_mem(w->pid, &in.mem);
+	in.mem_valid = !proc_read_mem(w->pid, &in.mem);
 	struct policy_sample x;
 	bool mode = d->act == ACT_TPT ? w->tpt_running : w->on;
 	w->walk_share = score_sample(&d->conf, &in, mode, d->act, &x);

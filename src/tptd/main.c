@@ -65,6 +65,11 @@ static int add_set(struct args *a, const char *sec, const char *key, const char 
 		fprintf(stderr, "tptd: too many settings\n");
 		return -1;
 	}
+	for (int i = 0; sec && i < a->nset; i++)
+		if (!strcmp(a->set[i][0], sec) && !strcmp(a->set[i][1], key)) {
+			fprintf(stderr, "tptd: [%s] %s is given twice on the command line\n", sec, key);
+			return -1;
+		}
 	a->set[a->nset][0] = sec;
 	a->set[a->nset][1] = key;
 	a->set[a->nset][2] = val;

@@ -58,6 +58,13 @@ static int read_stat_in(const char *dir, pid_t pid, struct proc_stat *st)
 	memset(st, 0, sizeof(*st));
 	st->pid = pid;
 	snprintf(st->comm, sizeof(st->comm), "%.*s", (int)(r - l - 1), l + 1);
+	/* A name is the program's to choose: a newline in it must not forge a
+	 * log line, nor reach the knob. */
+	for (char *c = st->comm; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			*c = '?';
+			st->comm_odd = true;
+		}
 	unsigned long long f[24] = {0};
 	char *p = r + 2;
 	st->state = *p;

@@ -18,7 +18,8 @@
 
 struct proc_stat {
 	pid_t pid;
-	char comm[16];
+	char comm[16];         /* control characters replaced by '?' */
+	bool comm_odd;         /* the real name held control characters */
 	char state;
 	bool kthread;
 	uint64_t minflt, majflt;

@@ -20,26 +20,50 @@ static const char *const col_name[C_N] = {"pid", "name", "sample", "instructions
 
 #define MAX_FIELDS 64
 
+/* Splits a CSV line in place (RFC 4180: a field in double quotes may hold
+ * commas, and "" for a quote). The number of fields, or -1 for a quote
+ * that does not close. */
 static int split(char *line, char *f[MAX_FIELDS])
 {
 	int n = 0;
 	line[strcspn(line, "\r\n")] = 0;
-	for (char *p = line; n < MAX_FIELDS;) {
-		f[n++] = p;
-		p = strchr(p, ',');
-		if (!p)
+	char *p = line;
+	while (n < MAX_FIELDS) {
+		char *out = p;
+		f[n++] = out;
+		if (*p == '"') {
+			for (p++;; p++) {
+				if (!*p)
+					return -1;
+				if (*p == '"' && p[1] != '"')
+					break;
+				if (*p == '"')
+					p++;
+				*out++ = *p;
+			}
+			p++;
+			if (*p && *p != ',')
+				return -1;
+		} else {
+			while (*p && *p != ',')
+				*out++ = *p++;
+		}
+		bool more = *p == ',';
+		*out = 0;
+		if (!more)
 			break;
-		*p++ = 0;
+		p++;
 	}
 	return n;
 }
 
 static int u64(const char *s, uint64_t *v)
 {
-	char *end;
-	*v = strtoull(s, &end, 10);
-	return end == s || *end ? -1 : 0;
+	return tpt_parse_u64(s, v);
 }
+
+/* Largest pid Linux gives (PID_MAX_LIMIT). */
+#define PID_LIMIT 4194304
 
 int replay_run(const struct tptd_conf *c, const char *path, FILE *out, struct tpt_err *e)
 {
@@ -60,6 +84,10 @@ int replay_run(const struct tptd_conf *c, const char *path, FILE *out, struct tp
 		goto out;
 	}
 	int nf = split(line, fld);
+	if (nf < 0) {
+		rc = tpt_fail(e, "%s:1: a quoted field does not end", path);
+		goto out;
+	}
 	for (int k = 0; k < C_N; k++) {
 		idx[k] = -1;
 		for (int i = 0; i < nf; i++)
@@ -73,13 +101,28 @@ int replay_run(const struct tptd_conf *c, const char *path, FILE *out, struct tp
 	}
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			rc = tpt_fail(e, "%s:%d: a line longer than %zu bytes", path, lineno,
+				      sizeof(line) - 2);
+			goto out;
+		}
 		nf = split(line, fld);
+		if (nf < 0) {
+			rc = tpt_fail(e, "%s:%d: a quoted field does not end", path, lineno);
+			goto out;
+		}
 		uint64_t v[C_N] = {0};
 		for (int k = 0; k < C_N; k++)
 			if (idx[k] >= nf || (k != C_NAME && k != C_MODE && u64(fld[idx[k]], &v[k]))) {
-				rc = tpt_fail(e, "%s:%d: bad or missing '%s'", path, lineno, col_name[k]);
+				rc = tpt_fail(e, "%s:%d: bad or missing '%s' (not a whole number)", path,
+					      lineno, col_name[k]);
 				goto out;
 			}
+		if (!v[C_PID] || v[C_PID] > PID_LIMIT) {
+			rc = tpt_fail(e, "%s:%d: pid %llu is outside 1..%d", path, lineno,
+				      (unsigned long long)v[C_PID], PID_LIMIT);
+			goto out;
+		}
 		struct policy_sample x = {
 			.cycles = v[C_CYCLES], .instrs = v[C_INSTRS], .walks = v[C_WALKS],
 			.walk_cycles = v[C_WALK_CYCLES], .rss_pages = v[C_RSS], .faults = v[C_FAULTS],
@@ -103,8 +146,9 @@ int replay_run(const struct tptd_conf *c, const char *path, FILE *out, struct tp
 		if (v[C_SAMPLE] == 1)
 			policy_proc_init(&p->pol, &d.prm, x.tpt);
 		enum policy_action a = tptd_decide(&d, p, &x);
-		fprintf(out, "%d,%s,%llu,%s\n", (int)p->pid, fld[idx[C_NAME]],
-			(unsigned long long)v[C_SAMPLE], act[a]);
+		fprintf(out, "%d,", (int)p->pid);
+		tpt_csv_field(out, fld[idx[C_NAME]]);
+		fprintf(out, ",%llu,%s\n", (unsigned long long)v[C_SAMPLE], act[a]);
 	}
 out:
 	free(w);

@@ -76,6 +76,22 @@ static json_t *load(const char *path, bool *missing, json_error_t *je, struct tp
 	return root;
 }
 
+int state_prepare_dir(const char *path, struct tpt_err *e)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = 0;
+	struct stat st;
+	if (!stat(dir, &st))
+		return 0;
+	if (errno != ENOENT || mkdir(dir, 0700))
+		return tpt_fail(e, "cannot create the state directory %s: %s", dir, strerror(errno));
+	return 0;
+}
+
 int state_load(struct state *s, const char *path, struct tpt_err *e)
 {
 	memset(s, 0, sizeof(*s));
@@ -117,11 +133,17 @@ int state_load(struct state *s, const char *path, struct tpt_err *e)
 	return 0;
 }
 
-static const char *str(json_t *o, const char *k)
+/* A string of the state file for the terminal: control characters become
+ * '?', so that a hand-edited file cannot forge a line of the report. */
+static const char *printable(const char *s, char buf[128])
 {
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "-";
+	snprintf(buf, 128, "%s", s ? s : "-");
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return buf;
 }
+#define str(o, k) printable(json_string_value(json_object_get(o, k)), (char[128]){0})
 
 int state_print_status(FILE *out, const char *path, struct tpt_err *e)
 {
@@ -153,7 +175,8 @@ int state_print_status(FILE *out, const char *path, struct tpt_err *e)
 	if (json_object_size(progs))
 		fprintf(out, "programs (past decisions)\n");
 	json_object_foreach(progs, name, v)
-		fprintf(out, "  %-15s %-3s gain %.2f%%  decisions %lld  runs %lld\n", name,
+		fprintf(out, "  %-15s %-3s gain %.2f%%  decisions %lld  runs %lld\n",
+			printable(name, (char[128]){0}),
 			json_is_true(json_object_get(v, "on")) ? "on" : "off",
 			100 * json_number_value(json_object_get(v, "gain")),
 			(long long)json_integer_value(json_object_get(v, "decisions")),

@@ -33,6 +33,9 @@ struct state {
 	uint64_t boot_id_hash; /* armed_at means nothing after a reboot */
 };
 
+/* Creates the state file's directory (mode 0700) when it is missing and its
+ * parent exists, as systemd's StateDirectory= would. */
+int state_prepare_dir(const char *path, struct tpt_err *e);
 /* Reads path into s (a missing file is an empty state). */
 int state_load(struct state *s, const char *path, struct tpt_err *e);
 struct program *state_program(struct state *s, const char *name, bool create);
