@@ -271,6 +271,15 @@ cmp -s "$T/g.tpt" "$T/piped.tpt" && ok || bad "a piped trace converted back diff
 cat "$T/g.tpt" | "$TPT" sim --scheme native --workload trace:path=/dev/stdin >/dev/null 2>"$T/err"
 [ $? -eq 2 ] && grep -q "is not a regular file: a simulation reads its trace more than once" "$T/err" && ok ||
 	bad "a piped trace to sim: $(cat "$T/err")"
+# The output's name picks the format written; a tpt trace is never named .xz.
+"$TPT" trace write --workload gups:size=8M,updates=1K -o "$T/n.champsim.xz" 2>/dev/null &&
+	"$TPT" trace info "$T/n.champsim.xz" | grep -q "(champsim)" && head -c 6 "$T/n.champsim.xz" | grep -q "7zXZ" &&
+	ok || bad "-o x.champsim.xz did not write xz ChampSim"
+"$TPT" trace write --workload gups:size=8M,updates=1K -o "$T/n.champsim" 2>/dev/null &&
+	"$TPT" trace info "$T/n.champsim" | grep -q "(champsim)" && ok || bad "-o x.champsim"
+expect_error "a tpt trace is compressed with zstd, not xz" trace write --workload gups:size=8M,updates=1K \
+	-o "$T/n.tpt.xz" --to tpt
+expect_error "unknown key 'kentry'" sim --scheme native --workload "trace:path=$T/g.tpt,kentry=1"
 # Sizes: a header claiming more than any address space, and more memory than this machine has.
 { head -c 16 "$T/g.tpt"; printf '\377\377\377\377\377\377\377\377'; tail -c +25 "$T/g.tpt"; } >"$T/huge.tpt"
 expect_error "the header's footprint of 18446744073709551615 bytes" sim --scheme native \

@@ -37,7 +37,9 @@ struct trace_writer;
 
 /* Writes to a temporary file renamed to path by trace_finish: a failed
  * write never leaves a partial file in place of an old one. ChampSim output
- * is xz-compressed when path ends in ".xz". */
+ * is xz-compressed when path ends in ".xz". TRACE_AUTO: the format the name
+ * says (ChampSim for *.champsim and *.xz, else tpt); a tpt trace named *.xz
+ * is refused (its blocks are zstd). */
 int trace_create(struct trace_writer **w, const char *path, int format, struct tpt_err *e);
 /* names: the program names EV_EXEC events refer to (32 of 16 bytes). */
 int trace_write(struct trace_writer *w, const struct event *ev, size_t n,

@@ -30,7 +30,8 @@ static void trace_usage(FILE *out)
 		     "       tpt trace convert IN OUT [--format F] [--to tpt|champsim]\n"
 		     "       tpt trace write --workload W -o OUT [--to tpt|champsim] [--seed N]\n"
 		     "       tpt trace record -o OUT -- PROGRAM [ARGS...]\n"
-		     "formats: tpt, lackey, champsim (read plain or .xz; champsim written .xz if OUT ends in .xz)\n");
+		     "formats: tpt, lackey, champsim (read plain or .xz); without --to, OUT's name\n"
+		     "decides: *.champsim is ChampSim, *.xz ChampSim in xz, anything else tpt\n");
 }
 
 struct topts {
@@ -207,7 +208,7 @@ static int cmd_convert(int argc, char **argv)
 	struct topts o;
 	int first, from, to, rc = parse(argc, argv, &o, &first);
 	if (rc || (rc = format_arg(o.format, TRACE_AUTO, &from)) ||
-	    (rc = format_arg(o.to, TRACE_TPT, &to)))
+	    (rc = format_arg(o.to, TRACE_AUTO, &to)))
 		return rc;
 	if (first != argc - 2)
 		return usage_error("convert takes IN and OUT%s", "");
@@ -228,7 +229,7 @@ static int cmd_write(int argc, char **argv)
 {
 	struct topts o;
 	int first, to, rc = parse(argc, argv, &o, &first);
-	if (rc || (rc = format_arg(o.to, TRACE_TPT, &to)))
+	if (rc || (rc = format_arg(o.to, TRACE_AUTO, &to)))
 		return rc;
 	if (!o.workload || !o.out || first != argc)
 		return usage_error("write needs --workload W and -o OUT%s", "");
@@ -315,7 +316,7 @@ static int cmd_record(int argc, char **argv)
 		unlink(log);
 		return 1;
 	}
-	rc = pump(r, o.out, TRACE_TPT);
+	rc = pump(r, o.out, TRACE_AUTO);
 	trace_close(r);
 	unlink(log);
 	return rc;

@@ -128,6 +128,11 @@ void trace_close(struct trace_reader *r)
 int trace_create(struct trace_writer **out, const char *path, int format, struct tpt_err *e)
 {
 	*out = NULL;
+	size_t len = strlen(path);
+	bool xz = len > 3 && !strcmp(path + len - 3, ".xz");
+	if (format == TRACE_AUTO)
+		format = xz || (len > 9 && !strcmp(path + len - 9, ".champsim")) ? TRACE_CHAMPSIM
+										 : TRACE_TPT;
 	struct trace_writer *w = calloc(1, sizeof(*w));
 	if (!w)
 		return tpt_fail(e, "out of memory");
@@ -142,10 +147,12 @@ int trace_create(struct trace_writer **out, const char *path, int format, struct
 		return -1;
 	}
 	w->f = w->of.f;
-	size_t len = strlen(path);
-	int rc = format == TRACE_TPT ? tptfmt_create(w, e)
+	int rc = format == TRACE_TPT && xz
+			 ? tpt_fail(e, "%s: a tpt trace is compressed with zstd, not xz: drop the "
+				       ".xz, or write ChampSim (--to champsim)", path)
+		 : format == TRACE_TPT ? tptfmt_create(w, e)
 		 : format == TRACE_CHAMPSIM
-			 ? champsim_create(w, len > 3 && !strcmp(path + len - 3, ".xz"), e)
+			 ? champsim_create(w, xz, e)
 			 : tpt_fail(e, "traces are written as tpt or champsim, not %s",
 				    format >= 0 && format < 3 ? trace_format_name[format] : "?");
 	if (rc) {
