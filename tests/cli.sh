@@ -182,6 +182,9 @@ wait
 cp "$O/g.tpt" "$O/g.bak"
 expect_error "is this run's input" trace write --workload "trace:path=$O/g.tpt" -o "$O/g.tpt"
 cmp -s "$O/g.tpt" "$O/g.bak" && ok || bad "trace write onto its own input changed it"
+printf '[a]\nworkload = trace:path=%s\n' "$O/g.tpt" >"$O/tr.ini"
+expect_error "is this run's input" compare --scenario "$O/tr.ini" --json "$O/g.tpt"
+cmp -s "$O/g.tpt" "$O/g.bak" && ok || bad "--json onto a scenario's trace changed it"
 "$TPT" sim --scheme tpt-opt --policy auto --workload gups:size=1G,updates=50M --timeline "$O/tl.csv" \
 	>/dev/null 2>&1 &
 pid=$!

@@ -62,6 +62,10 @@ struct workload {
 	uint64_t expected_events; /* for progress; 0 if unknown */
 	void *state;
 	char spec[640]; /* canonical: every key with its value */
+	/* The files it reads (a trace's path, each trace of a scenario), which no
+	 * output of the run may be. */
+	const char *inputs[32];
+	unsigned ninputs;
 	char str[2][512]; /* WP_STRING values, by the key's place among the text keys */
 	/* A generator that fails mid-stream (a malformed trace) returns 0 events
 	 * and sets failed, with the reason in err. */

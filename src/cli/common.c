@@ -245,7 +245,8 @@ int load_config(const struct opts *o, struct tpt_config *cfg)
 	return 0;
 }
 
-/* Checks the workload before any run, so errors come first and once. */
+/* Checks the workload before any run, so errors come first and once; no
+ * output may be a file it reads (a scenario's traces). */
 int check_workload(const struct opts *o)
 {
 	struct workload wl;
@@ -254,8 +255,10 @@ int check_workload(const struct opts *o)
 		fprintf(stderr, "tpt: %s\n", e.msg);
 		return 2;
 	}
+	const char *outs[] = {o->json, o->timeline};
+	int rc = outfile_check_run(outs, 2, wl.inputs, wl.ninputs, &e) ? bad("%s", e.msg) : 0;
 	workload_close(&wl);
-	return 0;
+	return rc;
 }
 
 int emit_results(const char *json, json_t *doc, void (*print)(const void *ctx), const void *ctx)

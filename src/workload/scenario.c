@@ -294,6 +294,8 @@ int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
 			goto fail;
 		}
 		s->open = true;
+		for (unsigned k = 0; k < s->wl.ninputs && w->ninputs < 32; k++)
+			w->inputs[w->ninputs++] = s->wl.inputs[k];
 		w->footprint += workload_footprint(&s->wl);
 		w->expected_events += s->wl.expected_events;
 		if (s->tpt)

@@ -76,6 +76,7 @@ static int trace_wl_init(struct workload *w, struct tpt_err *e)
 	if (trace_open(&t->r, path, format, e))
 		return -1;
 	w->close = trace_wl_close;
+	w->inputs[w->ninputs++] = path;
 	w->footprint = w->v[P_FOOTPRINT].u;
 	if (!w->footprint)
 		w->footprint = trace_footprint(t->r);
