@@ -6,6 +6,7 @@ SAN   ?= build-san
 FUZZ  ?= build-fuzz
 JOBS  ?= 2
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= trace config scenario dbt replay
 
 .PHONY: all deps build run check check-san bench golden fuzz clean
 
@@ -38,17 +39,24 @@ bench: build
 golden: build
 	./tests/golden.sh $(BUILD)/tpt --update
 
-# Optional: libFuzzer over the trace readers for FUZZ_SECONDS. Crashing inputs
-# land in $(FUZZ)/crashes; copy them to tests/fuzz/regressions to keep them.
+# Optional: libFuzzer, each of FUZZ_TARGETS for FUZZ_SECONDS (see
+# fuzz/fuzz_entry.h). Corpora grow in $(FUZZ)/corpus/TARGET; crashing inputs
+# land in $(FUZZ)/crashes/TARGET: copy them to tests/fuzz/regressions/TARGET.
 fuzz:
 	@./scripts/deps.sh clang libclang-rt-14-dev
 	@cmake -S . -B $(FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
 		-DTPT_SANITIZE=ON -DTPT_FUZZ=ON >/dev/null
-	@cmake --build $(FUZZ) -j $(JOBS) --target fuzz_trace
-	@mkdir -p $(FUZZ)/corpus $(FUZZ)/crashes
-	@cp -n tests/fuzz/seeds/* $(FUZZ)/corpus/
-	$(FUZZ)/fuzz_trace -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
-		-artifact_prefix=$(FUZZ)/crashes/ $(FUZZ)/corpus
+	@cmake --build $(FUZZ) -j $(JOBS) $(foreach t,$(FUZZ_TARGETS),--target fuzz_$(t))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ)/corpus/$$t $(FUZZ)/crashes/$$t; \
+		cp -n tests/fuzz/seeds/$$t/* $(FUZZ)/corpus/$$t/; \
+		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+		$(FUZZ)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ)/crashes/$$t/ \
+			$(FUZZ)/corpus/$$t 2>$(FUZZ)/fuzz_$$t.log || \
+			{ tail -n 40 $(FUZZ)/fuzz_$$t.log; exit 1; }; \
+		grep -E "^stat::number_of_executed_units|^#[0-9]+.*DONE" $(FUZZ)/fuzz_$$t.log | tail -n 2; \
+	done
 
 clean:
 	rm -rf $(BUILD) $(SAN) $(FUZZ)

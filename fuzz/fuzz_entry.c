@@ -1,29 +1,43 @@
 /*
- * fuzz_entry.c - one fuzzing input through every trace reader: the bytes
- * become a file (a memfd), read to the end as tpt, lackey and ChampSim and
- * as detected. Any outcome but a crash, a hang or a sanitizer report is
- * fine: malformed input must end in a clean error. Used by libFuzzer
- * (fuzz/fuzz_trace.c) and by the suite's replay of stored inputs.
+ * fuzz_entry.c - the fuzzing entry points (see fuzz_entry.h). Each input
+ * becomes a file (a memfd, reached as /proc/self/fd/N, a regular file as
+ * the readers require) and goes through the same code a user's file does.
+ * Work per input is bounded, so the fuzzer's timeout means a real hang.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "conf.h"
+#include "replay.h"
+#include "tpt/config.h"
+#include "tpt/dbt.h"
 #include "tpt/trace.h"
+#include "tpt/workload.h"
 #include "fuzz_entry.h"
 
-int tpt_fuzz_one(const uint8_t *data, size_t size)
+/* The bytes in a memfd; its path in path. The fd, or -1. */
+static int as_file(const uint8_t *data, size_t size, char path[64])
 {
 	int fd = memfd_create("tpt-fuzz", 0);
 	if (fd < 0)
-		return 0;
+		return -1;
 	if (size && write(fd, data, size) != (ssize_t)size) {
 		close(fd);
-		return 0;
+		return -1;
 	}
+	snprintf(path, 64, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+int tpt_fuzz_trace(const uint8_t *data, size_t size)
+{
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	int fd = as_file(data, size, path);
+	if (fd < 0)
+		return 0;
 	enum { N = 512 };
 	static struct event ev[N];
 	for (int format = TRACE_AUTO; format <= TRACE_CHAMPSIM; format++) {
@@ -39,3 +53,91 @@ int tpt_fuzz_one(const uint8_t *data, size_t size)
 	close(fd);
 	return 0;
 }
+
+int tpt_fuzz_config(const uint8_t *data, size_t size)
+{
+	char path[64];
+	int fd = as_file(data, size, path);
+	if (fd < 0)
+		return 0;
+	struct tpt_config c;
+	struct tpt_err e;
+	config_defaults(&c);
+	if (!config_load(&c, path, &e))
+		config_validate(&c, &e);
+	struct tptd_conf d;
+	conf_defaults(&d);
+	if (!conf_load(&d, path, &e))
+		conf_finish(&d, &e);
+	close(fd);
+	return 0;
+}
+
+int tpt_fuzz_scenario(const uint8_t *data, size_t size)
+{
+	char path[64];
+	int fd = as_file(data, size, path);
+	if (fd < 0)
+		return 0;
+	struct tpt_err e;
+	workload_check_scenario(path, &e);
+	close(fd);
+	char *spec = malloc(size + 1);
+	if (spec) {
+		memcpy(spec, data, size);
+		spec[size] = 0;
+		workload_check(spec, &e);
+		free(spec);
+	}
+	return 0;
+}
+
+int tpt_fuzz_dbt(const uint8_t *data, size_t size)
+{
+	char path[64], spec[128];
+	int fd = as_file(data, size, path);
+	if (fd < 0)
+		return 0;
+	snprintf(spec, sizeof(spec), "trace:path=%s,format=lackey", path);
+	struct tpt_config c;
+	config_defaults(&c);
+	static const enum dbt_guest guests[] = {GUEST_IA32, GUEST_X86_64};
+	for (int g = 0; g < 2; g++)
+		for (int s = 0; s < DBT_N; s++) {
+			struct workload w;
+			struct tpt_err e;
+			struct dbt_stats st;
+			if (workload_open(&w, spec, 1, &e))
+				goto out;
+			if (!dbt_supported((enum dbt_scheme)s, guests[g], &c, &w, &e))
+				dbt_run(&w, &c, (enum dbt_scheme)s, guests[g], false, &st, &e);
+			workload_close(&w);
+		}
+out:
+	close(fd);
+	return 0;
+}
+
+int tpt_fuzz_replay(const uint8_t *data, size_t size)
+{
+	char path[64];
+	int fd = as_file(data, size, path);
+	if (fd < 0)
+		return 0;
+	FILE *out = fopen("/dev/null", "w");
+	if (out) {
+		struct tptd_conf c;
+		struct tpt_err e;
+		conf_defaults(&c);
+		if (!conf_finish(&c, &e))
+			replay_run(&c, path, out, &e);
+		fclose(out);
+	}
+	close(fd);
+	return 0;
+}
+
+const struct tpt_fuzz_target tpt_fuzz_targets[5] = {
+	{"trace", tpt_fuzz_trace},   {"config", tpt_fuzz_config}, {"scenario", tpt_fuzz_scenario},
+	{"dbt", tpt_fuzz_dbt},       {"replay", tpt_fuzz_replay},
+};

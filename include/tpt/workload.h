@@ -77,6 +77,8 @@ struct workload {
 };
 
 int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tpt_err *e);
+/* Checks a spec (name, keys, values) without starting the generator. */
+int workload_check(const char *spec, struct tpt_err *e);
 /*
  * A scenario: several workloads as processes of one VM, from an INI file (a
  * path, or the name of a shipped scenario in scenarios/). Each section is a
@@ -85,6 +87,8 @@ int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tp
  */
 int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
 			   struct tpt_err *e);
+/* Checks a scenario file and each program's spec without starting them. */
+int workload_check_scenario(const char *path, struct tpt_err *e);
 void workload_close(struct workload *w);
 
 static inline size_t workload_next(struct workload *w, struct event *ev, size_t n)

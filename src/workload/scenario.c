@@ -235,8 +235,9 @@ static const struct workload_def scenario_def = {
 	.next = scenario_next,
 };
 
-int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
-			   struct tpt_err *e)
+/* Opens the scenario, its programs started (start) or only checked. */
+static int open_scenario(struct workload *w, const char *path, uint64_t seed, bool start,
+			 struct tpt_err *e)
 {
 	char found[1024];
 	memset(w, 0, sizeof(*w));
@@ -289,6 +290,13 @@ int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
 			tpt_fail(e, "%s: [%s] has no workload", path, w->names[i]);
 			goto fail;
 		}
+		if (!start) {
+			if (workload_check(s->spec, &sub)) {
+				tpt_fail(e, "%s: [%s]: %s", path, w->names[i], sub.msg);
+				goto fail;
+			}
+			continue;
+		}
 		if (workload_open(&s->wl, s->spec, seed + i, &sub)) {
 			tpt_fail(e, "%s: [%s]: %s", path, w->names[i], sub.msg);
 			goto fail;
@@ -308,4 +316,19 @@ int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
 fail:
 	workload_close(w);
 	return -1;
+}
+
+int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
+			   struct tpt_err *e)
+{
+	return open_scenario(w, path, seed, true, e);
+}
+
+int workload_check_scenario(const char *path, struct tpt_err *e)
+{
+	struct workload w;
+	int rc = open_scenario(&w, path, 1, false, e);
+	if (!rc)
+		workload_close(&w);
+	return rc;
 }

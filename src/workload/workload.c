@@ -80,7 +80,8 @@ static void key_list(const struct workload_def *d, char *buf, size_t len)
 		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", d->params[i].name);
 }
 
-int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tpt_err *e)
+/* The spec's keys into w, checked, without starting the generator. */
+static int parse(struct workload *w, const char *spec, uint64_t seed, struct tpt_err *e)
 {
 	memset(w, 0, sizeof(*w));
 	size_t nlen = strcspn(spec, ":");
@@ -133,6 +134,19 @@ int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tp
 	int mi = workload_param(w->def, "mlp"), ki = workload_param(w->def, "kentry");
 	w->mlp = mi >= 0 ? w->v[mi].d : 1.0;
 	w->kentry = ki >= 0 ? w->v[ki].d : 0.0;
+	return 0;
+}
+
+int workload_check(const char *spec, struct tpt_err *e)
+{
+	struct workload w;
+	return parse(&w, spec, 1, e);
+}
+
+int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tpt_err *e)
+{
+	if (parse(w, spec, seed, e))
+		return -1;
 	w->state = calloc(1, w->def->state_size);
 	if (!w->state)
 		return tpt_fail(e, "out of memory");
