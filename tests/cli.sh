@@ -288,6 +288,7 @@ expect_error "unknown key 'kentry'" sim --scheme native --workload "trace:path=$
 expect_error "the header's footprint of 18446744073709551615 bytes" sim --scheme native \
 	--workload "trace:path=$T/huge.tpt"
 expect_error "needs about .* of this machine's memory" sim --scheme nested --workload gups:size=4T
+expect_error "bfs: its own structures need about" sim --scheme native --workload bfs:scale=28,degree=1024
 # A scenario program with more than 255 processes runs as it does alone.
 K="kcbench:tasks=300,heap=1M,lib=64K,work=1"
 printf '[a]\nworkload = %s\n[b]\nworkload = gups:size=16M,updates=1K\n' "$K" >"$T/many.ini"

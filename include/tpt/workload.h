@@ -107,6 +107,10 @@ int workload_run(struct workload *w, workload_consumer_fn consume, void *ctx,
 
 /* Bytes mapped at most: declared regions, or the generator's own estimate. */
 uint64_t workload_footprint(const struct workload *w);
+/* For generators about to allocate bytes of host memory for their own
+ * structures: 0, or -1 with e naming the need when this machine cannot give
+ * that much (a run refused up front, not killed later). */
+int wl_host_memory(const struct workload *w, uint64_t bytes, struct tpt_err *e);
 /* Index of key in the workload's table (for generators reading their values). */
 int workload_param(const struct workload_def *d, const char *key);
 void workload_list(FILE *out);

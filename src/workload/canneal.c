@@ -79,6 +79,8 @@ static int canneal_init(struct workload *w, struct tpt_err *e)
 	c->temp = w->v[P_TEMP].d;
 	c->steps = w->v[P_STEPS].u;
 	c->side = (uint64_t)ceil(sqrt((double)c->n));
+	if (wl_host_memory(w, c->n * sizeof(*c->loc), e))
+		return -1;
 	c->loc = malloc(c->n * sizeof(*c->loc));
 	w->close = canneal_close;
 	if (!c->loc)

@@ -99,6 +99,12 @@ static int graph_init(struct workload *w, struct tpt_err *e)
 	g->measure_build = w->v[P_BUILD].u == 1;
 	rng_seed(&g->rng, w->seed);
 	wl_kentry_init(&g->kentry, w->kentry);
+	/* The edge list, the CSR arrays, and per vertex up to five 4-byte words
+	 * (the permutation and the kernel's arrays: pr's are doubles). */
+	uint64_t need = g->ne * (sizeof(*g->eu) + sizeof(*g->ev) + 2 * sizeof(*g->nbr)) +
+			((uint64_t)g->nv + 1) * (sizeof(*g->off) + sizeof(*g->pos) + 5 * sizeof(uint32_t));
+	if (wl_host_memory(w, need, e))
+		return -1;
 	g->eu = malloc(g->ne * sizeof(*g->eu));
 	g->ev = malloc(g->ne * sizeof(*g->ev));
 	g->off = calloc((size_t)g->nv + 1, sizeof(*g->off));

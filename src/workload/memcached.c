@@ -107,6 +107,9 @@ static int mc_init(struct workload *w, struct tpt_err *e)
 	while (m->keymask < m->keys)
 		m->keymask <<= 1;
 	m->keymask--;
+	if (wl_host_memory(w, m->keys * (sizeof(*m->addr) + sizeof(*m->next)) +
+				      buckets * sizeof(*m->head), e))
+		return -1;
 	m->addr = malloc(m->keys * sizeof(*m->addr));
 	m->next = calloc(m->keys, sizeof(*m->next));
 	m->head = calloc(buckets, sizeof(*m->head));

@@ -157,6 +157,17 @@ int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tp
 	return 0;
 }
 
+int wl_host_memory(const struct workload *w, uint64_t bytes, struct tpt_err *e)
+{
+	uint64_t avail = tpt_mem_available();
+	if (bytes <= avail)
+		return 0;
+	char a[32], b[32];
+	return tpt_fail(e, "%s: its own structures need about %s of this machine's memory; %s is "
+			   "available", w->def->name, tpt_format_size(tpt_align_up(bytes, MiB), a),
+			tpt_format_size(avail & ~(MiB - 1), b));
+}
+
 void workload_close(struct workload *w)
 {
 	if (w->close && w->state)
