@@ -81,20 +81,20 @@ cmp -s "$T/sim.txt" "$T/replay.txt" && ok || bad "tptd decides differently from 
 [ "$(grep -c -E 'enable|disable' "$T/replay.txt")" -ge 2 ] && ok || bad "replay has too few switches to mean much"
 echo "replay: $(wc -l <"$T/replay.txt") samples, $(grep -c -E 'enable|disable' "$T/replay.txt") switches, same actions as the simulator"
 cut -d, -f1-16 "$T/tl.csv" >"$T/old.csv" # a timeline without the raw columns
-one_line_error 1 "no column 'walks'" "$TPTD" --replay "$T/old.csv"
+one_line_error 2 "no column 'walks'" "$TPTD" --replay "$T/old.csv"
 # Replay input is checked: whole numbers, real pids, quoted names, bounded lines.
 head -n 1 "$T/tl.csv" >"$T/hdr.csv"
 row=$(sed -n 2p "$T/tl.csv")
 { cat "$T/hdr.csv"; echo "$row" | awk -F, -v OFS=, '{$5 = "-5"; print}'; } >"$T/neg.csv"
-one_line_error 1 "neg.csv:2: bad or missing 'cycles'" "$TPTD" --replay "$T/neg.csv"
+one_line_error 2 "neg.csv:2: bad or missing 'cycles'" "$TPTD" --replay "$T/neg.csv"
 { cat "$T/hdr.csv"; echo "$row" | awk -F, -v OFS=, '{$1 = "99999999999"; print}'; } >"$T/pid.csv"
-one_line_error 1 "pid.csv:2: pid 99999999999 is outside" "$TPTD" --replay "$T/pid.csv"
+one_line_error 2 "pid.csv:2: pid 99999999999 is outside" "$TPTD" --replay "$T/pid.csv"
 { cat "$T/hdr.csv"; echo "$row" | awk -F, -v OFS=, '{$2 = "\"a,\"\"b\""; print}'; } >"$T/quoted.csv"
 "$TPTD" --replay "$T/quoted.csv" | grep -q '^[0-9]*,"a,""b",1,' && ok || bad "a quoted name in a timeline"
 { cat "$T/hdr.csv"; echo "$row" | awk -F, -v OFS=, '{$2 = "\"ab"; print}'; } >"$T/open.csv"
-one_line_error 1 "open.csv:2: a quoted field does not end" "$TPTD" --replay "$T/open.csv"
+one_line_error 2 "open.csv:2: a quoted field does not end" "$TPTD" --replay "$T/open.csv"
 { cat "$T/hdr.csv"; printf '%05000d\n' 0; } >"$T/long.csv"
-one_line_error 1 "long.csv:2: a line longer than" "$TPTD" --replay "$T/long.csv"
+one_line_error 2 "long.csv:2: a line longer than" "$TPTD" --replay "$T/long.csv"
 printf '[a,b]\nworkload = gups:size=64M,updates=1M\n' >"$T/comma.ini"
 "$TPT" sim --scheme tpt-opt --scenario "$T/comma.ini" --policy auto --timeline "$T/comma.csv" >/dev/null 2>&1
 grep -q '^[0-9]*,"a,b",1,' "$T/comma.csv" && "$TPTD" --replay "$T/comma.csv" >/dev/null && ok ||

@@ -305,7 +305,8 @@ int main(int argc, char **argv)
 				  : state_print_status(stdout, c.state, &e);
 		if (rc)
 			fprintf(stderr, "tptd: %s\n", e.msg);
-		return rc ? 1 : stdout_done();
+		/* A bad timeline is bad input (2), as a bad trace is to tpt. */
+		return rc ? (a.replay ? 2 : 1) : stdout_done();
 	}
 	/* One fd per counter per thread: take what the hard limit allows. */
 	struct rlimit rl;
