@@ -5,6 +5,7 @@
 #
 # The layers, lowest first, and what each may include besides itself:
 #   base      util config opttab stats event cost policy  -
+#             outfile version
 #   mem       host memory, frames, page tables            base
 #   mmu       caches, TLBs, PWC, RMP, walks                base mem
 #   vm        guest OS and hypervisor                      base mem mmu
@@ -36,13 +37,13 @@ function layer_of(path,    n, parts, base) {
 	return parts[2]
 }
 BEGIN {
-	split("util config opttab stats event cost policy outfile", a, " "); for (i in a) hdr[a[i]] = "base"
+	split("util config opttab stats event cost policy outfile version", a, " "); for (i in a) hdr[a[i]] = "base"
 	split("hostmem frame pt", a, " "); for (i in a) hdr[a[i]] = "mem"
 	split("cache tlb fa pwc rmp mmu", a, " "); for (i in a) hdr[a[i]] = "mmu"
 	hdr["vm"] = "vm"; hdr["hv"] = "vm"; hdr["scheme"] = "scheme"; hdr["workload"] = "workload"
 	hdr["trace"] = "workload"; hdr["sim"] = "sim"; hdr["profile"] = "sim"
 	hdr["report"] = "sim"; hdr["dbt"] = "dbt"
-	split("util config opttab stats cost outfile", a, " "); for (i in a) core[a[i]] = "base"
+	split("util config opttab stats cost outfile version tpt_commit", a, " "); for (i in a) core[a[i]] = "base"
 	may["base"] = ""
 	may["mem"] = "base"
 	may["mmu"] = "base mem"

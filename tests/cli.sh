@@ -295,6 +295,9 @@ printf '[a]\nworkload = %s\n[b]\nworkload = gups:size=16M,updates=1K\n' "$K" >"$
 "$TPT" sim --scheme nested --scenario "$T/many.ini" >"$T/many.txt" 2>&1 && ok || bad "scenario with 300 processes: $(tail -1 "$T/many.txt")"
 grep -q "^ *301 a " "$T/many.txt" && ok || bad "scenario lost processes of program a"
 
+# The build says what it is: release and commit (or that it was built outside git).
+"$TPT" --version | grep -Eq "^tpt [0-9]+\.[0-9]+\.[0-9]+ \(commit ([0-9a-f]{7,}(-dirty)?|unknown \(built outside git\))\)$" &&
+	ok || bad "tpt --version: $("$TPT" --version)"
 "$TPT" workloads | grep -q "^gups" && ok || bad "tpt workloads"
 "$TPT" schemes | grep -q "^tpt-opt" && ok || bad "tpt schemes"
 "$TPT" help | grep -q "usage" && ok || bad "tpt help"

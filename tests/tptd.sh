@@ -50,6 +50,8 @@ fi
 for o in $("$TPTD" --print-config | awk '/^[a-z_]+ = / {print $1}'); do
 	grep -q "\`$o\`" "$SRC/README.md" && ok || bad "README does not document option $o"
 done
+"$TPTD" --version | grep -q "^tptd [0-9.]* (commit " && "$TPTCTL" --version | grep -q "^tptctl [0-9.]* (commit " &&
+	ok || bad "tptd/tptctl --version"
 one_line_error 2 "unknown option" "$TPTD" --frobnicate
 one_line_error 2 "give --foreground" "$TPTD"
 printf '[tptd]\nintreval = 3\n' >"$T/bad.conf"

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "trace_cmd.h"
+#include "tpt/version.h"
 
 static void usage(FILE *out)
 {
@@ -20,7 +21,7 @@ static void usage(FILE *out)
 		"       tpt trace info|convert|write|record ... (see tpt trace help)\n"
 		"       tpt dbt [--workload W] [--guest ia32|pae|x86_64] [--scheme softmmu|btmmu|direct|all]\n"
 		"               [--config FILE] [--seed N] [--json FILE|-]   binary-translator memory path\n"
-		"       tpt config | tpt workloads | tpt schemes | tpt counters | tpt help\n"
+		"       tpt config | tpt workloads | tpt schemes | tpt counters | tpt help | tpt --version\n"
 		"\noptions:\n"
 		"  --scheme S          native, nested, shadow, agile, tpt-naive, tpt-opt, tpt-emul\n"
 		"  --schemes LIST      schemes for compare (default: all)\n"
@@ -41,6 +42,14 @@ static void usage(FILE *out)
 }
 
 
+static int cmd_version(int argc, char **argv)
+{
+	if (argc > 1)
+		return bad("--version takes no argument, not '%s'", argv[1]);
+	printf("tpt %s (commit %s)\n", tpt_version(), tpt_commit());
+	return 0;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	(void)argc;
@@ -58,6 +67,7 @@ static const struct command {
 	{"trace", cmd_trace},     {"dbt", cmd_dbt},             {"config", cmd_config},
 	{"workloads", cmd_workloads}, {"schemes", cmd_schemes}, {"counters", cmd_counters},
 	{"help", cmd_help},       {"--help", cmd_help},         {"-h", cmd_help},
+	{"--version", cmd_version}, {"version", cmd_version},
 };
 
 int main(int argc, char **argv)

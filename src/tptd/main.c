@@ -20,6 +20,7 @@
 
 #include "counters.h"
 #include "tpt/outfile.h"
+#include "tpt/version.h"
 #include "daemon.h"
 #include "probe.h"
 #include "replay.h"
@@ -45,7 +46,8 @@ static void usage(FILE *out)
 		"  --events             print the counter events libpfm4 chose for this CPU, exit\n"
 		"  --print-config       print the default configuration, exit\n"
 		"  --replay FILE        decide on a `tpt sim --timeline` CSV, print the actions, exit\n"
-		"  --help\n");
+		"  --help\n"
+		"  --version            the release and the git commit tptd was built from\n");
 }
 
 #define MAX_SETS 64
@@ -97,6 +99,17 @@ static int add_dotted(struct args *a, const char *s)
 	return add_set(a, b, dot + 1, eq + 1);
 }
 
+/* A listing's end: standard output written whole, or 1 said on stderr. */
+static int stdout_done(void)
+{
+	struct tpt_err e;
+	if (outfile_stdout_ok(&e)) {
+		fprintf(stderr, "tptd: %s\n", e.msg);
+		return 1;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	/* Options that set a configuration key, in the order of lo[] from 0. */
@@ -107,7 +120,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"tptd", "state"},    {"tptd", "sysfs"},    {"filter", "allow_names"},
 	};
 	enum { O_CONFIG = 16, O_REPLAY, O_SET, O_DRY, O_ONCE, O_FG, O_STATUS, O_PROBE, O_EVENTS,
-	       O_PRINT, O_HELP };
+	       O_PRINT, O_HELP, O_VERSION };
 	static const struct option lo[] = {
 		{"interval", required_argument, 0, 0}, {"actuator", required_argument, 0, 1},
 		{"source", required_argument, 0, 2},   {"state", required_argument, 0, 3},
@@ -117,7 +130,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"once", no_argument, 0, O_ONCE},      {"foreground", no_argument, 0, O_FG},
 		{"status", no_argument, 0, O_STATUS},  {"probe", no_argument, 0, O_PROBE},
 		{"events", no_argument, 0, O_EVENTS},  {"print-config", no_argument, 0, O_PRINT},
-		{"help", no_argument, 0, O_HELP},      {0, 0, 0, 0},
+		{"help", no_argument, 0, O_HELP},      {"version", no_argument, 0, O_VERSION},
+		{0, 0, 0, 0},
 	};
 	opterr = 0;
 	optind = 1;
@@ -143,7 +157,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'h':
 		case O_HELP:
 			usage(stdout);
-			exit(0);
+			exit(stdout_done());
+		case O_VERSION:
+			printf("tptd %s (commit %s)\n", tpt_version(), tpt_commit());
+			exit(stdout_done());
 		case ':':
 			fprintf(stderr, "tptd: %s needs a value\n", argv[optind - 1]);
 			return -1;
@@ -158,17 +175,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 	if (optind < argc) {
 		fprintf(stderr, "tptd: unexpected argument '%s'\n", argv[optind]);
 		return -1;
-	}
-	return 0;
-}
-
-/* A listing's end: standard output written whole, or 1 said on stderr. */
-static int stdout_done(void)
-{
-	struct tpt_err e;
-	if (outfile_stdout_ok(&e)) {
-		fprintf(stderr, "tptd: %s\n", e.msg);
-		return 1;
 	}
 	return 0;
 }

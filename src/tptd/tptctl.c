@@ -11,14 +11,19 @@
 #include "conf.h"
 #include "state.h"
 #include "tpt/outfile.h"
+#include "tpt/version.h"
 
 int main(int argc, char **argv)
 {
 	struct tptd_conf c;
 	struct tpt_err e;
 	conf_defaults(&c);
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("tptctl %s (commit %s)\n", tpt_version(), tpt_commit());
+		return outfile_stdout_ok(&e) ? 1 : 0;
+	}
 	if (argc < 2 || strcmp(argv[1], "status")) {
-		fprintf(stderr, "usage: tptctl status [--state FILE | --config FILE]\n");
+		fprintf(stderr, "usage: tptctl status [--state FILE | --config FILE] | tptctl --version\n");
 		return 2;
 	}
 	static const struct option lo[] = {
