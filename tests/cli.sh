@@ -63,8 +63,8 @@ grep -q "note: 3 OS events dropped" "$T/conv.err" && ok || bad "convert names th
 "$TPT" trace info "$T/g.champsim.xz" | grep -q "(champsim)" && ok || bad "champsim detected"
 "$TPT" sim --scheme nested --workload gups:size=8M,updates=5K --json "$T/gen.json" >/dev/null 2>&1
 "$TPT" sim --scheme nested --workload "trace:path=$T/g.tpt" --json "$T/tr.json" >/dev/null 2>&1
-grep -v '"workload"' "$T/gen.json" | grep -v '_mem"' >"$T/gen.cmp"
-grep -v '"workload"' "$T/tr.json" | grep -v '_mem"' >"$T/tr.cmp"
+sed '/"provenance"/,$d' "$T/gen.json" | grep -v '"workload"' | grep -v '_mem"' >"$T/gen.cmp"
+sed '/"provenance"/,$d' "$T/tr.json" | grep -v '"workload"' | grep -v '_mem"' >"$T/tr.cmp"
 cmp -s "$T/gen.cmp" "$T/tr.cmp" && ok || bad "a traced generator does not simulate as the generator"
 cp "$T/g.tpt" "$T/keep.tpt"
 "$TPT" trace convert "$T/keep.tpt" "$T/keep.tpt" 2>/dev/null
@@ -123,7 +123,11 @@ expect_error "takes no --policy" compare --policy auto
 # The automatic policy: a sample per interval in the timeline, TPT switched on for GUPS.
 "$TPT" sim --scheme tpt-opt --workload gups:size=64M,updates=1M --policy auto --timeline "$T/tl.csv" \
 	>"$T/auto.txt" 2>/dev/null && ok || bad "sim --policy auto"
-head -1 "$T/tl.csv" | grep -q "^pid,name,sample,instructions,cycles,mpki," && ok || bad "timeline header"
+grep -v '^#' "$T/tl.csv" | head -n 1 | grep -q "^pid,name,sample,instructions,cycles,mpki," && ok || bad "timeline header"
+head -n 3 "$T/tl.csv" | grep -q "^# tpt [0-9.]* (commit .*), seed 1, on " &&
+	grep -q "^# command: tpt sim --scheme tpt-opt " "$T/tl.csv" &&
+	grep -q "^# configuration: the defaults of this release, except: none" "$T/tl.csv" && ok ||
+	bad "the timeline does not open with its provenance"
 grep -q ",nested,enable," "$T/tl.csv" && ok || bad "timeline shows the enable"
 [ "$(grep -c ',enable,' "$T/tl.csv")" -eq 1 ] && ok || bad "one enable, no flipping"
 grep -q "^  policy  *[1-9]" "$T/auto.txt" && ok || bad "profiling cost reported"
@@ -135,7 +139,7 @@ for k in policy cycles speedup_vs_never oracle_gain_share profiling_overhead_sha
 	decisions losing_decisions worst_process_slowdown_vs_never processes; do
 	grep -q "\"$k\":" "$T/pol.json" && ok || bad "tpt policy JSON lacks $k"
 done
-[ "$(grep -c '"policy":' "$T/pol.json")" -eq 6 ] && ok || bad "six policies"
+[ "$(grep -c '^    "policy":' "$T/pol.json")" -eq 6 ] && ok || bad "six policies"
 grep -q "^oracle .*100.0%" "$T/pol.txt" && ok || bad "the oracle captures its own gain"
 grep -q "^never .* 1.000x" "$T/pol.txt" && ok || bad "never is the reference"
 expect_error "needs a TPT scheme" policy --scenario "$T/pol.ini" --scheme nested
@@ -214,7 +218,7 @@ expect_error "not --schemes" sim --scheme native --schemes nested --workload $W
 expect_error "would share standard output" sim --scheme tpt-opt --policy auto --workload $W \
 	--timeline - --json -
 "$TPT" sim --scheme tpt-opt --policy auto --workload gups:size=64M,updates=200K --timeline - \
-	>"$T/tl.csv" 2>/dev/null && head -n 1 "$T/tl.csv" | grep -q "^pid,name,sample" &&
+	>"$T/tl.csv" 2>/dev/null && grep -v '^#' "$T/tl.csv" | head -n 1 | grep -q "^pid,name,sample" &&
 	! grep -q "estimated cycles" "$T/tl.csv" && ok || bad "--timeline - is not the CSV alone on stdout"
 # An option missing its value is named as such, in every command.
 expect_error "--seed needs a value" dbt --seed
@@ -294,6 +298,28 @@ K="kcbench:tasks=300,heap=1M,lib=64K,work=1"
 printf '[a]\nworkload = %s\n[b]\nworkload = gups:size=16M,updates=1K\n' "$K" >"$T/many.ini"
 "$TPT" sim --scheme nested --scenario "$T/many.ini" >"$T/many.txt" 2>&1 && ok || bad "scenario with 300 processes: $(tail -1 "$T/many.txt")"
 grep -q "^ *301 a " "$T/many.txt" && ok || bad "scenario lost processes of program a"
+
+# Every result says where it came from, and tpt rerun makes it again, byte for byte.
+printf '[hv]\nmigrate_every = 5000\n[cost]\nbase_cpi = 1.25\n' >"$T/prov.ini"
+"$TPT" sim --scheme tpt-opt --workload $W --seed 7 --config "$T/prov.ini" --json "$T/prov.json" >/dev/null 2>&1 &&
+	ok || bad "sim --json for provenance"
+for k in tool version commit command seed config host cpu kernel; do
+	grep -q "\"$k\":" "$T/prov.json" && ok || bad "provenance lacks $k"
+done
+n=$("$TPT" config | grep -c '^[a-z_0-9]* = ')
+m=$(sed -n '/"config": {/,/^    },*$/p' "$T/prov.json" | grep -c '^        "[a-z_0-9]*": "')
+[ "$n" -gt 50 ] && [ "$m" -eq "$n" ] && ok || bad "provenance holds $m configuration values, tpt config has $n"
+grep -q '"migrate_every": "5000"' "$T/prov.json" && grep -q '"seed": 7' "$T/prov.json" && ok ||
+	bad "provenance lacks the run's configuration or seed"
+mv "$T/prov.ini" "$T/prov.gone"
+"$TPT" rerun "$T/prov.json" --json "$T/again.json" >/dev/null 2>&1 && cmp -s "$T/prov.json" "$T/again.json" && ok ||
+	bad "tpt rerun did not reproduce the result byte for byte (its --config file gone)"
+"$TPT" compare --workload $W --schemes nested,agile --json "$T/cmp1.json" >/dev/null 2>&1
+"$TPT" rerun "$T/cmp1.json" --json - 2>/dev/null | cmp -s - "$T/cmp1.json" && ok || bad "tpt rerun of compare"
+expect_error "is this run's input" rerun "$T/prov.json" --json "$T/prov.json"
+echo '{"scheme": "native"}' >"$T/noprov.json"
+expect_error "carries no provenance" rerun "$T/noprov.json"
+expect_error "usage: tpt rerun" rerun
 
 # The build says what it is: release and commit (or that it was built outside git).
 "$TPT" --version | grep -Eq "^tpt [0-9]+\.[0-9]+\.[0-9]+ \(commit ([0-9a-f]{7,}(-dirty)?|unknown \(built outside git\))\)$" &&

@@ -77,7 +77,7 @@ printf '[policy]\npolicy_interval = 2000000\n' >"$T/sim.ini"
 printf '[bfs]\nworkload = bfs:scale=16,build=measure\n[gups]\nworkload = gups:size=64M,updates=1M\n' >"$T/scn.ini"
 "$TPT" sim --config "$T/sim.ini" --scheme tpt-opt --scenario "$T/scn.ini" --policy auto \
 	--timeline "$T/tl.csv" >/dev/null 2>&1 && ok || bad "tpt sim --timeline"
-tail -n +2 "$T/tl.csv" | awk -F, '{print $1 "," $2 "," $3 "," $16}' >"$T/sim.txt"
+grep -v '^#' "$T/tl.csv" | tail -n +2 | awk -F, '{print $1 "," $2 "," $3 "," $16}' >"$T/sim.txt"
 "$TPTD" --replay "$T/tl.csv" >"$T/replay.txt" && ok || bad "tptd --replay"
 cmp -s "$T/sim.txt" "$T/replay.txt" && ok || bad "tptd decides differently from the simulator"
 [ "$(grep -c -E 'enable|disable' "$T/replay.txt")" -ge 2 ] && ok || bad "replay has too few switches to mean much"
@@ -85,8 +85,8 @@ echo "replay: $(wc -l <"$T/replay.txt") samples, $(grep -c -E 'enable|disable' "
 cut -d, -f1-16 "$T/tl.csv" >"$T/old.csv" # a timeline without the raw columns
 one_line_error 2 "no column 'walks'" "$TPTD" --replay "$T/old.csv"
 # Replay input is checked: whole numbers, real pids, quoted names, bounded lines.
-head -n 1 "$T/tl.csv" >"$T/hdr.csv"
-row=$(sed -n 2p "$T/tl.csv")
+grep -v '^#' "$T/tl.csv" | head -n 1 >"$T/hdr.csv"
+row=$(grep -v '^#' "$T/tl.csv" | sed -n 2p)
 { cat "$T/hdr.csv"; echo "$row" | awk -F, -v OFS=, '{$5 = "-5"; print}'; } >"$T/neg.csv"
 one_line_error 2 "neg.csv:2: bad or missing 'cycles'" "$TPTD" --replay "$T/neg.csv"
 { cat "$T/hdr.csv"; echo "$row" | awk -F, -v OFS=, '{$1 = "99999999999"; print}'; } >"$T/pid.csv"

@@ -24,6 +24,13 @@ struct opts {
 	int arm; /* sim_params.arm: who gets TPT without a policy */
 	char arm_names[32][16];
 	unsigned narm;
+	/* Provenance: the command as given (argv[0] the subcommand), and when
+	 * re-running a result (tpt rerun) that result's provenance, whose
+	 * configuration replaces defaults and --config, and whose command is
+	 * the one recorded. */
+	int argc;
+	char **argv;
+	const json_t *rerun;
 };
 
 /* One line "tpt: ..." on stderr; returns 2. */
@@ -48,16 +55,32 @@ int out_open(struct out *o, const char *path);
 int out_close(struct out *o, bool keep);
 /* To stdout ("-") or through out_open. 0 or -1 (said on stderr). */
 int write_json(const char *path, json_t *doc);
-/* A command's results: doc (taken) to --json's path if given, then the text
- * report by print(ctx) unless the JSON went to stdout. 0, or 1 when the
+/* A command's results: doc (taken), with its provenance, to --json's path if
+ * given, then the text report by print(ctx) unless the JSON went to stdout. 0, or 1 when the
  * JSON could not be written. */
-int emit_results(const char *json, json_t *doc, void (*print)(const void *ctx), const void *ctx);
+int emit_results(const struct opts *o, const struct tpt_config *cfg, json_t *doc,
+		 void (*print)(const void *ctx), const void *ctx);
+/* tpt rerun RESULT [--json OUT]: runs a result's recorded command again
+ * under its recorded configuration. */
+int cmd_rerun(int argc, char **argv);
+/* Runs subcommand argv[0] with opts.rerun set (NULL: an ordinary run). */
+int run_command(int argc, char **argv, const json_t *rerun);
+
+/* What a result carries to say where it came from: tool, release, commit,
+ * the command, the seed, every configuration value, the host's CPU model
+ * and kernel. */
+json_t *provenance_json(const struct opts *o, const struct tpt_config *cfg);
+/* The same as comment lines ("# ...") opening a CSV: the configuration as
+ * the values that differ from this release's defaults. */
+void provenance_csv(FILE *f, const struct opts *o, const struct tpt_config *cfg);
+/* Adds the provenance to doc: to the object, or to each object of an array. */
+void provenance_attach(json_t *doc, const struct opts *o, const struct tpt_config *cfg);
 
 /* The commands: argv[0] is the command's name. 0, 1 (a run failed) or 2 (bad input). */
-int cmd_sim(int argc, char **argv);
-int cmd_compare(int argc, char **argv);
-int cmd_policy(int argc, char **argv);
-int cmd_dbt(int argc, char **argv);
+int cmd_sim(int argc, char **argv, const json_t *rerun);
+int cmd_compare(int argc, char **argv, const json_t *rerun);
+int cmd_policy(int argc, char **argv, const json_t *rerun);
+int cmd_dbt(int argc, char **argv, const json_t *rerun);
 int cmd_config(int argc, char **argv);
 int cmd_workloads(int argc, char **argv);
 int cmd_schemes(int argc, char **argv);

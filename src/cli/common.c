@@ -42,7 +42,8 @@ int parse_opts(int argc, char **argv, struct opts *o)
 		{"no-pcid", no_argument, 0, 'p'},         {"policy", required_argument, 0, 'P'},
 		{"timeline", required_argument, 0, 'T'},  {0, 0, 0, 0},
 	};
-	*o = (struct opts){.guest_shift = 12, .host_shift = 12, .levels = 4, .seed = 1};
+	*o = (struct opts){.guest_shift = 12, .host_shift = 12, .levels = 4, .seed = 1,
+			   .argc = argc, .argv = argv};
 	opterr = 0;
 	optind = 1;
 	int c, li;
@@ -201,6 +202,7 @@ int run_one(const struct opts *o, const struct tpt_config *cfg, const struct sch
 			goto out;
 		}
 		prm.timeline = tl.f;
+		provenance_csv(tl.f, o, cfg);
 		profile_timeline_header(tl.f);
 	}
 	if (sim_init(s, cfg, &prm, &wl, &e)) {
@@ -232,6 +234,18 @@ int load_config(const struct opts *o, struct tpt_config *cfg)
 		fprintf(stderr, "tpt: %s\n", e.msg);
 		return 2;
 	}
+	/* A rerun: the recorded configuration, every value of it. */
+	const char *sec, *key;
+	json_t *keys, *v;
+	json_object_foreach(json_object_get(o->rerun, "config"), sec, keys) {
+		json_object_foreach(keys, key, v) {
+			if (!json_is_string(v) || config_set(cfg, sec, key, json_string_value(v), &e)) {
+				fprintf(stderr, "tpt: the recorded configuration: [%s] %s: %s\n", sec, key,
+					json_is_string(v) ? e.msg : "not a string");
+				return 2;
+			}
+		}
+	}
 	if (o->thp && config_set(cfg, "guest", "thp", o->thp, &e)) {
 		fprintf(stderr, "tpt: --thp: %s\n", e.msg);
 		return 2;
@@ -261,13 +275,16 @@ int check_workload(const struct opts *o)
 	return rc;
 }
 
-int emit_results(const char *json, json_t *doc, void (*print)(const void *ctx), const void *ctx)
+int emit_results(const struct opts *o, const struct tpt_config *cfg, json_t *doc,
+		 void (*print)(const void *ctx), const void *ctx)
 {
 	int rc = 0;
-	if (json)
-		rc = write_json(json, doc) ? 1 : 0;
+	if (o->json) {
+		provenance_attach(doc, o, cfg);
+		rc = write_json(o->json, doc) ? 1 : 0;
+	}
 	json_decref(doc);
-	if (!json || strcmp(json, "-"))
+	if (!o->json || strcmp(o->json, "-"))
 		print(ctx);
 	return rc;
 }

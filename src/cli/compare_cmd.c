@@ -18,7 +18,7 @@ static void print_table(const void *ctx)
 	result_print_compare(stdout, t->res, t->n);
 }
 
-int cmd_compare(int argc, char **argv)
+int cmd_compare(int argc, char **argv, const json_t *rerun)
 {
 	struct opts o;
 	struct tpt_config cfg;
@@ -27,6 +27,7 @@ int cmd_compare(int argc, char **argv)
 	int rc = parse_opts(argc, argv, &o);
 	if (rc)
 		return rc;
+	o.rerun = rerun;
 	if (o.scheme)
 		return bad("compare takes --schemes a,b,... (not --scheme %s)", o.scheme);
 	if (o.policy != PROFILE_OFF || o.timeline)
@@ -65,7 +66,7 @@ int cmd_compare(int argc, char **argv)
 	for (size_t i = 0; o.json && i < n; i++)
 		json_array_append_new(arr, result_json(&res[i]));
 	struct table t = {res, n};
-	rc = emit_results(o.json, arr, print_table, &t);
+	rc = emit_results(&o, &cfg, arr, print_table, &t);
 out:
 	for (size_t i = 0; i < n; i++)
 		result_free(&res[i]);

@@ -47,7 +47,7 @@ static json_t *stats_json(enum dbt_scheme s, const struct dbt_stats *st, const s
 			 "memory_path_instructions_per_access", mem_path(st, cfg));
 }
 
-int cmd_dbt(int argc, char **argv)
+int cmd_dbt(int argc, char **argv, const json_t *rerun)
 {
 	const char *spec = DEFAULT_WORKLOAD, *scheme = "all", *guest = "x86_64", *config = NULL,
 		   *json = NULL;
@@ -89,6 +89,10 @@ int cmd_dbt(int argc, char **argv)
 	o.config = config;
 	o.json = json;
 	o.workload = spec;
+	o.seed = seed;
+	o.argc = argc;
+	o.argv = argv;
+	o.rerun = rerun;
 	if (check_outputs(&o))
 		return 2;
 	struct tpt_config cfg;
@@ -149,6 +153,7 @@ int cmd_dbt(int argc, char **argv)
 		}
 		json_object_set_new(doc, "workload", json_string(canon));
 		json_object_set_new(doc, "guest", json_string(dbt_guest_name[g]));
+		provenance_attach(doc, &o, &cfg);
 		rc = write_json(json, doc) ? 1 : 0;
 		json_decref(doc);
 		if (!strcmp(json, "-"))

@@ -21,6 +21,7 @@ static void usage(FILE *out)
 		"       tpt trace info|convert|write|record ... (see tpt trace help)\n"
 		"       tpt dbt [--workload W] [--guest ia32|pae|x86_64] [--scheme softmmu|btmmu|direct|all]\n"
 		"               [--config FILE] [--seed N] [--json FILE|-]   binary-translator memory path\n"
+		"       tpt rerun RESULT.json [--json OUT]   a result's command again, under its configuration\n"
 		"       tpt config | tpt workloads | tpt schemes | tpt counters | tpt help | tpt --version\n"
 		"\noptions:\n"
 		"  --scheme S          native, nested, shadow, agile, tpt-naive, tpt-opt, tpt-emul\n"
@@ -58,17 +59,35 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
-/* argv[0] of a command is its name. */
+/* argv[0] of a command is its name. The simulation commands take the
+ * provenance of the result being re-run (NULL: none); the others do not. */
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	int (*sim)(int argc, char **argv, const json_t *rerun);
 } commands[] = {
-	{"sim", cmd_sim},         {"compare", cmd_compare},     {"policy", cmd_policy},
-	{"trace", cmd_trace},     {"dbt", cmd_dbt},             {"config", cmd_config},
-	{"workloads", cmd_workloads}, {"schemes", cmd_schemes}, {"counters", cmd_counters},
-	{"help", cmd_help},       {"--help", cmd_help},         {"-h", cmd_help},
-	{"--version", cmd_version}, {"version", cmd_version},
+	{"sim", NULL, cmd_sim},           {"compare", NULL, cmd_compare},
+	{"policy", NULL, cmd_policy},     {"dbt", NULL, cmd_dbt},
+	{"trace", cmd_trace, NULL},       {"rerun", cmd_rerun, NULL},
+	{"config", cmd_config, NULL},     {"workloads", cmd_workloads, NULL},
+	{"schemes", cmd_schemes, NULL},   {"counters", cmd_counters, NULL},
+	{"help", cmd_help, NULL},         {"--help", cmd_help, NULL},
+	{"-h", cmd_help, NULL},           {"--version", cmd_version, NULL},
+	{"version", cmd_version, NULL},
 };
+
+int run_command(int argc, char **argv, const json_t *rerun)
+{
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+		const struct command *c = &commands[i];
+		if (strcmp(argv[0], c->name))
+			continue;
+		if (rerun && !c->sim)
+			return bad("rerun: '%s' is not a command that writes results", argv[0]);
+		return c->sim ? c->sim(argc, argv, rerun) : c->run(argc, argv);
+	}
+	return bad("unknown command '%s' (see tpt help)", argv[0]);
+}
 
 int main(int argc, char **argv)
 {
@@ -76,16 +95,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
-		if (!strcmp(argv[1], commands[i].name)) {
-			int rc = commands[i].run(argc - 1, argv + 1);
-			struct tpt_err e;
-			if (!rc && outfile_stdout_ok(&e)) {
-				fprintf(stderr, "tpt: %s\n", e.msg);
-				return 1;
-			}
-			return rc;
-		}
-	fprintf(stderr, "tpt: unknown command '%s' (see tpt help)\n", argv[1]);
-	return 2;
+	int rc = run_command(argc - 1, argv + 1, NULL);
+	struct tpt_err e;
+	if (!rc && outfile_stdout_ok(&e)) {
+		fprintf(stderr, "tpt: %s\n", e.msg);
+		return 1;
+	}
+	return rc;
 }

@@ -145,13 +145,14 @@ static void print_both(const void *ctx)
 	print_tables(stdout, t->r, t->x);
 }
 
-int cmd_policy(int argc, char **argv)
+int cmd_policy(int argc, char **argv, const json_t *rerun)
 {
 	struct opts o;
 	struct tpt_config cfg;
 	int rc = parse_opts(argc, argv, &o);
 	if (rc)
 		return rc;
+	o.rerun = rerun;
 	if (o.policy != PROFILE_OFF)
 		return bad("policy runs every policy itself: no --policy%s", "");
 	if (o.schemes)
@@ -211,7 +212,7 @@ int cmd_policy(int argc, char **argv)
 	for (int p = 0; o.json && p < P_N; p++)
 		json_array_append_new(arr, row_json(p, &r[p], &r[P_NEVER], &x[p]));
 	struct tables t = {r, x};
-	rc = emit_results(o.json, arr, print_both, &t);
+	rc = emit_results(&o, &cfg, arr, print_both, &t);
 out:
 	for (int p = 0; p < P_N; p++)
 		result_free(&r[p]);

@@ -16,13 +16,14 @@ static void print_none(const void *res)
 	(void)res;
 }
 
-int cmd_sim(int argc, char **argv)
+int cmd_sim(int argc, char **argv, const json_t *rerun)
 {
 	struct opts o;
 	struct tpt_config cfg;
 	int rc = parse_opts(argc, argv, &o);
 	if (rc)
 		return rc;
+	o.rerun = rerun;
 	if (!o.scheme)
 		return bad("sim needs --scheme (see tpt schemes)%s", "");
 	if (o.schemes)
@@ -41,7 +42,7 @@ int cmd_sim(int argc, char **argv)
 		return rc;
 	/* The text report stays off standard output when the timeline is there. */
 	bool text = !o.timeline || strcmp(o.timeline, "-");
-	rc = emit_results(o.json, o.json ? result_json(&res) : NULL, text ? print_one : print_none,
+	rc = emit_results(&o, &cfg, o.json ? result_json(&res) : NULL, text ? print_one : print_none,
 			  &res);
 	result_free(&res);
 	return rc;

@@ -187,3 +187,8 @@ void config_write_sample(FILE *out)
 {
 	opttab_write_sample(&table, out);
 }
+
+void config_foreach(const struct tpt_config *c, opttab_value_fn fn, void *ctx)
+{
+	opttab_foreach(&table, c, fn, ctx);
+}

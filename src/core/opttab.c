@@ -261,3 +261,13 @@ void opttab_write_sample(const struct opttab *t, FILE *out)
 			fprintf(out, "; %s\n%s = %s\n", o->help, o->name, o->def);
 	}
 }
+
+void opttab_foreach(const struct opttab *t, const void *base, opttab_value_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct opt *o = &t->opts[i];
+		char buf[256];
+		fn(ctx, o->section, o->name,
+		   opt_format(o, (const char *)base + o->off, buf, sizeof(buf)));
+	}
+}

@@ -1,8 +1,9 @@
 /*
  * replay.c - simulator timelines through the daemon's policy (see replay.h).
  *
- * Columns are found by name in the header, so added columns do not break
- * it; a row with a missing or malformed field is an error naming the line.
+ * Columns are found by name in the header (after any "# " comment lines),
+ * so added columns do not break it; a row with a missing or malformed field
+ * is an error naming the line.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -79,13 +80,20 @@ int replay_run(const struct tptd_conf *c, const char *path, FILE *out, struct tp
 	size_t nw = 0, capw = 0;
 	int idx[C_N], rc = 0, lineno = 1;
 	char line[4096], *fld[MAX_FIELDS];
-	if (!fgets(line, sizeof(line), f)) {
+	/* Comment lines ("# ...", tpt's provenance) come before the header. */
+	do {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		else
+			lineno += line[0] == '#';
+	} while (line[0] == '#');
+	if (!line[0]) {
 		rc = tpt_fail(e, "%s: empty timeline", path);
 		goto out;
 	}
 	int nf = split(line, fld);
 	if (nf < 0) {
-		rc = tpt_fail(e, "%s:1: a quoted field does not end", path);
+		rc = tpt_fail(e, "%s:%d: a quoted field does not end", path, lineno);
 		goto out;
 	}
 	for (int k = 0; k < C_N; k++) {
