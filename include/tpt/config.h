@@ -73,6 +73,8 @@ int config_set(struct tpt_config *c, const char *section, const char *name, cons
 int config_validate(const struct tpt_config *c, struct tpt_err *e);
 /* The commented default configuration, as in configs/default.ini. */
 void config_write_sample(FILE *out);
+/* The option table itself (for the manual page). */
+const struct opttab *config_table(void);
 /* Every option's effective value, as text (the provenance of a result). */
 void config_foreach(const struct tpt_config *c, opttab_value_fn fn, void *ctx);
 

@@ -114,6 +114,8 @@ int wl_host_memory(const struct workload *w, uint64_t bytes, struct tpt_err *e);
 /* Index of key in the workload's table (for generators reading their values). */
 int workload_param(const struct workload_def *d, const char *key);
 void workload_list(FILE *out);
+/* Every generator, in the order tpt workloads lists them; *n of them. */
+const struct workload_def *const *workload_defs(size_t *n);
 
 extern const struct workload_def wl_gups, wl_sysbench, wl_churn, wl_trace, wl_kcbench,
 	wl_memcached, wl_bfs, wl_pr, wl_cc, wl_xsbench, wl_canneal;

@@ -33,6 +33,28 @@ struct opts {
 	const json_t *rerun;
 };
 
+/* An option of the simulation commands: --name [ARG], the value getopt
+ * returns for it, and its help line. */
+struct cli_opt {
+	const char *name, *arg; /* arg: its metavariable, NULL for a flag */
+	int val;
+	const char *help;
+};
+extern const struct cli_opt cli_opts[];
+extern const size_t cli_nopts;
+
+/* A subcommand: its name, synopsis, one-line summary, and what runs it (the
+ * simulation commands take the provenance of a result being re-run). */
+struct cli_command {
+	const char *name, *synopsis, *summary;
+	int (*run)(int argc, char **argv);
+	int (*sim)(int argc, char **argv, const json_t *rerun);
+};
+extern const struct cli_command cli_commands[];
+extern const size_t cli_ncommands;
+/* The usage text: commands and options, from the two tables. */
+void cli_usage(FILE *out);
+
 /* One line "tpt: ..." on stderr; returns 2. */
 int bad(const char *fmt, const char *arg);
 int parse_opts(int argc, char **argv, struct opts *o);

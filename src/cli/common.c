@@ -30,25 +30,42 @@ static int parse_page(const char *s, unsigned *shift)
 	return 0;
 }
 
+/* The simulation commands' options: parsing (below), tpt help and the
+ * manual page (mangen.c) all read this one table. */
+const struct cli_opt cli_opts[] = {
+	{"scheme", "S", 's', "native, nested, shadow, agile, tpt-naive, tpt-opt or tpt-emul (sim)"},
+	{"schemes", "LIST", 'S', "schemes for compare, in that order (default: all)"},
+	{"workload", "W", 'w', "NAME:key=value,... (default for compare: " DEFAULT_WORKLOAD ")"},
+	{"scenario", "FILE", 'x', "several workloads as processes of one VM (a file or a name)"},
+	{"thp", "POLICY", 't', "never, always or madvise (guest transparent huge pages)"},
+	{"no-pcid", NULL, 'p', "context switches flush the TLB"},
+	{"guest-page", "SIZE", 'g', "4K, 2M or 1G (default 4K)"},
+	{"host-page", "SIZE", 'h', "4K, 2M or 1G (default 4K)"},
+	{"levels", "N", 'l', "4 or 5 page-table levels (default 4)"},
+	{"no-walk-caches", NULL, 'n', "paging-structure caches, nested TLB and RMP cache off"},
+	{"config", "FILE", 'c', "machine and cost parameters (see tpt config)"},
+	{"seed", "N", 'r', "workload seed (default 1)"},
+	{"json", "FILE|-", 'j', "write results as JSON, with their provenance"},
+	{"policy", "P", 'P', "sim under a TPT scheme: auto (the profiling policy) or threshold "
+			     "(TPT while STLB misses per kilo-instruction exceed [policy] policy_mpki)"},
+	{"timeline", "FILE|-", 'T', "with --policy: every profiler sample as CSV"},
+};
+const size_t cli_nopts = ARRAY_LEN(cli_opts);
+
 int parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-		{"scheme", required_argument, 0, 's'},   {"schemes", required_argument, 0, 'S'},
-		{"workload", required_argument, 0, 'w'}, {"guest-page", required_argument, 0, 'g'},
-		{"host-page", required_argument, 0, 'h'}, {"levels", required_argument, 0, 'l'},
-		{"no-walk-caches", no_argument, 0, 'n'},  {"config", required_argument, 0, 'c'},
-		{"seed", required_argument, 0, 'r'},      {"json", required_argument, 0, 'j'},
-		{"scenario", required_argument, 0, 'x'},  {"thp", required_argument, 0, 't'},
-		{"no-pcid", no_argument, 0, 'p'},         {"policy", required_argument, 0, 'P'},
-		{"timeline", required_argument, 0, 'T'},  {0, 0, 0, 0},
-	};
+	struct option lo[ARRAY_LEN(cli_opts) + 1];
+	for (size_t i = 0; i < cli_nopts; i++)
+		lo[i] = (struct option){cli_opts[i].name, cli_opts[i].arg ? required_argument : no_argument,
+					0, cli_opts[i].val};
+	lo[cli_nopts] = (struct option){0, 0, 0, 0};
 	*o = (struct opts){.guest_shift = 12, .host_shift = 12, .levels = 4, .seed = 1,
 			   .argc = argc, .argv = argv};
 	opterr = 0;
 	optind = 1;
 	int c, li;
 	uint64_t v;
-	bool seen[ARRAY_LEN(lo)] = {false};
+	bool seen[ARRAY_LEN(cli_opts)] = {false};
 	while ((li = -1, c = getopt_long(argc, argv, ":", lo, &li)) != -1) {
 		/* An option given twice is a mistake, not "the last one wins". */
 		if (li >= 0 && seen[li])

@@ -192,3 +192,8 @@ void config_foreach(const struct tpt_config *c, opttab_value_fn fn, void *ctx)
 {
 	opttab_foreach(&table, c, fn, ctx);
 }
+
+const struct opttab *config_table(void)
+{
+	return &table;
+}

@@ -271,3 +271,44 @@ void opttab_foreach(const struct opttab *t, const void *base, opttab_value_fn fn
 		   opt_format(o, (const char *)base + o->off, buf, sizeof(buf)));
 	}
 }
+
+const char *opt_bounds(const struct opt *o, char *buf, size_t len)
+{
+	char a[32], b[32];
+	switch (o->type) {
+	case OPT_U32:
+		snprintf(buf, len, "%llu to %llu", (unsigned long long)o->min, (unsigned long long)o->max);
+		break;
+	case OPT_SIZE:
+		snprintf(buf, len, "%s to %s", tpt_format_size(o->min, a), tpt_format_size(o->max, b));
+		break;
+	case OPT_COUNT:
+		snprintf(buf, len, "%s to %s", tpt_format_count(o->min, a), tpt_format_count(o->max, b));
+		break;
+	case OPT_DOUBLE:
+		snprintf(buf, len, "%g to %g", (double)o->min / 1000, (double)o->max / 1000);
+		break;
+	case OPT_BOOL:
+		snprintf(buf, len, "yes or no");
+		break;
+	case OPT_ENUM: {
+		size_t n = 0, k = 0, count = 1;
+		for (const char *p = o->choices; *p; p++)
+			count += *p == '|';
+		for (const char *p = o->choices; *p && n + 4 < len; p++) {
+			if (*p != '|') {
+				buf[n++] = *p;
+				continue;
+			}
+			const char *sep = ++k == count - 1 ? " or " : ", ";
+			n += (size_t)snprintf(buf + n, len - n, "%s", sep);
+		}
+		buf[n < len ? n : len - 1] = 0;
+		break;
+	}
+	case OPT_STR:
+		snprintf(buf, len, "text of at most %llu bytes", (unsigned long long)o->max - 1);
+		break;
+	}
+	return buf;
+}

@@ -97,6 +97,39 @@ int conf_load(struct tptd_conf *c, const char *path, struct tpt_err *e)
 	return opttab_load(&table, c, path, e);
 }
 
+const struct tptd_cli_opt tptd_cli_opts[] = {
+	{"once", NULL, TC_ONCE, NULL, NULL, "watch for as many intervals as the policy needs to decide "
+					    "([policy] confidence), act, print the status, exit"},
+	{"foreground", NULL, TC_FG, NULL, NULL, "do not detach (systemd runs it so)"},
+	{"dry-run", NULL, TC_DRY, NULL, NULL, "decide and log, act on nothing"},
+	{"config", "FILE", TC_CONFIG, NULL, NULL,
+	 "INI configuration (tptd --print-config shows every option)"},
+	{"interval", "SECONDS", TC_KEY, "tptd", "interval", "seconds between samples"},
+	{"actuator", "A", TC_KEY, "tptd", "actuator", "auto, tpt, thp or advise"},
+	{"source", "S", TC_KEY, "tptd", "source", "auto, pmu or heuristic"},
+	{"state", "FILE", TC_KEY, "tptd", "state", "the state file (default /var/lib/tptd/state.json)"},
+	{"sysfs", "DIR", TC_KEY, "tptd", "sysfs",
+	 "sysfs root holding kernel/mm/devirt/task_name (default /sys)"},
+	{"allow", "NAMES", TC_KEY, "filter", "allow_names",
+	 "watch only these process names (comma-separated)"},
+	{"set", "SEC.KEY=VALUE", TC_SET, NULL, NULL, "set any configuration option"},
+	{"status", NULL, TC_STATUS, NULL, NULL, "print the watch table from the state file, exit"},
+	{"probe", NULL, TC_PROBE, NULL, NULL, "print the metric sources and actuators found, exit"},
+	{"events", NULL, TC_EVENTS, NULL, NULL,
+	 "print the counter events libpfm4 chose for this CPU, exit"},
+	{"print-config", NULL, TC_PRINT, NULL, NULL, "print the default configuration, exit"},
+	{"replay", "FILE", TC_REPLAY, NULL, NULL,
+	 "decide on a `tpt sim --timeline` CSV, print the actions, exit"},
+	{"help", NULL, TC_HELP, NULL, NULL, "this text"},
+	{"version", NULL, TC_VERSION, NULL, NULL, "the release and the git commit tptd was built from"},
+};
+const size_t tptd_cli_nopts = ARRAY_LEN(tptd_cli_opts);
+
+const struct opttab *conf_table(void)
+{
+	return &table;
+}
+
 void conf_write_sample(FILE *out)
 {
 	opttab_write_sample(&table, out);

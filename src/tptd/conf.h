@@ -60,6 +60,21 @@ struct tptd_conf {
 	struct conf_list allow_names, deny_names, allow_cgroups, deny_cgroups, allow_uids, deny_uids;
 };
 
+/* tptd's command-line options: one table for parsing (main.c), --help and
+ * the manual page. A row with sec and key sets that configuration option. */
+enum tptd_cli_id { TC_KEY, TC_CONFIG, TC_REPLAY, TC_SET, TC_DRY, TC_ONCE, TC_FG, TC_STATUS,
+		   TC_PROBE, TC_EVENTS, TC_PRINT, TC_HELP, TC_VERSION };
+struct tptd_cli_opt {
+	const char *name, *arg; /* arg: the metavariable, NULL for a flag */
+	enum tptd_cli_id id;
+	const char *sec, *key;
+	const char *help;
+};
+extern const struct tptd_cli_opt tptd_cli_opts[];
+extern const size_t tptd_cli_nopts;
+/* The configuration file's option table (for the manual page). */
+const struct opttab *conf_table(void);
+
 void conf_defaults(struct tptd_conf *c);
 /* Reads FILE over the current values; one error line in e on failure. */
 int conf_load(struct tptd_conf *c, const char *path, struct tpt_err *e);

@@ -27,27 +27,13 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: tptd [options]\n"
-		"  --once               watch for as many intervals as the policy needs to decide\n"
-		"                       ([policy] confidence), act, print the status, exit\n"
-		"  --foreground         do not detach (systemd runs it so)\n"
-		"  --dry-run            decide and log, act on nothing\n"
-		"  --config FILE        INI configuration (tptd --print-config shows every option)\n"
-		"  --interval SECONDS   seconds between samples\n"
-		"  --actuator A         auto, tpt, thp or advise\n"
-		"  --source S           auto, pmu or heuristic\n"
-		"  --state FILE         the state file (default /var/lib/tptd/state.json)\n"
-		"  --sysfs DIR          sysfs root holding kernel/mm/devirt/task_name (default /sys)\n"
-		"  --allow NAMES        watch only these process names (comma-separated)\n"
-		"  --set SEC.KEY=VALUE  set any configuration option\n"
-		"  --status             print the watch table from the state file, exit\n"
-		"  --probe              print the metric sources and actuators found, exit\n"
-		"  --events             print the counter events libpfm4 chose for this CPU, exit\n"
-		"  --print-config       print the default configuration, exit\n"
-		"  --replay FILE        decide on a `tpt sim --timeline` CSV, print the actions, exit\n"
-		"  --help\n"
-		"  --version            the release and the git commit tptd was built from\n");
+	fprintf(out, "usage: tptd [options]\n");
+	for (size_t i = 0; i < tptd_cli_nopts; i++) {
+		const struct tptd_cli_opt *o = &tptd_cli_opts[i];
+		char head[40];
+		snprintf(head, sizeof(head), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(out, "  %-20s %s\n", head, o->help);
+	}
 }
 
 #define MAX_SETS 64
@@ -112,64 +98,54 @@ static int stdout_done(void)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	/* Options that set a configuration key, in the order of lo[] from 0. */
-	static const struct {
-		const char *sec, *key;
-	} valued[] = {
-		{"tptd", "interval"}, {"tptd", "actuator"}, {"tptd", "source"},
-		{"tptd", "state"},    {"tptd", "sysfs"},    {"filter", "allow_names"},
-	};
-	enum { O_CONFIG = 16, O_REPLAY, O_SET, O_DRY, O_ONCE, O_FG, O_STATUS, O_PROBE, O_EVENTS,
-	       O_PRINT, O_HELP, O_VERSION };
-	static const struct option lo[] = {
-		{"interval", required_argument, 0, 0}, {"actuator", required_argument, 0, 1},
-		{"source", required_argument, 0, 2},   {"state", required_argument, 0, 3},
-		{"sysfs", required_argument, 0, 4},    {"allow", required_argument, 0, 5},
-		{"config", required_argument, 0, O_CONFIG}, {"replay", required_argument, 0, O_REPLAY},
-		{"set", required_argument, 0, O_SET},  {"dry-run", no_argument, 0, O_DRY},
-		{"once", no_argument, 0, O_ONCE},      {"foreground", no_argument, 0, O_FG},
-		{"status", no_argument, 0, O_STATUS},  {"probe", no_argument, 0, O_PROBE},
-		{"events", no_argument, 0, O_EVENTS},  {"print-config", no_argument, 0, O_PRINT},
-		{"help", no_argument, 0, O_HELP},      {"version", no_argument, 0, O_VERSION},
-		{0, 0, 0, 0},
-	};
+	struct option lo[32];
+	for (size_t i = 0; i < tptd_cli_nopts; i++)
+		lo[i] = (struct option){tptd_cli_opts[i].name,
+					tptd_cli_opts[i].arg ? required_argument : no_argument, 0,
+					(int)i + 16};
+	lo[tptd_cli_nopts] = (struct option){0, 0, 0, 0};
 	opterr = 0;
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
-		switch (c) {
-		case O_CONFIG: a->config = optarg; break;
-		case O_REPLAY: a->replay = optarg; break;
-		case O_SET:
+		if (c == 'h')
+			c = 16 + (int)tptd_cli_nopts; /* -h: --help */
+		if (c == ':') {
+			fprintf(stderr, "tptd: %s needs a value\n", argv[optind - 1]);
+			return -1;
+		}
+		if (c == '?' || c < 16) {
+			fprintf(stderr, "tptd: unknown option '%s' (see tptd --help)\n", argv[optind - 1]);
+			return -1;
+		}
+		const struct tptd_cli_opt *o = c - 16 < (int)tptd_cli_nopts ? &tptd_cli_opts[c - 16] : NULL;
+		switch (o ? o->id : TC_HELP) {
+		case TC_KEY:
+			if (add_set(a, o->sec, o->key, optarg))
+				return -1;
+			break;
+		case TC_CONFIG: a->config = optarg; break;
+		case TC_REPLAY: a->replay = optarg; break;
+		case TC_SET:
 			if (add_dotted(a, optarg))
 				return -1;
 			break;
-		case O_DRY:
+		case TC_DRY:
 			if (add_set(a, "tptd", "dry_run", "yes"))
 				return -1;
 			break;
-		case O_ONCE: a->once = true; break;
-		case O_FG: a->foreground = true; break;
-		case O_STATUS: a->status = true; break;
-		case O_PROBE: a->probe = true; break;
-		case O_EVENTS: a->events = true; break;
-		case O_PRINT: a->print_config = true; break;
-		case 'h':
-		case O_HELP:
+		case TC_ONCE: a->once = true; break;
+		case TC_FG: a->foreground = true; break;
+		case TC_STATUS: a->status = true; break;
+		case TC_PROBE: a->probe = true; break;
+		case TC_EVENTS: a->events = true; break;
+		case TC_PRINT: a->print_config = true; break;
+		case TC_HELP:
 			usage(stdout);
 			exit(stdout_done());
-		case O_VERSION:
+		case TC_VERSION:
 			printf("tptd %s (commit %s)\n", tpt_version(), tpt_commit());
 			exit(stdout_done());
-		case ':':
-			fprintf(stderr, "tptd: %s needs a value\n", argv[optind - 1]);
-			return -1;
-		case '?':
-			fprintf(stderr, "tptd: unknown option '%s' (see tptd --help)\n", argv[optind - 1]);
-			return -1;
-		default:
-			if (add_set(a, valued[c].sec, valued[c].key, optarg))
-				return -1;
 		}
 	}
 	if (optind < argc) {

@@ -186,6 +186,12 @@ uint64_t workload_footprint(const struct workload *w)
 	return sum;
 }
 
+const struct workload_def *const *workload_defs(size_t *n)
+{
+	*n = ARRAY_LEN(defs);
+	return defs;
+}
+
 void workload_list(FILE *out)
 {
 	for (size_t i = 0; i < ARRAY_LEN(defs); i++) {

@@ -1,0 +1,89 @@
+/*
+ * commands.c - the tpt command's table of subcommands (read by the
+ * dispatch, tpt help, the manual page and the shell completion) and the
+ * dispatch to them. Each command lives in its own file (*_cmd.c); what they
+ * share is in common.c; main() is in tpt.c.
+ *
+ * Exit status: 0 success, 1 a run failed, 2 bad usage or input.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "trace_cmd.h"
+#include "tpt/version.h"
+
+static int cmd_version(int argc, char **argv)
+{
+	if (argc > 1)
+		return bad("--version takes no argument, not '%s'", argv[1]);
+	printf("tpt %s (commit %s)\n", tpt_version(), tpt_commit());
+	return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	cli_usage(stdout);
+	return 0;
+}
+
+/* argv[0] of a command is its name. A NULL synopsis: an alias, not listed. */
+const struct cli_command cli_commands[] = {
+	{"sim", "--scheme S (--workload W | --scenario FILE) [options]",
+	 "one scheme, every counter", NULL, cmd_sim},
+	{"compare", "[--workload W | --scenario FILE] [--schemes a,b,...] [options]",
+	 "several schemes on one access stream", NULL, cmd_compare},
+	{"policy", "[--scenario FILE] [--scheme S] [--timeline FILE] [options]",
+	 "automatic TPT against its baselines", NULL, cmd_policy},
+	{"dbt", "[--workload W] [--guest ia32|pae|x86_64] [--scheme softmmu|btmmu|direct|all] "
+		"[--config FILE] [--seed N] [--json FILE|-]",
+	 "a binary translator's memory path: SoftMMU against BTMMU", NULL, cmd_dbt},
+	{"trace", "info|convert|write|record ... (see tpt trace help)",
+	 "traces: what one holds, between formats, from a generator, from a real program",
+	 cmd_trace, NULL},
+	{"rerun", "RESULT.json [--json OUT]", "a result's command again, under its configuration",
+	 cmd_rerun, NULL},
+	{"config", "", "the commented default configuration", cmd_config, NULL},
+	{"workloads", "", "workloads and their keys", cmd_workloads, NULL},
+	{"schemes", "", "schemes and the references a TLB miss costs each", cmd_schemes, NULL},
+	{"counters", "", "every counter of a run, as the JSON names it", cmd_counters, NULL},
+	{"help", "", "this text", cmd_help, NULL},
+	{"--help", NULL, NULL, cmd_help, NULL},
+	{"-h", NULL, NULL, cmd_help, NULL},
+	{"--version", "", "release and git commit of this build", cmd_version, NULL},
+	{"version", NULL, NULL, cmd_version, NULL},
+};
+const size_t cli_ncommands = ARRAY_LEN(cli_commands);
+
+void cli_usage(FILE *out)
+{
+	fprintf(out, "usage:\n");
+	for (size_t i = 0; i < cli_ncommands; i++) {
+		const struct cli_command *c = &cli_commands[i];
+		if (c->synopsis)
+			fprintf(out, "  tpt %s%s%s\n      %s\n", c->name, c->synopsis[0] ? " " : "",
+				c->synopsis, c->summary);
+	}
+	fprintf(out, "\noptions of sim, compare and policy:\n");
+	for (size_t i = 0; i < cli_nopts; i++) {
+		const struct cli_opt *o = &cli_opts[i];
+		char head[40];
+		snprintf(head, sizeof(head), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(out, "  %-20s %s\n", head, o->help);
+	}
+}
+
+int run_command(int argc, char **argv, const json_t *rerun)
+{
+	for (size_t i = 0; i < cli_ncommands; i++) {
+		const struct cli_command *c = &cli_commands[i];
+		if (strcmp(argv[0], c->name))
+			continue;
+		if (rerun && !c->sim)
+			return bad("rerun: '%s' is not a command that writes results", argv[0]);
+		return c->sim ? c->sim(argc, argv, rerun) : c->run(argc, argv);
+	}
+	return bad("unknown command '%s' (see tpt help)", argv[0]);
+}
