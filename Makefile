@@ -8,7 +8,7 @@ JOBS  ?= 2
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= trace config scenario dbt replay
 
-.PHONY: all deps build run check check-san bench golden fuzz clean
+.PHONY: all deps build run check check-san bench golden fuzz install deb clean
 
 all: build
 
@@ -58,5 +58,27 @@ fuzz:
 		grep -E "^stat::number_of_executed_units|^#[0-9]+.*DONE" $(FUZZ)/fuzz_$$t.log | tail -n 2; \
 	done
 
+# Installs under PREFIX (default /usr/local): binaries, manual pages, bash
+# completion, the systemd unit (not enabled), the sample configuration in
+# PREFIX/etc/tptd, shipped scenarios and configurations, the README.
+PREFIX ?= /usr/local
+install: build
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	cmake --install $(BUILD)
+
+# The Debian package, built from a copy of the tree in $(DEB) with the
+# standard tools (debian/); the .deb and lintian's report land in $(DEB).
+DEB ?= build-deb
+deb:
+	@./scripts/deps.sh debhelper lintian
+	@rm -rf $(DEB) && mkdir -p $(DEB)/src
+	@tar --exclude='./build*' --exclude='./.git' -cf - . | tar -C $(DEB)/src -xf -
+	@git describe --always --dirty --abbrev=12 >$(DEB)/src/.tpt-commit 2>/dev/null || rm -f $(DEB)/src/.tpt-commit
+	cd $(DEB)/src && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -n 30 ../build.log; exit 1; }
+	lintian $(DEB)/*.deb | tee $(DEB)/lintian.txt
+	@! grep -q '^E:' $(DEB)/lintian.txt
+	@ls -l $(DEB)/*.deb
+
 clean:
-	rm -rf $(BUILD) $(SAN) $(FUZZ)
+	rm -rf $(BUILD) $(SAN) $(FUZZ) $(DEB)

@@ -322,6 +322,9 @@ expect_error "carries no provenance" rerun "$T/noprov.json"
 expect_error "usage: tpt rerun" rerun
 
 # The build says what it is: release and commit (or that it was built outside git).
+rel=$("$TPT" --version | awk '{print $2}')
+head -n 1 "$(dirname "$0")/../debian/changelog" | grep -q "^tpt ($rel)" && ok ||
+	bad "debian/changelog's version is not the release $rel"
 "$TPT" --version | grep -Eq "^tpt [0-9]+\.[0-9]+\.[0-9]+ \(commit ([0-9a-f]{7,}(-dirty)?|unknown \(built outside git\))\)$" &&
 	ok || bad "tpt --version: $("$TPT" --version)"
 "$TPT" workloads | grep -q "^gups" && ok || bad "tpt workloads"

@@ -262,12 +262,12 @@ grep -q "signal 15: saving state and exiting" "$T/dlog" && ok || bad "no clean e
 
 # --- the systemd unit ---
 if command -v systemd-analyze >/dev/null; then
-	sed "s|/usr/local/sbin/tptd|$TPTD|" "$SRC/etc/tptd.service" >"$T/tptd.service"
+	sed -e "s|@SBINDIR@/tptd|$TPTD|" -e "s|@[A-Z]*@|/usr|g" "$SRC/etc/tptd.service.in" >"$T/tptd.service"
 	systemd-analyze verify "$T/tptd.service" >"$T/sa" 2>&1 && ok || bad "systemd-analyze verify: $(cat "$T/sa")"
 	for k in CAP_PERFMON CAP_SYS_NICE CAP_SYS_PTRACE; do
-		grep -q "^CapabilityBoundingSet=.*$k" "$SRC/etc/tptd.service" && ok || bad "unit lacks $k"
+		grep -q "^CapabilityBoundingSet=.*$k" "$SRC/etc/tptd.service.in" && ok || bad "unit lacks $k"
 	done
-	grep -q "CAP_SYS_ADMIN" "$SRC/etc/tptd.service" && bad "unit grants CAP_SYS_ADMIN" || ok
+	grep -q "CAP_SYS_ADMIN" "$SRC/etc/tptd.service.in" && bad "unit grants CAP_SYS_ADMIN" || ok
 fi
 
 finish

@@ -241,15 +241,19 @@ static int open_scenario(struct workload *w, const char *path, uint64_t seed, bo
 {
 	char found[1024];
 	memset(w, 0, sizeof(*w));
-	/* A bare name is a shipped scenario. */
-	if (!strchr(path, '/') && access(path, R_OK) != 0) {
-		snprintf(found, sizeof(found), "%s/scenarios/%s.ini", TPT_DATA_DIR, path);
-		if (access(found, R_OK) == 0)
+	/* A bare name is a shipped scenario: in the source tree this tpt was
+	 * built from, else where it is installed (TPT_DATA_DIRS, ':'-separated). */
+	const char *dirs = TPT_DATA_DIRS;
+	while (!strchr(path, '/') && access(path, R_OK) != 0 && *dirs) {
+		size_t n = strcspn(dirs, ":");
+		int len = snprintf(found, sizeof(found), "%.*s/scenarios/%s.ini", (int)n, dirs, path);
+		dirs += n + (dirs[n] == ':');
+		if (len > 0 && (size_t)len < sizeof(found) && access(found, R_OK) == 0)
 			path = found;
 	}
 	if (access(path, F_OK))
 		return tpt_fail(e, "cannot open scenario %s (a file, or a name in %s/scenarios)",
-				path, TPT_DATA_DIR);
+				path, TPT_DATA_DIRS);
 	char *text;
 	if (opttab_read_ini(path, "scenario", &text, e))
 		return -1;
