@@ -146,6 +146,7 @@ grep -q "tpt-hog .* tpt .*started armed" "$T/st3" && ok || bad "the armed progra
 one_line_error 2 "unknown option '--frob'" "$TPTCTL" status --frob
 one_line_error 2 "needs a value" "$TPTCTL" status --state
 one_line_error 2 "unexpected argument 'extra'" "$TPTCTL" status extra
+one_line_error 2 "give --state or --config once" "$TPTCTL" status --state a --state b
 one_line_error 1 "cannot write standard output" sh -c "\"$TPTCTL\" status --state \"$T/tpt.json\" >/dev/full"
 one_line_error 1 "cannot write standard output" sh -c "\"$TPTD\" --print-config >/dev/full"
 "$TPTD" --status --state "$T/tpt.json" | cmp -s - "$T/st3" && ok || bad "tptd --status differs from --once's report"

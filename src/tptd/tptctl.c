@@ -5,6 +5,7 @@
  * Exit status: 0 success, 1 no readable state file, 2 bad usage.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,12 +33,19 @@ int main(int argc, char **argv)
 	opterr = 0;
 	optind = 2;
 	int o;
+	bool seen = false;
 	while ((o = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
 		if (o == ':' || o == '?') {
 			fprintf(stderr, "tptctl: %s '%s'\n", o == ':' ? "option needs a value:" : "unknown option",
 				argv[optind - 1]);
 			return 2;
 		}
+		/* --state and --config both name the state file: one of them, once. */
+		if (seen) {
+			fprintf(stderr, "tptctl: give --state or --config once\n");
+			return 2;
+		}
+		seen = true;
 		if (o == 'c' ? conf_load(&c, optarg, &e) : conf_set(&c, "tptd", "state", optarg, &e)) {
 			fprintf(stderr, "tptctl: %s\n", e.msg);
 			return 2;
