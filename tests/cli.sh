@@ -321,6 +321,18 @@ echo '{"scheme": "native"}' >"$T/noprov.json"
 expect_error "carries no provenance" rerun "$T/noprov.json"
 expect_error "usage: tpt rerun" rerun
 
+# Runs at once (--jobs): the same bytes as one after another, one error line.
+"$TPT" compare --workload $W --jobs 1 --json "$T/j1.json" >"$T/j1.txt" 2>/dev/null &&
+	"$TPT" compare --workload $W --jobs 3 --json "$T/j3.json" >"$T/j3.txt" 2>/dev/null &&
+	cmp -s "$T/j1.json" "$T/j3.json" && cmp -s "$T/j1.txt" "$T/j3.txt" && ok ||
+	bad "compare --jobs 3 differs from --jobs 1"
+"$TPT" policy --scenario "$T/pol.ini" --jobs 1 --json "$T/p1.json" >/dev/null 2>&1 &&
+	"$TPT" policy --scenario "$T/pol.ini" --jobs 2 --json "$T/p2.json" >/dev/null 2>&1 &&
+	cmp -s "$T/p1.json" "$T/p2.json" && ok || bad "policy --jobs 2 differs from --jobs 1"
+expect_error "smaller than one 1G guest page" compare --workload gups:size=256M,updates=1K --guest-page 1G --jobs 4
+expect_error "--jobs: '0' is not a whole number from 1 to 64" compare --jobs 0
+expect_error "sim runs one scheme" sim --scheme native --workload $W --jobs 2
+
 # The build says what it is: release and commit (or that it was built outside git).
 rel=$("$TPT" --version | awk '{print $2}')
 head -n 1 "$(dirname "$0")/../debian/changelog" | grep -q "^tpt ($rel)" && ok ||

@@ -31,6 +31,7 @@ struct opts {
 	int argc;
 	char **argv;
 	const json_t *rerun;
+	unsigned jobs; /* runs at once (compare, policy); 0: default_jobs() */
 };
 
 /* An option of the simulation commands: --name [ARG], the value getopt
@@ -65,9 +66,25 @@ const char *spec_path(const char *spec, char *buf, size_t len);
 /* Before any run: the outputs writable, none an input of the run, no two
  * the same file. 0, or 2 said on stderr. */
 int check_outputs(const struct opts *o);
-/* Runs one scheme; 0, 1 (run failed) or 2 (bad input). */
+/* Runs one scheme; 0, or 1 (run failed) or 2 (bad input) with *err set
+ * (empty when it was said on stderr already). */
 int run_one(const struct opts *o, const struct tpt_config *cfg, const struct scheme *sc,
-	    struct tpt_result *res);
+	    struct tpt_result *res, bool progress, struct tpt_err *err);
+/* One run of several: its options, scheme, result, status and error. */
+struct run {
+	const struct opts *o;
+	const struct scheme *sc;
+	struct tpt_result *res;
+	int rc;
+	struct tpt_err err;
+};
+/* Runs them, jobs at a time (threads; no state is shared but the read-only
+ * configuration). Results are the same for any jobs; the status and the one
+ * error line are those of the first failing run in order, as one after
+ * another would give. */
+int run_all(struct run *runs, size_t n, unsigned jobs, const struct tpt_config *cfg);
+/* The number of CPUs online (--jobs's default). */
+unsigned default_jobs(void);
 /* An output file (outfile.h): written whole or not at all. */
 struct out {
 	FILE *f;

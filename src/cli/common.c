@@ -4,6 +4,7 @@
  * of one scheme, and output files written whole or not at all.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@ const struct cli_opt cli_opts[] = {
 	{"policy", "P", 'P', "sim under a TPT scheme: auto (the profiling policy) or threshold "
 			     "(TPT while STLB misses per kilo-instruction exceed [policy] policy_mpki)"},
 	{"timeline", "FILE|-", 'T', "with --policy: every profiler sample as CSV"},
+	{"jobs", "N", 'J', "compare and policy: runs at once (default: the number of CPUs)"},
 };
 const size_t cli_nopts = ARRAY_LEN(cli_opts);
 
@@ -107,6 +109,11 @@ int parse_opts(int argc, char **argv, struct opts *o)
 		case 'r':
 			if (tpt_parse_u64(optarg, &o->seed))
 				return bad("--seed: '%s' is not a whole number", optarg);
+			break;
+		case 'J':
+			if (tpt_parse_u64(optarg, &v) || v < 1 || v > 64)
+				return bad("--jobs: '%s' is not a whole number from 1 to 64", optarg);
+			o->jobs = (unsigned)v;
 			break;
 		case ':':
 			return bad("option %s needs a value", argv[optind - 1]);
@@ -191,28 +198,31 @@ int check_outputs(const struct opts *o)
 	return 0;
 }
 
-/* Runs one scheme; 0, 1 (run failed) or 2 (bad input). */
+/* Runs one scheme; 0, or 1 (run failed) or 2 (bad input) with *err set
+ * (empty when already said on stderr). Progress only when asked. */
 int run_one(const struct opts *o, const struct tpt_config *cfg, const struct scheme *sc,
-		   struct tpt_result *res)
+	    struct tpt_result *res, bool progress, struct tpt_err *err)
 {
 	struct workload wl;
-	struct tpt_err e;
 	struct sim *s = malloc(sizeof(*s));
-	if (!s)
+	err->msg[0] = 0;
+	if (!s) {
+		tpt_fail(err, "out of memory");
 		return 1;
-	if (open_workload(o, &wl, &e)) {
+	}
+	if (open_workload(o, &wl, err)) {
 		free(s);
-		fprintf(stderr, "tpt: %s\n", e.msg);
 		return 2;
 	}
 	struct sim_params prm = {.scheme = sc, .guest_shift = o->guest_shift,
 				 .host_shift = o->host_shift, .levels = o->levels,
-				 .no_walk_caches = o->no_walk_caches, .progress = true,
+				 .no_walk_caches = o->no_walk_caches, .progress = progress,
 				 .seed = o->seed, .policy = o->policy, .arm = o->arm,
 				 .arm_names = (const char(*)[16])o->arm_names, .narm = o->narm,
 				 .whole_run = o->whole_run};
 	int rc = 0;
 	struct out tl;
+	struct tpt_err e;
 	if (o->timeline) {
 		if (out_open(&tl, o->timeline)) {
 			rc = 2;
@@ -222,16 +232,15 @@ int run_one(const struct opts *o, const struct tpt_config *cfg, const struct sch
 		provenance_csv(tl.f, o, cfg);
 		profile_timeline_header(tl.f);
 	}
-	if (sim_init(s, cfg, &prm, &wl, &e)) {
-		fprintf(stderr, "tpt: %s\n", e.msg);
+	if (sim_init(s, cfg, &prm, &wl, err)) {
 		rc = 2;
 		goto out;
 	}
 	if (sim_run(s, &e)) {
-		fprintf(stderr, "tpt: %s: %s\n", sc->name, e.msg);
+		tpt_fail(err, "%s: %s", sc->name, e.msg);
 		rc = 1;
 	} else if (result_from_sim(res, s, o->seed)) {
-		fprintf(stderr, "tpt: out of memory\n");
+		tpt_fail(err, "out of memory");
 		rc = 1;
 	}
 	sim_fini(s);
@@ -241,6 +250,77 @@ out:
 	workload_close(&wl);
 	free(s);
 	return rc;
+}
+
+/* --- several runs at once ------------------------------------------------- */
+
+struct pool {
+	struct run *runs;
+	size_t n, next, done;
+	const struct tpt_config *cfg;
+	bool progress;
+	pthread_mutex_t lock;
+};
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		size_t i = p->next < p->n ? p->next++ : p->n;
+		pthread_mutex_unlock(&p->lock);
+		if (i == p->n)
+			return NULL;
+		struct run *r = &p->runs[i];
+		r->rc = run_one(r->o, p->cfg, r->sc, r->res, false, &r->err);
+		pthread_mutex_lock(&p->lock);
+		p->done++;
+		if (p->progress)
+			fprintf(stderr, "\rtpt: %zu of %zu runs done%s", p->done, p->n,
+				p->done == p->n ? "\n" : "");
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+int run_all(struct run *runs, size_t n, unsigned jobs, const struct tpt_config *cfg)
+{
+	if (jobs > n)
+		jobs = (unsigned)n;
+	if (jobs <= 1) {
+		/* One after another, each with its own progress; stop at the first failure. */
+		for (size_t i = 0; i < n; i++)
+			if ((runs[i].rc = run_one(runs[i].o, cfg, runs[i].sc, runs[i].res, true,
+						  &runs[i].err))) {
+				if (runs[i].err.msg[0])
+					fprintf(stderr, "tpt: %s\n", runs[i].err.msg);
+				return runs[i].rc;
+			}
+		return 0;
+	}
+	struct pool p = {runs, n, 0, 0, cfg, isatty(2) == 1, PTHREAD_MUTEX_INITIALIZER};
+	pthread_t t[64];
+	unsigned started = 0;
+	for (; started < jobs && started < 64; started++)
+		if (pthread_create(&t[started], NULL, worker, &p))
+			break;
+	if (!started)
+		worker(&p);
+	for (unsigned k = 0; k < started; k++)
+		pthread_join(t[k], NULL);
+	/* What one after another would have said: the first failure in order. */
+	for (size_t i = 0; i < n; i++)
+		if (runs[i].rc) {
+			if (runs[i].err.msg[0])
+				fprintf(stderr, "tpt: %s\n", runs[i].err.msg);
+			return runs[i].rc;
+		}
+	return 0;
+}
+
+unsigned default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
 }
 
 int load_config(const struct opts *o, struct tpt_config *cfg)

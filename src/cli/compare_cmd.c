@@ -58,9 +58,10 @@ int cmd_compare(int argc, char **argv, const json_t *rerun)
 	struct tpt_result *res = calloc(n, sizeof(*res));
 	if (!res)
 		return 1;
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = run_one(&o, &cfg, list[i], &res[i]);
-	if (rc)
+	struct run runs[ARRAY_LEN(list)];
+	for (size_t i = 0; i < n; i++)
+		runs[i] = (struct run){&o, list[i], &res[i], 0, {""}};
+	if ((rc = run_all(runs, n, o.jobs ? o.jobs : default_jobs(), &cfg)))
 		goto out;
 	json_t *arr = json_array();
 	for (size_t i = 0; o.json && i < n; i++)

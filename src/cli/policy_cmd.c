@@ -173,36 +173,44 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 	memset(r, 0, sizeof(r));
 	const char *timeline = o.timeline;
 	o.timeline = NULL;
-	static const int order[P_N] = {P_NEVER, P_ALWAYS, P_BYNAME, P_MPKI, P_ORACLE, P_AUTO};
-	for (int k = 0; k < P_N && !rc; k++) {
-		int p = order[k];
-		struct opts q = o;
+	/* Every policy but the oracle at once; then the oracle, which arms each
+	 * process's better static choice of never and always. */
+	static const int first[] = {P_NEVER, P_ALWAYS, P_BYNAME, P_MPKI, P_AUTO};
+	struct opts q[P_N];
+	struct run runs[P_N];
+	for (size_t k = 0; k < ARRAY_LEN(first); k++) {
+		int p = first[k];
+		q[p] = o;
 		switch (p) {
-		case P_NEVER: q.arm = ARM_NONE; break;
-		case P_ALWAYS: q.arm = ARM_ALL; break;
-		case P_BYNAME: q.arm = ARM_WORKLOAD; break;
-		case P_MPKI: q.policy = PROFILE_MPKI; break;
+		case P_NEVER: q[p].arm = ARM_NONE; break;
+		case P_ALWAYS: q[p].arm = ARM_ALL; break;
+		case P_BYNAME: q[p].arm = ARM_WORKLOAD; break;
+		case P_MPKI: q[p].policy = PROFILE_MPKI; break;
 		case P_AUTO:
-			q.policy = PROFILE_AUTO;
-			q.timeline = timeline;
-			break;
-		case P_ORACLE:
-			/* Each process's better static choice. */
-			q.arm = ARM_LIST;
-			q.narm = 0;
-			for (unsigned i = 0; i < r[P_NEVER].nprocs && i < r[P_ALWAYS].nprocs; i++)
-				if (r[P_ALWAYS].procs[i].cost.total < r[P_NEVER].procs[i].cost.total &&
-				    q.narm < ARRAY_LEN(q.arm_names))
-					memcpy(q.arm_names[q.narm++], r[P_NEVER].procs[i].name, 16);
+			q[p].policy = PROFILE_AUTO;
+			q[p].timeline = timeline;
 			break;
 		}
-		rc = run_one(&q, &cfg, sc, &r[p]);
-		if (!rc && r[p].nprocs != r[P_NEVER].nprocs) {
+		runs[k] = (struct run){&q[p], sc, &r[p], 0, {""}};
+	}
+	rc = run_all(runs, ARRAY_LEN(first), o.jobs ? o.jobs : default_jobs(), &cfg);
+	if (!rc) {
+		q[P_ORACLE] = o;
+		q[P_ORACLE].arm = ARM_LIST;
+		q[P_ORACLE].narm = 0;
+		for (unsigned i = 0; i < r[P_NEVER].nprocs && i < r[P_ALWAYS].nprocs; i++)
+			if (r[P_ALWAYS].procs[i].cost.total < r[P_NEVER].procs[i].cost.total &&
+			    q[P_ORACLE].narm < ARRAY_LEN(q[P_ORACLE].arm_names))
+				memcpy(q[P_ORACLE].arm_names[q[P_ORACLE].narm++], r[P_NEVER].procs[i].name, 16);
+		runs[0] = (struct run){&q[P_ORACLE], sc, &r[P_ORACLE], 0, {""}};
+		rc = run_all(runs, 1, 1, &cfg);
+	}
+	for (int p = 0; p < P_N && !rc; p++)
+		if (r[p].nprocs != r[P_NEVER].nprocs) {
 			fprintf(stderr, "tpt: policy %s ran %u processes, never ran %u: cannot compare\n",
 				pname[p], r[p].nprocs, r[P_NEVER].nprocs);
 			rc = 1;
 		}
-	}
 	if (rc)
 		goto out;
 	struct row x[P_N];

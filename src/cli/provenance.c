@@ -51,15 +51,18 @@ json_t *provenance_json(const struct opts *o, const struct tpt_config *cfg)
 	if (o->rerun) {
 		json_array_extend(cmd, json_object_get(o->rerun, "command"));
 	} else {
-		/* Where the outputs went is not how they were made: left out, so the
-		 * same run gives the same bytes whatever its files are called. */
+		/* Where the outputs went, and how many runs went at once, is not
+		 * how they were made: left out, so the same run gives the same
+		 * bytes whatever its files are called and however many cores. */
 		for (int i = 0; i < o->argc; i++) {
 			const char *a = o->argv[i];
-			if ((!strcmp(a, "--json") || !strcmp(a, "--timeline")) && i + 1 < o->argc) {
+			if ((!strcmp(a, "--json") || !strcmp(a, "--timeline") ||
+			     !strcmp(a, "--jobs")) && i + 1 < o->argc) {
 				i++;
 				continue;
 			}
-			if (!strncmp(a, "--json=", 7) || !strncmp(a, "--timeline=", 11))
+			if (!strncmp(a, "--json=", 7) || !strncmp(a, "--timeline=", 11) ||
+			    !strncmp(a, "--jobs=", 7))
 				continue;
 			json_array_append_new(cmd, json_string(a));
 		}

@@ -26,6 +26,8 @@ int cmd_sim(int argc, char **argv, const json_t *rerun)
 	o.rerun = rerun;
 	if (!o.scheme)
 		return bad("sim needs --scheme (see tpt schemes)%s", "");
+	if (o.jobs)
+		return bad("sim runs one scheme: --jobs is for compare and policy%s", "");
 	if (o.schemes)
 		return bad("sim takes --scheme S, not --schemes %s (see tpt compare)", o.schemes);
 	if (o.timeline && o.policy == PROFILE_OFF)
@@ -38,7 +40,8 @@ int cmd_sim(int argc, char **argv, const json_t *rerun)
 	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
 		return rc;
 	struct tpt_result res;
-	if ((rc = run_one(&o, &cfg, sc, &res)))
+	struct run run = {&o, sc, &res, 0, {""}};
+	if ((rc = run_all(&run, 1, 1, &cfg)))
 		return rc;
 	/* The text report stays off standard output when the timeline is there. */
 	bool text = !o.timeline || strcmp(o.timeline, "-");
