@@ -56,6 +56,8 @@ static int detect(struct source *s, const char *path, struct tpt_err *e)
 	return TRACE_CHAMPSIM;
 }
 
+static void ahead_start(struct trace_reader *r);
+
 int trace_open(struct trace_reader **out, const char *path, int format, struct tpt_err *e)
 {
 	*out = NULL;
@@ -79,11 +81,13 @@ int trace_open(struct trace_reader **out, const char *path, int format, struct t
 		trace_close(r);
 		return -1;
 	}
+	ahead_start(r);
 	*out = r;
 	return 0;
 }
 
-size_t trace_read(struct trace_reader *r, struct event *ev, size_t n)
+/* The format's reader, in whichever thread decodes. */
+static size_t decode(struct trace_reader *r, struct event *ev, size_t n)
 {
 	if (r->failed || r->done || n < 3)
 		return 0;
@@ -93,8 +97,107 @@ size_t trace_read(struct trace_reader *r, struct event *ev, size_t n)
 	return r->failed ? 0 : k;
 }
 
+static void *ahead_main(void *arg)
+{
+	struct trace_reader *r = arg;
+	struct ahead *a = r->ahead;
+	for (;;) {
+		pthread_mutex_lock(&a->lock);
+		while (a->made - a->used == AHEAD_BATCHES && !a->stop)
+			pthread_cond_wait(&a->cond, &a->lock);
+		bool stop = a->stop;
+		pthread_mutex_unlock(&a->lock);
+		if (stop)
+			return NULL;
+		struct ahead_batch *b = &a->b[a->made % AHEAD_BATCHES];
+		size_t k;
+		b->n = 0;
+		while (b->n + 3 <= AHEAD_EVENTS && (k = decode(r, b->ev + b->n, AHEAD_EVENTS - b->n)))
+			b->n += k;
+		memcpy(b->names, r->names, sizeof(b->names));
+		pthread_mutex_lock(&a->lock);
+		if (b->n)
+			a->made++;
+		a->end = r->done || r->failed;
+		pthread_cond_broadcast(&a->cond);
+		pthread_mutex_unlock(&a->lock);
+		if (a->end)
+			return NULL;
+	}
+}
+
+/* Starts decoding ahead; on any failure the reader simply decodes in place. */
+static void ahead_start(struct trace_reader *r)
+{
+	struct ahead *a = calloc(1, sizeof(*a));
+	if (!a || !(a->b = malloc(AHEAD_BATCHES * sizeof(*a->b)))) {
+		free(a);
+		return;
+	}
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->cond, NULL);
+	r->ahead = a;
+	if (pthread_create(&a->thread, NULL, ahead_main, r)) {
+		r->ahead = NULL;
+		pthread_mutex_destroy(&a->lock);
+		pthread_cond_destroy(&a->cond);
+		free(a->b);
+		free(a);
+	}
+}
+
+static void ahead_stop(struct trace_reader *r)
+{
+	struct ahead *a = r->ahead;
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stop = true;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->cond);
+	free(a->b);
+	free(a);
+	r->ahead = NULL;
+}
+
+size_t trace_read(struct trace_reader *r, struct event *ev, size_t n)
+{
+	struct ahead *a = r->ahead;
+	if (!a)
+		return decode(r, ev, n);
+	pthread_mutex_lock(&a->lock);
+	while (a->used == a->made && !a->end)
+		pthread_cond_wait(&a->cond, &a->lock);
+	size_t k = 0;
+	if (a->used < a->made) {
+		struct ahead_batch *b = &a->b[a->used % AHEAD_BATCHES];
+		k = b->n - a->pos < n ? b->n - a->pos : n;
+		memcpy(ev, b->ev + a->pos, k * sizeof(*ev));
+		memcpy(a->names, b->names, sizeof(a->names));
+		a->pos += k;
+		if (a->pos == b->n) {
+			a->pos = 0;
+			a->used++;
+			pthread_cond_broadcast(&a->cond);
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	return k;
+}
+
 const char *trace_error(const struct trace_reader *r)
 {
+	/* While decoding ahead, the decoder's verdict counts once all it made is read. */
+	if (r->ahead) {
+		struct ahead *a = r->ahead;
+		pthread_mutex_lock(&a->lock);
+		bool said = a->end && a->used == a->made && r->failed;
+		pthread_mutex_unlock(&a->lock);
+		return said ? r->err : NULL;
+	}
 	return r->failed ? r->err : NULL;
 }
 
@@ -105,7 +208,9 @@ int trace_format_of(const struct trace_reader *r)
 
 const char *trace_name(const struct trace_reader *r, unsigned idx)
 {
-	return idx < 32 ? r->names[idx] : "";
+	if (idx >= 32)
+		return "";
+	return r->ahead ? r->ahead->names[idx] : r->names[idx];
 }
 
 uint64_t trace_footprint(const struct trace_reader *r)
@@ -117,6 +222,7 @@ void trace_close(struct trace_reader *r)
 {
 	if (!r)
 		return;
+	ahead_stop(r);
 	if (r->close)
 		r->close(r);
 	source_close(&r->src);

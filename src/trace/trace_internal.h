@@ -7,6 +7,7 @@
 #define TPT_TRACE_INTERNAL_H
 
 #include <lzma.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include "pageset.h"
@@ -35,6 +36,28 @@ size_t source_read(struct source *s, void *buf, size_t n);
 size_t source_peek(struct source *s, const uint8_t **head);
 void source_close(struct source *s);
 
+/* Decoding ahead: a second thread runs the format's reader into a ring of
+ * batches that trace_read hands out, so decompression and parsing overlap
+ * the simulation. Each batch carries the program names as they stood when
+ * its last event was decoded. */
+#define AHEAD_BATCHES 4
+#define AHEAD_EVENTS 16384
+struct ahead_batch {
+	struct event ev[AHEAD_EVENTS];
+	size_t n;
+	char names[32][16];
+};
+struct ahead {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct ahead_batch *b; /* AHEAD_BATCHES of them */
+	uint64_t made, used;   /* batches decoded and handed out so far */
+	size_t pos;            /* events of batch `used` handed out */
+	bool end, stop;        /* the decoder finished (end or error); asked to stop */
+	char names[32][16];    /* the names of what trace_read handed out last */
+};
+
 struct trace_reader {
 	int format;
 	struct source src;
@@ -46,6 +69,7 @@ struct trace_reader {
 	bool failed, done;
 	char err[320];
 	const char *path;
+	struct ahead *ahead; /* NULL: decoded in the caller's thread */
 };
 
 /* Sets the reader's error (with the byte offset) and returns 0. */
