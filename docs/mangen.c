@@ -57,6 +57,21 @@ static void option(FILE *f, const char *name, const char *arg, const char *help)
 	fprintf(f, "\n");
 }
 
+/* One row of an option table: its name, help, default and bounds. */
+static void opt_row(FILE *f, const struct opt *o)
+{
+	char b[160];
+	fprintf(f, ".TP\n.B ");
+	put(f, o->name);
+	fprintf(f, "\n");
+	put(f, o->help);
+	fprintf(f, "\n.br\nDefault ");
+	put(f, o->def[0] ? o->def : "empty");
+	fprintf(f, "; ");
+	put(f, opt_bounds(o, b, sizeof(b)));
+	fprintf(f, ".\n");
+}
+
 /* Every row of an option table, under a subsection per INI section. */
 static void options_of(FILE *f, const struct opttab *t)
 {
@@ -77,16 +92,7 @@ static void options_of(FILE *f, const struct opttab *t)
 					fprintf(f, "\n");
 				}
 		}
-		char b[160];
-		fprintf(f, ".TP\n.B ");
-		put(f, o->name);
-		fprintf(f, "\n");
-		put(f, o->help);
-		fprintf(f, "\n.br\nDefault ");
-		put(f, o->def[0] ? o->def : "empty");
-		fprintf(f, "; ");
-		put(f, opt_bounds(o, b, sizeof(b)));
-		fprintf(f, ".\n");
+		opt_row(f, o);
 	}
 }
 
@@ -143,19 +149,8 @@ static void tpt1(FILE *f)
 		fprintf(f, "\n");
 		put(f, defs[i]->summary);
 		fprintf(f, "\n");
-		for (int k = 0; defs[i]->params[k].name; k++) {
-			const struct opt *p = &defs[i]->params[k];
-			char b[160];
-			fprintf(f, ".TP\n.B ");
-			put(f, p->name);
-			fprintf(f, "\n");
-			put(f, p->help);
-			fprintf(f, "\n.br\nDefault ");
-			put(f, p->def[0] ? p->def : "empty");
-			fprintf(f, "; ");
-			put(f, opt_bounds(p, b, sizeof(b)));
-			fprintf(f, ".\n");
-		}
+		for (int k = 0; defs[i]->params[k].name; k++)
+			opt_row(f, &defs[i]->params[k]);
 	}
 	fprintf(f, ".SH EXIT STATUS\n0 done; 2 something given is wrong (an option, a value, a file "
 		   "or its content), before any output; 1 the run failed otherwise (a write error, a "
