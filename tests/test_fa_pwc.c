@@ -40,6 +40,78 @@ static void test_fa_lru_and_masks(void **state)
 	fa_fini(&f);
 }
 
+/* A model of true LRU: keys with their last use, the victim the least recent. */
+struct lru_model {
+	uint64_t key[8], at[8];
+	unsigned n;
+	uint64_t clock;
+};
+
+static int model_find(const struct lru_model *m, uint64_t key)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->key[i] == key)
+			return (int)i;
+	return -1;
+}
+
+/* Random lookups, inserts and flushes against the model: the buffer keeps
+ * exactly the keys true LRU keeps, and its checker (the recency list
+ * included) holds after every step. */
+static void test_fa_is_true_lru(void **state)
+{
+	(void)state;
+	struct fa f;
+	struct lru_model m = {0};
+	struct rng r;
+	struct tpt_err e;
+	rng_seed(&r, 42);
+	assert_int_equal(fa_init(&f, 8), 0);
+	for (int step = 0; step < 200000; step++) {
+		uint64_t key = rng_below(&r, 24), v;
+		unsigned op = (unsigned)rng_below(&r, 100);
+		int at = model_find(&m, key);
+		if (op < 2) {
+			/* Drop every key with the same low bit as this one. */
+			fa_flush_match(&f, key, 1);
+			unsigned k = 0;
+			for (unsigned i = 0; i < m.n; i++)
+				if ((m.key[i] & 1) != (key & 1)) {
+					m.key[k] = m.key[i];
+					m.at[k++] = m.at[i];
+				}
+			m.n = k;
+		} else if (op < 3) {
+			fa_flush(&f);
+			m.n = 0;
+		} else {
+			bool hit = fa_lookup(&f, key, &v);
+			assert_int_equal(hit, at >= 0);
+			if (hit) {
+				assert_int_equal(v, key * 3);
+				m.at[at] = ++m.clock;
+			} else {
+				fa_insert(&f, key, ~0ULL, key * 3);
+				unsigned slot = m.n;
+				if (m.n == 8) {
+					slot = 0;
+					for (unsigned i = 1; i < 8; i++)
+						if (m.at[i] < m.at[slot])
+							slot = i;
+				} else {
+					m.n++;
+				}
+				m.key[slot] = key;
+				m.at[slot] = ++m.clock;
+			}
+		}
+		if (fa_check(&f, "lru", &e))
+			fail_msg("step %d: %s", step, e.msg);
+		assert_int_equal(f.used, m.n);
+	}
+	fa_fini(&f);
+}
+
 static void test_pwc_deepest_level(void **state)
 {
 	(void)state;
@@ -75,6 +147,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fa_lru_and_masks),
+		cmocka_unit_test(test_fa_is_true_lru),
 		cmocka_unit_test(test_pwc_deepest_level),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
