@@ -78,6 +78,8 @@ const char *opt_format(const struct opt *o, const void *field, char *buf, size_t
 /* An option's bounds as text: "1 to 64", "4K to 1T", "yes or no", the
  * choices "a, b or c", or "text of at most N bytes". */
 const char *opt_bounds(const struct opt *o, char *buf, size_t len);
+/* One line of a command's --help: "  --name ARG           help". */
+void opt_help_line(FILE *out, const char *name, const char *arg, const char *help);
 /* Calls fn with every option's section, name and value as text, in table order. */
 typedef void (*opttab_value_fn)(void *ctx, const char *section, const char *name, const char *value);
 void opttab_foreach(const struct opttab *t, const void *base, opttab_value_fn fn, void *ctx);

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "trace_cmd.h"
+#include "tpt/opttab.h"
 #include "tpt/version.h"
 
 static int cmd_version(int argc, char **argv)
@@ -67,12 +68,8 @@ void cli_usage(FILE *out)
 				c->synopsis, c->summary);
 	}
 	fprintf(out, "\noptions of sim, compare and policy:\n");
-	for (size_t i = 0; i < cli_nopts; i++) {
-		const struct cli_opt *o = &cli_opts[i];
-		char head[40];
-		snprintf(head, sizeof(head), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-		fprintf(out, "  %-20s %s\n", head, o->help);
-	}
+	for (size_t i = 0; i < cli_nopts; i++)
+		opt_help_line(out, cli_opts[i].name, cli_opts[i].arg, cli_opts[i].help);
 }
 
 int run_command(int argc, char **argv, const json_t *rerun)

@@ -312,3 +312,10 @@ const char *opt_bounds(const struct opt *o, char *buf, size_t len)
 	}
 	return buf;
 }
+
+void opt_help_line(FILE *out, const char *name, const char *arg, const char *help)
+{
+	char head[40];
+	snprintf(head, sizeof(head), "--%s%s%s", name, arg ? " " : "", arg ? arg : "");
+	fprintf(out, "  %-20s %s\n", head, help);
+}

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "counters.h"
+#include "tpt/opttab.h"
 #include "tpt/outfile.h"
 #include "tpt/version.h"
 #include "daemon.h"
@@ -28,12 +29,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: tptd [options]\n");
-	for (size_t i = 0; i < tptd_cli_nopts; i++) {
-		const struct tptd_cli_opt *o = &tptd_cli_opts[i];
-		char head[40];
-		snprintf(head, sizeof(head), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-		fprintf(out, "  %-20s %s\n", head, o->help);
-	}
+	for (size_t i = 0; i < tptd_cli_nopts; i++)
+		opt_help_line(out, tptd_cli_opts[i].name, tptd_cli_opts[i].arg, tptd_cli_opts[i].help);
 }
 
 #define MAX_SETS 64
