@@ -173,8 +173,8 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 	memset(r, 0, sizeof(r));
 	const char *timeline = o.timeline;
 	o.timeline = NULL;
-	/* Every policy but the oracle at once; then the oracle, which arms each
-	 * process's better static choice of never and always. */
+	/* never and always first, at once; then the oracle (each process's better
+	 * static choice of the two) with the other policies, at once. */
 	static const int first[] = {P_NEVER, P_ALWAYS, P_BYNAME, P_MPKI, P_AUTO};
 	struct opts q[P_N];
 	struct run runs[P_N];
@@ -193,7 +193,8 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 		}
 		runs[k] = (struct run){&q[p], sc, &r[p], 0, {""}};
 	}
-	rc = run_all(runs, ARRAY_LEN(first), o.jobs ? o.jobs : default_jobs(), &cfg);
+	unsigned jobs = o.jobs ? o.jobs : default_jobs();
+	rc = run_all(runs, 2, jobs, &cfg);
 	if (!rc) {
 		q[P_ORACLE] = o;
 		q[P_ORACLE].arm = ARM_LIST;
@@ -202,8 +203,12 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 			if (r[P_ALWAYS].procs[i].cost.total < r[P_NEVER].procs[i].cost.total &&
 			    q[P_ORACLE].narm < ARRAY_LEN(q[P_ORACLE].arm_names))
 				memcpy(q[P_ORACLE].arm_names[q[P_ORACLE].narm++], r[P_NEVER].procs[i].name, 16);
-		runs[0] = (struct run){&q[P_ORACLE], sc, &r[P_ORACLE], 0, {""}};
-		rc = run_all(runs, 1, 1, &cfg);
+		/* In the order one after another would run them. */
+		runs[0] = runs[2];
+		runs[1] = runs[3];
+		runs[3] = runs[4];
+		runs[2] = (struct run){&q[P_ORACLE], sc, &r[P_ORACLE], 0, {""}};
+		rc = run_all(runs, 4, jobs, &cfg);
 	}
 	for (int p = 0; p < P_N && !rc; p++)
 		if (r[p].nprocs != r[P_NEVER].nprocs) {
