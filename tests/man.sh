@@ -36,27 +36,25 @@ for o in $("$TPTD" --help | awk '/^  --/ {print $1}'); do
 	grep -q -- "$o" "$T/tptd.8.txt" && ok || bad "tptd(8) lacks option $o"
 done
 # The completion offers every command, scheme, workload and option the programs list.
+# completes WORD...: what the completion offers for the last (empty or partial) word.
+completes() {
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); "_$1"; echo "${COMPREPLY[*]}"' \
+		- "$COMP" "$@"
+}
+# offers WHAT "OFFERED" SUFFIX ITEM...: each item (with SUFFIX) is among the offered words.
+offers() {
+	what=$1 got=" $2 " suffix=$3
+	shift 3
+	for x in "$@"; do
+		case $got in *" $x$suffix "*) ok ;; *) bad "completion lacks $what $x" ;; esac
+	done
+}
 if command -v bash >/dev/null; then
 	bash -n "$COMP" && ok || bad "the completion script does not parse"
-	got=$(bash -c '. "$1"; COMP_WORDS=(tpt ""); COMP_CWORD=1; _tpt; echo "${COMPREPLY[*]}"' - "$COMP")
-	for c in $("$TPT" help | awk '/^  tpt / {print $2}'); do
-		case " $got " in *" $c "*) ok ;; *) bad "completion lacks command $c" ;; esac
-	done
-	got=$(bash -c '. "$1"; COMP_WORDS=(tpt sim --scheme ""); COMP_CWORD=3; _tpt; echo "${COMPREPLY[*]}"' - "$COMP")
-	for s in $("$TPT" schemes | awk 'NR > 1 {print $1}'); do
-		case " $got " in *" $s "*) ok ;; *) bad "completion lacks scheme $s" ;; esac
-	done
-	got=$(bash -c '. "$1"; COMP_WORDS=(tpt sim --workload ""); COMP_CWORD=3; _tpt; echo "${COMPREPLY[*]}"' - "$COMP")
-	for w in $("$TPT" workloads | awk '/^[a-z]/ {print $1}'); do
-		case " $got " in *" $w: "*) ok ;; *) bad "completion lacks workload $w" ;; esac
-	done
-	got=$(bash -c '. "$1"; COMP_WORDS=(tpt sim --); COMP_CWORD=2; _tpt; echo "${COMPREPLY[*]}"' - "$COMP")
-	for o in $("$TPT" help | awk '/^  --/ {print $1}'); do
-		case " $got " in *" $o "*) ok ;; *) bad "completion lacks option $o" ;; esac
-	done
-	got=$(bash -c '. "$1"; COMP_WORDS=(tptd --); COMP_CWORD=1; _tptd; echo "${COMPREPLY[*]}"' - "$COMP")
-	for o in $("$TPTD" --help | awk '/^  --/ {print $1}'); do
-		case " $got " in *" $o "*) ok ;; *) bad "tptd completion lacks $o" ;; esac
-	done
+	offers command "$(completes tpt "")" "" $("$TPT" help | awk '/^  tpt / {print $2}')
+	offers scheme "$(completes tpt sim --scheme "")" "" $("$TPT" schemes | awk 'NR > 1 {print $1}')
+	offers workload "$(completes tpt sim --workload "")" ":" $("$TPT" workloads | awk '/^[a-z]/ {print $1}')
+	offers option "$(completes tpt sim --)" "" $("$TPT" help | awk '/^  --/ {print $1}')
+	offers "tptd option" "$(completes tptd --)" "" $("$TPTD" --help | awk '/^  --/ {print $1}')
 fi
 finish

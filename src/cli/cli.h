@@ -78,10 +78,10 @@ struct run {
 	int rc;
 	struct tpt_err err;
 };
-/* Runs them, jobs at a time (threads; no state is shared but the read-only
- * configuration). Results are the same for any jobs; the status and the one
- * error line are those of the first failing run in order, as one after
- * another would give. */
+/* Runs them (each rc 0 on entry), jobs at a time (threads; no state is
+ * shared but the read-only configuration). Results are the same for any
+ * jobs; the status and the one error line are those of the first failing
+ * run in order, as one after another would give. */
 int run_all(struct run *runs, size_t n, unsigned jobs, const struct tpt_config *cfg);
 /* The number of CPUs online (--jobs's default). */
 unsigned default_jobs(void);

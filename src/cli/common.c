@@ -287,27 +287,24 @@ int run_all(struct run *runs, size_t n, unsigned jobs, const struct tpt_config *
 	if (jobs > n)
 		jobs = (unsigned)n;
 	if (jobs <= 1) {
-		/* One after another, each with its own progress; stop at the first failure. */
+		/* One after another, each with its own progress, up to the first failure. */
 		for (size_t i = 0; i < n; i++)
 			if ((runs[i].rc = run_one(runs[i].o, cfg, runs[i].sc, runs[i].res, true,
-						  &runs[i].err))) {
-				if (runs[i].err.msg[0])
-					fprintf(stderr, "tpt: %s\n", runs[i].err.msg);
-				return runs[i].rc;
-			}
-		return 0;
+						  &runs[i].err)))
+				break;
+	} else {
+		struct pool p = {runs, n, 0, 0, cfg, isatty(2) == 1, PTHREAD_MUTEX_INITIALIZER};
+		pthread_t t[64];
+		unsigned started = 0;
+		for (; started < jobs && started < 64; started++)
+			if (pthread_create(&t[started], NULL, worker, &p))
+				break;
+		if (!started)
+			worker(&p);
+		for (unsigned k = 0; k < started; k++)
+			pthread_join(t[k], NULL);
 	}
-	struct pool p = {runs, n, 0, 0, cfg, isatty(2) == 1, PTHREAD_MUTEX_INITIALIZER};
-	pthread_t t[64];
-	unsigned started = 0;
-	for (; started < jobs && started < 64; started++)
-		if (pthread_create(&t[started], NULL, worker, &p))
-			break;
-	if (!started)
-		worker(&p);
-	for (unsigned k = 0; k < started; k++)
-		pthread_join(t[k], NULL);
-	/* What one after another would have said: the first failure in order. */
+	/* What one after another says: the first failure in order. */
 	for (size_t i = 0; i < n; i++)
 		if (runs[i].rc) {
 			if (runs[i].err.msg[0])

@@ -45,6 +45,21 @@ static void add_value(void *ctx, const char *section, const char *name, const ch
 	json_object_set_new(sec, name, json_string(value));
 }
 
+/* The words a command-line word takes when it is one of the valued options
+ * named (without "--"): 2 for "--name VALUE", 1 for "--name=VALUE"; 0
+ * when it is none of them. */
+static int option_words(const char *a, const char *const *names)
+{
+	if (strncmp(a, "--", 2))
+		return 0;
+	for (; *names; names++) {
+		size_t len = strlen(*names);
+		if (!strncmp(a + 2, *names, len) && (a[2 + len] == 0 || a[2 + len] == '='))
+			return a[2 + len] == '=' ? 1 : 2;
+	}
+	return 0;
+}
+
 json_t *provenance_json(const struct opts *o, const struct tpt_config *cfg)
 {
 	json_t *p = json_object(), *cmd = json_array(), *conf = json_object();
@@ -54,17 +69,13 @@ json_t *provenance_json(const struct opts *o, const struct tpt_config *cfg)
 		/* Where the outputs went, and how many runs went at once, is not
 		 * how they were made: left out, so the same run gives the same
 		 * bytes whatever its files are called and however many cores. */
+		static const char *const left_out[] = {"json", "timeline", "jobs", NULL};
 		for (int i = 0; i < o->argc; i++) {
-			const char *a = o->argv[i];
-			if ((!strcmp(a, "--json") || !strcmp(a, "--timeline") ||
-			     !strcmp(a, "--jobs")) && i + 1 < o->argc) {
-				i++;
-				continue;
-			}
-			if (!strncmp(a, "--json=", 7) || !strncmp(a, "--timeline=", 11) ||
-			    !strncmp(a, "--jobs=", 7))
-				continue;
-			json_array_append_new(cmd, json_string(a));
+			int skip = option_words(o->argv[i], left_out);
+			if (skip)
+				i += skip - 1;
+			else
+				json_array_append_new(cmd, json_string(o->argv[i]));
 		}
 	}
 	config_foreach(cfg, add_value, conf);
@@ -136,6 +147,7 @@ void provenance_csv(FILE *f, const struct opts *o, const struct tpt_config *cfg)
  * --json OUT added when OUT is given. NULL-terminated; *argc set. */
 static char **rerun_argv(const json_t *cmd, const char *out, int *argc)
 {
+	static const char *const dropped[] = {"json", "timeline", "config", NULL};
 	size_t n = json_array_size(cmd);
 	char **v = calloc(n + 3, sizeof(*v));
 	if (!v)
@@ -147,14 +159,11 @@ static char **rerun_argv(const json_t *cmd, const char *out, int *argc)
 			free(v);
 			return NULL;
 		}
-		if (!strcmp(a, "--json") || !strcmp(a, "--timeline") || !strcmp(a, "--config")) {
-			i++;
-			continue;
-		}
-		if (!strncmp(a, "--json=", 7) || !strncmp(a, "--timeline=", 11) ||
-		    !strncmp(a, "--config=", 9))
-			continue;
-		v[k++] = (char *)a;
+		int skip = option_words(a, dropped);
+		if (skip)
+			i += (size_t)skip - 1;
+		else
+			v[k++] = (char *)a;
 	}
 	if (out) {
 		v[k++] = "--json";

@@ -112,26 +112,22 @@ void fa_flush_match(struct fa *f, uint64_t key, uint64_t mask)
 		}
 	f->used = k;
 	/* Slots moved: the recency list again, from the use times (rare). */
-	uint32_t n = 0;
+	uint32_t order[k ? k : 1]; /* slots, most recent first */
 	for (uint32_t i = 0; i < k; i++) {
-		uint32_t j = n++;
-		/* Insertion into a list kept in next[] as an array, most recent first. */
-		while (j > 0 && f->used_at[f->next[j - 1]] < f->used_at[i]) {
-			f->next[j] = f->next[j - 1];
+		uint32_t j = i;
+		while (j > 0 && f->used_at[order[j - 1]] < f->used_at[i]) {
+			order[j] = order[j - 1];
 			j--;
 		}
-		f->next[j] = i;
+		order[j] = i;
 	}
-	uint32_t order[n ? n : 1];
-	for (uint32_t j = 0; j < n; j++)
-		order[j] = f->next[j];
-	for (uint32_t j = 0; j < n; j++) {
+	for (uint32_t j = 0; j < k; j++) {
 		uint32_t i = order[j];
 		f->prev[i] = j ? order[j - 1] : 0;
-		f->next[i] = j + 1 < n ? order[j + 1] : 0;
+		f->next[i] = j + 1 < k ? order[j + 1] : 0;
 	}
-	f->head = n ? order[0] : 0;
-	f->tail = n ? order[n - 1] : 0;
+	f->head = k ? order[0] : 0;
+	f->tail = k ? order[k - 1] : 0;
 }
 
 int fa_check(const struct fa *f, const char *name, struct tpt_err *e)

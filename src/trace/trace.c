@@ -126,6 +126,16 @@ static void *ahead_main(void *arg)
 	}
 }
 
+static void ahead_free(struct trace_reader *r)
+{
+	struct ahead *a = r->ahead;
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->cond);
+	free(a->b);
+	free(a);
+	r->ahead = NULL;
+}
+
 /* Starts decoding ahead; on any failure the reader simply decodes in place. */
 static void ahead_start(struct trace_reader *r)
 {
@@ -137,13 +147,8 @@ static void ahead_start(struct trace_reader *r)
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->cond, NULL);
 	r->ahead = a;
-	if (pthread_create(&a->thread, NULL, ahead_main, r)) {
-		r->ahead = NULL;
-		pthread_mutex_destroy(&a->lock);
-		pthread_cond_destroy(&a->cond);
-		free(a->b);
-		free(a);
-	}
+	if (pthread_create(&a->thread, NULL, ahead_main, r))
+		ahead_free(r);
 }
 
 static void ahead_stop(struct trace_reader *r)
@@ -156,11 +161,7 @@ static void ahead_stop(struct trace_reader *r)
 	pthread_cond_broadcast(&a->cond);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
-	pthread_mutex_destroy(&a->lock);
-	pthread_cond_destroy(&a->cond);
-	free(a->b);
-	free(a);
-	r->ahead = NULL;
+	ahead_free(r);
 }
 
 size_t trace_read(struct trace_reader *r, struct event *ev, size_t n)
@@ -175,8 +176,9 @@ size_t trace_read(struct trace_reader *r, struct event *ev, size_t n)
 	if (a->used < a->made) {
 		struct ahead_batch *b = &a->b[a->used % AHEAD_BATCHES];
 		k = b->n - a->pos < n ? b->n - a->pos : n;
+		if (a->pos == 0)
+			memcpy(a->names, b->names, sizeof(a->names));
 		memcpy(ev, b->ev + a->pos, k * sizeof(*ev));
-		memcpy(a->names, b->names, sizeof(a->names));
 		a->pos += k;
 		if (a->pos == b->n) {
 			a->pos = 0;
@@ -239,6 +241,12 @@ int trace_create(struct trace_writer **out, const char *path, int format, struct
 	if (format == TRACE_AUTO)
 		format = xz || (len > 9 && !strcmp(path + len - 9, ".champsim")) ? TRACE_CHAMPSIM
 										 : TRACE_TPT;
+	if (format == TRACE_TPT && xz)
+		return tpt_fail(e, "%s: a tpt trace is compressed with zstd, not xz: drop the .xz, or "
+				   "write ChampSim (--to champsim)", path);
+	if (format != TRACE_TPT && format != TRACE_CHAMPSIM)
+		return tpt_fail(e, "traces are written as tpt or champsim, not %s",
+				format >= 0 && format < 3 ? trace_format_name[format] : "?");
 	struct trace_writer *w = calloc(1, sizeof(*w));
 	if (!w)
 		return tpt_fail(e, "out of memory");
@@ -253,14 +261,7 @@ int trace_create(struct trace_writer **out, const char *path, int format, struct
 		return -1;
 	}
 	w->f = w->of.f;
-	int rc = format == TRACE_TPT && xz
-			 ? tpt_fail(e, "%s: a tpt trace is compressed with zstd, not xz: drop the "
-				       ".xz, or write ChampSim (--to champsim)", path)
-		 : format == TRACE_TPT ? tptfmt_create(w, e)
-		 : format == TRACE_CHAMPSIM
-			 ? champsim_create(w, xz, e)
-			 : tpt_fail(e, "traces are written as tpt or champsim, not %s",
-				    format >= 0 && format < 3 ? trace_format_name[format] : "?");
+	int rc = format == TRACE_TPT ? tptfmt_create(w, e) : champsim_create(w, xz, e);
 	if (rc) {
 		trace_abort(w);
 		return -1;
