@@ -4,6 +4,7 @@
 # failed run. Usage: cli.sh PATH/TO/tpt
 set -u
 TPT=$1
+REP_STOS=${2:-}
 . "$(dirname "$0")/lib.sh"
 
 W="gups:size=64M,updates=20K"
@@ -76,6 +77,33 @@ ls "$T"/out.tpt.tmp* >/dev/null 2>&1 && bad "temporary trace left behind" || ok
 if command -v valgrind >/dev/null; then
 	"$TPT" trace record -o "$T/true.tpt" -- /bin/true && ok || bad "trace record"
 	"$TPT" trace info "$T/true.tpt" | grep -q "^accesses *[1-9]" && ok || bad "recorded trace has no accesses"
+	# Whole programs: the shell's children, each with its parent, exec and exit.
+	"$TPT" trace record -o "$T/sh.tpt" -- sh -c '/bin/true; /bin/echo x >/dev/null' &&
+		"$TPT" trace info --processes "$T/sh.tpt" >"$T/sh.info" && ok || bad "recording sh -c"
+	grep -q "^processes *3$" "$T/sh.info" && grep -q "exec 3, fork 2, exit 3," "$T/sh.info" &&
+		grep -Eq "^1 +0 +sh +1 .* yes$" "$T/sh.info" && grep -Eq "^2 +1 +true +1 .* yes$" "$T/sh.info" &&
+		grep -Eq "^3 +1 +echo +1 .* yes$" "$T/sh.info" && ok || bad "sh -c 'cmd1; cmd2': $(cat "$T/sh.info")"
+	"$TPT" trace record --no-children -o "$T/nc.tpt" -- sh -c '/bin/true; /bin/true' &&
+		"$TPT" trace info "$T/nc.tpt" | grep -q "^processes *1$" && ok || bad "--no-children"
+	# A failed program is an error, unless --allow-failure.
+	"$TPT" trace record -o "$T/fail.tpt" -- sh -c 'exit 3' 2>"$T/err"
+	[ $? -eq 1 ] && [ ! -e "$T/fail.tpt" ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+		grep -q "sh exited with status 3" "$T/err" && ok || bad "a failed program: $(cat "$T/err")"
+	"$TPT" trace record --allow-failure -o "$T/fail.tpt" -- sh -c 'exit 3' 2>/dev/null &&
+		[ -s "$T/fail.tpt" ] && ok || bad "--allow-failure"
+	"$TPT" trace record -o "$T/none.tpt" -- "$T/no-such-program" 2>"$T/err"
+	[ $? -eq 1 ] && grep -q "could not run" "$T/err" && ok || bad "a program that does not exist"
+	# One rep stosb: one instruction, one store per 64-byte line (4096 more bytes: 64 more stores).
+	if [ -n "$REP_STOS" ]; then
+		"$TPT" trace record -o "$T/rep1.tpt" -- "$REP_STOS" 4096 &&
+			"$TPT" trace record -o "$T/rep2.tpt" -- "$REP_STOS" 8192 && ok || bad "recording rep_stos"
+		i1=$("$TPT" trace info "$T/rep1.tpt" | awk '/^instructions/ {print $2}')
+		i2=$("$TPT" trace info "$T/rep2.tpt" | awk '/^instructions/ {print $2}')
+		w1=$("$TPT" trace info "$T/rep1.tpt" | awk '/^accesses/ {print $5}' | tr -d '(')
+		w2=$("$TPT" trace info "$T/rep2.tpt" | awk '/^accesses/ {print $5}' | tr -d '(')
+		[ "$i1" = "$i2" ] && [ $((w2 - w1)) -eq 64 ] && ok ||
+			bad "rep stosb of 4096 more bytes: instructions $i1 -> $i2, writes $w1 -> $w2"
+	fi
 else
 	bad "valgrind is missing (scripts/deps.sh installs it)"
 fi

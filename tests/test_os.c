@@ -250,6 +250,47 @@ static void test_fork_copy_on_write(void **state)
 	tsim_free(t);
 }
 
+/* A read fault on a file's page maps the aligned fault_around window
+ * around it (within the region and one page table), read-only; a write
+ * then copies; anonymous memory and fault_around = 0 map one page. */
+static void test_file_fault_around(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	for (int round = 0; round < 3; round++) {
+		c.fault_around = round == 2 ? 0 : 65536;
+		struct tsim *t = start(round ? "nested" : "shadow", &c, 12, 12);
+		struct vm *vm = &t->s.vm;
+		exec_pid(t, 1);
+		/* pages 14..40 of a file, writable (a private data mapping) */
+		mmap_pages(t, 1, 14, 27, WL_MAP_W | WL_MAP_FILE);
+		mmap_pages(t, 1, 64, 16, WL_MAP_W); /* anonymous */
+		struct process *p = vm_proc(vm, 1);
+		touch(t, 1, PG(20), false);
+		tsim_check(t);
+		assert_int_equal(p->st.guest_faults, 1);
+		for (int i = 14; i < 41; i++) {
+			/* the window of PG(20) is pages 16..31 */
+			bool in = round == 2 ? i == 20 : i >= 16 && i < 32;
+			assert_int_equal(vm_guest_maps(p, PG(i), false), in);
+			assert_false(vm_guest_maps(p, PG(i), true));
+		}
+		touch(t, 1, PG(15), false); /* the window 0..15, clipped to the region: 14, 15 */
+		assert_int_equal(p->st.guest_faults, 2);
+		assert_int_equal(vm_guest_maps(p, PG(14), false), round != 2);
+		touch(t, 1, PG(25), false);
+		assert_int_equal(p->st.guest_faults, round == 2 ? 3 : 2);
+		touch(t, 1, PG(25), true); /* copy on write */
+		assert_int_equal(p->st.cow_faults, 1);
+		assert_true(vm_guest_maps(p, PG(25), true));
+		touch(t, 1, PG(64), false); /* anonymous: one page */
+		assert_false(vm_guest_maps(p, PG(65), false));
+		tsim_check(t);
+		tsim_free(t);
+	}
+}
+
 static void test_thp_and_hugetlb(void **state)
 {
 	(void)state;
@@ -567,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_context_switch_exits_and_flushes),
 		cmocka_unit_test(test_munmap_shootdowns),
 		cmocka_unit_test(test_fork_copy_on_write),
+		cmocka_unit_test(test_file_fault_around),
 		cmocka_unit_test(test_thp_and_hugetlb),
 		cmocka_unit_test(test_tpt_emul_hypercalls),
 		cmocka_unit_test(test_tpt_by_name_and_mixed_processes),

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "helpers.h"
 
 #include "tpt/trace.h"
@@ -165,6 +167,108 @@ static void test_champsim_round_trip(void **state)
 		workload_close(&b);
 		unlink(paths[i]);
 	}
+}
+
+/* A rep string instruction: lackey logs each iteration as a fetch at the
+ * same address and a one-byte access; it is one instruction, and one access
+ * per 64-byte line and direction. An mmap of a file is marked WL_MAP_FILE. */
+static void test_lackey_rep_and_files(void **state)
+{
+	(void)state;
+	const char *path = scratch("tpt-test-rep.lackey");
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "I  04000000,3\n");
+	for (unsigned i = 0; i < 200; i++) /* rep stosb of 200 bytes from 0x10030 */
+		fprintf(f, "I  04000003,2\n S %x,1\n", 0x10030 + i);
+	fprintf(f, "I  04000003,2\n"); /* the last check of the count: no access */
+	for (unsigned i = 0; i < 100; i++) /* rep movsb of 100 bytes, 0x20000 -> 0x30020 */
+		fprintf(f, "I  04000005,2\n L %x,1\n S %x,1\n", 0x20000 + i, 0x30020 + i);
+	fprintf(f, "I  04000007,2\n L 10030,8\n"
+		   "SYSCALL[9,1](9) sys_mmap ( 0x0, 8192, 1, 2, 3, 0 ) --> [pre-success] Success(0x4835000) \n");
+	fclose(f);
+	size_t n;
+	struct event *ev = drain_trace(path, TRACE_LACKEY, &n, NULL);
+	uint64_t instrs = 0, reads = 0, writes = 0;
+	for (size_t i = 0; i < n; i++) {
+		instrs += ev[i].instrs;
+		reads += ev[i].type == EV_READ;
+		writes += ev[i].type == EV_WRITE;
+	}
+	/* stosb: 0x10030..0x100f7, lines 0x10000, 0x10040, 0x10080, 0x100c0; movsb: loads
+	 * in lines 0x20000 and 0x20040, stores in 0x30000, 0x30040 and 0x30080 */
+	assert_int_equal(writes, 4 + 3);
+	assert_int_equal(reads, 2 + 1);
+	assert_int_equal(instrs, 4);
+	assert_int_equal(ev[n - 1].type, EV_MMAP);
+	assert_int_equal(ev[n - 1].size, WL_MAP_FILE); /* read-only, private, a file */
+	free(ev);
+	unlink(path);
+}
+
+/* A recording: one log per program run (SEQ.PID.lk). The root (pid 100)
+ * forks 101, which execs; the root waits for it, then exits. */
+static void test_recording_merges_logs(void **state)
+{
+	(void)state;
+	const char *dir = scratch("tpt-test-recording");
+	char path[512];
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/1.100.lk", dir);
+	write_text(path, "==100== Command: /bin/sh -c x\n"
+			 "I  04000000,3\n L 1000,8\n"
+			 "SYSCALL[100,1](58) sys_fork ( )   fork: process 100 created child 101\n"
+			 " --> [pre-success] Success(0x65) \n"
+			 "I  04000003,3\n L 1008,8\n"
+			 "SYSCALL[100,1](61) sys_wait4 ( 4294967295, 0x1fff0001cc, 0, 0x0 ) --> [async] ... \n"
+			 "SYSCALL[100,1](61) ... [async] --> Success(0x65) \n"
+			 "I  04000006,3\n S 1010,8\n");
+	snprintf(path, sizeof(path), "%s/2.101.lk", dir); /* the fork, up to its exec */
+	write_text(path, "==101== Command: /bin/sh -c x\n"
+			 "I  04000010,3\n S 2000,8\n"
+			 "SYSCALL[101,1](59) sys_execve ( 0x4035c00(/bin/true), 0x4035c70, 0x4035e08 )\n");
+	snprintf(path, sizeof(path), "%s/3.101.lk", dir); /* the program it exec'd */
+	write_text(path, "==101== Command: /bin/true\n==101== Parent PID: 100\n"
+			 "I  04000020,3\n L 3000,8\nI  04000023,3\n L 3008,8\n");
+	struct trace_reader *r;
+	struct tpt_err e;
+	assert_int_equal(trace_open(&r, dir, TRACE_AUTO, &e), 0);
+	struct event ev[64];
+	size_t n = 0, k;
+	while ((k = trace_read(r, ev + n, 64 - n)) > 0)
+		n += k;
+	assert_null(trace_error(r));
+	/* exec sh, mmap, mark, L, syscall, fork; L, syscall (the wait blocks: pid 2 runs),
+	 * S, syscall (execve); exec true, mmap, L, L, exit; pid 1: S, exit */
+	static const struct {
+		uint8_t type;
+		uint16_t pid;
+	} want[] = {
+		{EV_EXEC, 1}, {EV_MMAP, 1}, {EV_MARK, 1}, {EV_READ, 1}, {EV_SYSCALL, 1},
+		{EV_FORK, 1}, {EV_READ, 1}, {EV_SYSCALL, 1}, {EV_WRITE, 2}, {EV_SYSCALL, 2},
+		{EV_EXEC, 2}, {EV_MMAP, 2}, {EV_READ, 2}, {EV_READ, 2}, {EV_EXIT, 2},
+		{EV_WRITE, 1}, {EV_EXIT, 1},
+	};
+	assert_int_equal(n, ARRAY_LEN(want));
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(ev[i].type, want[i].type);
+		assert_int_equal(ev[i].pid, want[i].pid);
+	}
+	assert_int_equal(ev[5].arg, 2); /* the child */
+	assert_string_equal(trace_name(r, (unsigned)ev[0].arg), "sh");
+	assert_string_equal(trace_name(r, (unsigned)ev[10].arg), "true");
+	trace_close(r);
+	/* A log without its Command line is refused, naming it. */
+	snprintf(path, sizeof(path), "%s/3.101.lk", dir);
+	write_text(path, "I  04000020,3\n L 3000,8\n");
+	char err[320];
+	free(drain_trace(dir, TRACE_AUTO, &n, err));
+	assert_non_null(strstr(err, "3.101.lk: no Command line"));
+	for (int i = 1; i <= 3; i++) {
+		snprintf(path, sizeof(path), "%s/%d.%d.lk", dir, i, i == 1 ? 100 : 101);
+		unlink(path);
+	}
+	rmdir(dir);
 }
 
 static void test_lackey(void **state)
@@ -387,6 +491,8 @@ int main(void)
 		cmocka_unit_test(test_scenario_round_trip_keeps_processes_and_names),
 		cmocka_unit_test(test_champsim_round_trip),
 		cmocka_unit_test(test_lackey),
+		cmocka_unit_test(test_lackey_rep_and_files),
+		cmocka_unit_test(test_recording_merges_logs),
 		cmocka_unit_test(test_malformed_traces),
 		cmocka_unit_test(test_real_program_trace_simulates),
 		cmocka_unit_test(test_broken_trace_stops_the_run),

@@ -36,6 +36,7 @@ struct tpt_config {
 	uint32_t thp;            /* THP_NEVER, THP_ALWAYS, THP_MADVISE */
 	uint32_t pcid;           /* context switches keep TLB entries (tagged) */
 	uint32_t invlpg_ceiling; /* above this many pages a shootdown flushes everything */
+	uint32_t fault_around;   /* bytes a read fault on a file mapping maps at once */
 	/* [hv] */
 	uint32_t shadow_roots;   /* shadow tables kept for descheduled processes */
 	uint32_t agile_interval; /* accesses per agile paging interval */

@@ -28,7 +28,8 @@ enum ev_type {
 	EV_FORK, EV_EXIT, EV_SYSCALL,
 };
 
-enum { WL_MAP_W = 1, WL_MAP_THP = 2, WL_MAP_HUGE = 4 }; /* EV_MMAP flags */
+/* EV_MMAP flags; WL_MAP_FILE: a file's pages (the page cache), not anonymous memory */
+enum { WL_MAP_W = 1, WL_MAP_THP = 2, WL_MAP_HUGE = 4, WL_MAP_FILE = 8 };
 
 struct event {
 	uint64_t va;

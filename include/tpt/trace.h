@@ -49,6 +49,13 @@ uint64_t trace_dropped(const struct trace_writer *w);
 int trace_finish(struct trace_writer *w, struct tpt_err *e);
 void trace_abort(struct trace_writer *w);
 
+/* Runs argv under Valgrind lackey with its logs in the empty directory
+ * dir (a recording: trace_open reads the directory). children: follow
+ * forked and exec'd programs. *status: valgrind's wait status, which is
+ * the program's. 0, or -1 with e set when the recording failed. */
+int trace_record_run(const char *dir, char *const argv[], bool children, int *status,
+		     struct tpt_err *e);
+
 /* What `tpt trace info` prints. */
 struct trace_stats {
 	uint64_t events, accesses, reads, writes, instructions;
@@ -57,15 +64,26 @@ struct trace_stats {
 	uint64_t processes; /* distinct pids */
 };
 
+/* One process of a trace, as `tpt trace info --processes` lists it. */
+struct trace_proc {
+	uint16_t parent;  /* the pid that forked it; 0: none */
+	char name[16];    /* the program it ran last */
+	uint64_t execs, instructions, accesses, syscalls;
+	bool exited;
+};
+
 struct pageset;
 struct trace_counter {
 	struct trace_stats st;
 	struct pageset *sets[3];
 	uint8_t *pids; /* bit per pid seen */
+	struct trace_proc *procs; /* by pid */
 };
 
 int trace_counter_init(struct trace_counter *c);
-void trace_counter_add(struct trace_counter *c, const struct event *ev, size_t n);
+/* names: the program names EV_EXEC events refer to (32 of 16 bytes). */
+void trace_counter_add(struct trace_counter *c, const struct event *ev, size_t n,
+		       const char (*names)[16]);
 void trace_counter_fini(struct trace_counter *c);
 
 #endif

@@ -4,6 +4,7 @@
  * through the writers' temporary names, so a failure leaves nothing behind
  * and never replaces an existing file with a partial one.
  */
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +27,10 @@ static int usage_error(const char *msg, const char *arg)
 
 static void trace_usage(FILE *out)
 {
-	fprintf(out, "usage: tpt trace info FILE [--format F]\n"
+	fprintf(out, "usage: tpt trace info FILE [--format F] [--processes]\n"
 		     "       tpt trace convert IN OUT [--format F] [--to tpt|champsim]\n"
 		     "       tpt trace write --workload W -o OUT [--to tpt|champsim] [--seed N]\n"
-		     "       tpt trace record -o OUT -- PROGRAM [ARGS...]\n"
+		     "       tpt trace record -o OUT [--no-children] [--allow-failure] -- PROGRAM [ARGS...]\n"
 		     "formats: tpt, lackey, champsim (read plain or .xz); without --to, OUT's name\n"
 		     "decides: *.champsim is ChampSim, *.xz ChampSim in xz, anything else tpt\n");
 }
@@ -37,6 +38,7 @@ static void trace_usage(FILE *out)
 struct topts {
 	const char *format, *to, *out, *workload;
 	uint64_t seed;
+	bool no_children, allow_failure, processes;
 };
 
 static int parse(int argc, char **argv, struct topts *o, int *first)
@@ -44,6 +46,7 @@ static int parse(int argc, char **argv, struct topts *o, int *first)
 	static const struct option lo[] = {
 		{"format", required_argument, 0, 'f'}, {"to", required_argument, 0, 't'},
 		{"workload", required_argument, 0, 'w'}, {"seed", required_argument, 0, 's'},
+		{"processes", no_argument, 0, 'P'}, {"no-children", no_argument, 0, 'C'}, {"allow-failure", no_argument, 0, 'F'},
 		{0, 0, 0, 0},
 	};
 	*o = (struct topts){.seed = 1};
@@ -56,6 +59,9 @@ static int parse(int argc, char **argv, struct topts *o, int *first)
 		case 't': o->to = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'w': o->workload = optarg; break;
+		case 'C': o->no_children = true; break;
+		case 'P': o->processes = true; break;
+		case 'F': o->allow_failure = true; break;
 		case 's':
 			if (tpt_parse_u64(optarg, &o->seed))
 				return usage_error("--seed: '%s' is not a whole number", optarg);
@@ -169,8 +175,12 @@ static int cmd_info(int argc, char **argv)
 		return 1;
 	}
 	size_t n;
-	while ((n = trace_read(r, ev, N)) > 0)
-		trace_counter_add(&c, ev, n);
+	char names[32][16];
+	while ((n = trace_read(r, ev, N)) > 0) {
+		for (unsigned i = 0; i < 32; i++)
+			memcpy(names[i], trace_name(r, i), 16);
+		trace_counter_add(&c, ev, n, (const char(*)[16])names);
+	}
 	if (trace_error(r)) {
 		fprintf(stderr, "tpt trace: %s\n", trace_error(r));
 		rc = 2;
@@ -196,6 +206,20 @@ static int cmd_info(int argc, char **argv)
 		       (unsigned long long)st->pages[0], st->pages[0] * 4.0 / 1024,
 		       (unsigned long long)st->pages[1], st->pages[1] * 2.0,
 		       (unsigned long long)st->pages[2]);
+		if (o.processes) {
+			printf("%-7s %-7s %-15s %5s %14s %14s %10s %s\n", "pid", "parent", "program",
+			       "execs", "instructions", "accesses", "syscalls", "exit");
+			for (unsigned pid = 0; pid < 65536; pid++) {
+				const struct trace_proc *p = &c.procs[pid];
+				if (!(c.pids[pid >> 3] >> (pid & 7) & 1))
+					continue;
+				printf("%-7u %-7u %-15s %5llu %14llu %14llu %10llu %s\n", pid, p->parent,
+				       p->name[0] ? p->name : "-", (unsigned long long)p->execs,
+				       (unsigned long long)p->instructions,
+				       (unsigned long long)p->accesses,
+				       (unsigned long long)p->syscalls, p->exited ? "yes" : "no");
+			}
+		}
 	}
 	trace_counter_fini(&c);
 	trace_close(r);
@@ -264,6 +288,36 @@ static int cmd_write(int argc, char **argv)
 	return rc;
 }
 
+/* Whether Valgrind wrote any log into the recording's directory. */
+static bool has_logs(const char *dir)
+{
+	DIR *d = opendir(dir);
+	bool any = false;
+	struct dirent *de;
+	while (d && !any && (de = readdir(d)))
+		any = de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return any;
+}
+
+/* Removes a recording's logs and its directory. */
+static void remove_recording(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *de;
+		char path[4096];
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.') {
+				snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+				unlink(path);
+			}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
 static int cmd_record(int argc, char **argv)
 {
 	struct topts o;
@@ -272,53 +326,49 @@ static int cmd_record(int argc, char **argv)
 		return rc;
 	if (!o.out || first >= argc)
 		return usage_error("record needs -o OUT -- PROGRAM [ARGS...]%s", "");
+	if (o.format || o.to || o.workload)
+		return usage_error("record takes -o, --no-children and --allow-failure%s", "");
 	if ((rc = check_out(o.out, NULL)))
 		return rc;
-	char log[] = "/tmp/tpt-lackey-XXXXXX";
-	int fd = mkstemp(log);
-	if (fd < 0)
-		return usage_error("cannot create a temporary file%s", "");
-	close(fd);
-	char logarg[64];
-	snprintf(logarg, sizeof(logarg), "--log-file=%s", log);
-	int n = argc - first;
-	char **args = calloc((size_t)n + 7, sizeof(*args));
-	if (!args) {
-		unlink(log);
-		return 1;
-	}
-	args[0] = "valgrind";
-	args[1] = "--tool=lackey";
-	args[2] = "--trace-mem=yes";
-	args[3] = "--trace-syscalls=yes"; /* mmap, munmap, mprotect, brk and kernel entries */
-	args[4] = logarg;
-	for (int i = 0; i < n; i++)
-		args[5 + i] = argv[first + i];
-	pid_t pid = fork();
-	if (pid == 0) {
-		execvp("valgrind", args);
-		fprintf(stderr, "tpt trace: cannot run valgrind (install it: apt-get install valgrind)\n");
-		_exit(127);
-	}
+	char dir[] = "/tmp/tpt-record-XXXXXX";
+	if (!mkdtemp(dir))
+		return usage_error("cannot create a temporary directory in /tmp%s", "");
+	struct tpt_err e;
 	int status = 0;
-	free(args);
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) == 127) {
-		unlink(log);
-		if (pid < 0 || !WIFEXITED(status))
-			fprintf(stderr, "tpt trace: valgrind did not finish\n");
+	if (trace_record_run(dir, argv + first, !o.no_children, &status, &e)) {
+		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		remove_recording(dir);
 		return 1;
+	}
+	const char *prog = argv[first];
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !has_logs(dir)) {
+		fprintf(stderr, "tpt trace: valgrind could not run %s\n", prog);
+		remove_recording(dir);
+		return 1;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		char how[64];
+		if (WIFEXITED(status))
+			snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
+		else
+			snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
+		if (!o.allow_failure) {
+			fprintf(stderr, "tpt trace: %s %s; nothing written (--allow-failure records "
+					"it anyway)\n", prog, how);
+			remove_recording(dir);
+			return 1;
+		}
+		fprintf(stderr, "tpt trace: note: %s %s (recorded: --allow-failure)\n", prog, how);
 	}
 	struct trace_reader *r;
-	struct tpt_err e;
-	if (trace_open(&r, log, TRACE_LACKEY, &e)) {
+	if (trace_open(&r, dir, TRACE_LACKEY, &e)) {
 		fprintf(stderr, "tpt trace: %s\n", e.msg);
-		unlink(log);
+		remove_recording(dir);
 		return 1;
 	}
 	rc = pump(r, o.out, TRACE_AUTO);
 	trace_close(r);
-	unlink(log);
+	remove_recording(dir);
 	return rc;
 }
 

@@ -61,6 +61,7 @@ static const struct opt opts[] = {
 	O("cost", status_fault_cycles, OPT_U32, 0, 10000000, "2000", "guest: take a TPT status fault and fall back to nested paging"),
 	E("guest", thp, "never|always|madvise", "never", "transparent huge pages for regions mapped with 4K base pages"),
 	O("guest", pcid, OPT_BOOL, 0, 1, "1", "context switches keep TLB and paging-structure cache entries, tagged by PCID"),
+	O("guest", fault_around, OPT_U32, 0, 2097152, "65536", "bytes of a file mapping a read fault maps at once, rounded down to a power of two (Linux: fault_around_bytes; the page cache is taken as warm)"),
 	O("guest", invlpg_ceiling, OPT_U32, 0, 1000000, "33", "a shootdown of more pages flushes the whole TLB instead (Linux: tlb_single_page_flush_ceiling)"),
 	O("hv", shadow_roots, OPT_U32, 1, 4096, "8", "shadow tables kept for descheduled processes; the least recently loaded goes"),
 	O("hv", agile_interval, OPT_U32, 1, 1000000000, "100000", "agile paging: accesses per interval"),

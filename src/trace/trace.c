@@ -65,6 +65,19 @@ int trace_open(struct trace_reader **out, const char *path, int format, struct t
 	if (!r)
 		return tpt_fail(e, "out of memory");
 	r->path = path;
+	if (recording_is(path)) {
+		/* A recording's directory: its logs are lackey's. */
+		r->format = TRACE_LACKEY;
+		if ((format != TRACE_AUTO && format != TRACE_LACKEY &&
+		     tpt_fail(e, "%s: a recording is read as lackey logs", path)) ||
+		    recording_open(r, e)) {
+			trace_close(r);
+			return -1;
+		}
+		ahead_start(r);
+		*out = r;
+		return 0;
+	}
 	if (source_open(&r->src, path, e)) {
 		free(r);
 		return -1;
@@ -317,15 +330,17 @@ int trace_counter_init(struct trace_counter *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->pids = calloc(65536 / 8, 1);
+	c->procs = calloc(65536, sizeof(*c->procs));
 	for (int i = 0; i < 3; i++) {
 		c->sets[i] = malloc(sizeof(struct pageset));
 		if (!c->sets[i] || pageset_init(c->sets[i]))
 			return -1;
 	}
-	return c->pids ? 0 : -1;
+	return c->pids && c->procs ? 0 : -1;
 }
 
-void trace_counter_add(struct trace_counter *c, const struct event *ev, size_t n)
+void trace_counter_add(struct trace_counter *c, const struct event *ev, size_t n,
+		       const char (*names)[16])
 {
 	static const unsigned shift[3] = {12, 21, 30};
 	struct trace_stats *st = &c->st;
@@ -338,8 +353,23 @@ void trace_counter_add(struct trace_counter *c, const struct event *ev, size_t n
 			c->pids[x->pid >> 3] |= (uint8_t)(1u << (x->pid & 7));
 			st->processes++;
 		}
+		struct trace_proc *p = &c->procs[x->pid];
+		p->instructions += x->instrs;
+		if (x->type == EV_EXEC) {
+			p->execs++;
+			memcpy(p->name, names[x->arg < 32 ? x->arg : 0], 16);
+			p->name[15] = 0;
+		} else if (x->type == EV_FORK && x->arg < 65536) {
+			c->procs[x->arg].parent = x->pid;
+			memcpy(c->procs[x->arg].name, p->name, 16);
+		} else if (x->type == EV_EXIT) {
+			p->exited = true;
+		} else if (x->type == EV_SYSCALL) {
+			p->syscalls += x->arg;
+		}
 		if (x->type > EV_WRITE)
 			continue;
+		p->accesses++;
 		st->accesses++;
 		st->reads += x->type == EV_READ;
 		st->writes += x->type == EV_WRITE;
@@ -357,5 +387,6 @@ void trace_counter_fini(struct trace_counter *c)
 			free(c->sets[i]);
 		}
 	free(c->pids);
+	free(c->procs);
 	memset(c, 0, sizeof(*c));
 }

@@ -86,8 +86,40 @@ size_t trace_prologue(struct trace_reader *r, struct event *ev);
 /* Whether len bytes look like ChampSim records (branch flags 0 or 1). */
 bool trace_champsim_plausible(const uint8_t *rec, size_t len);
 
+/* The lackey line parser (lackey.c), one per log being read. lk_parse
+ * returns events without their pid, and stops early at a note: the log's
+ * program name (from Valgrind's "Command:" line), a fork (note_arg: the
+ * child's real pid) or a wait that blocks until a child ends. It fills at
+ * most n events and needs n >= 2. */
+enum lk_note { LK_NONE, LK_COMMAND, LK_FORK, LK_WAIT };
+struct lk {
+	struct source *src;
+	const char *label; /* prefix of its error messages */
+	char buf[1 << 16];
+	size_t len, pos;
+	uint64_t buf_at; /* source offset of buf[0] */
+	uint64_t line;
+	uint32_t instrs;
+	bool started, eof;
+	struct event pending; /* the store half of an M, or an OS event */
+	bool has_pending;
+	char call[512]; /* a system call whose result Valgrind logs on a later line */
+	uint64_t iaddr;   /* the instruction fetched last */
+	bool iaccess;     /* it accessed memory */
+	bool rep;         /* the fetch was a further iteration of it */
+	uint64_t lines[2]; /* the cache lines it loaded and stored last */
+	int note;         /* enum lk_note */
+	uint64_t note_arg;
+	char command[16];
+};
+void lk_init(struct lk *k, struct source *src, const char *label);
+size_t lk_parse(struct trace_reader *r, struct lk *k, struct event *ev, size_t n);
+
 int tptfmt_open(struct trace_reader *r, struct tpt_err *e);
 int lackey_open(struct trace_reader *r, struct tpt_err *e);
+/* A recording: a directory of lackey logs, one per program run (recording.c). */
+int recording_open(struct trace_reader *r, struct tpt_err *e);
+bool recording_is(const char *path);
 int champsim_open(struct trace_reader *r, struct tpt_err *e);
 
 struct trace_writer {

@@ -579,6 +579,36 @@ bool vm_guest_maps(const struct process *p, uint64_t va, bool write)
 	return pt_lookup(&p->pt, va, &pa, &shift, &pte, NULL) == 0 && (!write || (pte & PTE_W));
 }
 
+/* A read fault on a file's page maps it and the file's other pages around
+ * it that are not mapped yet (Linux's fault-around: an aligned window of
+ * fault_around bytes, within the region and within one page table), all
+ * read-only, so a write makes the process's own copy (copy on write). The
+ * file's pages are taken as cached; each gets a frame of its own, where
+ * the real kernel shares a page-cache page between processes. */
+static int fault_around(struct vm *vm, struct process *p, const struct vma *v, uint64_t va,
+			uint64_t gfn)
+{
+	uint64_t window = PAGE_SIZE;
+	while (window * 2 <= vm->cfg->fault_around)
+		window *= 2;
+	uint64_t lo = va & ~(window - 1), hi = lo + window;
+	uint64_t table = va & ~(2 * MiB - 1);
+	lo = lo < v->start ? v->start : lo < table ? table : lo;
+	hi = hi > v->end ? v->end : hi > table + 2 * MiB ? table + 2 * MiB : hi;
+	va &= ~(uint64_t)(PAGE_SIZE - 1);
+	int rc = pt_map(&p->pt, va, gfn << PAGE_SHIFT, PAGE_SHIFT, PTE_U);
+	for (uint64_t at = lo; at < hi && !rc; at += PAGE_SIZE) {
+		uint64_t pa, frame;
+		unsigned shift;
+		if (at == va || pt_lookup(&p->pt, at, &pa, &shift, NULL, NULL) == 0)
+			continue;
+		if ((rc = new_page(vm, PAGE_SHIFT, &frame)))
+			return rc;
+		rc = pt_map(&p->pt, at, frame << PAGE_SHIFT, PAGE_SHIFT, PTE_U);
+	}
+	return vm_rc(rc, VM_ENOMEM);
+}
+
 int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 {
 	const struct vma *v = find_vma(p, va);
@@ -603,6 +633,8 @@ int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 	if (rc)
 		return rc;
 	uint64_t base = va & ~((1ULL << shift) - 1);
+	if ((v->flags & WL_MAP_FILE) && !write && shift == PAGE_SHIFT)
+		return fault_around(vm, p, v, va, gfn);
 	return vm_rc(pt_map(&p->pt, base, gfn << PAGE_SHIFT, shift,
 			    (v->flags & WL_MAP_W ? PTE_W : 0) | PTE_U),
 		     VM_ENOMEM);
