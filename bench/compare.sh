@@ -14,7 +14,7 @@ count() {
 }
 for cfg in "native gups:size=256M,updates=200K" "nested gups:size=256M,updates=200K" \
 	"shadow gups:size=256M,updates=200K" "tpt-opt gups:size=256M,updates=200K" \
-	"native sysbench:block=64M,total=256M,mode=seq" "nested kcbench:tasks=20,heap=4M,lib=2M"; do
+	"native sysbench:block=64M,total=256M,mode=seq" "nested kcbench:tasks=2,cc1=40M"; do
 	# shellcheck disable=SC2086
 	a=$(count "$OLD" $cfg)
 	# shellcheck disable=SC2086

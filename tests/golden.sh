@@ -50,7 +50,7 @@ run() {
 	fi
 }
 
-for wl in gups:gups:size=64M,updates=50K kcbench:kcbench:tasks=6,heap=4M,lib=2M \
+for wl in gups:gups:size=64M,updates=50K kcbench:kcbench:tasks=3,cc1=4M \
 	churn:churn:rounds=20 scenario:; do
 	name=${wl%%:*}
 	spec=${wl#*:}
@@ -77,6 +77,6 @@ run scenario-sim sim --scheme tpt-opt --scenario tests/golden/scenario.ini
 run policy policy --scenario tests/golden/policy.ini --json -
 run policy-table policy --scenario tests/golden/policy.ini
 run dbt-gups dbt --workload gups:size=16M,updates=20K --scheme all --json -
-run dbt-kcbench dbt --workload kcbench:tasks=8,heap=4M,lib=2M --scheme all --json -
+run dbt-kcbench dbt --workload kcbench:tasks=3,cc1=4M --scheme all --json -
 run dbt-table dbt --workload gups:size=16M,updates=20K --scheme all
 finish

@@ -338,7 +338,7 @@ static void test_deterministic(void **st)
 	for (int i = 0; i < 2; i++) {
 		struct workload w;
 		struct tpt_err e;
-		assert_int_equal(workload_open(&w, "kcbench:jobs=2,tasks=6", 3, &e), 0);
+		assert_int_equal(workload_open(&w, "kcbench:jobs=2,tasks=6,cc1=2M", 3, &e), 0);
 		assert_int_equal(dbt_run(&w, &cfg, DBT_BTMMU, GUEST_IA32, false, &a[i], &e), 0);
 		workload_close(&w);
 	}

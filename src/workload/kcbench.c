@@ -1,73 +1,288 @@
 /*
- * kcbench.c - a kernel-build-like run: `make` (pid 1) keeps `jobs` compiler
- * processes in flight until `tasks` have run. Each one is forked from make,
- * execs `cc1`, maps the compiler and its libraries read-only, grows its heap
- * with brk in 1 MiB steps while it works through it (touching a `touch`
- * share of the pages, `work` accesses each, with reads of the library
- * mapped in between), writes an output buffer it maps and unmaps, and
- * exits. Jobs share the vCPU in slices of `slice` accesses. Every task is a
- * new address space built and torn down: page-table churn across
- * processes, forks and context switches.
+ * kcbench.c - a kernel-build-like run, calibrated against real compiles
+ * recorded here (`tpt trace record -- gcc -O2 -c FILE`, see README
+ * Fidelity): `make` (pid 1) keeps `jobs` compiles in flight until `tasks`
+ * have run. A compile is three programs, as gcc runs them: make forks the
+ * driver `gcc`, which forks `cc1` and waits for it, then forks `as` and
+ * waits, then exits. Jobs share the vCPU in slices of `slice` instructions.
  *
- * Heap sizes are drawn per task from [heap/4, heap]; instructions per access
- * (6) are an estimate for compiler code.
+ * Each program maps its image (binary and libraries: a file mapping, read
+ * only, so its read faults map the fault-around window) and touches, over
+ * its run, its stack, pages of its image, and data pages (heap, grown with
+ * brk in 128 KiB steps). From the recording of cc1 on src/core/cost.c (174 M
+ * instructions): 2.64 instructions per access; 54 % of accesses to the
+ * stack (25 pages), 14 % reads of the image (882 pages read), 32 % to data
+ * (1,389 pages written); the driver and `as` likewise. Pages a program
+ * needs to start (its libraries, its data at start-up) are first touched
+ * in its first tenth; cc1's data then grows by 2.13 pages per million
+ * instructions (the slope between compiles of cost.c, 180 M instructions
+ * and 2,370 minor faults, and vm/guest.c, 1,105 M and 4,343: a larger
+ * source file is a longer cc1 run with more heap, not more programs). An
+ * access reuses a page of its region: with probability `far` any page
+ * touched so far, else one of the few touched last (the recording's L1 TLB
+ * hit rate, 99.2 %, says accesses stay on few pages). Estimates, not
+ * measurements: where in the image the read pages lie (spread evenly),
+ * 35 % of stack and 40 % of data accesses being writes (the recording:
+ * 32 % of all accesses), and the slice (CFS with two tasks ready, 3 ms).
  */
 #include "tpt/workload.h"
 
-enum { P_JOBS, P_TASKS, P_HEAP, P_TOUCH, P_WORK, P_LIB, P_SLICE, P_MLP, P_KENTRY };
+enum { P_JOBS, P_TASKS, P_CC1, P_FAR, P_SLICE, P_MLP, P_KENTRY };
 
 static const struct opt params[] = {
-	WL_KEY("jobs", OPT_COUNT, "4", 1, 64, NULL, "compiler processes in flight (make -jN)"),
-	WL_KEY("tasks", OPT_COUNT, "200", 1, 60000, NULL, "compiler runs in all"),
-	WL_KEY("heap", OPT_SIZE, "16M", 1 * MiB, 64 * GiB, NULL, "largest heap a run grows to"),
-	WL_KEY("touch", OPT_DOUBLE, "0.6", 0, 1000, NULL, "share of heap pages a run touches"),
-	WL_KEY("work", OPT_COUNT, "16", 1, 1ULL << 20, NULL, "accesses per touched page"),
-	WL_KEY("lib", OPT_SIZE, "8M", 4096, 16 * GiB, NULL, "compiler and libraries mapped read-only per run"),
-	WL_KEY("slice", OPT_COUNT, "20K", 1, 1ULL << 40, NULL, "accesses a job runs before the next one's turn"),
+	WL_KEY("jobs", OPT_COUNT, "2", 1, 64, NULL, "compiles in flight (make -jN)"),
+	WL_KEY("tasks", OPT_COUNT, "2", 1, 60000, NULL, "compiles in all (each: gcc, cc1, as)"),
+	WL_KEY("cc1", OPT_COUNT, "175M", 1000000, 1ULL << 40, NULL,
+	       "instructions of each cc1 run (175M: gcc -O2 on src/core/cost.c)"),
+	WL_KEY("far", OPT_DOUBLE, "0.001", 0, 1000, NULL,
+	       "share of accesses to any page touched so far, not one touched last"),
+	WL_KEY("slice", OPT_COUNT, "4M", 1000, 1ULL << 40, NULL,
+	       "instructions a job runs before the next one's turn"),
 	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism (estimate)"),
-	WL_KENTRY_PARAM,
+	WL_KEY("kentry", OPT_DOUBLE, "6.2", 0, 1000000000, NULL,
+	       "kernel entries per million instructions (the recording: 6.1 system calls, and the tick)"),
 	{0},
 };
 
-#define INSTRS 6
-#define LIB_VA (1ULL << 32)
-#define BRK_STEP MiB
-#define VM_BRK WL_BRK_BASE
-enum { ST_FORK, ST_EXEC, ST_LIB, ST_HEAP, ST_OUT_MAP, ST_OUT, ST_OUT_UNMAP, ST_EXIT, ST_IDLE };
+/* One program of a compile, from the recording (see the header). */
+struct progdef {
+	const char *name;
+	double minstr;       /* millions of instructions (cc1: the cc1 key) */
+	double ipa;          /* instructions per access */
+	uint32_t stack, ro;  /* stack pages; image pages read */
+	uint32_t data;       /* data pages written at start-up */
+	double grow;         /* further data pages per million instructions */
+	double to_stack, to_image; /* shares of accesses; the rest to data */
+	uint64_t image;      /* bytes of the image mapping */
+};
+
+enum { GCC, CC1, AS };
+static const struct progdef progs[3] = {
+	[GCC] = {"gcc", 1.12, 3.93, 3, 126, 40, 0, 0.44, 0.39, 4 * MiB},
+	[CC1] = {"cc1", 0, 2.64, 25, 882, 1020, 2.13, 0.54, 0.14, 16 * MiB},
+	[AS] = {"as", 3.46, 2.90, 3, 222, 210, 0, 0.38, 0.41, 8 * MiB},
+};
+
+#define IMAGE_VA (1ULL << 32)
+#define STACK_VA (WL_BASE_VA + GiB)
+#define STACK_LEN (8 * MiB)
+#define BRK_STEP (128 * KiB)
+/* Share of accesses to the line accessed last in their region or one
+ * beside it: the recording's L1 data-cache hit rate (99 %) says most. */
+#define STAY 0.95
+/* A page touched last is entered at one of HOT_LINES lines of its own (an
+ * estimate: a few objects of each page are the ones in use). */
+#define HOT_LINES 8
+
+enum { R_STACK, R_IMAGE, R_DATA };
+
+/* A program running: where it is in its accesses and pages. */
+struct run {
+	int prog;
+	uint16_t pid;
+	uint64_t accesses, done;
+	uint64_t fixed[3], grow; /* pages per region at start-up; data pages grown over the run */
+	uint64_t touched[3];
+	uint64_t brk;
+	uint64_t ifix;           /* instructions, in 1/256, carried between accesses */
+	uint32_t ipa256;
+	uint64_t stride;         /* image pages between two pages read */
+	uint64_t page[3];        /* per region: the page and line accessed last */
+	uint32_t line[3];
+	int state;
+};
+
+enum { S_EXEC, S_IMAGE, S_STACK, S_RUN, S_EXIT, S_DONE };
+enum { J_IDLE, J_FORK_GCC, J_GCC1, J_FORK_CC1, J_CC1, J_FORK_AS, J_AS, J_GCC2 };
 
 struct job {
 	int state;
-	uint16_t pid;
-	uint64_t heap_pages, page, out_pages, brk;
-	uint32_t k; /* access within the current page */
-	bool touched;
+	uint16_t gcc_pid;
+	struct run run; /* the program running now */
 };
 
 struct kcbench {
 	struct job job[64];
 	unsigned jobs, cur;
-	uint64_t tasks, started, used, slice, next_pid, lib_pages;
-	uint32_t work;
-	double touch;
+	uint64_t tasks, started, next_pid, slice, used;
+	double far, cc1;
 	struct wl_phases ph;
 	struct rng rng;
 	struct wl_kentry kentry;
 };
 
-static void start_task(struct kcbench *c, struct job *j, uint64_t heap)
+static uint64_t run_accesses(const struct kcbench *c, int prog, double share)
+{
+	double minstr = prog == CC1 ? c->cc1 / 1e6 : progs[prog].minstr;
+	return (uint64_t)(minstr * 1e6 * share / progs[prog].ipa) + 1;
+}
+
+/* Program prog starts in process pid, for share of its instructions. */
+static void run_start(struct kcbench *c, struct run *r, int prog, uint16_t pid, double share,
+		      bool fresh)
+{
+	const struct progdef *d = &progs[prog];
+	double minstr = prog == CC1 ? c->cc1 / 1e6 : d->minstr;
+	*r = (struct run){.prog = prog, .pid = pid, .state = fresh ? S_EXEC : S_RUN};
+	r->accesses = run_accesses(c, prog, share);
+	r->fixed[R_STACK] = d->stack;
+	r->fixed[R_IMAGE] = d->ro;
+	r->fixed[R_DATA] = d->data;
+	r->grow = (uint64_t)(d->grow * minstr);
+	r->ipa256 = (uint32_t)(d->ipa * 256 + 0.5);
+	uint64_t pages = d->image / PAGE_SIZE;
+	r->stride = pages / d->ro ? pages / d->ro : 1;
+	if (!fresh) {
+		/* The driver's second half: its pages are there. */
+		for (int k = 0; k < 3; k++)
+			r->touched[k] = r->fixed[k];
+		r->brk = tpt_align_up(d->data * PAGE_SIZE, BRK_STEP);
+	}
+}
+
+/* Pages of region k the run has touched by now, as it should. */
+static uint64_t run_target(const struct run *r, int k)
+{
+	double at = (double)r->done / (double)r->accesses;
+	double early = at >= 0.1 ? 1 : at / 0.1;
+	uint64_t t = (uint64_t)((double)r->fixed[k] * early + 0.999);
+	if (k == R_DATA)
+		t += (uint64_t)((double)r->grow * at);
+	return t ? t : 1;
+}
+
+static uint64_t region_va(const struct run *r, int k, uint64_t page)
+{
+	switch (k) {
+	case R_STACK: return STACK_VA + STACK_LEN - (page + 1) * PAGE_SIZE;
+	case R_IMAGE: return IMAGE_VA + page * r->stride * PAGE_SIZE;
+	default: return WL_BRK_BASE + page * PAGE_SIZE;
+	}
+}
+
+/* The run's next event into *ev; false when it has ended. */
+static bool run_step(struct kcbench *c, struct run *r, struct event *ev)
+{
+	const struct progdef *d = &progs[r->prog];
+	uint16_t pid = r->pid;
+	switch (r->state) {
+	case S_EXEC:
+		*ev = (struct event){.type = EV_EXEC, .pid = pid, .arg = (uint64_t)(1 + r->prog)};
+		r->state = S_IMAGE;
+		return true;
+	case S_IMAGE:
+		*ev = (struct event){.type = EV_MMAP, .pid = pid, .va = IMAGE_VA, .arg = d->image,
+				     .size = WL_MAP_FILE};
+		r->state = S_STACK;
+		return true;
+	case S_STACK:
+		*ev = (struct event){.type = EV_MMAP, .pid = pid, .va = STACK_VA, .arg = STACK_LEN,
+				     .size = WL_MAP_W};
+		r->state = S_RUN;
+		return true;
+	case S_RUN:
+		break;
+	default:
+		return false;
+	}
+	if (r->done == r->accesses) {
+		r->state = S_DONE;
+		return false;
+	}
+	double u = rng_double(&c->rng);
+	int k = u < d->to_stack ? R_STACK : u < d->to_stack + d->to_image ? R_IMAGE : R_DATA;
+	uint64_t page, want = run_target(r, k);
+	uint32_t line = (uint32_t)rng_below(&c->rng, 64);
+	bool first = r->touched[k] < want;
+	if (first) {
+		page = r->touched[k];
+		if (k == R_DATA && (page + 1) * PAGE_SIZE > r->brk) {
+			/* malloc asks for more: brk grows by a step. */
+			r->brk += BRK_STEP;
+			*ev = (struct event){.type = EV_BRK, .pid = pid, .va = WL_BRK_BASE + r->brk};
+			return true;
+		}
+		r->touched[k]++;
+	} else if (rng_double(&c->rng) < STAY) {
+		/* The line accessed last in this region, or one beside it. */
+		page = r->page[k];
+		line = r->line[k] + (uint32_t)rng_below(&c->rng, 3);
+		line = line == 0 ? 0 : line - 1 > 63 ? 63 : line - 1;
+	} else if (rng_double(&c->rng) < c->far) {
+		page = rng_below(&c->rng, r->touched[k]);
+	} else {
+
+		/* One of the pages touched last: 0..15 back, nearer more likely. */
+		uint64_t back = rng_below(&c->rng, 1 + rng_below(&c->rng, 16));
+		page = r->touched[k] - 1 - (back < r->touched[k] ? back : r->touched[k] - 1);
+		line = (uint32_t)((page * 29 + rng_below(&c->rng, HOT_LINES)) % 64);
+	}
+	r->page[k] = page;
+	r->line[k] = line;
+	bool write = k != R_IMAGE &&
+		     (first || rng_double(&c->rng) < (k == R_STACK ? 0.35 : 0.40));
+	r->ifix += r->ipa256;
+	uint32_t instrs = (uint32_t)(r->ifix >> 8);
+	r->ifix &= 255;
+	*ev = (struct event){.type = write ? EV_WRITE : EV_READ, .pid = pid, .size = 8,
+			     .instrs = instrs,
+			     .va = region_va(r, k, page) + 64 * line};
+	r->done++;
+	return true;
+}
+
+static void job_start(struct kcbench *c, struct job *j)
 {
 	if (c->started == c->tasks) {
-		j->state = ST_IDLE;
+		j->state = J_IDLE;
 		return;
 	}
 	c->started++;
-	uint64_t pages = heap / PAGE_SIZE;
-	j->heap_pages = pages / 4 + rng_below(&c->rng, pages - pages / 4 + 1);
-	j->out_pages = j->heap_pages / 8 + 1;
-	j->pid = (uint16_t)c->next_pid++;
-	j->page = j->k = 0;
-	j->brk = 0;
-	j->state = ST_FORK;
+	j->gcc_pid = (uint16_t)c->next_pid++;
+	j->state = J_FORK_GCC;
+}
+
+/* One event of job j into *ev; false when the job has nothing left. */
+static bool job_step(struct kcbench *c, struct job *j, struct event *ev)
+{
+	for (;;) {
+		switch (j->state) {
+		case J_IDLE:
+			return false;
+		case J_FORK_GCC:
+			*ev = (struct event){.type = EV_FORK, .pid = 1, .arg = j->gcc_pid};
+			run_start(c, &j->run, GCC, j->gcc_pid, 0.5, true);
+			j->state = J_GCC1;
+			return true;
+		case J_FORK_CC1:
+		case J_FORK_AS: {
+			uint16_t child = (uint16_t)c->next_pid++;
+			*ev = (struct event){.type = EV_FORK, .pid = j->gcc_pid, .arg = child};
+			run_start(c, &j->run, j->state == J_FORK_CC1 ? CC1 : AS, child, 1, true);
+			j->state++;
+			return true;
+		}
+		default:
+			break;
+		}
+		if (run_step(c, &j->run, ev))
+			return true;
+		/* The program ended. */
+		if (j->state == J_CC1 || j->state == J_AS) {
+			*ev = (struct event){.type = EV_EXIT, .pid = j->run.pid};
+			if (j->state == J_AS)
+				run_start(c, &j->run, GCC, j->gcc_pid, 0.5, false);
+			j->state = j->state == J_CC1 ? J_FORK_AS : J_GCC2;
+			return true;
+		}
+		if (j->state == J_GCC1) {
+			j->state = J_FORK_CC1;
+			continue;
+		}
+		*ev = (struct event){.type = EV_EXIT, .pid = j->gcc_pid};
+		job_start(c, j);
+		return true;
+	}
 }
 
 static int kcbench_init(struct workload *w, struct tpt_err *e)
@@ -76,100 +291,27 @@ static int kcbench_init(struct workload *w, struct tpt_err *e)
 	(void)e;
 	c->jobs = (unsigned)w->v[P_JOBS].u;
 	c->tasks = w->v[P_TASKS].u;
-	c->work = (uint32_t)w->v[P_WORK].u;
-	c->touch = w->v[P_TOUCH].d;
+	c->cc1 = (double)w->v[P_CC1].u;
+	c->far = w->v[P_FAR].d;
 	c->slice = w->v[P_SLICE].u;
-	c->lib_pages = w->v[P_LIB].u / PAGE_SIZE;
 	c->next_pid = 2;
 	rng_seed(&c->rng, w->seed);
 	wl_kentry_init(&c->kentry, w->kentry);
 	snprintf(w->names[0], 16, "make");
-	snprintf(w->names[1], 16, "cc1");
+	for (int p = 0; p < 3; p++)
+		snprintf(w->names[1 + p], 16, "%s", progs[p].name);
 	for (unsigned i = 0; i < c->jobs; i++)
-		start_task(c, &c->job[i], w->v[P_HEAP].u);
-	uint64_t heap = w->v[P_HEAP].u;
-	w->footprint = c->jobs * (heap + heap / 8 + w->v[P_LIB].u) + 64 * MiB;
-	w->expected_events = (uint64_t)((double)c->tasks * (double)(heap * 5 / 8 / PAGE_SIZE) *
-					(c->touch * c->work + 1));
-	return 0;
-}
-
-/* One event of job j into *ev; false when the job has nothing left. */
-static bool job_step(struct workload *w, struct kcbench *c, struct job *j, struct event *ev)
-{
-	uint16_t pid = j->pid;
-	switch (j->state) {
-	case ST_FORK:
-		*ev = (struct event){.type = EV_FORK, .pid = 1, .arg = pid};
-		j->state = ST_EXEC;
-		return true;
-	case ST_EXEC:
-		*ev = (struct event){.type = EV_EXEC, .pid = pid, .arg = 1};
-		j->state = ST_LIB;
-		return true;
-	case ST_LIB:
-		*ev = (struct event){.type = EV_MMAP, .pid = pid, .va = LIB_VA,
-				     .arg = c->lib_pages * PAGE_SIZE};
-		j->state = ST_HEAP;
-		return true;
-	case ST_HEAP:
-		if (j->page == j->heap_pages) {
-			j->state = ST_OUT_MAP;
-			return job_step(w, c, j, ev);
-		}
-		if (j->k == 0 && (j->page + 1) * PAGE_SIZE > j->brk) {
-			/* malloc asks for more: brk grows by a step. */
-			j->brk += BRK_STEP;
-			*ev = (struct event){.type = EV_BRK, .pid = pid, .va = VM_BRK + j->brk};
-			return true;
-		}
-		if (j->k == 0)
-			j->touched = rng_double(&c->rng) < c->touch;
-		if (!j->touched) {
-			j->page++;
-			return job_step(w, c, j, ev);
-		}
-		if (j->k % 4 == 3) {
-			/* Code and read-only data of the compiler. */
-			uint64_t lp = rng_below(&c->rng, c->lib_pages);
-			*ev = (struct event){.type = EV_READ, .pid = pid, .size = 8, .instrs = INSTRS,
-					     .va = LIB_VA + lp * PAGE_SIZE + 64 * (j->k % 64)};
-		} else {
-			*ev = (struct event){.pid = pid, .size = 8, .instrs = INSTRS,
-					     .va = VM_BRK + j->page * PAGE_SIZE + 64 * (j->k % 64),
-					     .type = (j->k == 0 || (j->k & 1)) ? EV_WRITE : EV_READ};
-		}
-		if (++j->k == c->work) {
-			j->k = 0;
-			j->page++;
-		}
-		return true;
-	case ST_OUT_MAP:
-		*ev = (struct event){.type = EV_MMAP, .pid = pid, .va = WL_BASE_VA,
-				     .arg = j->out_pages * PAGE_SIZE, .size = WL_MAP_W};
-		j->page = 0;
-		j->state = ST_OUT;
-		return true;
-	case ST_OUT:
-		if (j->page == j->out_pages) {
-			j->state = ST_OUT_UNMAP;
-			return job_step(w, c, j, ev);
-		}
-		*ev = (struct event){.type = EV_WRITE, .pid = pid, .size = 8, .instrs = INSTRS,
-				     .va = WL_BASE_VA + j->page++ * PAGE_SIZE};
-		return true;
-	case ST_OUT_UNMAP:
-		*ev = (struct event){.type = EV_MUNMAP, .pid = pid, .va = WL_BASE_VA,
-				     .arg = j->out_pages * PAGE_SIZE};
-		j->state = ST_EXIT;
-		return true;
-	case ST_EXIT:
-		*ev = (struct event){.type = EV_EXIT, .pid = pid};
-		start_task(c, j, w->v[P_HEAP].u);
-		return true;
-	default:
-		return false;
+		job_start(c, &c->job[i]);
+	uint64_t data = 0, per_task = 0;
+	for (int p = 0; p < 3; p++) {
+		double minstr = p == CC1 ? c->cc1 / 1e6 : progs[p].minstr;
+		data += progs[p].image + STACK_LEN +
+			(uint64_t)(progs[p].data + progs[p].grow * minstr + 64) * PAGE_SIZE;
+		per_task += run_accesses(c, p, 1) + 16;
 	}
+	w->footprint = c->jobs * data + 64 * MiB;
+	w->expected_events = c->tasks * per_task;
+	return 0;
 }
 
 static size_t kcbench_next(struct workload *w, struct event *ev, size_t n)
@@ -179,20 +321,20 @@ static size_t kcbench_next(struct workload *w, struct event *ev, size_t n)
 	while (k + 2 <= n && c->ph.phase == WL_PH_WORK) {
 		unsigned live = 0;
 		for (unsigned i = 0; i < c->jobs; i++)
-			live += c->job[i].state != ST_IDLE;
+			live += c->job[i].state != J_IDLE;
 		if (!live)
 			break;
 		struct job *j = &c->job[c->cur];
-		if (j->state == ST_IDLE || c->used >= c->slice) {
+		if (j->state == J_IDLE || c->used >= c->slice) {
 			c->cur = (c->cur + 1) % c->jobs;
 			c->used = 0;
 			continue;
 		}
-		if (!job_step(w, c, j, &ev[k]))
+		if (!job_step(c, j, &ev[k]))
 			continue;
 		if (ev[k].type <= EV_WRITE) {
-			c->used++;
-			if (wl_kentry_due(&c->kentry, INSTRS)) {
+			c->used += ev[k].instrs;
+			if (wl_kentry_due(&c->kentry, ev[k].instrs)) {
 				k++;
 				ev[k] = (struct event){.type = EV_SYSCALL, .arg = 1, .pid = ev[k - 1].pid};
 			}
@@ -204,7 +346,7 @@ static size_t kcbench_next(struct workload *w, struct event *ev, size_t n)
 
 const struct workload_def wl_kcbench = {
 	.name = "kcbench",
-	.summary = "kernel-build-like process churn: make forks short-lived compilers, -jN",
+	.summary = "kernel-build-like: make runs gcc, cc1 and as per compile, -jN (calibrated on real gcc)",
 	.params = params,
 	.state_size = sizeof(struct kcbench),
 	.init = kcbench_init,

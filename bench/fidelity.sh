@@ -1,0 +1,62 @@
+#!/bin/sh
+# bench/fidelity.sh [BUILD_DIR] - each calibrated generator beside the real
+# program it stands for: the program recorded here (tpt trace record, under
+# Valgrind), trace and generator simulated under native, nested, shadow and
+# tpt-opt, one row per figure with the difference. Recordings are kept in
+# BUILD_DIR/fidelity and made again only when missing (each takes minutes:
+# lackey runs at about 0.35 M instructions/s). The real run's minor faults
+# (/usr/bin/time, no Valgrind) are printed beside the simulated ones.
+set -eu
+B=${1:-build}
+TPT=$B/tpt
+D=$B/fidelity
+mkdir -p "$D"
+sh scripts/deps.sh sysbench time
+SB="sysbench memory --threads=1 --time=0 --events=0 --memory-block-size=1M --memory-oper=write"
+# name | the real program | the generator at the same size
+pairs="kcbench|gcc -O2 -Iinclude -c src/core/cost.c -o $D/cost.o|kcbench:jobs=1,tasks=1,mlp=4
+sysbench-rnd|$SB --memory-total-size=32M --memory-access-mode=rnd run|sysbench:block=1M,total=32M,mode=rnd,init=full
+sysbench-seq|$SB --memory-total-size=128M --memory-access-mode=seq run|sysbench:block=1M,total=128M,mode=seq,init=full"
+
+# figures NAME SPEC: one line of figures for a workload
+figures() {
+	"$TPT" compare --workload "$2" --schemes native,nested,shadow,tpt-opt --jobs 2 >"$D/$1.cmp"
+	"$TPT" sim --workload "$2" --scheme native >"$D/$1.native"
+	awk -v cmp="$D/$1.cmp" '
+	/^instructions / {ins = $2}
+	/^accesses / {acc = $2}
+	/^guest page faults/ {flt = $4}
+	/^TLB MPKI/ {mpki = $3}
+	END {
+		while ((getline l < cmp) > 0) {
+			split(l, f, /  */)
+			if (f[1] == "nested") {refs = f[3]; walk = f[5]; nx = f[6]; nc = f[7]}
+			if (f[1] == "native") nat = f[7]
+			if (f[1] == "shadow") {sx = f[6]; sc = f[7]}
+			if (f[1] == "tpt-opt") tc = f[7]
+		}
+		sub("%", "", walk)
+		printf "%.3f %.1f %.3f %s %s %.1f %.1f %.3f %.3f %.3f\n", acc / ins, flt / ins * 1e6, mpki,
+		       refs, walk, nx / ins * 1e6, sx / ins * 1e6, nc / nat, sc / nc, tc / nat
+	}' "$D/$1.native"
+}
+
+printf '%-13s %-24s %10s %10s %8s\n' pair figure real generator diff
+echo "$pairs" | while IFS='|' read -r name cmd spec; do
+	if [ ! -s "$D/$name.tpt" ]; then
+		# shellcheck disable=SC2086
+		"$TPT" trace record -o "$D/$name.tpt" -- $cmd >/dev/null
+	fi
+	# shellcheck disable=SC2086
+	real_flt=$(/usr/bin/time -f %R $cmd 2>&1 >/dev/null | tail -1)
+	r=$(figures "$name-trace" "trace:path=$D/$name.tpt")
+	g=$(figures "$name-gen" "$spec")
+	echo "$r" "$g" | awk -v n="$name" -v flt="$real_flt" '{
+		split("accesses/instr faults/Minstr STLB-MPKI refs/walk(nested) walk%(nested) exits/Minstr(nested) exits/Minstr(shadow) nested/native shadow/nested tpt-opt/native", lab, " ")
+		for (i = 1; i <= 10; i++) {
+			d = $i != 0 ? sprintf("%+.0f%%", ($(i + 10) - $i) / $i * 100) : "-"
+			printf "%-13s %-24s %10s %10s %8s\n", n, lab[i], $i, $(i + 10), d
+		}
+		printf "%-13s %-24s %10s %10s %8s\n", n, "real minor faults", flt, "", ""
+	}'
+done
