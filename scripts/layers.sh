@@ -40,7 +40,7 @@ BEGIN {
 	split("util config opttab stats event cost policy outfile version", a, " "); for (i in a) hdr[a[i]] = "base"
 	split("hostmem frame pt", a, " "); for (i in a) hdr[a[i]] = "mem"
 	split("cache tlb fa pwc rmp mmu", a, " "); for (i in a) hdr[a[i]] = "mmu"
-	hdr["vm"] = "vm"; hdr["hv"] = "vm"; hdr["scheme"] = "scheme"; hdr["workload"] = "workload"
+	hdr["vm"] = "vm"; hdr["hv"] = "vm"; hdr["pcache"] = "vm"; hdr["scheme"] = "scheme"; hdr["workload"] = "workload"
 	hdr["trace"] = "workload"; hdr["sim"] = "sim"; hdr["profile"] = "sim"
 	hdr["report"] = "sim"; hdr["dbt"] = "dbt"
 	split("util config opttab stats cost outfile version tpt_commit", a, " "); for (i in a) core[a[i]] = "base"

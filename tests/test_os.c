@@ -64,7 +64,14 @@ static void random_step(struct tsim *t, struct model *m, struct rng *r)
 	struct process *p = vm_proc(vm, pid);
 	uint64_t a = rng_below(r, 16384), n = 1 + rng_below(r, 1024); /* within 64M, up to 4M */
 	if (op < 8) {
-		mmap_pages(t, pid, a, n, (uint8_t)(WL_MAP_W | (rng_below(r, 2) ? WL_MAP_THP : 0)));
+		uint8_t flags = (uint8_t)(WL_MAP_W | (rng_below(r, 2) ? WL_MAP_THP : 0));
+		if (rng_below(r, 3) == 0) {
+			/* a mapping of one of three files, shared through the page cache */
+			tsim_event(t, EV(.type = EV_FILE, .pid = pid, .va = 1 + rng_below(r, 3),
+					 .arg = rng_below(r, 64)));
+			flags = (uint8_t)(WL_MAP_FILE | (rng_below(r, 2) ? WL_MAP_W : 0));
+		}
+		mmap_pages(t, pid, a, n, flags);
 	} else if (op < 14) {
 		tsim_event(t, EV(.type = EV_MUNMAP, .pid = pid, .va = PG(a), .arg = n * PAGE_SIZE));
 	} else if (op < 17) {
@@ -289,6 +296,57 @@ static void test_file_fault_around(void **state)
 		tsim_check(t);
 		tsim_free(t);
 	}
+}
+
+/* Mappings of one file share the page cache's frames, which outlive them
+ * and stay backed: a second process's faults on them take no new frame
+ * and, under nested paging, no EPT violation; a mapping's file pages follow
+ * its offset, through mprotect's splits; a write copies. */
+static void test_page_cache_shared(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	struct tsim *t = start("nested", &c, 12, 12);
+	struct vm *vm = &t->s.vm;
+	exec_pid(t, 1);
+	tsim_event(t, EV(.type = EV_FILE, .pid = 1, .va = 7, .arg = 0));
+	mmap_pages(t, 1, 0, 64, WL_MAP_FILE); /* pages 0..63 of file 7 */
+	touch(t, 1, PG(20), false);
+	tsim_check(t);
+	struct process *p1 = vm_proc(vm, 1);
+	uint64_t g1, g2, g3;
+	unsigned sh;
+	assert_int_equal(pt_lookup(&p1->pt, PG(20), &g1, &sh, NULL, NULL), 0);
+	assert_int_equal(vm->refs[g1 >> PAGE_SHIFT], 2); /* its mapping and the cache */
+	exec_pid(t, 2);
+	/* pid 2 maps the same file from its page 4, and splits it with mprotect */
+	tsim_event(t, EV(.type = EV_FILE, .pid = 2, .va = 7, .arg = 4));
+	mmap_pages(t, 2, 100, 32, WL_MAP_W | WL_MAP_FILE); /* private, writable */
+	tsim_event(t, EV(.type = EV_MPROTECT, .pid = 2, .va = PG(104), .arg = 4 * PAGE_SIZE,
+			 .size = 0));
+	mmap_pages(t, 2, 99, 1, WL_MAP_W); /* its page tables for the region, built first */
+	touch(t, 2, PG(99), true);
+	uint64_t frames = vm->gframes.used, ept = t->s.vm.st->exits[EXIT_EPT_VIOLATION];
+	touch(t, 2, PG(116), false); /* file page 20 */
+	tsim_check(t);
+	struct process *p2 = vm_proc(vm, 2);
+	assert_int_equal(pt_lookup(&p2->pt, PG(116), &g2, &sh, NULL, NULL), 0);
+	assert_int_equal(g2, g1);
+	assert_int_equal(vm->refs[g1 >> PAGE_SHIFT], 3);
+	assert_int_equal(vm->gframes.used, frames); /* the window was cached */
+	assert_int_equal(t->s.vm.st->exits[EXIT_EPT_VIOLATION], ept);
+	/* pid 1 exits: the frame stays in the cache */
+	tsim_event(t, EV(.type = EV_EXIT, .pid = 1));
+	assert_int_equal(vm->refs[g1 >> PAGE_SHIFT], 2);
+	tsim_check(t);
+	/* a write copies: the cache's frame is not written */
+	touch(t, 2, PG(116), true);
+	assert_int_equal(pt_lookup(&p2->pt, PG(116), &g3, &sh, NULL, NULL), 0);
+	assert_true(g3 != g1);
+	assert_int_equal(vm->refs[g1 >> PAGE_SHIFT], 1);
+	tsim_check(t);
+	tsim_free(t);
 }
 
 static void test_thp_and_hugetlb(void **state)
@@ -609,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_munmap_shootdowns),
 		cmocka_unit_test(test_fork_copy_on_write),
 		cmocka_unit_test(test_file_fault_around),
+		cmocka_unit_test(test_page_cache_shared),
 		cmocka_unit_test(test_thp_and_hugetlb),
 		cmocka_unit_test(test_tpt_emul_hypercalls),
 		cmocka_unit_test(test_tpt_by_name_and_mixed_processes),

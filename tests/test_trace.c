@@ -185,7 +185,9 @@ static void test_lackey_rep_and_files(void **state)
 	for (unsigned i = 0; i < 100; i++) /* rep movsb of 100 bytes, 0x20000 -> 0x30020 */
 		fprintf(f, "I  04000005,2\n L %x,1\n S %x,1\n", 0x20000 + i, 0x30020 + i);
 	fprintf(f, "I  04000007,2\n L 10030,8\n"
-		   "SYSCALL[9,1](9) sys_mmap ( 0x0, 8192, 1, 2, 3, 0 ) --> [pre-success] Success(0x4835000) \n");
+		   "SYSCALL[9,1](257) sys_openat ( -100, 0x4a1c60(/lib/libc.so.6), 524288 ) --> [pre-success] Success(0x3) \n"
+		   "SYSCALL[9,1](9) sys_mmap ( 0x0, 8192, 1, 2, 3, 8192 ) --> [pre-success] Success(0x4835000) \n"
+		   "SYSCALL[9,1](9) sys_mmap ( 0x0, 4096, 1, 2, 4, 0 ) --> [pre-success] Success(0x4837000) \n");
 	fclose(f);
 	size_t n;
 	struct event *ev = drain_trace(path, TRACE_LACKEY, &n, NULL);
@@ -200,8 +202,16 @@ static void test_lackey_rep_and_files(void **state)
 	assert_int_equal(writes, 4 + 3);
 	assert_int_equal(reads, 2 + 1);
 	assert_int_equal(instrs, 4);
+	/* The mapping of the opened file names it (its path's hash) and the page it
+	 * starts at; one of a descriptor never opened in the trace is a file of its own. */
+	assert_int_equal(ev[n - 4].type, EV_FILE);
+	assert_int_equal(ev[n - 4].arg, 2);
+	assert_true(ev[n - 4].va != 0);
+	assert_int_equal(ev[n - 3].type, EV_MMAP);
+	assert_int_equal(ev[n - 3].size, WL_MAP_FILE); /* read-only, private, a file */
+	assert_int_equal(ev[n - 2].type, EV_SYSCALL);
 	assert_int_equal(ev[n - 1].type, EV_MMAP);
-	assert_int_equal(ev[n - 1].size, WL_MAP_FILE); /* read-only, private, a file */
+	assert_int_equal(ev[n - 1].va, 0x4837000);
 	free(ev);
 	unlink(path);
 }

@@ -22,10 +22,14 @@
  *   EV_FORK             creates process arg as a copy-on-write child of pid
  *   EV_EXIT             the process ends
  *   EV_SYSCALL          arg kernel entries (system calls, interrupts)
+ *   EV_FILE             the process's next EV_MMAP with WL_MAP_FILE maps file
+ *                       va (an id, 1 .. 2^32 - 1) from its page arg: mappings of
+ *                       one file share its pages (the page cache); a file
+ *                       mapping without it has pages of its own
  */
 enum ev_type {
 	EV_READ, EV_WRITE, EV_MARK, EV_EXEC, EV_MMAP, EV_MUNMAP, EV_MPROTECT, EV_BRK,
-	EV_FORK, EV_EXIT, EV_SYSCALL,
+	EV_FORK, EV_EXIT, EV_SYSCALL, EV_FILE,
 };
 
 /* EV_MMAP flags; WL_MAP_FILE: a file's pages (the page cache), not anonymous memory */

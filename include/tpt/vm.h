@@ -20,6 +20,7 @@
 #include "tpt/config.h"
 #include "tpt/frame.h"
 #include "tpt/hv.h"
+#include "tpt/pcache.h"
 #include "tpt/pt.h"
 #include "tpt/rmp.h"
 #include "tpt/stats.h"
@@ -44,7 +45,9 @@ enum xlat {
 struct vma {
 	uint64_t start, end;
 	unsigned shift; /* base page size the guest maps it with */
-	uint8_t flags;  /* WL_MAP_W, WL_MAP_THP, WL_MAP_HUGE (workload.h) */
+	uint8_t flags;  /* WL_MAP_W, WL_MAP_THP, WL_MAP_HUGE, WL_MAP_FILE (event.h) */
+	uint32_t file;  /* WL_MAP_FILE: the file's id (0: pages of its own, not cached) */
+	uint64_t fpage; /* the file's page at start */
 };
 
 struct mmu;
@@ -59,6 +62,8 @@ struct process {
 	struct vma *vmas;
 	size_t nvmas, cap;
 	uint64_t brk_start, brk_end;
+	uint32_t next_file;    /* EV_FILE: the file its next file mapping maps, */
+	uint64_t next_fpage;   /* from this page */
 	enum xlat xlat;   /* how it translates: read it through vm_xlat() */
 	bool tpt_used;    /* it had a TPT table at some point (the table goes at exit) */
 	/* TPT */
@@ -81,7 +86,8 @@ struct vm {
 	uint64_t guest_mem;
 	/* guest */
 	struct frames gframes;
-	uint16_t *refs; /* mappings of each guest frame (sparse) */
+	uint16_t *refs; /* mappings of each guest frame, and one if the page cache holds it (sparse) */
+	struct pcache pcache; /* file pages (pcache.h) */
 	uint64_t refs_bytes;
 	struct process **procs; /* by pid; NULL if never created */
 	unsigned nprocs;        /* pids 0 .. nprocs-1 */
@@ -120,6 +126,8 @@ int vm_fork(struct vm *vm, int parent, int child);
 int vm_exit(struct vm *vm, int pid);
 int vm_mmap(struct process *p, uint64_t start, uint64_t len, uint8_t flags);
 int vm_munmap(struct process *p, uint64_t start, uint64_t len);
+/* EV_FILE: p's next file mapping maps file (1 .. 2^32 - 1) from its page. */
+int vm_file_next(struct process *p, uint64_t file, uint64_t page);
 int vm_mprotect(struct process *p, uint64_t start, uint64_t len, bool writable);
 int vm_brk(struct process *p, uint64_t end);
 /* Makes pid the running process: a CR3 write (and its exit under shadow paging). */

@@ -194,14 +194,15 @@ static int cmd_info(int argc, char **argv)
 		printf("instructions  %llu\n", (unsigned long long)st->instructions);
 		printf("processes     %llu\n", (unsigned long long)st->processes);
 		printf("os events     exec %llu, fork %llu, exit %llu, mmap %llu, munmap %llu, "
-		       "mprotect %llu, brk %llu, syscall %llu, mark %llu\n",
+		       "mprotect %llu, brk %llu, syscall %llu, mark %llu, file %llu\n",
 		       (unsigned long long)st->by_type[EV_EXEC], (unsigned long long)st->by_type[EV_FORK],
 		       (unsigned long long)st->by_type[EV_EXIT], (unsigned long long)st->by_type[EV_MMAP],
 		       (unsigned long long)st->by_type[EV_MUNMAP],
 		       (unsigned long long)st->by_type[EV_MPROTECT],
 		       (unsigned long long)st->by_type[EV_BRK],
 		       (unsigned long long)st->by_type[EV_SYSCALL],
-		       (unsigned long long)st->by_type[EV_MARK]);
+		       (unsigned long long)st->by_type[EV_MARK],
+		       (unsigned long long)st->by_type[EV_FILE]);
 		printf("working set   %llu 4K pages (%.1f MiB), %llu 2M pages (%.1f MiB), %llu 1G pages\n",
 		       (unsigned long long)st->pages[0], st->pages[0] * 4.0 / 1024,
 		       (unsigned long long)st->pages[1], st->pages[1] * 2.0,

@@ -293,7 +293,7 @@ static inline __attribute__((always_inline)) int access_one(struct sim *s, uint6
 static int os_error(struct tpt_err *e, int rc, const struct event *ev)
 {
 	static const char *names[] = {"read", "write", "mark", "exec", "mmap", "munmap",
-				      "mprotect", "brk", "fork", "exit", "syscall"};
+				      "mprotect", "brk", "fork", "exit", "syscall", "file"};
 	const char *what = ev->type < ARRAY_LEN(names) ? names[ev->type] : "event";
 	switch (rc) {
 	case VM_ENOMEM:
@@ -376,6 +376,9 @@ int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e)
 	case EV_SYSCALL:
 		vm_kernel_entry(vm, ev->arg);
 		rc = 0;
+		break;
+	case EV_FILE:
+		rc = vm_file_next(p, ev->va, ev->arg);
 		break;
 	default:
 		return tpt_fail(e, "unknown event type %u", ev->type);

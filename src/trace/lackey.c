@@ -17,8 +17,10 @@
  * With --trace-syscalls=yes (tpt trace record asks for it) Valgrind logs
  * each system call: every call is a kernel entry (the completion of a call
  * that blocked is not another), and successful mmap, munmap, mprotect and
- * brk calls become OS events, an mmap of a file marked WL_MAP_FILE, so the
- * trace keeps the program's own mappings (the kernel's at exec are not
+ * brk calls become OS events, an mmap of a file marked WL_MAP_FILE and
+ * preceded by EV_FILE naming the file (its path's hash, from the open that
+ * gave the descriptor) and the page it starts at, so the trace keeps the
+ * program's own mappings (the kernel's at exec are not
  * logged: the base region stays under them).
  *
  * The line parser (struct lk) is shared with recording.c, which merges a
@@ -92,31 +94,57 @@ static int call_args(const char *line, uint64_t arg[6])
 	return i;
 }
 
-/* A successful mmap, munmap, mprotect or brk line as an OS event. */
-static bool syscall_event(const char *line, struct event *e)
+/* The file id of a path: FNV-1a, never 0. */
+static uint32_t file_id(const char *path, size_t len)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)path[i]) * 16777619u;
+	return h ? h : 1;
+}
+
+/* A successful open: the descriptor now names the file in its "(path)". */
+static void opened(struct lk *k, const char *line, const char *ok)
+{
+	uint64_t fd = strtoull(ok + 8, NULL, 0);
+	const char *open = strstr(line, "sys_open");
+	const char *path = open ? strchr(strchr(open, '(') + 1, '(') : NULL;
+	const char *close = path ? strchr(path, ')') : NULL;
+	if (fd < ARRAY_LEN(k->files) && close)
+		k->files[fd] = file_id(path + 1, (size_t)(close - path - 1));
+}
+
+/* A successful mmap, munmap, mprotect or brk line as OS events (a file
+ * mapping's file first); how many (0 to 2). */
+static unsigned syscall_events(struct lk *k, const char *line, struct event e[2])
 {
 	const char *name = strstr(line, "sys_"), *ok = strstr(line, "Success(");
 	uint64_t arg[6] = {0};
 	if (!name || !ok || !call_args(line, arg))
-		return false;
+		return 0;
 	uint64_t result = strtoull(ok + 8, NULL, 0);
 	enum { PROT_W = 2, ANONYMOUS = 0x20 }; /* PROT_WRITE, MAP_ANONYMOUS */
-	if (!strncmp(name, "sys_mmap ", 9)) {
+	unsigned n = 0;
+	if (!strncmp(name, "sys_mmap ", 9) && arg[1]) {
 		uint8_t flags = (arg[2] & PROT_W) ? WL_MAP_W : 0;
-		if (!(arg[3] & ANONYMOUS))
+		if (!(arg[3] & ANONYMOUS)) {
 			flags |= WL_MAP_FILE;
-		*e = (struct event){.type = EV_MMAP, .va = result, .arg = arg[1], .size = flags};
-	} else if (!strncmp(name, "sys_munmap ", 11)) {
-		*e = (struct event){.type = EV_MUNMAP, .va = arg[0], .arg = arg[1]};
-	} else if (!strncmp(name, "sys_mprotect ", 13)) {
-		*e = (struct event){.type = EV_MPROTECT, .va = arg[0], .arg = arg[1],
-				    .size = (arg[2] & PROT_W) ? WL_MAP_W : 0};
+			if (arg[4] < ARRAY_LEN(k->files) && k->files[arg[4]])
+				e[n++] = (struct event){.type = EV_FILE, .va = k->files[arg[4]],
+							.arg = arg[5] / PAGE_SIZE};
+		}
+		e[n++] = (struct event){.type = EV_MMAP, .va = result, .arg = arg[1], .size = flags};
+	} else if (!strncmp(name, "sys_munmap ", 11) && arg[1]) {
+		e[n++] = (struct event){.type = EV_MUNMAP, .va = arg[0], .arg = arg[1]};
+	} else if (!strncmp(name, "sys_mprotect ", 13) && arg[1]) {
+		e[n++] = (struct event){.type = EV_MPROTECT, .va = arg[0], .arg = arg[1],
+					.size = (arg[2] & PROT_W) ? WL_MAP_W : 0};
 	} else if (!strncmp(name, "sys_brk ", 8)) {
-		*e = (struct event){.type = EV_BRK, .va = result};
-	} else {
-		return false;
+		e[n++] = (struct event){.type = EV_BRK, .va = result};
+	} else if (!strncmp(name, "sys_open", 8)) {
+		opened(k, line, ok);
 	}
-	return e->type == EV_BRK || e->arg != 0;
+	return n;
 }
 
 /* A wait that blocks until a child ends: wait4 or waitid without WNOHANG. */
@@ -182,9 +210,10 @@ static size_t syscall_line(struct trace_reader *r, struct lk *k, const char *lin
 		snprintf(k->call + len, sizeof(k->call) - len, "%s", line);
 	}
 	if (result && k->call[0] && !strstr(line, "--> [async]")) {
-		k->has_pending = syscall_event(k->call, &k->pending);
+		k->npending = syscall_events(k, k->call, k->pending);
+		k->ipending = 0;
 		k->call[0] = 0;
-		if (k->has_pending && !trace_range_ok(&k->pending)) {
+		if (k->npending && !trace_range_ok(&k->pending[k->npending - 1])) {
 			trace_fail(r, at, "%sline %llu: a successful call on a range beyond the user "
 				   "address space", k->label, (unsigned long long)k->line);
 			return 0;
@@ -197,9 +226,8 @@ size_t lk_parse(struct trace_reader *r, struct lk *k, struct event *ev, size_t n
 {
 	size_t out = 0;
 	while (out + 2 <= n && k->note == LK_NONE) {
-		if (k->has_pending) {
-			ev[out++] = k->pending;
-			k->has_pending = false;
+		if (k->ipending < k->npending) {
+			ev[out++] = k->pending[k->ipending++];
 			continue;
 		}
 		char *line;
@@ -266,8 +294,9 @@ size_t lk_parse(struct trace_reader *r, struct lk *k, struct event *ev, size_t n
 		if (load && store) {
 			e.type = EV_WRITE;
 			e.instrs = 0;
-			k->pending = e;
-			k->has_pending = true;
+			k->pending[0] = e;
+			k->npending = 1;
+			k->ipending = 0;
 		}
 	}
 	return out;

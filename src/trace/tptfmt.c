@@ -11,7 +11,8 @@
  * log2 of an access's size or an mmap's flags; then unsigned LEB128
  * varints: instructions, then per type: accesses the zigzag difference from
  * the previous access's address; mmap/munmap/mprotect the address and
- * length; brk the address; exec, fork and syscall their argument.
+ * length; brk the address; exec, fork and syscall their argument; file
+ * (EV_FILE) the file's id and its page.
  * Invariant (writer): every EV_EXEC is preceded in the file by the name it
  * refers to.
  */
@@ -150,7 +151,7 @@ static size_t tpt_read(struct trace_reader *r, struct event *ev, size_t n)
 				r->names[a][b] = 0;
 				p += b;
 			}
-		} else if (type <= EV_SYSCALL) {
+		} else if (type <= EV_FILE) {
 			*e = (struct event){.type = (uint8_t)type, .pid = t->pid};
 			ok = get_var(&p, end, &a) && a <= UINT32_MAX;
 			e->instrs = (uint32_t)a;
@@ -171,6 +172,10 @@ static size_t tpt_read(struct trace_reader *r, struct event *ev, size_t n)
 				break;
 			case EV_BRK:
 				ok = ok && get_var(&p, end, &e->va);
+				break;
+			case EV_FILE:
+				ok = ok && get_var(&p, end, &e->va) && get_var(&p, end, &e->arg) &&
+				     e->va && e->va <= UINT32_MAX;
 				break;
 			case EV_EXEC:
 			case EV_FORK:
@@ -263,7 +268,7 @@ static int tpt_write(struct trace_writer *w, const struct event *ev, size_t n,
 	struct tpt_wr *t = w->state;
 	for (size_t i = 0; i < n; i++) {
 		const struct event *x = &ev[i];
-		if (x->type > EV_SYSCALL)
+		if (x->type > EV_FILE)
 			return tpt_fail(e, "cannot write event type %u", x->type);
 		if (t->len > BLOCK_TARGET && flush(w, t, e))
 			return -1;
@@ -300,6 +305,7 @@ static int tpt_write(struct trace_writer *w, const struct event *ev, size_t n,
 		case EV_MMAP:
 		case EV_MUNMAP:
 		case EV_MPROTECT:
+		case EV_FILE:
 			p += put_var(p, x->va);
 			p += put_var(p, x->arg);
 			break;

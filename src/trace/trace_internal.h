@@ -101,8 +101,9 @@ struct lk {
 	uint64_t line;
 	uint32_t instrs;
 	bool started, eof;
-	struct event pending; /* the store half of an M, or an OS event */
-	bool has_pending;
+	struct event pending[2]; /* the store half of an M, or an OS event (a file's, then its mmap) */
+	unsigned npending, ipending;
+	uint32_t files[1024]; /* per file descriptor: the id of the file it opened, 0 none */
 	char call[512]; /* a system call whose result Valgrind logs on a later line */
 	uint64_t iaddr;   /* the instruction fetched last */
 	bool iaccess;     /* it accessed memory */

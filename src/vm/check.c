@@ -117,6 +117,13 @@ static int check_process(struct chk *c, const struct process *p)
 	return pt_foreach(&p->pt, guest_leaf, c);
 }
 
+/* A frame the page cache holds: one reference of its own. */
+static void count_cached(void *ctx, uint64_t gfn)
+{
+	struct chk *c = ctx;
+	c->count[gfn]++;
+}
+
 int vm_check(const struct vm *vm, struct tpt_err *e)
 {
 	uint64_t gfr = vm->guest_mem >> PAGE_SHIFT;
@@ -130,6 +137,7 @@ int vm_check(const struct vm *vm, struct tpt_err *e)
 	for (unsigned i = 0; i < vm->nprocs; i++)
 		if (vm->procs[i] && vm->procs[i]->alive && check_process(&c, vm->procs[i]))
 			goto out;
+	pcache_foreach(&vm->pcache, count_cached, &c);
 	for (uint64_t g = 0; g < gfr; g++)
 		if (c.count[g] != vm->refs[g]) {
 			tpt_fail(e, "vm_check: gfn %llu is mapped %u times, its count says %u",

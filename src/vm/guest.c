@@ -176,6 +176,16 @@ static const struct vma *find_vma(const struct process *p, uint64_t va)
 	return NULL;
 }
 
+/* v restricted to [lo, hi), its file page moved with its start. */
+static struct vma vma_part(struct vma v, uint64_t lo, uint64_t hi)
+{
+	if (v.file)
+		v.fpage += (lo - v.start) >> PAGE_SHIFT;
+	v.start = lo;
+	v.end = hi;
+	return v;
+}
+
 static int vma_add(struct process *p, struct vma v)
 {
 	for (size_t i = 0; i < p->nvmas; i++)
@@ -204,11 +214,14 @@ static int vma_cut(struct process *p, uint64_t start, uint64_t end, bool keep, u
 		}
 		uint64_t lo = start > v.start ? start : v.start, hi = end < v.end ? end : v.end;
 		if (v.start < lo)
-			rc |= vma_add(p, (struct vma){v.start, lo, v.shift, v.flags});
+			rc |= vma_add(p, vma_part(v, v.start, lo));
 		if (hi < v.end)
-			rc |= vma_add(p, (struct vma){hi, v.end, v.shift, v.flags});
-		if (keep)
-			rc |= vma_add(p, (struct vma){lo, hi, v.shift, (uint8_t)(flags | (v.flags & ~WL_MAP_W))});
+			rc |= vma_add(p, vma_part(v, hi, v.end));
+		if (keep) {
+			struct vma k = vma_part(v, lo, hi);
+			k.flags = (uint8_t)(flags | (v.flags & ~WL_MAP_W));
+			rc |= vma_add(p, k);
+		}
 	}
 	free(old);
 	return rc ? VM_ENOMEM : VM_OK;
@@ -461,7 +474,22 @@ int vm_mmap(struct process *p, uint64_t start, uint64_t len, uint8_t flags)
 	int rc = vm_munmap(p, start, len);
 	if (rc)
 		return rc;
-	return vma_add(p, (struct vma){start, start + len, shift, flags});
+	struct vma v = {start, start + len, shift, flags, 0, 0};
+	if (flags & WL_MAP_FILE) {
+		v.file = p->next_file;
+		v.fpage = p->next_fpage;
+	}
+	p->next_file = 0;
+	return vma_add(p, v);
+}
+
+int vm_file_next(struct process *p, uint64_t file, uint64_t page)
+{
+	if (!file || file > UINT32_MAX || page >= UINT32_MAX)
+		return VM_ESEGV;
+	p->next_file = (uint32_t)file;
+	p->next_fpage = page;
+	return VM_OK;
 }
 
 int vm_munmap(struct process *p, uint64_t start, uint64_t len)
@@ -521,7 +549,7 @@ int vm_brk(struct process *p, uint64_t end)
 		if (!rc && p->brk_end > p->brk_start)
 			rc = vma_cut(p, p->brk_start, p->brk_end, false, 0);
 		if (!rc)
-			rc = vma_add(p, (struct vma){p->brk_start, end, PAGE_SHIFT, WL_MAP_W});
+			rc = vma_add(p, (struct vma){p->brk_start, end, PAGE_SHIFT, WL_MAP_W, 0, 0});
 	} else if (end < p->brk_end) {
 		rc = vm_munmap(p, end, p->brk_end - end);
 	}
@@ -539,6 +567,8 @@ static unsigned fault_shift(const struct vm *vm, const struct process *p, const 
 	if (v->shift != PAGE_SHIFT)
 		return v->shift;
 	uint32_t thp = vm->cfg->thp;
+	if (v->flags & WL_MAP_FILE)
+		return PAGE_SHIFT; /* the page cache holds 4K pages */
 	if (thp == THP_NEVER || (thp == THP_MADVISE && !(v->flags & WL_MAP_THP)))
 		return PAGE_SHIFT;
 	uint64_t base = va & ~(2 * MiB - 1);
@@ -579,14 +609,34 @@ bool vm_guest_maps(const struct process *p, uint64_t va, bool write)
 	return pt_lookup(&p->pt, va, &pa, &shift, &pte, NULL) == 0 && (!write || (pte & PTE_W));
 }
 
+/* The frame of a file mapping's page at va, mapped read-only: the page
+ * cache's (shared with every mapping of the file, and held by the cache
+ * with a reference of its own), or for a mapping without a file id a new
+ * frame of its own. */
+static int map_file_page(struct vm *vm, struct process *p, const struct vma *v, uint64_t va)
+{
+	uint64_t gfn, page = v->fpage + ((va - v->start) >> PAGE_SHIFT);
+	int rc;
+	if (v->file && pcache_find(&vm->pcache, v->file, page, &gfn)) {
+		ref(vm, gfn, PAGE_SHIFT);
+	} else {
+		if ((rc = new_page(vm, PAGE_SHIFT, &gfn)))
+			return rc;
+		if (v->file) {
+			if (pcache_add(&vm->pcache, v->file, page, gfn))
+				return VM_ENOMEM;
+			ref(vm, gfn, PAGE_SHIFT); /* the cache's own */
+		}
+	}
+	return vm_rc(pt_map(&p->pt, va, gfn << PAGE_SHIFT, PAGE_SHIFT, PTE_U), VM_ENOMEM);
+}
+
 /* A read fault on a file's page maps it and the file's other pages around
  * it that are not mapped yet (Linux's fault-around: an aligned window of
  * fault_around bytes, within the region and within one page table), all
  * read-only, so a write makes the process's own copy (copy on write). The
- * file's pages are taken as cached; each gets a frame of its own, where
- * the real kernel shares a page-cache page between processes. */
-static int fault_around(struct vm *vm, struct process *p, const struct vma *v, uint64_t va,
-			uint64_t gfn)
+ * page cache is warm: every page of the window is there. */
+static int fault_around(struct vm *vm, struct process *p, const struct vma *v, uint64_t va)
 {
 	uint64_t window = PAGE_SIZE;
 	while (window * 2 <= vm->cfg->fault_around)
@@ -596,17 +646,14 @@ static int fault_around(struct vm *vm, struct process *p, const struct vma *v, u
 	lo = lo < v->start ? v->start : lo < table ? table : lo;
 	hi = hi > v->end ? v->end : hi > table + 2 * MiB ? table + 2 * MiB : hi;
 	va &= ~(uint64_t)(PAGE_SIZE - 1);
-	int rc = pt_map(&p->pt, va, gfn << PAGE_SHIFT, PAGE_SHIFT, PTE_U);
+	int rc = map_file_page(vm, p, v, va);
 	for (uint64_t at = lo; at < hi && !rc; at += PAGE_SIZE) {
-		uint64_t pa, frame;
+		uint64_t pa;
 		unsigned shift;
-		if (at == va || pt_lookup(&p->pt, at, &pa, &shift, NULL, NULL) == 0)
-			continue;
-		if ((rc = new_page(vm, PAGE_SHIFT, &frame)))
-			return rc;
-		rc = pt_map(&p->pt, at, frame << PAGE_SHIFT, PAGE_SHIFT, PTE_U);
+		if (at != va && pt_lookup(&p->pt, at, &pa, &shift, NULL, NULL) != 0)
+			rc = map_file_page(vm, p, v, at);
 	}
-	return vm_rc(rc, VM_ENOMEM);
+	return rc;
 }
 
 int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
@@ -625,6 +672,8 @@ int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 		return break_cow(vm, p, va, pte, shift);
 	}
 	p->st.guest_faults++;
+	if ((v->flags & WL_MAP_FILE) && !write && v->shift == PAGE_SHIFT)
+		return fault_around(vm, p, v, va);
 	shift = fault_shift(vm, p, v, va);
 	uint64_t gfn;
 	int rc = new_page(vm, shift, &gfn);
@@ -633,8 +682,6 @@ int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 	if (rc)
 		return rc;
 	uint64_t base = va & ~((1ULL << shift) - 1);
-	if ((v->flags & WL_MAP_FILE) && !write && shift == PAGE_SHIFT)
-		return fault_around(vm, p, v, va, gfn);
 	return vm_rc(pt_map(&p->pt, base, gfn << PAGE_SHIFT, shift,
 			    (v->flags & WL_MAP_W ? PTE_W : 0) | PTE_U),
 		     VM_ENOMEM);

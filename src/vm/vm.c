@@ -78,6 +78,7 @@ void vm_fini(struct vm *vm)
 			free(vm->procs[i]);
 		}
 	free(vm->procs);
+	pcache_fini(&vm->pcache);
 	if (vm->refs)
 		munmap(vm->refs, vm->refs_bytes);
 	if (vm->agile_writes)
