@@ -14,7 +14,7 @@ mkdir -p "$D"
 sh scripts/deps.sh sysbench time
 SB="sysbench memory --threads=1 --time=0 --events=0 --memory-block-size=1M --memory-oper=write"
 # name | the real program | the generator at the same size
-pairs="kcbench|gcc -O2 -Iinclude -c src/core/cost.c -o $D/cost.o|kcbench:jobs=1,tasks=1,mlp=4
+pairs="kcbench|gcc -O2 -Iinclude -c src/core/cost.c -o $D/cost.o|kcbench:jobs=1,tasks=1,mlp=4,cache=cold
 sysbench-rnd|$SB --memory-total-size=32M --memory-access-mode=rnd run|sysbench:block=1M,total=32M,mode=rnd,init=full
 sysbench-seq|$SB --memory-total-size=128M --memory-access-mode=seq run|sysbench:block=1M,total=128M,mode=seq,init=full"
 

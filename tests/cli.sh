@@ -322,7 +322,7 @@ expect_error "the header's footprint of 18446744073709551615 bytes" sim --scheme
 expect_error "needs about .* of this machine's memory" sim --scheme nested --workload gups:size=4T
 expect_error "bfs: its own structures need about" sim --scheme native --workload bfs:scale=28,degree=1024
 # A scenario program with more than 255 processes runs as it does alone.
-K="kcbench:tasks=100,cc1=1M"
+K="kcbench:tasks=100,cc1=1M,cache=cold"
 printf '[a]\nworkload = %s\n[b]\nworkload = gups:size=16M,updates=1K\n' "$K" >"$T/many.ini"
 "$TPT" sim --scheme nested --scenario "$T/many.ini" >"$T/many.txt" 2>&1 && ok || bad "scenario with 300 processes: $(tail -1 "$T/many.txt")"
 grep -q "^ *301 a " "$T/many.txt" && ok || bad "scenario lost processes of program a"

@@ -291,7 +291,7 @@ static void test_kcbench_processes(void **state)
 	(void)state;
 	struct workload w;
 	struct tpt_err e;
-	assert_int_equal(workload_open(&w, "kcbench:jobs=3,tasks=12,cc1=1M,slice=20000", 5, &e), 0);
+	assert_int_equal(workload_open(&w, "kcbench:jobs=3,tasks=12,cc1=1M,slice=20000,cache=cold", 5, &e), 0);
 	struct event *ev = calloc(4096, sizeof(*ev));
 	unsigned forks = 0, by_make = 0, execs = 0, exits = 0, live = 0, most = 0;
 	uint16_t parent[128] = {0};
@@ -326,6 +326,20 @@ static void test_kcbench_processes(void **state)
 	assert_int_equal(execs, 3 * 12 + 1); /* make, then gcc, cc1 and as of each compile */
 	assert_int_equal(exits, 3 * 12);
 	assert_int_equal(most, 3);           /* -j3 */
+	workload_close(&w);
+	/* A warm cache: one process before the mark reads the three images. */
+	assert_int_equal(workload_open(&w, "kcbench:jobs=3,tasks=1,cc1=1M", 5, &e), 0);
+	unsigned before = 0, files = 0;
+	bool marked = false;
+	while ((n = workload_next(&w, ev, 4096)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			marked |= ev[i].type == EV_MARK;
+			before += !marked && ev[i].type == EV_EXEC;
+			files += !marked && ev[i].type == EV_FILE;
+		}
+	}
+	assert_int_equal(before, 2); /* make, cat */
+	assert_int_equal(files, 3);
 	free(ev);
 	workload_close(&w);
 	/* It runs: every table and TLB consistent at the end, under churn-prone schemes. */

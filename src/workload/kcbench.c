@@ -7,7 +7,8 @@
  * waits, then exits. Jobs share the vCPU in slices of `slice` instructions.
  *
  * Each program maps its image (binary and libraries: a file mapping, read
- * only, so its read faults map the fault-around window) and touches, over
+ * only, the same file in every run of the program, so its read faults map
+ * the fault-around window from the page cache) and touches, over
  * its run, its stack, pages of its image, and data pages (heap, grown with
  * brk in 128 KiB steps). From the recording of cc1 on src/core/cost.c (174 M
  * instructions): 2.64 instructions per access; 54 % of accesses to the
@@ -27,7 +28,8 @@
  */
 #include "tpt/workload.h"
 
-enum { P_JOBS, P_TASKS, P_CC1, P_FAR, P_SLICE, P_MLP, P_KENTRY };
+enum { P_JOBS, P_TASKS, P_CC1, P_FAR, P_CACHE, P_SLICE, P_MLP, P_KENTRY };
+enum { CACHE_WARM, CACHE_COLD };
 
 static const struct opt params[] = {
 	WL_KEY("jobs", OPT_COUNT, "2", 1, 64, NULL, "compiles in flight (make -jN)"),
@@ -36,6 +38,9 @@ static const struct opt params[] = {
 	       "instructions of each cc1 run (175M: gcc -O2 on src/core/cost.c)"),
 	WL_KEY("far", OPT_DOUBLE, "0.001", 0, 1000, NULL,
 	       "share of accesses to any page touched so far, not one touched last"),
+	WL_KEY("cache", OPT_ENUM, "warm", 0, 0, "warm|cold",
+	       "warm: before the build, a process reads every page of the programs' images, "
+	       "so the page cache holds them, backed (a machine that built before)"),
 	WL_KEY("slice", OPT_COUNT, "4M", 1000, 1ULL << 40, NULL,
 	       "instructions a job runs before the next one's turn"),
 	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism (estimate)"),
@@ -92,7 +97,7 @@ struct run {
 	int state;
 };
 
-enum { S_EXEC, S_IMAGE, S_STACK, S_RUN, S_EXIT, S_DONE };
+enum { S_EXEC, S_FILE, S_IMAGE, S_STACK, S_RUN, S_EXIT, S_DONE };
 enum { J_IDLE, J_FORK_GCC, J_GCC1, J_FORK_CC1, J_CC1, J_FORK_AS, J_AS, J_GCC2 };
 
 struct job {
@@ -109,6 +114,8 @@ struct kcbench {
 	struct wl_phases ph;
 	struct rng rng;
 	struct wl_kentry kentry;
+	uint64_t warm_step; /* the warm-up's next event */
+	uint16_t warm_pid;
 };
 
 static uint64_t run_accesses(const struct kcbench *c, int prog, double share)
@@ -168,6 +175,11 @@ static bool run_step(struct kcbench *c, struct run *r, struct event *ev)
 	switch (r->state) {
 	case S_EXEC:
 		*ev = (struct event){.type = EV_EXEC, .pid = pid, .arg = (uint64_t)(1 + r->prog)};
+		r->state = S_FILE;
+		return true;
+	case S_FILE:
+		/* Every run of a program maps the same file: its pages are cached. */
+		*ev = (struct event){.type = EV_FILE, .pid = pid, .va = (uint64_t)(1 + r->prog)};
 		r->state = S_IMAGE;
 		return true;
 	case S_IMAGE:
@@ -285,6 +297,58 @@ static bool job_step(struct kcbench *c, struct job *j, struct event *ev)
 	}
 }
 
+/* The warm-up (cache=warm): a process `cat` maps each program's image and
+ * reads one word per fault-around window, then exits: the page cache holds
+ * every page of the images, and the host has backed them. */
+static size_t kc_warm(struct workload *w, struct event *ev, size_t n, bool *done)
+{
+	struct kcbench *c = w->state;
+	size_t k = 0;
+	uint16_t pid = c->warm_pid;
+	*done = false;
+	while (k < n) {
+		uint64_t s = c->warm_step;
+		if (s == 0) {
+			ev[k++] = (struct event){.type = EV_FORK, .pid = 1, .arg = pid};
+		} else if (s == 1) {
+			ev[k++] = (struct event){.type = EV_EXEC, .pid = pid, .arg = 4};
+		} else {
+			/* per program: file, mmap, reads, munmap */
+			s -= 2;
+			int prog = 0;
+			uint64_t steps = 0;
+			for (; prog < 3; prog++) {
+				steps = 3 + progs[prog].image / (64 * KiB);
+				if (s < steps)
+					break;
+				s -= steps;
+			}
+			if (prog == 3) {
+				ev[k++] = (struct event){.type = EV_EXIT, .pid = pid};
+				*done = true;
+				c->warm_step++;
+				return k;
+			}
+			uint64_t image = progs[prog].image;
+			if (s == 0)
+				ev[k++] = (struct event){.type = EV_FILE, .pid = pid,
+							 .va = (uint64_t)(1 + prog)};
+			else if (s == 1)
+				ev[k++] = (struct event){.type = EV_MMAP, .pid = pid, .va = IMAGE_VA,
+							 .arg = image, .size = WL_MAP_FILE};
+			else if (s < steps - 1)
+				ev[k++] = (struct event){.type = EV_READ, .pid = pid, .size = 8,
+							 .instrs = 4,
+							 .va = IMAGE_VA + (s - 2) * 64 * KiB};
+			else
+				ev[k++] = (struct event){.type = EV_MUNMAP, .pid = pid, .va = IMAGE_VA,
+							 .arg = image};
+		}
+		c->warm_step++;
+	}
+	return k;
+}
+
 static int kcbench_init(struct workload *w, struct tpt_err *e)
 {
 	struct kcbench *c = w->state;
@@ -295,11 +359,16 @@ static int kcbench_init(struct workload *w, struct tpt_err *e)
 	c->far = w->v[P_FAR].d;
 	c->slice = w->v[P_SLICE].u;
 	c->next_pid = 2;
+	if (w->v[P_CACHE].u == CACHE_WARM) {
+		c->warm_pid = (uint16_t)c->next_pid++;
+		c->ph.warm = kc_warm;
+	}
 	rng_seed(&c->rng, w->seed);
 	wl_kentry_init(&c->kentry, w->kentry);
 	snprintf(w->names[0], 16, "make");
 	for (int p = 0; p < 3; p++)
 		snprintf(w->names[1 + p], 16, "%s", progs[p].name);
+	snprintf(w->names[4], 16, "cat");
 	for (unsigned i = 0; i < c->jobs; i++)
 		job_start(c, &c->job[i]);
 	uint64_t data = 0, per_task = 0;
