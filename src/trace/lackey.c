@@ -108,7 +108,8 @@ static void opened(struct lk *k, const char *line, const char *ok)
 {
 	uint64_t fd = strtoull(ok + 8, NULL, 0);
 	const char *open = strstr(line, "sys_open");
-	const char *path = open ? strchr(strchr(open, '(') + 1, '(') : NULL;
+	const char *args = open ? strchr(open, '(') : NULL;
+	const char *path = args ? strchr(args + 1, '(') : NULL;
 	const char *close = path ? strchr(path, ')') : NULL;
 	if (fd < ARRAY_LEN(k->files) && close)
 		k->files[fd] = file_id(path + 1, (size_t)(close - path - 1));
