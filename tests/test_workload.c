@@ -242,7 +242,7 @@ static void test_memcached_requests(void **state)
 	(void)state;
 	struct workload w;
 	struct tpt_err e;
-	assert_int_equal(workload_open(&w, "memcached:keys=5000,ops=3000,value=200,kentry=0", 2, &e), 0);
+	assert_int_equal(workload_open(&w, "memcached:keys=5000,ops=3000,value=200,kentry=0,loop=0", 2, &e), 0);
 	struct event *ev = calloc(400000, sizeof(*ev));
 	size_t n = drain(&w, ev, 400000);
 	size_t i = 0;
@@ -282,6 +282,39 @@ static void test_memcached_requests(void **state)
 	}
 	assert_true(best > 3000 * 8 / 100 && best < 3000 * 16 / 100);
 	free(reads);
+	free(ev);
+	workload_close(&w);
+}
+
+/* The per-request costs memcached is calibrated to (README Fidelity:
+ * 5,743 instructions, 2,264 accesses and 2.25 kernel entries a request). */
+static void test_memcached_calibrated_rates(void **state)
+{
+	(void)state;
+	struct workload w;
+	struct tpt_err e;
+	assert_int_equal(workload_open(&w, "memcached:keys=5000,ops=400", 2, &e), 0);
+	struct event *ev = calloc(4096, sizeof(*ev));
+	uint64_t instrs = 0, accesses = 0, kentries = 0, hot = 0;
+	bool marked = false;
+	size_t n;
+	uint64_t lo = w.regions[2].start, hi = lo + w.regions[2].len;
+	while ((n = workload_next(&w, ev, 4096)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			marked |= ev[i].type == EV_MARK;
+			if (!marked)
+				continue;
+			instrs += ev[i].instrs;
+			accesses += ev[i].type <= EV_WRITE;
+			hot += ev[i].type <= EV_WRITE && ev[i].va >= lo && ev[i].va < hi;
+			kentries += ev[i].type == EV_SYSCALL;
+		}
+	}
+	double per = 400;
+	assert_true(instrs / per > 5743 * 0.97 && instrs / per < 5743 * 1.03);
+	assert_true(accesses / per > 2264 * 0.99 && accesses / per < 2264 * 1.01);
+	assert_int_equal(hot, 400 * 2256);
+	assert_true(kentries / per > 2.1 && kentries / per < 2.4);
 	free(ev);
 	workload_close(&w);
 }
@@ -627,6 +660,7 @@ int main(void)
 		cmocka_unit_test(test_xsbench_hits_the_right_grid_points),
 		cmocka_unit_test(test_canneal_shortens_wires),
 		cmocka_unit_test(test_memcached_requests),
+		cmocka_unit_test(test_memcached_calibrated_rates),
 		cmocka_unit_test(test_kcbench_processes),
 		cmocka_unit_test(test_kcbench_calibrated_rates),
 		cmocka_unit_test(test_scenario),
