@@ -12,9 +12,11 @@ TPT=$B/tpt
 D=$B/fidelity
 mkdir -p "$D"
 sh scripts/deps.sh sysbench time
+cc -O2 -o "$D/randomaccess" bench/programs/randomaccess.c
 SB="sysbench memory --threads=1 --time=0 --events=0 --memory-block-size=1M --memory-oper=write"
 # name | the real program | the generator at the same size
-pairs="kcbench|gcc -O2 -Iinclude -c src/core/cost.c -o $D/cost.o|kcbench:jobs=1,tasks=1,mlp=4,cache=cold
+pairs="gups|$D/randomaccess 20 4194304|gups:size=8M,updates=4M,init=full
+kcbench|gcc -O2 -Iinclude -c src/core/cost.c -o $D/cost.o|kcbench:jobs=1,tasks=1,mlp=4,cache=cold
 sysbench-rnd|$SB --memory-total-size=32M --memory-access-mode=rnd run|sysbench:block=1M,total=32M,mode=rnd,init=full
 sysbench-seq|$SB --memory-total-size=128M --memory-access-mode=seq run|sysbench:block=1M,total=128M,mode=seq,init=full"
 
