@@ -4,15 +4,52 @@
  * program beside the gups generator: a table of 2^LOG2 64-bit words set to
  * their index, then UPDATES updates in 128 interleaved streams,
  * Table[ran[j] & (size - 1)] ^= ran[j], each ran[j] stepping through
- * x -> x * t over GF(2) modulo x^64 + x^2 + x + 1. The streams start from
- * 128 distinct seeds rather than HPCC_starts (the same loop, not the
- * official sequence). Usage: randomaccess LOG2 UPDATES
+ * x -> x * t over GF(2) modulo x^64 + x^2 + x + 1, stream j starting at
+ * element (UPDATES / 128) * j of the sequence (HPCC_starts). Usage:
+ * randomaccess LOG2 UPDATES
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #define POLY 0x7ULL
+#define PERIOD 1317624576693539401LL
+
+static uint64_t step(uint64_t x)
+{
+	return (x << 1) ^ ((int64_t)x < 0 ? POLY : 0);
+}
+
+/* Element n of the sequence from 1, by squaring: m2[i] is x^(2i). */
+static uint64_t starts(int64_t n)
+{
+	while (n < 0)
+		n += PERIOD;
+	while (n > PERIOD)
+		n -= PERIOD;
+	if (n == 0)
+		return 1;
+	uint64_t m2[64], t = 1;
+	for (int i = 0; i < 64; i++) {
+		m2[i] = t;
+		t = step(step(t));
+	}
+	int i = 62;
+	while (i >= 0 && !((n >> i) & 1))
+		i--;
+	uint64_t ran = 2;
+	while (i > 0) {
+		t = 0;
+		for (int j = 0; j < 64; j++)
+			if ((ran >> j) & 1)
+				t ^= m2[j];
+		ran = t;
+		i--;
+		if ((n >> i) & 1)
+			ran = step(ran);
+	}
+	return ran;
+}
 
 int main(int argc, char **argv)
 {
@@ -30,10 +67,10 @@ int main(int argc, char **argv)
 		table[i] = i;
 	uint64_t ran[128];
 	for (int j = 0; j < 128; j++)
-		ran[j] = (uint64_t)(j + 1) * 0x9E3779B97F4A7C15ULL;
+		ran[j] = starts((int64_t)(updates / 128) * j);
 	for (uint64_t i = 0; i < updates / 128; i++) {
 		for (int j = 0; j < 128; j++) {
-			ran[j] = (ran[j] << 1) ^ ((int64_t)ran[j] < 0 ? POLY : 0);
+			ran[j] = step(ran[j]);
 			table[ran[j] & (size - 1)] ^= ran[j];
 		}
 	}
