@@ -17,10 +17,9 @@ sh scripts/deps.sh sysbench time
 cc -O2 -o "$D/randomaccess" bench/programs/randomaccess.c
 SB="sysbench memory --threads=1 --time=0 --events=0 --memory-oper=write"
 # name | the real program | the generator at the same size
-pairs="gups|$D/randomaccess 20 4194304|gups:size=8M,updates=4M,init=none
+pairs="gups|$D/randomaccess 20 4194304|gups:size=8M,updates=4194304,init=none
 kcbench|gcc -O2 -Iinclude -c src/core/cost.c -o $D/cost.o|kcbench:jobs=1,tasks=1,mlp=4,cache=cold
-sysbench-rnd|$SB --memory-block-size=64M --memory-total-size=64M --memory-access-mode=rnd run|sysbench:block=64M,total=64M,mode=rnd,init=none
-sysbench-seq|$SB --memory-block-size=64M --memory-total-size=256M --memory-access-mode=seq run|sysbench:block=64M,total=256M,mode=seq,init=none"
+sysbench-rnd|$SB --memory-block-size=64M --memory-total-size=64M --memory-access-mode=rnd run|sysbench:block=64M,total=64M,mode=rnd,init=none"
 
 # figures NAME SPEC: one line of figures for a workload
 figures() {
