@@ -143,6 +143,16 @@ static inline bool wl_kentry_due(struct wl_kentry *k, uint32_t instrs)
 	return true;
 }
 
+/* Shared by generators: a fractional count of instructions per access, in
+ * 1/256, carried between accesses: the instructions of the next access. */
+static inline uint32_t wl_instrs(uint32_t *carry, uint32_t per_256)
+{
+	*carry += per_256;
+	uint32_t n = *carry >> 8;
+	*carry &= 255;
+	return n;
+}
+
 #define WL_KENTRY_PARAM                                                                           \
 	WL_KEY("kentry", OPT_DOUBLE, "0.1", 0, 1000000000, NULL,                                  \
 	       "kernel entries (system calls, timer interrupts) per million instructions")

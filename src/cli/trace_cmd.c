@@ -105,6 +105,13 @@ static int writer_close(struct trace_writer *w, int rc)
 	return 0;
 }
 
+/* The program names of the events trace_read handed out last. */
+static void copy_names(const struct trace_reader *r, char names[32][16])
+{
+	for (unsigned i = 0; i < 32; i++)
+		memcpy(names[i], trace_name(r, i), 16);
+}
+
 /* Streams a reader into a writer. 0, 1 (a write failed) or 2 (bad input). */
 static int pump(struct trace_reader *r, const char *out, int to)
 {
@@ -123,8 +130,7 @@ static int pump(struct trace_reader *r, const char *out, int to)
 	size_t n;
 	int rc = 0;
 	while ((n = trace_read(r, ev, N)) > 0) {
-		for (unsigned i = 0; i < 32; i++)
-			memcpy(names[i], trace_name(r, i), 16);
+		copy_names(r, names);
 		if (trace_write(w, ev, n, (const char(*)[16])names, &e)) {
 			fprintf(stderr, "tpt trace: %s\n", e.msg);
 			rc = 1;
@@ -177,8 +183,7 @@ static int cmd_info(int argc, char **argv)
 	size_t n;
 	char names[32][16];
 	while ((n = trace_read(r, ev, N)) > 0) {
-		for (unsigned i = 0; i < 32; i++)
-			memcpy(names[i], trace_name(r, i), 16);
+		copy_names(r, names);
 		trace_counter_add(&c, ev, n, (const char(*)[16])names);
 	}
 	if (trace_error(r)) {

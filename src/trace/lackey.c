@@ -285,11 +285,11 @@ size_t lk_parse(struct trace_reader *r, struct lk *k, struct event *ev, size_t n
 			k->lines[0] = cl;
 		if (store)
 			k->lines[1] = cl;
+		if (!load && !store)
+			continue; /* a line this rep instruction already touched */
 		struct event e = {.va = addr, .instrs = k->instrs,
 				  .size = (uint8_t)(size > 128 ? 128 : size),
 				  .type = load ? EV_READ : EV_WRITE};
-		if (!load && !store)
-			continue;
 		k->instrs = 0;
 		ev[out++] = e;
 		if (load && store) {

@@ -364,10 +364,9 @@ int recording_open(struct trace_reader *r, struct tpt_err *e)
 			first = c->segs[i].real;
 		}
 	}
-	struct trace_reader probe = {0};
-	int root = add_proc(&probe, c, first, -1);
+	int root = add_proc(r, c, first, -1);
 	if (root < 0)
-		return tpt_fail(e, "out of memory");
+		return tpt_fail(e, "%s", r->err);
 	make_ready(c, root);
 	return 0;
 }

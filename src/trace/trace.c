@@ -65,31 +65,27 @@ int trace_open(struct trace_reader **out, const char *path, int format, struct t
 	if (!r)
 		return tpt_fail(e, "out of memory");
 	r->path = path;
+	int rc;
 	if (recording_is(path)) {
 		/* A recording's directory: its logs are lackey's. */
 		r->format = TRACE_LACKEY;
-		if ((format != TRACE_AUTO && format != TRACE_LACKEY &&
-		     tpt_fail(e, "%s: a recording is read as lackey logs", path)) ||
-		    recording_open(r, e)) {
+		rc = format != TRACE_AUTO && format != TRACE_LACKEY
+			     ? tpt_fail(e, "%s: a recording is read as lackey logs", path)
+			     : recording_open(r, e);
+	} else {
+		if (source_open(&r->src, path, e)) {
+			free(r);
+			return -1;
+		}
+		if (format == TRACE_AUTO && (format = detect(&r->src, path, e)) < 0) {
 			trace_close(r);
 			return -1;
 		}
-		ahead_start(r);
-		*out = r;
-		return 0;
+		r->format = format;
+		rc = format == TRACE_TPT      ? tptfmt_open(r, e)
+		     : format == TRACE_LACKEY ? lackey_open(r, e)
+					      : champsim_open(r, e);
 	}
-	if (source_open(&r->src, path, e)) {
-		free(r);
-		return -1;
-	}
-	if (format == TRACE_AUTO && (format = detect(&r->src, path, e)) < 0) {
-		trace_close(r);
-		return -1;
-	}
-	r->format = format;
-	int rc = format == TRACE_TPT      ? tptfmt_open(r, e)
-		 : format == TRACE_LACKEY ? lackey_open(r, e)
-					  : champsim_open(r, e);
 	if (rc) {
 		trace_close(r);
 		return -1;

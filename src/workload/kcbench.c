@@ -89,7 +89,7 @@ struct run {
 	uint64_t fixed[3], grow; /* pages per region at start-up; data pages grown over the run */
 	uint64_t touched[3];
 	uint64_t brk;
-	uint64_t ifix;           /* instructions, in 1/256, carried between accesses */
+	uint32_t ifix;           /* instructions, in 1/256, carried between accesses */
 	uint32_t ipa256;
 	uint64_t stride;         /* image pages between two pages read */
 	uint64_t page[3];        /* per region: the page and line accessed last */
@@ -97,7 +97,7 @@ struct run {
 	int state;
 };
 
-enum { S_EXEC, S_FILE, S_IMAGE, S_STACK, S_RUN, S_EXIT, S_DONE };
+enum { S_EXEC, S_FILE, S_IMAGE, S_STACK, S_RUN, S_DONE };
 enum { J_IDLE, J_FORK_GCC, J_GCC1, J_FORK_CC1, J_CC1, J_FORK_AS, J_AS, J_GCC2 };
 
 struct job {
@@ -233,9 +233,7 @@ static bool run_step(struct kcbench *c, struct run *r, struct event *ev)
 	r->line[k] = line;
 	bool write = k != R_IMAGE &&
 		     (first || rng_double(&c->rng) < (k == R_STACK ? 0.35 : 0.40));
-	r->ifix += r->ipa256;
-	uint32_t instrs = (uint32_t)(r->ifix >> 8);
-	r->ifix &= 255;
+	uint32_t instrs = wl_instrs(&r->ifix, r->ipa256);
 	*ev = (struct event){.type = write ? EV_WRITE : EV_READ, .pid = pid, .size = 8,
 			     .instrs = instrs,
 			     .va = region_va(r, k, page) + 64 * line};

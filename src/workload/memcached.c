@@ -228,9 +228,7 @@ static size_t mc_next(struct workload *w, struct event *ev, size_t n)
 		if (m->loop_left) {
 			/* The worker's own data: a fixed walk over its lines, 41 % writes. */
 			uint64_t j = m->loop_at++, line = (j * 37) % (HOT_PAGES * 64);
-			m->ifix += LOOP_IPA_256;
-			uint32_t instrs = m->ifix >> 8;
-			m->ifix &= 255;
+			uint32_t instrs = wl_instrs(&m->ifix, LOOP_IPA_256);
 			ev[k++] = (struct event){.type = (j * 41) % 100 < 41 ? EV_WRITE : EV_READ,
 						 .pid = 1, .size = 8, .instrs = instrs,
 						 .va = m->hot + line * 64 + (j % 8) * 8};
