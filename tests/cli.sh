@@ -91,6 +91,18 @@ if command -v valgrind >/dev/null; then
 		grep -q "sh exited with status 3" "$T/err" && ok || bad "a failed program: $(cat "$T/err")"
 	"$TPT" trace record --allow-failure -o "$T/fail.tpt" -- sh -c 'exit 3' 2>/dev/null &&
 		[ -s "$T/fail.tpt" ] && ok || bad "--allow-failure"
+	# A recording stopped by a signal leaves no logs behind.
+	ls -d /tmp/tpt-record-* 2>/dev/null | sort >"$T/rec.before"
+	"$TPT" trace record -o "$T/sig.tpt" -- sleep 30 >/dev/null 2>&1 &
+	rp=$!
+	sleep 3
+	kill -TERM $rp
+	wait $rp
+	ls -d /tmp/tpt-record-* 2>/dev/null | sort >"$T/rec.after"
+	cmp -s "$T/rec.before" "$T/rec.after" && [ ! -e "$T/sig.tpt" ] && ok ||
+		bad "a recording stopped by SIGTERM left $(comm -13 "$T/rec.before" "$T/rec.after")"
+	sleep 1
+	pgrep -f "tool=lackey.*sleep 30" >/dev/null && bad "valgrind outlived the recorder" || ok
 	"$TPT" trace record -o "$T/none.tpt" -- "$T/no-such-program" 2>"$T/err"
 	[ $? -eq 1 ] && grep -q "could not run" "$T/err" && ok || bad "a program that does not exist"
 	# One rep stosb: one instruction, one store per 64-byte line (4096 more bytes: 64 more stores).

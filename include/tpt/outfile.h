@@ -41,6 +41,12 @@ int outfile_open(struct outfile *o, const char *path, struct tpt_err *e);
  * with e set (the temporary is removed). */
 int outfile_close(struct outfile *o, bool keep, struct tpt_err *e);
 
+/* A temporary directory (mkdtemp of tmpl, "...XXXXXX", rewritten in place),
+ * emptied and removed by outfile_tmpdir_remove or on SIGINT, SIGTERM or
+ * SIGHUP; one at a time. 0, or -1 with e set. */
+int outfile_tmpdir(char *tmpl, struct tpt_err *e);
+void outfile_tmpdir_remove(void);
+
 /* Standard output flushed and free of errors: 0, or -1 with e set. */
 int outfile_stdout_ok(struct tpt_err *e);
 

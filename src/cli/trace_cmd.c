@@ -307,23 +307,6 @@ static bool has_logs(const char *dir)
 	return any;
 }
 
-/* Removes a recording's logs and its directory. */
-static void remove_recording(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (d) {
-		struct dirent *de;
-		char path[4096];
-		while ((de = readdir(d)))
-			if (de->d_name[0] != '.') {
-				snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-				unlink(path);
-			}
-		closedir(d);
-	}
-	rmdir(dir);
-}
-
 static int cmd_record(int argc, char **argv)
 {
 	struct topts o;
@@ -337,19 +320,21 @@ static int cmd_record(int argc, char **argv)
 	if ((rc = check_out(o.out, NULL)))
 		return rc;
 	char dir[] = "/tmp/tpt-record-XXXXXX";
-	if (!mkdtemp(dir))
-		return usage_error("cannot create a temporary directory in /tmp%s", "");
 	struct tpt_err e;
+	if (outfile_tmpdir(dir, &e)) {
+		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		return 1;
+	}
 	int status = 0;
 	if (trace_record_run(dir, argv + first, !o.no_children, &status, &e)) {
 		fprintf(stderr, "tpt trace: %s\n", e.msg);
-		remove_recording(dir);
+		outfile_tmpdir_remove();
 		return 1;
 	}
 	const char *prog = argv[first];
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !has_logs(dir)) {
 		fprintf(stderr, "tpt trace: valgrind could not run %s\n", prog);
-		remove_recording(dir);
+		outfile_tmpdir_remove();
 		return 1;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -361,7 +346,7 @@ static int cmd_record(int argc, char **argv)
 		if (!o.allow_failure) {
 			fprintf(stderr, "tpt trace: %s %s; nothing written (--allow-failure records "
 					"it anyway)\n", prog, how);
-			remove_recording(dir);
+			outfile_tmpdir_remove();
 			return 1;
 		}
 		fprintf(stderr, "tpt trace: note: %s %s (recorded: --allow-failure)\n", prog, how);
@@ -369,12 +354,12 @@ static int cmd_record(int argc, char **argv)
 	struct trace_reader *r;
 	if (trace_open(&r, dir, TRACE_LACKEY, &e)) {
 		fprintf(stderr, "tpt trace: %s\n", e.msg);
-		remove_recording(dir);
+		outfile_tmpdir_remove();
 		return 1;
 	}
 	rc = pump(r, o.out, TRACE_AUTO);
 	trace_close(r);
-	remove_recording(dir);
+	outfile_tmpdir_remove();
 	return rc;
 }
 

@@ -3,10 +3,13 @@
  * (outfile.h). Called by the tpt command (results, timelines) and the
  * trace writers.
  *
- * The live temporaries are listed in a fixed table so that a signal
- * handler can remove them: the one piece of process-wide state here, since
- * a handler has nothing else to reach.
+ * The live temporaries are listed in a fixed table, and the one live
+ * temporary directory by its descriptor and path, so that a signal handler
+ * can remove them: the one piece of process-wide state here, since a
+ * handler has nothing else to reach. The directory is emptied with
+ * getdents64 and unlinkat, which a handler may call (readdir may not).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,17 +24,42 @@
 enum { MAX_TMPS = 8 };
 static char *live_tmps[MAX_TMPS];
 static volatile sig_atomic_t handlers_set;
+static volatile sig_atomic_t live_dir_fd = -1;
+static char live_dir[PATH_MAX];
+
+/* Removes the files of the directory open as fd, then the directory; reads
+ * it again after a pass that removed something, since removing while
+ * reading may skip an entry. */
+static void empty_dir(int fd, const char *path)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	for (bool again = true; again;) {
+		again = false;
+		lseek(fd, 0, SEEK_SET);
+		ssize_t n;
+		while ((n = getdents64(fd, buf, sizeof(buf))) > 0)
+			for (ssize_t at = 0; at < n;) {
+				const struct dirent64 *d = (const void *)(buf + at);
+				at += d->d_reclen;
+				if (d->d_name[0] != '.' && unlinkat(fd, d->d_name, 0) == 0)
+					again = true;
+			}
+	}
+	rmdir(path);
+}
 
 static void on_signal(int sig)
 {
 	for (int i = 0; i < MAX_TMPS; i++)
 		if (live_tmps[i])
 			unlink(live_tmps[i]);
+	if (live_dir_fd >= 0)
+		empty_dir(live_dir_fd, live_dir);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-static void track(char *tmp, bool add)
+static void set_handlers(void)
 {
 	if (!handlers_set) {
 		struct sigaction sa = {.sa_handler = on_signal};
@@ -41,6 +69,11 @@ static void track(char *tmp, bool add)
 		sigaction(SIGHUP, &sa, NULL);
 		handlers_set = 1;
 	}
+}
+
+static void track(char *tmp, bool add)
+{
+	set_handlers();
 	for (int i = 0; i < MAX_TMPS; i++)
 		if (add ? !live_tmps[i] : live_tmps[i] == tmp) {
 			live_tmps[i] = add ? tmp : NULL;
@@ -217,4 +250,31 @@ int outfile_stdout_ok(struct tpt_err *e)
 	if (fflush(stdout) || ferror(stdout))
 		return tpt_fail(e, "cannot write standard output: %s", strerror(errno ? errno : EIO));
 	return 0;
+}
+
+int outfile_tmpdir(char *tmpl, struct tpt_err *e)
+{
+	if (live_dir_fd >= 0)
+		return tpt_fail(e, "a temporary directory is in use already");
+	if (strlen(tmpl) >= sizeof(live_dir) || !mkdtemp(tmpl))
+		return tpt_fail(e, "cannot create a temporary directory %s: %s", tmpl, strerror(errno));
+	int fd = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		rmdir(tmpl);
+		return tpt_fail(e, "cannot open the temporary directory %s: %s", tmpl, strerror(errno));
+	}
+	set_handlers();
+	memcpy(live_dir, tmpl, strlen(tmpl) + 1);
+	live_dir_fd = fd;
+	return 0;
+}
+
+void outfile_tmpdir_remove(void)
+{
+	int fd = live_dir_fd;
+	if (fd < 0)
+		return;
+	live_dir_fd = -1;
+	empty_dir(fd, live_dir);
+	close(fd);
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -108,12 +109,17 @@ int trace_record_run(const char *dir, char *const argv[], bool children, int *st
 		tpt_fail(e, "cannot watch %s: %s", dir, strerror(errno));
 		goto out;
 	}
+	pid_t recorder = getpid();
 	pid = fork();
 	if (pid < 0) {
 		tpt_fail(e, "cannot start valgrind: %s", strerror(errno));
 		goto out;
 	}
 	if (pid == 0) {
+		/* Valgrind, and the program it runs, end with the recorder. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != recorder)
+			_exit(127); /* it ended before the line above */
 		execvp("valgrind", args);
 		fprintf(stderr, "tpt trace: cannot run valgrind (install it: apt-get install valgrind)\n");
 		_exit(127);
