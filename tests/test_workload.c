@@ -599,6 +599,36 @@ static void test_xsbench_calibrated_rates(void **state)
 	workload_close(&w);
 }
 
+/* The rates canneal is calibrated to (README Fidelity: PARSEC canneal's
+ * own loop under callgrind): a move with four neighbours an element is
+ * 543 instructions, 120 reads and 32.5 writes (two of them the swap's). */
+static void test_canneal_calibrated_rates(void **state)
+{
+	(void)state;
+	struct workload w;
+	struct tpt_err e;
+	assert_int_equal(workload_open(&w, "canneal:elements=4096,moves=2000,kentry=0", 4, &e), 0);
+	struct event *ev = calloc(4096, sizeof(*ev));
+	uint64_t instrs = 0, reads = 0, writes = 0;
+	size_t n;
+	bool marked = false;
+	while ((n = workload_next(&w, ev, 4096)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			marked |= ev[i].type == EV_MARK;
+			if (!marked)
+				continue;
+			instrs += ev[i].instrs;
+			reads += ev[i].type == EV_READ;
+			writes += ev[i].type == EV_WRITE;
+		}
+	}
+	assert_int_equal(reads, 2000 * 120);
+	assert_true(writes >= 2000 * 31 && writes <= 2000 * 33);
+	assert_true(instrs > 2000 * 538.6 * 0.99 && instrs < 2000 * 538.6 * 1.01);
+	free(ev);
+	workload_close(&w);
+}
+
 /* Wire length before and after a canneal run of spec. */
 static void canneal_run(const char *spec, int64_t *before, int64_t *after)
 {
@@ -702,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_xsbench_hits_the_right_grid_points),
 		cmocka_unit_test(test_xsbench_calibrated_rates),
 		cmocka_unit_test(test_canneal_shortens_wires),
+		cmocka_unit_test(test_canneal_calibrated_rates),
 		cmocka_unit_test(test_memcached_requests),
 		cmocka_unit_test(test_memcached_calibrated_rates),
 		cmocka_unit_test(test_kcbench_processes),
