@@ -18,6 +18,9 @@ static void test_alloc_sizes_aligned(void **state)
 	uint64_t p, q, g;
 	assert_int_equal(frames_alloc(&f, FRAME_4K, &p), 0);
 	assert_int_equal(p, 512); /* lowest first */
+	/* The 2M chunk split for it is not in use: one frame is. */
+	assert_int_equal(f.used, 1);
+	assert_int_equal(f.peak, 1);
 	assert_int_equal(frames_alloc(&f, FRAME_4K, &q), 0);
 	assert_int_equal(q, 513);
 	assert_int_equal(frames_alloc(&f, FRAME_2M, &q), 0);
@@ -26,6 +29,7 @@ static void test_alloc_sizes_aligned(void **state)
 	assert_int_equal(g % 262144, 0);
 	assert_true(g >= 262144);
 	assert_int_equal(f.used, 2 + 512 + 262144);
+	assert_int_equal(f.peak, 2 + 512 + 262144);
 	check(&f);
 	frames_free(&f, p, FRAME_4K);
 	frames_free(&f, g, FRAME_1G);

@@ -72,7 +72,8 @@ void frames_fini(struct frames *f)
 	*f = (struct frames){0};
 }
 
-int frames_alloc(struct frames *f, unsigned order, uint64_t *pfn)
+/* frames_alloc without the peak: a chunk being split is not in use. */
+static int take(struct frames *f, unsigned order, uint64_t *pfn)
 {
 	struct frame_stack *s = &f->free[class_of(order)];
 	if (s->n == 0) {
@@ -80,16 +81,13 @@ int frames_alloc(struct frames *f, unsigned order, uint64_t *pfn)
 		if (order == FRAME_1G) {
 			if (f->bump + (1ULL << FRAME_1G) > f->bump_end)
 				return -1;
-			big = f->bump;
-			f->bump += 1ULL << FRAME_1G;
 			f->used += 1ULL << FRAME_1G;
-			if (f->used > f->peak)
-				f->peak = f->used;
-			*pfn = big;
+			*pfn = f->bump;
+			f->bump += 1ULL << FRAME_1G;
 			return 0;
 		}
 		unsigned up = order == FRAME_4K ? FRAME_2M : FRAME_1G;
-		if (frames_alloc(f, up, &big))
+		if (take(f, up, &big))
 			return -1;
 		f->used -= 1ULL << up;
 		if (push_split(s, big, 1ULL << order, 512))
@@ -97,6 +95,13 @@ int frames_alloc(struct frames *f, unsigned order, uint64_t *pfn)
 	}
 	*pfn = s->v[--s->n];
 	f->used += 1ULL << order;
+	return 0;
+}
+
+int frames_alloc(struct frames *f, unsigned order, uint64_t *pfn)
+{
+	if (take(f, order, pfn))
+		return -1;
 	if (f->used > f->peak)
 		f->peak = f->used;
 	return 0;
@@ -113,7 +118,7 @@ int frames_alloc_table(struct frames *f, uint64_t *pfn)
 {
 	if (f->tables.n == 0) {
 		uint64_t chunk;
-		if (frames_alloc(f, FRAME_2M, &chunk))
+		if (take(f, FRAME_2M, &chunk))
 			return -1;
 		f->used -= 512;
 		if (push_split(&f->tables, chunk, 1, 512))
