@@ -58,9 +58,9 @@ grep -q "fast" "$T/two.txt" && grep -q '\*' "$T/two.txt" && ok || bad "scenario 
 
 # Traces: write, info, convert, simulate; record a real program.
 "$TPT" trace write --workload gups:size=8M,updates=5K -o "$T/g.tpt" && ok || bad "trace write"
-"$TPT" trace info "$T/g.tpt" | grep -q "^accesses *12048  (5000 reads, 7048 writes)" && ok || bad "trace info counts (2048 warm-up writes, then 5000 updates)"
+"$TPT" trace info "$T/g.tpt" | grep -q "^accesses *22049  (10000 reads, 12049 writes)" && ok || bad "trace info counts (2049 warm-up writes, then 5000 updates of 2 reads, 2 writes)"
 "$TPT" trace convert "$T/g.tpt" "$T/g.champsim.xz" --to champsim 2>"$T/conv.err" && ok || bad "trace convert to champsim"
-grep -q "note: 3 OS events dropped" "$T/conv.err" && ok || bad "convert names the OS events ChampSim drops (exec, mmap, mark)"
+grep -q "note: 4 OS events dropped" "$T/conv.err" && ok || bad "convert names the OS events ChampSim drops (exec, two mmaps, mark)"
 "$TPT" trace info "$T/g.champsim.xz" | grep -q "(champsim)" && ok || bad "champsim detected"
 "$TPT" sim --scheme nested --workload gups:size=8M,updates=5K --json "$T/gen.json" >/dev/null 2>&1
 "$TPT" sim --scheme nested --workload "trace:path=$T/g.tpt" --json "$T/tr.json" >/dev/null 2>&1
@@ -312,7 +312,7 @@ head -c 6400 /dev/urandom >"$T/noise.bin"
 printf '\001\002\003\004\005\006\007\010\377\377' | dd of="$T/noise.bin" conv=notrunc 2>/dev/null
 expect_error "not a tpt, lackey or ChampSim trace" sim --scheme native --workload "trace:path=$T/noise.bin"
 expect_error "not a ChampSim record (branch flags 255 and 255" trace info --format champsim "$T/noise.bin"
-cat "$T/g.tpt" | "$TPT" trace info /dev/stdin | grep -q "^accesses *12048 " && ok || bad "trace info from a pipe"
+cat "$T/g.tpt" | "$TPT" trace info /dev/stdin | grep -q "^accesses *22049 " && ok || bad "trace info from a pipe"
 cat "$T/g.tpt" | xz | "$TPT" trace convert /dev/stdin "$T/piped.tpt" 2>/dev/null && ok || bad "trace convert from an xz pipe"
 cmp -s "$T/g.tpt" "$T/piped.tpt" && ok || bad "a piped trace converted back differs"
 cat "$T/g.tpt" | "$TPT" sim --scheme native --workload trace:path=/dev/stdin >/dev/null 2>"$T/err"

@@ -624,9 +624,9 @@ static void test_periodic_migrations(void **state)
 	tsim_check(t);
 	struct tpt_stats tot;
 	sim_totals(&t->s, &tot);
-	/* 40K measured accesses: a migration every 2000, counted as the system's work. */
-	assert_int_equal(t->s.vm.sys.hv_migrations, 20);
-	assert_int_equal(tot.hv_migrations, 20);
+	/* 80K measured accesses: a migration every 2000, counted as the system's work. */
+	assert_int_equal(t->s.vm.sys.hv_migrations, 40);
+	assert_int_equal(tot.hv_migrations, 40);
 	assert_true(tot.tpt_status_faults > 0);
 	assert_true(tot.tpt_repaired_pages > 0);
 	assert_true(tot.tpt_fallback_walks > 0);

@@ -14,9 +14,9 @@ static void test_spec_parsing(void **state)
 	struct tpt_err e;
 	assert_int_equal(workload_open(&w, "gups", 1, &e), 0);
 	assert_string_equal(w.spec, "gups:size=1G,updates=4M,init=page,mlp=4,kentry=0.1");
-	assert_int_equal(w.nregions, 1);
+	assert_int_equal(w.nregions, 2); /* the table, ran[] */
 	assert_int_equal(w.regions[0].len, GiB);
-	assert_int_equal(workload_footprint(&w), GiB);
+	assert_int_equal(workload_footprint(&w), GiB + 2 * MiB);
 	workload_close(&w);
 	assert_int_equal(workload_open(&w, "gups:size=129G,updates=10M", 1, &e), 0);
 	assert_int_equal(w.regions[0].len, 129 * GiB);
@@ -70,35 +70,49 @@ static void test_gups_stream(void **state)
 	assert_int_equal(workload_open(&w, "gups:size=1M,updates=1000,kentry=0", 0, &e), 0);
 	struct event *base = calloc(10000, sizeof(*base));
 	size_t n = drain(&w, base, 10000);
-	/* The prologue: exec of pid 1, then the table's mmap. */
+	/* The prologue: exec of pid 1, then the table's and ran[]'s mmaps. */
 	assert_int_equal(base[0].type, EV_EXEC);
 	assert_int_equal(base[0].pid, 1);
 	assert_int_equal(base[1].type, EV_MMAP);
 	assert_int_equal(base[1].va, WL_BASE_VA);
 	assert_int_equal(base[1].arg, MiB);
-	struct event *ev = base + 2;
-	n -= 2;
-	/* 256 warm-up page writes, a mark, then a load and a store per update. */
-	assert_int_equal(n, 256 + 1 + 2000);
+	assert_int_equal(base[2].type, EV_MMAP);
+	uint64_t ran = base[2].va;
+	assert_int_equal(base[2].arg, 2 * MiB);
+	struct event *ev = base + 3;
+	n -= 3;
+	/* 256 + 1 warm-up page writes, a mark, then per update ran[j]'s load
+	 * and store, the table word's load and store: 13 instructions. */
+	assert_int_equal(n, 257 + 1 + 4000);
 	for (size_t i = 0; i < 256; i++)
 		assert_int_equal(ev[i].va, WL_BASE_VA + i * PAGE_SIZE);
-	assert_int_equal(ev[256].type, EV_MARK);
+	assert_int_equal(ev[256].va, ran);
+	assert_int_equal(ev[257].type, EV_MARK);
+	struct event *u = ev + 258;
 	/* The first update of stream 0 from HPCC_starts(0): ran = step(1) = 2 -> word 2. */
-	assert_int_equal(ev[257].va, WL_BASE_VA + 2 * 8);
-	assert_int_equal(ev[257].type, EV_READ);
-	assert_int_equal(ev[258].va, ev[257].va);
-	assert_int_equal(ev[258].type, EV_WRITE);
-	/* Stream j starts at HPCC_starts(j * updates/128): its first update is the next value. */
+	assert_int_equal(u[0].va, ran);
+	assert_int_equal(u[0].type, EV_READ);
+	assert_int_equal(u[1].va, ran);
+	assert_int_equal(u[1].type, EV_WRITE);
+	assert_int_equal(u[2].va, WL_BASE_VA + 2 * 8);
+	assert_int_equal(u[2].type, EV_READ);
+	assert_int_equal(u[3].va, u[2].va);
+	assert_int_equal(u[3].type, EV_WRITE);
+	assert_int_equal(u[0].instrs + u[1].instrs + u[2].instrs + u[3].instrs, 13);
+	/* Stream j starts at HPCC_starts(j * updates/128): its first update is
+	 * the next value, and its ran[] word is the next. */
 	uint64_t r1 = gups_step(gups_starts(1000 / 128));
-	assert_int_equal(ev[259].va, WL_BASE_VA + (r1 & (1 * MiB / 8 - 1)) * 8);
-	for (size_t i = 257; i < n; i++)
-		assert_true(ev[i].va >= WL_BASE_VA && ev[i].va < WL_BASE_VA + MiB);
+	assert_int_equal(u[4].va, ran + 8);
+	assert_int_equal(u[6].va, WL_BASE_VA + (r1 & (1 * MiB / 8 - 1)) * 8);
+	for (size_t i = 0; i < 4000; i++)
+		assert_true(i % 4 < 2 ? u[i].va == ran + 8 * (i / 4 % 128)
+				      : u[i].va >= WL_BASE_VA && u[i].va < WL_BASE_VA + MiB);
 	workload_close(&w);
 	/* Not a power of two: the same stream, indices mod words. */
 	assert_int_equal(workload_open(&w, "gups:size=12K,updates=1000,init=none,kentry=0", 0, &e), 0);
 	n = drain(&w, base, 10000);
-	assert_int_equal(ev[1].va, WL_BASE_VA + (2 % 1536) * 8);
-	assert_int_equal(ev[3].va, WL_BASE_VA + (r1 % 1536) * 8);
+	assert_int_equal(ev[3].va, WL_BASE_VA + (2 % 1536) * 8);
+	assert_int_equal(ev[7].va, WL_BASE_VA + (r1 % 1536) * 8);
 	workload_close(&w);
 	free(base);
 }
@@ -696,31 +710,32 @@ static void test_scenario(void **state)
 	assert_true(w.tpt_listed);
 	assert_int_equal(w.ntpt_names, 1);
 	assert_string_equal(w.tpt_names[0], "a");
-	assert_int_equal(workload_footprint(&w), 64 * KiB + 8 * KiB + 8 * KiB); /* b: block, its stack and globals */
+	/* a: table and its stack; b: block, its stack and globals */
+	assert_int_equal(workload_footprint(&w), 64 * KiB + 2 * MiB + 8 * KiB + 8 * KiB);
 	struct event *ev = calloc(10000, sizeof(*ev));
 	size_t n = drain(&w, ev, 10000);
-	/* Warm-ups first (a: exec, mmap, 16 pages; b: exec, two mmaps, 2 pages), one mark. */
+	/* Warm-ups first (a: exec, two mmaps, 17 pages; b: exec, two mmaps, 2 pages), one mark. */
 	assert_int_equal(ev[0].type, EV_EXEC);
 	assert_int_equal(ev[0].pid, 257);
 	assert_int_equal(ev[0].arg, 0);
-	assert_int_equal(ev[18].type, EV_EXEC);
-	assert_int_equal(ev[18].pid, 513);
-	assert_int_equal(ev[18].arg, 1);
-	assert_int_equal(ev[23].type, EV_MARK);
-	/* Then turns of about 100 instructions: a's 12 per update, b's 5.25 per access. */
-	size_t i = 24;
+	assert_int_equal(ev[20].type, EV_EXEC);
+	assert_int_equal(ev[20].pid, 513);
+	assert_int_equal(ev[20].arg, 1);
+	assert_int_equal(ev[25].type, EV_MARK);
+	/* Then turns of about 100 instructions: a's 13 per update, b's 5.25 per access. */
+	size_t i = 26;
 	uint64_t instrs = 0;
 	while (ev[i].pid == 257)
 		instrs += ev[i++].instrs;
-	assert_true(instrs >= 100 && instrs < 100 + 12);
+	assert_true(instrs >= 100 && instrs < 100 + 13);
 	assert_int_equal(ev[i].pid, 513);
-	/* Everything of both, nothing twice: 400 gups accesses, 1024 sysbench ones. */
+	/* Everything of both, nothing twice: 800 gups accesses, 1024 sysbench ones. */
 	size_t a = 0, b = 0;
-	for (size_t k = 24; k < n; k++) {
+	for (size_t k = 26; k < n; k++) {
 		a += ev[k].pid == 257;
 		b += ev[k].pid == 513;
 	}
-	assert_int_equal(a, 400);
+	assert_int_equal(a, 800);
 	assert_int_equal(b, 1024);
 	assert_true(w.mlp_of(&w, 257) == 4.0);
 	workload_close(&w);

@@ -9,9 +9,10 @@
  * power-of-two table; other sizes (the TPT paper's 129 GiB) index with
  * ran mod words instead of the mask.
  *
- * Instructions per update (12: LFSR step, mask, load, xor, store, loop) are
- * an estimate from the loop's x86-64 code; the ran[] array lives in L1 and
- * its accesses are folded into those instructions.
+ * Calibrated on the reference loop itself (bench/programs/randomaccess.c,
+ * gcc -O2, recorded at two numbers of updates; README Fidelity): an update
+ * is 13 instructions and 4 accesses, ran[j]'s load and store (the 1 KiB
+ * array of the streams, on the stack) and the table word's load and store.
  */
 #include "tpt/workload.h"
 
@@ -27,8 +28,16 @@ static const struct opt params[] = {
 };
 
 #define STREAMS 128
-#define INSTRS_LOAD 9
-#define INSTRS_STORE 3
+/* The stack, where ran[] (the streams' state, 1 KiB) lives: a 2 MiB region
+ * (a region holds at least one guest page of any size), of which the
+ * warm-up touches ran[]'s page. */
+#define STACK_VA (WL_BASE_VA - 2 * MiB)
+/* An update's 13 instructions, by the access they lead to. */
+#define INSTRS_RAN_LOAD 3
+#define INSTRS_RAN_STORE 4
+#define INSTRS_LOAD 4
+#define INSTRS_STORE 2
+#define INSTRS_UPDATE (INSTRS_RAN_LOAD + INSTRS_RAN_STORE + INSTRS_LOAD + INSTRS_STORE)
 
 struct gups {
 	uint64_t base, mask, words, updates, done; /* mask 0: index = ran % words */
@@ -83,11 +92,14 @@ static int gups_init(struct workload *w, struct tpt_err *e)
 	for (unsigned j = 0; j < STREAMS; j++)
 		g->ran[j] = gups_starts((int64_t)(per * j + w->seed));
 	w->regions[0] = (struct region){g->base, size};
-	w->nregions = 1;
+	w->regions[1] = (struct region){STACK_VA, 2 * MiB};
+	w->nregions = 2;
 	wl_sweep_init(&g->ph.sweep[0], &w->regions[0], w->v[P_INIT].u, 8, 2);
-	g->ph.nsweeps = 1;
+	const struct region ran = {STACK_VA, STREAMS * 8};
+	wl_sweep_init(&g->ph.sweep[1], &ran, w->v[P_INIT].u, 8, 2);
+	g->ph.nsweeps = 2;
 	wl_kentry_init(&g->kentry, w->kentry);
-	w->expected_events = (g->ph.sweep[0].end - g->ph.sweep[0].addr) / g->ph.sweep[0].stride + 1 + 2 * g->updates;
+	w->expected_events = (g->ph.sweep[0].end - g->ph.sweep[0].addr) / g->ph.sweep[0].stride + 1 + 4 * g->updates;
 	return 0;
 }
 
@@ -97,14 +109,16 @@ static size_t gups_next(struct workload *w, struct event *ev, size_t n)
 	size_t k = wl_phases_next(&g->ph, w, ev, n);
 	if (g->ph.phase != WL_PH_WORK)
 		return k;
-	while (k + 3 <= n && g->done < g->updates) {
-		uint64_t r = gups_step(g->ran[g->j]);
+	while (k + 5 <= n && g->done < g->updates) {
+		uint64_t r = gups_step(g->ran[g->j]), ran_va = STACK_VA + 8 * g->j;
 		g->ran[g->j] = r;
 		g->j = (g->j + 1) % STREAMS;
 		uint64_t va = g->base + (g->mask ? r & g->mask : r % g->words) * 8;
+		ev[k++] = (struct event){.va = ran_va, .instrs = INSTRS_RAN_LOAD, .type = EV_READ, .size = 8, .pid = 1};
+		ev[k++] = (struct event){.va = ran_va, .instrs = INSTRS_RAN_STORE, .type = EV_WRITE, .size = 8, .pid = 1};
 		ev[k++] = (struct event){.va = va, .instrs = INSTRS_LOAD, .type = EV_READ, .size = 8, .pid = 1};
 		ev[k++] = (struct event){.va = va, .instrs = INSTRS_STORE, .type = EV_WRITE, .size = 8, .pid = 1};
-		if (wl_kentry_due(&g->kentry, INSTRS_LOAD + INSTRS_STORE))
+		if (wl_kentry_due(&g->kentry, INSTRS_UPDATE))
 			ev[k++] = (struct event){.type = EV_SYSCALL, .arg = 1, .pid = 1};
 		g->done++;
 	}
