@@ -201,6 +201,14 @@ static void test_segv_and_exhaustion(void **state)
 	assert_non_null(strstr(e.msg, "smaller than one 1G guest page"));
 	workload_close(&t->wl);
 	free(t);
+	/* A 1G table on 1G guest pages: its stack, smaller, on a 4K page. */
+	t = tsim_new("native", 30, 30, 4, false, "gups:size=1G,updates=1000");
+	if (sim_run(&t->s, &e))
+		fail_msg("%s", e.msg);
+	tsim_check(t);
+	assert_true(t->s.vm.gframes.peak >= (GiB >> PAGE_SHIFT) + 1);
+	assert_true(t->s.vm.gframes.peak < ((GiB + 2 * MiB) >> PAGE_SHIFT));
+	tsim_free(t);
 }
 
 static void test_cost_arithmetic(void **state)

@@ -45,16 +45,22 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	uint64_t va_limit = prm->levels == 5 ? 1ULL << 56 : 1ULL << 47;
 	uint64_t footprint = 0, page = 1ULL << gs;
 	char a[32], b[32];
+	/* The workload's largest region holds guest pages of the size asked
+	 * for; a smaller one (a stack, a program's globals) is mapped with 4K
+	 * pages, as the guest maps a region that does not fit its page size. */
+	uint64_t largest = 0;
 	for (unsigned i = 0; i < wl->nregions; i++) {
 		const struct region *r = &wl->regions[i];
-		if (r->len < page)
-			return tpt_fail(e, "%s: a region of %s is smaller than one %s guest page",
-					wl->def->name, tpt_format_size(r->len, a), page_name(gs));
-		if (r->start % page || r->len > va_limit || r->start > va_limit - r->len)
+		uint64_t unit = r->len < page ? PAGE_SIZE : page;
+		if (r->start % unit || r->len > va_limit || r->start > va_limit - r->len)
 			return tpt_fail(e, "%s: region at %#llx does not fit %d-level tables",
 					wl->def->name, (unsigned long long)r->start, prm->levels);
-		footprint += tpt_align_up(r->len, page);
+		footprint += tpt_align_up(r->len, unit);
+		largest = r->len > largest ? r->len : largest;
 	}
+	if (wl->nregions && largest < page)
+		return tpt_fail(e, "%s: a region of %s is smaller than one %s guest page",
+				wl->def->name, tpt_format_size(largest, a), page_name(gs));
 	if (workload_footprint(wl) > footprint)
 		footprint = tpt_align_up(workload_footprint(wl), page);
 	/* Room beside the workload for the guest's page tables (4K leaves take
