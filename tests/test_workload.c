@@ -300,6 +300,35 @@ static void test_memcached_requests(void **state)
 	workload_close(&w);
 }
 
+/* What a workload makes after its mark: instructions, reads, writes,
+ * kernel entries, and accesses within each of its regions. */
+struct tally {
+	uint64_t instrs, reads, writes, kentries, in[WL_MAX_REGIONS];
+};
+
+static void tally_measured(struct workload *w, struct tally *t)
+{
+	struct event *ev = calloc(4096, sizeof(*ev));
+	bool marked = false;
+	size_t n;
+	*t = (struct tally){0};
+	while ((n = workload_next(w, ev, 4096)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			marked |= ev[i].type == EV_MARK;
+			if (!marked)
+				continue;
+			t->instrs += ev[i].instrs;
+			t->reads += ev[i].type == EV_READ;
+			t->writes += ev[i].type == EV_WRITE;
+			t->kentries += ev[i].type == EV_SYSCALL;
+			for (unsigned r = 0; r < w->nregions && ev[i].type <= EV_WRITE; r++)
+				t->in[r] += ev[i].va - w->regions[r].start < w->regions[r].len;
+		}
+	}
+	assert_false(w->failed);
+	free(ev);
+}
+
 /* The per-request costs memcached is calibrated to (README Fidelity:
  * 5,743 instructions, 2,264 accesses and 2.25 kernel entries a request). */
 static void test_memcached_calibrated_rates(void **state)
@@ -307,29 +336,14 @@ static void test_memcached_calibrated_rates(void **state)
 	(void)state;
 	struct workload w;
 	struct tpt_err e;
+	struct tally t;
 	assert_int_equal(workload_open(&w, "memcached:keys=5000,ops=400", 2, &e), 0);
-	struct event *ev = calloc(4096, sizeof(*ev));
-	uint64_t instrs = 0, accesses = 0, kentries = 0, hot = 0;
-	bool marked = false;
-	size_t n;
-	uint64_t lo = w.regions[2].start, hi = lo + w.regions[2].len;
-	while ((n = workload_next(&w, ev, 4096)) > 0) {
-		for (size_t i = 0; i < n; i++) {
-			marked |= ev[i].type == EV_MARK;
-			if (!marked)
-				continue;
-			instrs += ev[i].instrs;
-			accesses += ev[i].type <= EV_WRITE;
-			hot += ev[i].type <= EV_WRITE && ev[i].va >= lo && ev[i].va < hi;
-			kentries += ev[i].type == EV_SYSCALL;
-		}
-	}
-	double per = 400;
-	assert_true(instrs / per > 5743 * 0.97 && instrs / per < 5743 * 1.03);
+	tally_measured(&w, &t);
+	double per = 400, accesses = (double)(t.reads + t.writes);
+	assert_true(t.instrs / per > 5743 * 0.97 && t.instrs / per < 5743 * 1.03);
 	assert_true(accesses / per > 2264 * 0.99 && accesses / per < 2264 * 1.01);
-	assert_int_equal(hot, 400 * 2256);
-	assert_true(kentries / per > 2.1 && kentries / per < 2.4);
-	free(ev);
+	assert_int_equal(t.in[2], 400 * 2256);
+	assert_true(t.kentries / per > 2.1 && t.kentries / per < 2.4);
 	workload_close(&w);
 }
 
@@ -607,33 +621,17 @@ static void test_xsbench_calibrated_rates(void **state)
 	(void)state;
 	struct workload w;
 	struct tpt_err e;
+	struct tally t;
 	assert_int_equal(workload_open(&w, "xsbench:gridpoints=1000,lookups=300,init=none,kentry=0",
 				       4, &e), 0);
-	struct event *ev = calloc(4096, sizeof(*ev));
-	uint64_t instrs = 0, reads = 0, writes = 0, probes = 0, index = 0;
-	const struct region *uni = &w.regions[1], *idx = &w.regions[2];
-	size_t n;
-	bool marked = false;
-	while ((n = workload_next(&w, ev, 4096)) > 0) {
-		for (size_t i = 0; i < n; i++) {
-			marked |= ev[i].type == EV_MARK;
-			if (!marked)
-				continue;
-			instrs += ev[i].instrs;
-			reads += ev[i].type == EV_READ;
-			writes += ev[i].type == EV_WRITE;
-			probes += ev[i].va >= uni->start && ev[i].va < uni->start + uni->len;
-			index += ev[i].va >= idx->start && ev[i].va < idx->start + idx->len;
-		}
-	}
-	uint64_t nucs = index / 2, lookups = 300;
+	tally_measured(&w, &t);
+	uint64_t probes = t.in[1], nucs = t.in[2] / 2, lookups = 300;
 	/* log2 of the unionized grid's 355,000 points, give or take one */
 	assert_true(probes >= lookups * 18 && probes <= lookups * 19);
-	assert_int_equal(reads, 28 * lookups + probes + 12 * nucs);
-	assert_int_equal(writes, 17 * lookups + 4 * nucs);
+	assert_int_equal(t.reads, 28 * lookups + probes + 12 * nucs);
+	assert_int_equal(t.writes, 17 * lookups + 4 * nucs);
 	double want = 154.0 * lookups + 9.7 * probes + 58.5 * nucs;
-	assert_true(instrs > want * 0.99 && instrs < want * 1.01);
-	free(ev);
+	assert_true(t.instrs > want * 0.99 && t.instrs < want * 1.01);
 	workload_close(&w);
 }
 
@@ -645,25 +643,12 @@ static void test_canneal_calibrated_rates(void **state)
 	(void)state;
 	struct workload w;
 	struct tpt_err e;
+	struct tally t;
 	assert_int_equal(workload_open(&w, "canneal:elements=4096,moves=2000,kentry=0", 4, &e), 0);
-	struct event *ev = calloc(4096, sizeof(*ev));
-	uint64_t instrs = 0, reads = 0, writes = 0;
-	size_t n;
-	bool marked = false;
-	while ((n = workload_next(&w, ev, 4096)) > 0) {
-		for (size_t i = 0; i < n; i++) {
-			marked |= ev[i].type == EV_MARK;
-			if (!marked)
-				continue;
-			instrs += ev[i].instrs;
-			reads += ev[i].type == EV_READ;
-			writes += ev[i].type == EV_WRITE;
-		}
-	}
-	assert_int_equal(reads, 2000 * 120);
-	assert_true(writes >= 2000 * 31 && writes <= 2000 * 33);
-	assert_true(instrs > 2000 * 538.6 * 0.99 && instrs < 2000 * 538.6 * 1.01);
-	free(ev);
+	tally_measured(&w, &t);
+	assert_int_equal(t.reads, 2000 * 120);
+	assert_true(t.writes >= 2000 * 31 && t.writes <= 2000 * 33);
+	assert_true(t.instrs > 2000 * 538.6 * 0.99 && t.instrs < 2000 * 538.6 * 1.01);
 	workload_close(&w);
 }
 
