@@ -652,6 +652,30 @@ static void test_canneal_calibrated_rates(void **state)
 	workload_close(&w);
 }
 
+/* The rates the GAPBS kernels are calibrated to (README Fidelity: GAPBS's
+ * own loops under callgrind): a PageRank iteration is two reads an edge
+ * end at 2.57 instructions each, and five reads and two writes a vertex at
+ * 2.99; the first pass writes score and contribution, reading the degree. */
+static void test_graph_calibrated_rates(void **state)
+{
+	(void)state;
+	struct workload w;
+	struct tpt_err e;
+	struct tally t;
+	assert_int_equal(workload_open(&w, "pr:scale=10,degree=8,iters=3,epsilon=0,kentry=0", 4, &e), 0);
+	tally_measured(&w, &t);
+	const uint64_t *off;
+	const uint32_t *nbr;
+	uint32_t nv;
+	graph_csr(&w, &off, &nbr, &nv);
+	uint64_t ends = off[nv], iters = 3;
+	assert_int_equal(t.reads, 2 * nv + iters * (2 * ends + 5 * nv));
+	assert_int_equal(t.writes, 2 * nv + iters * 2 * nv);
+	double want = 3.67 * 4 * nv + iters * (2.57 * 2 * ends + 2.99 * 7 * nv);
+	assert_true(t.instrs > want * 0.99 && t.instrs < want * 1.01);
+	workload_close(&w);
+}
+
 /* Wire length before and after a canneal run of spec. */
 static void canneal_run(const char *spec, int64_t *before, int64_t *after)
 {
@@ -757,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_xsbench_calibrated_rates),
 		cmocka_unit_test(test_canneal_shortens_wires),
 		cmocka_unit_test(test_canneal_calibrated_rates),
+		cmocka_unit_test(test_graph_calibrated_rates),
 		cmocka_unit_test(test_memcached_requests),
 		cmocka_unit_test(test_memcached_calibrated_rates),
 		cmocka_unit_test(test_kcbench_processes),
