@@ -15,11 +15,17 @@ D=$B/fidelity
 mkdir -p "$D"
 sh scripts/deps.sh sysbench time
 cc -O2 -o "$D/randomaccess" bench/programs/randomaccess.c
+# A parallel build of two of the project's own files (make -j2: make, and
+# per file the gcc driver, cc1 and as), rebuilt every time (-B).
+mkdir -p "$D/pb"
+printf 'all: zipf.o pwc.o\nzipf.o: %s/src/workload/zipf.c\n\tgcc -O2 -I%s/include -c $< -o $@\npwc.o: %s/src/mmu/pwc.c\n\tgcc -O2 -I%s/include -c $< -o $@\n' \
+	"$PWD" "$PWD" "$PWD" "$PWD" >"$D/pb/Makefile"
 SB="sysbench memory --threads=1 --time=0 --events=0 --memory-oper=write"
 # name | the real program | the generator at the same size
 pairs="gups|$D/randomaccess 20 4194304|gups:size=8M,updates=4194304,init=none
 kcbench|gcc -O2 -Iinclude -c src/core/cost.c -o $D/cost.o|kcbench:jobs=1,tasks=1,mlp=4,cache=cold
-sysbench-rnd|$SB --memory-block-size=64M --memory-total-size=64M --memory-access-mode=rnd run|sysbench:block=64M,total=64M,mode=rnd,init=none"
+sysbench-rnd|$SB --memory-block-size=64M --memory-total-size=64M --memory-access-mode=rnd run|sysbench:block=64M,total=64M,mode=rnd,init=none
+kcbench-j2|make -s -B -j2 -C $D/pb|kcbench:jobs=2,tasks=2,cc1=183M,mlp=4,cache=cold"
 
 # figures NAME SPEC: one line of figures for a workload
 figures() {
