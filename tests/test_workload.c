@@ -443,6 +443,47 @@ static void test_kcbench_calibrated_rates(void **state)
 	tsim_free(t);
 }
 
+/* Each program enters the kernel at its recording's rate (README
+ * Fidelity, the parallel build): the driver 287, cc1 the kentry key, as 48
+ * per million instructions; kentry=0 none at all. */
+static void test_kcbench_kernel_entries(void **state)
+{
+	(void)state;
+	for (int none = 0; none < 2; none++) {
+		struct workload w;
+		struct tpt_err e;
+		assert_int_equal(workload_open(&w, none ? "kcbench:jobs=1,tasks=4,cc1=20M,kentry=0"
+							: "kcbench:jobs=1,tasks=4,cc1=20M",
+					       2, &e), 0);
+		struct event *ev = calloc(4096, sizeof(*ev));
+		uint64_t instrs[8] = {0}, entries[8] = {0};
+		uint8_t prog[1024] = {0}; /* pid -> names[] index */
+		size_t n;
+		while ((n = workload_next(&w, ev, 4096)) > 0) {
+			for (size_t i = 0; i < n; i++) {
+				assert_true(ev[i].pid < 1024);
+				if (ev[i].type == EV_EXEC)
+					prog[ev[i].pid] = (uint8_t)ev[i].arg;
+				instrs[prog[ev[i].pid]] += ev[i].instrs;
+				entries[prog[ev[i].pid]] += ev[i].type == EV_SYSCALL;
+			}
+		}
+		assert_false(w.failed);
+		const char *name[3] = {"gcc", "cc1", "as"};
+		const double rate[3] = {287, 6.2, 48};
+		for (int p = 0; p < 3; p++) {
+			assert_string_equal(w.names[1 + p], name[p]);
+			double per = (double)entries[1 + p] / ((double)instrs[1 + p] / 1e6);
+			if (none)
+				assert_int_equal(entries[1 + p], 0);
+			else
+				assert_true(per > rate[p] * 0.9 && per < rate[p] * 1.1);
+		}
+		free(ev);
+		workload_close(&w);
+	}
+}
+
 static void run_whole(struct workload *w)
 {
 	struct event *ev = malloc(4096 * sizeof(*ev));
@@ -786,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_memcached_calibrated_rates),
 		cmocka_unit_test(test_kcbench_processes),
 		cmocka_unit_test(test_kcbench_calibrated_rates),
+		cmocka_unit_test(test_kcbench_kernel_entries),
 		cmocka_unit_test(test_scenario),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
