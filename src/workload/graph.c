@@ -664,14 +664,14 @@ static const struct opt params[] = {
 
 const struct workload_def wl_bfs = {
 	.name = "bfs",
-	.summary = "breadth-first search on a Kronecker graph (GAPBS top-down)",
+	.summary = "breadth-first search on a Kronecker graph (GAPBS, direction-optimizing)",
 	.params = params, .state_size = sizeof(struct graph),
 	.init = graph_init_close, .next = graph_next,
 };
 
 const struct workload_def wl_pr = {
 	.name = "pr",
-	.summary = "PageRank on a Kronecker graph (pull, damping 0.85)",
+	.summary = "PageRank on a Kronecker graph (GAPBS: Gauss-Seidel pull, damping 0.85)",
 	.params = params, .state_size = sizeof(struct graph),
 	.init = graph_init_close, .next = graph_next,
 };
