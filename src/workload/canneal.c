@@ -77,6 +77,7 @@ struct canneal {
 	uint64_t va_elem, va_loc, va_nbr, va_hot;
 	uint32_t b;     /* the last move's second element, this move's first */
 	uint32_t carry; /* instructions, 1/256 */
+	uint32_t move_instrs; /* the instructions of the move being emitted */
 	double temp;
 	uint64_t accepted;
 	struct rng rng;
@@ -154,8 +155,9 @@ static int canneal_init(struct workload *w, struct tpt_err *e)
 static void put(struct canneal *c, struct event *ev, size_t *k, uint8_t type, uint64_t va,
 		uint32_t per_256)
 {
-	ev[(*k)++] = (struct event){.type = type, .pid = 1, .size = 8, .va = va,
-				    .instrs = wl_instrs(&c->carry, per_256)};
+	uint32_t instrs = wl_instrs(&c->carry, per_256);
+	c->move_instrs += instrs;
+	ev[(*k)++] = (struct event){.type = type, .pid = 1, .size = 8, .va = va, .instrs = instrs};
 }
 
 /* Hot accesses: reads, then writes, spread over a line of the generator's
@@ -201,7 +203,7 @@ static size_t canneal_next(struct workload *w, struct event *ev, size_t n)
 	size_t k = wl_phases_next(&c->ph, w, ev, n);
 	size_t need = MOVE_READS + MOVE_WRITES + 9 + 2 * (COST_READS + COST_WRITES + 4 * (size_t)c->fanout);
 	while (c->ph.phase == WL_PH_WORK && k + need <= n && c->done < c->moves) {
-		size_t k0 = k;
+		c->move_instrs = 0;
 		uint32_t a = c->b, b;
 		do
 			b = (uint32_t)rng_below(&c->rng, c->n);
@@ -233,10 +235,7 @@ static size_t canneal_next(struct workload *w, struct event *ev, size_t n)
 		}
 		if (++c->done % c->steps == 0)
 			c->temp /= 1.5;
-		uint32_t instrs = 0;
-		for (size_t i = k0; i < k; i++)
-			instrs += ev[i].instrs;
-		if (wl_kentry_due(&c->kentry, instrs))
+		if (wl_kentry_due(&c->kentry, c->move_instrs))
 			ev[k++] = (struct event){.type = EV_SYSCALL, .arg = 1, .pid = 1};
 	}
 	return k;

@@ -72,7 +72,7 @@ struct xs {
 	/* the lookup in progress */
 	int mat, nuc, step, part;
 	uint32_t carry; /* instructions, 1/256 */
-	uint64_t lo, hi, idx;
+	uint64_t lo, hi, idx, gi; /* gi: the nuclide grids' point below the energy */
 	double energy;
 	/* for tests: the last lookup */
 	uint64_t last_idx;
@@ -174,10 +174,7 @@ static const struct step {
 static uint64_t step_va(const struct xs *x, const struct step *s)
 {
 	uint32_t nuc = x->mat_nuc[x->mat][x->nuc];
-	uint64_t gi = (uint64_t)(x->energy * (double)(x->gridpoints - 1));
-	if (gi > x->gridpoints - 2)
-		gi = x->gridpoints - 2;
-	uint64_t point = x->va_nuc + ((uint64_t)nuc * x->gridpoints + gi) * POINT;
+	uint64_t point = x->va_nuc + ((uint64_t)nuc * x->gridpoints + x->gi) * POINT;
 	switch (s->at) {
 	case AT_INDEX: /* where this nuclide's grid stands at the energy */
 		return x->va_index + (x->lo * x->isotopes + nuc) * 4;
@@ -205,6 +202,10 @@ static size_t xs_next(struct workload *w, struct event *ev, size_t n)
 			/* A new lookup: the energy, the material, the search bounds. */
 			x->energy = rng_double(&x->rng);
 			x->mat = pick_material(x);
+			/* Each nuclide grid's point below the energy (evenly spaced). */
+			x->gi = (uint64_t)(x->energy * (double)(x->gridpoints - 1));
+			if (x->gi > x->gridpoints - 2)
+				x->gi = x->gridpoints - 2;
 			x->lo = 0;
 			x->hi = x->n_union - 1;
 			x->nuc = 0;
