@@ -13,7 +13,7 @@ static void test_spec_parsing(void **state)
 	struct workload w;
 	struct tpt_err e;
 	assert_int_equal(workload_open(&w, "gups", 1, &e), 0);
-	assert_string_equal(w.spec, "gups:size=1G,updates=4M,init=page,mlp=4,kentry=0.1");
+	assert_string_equal(w.spec, "gups:size=1G,updates=4M,init=page,loop=update,mlp=4,kentry=0.1");
 	assert_int_equal(w.nregions, 2); /* the table, ran[] */
 	assert_int_equal(w.regions[0].len, GiB);
 	assert_int_equal(workload_footprint(&w), GiB + 2 * MiB);

@@ -53,6 +53,8 @@ struct workload {
 	struct region regions[WL_MAX_REGIONS];
 	unsigned nregions;
 	double mlp;               /* memory-level parallelism of the data accesses */
+	bool mlp_given;           /* the spec set the mlp key */
+	bool independent;         /* the accesses are independent (the generator says) */
 	double kentry;            /* kernel entries per million instructions (0: none) */
 	uint64_t footprint;       /* most bytes mapped at once, for sizing memory */
 	char names[32][16];       /* program names, for EV_EXEC */

@@ -9,6 +9,10 @@
  * power-of-two table; other sizes (the TPT paper's 129 GiB) index with
  * ran mod words instead of the mask.
  *
+ * loop=chase is tpt probe's dependent loop over the same table: each step
+ * one 8-byte load of a random line whose address the load before gave
+ * (`p = *p`, 3 instructions), so nothing overlaps: its parallelism is 1.
+ *
  * Calibrated on the reference loop itself (bench/programs/randomaccess.c,
  * gcc -O2, recorded at two numbers of updates; README Fidelity): an update
  * is 13 instructions and 4 accesses, ran[j]'s load and store (the 1 KiB
@@ -16,13 +20,15 @@
  */
 #include "tpt/workload.h"
 
-enum { P_SIZE, P_UPDATES, P_INIT, P_MLP, P_KENTRY };
+enum { P_SIZE, P_UPDATES, P_INIT, P_LOOP, P_MLP, P_KENTRY };
+enum { LOOP_UPDATE, LOOP_CHASE };
 
 static const struct opt params[] = {
 	WL_KEY("size", OPT_SIZE, "1G", 4096, 1ULL << 42, NULL, "table size in bytes (a power of two as in HPCC; else indices are taken mod words)"),
 	WL_KEY("updates", OPT_COUNT, "4M", 1, 1ULL << 40, NULL, "number of updates (HPCC uses 4 x table words)"),
 	WL_KEY("init", OPT_ENUM, "page", 0, 0, WL_INIT_CHOICES, "warm-up: one write per page, the full Table[i] = i loop, or none"),
-	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "memory-level parallelism of table accesses (estimate: independent updates)"),
+	WL_KEY("loop", OPT_ENUM, "update", 0, 0, "update|chase", "HPCC's independent updates, or a dependent chain of loads (tpt probe's dependent loop)"),
+	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "memory-level parallelism of table accesses (estimate: independent updates; loop=chase: 1)"),
 	WL_KENTRY_PARAM,
 	{0},
 };
@@ -38,11 +44,14 @@ static const struct opt params[] = {
 #define INSTRS_LOAD 4
 #define INSTRS_STORE 2
 #define INSTRS_UPDATE (INSTRS_RAN_LOAD + INSTRS_RAN_STORE + INSTRS_LOAD + INSTRS_STORE)
+/* A step of the chase: the load, the count, the branch. */
+#define INSTRS_CHASE 3
 
 struct gups {
 	uint64_t base, mask, words, updates, done; /* mask 0: index = ran % words */
 	uint64_t ran[STREAMS];
 	unsigned j;
+	bool chase;
 	struct wl_phases ph;
 	struct wl_kentry kentry;
 };
@@ -88,6 +97,10 @@ static int gups_init(struct workload *w, struct tpt_err *e)
 	g->words = size / 8;
 	g->mask = tpt_is_pow2(size) ? g->words - 1 : 0;
 	g->updates = w->v[P_UPDATES].u;
+	g->chase = w->v[P_LOOP].u == LOOP_CHASE;
+	w->independent = !g->chase;
+	if (g->chase)
+		w->mlp = 1;
 	uint64_t per = g->updates / STREAMS;
 	for (unsigned j = 0; j < STREAMS; j++)
 		g->ran[j] = gups_starts((int64_t)(per * j + w->seed));
@@ -99,7 +112,8 @@ static int gups_init(struct workload *w, struct tpt_err *e)
 	wl_sweep_init(&g->ph.sweep[1], &ran, w->v[P_INIT].u, 8, 2);
 	g->ph.nsweeps = 2;
 	wl_kentry_init(&g->kentry, w->kentry);
-	w->expected_events = (g->ph.sweep[0].end - g->ph.sweep[0].addr) / g->ph.sweep[0].stride + 1 + 4 * g->updates;
+	w->expected_events = (g->ph.sweep[0].end - g->ph.sweep[0].addr) / g->ph.sweep[0].stride + 1 +
+			     (g->chase ? 1 : 4) * g->updates;
 	return 0;
 }
 
@@ -109,6 +123,16 @@ static size_t gups_next(struct workload *w, struct event *ev, size_t n)
 	size_t k = wl_phases_next(&g->ph, w, ev, n);
 	if (g->ph.phase != WL_PH_WORK)
 		return k;
+	while (k + 5 <= n && g->done < g->updates && g->chase) {
+		/* The chase: a random line, its first word (the next pointer). */
+		uint64_t r = gups_step(g->ran[0]);
+		g->ran[0] = r;
+		uint64_t va = g->base + ((g->mask ? r & g->mask : r % g->words) & ~7ULL) * 8;
+		ev[k++] = (struct event){.va = va, .instrs = INSTRS_CHASE, .type = EV_READ, .size = 8, .pid = 1};
+		if (wl_kentry_due(&g->kentry, INSTRS_CHASE))
+			ev[k++] = (struct event){.type = EV_SYSCALL, .arg = 1, .pid = 1};
+		g->done++;
+	}
 	while (k + 5 <= n && g->done < g->updates) {
 		uint64_t r = gups_step(g->ran[g->j]), ran_va = STACK_VA + 8 * g->j;
 		g->ran[g->j] = r;

@@ -63,6 +63,7 @@ static int sysbench_init(struct workload *w, struct tpt_err *e)
 	s->words = block / 8;
 	s->events = (w->v[P_TOTAL].u + block - 1) / block;
 	s->mode = (int)w->v[P_MODE].u;
+	w->independent = s->mode == MODE_RND; /* each word's index from the RNG, not from data */
 	s->write = w->v[P_OP].u == OP_WRITE;
 	rng_seed(&s->rng, w->seed);
 	wl_kentry_init(&s->kentry, w->kentry);

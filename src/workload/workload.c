@@ -122,6 +122,8 @@ static int parse(struct workload *w, const char *spec, uint64_t seed, struct tpt
 				free(copy);
 				return -1;
 			}
+			if (!strcmp(kv, "mlp"))
+				w->mlp_given = true;
 		}
 		free(copy);
 	}
