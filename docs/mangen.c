@@ -132,6 +132,11 @@ static void tpt1(FILE *f)
 	fprintf(f, ".SH OPTIONS\nOf sim, compare and policy (dbt takes those its synopsis names).\n");
 	for (size_t i = 0; i < cli_nopts; i++)
 		option(f, cli_opts[i].name, cli_opts[i].arg, cli_opts[i].help);
+	fprintf(f, ".SH PROBE OPTIONS\nOf probe, which measures this machine (natively, and in a "
+		   "KVM guest of its own when /dev/kvm is usable) and with \\fB\\-\\-compare\\fR "
+		   "runs the model on the same loops.\n");
+	for (size_t i = 0; i < probe_nopts; i++)
+		option(f, probe_opts[i].name, probe_opts[i].arg, probe_opts[i].help);
 	fprintf(f, ".SH SCHEMES\n");
 	for (size_t i = 0; scheme_all[i]; i++) {
 		fprintf(f, ".TP\n.B ");
@@ -229,6 +234,8 @@ static void completion(FILE *f)
 	fprintf(f, "'\n\tlocal options='");
 	for (size_t i = 0; i < cli_nopts; i++)
 		fprintf(f, "%s--%s", i ? " " : "", cli_opts[i].name);
+	for (size_t i = 0; i < probe_nopts; i++)
+		fprintf(f, " --%s", probe_opts[i].name);
 	fprintf(f, " --guest --scheme -o --to --format'\n\tlocal schemes='");
 	for (size_t i = 0; scheme_all[i]; i++)
 		fprintf(f, "%s%s", i ? " " : "", scheme_all[i]->name);
@@ -252,7 +259,8 @@ static void completion(FILE *f)
 		   "\t--guest) COMPREPLY=($(compgen -W 'ia32 pae x86_64' -- \"$cur\")) ;;\n"
 		   "\t--to | --format) COMPREPLY=($(compgen -W 'tpt lackey champsim' -- \"$cur\")) ;;\n"
 		   "\t--seed) ;;\n"
-		   "\t--config | --json | --scenario | --timeline | -o) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"
+		   "\t--outer-page) COMPREPLY=($(compgen -W '4K 2M' -- \"$cur\")) ;;\n"
+		   "\t--config | --json | --scenario | --timeline | --calibrate | -o) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"
 		   "\ttrace) COMPREPLY=($(compgen -W 'info convert write record help' -- \"$cur\")) ;;\n"
 		   "\t*)\n\t\tif [[ $cur == -* ]]; then\n"
 		   "\t\t\tCOMPREPLY=($(compgen -W \"$options\" -- \"$cur\"))\n"

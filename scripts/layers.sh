@@ -14,6 +14,7 @@
 #   sim       run loop, profiler, reports                  base mem mmu vm scheme workload
 #   dbt       binary translators' memory path              base mem mmu workload
 #   power     embedded Power MMU                           base
+#   probe     the real machine: loops, KVM guest, host     base mem
 #   cli       the tpt command                              all but tptd
 #   tptd      the daemon and tptctl                        base
 set -u
@@ -43,6 +44,7 @@ BEGIN {
 	hdr["vm"] = "vm"; hdr["hv"] = "vm"; hdr["pcache"] = "vm"; hdr["scheme"] = "scheme"; hdr["workload"] = "workload"
 	hdr["trace"] = "workload"; hdr["sim"] = "sim"; hdr["profile"] = "sim"
 	hdr["report"] = "sim"; hdr["dbt"] = "dbt"
+	split("probe vmm loops", a, " "); for (i in a) hdr[a[i]] = "probe"
 	split("util config opttab stats cost outfile version tpt_commit", a, " "); for (i in a) core[a[i]] = "base"
 	may["base"] = ""
 	may["mem"] = "base"
@@ -53,7 +55,8 @@ BEGIN {
 	may["sim"] = "base mem mmu vm scheme workload"
 	may["dbt"] = "base mem mmu workload"
 	may["power"] = "base"
-	may["cli"] = "base mem mmu vm scheme workload sim dbt power"
+	may["probe"] = "base mem"
+	may["cli"] = "base mem mmu vm scheme workload sim dbt power probe"
 	may["tptd"] = "base"
 	bad = 0
 }

@@ -29,6 +29,8 @@ struct tpt_config {
 	uint32_t l1d_latency, l2_latency, llc_latency, dram_latency;
 	/* [cost] cycles */
 	double base_cpi;
+	double clock_ghz; /* cycles per ns: turns modelled cycles into time */
+	double mlp;       /* memory-level parallelism of independent accesses; 0: each workload's */
 	uint32_t exit_cycles, shadow_fill_cycles, pt_write_cycles, ept_violation_cycles;
 	uint32_t pf_intercept_cycles, guest_fault_cycles, pvop_cycles, tpt_construct_cycles;
 	uint32_t cr3_cycles, invlpg_cycles, hypercall_cycles, status_fault_cycles;

@@ -43,6 +43,9 @@ struct cli_opt {
 };
 extern const struct cli_opt cli_opts[];
 extern const size_t cli_nopts;
+/* The options of tpt probe (probe_cmd.c). */
+extern const struct cli_opt probe_opts[];
+extern const size_t probe_nopts;
 
 /* A subcommand: its name, synopsis, one-line summary, and what runs it (the
  * simulation commands take the provenance of a result being re-run). */
@@ -118,6 +121,7 @@ void provenance_attach(json_t *doc, const struct opts *o, const struct tpt_confi
 /* The commands: argv[0] is the command's name. 0, 1 (a run failed) or 2 (bad input). */
 int cmd_sim(int argc, char **argv, const json_t *rerun);
 int cmd_compare(int argc, char **argv, const json_t *rerun);
+int cmd_probe(int argc, char **argv);
 int cmd_policy(int argc, char **argv, const json_t *rerun);
 int cmd_dbt(int argc, char **argv, const json_t *rerun);
 int cmd_config(int argc, char **argv);

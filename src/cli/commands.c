@@ -44,6 +44,9 @@ const struct cli_command cli_commands[] = {
 	{"trace", "info|convert|write|record ... (see tpt trace help)",
 	 "traces: what one holds, between formats, from a generator, from a real program",
 	 cmd_trace, NULL},
+	{"probe", "[--compare] [--calibrate FILE] [--json FILE|-] [--phases LIST] [options of probe]",
+	 "measures this machine natively and in a KVM guest of its own, beside the model", cmd_probe,
+	 NULL},
 	{"rerun", "RESULT.json [--json OUT]", "a result's command again, under its configuration",
 	 cmd_rerun, NULL},
 	{"config", "", "the commented default configuration", cmd_config, NULL},
@@ -70,6 +73,9 @@ void cli_usage(FILE *out)
 	fprintf(out, "\noptions of sim, compare and policy:\n");
 	for (size_t i = 0; i < cli_nopts; i++)
 		opt_help_line(out, cli_opts[i].name, cli_opts[i].arg, cli_opts[i].help);
+	fprintf(out, "\noptions of probe:\n");
+	for (size_t i = 0; i < probe_nopts; i++)
+		opt_help_line(out, probe_opts[i].name, probe_opts[i].arg, probe_opts[i].help);
 }
 
 int run_command(int argc, char **argv, const json_t *rerun)

@@ -47,6 +47,8 @@ static const struct opt opts[] = {
 	O("cache", llc_latency, OPT_U32, 1, 10000, "50", "LLC hit latency, cycles"),
 	O("cache", dram_latency, OPT_U32, 1, 100000, "200", "DRAM latency, cycles"),
 	O("cost", base_cpi, OPT_DOUBLE, 1, 100000, "1.0", "cycles per instruction with a perfect memory system"),
+	O("cost", clock_ghz, OPT_DOUBLE, 100, 1000000, "3.0", "core clock, GHz: turns modelled cycles into seconds (estimate; tpt probe measures it)"),
+	O("cost", mlp, OPT_DOUBLE, 0, 1000000, "0", "parallelism of independent accesses (gups updates, sysbench rnd) where no mlp key is given; 0: the workloads' estimates (tpt probe --calibrate measures it)"),
 	O("cost", exit_cycles, OPT_U32, 0, 10000000, "1500", "VM exit and re-entry, before the handler's work"),
 	O("cost", shadow_fill_cycles, OPT_U32, 0, 10000000, "2000", "handler: fill a shadow entry on a hidden page fault"),
 	O("cost", pt_write_cycles, OPT_U32, 0, 10000000, "1000", "handler: emulate a guest write to a write-protected page-table page"),

@@ -1,0 +1,486 @@
+/*
+ * probe.c - tpt probe's phases (probe.h): each loop of loops.S natively and
+ * in the probe's guest, at each page size and backing, a warm-up round and
+ * then p->rounds timed rounds; a row per loop and configuration.
+ *
+ * Called by the probe command on a thread it has pinned. Native memory is
+ * mmap'd here, 2 MiB aligned, with MADV_NOHUGEPAGE or MADV_HUGEPAGE; guest
+ * memory is the VMM's (vmm.h), whose buffer the host writes through its
+ * own mapping (the dependent chain holds guest addresses there). Each
+ * buffer is freed before the next is made, so the probe needs one buffer's
+ * memory at a time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "tpt/loops.h"
+#include "tpt/probe.h"
+#include "tpt/vmm.h"
+
+const char *const probe_where_name[WHERE_N] = {"native", "vm"};
+const char *const probe_loop_name[LOOP_N] = {
+	"independent", "dependent", "first-touch", "churn", "shadow-fill",
+	"pt-write", "pd-write", "cr3-switch", "exit",
+};
+
+/* Leaf table writes per event of the other event loops: a write KVM lets
+ * through without an exit costs what a store does, so it needs many. */
+#define LEAF_WRITES 500
+
+struct run {
+	const struct probe_params *p;
+	struct probe_row *rows;
+	size_t max, n;
+	struct tpt_err *e;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static bool wanted(const struct run *r, enum probe_where w, enum probe_loop l)
+{
+	return r->p->where[w] && r->p->loop[l];
+}
+
+static void say(const struct run *r, const char *fmt, const char *a, const char *b)
+{
+	if (!r->p->progress)
+		return;
+	fprintf(stderr, "tpt probe: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+}
+
+static struct probe_row *row_new(struct run *r, enum probe_where w, enum probe_loop l,
+				 unsigned shift, bool thp)
+{
+	if (r->n == r->max)
+		return NULL;
+	struct probe_row *x = &r->rows[r->n++];
+	memset(x, 0, sizeof(*x));
+	x->where = w;
+	x->loop = l;
+	x->page_shift = shift;
+	x->thp = thp;
+	return x;
+}
+
+static void row_done(struct probe_row *x)
+{
+	x->ns = sample_median(x->sample, x->n);
+	x->spread = sample_spread(x->sample, x->n);
+}
+
+/* KVM's statistics that moved between a and b, per event, added to x. */
+static void row_stats(struct probe_row *x, const struct vmm_stats *a, const struct vmm_stats *b,
+		      double events)
+{
+	for (unsigned i = 0; i < b->n && i < a->n; i++) {
+		double d = (double)(b->v[i] - a->v[i]) / events;
+		if (d < 0.01 || !strcmp(b->name[i], "vcpu.halt_poll_fail_ns"))
+			continue;
+		unsigned k = 0;
+		while (k < x->nstats && strcmp(x->stat[k], b->name[i]))
+			k++;
+		if (k == x->nstats) {
+			if (k == PROBE_MAX_STATS)
+				continue;
+			snprintf(x->stat[k], sizeof(x->stat[k]), "%s", b->name[i]);
+			x->stat_per[k] = 0;
+			x->nstats++;
+		}
+		x->stat_per[k] += d;
+	}
+}
+
+/* Memory of its own for a native buffer, 2 MiB aligned. */
+struct nbuf {
+	void *map;
+	size_t map_size;
+	uint8_t *p;
+	uint64_t size;
+};
+
+static int nbuf_open(struct nbuf *b, uint64_t size, bool thp, struct tpt_err *e)
+{
+	b->size = size;
+	b->map_size = size + 2 * MiB;
+	b->map = mmap(NULL, b->map_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (b->map == MAP_FAILED)
+		return tpt_fail(e, "probe: cannot map %llu bytes", (unsigned long long)size);
+	b->p = (uint8_t *)tpt_align_up((uint64_t)(uintptr_t)b->map, 2 * MiB);
+	madvise(b->p, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	return 0;
+}
+
+static void nbuf_close(struct nbuf *b)
+{
+	munmap(b->map, b->map_size);
+}
+
+/* The order is Sattolo's shuffle: a uniformly random single cycle. */
+int probe_chain_build(uint8_t *mem, uint64_t size, uint64_t base, uint64_t seed,
+		       struct tpt_err *e)
+{
+	uint64_t lines = size / 64;
+	if (lines > UINT32_MAX)
+		return tpt_fail(e, "probe: a chain of %llu lines is too long", (unsigned long long)lines);
+	uint32_t *order = malloc(lines * sizeof(*order));
+	if (!order)
+		return tpt_fail(e, "probe: no memory for a chain of %llu lines", (unsigned long long)lines);
+	for (uint64_t i = 0; i < lines; i++)
+		order[i] = (uint32_t)i;
+	uint64_t s = seed;
+	for (uint64_t i = lines - 1; i > 0; i--) {
+		uint64_t j = splitmix(&s) % i;
+		uint32_t t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (uint64_t i = 0; i < lines; i++) {
+		uint64_t next = order[(i + 1) % lines];
+		uint64_t at = base + next * 64;
+		memcpy(mem + (uint64_t)order[i] * 64, &at, sizeof(at));
+	}
+	free(order);
+	return 0;
+}
+
+static void ran_init(uint64_t *ran, uint64_t seed)
+{
+	uint64_t s = seed;
+	for (int j = 0; j < 128; j++)
+		ran[j] = splitmix(&s) | 1;
+}
+
+/* One native round of a loop over b; its ns per access. */
+static double native_round(const struct run *r, enum probe_loop l, struct nbuf *b, uint64_t *ran)
+{
+	uint64_t t = now_ns();
+	if (l == LOOP_INDEPENDENT)
+		probe_gups((uint64_t *)(void *)b->p, b->size / 8 - 1, r->p->updates / 128, ran);
+	else
+		probe_chase((uint64_t *)(void *)b->p, r->p->steps);
+	double n = l == LOOP_INDEPENDENT ? (double)(r->p->updates / 128 * 128) : (double)r->p->steps;
+	return (double)(now_ns() - t) / n;
+}
+
+/* The independent and dependent loops natively, on 4K pages and THP. */
+static int native_loops(struct run *r)
+{
+	for (int thp = 0; thp <= 1; thp++) {
+		if (!wanted(r, WHERE_NATIVE, LOOP_INDEPENDENT) && !wanted(r, WHERE_NATIVE, LOOP_DEPENDENT))
+			return 0;
+		say(r, "native loops on %s pages", thp ? "2M (THP)" : "4K", "");
+		struct nbuf b;
+		if (nbuf_open(&b, r->p->size, thp, r->e))
+			return -1;
+		uint64_t ran[128];
+		ran_init(ran, r->p->seed);
+		if (probe_chain_build(b.p, b.size, (uint64_t)(uintptr_t)b.p, r->p->seed, r->e)) {
+			nbuf_close(&b);
+			return -1;
+		}
+		double share = thp ? host_thp_share(b.p, b.size) : 0;
+		/* The chain first: the updates overwrite its words. */
+		for (int l = LOOP_DEPENDENT; l >= LOOP_INDEPENDENT; l--) {
+			if (!wanted(r, WHERE_NATIVE, (enum probe_loop)l))
+				continue;
+			struct probe_row *x = row_new(r, WHERE_NATIVE, (enum probe_loop)l, thp ? 21 : 12, thp);
+			if (!x)
+				break;
+			x->thp_share = share;
+			native_round(r, (enum probe_loop)l, &b, ran); /* warm-up */
+			for (unsigned i = 0; i < r->p->rounds; i++)
+				x->sample[x->n++] = native_round(r, (enum probe_loop)l, &b, ran);
+			row_done(x);
+		}
+		nbuf_close(&b);
+	}
+	return 0;
+}
+
+/* First touch of fresh memory, and mmap-touch-munmap churn, natively. */
+static int native_touch(struct run *r)
+{
+	for (int thp = 0; thp <= 1; thp++) {
+		if (!wanted(r, WHERE_NATIVE, LOOP_FIRST_TOUCH))
+			break;
+		unsigned shift = thp ? 21 : 12;
+		struct probe_row *x = row_new(r, WHERE_NATIVE, LOOP_FIRST_TOUCH, shift, thp);
+		if (!x)
+			return 0;
+		say(r, "native first touch on %s pages", thp ? "2M (THP)" : "4K", "");
+		for (unsigned i = 0; i <= r->p->rounds; i++) {
+			struct nbuf b;
+			if (nbuf_open(&b, r->p->touch, thp, r->e))
+				return -1;
+			uint64_t pages = r->p->touch >> shift, t = now_ns();
+			probe_touch(b.p, pages, 1ULL << shift);
+			double ns = (double)(now_ns() - t) / (double)pages;
+			if (thp)
+				x->thp_share = host_thp_share(b.p, b.size);
+			nbuf_close(&b);
+			if (i) /* round 0 warms the kernel's allocator up */
+				x->sample[x->n++] = ns;
+		}
+		row_done(x);
+	}
+	if (wanted(r, WHERE_NATIVE, LOOP_CHURN)) {
+		struct probe_row *x = row_new(r, WHERE_NATIVE, LOOP_CHURN, 12, false);
+		if (!x)
+			return 0;
+		say(r, "native mmap/munmap churn", "", "");
+		uint64_t regions = r->p->touch / (2 * MiB);
+		regions = regions ? regions : 1;
+		for (unsigned i = 0; i <= r->p->rounds; i++) {
+			uint64_t t = now_ns();
+			for (uint64_t k = 0; k < regions; k++) {
+				void *m = mmap(NULL, 2 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				if (m == MAP_FAILED)
+					return tpt_fail(r->e, "probe: mmap failed during the churn loop");
+				madvise(m, 2 * MiB, MADV_NOHUGEPAGE);
+				probe_touch(m, 512, PAGE_SIZE);
+				munmap(m, 2 * MiB);
+			}
+			double ns = (double)(now_ns() - t) / (double)(regions * 512);
+			if (i)
+				x->sample[x->n++] = ns;
+		}
+		row_done(x);
+	}
+	if (wanted(r, WHERE_NATIVE, LOOP_PT_WRITE)) {
+		/* The table-write loop on ordinary memory: what the guest's costs beyond. */
+		struct probe_row *x = row_new(r, WHERE_NATIVE, LOOP_PT_WRITE, 12, false);
+		if (!x)
+			return 0;
+		struct nbuf b;
+		if (nbuf_open(&b, 4 * MiB, false, r->e))
+			return -1;
+		probe_touch(b.p, 1024, PAGE_SIZE);
+		for (unsigned i = 0; i <= r->p->rounds; i++) {
+			uint64_t t = now_ns(), n = r->p->events * LEAF_WRITES;
+			probe_ptwrite((uint64_t *)(void *)(b.p + 2 * MiB), b.p, n, 2 * MiB, 511);
+			double ns = (double)(now_ns() - t) / (double)n;
+			if (i)
+				x->sample[x->n++] = ns;
+		}
+		nbuf_close(&b);
+		row_done(x);
+	}
+	return 0;
+}
+
+/* One guest call, timed; its ns less the cost of entering and leaving. */
+static int vm_time(struct vmm *v, const void *fn, const uint64_t a[5], double base, unsigned timeout,
+		   double *ns, struct tpt_err *e)
+{
+	uint64_t ret, t;
+	if (vmm_call(v, fn, a, timeout, &ret, &t, e))
+		return -1;
+	*ns = (double)t - base;
+	return 0;
+}
+
+/* The fixed cost of a guest call (entry, the done doorbell), median of a few. */
+static int vm_call_base(struct vmm *v, unsigned timeout, double *base, struct tpt_err *e)
+{
+	double s[5];
+	const uint64_t a[5] = {0};
+	for (unsigned i = 0; i < ARRAY_LEN(s); i++)
+		if (vm_time(v, probe_adds, a, 0, timeout, &s[i], e))
+			return -1;
+	*base = sample_median(s, ARRAY_LEN(s));
+	return 0;
+}
+
+/* Rounds of one guest loop into row x: args, events per call. */
+static int vm_rounds(struct run *r, struct vmm *v, struct probe_row *x, const void *fn,
+		     const uint64_t a[5], double events, double base)
+{
+	struct vmm_stats s0, s1;
+	double ns;
+	if (vm_time(v, fn, a, base, r->p->timeout_ms, &ns, r->e)) /* warm-up */
+		return -1;
+	for (unsigned i = 0; i < r->p->rounds; i++) {
+		if (vmm_stats_read(v, &s0, r->e) ||
+		    vm_time(v, fn, a, base, r->p->timeout_ms, &ns, r->e) ||
+		    vmm_stats_read(v, &s1, r->e))
+			return -1;
+		x->sample[x->n++] = ns / events;
+		row_stats(x, &s0, &s1, events * r->p->rounds);
+	}
+	row_done(x);
+	return 0;
+}
+
+/* The independent and dependent loops in the guest: guest pages 4K and 2M,
+ * backing 4K and THP. */
+static int vm_loops(struct run *r)
+{
+	for (int gp = 0; gp <= 1; gp++)
+		for (int thp = 0; thp <= 1; thp++) {
+			if (!wanted(r, WHERE_VM, LOOP_INDEPENDENT) && !wanted(r, WHERE_VM, LOOP_DEPENDENT))
+				return 0;
+			unsigned shift = gp ? 21 : 12;
+			say(r, "guest loops on %s guest pages, %s backing", gp ? "2M" : "4K", thp ? "THP" : "4K");
+			struct vmm v;
+			if (vmm_open(&v, r->p->size, shift, thp, r->e))
+				return -1;
+			int rc = -1;
+			uint8_t *buf = guest_ptr(&v.g, v.g.buffer);
+			if (probe_chain_build(buf, r->p->size, v.g.buffer, r->p->seed, r->e))
+				goto out;
+			ran_init(guest_ptr(&v.g, GUEST_RAN), r->p->seed);
+			double base, share = thp ? host_thp_share(v.mem, v.mem_size) : 0;
+			if (vm_call_base(&v, r->p->timeout_ms, &base, r->e))
+				goto out;
+			for (int l = LOOP_DEPENDENT; l >= LOOP_INDEPENDENT; l--) {
+				if (!wanted(r, WHERE_VM, (enum probe_loop)l))
+					continue;
+				struct probe_row *x = row_new(r, WHERE_VM, (enum probe_loop)l, shift, thp);
+				if (!x)
+					break;
+				x->thp_share = share;
+				uint64_t rounds = r->p->updates / 128;
+				const uint64_t gups[5] = {v.g.buffer, r->p->size / 8 - 1, rounds, GUEST_RAN, 0};
+				const uint64_t chase[5] = {v.g.buffer, r->p->steps, 0, 0, 0};
+				if (l == LOOP_INDEPENDENT ? vm_rounds(r, &v, x, probe_gups, gups, (double)(rounds * 128), base)
+							  : vm_rounds(r, &v, x, probe_chase, chase, (double)r->p->steps, base))
+					goto out;
+			}
+			rc = 0;
+out:
+			vmm_close(&v);
+			if (rc)
+				return rc;
+		}
+	return 0;
+}
+
+/* First touch in a fresh guest each round: pages the host never backed
+ * (first-touch), or backed before the guest touches them (shadow-fill). */
+static int vm_touch(struct run *r, enum probe_loop l, unsigned shift, bool thp)
+{
+	if (!wanted(r, WHERE_VM, l))
+		return 0;
+	struct probe_row *x = row_new(r, WHERE_VM, l, shift, thp);
+	if (!x)
+		return 0;
+	say(r, "guest %s, %s", probe_loop_name[l], shift == 12 ? "4K pages" : "2M pages, THP");
+	uint64_t pages = r->p->touch >> shift;
+	for (unsigned i = 0; i <= r->p->rounds; i++) {
+		struct vmm v;
+		struct vmm_stats s0, s1;
+		if (vmm_open(&v, r->p->touch, shift, thp, r->e))
+			return -1;
+		double base, ns;
+		const uint64_t a[5] = {v.g.buffer, pages, 1ULL << shift, 0, 0};
+		if (l == LOOP_SHADOW_FILL) /* the host backs every page first */
+			probe_touch(guest_ptr(&v.g, v.g.buffer), r->p->touch / PAGE_SIZE, PAGE_SIZE);
+		int rc = vm_call_base(&v, r->p->timeout_ms, &base, r->e) || vmm_stats_read(&v, &s0, r->e) ||
+			 vm_time(&v, probe_touch, a, base, r->p->timeout_ms, &ns, r->e) ||
+			 vmm_stats_read(&v, &s1, r->e);
+		if (!rc && thp)
+			x->thp_share = host_thp_share(v.mem, v.mem_size);
+		vmm_close(&v);
+		if (rc)
+			return -1;
+		if (i) {
+			x->sample[x->n++] = ns / (double)pages;
+			row_stats(x, &s0, &s1, (double)pages * r->p->rounds);
+		}
+	}
+	row_done(x);
+	return 0;
+}
+
+/* Exits: the in-kernel doorbell; CR3 loads; page-table and directory writes. */
+static int vm_events(struct run *r)
+{
+	bool any = false;
+	for (int l = LOOP_PT_WRITE; l <= LOOP_EXIT; l++)
+		any |= wanted(r, WHERE_VM, (enum probe_loop)l);
+	if (!any)
+		return 0;
+	say(r, "guest exits, CR3 loads and table writes", "", "");
+	struct vmm v;
+	if (vmm_open(&v, 2 * MiB, 12, false, r->e))
+		return -1;
+	int rc = -1;
+	double base, n = (double)r->p->events;
+	if (vm_call_base(&v, r->p->timeout_ms, &base, r->e))
+		goto out;
+	struct probe_row *x;
+	if (wanted(r, WHERE_VM, LOOP_EXIT) && (x = row_new(r, WHERE_VM, LOOP_EXIT, 12, false))) {
+		const uint64_t a[5] = {r->p->events, GUEST_DOORBELL + DOORBELL_KERNEL, 0, 0, 0};
+		if (vm_rounds(r, &v, x, probe_ring, a, n, base))
+			goto out;
+	}
+	if (wanted(r, WHERE_VM, LOOP_CR3_SWITCH) && (x = row_new(r, WHERE_VM, LOOP_CR3_SWITCH, 12, false))) {
+		/* Each round: CR3 rings less as many rings that only exit. */
+		const uint64_t nop[5] = {r->p->events, GUEST_DOORBELL + DOORBELL_NOP, 0, 0, 0};
+		const uint64_t cr3[5] = {r->p->events, GUEST_DOORBELL + DOORBELL_CR3, 0, 0, 0};
+		struct vmm_stats s0, s1;
+		double a, b;
+		if (vm_time(&v, probe_ring, cr3, base, r->p->timeout_ms, &b, r->e))
+			goto out;
+		for (unsigned i = 0; i < r->p->rounds; i++) {
+			if (vm_time(&v, probe_ring, nop, base, r->p->timeout_ms, &a, r->e) ||
+			    vmm_stats_read(&v, &s0, r->e) ||
+			    vm_time(&v, probe_ring, cr3, base, r->p->timeout_ms, &b, r->e) ||
+			    vmm_stats_read(&v, &s1, r->e))
+				goto out;
+			x->sample[x->n++] = (b - a) / n;
+			row_stats(x, &s0, &s1, n * r->p->rounds);
+		}
+		row_done(x);
+	}
+	if (wanted(r, WHERE_VM, LOOP_PT_WRITE) && (x = row_new(r, WHERE_VM, LOOP_PT_WRITE, 12, false))) {
+		/* Flip the scratch pages between the region's two halves. */
+		const uint64_t a[5] = {v.g.scratch_pt, v.g.scratch, r->p->events * LEAF_WRITES, 2 * MiB, 511};
+		if (vm_rounds(r, &v, x, probe_ptwrite, a, n * LEAF_WRITES, base))
+			goto out;
+	}
+	if (wanted(r, WHERE_VM, LOOP_PD_WRITE) && (x = row_new(r, WHERE_VM, LOOP_PD_WRITE, 12, false))) {
+		/* Flip the directory entry between the scratch table and its copy. */
+		const uint64_t a[5] = {v.g.scratch_pde, v.g.scratch, r->p->events,
+				       v.g.scratch_pt ^ v.g.scratch_pt2, 0};
+		if (vm_rounds(r, &v, x, probe_ptwrite, a, n, base))
+			goto out;
+	}
+	rc = 0;
+out:
+	vmm_close(&v);
+	return rc;
+}
+
+int probe_measure(const struct probe_params *p, const struct host_info *h, bool vm_ok,
+	      struct probe_row *rows, size_t max, size_t *nrows, struct tpt_err *e)
+{
+	(void)h;
+	struct run r = {p, rows, max, 0, e};
+	int rc = native_loops(&r) || native_touch(&r);
+	if (!rc && vm_ok)
+		rc = vm_loops(&r) || vm_touch(&r, LOOP_FIRST_TOUCH, 12, false) ||
+		     vm_touch(&r, LOOP_FIRST_TOUCH, 21, true) || vm_touch(&r, LOOP_SHADOW_FILL, 12, false) ||
+		     vm_events(&r);
+	*nrows = r.n;
+	return rc ? -1 : 0;
+}

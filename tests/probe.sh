@@ -1,0 +1,126 @@
+#!/bin/sh
+# probe.sh - tpt probe as a user meets it: bad input refused in one line,
+# a busy machine refused, a machine without /dev/kvm measured natively with
+# the reason said, the VM phase for real where /dev/kvm is usable (bounded
+# sizes, so it takes seconds), a hung guest stopped by the watchdog, and a
+# calibration fragment that tpt's other commands load.
+# Usage: probe.sh PATH/TO/tpt
+TPT=$1
+. "$(dirname "$0")/lib.sh"
+
+# one_line WANT RC CMD...: CMD exits RC with one line on stderr holding WANT.
+one_line() {
+	want=$1 code=$2
+	shift 2
+	"$TPT" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -ne "$code" ]; then bad "'$*' exited $rc, want $code: $(head -n 2 "$T/err")"; return; fi
+	[ "$(wc -l <"$T/err")" -eq 1 ] || { bad "'$*' printed $(wc -l <"$T/err") error lines"; return; }
+	grep -q -- "$want" "$T/err" && ok || bad "'$*' error lacks '$want': $(cat "$T/err")"
+}
+
+one_line "unknown phase 'warp'" 2 probe --phases native,warp
+one_line "not a power of two" 2 probe --size 3G
+one_line "whole number of 2M" 2 probe --touch 3M
+one_line "from 1 to 64" 2 probe --rounds 0
+one_line "not 4K or 2M" 2 probe --outer-page 1G
+one_line "wants a file" 2 probe --calibrate -
+one_line "given twice" 2 probe --rounds 2 --rounds 3
+one_line "unknown option" 2 probe --frobnicate
+printf '[cost]\nexit_cycles = 1000\n' >"$T/in.ini"
+one_line "would overwrite the --config" 2 probe --config "$T/in.ini" --calibrate "$T/in.ini"
+one_line "MiB available" 2 probe --size 8T
+cmp -s "$T/in.ini" - <<EOF && ok || bad "a refused probe changed its --config"
+[cost]
+exit_cycles = 1000
+EOF
+
+# A busy machine: three spinning shells on this machine's CPUs.
+spin() { while :; do :; done; }
+spin & s1=$!
+spin & s2=$!
+spin & s3=$!
+one_line "the machine is busy" 1 probe --phases native,dependent --size 4M
+kill $s1 $s2 $s3 2>/dev/null
+wait 2>/dev/null
+
+small="--size 4M --steps 20000 --updates 128K --touch 4M --events 100 --rounds 2 --allow-busy"
+
+# Native rows, JSON without --compare: no model figures.
+# shellcheck disable=SC2086
+"$TPT" probe --phases native $small --json "$T/n.json" >/dev/null 2>"$T/err" && ok ||
+	bad "native probe failed: $(cat "$T/err")"
+python3 - "$T/n.json" <<'EOF' && ok || bad "native probe JSON"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+loops = {(r["loop"], r["guest_page"]) for r in rows}
+assert {("independent", "4K"), ("dependent", "2M"), ("first-touch", "4K"), ("churn", "4K")} <= loops, loops
+for r in rows:
+    assert r["where"] == "native" and r["ns"] > 0 and r["spread"] >= 1, r
+    assert r["model_ns"] is None and r["ratio"] is None and len(r["samples"]) == 2, r
+    assert "provenance" in r
+EOF
+
+# Without /dev/kvm (here: as nobody, who may not open it): native only, and why.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	mkdir "$T/nobody" && chmod 755 "$T" "$T/nobody" && cp "$TPT" "$T/nobody/tpt"
+	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	if as_nobody test -r /dev/kvm; then
+		echo "skipped: nobody may open /dev/kvm here, so the native-only path cannot be shown"
+	else
+		# shellcheck disable=SC2086
+		as_nobody "$T/nobody/tpt" probe --phases dependent $small --json - >"$T/nb.json" 2>"$T/err"
+		rc=$?
+		[ "$rc" -eq 0 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+			grep -q "measuring natively only: /dev/kvm: " "$T/err" && ok ||
+			bad "no /dev/kvm: exit $rc, $(cat "$T/err")"
+		python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r and all(x["where"]=="native" for x in r)' \
+			"$T/nb.json" && ok || bad "no /dev/kvm: rows other than native"
+	fi
+else
+	echo "skipped: not root, cannot run the probe as a user without /dev/kvm"
+fi
+
+# The VM phase, for real, where /dev/kvm can be used.
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	# shellcheck disable=SC2086
+	timeout 300 "$TPT" probe --phases vm,dependent,exit,pd-write,pt-write,shadow-fill $small --compare \
+		--json "$T/vm.json" >"$T/vm.txt" 2>"$T/err" && ok || bad "vm probe failed: $(cat "$T/err")"
+	python3 - "$T/vm.json" <<'EOF' && ok || bad "vm probe JSON"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+keys = {"where", "loop", "guest_page", "backing", "ns", "spread", "model_ns", "ratio"}
+got = {(r["loop"], r["guest_page"], r["backing"]) for r in rows}
+for want in [("dependent", "4K", "4K"), ("dependent", "2M", "THP"), ("exit", "4K", "4K"),
+             ("pd-write", "4K", "4K"), ("shadow-fill", "4K", "4K")]:
+    assert want in got, (want, got)
+for r in rows:
+    assert keys <= set(r), r
+    assert r["where"] == "vm" and r["ns"] > 0 and r["model_ns"] > 0, r
+    assert abs(r["ratio"] - r["ns"] / r["model_ns"]) < 1e-9 * r["ratio"], r
+by = {r["loop"]: r for r in rows}
+# Each exit, directory write and shadow fill is seen by KVM's own counters.
+assert by["exit"]["kvm_stats"]["vcpu.exits"] >= 0.99, by["exit"]
+assert by["pd-write"]["kvm_stats"]["vcpu.exits"] >= 0.99, by["pd-write"]
+assert by["shadow-fill"]["kvm_stats"]["vcpu.exits"] >= 0.99, by["shadow-fill"]
+EOF
+	grep -q "^KVM: " "$T/vm.txt" && ok || bad "the probe does not say what the host's KVM is"
+	# A guest that never ends: stopped by the watchdog, reported, exit 1.
+	one_line "watchdog" 1 probe --phases vm,dependent --size 4M --steps 1T --watchdog 1 --rounds 1 --allow-busy
+else
+	echo "skipped: /dev/kvm is not usable here; the VM phase is not run"
+fi
+
+# --calibrate: a fragment, every value commented, that the simulator loads.
+# shellcheck disable=SC2086
+"$TPT" probe --phases native,dependent,independent,first-touch $small --calibrate "$T/cal.ini" \
+	>"$T/cal.txt" 2>"$T/err" && ok || bad "calibrate failed: $(cat "$T/err")"
+grep -q "^clock_ghz = " "$T/cal.ini" && grep -q "^dram_latency = " "$T/cal.ini" &&
+	grep -q "^guest_fault_cycles = " "$T/cal.ini" && ok || bad "calibration lacks values: $(cat "$T/cal.ini")"
+awk '/^[a-z_]+ = / && prev !~ /^; / { bad = 1 } { prev = $0 } END { exit bad }' "$T/cal.ini" && ok ||
+	bad "a calibrated value without its comment"
+grep -q "dram_latency" "$T/cal.txt" && ok || bad "the comparison does not mark the rows that calibrate"
+"$TPT" sim --scheme native --workload gups:size=8M,updates=1K --config "$T/cal.ini" >/dev/null 2>"$T/err" &&
+	ok || bad "tpt sim does not load the calibration: $(cat "$T/err")"
+
+finish

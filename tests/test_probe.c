@@ -1,0 +1,274 @@
+/*
+ * test_probe.c - tpt probe's parts: the loops (loops.S) against C versions
+ * of themselves, the guest image (descriptor tables, page tables, register
+ * state) built and walked without KVM, the statistics on synthetic
+ * samples, the dependent chain, and, where /dev/kvm is usable, the VMM
+ * running the same loops in a real guest (a guest that faults and one that
+ * hangs are stopped and reported).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tpt/loops.h"
+#include "tpt/probe.h"
+#include "tpt/vmm.h"
+
+/* HPCC's update loop in C: what probe_gups must do. */
+static void gups_ref(uint64_t *table, uint64_t mask, uint64_t rounds, uint64_t *ran)
+{
+	for (uint64_t i = 0; i < rounds; i++)
+		for (int j = 0; j < 128; j++) {
+			ran[j] = (ran[j] << 1) ^ ((int64_t)ran[j] < 0 ? 7 : 0);
+			table[ran[j] & mask] ^= ran[j];
+		}
+}
+
+static void test_loops_native(void **state)
+{
+	(void)state;
+	enum { WORDS = 4096 };
+	uint64_t *a = malloc(WORDS * 8), *b = malloc(WORDS * 8), ra[128], rb[128];
+	for (uint64_t i = 0; i < WORDS; i++)
+		a[i] = b[i] = i * 0x9e3779b97f4a7c15ULL;
+	for (int j = 0; j < 128; j++)
+		ra[j] = rb[j] = (uint64_t)j * 0x12345 + 1 + ((uint64_t)(j & 1) << 63);
+	probe_gups(a, WORDS - 1, 50, ra);
+	gups_ref(b, WORDS - 1, 50, rb);
+	assert_memory_equal(a, b, WORDS * 8);
+	assert_memory_equal(ra, rb, sizeof(ra));
+	probe_gups(a, WORDS - 1, 0, ra); /* no rounds: nothing */
+	assert_memory_equal(a, b, WORDS * 8);
+
+	/* A chase of three words in a ring ends where the count says. */
+	uint64_t ring[3] = {(uint64_t)(uintptr_t)&ring[1], (uint64_t)(uintptr_t)&ring[2],
+			    (uint64_t)(uintptr_t)&ring[0]};
+	assert_int_equal(probe_chase(ring, 0), (uint64_t)(uintptr_t)ring);
+	assert_int_equal(probe_chase(ring, 4), (uint64_t)(uintptr_t)&ring[1]);
+
+	uint8_t *m = calloc(1, 64 * 1024);
+	probe_touch(m + 7, 16, 4096);
+	for (int i = 0; i < 64 * 1024; i++)
+		assert_int_equal(m[i], (i % 4096 == 7) ? 1 : 0);
+	assert_int_equal(probe_adds(3), 192);
+	assert_int_equal(probe_adds(0), 0);
+
+	/* Table writes: 1,000 flips over 512 entries; mask 0 flips entry 0 only. */
+	uint64_t *ptes = calloc(512, 8);
+	uint8_t *va = calloc(512, 4096);
+	probe_ptwrite(ptes, va, 1000, 0x200000, 511);
+	for (int i = 0; i < 512; i++)
+		assert_int_equal(ptes[i], i < 1000 - 512 ? 0 : 0x200000);
+	memset(ptes, 0, 512 * 8);
+	probe_ptwrite(ptes, va, 3, 0x1000, 0);
+	assert_int_equal(ptes[0], 0x1000);
+	assert_int_equal(ptes[1], 0);
+	free(a), free(b), free(m), free(ptes), free(va);
+}
+
+static void test_sample(void **state)
+{
+	(void)state;
+	const double odd[] = {5, 1, 3}, even[] = {4, 1, 3, 2}, zero[] = {0, 2};
+	assert_true(sample_median(odd, 3) == 3);
+	assert_true(sample_median(even, 4) == 2.5);
+	assert_true(sample_median(odd, 0) == 0);
+	assert_true(sample_spread(odd, 3) == 5);
+	assert_true(sample_spread(odd, 1) == 1);
+	assert_true(sample_spread(zero, 2) == 0);
+	/* The median takes no sample's order from its input. */
+	double v[] = {9, 8, 7};
+	assert_true(sample_median(v, 3) == 8 && v[0] == 9);
+}
+
+static void test_chain(void **state)
+{
+	(void)state;
+	enum { LINES = 1024 };
+	uint8_t *m = calloc(LINES, 64);
+	struct tpt_err e;
+	const uint64_t base = 0x40000000;
+	assert_int_equal(probe_chain_build(m, LINES * 64, base, 7, &e), 0);
+	/* One cycle through every line: from line 0, each once, then back. */
+	char *seen = calloc(LINES, 1);
+	uint64_t at = base;
+	for (int i = 0; i < LINES; i++) {
+		uint64_t line = (at - base) / 64;
+		assert_true(at % 64 == 0 && line < LINES);
+		assert_false(seen[line]);
+		seen[line] = 1;
+		memcpy(&at, m + line * 64, 8);
+	}
+	assert_int_equal(at, base);
+	free(seen);
+	free(m);
+}
+
+/* The guest's page tables walked as a CPU would: present, user, writable
+ * on every level, mapping va to pa with a leaf of shift. */
+static void assert_mapped(const struct guest_image *g, uint64_t va, uint64_t pa, unsigned shift)
+{
+	uint64_t got, pte;
+	unsigned s;
+	struct pt_path path;
+	assert_int_equal(pt_lookup(&g->pt, va, &got, &s, &pte, &path), 0);
+	assert_int_equal(got, pa);
+	assert_int_equal(s, shift);
+	for (int i = 0; i < path.n; i++) {
+		uint64_t e;
+		memcpy(&e, g->mem + path.entry[i], 8);
+		assert_true((e & (PTE_P | PTE_U | PTE_W)) == (PTE_P | PTE_U | PTE_W));
+	}
+}
+
+static void check_image(unsigned shift)
+{
+	const uint64_t size = 8 * MiB;
+	uint64_t mem_size = guest_mem_size(size);
+	uint8_t *mem = calloc(1, mem_size);
+	struct guest_image g;
+	struct tpt_err e;
+	assert_int_equal(guest_build(&g, mem, mem_size, size, shift, &e), 0);
+	assert_true(g.buffer % (2 * MiB) == 0 && g.buffer + size <= mem_size);
+	assert_true(g.scratch % (4 * MiB) == 0 && g.scratch + 4 * MiB <= g.buffer);
+	uint64_t pa, pte;
+	unsigned s;
+	assert_int_equal(pt_lookup(&g.pt, 0, &pa, &s, &pte, NULL), -1); /* page 0: unmapped */
+	uint64_t low[] = {GUEST_GDT, GUEST_TSS, GUEST_CODE, GUEST_RAN, GUEST_STACK_TOP - 8, GUEST_TABLES};
+	for (size_t i = 0; i < sizeof(low) / sizeof(low[0]); i++)
+		assert_mapped(&g, low[i], low[i], 12);
+	assert_mapped(&g, g.scratch, g.scratch, 12);
+	assert_int_equal(pt_lookup(&g.pt, g.scratch + 2 * MiB, &pa, &s, &pte, NULL), -1);
+	for (uint64_t a = g.buffer; a < g.buffer + size; a += 1ULL << shift)
+		assert_mapped(&g, a + 8, a + 8, shift);
+	/* The doorbell: mapped, to guest-physical memory that does not exist. */
+	assert_mapped(&g, GUEST_DOORBELL, g.doorbell_gpa, 12);
+	assert_true(g.doorbell_gpa >= mem_size);
+	/* The directory entry the pd-write loop flips points at the scratch
+	 * table, whose copy maps the same. */
+	uint64_t pde;
+	memcpy(&pde, mem + g.scratch_pde, 8);
+	assert_int_equal(pde & PTE_ADDR, g.scratch_pt);
+	assert_memory_equal(mem + g.scratch_pt, mem + g.scratch_pt2, PAGE_SIZE);
+	assert_memory_equal(mem + g.root, mem + g.root2, PAGE_SIZE);
+	assert_memory_equal(mem + GUEST_CODE, probe_loops_begin, g.code_size);
+	assert_int_equal(guest_fn(&g, probe_gups), GUEST_CODE + (uint64_t)((const uint8_t *)probe_gups - probe_loops_begin));
+	/* GDT: user code is 64-bit, DPL 3, present; the TSS descriptor's base. */
+	uint64_t ucode, tss;
+	memcpy(&ucode, mem + GUEST_GDT + (GUEST_SEL_CODE & ~7), 8);
+	assert_int_equal((ucode >> 45) & 3, 3); /* DPL */
+	assert_true(ucode & (1ULL << 47));      /* present */
+	assert_true(ucode & (1ULL << 53));      /* L */
+	memcpy(&tss, mem + GUEST_GDT + GUEST_SEL_TSS, 8);
+	assert_int_equal(((tss >> 16) & 0xffffff) | ((tss >> 56) << 24), GUEST_TSS);
+	struct kvm_sregs sr;
+	memset(&sr, 0, sizeof(sr));
+	guest_sregs(&g, &sr);
+	assert_int_equal(sr.cs.dpl, 3);
+	assert_int_equal(sr.cs.l, 1);
+	assert_int_equal(sr.cs.selector & 3, 3);
+	assert_int_equal(sr.ss.dpl, 3);
+	assert_int_equal(sr.ss.selector & 3, 3);
+	assert_true((sr.cr0 & 0x80000001ULL) == 0x80000001ULL); /* PG, PE */
+	assert_true(sr.cr4 & 0x20);                          /* PAE */
+	assert_true((sr.efer & 0x500) == 0x500);             /* LME, LMA */
+	assert_int_equal(sr.cr3, g.root);
+	assert_int_equal(sr.tr.base, GUEST_TSS);
+	guest_destroy(&g);
+	free(mem);
+}
+
+static void test_guest_image(void **state)
+{
+	(void)state;
+	check_image(12);
+	check_image(21);
+	/* What it refuses. */
+	struct guest_image g;
+	struct tpt_err e;
+	uint8_t *mem = calloc(1, guest_mem_size(8 * MiB));
+	assert_int_equal(guest_build(&g, mem, guest_mem_size(8 * MiB), 8 * MiB, 30, &e), -1);
+	assert_int_equal(guest_build(&g, mem, guest_mem_size(8 * MiB), 8 * MiB + 4096, 21, &e), -1);
+	assert_int_equal(guest_build(&g, mem, 4 * MiB, 8 * MiB, 12, &e), -1);
+	assert_non_null(strstr(e.msg, "needed"));
+	free(mem);
+}
+
+/* The same loops in a real guest, where /dev/kvm can be used. */
+static void test_vm(void **state)
+{
+	(void)state;
+	char why[200];
+	vmm_available(why, sizeof(why));
+	if (why[0]) {
+		print_message("skipped: %s\n", why);
+		skip();
+	}
+	struct vmm v;
+	struct tpt_err e;
+	const uint64_t size = 4 * MiB;
+	assert_int_equal(vmm_open(&v, size, 12, false, &e), 0);
+	uint64_t ret, ns;
+	uint64_t a[5] = {10, 0, 0, 0, 0};
+	assert_int_equal(vmm_call(&v, probe_adds, a, 10000, &ret, &ns, &e), 0);
+	assert_int_equal(ret, 640);
+	/* gups in the guest leaves the table as it does natively. */
+	uint64_t *table = guest_ptr(&v.g, v.g.buffer), *ran = guest_ptr(&v.g, GUEST_RAN);
+	uint64_t *ref = malloc(size), rref[128];
+	for (uint64_t i = 0; i < size / 8; i++)
+		table[i] = ref[i] = i;
+	for (int j = 0; j < 128; j++)
+		ran[j] = rref[j] = (uint64_t)j * 977 + 3;
+	uint64_t g[5] = {v.g.buffer, size / 8 - 1, 100, GUEST_RAN, 0};
+	struct vmm_stats s0, s1;
+	assert_int_equal(vmm_stats_read(&v, &s0, &e), 0);
+	assert_int_equal(vmm_call(&v, probe_gups, g, 10000, &ret, &ns, &e), 0);
+	assert_int_equal(vmm_stats_read(&v, &s1, &e), 0);
+	gups_ref(ref, size / 8 - 1, 100, rref);
+	assert_memory_equal(table, ref, size);
+	assert_memory_equal(ran, rref, sizeof(rref));
+	/* KVM counted the exits of the call (its end, at least). */
+	assert_true(vmm_stat(&s1, "vcpu.exits") > vmm_stat(&s0, "vcpu.exits"));
+	/* The in-kernel doorbell: 100 exits the VMM never sees. */
+	uint64_t ring[5] = {100, GUEST_DOORBELL + DOORBELL_KERNEL, 0, 0, 0};
+	assert_int_equal(vmm_stats_read(&v, &s0, &e), 0);
+	assert_int_equal(vmm_call(&v, probe_ring, ring, 10000, &ret, &ns, &e), 0);
+	assert_int_equal(vmm_stats_read(&v, &s1, &e), 0);
+	assert_true(vmm_stat(&s1, "vcpu.exits") - vmm_stat(&s0, "vcpu.exits") >= 100);
+	/* CR3 rings switch between the two roots. */
+	uint64_t cr3[5] = {3, GUEST_DOORBELL + DOORBELL_CR3, 0, 0, 0};
+	assert_int_equal(vmm_call(&v, probe_ring, cr3, 10000, &ret, &ns, &e), 0);
+	assert_int_equal(v.cr3_switches, 3);
+	/* A hang: a chase round a one-word ring, stopped by the watchdog. */
+	uint64_t self = v.g.buffer;
+	memcpy(table, &self, 8);
+	uint64_t hang[5] = {v.g.buffer, UINT64_MAX, 0, 0, 0};
+	assert_int_equal(vmm_call(&v, probe_chase, hang, 300, &ret, &ns, &e), -1);
+	assert_non_null(strstr(e.msg, "watchdog"));
+	assert_int_equal(vmm_call(&v, probe_adds, a, 10000, &ret, &ns, &e), -1);
+	assert_non_null(strstr(e.msg, "stopped before"));
+	vmm_close(&v);
+	/* A fault: a chase from page 0, which the guest does not map. */
+	assert_int_equal(vmm_open(&v, size, 21, true, &e), 0);
+	uint64_t fault[5] = {0, 1, 0, 0, 0};
+	assert_int_equal(vmm_call(&v, probe_chase, fault, 10000, &ret, &ns, &e), -1);
+	assert_non_null(strstr(e.msg, "exception"));
+	vmm_close(&v);
+	free(ref);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_loops_native),
+		cmocka_unit_test(test_sample),
+		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_guest_image),
+		cmocka_unit_test(test_vm),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
