@@ -500,7 +500,8 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 		cfg->cr3_cycles = h < 0 ? 0 : (uint32_t)(h + 0.5);
 		snprintf(v, sizeof(v), "%u", cfg->cr3_cycles);
 		snprintf(why, sizeof(why), "a CR3 load by the VMM on an exit (KVM_SET_SREGS), beyond the exit: "
-			 "%.0f ns (spread %.2f)", cr->ns, cr->spread);
+			 "%.0f ns (spread %.2f); an upper bound: it resets KVM's whole MMU context, which a "
+			 "guest's own MOV CR3 need not", cr->ns, cr->spread);
 		note(f, "[cost]", "cr3_cycles", v, why);
 		mark(c, cr, "cr3_cycles");
 	}
