@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -103,12 +104,16 @@ int vmm_open(struct vmm *v, uint64_t buffer_size, unsigned buffer_shift, bool th
 		goto fail;
 	}
 	/* CPUID as the host reports it, so the guest sees a sane CPU. */
-	struct {
-		struct kvm_cpuid2 c;
-		struct kvm_cpuid_entry2 ent[256];
-	} cpuid = {.c.nent = 256};
-	if (ioctl(v->kvm, KVM_GET_SUPPORTED_CPUID, &cpuid) == 0 &&
-	    ioctl(v->vcpu, KVM_SET_CPUID2, &cpuid)) {
+	enum { NENT = 256 };
+	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + NENT * sizeof(struct kvm_cpuid_entry2));
+	if (!cpuid) {
+		tpt_fail(e, "probe VM: out of memory");
+		goto fail;
+	}
+	cpuid->nent = NENT;
+	int set = ioctl(v->kvm, KVM_GET_SUPPORTED_CPUID, cpuid) == 0 ? ioctl(v->vcpu, KVM_SET_CPUID2, cpuid) : 0;
+	free(cpuid);
+	if (set) {
 		sys_fail(e, "KVM_SET_CPUID2");
 		goto fail;
 	}
