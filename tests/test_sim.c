@@ -2,6 +2,7 @@
  * test_sim.c - the simulator's counters, exact on small crafted sequences;
  * the cost model's arithmetic; determinism of whole runs.
  */
+#include <math.h>
 #include "helpers.h"
 
 #define VA(i) (WL_BASE_VA + (uint64_t)(i) * PAGE_SIZE)
@@ -231,13 +232,65 @@ static void test_cost_arithmetic(void **state)
 	struct tpt_cost k;
 	cost_compute(&st, &c, 2.0, &k);
 	assert_true(k.base == 1000.0);
-	assert_true(k.data_stall == (4.0 * 9 + 2.0 * 195) / 2.0);
-	assert_int_equal(k.walk_stall, 730);
+	/* Two in flight, two walkers: (730 walk + 426 data) / 2, split 730 : 426. */
+	double stall = (730.0 + 4 * 9 + 2 * 195) / 2;
+	assert_true(fabs(k.walk_stall - stall * 730 / 1156) < 1e-9);
+	assert_true(fabs(k.data_stall - stall * 426 / 1156) < 1e-9);
 	assert_int_equal(k.exits, 2 * (1500 + 2500) + 1 * (1500 + 1000));
 	assert_int_equal(k.faults, 3000);
 	assert_int_equal(k.pvops, 750);
 	assert_int_equal(k.construction, 700);
-	assert_true(k.total == 1000.0 + 213.0 + 730 + 10500 + 3000 + 750 + 700);
+	assert_true(fabs(k.total - (1000.0 + stall + 10500 + 3000 + 750 + 700)) < 1e-6);
+	/* The terms add up to the total. */
+	assert_true(fabs(k.base + k.data_stall + k.walk_stall + (double)k.exits + (double)k.faults +
+			 (double)k.pvops + (double)k.construction + (double)k.policy - k.total) < 1e-6);
+	/* A chain pays every latency: mlp 1. */
+	cost_compute(&st, &c, 1.0, &k);
+	assert_true(fabs(k.walk_stall - 730) < 1e-9 && fabs(k.data_stall - 426) < 1e-9);
+	/* Sequential accesses: the prefetchers hide their share of the data stall. */
+	st.accesses = 16;
+	st.seq_accesses = 16;
+	cost_compute(&st, &c, 1.0, &k);
+	assert_true(fabs(k.data_stall - 426 * (1 - c.prefetch)) < 1e-9);
+}
+
+/* A stream of independent misses that only walk: walks overlap up to the
+ * walker count, and up to what is in flight, no further; a chain gains
+ * nothing from walkers. */
+static void test_cost_overlap(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	struct tpt_stats st = {0};
+	st.instructions = 100;
+	st.walk_cycles = 8000;
+	struct tpt_cost k;
+	const double want[] = {8000, 4000, 2000, 1000, 1000, 1000}; /* walkers 1, 2, 4, 8, 16, 64 */
+	const uint32_t walkers[] = {1, 2, 4, 8, 16, 64};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		c.walkers = walkers[i];
+		cost_compute(&st, &c, 8.0, &k); /* eight independent accesses in flight */
+		assert_true(fabs(k.walk_stall - want[i]) < 1e-9);
+		assert_true(k.data_stall == 0);
+		cost_compute(&st, &c, 1.0, &k); /* a chain */
+		assert_true(fabs(k.walk_stall - 8000) < 1e-9);
+	}
+	/* The miss buffers bound what is in flight. */
+	c.walkers = 64;
+	c.miss_buffers = 4;
+	cost_compute(&st, &c, 8.0, &k);
+	assert_true(fabs(k.walk_stall - 2000) < 1e-9);
+	/* Data misses overlap walks of other accesses: with walkers to spare, the
+	 * stream takes (walks + data) / in flight. */
+	c.miss_buffers = 12;
+	st.data_level[CL_DRAM] = 40; /* 40 x 195 */
+	cost_compute(&st, &c, 8.0, &k);
+	assert_true(fabs(k.walk_stall + k.data_stall - (8000.0 + 40 * 195) / 8) < 1e-9);
+	/* Two walkers: the walks bound it. */
+	c.walkers = 2;
+	cost_compute(&st, &c, 8.0, &k);
+	assert_true(fabs(k.walk_stall + k.data_stall - 4000) < 1e-9);
 }
 
 static void run_full(const char *scheme, struct tpt_result *r)
@@ -333,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_prefault_removes_exits),
 		cmocka_unit_test(test_segv_and_exhaustion),
 		cmocka_unit_test(test_cost_arithmetic),
+		cmocka_unit_test(test_cost_overlap),
 		cmocka_unit_test(test_runs_are_deterministic),
 		cmocka_unit_test(test_prefetch_changes_nothing),
 	};

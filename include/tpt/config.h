@@ -31,6 +31,9 @@ struct tpt_config {
 	double base_cpi;
 	double clock_ghz; /* cycles per ns: turns modelled cycles into time */
 	double mlp;       /* memory-level parallelism of independent accesses; 0: each workload's */
+	uint32_t walkers;      /* page walks in flight at once */
+	uint32_t miss_buffers; /* data misses in flight at once */
+	double prefetch;       /* share of sequential accesses' miss latency the prefetchers hide */
 	uint32_t exit_cycles, shadow_fill_cycles, pt_write_cycles, ept_violation_cycles;
 	uint32_t pf_intercept_cycles, guest_fault_cycles, pvop_cycles, tpt_construct_cycles;
 	uint32_t cr3_cycles, invlpg_cycles, hypercall_cycles, status_fault_cycles;

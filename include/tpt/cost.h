@@ -15,10 +15,21 @@
  * sequential accesses (RSS is the kernel's own count). */
 #define PROFILE_COUNTERS 8
 
+/*
+ * The memory stall of an access stream whose serial walk latency is W and
+ * data latency beyond L1 is D (sequential accesses' less what the
+ * prefetchers hide): with m = min(mlp, miss_buffers) accesses in flight, of
+ * which at most min(walkers, m) walk at once,
+ *
+ *     stall = max(W / min(walkers, m), (W + D) / m)
+ *
+ * split between walk_stall and data_stall in proportion to W and D. A
+ * chain (mlp 1) pays W + D; a walk's own references stay serial in W.
+ */
 struct tpt_cost {
 	double base;          /* instructions x base_cpi */
-	double data_stall;    /* data latency beyond an L1 hit, / memory-level parallelism */
-	uint64_t walk_stall;  /* walk cycles of completed and faulted walks */
+	double data_stall;    /* the data latencies' share of the memory stall */
+	double walk_stall;    /* the walks' share (completed and faulted walks) */
 	uint64_t exits;       /* exits x (exit cost + handler) */
 	uint64_t faults;      /* guest page faults */
 	uint64_t pvops;       /* dual page-table updates */

@@ -16,6 +16,7 @@
  * fills) are what the cost model charges one of them.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -252,10 +253,11 @@ static double row_spec(const struct probe_cmd *c, const struct probe_row *x, cha
 	}
 }
 
-/* Simulates the loop rows among idx[0..n) under cfg: their model ns. 0, or
+/* Simulates the loop rows among idx[0..n) under cfg: their model ns, and
+ * their results in keep (the caller frees them) when it is not NULL. 0, or
  * the runs' status. */
 static int simulate(const struct probe_cmd *c, const struct tpt_config *cfg, const size_t *idx,
-		    size_t n, double *ns)
+		    size_t n, double *ns, struct tpt_result *keep)
 {
 	struct opts o[MAX_ROWS];
 	struct run runs[MAX_ROWS];
@@ -279,7 +281,10 @@ static int simulate(const struct probe_cmd *c, const struct tpt_config *cfg, con
 	for (size_t i = 0; i < n; i++) {
 		if (!rc)
 			ns[i] = res[i].cost.total / units[i] / cfg->clock_ghz;
-		result_free(&res[i]);
+		if (keep)
+			keep[i] = res[i];
+		else
+			result_free(&res[i]);
 	}
 	return rc;
 }
@@ -326,7 +331,7 @@ static int model(struct probe_cmd *c, const struct tpt_config *cfg)
 		else
 			c->model_ns[i] = event_ns(c, &c->rows[i], cfg);
 	}
-	int rc = n ? simulate(c, cfg, idx, n, ns) : 0;
+	int rc = n ? simulate(c, cfg, idx, n, ns, NULL) : 0;
 	for (size_t k = 0; !rc && k < n; k++)
 		c->model_ns[idx[k]] = ns[k];
 	return rc;
@@ -372,12 +377,28 @@ static void note(struct fragment *f, const char *sec, const char *key, const cha
 		snprintf(l + o, len - o, "%s = %s\n", key, value);
 }
 
-/* One loop row simulated under cfg: its model ns. */
+/* One loop row simulated under cfg: its model ns (and its result in keep). */
 static int simulate_one(const struct probe_cmd *c, const struct tpt_config *cfg,
-			const struct probe_row *x, double *ns)
+			const struct probe_row *x, double *ns, struct tpt_result *keep)
 {
 	size_t i = (size_t)(x - c->rows);
-	return simulate(c, cfg, &i, 1, ns);
+	return simulate(c, cfg, &i, 1, ns, keep);
+}
+
+/* A simulated row's ns under cfg with its processes at parallelism mlp:
+ * the cost model alone, on the run's counters (walk and data latencies do
+ * not depend on mlp or the walker count). */
+static double recost_ns(const struct probe_cmd *c, const struct probe_row *x,
+			const struct tpt_result *r, const struct tpt_config *cfg, double mlp)
+{
+	char spec[160];
+	double t = 0, units = row_spec(c, x, spec, sizeof(spec));
+	for (unsigned i = 0; i < r->nprocs; i++) {
+		struct tpt_cost k;
+		cost_compute(&r->procs[i].st, cfg, mlp, &k);
+		t += k.total;
+	}
+	return t / units / cfg->clock_ghz;
 }
 
 static void mark(struct probe_cmd *c, const struct probe_row *x, const char *key)
@@ -404,9 +425,9 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 	if (dep) {
 		double m0, m1;
 		uint32_t d0 = cfg->dram_latency;
-		int rc = simulate_one(c, cfg, dep, &m0);
+		int rc = simulate_one(c, cfg, dep, &m0, NULL);
 		cfg->dram_latency = d0 + 100;
-		if (rc || (rc = simulate_one(c, cfg, dep, &m1)))
+		if (rc || (rc = simulate_one(c, cfg, dep, &m1, NULL)))
 			return rc;
 		double slope = (m1 - m0) / 100, d = slope > 0 ? d0 + (dep->ns - m0) / slope : d0;
 		uint32_t lo = cfg->llc_latency + 1;
@@ -419,17 +440,23 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 	}
 	const struct probe_row *ind = find(c, WHERE_NATIVE, LOOP_INDEPENDENT, 21);
 	if (ind) {
-		/* model = a + b / mlp: two runs give a and b. */
-		double m4, m8;
-		cfg->mlp = 4;
-		int rc = simulate_one(c, cfg, ind, &m4);
-		cfg->mlp = 8;
-		if (rc || (rc = simulate_one(c, cfg, ind, &m8)))
+		/* The model falls as the parallelism rises: bisect for it. */
+		struct tpt_result r;
+		double m;
+		int rc = simulate_one(c, cfg, ind, &m, &r);
+		if (rc)
 			return rc;
-		double b = (m4 - m8) / (1.0 / 4 - 1.0 / 8), a = m4 - b / 4;
-		if (ind->ns > a && b > 0) {
-			double mlp = b / (ind->ns - a);
-			cfg->mlp = mlp < 1 ? 1 : mlp;
+		double lo = 1, hi = cfg->miss_buffers;
+		double fast = recost_ns(c, ind, &r, cfg, hi), slow = recost_ns(c, ind, &r, cfg, lo);
+		if (ind->ns >= fast) {
+			for (int i = 0; i < 50; i++) {
+				double mid = (lo + hi) / 2;
+				if (recost_ns(c, ind, &r, cfg, mid) > ind->ns)
+					lo = mid;
+				else
+					hi = mid;
+			}
+			cfg->mlp = ind->ns >= slow ? 1 : (lo + hi) / 2;
 			snprintf(v, sizeof(v), "%.2f", cfg->mlp);
 			snprintf(why, sizeof(why), "the native independent (gups) loop on 2M pages: %.1f ns an "
 				 "update (spread %.2f); the parallelism with which the model takes as long",
@@ -437,19 +464,45 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 			note(f, "[cost]", "mlp", v, why);
 			mark(c, ind, "mlp");
 		} else {
-			/* The model's serial part alone is slower than the machine. */
 			cfg->mlp = 0;
 			snprintf(why, sizeof(why), "mlp left to the workloads: the native independent loop on 2M "
-				 "pages takes %.1f ns an update, less than the %.1f ns the model charges it before "
-				 "any data stall (its walks, in full): no parallelism of data accesses explains it",
-				 ind->ns, a);
+				 "pages takes %.1f ns an update, less than the model's %.1f ns with all %u miss "
+				 "buffers busy", ind->ns, fast, cfg->miss_buffers);
 			note(f, "[cost]", NULL, NULL, why);
 		}
+		result_free(&r);
+	}
+	const struct probe_row *ind4 = find(c, WHERE_NATIVE, LOOP_INDEPENDENT, 12);
+	if (ind4 && cfg->mlp > 0) {
+		/* The walker count that brings the walk-heavy 4K loop nearest. */
+		struct tpt_result r;
+		double m;
+		int rc = simulate_one(c, cfg, ind4, &m, &r);
+		if (rc)
+			return rc;
+		uint32_t best = cfg->walkers, given = cfg->walkers;
+		double err = 1e300;
+		for (uint32_t w = 1; w <= 16; w++) {
+			cfg->walkers = w;
+			double d = fabs(log(recost_ns(c, ind4, &r, cfg, cfg->mlp) / ind4->ns));
+			if (d < err - 1e-9) {
+				err = d;
+				best = w;
+			}
+		}
+		cfg->walkers = best;
+		result_free(&r);
+		snprintf(v, sizeof(v), "%u", best);
+		snprintf(why, sizeof(why), "the native independent loop on 4K pages: %.1f ns an update (spread "
+			 "%.2f); the walkers with which the model comes nearest (was %u)", ind4->ns, ind4->spread,
+			 given);
+		note(f, "[cost]", "walkers", v, why);
+		mark(c, ind4, "walkers");
 	}
 	const struct probe_row *ft = find(c, WHERE_NATIVE, LOOP_FIRST_TOUCH, 12);
 	if (ft) {
 		double m;
-		int rc = simulate_one(c, cfg, ft, &m);
+		int rc = simulate_one(c, cfg, ft, &m, NULL);
 		if (rc)
 			return rc;
 		double gf = cfg->guest_fault_cycles + (ft->ns - m) * g;

@@ -49,6 +49,9 @@ static const struct opt opts[] = {
 	O("cost", base_cpi, OPT_DOUBLE, 1, 100000, "1.0", "cycles per instruction with a perfect memory system"),
 	O("cost", clock_ghz, OPT_DOUBLE, 100, 1000000, "3.0", "core clock, GHz: turns modelled cycles into seconds (estimate; tpt probe measures it)"),
 	O("cost", mlp, OPT_DOUBLE, 0, 1000000, "0", "parallelism of independent accesses (gups updates, sysbench rnd) where no mlp key is given; 0: the workloads' estimates (tpt probe --calibrate measures it)"),
+	O("cost", walkers, OPT_U32, 1, 64, "2", "page walks in flight at once (Intel since Broadwell: two page walkers; Intel 64 and IA-32 Optimization Reference Manual)"),
+	O("cost", miss_buffers, OPT_U32, 1, 256, "12", "data misses in flight at once (Skylake: 12 L1D fill buffers; Intel Optimization Reference Manual)"),
+	O("cost", prefetch, OPT_DOUBLE, 0, 1000, "0.8", "share of the miss latency of sequential accesses the hardware prefetchers hide (estimate)"),
 	O("cost", exit_cycles, OPT_U32, 0, 10000000, "1500", "VM exit and re-entry, before the handler's work"),
 	O("cost", shadow_fill_cycles, OPT_U32, 0, 10000000, "2000", "handler: fill a shadow entry on a hidden page fault"),
 	O("cost", pt_write_cycles, OPT_U32, 0, 10000000, "1000", "handler: emulate a guest write to a write-protected page-table page"),
@@ -124,7 +127,9 @@ static const char *const section_notes[][2] = {
 		"; host frame, checked by TPT walks. It lives in host memory above RAM."},
 	{"cache", "Data cache hierarchy shared by data accesses and page walks: 64-byte lines, LRU,\n"
 		"; non-inclusive fill. Latencies are load-to-use for a hit at that level."},
-	{"cost", "Cost model (cycles, estimates). VM exit round trip ~1,500 cycles on recent Intel\n"
+	{"cost", "Cost model (cycles, estimates). Walks and data misses of independent accesses overlap:\n"
+		"; up to min(mlp, miss_buffers) accesses in flight, of which at most walkers walk; a\n"
+		"; dependent chain (mlp 1) pays every latency in full. VM exit round trip ~1,500 cycles on recent Intel\n"
 		"; cores (Agesen et al., 'Software techniques for avoiding hardware virtualization\n"
 		"; exits', ATC 2012, measure 1,000-1,500); handler costs are KVM-like estimates;\n"
 		"; the pv-op and construction costs follow the TPT paper's design discussion."},

@@ -1,7 +1,10 @@
 /*
  * cost.c - the cost model (cost.h): estimated cycles as a sum of terms,
- * each printed on its own. Pure function of counters and config.
+ * each printed on its own. Pure function of counters and config; the
+ * memory stall overlaps walks and misses as cost.h says.
  */
+#include <math.h>
+
 #include "tpt/cost.h"
 
 void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double mlp,
@@ -22,8 +25,16 @@ void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double
 	uint64_t beyond = 0;
 	for (int l = CL_L2; l < CL_N; l++)
 		beyond += st->data_level[l] * (lat[l] > lat[CL_L1] ? lat[l] - lat[CL_L1] : 0);
-	out->data_stall = (double)beyond / (mlp > 0 ? mlp : 1.0);
-	out->walk_stall = st->walk_cycles + st->faulted_walk_cycles;
+	double seq = st->accesses ? (double)st->seq_accesses / (double)st->accesses : 0;
+	double d = (double)beyond * (1 - c->prefetch * seq);
+	double w = (double)(st->walk_cycles + st->faulted_walk_cycles);
+	double m = mlp > 1 ? mlp : 1;
+	if (m > c->miss_buffers)
+		m = c->miss_buffers;
+	double pw = c->walkers < m ? c->walkers : m;
+	double stall = fmax(w / pw, (w + d) / m);
+	out->walk_stall = w + d > 0 ? stall * w / (w + d) : 0;
+	out->data_stall = stall - out->walk_stall;
 	for (int r = 0; r < EXIT_N; r++)
 		out->exits += st->exits[r] * ((uint64_t)c->exit_cycles + handler[r]);
 	out->faults = st->guest_faults * c->guest_fault_cycles +
@@ -31,7 +42,7 @@ void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double
 	out->pvops = st->pvops * c->pvop_cycles;
 	out->construction = (st->tpt_built_pages + st->tpt_repaired_pages) * c->tpt_construct_cycles;
 	out->policy = st->profile_samples * PROFILE_COUNTERS * c->policy_counter_cycles;
-	out->total = out->base + out->data_stall + (double)out->walk_stall + (double)out->exits +
+	out->total = out->base + out->data_stall + out->walk_stall + (double)out->exits +
 		     (double)out->faults + (double)out->pvops + (double)out->construction +
 		     (double)out->policy;
 }

@@ -128,7 +128,7 @@ uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp)
 		.cycles = (uint64_t)c.total,
 		.instrs = d.instructions,
 		.walks = d.walks + d.faulted_walks,
-		.walk_cycles = c.walk_stall,
+		.walk_cycles = (uint64_t)c.walk_stall,
 		.rss_pages = p->pt.pages,
 		.faults = d.guest_faults,
 		.pt_updates = d.pt_updates,

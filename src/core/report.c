@@ -104,7 +104,7 @@ static void stats_json(json_t *o, const struct tpt_stats *st, const struct tpt_c
 	stats_rows(st, row_json, o);
 	D("cost_base", c->base);
 	D("cost_data_stall", c->data_stall);
-	U("cost_walk_stall", c->walk_stall);
+	D("cost_walk_stall", c->walk_stall);
 	U("cost_exits", c->exits);
 	U("cost_faults", c->faults);
 	U("cost_pvops", c->pvops);
@@ -191,14 +191,14 @@ static void print_procs(FILE *out, const struct tpt_result *r)
 	if (!rows)
 		return;
 	fprintf(out, "\n%6s %-15s %-10s %12s %8s %12s %9s %8s %14s\n", grouped ? "procs" : "pid",
-		"process", "mode", "accesses", "MPKI", "walk cycles", "VM exits", "pv-ops",
+		"process", "mode", "accesses", "MPKI", "walk stall", "VM exits", "pv-ops",
 		"est. cycles");
 	for (unsigned i = 0; i < n; i++) {
 		const struct proc_result *x = &rows[i];
-		fprintf(out, "%6d %-15s %-10s %12llu %8.3f %12llu %9llu %8llu %14.0f\n", x->pid,
+		fprintf(out, "%6d %-15s %-10s %12llu %8.3f %12.0f %9llu %8llu %14.0f\n", x->pid,
 			x->name, x->mode, (unsigned long long)x->st.accesses,
 			stats_mpki(&x->st),
-			(unsigned long long)x->cost.walk_stall, (unsigned long long)stats_exits(&x->st),
+			x->cost.walk_stall, (unsigned long long)stats_exits(&x->st),
 			(unsigned long long)x->st.pvops, x->cost.total);
 	}
 	free(rows);
@@ -275,8 +275,8 @@ void result_print(FILE *out, const struct tpt_result *r)
 	fprintf(out, "  instructions x CPI   %16.0f  %5.1f%%\n", c->base, 100 * ratio(c->base, cyc));
 	fprintf(out, "  data stall (mlp %g)  %16.0f  %5.1f%%\n", r->mlp, c->data_stall,
 		100 * ratio(c->data_stall, cyc));
-	fprintf(out, "  walk stall           %16llu  %5.1f%%  (tag checks %llu)\n",
-		(unsigned long long)c->walk_stall, 100 * ratio((double)c->walk_stall, cyc),
+	fprintf(out, "  walk stall           %16.0f  %5.1f%%  (tag checks %llu serial)\n",
+		c->walk_stall, 100 * ratio(c->walk_stall, cyc),
 		(unsigned long long)st->tag_check_cycles);
 	fprintf(out, "  VM exits             %16llu  %5.1f%%\n", (unsigned long long)c->exits,
 		100 * ratio((double)c->exits, cyc));
@@ -310,7 +310,7 @@ void result_print_compare(FILE *out, const struct tpt_result *r, size_t n)
 		page_name(r[0].guest_shift), page_name(r[0].host_shift), r[0].levels,
 		r[0].no_walk_caches ? "off" : "on", (unsigned long long)r[0].seed);
 	fprintf(out, "%-10s %8s %9s %12s %6s %9s %14s %9s %9s\n", "scheme", "MPKI", "refs/walk",
-		"walk cycles", "walk%", "VM exits", "est. cycles", "vs native", "vs nested");
+		"walk stall", "walk%", "VM exits", "est. cycles", "vs native", "vs nested");
 	for (size_t i = 0; i < n; i++) {
 		const struct tpt_result *x = &r[i];
 		const struct tpt_stats *st = &x->st;
@@ -319,11 +319,11 @@ void result_print_compare(FILE *out, const struct tpt_result *r, size_t n)
 			snprintf(vn, sizeof(vn), "%.3fx", ratio(nat->cost.total, x->cost.total));
 		if (nes)
 			snprintf(vs, sizeof(vs), "%.3fx", ratio(nes->cost.total, x->cost.total));
-		fprintf(out, "%-10s %8.3f %9.2f %12llu %5.1f%% %9llu %14.0f %9s %9s\n", x->scheme,
+		fprintf(out, "%-10s %8.3f %9.2f %12.0f %5.1f%% %9llu %14.0f %9s %9s\n", x->scheme,
 			stats_mpki(st),
 			stats_refs_per_walk(st),
-			(unsigned long long)x->cost.walk_stall,
-			100 * ratio((double)x->cost.walk_stall, x->cost.total),
+			x->cost.walk_stall,
+			100 * ratio(x->cost.walk_stall, x->cost.total),
 			(unsigned long long)result_vm_exits(x), x->cost.total, vn, vs);
 	}
 	if (r[0].nprocs <= 1)
