@@ -232,10 +232,11 @@ static void test_cost_arithmetic(void **state)
 	struct tpt_cost k;
 	cost_compute(&st, &c, 2.0, &k);
 	assert_true(k.base == 1000.0);
-	/* Two in flight, two walkers: (730 walk + 426 data) / 2, split 730 : 426. */
+	/* Two in flight, two walkers: (730 walk + 426 data) / 2, of which the
+	 * data alone would take 426 / 2. */
 	double stall = (730.0 + 4 * 9 + 2 * 195) / 2;
-	assert_true(fabs(k.walk_stall - stall * 730 / 1156) < 1e-9);
-	assert_true(fabs(k.data_stall - stall * 426 / 1156) < 1e-9);
+	assert_true(fabs(k.data_stall - 426.0 / 2) < 1e-9);
+	assert_true(fabs(k.walk_stall - (stall - 426.0 / 2)) < 1e-9);
 	assert_int_equal(k.exits, 2 * (1500 + 2500) + 1 * (1500 + 1000));
 	assert_int_equal(k.faults, 3000);
 	assert_int_equal(k.pvops, 750);

@@ -23,8 +23,9 @@
  *
  *     stall = max(W / min(walkers, m), (W + D) / m)
  *
- * split between walk_stall and data_stall in proportion to W and D. A
- * chain (mlp 1) pays W + D; a walk's own references stay serial in W.
+ * of which data_stall = D / m (the stall without walks) and walk_stall the
+ * rest (what the walks add). A chain (mlp 1) pays W + D; a walk's own
+ * references stay serial in W.
  */
 struct tpt_cost {
 	double base;          /* instructions x base_cpi */

@@ -531,8 +531,10 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 		uint32_t *dst = shadow ? &cfg->shadow_fill_cycles : &cfg->ept_violation_cycles;
 		*dst = h < 0 ? 0 : (uint32_t)(h + 0.5);
 		snprintf(v, sizeof(v), "%u", *dst);
-		snprintf(why, sizeof(why), "a guest's first touch of a page %s: %.0f ns (spread %.2f), less the exit",
-			 shadow ? "the host has backed (a shadow fill)" : "(an EPT violation)", sf->ns, sf->spread);
+		snprintf(why, sizeof(why), "a guest's first touch of a page %s: %.0f ns (spread %.2f), less the exit%s",
+			 shadow ? "the host has backed (a shadow fill)" : "(an EPT violation)", sf->ns, sf->spread,
+			 h < 0 ? "; it took less than the exit, whose store the host decodes and emulates: "
+				 "exit_cycles overstates a bare exit by about the difference" : "");
 		note(f, "[cost]", shadow ? "shadow_fill_cycles" : "ept_violation_cycles", v, why);
 		mark(c, sf, shadow ? "shadow_fill_cycles" : "ept_violation_cycles");
 	}

@@ -33,8 +33,10 @@ void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double
 		m = c->miss_buffers;
 	double pw = c->walkers < m ? c->walkers : m;
 	double stall = fmax(w / pw, (w + d) / m);
-	out->walk_stall = w + d > 0 ? stall * w / (w + d) : 0;
-	out->data_stall = stall - out->walk_stall;
+	/* The data's share is what the stall would be without walks; the walks'
+	 * is what they add to it. */
+	out->data_stall = d / m;
+	out->walk_stall = stall - out->data_stall;
 	for (int r = 0; r < EXIT_N; r++)
 		out->exits += st->exits[r] * ((uint64_t)c->exit_cycles + handler[r]);
 	out->faults = st->guest_faults * c->guest_fault_cycles +
