@@ -45,7 +45,7 @@ static const struct opt params[] = {
 	WL_KEY("moves", OPT_COUNT, "500K", 1, 1ULL << 40, NULL, "swap attempts"),
 	WL_KEY("temp", OPT_DOUBLE, "2000", 1, 1000000000, NULL, "starting temperature"),
 	WL_KEY("steps", OPT_COUNT, "15000", 1, 1ULL << 40, NULL, "moves per temperature step (PARSEC's inputs: 15000)"),
-	WL_KEY("mlp", OPT_DOUBLE, "1.5", 1000, 64000, NULL, "memory-level parallelism (pointer chasing; an estimate)"),
+	WL_KEY("mlp", OPT_DOUBLE, "1.5", 1000, 64000, NULL, "accesses in flight (a move chases element and location pointers: mostly a chain; estimate)"),
 	WL_KENTRY_PARAM,
 	{0},
 };

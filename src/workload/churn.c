@@ -23,7 +23,7 @@ static const struct opt params[] = {
 	WL_KEY("region", OPT_SIZE, "2M", 4096, 1ULL << 40, NULL, "bytes mapped and unmapped each round"),
 	WL_KEY("rounds", OPT_COUNT, "500", 1, 1ULL << 40, NULL, "map-touch-unmap rounds"),
 	WL_KEY("work", OPT_COUNT, "64", 0, 1ULL << 20, NULL, "accesses per page after its first touch"),
-	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism of the accesses (estimate)"),
+	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "accesses in flight (the lines of a page are independent of each other; estimate)"),
 	WL_KENTRY_PARAM,
 	{0},
 };

@@ -657,7 +657,7 @@ static const struct opt params[] = {
 	WL_KEY("epsilon", OPT_DOUBLE, "0.0001", 0, 1000000, NULL,
 	       "pr: stop when the scores moved less than this in sum (GAPBS: 1e-4)"),
 	WL_KEY("build", OPT_ENUM, "warm", 0, 0, "warm|measure", "the CSR build: warm-up, or measured"),
-	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism (an estimate)"),
+	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "accesses in flight (frontier neighbours and in-edges are independent, an offset then its list a chain; estimate)"),
 	WL_KENTRY_PARAM,
 	{0},
 };

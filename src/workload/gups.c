@@ -28,7 +28,7 @@ static const struct opt params[] = {
 	WL_KEY("updates", OPT_COUNT, "4M", 1, 1ULL << 40, NULL, "number of updates (HPCC uses 4 x table words)"),
 	WL_KEY("init", OPT_ENUM, "page", 0, 0, WL_INIT_CHOICES, "warm-up: one write per page, the full Table[i] = i loop, or none"),
 	WL_KEY("loop", OPT_ENUM, "update", 0, 0, "update|chase", "HPCC's independent updates, or a dependent chain of loads (tpt probe's dependent loop)"),
-	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "memory-level parallelism of table accesses (estimate: independent updates; loop=chase: 1)"),
+	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "updates in flight (independent: the index comes from the LFSR, not from data; estimate; [cost] mlp when measured); loop=chase: 1, a chain"),
 	WL_KENTRY_PARAM,
 	{0},
 };

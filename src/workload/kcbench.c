@@ -47,7 +47,7 @@ static const struct opt params[] = {
 	       "so the page cache holds them, backed (a machine that built before)"),
 	WL_KEY("slice", OPT_COUNT, "4M", 1000, 1ULL << 40, NULL,
 	       "instructions a job runs before the next one's turn"),
-	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism (estimate)"),
+	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "accesses in flight (a compiler's pointer-rich data; estimate)"),
 	WL_KEY("kentry", OPT_DOUBLE, "6.2", 0, 1000000000, NULL,
 	       "cc1's kernel entries per million instructions (the recording: 6.1 system calls, and the "
 	       "tick); the driver's and as's are their recordings' (287, 48); 0: none at all"),

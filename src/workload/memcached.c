@@ -41,7 +41,7 @@ static const struct opt params[] = {
 	WL_KEY("ops", OPT_COUNT, "100K", 1, 1ULL << 40, NULL, "requests after the warm-up"),
 	WL_KEY("loop", OPT_COUNT, "2256", 0, 1000000, NULL,
 	       "accesses per request outside the table: protocol, buffers, event loop (measured)"),
-	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "memory-level parallelism (estimate)"),
+	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "accesses in flight (a request walks its hash chain, a chain; requests are independent; estimate)"),
 	WL_KEY("kentry", OPT_DOUBLE, "390", 0, 1000000000, NULL, "kernel entries per million instructions (measured: a read, a sendmsg and a share of an epoll_wait per request)"),
 	{0},
 };

@@ -26,7 +26,7 @@ static const struct opt params[] = {
 	WL_KEY("mode", OPT_ENUM, "rnd", 0, 0, "seq|rnd", "access mode (--memory-access-mode)"),
 	WL_KEY("op", OPT_ENUM, "write", 0, 0, "read|write", "operation (--memory-oper)"),
 	WL_KEY("init", OPT_ENUM, "page", 0, 0, WL_INIT_CHOICES, "warm-up: one write per page, the full memset, or none"),
-	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "memory-level parallelism of the accesses (estimate; prefetching is not modelled)"),
+	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "words in flight (rnd: independent, the RNG gives the index; estimate; [cost] mlp when measured; seq: the prefetchers hide [cost] prefetch of its misses)"),
 	WL_KENTRY_PARAM,
 	{0},
 };

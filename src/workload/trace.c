@@ -19,7 +19,7 @@ static const struct opt params[] = {
 	WL_KEY("path", OPT_STR, "", 0, 512, NULL, "the trace file"),
 	WL_KEY("format", OPT_ENUM, "auto", 0, 0, "auto|tpt|lackey|champsim", "trace format (auto: detected)"),
 	WL_KEY("footprint", OPT_SIZE, "0", 0, 1ULL << 42, NULL, "bytes the trace touches, for sizing memory (0: from the trace)"),
-	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "memory-level parallelism of the accesses (estimate)"),
+	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "accesses in flight (a trace does not say which accesses depend on others; estimate)"),
 	{0},
 };
 

@@ -34,7 +34,7 @@ static const struct opt params[] = {
 	WL_KEY("gridpoints", OPT_COUNT, "11303", 2, 100000000, NULL, "energy grid points per isotope"),
 	WL_KEY("lookups", OPT_COUNT, "50K", 1, 1ULL << 40, NULL, "cross-section lookups"),
 	WL_KEY("init", OPT_ENUM, "page", 0, 0, WL_INIT_CHOICES, "warm-up: one write per page of the grids, or none"),
-	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "memory-level parallelism (independent nuclides; an estimate)"),
+	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "accesses in flight (a lookup's nuclides are independent, each binary search a chain; estimate)"),
 	WL_KENTRY_PARAM,
 	{0},
 };
