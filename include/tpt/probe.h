@@ -80,6 +80,8 @@ struct host_info {
 };
 extern const char *const host_kvm_name[];
 
+/* CLOCK_MONOTONIC in ns: every time the probe measures. */
+uint64_t host_now_ns(void);
 /* Fills *h (the clock needs the caller pinned first). */
 void host_probe(struct host_info *h);
 /* Pins the calling thread to the CPU it runs on; that CPU, or -1. */

@@ -401,8 +401,11 @@ static double recost_ns(const struct probe_cmd *c, const struct probe_row *x,
 	return t / units / cfg->clock_ghz;
 }
 
-static void mark(struct probe_cmd *c, const struct probe_row *x, const char *key)
+/* A calibrated value into the fragment, and the row it came from marked. */
+static void record(struct probe_cmd *c, struct fragment *f, const struct probe_row *x,
+		   const char *sec, const char *key, const char *value, const char *why)
 {
+	note(f, sec, key, value, why);
 	c->calibrates[x - c->rows] = key;
 }
 
@@ -435,8 +438,7 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 		snprintf(v, sizeof(v), "%u", cfg->dram_latency);
 		snprintf(why, sizeof(why), "the native dependent loop on 2M pages: %.1f ns a step (spread %.2f); "
 			 "the latency with which the model takes as long", dep->ns, dep->spread);
-		note(f, "[cache]", "dram_latency", v, why);
-		mark(c, dep, "dram_latency");
+		record(c, f, dep, "[cache]", "dram_latency", v, why);
 	}
 	const struct probe_row *ind = find(c, WHERE_NATIVE, LOOP_INDEPENDENT, 21);
 	if (ind) {
@@ -466,8 +468,7 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 			snprintf(why, sizeof(why), "the native independent (gups) loop on 2M pages: %.1f ns an "
 				 "update (spread %.2f); the parallelism with which the model takes as long",
 				 ind->ns, ind->spread);
-			note(f, "[cost]", "mlp", v, why);
-			mark(c, ind, "mlp");
+			record(c, f, ind, "[cost]", "mlp", v, why);
 			if (cfg->miss_buffers != buffers) {
 				snprintf(v, sizeof(v), "%u", cfg->miss_buffers);
 				snprintf(why, sizeof(why), "raised from %u: this core keeps at least the %.2f misses of "
@@ -508,8 +509,7 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 		snprintf(why, sizeof(why), "the native independent loop on 4K pages: %.1f ns an update (spread "
 			 "%.2f); the walkers with which the model comes nearest (was %u)", ind4->ns, ind4->spread,
 			 given);
-		note(f, "[cost]", "walkers", v, why);
-		mark(c, ind4, "walkers");
+		record(c, f, ind4, "[cost]", "walkers", v, why);
 	}
 	const struct probe_row *ft = find(c, WHERE_NATIVE, LOOP_FIRST_TOUCH, 12);
 	if (ft) {
@@ -522,8 +522,7 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 		snprintf(v, sizeof(v), "%u", cfg->guest_fault_cycles);
 		snprintf(why, sizeof(why), "native first touch of 4K pages: %.0f ns a page (spread %.2f), "
 			 "less the model's other costs of a touch", ft->ns, ft->spread);
-		note(f, "[cost]", "guest_fault_cycles", v, why);
-		mark(c, ft, "guest_fault_cycles");
+		record(c, f, ft, "[cost]", "guest_fault_cycles", v, why);
 	}
 	const struct probe_row *ex = find(c, WHERE_VM, LOOP_EXIT, 12);
 	double exit = cfg->exit_cycles;
@@ -533,8 +532,7 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 		snprintf(v, sizeof(v), "%u", cfg->exit_cycles);
 		snprintf(why, sizeof(why), "a guest store KVM hands to an ioeventfd in the kernel: %.0f ns "
 			 "(spread %.2f), decoding the store included", ex->ns, ex->spread);
-		note(f, "[cost]", "exit_cycles", v, why);
-		mark(c, ex, "exit_cycles");
+		record(c, f, ex, "[cost]", "exit_cycles", v, why);
 	}
 	bool shadow = !(c->h.kvm == KVM_EPT || c->h.kvm == KVM_NPT);
 	const struct probe_row *sf = find(c, WHERE_VM, shadow ? LOOP_SHADOW_FILL : LOOP_FIRST_TOUCH, 12);
@@ -547,8 +545,7 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 			 shadow ? "the host has backed (a shadow fill)" : "(an EPT violation)", sf->ns, sf->spread,
 			 h < 0 ? "; it took less than the exit, whose store the host decodes and emulates: "
 				 "exit_cycles overstates a bare exit by about the difference" : "");
-		note(f, "[cost]", shadow ? "shadow_fill_cycles" : "ept_violation_cycles", v, why);
-		mark(c, sf, shadow ? "shadow_fill_cycles" : "ept_violation_cycles");
+		record(c, f, sf, "[cost]", shadow ? "shadow_fill_cycles" : "ept_violation_cycles", v, why);
 	}
 	const struct probe_row *pd = find(c, WHERE_VM, LOOP_PD_WRITE, 12);
 	const struct probe_row *nat = find(c, WHERE_NATIVE, LOOP_PT_WRITE, 12);
@@ -558,8 +555,7 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 		snprintf(v, sizeof(v), "%u", cfg->pt_write_cycles);
 		snprintf(why, sizeof(why), "a guest write to a page-directory entry, then its use: %.0f ns beyond "
 			 "the same loop on ordinary memory (spread %.2f), less one exit", pd->ns - nat->ns, pd->spread);
-		note(f, "[cost]", "pt_write_cycles", v, why);
-		mark(c, pd, "pt_write_cycles");
+		record(c, f, pd, "[cost]", "pt_write_cycles", v, why);
 	}
 	const struct probe_row *cr = find(c, WHERE_VM, LOOP_CR3_SWITCH, 12);
 	if (cr && shadow) {
@@ -569,8 +565,7 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 		snprintf(why, sizeof(why), "a CR3 load by the VMM on an exit (KVM_SET_SREGS), beyond the exit: "
 			 "%.0f ns (spread %.2f); an upper bound: it resets KVM's whole MMU context, which a "
 			 "guest's own MOV CR3 need not", cr->ns, cr->spread);
-		note(f, "[cost]", "cr3_cycles", v, why);
-		mark(c, cr, "cr3_cycles");
+		record(c, f, cr, "[cost]", "cr3_cycles", v, why);
 	}
 	return 0;
 }

@@ -121,7 +121,7 @@ int host_pin(void)
 	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
 }
 
-static uint64_t now_ns(void)
+uint64_t host_now_ns(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
@@ -133,9 +133,9 @@ double host_clock_ghz(void)
 	double v[5];
 	enum { N = 2000000 }; /* 128 M adds: about 40 ms at 3 GHz */
 	for (unsigned i = 0; i < ARRAY_LEN(v); i++) {
-		uint64_t t = now_ns();
+		uint64_t t = host_now_ns();
 		uint64_t adds = probe_adds(N);
-		uint64_t dt = now_ns() - t;
+		uint64_t dt = host_now_ns() - t;
 		v[i] = dt ? (double)adds / (double)dt : 0;
 	}
 	return sample_median(v, ARRAY_LEN(v));
