@@ -373,6 +373,17 @@ expect_error "smaller than one 1G guest page" compare --workload gups:size=256M,
 expect_error "--jobs: '0' is not a whole number from 1 to 64" compare --jobs 0
 expect_error "sim runs one scheme" sim --scheme native --workload $W --jobs 2
 
+# A measured parallelism ([cost] mlp) replaces the estimate of workloads whose
+# accesses are independent, not a key the user gave, nor a chain's.
+printf '[cost]\nmlp = 7\n' >"$T/mlp.ini"
+for c in "gups:size=8M,updates=1K 7 mlp=7," "gups:size=8M,updates=1K,mlp=3 3 mlp=3," \
+	"gups:size=8M,updates=1K,loop=chase 1 mlp=1," "canneal:elements=4K,moves=1K 1.5 mlp=1.5,"; do
+	set -- $c
+	"$TPT" sim --scheme native --workload "$1" --config "$T/mlp.ini" --json - 2>/dev/null |
+		python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["mlp"] == float(sys.argv[1]) and sys.argv[2] in d["workload"], (d["mlp"], d["workload"])' "$2" "$3" &&
+		ok || bad "[cost] mlp with $1: want mlp $2"
+done
+
 # The build says what it is: release and commit (or that it was built outside git).
 rel=$("$TPT" --version | awk '{print $2}')
 head -n 1 "$(dirname "$0")/../debian/changelog" | grep -q "^tpt ($rel)" && ok ||

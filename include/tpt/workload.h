@@ -115,6 +115,9 @@ uint64_t workload_footprint(const struct workload *w);
 int wl_host_memory(const struct workload *w, uint64_t bytes, struct tpt_err *e);
 /* Index of key in the workload's table (for generators reading their values). */
 int workload_param(const struct workload_def *d, const char *key);
+/* Sets the parallelism (a measured one replacing the estimate); the
+ * canonical spec says the new value. */
+void workload_set_mlp(struct workload *w, double mlp);
 void workload_list(FILE *out);
 /* Every generator, in the order tpt workloads lists them; *n of them. */
 const struct workload_def *const *workload_defs(size_t *n);

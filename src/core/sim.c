@@ -40,7 +40,7 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	/* A measured parallelism replaces the generator's estimate, not a key
 	 * the user gave. */
 	if (cfg->mlp > 0 && wl->independent && !wl->mlp_given)
-		wl->mlp = cfg->mlp;
+		workload_set_mlp(wl, cfg->mlp);
 	unsigned gs = prm->guest_shift, hs = prm->host_shift;
 	if ((gs != 12 && gs != 21 && gs != 30) || (hs != 12 && hs != 21 && hs != 30))
 		return tpt_fail(e, "page sizes must be 4K, 2M or 1G");

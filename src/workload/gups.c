@@ -100,7 +100,7 @@ static int gups_init(struct workload *w, struct tpt_err *e)
 	g->chase = w->v[P_LOOP].u == LOOP_CHASE;
 	w->independent = !g->chase;
 	if (g->chase)
-		w->mlp = 1;
+		workload_set_mlp(w, 1); /* a chain, whatever the key said */
 	uint64_t per = g->updates / STREAMS;
 	for (unsigned j = 0; j < STREAMS; j++)
 		g->ran[j] = gups_starts((int64_t)(per * j + w->seed));

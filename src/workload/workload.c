@@ -80,6 +80,17 @@ static void key_list(const struct workload_def *d, char *buf, size_t len)
 		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", d->params[i].name);
 }
 
+/* The canonical spec: the name and every key with its value. */
+static void spec_build(struct workload *w)
+{
+	size_t o = (size_t)snprintf(w->spec, sizeof(w->spec), "%s", w->def->name);
+	for (int i = 0; w->def->params[i].name && o < sizeof(w->spec); i++) {
+		char val[sizeof(w->str[0])];
+		o += (size_t)snprintf(w->spec + o, sizeof(w->spec) - o, "%c%s=%s", i ? ',' : ':',
+				      w->def->params[i].name, format_value(w, i, val, sizeof(val)));
+	}
+}
+
 /* The spec's keys into w, checked, without starting the generator. */
 static int parse(struct workload *w, const char *spec, uint64_t seed, struct tpt_err *e)
 {
@@ -127,16 +138,21 @@ static int parse(struct workload *w, const char *spec, uint64_t seed, struct tpt
 		}
 		free(copy);
 	}
-	size_t o = (size_t)snprintf(w->spec, sizeof(w->spec), "%s", w->def->name);
-	for (int i = 0; w->def->params[i].name && o < sizeof(w->spec); i++) {
-		char val[sizeof(w->str[0])];
-		o += (size_t)snprintf(w->spec + o, sizeof(w->spec) - o, "%c%s=%s", i ? ',' : ':',
-				      w->def->params[i].name, format_value(w, i, val, sizeof(val)));
-	}
+	spec_build(w);
 	int mi = workload_param(w->def, "mlp"), ki = workload_param(w->def, "kentry");
 	w->mlp = mi >= 0 ? w->v[mi].d : 1.0;
 	w->kentry = ki >= 0 ? w->v[ki].d : 0.0;
 	return 0;
+}
+
+void workload_set_mlp(struct workload *w, double mlp)
+{
+	int mi = workload_param(w->def, "mlp");
+	w->mlp = mlp;
+	if (mi < 0)
+		return;
+	w->v[mi].d = mlp;
+	spec_build(w);
 }
 
 int workload_check(const char *spec, struct tpt_err *e)
