@@ -43,6 +43,13 @@ spin & s3=$!
 one_line "the machine is busy" 1 probe --phases native,dependent --size 4M
 kill $s1 $s2 $s3 2>/dev/null
 wait 2>/dev/null
+# ... and one that turns busy during the probe: the phase after it refuses.
+(sleep 1; spin) & s1=$!
+(sleep 1; spin) & s2=$!
+(sleep 1; spin) & s3=$!
+one_line "the machine is busy" 1 probe --phases native,dependent,first-touch --size 64M --steps 4M --touch 64M
+kill $s1 $s2 $s3 2>/dev/null
+wait 2>/dev/null
 
 small="--size 4M --steps 20000 --updates 128K --touch 4M --events 100 --rounds 2 --allow-busy"
 

@@ -65,6 +65,7 @@ struct probe_params {
 	bool where[WHERE_N];
 	bool loop[LOOP_N];
 	bool progress;      /* a line on stderr per phase */
+	bool allow_busy;    /* measure although other tasks are runnable */
 };
 
 /* What the host is, read from the CPU flags, KVM's modules and parameters. */
@@ -102,7 +103,9 @@ double host_thp_share(const void *addr, uint64_t len);
 int probe_chain_build(uint8_t *mem, uint64_t size, uint64_t base, uint64_t seed, struct tpt_err *e);
 
 /*
- * Runs the selected loops and appends their rows to rows (room for max).
+ * Runs the selected loops and appends their rows to rows (room for max);
+ * before each phase the machine must still be quiet (host_quiet) unless
+ * p->allow_busy.
  * The VM rows need vm_ok (the caller checked /dev/kvm); *nrows is set. 0,
  * or -1 with e set (a guest that failed, memory that could not be had).
  */

@@ -157,7 +157,7 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 				return bad("probe: --outer-page: '%s' is not 4K or 2M", optarg);
 			c->outer_shift = optarg[0] == '4' ? 12 : 21;
 			break;
-		case PO_BUSY: c->allow_busy = true; break;
+		case PO_BUSY: c->allow_busy = c->p.allow_busy = true; break;
 		case PO_CONFIG: c->config = optarg; break;
 		case PO_CALIBRATE: c->calibrate = optarg; break;
 		case PO_COMPARE: c->compare = true; break;

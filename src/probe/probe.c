@@ -50,13 +50,19 @@ static bool wanted(const struct run *r, enum probe_where w, enum probe_loop l)
 	return r->p->where[w] && r->p->loop[l];
 }
 
-static void say(const struct run *r, const char *fmt, const char *a, const char *b)
+/* A phase starts: a line on stderr if asked, and the machine checked
+ * again, for a machine that turned busy during the probe is one whose
+ * figures would not hold. 0, or -1 with r->e set. */
+static int say(const struct run *r, const char *fmt, const char *a, const char *b)
 {
-	if (!r->p->progress)
-		return;
-	fprintf(stderr, "tpt probe: ");
-	fprintf(stderr, fmt, a, b);
-	fputc('\n', stderr);
+	if (r->p->progress) {
+		fprintf(stderr, "tpt probe: ");
+		fprintf(stderr, fmt, a, b);
+		fputc('\n', stderr);
+	}
+	if (!r->p->allow_busy && host_quiet(r->e))
+		return -1;
+	return 0;
 }
 
 static struct probe_row *row_new(struct run *r, enum probe_where w, enum probe_loop l,
@@ -180,7 +186,8 @@ static int native_loops(struct run *r)
 	for (int thp = 0; thp <= 1; thp++) {
 		if (!wanted(r, WHERE_NATIVE, LOOP_INDEPENDENT) && !wanted(r, WHERE_NATIVE, LOOP_DEPENDENT))
 			return 0;
-		say(r, "native loops on %s pages", thp ? "2M (THP)" : "4K", "");
+		if (say(r, "native loops on %s pages", thp ? "2M (THP)" : "4K", ""))
+			return -1;
 		struct nbuf b;
 		if (nbuf_open(&b, r->p->size, thp, r->e))
 			return -1;
@@ -219,7 +226,8 @@ static int native_touch(struct run *r)
 		struct probe_row *x = row_new(r, WHERE_NATIVE, LOOP_FIRST_TOUCH, shift, thp);
 		if (!x)
 			return 0;
-		say(r, "native first touch on %s pages", thp ? "2M (THP)" : "4K", "");
+		if (say(r, "native first touch on %s pages", thp ? "2M (THP)" : "4K", ""))
+			return -1;
 		for (unsigned i = 0; i <= r->p->rounds; i++) {
 			struct nbuf b;
 			if (nbuf_open(&b, r->p->touch, thp, r->e))
@@ -239,7 +247,8 @@ static int native_touch(struct run *r)
 		struct probe_row *x = row_new(r, WHERE_NATIVE, LOOP_CHURN, 12, false);
 		if (!x)
 			return 0;
-		say(r, "native mmap/munmap churn", "", "");
+		if (say(r, "native mmap/munmap churn", "", ""))
+			return -1;
 		uint64_t regions = r->p->touch / (2 * MiB);
 		regions = regions ? regions : 1;
 		for (unsigned i = 0; i <= r->p->rounds; i++) {
@@ -332,7 +341,8 @@ static int vm_loops(struct run *r)
 			if (!wanted(r, WHERE_VM, LOOP_INDEPENDENT) && !wanted(r, WHERE_VM, LOOP_DEPENDENT))
 				return 0;
 			unsigned shift = gp ? 21 : 12;
-			say(r, "guest loops on %s guest pages, %s backing", gp ? "2M" : "4K", thp ? "THP" : "4K");
+			if (say(r, "guest loops on %s guest pages, %s backing", gp ? "2M" : "4K", thp ? "THP" : "4K"))
+				return -1;
 			struct vmm v;
 			if (vmm_open(&v, r->p->size, shift, thp, r->e))
 				return -1;
@@ -376,7 +386,8 @@ static int vm_touch(struct run *r, enum probe_loop l, unsigned shift, bool thp)
 	struct probe_row *x = row_new(r, WHERE_VM, l, shift, thp);
 	if (!x)
 		return 0;
-	say(r, "guest %s, %s", probe_loop_name[l], shift == 12 ? "4K pages" : "2M pages, THP");
+	if (say(r, "guest %s, %s", probe_loop_name[l], shift == 12 ? "4K pages" : "2M pages, THP"))
+		return -1;
 	uint64_t pages = r->p->touch >> shift;
 	for (unsigned i = 0; i <= r->p->rounds; i++) {
 		struct vmm v;
@@ -412,7 +423,8 @@ static int vm_events(struct run *r)
 		any |= wanted(r, WHERE_VM, (enum probe_loop)l);
 	if (!any)
 		return 0;
-	say(r, "guest exits, CR3 loads and table writes", "", "");
+	if (say(r, "guest exits, CR3 loads and table writes", "", ""))
+		return -1;
 	struct vmm v;
 	if (vmm_open(&v, 2 * MiB, 12, false, r->e))
 		return -1;
