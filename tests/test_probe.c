@@ -178,6 +178,23 @@ static void check_image(unsigned shift)
 	assert_true((sr.efer & 0x500) == 0x500);             /* LME, LMA */
 	assert_int_equal(sr.cr3, g.root);
 	assert_int_equal(sr.tr.base, GUEST_TSS);
+	assert_int_equal(guest_check(&g, &e), 0);
+	/* The checker sees what breaks: a flipped directory entry is fine, a
+	 * stray one is not; overwritten code is named. */
+	uint64_t flip = g.scratch_pt ^ g.scratch_pt2, keep;
+	memcpy(&keep, mem + g.scratch_pde, 8);
+	uint64_t bad = keep ^ flip;
+	memcpy(mem + g.scratch_pde, &bad, 8);
+	assert_int_equal(guest_check(&g, &e), 0);
+	bad = keep ^ 0x1000000;
+	memcpy(mem + g.scratch_pde, &bad, 8);
+	assert_int_equal(guest_check(&g, &e), -1);
+	memcpy(mem + g.scratch_pde, &keep, 8);
+	mem[GUEST_CODE] ^= 0xff;
+	assert_int_equal(guest_check(&g, &e), -1);
+	assert_non_null(strstr(e.msg, "code"));
+	mem[GUEST_CODE] ^= 0xff;
+	assert_int_equal(guest_check(&g, &e), 0);
 	guest_destroy(&g);
 	free(mem);
 }
@@ -230,6 +247,7 @@ static void test_vm(void **state)
 	assert_int_equal(vmm_stats_read(&v, &s1, &e), 0);
 	gups_ref(ref, size / 8 - 1, 100, rref);
 	assert_memory_equal(table, ref, size);
+	assert_int_equal(guest_check(&v.g, &e), 0);
 	assert_memory_equal(ran, rref, sizeof(rref));
 	/* KVM counted the exits of the call (its end, at least). */
 	assert_true(vmm_stat(&s1, "vcpu.exits") > vmm_stat(&s0, "vcpu.exits"));
@@ -243,6 +261,10 @@ static void test_vm(void **state)
 	uint64_t cr3[5] = {3, GUEST_DOORBELL + DOORBELL_CR3, 0, 0, 0};
 	assert_int_equal(vmm_call(&v, probe_ring, cr3, 10000, &ret, &ns, &e), 0);
 	assert_int_equal(v.cr3_switches, 3);
+	/* Directory writes in the guest leave the image whole. */
+	uint64_t pd[5] = {v.g.scratch_pde, v.g.scratch, 7, v.g.scratch_pt ^ v.g.scratch_pt2, 0};
+	assert_int_equal(vmm_call(&v, probe_ptwrite, pd, 10000, &ret, &ns, &e), 0);
+	assert_int_equal(guest_check(&v.g, &e), 0);
 	/* A hang: a chase round a one-word ring, stopped by the watchdog. */
 	uint64_t self = v.g.buffer;
 	memcpy(table, &self, 8);

@@ -168,6 +168,62 @@ void guest_destroy(struct guest_image *g)
 	g->mem = NULL;
 }
 
+/* va maps to pa with a leaf of shift, P, W and U on every level. */
+static int check_map(const struct guest_image *g, uint64_t va, uint64_t pa, unsigned shift,
+		     struct tpt_err *e)
+{
+	uint64_t got, pte;
+	unsigned s;
+	struct pt_path path;
+	if (pt_lookup(&g->pt, va, &got, &s, &pte, &path) || got != pa || s != shift)
+		return tpt_fail(e, "probe guest: 0x%llx does not map to 0x%llx with %u-bit pages",
+				(unsigned long long)va, (unsigned long long)pa, shift);
+	for (int i = 0; i < path.n; i++) {
+		uint64_t ent;
+		memcpy(&ent, g->mem + path.entry[i], sizeof(ent));
+		if ((ent & (PTE_P | PTE_W | PTE_U)) != (PTE_P | PTE_W | PTE_U))
+			return tpt_fail(e, "probe guest: an entry on the walk of 0x%llx lacks P, W or U",
+					(unsigned long long)va);
+	}
+	return 0;
+}
+
+int guest_check(const struct guest_image *g, struct tpt_err *e)
+{
+	uint64_t ucode, udata, pde;
+	if (memcmp(g->mem + GUEST_CODE, probe_loops_begin, g->code_size))
+		return tpt_fail(e, "probe guest: the loops' code was overwritten");
+	memcpy(&ucode, g->mem + GUEST_GDT + (GUEST_SEL_CODE & ~7), sizeof(ucode));
+	memcpy(&udata, g->mem + GUEST_GDT + (GUEST_SEL_DATA & ~7), sizeof(udata));
+	if (((ucode >> 45) & 3) != 3 || !(ucode >> 53 & 1) || ((udata >> 45) & 3) != 3)
+		return tpt_fail(e, "probe guest: the user segments are not 64-bit DPL 3");
+	const uint64_t low[] = {GUEST_GDT, GUEST_TSS, GUEST_CODE, GUEST_RAN, GUEST_STACK_TOP - 8};
+	for (size_t i = 0; i < ARRAY_LEN(low); i++)
+		if (check_map(g, low[i], low[i], 12, e))
+			return -1;
+	if (check_map(g, GUEST_DOORBELL, g->doorbell_gpa, 12, e))
+		return -1;
+	if (g->doorbell_gpa < g->mem_size)
+		return tpt_fail(e, "probe guest: the doorbell is backed by memory");
+	for (uint64_t a = g->buffer; a < g->buffer + g->buffer_size; a += 1ULL << g->buffer_shift)
+		if (check_map(g, a, a, g->buffer_shift, e))
+			return -1;
+	memcpy(&pde, g->mem + g->scratch_pde, sizeof(pde));
+	if ((pde & PTE_ADDR) != g->scratch_pt && (pde & PTE_ADDR) != g->scratch_pt2)
+		return tpt_fail(e, "probe guest: the scratch directory entry points elsewhere");
+	/* Alike but for the accessed and dirty bits the guest's walks set. */
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t a, b;
+		memcpy(&a, g->mem + g->root + 8 * i, sizeof(a));
+		memcpy(&b, g->mem + g->root2 + 8 * i, sizeof(b));
+		if ((a ^ b) & ~(PTE_A | PTE_D))
+			return tpt_fail(e, "probe guest: the two roots differ at entry %u", i);
+	}
+	if (g->next_table > g->tables_end)
+		return tpt_fail(e, "probe guest: table pages past their region");
+	return 0;
+}
+
 uint64_t guest_fn(const struct guest_image *g, const void *fn)
 {
 	(void)g;
