@@ -639,6 +639,26 @@ static void print_text(const struct probe_cmd *c)
 	}
 	printf("\nns: median per access (independent: per update), per page or per event over %u rounds; "
 	       "spread: slowest round / fastest.\n", c->p.rounds);
+	if (!c->compare)
+		return;
+	/* What virtualization costs, measured and modelled: each guest loop over
+	 * the same loop natively on the guest's page size. */
+	bool head = false;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct probe_row *x = &c->rows[i];
+		if (x->where != WHERE_VM || (x->loop != LOOP_INDEPENDENT && x->loop != LOOP_DEPENDENT))
+			continue;
+		const struct probe_row *n = find(c, WHERE_NATIVE, x->loop, x->page_shift);
+		if (!n || n->ns <= 0 || c->model_ns[n - c->rows] <= 0)
+			continue;
+		if (!head)
+			printf("\nguest / native   %-11s %-5s %-7s %9s %9s %6s\n", "loop", "guest", "backing",
+			       "measured", "modelled", "ratio");
+		head = true;
+		double m = x->ns / n->ns, mo = c->model_ns[i] / c->model_ns[n - c->rows];
+		printf("                 %-11s %-5s %-7s %9.3f %9.3f %6.2f\n", probe_loop_name[x->loop],
+		       page_name(x->page_shift), x->thp ? "THP" : "4K", m, mo, mo > 0 ? m / mo : 0.0);
+	}
 }
 
 static json_t *row_json(const struct probe_cmd *c, size_t i)
