@@ -83,6 +83,9 @@ extern const char *const host_kvm_name[];
 
 /* CLOCK_MONOTONIC in ns: every time the probe measures. */
 uint64_t host_now_ns(void);
+/* Whether the host's KVM uses hardware nested paging (EPT or NPT); else
+ * it shadows the guest's tables. */
+bool host_nested_paging(const struct host_info *h);
 /* Fills *h (the clock needs the caller pinned first). */
 void host_probe(struct host_info *h);
 /* Pins the calling thread to the CPU it runs on; that CPU, or -1. */

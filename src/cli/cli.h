@@ -6,6 +6,7 @@
 #ifndef TPT_CLI_H
 #define TPT_CLI_H
 
+#include <getopt.h>
 #include <jansson.h>
 
 #include "tpt/outfile.h"
@@ -46,6 +47,8 @@ extern const size_t cli_nopts;
 /* The options of tpt probe (probe_cmd.c). */
 extern const struct cli_opt probe_opts[];
 extern const size_t probe_nopts;
+/* getopt_long's table of n options (lo has room for n + 1). */
+void cli_longopts(const struct cli_opt *t, size_t n, struct option *lo);
 
 /* A subcommand: its name, synopsis, one-line summary, and what runs it (the
  * simulation commands take the provenance of a result being re-run). */

@@ -54,13 +54,17 @@ const struct cli_opt cli_opts[] = {
 };
 const size_t cli_nopts = ARRAY_LEN(cli_opts);
 
+void cli_longopts(const struct cli_opt *t, size_t n, struct option *lo)
+{
+	for (size_t i = 0; i < n; i++)
+		lo[i] = (struct option){t[i].name, t[i].arg ? required_argument : no_argument, 0, t[i].val};
+	lo[n] = (struct option){0, 0, 0, 0};
+}
+
 int parse_opts(int argc, char **argv, struct opts *o)
 {
 	struct option lo[ARRAY_LEN(cli_opts) + 1];
-	for (size_t i = 0; i < cli_nopts; i++)
-		lo[i] = (struct option){cli_opts[i].name, cli_opts[i].arg ? required_argument : no_argument,
-					0, cli_opts[i].val};
-	lo[cli_nopts] = (struct option){0, 0, 0, 0};
+	cli_longopts(cli_opts, cli_nopts, lo);
 	*o = (struct opts){.guest_shift = 12, .host_shift = 12, .levels = 4, .seed = 1,
 			   .argc = argc, .argv = argv};
 	opterr = 0;

@@ -97,10 +97,7 @@ static int parse_phases(struct probe_params *p, const char *list)
 static int parse(int argc, char **argv, struct probe_cmd *c)
 {
 	struct option lo[ARRAY_LEN(probe_opts) + 1];
-	for (size_t i = 0; i < probe_nopts; i++)
-		lo[i] = (struct option){probe_opts[i].name, probe_opts[i].arg ? required_argument : no_argument,
-					0, probe_opts[i].val};
-	lo[probe_nopts] = (struct option){0, 0, 0, 0};
+	cli_longopts(probe_opts, probe_nopts, lo);
 	c->p = (struct probe_params){.size = GiB, .updates = 4000000, .steps = 1000000,
 				     .touch = 256 * MiB, .events = 2000, .rounds = 5,
 				     .timeout_ms = 60000, .seed = 1, .progress = isatty(2) == 1};
@@ -199,9 +196,12 @@ static uint64_t memory_needed(const struct probe_params *p)
 
 /* --- the model ------------------------------------------------------------- */
 
-static bool is_loop(enum probe_loop l)
+/* The rows the simulator runs: the loops, and natively first touch and
+ * churn; the others are events, whose model is the cost model's charge. */
+static bool simulated(const struct probe_row *x)
 {
-	return l == LOOP_INDEPENDENT || l == LOOP_DEPENDENT || l == LOOP_FIRST_TOUCH || l == LOOP_CHURN;
+	return x->loop == LOOP_INDEPENDENT || x->loop == LOOP_DEPENDENT ||
+	       (x->where == WHERE_NATIVE && (x->loop == LOOP_FIRST_TOUCH || x->loop == LOOP_CHURN));
 }
 
 /* The scheme and pages that translate row x on this machine (see the top). */
@@ -214,7 +214,7 @@ static const struct scheme *row_scheme(const struct probe_cmd *c, const struct p
 		*hs = c->outer_shift;
 		return scheme_find(c->h.in_vm ? "nested" : "native");
 	}
-	if (c->h.kvm == KVM_EPT || c->h.kvm == KVM_NPT) {
+	if (host_nested_paging(&c->h)) {
 		*gs = x->page_shift;
 		*hs = backing;
 		return scheme_find("nested");
@@ -289,7 +289,7 @@ static int simulate(const struct probe_cmd *c, const struct tpt_config *cfg, con
 	return rc;
 }
 
-/* A native row of this loop and page size, or NULL. */
+/* The row of this place, loop and page size, or NULL. */
 static const struct probe_row *find(const struct probe_cmd *c, enum probe_where w, enum probe_loop l,
 				    unsigned shift)
 {
@@ -302,7 +302,7 @@ static const struct probe_row *find(const struct probe_cmd *c, enum probe_where 
 /* What the cost model charges one event row, in ns. */
 static double event_ns(const struct probe_cmd *c, const struct probe_row *x, const struct tpt_config *cfg)
 {
-	bool trapping = !(c->h.kvm == KVM_EPT || c->h.kvm == KVM_NPT); /* shadow paging */
+	bool trapping = !host_nested_paging(&c->h); /* shadow paging */
 	double exit = cfg->exit_cycles, g = cfg->clock_ghz;
 	const struct probe_row *nat = find(c, WHERE_NATIVE, LOOP_PT_WRITE, 12);
 	switch (x->loop) {
@@ -326,7 +326,7 @@ static int model(struct probe_cmd *c, const struct tpt_config *cfg)
 	size_t idx[MAX_ROWS] = {0}, n = 0;
 	double ns[MAX_ROWS] = {0};
 	for (size_t i = 0; i < c->n; i++) {
-		if (is_loop(c->rows[i].loop) && !(c->rows[i].where == WHERE_VM && c->rows[i].loop == LOOP_FIRST_TOUCH))
+		if (simulated(&c->rows[i]))
 			idx[n++] = i;
 		else
 			c->model_ns[i] = event_ns(c, &c->rows[i], cfg);
@@ -401,6 +401,13 @@ static double recost_ns(const struct probe_cmd *c, const struct probe_row *x,
 	return t / units / cfg->clock_ghz;
 }
 
+/* Cycles as the configuration holds them: rounded, and 0 for a cost the
+ * measurement puts below nothing. */
+static uint32_t cycles_of(double x)
+{
+	return x < 0 ? 0 : (uint32_t)(x + 0.5);
+}
+
 /* A calibrated value into the fragment, and the row it came from marked. */
 static void record(struct probe_cmd *c, struct fragment *f, const struct probe_row *x,
 		   const char *sec, const char *key, const char *value, const char *why)
@@ -410,11 +417,13 @@ static void record(struct probe_cmd *c, struct fragment *f, const struct probe_r
 }
 
 /*
- * The measured costs into cfg and the fragment f. A model term is solved
- * for where the model is linear in it (the latency of a dependent chain,
- * one over the parallelism of the independent loop, the fault cost of a
- * first touch); an event's cost is its measured time. Rows that calibrate
- * a term are marked: they agree with the model by construction.
+ * The measured costs into cfg and the fragment f. The DRAM latency and the
+ * fault cost are solved where the model is linear in them (two runs of a
+ * dependent chain; one first touch), the parallelism by bisection on the
+ * independent loop's counters, the walker count as the one that brings
+ * the 4K loop nearest; an event's cost is its measured time. Rows that
+ * calibrate a term are marked: they agree with the model by construction
+ * (the walkers' row only as near as a whole count allows).
  */
 static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragment *f)
 {
@@ -518,7 +527,7 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 		if (rc)
 			return rc;
 		double gf = cfg->guest_fault_cycles + (ft->ns - m) * g;
-		cfg->guest_fault_cycles = gf < 0 ? 0 : (uint32_t)(gf + 0.5);
+		cfg->guest_fault_cycles = cycles_of(gf);
 		snprintf(v, sizeof(v), "%u", cfg->guest_fault_cycles);
 		snprintf(why, sizeof(why), "native first touch of 4K pages: %.0f ns a page (spread %.2f), "
 			 "less the model's other costs of a touch", ft->ns, ft->spread);
@@ -528,18 +537,18 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 	double exit = cfg->exit_cycles;
 	if (ex) {
 		exit = ex->ns * g;
-		cfg->exit_cycles = (uint32_t)(exit + 0.5);
+		cfg->exit_cycles = cycles_of(exit);
 		snprintf(v, sizeof(v), "%u", cfg->exit_cycles);
 		snprintf(why, sizeof(why), "a guest store KVM hands to an ioeventfd in the kernel: %.0f ns "
 			 "(spread %.2f), decoding the store included", ex->ns, ex->spread);
 		record(c, f, ex, "[cost]", "exit_cycles", v, why);
 	}
-	bool shadow = !(c->h.kvm == KVM_EPT || c->h.kvm == KVM_NPT);
+	bool shadow = !host_nested_paging(&c->h);
 	const struct probe_row *sf = find(c, WHERE_VM, shadow ? LOOP_SHADOW_FILL : LOOP_FIRST_TOUCH, 12);
 	if (sf) {
 		double h = sf->ns * g - exit;
 		uint32_t *dst = shadow ? &cfg->shadow_fill_cycles : &cfg->ept_violation_cycles;
-		*dst = h < 0 ? 0 : (uint32_t)(h + 0.5);
+		*dst = cycles_of(h);
 		snprintf(v, sizeof(v), "%u", *dst);
 		snprintf(why, sizeof(why), "a guest's first touch of a page %s: %.0f ns (spread %.2f), less the exit%s",
 			 shadow ? "the host has backed (a shadow fill)" : "(an EPT violation)", sf->ns, sf->spread,
@@ -551,7 +560,7 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 	const struct probe_row *nat = find(c, WHERE_NATIVE, LOOP_PT_WRITE, 12);
 	if (pd && nat && shadow) {
 		double h = (pd->ns - nat->ns) * g - exit;
-		cfg->pt_write_cycles = h < 0 ? 0 : (uint32_t)(h + 0.5);
+		cfg->pt_write_cycles = cycles_of(h);
 		snprintf(v, sizeof(v), "%u", cfg->pt_write_cycles);
 		snprintf(why, sizeof(why), "a guest write to a page-directory entry, then its use: %.0f ns beyond "
 			 "the same loop on ordinary memory (spread %.2f), less one exit", pd->ns - nat->ns, pd->spread);
@@ -560,7 +569,7 @@ static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragmen
 	const struct probe_row *cr = find(c, WHERE_VM, LOOP_CR3_SWITCH, 12);
 	if (cr && shadow) {
 		double h = cr->ns * g;
-		cfg->cr3_cycles = h < 0 ? 0 : (uint32_t)(h + 0.5);
+		cfg->cr3_cycles = cycles_of(h);
 		snprintf(v, sizeof(v), "%u", cfg->cr3_cycles);
 		snprintf(why, sizeof(why), "a CR3 load by the VMM on an exit (KVM_SET_SREGS), beyond the exit: "
 			 "%.0f ns (spread %.2f); an upper bound: it resets KVM's whole MMU context, which a "

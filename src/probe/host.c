@@ -99,6 +99,11 @@ static void kvm_kind(struct host_info *h, bool vmx, bool svm)
 	}
 }
 
+bool host_nested_paging(const struct host_info *h)
+{
+	return h->kvm == KVM_EPT || h->kvm == KVM_NPT;
+}
+
 void host_probe(struct host_info *h)
 {
 	bool vmx, svm;

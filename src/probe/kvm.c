@@ -270,27 +270,50 @@ int vmm_call(struct vmm *v, const void *fn, const uint64_t args[5], unsigned tim
 	return 0;
 }
 
-/* Appends one stats file's values, names prefixed. */
+/* Appends one stats file's values, names prefixed: its header, its
+ * descriptors and its data block, a read each. */
 static int read_stats(int fd, const char *prefix, struct vmm_stats *s, struct tpt_err *e)
 {
 	struct kvm_stats_header h;
 	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
 		return sys_fail(e, "reading KVM's statistics header");
 	size_t dsz = sizeof(struct kvm_stats_desc) + h.name_size;
-	uint8_t desc[sizeof(struct kvm_stats_desc) + 256];
-	if (dsz > sizeof(desc))
-		return tpt_fail(e, "probe VM: KVM statistics names of %u bytes", h.name_size);
-	for (uint32_t i = 0; i < h.num_desc && s->n < VMM_MAX_STATS; i++) {
-		if (pread(fd, desc, dsz, (off_t)(h.desc_offset + i * dsz)) != (ssize_t)dsz)
-			return sys_fail(e, "reading KVM's statistics descriptors");
-		const struct kvm_stats_desc *d = (const void *)desc;
-		uint64_t val = 0;
-		if (pread(fd, &val, sizeof(val), (off_t)(h.data_offset + d->offset)) != (ssize_t)sizeof(val))
-			return sys_fail(e, "reading KVM's statistics");
-		snprintf(s->name[s->n], sizeof(s->name[0]), "%s%.*s", prefix, (int)h.name_size, d->name);
-		s->v[s->n++] = val;
+	if (h.name_size > 256 || h.num_desc > 4096)
+		return tpt_fail(e, "probe VM: KVM statistics of %u names of %u bytes", h.num_desc, h.name_size);
+	uint8_t *desc = malloc(h.num_desc * dsz);
+	if (!desc)
+		return tpt_fail(e, "probe VM: out of memory");
+	int rc = 0;
+	if (pread(fd, desc, h.num_desc * dsz, h.desc_offset) != (ssize_t)(h.num_desc * dsz)) {
+		rc = sys_fail(e, "reading KVM's statistics descriptors");
+		goto out;
 	}
-	return 0;
+	/* The data block ends after the last descriptor's values. */
+	size_t data = 0;
+	for (uint32_t i = 0; i < h.num_desc; i++) {
+		const struct kvm_stats_desc *d = (const void *)(desc + i * dsz);
+		size_t end = d->offset + (size_t)(d->size ? d->size : 1) * sizeof(uint64_t);
+		data = end > data ? end : data;
+	}
+	uint8_t *vals = malloc(data ? data : 1);
+	if (!vals) {
+		rc = tpt_fail(e, "probe VM: out of memory");
+		goto out;
+	}
+	if (pread(fd, vals, data, h.data_offset) != (ssize_t)data) {
+		rc = sys_fail(e, "reading KVM's statistics");
+		goto out_vals;
+	}
+	for (uint32_t i = 0; i < h.num_desc && s->n < VMM_MAX_STATS; i++) {
+		const struct kvm_stats_desc *d = (const void *)(desc + i * dsz);
+		snprintf(s->name[s->n], sizeof(s->name[0]), "%s%.*s", prefix, (int)h.name_size, d->name);
+		memcpy(&s->v[s->n++], vals + d->offset, sizeof(uint64_t));
+	}
+out_vals:
+	free(vals);
+out:
+	free(desc);
+	return rc;
 }
 
 int vmm_stats_read(const struct vmm *v, struct vmm_stats *s, struct tpt_err *e)

@@ -79,6 +79,14 @@ static struct probe_row *row_new(struct run *r, enum probe_where w, enum probe_l
 	return x;
 }
 
+/* A round's figure into x; round 0 warms up (the kernel's allocator, the
+ * caches) and is not kept. */
+static void row_round(struct probe_row *x, unsigned round, double ns)
+{
+	if (round)
+		x->sample[x->n++] = ns;
+}
+
 static void row_done(struct probe_row *x)
 {
 	x->ns = sample_median(x->sample, x->n);
@@ -238,8 +246,7 @@ static int native_touch(struct run *r)
 			if (thp)
 				x->thp_share = host_thp_share(b.p, b.size);
 			nbuf_close(&b);
-			if (i) /* round 0 warms the kernel's allocator up */
-				x->sample[x->n++] = ns;
+			row_round(x, i, ns);
 		}
 		row_done(x);
 	}
@@ -262,8 +269,7 @@ static int native_touch(struct run *r)
 				munmap(m, 2 * MiB);
 			}
 			double ns = (double)(host_now_ns() - t) / (double)(regions * 512);
-			if (i)
-				x->sample[x->n++] = ns;
+			row_round(x, i, ns);
 		}
 		row_done(x);
 	}
@@ -280,8 +286,7 @@ static int native_touch(struct run *r)
 			uint64_t t = host_now_ns(), n = r->p->events * LEAF_WRITES;
 			probe_ptwrite((uint64_t *)(void *)(b.p + 2 * MiB), b.p, n, 2 * MiB, 511);
 			double ns = (double)(host_now_ns() - t) / (double)n;
-			if (i)
-				x->sample[x->n++] = ns;
+			row_round(x, i, ns);
 		}
 		nbuf_close(&b);
 		row_done(x);
@@ -406,10 +411,9 @@ static int vm_touch(struct run *r, enum probe_loop l, unsigned shift, bool thp)
 		vmm_close(&v);
 		if (rc)
 			return -1;
-		if (i) {
-			x->sample[x->n++] = ns / (double)pages;
+		row_round(x, i, ns / (double)pages);
+		if (i)
 			row_stats(x, &s0, &s1, (double)pages * r->p->rounds);
-		}
 	}
 	row_done(x);
 	return 0;
