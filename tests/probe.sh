@@ -29,6 +29,8 @@ one_line "given twice" 2 probe --rounds 2 --rounds 3
 one_line "unknown option" 2 probe --frobnicate
 printf '[cost]\nexit_cycles = 1000\n' >"$T/in.ini"
 one_line "would overwrite the --config" 2 probe --config "$T/in.ini" --calibrate "$T/in.ini"
+one_line "would overwrite the --config" 2 probe --config "$T/in.ini" --calibrate "$T/../$(basename "$T")/in.ini"
+one_line "cal.ini" 2 probe --phases native,dependent --size 4M --calibrate "$T/no/such/dir/cal.ini"
 one_line "MiB available" 2 probe --size 8T
 cmp -s "$T/in.ini" - <<EOF && ok || bad "a refused probe changed its --config"
 [cost]

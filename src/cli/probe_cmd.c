@@ -713,8 +713,16 @@ int cmd_probe(int argc, char **argv)
 	struct tpt_config cfg;
 	if (rc || (rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)))
 		goto out;
-	if (c->calibrate && c->config && !strcmp(c->calibrate, c->config)) {
+	/* The fragment is written after minutes of measuring: its path is
+	 * checked now, by the file it names, not by its spelling. */
+	struct tpt_err oe;
+	const char *outs[] = {c->json, c->calibrate};
+	if (c->calibrate && c->config && outfile_same(c->calibrate, c->config)) {
 		rc = bad("probe: --calibrate would overwrite the --config it reads, '%s'", c->calibrate);
+		goto out;
+	}
+	if (outfile_check_run(outs, 2, NULL, 0, &oe)) {
+		rc = bad("probe: %s", oe.msg);
 		goto out;
 	}
 	if (c->calibrate)
