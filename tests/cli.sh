@@ -374,10 +374,11 @@ expect_error "--jobs: '0' is not a whole number from 1 to 64" compare --jobs 0
 expect_error "sim runs one scheme" sim --scheme native --workload $W --jobs 2
 
 # A measured parallelism ([cost] mlp) replaces the estimate of workloads whose
-# accesses are independent, not a key the user gave, nor a chain's.
+# accesses are independent, not a key the user gave, nor a chain's (whose
+# loads are chained, EV_CHAIN, whatever its mlp).
 printf '[cost]\nmlp = 7\n' >"$T/mlp.ini"
 for c in "gups:size=8M,updates=1K 7 mlp=7," "gups:size=8M,updates=1K,mlp=3 3 mlp=3," \
-	"gups:size=8M,updates=1K,loop=chase 1 mlp=1," "canneal:elements=4K,moves=1K 1.5 mlp=1.5,"; do
+	"gups:size=8M,updates=1K,loop=chase 4 mlp=4," "canneal:elements=4K,moves=1K 1.5 mlp=1.5,"; do
 	set -- $c
 	"$TPT" sim --scheme native --workload "$1" --config "$T/mlp.ini" --json - 2>/dev/null |
 		python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["mlp"] == float(sys.argv[1]) and sys.argv[2] in d["workload"], (d["mlp"], d["workload"])' "$2" "$3" &&

@@ -294,6 +294,80 @@ static void test_cost_overlap(void **state)
 	assert_true(fabs(k.walk_stall + k.data_stall - 4000) < 1e-9);
 }
 
+/* Chained accesses (EV_CHAIN) are counted apart, and only they: their
+ * walks' cycles and where their data hit, each a part of the totals. */
+static void test_chain_counts(void **state)
+{
+	(void)state;
+	struct tsim *t = tsim_new("nested", 12, 12, 4, false, SPEC);
+	const struct tpt_stats *st = t->s.vm.st;
+	uint64_t walked = 0, chained = 0;
+	for (int i = 0; i < 64; i++) {
+		bool chain = i % 3 == 0;
+		struct event ev = {.type = i % 2 ? EV_WRITE : EV_READ, .pid = 1, .instrs = 5,
+				   .va = VA((i * 37) % 300) + 8 * (uint64_t)i,
+				   .size = (uint8_t)(8 | (chain ? EV_CHAIN : 0))};
+		uint64_t before = st->walk_cycles + st->faulted_walk_cycles;
+		struct tpt_err e;
+		if (sim_events(&t->s, &ev, 1, &e))
+			fail_msg("%s", e.msg);
+		walked += st->walk_cycles + st->faulted_walk_cycles - before;
+		if (chain)
+			chained += st->walk_cycles + st->faulted_walk_cycles - before;
+	}
+	assert_int_equal(st->accesses, 64);
+	assert_int_equal(st->chain_accesses, 22);
+	assert_int_equal(st->chain_walk_cycles, chained);
+	assert_true(chained > 0 && chained < walked);
+	uint64_t d = 0;
+	for (int l = 0; l < CL_N; l++) {
+		assert_true(st->chain_data_level[l] <= st->data_level[l]);
+		d += st->chain_data_level[l];
+	}
+	assert_int_equal(d, 22);
+	tsim_check(t);
+	tsim_free(t);
+}
+
+/* The cost of chained accesses: paid in full whatever the mlp and walkers;
+ * a stream all chained costs what the same stream does at mlp 1. */
+static void test_cost_chain(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	c.walkers = 4;
+	struct tpt_stats st = {0};
+	st.instructions = 100;
+	st.accesses = 60;
+	st.walk_cycles = 8000;
+	st.faulted_walk_cycles = 1000;
+	st.data_level[CL_DRAM] = 40;
+	struct tpt_cost one, all, part;
+	cost_compute(&st, &c, 1.0, &one);
+	st.chain_walk_cycles = 9000;
+	st.chain_data_level[CL_DRAM] = 40;
+	st.chain_accesses = 60;
+	for (double mlp = 1; mlp <= 16; mlp *= 2) {
+		cost_compute(&st, &c, mlp, &all);
+		assert_true(fabs(all.walk_stall - one.walk_stall) < 1e-9);
+		assert_true(fabs(all.data_stall - one.data_stall) < 1e-9);
+	}
+	/* Half the walks and data chained, at mlp 8: the rest overlaps as before,
+	 * the chained half adds in full. */
+	double lat = c.dram_latency - c.l1d_latency;
+	st.chain_walk_cycles = 4500;
+	st.chain_data_level[CL_DRAM] = 20;
+	cost_compute(&st, &c, 8.0, &part);
+	double stall = fmax(4500.0 / 4, (4500 + 20 * lat) / 8) + 4500 + 20 * lat;
+	assert_true(fabs(part.walk_stall + part.data_stall - stall) < 1e-6);
+	assert_true(fabs(part.data_stall - (20 * lat / 8 + 20 * lat)) < 1e-6);
+	double sum = part.base + part.data_stall + part.walk_stall + (double)part.exits +
+		     (double)part.faults + (double)part.pvops + (double)part.construction +
+		     (double)part.policy;
+	assert_true(fabs(sum - part.total) < 1e-6);
+}
+
 static void run_full(const char *scheme, struct tpt_result *r)
 {
 	struct tsim *t = tsim_new(scheme, 12, 21, 4, false, "gups:size=64M,updates=20K");
@@ -388,6 +462,8 @@ int main(void)
 		cmocka_unit_test(test_segv_and_exhaustion),
 		cmocka_unit_test(test_cost_arithmetic),
 		cmocka_unit_test(test_cost_overlap),
+		cmocka_unit_test(test_chain_counts),
+		cmocka_unit_test(test_cost_chain),
 		cmocka_unit_test(test_runs_are_deterministic),
 		cmocka_unit_test(test_prefetch_changes_nothing),
 	};

@@ -63,7 +63,8 @@ static void test_tpt_round_trip(void **state)
 {
 	(void)state;
 	const char *specs[] = {"gups:size=8M,updates=20K", "sysbench:block=1M,total=2M,mode=rnd",
-			       "churn:region=64K,rounds=20,work=3"};
+			       "churn:region=64K,rounds=20,work=3", "gups:size=8M,updates=2K,loop=chase",
+			       "xsbench:isotopes=20,gridpoints=100,lookups=50"};
 	const char *path = scratch("tpt-test-rt.tpt");
 	for (size_t i = 0; i < ARRAY_LEN(specs); i++) {
 		struct workload a, b;

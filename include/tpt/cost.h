@@ -25,7 +25,10 @@
  *
  * of which data_stall = D / m (the stall without walks) and walk_stall the
  * rest (what the walks add). A chain (mlp 1) pays W + D; a walk's own
- * references stay serial in W.
+ * references stay serial in W. Chained accesses (EV_CHAIN: the
+ * chain_ counters) are taken out of W and D and paid in full, Wc + Dc,
+ * whatever the process's mlp: the stall is the overlapped part's above
+ * plus Wc + Dc, data_stall D / m + Dc.
  */
 struct tpt_cost {
 	double base;          /* instructions x base_cpi */

@@ -12,7 +12,11 @@
 /*
  * Events. Every event belongs to a process (pid, numbered by the workload);
  * an event of another process than the running one is a context switch.
- *   EV_READ, EV_WRITE   va, size bytes, after instrs instructions
+ *   EV_READ, EV_WRITE   va, size bytes (1 to 64), after instrs instructions;
+ *                       size | EV_CHAIN: the address came from the data of
+ *                       the process's access before it (a binary search's
+ *                       probe, a pointer followed), so no other access
+ *                       overlaps its walk and miss (cost.h)
  *   EV_MARK             warm-up ends: counters start here
  *   EV_EXEC             the process (created if new) runs program names[arg]
  *   EV_MMAP             maps [va, va + arg); size holds MAP_* flags
@@ -31,6 +35,9 @@ enum ev_type {
 	EV_READ, EV_WRITE, EV_MARK, EV_EXEC, EV_MMAP, EV_MUNMAP, EV_MPROTECT, EV_BRK,
 	EV_FORK, EV_EXIT, EV_SYSCALL, EV_FILE,
 };
+
+/* An access's size bits; EV_CHAIN as above. */
+enum { EV_SIZE = 0x7f, EV_CHAIN = 0x80 };
 
 /* EV_MMAP flags; WL_MAP_FILE: a file's pages (the page cache), not anonymous memory */
 enum { WL_MAP_W = 1, WL_MAP_THP = 2, WL_MAP_HUGE = 4, WL_MAP_FILE = 8 };

@@ -58,6 +58,10 @@ extern const char *const cache_level_name[CL_N];
 	V(walk_ref_level, CL_N, "walk_refs_", cache_level_name, NULL,                             \
 	  "where walk references (and tag checks) hit")                                           \
 	V(data_level, CL_N, "data_", cache_level_name, NULL, "where data accesses hit")           \
+	C(chain_accesses, "accesses that wait for the access before them (EV_CHAIN)")             \
+	C(chain_walk_cycles, "part of walk cycles (completed and faulted) of chained accesses")   \
+	V(chain_data_level, CL_N, "chain_data_", cache_level_name, NULL,                          \
+	  "where chained accesses' data hit (part of data_)")                                     \
 	C(pwc_hits, "walk starts below the root thanks to a paging-structure cache")              \
 	C(pwc_misses, "walk starts at the root")                                                  \
 	C(ntlb_hits, "gPAs of 2D walks found in the nested TLB")                                  \

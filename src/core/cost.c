@@ -22,20 +22,23 @@ void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double
 	};
 	*out = (struct tpt_cost){0};
 	out->base = (double)st->instructions * c->base_cpi;
-	uint64_t beyond = 0;
-	for (int l = CL_L2; l < CL_N; l++)
-		beyond += st->data_level[l] * (lat[l] > lat[CL_L1] ? lat[l] - lat[CL_L1] : 0);
+	uint64_t beyond = 0, chain = 0;
+	for (int l = CL_L2; l < CL_N; l++) {
+		uint64_t extra = lat[l] > lat[CL_L1] ? lat[l] - lat[CL_L1] : 0;
+		beyond += (st->data_level[l] - st->chain_data_level[l]) * extra;
+		chain += st->chain_data_level[l] * extra;
+	}
 	double seq = st->accesses ? (double)st->seq_accesses / (double)st->accesses : 0;
 	double d = (double)beyond * (1 - c->prefetch * seq);
-	double w = (double)(st->walk_cycles + st->faulted_walk_cycles);
+	double w = (double)(st->walk_cycles + st->faulted_walk_cycles - st->chain_walk_cycles);
 	double m = mlp > 1 ? mlp : 1;
 	if (m > c->miss_buffers)
 		m = c->miss_buffers;
 	double pw = c->walkers < m ? c->walkers : m;
-	double stall = fmax(w / pw, (w + d) / m);
+	double stall = fmax(w / pw, (w + d) / m) + (double)(st->chain_walk_cycles + chain);
 	/* The data's share is what the stall would be without walks; the walks'
 	 * is what they add to it. */
-	out->data_stall = d / m;
+	out->data_stall = d / m + (double)chain;
 	out->walk_stall = stall - out->data_stall;
 	for (int r = 0; r < EXIT_N; r++)
 		out->exits += st->exits[r] * ((uint64_t)c->exit_cycles + handler[r]);

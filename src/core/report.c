@@ -237,6 +237,11 @@ void result_print(FILE *out, const struct tpt_result *r)
 	fprintf(out, "%-22s %16s  L1 %llu, L2 %llu, LLC %llu, DRAM %llu\n", "data accesses hit", "",
 		(unsigned long long)st->data_level[0], (unsigned long long)st->data_level[1],
 		(unsigned long long)st->data_level[2], (unsigned long long)st->data_level[3]);
+	fprintf(out, "%-22s %16llu  walk cycles %llu; data L1 %llu, L2 %llu, LLC %llu, DRAM %llu\n",
+		"chained accesses", (unsigned long long)st->chain_accesses,
+		(unsigned long long)st->chain_walk_cycles, (unsigned long long)st->chain_data_level[0],
+		(unsigned long long)st->chain_data_level[1], (unsigned long long)st->chain_data_level[2],
+		(unsigned long long)st->chain_data_level[3]);
 	fprintf(out, "%-22s %16s  PWC %llu/%llu, nested TLB %llu/%llu, RMP cache %llu/%llu\n",
 		"cache hits/misses", "", (unsigned long long)st->pwc_hits,
 		(unsigned long long)st->pwc_misses, (unsigned long long)st->ntlb_hits,

@@ -265,13 +265,14 @@ static __attribute__((noinline)) void tick(struct sim *s)
 	next_tick(s);
 }
 
-static inline __attribute__((always_inline)) int access_one(struct sim *s, uint64_t va, bool write, uint32_t instrs,
-			     struct tpt_err *e)
+static inline __attribute__((always_inline)) int access_one(struct sim *s, uint64_t va, bool write, bool chain,
+			     uint32_t instrs, struct tpt_err *e)
 {
 	struct process *p = s->vm.cur;
 	struct tpt_stats *st = s->vm.st;
 	uint64_t pa;
 	uint32_t pending = 0;
+	uint64_t walked = st->walk_cycles + st->faulted_walk_cycles;
 	st->instructions += instrs;
 	st->accesses++;
 	st->writes += write;
@@ -296,6 +297,11 @@ static inline __attribute__((always_inline)) int access_one(struct sim *s, uint6
 		/* tpt-opt: the data frame's check outlasted the data access. */
 		st->walk_cycles += pending - s->mmu.cache.lat[l];
 		st->tag_check_cycles += pending - s->mmu.cache.lat[l];
+	}
+	if (chain) {
+		st->chain_accesses++;
+		st->chain_walk_cycles += st->walk_cycles + st->faulted_walk_cycles - walked;
+		st->chain_data_level[l]++;
 	}
 	return 0;
 }
@@ -400,7 +406,7 @@ int sim_access(struct sim *s, uint64_t va, bool write, uint32_t instrs, struct t
 {
 	if (!s->vm.cur)
 		return tpt_fail(e, "access at %#llx with no process running", (unsigned long long)va);
-	return access_one(s, va, write, instrs, e);
+	return access_one(s, va, write, false, instrs, e);
 }
 
 /* Event k touches another 4K page than event k - 1: its translation may miss. */
@@ -439,7 +445,7 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 		if (x->type <= EV_WRITE) {
 			if ((!s->vm.cur || s->vm.cur->pid != x->pid) && run_pid(s, x->pid, e))
 				return -1;
-			if (access_one(s, x->va, x->type == EV_WRITE, x->instrs, e))
+			if (access_one(s, x->va, x->type == EV_WRITE, x->size & EV_CHAIN, x->instrs, e))
 				return -1;
 		} else if (x->type == EV_MARK) {
 			if (!s->prm.whole_run)

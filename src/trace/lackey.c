@@ -288,7 +288,7 @@ size_t lk_parse(struct trace_reader *r, struct lk *k, struct event *ev, size_t n
 		if (!load && !store)
 			continue; /* a line this rep instruction already touched */
 		struct event e = {.va = addr, .instrs = k->instrs,
-				  .size = (uint8_t)(size > 128 ? 128 : size),
+				  .size = (uint8_t)(size > 64 ? 64 : size),
 				  .type = load ? EV_READ : EV_WRITE};
 		k->instrs = 0;
 		ev[out++] = e;

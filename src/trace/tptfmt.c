@@ -8,7 +8,7 @@
  *
  * Records in a block: a tag byte, its low 4 bits the event type (ev_type;
  * 13 names a program, 15 sets the pid of what follows), its high 4 bits
- * log2 of an access's size or an mmap's flags; then unsigned LEB128
+ * log2 of an access's size (its bit 3: EV_CHAIN) or an mmap's flags; then unsigned LEB128
  * varints: instructions, then per type: accesses the zigzag difference from
  * the previous access's address; mmap/munmap/mprotect the address and
  * length; brk the address; exec, fork and syscall their argument; file
@@ -161,7 +161,7 @@ static size_t tpt_read(struct trace_reader *r, struct event *ev, size_t n)
 				ok = ok && get_var(&p, end, &a) && hi <= 15;
 				t->last_va += (uint64_t)unzigzag(a);
 				e->va = t->last_va;
-				e->size = (uint8_t)(1u << (hi > 7 ? 7 : hi));
+				e->size = (uint8_t)(1u << ((hi & 7) > 6 ? 6 : hi & 7) | (hi & 8 ? EV_CHAIN : 0));
 				break;
 			case EV_MMAP:
 			case EV_MUNMAP:
@@ -289,7 +289,7 @@ static int tpt_write(struct trace_writer *w, const struct event *ev, size_t n,
 		}
 		unsigned hi = 0;
 		if (x->type <= EV_WRITE)
-			hi = x->size ? tpt_log2(x->size) : 3;
+			hi = (x->size & EV_SIZE ? tpt_log2(x->size & EV_SIZE) : 3) | (x->size & EV_CHAIN ? 8 : 0);
 		else if (x->type == EV_MMAP || x->type == EV_MPROTECT)
 			hi = x->size & 15;
 		*p++ = (uint8_t)(x->type | hi << 4);

@@ -28,7 +28,7 @@ static const struct opt params[] = {
 	WL_KEY("updates", OPT_COUNT, "4M", 1, 1ULL << 40, NULL, "number of updates (HPCC uses 4 x table words)"),
 	WL_KEY("init", OPT_ENUM, "page", 0, 0, WL_INIT_CHOICES, "warm-up: one write per page, the full Table[i] = i loop, or none"),
 	WL_KEY("loop", OPT_ENUM, "update", 0, 0, "update|chase", "HPCC's independent updates, or a dependent chain of loads (tpt probe's dependent loop)"),
-	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "updates in flight (independent: the index comes from the LFSR, not from data; estimate; [cost] mlp when measured); loop=chase: 1, a chain"),
+	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "updates in flight (independent: the index comes from the LFSR, not from data; estimate; [cost] mlp when measured); loop=chase: none, every load a chain (EV_CHAIN)"),
 	WL_KENTRY_PARAM,
 	{0},
 };
@@ -99,8 +99,6 @@ static int gups_init(struct workload *w, struct tpt_err *e)
 	g->updates = w->v[P_UPDATES].u;
 	g->chase = w->v[P_LOOP].u == LOOP_CHASE;
 	w->independent = !g->chase;
-	if (g->chase)
-		workload_set_mlp(w, 1); /* a chain, whatever the key said */
 	uint64_t per = g->updates / STREAMS;
 	for (unsigned j = 0; j < STREAMS; j++)
 		g->ran[j] = gups_starts((int64_t)(per * j + w->seed));
@@ -128,7 +126,8 @@ static size_t gups_next(struct workload *w, struct event *ev, size_t n)
 		uint64_t r = gups_step(g->ran[0]);
 		g->ran[0] = r;
 		uint64_t va = g->base + ((g->mask ? r & g->mask : r % g->words) & ~7ULL) * 8;
-		ev[k++] = (struct event){.va = va, .instrs = INSTRS_CHASE, .type = EV_READ, .size = 8, .pid = 1};
+		ev[k++] = (struct event){.va = va, .instrs = INSTRS_CHASE, .type = EV_READ,
+					 .size = 8 | EV_CHAIN, .pid = 1};
 		if (wl_kentry_due(&g->kentry, INSTRS_CHASE))
 			ev[k++] = (struct event){.type = EV_SYSCALL, .arg = 1, .pid = 1};
 		g->done++;
