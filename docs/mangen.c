@@ -137,6 +137,10 @@ static void tpt1(FILE *f)
 		   "runs the model on the same loops.\n");
 	for (size_t i = 0; i < probe_nopts; i++)
 		option(f, probe_opts[i].name, probe_opts[i].arg, probe_opts[i].help);
+	fprintf(f, ".SH POWER OPTIONS\nOf power, the embedded Power model (an e500v2 under KVM with "
+		   "in-place binary translation, adaptive page resizing and data mirroring).\n");
+	for (size_t i = 0; i < power_nopts; i++)
+		option(f, power_opts[i].name, power_opts[i].arg, power_opts[i].help);
 	fprintf(f, ".SH SCHEMES\n");
 	for (size_t i = 0; scheme_all[i]; i++) {
 		fprintf(f, ".TP\n.B ");
@@ -236,6 +240,8 @@ static void completion(FILE *f)
 		fprintf(f, "%s--%s", i ? " " : "", cli_opts[i].name);
 	for (size_t i = 0; i < probe_nopts; i++)
 		fprintf(f, " --%s", probe_opts[i].name);
+	for (size_t i = 0; i < power_nopts; i++)
+		fprintf(f, " --%s", power_opts[i].name);
 	fprintf(f, " --guest --scheme -o --to --format'\n\tlocal schemes='");
 	for (size_t i = 0; scheme_all[i]; i++)
 		fprintf(f, "%s%s", i ? " " : "", scheme_all[i]->name);

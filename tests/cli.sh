@@ -237,6 +237,43 @@ kill -TERM $pid
 { wait $pid; } 2>/dev/null
 [ -z "$(ls -A "$O" | grep '^\.')" ] && ok || bad "a temporary survived SIGTERM: $(ls -A "$O")"
 
+# tpt power: the embedded Power model; bad input is one line and status 2.
+expect_error "unknown workload 'boot'" power --workload boot
+expect_error "unknown scheme 'fast'" power --scheme fast
+expect_error "unknown option '--frob'" power --frob
+expect_error "--timeline follows one workload under one scheme" power --timeline text
+expect_error "trap does not resize" power --workload lame --scheme trap --timeline text
+expect_error "--timeline is text or csv, not 'svg'" power --workload lame --scheme bt+pr --timeline svg
+expect_error "cannot open paper's figures" power --workload lame --paper "$T/none.csv"
+printf 'a,b\n' >"$T/paper.csv"
+expect_error "not tpt's paper-figure header" power --workload lame --paper "$T/paper.csv"
+printf 'workload,scheme,value,priv_exits,tlb_misses,access_violations\nlame,trap,x,1,2,3\n' >"$T/paper.csv"
+expect_error "paper.csv:2: a figure is not a non-negative number" power --workload lame --paper "$T/paper.csv"
+printf '[hv]\nguest_tlb1 = 15\n' >"$T/pw.ini"
+expect_error "no TLB1 entry is left for the kernel" power --workload lame --config "$T/pw.ini"
+printf '[hv]\nshortest = 8K\n' >"$T/pw.ini"
+expect_error "shortest: 8K is out of range" power --workload lame --config "$T/pw.ini"
+printf '[kernel]\nlowmem = 2M\n' >"$T/pw.ini"
+expect_error "do not fit its 256 MiB page" power --workload lame --config "$T/pw.ini"
+"$TPT" power --defaults >"$T/pw.ini" && "$TPT" power --workload lame --scheme trap --config "$T/pw.ini" |
+	grep -q "^trap  *60312 " && ok || bad "power --defaults does not load back as --config"
+expect_error "is this run's input" power --workload lame --config "$T/pw.ini" --json "$T/pw.ini"
+[ "$("$TPT" power --workload list | wc -l)" -eq 22 ] && ok || bad "power --workload list: not 22 workloads"
+# Every scheme's run has the keys the issue names; the same seed, the same bytes.
+"$TPT" power --workload lame --json "$T/pw1.json" >/dev/null && "$TPT" power --workload lame --json - >"$T/pw2.json" &&
+	python3 -c 'import json,sys
+d=json.load(open(sys.argv[1])); r=d["runs"]
+assert len(r) == 8 and d["parameters"]["cost.exit_ns"] == "1973", d["parameters"]
+for x in r:
+    for k in ("priv_exits", "tlb_misses", "access_violations", "seconds"): assert k in x, (x["scheme"], k)
+assert r[0]["scheme"] == "trap" and r[0]["priv_exits"] == 60312' "$T/pw1.json" &&
+	cmp -s "$T/pw1.json" "$T/pw2.json" && ok || bad "power --json: keys, or two runs differ"
+"$TPT" power --workload lame --scheme bt+pr --timeline csv >"$T/tl.csv" &&
+	head -n 1 "$T/tl.csv" | grep -qx "t,entry,ea,size,rights" && grep -q ",traced$" "$T/tl.csv" && ok ||
+	bad "power --timeline csv"
+"$TPT" power --workload lame --scheme static-tlb --paper "$(dirname "$0")/../data/power/paper.csv" |
+	grep -Eq "^static-tlb .* 637 +2052 +3124 +0.51 " && ok || bad "power --paper: the paper's figures beside the model's"
+
 # tpt dbt: SoftMMU against BTMMU; the direct scheme refuses what it cannot run.
 expect_error "unknown guest 'arm'" dbt --guest arm
 expect_error "unknown scheme 'magic'" dbt --scheme magic

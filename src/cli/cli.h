@@ -47,6 +47,9 @@ extern const size_t cli_nopts;
 /* The options of tpt probe (probe_cmd.c). */
 extern const struct cli_opt probe_opts[];
 extern const size_t probe_nopts;
+/* The options of tpt power (power_cmd.c). */
+extern const struct cli_opt power_opts[];
+extern const size_t power_nopts;
 /* getopt_long's table of n options (lo has room for n + 1). */
 void cli_longopts(const struct cli_opt *t, size_t n, struct option *lo);
 
@@ -125,6 +128,7 @@ void provenance_attach(json_t *doc, const struct opts *o, const struct tpt_confi
 int cmd_sim(int argc, char **argv, const json_t *rerun);
 int cmd_compare(int argc, char **argv, const json_t *rerun);
 int cmd_probe(int argc, char **argv);
+int cmd_power(int argc, char **argv);
 int cmd_policy(int argc, char **argv, const json_t *rerun);
 int cmd_dbt(int argc, char **argv, const json_t *rerun);
 int cmd_config(int argc, char **argv);

@@ -47,6 +47,8 @@ const struct cli_command cli_commands[] = {
 	{"probe", "[--compare] [--calibrate FILE] [--json FILE|-] [--phases LIST] [options of probe]",
 	 "measures this machine natively and in a KVM guest of its own, beside the model", cmd_probe,
 	 NULL},
+	{"power", "[--workload NAME|all|list] [--scheme S|all] [--paper FILE] [--timeline text|csv] [options of power]",
+	 "the embedded Power model: in-place binary translation, page resizing, data mirroring", cmd_power, NULL},
 	{"rerun", "RESULT.json [--json OUT]", "a result's command again, under its configuration",
 	 cmd_rerun, NULL},
 	{"config", "", "the commented default configuration", cmd_config, NULL},
@@ -76,6 +78,9 @@ void cli_usage(FILE *out)
 	fprintf(out, "\noptions of probe:\n");
 	for (size_t i = 0; i < probe_nopts; i++)
 		opt_help_line(out, probe_opts[i].name, probe_opts[i].arg, probe_opts[i].help);
+	fprintf(out, "\noptions of power:\n");
+	for (size_t i = 0; i < power_nopts; i++)
+		opt_help_line(out, power_opts[i].name, power_opts[i].arg, power_opts[i].help);
 }
 
 int run_command(int argc, char **argv, const json_t *rerun)
