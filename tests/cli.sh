@@ -241,6 +241,7 @@ kill -TERM $pid
 expect_error "unknown workload 'boot'" power --workload boot
 expect_error "unknown scheme 'fast'" power --scheme fast
 expect_error "unknown option '--frob'" power --frob
+expect_error "power: --seed is given twice" power --seed 1 --seed 2
 expect_error "--timeline follows one workload under one scheme" power --timeline text
 expect_error "trap does not resize" power --workload lame --scheme trap --timeline text
 expect_error "--timeline is text or csv, not 'svg'" power --workload lame --scheme bt+pr --timeline svg

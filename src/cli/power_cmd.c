@@ -146,7 +146,7 @@ struct timeline {
 
 static void size_name(uint64_t s, char *buf, size_t len)
 {
-	if (s >= (1ULL << 20))
+	if (s >= (1ULL << 20) && s % (1ULL << 20) == 0)
 		snprintf(buf, len, "%lluM", (unsigned long long)(s >> 20));
 	else
 		snprintf(buf, len, "%lluK", (unsigned long long)(s >> 10));
@@ -169,7 +169,7 @@ static void timeline_row(void *ctx, const struct power_snapshot *snap)
 		while (j < snap->n && snap->ent[j].size == snap->ent[i].size &&
 		       snap->ent[j].traced == snap->ent[i].traced)
 			j++;
-		char sz[16], at[16];
+		char sz[24], at[24];
 		size_name(snap->ent[i].size, sz, sizeof(sz));
 		size_name(snap->ent[i].ea, at, sizeof(at));
 		printf(" %ux%s@%s%s", j - i, sz, snap->ent[i].ea ? at : "0", snap->ent[i].traced ? "(x)" : "");
@@ -274,10 +274,15 @@ int cmd_power(int argc, char **argv)
 	uint64_t seed = 1;
 	struct option lo[ARRAY_LEN(power_opts) + 1];
 	cli_longopts(power_opts, power_nopts, lo);
+	bool seen[ARRAY_LEN(power_opts)] = {false};
 	opterr = 0;
 	optind = 1;
-	int c;
-	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+	int c, li;
+	while ((li = -1, c = getopt_long(argc, argv, ":", lo, &li)) != -1) {
+		if (li >= 0 && seen[li])
+			return refuse("power: --%s is given twice", lo[li].name);
+		if (li >= 0)
+			seen[li] = true;
 		switch (c) {
 		case PW_WORKLOAD: wname = optarg; break;
 		case PW_SCHEME: sname = optarg; break;

@@ -1,8 +1,8 @@
 /*
  * e500tlb.c - the e500v2 MMU and page splitting (see e500tlb.h).
  *
- * Called by tests today; by the Power virtualization model once its
- * workload data is available (issue 7).
+ * Called by kvmppc.c, the hypervisor of the embedded Power model, and
+ * by the tests.
  */
 #include <string.h>
 

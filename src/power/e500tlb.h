@@ -1,15 +1,13 @@
 /*
- * e500tlb.h - the Freescale e500v2 software-managed MMU (issue 7's
- * machine): TLB1, 16 fully associative entries of variable size (4 KiB
+ * e500tlb.h - the Freescale e500v2 software-managed MMU (the embedded
+ * Power model's machine): TLB1, 16 fully associative entries of variable size (4 KiB
  * times a power of 4, up to 4 GiB, each aligned to its size in both address
  * spaces), and TLB0, 512 entries of 4 KiB pages in 128 sets of 4 ways.
  * Entries carry a translation id (0: global) and separate user and
  * supervisor read/write/execute rights. The hypervisor keeps its shadow
  * TLB entries here and chooses their sizes and rights; e500_split is how
  * adaptive page resizing breaks a large page around a patch site.
- *
- * The rest of issue 7 (binary translation, tracing, resizing policy,
- * mirroring, workloads) is blocked on the paper's tables; see the notes.
+ * Called by kvmppc.c (the hypervisor's shadow entries) and the tests.
  */
 #ifndef TPT_POWER_E500TLB_H
 #define TPT_POWER_E500TLB_H
