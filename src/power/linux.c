@@ -72,14 +72,6 @@ const struct lx_workload *lx_workload_find(const char *name)
 	return NULL;
 }
 
-static uint64_t mix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static bool taken(const struct lx_kernel *k, uint32_t n, uint64_t ea)
 {
 	for (uint32_t i = 0; i < n; i++)
@@ -139,7 +131,8 @@ int lx_init(struct lx_kernel *k, const struct lx_params *p, uint64_t seed, struc
 	k->pcs = calloc(k->npc, sizeof(*k->pcs));
 	if (!k->pcs)
 		return tpt_fail(e, "out of memory");
-	uint64_t s = seed ^ 0x9f0e5c3a17d2b468ULL;
+	struct rng g;
+	rng_seed(&g, seed);
 	uint32_t n = 0;
 	for (unsigned b = 0; b < ARRAY_LEN(bands); b++)
 		for (uint32_t i = 0; i < bands[b].pcs; i++, n++) {
@@ -147,9 +140,9 @@ int lx_init(struct lx_kernel *k, const struct lx_params *p, uint64_t seed, struc
 			pc->weight = bands[b].share / 100 / bands[b].pcs;
 			double in_head = bands[b].hot ? p->hot_head : p->cold_head;
 			do {
-				bool head = (double)(mix(&s) >> 11) / 9007199254740992.0 < in_head;
+				bool head = rng_double(&g) < in_head;
 				uint64_t span = head ? p->head : p->text - p->head, at = head ? 0 : p->head;
-				pc->ea = LX_KBASE + at + (mix(&s) % (span / 4)) * 4;
+				pc->ea = LX_KBASE + at + rng_below(&g, span / 4) * 4;
 			} while (taken(k, n, pc->ea));
 		}
 	/* Table 4's shares sum to 99.9 % as printed: normalise. */
@@ -180,8 +173,9 @@ int lx_init(struct lx_kernel *k, const struct lx_params *p, uint64_t seed, struc
 	 * share table_share of the others'. */
 	for (uint32_t i = 0; i < k->npc; i++) {
 		uint64_t off = k->pcs[i].ea - LX_KBASE;
-		uint64_t h = (off >> 12) * 0x9e3779b97f4a7c15ULL ^ seed;
-		k->pcs[i].table = off < p->head || (double)(mix(&h) >> 11) / 9007199254740992.0 < p->table_share;
+		struct rng page; /* one draw a page, whichever of its PCs asks */
+		rng_seed(&page, seed ^ (off >> 12) << 20);
+		k->pcs[i].table = off < p->head || rng_double(&page) < p->table_share;
 	}
 	if (build_alias(k)) {
 		lx_fini(k);

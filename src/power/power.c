@@ -103,24 +103,11 @@ static double unit_seconds(const struct lx_workload *w, double v)
 	}
 }
 
-static uint64_t next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static double uniform(uint64_t *s)
-{
-	return (double)(next(s) >> 11) / 9007199254740992.0;
-}
-
 /* A count with fractional mean x: floor(x), plus one with probability frac(x). */
-static uint32_t draw_count(uint64_t *s, double x)
+static uint32_t draw_count(struct rng *g, double x)
 {
 	double f = floor(x);
-	return (uint32_t)f + (uniform(s) < x - f);
+	return (uint32_t)f + (rng_double(g) < x - f);
 }
 
 static void snapshot(const struct kvmppc *h, double t, power_timeline_fn tl, void *ctx)
@@ -158,7 +145,8 @@ int power_run(const struct power_params *p, const struct lx_kernel *k, const str
 	struct kvmppc h;
 	if (kvmppc_init(&h, s, &p->hv, k, e))
 		return -1;
-	uint64_t rng = seed * 0x2545f4914f6cdd1dULL + 0x1f83d9abfb41bd6bULL;
+	struct rng g; /* not the kernel's layout's stream (lx_init seeds with seed) */
+	rng_seed(&g, ~seed);
 	const struct lx_params *x = &k->p;
 	uint64_t scan_until = w->boot ? n / 10 : 0;
 	double scan_per = scan_until ? x->boot_scan / (double)scan_until : 0;
@@ -170,27 +158,27 @@ int power_run(const struct power_params *p, const struct lx_kernel *k, const str
 	if (tl)
 		snapshot(&h, 0, tl, ctx);
 	for (uint64_t i = 0; i < n; i++) {
-		uint32_t pc = lx_draw(k, next(&rng), uniform(&rng));
+		uint32_t pc = lx_draw(k, rng_next(&g), rng_double(&g));
 		kvmppc_priv(&h, pc);
 		const struct lx_pc *q = &k->pcs[pc];
 		uint64_t page = (q->ea - LX_KBASE) & ~4095ULL;
-		if (q->table && uniform(&rng) < x->table_per_priv) {
+		if (q->table && rng_double(&g) < x->table_per_priv) {
 			/* The table sits at its page's end. */
-			uint64_t word = next(&rng) % x->table_words;
+			uint64_t word = rng_below(&g, x->table_words);
 			kvmppc_data(&h, page + 4096 - 4 * x->table_words + 4 * word, 1, KP_INSN_TABLE + pc % 4096);
 		}
-		for (uint32_t j = draw_count(&rng, x->code_per_priv); j > 0; j--)
-			kvmppc_fetch(&h, next(&rng) % x->text);
+		for (uint32_t j = draw_count(&g, x->code_per_priv); j > 0; j--)
+			kvmppc_fetch(&h, rng_below(&g, x->text));
 		for (int j = 0; j < DATA_SAMPLES && weight; j++) {
-			uint64_t off = uniform(&rng) < x->data_share ? data_lo + next(&rng) % x->data
-								      : lowmem_lo + next(&rng) % (x->lowmem - lowmem_lo);
-			uint32_t insn = off - stolen_lo < stolen_n ? KP_INSN_STOLEN + (uint32_t)(next(&rng) % p->hv.stolen_insns)
+			uint64_t off = rng_double(&g) < x->data_share ? data_lo + rng_below(&g, x->data)
+								      : lowmem_lo + rng_below(&g, x->lowmem - lowmem_lo);
+			uint32_t insn = off - stolen_lo < stolen_n ? KP_INSN_STOLEN + (uint32_t)rng_below(&g, p->hv.stolen_insns)
 								   : KP_INSN_NONE;
 			kvmppc_data(&h, off & ~3ULL, weight, insn);
 		}
 		if (i < scan_until)
-			for (uint32_t j = draw_count(&rng, scan_per); j > 0; j--)
-				kvmppc_data(&h, (next(&rng) % x->text) & ~3ULL, 1, KP_INSN_SCAN);
+			for (uint32_t j = draw_count(&g, scan_per); j > 0; j--)
+				kvmppc_data(&h, rng_below(&g, x->text) & ~3ULL, 1, KP_INSN_SCAN);
 		/* Time: bare metal's share, and what the hypervisor added. */
 		struct kvmppc_counts *c = &h.c;
 		t += per + (double)(c->priv_exits - last.priv_exits + c->tlb_misses - last.tlb_misses +
