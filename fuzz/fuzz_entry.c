@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "power/paper.h"
+#include "power/power.h"
 #include "replay.h"
 #include "tpt/config.h"
 #include "tpt/dbt.h"
@@ -137,7 +139,32 @@ int tpt_fuzz_replay(const uint8_t *data, size_t size)
 	return 0;
 }
 
-const struct tpt_fuzz_target tpt_fuzz_targets[5] = {
+int tpt_fuzz_power(const uint8_t *data, size_t size)
+{
+	char path[64];
+	int fd = as_file(data, size, path);
+	if (fd < 0)
+		return 0;
+	struct tpt_err e;
+	struct paper paper;
+	if (!paper_load(&paper, path, &e))
+		paper_free(&paper);
+	struct power_params p;
+	power_defaults(&p);
+	struct lx_kernel k;
+	if (!opttab_load(power_table(), &p, path, &e) && !lx_init(&k, &p.lx, 1, &e)) {
+		for (unsigned i = 0; i < kvmppc_nschemes; i++) {
+			struct kvmppc h;
+			if (!kvmppc_init(&h, &kvmppc_schemes[i], &p.hv, &k, &e))
+				kvmppc_fini(&h);
+		}
+		lx_fini(&k);
+	}
+	close(fd);
+	return 0;
+}
+
+const struct tpt_fuzz_target tpt_fuzz_targets[6] = {
 	{"trace", tpt_fuzz_trace},   {"config", tpt_fuzz_config}, {"scenario", tpt_fuzz_scenario},
-	{"dbt", tpt_fuzz_dbt},       {"replay", tpt_fuzz_replay},
+	{"dbt", tpt_fuzz_dbt},       {"replay", tpt_fuzz_replay}, {"power", tpt_fuzz_power},
 };

@@ -22,11 +22,14 @@ int tpt_fuzz_scenario(const uint8_t *data, size_t size);
 int tpt_fuzz_dbt(const uint8_t *data, size_t size);
 /* The bytes as a timeline for tptd --replay. */
 int tpt_fuzz_replay(const uint8_t *data, size_t size);
+/* The bytes as tpt power's --paper file and as its --config file (the
+ * kernel and every scheme's hypervisor set up under it, nothing run). */
+int tpt_fuzz_power(const uint8_t *data, size_t size);
 
 struct tpt_fuzz_target {
 	const char *name; /* also the seed directory's: tests/fuzz/seeds/NAME */
 	int (*run)(const uint8_t *data, size_t size);
 };
-extern const struct tpt_fuzz_target tpt_fuzz_targets[5];
+extern const struct tpt_fuzz_target tpt_fuzz_targets[6];
 
 #endif

@@ -5,7 +5,6 @@
  * or all, its exits and estimated time, beside the paper's figures when
  * given them, and Adapt-PR's shadow TLB configuration over time.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "power/paper.h"
 #include "power/power.h"
 #include "tpt/outfile.h"
 #include "tpt/version.h"
@@ -34,17 +34,6 @@ const struct cli_opt power_opts[] = {
 };
 const size_t power_nopts = ARRAY_LEN(power_opts);
 
-/* The paper's figures for one workload and scheme; NAN where it has none. */
-struct paper_row {
-	char workload[40], scheme[16];
-	double value, priv, tlb, acc;
-};
-
-struct paper {
-	struct paper_row *rows;
-	size_t n;
-};
-
 /* Bad input: one line on stderr, exit status 2. */
 static int refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int refuse(const char *fmt, ...)
@@ -56,86 +45,6 @@ static int refuse(const char *fmt, ...)
 	fprintf(stderr, "\n");
 	va_end(ap);
 	return 2;
-}
-
-static double field(const char *s)
-{
-	if (!*s)
-		return NAN;
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	return errno || *end || v < 0 ? -1 : v;
-}
-
-static int paper_load(struct paper *p, const char *path)
-{
-	char *text;
-	struct tpt_err e;
-	if (opttab_read_ini(path, "paper's figures", &text, &e)) /* a regular file, no NUL, short lines */
-		return refuse("%s", e.msg);
-	int rc = 0, line = 0;
-	bool header = false;
-	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		line++;
-		if (l[0] == '#')
-			continue;
-		if (!header) {
-			if (strcmp(l, "workload,scheme,value,priv_exits,tlb_misses,access_violations")) {
-				rc = refuse("%s:%d: not tpt's paper-figure header (workload,scheme,value,priv_exits,"
-					 "tlb_misses,access_violations)", path, line);
-				break;
-			}
-			header = true;
-			continue;
-		}
-		char *f[6];
-		int n = 0;
-		for (char *c = l; n < 6; n++) {
-			f[n] = c;
-			char *comma = strchr(c, ',');
-			if (!comma) {
-				n++;
-				break;
-			}
-			*comma = 0;
-			c = comma + 1;
-		}
-		struct paper_row r;
-		if (n != 6 || strlen(f[0]) >= sizeof(r.workload) || strlen(f[1]) >= sizeof(r.scheme)) {
-			rc = refuse("%s:%d: wants six comma-separated fields", path, line);
-			break;
-		}
-		snprintf(r.workload, sizeof(r.workload), "%s", f[0]);
-		snprintf(r.scheme, sizeof(r.scheme), "%s", f[1]);
-		r.value = field(f[2]);
-		r.priv = field(f[3]);
-		r.tlb = field(f[4]);
-		r.acc = field(f[5]);
-		if (r.value < 0 || r.priv < 0 || r.tlb < 0 || r.acc < 0) {
-			rc = refuse("%s:%d: a figure is not a non-negative number", path, line);
-			break;
-		}
-		struct paper_row *grown = realloc(p->rows, (p->n + 1) * sizeof(*grown));
-		if (!grown) {
-			rc = refuse("out of memory");
-			break;
-		}
-		p->rows = grown;
-		p->rows[p->n++] = r;
-	}
-	if (!rc && !header)
-		rc = refuse("%s: no header line", path);
-	free(text);
-	return rc;
-}
-
-static const struct paper_row *paper_find(const struct paper *p, const char *w, const char *s)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (!strcmp(p->rows[i].workload, w) && !strcmp(p->rows[i].scheme, s))
-			return &p->rows[i];
-	return NULL;
 }
 
 struct timeline {
@@ -351,17 +260,16 @@ int cmd_power(int argc, char **argv)
 	}
 	struct paper paper = {0};
 	int rc = 0;
-	if (paper_path && (rc = paper_load(&paper, paper_path))) {
+	if (paper_path && paper_load(&paper, paper_path, &e)) {
 		lx_fini(&k);
-		free(paper.rows);
-		return rc;
+		return refuse("%s", e.msg);
 	}
 	if (json && strcmp(json, "-")) {
 		const char *outs[] = {json};
 		const char *ins[] = {config, paper_path};
 		if (outfile_check_run(outs, 1, ins, 2, &e)) {
 			lx_fini(&k);
-			free(paper.rows);
+			paper_free(&paper);
 			return refuse("%s", e.msg);
 		}
 	}
@@ -369,7 +277,7 @@ int cmd_power(int argc, char **argv)
 	struct power_result *res = calloc((size_t)nw * ns, sizeof(*res));
 	if (!res) {
 		lx_fini(&k);
-		free(paper.rows);
+		paper_free(&paper);
 		return refuse("out of memory");
 	}
 	if (tl && t.csv)
@@ -409,6 +317,6 @@ int cmd_power(int argc, char **argv)
 		print_table(res, n, &paper);
 	free(res);
 	lx_fini(&k);
-	free(paper.rows);
+	paper_free(&paper);
 	return rc;
 }
