@@ -16,3 +16,4 @@ if [ "$MODE" = paper ]; then
 fi
 ./bench/trace.sh "$B"
 ./bench/workloads.sh "$B"
+./bench/power.sh "$B"

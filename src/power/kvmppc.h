@@ -12,8 +12,8 @@
  * the shadow TLB sees entries and rights only, as the e500's MMU does.
  * Invariants (kvmppc_check): the kernel's entries tile its 256 MiB page with
  * aligned e500 sizes, in order, without gap or overlap; no more of them are
- * loaded than the TLB1 slots left to the kernel; an entry is traced iff a
- * 64 KiB region of it needs tracing and none of it was untraced; a PC is
+ * loaded than the TLB1 slots left to the kernel; an entry is traced iff one
+ * of its 64 KiB regions needs tracing and was not untraced; a PC is
  * patched only while its entry is traced; a shadow entry never grants a
  * right the guest's own entry (supervisor rwx) lacks.
  */
