@@ -129,6 +129,7 @@ int cmd_sim(int argc, char **argv, const json_t *rerun);
 int cmd_compare(int argc, char **argv, const json_t *rerun);
 int cmd_probe(int argc, char **argv);
 int cmd_power(int argc, char **argv);
+int cmd_study(int argc, char **argv);
 int cmd_policy(int argc, char **argv, const json_t *rerun);
 int cmd_dbt(int argc, char **argv, const json_t *rerun);
 int cmd_config(int argc, char **argv);

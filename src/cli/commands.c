@@ -49,6 +49,8 @@ const struct cli_command cli_commands[] = {
 	 NULL},
 	{"power", "[--workload NAME|all|list] [--scheme S|all] [--paper FILE] [--timeline text|csv] [options of power]",
 	 "the embedded Power model: in-place binary translation, page resizing, data mirroring", cmd_power, NULL},
+	{"study", "plan FILE | run FILE [--jobs N] [--dir DIR]",
+	 "a matrix of runs from a study file, on every core through GNU parallel, resumable", cmd_study, NULL},
 	{"rerun", "RESULT.json [--json OUT]", "a result's command again, under its configuration",
 	 cmd_rerun, NULL},
 	{"config", "", "the commented default configuration", cmd_config, NULL},

@@ -1,0 +1,91 @@
+#!/bin/sh
+# study.sh - tpt study as a user meets it: a study file's bad input refused
+# in one line; the plan of studies/smoke-small.ini; the study run on every
+# core through GNU parallel, one JSON result a run; run again, nothing
+# redone; a study killed mid-way resumed, only its unfinished runs run; a
+# failing run reported with its command while the others finish.
+# Usage: study.sh PATH/TO/tpt
+TPT=$1
+. "$(dirname "$0")/lib.sh"
+STUDY="$(dirname "$0")/../studies/smoke-small.ini"
+
+one_line() {
+	want=$1 code=$2
+	shift 2
+	"$TPT" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -ne "$code" ]; then bad "'$*' exited $rc, want $code: $(head -n 2 "$T/err")"; return; fi
+	[ "$(wc -l <"$T/err")" -eq 1 ] || { bad "'$*' printed $(wc -l <"$T/err") error lines"; return; }
+	grep -q -- "$want" "$T/err" && ok || bad "'$*' error lacks '$want': $(cat "$T/err")"
+}
+
+one_line "usage: tpt study plan FILE" 2 study
+one_line "cannot open study" 2 study plan "$T/none.ini"
+printf '[study]\ncommand = compare\nworkload = gups\ncolour = red\n' >"$T/s.ini"
+one_line "s.ini:4: unknown key 'colour'" 2 study plan "$T/s.ini"
+printf '[study]\ncommand = sim\nworkload = gups\n' >"$T/s.ini"
+one_line "'command' must be compare or policy" 2 study plan "$T/s.ini"
+printf '[study]\ncommand = compare\nworkload = gups:colour=1\n' >"$T/s.ini"
+one_line "unknown key 'colour'" 2 study plan "$T/s.ini"
+printf '[study]\ncommand = compare\nworkload = gups\npages = 4K-2M\n' >"$T/s.ini"
+one_line "pages '4K-2M' is not GUEST/HOST" 2 study plan "$T/s.ini"
+one_line "--jobs: '0' is not a whole number" 2 study run "$STUDY" --jobs 0
+one_line "unexpected argument '--frob'" 2 study run "$STUDY" --frob
+printf '[study]\ncommand = compare\nworkload = gups\nworkload = gups\n' >"$T/s.ini"
+one_line "runs 1 and 2 are the same run" 2 study plan "$T/s.ini"
+
+if ! command -v parallel >/dev/null; then
+	echo "SKIP: GNU parallel is not installed (make deps installs it): the runs are not tested"
+	finish
+	exit $?
+fi
+
+# The plan: 2 workloads x 2 page pairs, each a compare of three schemes.
+"$TPT" study plan "$STUDY" >"$T/plan" && [ "$(grep -c '^[0-9a-f]\{16\} tpt compare ' "$T/plan")" -eq 4 ] &&
+	tail -n 1 "$T/plan" | grep -q "^# study smoke-small: 4 runs$" && ok || bad "study plan: $(cat "$T/plan")"
+[ "$(cut -d' ' -f1 "$T/plan" | sort -u | wc -l)" -eq 5 ] && ok || bad "study plan: run names not distinct"
+
+# Run it, then again: nothing is redone.
+"$TPT" study run "$STUDY" --jobs 2 --dir "$T/r" >"$T/out" 2>"$T/err" &&
+	[ "$(ls "$T/r/runs" | wc -l)" -eq 4 ] && grep -q "4 runs, 0 done before, 4 run now, 0 failed" "$T/out" &&
+	ok || bad "study run: $(cat "$T/out" "$T/err")"
+for f in "$T"/r/runs/*.json; do
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d) == 3, d' "$f" || bad "$f: not three schemes"
+done
+"$TPT" study run "$STUDY" --dir "$T/r" >"$T/out" && grep -q "all 4 runs done" "$T/out" && ok ||
+	bad "study run again: $(cat "$T/out")"
+# A run's result is what the same command gives alone.
+h=$(head -n 1 "$T/plan" | cut -d' ' -f1)
+cmd=$(head -n 1 "$T/plan" | cut -d' ' -f3-)
+eval "\"\$TPT\" $(echo "$cmd" | sed 's/--workload \([^ ]*\)/--workload "\1"/') --json \"\$T/alone.json\"" >/dev/null 2>&1
+python3 - "$T/alone.json" "$T/r/runs/$h.json" <<'PY' && ok || bad "a study's run differs from its command alone"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+strip = lambda d: [{k: v for k, v in x.items() if k != "provenance"} for x in d]
+assert strip(a) == strip(b)
+PY
+
+# Killed mid-way: the next run does only what is missing.
+rm -f "$T"/r/runs/*.json
+"$TPT" study run "$STUDY" --jobs 1 --dir "$T/r" >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ "$(ls "$T/r/runs" | wc -l)" -lt 1 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM -- $pid 2>/dev/null
+pkill -TERM -f "joblog $T/r/joblog.txt" 2>/dev/null
+wait $pid 2>/dev/null
+sleep 1
+pkill -KILL -f "$T/r/runs" 2>/dev/null
+done_before=$(ls "$T/r/runs" | wc -l)
+"$TPT" study run "$STUDY" --jobs 2 --dir "$T/r" >"$T/out" 2>"$T/err"
+[ "$done_before" -ge 1 ] && [ "$done_before" -lt 4 ] &&
+	grep -q "4 runs, $done_before done before, $((4 - done_before)) run now, 0 failed" "$T/out" && ok ||
+	bad "resume after $done_before of 4: $(cat "$T/out" "$T/err")"
+
+# A failing run is reported with its command; the others finish.
+printf '[study]\ncommand = compare\nworkload = gups:size=64M,updates=1K\npages = 4K/4K 1G/4K\nschemes = native\n' >"$T/f.ini"
+"$TPT" study run "$T/f.ini" --dir "$T/f" >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc -eq 1 ] && [ "$(ls "$T/f/runs" | wc -l)" -eq 1 ] && grep -q "run [0-9a-f]* failed (log .*): tpt compare .*--guest-page 1G" "$T/err" &&
+	ok || bad "failing run: rc $rc, $(cat "$T/out" "$T/err")"
+finish
