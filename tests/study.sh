@@ -65,6 +65,22 @@ strip = lambda d: [{k: v for k, v in x.items() if k != "provenance"} for x in d]
 assert strip(a) == strip(b)
 PY
 
+# The report: a row per run and scheme, CSV and JSON alike.
+"$TPT" study report "$STUDY" --dir "$T/r" >"$T/out" && python3 - "$T/r" <<'PY' && ok || bad "study report: $(cat "$T/out")"
+import csv, json, sys
+d = sys.argv[1]
+rows = list(csv.DictReader(l for l in open(d + "/results.csv") if not l.startswith("#")))
+doc = json.load(open(d + "/results.json"))
+assert len(rows) == 12 == len(doc["rows"]), len(rows)
+assert {r["scheme"] for r in rows} == {"native", "nested", "tpt-opt"}
+for r, j in zip(rows, doc["rows"]):
+    assert r["workload"] == j["workload"] and r["scheme"] == j["scheme"]
+    assert abs(float(r["cycles"]) / j["cycles"] - 1) < 1e-5
+    if r["scheme"] == "nested":
+        assert float(r["speedup_over_nested"]) == 1
+    assert 0 <= float(r["walk_share"]) < 1
+PY
+
 # Killed mid-way: the next run does only what is missing.
 rm -f "$T"/r/runs/*.json
 "$TPT" study run "$STUDY" --jobs 1 --dir "$T/r" >/dev/null 2>&1 &
@@ -81,6 +97,9 @@ done_before=$(ls "$T/r/runs" | wc -l)
 [ "$done_before" -ge 1 ] && [ "$done_before" -lt 4 ] &&
 	grep -q "4 runs, $done_before done before, $((4 - done_before)) run now, 0 failed" "$T/out" && ok ||
 	bad "resume after $done_before of 4: $(cat "$T/out" "$T/err")"
+
+rm -f "$T"/r/runs/"$h".json
+one_line "1 of 4 runs have no result" 1 study report "$STUDY" --dir "$T/r"
 
 # A failing run is reported with its command; the others finish.
 printf '[study]\ncommand = compare\nworkload = gups:size=64M,updates=1K\npages = 4K/4K 1G/4K\nschemes = native\n' >"$T/f.ini"

@@ -10,6 +10,8 @@
  *   tpt study run FILE [--jobs N] [--dir DIR]
  *                                        the runs not yet done (results under
  *                                        DIR/runs/HASH.json, default results/NAME)
+ *   tpt study report FILE [--dir DIR]    the results merged, a row per run and
+ *                                        scheme: DIR/results.csv and .json
  *
  * A study file ([study] section; repeated keys add values):
  *   command   compare or policy
@@ -34,6 +36,7 @@
 
 #include "cli.h"
 #include "tpt/opttab.h"
+#include "tpt/outfile.h"
 #include "tpt/version.h"
 #include "tpt/workload.h"
 
@@ -461,18 +464,161 @@ static int study_execute(const struct study *s, struct study_run *runs, unsigned
 	return bad_runs ? 1 : 0;
 }
 
+/* A number of a result object, or 0 when it lacks it. */
+static double num(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+	return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+/* The cycles of scheme name in a compare result, or 0. */
+static double cycles_of_scheme(const json_t *res, const char *name)
+{
+	size_t i;
+	const json_t *x;
+	json_array_foreach(res, i, x) {
+		const char *sc = json_string_value(json_object_get(x, "scheme"));
+		if (sc && !strcmp(sc, name))
+			return num(x, "cycles");
+	}
+	return 0;
+}
+
+static const char *const columns[] = {
+	"workload", "guest_page", "host_page", "seed", "config", "scheme", "cycles", "instructions", "walks",
+	"walk_refs", "refs_per_walk", "walk_stall", "walk_share", "vm_exits", "speedup_over_nested",
+	"speedup_over_shadow",
+};
+
+/* A CSV field: as it is, or in double quotes (doubled inside) when it
+ * holds a comma, a quote or a line break (workload specs hold commas). */
+static void put_csv(FILE *f, const char *v)
+{
+	if (!strpbrk(v, ",\"\n\r")) {
+		fputs(v, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *v; v++) {
+		if (*v == '"')
+			fputc('"', f);
+		fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
+/* The study's results, a row per run and scheme, as CSV and JSON. */
+static int study_report(const struct study *s, struct study_run *runs, unsigned n, const char *dir)
+{
+	if (strcmp(s->command, "compare"))
+		return bad("study: report: %s", "policy studies are not merged yet (compare studies are)");
+	char csv[1200], js[1200];
+	snprintf(csv, sizeof(csv), "%s/results.csv", dir);
+	snprintf(js, sizeof(js), "%s/results.json", dir);
+	unsigned missing = 0;
+	for (unsigned i = 0; i < n; i++)
+		missing += !exists(dir, runs[i].hash);
+	if (missing) {
+		fprintf(stderr, "tpt: study %s: %u of %u runs have no result in %s/runs (tpt study run finishes them)\n",
+			s->name, missing, n, dir);
+		return 1;
+	}
+	json_t *rows = json_array();
+	int rc = 0;
+	for (unsigned i = 0; i < n && !rc; i++) {
+		char p[1200];
+		snprintf(p, sizeof(p), "%s/runs/%s.json", dir, runs[i].hash);
+		json_error_t je;
+		json_t *res = json_load_file(p, 0, &je);
+		if (!json_is_array(res)) {
+			fprintf(stderr, "tpt: study %s: %s: not a compare result (%s)\n", s->name, p, je.text);
+			json_decref(res);
+			rc = 1;
+			break;
+		}
+		double nested = cycles_of_scheme(res, "nested"), shadow = cycles_of_scheme(res, "shadow");
+		size_t k;
+		json_t *x;
+		json_array_foreach(res, k, x) {
+			double cyc = num(x, "cycles"), ws = num(x, "cost_walk_stall");
+			json_t *row = json_object();
+			json_object_set(row, "workload", json_object_get(x, "workload"));
+			json_object_set(row, "guest_page", json_object_get(x, "guest_page"));
+			json_object_set(row, "host_page", json_object_get(x, "host_page"));
+			json_object_set(row, "seed", json_object_get(x, "seed"));
+			json_object_set_new(row, "config", json_string(s->nc ? runs[i].argv[runs[i].argc - 3] : ""));
+			json_object_set(row, "scheme", json_object_get(x, "scheme"));
+			json_object_set_new(row, "cycles", json_real(cyc));
+			json_object_set(row, "instructions", json_object_get(x, "instructions"));
+			json_object_set(row, "walks", json_object_get(x, "walks"));
+			json_object_set(row, "walk_refs", json_object_get(x, "walk_refs"));
+			json_object_set(row, "refs_per_walk", json_object_get(x, "refs_per_walk"));
+			json_object_set_new(row, "walk_stall", json_real(ws));
+			json_object_set_new(row, "walk_share", json_real(cyc > 0 ? ws / cyc : 0));
+			json_object_set(row, "vm_exits", json_object_get(x, "vm_exits"));
+			json_object_set_new(row, "speedup_over_nested", nested > 0 && cyc > 0 ? json_real(nested / cyc) : json_null());
+			json_object_set_new(row, "speedup_over_shadow", shadow > 0 && cyc > 0 ? json_real(shadow / cyc) : json_null());
+			json_object_set_new(row, "run", json_string(runs[i].hash));
+			json_array_append_new(rows, row);
+		}
+		json_decref(res);
+	}
+	if (rc) {
+		json_decref(rows);
+		return rc;
+	}
+	/* The CSV: a comment saying where it came from, a header, the rows. */
+	struct out o;
+	if (out_open(&o, csv)) {
+		json_decref(rows);
+		return 1;
+	}
+	fprintf(o.f, "# tpt study report %s: tpt %s (commit %s)\n", s->name, tpt_version(), tpt_commit());
+	for (size_t c = 0; c < ARRAY_LEN(columns); c++)
+		fprintf(o.f, "%s%s", c ? "," : "", columns[c]);
+	fputc('\n', o.f);
+	size_t i;
+	json_t *row;
+	json_array_foreach(rows, i, row) {
+		for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
+			const json_t *v = json_object_get(row, columns[c]);
+			if (c)
+				fputc(',', o.f);
+			if (json_is_string(v))
+				put_csv(o.f, json_string_value(v));
+			else if (json_is_integer(v))
+				fprintf(o.f, "%lld", (long long)json_integer_value(v));
+			else if (json_is_real(v))
+				fprintf(o.f, "%.6g", json_real_value(v));
+		}
+		fputc('\n', o.f);
+	}
+	if (out_close(&o, true)) {
+		json_decref(rows);
+		return 1;
+	}
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:o}", "study", s->name, "release", tpt_version(), "commit",
+				tpt_commit(), "runs", (json_int_t)n, "rows", rows);
+	rc = write_json(js, doc) ? 1 : 0;
+	json_decref(doc);
+	if (!rc)
+		printf("study %s: %u runs merged into %s and %s\n", s->name, n, csv, js);
+	return rc;
+}
+
 int cmd_study(int argc, char **argv)
 {
-	if (argc < 3 || (strcmp(argv[1], "plan") && strcmp(argv[1], "run")))
-		return bad("study: %s", "usage: tpt study plan FILE | tpt study run FILE [--jobs N] [--dir DIR]");
-	bool run = !strcmp(argv[1], "run");
+	if (argc < 3 || (strcmp(argv[1], "plan") && strcmp(argv[1], "run") && strcmp(argv[1], "report")))
+		return bad("study: %s", "usage: tpt study plan FILE | tpt study run FILE [--jobs N] [--dir DIR] | "
+				       "tpt study report FILE [--dir DIR]");
+	bool run = !strcmp(argv[1], "run"), report = !strcmp(argv[1], "report");
 	const char *dir = NULL;
 	uint64_t jobs = (uint64_t)sysconf(_SC_NPROCESSORS_ONLN);
 	for (int i = 3; i < argc; i++) {
 		if (run && !strcmp(argv[i], "--jobs") && i + 1 < argc) {
 			if (tpt_parse_u64(argv[++i], &jobs) || jobs < 1 || jobs > 256)
 				return bad("study: --jobs: '%s' is not a whole number from 1 to 256", argv[i]);
-		} else if (run && !strcmp(argv[i], "--dir") && i + 1 < argc) {
+		} else if ((run || report) && !strcmp(argv[i], "--dir") && i + 1 < argc) {
 			dir = argv[++i];
 		} else {
 			return bad("study: unexpected argument '%s'", argv[i]);
@@ -484,7 +630,11 @@ int cmd_study(int argc, char **argv)
 	unsigned n = 0;
 	if (!rc)
 		rc = expand(&s, &runs, &n);
-	if (!rc && !run) {
+	char d[1024];
+	snprintf(d, sizeof(d), "results/%s", s.name);
+	if (!rc && report) {
+		rc = study_report(&s, runs, n, dir ? dir : d);
+	} else if (!rc && !run) {
 		for (unsigned i = 0; i < n; i++) {
 			printf("%s tpt", runs[i].hash);
 			for (int a = 0; a < runs[i].argc; a++)
@@ -493,8 +643,6 @@ int cmd_study(int argc, char **argv)
 		}
 		printf("# study %s: %u runs\n", s.name, n);
 	} else if (!rc) {
-		char d[1024];
-		snprintf(d, sizeof(d), "results/%s", s.name);
 		rc = study_execute(&s, runs, n, dir ? dir : d, (unsigned)jobs);
 	}
 	for (unsigned i = 0; i < n; i++)
