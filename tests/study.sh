@@ -34,8 +34,8 @@ one_line "unexpected argument '--frob'" 2 study run "$STUDY" --frob
 printf '[study]\ncommand = compare\nworkload = gups\nworkload = gups\n' >"$T/s.ini"
 one_line "runs 1 and 2 are the same run" 2 study plan "$T/s.ini"
 
-if ! command -v parallel >/dev/null; then
-	echo "SKIP: GNU parallel is not installed (make deps installs it): the runs are not tested"
+if ! command -v parallel >/dev/null || ! command -v gnuplot >/dev/null; then
+	echo "SKIP: GNU parallel or gnuplot is not installed (make deps installs them): the runs are not tested"
 	finish
 	exit $?
 fi
@@ -80,6 +80,14 @@ for r, j in zip(rows, doc["rows"]):
         assert float(r["speedup_over_nested"]) == 1
     assert 0 <= float(r["walk_share"]) < 1
 PY
+# Plots: for each page pair, speed-up over nested, references per walk and
+# walk share (no shadow scheme here, so no speed-up over shadow); the page
+# holds each of them inline.
+[ "$(ls "$T"/r/plots/*.svg | wc -l)" -eq 6 ] && [ ! -e "$T/r/plots/speedup-shadow-4K-4K.svg" ] && ok ||
+	bad "study report: plots $(ls "$T/r/plots")"
+awk '$1 == "gups" && $3 == 1' "$T/r/plots/speedup-nested-4K-4K.dat" | grep -q . && ok || bad "nested's bar is not 1"
+[ "$(grep -c '<svg' "$T/r/index.html")" -eq 6 ] && [ "$(grep -c '<tr>' "$T/r/index.html")" -eq 13 ] && ok ||
+	bad "index.html: $(grep -c '<svg' "$T/r/index.html") plots, $(grep -c '<tr>' "$T/r/index.html") table rows"
 
 # Killed mid-way: the next run does only what is missing.
 rm -f "$T"/r/runs/*.json

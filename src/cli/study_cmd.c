@@ -507,6 +507,229 @@ static void put_csv(FILE *f, const char *v)
 	fputc('"', f);
 }
 
+/* The plots: for each page pair, each metric's grouped bars (a group per
+ * workload, a bar per scheme), drawn by gnuplot as SVG in DIR/plots. */
+static const struct {
+	const char *key, *file, *title;
+} metrics[] = {
+	{"speedup_over_nested", "speedup-nested", "speed-up over nested paging"},
+	{"speedup_over_shadow", "speedup-shadow", "speed-up over shadow paging"},
+	{"refs_per_walk", "refs-per-walk", "memory references per walk"},
+	{"walk_share", "walk-share", "share of cycles stalled on walks"},
+};
+
+/* Distinct values of key over rows, in order of first appearance. */
+static unsigned distinct(const json_t *rows, const char *key, const char **out, unsigned max)
+{
+	unsigned n = 0;
+	size_t i;
+	const json_t *r;
+	json_array_foreach(rows, i, r) {
+		const char *v = json_string_value(json_object_get(r, key));
+		unsigned j = 0;
+		while (v && j < n && strcmp(out[j], v))
+			j++;
+		if (v && j == n && n < max)
+			out[n++] = v;
+	}
+	return n;
+}
+
+static const json_t *find_row(const json_t *rows, const char *w, const char *g, const char *h, const char *sc)
+{
+	size_t i;
+	const json_t *r;
+	json_array_foreach(rows, i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "workload")), w) &&
+		    !strcmp(json_string_value(json_object_get(r, "guest_page")), g) &&
+		    !strcmp(json_string_value(json_object_get(r, "host_page")), h) &&
+		    !strcmp(json_string_value(json_object_get(r, "scheme")), sc))
+			return r;
+	return NULL;
+}
+
+/* A workload's label: its name, with the spec's position if the name repeats. */
+static void label(const char **ws, unsigned n, unsigned i, char *buf, size_t len)
+{
+	size_t k = strcspn(ws[i], ":");
+	unsigned same = 0;
+	for (unsigned j = 0; j < n; j++)
+		same += !strncmp(ws[j], ws[i], k) && strcspn(ws[j], ":") == k;
+	if (same > 1)
+		snprintf(buf, len, "%.*s#%u", (int)k, ws[i], i + 1);
+	else
+		snprintf(buf, len, "%.*s", (int)k, ws[i]);
+}
+
+static int plot(const char *dir, const json_t *rows)
+{
+	const char *ws[MAX_VALUES * 4], *sc[16], *gs[8], *hs[8];
+	unsigned nw = distinct(rows, "workload", ws, ARRAY_LEN(ws)), ns = distinct(rows, "scheme", sc, 16);
+	unsigned ng = distinct(rows, "guest_page", gs, 8), nh = distinct(rows, "host_page", hs, 8);
+	char pd[1200], gp[1300];
+	snprintf(pd, sizeof(pd), "%s/plots", dir);
+	if (mkdirs(pd))
+		return bad("study: cannot create %s", pd);
+	snprintf(gp, sizeof(gp), "%s/plots.gp", pd);
+	FILE *g = fopen(gp, "w");
+	if (!g)
+		return bad("study: cannot write %s", gp);
+	fprintf(g, "set terminal svg size 900,420 dynamic font 'sans,12' background '#ffffff'\n"
+		   "set style data histograms\nset style histogram clustered gap 1\n"
+		   "set style fill solid 0.85 border -1\nset key outside right top\n"
+		   "set grid ytics\nset yrange [0:*]\nset xtics rotate by -30\n");
+	for (unsigned a = 0; a < ng; a++)
+		for (unsigned b = 0; b < nh; b++) {
+			bool any = false;
+			for (unsigned m = 0; m < ARRAY_LEN(metrics); m++) {
+				char dat[1400], name[128];
+				snprintf(name, sizeof(name), "%s-%s-%s", metrics[m].file, gs[a], hs[b]);
+				snprintf(dat, sizeof(dat), "%s/%s.dat", pd, name);
+				FILE *f = fopen(dat, "w");
+				if (!f) {
+					fclose(g);
+					return bad("study: cannot write %s", dat);
+				}
+				fprintf(f, "workload");
+				for (unsigned k = 0; k < ns; k++)
+					fprintf(f, " %s", sc[k]);
+				fputc('\n', f);
+				bool some = false;
+				for (unsigned w = 0; w < nw; w++) {
+					char l[64];
+					label(ws, nw, w, l, sizeof(l));
+					fprintf(f, "%s", l);
+					for (unsigned k = 0; k < ns; k++) {
+						const json_t *r = find_row(rows, ws[w], gs[a], hs[b], sc[k]);
+						const json_t *v = r ? json_object_get(r, metrics[m].key) : NULL;
+						if (json_is_number(v)) {
+							fprintf(f, " %.6g", json_number_value(v));
+							some = true;
+						} else {
+							fprintf(f, " NaN");
+						}
+					}
+					fputc('\n', f);
+				}
+				fclose(f);
+				if (!some)
+					continue;
+				any = true;
+				fprintf(g, "set output '%s/%s.svg'\nset title '%s, guest %s pages on host %s'\n", pd, name,
+					metrics[m].title, gs[a], hs[b]);
+				fprintf(g, "plot for [i=2:%u] '%s' using i:xtic(1) title columnheader(i)\n", ns + 1, dat);
+			}
+			(void)any;
+		}
+	if (fclose(g))
+		return bad("study: cannot write %s", gp);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0)
+			dup2(null, 1);
+		execlp("gnuplot", "gnuplot", gp, (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return bad("study: %s", "cannot run gnuplot");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return bad("study: %s", "gnuplot is not installed (make deps installs it)");
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return bad("study: gnuplot failed on %s", gp);
+	return 0;
+}
+
+/* HTML text: &, <, > and quotes escaped. */
+static void put_html(FILE *f, const char *v)
+{
+	for (; *v; v++)
+		switch (*v) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*v, f);
+		}
+}
+
+/* An SVG file inline (without its XML declaration); false if unreadable. */
+static bool put_svg(FILE *f, const char *path)
+{
+	FILE *in = fopen(path, "r");
+	if (!in)
+		return false;
+	char line[4096];
+	bool first = true;
+	while (fgets(line, sizeof(line), in)) {
+		if (first && !strncmp(line, "<?xml", 5)) {
+			first = false;
+			continue;
+		}
+		first = false;
+		fputs(line, f);
+	}
+	fclose(in);
+	return true;
+}
+
+/* DIR/index.html: the study's table and plots in one self-contained page. */
+static int page(const struct study *s, const char *dir, const json_t *rows, unsigned n)
+{
+	char path[1200];
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	struct out o;
+	if (out_open(&o, path))
+		return 1;
+	FILE *f = o.f;
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>tpt study ");
+	put_html(f, s->name);
+	fprintf(f, "</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+		   "td,th{border:1px solid #bbb;padding:2px 6px;text-align:right}td:first-child,th{text-align:left}"
+		   "figure{margin:1em 0}</style></head><body>\n<h1>tpt study ");
+	put_html(f, s->name);
+	fprintf(f, "</h1>\n<p>%u runs; tpt %s (commit %s). Data: <a href=\"results.csv\">results.csv</a>, "
+		   "<a href=\"results.json\">results.json</a>.</p>\n<h2>Plots</h2>\n", n, tpt_version(), tpt_commit());
+	const char *gs[8], *hs[8];
+	unsigned ng = distinct(rows, "guest_page", gs, 8), nh = distinct(rows, "host_page", hs, 8);
+	for (unsigned a = 0; a < ng; a++)
+		for (unsigned b = 0; b < nh; b++)
+			for (unsigned m = 0; m < ARRAY_LEN(metrics); m++) {
+				char svg[1400];
+				snprintf(svg, sizeof(svg), "%s/plots/%s-%s-%s.svg", dir, metrics[m].file, gs[a], hs[b]);
+				if (access(svg, R_OK))
+					continue;
+				fprintf(f, "<figure class=\"plot\">\n");
+				put_svg(f, svg);
+				fprintf(f, "<figcaption>%s, guest %s pages on host %s</figcaption></figure>\n", metrics[m].title,
+					gs[a], hs[b]);
+			}
+	fprintf(f, "<h2>Results</h2>\n<table>\n<tr>");
+	for (size_t c = 0; c < ARRAY_LEN(columns); c++)
+		fprintf(f, "<th>%s</th>", columns[c]);
+	fprintf(f, "</tr>\n");
+	size_t i;
+	const json_t *r;
+	json_array_foreach(rows, i, r) {
+		fprintf(f, "<tr>");
+		for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
+			const json_t *v = json_object_get(r, columns[c]);
+			fprintf(f, "<td>");
+			if (json_is_string(v))
+				put_html(f, json_string_value(v));
+			else if (json_is_integer(v))
+				fprintf(f, "%lld", (long long)json_integer_value(v));
+			else if (json_is_real(v))
+				fprintf(f, "%.4g", json_real_value(v));
+			fprintf(f, "</td>");
+		}
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</table>\n</body></html>\n");
+	return out_close(&o, true) ? 1 : 0;
+}
+
 /* The study's results, a row per run and scheme, as CSV and JSON. */
 static int study_report(const struct study *s, struct study_run *runs, unsigned n, const char *dir)
 {
@@ -597,12 +820,21 @@ static int study_report(const struct study *s, struct study_run *runs, unsigned 
 		json_decref(rows);
 		return 1;
 	}
+	if (plot(dir, rows)) {
+		json_decref(rows);
+		return 2;
+	}
+	if (page(s, dir, rows, n)) {
+		json_decref(rows);
+		return 1;
+	}
 	json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:o}", "study", s->name, "release", tpt_version(), "commit",
 				tpt_commit(), "runs", (json_int_t)n, "rows", rows);
 	rc = write_json(js, doc) ? 1 : 0;
 	json_decref(doc);
 	if (!rc)
-		printf("study %s: %u runs merged into %s and %s\n", s->name, n, csv, js);
+		printf("study %s: %u runs merged into %s and %s; plots in %s/plots, all in %s/index.html\n", s->name,
+		       n, csv, js, dir, dir);
 	return rc;
 }
 
