@@ -8,17 +8,6 @@
 TPT=$1
 . "$(dirname "$0")/lib.sh"
 
-# one_line WANT RC CMD...: CMD exits RC with one line on stderr holding WANT.
-one_line() {
-	want=$1 code=$2
-	shift 2
-	"$TPT" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	if [ "$rc" -ne "$code" ]; then bad "'$*' exited $rc, want $code: $(head -n 2 "$T/err")"; return; fi
-	[ "$(wc -l <"$T/err")" -eq 1 ] || { bad "'$*' printed $(wc -l <"$T/err") error lines"; return; }
-	grep -q -- "$want" "$T/err" && ok || bad "'$*' error lacks '$want': $(cat "$T/err")"
-}
-
 one_line "unknown phase 'warp'" 2 probe --phases native,warp
 one_line "not a power of two" 2 probe --size 3G
 one_line "whole number of 2M" 2 probe --touch 3M

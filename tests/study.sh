@@ -9,16 +9,6 @@ TPT=$1
 . "$(dirname "$0")/lib.sh"
 STUDY="$(dirname "$0")/../studies/smoke-small.ini"
 
-one_line() {
-	want=$1 code=$2
-	shift 2
-	"$TPT" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	if [ "$rc" -ne "$code" ]; then bad "'$*' exited $rc, want $code: $(head -n 2 "$T/err")"; return; fi
-	[ "$(wc -l <"$T/err")" -eq 1 ] || { bad "'$*' printed $(wc -l <"$T/err") error lines"; return; }
-	grep -q -- "$want" "$T/err" && ok || bad "'$*' error lacks '$want': $(cat "$T/err")"
-}
-
 one_line "usage: tpt study plan FILE" 2 study
 one_line "cannot open study" 2 study plan "$T/none.ini"
 printf '[study]\ncommand = compare\nworkload = gups\ncolour = red\n' >"$T/s.ini"

@@ -490,23 +490,6 @@ static const char *const columns[] = {
 	"speedup_over_shadow",
 };
 
-/* A CSV field: as it is, or in double quotes (doubled inside) when it
- * holds a comma, a quote or a line break (workload specs hold commas). */
-static void put_csv(FILE *f, const char *v)
-{
-	if (!strpbrk(v, ",\"\n\r")) {
-		fputs(v, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *v; v++) {
-		if (*v == '"')
-			fputc('"', f);
-		fputc(*v, f);
-	}
-	fputc('"', f);
-}
-
 /* The plots: for each page pair, each metric's grouped bars (a group per
  * workload, a bar per scheme), drawn by gnuplot as SVG in DIR/plots. */
 static const struct {
@@ -808,7 +791,7 @@ static int study_report(const struct study *s, struct study_run *runs, unsigned 
 			if (c)
 				fputc(',', o.f);
 			if (json_is_string(v))
-				put_csv(o.f, json_string_value(v));
+				tpt_csv_field(o.f, json_string_value(v));
 			else if (json_is_integer(v))
 				fprintf(o.f, "%lld", (long long)json_integer_value(v));
 			else if (json_is_real(v))
