@@ -79,6 +79,35 @@ awk '$1 == "gups" && $3 == 1' "$T/r/plots/speedup-nested-4K-4K.dat" | grep -q . 
 [ "$(grep -c '<svg' "$T/r/index.html")" -eq 6 ] && [ "$(grep -c '<tr>' "$T/r/index.html")" -eq 13 ] && ok ||
 	bad "index.html: $(grep -c '<svg' "$T/r/index.html") plots, $(grep -c '<tr>' "$T/r/index.html") table rows"
 
+# The page as a person opens it: headless Chromium lays out every plot
+# (each SVG's drawn box and its bars, read back from the rendered page).
+if command -v chromium >/dev/null; then
+	cp "$T/r/index.html" "$T/check.html"
+	cat >>"$T/check.html" <<'JS'
+<script>
+var out = [];
+document.querySelectorAll("figure.plot svg").forEach(function (s) {
+  var b = s.getBBox();
+  out.push(Math.round(b.width) + "x" + Math.round(b.height) + " " + s.querySelectorAll("path").length);
+});
+var p = document.createElement("pre"); p.id = "rendered"; p.textContent = out.join(" | "); document.body.appendChild(p);
+</script>
+JS
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$T/chrome" --dump-dom \
+		"file://$T/check.html" 2>/dev/null | sed -n 's/.*<pre id="rendered">\(.*\)<\/pre>.*/\1/p' >"$T/rendered"
+	python3 - "$T/rendered" <<'PY' && ok || bad "Chromium did not render every plot: $(cat "$T/rendered")"
+import sys
+plots = open(sys.argv[1]).read().strip().split(" | ")
+assert len(plots) == 6, plots
+for p in plots:
+    box, paths = p.split()
+    w, h = map(int, box.split("x"))
+    assert w >= 800 and h >= 300 and int(paths) >= 20, p
+PY
+else
+	echo "SKIP: Chromium is not installed (make deps installs it): the page is not checked"
+fi
+
 # Killed mid-way: the next run does only what is missing.
 rm -f "$T"/r/runs/*.json
 "$TPT" study run "$STUDY" --jobs 1 --dir "$T/r" >/dev/null 2>&1 &
