@@ -66,7 +66,7 @@ extern const size_t cli_ncommands;
 void cli_usage(FILE *out);
 
 /* One line "tpt: ..." on stderr; returns 2. */
-int bad(const char *fmt, const char *arg);
+int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_opts(int argc, char **argv, struct opts *o);
 int load_config(const struct opts *o, struct tpt_config *cfg);
 int check_workload(const struct opts *o);

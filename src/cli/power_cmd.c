@@ -7,7 +7,6 @@
  */
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,19 +32,6 @@ const struct cli_opt power_opts[] = {
 	{"seed", "N", PW_SEED, "seed of the kernel's layout and the draws (default 1)"},
 };
 const size_t power_nopts = ARRAY_LEN(power_opts);
-
-/* Bad input: one line on stderr, exit status 2. */
-static int refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int refuse(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "tpt: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	return 2;
-}
 
 struct timeline {
 	bool csv;
@@ -189,7 +175,7 @@ int cmd_power(int argc, char **argv)
 	int c, li;
 	while ((li = -1, c = getopt_long(argc, argv, ":", lo, &li)) != -1) {
 		if (li >= 0 && seen[li])
-			return refuse("power: --%s is given twice", lo[li].name);
+			return bad("power: --%s is given twice", lo[li].name);
 		if (li >= 0)
 			seen[li] = true;
 		switch (c) {
@@ -202,14 +188,14 @@ int cmd_power(int argc, char **argv)
 		case PW_PAPER: paper_path = optarg; break;
 		case PW_SEED:
 			if (tpt_parse_u64(optarg, &seed))
-				return refuse("power: --seed wants a number, not '%s'", optarg);
+				return bad("power: --seed wants a number, not '%s'", optarg);
 			break;
-		case ':': return refuse("power: %s needs a value", argv[optind - 1]);
-		default: return refuse("power: unknown option '%s' (see tpt help)", argv[optind - 1]);
+		case ':': return bad("power: %s needs a value", argv[optind - 1]);
+		default: return bad("power: unknown option '%s' (see tpt help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return refuse("power: unexpected argument '%s'", argv[optind]);
+		return bad("power: unexpected argument '%s'", argv[optind]);
 	if (defaults) {
 		opttab_write_sample(power_table(), stdout);
 		return 0;
@@ -221,40 +207,40 @@ int cmd_power(int argc, char **argv)
 	}
 	const struct lx_workload *only_w = strcmp(wname, "all") ? lx_workload_find(wname) : NULL;
 	if (strcmp(wname, "all") && !only_w)
-		return refuse("power: unknown workload '%s' (tpt power --workload list)", wname);
+		return bad("power: unknown workload '%s' (tpt power --workload list)", wname);
 	const struct kvmppc_scheme *only_s = strcmp(sname, "all") ? kvmppc_scheme_find(sname) : NULL;
 	if (strcmp(sname, "all") && !only_s)
-		return refuse("power: unknown scheme '%s' (trap, pv, bt, bt-4k, bt+pr, bt+pr+dm, static-tlb, pr+ or all)",
+		return bad("power: unknown scheme '%s' (trap, pv, bt, bt-4k, bt+pr, bt+pr+dm, static-tlb, pr+ or all)",
 			   sname);
 	struct timeline t = {0};
 	if (tl) {
 		if (strcmp(tl, "text") && strcmp(tl, "csv"))
-			return refuse("power: --timeline is text or csv, not '%s'", tl);
+			return bad("power: --timeline is text or csv, not '%s'", tl);
 		if (!only_w || !only_s)
-			return refuse("power: --timeline follows one workload under one scheme");
+			return bad("power: --timeline follows one workload under one scheme");
 		if (only_s->map != MAP_ADAPT)
-			return refuse("power: --timeline: %s does not resize the kernel's pages (bt+pr, bt+pr+dm and pr+ do)",
+			return bad("power: --timeline: %s does not resize the kernel's pages (bt+pr, bt+pr+dm and pr+ do)",
 				   only_s->name);
 		if (json && !strcmp(json, "-"))
-			return refuse("power: --timeline and --json - both want stdout");
+			return bad("power: --timeline and --json - both want stdout");
 		t.csv = !strcmp(tl, "csv");
 	}
 	struct power_params p;
 	power_defaults(&p);
 	struct tpt_err e;
 	if (config && opttab_load(power_table(), &p, config, &e))
-		return refuse("%s", e.msg);
+		return bad("%s", e.msg);
 	/* An impossible configuration is said before any run. */
 	struct lx_kernel k;
 	if (lx_init(&k, &p.lx, seed, &e))
-		return refuse("%s", e.msg);
+		return bad("%s", e.msg);
 	for (unsigned j = 0; j < kvmppc_nschemes; j++) {
 		struct kvmppc h;
 		if (only_s && only_s != &kvmppc_schemes[j])
 			continue;
 		if (kvmppc_init(&h, &kvmppc_schemes[j], &p.hv, &k, &e)) {
 			lx_fini(&k);
-			return refuse("%s", e.msg);
+			return bad("%s", e.msg);
 		}
 		kvmppc_fini(&h);
 	}
@@ -262,7 +248,7 @@ int cmd_power(int argc, char **argv)
 	int rc = 0;
 	if (paper_path && paper_load(&paper, paper_path, &e)) {
 		lx_fini(&k);
-		return refuse("%s", e.msg);
+		return bad("%s", e.msg);
 	}
 	if (json && strcmp(json, "-")) {
 		const char *outs[] = {json};
@@ -270,7 +256,7 @@ int cmd_power(int argc, char **argv)
 		if (outfile_check_run(outs, 1, ins, 2, &e)) {
 			lx_fini(&k);
 			paper_free(&paper);
-			return refuse("%s", e.msg);
+			return bad("%s", e.msg);
 		}
 	}
 	unsigned nw = only_w ? 1 : lx_nworkloads, ns = only_s ? 1 : kvmppc_nschemes;
@@ -278,7 +264,7 @@ int cmd_power(int argc, char **argv)
 	if (!res) {
 		lx_fini(&k);
 		paper_free(&paper);
-		return refuse("out of memory");
+		return bad("out of memory");
 	}
 	if (tl && t.csv)
 		printf("t,entry,ea,size,rights\n");

@@ -124,9 +124,7 @@ static int study_load(struct study *s, const char *path)
 	int line = ini_parse_string(text, on_key, s);
 	free(text);
 	if (line) {
-		char msg[700];
-		snprintf(msg, sizeof(msg), "%s:%d: %s", path, line, s->err[0] ? s->err : "not an INI line");
-		return bad("study: %s", msg);
+		return bad("study: %s:%d: %s", path, line, s->err[0] ? s->err : "not an INI line");
 	}
 	char copy[1024];
 	snprintf(copy, sizeof(copy), "%s", path);
@@ -213,7 +211,7 @@ static int expand(const struct study *s, struct study_run **out, unsigned *nout)
 	int np = words(s->pages, "4K/4K", pages, MAX_VALUES), nseed = words(s->seeds, "1", seeds, MAX_VALUES);
 	int rc = 0;
 	if (np <= 0 || nseed <= 0) {
-		rc = bad("study: %s", "too many or no pages or seeds");
+		rc = bad("study: too many or no pages or seeds");
 		goto out;
 	}
 	for (int i = 0; i < np; i++) {
@@ -237,7 +235,7 @@ static int expand(const struct study *s, struct study_run **out, unsigned *nout)
 	unsigned total = ncfg * nin * (unsigned)np * (unsigned)nseed;
 	struct study_run *runs = calloc(total, sizeof(*runs));
 	if (!runs) {
-		rc = bad("%s", "out of memory");
+		rc = bad("out of memory");
 		goto out;
 	}
 	unsigned k = 0;
@@ -281,9 +279,7 @@ static int expand(const struct study *s, struct study_run **out, unsigned *nout)
 	for (unsigned i = 0; i < total && !rc; i++)
 		for (unsigned j = i + 1; j < total && !rc; j++)
 			if (!strcmp(runs[i].hash, runs[j].hash)) {
-				char msg[64];
-				snprintf(msg, sizeof(msg), "runs %u and %u are the same run", i + 1, j + 1);
-				rc = bad("study: %s (a value given twice?)", msg);
+				rc = bad("study: runs %u and %u are the same run (a value given twice?)", i + 1, j + 1);
 			}
 	if (rc) {
 		for (unsigned i = 0; i < total; i++)
@@ -366,7 +362,7 @@ static int study_execute(const struct study *s, struct study_run *runs, unsigned
 	char sub[1200], jobsfile[1200], log[1200], self[1024];
 	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (len <= 0)
-		return bad("study: %s", "cannot find the tpt binary (/proc/self/exe)");
+		return bad("study: cannot find the tpt binary (/proc/self/exe)");
 	self[len] = 0;
 	snprintf(sub, sizeof(sub), "%s/runs", dir);
 	if (mkdirs(sub))
@@ -409,7 +405,7 @@ static int study_execute(const struct study *s, struct study_run *runs, unsigned
 	snprintf(jn, sizeof(jn), "%u", jobs);
 	pid_t pid = fork();
 	if (pid < 0)
-		return bad("study: %s", "cannot start GNU parallel (fork)");
+		return bad("study: cannot start GNU parallel (fork)");
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 		if (null >= 0) {
@@ -427,7 +423,7 @@ static int study_execute(const struct study *s, struct study_run *runs, unsigned
 		if (w == pid)
 			break;
 		if (w < 0 && errno != EINTR)
-			return bad("study: %s", "lost GNU parallel");
+			return bad("study: lost GNU parallel");
 		if (!tty)
 			continue;
 		unsigned fin, failed;
@@ -444,7 +440,7 @@ static int study_execute(const struct study *s, struct study_run *runs, unsigned
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return bad("study: %s", "GNU parallel is not installed (make deps installs it)");
+		return bad("study: GNU parallel is not installed (make deps installs it)");
 	unsigned fin, failed;
 	double busy;
 	joblog(log, &fin, &failed, &busy);
@@ -616,9 +612,9 @@ static int plot(const char *dir, const json_t *rows)
 	}
 	int status = 0;
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return bad("study: %s", "cannot run gnuplot");
+		return bad("study: cannot run gnuplot");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return bad("study: %s", "gnuplot is not installed (make deps installs it)");
+		return bad("study: gnuplot is not installed (make deps installs it)");
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return bad("study: gnuplot failed on %s", gp);
 	return 0;
@@ -725,8 +721,8 @@ static int study_report(const struct study *s, struct study_run *runs, unsigned 
 	for (unsigned i = 0; i < n; i++)
 		missing += !exists(dir, runs[i].hash);
 	if (missing) {
-		fprintf(stderr, "tpt: study %s: %u of %u runs have no result in %s/runs (tpt study run finishes them)\n",
-			s->name, missing, n, dir);
+		bad("study %s: %u of %u runs have no result in %s/runs (tpt study run finishes them)", s->name, missing, n,
+		    dir);
 		return 1;
 	}
 	json_t *rows = json_array();
@@ -824,7 +820,7 @@ static int study_report(const struct study *s, struct study_run *runs, unsigned 
 int cmd_study(int argc, char **argv)
 {
 	if (argc < 3 || (strcmp(argv[1], "plan") && strcmp(argv[1], "run") && strcmp(argv[1], "report")))
-		return bad("study: %s", "usage: tpt study plan FILE | tpt study run FILE [--jobs N] [--dir DIR] | "
+		return bad("study: usage: tpt study plan FILE | tpt study run FILE [--jobs N] [--dir DIR] | "
 				       "tpt study report FILE [--dir DIR]");
 	bool run = !strcmp(argv[1], "run"), report = !strcmp(argv[1], "report");
 	const char *dir = NULL;
