@@ -52,6 +52,12 @@ extern const struct cli_opt power_opts[];
 extern const size_t power_nopts;
 /* getopt_long's table of n options (lo has room for n + 1). */
 void cli_longopts(const struct cli_opt *t, size_t n, struct option *lo);
+/* getopt_long over lo (optstring ":"), refusing an option given twice (an
+ * option given twice is a mistake, not "the last one wins"): the next
+ * option's value, -1 at the end, or CLI_TWICE after saying "WHO--NAME is
+ * given twice". seen: one flag per row of lo, false at the start. */
+enum { CLI_TWICE = -2 };
+int cli_getopt(int argc, char **argv, const struct option *lo, bool *seen, const char *who);
 
 /* A subcommand: its name, synopsis, one-line summary, and what runs it (the
  * simulation commands take the provenance of a result being re-run). */

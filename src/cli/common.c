@@ -65,6 +65,19 @@ void cli_longopts(const struct cli_opt *t, size_t n, struct option *lo)
 	lo[n] = (struct option){0, 0, 0, 0};
 }
 
+int cli_getopt(int argc, char **argv, const struct option *lo, bool *seen, const char *who)
+{
+	int li = -1, c = getopt_long(argc, argv, ":", lo, &li);
+	if (c != -1 && li >= 0) {
+		if (seen[li]) {
+			bad("%s--%s is given twice", who, lo[li].name);
+			return CLI_TWICE;
+		}
+		seen[li] = true;
+	}
+	return c;
+}
+
 int parse_opts(int argc, char **argv, struct opts *o)
 {
 	struct option lo[ARRAY_LEN(cli_opts) + 1];
@@ -73,16 +86,12 @@ int parse_opts(int argc, char **argv, struct opts *o)
 			   .argc = argc, .argv = argv};
 	opterr = 0;
 	optind = 1;
-	int c, li;
+	int c;
 	uint64_t v;
 	bool seen[ARRAY_LEN(cli_opts)] = {false};
-	while ((li = -1, c = getopt_long(argc, argv, ":", lo, &li)) != -1) {
-		/* An option given twice is a mistake, not "the last one wins". */
-		if (li >= 0 && seen[li])
-			return bad("--%s is given twice", lo[li].name);
-		if (li >= 0)
-			seen[li] = true;
+	while ((c = cli_getopt(argc, argv, lo, seen, "")) != -1) {
 		switch (c) {
+		case CLI_TWICE: return 2;
 		case 's': o->scheme = optarg; break;
 		case 'S': o->schemes = optarg; break;
 		case 'w': o->workload = optarg; break;

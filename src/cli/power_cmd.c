@@ -172,13 +172,10 @@ int cmd_power(int argc, char **argv)
 	bool seen[ARRAY_LEN(power_opts)] = {false};
 	opterr = 0;
 	optind = 1;
-	int c, li;
-	while ((li = -1, c = getopt_long(argc, argv, ":", lo, &li)) != -1) {
-		if (li >= 0 && seen[li])
-			return bad("power: --%s is given twice", lo[li].name);
-		if (li >= 0)
-			seen[li] = true;
+	int c;
+	while ((c = cli_getopt(argc, argv, lo, seen, "power: ")) != -1) {
 		switch (c) {
+		case CLI_TWICE: return 2;
 		case PW_WORKLOAD: wname = optarg; break;
 		case PW_SCHEME: sname = optarg; break;
 		case PW_CONFIG: config = optarg; break;

@@ -107,14 +107,11 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 	bool seen[ARRAY_LEN(probe_opts)] = {false};
 	opterr = 0;
 	optind = 1;
-	int o, li;
+	int o;
 	uint64_t v;
-	while ((li = -1, o = getopt_long(argc, argv, ":", lo, &li)) != -1) {
-		if (li >= 0 && seen[li])
-			return bad("probe: --%s is given twice", lo[li].name);
-		if (li >= 0)
-			seen[li] = true;
+	while ((o = cli_getopt(argc, argv, lo, seen, "probe: ")) != -1) {
 		switch (o) {
+		case CLI_TWICE: return 2;
 		case PO_SIZE:
 			if (tpt_parse_size(optarg, &v) || v < 4 * MiB || !tpt_is_pow2(v))
 				return bad("probe: --size: '%s' is not a power of two of at least 4M", optarg);
