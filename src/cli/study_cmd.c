@@ -372,9 +372,10 @@ static int study_execute(const struct study *s, struct study_run *runs, unsigned
 		return bad("study: cannot create %s", sub);
 	snprintf(jobsfile, sizeof(jobsfile), "%s/jobs.txt", dir);
 	snprintf(log, sizeof(log), "%s/joblog.txt", dir);
-	FILE *f = fopen(jobsfile, "w");
-	if (!f)
-		return bad("study: cannot write %s", jobsfile);
+	struct out jo;
+	if (out_open(&jo, jobsfile))
+		return 1;
+	FILE *f = jo.f;
 	unsigned todo = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (exists(dir, runs[i].hash))
@@ -394,8 +395,8 @@ static int study_execute(const struct study *s, struct study_run *runs, unsigned
 		fprintf(f, " 2>&1\n");
 		todo++;
 	}
-	if (fclose(f))
-		return bad("study: cannot write %s", jobsfile);
+	if (out_close(&jo, true))
+		return 1;
 	if (!todo) {
 		printf("study %s: all %u runs done (%s/runs)\n", s->name, n, dir);
 		return 0;
@@ -550,25 +551,26 @@ static int plot(const char *dir, const json_t *rows)
 	if (mkdirs(pd))
 		return bad("study: cannot create %s", pd);
 	snprintf(gp, sizeof(gp), "%s/plots.gp", pd);
-	FILE *g = fopen(gp, "w");
-	if (!g)
-		return bad("study: cannot write %s", gp);
+	struct out go;
+	if (out_open(&go, gp))
+		return 1;
+	FILE *g = go.f;
 	fprintf(g, "set terminal svg size 900,420 dynamic font 'sans,12' background '#ffffff'\n"
 		   "set style data histograms\nset style histogram clustered gap 1\n"
 		   "set style fill solid 0.85 border -1\nset key outside right top\n"
 		   "set grid ytics\nset yrange [0:*]\nset xtics rotate by -30\n");
 	for (unsigned a = 0; a < ng; a++)
-		for (unsigned b = 0; b < nh; b++) {
-			bool any = false;
+		for (unsigned b = 0; b < nh; b++)
 			for (unsigned m = 0; m < ARRAY_LEN(metrics); m++) {
 				char dat[1400], name[128];
 				snprintf(name, sizeof(name), "%s-%s-%s", metrics[m].file, gs[a], hs[b]);
 				snprintf(dat, sizeof(dat), "%s/%s.dat", pd, name);
-				FILE *f = fopen(dat, "w");
-				if (!f) {
-					fclose(g);
-					return bad("study: cannot write %s", dat);
+				struct out fo;
+				if (out_open(&fo, dat)) {
+					out_close(&go, false);
+					return 1;
 				}
+				FILE *f = fo.f;
 				fprintf(f, "workload");
 				for (unsigned k = 0; k < ns; k++)
 					fprintf(f, " %s", sc[k]);
@@ -590,18 +592,18 @@ static int plot(const char *dir, const json_t *rows)
 					}
 					fputc('\n', f);
 				}
-				fclose(f);
+				if (out_close(&fo, true)) {
+					out_close(&go, false);
+					return 1;
+				}
 				if (!some)
 					continue;
-				any = true;
 				fprintf(g, "set output '%s/%s.svg'\nset title '%s, guest %s pages on host %s'\n", pd, name,
 					metrics[m].title, gs[a], hs[b]);
 				fprintf(g, "plot for [i=2:%u] '%s' using i:xtic(1) title columnheader(i)\n", ns + 1, dat);
 			}
-			(void)any;
-		}
-	if (fclose(g))
-		return bad("study: cannot write %s", gp);
+	if (out_close(&go, true))
+		return 1;
 	pid_t pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
