@@ -272,7 +272,7 @@ static inline __attribute__((always_inline)) int access_one(struct sim *s, uint6
 	struct tpt_stats *st = s->vm.st;
 	uint64_t pa;
 	uint32_t pending = 0;
-	uint64_t walked = st->walk_cycles + st->faulted_walk_cycles;
+	uint64_t walked = chain ? st->walk_cycles + st->faulted_walk_cycles : 0; /* chained accesses only */
 	st->instructions += instrs;
 	st->accesses++;
 	st->writes += write;

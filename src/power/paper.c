@@ -80,12 +80,10 @@ int paper_load(struct paper *p, const char *path, struct tpt_err *e)
 			rc = tpt_fail(e, "%s:%d: %s under %s a second time", path, line, r.workload, r.scheme);
 			break;
 		}
-		struct paper_row *grown = realloc(p->rows, (p->n + 1) * sizeof(*grown));
-		if (!grown) {
+		if (tpt_grow(&p->rows, &p->cap, p->n + 1, sizeof(*p->rows))) {
 			rc = tpt_fail(e, "out of memory");
 			break;
 		}
-		p->rows = grown;
 		p->rows[p->n++] = r;
 	}
 	if (!rc && !header)

@@ -22,7 +22,7 @@ struct paper_row {
 
 struct paper {
 	struct paper_row *rows;
-	size_t n;
+	size_t n, cap;
 };
 
 /* Reads path (lines starting with '#' are comments). 0, or -1 with e set
