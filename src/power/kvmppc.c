@@ -60,11 +60,10 @@ static uint32_t original_word(uint32_t pc, uint8_t op)
 	return 0x7c000000u | (uint32_t)op << 21 | (pc & 0x1fffff);
 }
 
-static uint32_t patched_word(const struct kvmppc *h, uint32_t pc, uint8_t op)
+static uint32_t patched_word(uint32_t pc, uint8_t op)
 {
 	if (op <= OP_MTSPR) /* a load or store to the shared space */
 		return 0x80000000u | (pc & 0xffff);
-	(void)h;
 	return 0x48000000u | (pc & 0x3ffffff); /* a branch to the translation cache */
 }
 
@@ -95,7 +94,7 @@ static void patch(struct kvmppc *h, uint32_t pc, bool on)
 		return;
 	h->pc_patched[pc] = on;
 	uint8_t op = h->k->pcs[pc].op;
-	h->pc_word[pc] = on ? patched_word(h, pc, op) : h->pc_orig[pc];
+	h->pc_word[pc] = on ? patched_word(pc, op) : h->pc_orig[pc];
 	if (on)
 		h->c.patches++;
 	else
