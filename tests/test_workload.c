@@ -300,6 +300,48 @@ static void test_memcached_requests(void **state)
 	workload_close(&w);
 }
 
+/* memcached's init=page warm-up writes each page of the table and the slabs
+ * once, and what follows the mark is the same as after init=full. */
+static void test_memcached_page_warmup(void **state)
+{
+	(void)state;
+	struct workload full, page;
+	struct tpt_err e;
+	assert_int_equal(workload_open(&full, "memcached:keys=5000,ops=300", 2, &e), 0);
+	assert_int_equal(workload_open(&page, "memcached:keys=5000,ops=300,init=page", 2, &e), 0);
+	struct event *a = calloc(2000000, sizeof(*a)), *b = calloc(2000000, sizeof(*b));
+	size_t na = drain(&full, a, 2000000), nb = drain(&page, b, 2000000);
+	size_t ma = 0, mb = 0;
+	while (a[ma].type != EV_MARK)
+		ma++;
+	while (b[mb].type != EV_MARK)
+		mb++;
+	assert_int_equal(na - ma, nb - mb);
+	for (size_t i = 0; i < na - ma; i++) {
+		assert_int_equal(a[ma + i].type, b[mb + i].type);
+		assert_int_equal(a[ma + i].va, b[mb + i].va);
+		assert_int_equal(a[ma + i].instrs, b[mb + i].instrs);
+	}
+	/* The warm-up: one write per page, every page of both regions, in order. */
+	uint64_t pages = 0, at = page.regions[0].start;
+	for (size_t i = 0; i < mb; i++) {
+		if (b[i].type != EV_WRITE)
+			continue;
+		if (pages == page.regions[0].len / PAGE_SIZE)
+			at = page.regions[1].start; /* the slabs follow the table */
+		if (at != b[i].va)
+			fail_msg("warm-up write %llu at %#llx, want %#llx", (unsigned long long)pages,
+				 (unsigned long long)b[i].va, (unsigned long long)at);
+		at += PAGE_SIZE;
+		pages++;
+	}
+	assert_int_equal(pages, (page.regions[0].len + page.regions[1].len) / PAGE_SIZE);
+	free(a);
+	free(b);
+	workload_close(&full);
+	workload_close(&page);
+}
+
 /* What a workload makes after its mark: instructions, reads, writes,
  * kernel entries, and accesses within each of its regions. */
 struct tally {
@@ -825,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_graph_calibrated_rates),
 		cmocka_unit_test(test_memcached_requests),
 		cmocka_unit_test(test_memcached_calibrated_rates),
+		cmocka_unit_test(test_memcached_page_warmup),
 		cmocka_unit_test(test_kcbench_processes),
 		cmocka_unit_test(test_kcbench_calibrated_rates),
 		cmocka_unit_test(test_kcbench_kernel_entries),
