@@ -5,6 +5,7 @@
 #include "helpers.h"
 
 #include "workload/inspect.h"
+#include "workload/kronecker.h"
 #include "workload/zipf.h"
 
 static void test_spec_parsing(void **state)
@@ -542,22 +543,41 @@ static uint32_t find(uint32_t *up, uint32_t x)
 	return x;
 }
 
-static void test_graph_kernels_are_right(void **state)
+/* A graph's lists copied into CSR arrays of the test's own (stored or implicit). */
+static void graph_copy(struct workload *w, uint64_t **off, uint32_t **nbr, uint32_t *nv)
 {
-	(void)state;
+	*nv = graph_vertices(w);
+	*off = calloc((size_t)*nv + 1, sizeof(**off));
+	uint64_t n, total = 0;
+	for (uint32_t v = 0; v < *nv; v++) {
+		graph_neighbours(w, v, &n);
+		(*off)[v + 1] = total += n;
+	}
+	*nbr = malloc((total + 1) * sizeof(**nbr));
+	for (uint32_t v = 0; v < *nv; v++) {
+		const uint32_t *l = graph_neighbours(w, v, &n);
+		memcpy(*nbr + (*off)[v], l, n * sizeof(*l));
+	}
+}
+
+/* The kernels' results checked against the graph they ran on: the spec's
+ * graph= is appended to each spec. */
+static void graph_kernels_check(const char *graph)
+{
 	struct workload w;
 	struct tpt_err e;
-	const uint64_t *off;
-	const uint32_t *nbr;
+	uint64_t *off;
+	uint32_t *nbr;
 	uint32_t nv;
-	/* The build squished the lists: sorted, no self-loop, no repeat. */
-	assert_int_equal(workload_open(&w, "bfs:scale=12,degree=8", 3, &e), 0);
+	char spec[128];
+	/* Lists are sorted. */
+	snprintf(spec, sizeof(spec), "bfs:scale=12,degree=8,graph=%s", graph);
+	assert_int_equal(workload_open(&w, spec, 3, &e), 0);
 	run_whole(&w);
-	graph_csr(&w, &off, &nbr, &nv);
-	assert_true(off[nv] < 2 * 8 * 4096ULL);
+	graph_copy(&w, &off, &nbr, &nv);
 	for (uint32_t v = 0; v < nv; v++)
-		for (uint64_t k = off[v]; k < off[v + 1]; k++)
-			assert_true(nbr[k] != v && (k == off[v] || nbr[k] > nbr[k - 1]));
+		for (uint64_t k = off[v] + 1; k < off[v + 1]; k++)
+			assert_true(nbr[k] >= nbr[k - 1]);
 	/* BFS: the parents form a tree of graph edges rooted at the source, every
 	 * reachable vertex has one, a parent is one level nearer the root, and
 	 * the unreached are -1, as GAPBS's direction-optimizing search leaves
@@ -607,13 +627,16 @@ static void test_graph_kernels_are_right(void **state)
 	}
 	free(level);
 	free(fifo);
+	free(off);
+	free(nbr);
 	workload_close(&w);
 	/* PageRank (Gauss-Seidel, floats): the scores satisfy the update they
 	 * converge to. */
-	assert_int_equal(workload_open(&w, "pr:scale=10,degree=8,iters=200,epsilon=0", 3, &e), 0);
+	snprintf(spec, sizeof(spec), "pr:scale=10,degree=8,iters=200,epsilon=0,graph=%s", graph);
+	assert_int_equal(workload_open(&w, spec, 3, &e), 0);
 	run_whole(&w);
 	const float *score = graph_scores(&w);
-	graph_csr(&w, &off, &nbr, &nv);
+	graph_copy(&w, &off, &nbr, &nv);
 	for (uint32_t v = 0; v < nv; v++) {
 		double in = 0;
 		for (uint64_t k = off[v]; k < off[v + 1]; k++)
@@ -621,12 +644,15 @@ static void test_graph_kernels_are_right(void **state)
 		double want = 0.15 / nv + 0.85 * in;
 		assert_true(fabs(score[v] - want) < 1e-4 * want);
 	}
+	free(off);
+	free(nbr);
 	workload_close(&w);
 	/* CC: the labels give the same partition as a union-find over the edges. */
-	assert_int_equal(workload_open(&w, "cc:scale=12,degree=2", 3, &e), 0);
+	snprintf(spec, sizeof(spec), "cc:scale=12,degree=2,graph=%s", graph);
+	assert_int_equal(workload_open(&w, spec, 3, &e), 0);
 	run_whole(&w);
 	const uint32_t *comp = graph_components(&w);
-	graph_csr(&w, &off, &nbr, &nv);
+	graph_copy(&w, &off, &nbr, &nv);
 	uint32_t *up = malloc(nv * sizeof(*up));
 	for (uint32_t v = 0; v < nv; v++)
 		up[v] = v;
@@ -640,7 +666,117 @@ static void test_graph_kernels_are_right(void **state)
 	for (uint32_t v = 0; v < nv; v++)
 		assert_true(comp[v] <= v && comp[comp[v]] == comp[v]);
 	free(up);
+	free(off);
+	free(nbr);
 	workload_close(&w);
+}
+
+static void test_graph_kernels_are_right(void **state)
+{
+	(void)state;
+	struct workload w;
+	struct tpt_err e;
+	const uint64_t *off;
+	const uint32_t *nbr;
+	uint32_t nv;
+	/* The build squished the lists: sorted, no self-loop, no repeat. */
+	assert_int_equal(workload_open(&w, "bfs:scale=12,degree=8", 3, &e), 0);
+	run_whole(&w);
+	graph_csr(&w, &off, &nbr, &nv);
+	assert_true(off[nv] < 2 * 8 * 4096ULL);
+	for (uint32_t v = 0; v < nv; v++)
+		for (uint64_t k = off[v]; k < off[v + 1]; k++)
+			assert_true(nbr[k] != v && (k == off[v] || nbr[k] > nbr[k - 1]));
+	workload_close(&w);
+	graph_kernels_check("stored");
+	graph_kernels_check("implicit");
+}
+
+/* The implicit graph (kronecker.c): a pairing of edge ends, so lists are
+ * symmetric; degrees from the Kronecker model; the checker catches a
+ * broken layout. */
+static void test_kronecker_implicit_graph(void **state)
+{
+	(void)state;
+	struct kron k;
+	struct tpt_err e;
+	const uint32_t scale = 14, degree = 16;
+	assert_int_equal(kron_init(&k, scale, degree, 7, &e), 0);
+	assert_int_equal(kron_check(&k, 1, &e), 0);
+	uint32_t nv = k.nv, *a = malloc((k.max_deg + 1) * sizeof(*a)),
+		 *b = malloc((k.max_deg + 1) * sizeof(*b));
+	/* Symmetric: v appears in u's list as often as u in v's. */
+	for (uint32_t u = 0; u < nv; u += 7) {
+		uint64_t n = kron_list(&k, u, a);
+		for (uint64_t i = 0; i < n; i++) {
+			if (i && a[i] == a[i - 1])
+				continue;
+			uint64_t here = 0, there = 0, m = kron_list(&k, a[i], b);
+			for (uint64_t j = i; j < n && a[j] == a[i]; j++)
+				here++;
+			for (uint64_t j = 0; j < m; j++)
+				there += b[j] == u;
+			if (a[i] == u)
+				there = here; /* a self-loop's two ends are both u's */
+			assert_int_equal(here, there);
+		}
+	}
+	/* Degrees: 2 x degree on average; vertices with no edge as the model's
+	 * Poisson laws give (sum over indices of exp(-mean)); the largest near
+	 * index 0's mean. */
+	double isolated = 0, top = 2.0 * degree * nv * pow(0.76, scale);
+	for (uint32_t c = 0, binom = 1; c <= scale; binom = binom * (scale - c) / (c + 1), c++)
+		isolated += binom * exp(-2.0 * degree * nv * pow(0.76, scale - c) * pow(0.24, c));
+	uint32_t zero = 0;
+	for (uint32_t v = 0; v < nv; v++)
+		zero += kron_deg(&k, v) == 0;
+	double mean = (double)k.ends / nv;
+	assert_true(mean > 2 * degree * 0.98 && mean < 2 * degree * 1.02);
+	assert_true(fabs(zero - isolated) < 4 * sqrt(isolated) + 1);
+	assert_true(k.max_deg > top - 5 * sqrt(top) && k.max_deg < top + 5 * sqrt(top) + 2);
+	/* Graph500's generator agrees: the stored graph's isolated vertices. */
+	struct workload w;
+	assert_int_equal(workload_open(&w, "bfs:scale=14,degree=16", 7, &e), 0);
+	run_whole(&w);
+	const uint64_t *off;
+	const uint32_t *nbr;
+	uint32_t snv, szero = 0;
+	graph_csr(&w, &off, &nbr, &snv);
+	for (uint32_t v = 0; v < snv; v++)
+		szero += off[v + 1] == off[v];
+	assert_true(fabs((double)szero - zero) < 0.02 * nv);
+	workload_close(&w);
+	/* The checker sees a pairing or an offset gone wrong. */
+	k.rel[100] = k.rel[101] + 5;
+	assert_int_equal(kron_check(&k, 1, &e), -1);
+	free(a);
+	free(b);
+	kron_close(&k);
+}
+
+/* window=N: N accesses measured, the first pass before the mark. */
+static void test_graph_window(void **state)
+{
+	(void)state;
+	const char *specs[] = {"bfs:scale=12,graph=implicit,window=5000",
+			       "bfs:scale=12,window=5000", "pr:scale=12,graph=implicit,window=7777"};
+	for (int i = 0; i < 3; i++) {
+		struct workload w;
+		struct tpt_err e;
+		struct tally t;
+		assert_int_equal(workload_open(&w, specs[i], 3, &e), 0);
+		tally_measured(&w, &t);
+		assert_int_equal(t.reads + t.writes, i == 2 ? 7777 : 5000);
+		workload_close(&w);
+	}
+	/* Refused: a window of the build, an implicit graph's build. */
+	struct workload w;
+	struct tpt_err e;
+	assert_int_equal(workload_open(&w, "bfs:graph=implicit,build=measure", 3, &e), -1);
+	assert_non_null(strstr(e.msg, "implicit graph has none"));
+	assert_int_equal(workload_open(&w, "pr:window=10,build=measure", 3, &e), -1);
+	assert_int_equal(workload_open(&w, "cc:scale=29", 3, &e), -1);
+	assert_non_null(strstr(e.msg, "graph=implicit"));
 }
 
 static void test_xsbench_hits_the_right_grid_points(void **state)
@@ -860,6 +996,8 @@ int main(void)
 		cmocka_unit_test(test_churn_stream),
 		cmocka_unit_test(test_zipf_frequencies),
 		cmocka_unit_test(test_graph_kernels_are_right),
+		cmocka_unit_test(test_kronecker_implicit_graph),
+		cmocka_unit_test(test_graph_window),
 		cmocka_unit_test(test_xsbench_hits_the_right_grid_points),
 		cmocka_unit_test(test_xsbench_calibrated_rates),
 		cmocka_unit_test(test_canneal_shortens_wires),

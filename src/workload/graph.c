@@ -32,10 +32,11 @@
 
 #include "tpt/workload.h"
 #include "inspect.h"
+#include "kronecker.h"
 
-enum { P_SCALE, P_DEGREE, P_ITERS, P_EPSILON, P_BUILD, P_MLP, P_KENTRY };
+enum { P_SCALE, P_DEGREE, P_ITERS, P_EPSILON, P_BUILD, P_GRAPH, P_WINDOW, P_MLP, P_KENTRY };
 enum { K_BFS, K_PR, K_CC };
-enum { PH_START, PH_DEG, PH_PREFIX, PH_FILL, PH_SQUISH, PH_MARK, PH_KERNEL, PH_END };
+enum { PH_START, PH_DEG, PH_PREFIX, PH_FILL, PH_SQUISH, PH_SWEEP, PH_MARK, PH_PRE, PH_KERNEL, PH_END };
 /* bfs's steps */
 enum { B_INIT, B_DECIDE, B_TD, B_Q2B, B_BU_RESET, B_BU, B_B2Q, B_CLEAN, B_DONE };
 
@@ -71,6 +72,14 @@ struct graph {
 	uint32_t *eu, *ev; /* edge list */
 	uint64_t *off;     /* CSR offsets, nv + 1 */
 	uint32_t *nbr;     /* CSR neighbours, 2 ne before the squish */
+	/* graph=implicit: the graph, and the list of the vertex last asked */
+	bool implicit;
+	struct kron kron;
+	uint32_t *list, list_of;
+	struct wl_sweep sweep; /* its warm-up: a write per page */
+	/* window=N: accesses of the kernel to measure, and those measured so far */
+	uint64_t window, measured;
+	bool quiet; /* the kernel's first pass, run without accesses */
 	uint64_t *pos;     /* fill cursors; the squish's new offsets */
 	/* simulated arrays: offsets, neighbours, the kernel's two, bfs's bitmaps */
 	uint64_t va_off, va_nbr, va_a, va_b, va_front, va_next;
@@ -102,6 +111,8 @@ struct graph {
 
 static void emit(struct graph *g, uint8_t type, uint64_t va)
 {
+	if (g->quiet)
+		return;
 	if (g->qlen == g->qcap) {
 		if (tpt_grow(&g->q, &g->qcap, g->qlen + 1, sizeof(*g->q))) {
 			g->failed = true;
@@ -133,6 +144,56 @@ static void kron_edge(struct rng *r, uint32_t scale, uint32_t *u, uint32_t *v)
 	*v = b;
 }
 
+/* Accesses the kernel makes, about, after its first pass. */
+static uint64_t kernel_events(const struct graph *g)
+{
+	if (g->window)
+		return g->window;
+	return g->kernel == K_PR ? g->iters * (4 * g->ne + 7ULL * g->nv) : 6 * g->ne;
+}
+
+/* Simulated layout: offsets, `ends` neighbours, the kernel's arrays
+ * (4-byte words: parents and queue, scores and contributions, labels),
+ * bfs's bitmaps. */
+static void layout(struct workload *w, struct graph *g, uint64_t ends)
+{
+	uint64_t a_size = (uint64_t)g->nv * 4, bm_size = ((uint64_t)g->nv + 63) / 64 * 8;
+	g->va_off = WL_BASE_VA;
+	g->va_nbr = g->va_off + tpt_align_up(((uint64_t)g->nv + 1) * 8, 2 * MiB);
+	g->va_a = g->va_nbr + tpt_align_up(ends * 4, 2 * MiB);
+	g->va_b = g->va_a + tpt_align_up(a_size, 2 * MiB);
+	g->va_front = g->va_b + tpt_align_up(a_size, 2 * MiB);
+	g->va_next = g->va_front + tpt_align_up(bm_size, 2 * MiB);
+	uint64_t end = g->va_next + tpt_align_up(bm_size, 2 * MiB);
+	w->regions[0] = (struct region){WL_BASE_VA, end - WL_BASE_VA};
+	w->nregions = 1;
+}
+
+/* Host bytes of the kernel's own arrays. */
+static uint64_t kernel_host_bytes(const struct graph *g)
+{
+	uint64_t nv = g->nv;
+	return g->kernel == K_BFS ? 8 * nv + nv / 4 : g->kernel == K_PR ? 8 * nv : 4 * nv;
+}
+
+/* graph=implicit: the graph computed on demand (kronecker.c); the warm-up
+ * writes every page once, as the build would have. */
+static int implicit_init(struct workload *w, struct graph *g, struct tpt_err *e)
+{
+	if (wl_host_memory(w, kron_host_bytes(g->scale, w->v[P_DEGREE].u) + kernel_host_bytes(g), e))
+		return -1;
+	if (kron_init(&g->kron, g->scale, w->v[P_DEGREE].u, w->seed, e))
+		return -1;
+	g->list = malloc(((size_t)g->kron.max_deg + 1) * sizeof(*g->list));
+	if (!g->list)
+		return tpt_fail(e, "%s: out of host memory", w->def->name);
+	g->list_of = UINT32_MAX;
+	layout(w, g, g->kron.ends);
+	wl_sweep_init(&g->sweep, &w->regions[0], 0, 8, 2);
+	w->expected_events = w->regions[0].len / PAGE_SIZE + kernel_events(g);
+	return 0;
+}
+
 static int graph_init(struct workload *w, struct tpt_err *e)
 {
 	struct graph *g = w->state;
@@ -143,8 +204,18 @@ static int graph_init(struct workload *w, struct tpt_err *e)
 	g->iters = (uint32_t)w->v[P_ITERS].u;
 	g->epsilon = w->v[P_EPSILON].d;
 	g->measure_build = w->v[P_BUILD].u == 1;
+	g->implicit = w->v[P_GRAPH].u == 1;
+	g->window = w->v[P_WINDOW].u;
 	rng_seed(&g->rng, w->seed);
 	wl_kentry_init(&g->kentry, w->kentry);
+	if (g->measure_build && (g->implicit || g->window))
+		return tpt_fail(e, "%s: build=measure measures the CSR build; %s", w->def->name,
+				g->implicit ? "an implicit graph has none" : "window= measures the kernel");
+	if (g->implicit)
+		return implicit_init(w, g, e);
+	if (g->scale > 28)
+		return tpt_fail(e, "%s: a stored graph of scale %u does not fit in memory (graph=implicit "
+				   "holds no edges)", w->def->name, g->scale);
 	/* The edge list, the CSR arrays, and per vertex up to five 4-byte words
 	 * (the permutation and the kernel's arrays) and bfs's two bitmaps. */
 	uint64_t need = g->ne * (sizeof(*g->eu) + sizeof(*g->ev) + 2 * sizeof(*g->nbr)) +
@@ -177,21 +248,8 @@ static int graph_init(struct workload *w, struct tpt_err *e)
 		g->ev[k] = perm[v];
 	}
 	free(perm);
-	/* Simulated layout: offsets, neighbours, the kernel's arrays (4-byte
-	 * words: parents and queue, scores and contributions, labels), bfs's
-	 * bitmaps. */
-	uint64_t a_size = (uint64_t)g->nv * 4, bm_size = ((uint64_t)g->nv + 63) / 64 * 8;
-	g->va_off = WL_BASE_VA;
-	g->va_nbr = g->va_off + tpt_align_up(((uint64_t)g->nv + 1) * 8, 2 * MiB);
-	g->va_a = g->va_nbr + tpt_align_up(2 * g->ne * 4, 2 * MiB);
-	g->va_b = g->va_a + tpt_align_up(a_size, 2 * MiB);
-	g->va_front = g->va_b + tpt_align_up(a_size, 2 * MiB);
-	g->va_next = g->va_front + tpt_align_up(bm_size, 2 * MiB);
-	uint64_t end = g->va_next + tpt_align_up(bm_size, 2 * MiB);
-	w->regions[0] = (struct region){WL_BASE_VA, end - WL_BASE_VA};
-	w->nregions = 1;
-	w->expected_events = 12 * g->ne + 4 * (uint64_t)g->nv +
-			     (g->kernel == K_PR ? g->iters * (4 * g->ne + 7ULL * g->nv) : 6 * g->ne);
+	layout(w, g, 2 * g->ne);
+	w->expected_events = 12 * g->ne + 4 * (uint64_t)g->nv + kernel_events(g);
 	return 0;
 }
 
@@ -211,11 +269,31 @@ static void graph_close(struct workload *w)
 	free(g->contrib);
 	free(g->comp);
 	free(g->q);
+	free(g->list);
+	kron_close(&g->kron);
+}
+
+/* Where v's list starts among the neighbours, and its length. */
+static uint64_t first(const struct graph *g, uint32_t v)
+{
+	return g->implicit ? kron_off(&g->kron, v) : g->off[v];
 }
 
 static uint64_t deg(const struct graph *g, uint32_t v)
 {
-	return g->off[v + 1] - g->off[v];
+	return g->implicit ? kron_deg(&g->kron, v) : g->off[v + 1] - g->off[v];
+}
+
+/* v's neighbours, deg(g, v) of them, sorted. */
+static const uint32_t *nbrs(struct graph *g, uint32_t v)
+{
+	if (!g->implicit)
+		return g->nbr + g->off[v];
+	if (g->list_of != v) {
+		kron_list(&g->kron, v, g->list);
+		g->list_of = v;
+	}
+	return g->list;
 }
 
 /* Starts the kernel: its host arrays. */
@@ -273,7 +351,7 @@ static bool bfs_step(struct graph *g)
 			W(g, g->va_b);
 			g->wstart = 0;
 			g->wend = g->tail = 1;
-			g->edges_to_check = (int64_t)g->off[g->nv];
+			g->edges_to_check = (int64_t)first(g, g->nv);
 			g->scout = (int64_t)deg(g, g->source);
 			g->bstep = B_DECIDE;
 		}
@@ -298,8 +376,10 @@ static bool bfs_step(struct graph *g)
 		R(g, g->va_b + 4 * g->i);
 		R(g, g->va_off + 8ULL * x);
 		R(g, g->va_off + 8ULL * (x + 1));
-		for (uint64_t k = g->off[x]; k < g->off[x + 1]; k++) {
-			uint32_t v = g->nbr[k];
+		const uint32_t *l = nbrs(g, x);
+		uint64_t lo = first(g, x), n = deg(g, x);
+		for (uint64_t k = lo; k < lo + n; k++) {
+			uint32_t v = l[k - lo];
 			R(g, g->va_nbr + 4 * k);
 			R(g, g->va_a + 4ULL * v);
 			int32_t cur = g->parent[v];
@@ -351,8 +431,10 @@ static bool bfs_step(struct graph *g)
 		if (g->parent[u] < 0) {
 			R(g, g->va_off + 8ULL * u);
 			R(g, g->va_off + 8ULL * (u + 1));
-			for (uint64_t k = g->off[u]; k < g->off[u + 1]; k++) {
-				uint32_t v = g->nbr[k];
+			const uint32_t *l = nbrs(g, u);
+			uint64_t lo = first(g, u), n = deg(g, u);
+			for (uint64_t k = lo; k < lo + n; k++) {
+				uint32_t v = l[k - lo];
 				R(g, g->va_nbr + 4 * k);
 				R(g, g->va_front + 8ULL * (v >> 6));
 				if (bit(g->front, v)) {
@@ -438,10 +520,12 @@ static bool kernel_step(struct graph *g)
 		R(g, g->va_off + 8ULL * v);
 		R(g, g->va_off + 8ULL * (v + 1));
 		g->rate = RATE_PR_EDGE;
-		for (uint64_t k = g->off[v]; k < g->off[v + 1]; k++) {
+		const uint32_t *l = nbrs(g, v);
+		uint64_t lo = first(g, v), n = deg(g, v);
+		for (uint64_t k = lo; k < lo + n; k++) {
 			R(g, g->va_nbr + 4 * k);
-			R(g, g->va_b + 4ULL * g->nbr[k]);
-			sum += g->contrib[g->nbr[k]];
+			R(g, g->va_b + 4ULL * l[k - lo]);
+			sum += g->contrib[l[k - lo]];
 		}
 		g->rate = RATE_PR_VERTEX;
 		float old = g->score[v];
@@ -477,8 +561,10 @@ static bool kernel_step(struct graph *g)
 		g->rate = RATE_CC_HOOK;
 		R(g, g->va_off + 8ULL * u);
 		R(g, g->va_off + 8ULL * (u + 1));
-		for (uint64_t k = g->off[u]; k < g->off[u + 1]; k++) {
-			uint32_t v = g->nbr[k];
+		const uint32_t *l = nbrs(g, u);
+		uint64_t lo = first(g, u), n = deg(g, u);
+		for (uint64_t k = lo; k < lo + n; k++) {
+			uint32_t v = l[k - lo];
 			R(g, g->va_nbr + 4 * k);
 			R(g, g->va_a + 4ULL * u);
 			R(g, g->va_a + 4ULL * v);
@@ -603,32 +689,63 @@ static bool build_step(struct graph *g)
 	}
 }
 
+/* The kernel's first pass over its vertex arrays is done (bfs's parents,
+ * PageRank's first contributions, CC's labels). */
+static bool kernel_past_first_pass(const struct graph *g)
+{
+	return g->kernel == K_BFS ? g->bstep != B_INIT : g->j != 0;
+}
+
 static size_t graph_next(struct workload *w, struct event *ev, size_t n)
 {
 	struct graph *g = w->state;
 	size_t k = 0;
 	if (g->phase == PH_START) {
 		k = wl_prologue(w, ev);
-		g->phase = PH_DEG;
+		g->phase = g->implicit ? PH_SWEEP : PH_DEG;
 		if (g->measure_build)
 			ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
 	}
 	while (k < n && !g->failed) {
 		if (g->qpos < g->qlen) {
-			ev[k++] = g->q[g->qpos++];
+			const struct event *x = &g->q[g->qpos++];
+			if (g->window && g->phase == PH_KERNEL && x->type <= EV_WRITE &&
+			    g->measured++ == g->window) {
+				g->phase = PH_END;
+				g->qpos = g->qlen = 0;
+				break;
+			}
+			ev[k++] = *x;
 			continue;
 		}
 		g->qpos = g->qlen = 0;
-		if (g->phase < PH_MARK) {
+		if (g->phase < PH_SWEEP) {
 			build_step(g);
+		} else if (g->phase == PH_SWEEP) {
+			size_t got = wl_sweep_next(&g->sweep, ev + k, n - k);
+			k += got;
+			if (!got)
+				g->phase = PH_MARK;
 		} else if (g->phase == PH_MARK) {
 			if (!kernel_start(g)) {
 				g->failed = true;
 				break;
 			}
-			if (!g->measure_build)
+			/* With a window, the kernel's first pass is warm-up: run for its
+			 * accesses on a stored graph, without them on an implicit one,
+			 * whose warm-up wrote every page already. */
+			g->phase = g->window ? PH_PRE : PH_KERNEL;
+			g->quiet = g->window && g->implicit;
+			if (!g->window && !g->measure_build)
 				ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
-			g->phase = PH_KERNEL;
+		} else if (g->phase == PH_PRE) {
+			if (kernel_past_first_pass(g)) {
+				g->quiet = false;
+				g->phase = PH_KERNEL;
+				ev[k++] = (struct event){.type = EV_MARK, .pid = 1};
+			} else {
+				kernel_step(g);
+			}
 		} else if (g->phase == PH_KERNEL) {
 			if (!kernel_step(g))
 				g->phase = PH_END;
@@ -651,12 +768,16 @@ static int graph_init_close(struct workload *w, struct tpt_err *e)
 }
 
 static const struct opt params[] = {
-	WL_KEY("scale", OPT_COUNT, "16", 4, 28, NULL, "2^scale vertices"),
+	WL_KEY("scale", OPT_COUNT, "16", 4, 31, NULL, "2^scale vertices"),
 	WL_KEY("degree", OPT_COUNT, "16", 1, 1024, NULL, "edges per vertex (Graph500's edge factor)"),
 	WL_KEY("iters", OPT_COUNT, "20", 1, 1000, NULL, "pr: most iterations (GAPBS: 20)"),
 	WL_KEY("epsilon", OPT_DOUBLE, "0.0001", 0, 1000000, NULL,
 	       "pr: stop when the scores moved less than this in sum (GAPBS: 1e-4)"),
 	WL_KEY("build", OPT_ENUM, "warm", 0, 0, "warm|measure", "the CSR build: warm-up, or measured"),
+	WL_KEY("graph", OPT_ENUM, "stored", 0, 0, "stored|implicit",
+	       "the graph built and stored in CSR, or its edges computed on demand (host memory grows with vertices only; the warm-up writes every page)"),
+	WL_KEY("window", OPT_COUNT, "0", 0, 1ULL << 40, NULL,
+	       "accesses of the kernel to measure, its first pass over the vertex arrays then warm-up (0: the whole kernel)"),
 	WL_KEY("mlp", OPT_DOUBLE, "2", 1000, 64000, NULL, "accesses in flight (frontier neighbours and in-edges are independent, an offset then its list a chain; estimate)"),
 	WL_KENTRY_PARAM,
 	{0},
@@ -705,4 +826,16 @@ void graph_csr(const struct workload *w, const uint64_t **off, const uint32_t **
 	*off = g->off;
 	*nbr = g->nbr;
 	*nv = g->nv;
+}
+
+uint32_t graph_vertices(const struct workload *w)
+{
+	return ((const struct graph *)w->state)->nv;
+}
+
+const uint32_t *graph_neighbours(struct workload *w, uint32_t v, uint64_t *n)
+{
+	struct graph *g = w->state;
+	*n = deg(g, v);
+	return nbrs(g, v);
 }

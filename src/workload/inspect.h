@@ -11,6 +11,9 @@ const int32_t *graph_parents(const struct workload *w);    /* bfs: parent, or -1
 const float *graph_scores(const struct workload *w);       /* pr */
 const uint32_t *graph_components(const struct workload *w); /* cc */
 void graph_csr(const struct workload *w, const uint64_t **off, const uint32_t **nbr, uint32_t *nv);
+/* Any graph, stored or implicit: its vertices; v's neighbours (valid until the next call). */
+uint32_t graph_vertices(const struct workload *w);
+const uint32_t *graph_neighbours(struct workload *w, uint32_t v, uint64_t *n);
 
 /* xsbench: the unionized grid's lower index for an energy; the last lookup. */
 uint64_t xsbench_union_index(const struct workload *w, double energy);
