@@ -5,6 +5,8 @@
  */
 #include <stdio.h>
 
+#include <math.h>
+
 #include "helpers.h"
 
 #include "tpt/profile.h"
@@ -96,6 +98,22 @@ static void test_auto_enables_hot_process(void **state)
 	/* The table was built in the measured phase: every resident page once
 	 * (the table's and ran[]'s). */
 	assert_int_equal(st->tpt_built_pages, 256 * MiB / PAGE_SIZE + 1);
+	/* Before and after the enable: the two add up to the run, the table's
+	 * construction falls after, and walks cost fewer references once on
+	 * TPT (nested walks 4 to 24, TPT's 1 to 4 with the caches). */
+	const struct proc_result *p = &a.r.procs[0];
+	assert_true(p->tpt_enabled);
+	struct tpt_stats sum = p->before;
+	stats_add(&sum, &p->after);
+	assert_memory_equal(&sum, &p->st, sizeof(sum));
+	assert_int_equal(p->before.tpt_built_pages, 0);
+	assert_int_equal(p->after.tpt_built_pages, st->tpt_built_pages);
+	assert_true(p->before_cost.construction == 0 && p->after_cost.construction > 0);
+	assert_true(fabs(p->before_cost.total + p->after_cost.total - p->cost.total) < 1e-6 * p->cost.total);
+	double before_rpw = (double)p->before.walk_refs / (double)p->before.walks,
+	       after_rpw = (double)p->after.walk_refs / (double)p->after.walks;
+	assert_true(before_rpw > 2 * after_rpw);
+	assert_int_equal(p->before.policy_enables, 0);
 	/* Same seed, same decisions. */
 	run_policy("tpt-opt", PROFILE_AUTO, HOT, &c, &b);
 	assert_memory_equal(&a.r.st, &b.r.st, sizeof(a.r.st));
@@ -118,6 +136,7 @@ static void test_auto_leaves_cold_process(void **state)
 	assert_int_equal(a.r.st.policy_enables, 0);
 	assert_int_equal(a.r.st.tpt_built_pages, 0);
 	assert_int_equal(a.enables_logged, 0);
+	assert_false(a.r.procs[0].tpt_enabled);
 	assert_true(a.r.st.profile_samples > 0);
 	/* Sequential streaming: nearly every access is to the same or next page. */
 	assert_true(a.r.st.seq_accesses * 100 > a.r.st.accesses * 99);

@@ -23,8 +23,9 @@ extern const char *const profile_kind_name[3];
 
 struct profile_proc {
 	struct tpt_stats last; /* the counters at the last sample */
+	struct tpt_stats at_enable; /* the counters when TPT was first enabled, if enabled */
 	struct policy_proc pol;
-	bool live;
+	bool live, enabled;
 };
 
 struct vm;
@@ -52,5 +53,8 @@ void profile_mark(struct profiler *pf);
  * the accesses until it should be called again. A table that cannot be
  * built (host memory exhausted) leaves the process on nested paging. */
 uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp);
+/* Process pid's counters just before the profiler first enabled TPT for it
+ * (so its construction comes after), or NULL when it never did. */
+const struct tpt_stats *profile_enabled_at(const struct profiler *pf, int pid);
 
 #endif

@@ -19,6 +19,11 @@ struct proc_result {
 	double mlp;
 	struct tpt_stats st;
 	struct tpt_cost cost;
+	/* Under a policy that enabled TPT for it: the counters and costs before
+	 * the first enable, and from then on (construction included). */
+	bool tpt_enabled;
+	struct tpt_stats before, after;
+	struct tpt_cost before_cost, after_cost;
 };
 
 struct tpt_result {

@@ -59,6 +59,21 @@ static json_t *num_or_null(double v)
 	return isnan(v) ? json_null() : json_real(v);
 }
 
+/* A process's run before or after the policy first enabled TPT for it. */
+static json_t *split_json(const struct tpt_stats *st, const struct tpt_cost *c)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "instructions", json_integer((json_int_t)st->instructions));
+	json_object_set_new(o, "walks", json_integer((json_int_t)(st->walks + st->faulted_walks)));
+	json_object_set_new(o, "walk_refs", json_integer((json_int_t)(st->walk_refs + st->faulted_walk_refs)));
+	json_object_set_new(o, "walk_cycles", json_integer((json_int_t)(st->walk_cycles + st->faulted_walk_cycles)));
+	json_object_set_new(o, "walk_stall", json_real(c->walk_stall));
+	json_object_set_new(o, "profiling_cycles", json_real(c->policy));
+	json_object_set_new(o, "construction_cycles", json_real(c->construction));
+	json_object_set_new(o, "cycles", json_real(c->total));
+	return o;
+}
+
 static json_t *row_json(int p, const struct tpt_result *r, const struct tpt_result *never,
 			const struct row *x)
 {
@@ -88,6 +103,10 @@ static json_t *row_json(int p, const struct tpt_result *r, const struct tpt_resu
 		json_object_set_new(po, "decisions", json_integer((json_int_t)(q->st.policy_enables +
 										q->st.policy_disables)));
 		json_object_set_new(po, "losing_decisions", json_integer((json_int_t)q->st.policy_losing));
+		json_object_set_new(po, "before_tpt", q->tpt_enabled ? split_json(&q->before, &q->before_cost)
+								     : json_null());
+		json_object_set_new(po, "after_tpt", q->tpt_enabled ? split_json(&q->after, &q->after_cost)
+								    : json_null());
 		json_array_append_new(procs, po);
 	}
 	json_object_set_new(o, "processes", procs);
@@ -131,6 +150,29 @@ static void print_tables(FILE *out, const struct tpt_result *r, const struct row
 			fprintf(out, " %8.3fx", c > 0 ? n / c : 0);
 		}
 		fprintf(out, "  %s\n", i < r[P_AUTO].nprocs ? r[P_AUTO].procs[i].mode : "-");
+	}
+	bool any = false;
+	for (unsigned i = 0; i < r[P_AUTO].nprocs && i < MAX_ROWS; i++) {
+		const struct proc_result *q = &r[P_AUTO].procs[i];
+		if (!q->tpt_enabled)
+			continue;
+		if (!any)
+			fprintf(out, "\nunder auto, before and after TPT was first enabled:\n%-20s %13s %13s "
+				     "%11s %11s %11s %11s %14s\n", "process", "instr before", "instr after",
+				"refs/walk", "refs/walk", "walk share", "walk share", "cycles/instr");
+		any = true;
+		char label[40];
+		snprintf(label, sizeof(label), "%s (%d)", q->name, q->pid);
+		const struct tpt_stats *b = &q->before, *a = &q->after;
+		double bw = (double)(b->walks + b->faulted_walks), aw = (double)(a->walks + a->faulted_walks);
+		fprintf(out, "%-20s %13llu %13llu %11.2f %11.2f %10.1f%% %10.1f%% %6.2f -> %.2f\n", label,
+			(unsigned long long)b->instructions, (unsigned long long)a->instructions,
+			bw ? (double)(b->walk_refs + b->faulted_walk_refs) / bw : 0,
+			aw ? (double)(a->walk_refs + a->faulted_walk_refs) / aw : 0,
+			q->before_cost.total ? 100 * q->before_cost.walk_stall / q->before_cost.total : 0,
+			q->after_cost.total ? 100 * q->after_cost.walk_stall / q->after_cost.total : 0,
+			b->instructions ? q->before_cost.total / (double)b->instructions : 0,
+			a->instructions ? q->after_cost.total / (double)a->instructions : 0);
 	}
 }
 

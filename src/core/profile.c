@@ -46,13 +46,23 @@ int profile_start(struct profiler *pf, int pid, bool tpt)
 	memset(&pp->last, 0, sizeof(pp->last));
 	policy_proc_init(&pp->pol, &pf->prm, tpt);
 	pp->live = true;
+	pp->enabled = false;
 	return 0;
 }
 
 void profile_mark(struct profiler *pf)
 {
-	for (size_t i = 0; i < pf->cap; i++)
+	for (size_t i = 0; i < pf->cap; i++) {
 		memset(&pf->procs[i].last, 0, sizeof(pf->procs[i].last));
+		memset(&pf->procs[i].at_enable, 0, sizeof(pf->procs[i].at_enable));
+	}
+}
+
+const struct tpt_stats *profile_enabled_at(const struct profiler *pf, int pid)
+{
+	if (pf->kind == PROFILE_OFF || pid < 0 || (size_t)pid >= pf->cap || !pf->procs[pid].enabled)
+		return NULL;
+	return &pf->procs[pid].at_enable;
 }
 
 /* The `threshold` baseline: on while STLB misses per thousand instructions exceed
@@ -147,11 +157,15 @@ uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp)
 	assert(policy_check(&pp->pol, &pf->prm) == 0);
 	log_sample(pf, p, pp, &x, a);
 	if (a == POLICY_ENABLE) {
+		struct tpt_stats before = p->st;
 		if (vm_tpt_enable(vm, p)) {
 			vm_tpt_disable(vm, p); /* what was built goes; the policy votes again */
 			policy_proc_init(&pp->pol, &pf->prm, false);
 		} else {
 			p->st.policy_enables++;
+			if (!pp->enabled)
+				pp->at_enable = before;
+			pp->enabled = true;
 		}
 	} else if (a == POLICY_DISABLE) {
 		vm_tpt_disable(vm, p);

@@ -57,6 +57,15 @@ int result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed)
 		x->mlp = s->wl->mlp_of ? s->wl->mlp_of(s->wl, p->pid) : s->wl->mlp;
 		x->st = p->st;
 		cost_compute(&p->st, &s->cfg, x->mlp, &x->cost);
+		const struct tpt_stats *at = profile_enabled_at(&s->prof, p->pid);
+		if (at) {
+			x->tpt_enabled = true;
+			x->before = *at;
+			x->after = p->st;
+			stats_sub(&x->after, at);
+			cost_compute(&x->before, &s->cfg, x->mlp, &x->before_cost);
+			cost_compute(&x->after, &s->cfg, x->mlp, &x->after_cost);
+		}
 		cost_add(&r->cost, &x->cost);
 		if (p->alive) {
 			r->guest_tables += p->pt.tables;
