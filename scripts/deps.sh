@@ -4,7 +4,7 @@
 # Called by `make run`, `make check` and `make fuzz`; safe to run again.
 set -eu
 pkgs="build-essential cmake pkg-config libcmocka-dev libinih-dev libjansson-dev \
-libzstd-dev liblzma-dev libpfm4-dev libsystemd-dev valgrind groff-base man-db time parallel gnuplot-nox chromium $*"
+libzstd-dev liblzma-dev libpfm4-dev libsystemd-dev valgrind groff-base man-db time parallel gnuplot-nox chromium slurm-wlm munge $*"
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -39,6 +39,10 @@ struct workload_def {
 	int (*init)(struct workload *w, struct tpt_err *e);
 	/* Fills up to n events; 0 at the end. */
 	size_t (*next)(struct workload *w, struct event *ev, size_t n);
+	/* From the parsed spec alone, nothing opened: host bytes of the
+	 * generator's own structures, and *footprint, the simulated bytes
+	 * (about; for sizing a run). NULL: unknown, both 0. */
+	uint64_t (*estimate)(const struct workload *w, uint64_t *footprint);
 };
 
 union wl_value {
@@ -91,6 +95,13 @@ int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
 			   struct tpt_err *e);
 /* Checks a scenario file and each program's spec without starting them. */
 int workload_check_scenario(const char *path, struct tpt_err *e);
+
+/* What a run of spec (or of the scenario at path) needs, without opening
+ * it: the generators' own host bytes and the simulated footprint, both
+ * about (0 where a generator cannot tell, as a trace). 0, or -1 with e set. */
+int workload_estimate(const char *spec, uint64_t *host, uint64_t *footprint, struct tpt_err *e);
+int workload_estimate_scenario(const char *path, uint64_t *host, uint64_t *footprint,
+			       struct tpt_err *e);
 void workload_close(struct workload *w);
 
 static inline size_t workload_next(struct workload *w, struct event *ev, size_t n)

@@ -10,13 +10,18 @@
  *   tpt study run FILE [--jobs N] [--dir DIR]
  *                                        the runs not yet done (results under
  *                                        DIR/runs/HASH.json, default results/NAME)
+ *   tpt study slurm FILE [--dir DIR] [--submit]
+ *                                        the same runs as Slurm array jobs (a task
+ *                                        per run, a job per size of memory asked);
+ *                                        --submit submits them and waits
  *   tpt study report FILE [--dir DIR]    the results merged, a row per run and
- *                                        scheme: DIR/results.csv and .json
+ *                                        scheme (or policy): DIR/results.csv and
+ *                                        .json, plots, DIR/index.html
  *
  * A study file ([study] section; repeated keys add values):
  *   command   compare or policy
- *   workload  a workload spec (compare), repeated
- *   scenario  a scenario (policy), repeated
+ *   workload  a workload spec, repeated
+ *   scenario  a scenario (policy only), repeated
  *   pages     guest/host page pairs, space-separated (default 4K/4K)
  *   schemes   compare's --schemes (default all)
  *   seeds     space-separated (default 1)
@@ -27,9 +32,13 @@
 #include <fcntl.h>
 #include <ini.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -144,8 +153,9 @@ static int study_load(struct study *s, const char *path)
 		return bad("study: %s: 'command' must be compare or policy", path);
 	if (!strcmp(s->command, "compare") && (!s->nw || s->ns))
 		return bad("study: %s: a compare study names workloads (workload = ...), no scenario", path);
-	if (!strcmp(s->command, "policy") && (!s->ns || s->nw || s->schemes))
-		return bad("study: %s: a policy study names scenarios (scenario = ...), no workload or schemes", path);
+	if (!strcmp(s->command, "policy") && ((!s->ns && !s->nw) || s->schemes))
+		return bad("study: %s: a policy study names workloads or scenarios (workload = ..., scenario = ...), "
+			   "no schemes", path);
 	for (unsigned i = 0; i < s->nw; i++)
 		if (workload_check(s->workloads[i], &e))
 			return bad("study: %s", e.msg);
@@ -231,7 +241,7 @@ static int expand(const struct study *s, struct study_run **out, unsigned *nout)
 		}
 	}
 	bool cmp = !strcmp(s->command, "compare");
-	unsigned nin = cmp ? s->nw : s->ns, ncfg = s->nc ? s->nc : 1;
+	unsigned nin = s->nw + s->ns, ncfg = s->nc ? s->nc : 1;
 	unsigned total = ncfg * nin * (unsigned)np * (unsigned)nseed;
 	struct study_run *runs = calloc(total, sizeof(*runs));
 	if (!runs) {
@@ -248,9 +258,10 @@ static int expand(const struct study *s, struct study_run **out, unsigned *nout)
 					snprintf(g, sizeof(g), "%.*s", (int)(strchr(pages[p], '/') - pages[p]), pages[p]);
 					snprintf(h, sizeof(h), "%s", strchr(pages[p], '/') + 1);
 					char **a = r->argv;
+					bool scen = w >= s->nw;
 					a[r->argc++] = strdup(s->command);
-					a[r->argc++] = strdup(cmp ? "--workload" : "--scenario");
-					a[r->argc++] = cmp ? strdup(s->workloads[w]) : path_in(s, s->scenarios[w]);
+					a[r->argc++] = strdup(scen ? "--scenario" : "--workload");
+					a[r->argc++] = scen ? path_in(s, s->scenarios[w - s->nw]) : strdup(s->workloads[w]);
 					a[r->argc++] = strdup("--guest-page");
 					a[r->argc++] = strdup(g);
 					a[r->argc++] = strdup("--host-page");
@@ -272,7 +283,7 @@ static int expand(const struct study *s, struct study_run **out, unsigned *nout)
 						hash = fnv(hash, a[i], strlen(a[i]) + 1);
 					if (s->nc)
 						hash = fnv_file(hash, a[r->argc - 3]);
-					if (!cmp)
+					if (scen)
 						hash = fnv_file(hash, a[2]);
 					snprintf(r->hash, sizeof(r->hash), "%016llx", (unsigned long long)hash);
 				}
@@ -357,19 +368,69 @@ static void joblog(const char *path, unsigned *finished, unsigned *failed, doubl
 	fclose(f);
 }
 
-static int study_execute(const struct study *s, struct study_run *runs, unsigned n, const char *dir, unsigned jobs)
+/* A run as one shell command line: tpt and its arguments, its result
+ * (and a policy run's timeline) under dir/runs, its output to dir/logs. */
+static void put_job(FILE *f, const char *self, const struct study *s, const struct study_run *r, const char *dir)
 {
-	char sub[1200], jobsfile[1200], log[1200], self[1024];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (len <= 0)
+	char p[1200];
+	put_quoted(f, self);
+	for (int a = 0; a < r->argc; a++) {
+		fputc(' ', f);
+		put_quoted(f, r->argv[a]);
+	}
+	if (!strcmp(s->command, "policy")) {
+		fprintf(f, " --timeline ");
+		snprintf(p, sizeof(p), "%s/runs/%s.csv", dir, r->hash);
+		put_quoted(f, p);
+	}
+	fprintf(f, " --json ");
+	snprintf(p, sizeof(p), "%s/runs/%s.json", dir, r->hash);
+	put_quoted(f, p);
+	fprintf(f, " >");
+	snprintf(p, sizeof(p), "%s/logs/%s.log", dir, r->hash);
+	put_quoted(f, p);
+	fprintf(f, " 2>&1\n");
+}
+
+/* The running tpt's path into self, and dir's runs and logs made. */
+static int prepare(const char *dir, char *self, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", self, len - 1);
+	if (n <= 0)
 		return bad("study: cannot find the tpt binary (/proc/self/exe)");
-	self[len] = 0;
+	self[n] = 0;
+	char sub[1200];
 	snprintf(sub, sizeof(sub), "%s/runs", dir);
 	if (mkdirs(sub))
 		return bad("study: cannot create %s", sub);
 	snprintf(sub, sizeof(sub), "%s/logs", dir);
 	if (mkdirs(sub))
 		return bad("study: cannot create %s", sub);
+	return 0;
+}
+
+/* Says which runs have no result, with their commands; their number. */
+static unsigned report_failed(const struct study *s, const struct study_run *runs, unsigned n, const char *dir)
+{
+	unsigned bad_runs = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (exists(dir, runs[i].hash))
+			continue;
+		bad_runs++;
+		fprintf(stderr, "tpt: study %s: run %s failed (log %s/logs/%s.log): tpt", s->name, runs[i].hash, dir,
+			runs[i].hash);
+		for (int a = 0; a < runs[i].argc; a++)
+			fprintf(stderr, " %s", runs[i].argv[a]);
+		fprintf(stderr, "\n");
+	}
+	return bad_runs;
+}
+
+static int study_execute(const struct study *s, struct study_run *runs, unsigned n, const char *dir, unsigned jobs)
+{
+	char jobsfile[1200], log[1200], self[1024];
+	if (prepare(dir, self, sizeof(self)))
+		return 2;
 	snprintf(jobsfile, sizeof(jobsfile), "%s/jobs.txt", dir);
 	snprintf(log, sizeof(log), "%s/joblog.txt", dir);
 	struct out jo;
@@ -380,19 +441,7 @@ static int study_execute(const struct study *s, struct study_run *runs, unsigned
 	for (unsigned i = 0; i < n; i++) {
 		if (exists(dir, runs[i].hash))
 			continue;
-		put_quoted(f, self);
-		for (int a = 0; a < runs[i].argc; a++) {
-			fputc(' ', f);
-			put_quoted(f, runs[i].argv[a]);
-		}
-		fprintf(f, " --json ");
-		char p[1200];
-		snprintf(p, sizeof(p), "%s/runs/%s.json", dir, runs[i].hash);
-		put_quoted(f, p);
-		fprintf(f, " >");
-		snprintf(p, sizeof(p), "%s/logs/%s.log", dir, runs[i].hash);
-		put_quoted(f, p);
-		fprintf(f, " 2>&1\n");
+		put_job(f, self, s, &runs[i], dir);
 		todo++;
 	}
 	if (out_close(&jo, true))
@@ -413,6 +462,7 @@ static int study_execute(const struct study *s, struct study_run *runs, unsigned
 			dup2(null, 1);
 			dup2(null, 2);
 		}
+		prctl(PR_SET_PDEATHSIG, SIGTERM); /* tpt killed: parallel starts no more runs */
 		execlp("parallel", "parallel", "--will-cite", "--jobs", jn, "--joblog", log, "--halt", "never",
 		       "::::", jobsfile, (char *)NULL);
 		_exit(127);
@@ -442,20 +492,7 @@ static int study_execute(const struct study *s, struct study_run *runs, unsigned
 		fprintf(stderr, "\r\033[K");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		return bad("study: GNU parallel is not installed (make deps installs it)");
-	unsigned fin, failed;
-	double busy;
-	joblog(log, &fin, &failed, &busy);
-	unsigned bad_runs = 0;
-	for (unsigned i = 0; i < n; i++) {
-		if (exists(dir, runs[i].hash))
-			continue;
-		bad_runs++;
-		fprintf(stderr, "tpt: study %s: run %s failed (log %s/logs/%s.log): tpt", s->name, runs[i].hash, dir,
-			runs[i].hash);
-		for (int a = 0; a < runs[i].argc; a++)
-			fprintf(stderr, " %s", runs[i].argv[a]);
-		fprintf(stderr, "\n");
-	}
+	unsigned bad_runs = report_failed(s, runs, n, dir);
 	printf("study %s: %u runs, %u done before, %u run now, %u failed (%s/runs)\n", s->name, n, n - todo,
 	       todo - bad_runs, bad_runs, dir);
 	return bad_runs ? 1 : 0;
@@ -481,21 +518,54 @@ static double cycles_of_scheme(const json_t *res, const char *name)
 	return 0;
 }
 
-static const char *const columns[] = {
+/* What a report holds for each kind of study: its columns, the key whose
+ * values are a plot's bars, and the plots: for each page pair, each
+ * metric's grouped bars (a group per workload, a bar per scheme or
+ * policy), drawn by gnuplot as SVG in DIR/plots. */
+struct metric {
+	const char *key, *file, *title;
+};
+
+struct kind {
+	const char *const *columns;
+	size_t ncolumns;
+	const char *series;
+	const struct metric *metrics;
+	size_t nmetrics;
+};
+
+static const char *const compare_columns[] = {
 	"workload", "guest_page", "host_page", "seed", "config", "scheme", "cycles", "instructions", "walks",
 	"walk_refs", "refs_per_walk", "walk_stall", "walk_share", "vm_exits", "speedup_over_nested",
 	"speedup_over_shadow",
 };
 
-/* The plots: for each page pair, each metric's grouped bars (a group per
- * workload, a bar per scheme), drawn by gnuplot as SVG in DIR/plots. */
-static const struct {
-	const char *key, *file, *title;
-} metrics[] = {
+static const struct metric compare_metrics[] = {
 	{"speedup_over_nested", "speedup-nested", "speed-up over nested paging"},
 	{"speedup_over_shadow", "speedup-shadow", "speed-up over shadow paging"},
 	{"refs_per_walk", "refs-per-walk", "memory references per walk"},
 	{"walk_share", "walk-share", "share of cycles stalled on walks"},
+};
+
+/* A policy study: per run and policy, and for the processes the profiler
+ * enabled TPT for, their walks before and after it did. */
+static const char *const policy_columns[] = {
+	"workload", "guest_page", "host_page", "seed", "config", "policy", "cycles", "speedup_vs_never",
+	"oracle_gain_share", "profiling_cycles", "profiling_share", "construction_cycles", "decisions",
+	"losing_decisions", "enabled_processes", "before_instructions", "before_walk_refs", "before_refs_per_walk",
+	"before_walk_cycles", "before_cycles", "after_instructions", "after_walk_refs", "after_refs_per_walk",
+	"after_walk_cycles", "after_cycles",
+};
+
+static const struct metric policy_metrics[] = {
+	{"speedup_vs_never", "speedup-never", "speed-up over never enabling TPT"},
+	{"oracle_gain_share", "oracle-share", "share of the oracle's gain"},
+	{"profiling_share", "profiling-share", "share of cycles spent profiling"},
+};
+
+static const struct kind kinds[] = {
+	{compare_columns, ARRAY_LEN(compare_columns), "scheme", compare_metrics, ARRAY_LEN(compare_metrics)},
+	{policy_columns, ARRAY_LEN(policy_columns), "policy", policy_metrics, ARRAY_LEN(policy_metrics)},
 };
 
 /* Distinct values of key over rows, in order of first appearance. */
@@ -515,7 +585,8 @@ static unsigned distinct(const json_t *rows, const char *key, const char **out, 
 	return n;
 }
 
-static const json_t *find_row(const json_t *rows, const char *w, const char *g, const char *h, const char *sc)
+static const json_t *find_row(const json_t *rows, const char *series, const char *w, const char *g,
+			      const char *h, const char *sc)
 {
 	size_t i;
 	const json_t *r;
@@ -523,7 +594,7 @@ static const json_t *find_row(const json_t *rows, const char *w, const char *g, 
 		if (!strcmp(json_string_value(json_object_get(r, "workload")), w) &&
 		    !strcmp(json_string_value(json_object_get(r, "guest_page")), g) &&
 		    !strcmp(json_string_value(json_object_get(r, "host_page")), h) &&
-		    !strcmp(json_string_value(json_object_get(r, "scheme")), sc))
+		    !strcmp(json_string_value(json_object_get(r, series)), sc))
 			return r;
 	return NULL;
 }
@@ -541,10 +612,107 @@ static void label(const char **ws, unsigned n, unsigned i, char *buf, size_t len
 		snprintf(buf, len, "%.*s", (int)k, ws[i]);
 }
 
-static int plot(const char *dir, const json_t *rows)
+/* Runs gnuplot on a script, its messages (warnings of flat ranges and
+ * the like) into the script's name with .log; 0, or what went wrong said. */
+static int gnuplot(const char *gp)
+{
+	char log[1400];
+	snprintf(log, sizeof(log), "%s.log", gp);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY), lf = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0666);
+		if (null >= 0)
+			dup2(null, 1);
+		if (lf >= 0)
+			dup2(lf, 2);
+		execlp("gnuplot", "gnuplot", gp, (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return bad("study: cannot run gnuplot");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return bad("study: gnuplot is not installed (make deps installs it)");
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return bad("study: gnuplot failed on %s (its messages: %s)", gp, log);
+	return 0;
+}
+
+/* A gnuplot string variable: var = 'text', quotes in text doubled (so a
+ * path or a title may hold any character but a newline). */
+static void gp_set(FILE *g, const char *var, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void gp_set(FILE *g, const char *var, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(g, "%s = '", var);
+	for (const char *c = buf; *c; c++)
+		if (*c == '\'')
+			fputs("''", g);
+		else if (*c != '\n')
+			fputc(*c, g);
+	fputs("'\n", g);
+}
+
+/* The pid of a timeline's first sample (after its provenance comments and
+ * header), or -1 when it has none. */
+static long timeline_pid(const char *csv)
+{
+	FILE *f = fopen(csv, "r");
+	if (!f)
+		return -1;
+	char line[1024];
+	long pid = -1;
+	bool header = true;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#') /* the provenance */
+			continue;
+		if (header) {
+			header = false;
+			continue;
+		}
+		pid = strtol(line, NULL, 10);
+		break;
+	}
+	fclose(f);
+	return pid > 0 ? pid : -1;
+}
+
+/* A timeline plot of run r: its first process's misses, the policy's
+ * estimated gain and when it ran on TPT. */
+static void plot_timeline(FILE *g, const char *pd, const char *dir, const struct study_run *r)
+{
+	char csv[1200];
+	snprintf(csv, sizeof(csv), "%s/runs/%s.csv", dir, r->hash);
+	long pid = timeline_pid(csv);
+	if (pid < 0)
+		return;
+	gp_set(g, "out", "%s/timeline-%s.svg", pd, r->hash);
+	gp_set(g, "ttl", "policy auto: %s, guest %s pages on host %s", r->argv[2], r->argv[4], r->argv[6]);
+	gp_set(g, "csv", "%s", csv);
+	fprintf(g, "set output out\nset title ttl noenhanced\n"
+		   "set datafile separator ','\nstats csv every ::1 using 6 nooutput\n"
+		   "set xlabel 'profiling interval'\nset ylabel 'STLB misses per kilo-instruction'\n"
+		   "set y2label 'estimated gain, %% of cycles'\nset ytics nomirror\nset y2tics\n"
+		   "set style data lines\nset xtics norotate\nset yrange [0:*]\nset y2range [*:*]\n");
+	fprintf(g, "plot csv every ::1 using 3:(($1 == %ld && strcol(15) eq 'tpt') ? STATS_max : 1/0) "
+		   "with boxes fs transparent solid 0.2 noborder lc rgb '#2ca02c' title 'on TPT', "
+		   "'' every ::1 using 3:($1 == %ld ? $6 : 1/0) lw 2 lc rgb '#1f77b4' title 'misses (left)', "
+		   "'' every ::1 using 3:($1 == %ld ? 100 * $13 : 1/0) axes x1y2 lw 1.5 lc rgb '#d62728' "
+		   "title 'estimated gain (right)'\n",
+		pid, pid, pid);
+	fprintf(g, "unset xlabel\nunset ylabel\nunset y2label\nunset y2tics\nset ytics mirror\n"
+		   "set datafile separator whitespace\nset style data histograms\nset xtics rotate by -30\n");
+}
+
+static int plot(const struct kind *k, const char *dir, const json_t *rows, const struct study_run *runs, unsigned n,
+		bool timelines)
 {
 	const char *ws[MAX_VALUES * 4], *sc[16], *gs[8], *hs[8];
-	unsigned nw = distinct(rows, "workload", ws, ARRAY_LEN(ws)), ns = distinct(rows, "scheme", sc, 16);
+	unsigned nw = distinct(rows, "workload", ws, ARRAY_LEN(ws)), ns = distinct(rows, k->series, sc, 16);
 	unsigned ng = distinct(rows, "guest_page", gs, 8), nh = distinct(rows, "host_page", hs, 8);
 	char pd[1200], gp[1300];
 	snprintf(pd, sizeof(pd), "%s/plots", dir);
@@ -561,9 +729,9 @@ static int plot(const char *dir, const json_t *rows)
 		   "set grid ytics\nset yrange [0:*]\nset xtics rotate by -30\n");
 	for (unsigned a = 0; a < ng; a++)
 		for (unsigned b = 0; b < nh; b++)
-			for (unsigned m = 0; m < ARRAY_LEN(metrics); m++) {
+			for (unsigned m = 0; m < k->nmetrics; m++) {
 				char dat[1400], name[128];
-				snprintf(name, sizeof(name), "%s-%s-%s", metrics[m].file, gs[a], hs[b]);
+				snprintf(name, sizeof(name), "%s-%s-%s", k->metrics[m].file, gs[a], hs[b]);
 				snprintf(dat, sizeof(dat), "%s/%s.dat", pd, name);
 				struct out fo;
 				if (out_open(&fo, dat)) {
@@ -572,17 +740,17 @@ static int plot(const char *dir, const json_t *rows)
 				}
 				FILE *f = fo.f;
 				fprintf(f, "workload");
-				for (unsigned k = 0; k < ns; k++)
-					fprintf(f, " %s", sc[k]);
+				for (unsigned j = 0; j < ns; j++)
+					fprintf(f, " %s", sc[j]);
 				fputc('\n', f);
 				bool some = false;
 				for (unsigned w = 0; w < nw; w++) {
 					char l[64];
 					label(ws, nw, w, l, sizeof(l));
 					fprintf(f, "%s", l);
-					for (unsigned k = 0; k < ns; k++) {
-						const json_t *r = find_row(rows, ws[w], gs[a], hs[b], sc[k]);
-						const json_t *v = r ? json_object_get(r, metrics[m].key) : NULL;
+					for (unsigned j = 0; j < ns; j++) {
+						const json_t *r = find_row(rows, k->series, ws[w], gs[a], hs[b], sc[j]);
+						const json_t *v = r ? json_object_get(r, k->metrics[m].key) : NULL;
 						if (json_is_number(v)) {
 							fprintf(f, " %.6g", json_number_value(v));
 							some = true;
@@ -598,28 +766,17 @@ static int plot(const char *dir, const json_t *rows)
 				}
 				if (!some)
 					continue;
-				fprintf(g, "set output '%s/%s.svg'\nset title '%s, guest %s pages on host %s'\n", pd, name,
-					metrics[m].title, gs[a], hs[b]);
-				fprintf(g, "plot for [i=2:%u] '%s' using i:xtic(1) title columnheader(i)\n", ns + 1, dat);
+				gp_set(g, "out", "%s/%s.svg", pd, name);
+				gp_set(g, "ttl", "%s, guest %s pages on host %s", k->metrics[m].title, gs[a], hs[b]);
+				gp_set(g, "dat", "%s", dat);
+				fprintf(g, "set output out\nset title ttl noenhanced\n"
+					   "plot for [i=2:%u] dat using i:xtic(1) title columnheader(i)\n", ns + 1);
 			}
+	for (unsigned i = 0; timelines && i < n; i++)
+		plot_timeline(g, pd, dir, &runs[i]);
 	if (out_close(&go, true))
 		return 1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0)
-			dup2(null, 1);
-		execlp("gnuplot", "gnuplot", gp, (char *)NULL);
-		_exit(127);
-	}
-	int status = 0;
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return bad("study: cannot run gnuplot");
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return bad("study: gnuplot is not installed (make deps installs it)");
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return bad("study: gnuplot failed on %s", gp);
-	return 0;
+	return gnuplot(gp);
 }
 
 /* HTML text: &, <, > and quotes escaped. */
@@ -656,7 +813,8 @@ static bool put_svg(FILE *f, const char *path)
 }
 
 /* DIR/index.html: the study's table and plots in one self-contained page. */
-static int page(const struct study *s, const char *dir, const json_t *rows, unsigned n)
+static int page(const struct study *s, const struct kind *k, const char *dir, const json_t *rows,
+		const struct study_run *runs, unsigned n)
 {
 	char path[1200];
 	snprintf(path, sizeof(path), "%s/index.html", dir);
@@ -676,26 +834,37 @@ static int page(const struct study *s, const char *dir, const json_t *rows, unsi
 	unsigned ng = distinct(rows, "guest_page", gs, 8), nh = distinct(rows, "host_page", hs, 8);
 	for (unsigned a = 0; a < ng; a++)
 		for (unsigned b = 0; b < nh; b++)
-			for (unsigned m = 0; m < ARRAY_LEN(metrics); m++) {
+			for (unsigned m = 0; m < k->nmetrics; m++) {
 				char svg[1400];
-				snprintf(svg, sizeof(svg), "%s/plots/%s-%s-%s.svg", dir, metrics[m].file, gs[a], hs[b]);
+				snprintf(svg, sizeof(svg), "%s/plots/%s-%s-%s.svg", dir, k->metrics[m].file, gs[a], hs[b]);
 				if (access(svg, R_OK))
 					continue;
 				fprintf(f, "<figure class=\"plot\">\n");
 				put_svg(f, svg);
-				fprintf(f, "<figcaption>%s, guest %s pages on host %s</figcaption></figure>\n", metrics[m].title,
-					gs[a], hs[b]);
+				fprintf(f, "<figcaption>%s, guest %s pages on host %s</figcaption></figure>\n",
+					k->metrics[m].title, gs[a], hs[b]);
 			}
+	for (unsigned i = 0; i < n; i++) {
+		char svg[1400];
+		snprintf(svg, sizeof(svg), "%s/plots/timeline-%s.svg", dir, runs[i].hash);
+		if (access(svg, R_OK))
+			continue;
+		fprintf(f, "<figure class=\"plot\">\n");
+		put_svg(f, svg);
+		fprintf(f, "<figcaption>policy timeline: ");
+		put_html(f, runs[i].argv[2]);
+		fprintf(f, ", guest %s pages on host %s</figcaption></figure>\n", runs[i].argv[4], runs[i].argv[6]);
+	}
 	fprintf(f, "<h2>Results</h2>\n<table>\n<tr>");
-	for (size_t c = 0; c < ARRAY_LEN(columns); c++)
-		fprintf(f, "<th>%s</th>", columns[c]);
+	for (size_t c = 0; c < k->ncolumns; c++)
+		fprintf(f, "<th>%s</th>", k->columns[c]);
 	fprintf(f, "</tr>\n");
 	size_t i;
 	const json_t *r;
 	json_array_foreach(rows, i, r) {
 		fprintf(f, "<tr>");
-		for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
-			const json_t *v = json_object_get(r, columns[c]);
+		for (size_t c = 0; c < k->ncolumns; c++) {
+			const json_t *v = json_object_get(r, k->columns[c]);
 			fprintf(f, "<td>");
 			if (json_is_string(v))
 				put_html(f, json_string_value(v));
@@ -711,11 +880,110 @@ static int page(const struct study *s, const char *dir, const json_t *rows, unsi
 	return out_close(&o, true) ? 1 : 0;
 }
 
-/* The study's results, a row per run and scheme, as CSV and JSON. */
+/* A compare result's rows: one per scheme. */
+static int compare_rows(const struct study *s, const struct study_run *r, const json_t *res, json_t *rows)
+{
+	if (!json_is_array(res))
+		return -1;
+	double nested = cycles_of_scheme(res, "nested"), shadow = cycles_of_scheme(res, "shadow");
+	size_t k;
+	json_t *x;
+	json_array_foreach(res, k, x) {
+		double cyc = num(x, "cycles"), ws = num(x, "cost_walk_stall");
+		json_t *row = json_object();
+		json_object_set(row, "workload", json_object_get(x, "workload"));
+		json_object_set(row, "guest_page", json_object_get(x, "guest_page"));
+		json_object_set(row, "host_page", json_object_get(x, "host_page"));
+		json_object_set(row, "seed", json_object_get(x, "seed"));
+		json_object_set_new(row, "config", json_string(s->nc ? r->argv[r->argc - 3] : ""));
+		json_object_set(row, "scheme", json_object_get(x, "scheme"));
+		json_object_set_new(row, "cycles", json_real(cyc));
+		json_object_set(row, "instructions", json_object_get(x, "instructions"));
+		json_object_set(row, "walks", json_object_get(x, "walks"));
+		json_object_set(row, "walk_refs", json_object_get(x, "walk_refs"));
+		json_object_set(row, "refs_per_walk", json_object_get(x, "refs_per_walk"));
+		json_object_set_new(row, "walk_stall", json_real(ws));
+		json_object_set_new(row, "walk_share", json_real(cyc > 0 ? ws / cyc : 0));
+		json_object_set(row, "vm_exits", json_object_get(x, "vm_exits"));
+		json_object_set_new(row, "speedup_over_nested", nested > 0 && cyc > 0 ? json_real(nested / cyc) : json_null());
+		json_object_set_new(row, "speedup_over_shadow", shadow > 0 && cyc > 0 ? json_real(shadow / cyc) : json_null());
+		json_object_set_new(row, "run", json_string(r->hash));
+		json_array_append_new(rows, row);
+	}
+	return 0;
+}
+
+/* A policy result's rows: one per policy; before and after summed over
+ * the processes the profiler enabled TPT for. The run's own arguments say
+ * what ran (a policy result holds only the policies). */
+static int policy_rows(const struct study *s, const struct study_run *r, const json_t *res, json_t *rows)
+{
+	if (!json_is_array(res))
+		return -1;
+	size_t k;
+	json_t *x;
+	json_array_foreach(res, k, x) {
+		if (!json_is_object(x) || !json_is_string(json_object_get(x, "policy")))
+			return -1;
+		double cyc = num(x, "cycles"), prof = 0, half[2][5] = {{0}}; /* instructions, refs, walk cycles, cycles, walks */
+		unsigned enabled = 0;
+		size_t j;
+		json_t *p;
+		json_array_foreach(json_object_get(x, "processes"), j, p) {
+			prof += num(p, "profiling_cycles");
+			const json_t *sp[2] = {json_object_get(p, "before_tpt"), json_object_get(p, "after_tpt")};
+			if (!json_is_object(sp[0]) || !json_is_object(sp[1]))
+				continue;
+			enabled++;
+			for (int h = 0; h < 2; h++) {
+				half[h][0] += num(sp[h], "instructions");
+				half[h][1] += num(sp[h], "walk_refs");
+				half[h][2] += num(sp[h], "walk_cycles");
+				half[h][3] += num(sp[h], "cycles");
+				half[h][4] += num(sp[h], "walks");
+			}
+		}
+		json_t *row = json_object();
+		json_object_set_new(row, "workload", json_string(r->argv[2]));
+		json_object_set_new(row, "guest_page", json_string(r->argv[4]));
+		json_object_set_new(row, "host_page", json_string(r->argv[6]));
+		json_object_set_new(row, "seed", json_integer(strtoll(r->argv[8], NULL, 10)));
+		json_object_set_new(row, "config", json_string(s->nc ? r->argv[r->argc - 3] : ""));
+		json_object_set(row, "policy", json_object_get(x, "policy"));
+		json_object_set_new(row, "cycles", json_real(cyc));
+		json_object_set(row, "speedup_vs_never", json_object_get(x, "speedup_vs_never"));
+		json_object_set(row, "oracle_gain_share", json_object_get(x, "oracle_gain_share"));
+		json_object_set_new(row, "profiling_cycles", json_real(prof));
+		json_object_set(row, "profiling_share", json_object_get(x, "profiling_overhead_share"));
+		json_object_set(row, "construction_cycles", json_object_get(x, "construction_cycles"));
+		json_object_set(row, "decisions", json_object_get(x, "decisions"));
+		json_object_set(row, "losing_decisions", json_object_get(x, "losing_decisions"));
+		json_object_set_new(row, "enabled_processes", json_integer(enabled));
+		static const char *const pre[2] = {"before_", "after_"};
+		for (int h = 0; h < 2; h++) {
+			char key[64];
+			bool some = enabled > 0;
+#define SET(name, v)                                                   \
+	snprintf(key, sizeof(key), "%s%s", pre[h], name);              \
+	json_object_set_new(row, key, some ? (v) : json_null())
+			SET("instructions", json_integer((json_int_t)half[h][0]));
+			SET("walk_refs", json_integer((json_int_t)half[h][1]));
+			SET("refs_per_walk", half[h][4] > 0 ? json_real(half[h][1] / half[h][4]) : json_null());
+			SET("walk_cycles", json_integer((json_int_t)half[h][2]));
+			SET("cycles", json_real(half[h][3]));
+#undef SET
+		}
+		json_object_set_new(row, "run", json_string(r->hash));
+		json_array_append_new(rows, row);
+	}
+	return 0;
+}
+
+/* The study's results, a row per run and scheme (or policy), as CSV and JSON. */
 static int study_report(const struct study *s, struct study_run *runs, unsigned n, const char *dir)
 {
-	if (strcmp(s->command, "compare"))
-		return bad("study: report: %s", "policy studies are not merged yet (compare studies are)");
+	bool cmp = !strcmp(s->command, "compare");
+	const struct kind *k = &kinds[cmp ? 0 : 1];
 	char csv[1200], js[1200];
 	snprintf(csv, sizeof(csv), "%s/results.csv", dir);
 	snprintf(js, sizeof(js), "%s/results.json", dir);
@@ -734,36 +1002,10 @@ static int study_report(const struct study *s, struct study_run *runs, unsigned 
 		snprintf(p, sizeof(p), "%s/runs/%s.json", dir, runs[i].hash);
 		json_error_t je;
 		json_t *res = json_load_file(p, 0, &je);
-		if (!json_is_array(res)) {
-			fprintf(stderr, "tpt: study %s: %s: not a compare result (%s)\n", s->name, p, je.text);
-			json_decref(res);
+		if (!res || (cmp ? compare_rows(s, &runs[i], res, rows) : policy_rows(s, &runs[i], res, rows))) {
+			fprintf(stderr, "tpt: study %s: %s: not a %s result (%s)\n", s->name, p, s->command,
+				res ? "unexpected contents" : je.text);
 			rc = 1;
-			break;
-		}
-		double nested = cycles_of_scheme(res, "nested"), shadow = cycles_of_scheme(res, "shadow");
-		size_t k;
-		json_t *x;
-		json_array_foreach(res, k, x) {
-			double cyc = num(x, "cycles"), ws = num(x, "cost_walk_stall");
-			json_t *row = json_object();
-			json_object_set(row, "workload", json_object_get(x, "workload"));
-			json_object_set(row, "guest_page", json_object_get(x, "guest_page"));
-			json_object_set(row, "host_page", json_object_get(x, "host_page"));
-			json_object_set(row, "seed", json_object_get(x, "seed"));
-			json_object_set_new(row, "config", json_string(s->nc ? runs[i].argv[runs[i].argc - 3] : ""));
-			json_object_set(row, "scheme", json_object_get(x, "scheme"));
-			json_object_set_new(row, "cycles", json_real(cyc));
-			json_object_set(row, "instructions", json_object_get(x, "instructions"));
-			json_object_set(row, "walks", json_object_get(x, "walks"));
-			json_object_set(row, "walk_refs", json_object_get(x, "walk_refs"));
-			json_object_set(row, "refs_per_walk", json_object_get(x, "refs_per_walk"));
-			json_object_set_new(row, "walk_stall", json_real(ws));
-			json_object_set_new(row, "walk_share", json_real(cyc > 0 ? ws / cyc : 0));
-			json_object_set(row, "vm_exits", json_object_get(x, "vm_exits"));
-			json_object_set_new(row, "speedup_over_nested", nested > 0 && cyc > 0 ? json_real(nested / cyc) : json_null());
-			json_object_set_new(row, "speedup_over_shadow", shadow > 0 && cyc > 0 ? json_real(shadow / cyc) : json_null());
-			json_object_set_new(row, "run", json_string(runs[i].hash));
-			json_array_append_new(rows, row);
 		}
 		json_decref(res);
 	}
@@ -778,14 +1020,14 @@ static int study_report(const struct study *s, struct study_run *runs, unsigned 
 		return 1;
 	}
 	fprintf(o.f, "# tpt study report %s: tpt %s (commit %s)\n", s->name, tpt_version(), tpt_commit());
-	for (size_t c = 0; c < ARRAY_LEN(columns); c++)
-		fprintf(o.f, "%s%s", c ? "," : "", columns[c]);
+	for (size_t c = 0; c < k->ncolumns; c++)
+		fprintf(o.f, "%s%s", c ? "," : "", k->columns[c]);
 	fputc('\n', o.f);
 	size_t i;
 	json_t *row;
 	json_array_foreach(rows, i, row) {
-		for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
-			const json_t *v = json_object_get(row, columns[c]);
+		for (size_t c = 0; c < k->ncolumns; c++) {
+			const json_t *v = json_object_get(row, k->columns[c]);
 			if (c)
 				fputc(',', o.f);
 			if (json_is_string(v))
@@ -801,16 +1043,16 @@ static int study_report(const struct study *s, struct study_run *runs, unsigned 
 		json_decref(rows);
 		return 1;
 	}
-	if (plot(dir, rows)) {
+	if (plot(k, dir, rows, runs, n, !cmp)) {
 		json_decref(rows);
 		return 2;
 	}
-	if (page(s, dir, rows, n)) {
+	if (page(s, k, dir, rows, runs, n)) {
 		json_decref(rows);
 		return 1;
 	}
-	json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:o}", "study", s->name, "release", tpt_version(), "commit",
-				tpt_commit(), "runs", (json_int_t)n, "rows", rows);
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o}", "study", s->name, "command", s->command, "release",
+				tpt_version(), "commit", tpt_commit(), "runs", (json_int_t)n, "rows", rows);
 	rc = write_json(js, doc) ? 1 : 0;
 	json_decref(doc);
 	if (!rc)
@@ -819,20 +1061,170 @@ static int study_report(const struct study *s, struct study_run *runs, unsigned 
 	return rc;
 }
 
+/* Memory to ask of a scheduler for run r, MiB: the generators' own host
+ * bytes and about 1/128 of the simulated footprint for the simulator's
+ * tables and frames (1.2 GiB peaks measured for 129 GiB of GUPS under
+ * nested paging: 0.9 % of it), plus 64 MiB, up to a power of two. */
+static uint64_t run_mem_mib(const struct study_run *r)
+{
+	uint64_t host = 0, fp = 0, mib = 256;
+	struct tpt_err e;
+	if (!strcmp(r->argv[1], "--scenario") ? workload_estimate_scenario(r->argv[2], &host, &fp, &e)
+					       : workload_estimate(r->argv[2], &host, &fp, &e))
+		host = fp = 0;
+	uint64_t need = (host + fp / 128) / MiB + 64;
+	while (mib < need)
+		mib *= 2;
+	return mib;
+}
+
+/* Runs cmd and reads its first line of output into out; 0, or -1. */
+static int first_line(const char *cmd, char *out, size_t len)
+{
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	out[0] = 0;
+	if (!fgets(out, (int)len, p))
+		out[0] = 0;
+	char rest[256];
+	while (fgets(rest, sizeof(rest), p))
+		;
+	int st = pclose(p);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* tpt study slurm: the unfinished runs as Slurm array jobs, one task per
+ * run, a job per size of memory asked; submitted and waited for with
+ * --submit. */
+static int study_slurm(const struct study *s, struct study_run *runs, unsigned n, const char *dir, bool submit)
+{
+	char self[1024], abs[PATH_MAX], sd[PATH_MAX + 16];
+	if (prepare(dir, self, sizeof(self)))
+		return 2;
+	if (!realpath(dir, abs))
+		return bad("study: cannot resolve %s", dir);
+	snprintf(sd, sizeof(sd), "%s/slurm", abs);
+	if (mkdirs(sd))
+		return bad("study: cannot create %s", sd);
+	uint64_t sizes[32];
+	unsigned nsizes = 0, todo = 0;
+	uint64_t *mem = calloc(n + 1, sizeof(*mem));
+	if (!mem)
+		return bad("out of memory");
+	for (unsigned i = 0; i < n; i++) {
+		if (exists(dir, runs[i].hash))
+			continue;
+		todo++;
+		mem[i] = run_mem_mib(&runs[i]);
+		unsigned j = 0;
+		while (j < nsizes && sizes[j] != mem[i])
+			j++;
+		if (j == nsizes && nsizes < ARRAY_LEN(sizes))
+			sizes[nsizes++] = mem[i];
+		else if (j == nsizes)
+			mem[i] = sizes[nsizes - 1] > mem[i] ? sizes[nsizes - 1] : mem[i]; /* 32 sizes: cannot happen */
+	}
+	if (!todo) {
+		free(mem);
+		printf("study %s: all %u runs done (%s/runs)\n", s->name, n, dir);
+		return 0;
+	}
+	char ids[1024] = "";
+	int rc = 0;
+	for (unsigned j = 0; j < nsizes && !rc; j++) {
+		char jobs[PATH_MAX + 64], script[PATH_MAX + 64];
+		snprintf(jobs, sizeof(jobs), "%s/mem-%lluM.jobs", sd, (unsigned long long)sizes[j]);
+		snprintf(script, sizeof(script), "%s/mem-%lluM.sbatch", sd, (unsigned long long)sizes[j]);
+		struct out jo, so;
+		if (out_open(&jo, jobs)) {
+			rc = 1;
+			break;
+		}
+		unsigned k = 0;
+		for (unsigned i = 0; i < n; i++)
+			if (mem[i] == sizes[j] && !exists(dir, runs[i].hash)) {
+				put_job(jo.f, self, s, &runs[i], abs);
+				k++;
+			}
+		if (out_close(&jo, true) || out_open(&so, script)) {
+			rc = 1;
+			break;
+		}
+		fprintf(so.f, "#!/bin/sh\n# tpt study %s: %u runs asking %llu MiB each (tpt study slurm)\n", s->name, k,
+			(unsigned long long)sizes[j]);
+		fprintf(so.f, "#SBATCH --job-name=tpt-%s\n#SBATCH --array=0-%u\n#SBATCH --ntasks=1\n"
+			      "#SBATCH --cpus-per-task=1\n#SBATCH --mem=%lluM\n#SBATCH --output=%s/logs/slurm-%%A_%%a.out\n",
+			s->name, k - 1, (unsigned long long)sizes[j], abs);
+		fprintf(so.f, "line=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" ");
+		put_quoted(so.f, jobs);
+		fprintf(so.f, ")\nexec sh -c \"$line\"\n");
+		if (out_close(&so, true)) {
+			rc = 1;
+			break;
+		}
+		if (!submit) {
+			printf("sbatch %s\n", script);
+			continue;
+		}
+		char cmd[PATH_MAX + 128], line[512];
+		snprintf(cmd, sizeof(cmd), "sbatch --parsable '%s' 2>&1", script);
+		if (first_line(cmd, line, sizeof(line)) || !(line[0] >= '0' && line[0] <= '9')) {
+			line[strcspn(line, "\n")] = 0;
+			rc = bad("study: sbatch %s failed (is Slurm running here?): %s", script, line);
+			break;
+		}
+		line[strspn(line, "0123456789")] = 0;
+		size_t len = strlen(ids);
+		snprintf(ids + len, sizeof(ids) - len, "%s%s", len ? "," : "", line);
+	}
+	free(mem);
+	if (rc || !submit) {
+		if (!rc)
+			printf("# study %s: %u runs in %u array jobs; tpt study report %s merges them when they are done\n",
+			       s->name, todo, nsizes, dir);
+		return rc;
+	}
+	/* Wait for the jobs to leave the queue. */
+	bool tty = isatty(2) == 1;
+	for (;;) {
+		char cmd[1200], line[256];
+		snprintf(cmd, sizeof(cmd), "squeue -h -r -j %s -o %%i 2>/dev/null | wc -l", ids);
+		if (first_line(cmd, line, sizeof(line)))
+			return bad("study: squeue failed");
+		long left = strtol(line, NULL, 10);
+		if (left <= 0)
+			break;
+		if (tty)
+			fprintf(stderr, "\rstudy %s: Slurm jobs %s: %ld tasks queued or running\033[K", s->name, ids, left);
+		sleep(2);
+	}
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	unsigned bad_runs = report_failed(s, runs, n, dir);
+	printf("study %s: %u runs, %u done before, %u run now through Slurm (jobs %s), %u failed (%s/runs)\n", s->name,
+	       n, n - todo, todo - bad_runs, ids, bad_runs, dir);
+	return bad_runs ? 1 : 0;
+}
+
 int cmd_study(int argc, char **argv)
 {
-	if (argc < 3 || (strcmp(argv[1], "plan") && strcmp(argv[1], "run") && strcmp(argv[1], "report")))
+	if (argc < 3 || (strcmp(argv[1], "plan") && strcmp(argv[1], "run") && strcmp(argv[1], "report") &&
+			 strcmp(argv[1], "slurm")))
 		return bad("study: usage: tpt study plan FILE | tpt study run FILE [--jobs N] [--dir DIR] | "
-				       "tpt study report FILE [--dir DIR]");
-	bool run = !strcmp(argv[1], "run"), report = !strcmp(argv[1], "report");
+			   "tpt study slurm FILE [--dir DIR] [--submit] | tpt study report FILE [--dir DIR]");
+	bool run = !strcmp(argv[1], "run"), report = !strcmp(argv[1], "report"), slurm = !strcmp(argv[1], "slurm");
+	bool submit = false;
 	const char *dir = NULL;
 	uint64_t jobs = (uint64_t)sysconf(_SC_NPROCESSORS_ONLN);
 	for (int i = 3; i < argc; i++) {
 		if (run && !strcmp(argv[i], "--jobs") && i + 1 < argc) {
 			if (tpt_parse_u64(argv[++i], &jobs) || jobs < 1 || jobs > 256)
 				return bad("study: --jobs: '%s' is not a whole number from 1 to 256", argv[i]);
-		} else if ((run || report) && !strcmp(argv[i], "--dir") && i + 1 < argc) {
+		} else if ((run || report || slurm) && !strcmp(argv[i], "--dir") && i + 1 < argc) {
 			dir = argv[++i];
+		} else if (slurm && !strcmp(argv[i], "--submit") && !submit) {
+			submit = true;
 		} else {
 			return bad("study: unexpected argument '%s'", argv[i]);
 		}
@@ -847,6 +1239,8 @@ int cmd_study(int argc, char **argv)
 	snprintf(d, sizeof(d), "results/%s", s.name);
 	if (!rc && report) {
 		rc = study_report(&s, runs, n, dir ? dir : d);
+	} else if (!rc && slurm) {
+		rc = study_slurm(&s, runs, n, dir ? dir : d, submit);
 	} else if (!rc && !run) {
 		for (unsigned i = 0; i < n; i++) {
 			printf("%s tpt", runs[i].hash);

@@ -241,12 +241,20 @@ static size_t canneal_next(struct workload *w, struct event *ev, size_t n)
 	return k;
 }
 
+static uint64_t canneal_estimate(const struct workload *w, uint64_t *footprint)
+{
+	uint64_t n = w->v[P_ELEMENTS].u;
+	*footprint = n * (ELEM + LOC + w->v[P_FANOUT].u * NBR);
+	return n * sizeof(uint32_t);
+}
+
 const struct workload_def wl_canneal = {
 	.name = "canneal",
 	.summary = "PARSEC canneal: simulated-annealing swaps over a pointer-linked netlist",
 	.params = params,
 	.state_size = sizeof(struct canneal),
 	.init = canneal_init,
+	.estimate = canneal_estimate,
 	.next = canneal_next,
 };
 

@@ -86,11 +86,18 @@ static size_t churn_next(struct workload *w, struct event *ev, size_t n)
 	return k;
 }
 
+static uint64_t churn_estimate(const struct workload *w, uint64_t *footprint)
+{
+	*footprint = w->v[P_REGION].u;
+	return 0;
+}
+
 const struct workload_def wl_churn = {
 	.name = "churn",
 	.summary = "page-table churn: map a region, touch and work on every page, unmap, repeat",
 	.params = params,
 	.state_size = sizeof(struct churn),
 	.init = churn_init,
+	.estimate = churn_estimate,
 	.next = churn_next,
 };

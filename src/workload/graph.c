@@ -761,6 +761,19 @@ static size_t graph_next(struct workload *w, struct event *ev, size_t n)
 	return k;
 }
 
+/* Host bytes and simulated bytes, from the spec alone (for tpt study). */
+static uint64_t graph_estimate(const struct workload *w, uint64_t *footprint)
+{
+	struct graph g = {.kernel = !strcmp(w->def->name, "bfs") ? K_BFS : !strcmp(w->def->name, "pr") ? K_PR : K_CC,
+			  .scale = (uint32_t)w->v[P_SCALE].u, .nv = (uint32_t)(1ULL << w->v[P_SCALE].u),
+			  .ne = w->v[P_DEGREE].u << w->v[P_SCALE].u};
+	uint64_t nv = 1ULL << g.scale;
+	*footprint = 8 * (nv + 1) + 8 * g.ne + 8 * nv + nv / 4;
+	if (w->v[P_GRAPH].u == 1)
+		return kron_host_bytes(g.scale, w->v[P_DEGREE].u) + kernel_host_bytes(&g);
+	return g.ne * 16 + (nv + 1) * 36 + nv / 4;
+}
+
 static int graph_init_close(struct workload *w, struct tpt_err *e)
 {
 	w->close = graph_close;
@@ -787,21 +800,21 @@ const struct workload_def wl_bfs = {
 	.name = "bfs",
 	.summary = "breadth-first search on a Kronecker graph (GAPBS, direction-optimizing)",
 	.params = params, .state_size = sizeof(struct graph),
-	.init = graph_init_close, .next = graph_next,
+	.init = graph_init_close, .next = graph_next, .estimate = graph_estimate,
 };
 
 const struct workload_def wl_pr = {
 	.name = "pr",
 	.summary = "PageRank on a Kronecker graph (GAPBS: Gauss-Seidel pull, damping 0.85)",
 	.params = params, .state_size = sizeof(struct graph),
-	.init = graph_init_close, .next = graph_next,
+	.init = graph_init_close, .next = graph_next, .estimate = graph_estimate,
 };
 
 const struct workload_def wl_cc = {
 	.name = "cc",
 	.summary = "connected components on a Kronecker graph (Shiloach-Vishkin)",
 	.params = params, .state_size = sizeof(struct graph),
-	.init = graph_init_close, .next = graph_next,
+	.init = graph_init_close, .next = graph_next, .estimate = graph_estimate,
 };
 
 /* For tests: the kernel's results. */

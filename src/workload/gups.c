@@ -148,11 +148,19 @@ static size_t gups_next(struct workload *w, struct event *ev, size_t n)
 	return k;
 }
 
+/* Host bytes of its own: none to speak of; the table is the footprint. */
+static uint64_t gups_estimate(const struct workload *w, uint64_t *footprint)
+{
+	*footprint = w->v[P_SIZE].u;
+	return 0;
+}
+
 const struct workload_def wl_gups = {
 	.name = "gups",
 	.summary = "HPCC RandomAccess: random read-modify-write of 64-bit words in a large table",
 	.params = params,
 	.state_size = sizeof(struct gups),
 	.init = gups_init,
+	.estimate = gups_estimate,
 	.next = gups_next,
 };

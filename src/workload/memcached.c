@@ -309,11 +309,23 @@ static size_t mc_next(struct workload *w, struct event *ev, size_t n)
 	return k;
 }
 
+/* The table, and per key its header, key, value and a tenth for the slab
+ * classes' rounding; host: an address and a link per key, a head per bucket. */
+static uint64_t mc_estimate(const struct workload *w, uint64_t *footprint)
+{
+	uint64_t keys = w->v[P_KEYS].u, buckets = 1;
+	while (buckets < keys * 4 / 3)
+		buckets <<= 1;
+	*footprint = buckets * 8 + keys * (HEADER + KEYLEN + w->v[P_VALUE].u) / 10 * 11;
+	return keys * 12 + buckets * 4;
+}
+
 const struct workload_def wl_memcached = {
 	.name = "memcached",
 	.summary = "memcached-like: hash table, slab items, Zipf keys, ETC-like get/set mix",
 	.params = params,
 	.state_size = sizeof(struct mc),
 	.init = mc_init,
+	.estimate = mc_estimate,
 	.next = mc_next,
 };

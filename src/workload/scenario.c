@@ -235,9 +235,10 @@ static const struct workload_def scenario_def = {
 	.next = scenario_next,
 };
 
-/* Opens the scenario, its programs started (start) or only checked. */
+/* Opens the scenario, its programs started (start) or only checked; a
+ * check adds their estimates to *host and *fp when those are given. */
 static int open_scenario(struct workload *w, const char *path, uint64_t seed, bool start,
-			 struct tpt_err *e)
+			 uint64_t *host, uint64_t *fp, struct tpt_err *e)
 {
 	char found[1024];
 	memset(w, 0, sizeof(*w));
@@ -295,9 +296,14 @@ static int open_scenario(struct workload *w, const char *path, uint64_t seed, bo
 			goto fail;
 		}
 		if (!start) {
-			if (workload_check(s->spec, &sub)) {
+			uint64_t h, f;
+			if (workload_estimate(s->spec, &h, &f, &sub)) {
 				tpt_fail(e, "%s: [%s]: %s", path, w->names[i], sub.msg);
 				goto fail;
+			}
+			if (host) {
+				*host += h;
+				*fp += f;
 			}
 			continue;
 		}
@@ -325,13 +331,24 @@ fail:
 int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
 			   struct tpt_err *e)
 {
-	return open_scenario(w, path, seed, true, e);
+	return open_scenario(w, path, seed, true, NULL, NULL, e);
 }
 
 int workload_check_scenario(const char *path, struct tpt_err *e)
 {
 	struct workload w;
-	int rc = open_scenario(&w, path, 1, false, e);
+	int rc = open_scenario(&w, path, 1, false, NULL, NULL, e);
+	if (!rc)
+		workload_close(&w);
+	return rc;
+}
+
+int workload_estimate_scenario(const char *path, uint64_t *host, uint64_t *footprint,
+			       struct tpt_err *e)
+{
+	struct workload w;
+	*host = *footprint = 0;
+	int rc = open_scenario(&w, path, 1, false, host, footprint, e);
 	if (!rc)
 		workload_close(&w);
 	return rc;

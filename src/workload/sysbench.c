@@ -112,11 +112,18 @@ static size_t sysbench_next(struct workload *w, struct event *ev, size_t n)
 	return k;
 }
 
+static uint64_t sysbench_estimate(const struct workload *w, uint64_t *footprint)
+{
+	*footprint = w->v[P_BLOCK].u;
+	return 0;
+}
+
 const struct workload_def wl_sysbench = {
 	.name = "sysbench",
 	.summary = "sysbench memory test (1.0.20): seq or rnd reads or writes of 8-byte words over a block",
 	.params = params,
 	.state_size = sizeof(struct sysbench),
 	.init = sysbench_init,
+	.estimate = sysbench_estimate,
 	.next = sysbench_next,
 };

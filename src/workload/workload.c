@@ -161,6 +161,17 @@ int workload_check(const char *spec, struct tpt_err *e)
 	return parse(&w, spec, 1, e);
 }
 
+int workload_estimate(const char *spec, uint64_t *host, uint64_t *footprint, struct tpt_err *e)
+{
+	struct workload w;
+	*host = *footprint = 0;
+	if (parse(&w, spec, 1, e))
+		return -1;
+	if (w.def->estimate)
+		*host = w.def->estimate(&w, footprint);
+	return 0;
+}
+
 int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tpt_err *e)
 {
 	if (parse(w, spec, seed, e))

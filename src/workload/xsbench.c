@@ -266,12 +266,20 @@ static size_t xs_next(struct workload *w, struct event *ev, size_t n)
 	return k;
 }
 
+static uint64_t xs_estimate(const struct workload *w, uint64_t *footprint)
+{
+	uint64_t n = w->v[P_ISOTOPES].u, g = w->v[P_GRIDPOINTS].u;
+	*footprint = n * g * (POINT + 8 + 4 * n);
+	return 0;
+}
+
 const struct workload_def wl_xsbench = {
 	.name = "xsbench",
 	.summary = "XSBench: unionized-grid macroscopic cross-section lookups (Monte Carlo transport)",
 	.params = params,
 	.state_size = sizeof(struct xs),
 	.init = xs_init,
+	.estimate = xs_estimate,
 	.next = xs_next,
 };
 
