@@ -76,6 +76,8 @@ PY
 [ "$(ls "$T"/r/plots/*.svg | wc -l)" -eq 6 ] && [ ! -e "$T/r/plots/speedup-shadow-4K-4K.svg" ] && ok ||
 	bad "study report: plots $(ls "$T/r/plots")"
 awk '$1 == "gups" && $3 == 1' "$T/r/plots/speedup-nested-4K-4K.dat" | grep -q . && ok || bad "nested's bar is not 1"
+[ "$(grep -c '^| workload |' "$T/r/tables.md")" -eq 6 ] && grep -q '^| gups | 1.[0-9][0-9] | 1.00 |' "$T/r/tables.md" &&
+	ok || bad "tables.md: $(head -n 8 "$T/r/tables.md")"
 [ "$(grep -c '<svg' "$T/r/index.html")" -eq 6 ] && [ "$(grep -c '<tr>' "$T/r/index.html")" -eq 13 ] && ok ||
 	bad "index.html: $(grep -c '<svg' "$T/r/index.html") plots, $(grep -c '<tr>' "$T/r/index.html") table rows"
 

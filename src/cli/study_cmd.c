@@ -33,6 +33,7 @@
 #include <ini.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -719,9 +720,15 @@ static int plot(const struct kind *k, const char *dir, const json_t *rows, const
 	if (mkdirs(pd))
 		return bad("study: cannot create %s", pd);
 	snprintf(gp, sizeof(gp), "%s/plots.gp", pd);
-	struct out go;
+	char mdp[1200];
+	snprintf(mdp, sizeof(mdp), "%s/tables.md", dir);
+	struct out go, mo;
 	if (out_open(&go, gp))
 		return 1;
+	if (out_open(&mo, mdp)) {
+		out_close(&go, false);
+		return 1;
+	}
 	FILE *g = go.f;
 	fprintf(g, "set terminal svg size 900,420 dynamic font 'sans,12' background '#ffffff'\n"
 		   "set style data histograms\nset style histogram clustered gap 1\n"
@@ -736,35 +743,65 @@ static int plot(const struct kind *k, const char *dir, const json_t *rows, const
 				struct out fo;
 				if (out_open(&fo, dat)) {
 					out_close(&go, false);
+					out_close(&mo, false);
 					return 1;
 				}
 				FILE *f = fo.f;
+				bool any = false; /* a table only where a plot is */
+				for (unsigned w = 0; w < nw; w++)
+					for (unsigned j = 0; j < ns; j++) {
+						const json_t *r = find_row(rows, k->series, ws[w], gs[a], hs[b], sc[j]);
+						any |= r && json_is_number(json_object_get(r, k->metrics[m].key));
+					}
+				FILE *md = any ? mo.f : NULL;
 				fprintf(f, "workload");
-				for (unsigned j = 0; j < ns; j++)
+				if (md)
+					fprintf(md, "%s, guest %s pages on host %s:\n\n| workload |", k->metrics[m].title, gs[a], hs[b]);
+				for (unsigned j = 0; j < ns; j++) {
 					fprintf(f, " %s", sc[j]);
+					if (md)
+						fprintf(md, " %s |", sc[j]);
+				}
 				fputc('\n', f);
-				bool some = false;
+				if (md)
+					fprintf(md, "\n|---|");
+				for (unsigned j = 0; j < ns; j++)
+					if (md)
+						fprintf(md, "---|");
+				if (md)
+					fputc('\n', md);
 				for (unsigned w = 0; w < nw; w++) {
 					char l[64];
 					label(ws, nw, w, l, sizeof(l));
 					fprintf(f, "%s", l);
+					if (md)
+						fprintf(md, "| %s |", l);
 					for (unsigned j = 0; j < ns; j++) {
 						const json_t *r = find_row(rows, k->series, ws[w], gs[a], hs[b], sc[j]);
 						const json_t *v = r ? json_object_get(r, k->metrics[m].key) : NULL;
 						if (json_is_number(v)) {
 							fprintf(f, " %.6g", json_number_value(v));
-							some = true;
+							double x = json_number_value(v);
+							if (md)
+								fprintf(md, fabs(x) >= 0.1 || x == 0 ? " %.2f |" : " %.3f |", x);
 						} else {
 							fprintf(f, " NaN");
+							if (md)
+								fprintf(md, " - |");
 						}
 					}
 					fputc('\n', f);
+					if (md)
+						fputc('\n', md);
 				}
+				if (md)
+					fputc('\n', md);
 				if (out_close(&fo, true)) {
 					out_close(&go, false);
+					out_close(&mo, false);
 					return 1;
 				}
-				if (!some)
+				if (!any)
 					continue;
 				gp_set(g, "out", "%s/%s.svg", pd, name);
 				gp_set(g, "ttl", "%s, guest %s pages on host %s", k->metrics[m].title, gs[a], hs[b]);
@@ -774,6 +811,10 @@ static int plot(const struct kind *k, const char *dir, const json_t *rows, const
 			}
 	for (unsigned i = 0; timelines && i < n; i++)
 		plot_timeline(g, pd, dir, &runs[i]);
+	if (out_close(&mo, true)) {
+		out_close(&go, false);
+		return 1;
+	}
 	if (out_close(&go, true))
 		return 1;
 	return gnuplot(gp);
