@@ -174,6 +174,8 @@ static int mc_init(struct workload *w, struct tpt_err *e)
 		m->addr[k] = m->slabs + base[c] + (i / per_page) * SLAB_PAGE +
 			     (i % per_page) * m->chunk[c];
 		uint64_t b = bucket_of(m, k);
+		if (k + 32 < m->keys) /* the bucket 32 keys on: its miss overlaps this work */
+			__builtin_prefetch(&m->head[bucket_of(m, k + 32)], 1);
 		m->next[k] = m->head[b];
 		m->head[b] = (uint32_t)(k + 1);
 	}
