@@ -39,6 +39,12 @@ fi
 "$TPT" study run "$STUDY" --jobs 2 --dir "$T/r" >"$T/out" 2>"$T/err" &&
 	[ "$(ls "$T/r/runs" | wc -l)" -eq 4 ] && grep -q "4 runs, 0 done before, 4 run now, 0 failed" "$T/out" &&
 	ok || bad "study run: $(cat "$T/out" "$T/err")"
+# Each run's log ends with its peak memory (GNU time), and the study says the largest.
+if [ -x /usr/bin/time ]; then
+	grep -q "the largest run peaked at [0-9.]* GiB ([0-9a-f]\{16\})" "$T/out" &&
+		[ "$(grep -l '^tpt study: peak memory [0-9]* KiB' "$T"/r/logs/*.log | wc -l)" -eq 4 ] && ok ||
+		bad "no peak memory: $(cat "$T/out")"
+fi
 for f in "$T"/r/runs/*.json; do
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d) == 3, d' "$f" || bad "$f: not three schemes"
 done

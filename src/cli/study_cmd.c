@@ -51,6 +51,8 @@
 #include "tpt/workload.h"
 
 #define MAX_VALUES 64
+#define TIME_BIN "/usr/bin/time"
+#define PEAK_LINE "tpt study: peak memory"
 #define MAX_ARGS 24
 
 struct study {
@@ -374,6 +376,8 @@ static void joblog(const char *path, unsigned *finished, unsigned *failed, doubl
 static void put_job(FILE *f, const char *self, const struct study *s, const struct study_run *r, const char *dir)
 {
 	char p[1200];
+	if (access(TIME_BIN, X_OK) == 0) /* GNU time: the run's peak memory, last in its log */
+		fprintf(f, "%s -f '" PEAK_LINE " %%M KiB, %%e s' ", TIME_BIN);
 	put_quoted(f, self);
 	for (int a = 0; a < r->argc; a++) {
 		fputc(' ', f);
@@ -391,6 +395,27 @@ static void put_job(FILE *f, const char *self, const struct study *s, const stru
 	snprintf(p, sizeof(p), "%s/logs/%s.log", dir, r->hash);
 	put_quoted(f, p);
 	fprintf(f, " 2>&1\n");
+}
+
+/* The largest peak memory any run's log reports (KiB), and which run. */
+static uint64_t largest_peak(const struct study_run *runs, unsigned n, const char *dir, unsigned *which)
+{
+	uint64_t best = 0;
+	for (unsigned i = 0; i < n; i++) {
+		char p[1200], line[512];
+		snprintf(p, sizeof(p), "%s/logs/%s.log", dir, runs[i].hash);
+		FILE *f = fopen(p, "r");
+		if (!f)
+			continue;
+		unsigned long long kib;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, PEAK_LINE " %llu KiB", &kib) == 1 && kib > best) {
+				best = kib;
+				*which = i;
+			}
+		fclose(f);
+	}
+	return best;
 }
 
 /* The running tpt's path into self, and dir's runs and logs made. */
@@ -493,9 +518,13 @@ static int study_execute(const struct study *s, struct study_run *runs, unsigned
 		fprintf(stderr, "\r\033[K");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		return bad("study: GNU parallel is not installed (make deps installs it)");
-	unsigned bad_runs = report_failed(s, runs, n, dir);
+	unsigned bad_runs = report_failed(s, runs, n, dir), which = 0;
 	printf("study %s: %u runs, %u done before, %u run now, %u failed (%s/runs)\n", s->name, n, n - todo,
 	       todo - bad_runs, bad_runs, dir);
+	uint64_t peak = largest_peak(runs, n, dir, &which);
+	if (peak)
+		printf("study %s: the largest run peaked at %.2f GiB (%s)\n", s->name, (double)peak / (1 << 20),
+		       runs[which].hash);
 	return bad_runs ? 1 : 0;
 }
 
@@ -1242,9 +1271,13 @@ static int study_slurm(const struct study *s, struct study_run *runs, unsigned n
 	}
 	if (tty)
 		fprintf(stderr, "\r\033[K");
-	unsigned bad_runs = report_failed(s, runs, n, dir);
+	unsigned bad_runs = report_failed(s, runs, n, dir), which = 0;
 	printf("study %s: %u runs, %u done before, %u run now through Slurm (jobs %s), %u failed (%s/runs)\n", s->name,
 	       n, n - todo, todo - bad_runs, ids, bad_runs, dir);
+	uint64_t peak = largest_peak(runs, n, dir, &which);
+	if (peak)
+		printf("study %s: the largest run peaked at %.2f GiB (%s)\n", s->name, (double)peak / (1 << 20),
+		       runs[which].hash);
 	return bad_runs ? 1 : 0;
 }
 
