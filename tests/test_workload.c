@@ -754,6 +754,34 @@ static void test_kronecker_implicit_graph(void **state)
 	kron_close(&k);
 }
 
+/* The estimates tpt study slurm sizes runs by: each generator's simulated
+ * footprint from its spec alone, against the regions it maps once open. */
+static void test_estimates(void **state)
+{
+	(void)state;
+	const char *specs[] = {"gups:size=64M", "sysbench:block=16M", "xsbench:gridpoints=2000",
+			       "canneal:elements=4M", "memcached:keys=100K", "bfs:scale=20,graph=implicit",
+			       "pr:scale=20,graph=implicit", "cc:scale=18,degree=32"};
+	for (size_t i = 0; i < ARRAY_LEN(specs); i++) {
+		struct workload w;
+		struct tpt_err e;
+		uint64_t host, fp, mapped = 0;
+		assert_int_equal(workload_estimate(specs[i], &host, &fp, &e), 0);
+		assert_int_equal(workload_open(&w, specs[i], 1, &e), 0);
+		for (unsigned r = 0; r < w.nregions; r++)
+			mapped += w.regions[r].len;
+		if (fp < mapped * 0.75 || fp > mapped * 1.25)
+			fail_msg("%s: estimate %llu bytes, maps %llu", specs[i], (unsigned long long)fp,
+				 (unsigned long long)mapped);
+		workload_close(&w);
+	}
+	uint64_t host, fp;
+	struct tpt_err e;
+	assert_int_equal(workload_estimate("gups:colour=1", &host, &fp, &e), -1);
+	assert_int_equal(workload_estimate("trace:path=/nonexistent", &host, &fp, &e), 0);
+	assert_true(host == 0 && fp == 0); /* a trace cannot tell */
+}
+
 /* window=N: N accesses measured, the first pass before the mark. */
 static void test_graph_window(void **state)
 {
@@ -998,6 +1026,7 @@ int main(void)
 		cmocka_unit_test(test_graph_kernels_are_right),
 		cmocka_unit_test(test_kronecker_implicit_graph),
 		cmocka_unit_test(test_graph_window),
+		cmocka_unit_test(test_estimates),
 		cmocka_unit_test(test_xsbench_hits_the_right_grid_points),
 		cmocka_unit_test(test_xsbench_calibrated_rates),
 		cmocka_unit_test(test_canneal_shortens_wires),
