@@ -154,8 +154,8 @@ static uint64_t kernel_events(const struct graph *g)
 
 /* Simulated layout: offsets, `ends` neighbours, the kernel's arrays
  * (4-byte words: parents and queue, scores and contributions, labels),
- * bfs's bitmaps. */
-static void layout(struct workload *w, struct graph *g, uint64_t ends)
+ * bfs's bitmaps. Returns the simulated bytes, from WL_BASE_VA. */
+static uint64_t layout(struct graph *g, uint64_t ends)
 {
 	uint64_t a_size = (uint64_t)g->nv * 4, bm_size = ((uint64_t)g->nv + 63) / 64 * 8;
 	g->va_off = WL_BASE_VA;
@@ -164,9 +164,16 @@ static void layout(struct workload *w, struct graph *g, uint64_t ends)
 	g->va_b = g->va_a + tpt_align_up(a_size, 2 * MiB);
 	g->va_front = g->va_b + tpt_align_up(a_size, 2 * MiB);
 	g->va_next = g->va_front + tpt_align_up(bm_size, 2 * MiB);
-	uint64_t end = g->va_next + tpt_align_up(bm_size, 2 * MiB);
-	w->regions[0] = (struct region){WL_BASE_VA, end - WL_BASE_VA};
-	w->nregions = 1;
+	return g->va_next + tpt_align_up(bm_size, 2 * MiB) - WL_BASE_VA;
+}
+
+/* Host bytes of a stored graph: the edge list, the CSR arrays, and per
+ * vertex up to five 4-byte words (the permutation and the kernel's arrays)
+ * and bfs's two bitmaps. */
+static uint64_t stored_host_bytes(uint64_t nv, uint64_t ne)
+{
+	return ne * (2 * sizeof(uint32_t) + 2 * sizeof(uint32_t)) +
+	       (nv + 1) * (2 * sizeof(uint64_t) + 5 * sizeof(uint32_t)) + nv / 4;
 }
 
 /* Host bytes of the kernel's own arrays. */
@@ -188,8 +195,9 @@ static int implicit_init(struct workload *w, struct graph *g, struct tpt_err *e)
 	if (!g->list)
 		return tpt_fail(e, "%s: out of host memory", w->def->name);
 	g->list_of = UINT32_MAX;
-	layout(w, g, g->kron.ends);
-	wl_sweep_init(&g->sweep, &w->regions[0], 0, 8, 2);
+	w->regions[0] = (struct region){WL_BASE_VA, layout(g, g->kron.ends)};
+	w->nregions = 1;
+	wl_sweep_init(&g->sweep, &w->regions[0], WL_INIT_PAGE, 8, 2);
 	w->expected_events = w->regions[0].len / PAGE_SIZE + kernel_events(g);
 	return 0;
 }
@@ -216,12 +224,7 @@ static int graph_init(struct workload *w, struct tpt_err *e)
 	if (g->scale > 28)
 		return tpt_fail(e, "%s: a stored graph of scale %u does not fit in memory (graph=implicit "
 				   "holds no edges)", w->def->name, g->scale);
-	/* The edge list, the CSR arrays, and per vertex up to five 4-byte words
-	 * (the permutation and the kernel's arrays) and bfs's two bitmaps. */
-	uint64_t need = g->ne * (sizeof(*g->eu) + sizeof(*g->ev) + 2 * sizeof(*g->nbr)) +
-			((uint64_t)g->nv + 1) * (sizeof(*g->off) + sizeof(*g->pos) + 5 * sizeof(uint32_t)) +
-			(uint64_t)g->nv / 4;
-	if (wl_host_memory(w, need, e))
+	if (wl_host_memory(w, stored_host_bytes(g->nv, g->ne), e))
 		return -1;
 	g->eu = malloc(g->ne * sizeof(*g->eu));
 	g->ev = malloc(g->ne * sizeof(*g->ev));
@@ -248,7 +251,8 @@ static int graph_init(struct workload *w, struct tpt_err *e)
 		g->ev[k] = perm[v];
 	}
 	free(perm);
-	layout(w, g, 2 * g->ne);
+	w->regions[0] = (struct region){WL_BASE_VA, layout(g, 2 * g->ne)};
+	w->nregions = 1;
 	w->expected_events = 12 * g->ne + 4 * (uint64_t)g->nv + kernel_events(g);
 	return 0;
 }
@@ -767,11 +771,10 @@ static uint64_t graph_estimate(const struct workload *w, uint64_t *footprint)
 	struct graph g = {.kernel = !strcmp(w->def->name, "bfs") ? K_BFS : !strcmp(w->def->name, "pr") ? K_PR : K_CC,
 			  .scale = (uint32_t)w->v[P_SCALE].u, .nv = (uint32_t)(1ULL << w->v[P_SCALE].u),
 			  .ne = w->v[P_DEGREE].u << w->v[P_SCALE].u};
-	uint64_t nv = 1ULL << g.scale;
-	*footprint = 8 * (nv + 1) + 8 * g.ne + 8 * nv + nv / 4;
+	*footprint = layout(&g, 2 * g.ne); /* an implicit graph's ends are about 2 ne too */
 	if (w->v[P_GRAPH].u == 1)
 		return kron_host_bytes(g.scale, w->v[P_DEGREE].u) + kernel_host_bytes(&g);
-	return g.ne * 16 + (nv + 1) * 36 + nv / 4;
+	return stored_host_bytes(g.nv, g.ne);
 }
 
 static int graph_init_close(struct workload *w, struct tpt_err *e)

@@ -191,7 +191,7 @@ static int mc_init(struct workload *w, struct tpt_err *e)
 	w->expected_events = m->keys * 4 + m->ops * (3 + m->value / 64 + m->loop);
 	if (w->v[P_INIT].u == 1) {
 		for (int r = 0; r < 2; r++)
-			wl_sweep_init(&m->ph.sweep[r], &w->regions[r], 0, 8, 2);
+			wl_sweep_init(&m->ph.sweep[r], &w->regions[r], WL_INIT_PAGE, 8, 2);
 		m->ph.nsweeps = 2;
 	} else {
 		m->ph.warm = mc_warm;
