@@ -1177,7 +1177,7 @@ static int study_slurm(const struct study *s, struct study_run *runs, unsigned n
 	snprintf(sd, sizeof(sd), "%s/slurm", abs);
 	if (mkdirs(sd))
 		return bad("study: cannot create %s", sd);
-	uint64_t sizes[32];
+	uint64_t sizes[64]; /* powers of two MiB in a uint64_t: fewer than 64 */
 	unsigned nsizes = 0, todo = 0;
 	uint64_t *mem = calloc(n + 1, sizeof(*mem));
 	if (!mem)
@@ -1190,10 +1190,8 @@ static int study_slurm(const struct study *s, struct study_run *runs, unsigned n
 		unsigned j = 0;
 		while (j < nsizes && sizes[j] != mem[i])
 			j++;
-		if (j == nsizes && nsizes < ARRAY_LEN(sizes))
+		if (j == nsizes)
 			sizes[nsizes++] = mem[i];
-		else if (j == nsizes)
-			mem[i] = sizes[nsizes - 1] > mem[i] ? sizes[nsizes - 1] : mem[i]; /* 32 sizes: cannot happen */
 	}
 	if (!todo) {
 		free(mem);
@@ -1213,7 +1211,7 @@ static int study_slurm(const struct study *s, struct study_run *runs, unsigned n
 		}
 		unsigned k = 0;
 		for (unsigned i = 0; i < n; i++)
-			if (mem[i] == sizes[j] && !exists(dir, runs[i].hash)) {
+			if (mem[i] == sizes[j]) { /* 0 for a run already done */
 				put_job(jo.f, self, s, &runs[i], abs);
 				k++;
 			}
