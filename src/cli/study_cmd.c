@@ -650,11 +650,17 @@ static int gnuplot(const char *gp)
 	snprintf(log, sizeof(log), "%s.log", gp);
 	pid_t pid = fork();
 	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY), lf = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0666);
+		/* The log only as a regular file: never a FIFO waited on or a device written. */
+		int null = open("/dev/null", O_WRONLY),
+		    lf = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK, 0666);
+		struct stat st;
+		if (lf >= 0 && (fstat(lf, &st) || !S_ISREG(st.st_mode))) {
+			close(lf);
+			lf = -1;
+		}
 		if (null >= 0)
 			dup2(null, 1);
-		if (lf >= 0)
-			dup2(lf, 2);
+		dup2(lf >= 0 ? lf : null, 2);
 		execlp("gnuplot", "gnuplot", gp, (char *)NULL);
 		_exit(127);
 	}
