@@ -112,6 +112,119 @@ static void test_fa_is_true_lru(void **state)
 	fa_fini(&f);
 }
 
+/* The buffer as it was before its hash: slots in order, the first whose
+ * masked key matches wins, the least recently used slot is replaced in
+ * place, a masked flush keeps the others in slot order. */
+struct scan_model {
+	uint64_t tag[48], mask[48], val[48], at[48];
+	unsigned n, cap;
+	uint64_t clock;
+};
+
+static int scan_find(const struct scan_model *m, uint64_t key)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if ((key & m->mask[i]) == m->tag[i])
+			return (int)i;
+	return -1;
+}
+
+/* Lookups, inserts under several masks (2M-style entries over 4K keys, and
+ * more distinct masks than the hash follows, which falls back to the scan),
+ * masked and whole flushes: every answer is the scan's, and the checker
+ * (the hash and the mask counts included) holds after every step. */
+static void test_fa_matches_a_scan(void **state)
+{
+	(void)state;
+	static const uint64_t masks[6] = {~0ULL, ~511ULL, ~3ULL, ~7ULL, ~1ULL, ~15ULL};
+	struct tpt_err e;
+	struct rng r;
+	rng_seed(&r, 7);
+	for (unsigned nmasks = 1; nmasks <= 6; nmasks++) {
+		struct fa f;
+		/* Odd rounds fit the scan, even ones get the hash. */
+		struct scan_model m = {.cap = nmasks % 2 ? 6 + nmasks : FA_SCAN_MAX + 2 * nmasks};
+		bool scanned = false;
+		assert_int_equal(fa_init(&f, m.cap), 0);
+		for (int step = 0; step < 40000; step++) {
+			uint64_t key = rng_below(&r, 2048), v;
+			unsigned op = (unsigned)rng_below(&r, 200);
+			if (op == 0) {
+				uint64_t fm = rng_below(&r, 2) ? 1 : ~0ULL;
+				fa_flush_match(&f, key, fm);
+				unsigned k = 0;
+				for (unsigned i = 0; i < m.n; i++)
+					if ((m.tag[i] & fm) != (key & fm)) {
+						m.tag[k] = m.tag[i];
+						m.mask[k] = m.mask[i];
+						m.val[k] = m.val[i];
+						m.at[k++] = m.at[i];
+					}
+				m.n = k;
+			} else if (op == 1) {
+				fa_flush(&f);
+				m.n = 0;
+			} else {
+				int at = scan_find(&m, key);
+				bool hit = fa_lookup(&f, key, &v);
+				assert_int_equal(hit, at >= 0);
+				if (hit) {
+					assert_int_equal(v, m.val[at]);
+					m.at[at] = ++m.clock;
+				} else {
+					uint64_t mask = masks[rng_below(&r, nmasks)];
+					fa_insert(&f, key, mask, key * 5 + 1);
+					unsigned slot = m.n;
+					if (m.n == m.cap) {
+						slot = 0;
+						for (unsigned i = 1; i < m.n; i++)
+							if (m.at[i] < m.at[slot])
+								slot = i;
+					} else {
+						m.n++;
+					}
+					m.tag[slot] = key & mask;
+					m.mask[slot] = mask;
+					m.val[slot] = key * 5 + 1;
+					m.at[slot] = ++m.clock;
+				}
+			}
+			if (fa_check(&f, "scan", &e))
+				fail_msg("masks %u, step %d: %s", nmasks, step, e.msg);
+			assert_int_equal(f.used, m.n);
+			scanned |= f.scan;
+		}
+		assert_int_equal(scanned, nmasks > FA_MASKS && m.cap > FA_SCAN_MAX);
+		fa_fini(&f);
+	}
+}
+
+/* The checker finds a hash that lost an entry or holds a stray one. */
+static void test_fa_check_sees_the_hash(void **state)
+{
+	(void)state;
+	struct fa f;
+	struct tpt_err e;
+	assert_int_equal(fa_init(&f, FA_SCAN_MAX + 1), 0);
+	fa_insert(&f, 10, ~0ULL, 1);
+	fa_insert(&f, 20, ~0ULL, 2);
+	assert_int_equal(fa_check(&f, "h", &e), 0);
+	uint32_t b = 0;
+	while (f.hash[b] != 2) /* slot 1, key 20 */
+		b++;
+	f.hash[b] = 0;
+	assert_int_equal(fa_check(&f, "h", &e), -1);
+	assert_non_null(strstr(e.msg, "hash holds 1 of 2"));
+	f.hash[b] = 2;
+	f.hash[(b + 1) & f.hmask] = f.hash[(b + 1) & f.hmask] ? f.hash[(b + 1) & f.hmask] : 9;
+	assert_int_equal(fa_check(&f, "h", &e), -1);
+	f.hash[(b + 1) & f.hmask] = 0;
+	f.mask_refs[0] = 5;
+	assert_int_equal(fa_check(&f, "h", &e), -1);
+	assert_non_null(strstr(e.msg, "mask 0 counts 5"));
+	fa_fini(&f);
+}
+
 static void test_pwc_deepest_level(void **state)
 {
 	(void)state;
@@ -148,6 +261,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fa_lru_and_masks),
 		cmocka_unit_test(test_fa_is_true_lru),
+		cmocka_unit_test(test_fa_matches_a_scan),
+		cmocka_unit_test(test_fa_check_sees_the_hash),
 		cmocka_unit_test(test_pwc_deepest_level),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,9 +3,12 @@
  * walkers for the nested TLB and the RMP cache. Invariant: e[0..used) are
  * valid, no two share tag and mask, and their use times are distinct and
  * not after the clock; the list from head through next holds each of them
- * once, in decreasing use time, ending at tail.
+ * once, in decreasing use time, ending at tail; the hash holds each of them
+ * once under (tag, mask); unless scan, masks[0..nmasks) are the distinct
+ * masks held, mask_refs[k] entries using masks[k].
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "tpt/fa.h"
 
@@ -16,7 +19,14 @@ int fa_init(struct fa *f, uint32_t n)
 		return 0;
 	f->tag = calloc(4 * (size_t)n, sizeof(uint64_t));
 	f->prev = calloc(2 * (size_t)n, sizeof(uint32_t));
-	if (!f->tag || !f->prev) {
+	if (n > FA_SCAN_MAX) {
+		uint32_t buckets = 4;
+		while (buckets < 2 * n)
+			buckets *= 2;
+		f->hmask = buckets - 1;
+		f->hash = calloc(buckets, sizeof(uint32_t));
+	}
+	if (!f->tag || !f->prev || (n > FA_SCAN_MAX && !f->hash)) {
 		fa_fini(f);
 		return -1;
 	}
@@ -31,7 +41,72 @@ void fa_fini(struct fa *f)
 {
 	free(f->tag);
 	free(f->prev);
+	free(f->hash);
 	*f = (struct fa){0};
+}
+
+static inline uint32_t home(const struct fa *f, uint64_t tag, uint64_t mask)
+{
+	uint64_t h = (tag ^ mask * 0xff51afd7ed558ccdULL) * 0x9e3779b97f4a7c15ULL;
+	return (uint32_t)(h >> 32) & f->hmask;
+}
+
+static __attribute__((noinline)) void hash_add(struct fa *f, uint32_t slot)
+{
+	uint32_t b = home(f, f->tag[slot], f->mask[slot]);
+	while (f->hash[b])
+		b = (b + 1) & f->hmask;
+	f->hash[b] = slot + 1;
+	if (f->scan)
+		return;
+	for (uint32_t k = 0; k < f->nmasks; k++)
+		if (f->masks[k] == f->mask[slot]) {
+			f->mask_refs[k]++;
+			return;
+		}
+	if (f->nmasks == FA_MASKS) {
+		f->scan = true;
+		return;
+	}
+	f->masks[f->nmasks] = f->mask[slot];
+	f->mask_refs[f->nmasks++] = 1;
+}
+
+/* Takes slot out of the hash (backward-shift deletion keeps every probe
+ * chain unbroken) and out of the mask counts. */
+static __attribute__((noinline)) void hash_remove(struct fa *f, uint32_t slot)
+{
+	uint32_t b = home(f, f->tag[slot], f->mask[slot]);
+	while (f->hash[b] != slot + 1)
+		b = (b + 1) & f->hmask;
+	for (uint32_t j = (b + 1) & f->hmask; f->hash[j]; j = (j + 1) & f->hmask) {
+		uint32_t s = f->hash[j] - 1, h = home(f, f->tag[s], f->mask[s]);
+		/* The entry at j may move to the hole at b if its home is not in (b, j]. */
+		if (((j - h) & f->hmask) >= ((j - b) & f->hmask)) {
+			f->hash[b] = f->hash[j];
+			b = j;
+		}
+	}
+	f->hash[b] = 0;
+	if (f->scan)
+		return;
+	for (uint32_t k = 0; k < f->nmasks; k++)
+		if (f->masks[k] == f->mask[slot]) {
+			if (--f->mask_refs[k] == 0) {
+				f->nmasks--;
+				f->masks[k] = f->masks[f->nmasks];
+				f->mask_refs[k] = f->mask_refs[f->nmasks];
+			}
+			return;
+		}
+}
+
+static void hash_clear(struct fa *f)
+{
+	if (f->hash)
+		memset(f->hash, 0, ((size_t)f->hmask + 1) * sizeof(*f->hash));
+	f->nmasks = 0;
+	f->scan = false;
 }
 
 static void unlink_slot(struct fa *f, uint32_t i)
@@ -63,16 +138,46 @@ static void to_head(struct fa *f, uint32_t i, bool linked)
 	f->head = i;
 }
 
-bool fa_lookup(struct fa *f, uint64_t key, uint64_t *val)
+/* The lowest slot whose (tag, mask) the hash holds for key, or used. */
+static uint32_t hash_find(const struct fa *f, uint64_t key)
 {
-	for (uint32_t i = 0; i < f->used; i++) {
-		if ((key & f->mask[i]) == f->tag[i]) {
-			f->used_at[i] = ++f->clock;
-			to_head(f, i, true);
-			*val = f->val[i];
-			return true;
+	uint32_t best = f->used;
+	for (uint32_t k = 0; k < f->nmasks; k++) {
+		uint64_t m = f->masks[k], t = key & m;
+		for (uint32_t b = home(f, t, m); f->hash[b]; b = (b + 1) & f->hmask) {
+			uint32_t s = f->hash[b] - 1;
+			if (f->tag[s] == t && f->mask[s] == m) {
+				if (s < best)
+					best = s;
+				break;
+			}
 		}
 	}
+	return best;
+}
+
+/* Slot i was found for a lookup: it becomes the most recent. */
+static bool hit(struct fa *f, uint32_t i, uint64_t *val)
+{
+	f->used_at[i] = ++f->clock;
+	to_head(f, i, true);
+	*val = f->val[i];
+	return true;
+}
+
+static __attribute__((noinline)) bool lookup_hashed(struct fa *f, uint64_t key, uint64_t *val)
+{
+	uint32_t i = hash_find(f, key);
+	return i < f->used && hit(f, i, val);
+}
+
+bool fa_lookup(struct fa *f, uint64_t key, uint64_t *val)
+{
+	if (f->hash && !f->scan)
+		return lookup_hashed(f, key, val);
+	for (uint32_t i = 0; i < f->used; i++)
+		if ((key & f->mask[i]) == f->tag[i])
+			return hit(f, i, val);
 	return false;
 }
 
@@ -83,12 +188,17 @@ void fa_insert(struct fa *f, uint64_t key, uint64_t mask, uint64_t val)
 	uint64_t tag = key & mask;
 	uint32_t slot = f->used;
 	bool linked = slot == f->n;
-	if (linked)
+	if (linked) {
 		slot = f->tail; /* full: the least recently used entry goes */
+		if (f->hash)
+			hash_remove(f, slot);
+	}
 	f->tag[slot] = tag;
 	f->mask[slot] = mask;
 	f->val[slot] = val;
 	f->used_at[slot] = ++f->clock;
+	if (f->hash)
+		hash_add(f, slot);
 	to_head(f, slot, linked);
 	if (!linked)
 		f->used++;
@@ -96,6 +206,8 @@ void fa_insert(struct fa *f, uint64_t key, uint64_t mask, uint64_t val)
 
 void fa_flush(struct fa *f)
 {
+	if (f->used)
+		hash_clear(f);
 	f->used = 0;
 }
 
@@ -128,6 +240,9 @@ void fa_flush_match(struct fa *f, uint64_t key, uint64_t mask)
 	}
 	f->head = k ? order[0] : 0;
 	f->tail = k ? order[k - 1] : 0;
+	hash_clear(f);
+	for (uint32_t i = 0; f->hash && i < k; i++)
+		hash_add(f, i);
 }
 
 int fa_check(const struct fa *f, const char *name, struct tpt_err *e)
@@ -159,5 +274,35 @@ int fa_check(const struct fa *f, const char *name, struct tpt_err *e)
 	}
 	if (count != f->used)
 		return tpt_fail(e, "%s: the recency list holds %u of %u entries", name, count, f->used);
+	/* The hash: each entry once, reachable from its home; nothing else. */
+	if (!f->hash)
+		return 0;
+	uint32_t held = 0, refs = 0;
+	for (uint32_t b = 0; b <= f->hmask; b++) {
+		if (!f->hash[b])
+			continue;
+		uint32_t s = f->hash[b] - 1;
+		if (s >= f->used)
+			return tpt_fail(e, "%s: the hash names slot %u of %u", name, s, f->used);
+		for (uint32_t c = home(f, f->tag[s], f->mask[s]); c != b; c = (c + 1) & f->hmask)
+			if (!f->hash[c])
+				return tpt_fail(e, "%s: slot %u is out of its probe chain", name, s);
+		held++;
+	}
+	if (held != f->used)
+		return tpt_fail(e, "%s: the hash holds %u of %u entries", name, held, f->used);
+	if (f->scan)
+		return 0;
+	for (uint32_t k = 0; k < f->nmasks; k++) {
+		uint32_t c = 0;
+		for (uint32_t i = 0; i < f->used; i++)
+			c += f->mask[i] == f->masks[k];
+		if (!c || c != f->mask_refs[k])
+			return tpt_fail(e, "%s: mask %u counts %u entries, %u hold it", name, k,
+					f->mask_refs[k], c);
+		refs += c;
+	}
+	if (refs != f->used)
+		return tpt_fail(e, "%s: the masks cover %u of %u entries", name, refs, f->used);
 	return 0;
 }
