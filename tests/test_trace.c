@@ -4,6 +4,7 @@
  * truncated input (a clear error with its byte offset, never a crash), and
  * the committed trace of a real program simulated end to end.
  */
+#include <lzma.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -168,6 +169,58 @@ static void test_champsim_round_trip(void **state)
 		workload_close(&b);
 		unlink(paths[i]);
 	}
+}
+
+/* xz in blocks: liblzma's multi-threaded encoder writes the same bytes with
+ * one thread as with three (trace files must not depend on the machine's
+ * CPUs), and its decoder reads them back on any number. */
+static size_t xz_code(lzma_stream *z, const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	z->next_in = in;
+	z->avail_in = n;
+	z->next_out = out;
+	z->avail_out = cap;
+	lzma_ret rc;
+	while ((rc = lzma_code(z, LZMA_FINISH)) == LZMA_OK)
+		;
+	assert_int_equal(rc, LZMA_STREAM_END);
+	size_t got = cap - z->avail_out;
+	lzma_end(z);
+	return got;
+}
+
+static void test_xz_blocks_do_not_depend_on_threads(void **state)
+{
+	(void)state;
+	enum { XN = 3 << 20, XBLOCK = 256 << 10 };
+	uint8_t *in = malloc(XN), *out[2], *back = malloc(XN);
+	size_t len[2];
+	struct rng r;
+	rng_seed(&r, 5);
+	for (size_t i = 0; i < XN; i++)
+		in[i] = (uint8_t)(i % 64 < 8 ? rng_below(&r, 4) : i / 4096); /* record-like */
+	for (int k = 0; k < 2; k++) {
+		lzma_stream z = LZMA_STREAM_INIT;
+		lzma_mt mt = {.threads = k ? 3 : 1, .block_size = XBLOCK, .preset = 3,
+			      .check = LZMA_CHECK_CRC64};
+		assert_int_equal(lzma_stream_encoder_mt(&z, &mt), LZMA_OK);
+		out[k] = malloc(XN + 65536);
+		len[k] = xz_code(&z, in, XN, out[k], XN + 65536);
+	}
+	assert_int_equal(len[0], len[1]);
+	assert_memory_equal(out[0], out[1], len[0]);
+	for (uint32_t threads = 1; threads <= 4; threads += 3) {
+		lzma_stream z = LZMA_STREAM_INIT;
+		lzma_mt mt = {.flags = LZMA_CONCATENATED, .threads = threads,
+			      .memlimit_threading = 1ULL << 30, .memlimit_stop = UINT64_MAX};
+		assert_int_equal(lzma_stream_decoder_mt(&z, &mt), LZMA_OK);
+		assert_int_equal(xz_code(&z, out[0], len[0], back, XN), XN);
+		assert_memory_equal(back, in, XN);
+	}
+	free(in);
+	free(out[0]);
+	free(out[1]);
+	free(back);
 }
 
 /* A rep string instruction: lackey logs each iteration as a fetch at the
@@ -501,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_tpt_round_trip),
 		cmocka_unit_test(test_scenario_round_trip_keeps_processes_and_names),
 		cmocka_unit_test(test_champsim_round_trip),
+		cmocka_unit_test(test_xz_blocks_do_not_depend_on_threads),
 		cmocka_unit_test(test_lackey),
 		cmocka_unit_test(test_lackey_rep_and_files),
 		cmocka_unit_test(test_recording_merges_logs),

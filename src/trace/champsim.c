@@ -223,7 +223,9 @@ int champsim_create(struct trace_writer *w, bool xz, struct tpt_err *e)
 	if (xz) {
 		lzma_stream init = LZMA_STREAM_INIT;
 		c->z = init;
-		if (lzma_easy_encoder(&c->z, 3, LZMA_CHECK_CRC64) != LZMA_OK)
+		lzma_mt mt = {.threads = xz_threads(), .block_size = XZ_BLOCK, .preset = 3,
+			      .check = LZMA_CHECK_CRC64};
+		if (lzma_stream_encoder_mt(&c->z, &mt) != LZMA_OK)
 			return tpt_fail(e, "cannot start the xz encoder");
 		c->z.next_out = c->out;
 		c->z.avail_out = sizeof(c->out);

@@ -29,6 +29,13 @@ struct source {
 	char err[160];
 };
 
+/* Threads liblzma may use to code xz: the CPUs online, at most 8. Files
+ * tpt writes come in XZ_BLOCK-byte blocks (of decompressed data), which
+ * the decoder spreads over them; a one-block file decodes on one. The
+ * blocks, not the threads, decide the bytes written. */
+#define XZ_BLOCK (8u << 20)
+uint32_t xz_threads(void);
+
 int source_open(struct source *s, const char *path, struct tpt_err *e);
 /* Up to n bytes; fewer only at the end or on an error (then s->err is set). */
 size_t source_read(struct source *s, void *buf, size_t n);
