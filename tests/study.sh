@@ -119,6 +119,24 @@ else
 	echo "SKIP: Chromium is not installed (make deps installs it): the page is not checked"
 fi
 
+# The report names the builds that made the runs (a run's name holds the
+# release, not the commit), and says so when they are more than one.
+c=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[0]["provenance"]["commit"])' "$T/r/runs/$h.json")
+head -n 1 "$T/r/results.csv" | grep -q "; runs made at commit $c\$" && grep -q "4 runs, made at commit $c;" "$T/r/index.html" &&
+	ok || bad "report provenance: $(head -n 1 "$T/r/results.csv")"
+python3 - "$T/r/runs/$h.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for x in d:
+    x["provenance"]["commit"] = "0123456789ab"
+json.dump(d, open(sys.argv[1], "w"))
+PY
+"$TPT" study report "$STUDY" --dir "$T/r" >/dev/null 2>"$T/err" &&
+	grep -q "note: .* runs were made by more than one build, commits 0123456789ab (1 run), $c (3 runs);" "$T/err" &&
+	head -n 1 "$T/r/results.csv" | grep -q "runs made at commits 0123456789ab (1 run), $c (3 runs)\$" &&
+	python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["run_commits"] == {sys.argv[2]: 3, "0123456789ab": 1}' \
+		"$T/r/results.json" "$c" && ok || bad "mixed builds: $(cat "$T/err")"
+
 # Killed mid-way: the next run does only what is missing.
 rm -f "$T"/r/runs/*.json
 "$TPT" study run "$STUDY" --jobs 1 --dir "$T/r" >/dev/null 2>&1 &

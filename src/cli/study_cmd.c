@@ -888,9 +888,49 @@ static bool put_svg(FILE *f, const char *path)
 	return true;
 }
 
+/* The builds that made a study's runs: each commit named by a result's
+ * provenance, and how many runs it made (in the order first met). */
+struct builds {
+	char commit[8][48];
+	unsigned runs[8], n, other; /* other: runs beyond eight distinct commits */
+};
+
+static void builds_add(struct builds *b, const json_t *res)
+{
+	const json_t *first = json_is_array(res) ? json_array_get(res, 0) : res;
+	const char *c = json_string_value(json_object_get(json_object_get(first, "provenance"), "commit"));
+	if (!c)
+		c = "unknown";
+	for (unsigned i = 0; i < b->n; i++)
+		if (!strcmp(b->commit[i], c)) {
+			b->runs[i]++;
+			return;
+		}
+	if (b->n == ARRAY_LEN(b->commit)) {
+		b->other++;
+		return;
+	}
+	snprintf(b->commit[b->n], sizeof(b->commit[0]), "%s", c);
+	b->runs[b->n++] = 1;
+}
+
+/* "commit X" or "commits X (3 runs), Y (1 run)". */
+static void builds_print(FILE *f, const struct builds *b)
+{
+	if (b->n == 1 && !b->other) {
+		fprintf(f, "commit %s", b->commit[0]);
+		return;
+	}
+	fprintf(f, "commits");
+	for (unsigned i = 0; i < b->n; i++)
+		fprintf(f, "%s %s (%u run%s)", i ? "," : "", b->commit[i], b->runs[i], b->runs[i] == 1 ? "" : "s");
+	if (b->other)
+		fprintf(f, ", others (%u run%s)", b->other, b->other == 1 ? "" : "s");
+}
+
 /* DIR/index.html: the study's table and plots in one self-contained page. */
 static int page(const struct study *s, const struct kind *k, const char *dir, const json_t *rows,
-		const struct study_run *runs, unsigned n)
+		const struct study_run *runs, unsigned n, const struct builds *made)
 {
 	char path[1200];
 	snprintf(path, sizeof(path), "%s/index.html", dir);
@@ -904,8 +944,10 @@ static int page(const struct study *s, const struct kind *k, const char *dir, co
 		   "td,th{border:1px solid #bbb;padding:2px 6px;text-align:right}td:first-child,th{text-align:left}"
 		   "figure{margin:1em 0}</style></head><body>\n<h1>tpt study ");
 	put_html(f, s->name);
-	fprintf(f, "</h1>\n<p>%u runs; tpt %s (commit %s). Data: <a href=\"results.csv\">results.csv</a>, "
-		   "<a href=\"results.json\">results.json</a>.</p>\n<h2>Plots</h2>\n", n, tpt_version(), tpt_commit());
+	fprintf(f, "</h1>\n<p>%u runs, made at ", n);
+	builds_print(f, made);
+	fprintf(f, "; merged by tpt %s (commit %s). Data: <a href=\"results.csv\">results.csv</a>, "
+		   "<a href=\"results.json\">results.json</a>.</p>\n<h2>Plots</h2>\n", tpt_version(), tpt_commit());
 	const char *gs[8], *hs[8];
 	unsigned ng = distinct(rows, "guest_page", gs, 8), nh = distinct(rows, "host_page", hs, 8);
 	for (unsigned a = 0; a < ng; a++)
@@ -1072,6 +1114,7 @@ static int study_report(const struct study *s, struct study_run *runs, unsigned 
 		return 1;
 	}
 	json_t *rows = json_array();
+	struct builds b = {0};
 	int rc = 0;
 	for (unsigned i = 0; i < n && !rc; i++) {
 		char p[1200];
@@ -1082,6 +1125,8 @@ static int study_report(const struct study *s, struct study_run *runs, unsigned 
 			fprintf(stderr, "tpt: study %s: %s: not a %s result (%s)\n", s->name, p, s->command,
 				res ? "unexpected contents" : je.text);
 			rc = 1;
+		} else {
+			builds_add(&b, res);
 		}
 		json_decref(res);
 	}
@@ -1095,7 +1140,16 @@ static int study_report(const struct study *s, struct study_run *runs, unsigned 
 		json_decref(rows);
 		return 1;
 	}
-	fprintf(o.f, "# tpt study report %s: tpt %s (commit %s)\n", s->name, tpt_version(), tpt_commit());
+	fprintf(o.f, "# tpt study report %s: tpt %s (commit %s); runs made at ", s->name, tpt_version(),
+		tpt_commit());
+	builds_print(o.f, &b);
+	fputc('\n', o.f);
+	if (b.n > 1 || b.other) {
+		/* A run's name holds the release, not the commit: say when builds mixed. */
+		fprintf(stderr, "tpt study: note: %s's runs were made by more than one build, ", s->name);
+		builds_print(stderr, &b);
+		fprintf(stderr, "; tpt study run --dir on a fresh directory makes them all with this one\n");
+	}
 	for (size_t c = 0; c < k->ncolumns; c++)
 		fprintf(o.f, "%s%s", c ? "," : "", k->columns[c]);
 	fputc('\n', o.f);
@@ -1123,12 +1177,16 @@ static int study_report(const struct study *s, struct study_run *runs, unsigned 
 		json_decref(rows);
 		return 2;
 	}
-	if (page(s, k, dir, rows, runs, n)) {
+	if (page(s, k, dir, rows, runs, n, &b)) {
 		json_decref(rows);
 		return 1;
 	}
-	json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o}", "study", s->name, "command", s->command, "release",
-				tpt_version(), "commit", tpt_commit(), "runs", (json_int_t)n, "rows", rows);
+	json_t *made = json_object();
+	for (unsigned j = 0; j < b.n; j++)
+		json_object_set_new(made, b.commit[j], json_integer(b.runs[j]));
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "study", s->name, "command", s->command,
+				"release", tpt_version(), "commit", tpt_commit(), "runs", (json_int_t)n, "run_commits",
+				made, "rows", rows);
 	rc = write_json(js, doc) ? 1 : 0;
 	json_decref(doc);
 	if (!rc)
