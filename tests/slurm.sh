@@ -118,4 +118,25 @@ head -n 2 "$T/auto-tpt-small-l/results.csv" | tail -n 1 | grep -q "^workload,gue
 	[ "$(grep -c ',auto,' "$T/auto-tpt-small-l/results.csv")" -eq 6 ] &&
 	[ "$(ls "$T/auto-tpt-small-l"/plots/timeline-*.svg | wc -l)" -eq 6 ] && ok ||
 	bad "policy report: $(head -n 3 "$T/auto-tpt-small-l/results.csv")"
+# tables.md ends with the automatic policy's account: a row per run, the
+# before and after columns filled where it enabled TPT (gups at 4K/4K) and
+# empty where it did not.
+python3 - "$T/auto-tpt-small-l" <<'PY' && ok || bad "auto table: $(tail -n 9 "$T/auto-tpt-small-l/tables.md")"
+import csv, sys
+d = sys.argv[1]
+md = open(d + "/tables.md").read().split("The automatic policy: its costs")[1].strip().splitlines()
+rows = [l.strip("|").split(" | ") for l in md[4:]]
+assert len(rows) == 6, rows
+auto = {(r["workload"].split(":")[0], r["guest_page"] + "/" + r["host_page"]): r
+        for r in csv.DictReader(l for l in open(d + "/results.csv") if not l.startswith("#")) if r["policy"] == "auto"}
+for r in rows:
+    r = [c.strip() for c in r]
+    c = auto[(r[0], r[1])]
+    assert abs(float(r[2]) - float(c["speedup_vs_never"])) < 1e-3, r
+    if c["before_refs_per_walk"]:
+        assert abs(float(r[6]) - float(c["before_refs_per_walk"])) < 0.01 and r[7] != "-", r
+    else:
+        assert r[6:] == ["-"] * 6, r
+assert any(r[6] != "-" for r in rows), rows
+PY
 finish

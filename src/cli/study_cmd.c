@@ -744,6 +744,64 @@ static void plot_timeline(FILE *g, const char *pd, const char *dir, const struct
 		   "set datafile separator whitespace\nset style data histograms\nset xtics rotate by -30\n");
 }
 
+/* Row r's number under key, or NaN where it has none (null: no process
+ * was enabled, or no oracle gain to share). */
+static double value(const json_t *r, const char *key)
+{
+	const json_t *v = json_object_get(r, key);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* a / b from row r's keys, or NaN where either is missing or b is 0. */
+static double ratio(const json_t *r, const char *a, const char *b)
+{
+	double y = value(r, b);
+	return y == 0 ? NAN : value(r, a) / y;
+}
+
+static void md_cell(FILE *md, double x, const char *fmt)
+{
+	if (isnan(x))
+		fprintf(md, " - |");
+	else
+		fprintf(md, fmt, x);
+}
+
+/* A policy study's tables.md ends with the automatic policy's account per
+ * workload and page pair: what it cost (profiling, construction) and, for
+ * the processes it enabled TPT for, their walks and cycles per instruction
+ * before and after it did. */
+static void auto_table(FILE *md, const json_t *rows, const char **ws, unsigned nw, const char **gs, unsigned ng,
+		       const char **hs, unsigned nh)
+{
+	fprintf(md, "The automatic policy: its costs, and walks before and after it enabled TPT:\n\n"
+		    "| workload | pages | speed-up over never | profiling share | construction share | "
+		    "instructions before | refs/walk before | after | walk share before | after | "
+		    "cycles/instruction before | after |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+	for (unsigned w = 0; w < nw; w++)
+		for (unsigned a = 0; a < ng; a++)
+			for (unsigned b = 0; b < nh; b++) {
+				const json_t *r = find_row(rows, "policy", ws[w], gs[a], hs[b], "auto");
+				if (!r)
+					continue;
+				char l[64];
+				label(ws, nw, w, l, sizeof(l));
+				fprintf(md, "| %s | %s/%s |", l, gs[a], hs[b]);
+				md_cell(md, value(r, "speedup_vs_never"), " %.3f |");
+				md_cell(md, value(r, "profiling_share"), " %.2g |");
+				md_cell(md, ratio(r, "construction_cycles", "cycles"), " %.2g |");
+				md_cell(md, value(r, "before_instructions"), " %.3g |");
+				md_cell(md, value(r, "before_refs_per_walk"), " %.2f |");
+				md_cell(md, value(r, "after_refs_per_walk"), " %.2f |");
+				md_cell(md, ratio(r, "before_walk_cycles", "before_cycles"), " %.2f |");
+				md_cell(md, ratio(r, "after_walk_cycles", "after_cycles"), " %.2f |");
+				md_cell(md, ratio(r, "before_cycles", "before_instructions"), " %.2f |");
+				md_cell(md, ratio(r, "after_cycles", "after_instructions"), " %.2f |");
+				fputc('\n', md);
+			}
+	fputc('\n', md);
+}
+
 static int plot(const struct kind *k, const char *dir, const json_t *rows, const struct study_run *runs, unsigned n,
 		bool timelines)
 {
@@ -846,6 +904,8 @@ static int plot(const struct kind *k, const char *dir, const json_t *rows, const
 			}
 	for (unsigned i = 0; timelines && i < n; i++)
 		plot_timeline(g, pd, dir, &runs[i]);
+	if (timelines)
+		auto_table(mo.f, rows, ws, nw, gs, ng, hs, nh);
 	if (out_close(&mo, true)) {
 		out_close(&go, false);
 		return 1;
