@@ -876,7 +876,10 @@ static int plot(const struct kind *k, const char *dir, const json_t *rows, const
 							fprintf(f, " %.6g", json_number_value(v));
 							double x = json_number_value(v);
 							if (md)
-								fprintf(md, fabs(x) >= 0.1 || x == 0 ? " %.2f |" : " %.3f |", x);
+								fprintf(md, fabs(x) >= 0.1 || x == 0 ? " %.2f |"
+									    : fabs(x) >= 0.001 ? " %.3f |"
+												: " %.2g |",
+									x);
 						} else {
 							fprintf(f, " NaN");
 							if (md)
