@@ -1247,6 +1247,8 @@ static int study_report(const struct study *s, struct study_run *runs, unsigned 
 	json_t *made = json_object();
 	for (unsigned j = 0; j < b.n; j++)
 		json_object_set_new(made, b.commit[j], json_integer(b.runs[j]));
+	if (b.other)
+		json_object_set_new(made, "others", json_integer(b.other));
 	json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "study", s->name, "command", s->command,
 				"release", tpt_version(), "commit", tpt_commit(), "runs", (json_int_t)n, "run_commits",
 				made, "rows", rows);

@@ -3,9 +3,10 @@
  * walkers for the nested TLB and the RMP cache. Invariant: e[0..used) are
  * valid, no two share tag and mask, and their use times are distinct and
  * not after the clock; the list from head through next holds each of them
- * once, in decreasing use time, ending at tail; the hash holds each of them
- * once under (tag, mask); unless scan, masks[0..nmasks) are the distinct
- * masks held, mask_refs[k] entries using masks[k].
+ * once, in decreasing use time, ending at tail. A buffer above FA_SCAN_MAX
+ * entries also has a hash holding each of them once under (tag, mask) and,
+ * unless scan, masks[0..nmasks), the distinct masks held, mask_refs[k] of
+ * them using masks[k].
  */
 #include <stdlib.h>
 #include <string.h>
