@@ -397,10 +397,11 @@ static void put_job(FILE *f, const char *self, const struct study *s, const stru
 	fprintf(f, " 2>&1\n");
 }
 
-/* The largest peak memory any run's log reports (KiB), and which run. */
-static uint64_t largest_peak(const struct study_run *runs, unsigned n, const char *dir, unsigned *which)
+/* Names the run whose log reports the largest peak memory, if any does. */
+static void say_largest(const struct study *s, const struct study_run *runs, unsigned n, const char *dir)
 {
 	uint64_t best = 0;
+	unsigned which = 0;
 	for (unsigned i = 0; i < n; i++) {
 		char p[1200], line[512];
 		snprintf(p, sizeof(p), "%s/logs/%s.log", dir, runs[i].hash);
@@ -411,11 +412,13 @@ static uint64_t largest_peak(const struct study_run *runs, unsigned n, const cha
 		while (fgets(line, sizeof(line), f))
 			if (sscanf(line, PEAK_LINE " %llu KiB", &kib) == 1 && kib > best) {
 				best = kib;
-				*which = i;
+				which = i;
 			}
 		fclose(f);
 	}
-	return best;
+	if (best)
+		printf("study %s: the largest run peaked at %.2f GiB (%s)\n", s->name, (double)best / (1 << 20),
+		       runs[which].hash);
 }
 
 /* The running tpt's path into self, and dir's runs and logs made. */
@@ -518,21 +521,26 @@ static int study_execute(const struct study *s, struct study_run *runs, unsigned
 		fprintf(stderr, "\r\033[K");
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		return bad("study: GNU parallel is not installed (make deps installs it)");
-	unsigned bad_runs = report_failed(s, runs, n, dir), which = 0;
+	unsigned bad_runs = report_failed(s, runs, n, dir);
 	printf("study %s: %u runs, %u done before, %u run now, %u failed (%s/runs)\n", s->name, n, n - todo,
 	       todo - bad_runs, bad_runs, dir);
-	uint64_t peak = largest_peak(runs, n, dir, &which);
-	if (peak)
-		printf("study %s: the largest run peaked at %.2f GiB (%s)\n", s->name, (double)peak / (1 << 20),
-		       runs[which].hash);
+	say_largest(s, runs, n, dir);
 	return bad_runs ? 1 : 0;
 }
 
-/* A number of a result object, or 0 when it lacks it. */
+/* Object r's number under key, or NaN where it has none (in a report row,
+ * null: no process was enabled, or no oracle gain to share). */
+static double value(const json_t *r, const char *key)
+{
+	const json_t *v = json_object_get(r, key);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* The same, 0 where it has none. */
 static double num(const json_t *o, const char *k)
 {
-	const json_t *v = json_object_get(o, k);
-	return json_is_number(v) ? json_number_value(v) : 0;
+	double v = value(o, k);
+	return isnan(v) ? 0 : v;
 }
 
 /* The cycles of scheme name in a compare result, or 0. */
@@ -744,14 +752,6 @@ static void plot_timeline(FILE *g, const char *pd, const char *dir, const struct
 		   "set datafile separator whitespace\nset style data histograms\nset xtics rotate by -30\n");
 }
 
-/* Row r's number under key, or NaN where it has none (null: no process
- * was enabled, or no oracle gain to share). */
-static double value(const json_t *r, const char *key)
-{
-	const json_t *v = json_object_get(r, key);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 /* a / b from row r's keys, or NaN where either is missing or b is 0. */
 static double ratio(const json_t *r, const char *a, const char *b)
 {
@@ -803,7 +803,7 @@ static void auto_table(FILE *md, const json_t *rows, const char **ws, unsigned n
 }
 
 static int plot(const struct kind *k, const char *dir, const json_t *rows, const struct study_run *runs, unsigned n,
-		bool timelines)
+		bool policy)
 {
 	const char *ws[MAX_VALUES * 4], *sc[16], *gs[8], *hs[8];
 	unsigned nw = distinct(rows, "workload", ws, ARRAY_LEN(ws)), ns = distinct(rows, k->series, sc, 16);
@@ -905,9 +905,10 @@ static int plot(const struct kind *k, const char *dir, const json_t *rows, const
 				fprintf(g, "set output out\nset title ttl noenhanced\n"
 					   "plot for [i=2:%u] dat using i:xtic(1) title columnheader(i)\n", ns + 1);
 			}
-	for (unsigned i = 0; timelines && i < n; i++)
+	/* A policy study: the auto policy's timeline per run, and its account. */
+	for (unsigned i = 0; policy && i < n; i++)
 		plot_timeline(g, pd, dir, &runs[i]);
-	if (timelines)
+	if (policy)
 		auto_table(mo.f, rows, ws, nw, gs, ng, hs, nh);
 	if (out_close(&mo, true)) {
 		out_close(&go, false);
@@ -1398,13 +1399,10 @@ static int study_slurm(const struct study *s, struct study_run *runs, unsigned n
 	}
 	if (tty)
 		fprintf(stderr, "\r\033[K");
-	unsigned bad_runs = report_failed(s, runs, n, dir), which = 0;
+	unsigned bad_runs = report_failed(s, runs, n, dir);
 	printf("study %s: %u runs, %u done before, %u run now through Slurm (jobs %s), %u failed (%s/runs)\n", s->name,
 	       n, n - todo, todo - bad_runs, ids, bad_runs, dir);
-	uint64_t peak = largest_peak(runs, n, dir, &which);
-	if (peak)
-		printf("study %s: the largest run peaked at %.2f GiB (%s)\n", s->name, (double)peak / (1 << 20),
-		       runs[which].hash);
+	say_largest(s, runs, n, dir);
 	return bad_runs ? 1 : 0;
 }
 
