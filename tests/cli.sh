@@ -415,6 +415,37 @@ expect_error "usage: tpt rerun" rerun
 "$TPT" policy --scenario "$T/pol.ini" --jobs 1 --json "$T/p1.json" >/dev/null 2>&1 &&
 	"$TPT" policy --scenario "$T/pol.ini" --jobs 2 --json "$T/p2.json" >/dev/null 2>&1 &&
 	cmp -s "$T/p1.json" "$T/p2.json" && ok || bad "policy --jobs 2 differs from --jobs 1"
+# A trace is read again by each run's process: the same bytes at any --jobs,
+# and a broken one the same one line.
+for f in g.tpt g.champsim.xz; do
+	"$TPT" compare --workload "trace:path=$T/$f" --schemes native,nested,tpt-opt --jobs 1 \
+		--json "$T/t1.json" >/dev/null 2>&1 &&
+		"$TPT" compare --workload "trace:path=$T/$f" --schemes native,nested,tpt-opt --jobs 2 \
+			--json "$T/t2.json" >/dev/null 2>&1 &&
+		cmp -s "$T/t1.json" "$T/t2.json" && ok || bad "compare of $f: --jobs 2 differs from --jobs 1"
+done
+head -c 30000 "$T/g.champsim.xz" >"$T/cut.xz"
+one_line "corrupt or truncated xz data" 2 compare --workload "trace:path=$T/cut.xz" --jobs 2
+# A run whose process is killed: one line naming it and the signal, exit 1.
+"$TPT" compare --workload gups:size=1G,updates=2M --schemes native,nested --jobs 2 \
+	>"$T/out" 2>"$T/err" &
+pid=$!
+kid=
+for i in $(seq 100); do
+	kid=$(cat /proc/$pid/task/$pid/children 2>/dev/null | cut -d' ' -f2)
+	[ -n "$kid" ] && break
+	sleep 0.1
+done
+if [ -n "$kid" ]; then
+	kill -9 "$kid"
+	wait $pid
+	rc=$?
+	[ $rc -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "^tpt: nested: .*killed by signal 9" "$T/err" &&
+		[ ! -s "$T/out" ] && ok || bad "a killed run: exit $rc, $(cat "$T/err")"
+else
+	wait $pid
+	echo "SKIP: /proc/PID/task/PID/children is not there: a killed run is not tested"
+fi
 expect_error "smaller than one 1G guest page" compare --workload gups:size=256M,updates=1K --guest-page 1G --jobs 4
 expect_error "--jobs: '0' is not a whole number from 1 to 64" compare --jobs 0
 expect_error "sim runs one scheme" sim --scheme native --workload $W --jobs 2

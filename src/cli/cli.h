@@ -1,6 +1,6 @@
 /*
  * cli.h - what the tpt command's subcommands share (common.c): options,
- * configuration, one run of one scheme, output files; and the commands
+ * configuration, the workload, output files; the runs (runs.c); and the commands
  * themselves, one file each, that main.c dispatches to.
  */
 #ifndef TPT_CLI_H
@@ -75,16 +75,17 @@ void cli_usage(FILE *out);
 int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_opts(int argc, char **argv, struct opts *o);
 int load_config(const struct opts *o, struct tpt_config *cfg);
-int check_workload(const struct opts *o);
+/* The run's workload (a spec, or a scenario), opened. 0, or -1 with e set. */
+int open_workload(const struct opts *o, struct workload *wl, struct tpt_err *e);
+/* Opens the workload before any run, so errors come first and once; no
+ * output may be a file it reads (a trace, a scenario's traces). 0 with *wl
+ * open (the caller closes it, after the runs that use it), or 2 said. */
+int check_workload(const struct opts *o, struct workload *wl);
 /* The trace a workload spec reads (trace:path=FILE), in buf, or NULL. */
 const char *spec_path(const char *spec, char *buf, size_t len);
 /* Before any run: the outputs writable, none an input of the run, no two
  * the same file. 0, or 2 said on stderr. */
 int check_outputs(const struct opts *o);
-/* Runs one scheme; 0, or 1 (run failed) or 2 (bad input) with *err set
- * (empty when it was said on stderr already). */
-int run_one(const struct opts *o, const struct tpt_config *cfg, const struct scheme *sc,
-	    struct tpt_result *res, bool progress, struct tpt_err *err);
 /* One run of several: its options, scheme, result, status and error. */
 struct run {
 	const struct opts *o;
@@ -93,11 +94,20 @@ struct run {
 	int rc;
 	struct tpt_err err;
 };
-/* Runs them (each rc 0 on entry), jobs at a time (threads; no state is
- * shared but the read-only configuration). Results are the same for any
- * jobs; the status and the one error line are those of the first failing
- * run in order, as one after another would give. */
-int run_all(struct run *runs, size_t n, unsigned jobs, const struct tpt_config *cfg);
+/*
+ * Runs them (each rc 0 on entry; runs.c), jobs at a time. One run runs in
+ * this process; several run each in a child process of its own, which sends
+ * its result back, so that a generator is set up once: wl, when not NULL, is
+ * the workload every run names, open (check_workload), and each child takes
+ * a copy-on-write copy of it as it stands; a workload that reads files (a
+ * trace) is opened again by each child instead. Results are the same bytes
+ * for any jobs and with or without wl; the status and the one error line are
+ * those of the first failing run in order, as one after another would give,
+ * and one after another (jobs 1) stops at the first failure. wl is used up
+ * by a run in this process; the caller closes it either way.
+ */
+int run_all(struct run *runs, size_t n, unsigned jobs, const struct tpt_config *cfg,
+	    struct workload *wl);
 /* The number of CPUs online (--jobs's default). */
 unsigned default_jobs(void);
 /* An output file (outfile.h): written whole or not at all. */

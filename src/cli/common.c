@@ -1,10 +1,10 @@
 /*
  * common.c - what the tpt command's subcommands share (cli.h): the one
- * option parser of the simulation commands, configuration loading, one run
- * of one scheme, and output files written whole or not at all.
+ * option parser of the simulation commands, configuration loading, the
+ * workload opened and checked, and output files written whole or not at
+ * all. The runs themselves are runs.c's.
  */
 #include <getopt.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,7 +148,7 @@ int parse_opts(int argc, char **argv, struct opts *o)
 }
 
 /* Opens the run's workload: a spec, or a scenario. */
-static int open_workload(const struct opts *o, struct workload *wl, struct tpt_err *e)
+int open_workload(const struct opts *o, struct workload *wl, struct tpt_err *e)
 {
 	if (o->scenario)
 		return workload_open_scenario(wl, o->scenario, o->seed, e);
@@ -215,122 +215,6 @@ int check_outputs(const struct opts *o)
 	return 0;
 }
 
-/* Runs one scheme; 0, or 1 (run failed) or 2 (bad input) with *err set
- * (empty when already said on stderr). Progress only when asked. */
-int run_one(const struct opts *o, const struct tpt_config *cfg, const struct scheme *sc,
-	    struct tpt_result *res, bool progress, struct tpt_err *err)
-{
-	struct workload wl;
-	struct sim *s = malloc(sizeof(*s));
-	err->msg[0] = 0;
-	if (!s) {
-		tpt_fail(err, "out of memory");
-		return 1;
-	}
-	if (open_workload(o, &wl, err)) {
-		free(s);
-		return 2;
-	}
-	struct sim_params prm = {.scheme = sc, .guest_shift = o->guest_shift,
-				 .host_shift = o->host_shift, .levels = o->levels,
-				 .no_walk_caches = o->no_walk_caches, .progress = progress,
-				 .seed = o->seed, .policy = o->policy, .arm = o->arm,
-				 .arm_names = (const char(*)[16])o->arm_names, .narm = o->narm,
-				 .whole_run = o->whole_run};
-	int rc = 0;
-	struct out tl;
-	struct tpt_err e;
-	if (o->timeline) {
-		if (out_open(&tl, o->timeline)) {
-			rc = 2;
-			goto out;
-		}
-		prm.timeline = tl.f;
-		provenance_csv(tl.f, o, cfg);
-		profile_timeline_header(tl.f);
-	}
-	if (sim_init(s, cfg, &prm, &wl, err)) {
-		rc = 2;
-		goto out;
-	}
-	if (sim_run(s, &e)) {
-		tpt_fail(err, "%s: %s", sc->name, e.msg);
-		rc = 1;
-	} else if (result_from_sim(res, s, o->seed)) {
-		tpt_fail(err, "out of memory");
-		rc = 1;
-	}
-	sim_fini(s);
-out:
-	if (prm.timeline && out_close(&tl, rc == 0) && !rc)
-		rc = 1;
-	workload_close(&wl);
-	free(s);
-	return rc;
-}
-
-/* --- several runs at once ------------------------------------------------- */
-
-struct pool {
-	struct run *runs;
-	size_t n, next, done;
-	const struct tpt_config *cfg;
-	bool progress;
-	pthread_mutex_t lock;
-};
-
-static void *worker(void *arg)
-{
-	struct pool *p = arg;
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		size_t i = p->next < p->n ? p->next++ : p->n;
-		pthread_mutex_unlock(&p->lock);
-		if (i == p->n)
-			return NULL;
-		struct run *r = &p->runs[i];
-		r->rc = run_one(r->o, p->cfg, r->sc, r->res, false, &r->err);
-		pthread_mutex_lock(&p->lock);
-		p->done++;
-		if (p->progress)
-			fprintf(stderr, "\rtpt: %zu of %zu runs done%s", p->done, p->n,
-				p->done == p->n ? "\n" : "");
-		pthread_mutex_unlock(&p->lock);
-	}
-}
-
-int run_all(struct run *runs, size_t n, unsigned jobs, const struct tpt_config *cfg)
-{
-	if (jobs > n)
-		jobs = (unsigned)n;
-	if (jobs <= 1) {
-		/* One after another, each with its own progress, up to the first failure. */
-		for (size_t i = 0; i < n; i++)
-			if ((runs[i].rc = run_one(runs[i].o, cfg, runs[i].sc, runs[i].res, true,
-						  &runs[i].err)))
-				break;
-	} else {
-		struct pool p = {runs, n, 0, 0, cfg, isatty(2) == 1, PTHREAD_MUTEX_INITIALIZER};
-		pthread_t t[64];
-		unsigned started = 0;
-		for (; started < jobs && started < 64; started++)
-			if (pthread_create(&t[started], NULL, worker, &p))
-				break;
-		if (!started)
-			worker(&p);
-		for (unsigned k = 0; k < started; k++)
-			pthread_join(t[k], NULL);
-	}
-	/* What one after another says: the first failure in order. */
-	for (size_t i = 0; i < n; i++)
-		if (runs[i].rc) {
-			if (runs[i].err.msg[0])
-				fprintf(stderr, "tpt: %s\n", runs[i].err.msg);
-			return runs[i].rc;
-		}
-	return 0;
-}
-
 unsigned default_jobs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -370,20 +254,19 @@ int load_config(const struct opts *o, struct tpt_config *cfg)
 	return 0;
 }
 
-/* Checks the workload before any run, so errors come first and once; no
- * output may be a file it reads (a scenario's traces). */
-int check_workload(const struct opts *o)
+int check_workload(const struct opts *o, struct workload *wl)
 {
-	struct workload wl;
 	struct tpt_err e;
-	if (open_workload(o, &wl, &e)) {
+	if (open_workload(o, wl, &e)) {
 		fprintf(stderr, "tpt: %s\n", e.msg);
 		return 2;
 	}
 	const char *outs[] = {o->json, o->timeline};
-	int rc = outfile_check_run(outs, 2, wl.inputs, wl.ninputs, &e) ? bad("%s", e.msg) : 0;
-	workload_close(&wl);
-	return rc;
+	if (outfile_check_run(outs, 2, wl->inputs, wl->ninputs, &e)) {
+		workload_close(wl);
+		return bad("%s", e.msg);
+	}
+	return 0;
 }
 
 int emit_results(const struct opts *o, const struct tpt_config *cfg, json_t *doc,

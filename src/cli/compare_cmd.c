@@ -22,6 +22,7 @@ int cmd_compare(int argc, char **argv, const json_t *rerun)
 {
 	struct opts o;
 	struct tpt_config cfg;
+	struct workload wl;
 	const struct scheme *list[16];
 	size_t n = 0;
 	int rc = parse_opts(argc, argv, &o);
@@ -53,15 +54,17 @@ int cmd_compare(int argc, char **argv, const json_t *rerun)
 		for (int i = 0; scheme_all[i]; i++)
 			list[n++] = scheme_all[i];
 	}
-	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
+	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o, &wl)))
 		return rc;
 	struct tpt_result *res = calloc(n, sizeof(*res));
-	if (!res)
+	if (!res) {
+		workload_close(&wl);
 		return 1;
+	}
 	struct run runs[ARRAY_LEN(list)];
 	for (size_t i = 0; i < n; i++)
 		runs[i] = (struct run){&o, list[i], &res[i], 0, {""}};
-	if ((rc = run_all(runs, n, o.jobs ? o.jobs : default_jobs(), &cfg)))
+	if ((rc = run_all(runs, n, o.jobs ? o.jobs : default_jobs(), &cfg, &wl)))
 		goto out;
 	json_t *arr = json_array();
 	for (size_t i = 0; o.json && i < n; i++)
@@ -72,5 +75,6 @@ out:
 	for (size_t i = 0; i < n; i++)
 		result_free(&res[i]);
 	free(res);
+	workload_close(&wl);
 	return rc;
 }

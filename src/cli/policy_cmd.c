@@ -191,6 +191,7 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 {
 	struct opts o;
 	struct tpt_config cfg;
+	struct workload wl;
 	int rc = parse_opts(argc, argv, &o);
 	if (rc)
 		return rc;
@@ -207,7 +208,7 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 	if (!sc->hv->tpt)
 		return bad("policy needs a TPT scheme (tpt-naive, tpt-opt, tpt-emul), not %s",
 			   sc->name);
-	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
+	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o, &wl)))
 		return rc;
 	/* Policies act from a process's start: warm-ups count, for all alike. */
 	o.whole_run = true;
@@ -236,7 +237,7 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 		runs[k] = (struct run){&q[p], sc, &r[p], 0, {""}};
 	}
 	unsigned jobs = o.jobs ? o.jobs : default_jobs();
-	rc = run_all(runs, 2, jobs, &cfg);
+	rc = run_all(runs, 2, jobs, &cfg, &wl);
 	if (!rc) {
 		q[P_ORACLE] = o;
 		q[P_ORACLE].arm = ARM_LIST;
@@ -250,7 +251,7 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 		runs[1] = runs[3];
 		runs[3] = runs[4];
 		runs[2] = (struct run){&q[P_ORACLE], sc, &r[P_ORACLE], 0, {""}};
-		rc = run_all(runs, 4, jobs, &cfg);
+		rc = run_all(runs, 4, jobs, &cfg, &wl);
 	}
 	for (int p = 0; p < P_N && !rc; p++)
 		if (r[p].nprocs != r[P_NEVER].nprocs) {
@@ -271,5 +272,6 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 out:
 	for (int p = 0; p < P_N; p++)
 		result_free(&r[p]);
+	workload_close(&wl);
 	return rc;
 }

@@ -274,7 +274,7 @@ static int simulate(const struct probe_cmd *c, const struct tpt_config *cfg, con
 	struct tpt_config run_cfg = *cfg;
 	if (c->h.in_vm)
 		run_cfg.prefault = 1;
-	int rc = run_all(runs, n, c->jobs ? c->jobs : default_jobs(), &run_cfg);
+	int rc = run_all(runs, n, c->jobs ? c->jobs : default_jobs(), &run_cfg, NULL);
 	for (size_t i = 0; i < n; i++) {
 		if (!rc)
 			ns[i] = res[i].cost.total / units[i] / cfg->clock_ghz;

@@ -20,6 +20,7 @@ int cmd_sim(int argc, char **argv, const json_t *rerun)
 {
 	struct opts o;
 	struct tpt_config cfg;
+	struct workload wl;
 	int rc = parse_opts(argc, argv, &o);
 	if (rc)
 		return rc;
@@ -37,11 +38,13 @@ int cmd_sim(int argc, char **argv, const json_t *rerun)
 	const struct scheme *sc = scheme_find(o.scheme);
 	if (!sc)
 		return bad("unknown scheme '%s' (see tpt schemes)", o.scheme);
-	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o)))
+	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o, &wl)))
 		return rc;
 	struct tpt_result res;
 	struct run run = {&o, sc, &res, 0, {""}};
-	if ((rc = run_all(&run, 1, 1, &cfg)))
+	rc = run_all(&run, 1, 1, &cfg, &wl);
+	workload_close(&wl);
+	if (rc)
 		return rc;
 	/* The text report stays off standard output when the timeline is there. */
 	bool text = !o.timeline || strcmp(o.timeline, "-");
