@@ -17,7 +17,8 @@
  * run's result is the same bytes whichever way it ran (a run depends only
  * on its options, the configuration and the workload's spec and seed); the
  * status and the one error line are those of the first failing run in
- * order; no run after a failing one is started.
+ * order; no run after a failing one is started, and those running are
+ * stopped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -285,6 +286,11 @@ static void run_children(struct run *runs, size_t n, unsigned jobs, const struct
 				kids[k].len = 0;
 			}
 			child_finish(&kids[k], &runs[kids[k].i]);
+			/* A failure makes the runs after it in order useless. */
+			if (runs[kids[k].i].rc)
+				for (unsigned m = 0; m < active; m++)
+					if (kids[m].i > kids[k].i)
+						kill(kids[m].pid, SIGKILL);
 			done++;
 			if (count)
 				fprintf(stderr, "\rtpt: %zu of %zu runs done%s", done, n,
