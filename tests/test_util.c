@@ -1,4 +1,4 @@
-/* test_util.c - parsing, formatting and the RNG. */
+/* test_util.c - parsing, formatting, the RNG and huge-page arrays. */
 #include "helpers.h"
 
 static void test_sizes(void **state)
@@ -70,12 +70,32 @@ static void test_rng(void **state)
 	}
 }
 
+/* Huge-page arrays: on a 2 MiB boundary, zeroed, all of it writable. */
+static void test_huge_alloc(void **state)
+{
+	(void)state;
+	const size_t sizes[] = {1, 4096, (2u << 20) + 8, 5u << 20};
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		uint8_t *p = tpt_huge_alloc(sizes[k]);
+		assert_non_null(p);
+		assert_int_equal((uintptr_t)p % (2u << 20), 0);
+		for (size_t i = 0; i < sizes[k]; i += 4096)
+			assert_int_equal(p[i], 0);
+		assert_int_equal(p[sizes[k] - 1], 0);
+		memset(p, 0xa5, sizes[k]);
+		assert_int_equal(p[sizes[k] - 1], 0xa5);
+		tpt_huge_free(p, sizes[k]);
+	}
+	tpt_huge_free(NULL, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_rng),
+		cmocka_unit_test(test_huge_alloc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,13 @@ int tpt_grow(void *v, size_t *cap, size_t need, size_t elem);
  * doubled, when it holds a comma, quote, CR or LF; as it is otherwise. */
 void tpt_csv_field(FILE *f, const char *s);
 
+/* A big array the host reads at random (a generator's tables): bytes of
+ * zeroed memory on 2 MiB boundaries, advised for transparent huge pages, so
+ * that its random accesses do not each cost the host a TLB miss; NULL when
+ * out of memory. Freed by tpt_huge_free with the same bytes. */
+void *tpt_huge_alloc(size_t bytes);
+void tpt_huge_free(void *p, size_t bytes);
+
 /* Bytes this machine can still give a process (MemAvailable + SwapFree of
  * /proc/meminfo), or UINT64_MAX when that cannot be read. */
 uint64_t tpt_mem_available(void);

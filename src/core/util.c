@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "tpt/util.h"
 
@@ -134,6 +135,31 @@ void tpt_csv_field(FILE *f, const char *s)
 		fputc(*s, f);
 	}
 	fputc('"', f);
+}
+
+#define HUGE_PAGE (2u << 20)
+
+void *tpt_huge_alloc(size_t bytes)
+{
+	size_t len = tpt_align_up(bytes ? bytes : 1, HUGE_PAGE);
+	/* Over-map by one huge page, then trim to the boundary. */
+	uint8_t *m = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	uint8_t *p = (uint8_t *)tpt_align_up((uintptr_t)m, HUGE_PAGE);
+	if (p > m)
+		munmap(m, (size_t)(p - m));
+	if (p + len < m + len + HUGE_PAGE)
+		munmap(p + len, (size_t)(m + len + HUGE_PAGE - (p + len)));
+	(void)madvise(p, len, MADV_HUGEPAGE); /* best effort */
+	return p;
+}
+
+void tpt_huge_free(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, tpt_align_up(bytes ? bytes : 1, HUGE_PAGE));
 }
 
 uint64_t tpt_mem_available(void)

@@ -103,7 +103,7 @@ static int64_t dist(const struct canneal *c, uint32_t la, uint32_t lb)
 static void canneal_close(struct workload *w)
 {
 	struct canneal *c = w->state;
-	free(c->loc);
+	tpt_huge_free(c->loc, c->n * sizeof(*c->loc));
 }
 
 static int canneal_init(struct workload *w, struct tpt_err *e)
@@ -117,7 +117,7 @@ static int canneal_init(struct workload *w, struct tpt_err *e)
 	c->side = (uint64_t)ceil(sqrt((double)c->n));
 	if (wl_host_memory(w, c->n * sizeof(*c->loc), e))
 		return -1;
-	c->loc = malloc(c->n * sizeof(*c->loc));
+	c->loc = tpt_huge_alloc(c->n * sizeof(*c->loc)); /* shuffled and read at random */
 	w->close = canneal_close;
 	if (!c->loc)
 		return tpt_fail(e, "canneal: out of host memory");

@@ -110,9 +110,9 @@ static unsigned class_of(const struct mc *m, uint64_t bytes)
 static void mc_close(struct workload *w)
 {
 	struct mc *m = w->state;
-	free(m->addr);
-	free(m->next);
-	free(m->head);
+	tpt_huge_free(m->addr, m->keys * sizeof(*m->addr));
+	tpt_huge_free(m->next, m->keys * sizeof(*m->next));
+	tpt_huge_free(m->head, (m->buckets_mask + 1) * sizeof(*m->head));
 }
 
 static size_t mc_warm(struct workload *w, struct event *ev, size_t n, bool *done);
@@ -135,9 +135,10 @@ static int mc_init(struct workload *w, struct tpt_err *e)
 	if (wl_host_memory(w, m->keys * (sizeof(*m->addr) + sizeof(*m->next)) +
 				      buckets * sizeof(*m->head), e))
 		return -1;
-	m->addr = malloc(m->keys * sizeof(*m->addr));
-	m->next = calloc(m->keys, sizeof(*m->next));
-	m->head = calloc(buckets, sizeof(*m->head));
+	/* Host arrays read at random, here and by every request: huge pages. */
+	m->addr = tpt_huge_alloc(m->keys * sizeof(*m->addr));
+	m->next = tpt_huge_alloc(m->keys * sizeof(*m->next));
+	m->head = tpt_huge_alloc(buckets * sizeof(*m->head));
 	w->close = mc_close;
 	if (!m->addr || !m->next || !m->head)
 		return tpt_fail(e, "memcached: %llu keys need more host memory",
