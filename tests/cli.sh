@@ -448,6 +448,31 @@ else
 	wait $pid
 	echo "SKIP: /proc/PID/task/PID/children is not there: killed runs are not tested"
 fi
+# A tpt killed takes its runs with it.
+"$TPT" compare --workload gups:size=1G,updates=20M --schemes native,nested --jobs 2 >/dev/null 2>&1 &
+pid=$!
+kids=
+for i in $(seq 100); do
+	kids=$(cat /proc/$pid/task/$pid/children 2>/dev/null)
+	[ "$(echo $kids | wc -w)" -eq 2 ] && break
+	sleep 0.1
+done
+kill -9 $pid
+wait $pid 2>/dev/null
+left=$kids
+for i in $(seq 50); do
+	left=
+	for k in $kids; do
+		[ -e /proc/$k ] && [ "$(cut -d' ' -f3 /proc/$k/stat 2>/dev/null)" != Z ] && left="$left $k"
+	done
+	[ -z "$left" ] && break
+	sleep 0.1
+done
+if [ -z "$kids" ]; then
+	echo "SKIP: /proc/PID/task/PID/children is not there: runs of a killed tpt are not tested"
+else
+	[ -z "$left" ] && ok || { bad "runs left behind by a killed tpt:$left"; kill -9 $left 2>/dev/null; }
+fi
 expect_error "smaller than one 1G guest page" compare --workload gups:size=256M,updates=1K --guest-page 1G --jobs 4
 expect_error "--jobs: '0' is not a whole number from 1 to 64" compare --jobs 0
 expect_error "sim runs one scheme" sim --scheme native --workload $W --jobs 2

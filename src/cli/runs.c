@@ -128,10 +128,13 @@ static int write_all(int fd, const void *p, size_t n)
 
 /* In the child: runs r, sends the reply on fd, and ends. */
 static _Noreturn void child_main(struct run *r, const struct tpt_config *cfg, bool progress,
-				 struct workload *wl, int fd)
+				 struct workload *wl, int fd, pid_t parent)
 {
-	/* A parent that is gone takes its runs with it. */
+	/* A parent that is gone takes its runs with it (also one gone before
+	 * this line). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
 	struct reply rp;
 	memset(&rp, 0, sizeof(rp));
 	rp.rc = run_one(r->o, cfg, r->sc, &rp.res, progress, wl, &rp.err);
@@ -153,7 +156,7 @@ static int child_start(struct child *c, struct run *runs, size_t i, const struct
 		return -1;
 	}
 	fflush(NULL); /* nothing buffered is written twice */
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid < 0) {
 		tpt_fail(&runs[i].err, "cannot start the %s run: fork: %s", runs[i].sc->name,
 			 strerror(errno));
@@ -163,7 +166,7 @@ static int child_start(struct child *c, struct run *runs, size_t i, const struct
 	}
 	if (pid == 0) {
 		close(p[0]);
-		child_main(&runs[i], cfg, progress, wl, p[1]);
+		child_main(&runs[i], cfg, progress, wl, p[1], parent);
 	}
 	close(p[1]);
 	*c = (struct child){.i = i, .pid = pid, .fd = p[0]};
