@@ -426,18 +426,24 @@ for f in g.tpt g.champsim.xz; do
 done
 head -c 30000 "$T/g.champsim.xz" >"$T/cut.xz"
 one_line "corrupt or truncated xz data" 2 compare --workload "trace:path=$T/cut.xz" --jobs 2
+# Two runs at once, in the background: $pid the tpt, $kids its two run
+# processes once both have started (empty where /proc does not list them).
+start_two() {
+	"$TPT" compare --workload gups:size=1G,updates=20M --schemes native,nested --jobs 2 \
+		>"$T/out" 2>"$T/err" &
+	pid=$!
+	kids=
+	for i in $(seq 100); do
+		kids=$(cat /proc/$pid/task/$pid/children 2>/dev/null)
+		[ "$(echo $kids | wc -w)" -eq 2 ] && return
+		sleep 0.1
+	done
+	kids=
+}
 # Runs whose processes are killed: one line naming the first in order and
 # the signal, exit 1.
-"$TPT" compare --workload gups:size=1G,updates=20M --schemes native,nested --jobs 2 \
-	>"$T/out" 2>"$T/err" &
-pid=$!
-kids=
-for i in $(seq 100); do
-	kids=$(cat /proc/$pid/task/$pid/children 2>/dev/null)
-	[ "$(echo $kids | wc -w)" -eq 2 ] && break
-	sleep 0.1
-done
-if [ "$(echo $kids | wc -w)" -eq 2 ]; then
+start_two
+if [ -n "$kids" ]; then
 	kill -9 $kids
 	wait $pid
 	rc=$?
@@ -449,14 +455,7 @@ else
 	echo "SKIP: /proc/PID/task/PID/children is not there: killed runs are not tested"
 fi
 # A tpt killed takes its runs with it.
-"$TPT" compare --workload gups:size=1G,updates=20M --schemes native,nested --jobs 2 >/dev/null 2>&1 &
-pid=$!
-kids=
-for i in $(seq 100); do
-	kids=$(cat /proc/$pid/task/$pid/children 2>/dev/null)
-	[ "$(echo $kids | wc -w)" -eq 2 ] && break
-	sleep 0.1
-done
+start_two
 kill -9 $pid
 wait $pid 2>/dev/null
 left=$kids
