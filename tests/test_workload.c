@@ -22,6 +22,12 @@ static void test_spec_parsing(void **state)
 	assert_int_equal(workload_open(&w, "gups:size=129G,updates=10M", 1, &e), 0);
 	assert_int_equal(w.regions[0].len, 129 * GiB);
 	workload_close(&w);
+	workload_close(&w); /* a closed workload closes again as nothing */
+	assert_null(w.state);
+	assert_int_equal(workload_open(&w, "memcached:keys=1K", 1, &e), 0);
+	workload_close(&w); /* one with a close of its own, and host arrays */
+	workload_close(&w);
+	assert_null(w.state);
 	assert_int_equal(workload_open(&w, "gups:size=6000", 1, &e), -1);
 	assert_non_null(strstr(e.msg, "whole number of 4K pages"));
 	assert_int_equal(workload_open(&w, "nosuch:x=1", 1, &e), -1);

@@ -102,6 +102,7 @@ int workload_check_scenario(const char *path, struct tpt_err *e);
 int workload_estimate(const char *spec, uint64_t *host, uint64_t *footprint, struct tpt_err *e);
 int workload_estimate_scenario(const char *path, uint64_t *host, uint64_t *footprint,
 			       struct tpt_err *e);
+/* Frees what open made; closing a closed workload does nothing. */
 void workload_close(struct workload *w);
 
 static inline size_t workload_next(struct workload *w, struct event *ev, size_t n)

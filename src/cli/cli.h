@@ -100,7 +100,7 @@ struct run {
  * its result back, so that a generator is set up once: wl, when not NULL, is
  * the workload every run names, open (check_workload), and each child takes
  * a copy-on-write copy of it as it stands; a workload that reads files (a
- * trace) is opened again by each child instead. Results are the same bytes
+ * trace) is closed here and opened again by each child instead. Results are the same bytes
  * for any jobs and with or without wl; the status and the one error line are
  * those of the first failing run in order, as one after another would give,
  * and one after another (jobs 1) stops at the first failure. wl is used up

@@ -318,8 +318,13 @@ int run_all(struct run *runs, size_t n, unsigned jobs, const struct tpt_config *
 	if (n == 1)
 		runs[0].rc = run_one(runs[0].o, cfg, runs[0].sc, runs[0].res, true, wl,
 				     &runs[0].err);
-	else if (n > 1)
+	else if (n > 1) {
+		/* Each child opens a trace again: this one would only decode ahead
+		 * for nobody while they run (workload_close is idempotent). */
+		if (wl && wl->ninputs)
+			workload_close(wl);
 		run_children(runs, n, jobs, cfg, wl && wl->ninputs == 0 ? wl : NULL);
+	}
 	size_t i = first_failure(runs, n);
 	if (i == n)
 		return 0;
