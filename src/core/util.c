@@ -147,11 +147,11 @@ void *tpt_huge_alloc(size_t bytes)
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		return NULL;
-	uint8_t *p = (uint8_t *)tpt_align_up((uintptr_t)m, HUGE_PAGE);
-	if (p > m)
-		munmap(m, (size_t)(p - m));
-	if (p + len < m + len + HUGE_PAGE)
-		munmap(p + len, (size_t)(m + len + HUGE_PAGE - (p + len)));
+	size_t head = (size_t)(tpt_align_up((uintptr_t)m, HUGE_PAGE) - (uintptr_t)m);
+	uint8_t *p = m + head;
+	if (head)
+		munmap(m, head);
+	munmap(p + len, HUGE_PAGE - head); /* head < HUGE_PAGE: a tail always remains */
 	(void)madvise(p, len, MADV_HUGEPAGE); /* best effort */
 	return p;
 }
