@@ -472,6 +472,27 @@ if [ -z "$kids" ]; then
 else
 	[ -z "$left" ] && ok || { bad "runs left behind by a killed tpt:$left"; kill -9 $left 2>/dev/null; }
 fi
+# ... and a run so stopped removes its timeline's temporary first.
+mkdir "$T/tl"
+"$TPT" policy --workload gups:size=1G,updates=2M --timeline "$T/tl/t.csv" --jobs 2 >/dev/null 2>&1 &
+pid=$!
+for i in $(seq 600); do
+	[ -n "$(ls -A "$T/tl")" ] && break
+	sleep 0.1
+done
+if [ -n "$(ls -A "$T/tl")" ]; then
+	kill -9 $pid
+	wait $pid 2>/dev/null
+	for i in $(seq 50); do
+		[ -z "$(ls -A "$T/tl")" ] && break
+		sleep 0.1
+	done
+	[ -z "$(ls -A "$T/tl")" ] && ok || bad "a killed tpt's run left $(ls -A "$T/tl")"
+else
+	kill $pid
+	wait $pid
+	bad "policy --timeline made no temporary within a minute"
+fi
 expect_error "smaller than one 1G guest page" compare --workload gups:size=256M,updates=1K --guest-page 1G --jobs 4
 expect_error "--jobs: '0' is not a whole number from 1 to 64" compare --jobs 0
 expect_error "sim runs one scheme" sim --scheme native --workload $W --jobs 2

@@ -131,8 +131,9 @@ static _Noreturn void child_main(struct run *r, const struct tpt_config *cfg, bo
 				 struct workload *wl, int fd, pid_t parent)
 {
 	/* A parent that is gone takes its runs with it (also one gone before
-	 * this line). */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	 * this line). Runs are stopped with SIGTERM, which outfile.c's handler
+	 * catches to remove a timeline's temporary first. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		_exit(1);
 	struct reply rp;
@@ -275,8 +276,13 @@ static void run_children(struct run *runs, size_t n, unsigned jobs, const struct
 			break;
 		for (unsigned k = 0; k < active; k++)
 			pf[k] = (struct pollfd){.fd = kids[k].fd, .events = POLLIN};
-		if (poll(pf, active, -1) < 0)
-			continue; /* EINTR */
+		if (poll(pf, active, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			/* poll itself failed: read each in turn, waiting on it. */
+			for (unsigned k = 0; k < active; k++)
+				pf[k].revents = POLLIN;
+		}
 		for (unsigned k = 0; k < active; k++) {
 			if (!pf[k].revents)
 				continue;
@@ -285,7 +291,7 @@ static void run_children(struct run *runs, size_t n, unsigned jobs, const struct
 				continue;
 			if (end < 0) {
 				/* Out of memory here: the run cannot be taken. */
-				kill(kids[k].pid, SIGKILL);
+				kill(kids[k].pid, SIGTERM);
 				kids[k].len = 0;
 			}
 			child_finish(&kids[k], &runs[kids[k].i]);
@@ -293,7 +299,7 @@ static void run_children(struct run *runs, size_t n, unsigned jobs, const struct
 			if (runs[kids[k].i].rc)
 				for (unsigned m = 0; m < active; m++)
 					if (kids[m].i > kids[k].i)
-						kill(kids[m].pid, SIGKILL);
+						kill(kids[m].pid, SIGTERM);
 			done++;
 			if (count)
 				fprintf(stderr, "\rtpt: %zu of %zu runs done%s", done, n,
