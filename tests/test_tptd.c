@@ -122,6 +122,14 @@ static void test_score_heuristic(void **st)
 	assert_int_equal(x.rss_pages, (32 << 20) >> 12); /* thp: what is left to collapse */
 	score_sample(&c, &in, true, ACT_TPT, &x);
 	assert_int_equal(x.rss_pages, (64 << 20) >> 12); /* tpt: the whole table */
+	/* No accessed bits on this machine: all anon on 4 KiB pages counts as
+	 * hot, whatever Referenced says (here 32 MiB, 8 reaches when 6M). */
+	in.no_refs = true;
+	in.mem.referenced = 0;
+	share = score_sample(&c, &in, false, ACT_THP, &x);
+	assert_true(fabs(share - c.walk_share_max * (1 - (double)c.tlb_reach / (32 << 20))) < 1e-6);
+	in.no_refs = false;
+	assert_true(score_sample(&c, &in, false, ACT_THP, &x) == 0);
 	/* No smaps_rollup read (the slow path was skipped): no walks claimed. */
 	in.mem_valid = false;
 	assert_true(score_sample(&c, &in, false, ACT_THP, &x) == 0);

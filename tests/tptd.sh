@@ -14,8 +14,20 @@ TPTD="$1" TPTCTL="$2" CHILD="$3" TPT="$4" SRC="$5"
 kids=""
 trap 'for k in $kids; do kill -9 $k 2>/dev/null; done; rm -rf "$T"' EXIT
 
-# Starts a child in the background; its pid is in $!.
-spawn() { "$CHILD" "$@" & kids="$kids $!"; }
+# Starts a child in the background and waits until it says it is ready
+# (its memory touched: on a busy machine that takes a while); its pid is
+# in $child.
+nspawn=0
+spawn() {
+	nspawn=$((nspawn + 1))
+	"$CHILD" "$@" >"$T/ready.$nspawn" &
+	child=$!
+	kids="$kids $child"
+	for i in $(seq 600); do grep -q ready "$T/ready.$nspawn" && return; sleep 0.1; done
+	bad "child $* not ready after 60 s"
+}
+# Waits up to 60 s for a line matching $2 in file $1.
+wait_for() { for i in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 huge_kib() { awk '/^AnonHugePages:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 # Median access rate of the windows from $2 s to $3 s in rate file $1.
 median() { awk -v a="$2" -v b="$3" '$1 >= a && $1 <= b {print $2}' "$1" | sort -n |
@@ -32,7 +44,7 @@ one_line_error() { # status pattern command...
 # --- probe, events, configuration ---
 "$TPTD" --probe >"$T/p" 2>"$T/e" && ok || bad "tptd --probe exits 0"
 for h in "metric sources" "actuators" "would use" "hardware PMU" "software perf events" \
-	"MADV_COLLAPSE" "process_madvise" "pidfd_open"; do
+	"MADV_COLLAPSE" "process_madvise" "pidfd_open" "accessed bits after clear"; do
 	grep -q "$h" "$T/p" && ok || bad "probe report lacks '$h'"
 done
 [ -s "$T/e" ] && bad "probe wrote to stderr: $(cat "$T/e")" || ok
@@ -110,10 +122,9 @@ one_line_error 1 "state file $T/sdir is not a regular file" "$TPTD" --once --act
 # Idle processes are not scored, and a name with a newline cannot forge a line
 # (every process is watched here: the filter could not name that one).
 spawn tptd-idle idle 64 30
-idle=$!
+idle=$child
 spawn "$(printf 'x\nenable forged')" compute 30
-odd=$!
-sleep 0.5
+odd=$child
 "$TPTD" --once --actuator advise --interval 0.3 --set tptd.min_rss=0 --state "$T/idle.json" \
 	>"$T/idle.st" 2>"$T/idle.log" && ok || bad "tptd --once with an idle child"
 grep -q "tptd-idle .*idle: not scored" "$T/idle.st" && ok || bad "the idle child was scored: $(cat "$T/idle.st")"
@@ -127,8 +138,7 @@ knob="$T/sys/kernel/mm/devirt/task_name"
 mkdir -p "$(dirname "$knob")" && : >"$knob"
 args="--interval 0.5 --actuator tpt --sysfs $T/sys --state $T/tpt.json --allow tpt-hog"
 spawn tpt-hog mem 256 30 "$T/r0"
-hog=$!
-sleep 0.5
+hog=$child
 "$TPTD" --once $args >"$T/st1" 2>"$T/log1" && ok || bad "tptd --once --actuator tpt: $(cat "$T/log1")"
 [ "$(cat "$knob")" = "tpt-hog" ] && ok || bad "the knob was not armed: '$(cat "$knob")'"
 grep -q "enable tpt-hog\[$hog\]: walk share" "$T/log1" && ok || bad "no decision line with its numbers"
@@ -138,8 +148,7 @@ kill $hog; wait $hog 2>/dev/null
 "$TPTD" --once $args >/dev/null 2>"$T/log2" && ok || bad "tptd --once restart"
 [ "$(cat "$knob")" = "tpt-hog" ] && ok || bad "the name was not re-armed from the state file"
 spawn tpt-hog mem 256 30 "$T/r0"
-hog=$!
-sleep 0.5
+hog=$child
 "$TPTD" --once $args >"$T/st3" 2>"$T/log3" && ok || bad "tptd --once after the armed start"
 grep -q "tpt-hog .* tpt .*started armed" "$T/st3" && ok || bad "the armed program's new start is not seen as TPT: $(cat "$T/st3")"
 "$TPTCTL" status --state "$T/tpt.json" | grep -q "tpt-hog *on .*runs 1" && ok || bad "tptctl status: program record"
@@ -178,9 +187,9 @@ elif ! grep -q "process_madvise *yes" "$T/p" || ! grep -q "MADV_COLLAPSE *yes" "
 else
 	thp="--interval 1 --actuator thp --state $T/thp.json --set tptd.min_rss=0 --set thp.rate=8G"
 	spawn tptd-hog mem 512 60 "$T/rate"
-	hog=$!
+	hog=$child
 	spawn tptd-calc compute 60
-	calc=$!
+	calc=$child
 	sleep 2.5
 	h0=$(huge_kib $hog)
 	start=$(awk 'END {print $1}' "$T/rate")
@@ -207,7 +216,7 @@ else
 
 	# A collapse cannot be undone: the rounds after it keep the process on.
 	spawn tptd-hog mem 256 60 "$T/rate4"
-	hog=$!
+	hog=$child
 	sleep 1
 	"$TPTD" --foreground --interval 0.5 --actuator thp --state "$T/fg.json" --set tptd.min_rss=0 \
 		--set thp.rate=8G --allow tptd-hog 2>"$T/fg.log" &
@@ -220,7 +229,7 @@ else
 
 	# --dry-run: the same decision, nothing done.
 	spawn tptd-hog mem 256 60 "$T/rate2"
-	hog=$!
+	hog=$child
 	sleep 1
 	"$TPTD" --once --dry-run $thp --allow tptd-hog >"$T/st" 2>"$T/log" && ok || bad "--dry-run"
 	grep -q "tptd-hog .*would collapse" "$T/st" && ok || bad "dry run status: $(cat "$T/st")"
@@ -229,7 +238,7 @@ else
 
 	# A child killed while tptd collapses it (2 MiB calls): no crash, it is forgotten.
 	spawn tptd-gone mem 1024 30 "$T/rate3"
-	hog=$!
+	hog=$child
 	sleep 1
 	"$TPTD" --once --interval 1 --actuator thp --state "$T/gone.json" --set thp.rate=8G \
 		--set thp.chunk=2M --allow tptd-gone >"$T/st" 2>"$T/log" &
@@ -249,11 +258,13 @@ fi
 printf '[tptd]\ninterval = 0.2\nstate = %s\nactuator = advise\n' "$T/d.json" >"$T/d.conf"
 "$TPTD" --foreground --config "$T/d.conf" 2>"$T/dlog" &
 d=$!
-sleep 0.6
+wait_for "$T/dlog" "started:" || bad "the daemon did not start: $(cat "$T/dlog")"
 printf '[tptd]\ninterval = 0.3\nstate = %s\nactuator = advise\n' "$T/d.json" >"$T/d.conf"
-kill -HUP $d; sleep 0.4
+kill -HUP $d
+wait_for "$T/dlog" "configuration reloaded"
 printf '[tptd]\ninterval = -1\n' >"$T/d.conf"
-kill -HUP $d; sleep 0.4
+kill -HUP $d
+wait_for "$T/dlog" "reload refused"
 kill -TERM $d
 wait $d && ok || bad "SIGTERM: status $?"
 grep -q "configuration reloaded" "$T/dlog" && ok || bad "SIGHUP did not reload: $(cat "$T/dlog")"

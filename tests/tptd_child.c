@@ -7,6 +7,8 @@
  *   tptd_child NAME compute SECONDS            arithmetic on 16 KiB
  *   tptd_child NAME idle MIB SECONDS            touches MIB, then sleeps
  *
+ * Each prints "ready" on standard output once its memory is touched, so
+ * that a test on a busy machine waits for it instead of guessing a delay.
  * NAME becomes the process name (comm), which tptd's allow list matches.
  * The access loop's own rate is the speed-up the tests print: it is what
  * the program would see, not a model.
@@ -38,6 +40,12 @@ static double cpu(void)
 	return clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
+static void ready(void)
+{
+	printf("ready\n");
+	fflush(stdout);
+}
+
 static int mem(size_t mib, double secs, const char *ratefile)
 {
 	size_t len = mib << 20;
@@ -54,6 +62,7 @@ static int mem(size_t mib, double secs, const char *ratefile)
 		return 1;
 	}
 	setvbuf(out, NULL, _IOLBF, 0);
+	ready();
 	uint64_t x = 88172645463325252ULL, n = len / 8, done = 0;
 	double t0 = now(), w0 = t0, c0 = cpu(), t;
 	while ((t = now()) - t0 < secs) {
@@ -79,6 +88,7 @@ static int compute(double secs)
 	volatile uint64_t buf[2048];
 	uint64_t x = 1;
 	double t0 = now();
+	ready();
 	while (now() - t0 < secs)
 		for (int k = 0; k < 100000; k++) {
 			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -98,6 +108,7 @@ static int idle(size_t mib, double secs)
 	}
 	for (size_t i = 0; i < len; i += 4096)
 		a[i] = 1;
+	ready();
 	struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
 	nanosleep(&ts, NULL);
 	return 0;

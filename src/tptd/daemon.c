@@ -131,9 +131,12 @@ int tptd_init(struct tptd *d, const struct tptd_conf *c, struct tpt_err *e)
 	d->t_round = tptd_now();
 	if (tptd_save(d, e))
 		return -1;
-	tlog(&d->log, LOG_INFO, "started: source %s, actuator %s%s, interval %gs, state %s",
-	     tptd_source_name[d->src], tptd_actuator_name[d->act], c->dry_run ? " (dry run)" : "",
-	     c->interval, c->state);
+	tlog(&d->log, LOG_INFO, "started: source %s%s, actuator %s%s, interval %gs, state %s",
+	     tptd_source_name[d->src],
+	     d->src == SRC_HEURISTIC && !d->probe.accessed_bits
+		     ? " (no accessed bits on this machine: hot set taken as all anonymous 4 KiB memory)"
+		     : "",
+	     tptd_actuator_name[d->act], c->dry_run ? " (dry run)" : "", c->interval, c->state);
 	arm(d);
 	return 0;
 }
@@ -252,7 +255,7 @@ static int watch_new(struct tptd *d, const struct proc_stat *st)
 		}
 	}
 	policy_proc_init(&w->pol, &d->prm, w->on);
-	if (d->src == SRC_HEURISTIC)
+	if (d->src == SRC_HEURISTIC && d->probe.accessed_bits)
 		proc_clear_refs(w->pid); /* the hot set is what it touches from now on */
 	return 0;
 }
@@ -339,8 +342,12 @@ static void apply(struct tptd *d, struct watch *w, enum policy_action a, const s
 {
 	bool act = !d->conf.dry_run && d->act != ACT_ADVISE;
 	if (a != POLICY_KEEP) {
-		char why[160];
-		if (d->src == SRC_HEURISTIC)
+		char why[224];
+		if (d->src == SRC_HEURISTIC && in->no_refs)
+			snprintf(why, sizeof(why), "heuristic: hot taken as all %.0f MiB anon on 4K (no accessed "
+				 "bits), RSS %.0f MiB, cpu %.2fs", mib(proc_mem_anon4k(&in->mem)),
+				 mib(in->mem.rss), in->cpu_ns * 1e-9);
+		else if (d->src == SRC_HEURISTIC)
 			snprintf(why, sizeof(why), "heuristic: hot %.0f MiB of RSS %.0f MiB, %.0f MiB anon on 4K, cpu %.2fs",
 				 mib(in->mem.referenced), mib(in->mem.rss),
 				 mib(proc_mem_anon4k(&in->mem)),
@@ -390,6 +397,7 @@ static void sample(struct tptd *d, struct watch *w, const struct proc_stat *st, 
 			    ? (uint64_t)in.ctr[ROLE_FAULTS]
 			    : st->minflt + st->majflt - w->last.minflt - w->last.majflt;
 	in.pmu = d->src == SRC_PMU;
+	in.no_refs = !d->probe.accessed_bits;
 	in.walk_cycle_event = ctr_has(&d->pmu, ROLE_WALK_CYCLES);
 	double dt = now - w->t_last;
 	bool busy = dt > 0 && in.cpu_ns * 1e-9 / dt >= d->conf.min_cpu;
@@ -416,7 +424,7 @@ static void sample(struct tptd *d, struct watch *w, const struct proc_stat *st, 
 	w->intervals++;
 	enum policy_action a = tptd_decide(d, w, &x);
 	apply(d, w, a, &x, &in);
-	if (d->src == SRC_HEURISTIC && !w->gone)
+	if (d->src == SRC_HEURISTIC && d->probe.accessed_bits && !w->gone)
 		proc_clear_refs(w->pid);
 	w->last = *st;
 	w->t_last = now;

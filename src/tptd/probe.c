@@ -5,6 +5,8 @@
  * tptd's own process and memory; nothing outside it is touched.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <linux/perf_event.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -94,6 +96,55 @@ static bool try_collapse(int *err)
 	return rc == 0 || *err != EINVAL;
 }
 
+/* Referenced kB of the mapping starting at addr, from /proc/self/smaps; -1
+ * when it is not listed. */
+static long referenced_kb(uintptr_t addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return -1;
+	char line[512];
+	bool in = false;
+	long kb = -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo;
+		char dash;
+		if (sscanf(line, "%lx%c", &lo, &dash) == 2 && dash == '-') {
+			if (in)
+				break;
+			in = lo == addr;
+		} else if (in && sscanf(line, "Referenced: %ld kB", &kb) == 1) {
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+/* Touches PROBE_PAGES pages of our own, clears our accessed bits, touches
+ * them again and counts how many show as Referenced. */
+static unsigned try_accessed_bits(void)
+{
+	size_t len = (size_t)PROBE_PAGES << 12;
+	volatile char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return 0;
+	for (size_t i = 0; i < len; i += 4096)
+		m[i] = 1;
+	unsigned seen = 0;
+	int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0 && write(fd, "1", 1) == 1) {
+		for (size_t i = 0; i < len; i += 4096)
+			m[i] += 1;
+		long kb = referenced_kb((uintptr_t)m);
+		seen = kb > 0 ? (unsigned)(kb / 4) : 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	munmap((void *)m, len);
+	return seen;
+}
+
 static bool try_process_madvise(int pidfd, int *err)
 {
 	char b[1];
@@ -121,6 +172,9 @@ void probe_run(struct probe *p)
 		p->pmadv_errno = ENOSYS;
 	}
 	p->clear_refs = access("/proc/self/clear_refs", W_OK) == 0;
+	p->refs_seen = p->clear_refs ? try_accessed_bits() : 0;
+	/* Every page touched shows; a few may lag behind a TLB flush. */
+	p->accessed_bits = p->refs_seen * 10 >= PROBE_PAGES * 9;
 	read_thp(p->thp, sizeof(p->thp));
 }
 
@@ -140,6 +194,9 @@ void probe_print(FILE *out, const struct probe *p)
 		fprintf(out, " (%s)", strerror(p->sw_errno));
 	fprintf(out, "\n  perf_event_paranoid          %d\n", p->paranoid);
 	fprintf(out, "  /proc/PID/clear_refs         %s\n", yes(p->clear_refs));
+	fprintf(out, "  accessed bits after clear    %s (%u of %d pages touched show as Referenced%s)\n",
+		yes(p->accessed_bits), p->refs_seen, PROBE_PAGES,
+		p->accessed_bits ? "" : ": the hot set is taken as all anonymous 4 KiB memory");
 	fprintf(out, "  pidfd_open                   %s\n", yes(p->pidfd));
 	fprintf(out, "actuators\n");
 	fprintf(out, "  tpt (%s)  %s%s\n", TPT_KNOB, yes(p->tpt_knob),

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+enum { PROBE_PAGES = 64 };
+
 struct probe {
 	bool pmu;          /* a hardware cycles counter opens for this process */
 	int pmu_errno;     /* why not */
@@ -23,6 +25,11 @@ struct probe {
 	bool process_madvise; /* process_madvise on a pidfd exists */
 	int pmadv_errno;
 	bool clear_refs;   /* /proc/self/clear_refs is there (hot working set) */
+	/* Pages touched after clear_refs show as Referenced again: the MMU sets
+	 * accessed bits (some hypervisors' shadow tables never do, and the
+	 * hot set cannot be measured: score.h's fallback). */
+	bool accessed_bits;
+	unsigned refs_seen; /* of the probe's PROBE_PAGES pages, how many showed */
 	char thp[32];      /* transparent_hugepage/enabled: the bracketed choice */
 };
 

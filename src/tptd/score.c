@@ -17,12 +17,12 @@ void score_params(const struct tptd_conf *c, enum tptd_actuator act, struct poli
 	}
 }
 
-static double heuristic_share(const struct tptd_conf *c, const struct proc_mem *m)
+static double heuristic_share(const struct tptd_conf *c, const struct proc_mem *m, bool no_refs)
 {
 	if (!m->rss)
 		return 0;
 	double anon4k = (double)proc_mem_anon4k(m);
-	double hot4k = fmin((double)m->referenced * anon4k / (double)m->rss, anon4k);
+	double hot4k = no_refs ? anon4k : fmin((double)m->referenced * anon4k / (double)m->rss, anon4k);
 	double reach = (double)c->tlb_reach;
 	return hot4k > reach ? c->walk_share_max * (1 - reach / hot4k) : 0;
 }
@@ -50,7 +50,7 @@ double score_sample(const struct tptd_conf *c, const struct score_in *in, bool o
 			x->walk_cycles = x->cycles;
 	} else {
 		x->cycles = (uint64_t)(in->cpu_ns * c->cpu_ghz);
-		double share = in->mem_valid ? heuristic_share(c, &in->mem) : 0;
+		double share = in->mem_valid ? heuristic_share(c, &in->mem, in->no_refs) : 0;
 		x->walk_cycles = (uint64_t)((double)x->cycles * share);
 	}
 	return x->cycles ? (double)x->walk_cycles / (double)x->cycles : 0;

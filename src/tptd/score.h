@@ -15,6 +15,12 @@
  * the STLB covers, for uniformly spread accesses; cycles are CPU time times
  * [heuristic] cpu_ghz. Walks are left 0 so the policy never "learns" a walk
  * cost from a number it was given.
+ *
+ * Where the machine's MMU does not set accessed bits again after
+ * clear_refs (probe.h: accessed_bits; seen on a KVM-less cloud VM whose
+ * hypervisor shadows the guest's tables), Referenced stays near zero
+ * whatever the process touches; then hot4k is all of Anonymous -
+ * AnonHugePages, an upper bound, and the log and status say so.
  */
 #ifndef TPTD_SCORE_H
 #define TPTD_SCORE_H
@@ -31,6 +37,7 @@ struct score_in {
 	uint64_t faults;      /* page faults in the interval */
 	struct proc_mem mem;  /* at the end of the interval (heuristic: Referenced since its start) */
 	bool mem_valid;
+	bool no_refs;         /* accessed bits unavailable: every 4 KiB-mapped anon page counts as hot */
 	bool pmu;
 	double ctr[ROLE_N];   /* PMU deltas */
 	bool walk_cycle_event;
