@@ -7,8 +7,12 @@
  * temporary created exclusively in the same directory and renamed over it
  * only when complete: a failed or interrupted run leaves the old file as
  * it was, the file keeps its mode, and a symlink to it stays a symlink
- * (its target is what is replaced). Temporaries are removed on SIGINT,
- * SIGTERM and SIGHUP. Every write, flush and close is checked.
+ * (its target is what is replaced), and the replacement keeps the old
+ * file's owner where the writer may give it. A symlink the kernel's
+ * protected_symlinks would not follow (another user's, in a sticky
+ * world-writable directory such as /tmp) is refused. Temporaries are
+ * removed on SIGINT, SIGTERM and SIGHUP. Every write, flush and close is
+ * checked.
  */
 #ifndef TPT_OUTFILE_H
 #define TPT_OUTFILE_H
@@ -24,11 +28,15 @@ struct outfile {
 	char *tmp;  /* the temporary being written, or NULL when written in place */
 };
 
-/* Whether path can be written, before any work is done: "-", an existing
- * file that is not a directory, or a new name in a writable directory.
- * 0, or -1 with e naming the path and the reason. */
+/* Whether path can be written, before any work is done: "-", a device or
+ * FIFO we may write, or a regular file (existing or new) whose temporary
+ * can be created beside it now (one is made and removed: a read-only or
+ * pseudo file system fails here, not after the run). 0, or -1 with e
+ * naming the path and the reason. */
 int outfile_check(const char *path, struct tpt_err *e);
-/* Whether two paths name the same existing file (device and inode). */
+/* Whether two paths name the same file: the same device and inode where
+ * both exist, else the same real directory and last component (x.out and
+ * ./x.out are one file before either is written). */
 bool outfile_same(const char *a, const char *b);
 /* The checks of a run: every output writable, none of them one of the
  * run's inputs, no two outputs the same file. NULL entries are skipped.

@@ -97,6 +97,88 @@ static const char *dir_of(const char *path, char *buf, size_t len)
 	return buf;
 }
 
+/* The path a name will have: the real path of what exists, else the real
+ * path of its directory and the last component (so x.out and ./x.out are
+ * one file before either exists). false when neither resolves. */
+static bool canon(const char *path, char *buf, size_t len)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	if (realpath(path, real)) {
+		snprintf(buf, len, "%s", real);
+		return true;
+	}
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	if (!*base || !realpath(dir_of(path, dir, sizeof(dir)), real))
+		return false;
+	return snprintf(buf, len, "%s/%s", strcmp(real, "/") ? real : "", base) < (int)len;
+}
+
+/* A symlink the kernel's protected_symlinks would not follow for us: in a
+ * sticky, world-writable directory, owned neither by us nor by the
+ * directory's owner (someone else's link in /tmp). Checked along the chain
+ * of links the name leads through. 0, or -1 with e set. */
+static int link_check(const char *path, struct tpt_err *e)
+{
+	char cur[PATH_MAX], next[PATH_MAX], dir[PATH_MAX];
+	snprintf(cur, sizeof(cur), "%s", path);
+	for (int hop = 0; hop < 40; hop++) {
+		struct stat ls, ds;
+		if (lstat(cur, &ls) || !S_ISLNK(ls.st_mode))
+			return 0;
+		dir_of(cur, dir, sizeof(dir));
+		if (stat(dir, &ds) == 0 && (ds.st_mode & S_ISVTX) && (ds.st_mode & S_IWOTH) &&
+		    ls.st_uid != geteuid() && ls.st_uid != ds.st_uid)
+			return tpt_fail(e, "cannot write %s: %s is a symlink of user %u in the sticky "
+					   "directory %s, which the kernel would not follow (protected_symlinks)",
+					path, cur, (unsigned)ls.st_uid, dir);
+		ssize_t n = readlink(cur, next, sizeof(next) - 1);
+		if (n < 0)
+			return 0;
+		next[n] = 0;
+		if (next[0] == '/')
+			snprintf(cur, sizeof(cur), "%s", next);
+		else if (snprintf(cur, sizeof(cur), "%s/%s", dir, next) >= (int)sizeof(cur))
+			return tpt_fail(e, "cannot write %s: its link's target is too long", path);
+	}
+	return tpt_fail(e, "cannot write %s: too many levels of symbolic links", path);
+}
+
+/* The temporary's name beside target: ".NAME.XXXXXX", the name cut short
+ * where a long one would make it longer than a file name may be. */
+static char *tmp_name(const char *target)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(target, '/'), *base = slash ? slash + 1 : target;
+	size_t n = strlen(target) + 16;
+	char *t = malloc(n);
+	if (t)
+		snprintf(t, n, "%s/.%.*s.XXXXXX", dir_of(target, dir, sizeof(dir)), NAME_MAX - 8, base);
+	return t;
+}
+
+/* Creates and removes the temporary a write would make: what stat and
+ * access cannot tell (a name too long, a read-only or pseudo file system,
+ * a full directory) fails now, not after the run. */
+static int try_tmp(const char *path, const char *target, struct tpt_err *e)
+{
+	char *t = tmp_name(target);
+	if (!t)
+		return tpt_fail(e, "out of memory");
+	int fd = mkstemp(t);
+	int err = errno;
+	if (fd >= 0) {
+		close(fd);
+		unlink(t);
+	}
+	free(t);
+	if (fd < 0) {
+		char dir[PATH_MAX];
+		return tpt_fail(e, "cannot write %s: no file can be created in %s (%s)", path,
+				dir_of(target, dir, sizeof(dir)), strerror(err));
+	}
+	return 0;
+}
+
 int outfile_check(const char *path, struct tpt_err *e)
 {
 	struct stat st;
@@ -104,17 +186,16 @@ int outfile_check(const char *path, struct tpt_err *e)
 		return 0;
 	if (!*path)
 		return tpt_fail(e, "an empty output path");
+	if (link_check(path, e))
+		return -1;
 	if (stat(path, &st) == 0) {
 		if (S_ISDIR(st.st_mode))
 			return tpt_fail(e, "cannot write %s: it is a directory", path);
 		if (S_ISREG(st.st_mode)) {
-			char dir[PATH_MAX], real[PATH_MAX];
+			char real[PATH_MAX];
 			if (!realpath(path, real))
 				return tpt_fail(e, "cannot write %s: %s", path, strerror(errno));
-			if (access(dir_of(real, dir, sizeof(dir)), W_OK | X_OK))
-				return tpt_fail(e, "cannot write %s: its directory %s is not writable",
-						path, dir);
-			return 0;
+			return try_tmp(path, real, e);
 		}
 		if (access(path, W_OK))
 			return tpt_fail(e, "cannot write %s: %s", path, strerror(errno));
@@ -126,16 +207,18 @@ int outfile_check(const char *path, struct tpt_err *e)
 	dir_of(path, dir, sizeof(dir));
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
 		return tpt_fail(e, "cannot write %s: no directory %s", path, dir);
-	if (access(dir, W_OK | X_OK))
-		return tpt_fail(e, "cannot write %s: its directory %s is not writable", path, dir);
-	return 0;
+	return try_tmp(path, path, e);
 }
 
 bool outfile_same(const char *a, const char *b)
 {
 	struct stat sa, sb;
-	return strcmp(a, "-") && strcmp(b, "-") && stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
-	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (!strcmp(a, "-") || !strcmp(b, "-"))
+		return false;
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	char ca[PATH_MAX], cb[PATH_MAX];
+	return canon(a, ca, sizeof(ca)) && canon(b, cb, sizeof(cb)) && !strcmp(ca, cb);
 }
 
 int outfile_check_run(const char *const *outputs, size_t nout, const char *const *inputs,
@@ -160,6 +243,19 @@ int outfile_check_run(const char *const *outputs, size_t nout, const char *const
 	return 0;
 }
 
+/* The replacement keeps the replaced file's owner and group where we may
+ * give them: root may; another user keeps the group if a member of it,
+ * else the file becomes theirs, as an editor's save would make it. */
+static void keep_owner(int fd, const struct stat *st)
+{
+	if (st->st_uid == geteuid() && st->st_gid == getegid())
+		return;
+	if (fchown(fd, st->st_uid, st->st_gid) == 0)
+		return;
+	if (fchown(fd, (uid_t)-1, st->st_gid) == 0)
+		return;
+}
+
 int outfile_open(struct outfile *o, const char *path, struct tpt_err *e)
 {
 	*o = (struct outfile){0};
@@ -175,20 +271,20 @@ int outfile_open(struct outfile *o, const char *path, struct tpt_err *e)
 			return tpt_fail(e, "cannot write %s: %s", path, strerror(errno));
 		return 0;
 	}
-	char real[PATH_MAX], dir[PATH_MAX];
+	if (link_check(path, e))
+		return -1;
+	char real[PATH_MAX];
 	if (exists && !realpath(path, real))
 		return tpt_fail(e, "cannot write %s: %s", path, strerror(errno));
 	const char *target = exists ? real : path;
-	const char *slash = strrchr(target, '/');
 	o->path = strdup(target);
-	o->tmp = malloc(strlen(target) + 16);
+	o->tmp = tmp_name(target);
 	if (!o->path || !o->tmp) {
 		free(o->path);
 		free(o->tmp);
 		*o = (struct outfile){0};
 		return tpt_fail(e, "out of memory");
 	}
-	sprintf(o->tmp, "%s/.%s.XXXXXX", dir_of(target, dir, sizeof(dir)), slash ? slash + 1 : target);
 	int fd = mkstemp(o->tmp); /* O_CREAT | O_EXCL: never an existing file or link */
 	if (fd < 0) {
 		tpt_fail(e, "cannot write %s: %s", path, strerror(errno));
@@ -198,6 +294,7 @@ int outfile_open(struct outfile *o, const char *path, struct tpt_err *e)
 	mode_t mode = 0666;
 	if (exists) {
 		mode = st.st_mode & 07777;
+		keep_owner(fd, &st);
 	} else {
 		mode_t mask = umask(0);
 		umask(mask);
