@@ -249,7 +249,7 @@ expect_error "cannot open paper's figures" power --workload lame --paper "$T/non
 printf 'a,b\n' >"$T/paper.csv"
 expect_error "not tpt's paper-figure header" power --workload lame --paper "$T/paper.csv"
 printf 'workload,scheme,value,priv_exits,tlb_misses,access_violations\nlame,trap,x,1,2,3\n' >"$T/paper.csv"
-expect_error "paper.csv:2: a figure is not a non-negative number" power --workload lame --paper "$T/paper.csv"
+expect_error "paper.csv:2: a figure is not a number from 0 to 1e+15" power --workload lame --paper "$T/paper.csv"
 printf '[hv]\nguest_tlb1 = 15\n' >"$T/pw.ini"
 expect_error "no TLB1 entry is left for the kernel" power --workload lame --config "$T/pw.ini"
 printf '[hv]\nshortest = 8K\n' >"$T/pw.ini"

@@ -46,4 +46,30 @@ else
 		bad "the replaced file changed owner: $(stat -c %U:%G "$T/own/victim")"
 fi
 
+# --- tpt rerun: a recorded output option is dropped however it was spelled ---
+"$TPT" sim --scheme native --workload $W --jso "$T/r.json" >/dev/null 2>&1
+grep -q '"--jso"' "$T/r.json" && bad "an abbreviated --json was recorded as part of the command" || ok
+# A result whose command names itself through abbreviations (as an older
+# build recorded them, or a doctored file).
+sed 's|"--workload",|"--time='"$T"'/tl.csv", "--jso", "'"$T"'/r.json", "--workload",|' "$T/r.json" >"$T/d.json"
+cp "$T/d.json" "$T/r.json"
+cp "$T/r.json" "$T/r.bak"
+"$TPT" rerun "$T/r.json" >/dev/null 2>&1 && ok || bad "rerun of a result naming itself"
+cmp -s "$T/r.json" "$T/r.bak" && [ ! -e "$T/tl.csv" ] && ok || bad "rerun wrote a recorded, abbreviated output"
+
+# --- tpt power --paper: line numbers count blank lines; unknown names and
+# out-of-range figures are refused; a large figure prints whole ---
+H="workload,scheme,value,priv_exits,tlb_misses,access_violations"
+printf '# c\n\n%s\n\nlinux-boot,trap,30,1,2,3\n\nlinux-boot,trap,x,,,\n' "$H" >"$T/p1.csv"
+one_line "p1.csv:7: a figure is not a number" 2 power --workload linux-boot --paper "$T/p1.csv"
+printf '%s\nlinux-bot,trap,30,1,2,3\n' "$H" >"$T/p2.csv"
+one_line "p2.csv:2: no workload 'linux-bot'" 2 power --workload linux-boot --paper "$T/p2.csv"
+printf '%s\nlinux-boot,trapp,30,1,2,3\n' "$H" >"$T/p3.csv"
+one_line "p3.csv:2: no scheme 'trapp'" 2 power --workload linux-boot --paper "$T/p3.csv"
+printf '%s\nlinux-boot,trap,30,1e16,2,3\n' "$H" >"$T/p4.csv"
+one_line "p4.csv:2: a figure is not a number from 0 to 1e+15" 2 power --workload linux-boot --paper "$T/p4.csv"
+printf '%s\nlinux-boot,trap,30,1e15,2,3\n' "$H" >"$T/p5.csv"
+"$TPT" power --workload linux-boot --scheme trap --paper "$T/p5.csv" 2>&1 | grep -q " 1000000000000000 " && ok ||
+	bad "a figure of 1e15 is not printed whole"
+
 finish

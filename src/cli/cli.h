@@ -47,6 +47,9 @@ extern const size_t cli_nopts;
 /* The options of tpt probe (probe_cmd.c). */
 extern const struct cli_opt probe_opts[];
 extern const size_t probe_nopts;
+/* The options of tpt dbt (dbt_cmd.c). */
+extern const struct cli_opt dbt_opts[];
+extern const size_t dbt_nopts;
 /* The options of tpt power (power_cmd.c). */
 extern const struct cli_opt power_opts[];
 extern const size_t power_nopts;
@@ -60,12 +63,24 @@ enum { CLI_TWICE = -2 };
 int cli_getopt(int argc, char **argv, const struct option *lo, bool *seen, const char *who);
 
 /* A subcommand: its name, synopsis, one-line summary, and what runs it (the
- * simulation commands take the provenance of a result being re-run). */
+ * simulation commands take the provenance of a result being re-run, and
+ * name their option table, by which a recorded command is read again). */
 struct cli_command {
 	const char *name, *synopsis, *summary;
 	int (*run)(int argc, char **argv);
 	int (*sim)(int argc, char **argv, const json_t *rerun);
+	const struct cli_opt *opts;
+	const size_t *nopts;
 };
+/* The command named name, or NULL. */
+const struct cli_command *cli_command_find(const char *name);
+/* How many words argv[i] and the ones after it take when it is one of the
+ * options `names` (NULL-terminated, without "--") of table t, spelled as
+ * getopt_long would accept it (--name, an unambiguous prefix, =VALUE): 2
+ * for "--name VALUE", 1 for "--name=VALUE" or a flag, 0 when it is
+ * another word. */
+int cli_option_words(const struct cli_opt *t, size_t n, char *const *argv, int argc, int i,
+		     const char *const *names);
 extern const struct cli_command cli_commands[];
 extern const size_t cli_ncommands;
 /* The usage text: commands and options, from the two tables. */

@@ -33,36 +33,36 @@ static int cmd_help(int argc, char **argv)
 /* argv[0] of a command is its name. A NULL synopsis: an alias, not listed. */
 const struct cli_command cli_commands[] = {
 	{"sim", "--scheme S (--workload W | --scenario FILE) [options]",
-	 "one scheme, every counter", NULL, cmd_sim},
+	 "one scheme, every counter", NULL, cmd_sim, cli_opts, &cli_nopts},
 	{"compare", "[--workload W | --scenario FILE] [--schemes a,b,...] [options]",
-	 "several schemes on one access stream", NULL, cmd_compare},
+	 "several schemes on one access stream", NULL, cmd_compare, cli_opts, &cli_nopts},
 	{"policy", "[--scenario FILE] [--scheme S] [--timeline FILE] [options]",
-	 "automatic TPT against its baselines", NULL, cmd_policy},
+	 "automatic TPT against its baselines", NULL, cmd_policy, cli_opts, &cli_nopts},
 	{"dbt", "[--workload W] [--guest ia32|pae|x86_64] [--scheme softmmu|btmmu|direct|all] "
 		"[--config FILE] [--seed N] [--json FILE|-]",
-	 "a binary translator's memory path: SoftMMU against BTMMU", NULL, cmd_dbt},
+	 "a binary translator's memory path: SoftMMU against BTMMU", NULL, cmd_dbt, dbt_opts, &dbt_nopts},
 	{"trace", "info|convert|write|record ... (see tpt trace help)",
 	 "traces: what one holds, between formats, from a generator, from a real program",
-	 cmd_trace, NULL},
+	 cmd_trace, NULL, NULL, NULL},
 	{"probe", "[--compare] [--calibrate FILE] [--json FILE|-] [--phases LIST] [options of probe]",
 	 "measures this machine natively and in a KVM guest of its own, beside the model", cmd_probe,
-	 NULL},
+	 NULL, probe_opts, &probe_nopts},
 	{"power", "[--workload NAME|all|list] [--scheme S|all] [--paper FILE] [--timeline text|csv] [options of power]",
-	 "the embedded Power model: in-place binary translation, page resizing, data mirroring", cmd_power, NULL},
+	 "the embedded Power model: in-place binary translation, page resizing, data mirroring", cmd_power, NULL, power_opts, &power_nopts},
 	{"study", "plan FILE | run FILE [--jobs N] [--dir DIR] | slurm FILE [--dir DIR] [--submit] | report FILE [--dir DIR]",
 	 "a matrix of runs from a study file, on every core (GNU parallel) or a Slurm cluster, resumable, merged", cmd_study,
-	 NULL},
+	 NULL, NULL, NULL},
 	{"rerun", "RESULT.json [--json OUT]", "a result's command again, under its configuration",
-	 cmd_rerun, NULL},
-	{"config", "", "the commented default configuration", cmd_config, NULL},
-	{"workloads", "", "workloads and their keys", cmd_workloads, NULL},
-	{"schemes", "", "schemes and the references a TLB miss costs each", cmd_schemes, NULL},
-	{"counters", "", "every counter of a run, as the JSON names it", cmd_counters, NULL},
-	{"help", "", "this text", cmd_help, NULL},
-	{"--help", NULL, NULL, cmd_help, NULL},
-	{"-h", NULL, NULL, cmd_help, NULL},
-	{"--version", "", "release and git commit of this build", cmd_version, NULL},
-	{"version", NULL, NULL, cmd_version, NULL},
+	 cmd_rerun, NULL, NULL, NULL},
+	{"config", "", "the commented default configuration", cmd_config, NULL, NULL, NULL},
+	{"workloads", "", "workloads and their keys", cmd_workloads, NULL, NULL, NULL},
+	{"schemes", "", "schemes and the references a TLB miss costs each", cmd_schemes, NULL, NULL, NULL},
+	{"counters", "", "every counter of a run, as the JSON names it", cmd_counters, NULL, NULL, NULL},
+	{"help", "", "this text", cmd_help, NULL, NULL, NULL},
+	{"--help", NULL, NULL, cmd_help, NULL, NULL, NULL},
+	{"-h", NULL, NULL, cmd_help, NULL, NULL, NULL},
+	{"--version", "", "release and git commit of this build", cmd_version, NULL, NULL, NULL},
+	{"version", NULL, NULL, cmd_version, NULL, NULL, NULL},
 };
 const size_t cli_ncommands = ARRAY_LEN(cli_commands);
 
@@ -86,15 +86,48 @@ void cli_usage(FILE *out)
 		opt_help_line(out, power_opts[i].name, power_opts[i].arg, power_opts[i].help);
 }
 
+const struct cli_command *cli_command_find(const char *name)
+{
+	for (size_t i = 0; i < cli_ncommands; i++)
+		if (!strcmp(name, cli_commands[i].name))
+			return &cli_commands[i];
+	return NULL;
+}
+
+int cli_option_words(const struct cli_opt *t, size_t n, char *const *argv, int argc, int i,
+		     const char *const *names)
+{
+	const char *a = argv[i];
+	if (strncmp(a, "--", 2) || !a[2])
+		return 0;
+	size_t len = strcspn(a + 2, "=");
+	const struct cli_opt *hit = NULL, *exact = NULL;
+	unsigned prefixes = 0;
+	for (size_t k = 0; k < n; k++)
+		if (!strncmp(t[k].name, a + 2, len)) {
+			hit = &t[k];
+			prefixes++;
+			if (strlen(t[k].name) == len)
+				exact = &t[k];
+		}
+	if (exact) /* an exact name wins over the names it is a prefix of */
+		hit = exact;
+	else if (prefixes != 1) /* none, or ambiguous: getopt_long takes neither */
+		return 0;
+	bool named = false;
+	for (; *names; names++)
+		named |= !strcmp(*names, hit->name);
+	if (!named)
+		return 0;
+	return a[2 + len] == '=' || !hit->arg || i + 1 >= argc ? 1 : 2;
+}
+
 int run_command(int argc, char **argv, const json_t *rerun)
 {
-	for (size_t i = 0; i < cli_ncommands; i++) {
-		const struct cli_command *c = &cli_commands[i];
-		if (strcmp(argv[0], c->name))
-			continue;
-		if (rerun && !c->sim)
-			return bad("rerun: '%s' is not a command that writes results", argv[0]);
-		return c->sim ? c->sim(argc, argv, rerun) : c->run(argc, argv);
-	}
-	return bad("unknown command '%s' (see tpt help)", argv[0]);
+	const struct cli_command *c = cli_command_find(argv[0]);
+	if (!c)
+		return bad("unknown command '%s' (see tpt help)", argv[0]);
+	if (rerun && !c->sim)
+		return bad("rerun: '%s' is not a command that writes results", argv[0]);
+	return c->sim ? c->sim(argc, argv, rerun) : c->run(argc, argv);
 }

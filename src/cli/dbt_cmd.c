@@ -47,22 +47,31 @@ static json_t *stats_json(enum dbt_scheme s, const struct dbt_stats *st, const s
 			 "memory_path_instructions_per_access", mem_path(st, cfg));
 }
 
+/* tpt dbt's options: parsing, tpt help, the manual page and tpt rerun. */
+const struct cli_opt dbt_opts[] = {
+	{"workload", "W", 'w', "NAME:key=value,... (default " DEFAULT_WORKLOAD ")"},
+	{"scheme", "S", 's', "softmmu, btmmu, direct or all (default all)"},
+	{"guest", "G", 'g', "the guest's paging: ia32, pae or x86_64 (default x86_64)"},
+	{"config", "FILE", 'c', "machine and cost parameters ([dbt] among them)"},
+	{"json", "FILE|-", 'j', "write results as JSON, with their provenance"},
+	{"seed", "N", 'r', "workload seed (default 1)"},
+};
+const size_t dbt_nopts = ARRAY_LEN(dbt_opts);
+
 int cmd_dbt(int argc, char **argv, const json_t *rerun)
 {
 	const char *spec = DEFAULT_WORKLOAD, *scheme = "all", *guest = "x86_64", *config = NULL,
 		   *json = NULL;
 	uint64_t seed = 1;
-	static const struct option lo[] = {
-		{"workload", required_argument, 0, 'w'}, {"scheme", required_argument, 0, 's'},
-		{"guest", required_argument, 0, 'g'},    {"config", required_argument, 0, 'c'},
-		{"json", required_argument, 0, 'j'},     {"seed", required_argument, 0, 'r'},
-		{0, 0, 0, 0},
-	};
+	struct option lo[ARRAY_LEN(dbt_opts) + 1];
+	cli_longopts(dbt_opts, dbt_nopts, lo);
+	bool seen[ARRAY_LEN(dbt_opts)] = {false};
 	opterr = 0;
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, lo, seen, "dbt: ")) != -1) {
 		switch (c) {
+		case CLI_TWICE: return 2;
 		case 'w': spec = optarg; break;
 		case 's': scheme = optarg; break;
 		case 'g': guest = optarg; break;

@@ -106,10 +106,11 @@ static json_t *run_json(const struct power_result *r, const struct paper_row *pr
 /* model / paper, or "" where the paper has no figure. */
 static const char *ratio(double model, double paper, char *buf, size_t len)
 {
+	double r = model / paper;
 	if (isnan(paper) || paper <= 0)
 		snprintf(buf, len, "%s", "");
 	else
-		snprintf(buf, len, "%.2f", model / paper);
+		snprintf(buf, len, r < 1e6 ? "%.2f" : "%.3g", r);
 	return buf;
 }
 
@@ -138,7 +139,7 @@ static void print_table(const struct power_result *r, unsigned n, const struct p
 		       (unsigned long long)x->tlb_misses, (unsigned long long)x->access_violations, x->value, vs);
 		const struct paper_row *p = paper->n ? paper_find(paper, x->w->name, x->s->name) : NULL;
 		if (p) {
-			char a[4][16];
+			char a[4][24]; /* figures are at most 1e15 (paper.c) */
 			double pv[3] = {p->priv, p->tlb, p->acc};
 			for (int k = 0; k < 3; k++)
 				if (isnan(pv[k]))

@@ -45,19 +45,12 @@ static void add_value(void *ctx, const char *section, const char *name, const ch
 	json_object_set_new(sec, name, json_string(value));
 }
 
-/* The words a command-line word takes when it is one of the valued options
- * named (without "--"): 2 for "--name VALUE", 1 for "--name=VALUE"; 0
- * when it is none of them. */
-static int option_words(const char *a, const char *const *names)
+/* How many words argv[i] takes if it is one of `names` among the options
+ * of command argv[0] (cli_option_words), 0 otherwise. */
+static int words_of(char *const *argv, int argc, int i, const char *const *names)
 {
-	if (strncmp(a, "--", 2))
-		return 0;
-	for (; *names; names++) {
-		size_t len = strlen(*names);
-		if (!strncmp(a + 2, *names, len) && (a[2 + len] == 0 || a[2 + len] == '='))
-			return a[2 + len] == '=' ? 1 : 2;
-	}
-	return 0;
+	const struct cli_command *c = cli_command_find(argv[0]);
+	return c && c->opts ? cli_option_words(c->opts, *c->nopts, argv, argc, i, names) : 0;
 }
 
 json_t *provenance_json(const struct opts *o, const struct tpt_config *cfg)
@@ -71,7 +64,7 @@ json_t *provenance_json(const struct opts *o, const struct tpt_config *cfg)
 		 * bytes whatever its files are called and however many cores. */
 		static const char *const left_out[] = {"json", "timeline", "jobs", NULL};
 		for (int i = 0; i < o->argc; i++) {
-			int skip = option_words(o->argv[i], left_out);
+			int skip = i ? words_of(o->argv, o->argc, i, left_out) : 0;
 			if (skip)
 				i += skip - 1;
 			else
@@ -149,28 +142,31 @@ static char **rerun_argv(const json_t *cmd, const char *out, int *argc)
 {
 	static const char *const dropped[] = {"json", "timeline", "config", NULL};
 	size_t n = json_array_size(cmd);
-	char **v = calloc(n + 3, sizeof(*v));
-	if (!v)
-		return NULL;
+	char **all = calloc(n + 1, sizeof(*all)), **v = calloc(n + 3, sizeof(*v));
+	if (!all || !v)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		if (!(all[i] = (char *)json_string_value(json_array_get(cmd, i))))
+			goto fail;
 	int k = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *a = json_string_value(json_array_get(cmd, i));
-		if (!a) {
-			free(v);
-			return NULL;
-		}
-		int skip = option_words(a, dropped);
+	for (int i = 0; i < (int)n; i++) {
+		int skip = i ? words_of(all, (int)n, i, dropped) : 0;
 		if (skip)
-			i += (size_t)skip - 1;
+			i += skip - 1;
 		else
-			v[k++] = (char *)a;
+			v[k++] = all[i];
 	}
 	if (out) {
 		v[k++] = "--json";
 		v[k++] = (char *)out;
 	}
+	free(all);
 	*argc = k;
 	return v;
+fail:
+	free(all);
+	free(v);
+	return NULL;
 }
 
 int cmd_rerun(int argc, char **argv)

@@ -7,10 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kvmppc.h"
+#include "linux.h"
 #include "paper.h"
 #include "tpt/opttab.h"
 
-/* A figure: NAN for an empty field, -1 for one that is not a number >= 0. */
+/* The largest figure a row may give: more than any run's exit count or
+ * time in the paper (its largest count is about 1.2e8), and exact as a
+ * double and in a table's "%.0f". */
+#define PAPER_MAX 1e15
+
+/* A figure: NAN for an empty field, -1 for one that is not a number from 0
+ * to PAPER_MAX. */
 static double figure(const char *s)
 {
 	if (!*s)
@@ -18,7 +26,7 @@ static double figure(const char *s)
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	return errno || *end || !(v >= 0) || isinf(v) ? -1 : v;
+	return errno || *end || !(v >= 0 && v <= PAPER_MAX) ? -1 : v;
 }
 
 /* Splits line at commas into f (at most six); how many fields it has. */
@@ -45,8 +53,10 @@ int paper_load(struct paper *p, const char *path, struct tpt_err *e)
 		return -1;
 	int rc = 0, line = 0;
 	bool header = false;
-	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l && !rc; l = strtok_r(NULL, "\n", &save)) {
+	for (char *l = text, *nl; l && *l && !rc; l = nl) {
 		line++;
+		if ((nl = strchr(l, '\n')))
+			*nl++ = 0;
 		size_t len = strlen(l);
 		if (len && l[len - 1] == '\r')
 			l[--len] = 0;
@@ -68,12 +78,22 @@ int paper_load(struct paper *p, const char *path, struct tpt_err *e)
 		}
 		snprintf(r.workload, sizeof(r.workload), "%s", f[0]);
 		snprintf(r.scheme, sizeof(r.scheme), "%s", f[1]);
+		if (!lx_workload_find(r.workload)) {
+			rc = tpt_fail(e, "%s:%d: no workload '%s' (tpt power --workload list names them)", path,
+				      line, r.workload);
+			break;
+		}
+		if (!kvmppc_scheme_find(r.scheme)) {
+			rc = tpt_fail(e, "%s:%d: no scheme '%s' of tpt power (trap, pv, bt, bt-4k, bt+pr, "
+					 "bt+pr+dm, static-tlb, pr+)", path, line, r.scheme);
+			break;
+		}
 		r.value = figure(f[2]);
 		r.priv = figure(f[3]);
 		r.tlb = figure(f[4]);
 		r.acc = figure(f[5]);
 		if (r.value < 0 || r.priv < 0 || r.tlb < 0 || r.acc < 0) {
-			rc = tpt_fail(e, "%s:%d: a figure is not a non-negative number", path, line);
+			rc = tpt_fail(e, "%s:%d: a figure is not a number from 0 to %.0e", path, line, PAPER_MAX);
 			break;
 		}
 		if (paper_find(p, r.workload, r.scheme)) {
