@@ -6,7 +6,7 @@ SAN   ?= build-san
 FUZZ  ?= build-fuzz
 JOBS  ?= 2
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= trace config scenario dbt replay power
+FUZZ_TARGETS ?= trace config scenario dbt replay power study
 
 .PHONY: all deps build run check check-san bench golden fuzz install deb clean
 

@@ -16,6 +16,7 @@
 #include "replay.h"
 #include "tpt/config.h"
 #include "tpt/dbt.h"
+#include "tpt/study.h"
 #include "tpt/trace.h"
 #include "tpt/workload.h"
 #include "fuzz_entry.h"
@@ -164,7 +165,35 @@ int tpt_fuzz_power(const uint8_t *data, size_t size)
 	return 0;
 }
 
-const struct tpt_fuzz_target tpt_fuzz_targets[6] = {
+int tpt_fuzz_study(const uint8_t *data, size_t size)
+{
+	/* A study file, then after a line "%%" a result of its first run. */
+	const uint8_t *mark = NULL;
+	for (size_t i = 0; i + 4 <= size && !mark; i++)
+		if (!memcmp(data + i, "\n%%\n", 4))
+			mark = data + i + 1;
+	size_t head = mark ? (size_t)(mark - data) : size;
+	char path[64];
+	int fd = as_file(data, head, path);
+	if (fd < 0)
+		return 0;
+	struct study s;
+	struct tpt_err e;
+	if (!study_load(&s, path, &e)) {
+		json_t *rows = json_array();
+		json_t *res = mark ? json_loadb((const char *)mark + 3, size - head - 3, 0, NULL) : NULL;
+		if (res && rows && s.nrun)
+			study_rows(&s, &s.run[0], res, rows, &e);
+		json_decref(res);
+		json_decref(rows);
+		study_free(&s);
+	}
+	close(fd);
+	return 0;
+}
+
+const struct tpt_fuzz_target tpt_fuzz_targets[7] = {
 	{"trace", tpt_fuzz_trace},   {"config", tpt_fuzz_config}, {"scenario", tpt_fuzz_scenario},
 	{"dbt", tpt_fuzz_dbt},       {"replay", tpt_fuzz_replay}, {"power", tpt_fuzz_power},
+	{"study", tpt_fuzz_study},
 };

@@ -26,10 +26,14 @@ int tpt_fuzz_replay(const uint8_t *data, size_t size);
  * kernel and every scheme's hypervisor set up under it, nothing run). */
 int tpt_fuzz_power(const uint8_t *data, size_t size);
 
+/* The bytes as a study file and, after a line "%%", a result of its first
+ * run read back into the report's rows. */
+int tpt_fuzz_study(const uint8_t *data, size_t size);
+
 struct tpt_fuzz_target {
 	const char *name; /* also the seed directory's: tests/fuzz/seeds/NAME */
 	int (*run)(const uint8_t *data, size_t size);
 };
-extern const struct tpt_fuzz_target tpt_fuzz_targets[6];
+extern const struct tpt_fuzz_target tpt_fuzz_targets[7];
 
 #endif

@@ -12,6 +12,7 @@
 #   scheme    translation schemes                          base mem mmu vm
 #   workload  generators and trace formats                 base
 #   sim       run loop, profiler, reports                  base mem mmu vm scheme workload
+#   study     the study engine: plan, run, Slurm, report   base mem mmu vm scheme workload sim
 #   dbt       binary translators' memory path              base mem mmu workload
 #   power     embedded Power MMU                           base
 #   probe     the real machine: loops, KVM guest, host     base mem
@@ -43,7 +44,7 @@ BEGIN {
 	split("cache tlb fa pwc rmp mmu", a, " "); for (i in a) hdr[a[i]] = "mmu"
 	hdr["vm"] = "vm"; hdr["hv"] = "vm"; hdr["pcache"] = "vm"; hdr["scheme"] = "scheme"; hdr["workload"] = "workload"
 	hdr["trace"] = "workload"; hdr["sim"] = "sim"; hdr["profile"] = "sim"
-	hdr["report"] = "sim"; hdr["dbt"] = "dbt"
+	hdr["report"] = "sim"; hdr["dbt"] = "dbt"; hdr["study"] = "study"
 	split("probe vmm loops", a, " "); for (i in a) hdr[a[i]] = "probe"
 	split("util config opttab stats cost outfile version tpt_commit", a, " "); for (i in a) core[a[i]] = "base"
 	may["base"] = ""
@@ -53,10 +54,11 @@ BEGIN {
 	may["scheme"] = "base mem mmu vm"
 	may["workload"] = "base"
 	may["sim"] = "base mem mmu vm scheme workload"
+	may["study"] = "base mem mmu vm scheme workload sim"
 	may["dbt"] = "base mem mmu workload"
 	may["power"] = "base"
 	may["probe"] = "base mem"
-	may["cli"] = "base mem mmu vm scheme workload sim dbt power probe"
+	may["cli"] = "base mem mmu vm scheme workload sim study dbt power probe"
 	may["tptd"] = "base"
 	bad = 0
 }

@@ -72,4 +72,104 @@ printf '%s\nlinux-boot,trap,30,1e15,2,3\n' "$H" >"$T/p5.csv"
 "$TPT" power --workload linux-boot --scheme trap --paper "$T/p5.csv" 2>&1 | grep -q " 1000000000000000 " && ok ||
 	bad "a figure of 1e15 is not printed whole"
 
+# --- study files: names, values and files the plan reads, each checked ---
+mkdir "$T/st"
+S="$T/st/s.ini"
+study() { printf '[study]\n%s\n' "$1" >"$S"; }
+study 'command = compare
+workload = gups
+name = ..'
+one_line "name '..' is not a plain name" 2 study plan "$S"
+study 'command = compare
+workload = gups
+name = a
+name = b'
+one_line "s.ini:5: \[study\] name is given twice" 2 study plan "$S"
+study 'command = compare
+workload = gups
+seeds = 1 01'
+one_line "seed 1 is given twice" 2 study plan "$S"
+study 'command = compare
+workload = gups
+pages = 4K/4K 4096/4K'
+one_line "pages 4K/4K is given twice" 2 study plan "$S"
+study 'command = compare
+workload = gups
+pages = 3K/4K'
+one_line "pages '3K/4K' is not GUEST/HOST of 4K, 2M or 1G" 2 study plan "$S"
+study 'command = compare
+workload = gups
+schemes = nested,nestd'
+one_line "unknown scheme 'nestd'" 2 study plan "$S"
+mkdir "$T/st/cfgdir"
+study 'command = compare
+workload = gups
+config = cfgdir'
+one_line "config file .*cfgdir is not a regular file" 2 study plan "$S"
+study 'command = compare
+workload = gups
+config = /dev/zero'
+timeout 20 "$TPT" study plan "$S" >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "/dev/zero is not a regular file" "$T/err" && ok || bad "config = /dev/zero: $(cat "$T/err")"
+mkfifo "$T/st/fifo.ini"
+study 'command = policy
+scenario = fifo.ini'
+timeout 20 "$TPT" study plan "$S" >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "is not a regular file" "$T/err" && ok || bad "a FIFO as scenario: $(cat "$T/err")"
+# A plan too big to run is refused at once, whatever it would take to list.
+{ printf '[study]\ncommand = compare\npages = 4K/4K 4K/2M 4K/1G 2M/4K 2M/2M 2M/1G 1G/4K 1G/2M 1G/1G\nseeds ='
+  seq -s ' ' 64; for i in $(seq 64); do echo "workload = gups:updates=$i"; done
+  for i in 1 2 3; do echo "config = c$i.ini"; printf '[cost]\nbase_cpi = %s\n' "$i" >"$T/st/c$i.ini"; done; } >"$S"
+timeout 60 "$TPT" study plan "$S" >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "plans 110592 runs; at most 100000" "$T/err" && ok || bad "a plan of 110592 runs: $(cat "$T/err")"
+# A trace is read beside the study file, and its bytes name the run.
+"$TPT" trace write --workload gups:size=8M,updates=1K -o "$T/st/t.tpt" 2>/dev/null
+study 'command = compare
+workload = trace:path=t.tpt
+schemes = native'
+h1=$(cd / && "$TPT" study plan "$S" | head -n 1)
+echo "$h1" | grep -q " --workload trace:path=$T/st/t.tpt " && ok || bad "the trace is not beside the study: $h1"
+"$TPT" trace write --workload gups:size=8M,updates=2K -o "$T/st/t.tpt" 2>/dev/null
+h2=$("$TPT" study plan "$S" | head -n 1)
+[ "${h1%% *}" != "${h2%% *}" ] && ok || bad "a changed trace kept its run's name ${h1%% *}"
+
+# --- study directories: paths, not programs ---
+study 'command = compare
+workload = gups:size=16M,updates=1K
+schemes = native'
+one_line "holds a control character" 2 study run "$S" --dir "$T/a
+b"
+cd "$T/st" || exit 1
+"$TPT" study slurm "$S" --submit --dir "x'; touch INJECTED; '" >/dev/null 2>&1
+[ ! -e INJECTED ] && [ ! -e "$T/INJECTED" ] && ok || bad "a quote in --dir ran a command"
+cd - >/dev/null || exit 1
+if command -v parallel >/dev/null; then
+	"$TPT" study run "$S" --dir "$T/Bob's results %d" >"$T/out" 2>&1 &&
+		[ "$(ls "$T/Bob's results %d/runs/"*.json | wc -l)" -eq 1 ] && ok || bad "a quote in --dir: $(cat "$T/out")"
+	# Results tpt did not write: refused in one line, nothing left behind.
+	R="$T/Bob's results %d"
+	f=$(ls "$R"/runs/*.json)
+	cp "$f" "$T/good.json"
+	echo '[1, 2, 3]' >"$f"
+	one_line "runs/[0-9a-f]*.json: not a compare result: object 1 is not an object" 2 study report "$S" --dir "$R"
+	echo '[{"scheme": "native", "cycles": 1}]' >"$f"
+	one_line "object 1: 'workload' is not a string" 2 study report "$S" --dir "$R"
+	sed 's/"cycles": [0-9.e+]*/"cycles": -5/' "$T/good.json" >"$f"
+	one_line "object 1: 'cycles' is not a finite number from 0 up" 2 study report "$S" --dir "$R"
+	rm "$f" && mkfifo "$f"
+	timeout 20 "$TPT" study report "$S" --dir "$R" >"$T/out" 2>"$T/err"
+	[ $? -eq 2 ] && grep -q "not a regular file" "$T/err" && ok || bad "a FIFO as a result: $(cat "$T/err")"
+	[ -z "$(find "$R" -name '.*' -newer "$S")" ] && ok || bad "temporaries left: $(find "$R" -name '.*')"
+	# Text from a result reaches the page escaped.
+	rm "$f"
+	sed -e 's|"workload": "gups|"workload": "<b>gups|' -e 's|"commit": "[^"]*"|"commit": "<script>x</script>"|' \
+		"$T/good.json" >"$f"
+	if command -v gnuplot >/dev/null && "$TPT" study report "$S" --dir "$R" >/dev/null 2>"$T/err"; then
+		grep -q "<b>gups\|<script>" "$R/index.html" && bad "raw markup from a result in the page" || ok
+		grep -q "&lt;b&gt;gups" "$R/index.html" && ok || bad "the result's workload is not on the page"
+	else
+		bad "study report of a result with markup: $(cat "$T/err")"
+	fi
+fi
+
 finish

@@ -90,26 +90,29 @@ ok
 
 for study in tpt-atc23-small auto-tpt-small; do
 	f="$STUDIES/$study.ini"
+	# A directory a user may well name: a quote, a space, a '%' that Slurm
+	# would read as a pattern.
+	sd="$T/$study's s%A"
 	# The scripts alone: one array job per size of memory, a task per run.
-	"$TPT" study slurm "$f" --dir "$T/$study-s" >"$T/out" 2>"$T/err" && grep -q "^sbatch " "$T/out" &&
-		[ "$(cat "$T/$study-s"/slurm/*.jobs | wc -l)" -eq "$("$TPT" study plan "$f" | grep -c '^[0-9a-f]')" ] &&
-		grep -q "^#SBATCH --mem=[0-9]*M$" "$T/$study-s"/slurm/*.sbatch && ok ||
+	"$TPT" study slurm "$f" --dir "$sd" >"$T/out" 2>"$T/err" && grep -q "^sbatch " "$T/out" &&
+		[ "$(cat "$sd"/slurm/*.jobs | wc -l)" -eq "$("$TPT" study plan "$f" | grep -c '^[0-9a-f]')" ] &&
+		grep -q "^#SBATCH --mem=[0-9]*M$" "$sd"/slurm/*.sbatch && ok ||
 		bad "$study: study slurm: $(cat "$T/out" "$T/err")"
 	# Submitted and waited for, then merged; and the same study run here.
-	"$TPT" study slurm "$f" --dir "$T/$study-s" --submit >"$T/out" 2>"$T/err" &&
+	"$TPT" study slurm "$f" --dir "$sd" --submit >"$T/out" 2>"$T/err" &&
 		grep -q "0 failed" "$T/out" && ok || bad "$study: through Slurm: $(cat "$T/out" "$T/err")"
-	[ "$(ls "$T/$study-s"/logs/slurm-*.out 2>/dev/null | wc -l)" -gt 0 ] && ok ||
+	[ "$(ls "$sd"/logs/slurm-*.out 2>/dev/null | wc -l)" -gt 0 ] && ok ||
 		bad "$study: no Slurm task logs: the runs did not go through Slurm"
 	"$TPT" study run "$f" --dir "$T/$study-l" --jobs 2 >"$T/out" 2>"$T/err" && ok ||
 		bad "$study: locally: $(cat "$T/out" "$T/err")"
-	"$TPT" study report "$f" --dir "$T/$study-s" >/dev/null 2>"$T/err" &&
+	"$TPT" study report "$f" --dir "$sd" >/dev/null 2>"$T/err" &&
 		"$TPT" study report "$f" --dir "$T/$study-l" >/dev/null 2>>"$T/err" && ok ||
 		bad "$study: report: $(cat "$T/err")"
-	tail -n +2 "$T/$study-s/results.csv" >"$T/a"
+	tail -n +2 "$sd/results.csv" >"$T/a"
 	tail -n +2 "$T/$study-l/results.csv" >"$T/b"
 	[ -s "$T/a" ] && cmp -s "$T/a" "$T/b" && ok || bad "$study: Slurm and local results differ"
 	# Submitting again does nothing: every run has its result.
-	"$TPT" study slurm "$f" --dir "$T/$study-s" --submit >"$T/out" 2>&1 && grep -q "all [0-9]* runs done" "$T/out" &&
+	"$TPT" study slurm "$f" --dir "$sd" --submit >"$T/out" 2>&1 && grep -q "all [0-9]* runs done" "$T/out" &&
 		ok || bad "$study: resubmitted: $(cat "$T/out")"
 done
 # The policy study's report: a row per run and policy, the before and after

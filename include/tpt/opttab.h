@@ -11,6 +11,7 @@
 #ifndef TPT_OPTTAB_H
 #define TPT_OPTTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +26,14 @@ enum opt_type {
 	OPT_BOOL,   /* uint32_t 0/1; yes/no/true/false accepted */
 	OPT_ENUM,   /* uint32_t index into choices "a|b|c" */
 	OPT_STR,    /* char[max] (max counts the terminating NUL) */
+	OPT_LIST,   /* struct opt_list: a key that may be repeated, each value a
+		     * string of at most min bytes, at most max values */
+};
+
+/* An OPT_LIST's values, in the order given (opttab_free frees them). */
+struct opt_list {
+	char **v;
+	uint32_t n;
 };
 
 struct opt {
@@ -43,11 +52,15 @@ struct opttab {
 	const char *const (*notes)[2]; /* {section, comment} shown above each section */
 	size_t n_notes;
 	const char *intro;             /* the sample file's opening comment */
+	const char *what;              /* what a file of it is called ("study file"); NULL: "config file" */
+	bool once;                     /* a key but a list's given twice in one file is refused */
 };
 
 /* Every option to its default. A default outside its own bounds aborts: the
  * table is wrong. */
 void opttab_defaults(const struct opttab *t, void *base);
+/* Frees what OPT_LIST rows hold (their values), leaving them empty. */
+void opttab_free(const struct opttab *t, void *base);
 /* Sets one option from text (section NULL: any section), checking its type and bounds. */
 int opttab_set(const struct opttab *t, void *base, const char *section, const char *name,
 	       const char *value, struct tpt_err *e);

@@ -146,6 +146,7 @@ static const struct opttab table = {
 	opts, ARRAY_LEN(opts), section_notes, ARRAY_LEN(section_notes),
 	"; tpt machine configuration: the defaults, as `tpt config` prints them.\n"
 	"; Load with --config FILE; any option left out keeps its default.\n",
+	NULL, false,
 };
 
 void config_defaults(struct tpt_config *c)

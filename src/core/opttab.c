@@ -96,8 +96,39 @@ int opt_parse(const struct opt *o, void *field, const char *v, const char *who,
 					(unsigned long long)o->max - 1);
 		memcpy(field, v, strlen(v) + 1);
 		return 0;
+	case OPT_LIST: {
+		struct opt_list *l = field;
+		if (!*v) /* the default: no values */
+			return 0;
+		if (strlen(v) > o->min)
+			return tpt_fail(e, "%s: '%.40s...' is longer than %llu bytes", who, v,
+					(unsigned long long)o->min);
+		if (l->n >= o->max)
+			return tpt_fail(e, "%s: more than %llu values", who, (unsigned long long)o->max);
+		char **grown = realloc(l->v, (l->n + 1) * sizeof(*l->v)), *copy = strdup(v);
+		if (grown)
+			l->v = grown;
+		if (!grown || !copy) {
+			free(copy);
+			return tpt_fail(e, "out of memory");
+		}
+		l->v[l->n++] = copy;
+		return 0;
+	}
 	}
 	return -1;
+}
+
+void opttab_free(const struct opttab *t, void *base)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->opts[i].type == OPT_LIST) {
+			struct opt_list *l = (struct opt_list *)((char *)base + t->opts[i].off);
+			for (uint32_t k = 0; k < l->n; k++)
+				free(l->v[k]);
+			free(l->v);
+			*l = (struct opt_list){0};
+		}
 }
 
 const char *opt_format(const struct opt *o, const void *field, char *buf, size_t len)
@@ -128,6 +159,14 @@ const char *opt_format(const struct opt *o, const void *field, char *buf, size_t
 	case OPT_STR:
 		snprintf(buf, len, "%s", (const char *)field);
 		break;
+	case OPT_LIST: { /* the values, one per line as the file gives them */
+		const struct opt_list *l = field;
+		size_t n = 0;
+		buf[0] = 0;
+		for (uint32_t k = 0; k < l->n && n < len; k++)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", k ? "\n" : "", l->v[k]);
+		break;
+	}
 	}
 	return buf;
 }
@@ -150,17 +189,28 @@ int opttab_set(const struct opttab *t, void *base, const char *section, const ch
 	       const char *value, struct tpt_err *e)
 {
 	const struct opt *o = opttab_find(t, section, name);
-	if (!o)
+	if (o)
+		return set_opt(base, o, value, e);
+	if (!t->what)
 		return tpt_fail(e, "unknown config option [%s] %s", section ? section : "?", name);
-	return set_opt(base, o, value, e);
+	char keys[256] = "";
+	size_t n = 0;
+	for (size_t i = 0; i < t->n && n < sizeof(keys); i++)
+		if (section && !strcmp(t->opts[i].section, section))
+			n += (size_t)snprintf(keys + n, sizeof(keys) - n, "%s%s", n ? ", " : "",
+					      t->opts[i].name);
+	if (!n)
+		return tpt_fail(e, "unknown section [%s] (a %s has [%s])", section ? section : "?", t->what,
+				t->opts[0].section);
+	return tpt_fail(e, "unknown key '%s' (%s)", name, keys);
 }
 
 struct load_ctx {
 	const struct opttab *t;
 	void *base;
-	struct tpt_err *e;
-	const char *path;
+	struct tpt_err sub; /* why the handler stopped */
 	int failed;
+	bool *seen;         /* t->once: by row */
 };
 
 static int on_ini(void *user, const char *section, const char *name, const char *value)
@@ -168,13 +218,16 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	struct load_ctx *l = user;
 	if (l->failed)
 		return 0;
-	struct tpt_err sub;
-	if (opttab_set(l->t, l->base, section, name, value, &sub)) {
-		tpt_fail(l->e, "%s: %s", l->path, sub.msg);
-		l->failed = 1;
-		return 0;
-	}
-	return 1;
+	const struct opt *o = l->seen ? opttab_find(l->t, section, name) : NULL;
+	bool twice = o && o->type != OPT_LIST && l->seen[o - l->t->opts];
+	if (o)
+		l->seen[o - l->t->opts] = true;
+	if (twice)
+		tpt_fail(&l->sub, "[%s] %s is given twice", section, name);
+	else if (!opttab_set(l->t, l->base, section, name, value, &l->sub))
+		return 1;
+	l->failed = 1;
+	return 0;
 }
 
 int opttab_read_ini(const char *path, const char *what, char **text, struct tpt_err *e)
@@ -227,13 +280,18 @@ fail:
 int opttab_load(const struct opttab *t, void *base, const char *path, struct tpt_err *e)
 {
 	char *text;
-	if (opttab_read_ini(path, "config file", &text, e))
+	if (opttab_read_ini(path, t->what ? t->what : "config file", &text, e))
 		return -1;
-	struct load_ctx l = {.t = t, .base = base, .e = e, .path = path};
+	struct load_ctx l = {.t = t, .base = base};
+	if (t->once && !(l.seen = calloc(t->n, sizeof(*l.seen)))) {
+		free(text);
+		return tpt_fail(e, "out of memory");
+	}
 	int rc = ini_parse_string(text, on_ini, &l);
 	free(text);
+	free(l.seen);
 	if (l.failed)
-		return -1;
+		return tpt_fail(e, "%s:%d: %s", path, rc, l.sub.msg);
 	if (rc > 0)
 		return tpt_fail(e, "%s:%d: not a valid INI line", path, rc);
 	if (rc < 0)
@@ -308,6 +366,10 @@ const char *opt_bounds(const struct opt *o, char *buf, size_t len)
 	}
 	case OPT_STR:
 		snprintf(buf, len, "text of at most %llu bytes", (unsigned long long)o->max - 1);
+		break;
+	case OPT_LIST:
+		snprintf(buf, len, "repeated, at most %llu values of %llu bytes",
+			 (unsigned long long)o->max, (unsigned long long)o->min);
 		break;
 	}
 	return buf;

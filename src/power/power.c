@@ -69,7 +69,7 @@ static const char *const notes[][2] = {
 };
 
 static const struct opttab table = {opts, ARRAY_LEN(opts), notes, ARRAY_LEN(notes),
-				    "; tpt power: the embedded Power model's parameters (tpt power --config FILE reads them)"};
+				    "; tpt power: the embedded Power model's parameters (tpt power --config FILE reads them)", NULL, false};
 
 const struct opttab *power_table(void)
 {

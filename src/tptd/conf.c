@@ -78,6 +78,7 @@ static const struct opttab table = {
 	opts, ARRAY_LEN(opts), notes, ARRAY_LEN(notes),
 	"; tptd configuration: the defaults, as `tptd --print-config` prints them.\n"
 	"; Load with --config FILE (SIGHUP reloads it); options left out keep their default.\n",
+	NULL, false,
 };
 
 void conf_defaults(struct tptd_conf *c)

@@ -235,10 +235,18 @@ static const struct workload_def scenario_def = {
 	.next = scenario_next,
 };
 
-/* Opens the scenario, its programs started (start) or only checked; a
- * check adds their estimates to *host and *fp when those are given. */
+/* What a check (not a start) of a scenario gathers: its programs'
+ * estimates added to *host and *fp, and the files it reads to fn. */
+struct check {
+	uint64_t *host, *fp;
+	workload_file_fn fn;
+	void *ctx;
+};
+
+/* Opens the scenario, its programs started (start) or only checked (c,
+ * which may be NULL). */
 static int open_scenario(struct workload *w, const char *path, uint64_t seed, bool start,
-			 uint64_t *host, uint64_t *fp, struct tpt_err *e)
+			 const struct check *c, struct tpt_err *e)
 {
 	char found[1024];
 	memset(w, 0, sizeof(*w));
@@ -258,6 +266,8 @@ static int open_scenario(struct workload *w, const char *path, uint64_t seed, bo
 	char *text;
 	if (opttab_read_ini(path, "scenario", &text, e))
 		return -1;
+	if (c && c->fn)
+		c->fn(c->ctx, path);
 	struct scenario *sc = calloc(1, sizeof(*sc));
 	if (!sc) {
 		free(text);
@@ -297,13 +307,14 @@ static int open_scenario(struct workload *w, const char *path, uint64_t seed, bo
 		}
 		if (!start) {
 			uint64_t h, f;
-			if (workload_estimate(s->spec, &h, &f, &sub)) {
+			if (workload_estimate(s->spec, &h, &f, &sub) ||
+			    (c && c->fn && workload_files(s->spec, false, c->fn, c->ctx, &sub))) {
 				tpt_fail(e, "%s: [%s]: %s", path, w->names[i], sub.msg);
 				goto fail;
 			}
-			if (host) {
-				*host += h;
-				*fp += f;
+			if (c && c->host) {
+				*c->host += h;
+				*c->fp += f;
 			}
 			continue;
 		}
@@ -331,13 +342,13 @@ fail:
 int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
 			   struct tpt_err *e)
 {
-	return open_scenario(w, path, seed, true, NULL, NULL, e);
+	return open_scenario(w, path, seed, true, NULL, e);
 }
 
 int workload_check_scenario(const char *path, struct tpt_err *e)
 {
 	struct workload w;
-	int rc = open_scenario(&w, path, 1, false, NULL, NULL, e);
+	int rc = open_scenario(&w, path, 1, false, NULL, e);
 	if (!rc)
 		workload_close(&w);
 	return rc;
@@ -348,7 +359,18 @@ int workload_estimate_scenario(const char *path, uint64_t *host, uint64_t *footp
 {
 	struct workload w;
 	*host = *footprint = 0;
-	int rc = open_scenario(&w, path, 1, false, host, footprint, e);
+	struct check c = {host, footprint, NULL, NULL};
+	int rc = open_scenario(&w, path, 1, false, &c, e);
+	if (!rc)
+		workload_close(&w);
+	return rc;
+}
+
+int workload_scenario_files(const char *path, workload_file_fn fn, void *ctx, struct tpt_err *e)
+{
+	struct workload w;
+	struct check c = {NULL, NULL, fn, ctx};
+	int rc = open_scenario(&w, path, 1, false, &c, e);
 	if (!rc)
 		workload_close(&w);
 	return rc;

@@ -172,6 +172,21 @@ int workload_estimate(const char *spec, uint64_t *host, uint64_t *footprint, str
 	return 0;
 }
 
+int workload_files(const char *spec, bool scenario, workload_file_fn fn, void *ctx,
+		   struct tpt_err *e)
+{
+	if (scenario)
+		return workload_scenario_files(spec, fn, ctx, e);
+	struct workload w;
+	if (parse(&w, spec, 1, e))
+		return -1;
+	for (int i = 0; w.def->params[i].name; i++)
+		if (w.def->params[i].type == OPT_STR && !strcmp(w.def->params[i].name, "path") &&
+		    w.str[w.v[i].u][0])
+			fn(ctx, w.str[w.v[i].u]);
+	return 0;
+}
+
 int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tpt_err *e)
 {
 	if (parse(w, spec, seed, e))
