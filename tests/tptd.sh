@@ -28,6 +28,8 @@ spawn() {
 }
 # Waits up to 60 s for a line matching $2 in file $1.
 wait_for() { for i in $(seq 600); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# Waits up to 60 s for $3 lines matching $2 in file $1.
+wait_n() { for i in $(seq 600); do [ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0; sleep 0.1; done; return 1; }
 huge_kib() { awk '/^AnonHugePages:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 # Median access rate of the windows from $2 s to $3 s in rate file $1.
 median() { awk -v a="$2" -v b="$3" '$1 >= a && $1 <= b {print $2}' "$1" | sort -n |
@@ -105,6 +107,8 @@ one_line_error 2 "neg.csv:2: bad or missing 'cycles'" "$TPTD" --replay "$T/neg.c
 one_line_error 2 "pid.csv:2: pid 99999999999 is outside" "$TPTD" --replay "$T/pid.csv"
 { cat "$T/hdr.csv"; echo "$row" | awk -F, -v OFS=, '{$2 = "\"a,\"\"b\""; print}'; } >"$T/quoted.csv"
 "$TPTD" --replay "$T/quoted.csv" | grep -q '^[0-9]*,"a,""b",1,' && ok || bad "a quoted name in a timeline"
+{ cat "$T/hdr.csv"; echo "$row" | awk -F, -v OFS=, '{$2 = "a\033]0;x\007b"; print}'; } >"$T/esc.csv"
+"$TPTD" --replay "$T/esc.csv" | grep -q '^[0-9]*,a?\]0;x?b,1,' && ok || bad "a name's ESC and BEL reached the terminal"
 { cat "$T/hdr.csv"; echo "$row" | awk -F, -v OFS=, '{$2 = "\"ab"; print}'; } >"$T/open.csv"
 one_line_error 2 "open.csv:2: a quoted field does not end" "$TPTD" --replay "$T/open.csv"
 { cat "$T/hdr.csv"; printf '%05000d\n' 0; } >"$T/long.csv"
@@ -136,7 +140,7 @@ kill $idle $odd; wait $idle $odd 2>/dev/null
 # --- tpt actuator on a fake sysfs root ---
 knob="$T/sys/kernel/mm/devirt/task_name"
 mkdir -p "$(dirname "$knob")" && : >"$knob"
-args="--interval 0.5 --actuator tpt --sysfs $T/sys --state $T/tpt.json --allow tpt-hog"
+args="--interval 0.5 --actuator tpt --sysfs $T/sys --state $T/tpt.json --allow tpt-hog --set filter.arm_uids=$(id -u)"
 spawn tpt-hog mem 256 30 "$T/r0"
 hog=$child
 "$TPTD" --once $args >"$T/st1" 2>"$T/log1" && ok || bad "tptd --once --actuator tpt: $(cat "$T/log1")"
@@ -160,6 +164,28 @@ one_line_error 1 "cannot write standard output" sh -c "\"$TPTCTL\" status --stat
 one_line_error 1 "cannot write standard output" sh -c "\"$TPTD\" --print-config >/dev/full"
 "$TPTD" --status --state "$T/tpt.json" | cmp -s - "$T/st3" && ok || bad "tptd --status differs from --once's report"
 kill $hog; wait $hog 2>/dev/null
+# Another user's process named like a program does not arm it for everyone.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$CHILD" x idle 1 0 >/dev/null 2>&1; then
+	: >"$knob"
+	nspawn=$((nspawn + 1))
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$CHILD" tpt-other mem 256 30 /dev/null \
+		>"$T/ready.$nspawn" &
+	other=$!
+	kids="$kids $other"
+	wait_for "$T/ready.$nspawn" ready
+	"$TPTD" --once --interval 0.5 --actuator tpt --sysfs "$T/sys" --state "$T/other.json" \
+		--allow tpt-other >/dev/null 2>"$T/log6"
+	[ ! -s "$knob" ] && grep -q "tpt-other\[$other\]: user 65534 may not arm the TPT knob" "$T/log6" && ok ||
+		bad "another user's process armed its name: '$(cat "$knob")', $(cat "$T/log6")"
+	"$TPTD" --once --interval 0.5 --actuator tpt --sysfs "$T/sys" --state "$T/other.json" \
+		--allow tpt-other --set filter.arm_uids=0,65534 >/dev/null 2>"$T/log7"
+	[ "$(cat "$knob")" = tpt-other ] && ok || bad "arm_uids did not let user 65534 arm: $(cat "$T/log7")"
+	kill $other; wait $other 2>/dev/null
+	: >"$knob"
+else
+	echo "skip: another user's process needs root and setpriv"
+fi
 # tptd touches only what it armed, and follows no link it did not make.
 echo other >"$knob"
 "$TPTD" --once $args >/dev/null 2>"$T/log4"
@@ -265,12 +291,22 @@ wait_for "$T/dlog" "configuration reloaded"
 printf '[tptd]\ninterval = -1\n' >"$T/d.conf"
 kill -HUP $d
 wait_for "$T/dlog" "reload refused"
+# A new state file: its directory made as at start-up and written at once,
+# or the reload refused (rounds that cannot save would lose every decision).
+printf '[tptd]\ninterval = 0.3\nstate = %s\nactuator = advise\n' "$T/moved/d.json" >"$T/d.conf"
+kill -HUP $d
+wait_n "$T/dlog" "configuration reloaded" 2 && [ -s "$T/moved/d.json" ] && ok ||
+	bad "a reload to a new state directory: $(cat "$T/dlog")"
+printf '[tptd]\ninterval = 0.3\nstate = %s\nactuator = advise\n' "$T/no/such/d.json" >"$T/d.conf"
+kill -HUP $d
+wait_n "$T/dlog" "reload refused" 2 && grep -q "reload refused, configuration kept: cannot create the state directory" "$T/dlog" && ok ||
+	bad "a reload to a state file that cannot be written: $(cat "$T/dlog")"
 kill -TERM $d
 wait $d && ok || bad "SIGTERM: status $?"
 grep -q "configuration reloaded" "$T/dlog" && ok || bad "SIGHUP did not reload: $(cat "$T/dlog")"
 grep -q "reload refused, configuration kept: .*interval" "$T/dlog" && ok || bad "a bad reload was not refused"
 grep -q "signal 15: saving state and exiting" "$T/dlog" && ok || bad "no clean exit on SIGTERM"
-"$TPTCTL" status --state "$T/d.json" | grep -q "actuator advise" && ok || bad "state after SIGTERM"
+"$TPTCTL" status --state "$T/moved/d.json" | grep -q "actuator advise" && ok || bad "state after SIGTERM"
 
 # --- the systemd unit ---
 if command -v systemd-analyze >/dev/null; then
@@ -280,6 +316,15 @@ if command -v systemd-analyze >/dev/null; then
 		grep -q "^CapabilityBoundingSet=.*$k" "$SRC/etc/tptd.service.in" && ok || bad "unit lacks $k"
 	done
 	grep -q "CAP_SYS_ADMIN" "$SRC/etc/tptd.service.in" && bad "unit grants CAP_SYS_ADMIN" || ok
+	# The exposure systemd rates it (lower is better): 3.5 before the
+	# filters, tunables and umask; what is left is what tptd's work needs.
+	if systemd-analyze security --offline=true "$T/tptd.service" >"$T/sec" 2>&1; then
+		level=$(sed -n 's/.*Overall exposure level for tptd.service: \([0-9.]*\).*/\1/p' "$T/sec")
+		awk -v l="$level" 'BEGIN {exit !(l != "" && l <= 1.5)}' && ok ||
+			bad "systemd rates the unit's exposure ${level:-?} (want at most 1.5): $(grep '✗' "$T/sec")"
+	else
+		echo "skip: this systemd-analyze cannot rate a unit file offline"
+	fi
 fi
 
 finish

@@ -62,6 +62,9 @@ static const struct opt opts[] = {
 	L(deny_cgroups, "cgroup paths never watched, with everything below them"),
 	L(allow_uids, "numeric user ids; if set, only their processes are watched"),
 	L(deny_uids, "user ids never watched"),
+	{"filter", "arm_uids", OPT_STR, offsetof(struct tptd_conf, arm_uids.text), 0, CONF_LIST, "0",
+	 "user ids whose processes may arm the TPT knob: it names a program for every user's next start, "
+	 "and any user may name a process anything (others are decided for and logged, not armed)", NULL},
 };
 
 static const char *const notes[][2] = {
@@ -165,7 +168,8 @@ int conf_finish(struct tptd_conf *c, struct tpt_err *e)
 	if (split(&c->allow_names, "allow_names", false, e) || split(&c->deny_names, "deny_names", false, e) ||
 	    split(&c->allow_cgroups, "allow_cgroups", false, e) ||
 	    split(&c->deny_cgroups, "deny_cgroups", false, e) ||
-	    split(&c->allow_uids, "allow_uids", true, e) || split(&c->deny_uids, "deny_uids", true, e))
+	    split(&c->allow_uids, "allow_uids", true, e) || split(&c->deny_uids, "deny_uids", true, e) ||
+	    split(&c->arm_uids, "arm_uids", true, e))
 		return -1;
 	if (c->chunk % (2ULL << 20))
 		return tpt_fail(e, "[thp] chunk: %llu is not a multiple of 2 MiB",
@@ -200,6 +204,13 @@ static bool under(const struct conf_list *l, const char *cg)
 bool conf_wants_cgroup(const struct tptd_conf *c)
 {
 	return c->allow_cgroups.n || c->deny_cgroups.n;
+}
+
+bool conf_may_arm(const struct tptd_conf *c, uid_t uid)
+{
+	char u[24];
+	snprintf(u, sizeof(u), "%u", (unsigned)uid);
+	return in_list(&c->arm_uids, u);
 }
 
 bool conf_allows(const struct tptd_conf *c, const char *comm, const char *cgroup, uid_t uid)

@@ -58,6 +58,7 @@ struct tptd_conf {
 	uint32_t backoff;     /* rounds a process is left alone after ENOMEM/EBUSY (doubles) */
 	/* [filter] */
 	struct conf_list allow_names, deny_names, allow_cgroups, deny_cgroups, allow_uids, deny_uids;
+	struct conf_list arm_uids; /* whose processes may arm the TPT knob (default root's) */
 };
 
 /* tptd's command-line options: one table for parsing (main.c), --help and
@@ -87,6 +88,10 @@ void conf_write_sample(FILE *out);
 /* Whether a process passes the allow/deny lists (deny wins; an empty allow
  * list allows everything). cgroup may be NULL when no cgroup list is set. */
 bool conf_allows(const struct tptd_conf *c, const char *comm, const char *cgroup, uid_t uid);
+/* Whether a process of uid may arm the TPT knob: the knob names a program
+ * for every later start of that name, whoever starts it, and a process's
+ * name is its own to choose, so only trusted users' processes arm it. */
+bool conf_may_arm(const struct tptd_conf *c, uid_t uid);
 /* Whether a cgroup list is configured (then tptd reads /proc/PID/cgroup). */
 bool conf_wants_cgroup(const struct tptd_conf *c);
 

@@ -165,10 +165,17 @@ int tptd_reconfigure(struct tptd *d, const struct tptd_conf *c, struct tpt_err *
 	enum tptd_source src = d->src;
 	enum tptd_actuator act = d->act;
 	d->conf = *c;
-	if (resolve(d, e)) {
-		d->conf = old;
-		resolve(d, e);
-		return -1;
+	if (resolve(d, e))
+		goto refuse;
+	/* A new state file is made ready and written now, or the reload is
+	 * refused: rounds that cannot save would lose every decision. */
+	if (strcmp(old.state, c->state)) {
+		struct state there;
+		if (state_prepare_dir(c->state, e) || state_load(&there, c->state, e))
+			goto refuse;
+		state_free(&there);
+		if (tptd_save(d, e))
+			goto refuse;
 	}
 	if (src != d->src || act != d->act) {
 		tlog(&d->log, LOG_NOTICE, "source or actuator changed: watching afresh");
@@ -176,6 +183,10 @@ int tptd_reconfigure(struct tptd *d, const struct tptd_conf *c, struct tpt_err *
 	}
 	tlog(&d->log, LOG_INFO, "configuration reloaded");
 	return 0;
+refuse:
+	d->conf = old;
+	resolve(d, NULL);
+	return -1;
 }
 
 static struct watch *find(struct tptd *d, pid_t pid)
@@ -228,6 +239,7 @@ static int watch_new(struct tptd *d, const struct proc_stat *st)
 	memset(w, 0, sizeof(*w));
 	w->pid = st->pid;
 	w->start = st->starttime;
+	w->uid = st->uid;
 	w->pidfd = fd;
 	w->seen = true;
 	w->last = *st;
@@ -360,6 +372,15 @@ static void apply(struct tptd *d, struct watch *w, enum policy_action a, const s
 		     a == POLICY_ENABLE ? "enable" : "disable", w->comm, (int)w->pid, 100 * w->walk_share,
 		     100 * w->pol.gain, 100 * w->pol.threshold, why, tptd_actuator_name[d->act],
 		     act ? "" : " (advise only)");
+		/* Arming names a program for everyone: a process of a user not
+		 * trusted to ([filter] arm_uids) is decided for, not armed. */
+		bool trusted = d->act != ACT_TPT || conf_may_arm(&d->conf, w->uid);
+		if (!trusted) {
+			tlog(&d->log, LOG_WARNING, "%s[%d]: user %u may not arm the TPT knob for everyone "
+			     "([filter] arm_uids): decision not taken", w->comm, (int)w->pid, (unsigned)w->uid);
+			snprintf(w->action, sizeof(w->action), "not armed: user %u", (unsigned)w->uid);
+			return;
+		}
 		struct program *p = state_program(&d->st, w->comm, true);
 		if (p) {
 			p->on = a == POLICY_ENABLE;

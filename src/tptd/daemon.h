@@ -27,6 +27,7 @@ struct watch {
 	pid_t pid;
 	uint64_t start;        /* with pid, the process's identity */
 	int pidfd;
+	uid_t uid;             /* its owner when first seen */
 	char comm[16];
 	struct proc_stat last; /* at the previous sample */
 	double t_last;         /* monotonic seconds of that sample */

@@ -154,6 +154,11 @@ int replay_run(const struct tptd_conf *c, const char *path, FILE *out, struct tp
 		if (v[C_SAMPLE] == 1)
 			policy_proc_init(&p->pol, &d.prm, x.tpt);
 		enum policy_action a = tptd_decide(&d, p, &x);
+		/* A name is the traced program's to choose: no terminal control
+		 * sequence of it reaches the reader's terminal. */
+		for (char *ch = fld[idx[C_NAME]]; *ch; ch++)
+			if ((unsigned char)*ch < 0x20 || *ch == 0x7f)
+				*ch = '?';
 		fprintf(out, "%d,", (int)p->pid);
 		tpt_csv_field(out, fld[idx[C_NAME]]);
 		fprintf(out, ",%llu,%s\n", (unsigned long long)v[C_SAMPLE], act[a]);
