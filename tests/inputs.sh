@@ -48,6 +48,7 @@ fi
 
 # --- tpt rerun: a recorded output option is dropped however it was spelled ---
 "$TPT" sim --scheme native --workload $W --jso "$T/r.json" >/dev/null 2>&1
+cp "$T/r.json" "$T/r.bak"
 grep -q '"--jso"' "$T/r.json" && bad "an abbreviated --json was recorded as part of the command" || ok
 # A result whose command names itself through abbreviations (as an older
 # build recorded them, or a doctored file).
@@ -56,6 +57,21 @@ cp "$T/d.json" "$T/r.json"
 cp "$T/r.json" "$T/r.bak"
 "$TPT" rerun "$T/r.json" >/dev/null 2>&1 && ok || bad "rerun of a result naming itself"
 cmp -s "$T/r.json" "$T/r.bak" && [ ! -e "$T/tl.csv" ] && ok || bad "rerun wrote a recorded, abbreviated output"
+# A recorded value out of range is named once.
+sed 's|"l1d_size": "[^"]*"|"l1d_size": "99999999999999999999K"|' "$T/r.bak" >"$T/big.json"
+one_line "the recorded configuration: \[cache\] l1d_size: '99999999999999999999K' is not a size" 2 rerun "$T/big.json"
+grep -c "l1d_size" "$T/err" | grep -q "^1$" && [ "$(grep -o "l1d_size" "$T/err" | wc -l)" -eq 1 ] && ok ||
+	bad "the option is named more than once: $(cat "$T/err")"
+
+# --- memory this machine cannot give: status 1, not the input's 2 ---
+if ldd "$TPT" 2>/dev/null | grep -q libasan; then
+	echo "skip: memory limits under AddressSanitizer (its shadow memory needs more than the limit)"
+else
+	(ulimit -v 400000 && "$TPT" sim --scheme nested --workload gups:size=1G,updates=1K >/dev/null 2>"$T/err")
+	[ $? -eq 1 ] && grep -q "cannot reserve" "$T/err" && ok || bad "a memory refusal: $(cat "$T/err")"
+	(ulimit -v 300000 && "$TPT" compare --jobs 2 --workload memcached:keys=20M,ops=1K >/dev/null 2>"$T/err")
+	[ $? -eq 1 ] && grep -q "need more host memory" "$T/err" && ok || bad "a generator's memory refusal: $(cat "$T/err")"
+fi
 
 # --- tpt power --paper: line numbers count blank lines; unknown names and
 # out-of-range figures are refused; a large figure prints whole ---

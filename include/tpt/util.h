@@ -22,12 +22,28 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* What kind of failure an error is: the input's fault (the default), or
+ * this machine's (memory it cannot give), which commands report with
+ * status 1 rather than 2. */
+enum tpt_err_kind { TPT_ERR_INPUT, TPT_ERR_MEMORY };
+
 struct tpt_err {
 	char msg[320];
+	enum tpt_err_kind kind;
 };
 
-/* Writes the message into e (if any) and returns -1. */
+/* Writes the message into e (if any), marks it the input's fault, and
+ * returns -1. */
 int tpt_fail(struct tpt_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for memory this machine cannot give ("out of memory" when fmt
+ * is NULL). */
+int tpt_fail_mem(struct tpt_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define tpt_nomem(e) tpt_fail_mem(e, "out of memory")
+/* A command's exit status for e: 1 for memory, 2 for input. */
+static inline int tpt_err_status(const struct tpt_err *e)
+{
+	return e->kind == TPT_ERR_MEMORY ? 1 : 2;
+}
 
 /* "4096", "4K", "2M", "129G", "1T": binary multiples, whole bytes only. */
 int tpt_parse_size(const char *s, uint64_t *out);

@@ -235,8 +235,11 @@ int load_config(const struct opts *o, struct tpt_config *cfg)
 	json_object_foreach(json_object_get(o->rerun, "config"), sec, keys) {
 		json_object_foreach(keys, key, v) {
 			if (!json_is_string(v) || config_set(cfg, sec, key, json_string_value(v), &e)) {
-				fprintf(stderr, "tpt: the recorded configuration: [%s] %s: %s\n", sec, key,
-					json_is_string(v) ? e.msg : "not a string");
+				if (json_is_string(v)) /* e names the option already */
+					fprintf(stderr, "tpt: the recorded configuration: %s\n", e.msg);
+				else
+					fprintf(stderr, "tpt: the recorded configuration: [%s] %s: not a string\n",
+						sec, key);
 				return 2;
 			}
 		}
@@ -259,7 +262,7 @@ int check_workload(const struct opts *o, struct workload *wl)
 	struct tpt_err e;
 	if (open_workload(o, wl, &e)) {
 		fprintf(stderr, "tpt: %s\n", e.msg);
-		return 2;
+		return tpt_err_status(&e);
 	}
 	const char *outs[] = {o->json, o->timeline};
 	if (outfile_check_run(outs, 2, wl->inputs, wl->ninputs, &e)) {

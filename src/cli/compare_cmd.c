@@ -63,7 +63,7 @@ int cmd_compare(int argc, char **argv, const json_t *rerun)
 	}
 	struct run runs[ARRAY_LEN(list)];
 	for (size_t i = 0; i < n; i++)
-		runs[i] = (struct run){&o, list[i], &res[i], 0, {""}};
+		runs[i] = (struct run){&o, list[i], &res[i], 0, {.msg = ""}};
 	if ((rc = run_all(runs, n, o.jobs ? o.jobs : default_jobs(), &cfg, &wl)))
 		goto out;
 	json_t *arr = json_array();

@@ -120,7 +120,7 @@ int cmd_dbt(int argc, char **argv, const json_t *rerun)
 		struct tpt_err e;
 		if (workload_open(&wl, spec, seed, &e)) {
 			fprintf(stderr, "tpt: %s\n", e.msg);
-			return 2;
+			return tpt_err_status(&e);
 		}
 		snprintf(canon, sizeof(canon), "%s", wl.spec);
 		if (dbt_supported((enum dbt_scheme)s, (enum dbt_guest)g, &cfg, &wl, &e)) {

@@ -234,7 +234,7 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 			q[p].timeline = timeline;
 			break;
 		}
-		runs[k] = (struct run){&q[p], sc, &r[p], 0, {""}};
+		runs[k] = (struct run){&q[p], sc, &r[p], 0, {.msg = ""}};
 	}
 	unsigned jobs = o.jobs ? o.jobs : default_jobs();
 	rc = run_all(runs, 2, jobs, &cfg, &wl);
@@ -250,7 +250,7 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 		runs[0] = runs[2];
 		runs[1] = runs[3];
 		runs[3] = runs[4];
-		runs[2] = (struct run){&q[P_ORACLE], sc, &r[P_ORACLE], 0, {""}};
+		runs[2] = (struct run){&q[P_ORACLE], sc, &r[P_ORACLE], 0, {.msg = ""}};
 		rc = run_all(runs, 4, jobs, &cfg, &wl);
 	}
 	for (int p = 0; p < P_N && !rc; p++)

@@ -73,6 +73,8 @@ static int parse_phases(struct probe_params *p, const char *list)
 	memset(p->where, 0, sizeof(p->where));
 	memset(p->loop, 0, sizeof(p->loop));
 	char buf[256];
+	if (strlen(list) >= sizeof(buf)) /* every phase once is far shorter */
+		return bad("probe: --phases is longer than %zu characters", sizeof(buf) - 1);
 	snprintf(buf, sizeof(buf), "%s", list);
 	char *save = NULL;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -267,7 +269,7 @@ static int simulate(const struct probe_cmd *c, const struct tpt_config *cfg, con
 		units[i] = row_spec(c, x, spec[i], sizeof(spec[i]));
 		o[i] = (struct opts){.workload = spec[i], .levels = 4, .seed = c->p.seed};
 		const struct scheme *sc = row_scheme(c, x, &o[i].guest_shift, &o[i].host_shift);
-		runs[i] = (struct run){&o[i], sc, &res[i], 0, {""}};
+		runs[i] = (struct run){&o[i], sc, &res[i], 0, {.msg = ""}};
 	}
 	/* A host that is itself a guest had its memory backed by the outer
 	 * hypervisor long ago: no outer EPT violations. */

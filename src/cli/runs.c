@@ -46,12 +46,12 @@ static int run_one(const struct opts *o, const struct tpt_config *cfg, const str
 	struct sim *s = malloc(sizeof(*s));
 	err->msg[0] = 0;
 	if (!s) {
-		tpt_fail(err, "out of memory");
+		tpt_nomem(err);
 		return 1;
 	}
 	if (!given && open_workload(o, &own, err)) {
 		free(s);
-		return 2;
+		return tpt_err_status(err);
 	}
 	struct sim_params prm = {.scheme = sc, .guest_shift = o->guest_shift,
 				 .host_shift = o->host_shift, .levels = o->levels,
@@ -72,14 +72,14 @@ static int run_one(const struct opts *o, const struct tpt_config *cfg, const str
 		profile_timeline_header(tl.f);
 	}
 	if (sim_init(s, cfg, &prm, wl, err)) {
-		rc = 2;
+		rc = tpt_err_status(err);
 		goto out;
 	}
 	if (sim_run(s, &e)) {
 		tpt_fail(err, "%s: %s", sc->name, e.msg);
 		rc = 1;
 	} else if (result_from_sim(res, s, o->seed)) {
-		tpt_fail(err, "out of memory");
+		tpt_nomem(err);
 		rc = 1;
 	}
 	sim_fini(s);
@@ -230,7 +230,7 @@ static void child_finish(struct child *c, struct run *r)
 		if (!(r->res->procs = malloc(bytes))) {
 			r->res->nprocs = 0;
 			r->rc = 1;
-			tpt_fail(&r->err, "out of memory");
+			tpt_nomem(&r->err);
 			goto out;
 		}
 		memcpy(r->res->procs, c->buf + sizeof(rp), bytes);

@@ -41,7 +41,7 @@ int cmd_sim(int argc, char **argv, const json_t *rerun)
 	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o, &wl)))
 		return rc;
 	struct tpt_result res;
-	struct run run = {&o, sc, &res, 0, {""}};
+	struct run run = {&o, sc, &res, 0, {.msg = ""}};
 	rc = run_all(&run, 1, 1, &cfg, &wl);
 	workload_close(&wl);
 	if (rc)

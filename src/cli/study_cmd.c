@@ -52,7 +52,7 @@ int cmd_study(int argc, char **argv)
 		verb++;
 	if (argc < 3 || verb == ARRAY_LEN(verbs))
 		return bad(USAGE);
-	struct tpt_err e = {""};
+	struct tpt_err e = {.msg = ""};
 	if (verb == 4) {
 		if (argc != 4)
 			return bad("study: usage: tpt study exec DIR HASH");

@@ -125,7 +125,7 @@ static int pump(struct trace_reader *r, const char *out, int to)
 	if (trace_create(&w, out, to, &e)) {
 		fprintf(stderr, "tpt trace: %s\n", e.msg);
 		free(ev);
-		return 2;
+		return tpt_err_status(&e);
 	}
 	size_t n;
 	int rc = 0;
@@ -170,7 +170,7 @@ static int cmd_info(int argc, char **argv)
 	struct tpt_err e;
 	if (trace_open(&r, argv[first], format, &e)) {
 		fprintf(stderr, "tpt trace: %s\n", e.msg);
-		return 2;
+		return tpt_err_status(&e);
 	}
 	struct trace_counter c;
 	enum { N = 4096 };

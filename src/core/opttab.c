@@ -110,7 +110,7 @@ int opt_parse(const struct opt *o, void *field, const char *v, const char *who,
 			l->v = grown;
 		if (!grown || !copy) {
 			free(copy);
-			return tpt_fail(e, "out of memory");
+			return tpt_nomem(e);
 		}
 		l->v[l->n++] = copy;
 		return 0;
@@ -247,7 +247,7 @@ int opttab_read_ini(const char *path, const char *what, char **text, struct tpt_
 		goto fail;
 	}
 	if (!(buf = malloc((size_t)st.st_size + 1))) {
-		tpt_fail(e, "out of memory");
+		tpt_nomem(e);
 		goto fail;
 	}
 	size_t n = 0;
@@ -285,7 +285,7 @@ int opttab_load(const struct opttab *t, void *base, const char *path, struct tpt
 	struct load_ctx l = {.t = t, .base = base};
 	if (t->once && !(l.seen = calloc(t->n, sizeof(*l.seen)))) {
 		free(text);
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	}
 	int rc = ini_parse_string(text, on_ini, &l);
 	free(text);

@@ -163,7 +163,7 @@ static int try_tmp(const char *path, const char *target, struct tpt_err *e)
 {
 	char *t = tmp_name(target);
 	if (!t)
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	int fd = mkstemp(t);
 	int err = errno;
 	if (fd >= 0) {
@@ -283,7 +283,7 @@ int outfile_open(struct outfile *o, const char *path, struct tpt_err *e)
 		free(o->path);
 		free(o->tmp);
 		*o = (struct outfile){0};
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	}
 	int fd = mkstemp(o->tmp); /* O_CREAT | O_EXCL: never an existing file or link */
 	if (fd < 0) {

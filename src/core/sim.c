@@ -93,7 +93,7 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 			(gs == 12 || hs == 12 ? footprint / GiB * 8 * MiB : 0);
 	uint64_t avail = tpt_mem_available();
 	if (need > avail)
-		return tpt_fail(e, "simulating %s of guest memory needs about %s of this machine's "
+		return tpt_fail_mem(e, "simulating %s of guest memory needs about %s of this machine's "
 				   "memory; %s is available",
 				tpt_format_size(s->guest_mem, a), tpt_format_size(tpt_align_up(need, MiB), b),
 				tpt_format_size(avail & ~(MiB - 1), (char[32]){0}));
@@ -353,7 +353,7 @@ int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e)
 		if ((rc = vm_exec(vm, ev->pid, name)))
 			return os_error(e, rc, ev);
 		if (profile_start(&s->prof, ev->pid, vm_has_tpt(vm_proc(vm, ev->pid))))
-			return tpt_fail(e, "out of memory for the profiler");
+			return tpt_fail_mem(e, "out of memory for the profiler");
 		return run_pid(s, ev->pid, e);
 	}
 	case EV_EXIT:
@@ -368,7 +368,7 @@ int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e)
 		if ((rc = vm_fork(vm, ev->pid, (int)ev->arg)))
 			return os_error(e, rc, ev);
 		if (profile_start(&s->prof, (int)ev->arg, vm_has_tpt(vm_proc(vm, (int)ev->arg))))
-			return tpt_fail(e, "out of memory for the profiler");
+			return tpt_fail_mem(e, "out of memory for the profiler");
 		return 0;
 	default:
 		break;

@@ -19,6 +19,19 @@ int tpt_fail(struct tpt_err *e, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 		va_end(ap);
+		e->kind = TPT_ERR_INPUT;
+	}
+	return -1;
+}
+
+int tpt_fail_mem(struct tpt_err *e, const char *fmt, ...)
+{
+	if (e) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+		e->kind = TPT_ERR_MEMORY;
 	}
 	return -1;
 }

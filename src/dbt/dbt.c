@@ -100,14 +100,14 @@ static int proc_new(struct dbt *d, int pid, struct tpt_err *e)
 		size_t n = (size_t)pid + 64 < MAX_PROCS ? (size_t)pid + 64 : MAX_PROCS;
 		struct gproc **v = realloc(d->procs, n * sizeof(*v));
 		if (!v)
-			return tpt_fail(e, "out of memory");
+			return tpt_nomem(e);
 		memset(v + d->nprocs, 0, (n - d->nprocs) * sizeof(*v));
 		d->procs = v;
 		d->nprocs = n;
 	}
 	/* Each process apart, so pointers to it (d->cur) survive growth. */
 	if (!d->procs[pid] && !(d->procs[pid] = calloc(1, sizeof(struct gproc))))
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	struct gproc *p = d->procs[pid];
 	memset(p, 0, sizeof(*p));
 	static const struct pt_format *const fmt[GUEST_N] = {&pt_ia32, &pt_pae, &pt_x86_64_4};
@@ -498,13 +498,13 @@ int dbt_init(struct dbt *d, const struct workload *w, const struct tpt_config *c
 	if (dbt_supported(s, g, cfg, w, e) || reserve(d, w, e))
 		goto fail;
 	if (cache_init(&d->cache, cfg)) {
-		tpt_fail(e, "out of memory for the cache model");
+		tpt_fail_mem(e, "out of memory for the cache model");
 		goto fail;
 	}
 	if (softtlb_init(&d->stlb, cfg->stlb_bits, cfg->stlb_min_bits, cfg->stlb_max_bits,
 			 cfg->stlb_dynamic, cfg->stlb_window) ||
 	    fa_init(&d->htlb, cfg->host_tlb_entries)) {
-		tpt_fail(e, "out of memory for the TLBs");
+		tpt_fail_mem(e, "out of memory for the TLBs");
 		goto fail;
 	}
 	return 0;
@@ -577,7 +577,7 @@ int dbt_run(struct workload *w, const struct tpt_config *cfg, enum dbt_scheme s,
 {
 	struct dbt *dp = malloc(sizeof(*dp));
 	if (!dp)
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	if (dbt_init(dp, w, cfg, s, g, e)) {
 		free(dp);
 		return -1;

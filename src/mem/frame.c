@@ -61,7 +61,7 @@ int frames_init(struct frames *f, uint64_t base, uint64_t limit, struct tpt_err 
 	return 0;
 oom:
 	frames_fini(f);
-	return tpt_fail(e, "out of memory for the frame allocator");
+	return tpt_fail_mem(e, "out of memory for the frame allocator");
 }
 
 void frames_fini(struct frames *f)
@@ -150,7 +150,7 @@ int frames_check(const struct frames *f, struct tpt_err *e)
 	uint64_t *len = malloc((total + 1) * sizeof(*len));
 	int rc = 0;
 	if (!all || !len) {
-		rc = tpt_fail(e, "frames_check: out of memory");
+		rc = tpt_fail_mem(e, "frames_check: out of memory");
 		goto out;
 	}
 	size_t k = 0;

@@ -21,7 +21,7 @@ int hostmem_init(struct hostmem *hm, uint64_t size, struct tpt_err *e)
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
-		return tpt_fail(e, "cannot reserve %llu GiB of address space for simulated memory",
+		return tpt_fail_mem(e, "cannot reserve %llu GiB of address space for simulated memory",
 				(unsigned long long)(size >> 30));
 	/*
 	 * Only page-table pages are ever written, and the frame allocators keep

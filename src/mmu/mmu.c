@@ -19,7 +19,7 @@ int mmu_init(struct mmu *m, const struct tpt_config *cfg, uint64_t host_bytes, i
 	    fa_init(&m->ntlb, no_walk_caches ? 0 : cfg->ntlb_entries) ||
 	    fa_init(&m->rmpc, no_walk_caches ? 0 : cfg->rmp_cache_entries)) {
 		mmu_fini(m);
-		return tpt_fail(e, "out of memory for the MMU structures");
+		return tpt_fail_mem(e, "out of memory for the MMU structures");
 	}
 	return 0;
 }

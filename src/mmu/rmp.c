@@ -14,7 +14,7 @@ int rmp_init(struct rmp *r, uint64_t nframes, uint64_t base_pa, uint32_t entry_b
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
-		return tpt_fail(e, "cannot reserve the host frame permission table");
+		return tpt_fail_mem(e, "cannot reserve the host frame permission table");
 	r->owner = p;
 	return 0;
 }

@@ -230,7 +230,7 @@ int kvmppc_init(struct kvmppc *h, const struct kvmppc_scheme *s, const struct kv
 	if (!h->reg || !h->page_need || !h->pc_exits || !h->pc_patched || !h->pc_word || !h->pc_orig ||
 	    !h->insn_mirrored || !h->mirror || !h->mirror_used) {
 		kvmppc_fini(h);
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	}
 	for (uint32_t i = 0; i < k->npc; i++)
 		h->pc_word[i] = h->pc_orig[i] = original_word(i, k->pcs[i].op);

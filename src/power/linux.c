@@ -130,7 +130,7 @@ int lx_init(struct lx_kernel *k, const struct lx_params *p, uint64_t seed, struc
 		k->npc += bands[b].pcs;
 	k->pcs = calloc(k->npc, sizeof(*k->pcs));
 	if (!k->pcs)
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	struct rng g;
 	rng_seed(&g, seed);
 	uint32_t n = 0;
@@ -179,7 +179,7 @@ int lx_init(struct lx_kernel *k, const struct lx_params *p, uint64_t seed, struc
 	}
 	if (build_alias(k)) {
 		lx_fini(k);
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	}
 	return 0;
 }

@@ -101,7 +101,7 @@ int paper_load(struct paper *p, const char *path, struct tpt_err *e)
 			break;
 		}
 		if (tpt_grow(&p->rows, &p->cap, p->n + 1, sizeof(*p->rows))) {
-			rc = tpt_fail(e, "out of memory");
+			rc = tpt_nomem(e);
 			break;
 		}
 		p->rows[p->n++] = r;

@@ -108,7 +108,7 @@ int vmm_open(struct vmm *v, uint64_t buffer_size, unsigned buffer_shift, bool th
 	enum { NENT = 256 };
 	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + NENT * sizeof(struct kvm_cpuid_entry2));
 	if (!cpuid) {
-		tpt_fail(e, "probe VM: out of memory");
+		tpt_fail_mem(e, "probe VM: out of memory");
 		goto fail;
 	}
 	cpuid->nent = NENT;
@@ -282,7 +282,7 @@ static int read_stats(int fd, const char *prefix, struct vmm_stats *s, struct tp
 		return tpt_fail(e, "probe VM: KVM statistics of %u names of %u bytes", h.num_desc, h.name_size);
 	uint8_t *desc = malloc(h.num_desc * dsz);
 	if (!desc)
-		return tpt_fail(e, "probe VM: out of memory");
+		return tpt_fail_mem(e, "probe VM: out of memory");
 	int rc = 0;
 	if (pread(fd, desc, h.num_desc * dsz, h.desc_offset) != (ssize_t)(h.num_desc * dsz)) {
 		rc = sys_fail(e, "reading KVM's statistics descriptors");
@@ -297,7 +297,7 @@ static int read_stats(int fd, const char *prefix, struct vmm_stats *s, struct tp
 	}
 	uint8_t *vals = malloc(data ? data : 1);
 	if (!vals) {
-		rc = tpt_fail(e, "probe VM: out of memory");
+		rc = tpt_fail_mem(e, "probe VM: out of memory");
 		goto out;
 	}
 	if (pread(fd, vals, data, h.data_offset) != (ssize_t)data) {

@@ -130,7 +130,7 @@ static int nbuf_open(struct nbuf *b, uint64_t size, bool thp, struct tpt_err *e)
 	b->map = mmap(NULL, b->map_size, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (b->map == MAP_FAILED)
-		return tpt_fail(e, "probe: cannot map %llu bytes", (unsigned long long)size);
+		return tpt_fail_mem(e, "probe: cannot map %llu bytes", (unsigned long long)size);
 	b->p = (uint8_t *)tpt_align_up((uint64_t)(uintptr_t)b->map, 2 * MiB);
 	madvise(b->p, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	return 0;

@@ -361,7 +361,7 @@ int study_exec(const char *dir, const char *hash, struct tpt_err *e)
 	char *v[STUDY_MAX_ARGS + 12];
 	int n = 0;
 	if (!buf)
-		return tpt_fail(e, "out of memory"), 1;
+		return tpt_nomem(e), 1;
 	if (read_args(args, buf, v + 4, &n, e) || study_self(self, sizeof(self), e)) {
 		free(buf);
 		return 2;

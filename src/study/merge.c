@@ -325,7 +325,7 @@ static json_t *load_result(const char *path, struct tpt_err *e)
 		goto out;
 	}
 	if (!(buf = malloc((size_t)st.st_size + 1))) {
-		tpt_fail(e, "out of memory");
+		tpt_nomem(e);
 		goto out;
 	}
 	size_t got = 0;
@@ -434,7 +434,7 @@ static int write_json(const struct study *s, const char *dir, json_t *rows, cons
 				"rows", rows);
 	struct study_out o;
 	study_path(path, sizeof(path), dir, NULL, "results", "json");
-	int rc = !doc ? (tpt_fail(e, "out of memory"), 1) : study_out_open(&o, path, e);
+	int rc = !doc ? (tpt_nomem(e), 1) : study_out_open(&o, path, e);
 	if (!rc) {
 		bool ok = !json_dumpf(doc, o.f, JSON_INDENT(2)) && fputc('\n', o.f) != EOF;
 		rc = study_out_close(&o, ok, e);

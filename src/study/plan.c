@@ -252,11 +252,11 @@ static int values(struct study *s, struct tpt_err *e)
 	struct tpt_err sub;
 	if (!(s->input = calloc(f->workload.n + f->scenario.n + 1, sizeof(*s->input))) ||
 	    !(s->config = calloc(f->config.n + 1, sizeof(*s->config))))
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	for (uint32_t i = 0; i < f->workload.n; i++) {
 		char *spec = resolve_spec(s, f->workload.v[i]);
 		if (!spec)
-			return tpt_fail(e, "out of memory");
+			return tpt_nomem(e);
 		s->input[s->ninput++] = spec;
 		s->nworkload++;
 		if (workload_check(spec, &sub))
@@ -269,7 +269,7 @@ static int values(struct study *s, struct tpt_err *e)
 			p = strdup(f->scenario.v[i]);
 		}
 		if (!p)
-			return tpt_fail(e, "out of memory");
+			return tpt_nomem(e);
 		s->input[s->ninput++] = p;
 		if (workload_check_scenario(p, &sub))
 			return tpt_fail(e, "study: %s", sub.msg);
@@ -277,7 +277,7 @@ static int values(struct study *s, struct tpt_err *e)
 	for (uint32_t i = 0; i < f->config.n; i++) {
 		struct tpt_config cfg;
 		if (!(s->config[s->nconfig++] = beside(s, f->config.v[i])))
-			return tpt_fail(e, "out of memory");
+			return tpt_nomem(e);
 		config_defaults(&cfg);
 		if (config_load(&cfg, s->config[i], &sub) || config_validate(&cfg, &sub))
 			return tpt_fail(e, "study: config: %s", sub.msg);
@@ -367,7 +367,7 @@ static int expand(struct study *s, struct tpt_err *e)
 	uint32_t *set = calloc(slots, sizeof(*set)); /* run index + 1, 0 empty */
 	if (!(s->run = calloc(total, sizeof(*s->run))) || !set) {
 		free(set);
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	}
 	int rc = 0;
 	for (unsigned c = 0; c < ncfg && !rc; c++)

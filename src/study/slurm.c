@@ -147,7 +147,7 @@ int study_slurm(const struct study *s, const char *dir, bool submit, struct tpt_
 	unsigned nsizes = 0;
 	uint64_t *mem = calloc(s->nrun + 1, sizeof(*mem));
 	if (!mem)
-		return tpt_fail(e, "out of memory"), 1;
+		return tpt_nomem(e), 1;
 	long todo = study_write_args(s, abs, NULL, e);
 	for (unsigned i = 0; todo > 0 && i < s->nrun; i++) {
 		if (study_done(abs, &s->run[i]))

@@ -555,7 +555,7 @@ nomem:
 	json_decref(root);
 	json_decref(progs);
 	json_decref(procs);
-	return tpt_fail(e, "out of memory writing the state file");
+	return tpt_fail_mem(e, "out of memory writing the state file");
 }
 
 void tptd_fini(struct tptd *d)

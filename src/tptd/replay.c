@@ -143,7 +143,7 @@ int replay_run(const struct tptd_conf *c, const char *path, FILE *out, struct tp
 				p = &w[i];
 		if (!p) {
 			if (tpt_grow(&w, &capw, nw + 1, sizeof(*w))) {
-				rc = tpt_fail(e, "out of memory");
+				rc = tpt_nomem(e);
 				goto out;
 			}
 			p = &w[nw++];

@@ -117,7 +117,7 @@ int state_load(struct state *s, const char *path, struct tpt_err *e)
 		struct program *p = state_program(s, name, true);
 		if (!p) {
 			json_decref(root);
-			return tpt_fail(e, "out of memory reading %s", path);
+			return tpt_fail_mem(e, "out of memory reading %s", path);
 		}
 		p->on = json_is_true(json_object_get(v, "on"));
 		p->gain = json_number_value(json_object_get(v, "gain"));

@@ -89,7 +89,7 @@ int champsim_open(struct trace_reader *r, struct tpt_err *e)
 {
 	r->state = calloc(1, sizeof(struct cs));
 	if (!r->state)
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	r->read = champsim_read;
 	r->close = champsim_close;
 	return 0;
@@ -217,7 +217,7 @@ int champsim_create(struct trace_writer *w, bool xz, struct tpt_err *e)
 	w->finish = champsim_finish;
 	w->free = champsim_free;
 	if (!c)
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	c->ip = 0x400000;
 	c->xz = xz;
 	if (xz) {

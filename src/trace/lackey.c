@@ -339,7 +339,7 @@ int lackey_open(struct trace_reader *r, struct tpt_err *e)
 {
 	struct lk *k = malloc(sizeof(*k));
 	if (!k)
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	lk_init(k, &r->src, "");
 	r->state = k;
 	r->read = lackey_read;

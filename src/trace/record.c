@@ -92,7 +92,7 @@ int trace_record_run(const char *dir, char *const argv[], bool children, int *st
 	char **args = calloc(n + 8, sizeof(*args));
 	w.opens = calloc(PID_LIMIT + 1, 1);
 	if (!args || !w.opens) {
-		tpt_fail(e, "out of memory");
+		tpt_nomem(e);
 		goto out;
 	}
 	size_t a = 0;

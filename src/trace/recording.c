@@ -324,7 +324,7 @@ int recording_open(struct trace_reader *r, struct tpt_err *e)
 	struct rec *c = calloc(1, sizeof(*c));
 	if (!c || !(c->dir = strdup(r->path))) {
 		free(c);
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	}
 	r->state = c;
 	r->read = rec_read;
@@ -344,7 +344,7 @@ int recording_open(struct trace_reader *r, struct tpt_err *e)
 			cap = cap ? 2 * cap : 64;
 			struct seg *g = realloc(c->segs, cap * sizeof(*g));
 			if (!g)
-				rc = tpt_fail(e, "out of memory");
+				rc = tpt_nomem(e);
 			else
 				c->segs = g;
 		}

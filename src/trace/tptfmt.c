@@ -226,7 +226,7 @@ int tptfmt_open(struct trace_reader *r, struct tpt_err *e)
 	struct tpt_rd *t = calloc(1, sizeof(*t));
 	if (!t || !(t->raw = malloc(BLOCK_MAX)) || !(t->z = malloc(ZSTD_compressBound(BLOCK_MAX)))) {
 		r->state = t;
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	}
 	t->pid = 1;
 	r->state = t;
@@ -300,7 +300,7 @@ static int tpt_write(struct trace_writer *w, const struct event *ev, size_t n,
 			p += put_var(p, zigzag((int64_t)(x->va - t->last_va)));
 			t->last_va = x->va;
 			if (pageset_add(&t->pages, x->va >> 21) < 0)
-				return tpt_fail(e, "out of memory");
+				return tpt_nomem(e);
 			break;
 		case EV_MMAP:
 		case EV_MUNMAP:
@@ -363,7 +363,7 @@ int tptfmt_create(struct trace_writer *w, struct tpt_err *e)
 	/* Room for one more record beyond the target, whatever its size. */
 	if (!t || !(t->raw = malloc(BLOCK_TARGET + 256)) ||
 	    !(t->z = malloc(ZSTD_compressBound(BLOCK_MAX))) || pageset_init(&t->pages))
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	t->pid = 1;
 	uint8_t h[32] = {0};
 	if (fwrite(h, 1, sizeof(h), w->f) != sizeof(h)) /* filled in by tpt_finish */

@@ -63,7 +63,7 @@ int trace_open(struct trace_reader **out, const char *path, int format, struct t
 	*out = NULL;
 	struct trace_reader *r = calloc(1, sizeof(*r));
 	if (!r)
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	r->path = path;
 	int rc;
 	if (recording_is(path)) {
@@ -258,12 +258,12 @@ int trace_create(struct trace_writer **out, const char *path, int format, struct
 				format >= 0 && format < 3 ? trace_format_name[format] : "?");
 	struct trace_writer *w = calloc(1, sizeof(*w));
 	if (!w)
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	w->format = format;
 	w->path = strdup(path);
 	if (!w->path) {
 		trace_abort(w);
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	}
 	if (outfile_open(&w->of, path, e)) {
 		trace_abort(w);

@@ -131,7 +131,7 @@ int vm_check(const struct vm *vm, struct tpt_err *e)
 	int rc = -1;
 	c.count = calloc(gfr, sizeof(*c.count));
 	if (!c.count)
-		return tpt_fail(e, "vm_check: out of memory");
+		return tpt_fail_mem(e, "vm_check: out of memory");
 	if (frames_check(&vm->gframes, e))
 		goto out;
 	for (unsigned i = 0; i < vm->nprocs; i++)

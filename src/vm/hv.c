@@ -75,7 +75,7 @@ int hv_init(struct hv *hv, const struct hv_ops *ops, int levels, unsigned host_s
 	uint64_t gfr = guest_mem >> PAGE_SHIFT, hfr = hv->host_mem >> PAGE_SHIFT;
 	hv->table_gfn = calloc(gfr / 8 + 1, 1);
 	if (!hv->table_gfn)
-		return tpt_fail(e, "out of memory for the guest frame maps");
+		return tpt_fail_mem(e, "out of memory for the guest frame maps");
 	if (!ops->hypervisor)
 		return 0;
 	/* Frames 0..511 stay unused: a null host-physical page is a bug. */
@@ -86,7 +86,7 @@ int hv_init(struct hv *hv, const struct hv_ops *ops, int levels, unsigned host_s
 	hv->gmap = hv_map_sparse(hv->gmap_bytes);
 	hv->rmap = hv_map_sparse(hv->rmap_bytes);
 	if (!hv->gmap || !hv->rmap)
-		return tpt_fail(e, "cannot reserve the guest address map");
+		return tpt_fail_mem(e, "cannot reserve the guest address map");
 	if (rmp_init(&hv->rmp, hfr, hv->host_mem, cfg->rmp_entry_bytes, e))
 		return -1;
 	if (ops->ept && pt_init(&hv->ept, &mmu->hm, NULL, levels, hv->host_mem, &hv_table_ops, hv))
@@ -94,7 +94,7 @@ int hv_init(struct hv *hv, const struct hv_ops *ops, int levels, unsigned host_s
 	if (cfg->migrate_every) {
 		hv->bpos_bytes = tpt_align_up(gfr * sizeof(uint32_t), PAGE_SIZE);
 		if (!(hv->bpos = hv_map_sparse(hv->bpos_bytes)))
-			return tpt_fail(e, "cannot reserve the list of backed pages");
+			return tpt_fail_mem(e, "cannot reserve the list of backed pages");
 	}
 	return 0;
 }

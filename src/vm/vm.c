@@ -36,7 +36,7 @@ int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_s
 	vm->refs_bytes = tpt_align_up(gfr * sizeof(uint16_t), PAGE_SIZE);
 	vm->refs = hv_map_sparse(vm->refs_bytes);
 	if (!vm->refs) {
-		tpt_fail(e, "out of memory for the guest frame maps");
+		tpt_fail_mem(e, "out of memory for the guest frame maps");
 		goto fail;
 	}
 	if (hv_init(&vm->hv, hv, levels, host_shift, guest_mem, host_mem, cfg, mmu, e))
@@ -51,7 +51,7 @@ int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_s
 		vm->sw = calloc(gfr / 8 + 1, 1);
 		vm->agile_writes = hv_map_sparse(tpt_align_up(gfr * sizeof(uint32_t), PAGE_SIZE));
 		if (!vm->wp || !vm->sw || !vm->agile_writes) {
-			tpt_fail(e, "out of memory for the write-protection map");
+			tpt_fail_mem(e, "out of memory for the write-protection map");
 			goto fail;
 		}
 	}

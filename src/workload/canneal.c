@@ -120,7 +120,7 @@ static int canneal_init(struct workload *w, struct tpt_err *e)
 	c->loc = tpt_huge_alloc(c->n * sizeof(*c->loc)); /* shuffled and read at random */
 	w->close = canneal_close;
 	if (!c->loc)
-		return tpt_fail(e, "canneal: out of host memory");
+		return tpt_fail_mem(e, "canneal: out of host memory");
 	rng_seed(&c->rng, w->seed);
 	wl_kentry_init(&c->kentry, w->kentry);
 	/* A random initial placement: a shuffle of the locations (Fisher-Yates).

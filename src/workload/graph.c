@@ -193,7 +193,7 @@ static int implicit_init(struct workload *w, struct graph *g, struct tpt_err *e)
 		return -1;
 	g->list = malloc(((size_t)g->kron.max_deg + 1) * sizeof(*g->list));
 	if (!g->list)
-		return tpt_fail(e, "%s: out of host memory", w->def->name);
+		return tpt_fail_mem(e, "%s: out of host memory", w->def->name);
 	g->list_of = UINT32_MAX;
 	w->regions[0] = (struct region){WL_BASE_VA, layout(g, g->kron.ends)};
 	w->nregions = 1;
@@ -234,7 +234,7 @@ static int graph_init(struct workload *w, struct tpt_err *e)
 	uint32_t *perm = malloc((size_t)g->nv * sizeof(*perm));
 	if (!g->eu || !g->ev || !g->off || !g->nbr || !g->pos || !perm) {
 		free(perm);
-		return tpt_fail(e, "%s: scale %u needs more host memory than there is", w->def->name,
+		return tpt_fail_mem(e, "%s: scale %u needs more host memory than there is", w->def->name,
 				g->scale);
 	}
 	for (uint32_t v = 0; v < g->nv; v++)
@@ -759,7 +759,7 @@ static size_t graph_next(struct workload *w, struct event *ev, size_t n)
 	}
 	if (g->failed) {
 		w->failed = true;
-		tpt_fail(&w->err, "%s: out of host memory", w->def->name);
+		tpt_fail_mem(&w->err, "%s: out of host memory", w->def->name);
 		return 0;
 	}
 	return k;

@@ -262,7 +262,7 @@ int kron_init(struct kron *k, uint32_t scale, uint64_t degree, uint64_t seed, st
 	free(guide);
 	return 0;
 oom:
-	tpt_fail(e, "kronecker: scale %u: out of host memory", scale);
+	tpt_fail_mem(e, "kronecker: scale %u: out of host memory", scale);
 fail:
 	free(cdf);
 	free(guide);

@@ -141,7 +141,7 @@ static int mc_init(struct workload *w, struct tpt_err *e)
 	m->head = tpt_huge_alloc(buckets * sizeof(*m->head));
 	w->close = mc_close;
 	if (!m->addr || !m->next || !m->head)
-		return tpt_fail(e, "memcached: %llu keys need more host memory",
+		return tpt_fail_mem(e, "memcached: %llu keys need more host memory",
 				(unsigned long long)m->keys);
 	/* Slab classes: 96 bytes up to 1 MiB by 1.25. */
 	double size = 96;

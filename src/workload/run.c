@@ -24,7 +24,7 @@ int workload_run(struct workload *w, workload_consumer_fn consume, void *ctx,
 	enum { BATCH = 4096 };
 	struct event *buf = malloc(BATCH * sizeof(*buf));
 	if (!buf)
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	progress = progress && isatty(STDERR_FILENO);
 	double start = progress ? now() : 0, last = start;
 	uint64_t done = 0, expect = w->expected_events;

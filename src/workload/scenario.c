@@ -271,7 +271,7 @@ static int open_scenario(struct workload *w, const char *path, uint64_t seed, bo
 	struct scenario *sc = calloc(1, sizeof(*sc));
 	if (!sc) {
 		free(text);
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	}
 	w->def = &scenario_def;
 	w->state = sc;
@@ -289,7 +289,7 @@ static int open_scenario(struct workload *w, const char *path, uint64_t seed, bo
 		if (rc > 0 && !ps.failed)
 			tpt_fail(e, "%s:%d: not a valid INI line", path, rc);
 		else if (rc == -2)
-			tpt_fail(e, "out of memory");
+			tpt_nomem(e);
 		goto fail;
 	}
 	if (sc->n == 0) {

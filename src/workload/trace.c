@@ -36,14 +36,14 @@ static int prescan(const char *path, int format, uint64_t *bytes, struct tpt_err
 	struct event *ev = malloc(N * sizeof(*ev));
 	if (!ev || pageset_init(&set)) {
 		free(ev);
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	}
 	int rc = trace_open(&r, path, format, e);
 	size_t n;
 	while (!rc && (n = trace_read(r, ev, N)) > 0)
 		for (size_t i = 0; i < n; i++)
 			if (ev[i].type <= EV_WRITE && pageset_add(&set, ev[i].va >> 21) < 0)
-				rc = tpt_fail(e, "out of memory");
+				rc = tpt_nomem(e);
 	if (!rc && trace_error(r))
 		rc = tpt_fail(e, "%s", trace_error(r));
 	if (r)

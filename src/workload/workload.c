@@ -112,7 +112,7 @@ static int parse(struct workload *w, const char *spec, uint64_t seed, struct tpt
 	if (spec[nlen] == ':') {
 		char *copy = strdup(spec + nlen + 1), *save = NULL;
 		if (!copy)
-			return tpt_fail(e, "out of memory");
+			return tpt_nomem(e);
 		for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 			char *eq = strchr(kv, '=');
 			if (!eq) {
@@ -193,7 +193,7 @@ int workload_open(struct workload *w, const char *spec, uint64_t seed, struct tp
 		return -1;
 	w->state = calloc(1, w->def->state_size);
 	if (!w->state)
-		return tpt_fail(e, "out of memory");
+		return tpt_nomem(e);
 	if (w->def->init(w, e)) {
 		workload_close(w);
 		return -1;
@@ -207,7 +207,7 @@ int wl_host_memory(const struct workload *w, uint64_t bytes, struct tpt_err *e)
 	if (bytes <= avail)
 		return 0;
 	char a[32], b[32];
-	return tpt_fail(e, "%s: its own structures need about %s of this machine's memory; %s is "
+	return tpt_fail_mem(e, "%s: its own structures need about %s of this machine's memory; %s is "
 			   "available", w->def->name, tpt_format_size(tpt_align_up(bytes, MiB), a),
 			tpt_format_size(avail & ~(MiB - 1), b));
 }
