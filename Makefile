@@ -65,7 +65,7 @@ PREFIX ?= /usr/local
 install: build
 	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
-	cmake --install $(BUILD)
+	sh scripts/install.sh $(BUILD)
 
 # The Debian package, built from a copy of the tree in $(DEB) with the
 # standard tools (debian/); the .deb and lintian's report land in $(DEB).
