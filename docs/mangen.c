@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "tpt/config.h"
 #include "tpt/scheme.h"
+#include "tpt/study.h"
 #include "tpt/version.h"
 #include "tpt/workload.h"
 
@@ -161,6 +162,10 @@ static void tpt1(FILE *f)
 		for (int k = 0; defs[i]->params[k].name; k++)
 			opt_row(f, &defs[i]->params[k]);
 	}
+	fprintf(f, ".SH STUDY FILES\nA study file (\\fBtpt study\\fR) is an INI file of one section; a "
+		   "repeated list key adds a value to the matrix, any other key is given once; relative "
+		   "paths are read beside the study file.\n");
+	options_of(f, study_table());
 	fprintf(f, ".SH EXIT STATUS\n0 done; 2 something given is wrong (an option, a value, a file "
 		   "or its content), before any output; 1 the run failed otherwise (a write error, a "
 		   "tag-check fault, memory).\n");

@@ -73,6 +73,8 @@ else
 	[ $? -eq 1 ] && grep -q "need more host memory" "$T/err" && ok || bad "a generator's memory refusal: $(cat "$T/err")"
 fi
 
+one_line "probe: --phases is longer than 255 characters" 2 probe --phases "$(printf 'native,%.0s' $(seq 40))native"
+
 # --- tpt power --paper: line numbers count blank lines; unknown names and
 # out-of-range figures are refused; a large figure prints whole ---
 H="workload,scheme,value,priv_exits,tlb_misses,access_violations"
@@ -162,6 +164,10 @@ cd - >/dev/null || exit 1
 if command -v parallel >/dev/null; then
 	"$TPT" study run "$S" --dir "$T/Bob's results %d" >"$T/out" 2>&1 &&
 		[ "$(ls "$T/Bob's results %d/runs/"*.json | wc -l)" -eq 1 ] && ok || bad "a quote in --dir: $(cat "$T/out")"
+	# A long directory is not cut (1,023 characters were the limit).
+	deep="$T/$(printf '%0200d/' 1 2 3 4 5 6 7)end"
+	"$TPT" study run "$S" --dir "$deep" >"$T/out" 2>&1 && [ "$(ls "$deep/runs/"*.json | wc -l)" -eq 1 ] &&
+		ok || bad "a directory of $(printf %s "$deep" | wc -c) characters: $(cat "$T/out")"
 	# Results tpt did not write: refused in one line, nothing left behind.
 	R="$T/Bob's results %d"
 	f=$(ls "$R"/runs/*.json)

@@ -25,6 +25,10 @@ done
 for s in $("$TPT" schemes | awk 'NR > 1 {print $1}'); do
 	grep -q "^       $s\b" "$T/tpt.1.txt" && ok || bad "tpt(1) lacks scheme $s"
 done
+# In tpt(1): every key of a study file.
+for k in command name workload scenario config pages schemes seeds; do
+	grep -Eq "^       $k( |$)" "$T/tpt.1.txt" && ok || bad "tpt(1) lacks study key $k"
+done
 # In tpt-config(5) and tptd(8): every key of the configuration files.
 for k in $("$TPT" config | awk '/^[a-z_0-9]+ = / {print $1}'); do
 	grep -Eq "^       $k( |$)" "$T/tpt-config.5.txt" && ok || bad "tpt-config(5) lacks $k"

@@ -49,7 +49,7 @@ const struct cli_command cli_commands[] = {
 	 NULL, probe_opts, &probe_nopts},
 	{"power", "[--workload NAME|all|list] [--scheme S|all] [--paper FILE] [--timeline text|csv] [options of power]",
 	 "the embedded Power model: in-place binary translation, page resizing, data mirroring", cmd_power, NULL, power_opts, &power_nopts},
-	{"study", "plan FILE | run FILE [--jobs N] [--dir DIR] | slurm FILE [--dir DIR] [--submit] | report FILE [--dir DIR]",
+	{"study", "plan FILE | run FILE [--jobs N] [--dir DIR] | slurm FILE [--dir DIR] [--submit] | report FILE [--dir DIR] | exec DIR HASH",
 	 "a matrix of runs from a study file, on every core (GNU parallel) or a Slurm cluster, resumable, merged", cmd_study,
 	 NULL, NULL, NULL},
 	{"rerun", "RESULT.json [--json OUT]", "a result's command again, under its configuration",
