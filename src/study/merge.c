@@ -101,10 +101,10 @@ static const char *name(const json_t *o, const char *key, size_t max, const stru
 		return NULL;
 	}
 	size_t n = strlen(s);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			n = max + 1;
-	if (n > max || n != json_string_length(json_object_get(o, key))) {
+	bool control = false;
+	for (size_t i = 0; i < n && !control; i++)
+		control = (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
+	if (control || n > max || n != json_string_length(json_object_get(o, key))) {
 		bad_value(at, key, "is not a name (too long, or a control character)", e);
 		return NULL;
 	}
