@@ -14,8 +14,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "tpt/config.h"
-#include "tpt/sim.h"
+#include "tpt/base/config.h"
+#include "tpt/sim/sim.h"
 
 static double now(void)
 {

@@ -23,7 +23,7 @@ printf 'all: zipf.o pwc.o\nzipf.o: %s/src/workload/zipf.c\n\tgcc -O2 -I%s/includ
 SB="sysbench memory --threads=1 --time=0 --events=0 --memory-oper=write"
 # name | the real program | the generator at the same size
 pairs="gups|$D/randomaccess 20 4194304|gups:size=8M,updates=4194304,init=none
-kcbench|gcc -O2 -Iinclude -c src/core/cost.c -o $D/cost.o|kcbench:jobs=1,tasks=1,mlp=4,cache=cold
+kcbench|gcc -O2 -Iinclude -c src/base/cost.c -o $D/cost.o|kcbench:jobs=1,tasks=1,mlp=4,cache=cold
 sysbench-rnd|$SB --memory-block-size=64M --memory-total-size=64M --memory-access-mode=rnd run|sysbench:block=64M,total=64M,mode=rnd,init=none
 sysbench-seq|$SB --memory-block-size=8M --memory-total-size=256M --memory-access-mode=seq run|sysbench:block=8M,total=256M,mode=seq,init=none
 kcbench-j2|make -s -B -j2 -C $D/pb|kcbench:jobs=2,tasks=2,cc1=183M,mlp=4,cache=cold"

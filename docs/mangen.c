@@ -16,11 +16,11 @@
 
 #include "cli.h"
 #include "conf.h"
-#include "tpt/config.h"
-#include "tpt/scheme.h"
-#include "tpt/study.h"
-#include "tpt/version.h"
-#include "tpt/workload.h"
+#include "tpt/base/config.h"
+#include "tpt/scheme/scheme.h"
+#include "tpt/study/study.h"
+#include "tpt/base/version.h"
+#include "tpt/workload/workload.h"
 
 /* Text for a roff line: backslashes escaped, a leading dot or quote guarded. */
 static void put(FILE *f, const char *s)

@@ -14,11 +14,11 @@
 #include "power/paper.h"
 #include "power/power.h"
 #include "replay.h"
-#include "tpt/config.h"
-#include "tpt/dbt.h"
-#include "tpt/study.h"
-#include "tpt/trace.h"
-#include "tpt/workload.h"
+#include "tpt/base/config.h"
+#include "tpt/dbt/dbt.h"
+#include "tpt/study/study.h"
+#include "tpt/workload/trace.h"
+#include "tpt/workload/workload.h"
 #include "fuzz_entry.h"
 
 /* The bytes in a memfd; its path in path. The fd, or -1. */

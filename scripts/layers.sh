@@ -1,68 +1,61 @@
 #!/bin/sh
 # layers.sh SOURCE_DIR - fails when a file includes a header of a layer it
 # may not look at, or when headers include each other in a circle. The
-# build runs it (CMake target `layers`), so an upward include breaks it.
+# build runs it (CMake target `layers`), so an upward or sideways include
+# breaks the build.
 #
-# The layers, lowest first, and what each may include besides itself:
-#   base      util config opttab stats event cost policy  -
-#             outfile version
-#   mem       host memory, frames, page tables            base
-#   mmu       caches, TLBs, PWC, RMP, walks                base mem
-#   vm        guest OS and hypervisor                      base mem mmu
-#   scheme    translation schemes                          base mem mmu vm
-#   workload  generators and trace formats                 base
-#   sim       run loop, profiler, reports                  base mem mmu vm scheme workload
-#   study     the study engine: plan, run, Slurm, report   base mem mmu vm scheme workload sim
-#   dbt       binary translators' memory path              base mem mmu workload
-#   power     embedded Power MMU                           base
-#   probe     the real machine: loops, KVM guest, host     base mem
-#   cli       the tpt command                              all but tptd
-#   tptd      the daemon and tptctl                        base
+# A layer is a folder: src/LAYER/... and its public headers
+# include/tpt/LAYER/...; nothing else decides. The layers, lowest first,
+# and what each may include besides itself:
+#   base      util, errors, config, option tables, counters,  -
+#             cost, outfiles, the event format
+#   policy    the automatic policy's arithmetic               base
+#   mem       host memory, frames, page tables                base
+#   mmu       caches, TLBs, PWC, RMP, walks                   base mem
+#   vm        guest OS and hypervisor                         base mem mmu
+#   scheme    translation schemes                             base mem mmu vm
+#   workload  generators and trace formats                    base
+#   sim       run loop, profiler, reports                     base policy mem mmu vm scheme workload
+#   study     the study engine                                base policy mem mmu vm scheme workload sim
+#   dbt       binary translators' memory path                 base mem mmu workload
+#   power     embedded Power MMU                              base
+#   probe     the real machine: loops, KVM guest, host        base mem
+#   cli       the tpt command                                 all but tptd
+#   tptd      the daemon and tptctl                           base policy
 set -u
 cd "${1:-.}" || exit 2
+tmp="${TMPDIR:-/tmp}/layers.$$"
+trap 'rm -f "$tmp" "$tmp.err"' EXIT
 awk '
-function layer_of(path,    n, parts, base) {
-	if (path ~ /^include\/tpt\//) {
-		base = path
-		sub(/^include\/tpt\//, "", base)
-		sub(/\.h$/, "", base)
-		return hdr[base]
-	}
-	n = split(path, parts, "/")
-	if (parts[2] == "core") {
-		base = parts[3]
-		sub(/\.[ch]$/, "", base)
-		return base in core ? core[base] : "sim"
-	}
-	if (parts[2] == "policy") return "base"
-	if (parts[2] == "trace") return "workload"
+# A file'"'"'s layer: the folder under src/ or include/tpt/.
+function layer_of(path,    parts) {
+	split(path, parts, "/")
+	if (parts[1] == "include") return parts[3]
 	return parts[2]
 }
 BEGIN {
-	split("util config opttab stats event cost policy outfile version", a, " "); for (i in a) hdr[a[i]] = "base"
-	split("hostmem frame pt", a, " "); for (i in a) hdr[a[i]] = "mem"
-	split("cache tlb fa pwc rmp mmu", a, " "); for (i in a) hdr[a[i]] = "mmu"
-	hdr["vm"] = "vm"; hdr["hv"] = "vm"; hdr["pcache"] = "vm"; hdr["scheme"] = "scheme"; hdr["workload"] = "workload"
-	hdr["trace"] = "workload"; hdr["sim"] = "sim"; hdr["profile"] = "sim"
-	hdr["report"] = "sim"; hdr["dbt"] = "dbt"; hdr["study"] = "study"
-	split("probe vmm loops", a, " "); for (i in a) hdr[a[i]] = "probe"
-	split("util config opttab stats cost outfile version tpt_commit", a, " "); for (i in a) core[a[i]] = "base"
 	may["base"] = ""
+	may["policy"] = "base"
 	may["mem"] = "base"
 	may["mmu"] = "base mem"
 	may["vm"] = "base mem mmu"
 	may["scheme"] = "base mem mmu vm"
 	may["workload"] = "base"
-	may["sim"] = "base mem mmu vm scheme workload"
-	may["study"] = "base mem mmu vm scheme workload sim"
+	may["sim"] = "base policy mem mmu vm scheme workload"
+	may["study"] = "base policy mem mmu vm scheme workload sim"
 	may["dbt"] = "base mem mmu workload"
 	may["power"] = "base"
 	may["probe"] = "base mem"
-	may["cli"] = "base mem mmu vm scheme workload sim study dbt power probe"
-	may["tptd"] = "base"
+	may["cli"] = "base policy mem mmu vm scheme workload sim study dbt power probe"
+	may["tptd"] = "base policy"
 	bad = 0
 }
-FNR == 1 { from = layer_of(FILENAME); dir = FILENAME; sub(/\/[^\/]*$/, "", dir) }
+FNR == 1 {
+	from = layer_of(FILENAME)
+	dir = FILENAME
+	sub(/\/[^\/]*$/, "", dir)
+	if (!(from in may)) { printf "%s: its folder is no layer\n", FILENAME; bad = 1 }
+}
 /^#include "/ {
 	inc = $2
 	gsub(/"/, "", inc)
@@ -70,7 +63,7 @@ FNR == 1 { from = layer_of(FILENAME); dir = FILENAME; sub(/\/[^\/]*$/, "", dir) 
 	else if (inc ~ /\//) target = "src/" inc
 	else target = dir "/" inc
 	to = layer_of(target)
-	if (to == "") { printf "%s: includes %s, which belongs to no layer\n", FILENAME, inc; bad = 1; next }
+	if (!(to in may)) { printf "%s: includes %s, which belongs to no layer\n", FILENAME, inc; bad = 1; next }
 	if (FILENAME ~ /\.h$/ && target ~ /\.h$/) print target, FILENAME > "/dev/stderr"
 	if (to == from) next
 	if ((" " may[from] " ") !~ (" " to " ")) {
@@ -79,14 +72,9 @@ FNR == 1 { from = layer_of(FILENAME); dir = FILENAME; sub(/\/[^\/]*$/, "", dir) 
 	}
 }
 END { exit bad }
-' $(find include/tpt src -name '*.[ch]' | sort) 2>"${TMPDIR:-/tmp}/layers.$$" || {
-	rm -f "${TMPDIR:-/tmp}/layers.$$"
-	exit 1
-}
+' $(find include/tpt src -name '*.[ch]' | sort) 2>"$tmp" || exit 1
 # Headers in a circle: tsort names the loop.
-if ! tsort "${TMPDIR:-/tmp}/layers.$$" >/dev/null 2>"${TMPDIR:-/tmp}/layers.$$.err"; then
-	sed 's/^tsort: /layers: headers include each other: /' "${TMPDIR:-/tmp}/layers.$$.err"
-	rm -f "${TMPDIR:-/tmp}/layers.$$" "${TMPDIR:-/tmp}/layers.$$.err"
+if ! tsort "$tmp" >/dev/null 2>"$tmp.err"; then
+	sed 's/^tsort: /layers: headers include each other: /' "$tmp.err"
 	exit 1
 fi
-rm -f "${TMPDIR:-/tmp}/layers.$$" "${TMPDIR:-/tmp}/layers.$$.err"

@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tpt/config.h"
-#include "tpt/report.h"
-#include "tpt/sim.h"
+#include "tpt/base/config.h"
+#include "tpt/sim/report.h"
+#include "tpt/sim/sim.h"
 
 static int scratch_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "tpt/mmu.h"
+#include "tpt/mmu/mmu.h"
 
 #define HOST (64 * MiB)
 

@@ -8,7 +8,7 @@
 
 #include "helpers.h"
 
-#include "tpt/policy.h"
+#include "tpt/policy/policy.h"
 
 #define CYCLES 10000000ULL
 #define TRUE_RATIO 0.3 /* the simulated process's TPT walk cost per nested walk cost */

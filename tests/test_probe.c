@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "tpt/loops.h"
-#include "tpt/probe.h"
-#include "tpt/vmm.h"
+#include "tpt/probe/loops.h"
+#include "tpt/probe/probe.h"
+#include "tpt/probe/vmm.h"
 
 /* HPCC's update loop in C: what probe_gups must do. */
 static void gups_ref(uint64_t *table, uint64_t mask, uint64_t rounds, uint64_t *ran)

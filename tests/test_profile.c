@@ -9,7 +9,7 @@
 
 #include "helpers.h"
 
-#include "tpt/profile.h"
+#include "tpt/sim/profile.h"
 
 #define VA(i) (WL_BASE_VA + (uint64_t)(i) * PAGE_SIZE)
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "tpt/report.h"
+#include "tpt/sim/report.h"
 
 /* Every field a distinct value no other field or figure shares. */
 static void fill(struct tpt_stats *st)

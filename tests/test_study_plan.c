@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "tpt/study.h"
+#include "tpt/study/study.h"
 
 static char dir[] = "/tmp/tpt-study-XXXXXX";
 

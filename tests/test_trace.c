@@ -12,7 +12,7 @@
 
 #include "helpers.h"
 
-#include "tpt/trace.h"
+#include "tpt/workload/trace.h"
 
 #define N 4096
 

@@ -9,8 +9,8 @@
 #include <getopt.h>
 #include <jansson.h>
 
-#include "tpt/outfile.h"
-#include "tpt/report.h"
+#include "tpt/base/outfile.h"
+#include "tpt/sim/report.h"
 
 #define DEFAULT_WORKLOAD "gups"
 

@@ -11,8 +11,8 @@
 
 #include "cli.h"
 #include "trace_cmd.h"
-#include "tpt/opttab.h"
-#include "tpt/version.h"
+#include "tpt/base/opttab.h"
+#include "tpt/base/version.h"
 
 static int cmd_version(int argc, char **argv)
 {

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "tpt/config.h"
-#include "tpt/outfile.h"
+#include "tpt/base/config.h"
+#include "tpt/base/outfile.h"
 
 int bad(const char *fmt, ...)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "tpt/dbt.h"
+#include "tpt/dbt/dbt.h"
 
 static int find(const char *const *names, int n, const char *s)
 {

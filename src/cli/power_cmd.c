@@ -14,8 +14,8 @@
 #include "cli.h"
 #include "power/paper.h"
 #include "power/power.h"
-#include "tpt/outfile.h"
-#include "tpt/version.h"
+#include "tpt/base/outfile.h"
+#include "tpt/base/version.h"
 
 enum {
 	PW_WORKLOAD = 1000, PW_SCHEME, PW_CONFIG, PW_DEFAULTS, PW_JSON, PW_TIMELINE, PW_PAPER, PW_SEED,

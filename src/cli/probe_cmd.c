@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "tpt/probe.h"
-#include "tpt/version.h"
+#include "tpt/probe/probe.h"
+#include "tpt/base/version.h"
 
 enum {
 	PO_SIZE = 1000, PO_UPDATES, PO_STEPS, PO_TOUCH, PO_EVENTS, PO_ROUNDS, PO_PHASES,

@@ -12,8 +12,8 @@
 #include <sys/utsname.h>
 
 #include "cli.h"
-#include "tpt/config.h"
-#include "tpt/version.h"
+#include "tpt/base/config.h"
+#include "tpt/base/version.h"
 
 /* The CPU model of /proc/cpuinfo ("unknown" when it names none). */
 static void cpu_model(char *buf, size_t len)

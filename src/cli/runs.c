@@ -32,8 +32,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "tpt/sim.h"
-#include "tpt/workload.h"
+#include "tpt/sim/sim.h"
+#include "tpt/workload/workload.h"
 
 /* Runs one scheme; 0, or 1 (run failed) or 2 (bad input) with *err set
  * (empty when already said on stderr). On wl when given (left open), else

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "tpt/study.h"
+#include "tpt/study/study.h"
 
 #define USAGE                                                                                      \
 	"study: usage: tpt study plan FILE | tpt study run FILE [--jobs N] [--dir DIR] | "         \

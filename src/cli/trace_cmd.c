@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "tpt/outfile.h"
-#include "tpt/trace.h"
+#include "tpt/base/outfile.h"
+#include "tpt/workload/trace.h"
 #include "trace_cmd.h"
 
 static int usage_error(const char *msg, const char *arg)

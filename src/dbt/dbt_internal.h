@@ -6,10 +6,10 @@
 
 #include "dframes.h"
 #include "softtlb.h"
-#include "tpt/cache.h"
-#include "tpt/dbt.h"
-#include "tpt/fa.h"
-#include "tpt/hostmem.h"
+#include "tpt/mmu/cache.h"
+#include "tpt/dbt/dbt.h"
+#include "tpt/mmu/fa.h"
+#include "tpt/mem/hostmem.h"
 
 struct gproc {
 	bool live;

@@ -11,9 +11,9 @@
 
 #include <stdint.h>
 
-#include "tpt/frame.h"
-#include "tpt/hostmem.h"
-#include "tpt/pt.h"
+#include "tpt/mem/frame.h"
+#include "tpt/mem/hostmem.h"
+#include "tpt/mem/pt.h"
 
 struct dframes {
 	struct hostmem *hm;

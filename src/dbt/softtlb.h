@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "tpt/util.h"
+#include "tpt/base/util.h"
 
 #define STLB_INVALID (~0ULL)
 #define STLB_VICTIMS 8

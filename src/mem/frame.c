@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 
-#include "tpt/frame.h"
+#include "tpt/mem/frame.h"
 
 static int class_of(unsigned order)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "tpt/hostmem.h"
+#include "tpt/mem/hostmem.h"
 
 int hostmem_init(struct hostmem *hm, uint64_t size, struct tpt_err *e)
 {

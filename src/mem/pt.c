@@ -12,7 +12,7 @@
 #include <assert.h>
 #include <string.h>
 
-#include "tpt/pt.h"
+#include "tpt/mem/pt.h"
 
 const struct pt_format pt_x86_64_4 = {"x86-64", 4, 8, {0, 9, 9, 9, 9}, {0, 12, 21, 30, 39},
 				      PTE_ADDR, 1u << 2 | 1u << 3};

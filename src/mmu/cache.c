@@ -12,7 +12,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "tpt/cache.h"
+#include "tpt/mmu/cache.h"
 
 #define VALID 0x80000000u
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tpt/fa.h"
+#include "tpt/mmu/fa.h"
 
 int fa_init(struct fa *f, uint32_t n)
 {

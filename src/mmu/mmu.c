@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "tpt/mmu.h"
+#include "tpt/mmu/mmu.h"
 
 int mmu_init(struct mmu *m, const struct tpt_config *cfg, uint64_t host_bytes, int levels,
 	     bool no_walk_caches, struct tpt_err *e)

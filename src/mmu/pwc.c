@@ -3,8 +3,8 @@
  * walk.c. Keys are (va >> pt_shift(level)) << 12 | asid, so a flush by asid
  * is a masked match on the low 12 bits.
  */
-#include "tpt/pt.h"
-#include "tpt/pwc.h"
+#include "tpt/mem/pt.h"
+#include "tpt/mmu/pwc.h"
 
 int pwc_init(struct pwc *p, const struct tpt_config *c, bool off)
 {

@@ -4,7 +4,7 @@
  */
 #include <sys/mman.h>
 
-#include "tpt/rmp.h"
+#include "tpt/mmu/rmp.h"
 
 int rmp_init(struct rmp *r, uint64_t nframes, uint64_t base_pa, uint32_t entry_bytes,
 	     struct tpt_err *e)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tpt/tlb.h"
+#include "tpt/mmu/tlb.h"
 
 static const unsigned class_shift[3] = {12, 21, 30};
 

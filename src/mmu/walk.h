@@ -6,7 +6,7 @@
 #ifndef TPT_WALK_H
 #define TPT_WALK_H
 
-#include "tpt/mmu.h"
+#include "tpt/mmu/mmu.h"
 
 /* One page-table reference: through the caches, counted in the walk. */
 static inline uint32_t walk_ref(struct mmu *m, struct walk *w, uint64_t pa)

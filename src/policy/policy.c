@@ -11,8 +11,8 @@
  */
 #include <math.h>
 
-#include "tpt/config.h"
-#include "tpt/policy.h"
+#include "tpt/base/config.h"
+#include "tpt/policy/policy.h"
 
 void policy_params_default(struct policy_params *p)
 {

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "tpt/util.h"
+#include "tpt/base/util.h"
 
 enum { E500_UR = 1, E500_UW = 2, E500_UX = 4, E500_SR = 8, E500_SW = 16, E500_SX = 32 };
 

@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "tpt/util.h"
+#include "tpt/base/util.h"
 
 #define LX_KBASE 0xc0000000ULL
 #define LX_KSIZE (256ULL << 20)

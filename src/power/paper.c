@@ -10,7 +10,7 @@
 #include "kvmppc.h"
 #include "linux.h"
 #include "paper.h"
-#include "tpt/opttab.h"
+#include "tpt/base/opttab.h"
 
 /* The largest figure a row may give: more than any run's exit count or
  * time in the paper (its largest count is about 1.2e8), and exact as a

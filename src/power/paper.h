@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "tpt/util.h"
+#include "tpt/base/util.h"
 
 #define PAPER_HEADER "workload,scheme,value,priv_exits,tlb_misses,access_violations"
 

@@ -9,7 +9,7 @@
 #define TPT_POWER_POWER_H
 
 #include "kvmppc.h"
-#include "tpt/opttab.h"
+#include "tpt/base/opttab.h"
 
 struct power_params {
 	struct lx_params lx;

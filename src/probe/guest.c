@@ -11,8 +11,8 @@
  */
 #include <string.h>
 
-#include "tpt/loops.h"
-#include "tpt/vmm.h"
+#include "tpt/probe/loops.h"
+#include "tpt/probe/vmm.h"
 
 #define SCRATCH_BYTES (4 * MiB)
 

@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tpt/loops.h"
-#include "tpt/probe.h"
-#include "tpt/vmm.h"
+#include "tpt/probe/loops.h"
+#include "tpt/probe/probe.h"
+#include "tpt/probe/vmm.h"
 
 const char *const host_kvm_name[] = {
 	[KVM_NONE] = "none", [KVM_EPT] = "ept", [KVM_NPT] = "npt",

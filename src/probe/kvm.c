@@ -24,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tpt/loops.h"
-#include "tpt/probe.h"
-#include "tpt/vmm.h"
+#include "tpt/probe/loops.h"
+#include "tpt/probe/probe.h"
+#include "tpt/probe/vmm.h"
 
 void vmm_available(char *why, size_t len)
 {

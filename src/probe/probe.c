@@ -16,9 +16,9 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "tpt/loops.h"
-#include "tpt/probe.h"
-#include "tpt/vmm.h"
+#include "tpt/probe/loops.h"
+#include "tpt/probe/probe.h"
+#include "tpt/probe/vmm.h"
 
 const char *const probe_where_name[WHERE_N] = {"native", "vm"};
 const char *const probe_loop_name[LOOP_N] = {

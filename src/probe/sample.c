@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tpt/probe.h"
+#include "tpt/probe/probe.h"
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -2,7 +2,7 @@
  * native.c - no virtualization: one walk of the process's page table,
  * whose physical addresses are host addresses. g references per TLB miss.
  */
-#include "tpt/scheme.h"
+#include "tpt/scheme/scheme.h"
 
 static int native_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write,
 		       struct walk *w)

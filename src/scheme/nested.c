@@ -9,7 +9,7 @@
  * the next guest table); the nested TLB holds gPA -> hPA. The TLB entry is
  * the smaller of the guest and host pages.
  */
-#include "tpt/scheme.h"
+#include "tpt/scheme/scheme.h"
 
 static unsigned nested_refs(unsigned g, unsigned h, unsigned g1)
 {

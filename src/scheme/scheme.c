@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "tpt/scheme.h"
+#include "tpt/scheme/scheme.h"
 
 extern const struct scheme scheme_native, scheme_nested, scheme_shadow, scheme_agile,
 	scheme_tpt_naive, scheme_tpt_opt, scheme_tpt_emul;

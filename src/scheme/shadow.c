@@ -4,7 +4,7 @@
  * entry is a hidden page fault (or a true guest fault) handled by
  * vm/shadow.c.
  */
-#include "tpt/scheme.h"
+#include "tpt/scheme/scheme.h"
 
 /* Shadow and agile paging: CR3 holds the shadow root. */
 static void shadow_regs(struct vm *vm, struct process *p, struct mmu_regs *r)

@@ -17,7 +17,7 @@
  * guest fault, unless the guest table maps the page (then the table is out
  * of step, which the simulator reports).
  */
-#include "tpt/scheme.h"
+#include "tpt/scheme/scheme.h"
 
 /* Tag-checked: the table's references and a check per table frame and for the data frame. */
 static unsigned tpt_checked_refs(unsigned g, unsigned h, unsigned g1)

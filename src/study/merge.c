@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "study_internal.h"
-#include "tpt/scheme.h"
-#include "tpt/version.h"
+#include "tpt/scheme/scheme.h"
+#include "tpt/base/version.h"
 
 #define RESULT_MAX (64 << 20) /* bytes of one run's result */
 

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "study_internal.h"
-#include "tpt/version.h"
+#include "tpt/base/version.h"
 
 void study_put_html(FILE *f, const char *v)
 {

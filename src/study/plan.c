@@ -17,11 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tpt/config.h"
-#include "tpt/scheme.h"
-#include "tpt/study.h"
-#include "tpt/version.h"
-#include "tpt/workload.h"
+#include "tpt/base/config.h"
+#include "tpt/scheme/scheme.h"
+#include "tpt/study/study.h"
+#include "tpt/base/version.h"
+#include "tpt/workload/workload.h"
 
 #define S(field) offsetof(struct study_file, field)
 static const struct opt rows[] = {

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "study_internal.h"
-#include "tpt/workload.h"
+#include "tpt/workload/workload.h"
 
 /* Memory to ask for run r, MiB: the generators' own host bytes and about
  * 1/128 of the simulated footprint for the simulator's tables and frames

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "tpt/outfile.h"
-#include "tpt/study.h"
+#include "tpt/base/outfile.h"
+#include "tpt/study/study.h"
 
 #define STUDY_TIME_BIN "/usr/bin/time"
 #define STUDY_PEAK_LINE "tpt study: peak memory"

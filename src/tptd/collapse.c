@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "collapse.h"
-#include "tpt/util.h"
+#include "tpt/base/util.h"
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "conf.h"
-#include "tpt/opttab.h"
+#include "tpt/base/opttab.h"
 
 const char *const tptd_source_name[3] = {"auto", "pmu", "heuristic"};
 const char *const tptd_actuator_name[4] = {"auto", "tpt", "thp", "advise"};

@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "tpt/policy.h"
-#include "tpt/util.h"
+#include "tpt/policy/policy.h"
+#include "tpt/base/util.h"
 
 enum tptd_source { SRC_AUTO, SRC_PMU, SRC_HEURISTIC };
 enum tptd_actuator { ACT_AUTO, ACT_TPT, ACT_THP, ACT_ADVISE };

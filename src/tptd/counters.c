@@ -17,7 +17,7 @@
 
 #include "counters.h"
 #include "proc.h"
-#include "tpt/util.h"
+#include "tpt/base/util.h"
 
 const char *const ctr_role_name[ROLE_N] = {"cycles", "instructions", "walk_cycles", "walks",
 					     "task_clock", "page_faults"};

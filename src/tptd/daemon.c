@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "tpt/outfile.h"
+#include "tpt/base/outfile.h"
 #include "knob.h"
 #include "score.h"
 

@@ -21,7 +21,7 @@
 #include "probe.h"
 #include "proc.h"
 #include "state.h"
-#include "tpt/policy.h"
+#include "tpt/policy/policy.h"
 
 struct watch {
 	pid_t pid;

@@ -19,9 +19,9 @@
 #include <unistd.h>
 
 #include "counters.h"
-#include "tpt/opttab.h"
-#include "tpt/outfile.h"
-#include "tpt/version.h"
+#include "tpt/base/opttab.h"
+#include "tpt/base/outfile.h"
+#include "tpt/base/version.h"
 #include "daemon.h"
 #include "probe.h"
 #include "replay.h"

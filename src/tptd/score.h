@@ -30,7 +30,7 @@
 #include "conf.h"
 #include "counters.h"
 #include "proc.h"
-#include "tpt/policy.h"
+#include "tpt/policy/policy.h"
 
 struct score_in {
 	double cpu_ns;        /* CPU time in the interval */

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "tpt/util.h"
+#include "tpt/base/util.h"
 
 struct program {
 	char name[16];

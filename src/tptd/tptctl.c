@@ -11,8 +11,8 @@
 
 #include "conf.h"
 #include "state.h"
-#include "tpt/outfile.h"
-#include "tpt/version.h"
+#include "tpt/base/outfile.h"
+#include "tpt/base/version.h"
 
 int main(int argc, char **argv)
 {

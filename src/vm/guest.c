@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tpt/event.h"
+#include "tpt/base/event.h"
 #include "vm_internal.h"
 
 _Static_assert(VM_BRK_BASE == WL_BRK_BASE, "workloads and the guest agree on the break");

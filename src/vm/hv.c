@@ -18,8 +18,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "tpt/hv.h"
-#include "tpt/mmu.h"
+#include "tpt/vm/hv.h"
+#include "tpt/mmu/mmu.h"
 
 static int host_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 {

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 
-#include "tpt/pcache.h"
+#include "tpt/vm/pcache.h"
 
 static uint64_t slot(const struct pcache *c, uint64_t key)
 {

@@ -6,8 +6,8 @@
 #ifndef TPT_VM_INTERNAL_H
 #define TPT_VM_INTERNAL_H
 
-#include "tpt/mmu.h"
-#include "tpt/vm.h"
+#include "tpt/mmu/mmu.h"
+#include "tpt/vm/vm.h"
 
 extern const struct pt_ops vm_guest_pt_ops; /* guest tables: guest frames; ctx = process */
 extern const struct pt_ops vm_tpt_pt_ops;   /* TPT tables: guest frames at hPA; ctx = vm */

@@ -34,7 +34,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "tpt/workload.h"
+#include "tpt/workload/workload.h"
 #include "inspect.h"
 
 enum { P_ELEMENTS, P_FANOUT, P_MOVES, P_TEMP, P_STEPS, P_MLP, P_KENTRY };

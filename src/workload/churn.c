@@ -15,7 +15,7 @@
  * Per page: a first store (the fault), then `work` loads and stores walking
  * the page's 64-byte lines. Instructions per access: 4 (estimate).
  */
-#include "tpt/workload.h"
+#include "tpt/workload/workload.h"
 
 enum { P_REGION, P_ROUNDS, P_WORK, P_MLP, P_KENTRY };
 

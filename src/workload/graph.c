@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tpt/workload.h"
+#include "tpt/workload/workload.h"
 #include "inspect.h"
 #include "kronecker.h"
 

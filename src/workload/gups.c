@@ -18,7 +18,7 @@
  * is 13 instructions and 4 accesses, ran[j]'s load and store (the 1 KiB
  * array of the streams, on the stack) and the table word's load and store.
  */
-#include "tpt/workload.h"
+#include "tpt/workload/workload.h"
 
 enum { P_SIZE, P_UPDATES, P_INIT, P_LOOP, P_MLP, P_KENTRY };
 enum { LOOP_UPDATE, LOOP_CHASE };

@@ -5,7 +5,7 @@
 #ifndef TPT_INSPECT_H
 #define TPT_INSPECT_H
 
-#include "tpt/workload.h"
+#include "tpt/workload/workload.h"
 
 const int32_t *graph_parents(const struct workload *w);    /* bfs: parent, or -1 */
 const float *graph_scores(const struct workload *w);       /* pr */

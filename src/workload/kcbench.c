@@ -30,7 +30,7 @@
  * two files: the drivers' 325 and 326 system calls in 1.13 M instructions
  * each, the two as runs' 191 each in 4.2 M and 3.7 M).
  */
-#include "tpt/workload.h"
+#include "tpt/workload/workload.h"
 
 enum { P_JOBS, P_TASKS, P_CC1, P_FAR, P_CACHE, P_SLICE, P_MLP, P_KENTRY };
 enum { CACHE_WARM, CACHE_COLD };

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "tpt/util.h"
+#include "tpt/base/util.h"
 
 /* A keyed bijection on [0, 2^bits), with its inverse. */
 struct kmix {

@@ -31,7 +31,7 @@
  */
 #include <stdlib.h>
 
-#include "tpt/workload.h"
+#include "tpt/workload/workload.h"
 #include "zipf.h"
 
 enum { P_KEYS, P_VALUE, P_GETS, P_ZIPF, P_OPS, P_LOOP, P_INIT, P_MLP, P_KENTRY };

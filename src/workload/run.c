@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tpt/workload.h"
+#include "tpt/workload/workload.h"
 
 static double now(void)
 {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tpt/workload.h"
+#include "tpt/workload/workload.h"
 
 #define MAX_SUBS 32
 #define SUB_BUF 1024

@@ -14,7 +14,7 @@
  * accesses: the xoroshiro128+ state's two words read and written back, a
  * local and a global read, and the buffer's word.
  */
-#include "tpt/workload.h"
+#include "tpt/workload/workload.h"
 
 enum { P_BLOCK, P_TOTAL, P_MODE, P_OP, P_INIT, P_MLP, P_KENTRY };
 enum { MODE_SEQ, MODE_RND };

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tpt/trace.h"
-#include "trace/pageset.h"
+#include "tpt/workload/trace.h"
+#include "workload/trace/pageset.h"
 
 enum { P_PATH, P_FORMAT, P_FOOTPRINT, P_MLP };
 

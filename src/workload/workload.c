@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tpt/workload.h"
+#include "tpt/workload/workload.h"
 
 static const struct workload_def *const defs[] = {
 	&wl_gups, &wl_sysbench, &wl_bfs, &wl_pr, &wl_cc, &wl_xsbench, &wl_canneal, &wl_memcached,

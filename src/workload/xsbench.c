@@ -27,7 +27,7 @@
  * order depends only on the energy drawn. Warm-up is XSBench's grid
  * initialisation (one write per page of every grid).
  */
-#include "tpt/workload.h"
+#include "tpt/workload/workload.h"
 #include "inspect.h"
 
 enum { P_ISOTOPES, P_GRIDPOINTS, P_LOOKUPS, P_INIT, P_MLP, P_KENTRY };

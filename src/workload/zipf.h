@@ -9,7 +9,7 @@
 #ifndef TPT_ZIPF_H
 #define TPT_ZIPF_H
 
-#include "tpt/util.h"
+#include "tpt/base/util.h"
 
 struct zipf {
 	uint64_t n;

@@ -1,0 +1,127 @@
+/*
+ * stats.h - every counter of a run, listed once. TPT_STATS below is the one
+ * list: it generates struct tpt_stats, the sum and difference of two sets
+ * of counters, the JSON keys (report.c) and the `tpt counters` listing, in
+ * this order. Modules report events; the simulator counts them here, and
+ * every figure printed is computed from these fields by the cost model
+ * (cost.h). Counters cover the measured phase: they are zeroed at the
+ * workload's EV_MARK.
+ *
+ * Rows of the list:
+ *   C(name, doc)                      one counter
+ *   V(name, n, key, names, total, doc) n counters, JSON keys key<names[i]>,
+ *                                     preceded by their sum as `total` if not NULL
+ *   R(name, fn, doc)                  a ratio derived from counters (JSON only)
+ */
+#ifndef TPT_STATS_H
+#define TPT_STATS_H
+
+#include "tpt/base/util.h"
+
+/* Where in the cache hierarchy (cache.h) a reference is found. */
+enum { CL_L1, CL_L2, CL_LLC, CL_DRAM, CL_N };
+
+enum exit_reason {
+	EXIT_EPT_VIOLATION, /* first touch of a guest-physical page under EPT */
+	EXIT_SHADOW_FILL,   /* hidden page fault: fill a shadow entry (and back the page) */
+	EXIT_PT_WRITE,      /* guest write to a write-protected page-table page, emulated */
+	EXIT_PF_INTERCEPT,  /* guest page fault intercepted and reflected (shadow paging) */
+	EXIT_CR3,           /* guest CR3 write (shadow paging: switch shadow roots) */
+	EXIT_INVLPG,        /* guest INVLPG (shadow paging: drop the shadow entry) */
+	EXIT_HYPERCALL,     /* hypercall (tpt-emul: EPT on for the kernel, off for the user) */
+	EXIT_N
+};
+
+extern const char *const exit_reason_name[EXIT_N];
+extern const char *const cache_level_name[CL_N];
+
+#define TPT_STATS(C, V, R)                                                                        \
+	C(instructions, "instructions retired")                                                   \
+	C(accesses, "data accesses (loads and stores)")                                           \
+	C(reads, "loads")                                                                         \
+	C(writes, "stores")                                                                       \
+	C(tlb_l1_hits, "accesses that hit the L1 DTLB")                                           \
+	C(tlb_l2_hits, "accesses that missed the L1 DTLB and hit the STLB")                       \
+	C(tlb_misses, "accesses that missed both TLBs")                                           \
+	R(mpki, stats_mpki, "TLB misses per thousand instructions")                               \
+	C(walks, "completed walks (those that yield a translation)")                              \
+	C(walk_refs, "page-table entries read by completed walks")                                \
+	C(rmp_refs, "tag checks of completed walks that went to memory")                          \
+	R(refs_per_walk, stats_refs_per_walk, "(walk_refs + rmp_refs) / walks")                   \
+	C(walk_cycles, "dependent latency of completed walks")                                    \
+	C(faulted_walks, "walks cut short by a fault")                                            \
+	C(faulted_walk_refs, "page-table entries read by faulted walks")                          \
+	C(faulted_rmp_refs, "tag checks of faulted walks that went to memory")                    \
+	C(faulted_walk_cycles, "dependent latency of faulted walks")                              \
+	C(tag_check_cycles, "part of walk cycles spent waiting on tag checks")                    \
+	C(tag_faults, "TPT walks that reached a frame the VM does not own")                       \
+	V(walk_ref_level, CL_N, "walk_refs_", cache_level_name, NULL,                             \
+	  "where walk references (and tag checks) hit")                                           \
+	V(data_level, CL_N, "data_", cache_level_name, NULL, "where data accesses hit")           \
+	C(chain_accesses, "accesses that wait for the access before them (EV_CHAIN)")             \
+	C(chain_walk_cycles, "part of walk cycles (completed and faulted) of chained accesses")   \
+	V(chain_data_level, CL_N, "chain_data_", cache_level_name, NULL,                          \
+	  "where chained accesses' data hit (part of data_)")                                     \
+	C(pwc_hits, "walk starts below the root thanks to a paging-structure cache")              \
+	C(pwc_misses, "walk starts at the root")                                                  \
+	C(ntlb_hits, "gPAs of 2D walks found in the nested TLB")                                  \
+	C(ntlb_misses, "gPAs of 2D walks translated by a host walk")                              \
+	C(rmpc_hits, "tag checks answered by the RMP cache")                                      \
+	C(rmpc_misses, "tag checks that read the RMP")                                            \
+	C(guest_faults, "guest page faults")                                                      \
+	C(cow_faults, "guest faults that broke copy-on-write")                                    \
+	V(exits, EXIT_N, "exits_", exit_reason_name, "vm_exits", "VM exits by reason")            \
+	C(pvops, "dual page-table updates (TPT pv-ops)")                                          \
+	C(tpt_built_pages, "TPT entries written when tables were built")                          \
+	C(tpt_status_faults, "TPT status faults (the process falls back to nested)")              \
+	C(tpt_repaired_pages, "TPT entries rewritten by repairs")                                 \
+	C(tpt_fallback_walks, "walks of TPT processes on nested paging")                          \
+	C(agile_to_nested, "table pages agile paging switched to nested mode")                    \
+	C(agile_to_shadow, "table pages agile paging switched back to shadow mode")               \
+	C(context_switches, "CR3 writes")                                                         \
+	C(tlb_flushes, "whole-TLB flushes")                                                       \
+	C(invlpgs, "single-page TLB invalidations")                                               \
+	C(kernel_entries, "system calls and interrupts")                                          \
+	C(hv_migrations, "host pages the hypervisor moved")                                       \
+	C(hv_reclaims, "host pages the hypervisor took back")                                     \
+	C(pt_updates, "writes to the process's guest page-table entries")                         \
+	C(seq_accesses, "accesses to the same or next 4 KiB page as the previous")                \
+	C(profile_samples, "profiler samples of the process (each reads its counters)")           \
+	C(policy_enables, "TPT switched on by the automatic policy")                              \
+	C(policy_disables, "TPT switched off by the automatic policy")                            \
+	C(policy_losing, "switches that reversed the previous one within policy_horizon")
+
+struct tpt_stats {
+#define STATS_FIELD_C(name, doc) uint64_t name;
+#define STATS_FIELD_V(name, n, key, names, total, doc) uint64_t name[n];
+#define STATS_FIELD_R(name, fn, doc)
+	TPT_STATS(STATS_FIELD_C, STATS_FIELD_V, STATS_FIELD_R)
+#undef STATS_FIELD_C
+#undef STATS_FIELD_V
+#undef STATS_FIELD_R
+};
+
+/* to += from; to -= from (every counter of `from` at most `to`'s). */
+void stats_add(struct tpt_stats *to, const struct tpt_stats *from);
+void stats_sub(struct tpt_stats *to, const struct tpt_stats *from);
+/* VM exits of every reason. */
+uint64_t stats_exits(const struct tpt_stats *st);
+/* The derived rows. */
+double stats_mpki(const struct tpt_stats *st);
+double stats_refs_per_walk(const struct tpt_stats *st);
+
+/* One output row of the list: a counter (n == 1), one element of a vector,
+ * a vector's total, or a derived ratio. */
+struct stats_row {
+	char key[40];
+	const char *doc;
+	enum { STATS_U64, STATS_REAL } type;
+	uint64_t u;
+	double d;
+};
+
+/* Calls fn for every row of st in the list's order; stops at a non-zero return. */
+int stats_rows(const struct tpt_stats *st, int (*fn)(void *ctx, const struct stats_row *row),
+	       void *ctx);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * cache.h - the data cache hierarchy: L1D, L2 and LLC, set associative with
+ * 64-byte lines and LRU, then DRAM. Page walks and data accesses both go
+ * through it, so page-table entries compete with data for capacity.
+ *
+ * A miss fills every level it missed (non-inclusive, no write-backs
+ * modelled: latency depends only on where a line is found).
+ */
+#ifndef TPT_CACHE_H
+#define TPT_CACHE_H
+
+#include "tpt/base/config.h"
+#include "tpt/base/stats.h" /* CL_L1 .. CL_DRAM */
+
+struct cache_level {
+	uint32_t sets, ways, set_bits;
+	uint32_t *tag; /* tag[set * ways + way], way 0 most recent; 0 = empty */
+};
+
+struct cache {
+	struct cache_level lv[3];
+	uint32_t lat[CL_N];
+	uint64_t last_line; /* the line of the previous access: an L1 hit on repeat */
+};
+
+int cache_init(struct cache *c, const struct tpt_config *cfg);
+void cache_fini(struct cache *c);
+int cache_access_slow(struct cache *c, uint64_t line);
+
+/* Accesses the line holding pa; returns the level that supplied it. */
+static inline int cache_access(struct cache *c, uint64_t pa)
+{
+	uint64_t line = pa >> 6;
+	if (line == c->last_line)
+		return CL_L1;
+	return cache_access_slow(c, line);
+}
+
+/* Host hint: fetch the L2 and LLC tag sets pa maps to; no model state changes. */
+static inline void cache_prefetch(const struct cache *c, uint64_t pa)
+{
+	uint64_t line = pa >> 6;
+	for (int l = CL_L2; l <= CL_LLC; l++) {
+		const uint32_t *set = &c->lv[l].tag[(line & (c->lv[l].sets - 1)) * c->lv[l].ways];
+		__builtin_prefetch(set);
+		__builtin_prefetch(set + c->lv[l].ways - 1);
+	}
+}
+
+void cache_flush(struct cache *c);
+/* Checker: valid tags, none twice in a set, no holes before valid ways. */
+int cache_check(const struct cache *c, struct tpt_err *e);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * fa.h - a small fully associative buffer with true LRU replacement.
+ *
+ * The paging-structure caches (one per level), the nested TLB and the RMP
+ * cache are each one of these. Each entry carries the time of its last use
+ * (a per-buffer clock), and replacement takes the least recent: true LRU
+ * without moving entries around (a list in recency order finds it). An entry matches a key when
+ * (key & mask) == tag, which lets one buffer hold translations of several
+ * page sizes. A buffer of up to FA_SCAN_MAX entries is scanned in slot
+ * order and the first match wins. A larger one (the RMP cache) also keeps
+ * a hash of (tag, mask): a lookup probes it once per distinct mask held and
+ * takes the lowest slot that matches, the entry the scan would find; with
+ * more than FA_MASKS distinct masks it scans.
+ */
+#ifndef TPT_FA_H
+#define TPT_FA_H
+
+#include "tpt/base/util.h"
+
+#define FA_MASKS 4
+#define FA_SCAN_MAX 32
+
+struct fa {
+	uint32_t n, used; /* capacity (0: switched off) and entries held */
+	uint64_t clock;   /* ticks on every hit and insert */
+	/* Entry i: tag[i], mask[i], val[i], last used at used_at[i]. */
+	uint64_t *tag, *mask, *val, *used_at;
+	/* The entries from most to least recent, as a list through prev and
+	 * next (slot numbers): replacement takes the tail at once instead of
+	 * searching used_at, which orders the same. */
+	uint32_t *prev, *next;
+	uint32_t head, tail;
+	/* Above FA_SCAN_MAX entries: (tag, mask) -> slot + 1 (0: empty),
+	 * linear probing, hmask + 1 buckets, at most half full; the distinct masks held and how many entries use
+	 * each; scan: more than FA_MASKS were held since the last flush. */
+	uint32_t *hash, hmask;
+	uint64_t masks[FA_MASKS];
+	uint32_t mask_refs[FA_MASKS], nmasks;
+	bool scan;
+};
+
+int fa_init(struct fa *f, uint32_t n);
+void fa_fini(struct fa *f);
+/* true and *val on a hit (which becomes most recent). */
+bool fa_lookup(struct fa *f, uint64_t key, uint64_t *val);
+/* Inserts as most recent. The key must not be cached (insert after a lookup
+ * missed); fa_check finds a violation. */
+void fa_insert(struct fa *f, uint64_t key, uint64_t mask, uint64_t val);
+void fa_flush(struct fa *f);
+/* Drops every entry for which (entry.tag & mask) == (key & mask). */
+void fa_flush_match(struct fa *f, uint64_t key, uint64_t mask);
+/* Checker: used <= n; no two entries with the same tag and mask; no use in
+ * the future; the recency list holds every entry once, in used_at order;
+ * the hash holds every entry once and nothing else; the mask counts add up. */
+int fa_check(const struct fa *f, const char *name, struct tpt_err *e);
+
+#endif
