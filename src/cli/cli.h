@@ -33,6 +33,10 @@ struct opts {
 	char **argv;
 	const json_t *rerun;
 	unsigned jobs; /* runs at once (compare, policy); 0: default_jobs() */
+	/* The command's option table: how provenance reads argv (which words
+	 * are outputs, however spelled). */
+	const struct cli_opt *table;
+	size_t ntable;
 };
 
 /* An option of the simulation commands: --name [ARG], the value getopt
@@ -139,9 +143,16 @@ int write_json(const char *path, json_t *doc);
  * JSON could not be written. */
 int emit_results(const struct opts *o, const struct tpt_config *cfg, json_t *doc,
 		 void (*print)(const void *ctx), const void *ctx);
-/* tpt rerun RESULT [--json OUT]: runs a result's recorded command again
- * under its recorded configuration. */
-int cmd_rerun(int argc, char **argv);
+/* tpt rerun RESULT (rerun.c): the result at path read, its provenance in
+ * *prov and its command's name in *name (doc holds both; the caller frees
+ * it). 0, or 2 said. */
+int rerun_load(const char *path, json_t **doc, const json_t **prov, const char **name);
+/* The recorded command to run now, by the command's option table t: its
+ * own --json, --timeline and --config dropped however they were spelled
+ * (the rerun writes where it is told, never over the recorded files; the
+ * recorded configuration is complete), --json OUT added when OUT is given.
+ * NULL-terminated, its words the JSON's; NULL when a word is not a string. */
+char **rerun_argv(const json_t *cmd, const struct cli_opt *t, size_t nt, const char *out, int *argc);
 /* Runs subcommand argv[0] with opts.rerun set (NULL: an ordinary run). */
 int run_command(int argc, char **argv, const json_t *rerun);
 

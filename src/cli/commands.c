@@ -6,7 +6,9 @@
  *
  * Exit status: 0 success, 1 a run failed, 2 bad usage or input.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -20,6 +22,50 @@ static int cmd_version(int argc, char **argv)
 		return bad("--version takes no argument, not '%s'", argv[1]);
 	printf("tpt %s (commit %s)\n", tpt_version(), tpt_commit());
 	return 0;
+}
+
+/* tpt rerun RESULT.json [--json OUT]: a result's command again, under its
+ * recorded configuration. */
+static int cmd_rerun(int argc, char **argv)
+{
+	static const struct option lo[] = {{"json", required_argument, 0, 'j'}, {0, 0, 0, 0}};
+	const char *out = NULL;
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		if (c == ':')
+			return bad("option %s needs a value", argv[optind - 1]);
+		if (c == '?')
+			return bad("rerun: unknown option '%s'", argv[optind - 1]);
+		if (out)
+			return bad("rerun: --json is given twice");
+		out = optarg;
+	}
+	if (optind != argc - 1)
+		return bad("usage: tpt rerun RESULT.json [--json OUT]");
+	const char *path = argv[optind];
+	const char *outs[] = {out}, *ins[] = {path};
+	struct tpt_err e;
+	if (outfile_check_run(outs, 1, ins, 1, &e))
+		return bad("%s", e.msg);
+	json_t *doc;
+	const json_t *prov;
+	const char *name;
+	if (rerun_load(path, &doc, &prov, &name))
+		return 2;
+	const struct cli_command *cmd = cli_command_find(name);
+	int rc, n;
+	char **v = NULL;
+	if (!cmd || !cmd->sim)
+		rc = bad("rerun: '%s' is not a command that writes results", name);
+	else if (!(v = rerun_argv(json_object_get(prov, "command"), cmd->opts, *cmd->nopts, out, &n)))
+		rc = bad("%s: the recorded command is not a list of strings", path);
+	else
+		rc = cmd->sim(n, v, prov);
+	free(v);
+	json_decref(doc);
+	return rc;
 }
 
 static int cmd_help(int argc, char **argv)
@@ -92,34 +138,6 @@ const struct cli_command *cli_command_find(const char *name)
 		if (!strcmp(name, cli_commands[i].name))
 			return &cli_commands[i];
 	return NULL;
-}
-
-int cli_option_words(const struct cli_opt *t, size_t n, char *const *argv, int argc, int i,
-		     const char *const *names)
-{
-	const char *a = argv[i];
-	if (strncmp(a, "--", 2) || !a[2])
-		return 0;
-	size_t len = strcspn(a + 2, "=");
-	const struct cli_opt *hit = NULL, *exact = NULL;
-	unsigned prefixes = 0;
-	for (size_t k = 0; k < n; k++)
-		if (!strncmp(t[k].name, a + 2, len)) {
-			hit = &t[k];
-			prefixes++;
-			if (strlen(t[k].name) == len)
-				exact = &t[k];
-		}
-	if (exact) /* an exact name wins over the names it is a prefix of */
-		hit = exact;
-	else if (prefixes != 1) /* none, or ambiguous: getopt_long takes neither */
-		return 0;
-	bool named = false;
-	for (; *names; names++)
-		named |= !strcmp(*names, hit->name);
-	if (!named)
-		return 0;
-	return a[2 + len] == '=' || !hit->arg || i + 1 >= argc ? 1 : 2;
 }
 
 int run_command(int argc, char **argv, const json_t *rerun)

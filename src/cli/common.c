@@ -78,12 +78,40 @@ int cli_getopt(int argc, char **argv, const struct option *lo, bool *seen, const
 	return c;
 }
 
+int cli_option_words(const struct cli_opt *t, size_t n, char *const *argv, int argc, int i,
+		     const char *const *names)
+{
+	const char *a = argv[i];
+	if (strncmp(a, "--", 2) || !a[2])
+		return 0;
+	size_t len = strcspn(a + 2, "=");
+	const struct cli_opt *hit = NULL, *exact = NULL;
+	unsigned prefixes = 0;
+	for (size_t k = 0; k < n; k++)
+		if (!strncmp(t[k].name, a + 2, len)) {
+			hit = &t[k];
+			prefixes++;
+			if (strlen(t[k].name) == len)
+				exact = &t[k];
+		}
+	if (exact) /* an exact name wins over the names it is a prefix of */
+		hit = exact;
+	else if (prefixes != 1) /* none, or ambiguous: getopt_long takes neither */
+		return 0;
+	bool named = false;
+	for (; *names; names++)
+		named |= !strcmp(*names, hit->name);
+	if (!named)
+		return 0;
+	return a[2 + len] == '=' || !hit->arg || i + 1 >= argc ? 1 : 2;
+}
+
 int parse_opts(int argc, char **argv, struct opts *o)
 {
 	struct option lo[ARRAY_LEN(cli_opts) + 1];
 	cli_longopts(cli_opts, cli_nopts, lo);
 	*o = (struct opts){.guest_shift = 12, .host_shift = 12, .levels = 4, .seed = 1,
-			   .argc = argc, .argv = argv};
+			   .argc = argc, .argv = argv, .table = cli_opts, .ntable = cli_nopts};
 	opterr = 0;
 	optind = 1;
 	int c;
@@ -272,16 +300,3 @@ int check_workload(const struct opts *o, struct workload *wl)
 	return 0;
 }
 
-int emit_results(const struct opts *o, const struct tpt_config *cfg, json_t *doc,
-		 void (*print)(const void *ctx), const void *ctx)
-{
-	int rc = 0;
-	if (o->json) {
-		provenance_attach(doc, o, cfg);
-		rc = write_json(o->json, doc) ? 1 : 0;
-	}
-	json_decref(doc);
-	if (!o->json || strcmp(o->json, "-"))
-		print(ctx);
-	return rc;
-}

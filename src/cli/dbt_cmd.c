@@ -102,6 +102,8 @@ int cmd_dbt(int argc, char **argv, const json_t *rerun)
 	o.argc = argc;
 	o.argv = argv;
 	o.rerun = rerun;
+	o.table = dbt_opts;
+	o.ntable = dbt_nopts;
 	if (check_outputs(&o))
 		return 2;
 	struct tpt_config cfg;

@@ -708,7 +708,7 @@ int cmd_probe(int argc, char **argv)
 		return 1;
 	int rc = parse(argc, argv, c);
 	struct opts o = {.config = c->config, .json = c->json, .levels = 4, .seed = c->p.seed,
-			 .argc = argc, .argv = argv};
+			 .argc = argc, .argv = argv, .table = probe_opts, .ntable = probe_nopts};
 	struct tpt_config cfg;
 	if (rc || (rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)))
 		goto out;

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -191,7 +192,7 @@ static int cmd_info(int argc, char **argv)
 		rc = 2;
 	} else {
 		const struct trace_stats *st = &c.st;
-		printf("trace %s (%s)\n", argv[first], trace_format_name[trace_format_of(r)]);
+		printf("trace %s (%s)\n", argv[first], trace_format_name(trace_format_of(r)));
 		printf("events        %llu\n", (unsigned long long)st->events);
 		printf("accesses      %llu  (%llu reads, %llu writes)\n",
 		       (unsigned long long)st->accesses, (unsigned long long)st->reads,
@@ -319,8 +320,12 @@ static int cmd_record(int argc, char **argv)
 		return usage_error("record takes -o, --no-children and --allow-failure%s", "");
 	if ((rc = check_out(o.out, NULL)))
 		return rc;
-	char dir[] = "/tmp/tpt-record-XXXXXX";
+	/* The logs' directory, where temporaries go ($TMPDIR, else /tmp). */
+	const char *tmp = getenv("TMPDIR");
+	char dir[PATH_MAX];
 	struct tpt_err e;
+	if (snprintf(dir, sizeof(dir), "%s/tpt-record-XXXXXX", tmp && *tmp ? tmp : "/tmp") >= (int)sizeof(dir))
+		return usage_error("TMPDIR is too long%s", "");
 	if (outfile_tmpdir(dir, &e)) {
 		fprintf(stderr, "tpt trace: %s\n", e.msg);
 		return 1;

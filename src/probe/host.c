@@ -126,21 +126,14 @@ int host_pin(void)
 	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
 }
 
-uint64_t host_now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
-
 double host_clock_ghz(void)
 {
 	double v[5];
 	enum { N = 2000000 }; /* 128 M adds: about 40 ms at 3 GHz */
 	for (unsigned i = 0; i < ARRAY_LEN(v); i++) {
-		uint64_t t = host_now_ns();
+		uint64_t t = sample_now_ns();
 		uint64_t adds = probe_adds(N);
-		uint64_t dt = host_now_ns() - t;
+		uint64_t dt = sample_now_ns() - t;
 		v[i] = dt ? (double)adds / (double)dt : 0;
 	}
 	return sample_median(v, ARRAY_LEN(v));

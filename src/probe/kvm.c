@@ -220,11 +220,11 @@ int vmm_call(struct vmm *v, const void *fn, const uint64_t args[5], unsigned tim
 	struct itimerval it = {.it_value = {timeout_ms / 1000, (timeout_ms % 1000) * 1000}};
 	setitimer(ITIMER_REAL, &it, NULL);
 	int rc = 0;
-	uint64_t t0 = host_now_ns();
+	uint64_t t0 = sample_now_ns();
 	for (;;) {
 		if (ioctl(v->vcpu, KVM_RUN, 0)) {
 			if (errno == EINTR || errno == EAGAIN) {
-				if (host_now_ns() - t0 < (uint64_t)timeout_ms * 1000000ULL)
+				if (sample_now_ns() - t0 < (uint64_t)timeout_ms * 1000000ULL)
 					continue;
 				rc = tpt_fail(e, "probe VM: the guest ran past the %u ms watchdog and was stopped",
 					      timeout_ms);
@@ -253,7 +253,7 @@ int vmm_call(struct vmm *v, const void *fn, const uint64_t args[5], unsigned tim
 			      exit_name(k->exit_reason), k->exit_reason, (unsigned long long)rip);
 		break;
 	}
-	*ns = host_now_ns() - t0;
+	*ns = sample_now_ns() - t0;
 	struct itimerval off = {0};
 	setitimer(ITIMER_REAL, &off, NULL);
 	sigaction(SIGALRM, &old, NULL);

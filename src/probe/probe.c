@@ -179,13 +179,13 @@ static void ran_init(uint64_t *ran, uint64_t seed)
 /* One native round of a loop over b; its ns per access. */
 static double native_round(const struct run *r, enum probe_loop l, struct nbuf *b, uint64_t *ran)
 {
-	uint64_t t = host_now_ns();
+	uint64_t t = sample_now_ns();
 	if (l == LOOP_INDEPENDENT)
 		probe_gups((uint64_t *)(void *)b->p, b->size / 8 - 1, r->p->updates / 128, ran);
 	else
 		probe_chase((uint64_t *)(void *)b->p, r->p->steps);
 	double n = l == LOOP_INDEPENDENT ? (double)(r->p->updates / 128 * 128) : (double)r->p->steps;
-	return (double)(host_now_ns() - t) / n;
+	return (double)(sample_now_ns() - t) / n;
 }
 
 /* The independent and dependent loops natively, on 4K pages and THP. */
@@ -240,9 +240,9 @@ static int native_touch(struct run *r)
 			struct nbuf b;
 			if (nbuf_open(&b, r->p->touch, thp, r->e))
 				return -1;
-			uint64_t pages = r->p->touch >> shift, t = host_now_ns();
+			uint64_t pages = r->p->touch >> shift, t = sample_now_ns();
 			probe_touch(b.p, pages, 1ULL << shift);
-			double ns = (double)(host_now_ns() - t) / (double)pages;
+			double ns = (double)(sample_now_ns() - t) / (double)pages;
 			if (thp)
 				x->thp_share = host_thp_share(b.p, b.size);
 			nbuf_close(&b);
@@ -259,7 +259,7 @@ static int native_touch(struct run *r)
 		uint64_t regions = r->p->touch / (2 * MiB);
 		regions = regions ? regions : 1;
 		for (unsigned i = 0; i <= r->p->rounds; i++) {
-			uint64_t t = host_now_ns();
+			uint64_t t = sample_now_ns();
 			for (uint64_t k = 0; k < regions; k++) {
 				void *m = mmap(NULL, 2 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 				if (m == MAP_FAILED)
@@ -268,7 +268,7 @@ static int native_touch(struct run *r)
 				probe_touch(m, 512, PAGE_SIZE);
 				munmap(m, 2 * MiB);
 			}
-			double ns = (double)(host_now_ns() - t) / (double)(regions * 512);
+			double ns = (double)(sample_now_ns() - t) / (double)(regions * 512);
 			row_round(x, i, ns);
 		}
 		row_done(x);
@@ -283,9 +283,9 @@ static int native_touch(struct run *r)
 			return -1;
 		probe_touch(b.p, 1024, PAGE_SIZE);
 		for (unsigned i = 0; i <= r->p->rounds; i++) {
-			uint64_t t = host_now_ns(), n = r->p->events * LEAF_WRITES;
+			uint64_t t = sample_now_ns(), n = r->p->events * LEAF_WRITES;
 			probe_ptwrite((uint64_t *)(void *)(b.p + 2 * MiB), b.p, n, 2 * MiB, 511);
-			double ns = (double)(host_now_ns() - t) / (double)n;
+			double ns = (double)(sample_now_ns() - t) / (double)n;
 			row_round(x, i, ns);
 		}
 		nbuf_close(&b);

@@ -1,10 +1,12 @@
 /*
- * sample.c - the probe's statistics over rounds (probe.h): the median, and
- * the spread as the largest sample over the smallest. Pure functions;
- * the tests feed them synthetic samples.
+ * sample.c - the probe's clock and its statistics over rounds (probe.h):
+ * the median, and the spread as the largest sample over the smallest.
+ * Below everything else of the probe (host.c, kvm.c and probe.c time with
+ * it); the statistics are pure functions the tests feed synthetic samples.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tpt/probe/probe.h"
 
@@ -36,4 +38,11 @@ double sample_spread(const double *v, unsigned n)
 		hi = v[i] > hi ? v[i] : hi;
 	}
 	return lo > 0 ? hi / lo : 0;
+}
+
+uint64_t sample_now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }

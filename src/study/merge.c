@@ -341,48 +341,6 @@ out:
 	return doc;
 }
 
-/* ---- provenance: which builds made the runs ---- */
-
-static void builds_add(struct study_builds *b, const json_t *res)
-{
-	const json_t *prov = json_object_get(json_array_get(res, 0), "provenance");
-	const char *c = json_string_value(json_object_get(prov, "commit"));
-	char clean[48];
-	snprintf(clean, sizeof(clean), "%s", c && *c ? c : "unknown");
-	for (char *p = clean; *p; p++) /* a doctored commit cannot break a line or the page */
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      *p == '-' || *p == '.' || *p == '+'))
-			*p = '?';
-	for (unsigned i = 0; i < b->n; i++)
-		if (!strcmp(b->commit[i], clean)) {
-			b->runs[i]++;
-			return;
-		}
-	if (b->n == ARRAY_LEN(b->commit)) {
-		b->other++;
-		return;
-	}
-	memcpy(b->commit[b->n], clean, sizeof(clean));
-	b->runs[b->n++] = 1;
-}
-
-void study_builds_print(FILE *f, const struct study_builds *b, bool html)
-{
-	if (b->n == 1 && !b->other) {
-		fprintf(f, "commit ");
-		html ? study_put_html(f, b->commit[0]) : (void)fputs(b->commit[0], f);
-		return;
-	}
-	fprintf(f, "commits");
-	for (unsigned i = 0; i < b->n; i++) {
-		fprintf(f, "%s ", i ? "," : "");
-		html ? study_put_html(f, b->commit[i]) : (void)fputs(b->commit[i], f);
-		fprintf(f, " (%u run%s)", b->runs[i], b->runs[i] == 1 ? "" : "s");
-	}
-	if (b->other)
-		fprintf(f, ", others (%u run%s)", b->other, b->other == 1 ? "" : "s");
-}
-
 /* ---- the report ---- */
 
 static int write_csv(const struct study *s, const struct study_layout *k, const char *dir, const json_t *rows,
@@ -395,7 +353,7 @@ static int write_csv(const struct study *s, const struct study_layout *k, const 
 		return 1;
 	fprintf(o.f, "# tpt study report %s: tpt %s (commit %s); runs made at ", s->f.name, tpt_version(),
 		tpt_commit());
-	study_builds_print(o.f, b, false);
+	study_builds_print(o.f, b, study_put_text);
 	fputc('\n', o.f);
 	for (size_t c = 0; c < k->ncolumns; c++)
 		fprintf(o.f, "%s%s", c ? "," : "", k->columns[c]);
@@ -485,7 +443,7 @@ int study_report(const struct study *s, const char *dir, struct tpt_err *e)
 		study_path(p, sizeof(p), dir, "runs", s->run[i].hash, "json");
 		json_t *res = load_result(p, &sub);
 		if (res && !study_rows(s, &s->run[i], res, rows, &sub))
-			builds_add(&b, res);
+			study_builds_add(&b, res);
 		else
 			rc = (tpt_fail(e, "study %s: %s: not a %s result: %s", s->f.name, p,
 				       s->kind == STUDY_COMPARE ? "compare" : "policy", sub.msg), 2);
@@ -494,7 +452,7 @@ int study_report(const struct study *s, const char *dir, struct tpt_err *e)
 	if (!rc && (b.n > 1 || b.other)) {
 		/* A run's name holds the release, not the commit: say when builds mixed. */
 		fprintf(stderr, "tpt study: note: %s's runs were made by more than one build, ", s->f.name);
-		study_builds_print(stderr, &b, false);
+		study_builds_print(stderr, &b, study_put_text);
 		fprintf(stderr, "; tpt study run --dir on a fresh directory makes them all with this one\n");
 	}
 	if (!rc)

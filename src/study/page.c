@@ -71,7 +71,7 @@ int study_page(const struct study *s, const struct study_layout *k, const char *
 		   "figure{margin:1em 0}</style></head><body>\n<h1>tpt study ");
 	study_put_html(f, s->f.name);
 	fprintf(f, "</h1>\n<p>%u runs, made at ", s->nrun);
-	study_builds_print(f, made, true);
+	study_builds_print(f, made, study_put_html);
 	fprintf(f, "; merged by tpt %s (commit %s). Data: <a href=\"results.csv\">results.csv</a>, "
 		   "<a href=\"results.json\">results.json</a>.</p>\n<h2>Plots</h2>\n", tpt_version(), tpt_commit());
 	const char *gs[8], *hs[8];

@@ -344,7 +344,8 @@ static int run_hash(const struct study *s, struct study_run *r, struct tpt_err *
 	if (r->config != STUDY_NO_CONFIG)
 		hash_file(&x, s->config[r->config]);
 	struct tpt_err sub;
-	if (!x.failed && workload_files(s->input[r->input], scen, hash_file, &x, &sub))
+	if (!x.failed && (scen ? workload_scenario_files(s->input[r->input], hash_file, &x, &sub)
+				 : workload_files(s->input[r->input], hash_file, &x, &sub)))
 		return tpt_fail(e, "study: %s", sub.msg);
 	if (x.failed)
 		return tpt_fail(e, "study: %s", x.e.msg);

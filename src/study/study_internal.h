@@ -76,7 +76,13 @@ struct study_builds {
 	char commit[8][48];
 	unsigned runs[8], n, other; /* other: runs beyond eight distinct commits */
 };
-void study_builds_print(FILE *f, const struct study_builds *b, bool html);
+/* Counts the run whose result is res (its first object's provenance). */
+void study_builds_add(struct study_builds *b, const json_t *res);
+/* "commit X" or "commits X (3 runs), Y (1 run)", each commit written by
+ * put (study_put_text, or study_put_html for a page). */
+void study_builds_print(FILE *f, const struct study_builds *b, void (*put)(FILE *, const char *));
+/* Text as it is. */
+void study_put_text(FILE *f, const char *v);
 
 /* Text for an HTML page, escaped. */
 void study_put_html(FILE *f, const char *v);

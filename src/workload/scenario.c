@@ -308,7 +308,7 @@ static int open_scenario(struct workload *w, const char *path, uint64_t seed, bo
 		if (!start) {
 			uint64_t h, f;
 			if (workload_estimate(s->spec, &h, &f, &sub) ||
-			    (c && c->fn && workload_files(s->spec, false, c->fn, c->ctx, &sub))) {
+			    (c && c->fn && workload_files(s->spec, c->fn, c->ctx, &sub))) {
 				tpt_fail(e, "%s: [%s]: %s", path, w->names[i], sub.msg);
 				goto fail;
 			}

@@ -82,7 +82,7 @@ struct host_info {
 extern const char *const host_kvm_name[];
 
 /* CLOCK_MONOTONIC in ns: every time the probe measures. */
-uint64_t host_now_ns(void);
+uint64_t sample_now_ns(void);
 /* Whether the host's KVM uses hardware nested paging (EPT or NPT); else
  * it shadows the guest's tables. */
 bool host_nested_paging(const struct host_info *h);

@@ -15,7 +15,8 @@
 
 enum trace_format { TRACE_AUTO = -1, TRACE_TPT = 0, TRACE_LACKEY, TRACE_CHAMPSIM };
 
-extern const char *const trace_format_name[3];
+/* A format's name ("tpt", "lackey", "champsim"), "?" for none. */
+const char *trace_format_name(int format);
 /* "tpt", "lackey", "champsim" -> the format, else -1. */
 int trace_format_parse(const char *name);
 

@@ -102,13 +102,13 @@ int workload_check_scenario(const char *path, struct tpt_err *e);
 int workload_estimate(const char *spec, uint64_t *host, uint64_t *footprint, struct tpt_err *e);
 int workload_estimate_scenario(const char *path, uint64_t *host, uint64_t *footprint,
 			       struct tpt_err *e);
-/* The files a run of spec reads (a trace's path=), or with scenario set,
- * of the scenario at spec (its own file as workload_open_scenario finds
- * it, then its programs' traces), named to fn one by one without opening
- * any of them. 0, or -1 with e set (a bad spec or scenario). */
+/* The files a run of spec reads (a trace's path=), or of the scenario at
+ * path (its own file as workload_open_scenario finds it, then its
+ * programs' traces), named to fn one by one (each name valid during the
+ * call) without opening any of them. 0, or -1 with e set (a bad spec or
+ * scenario). */
 typedef void (*workload_file_fn)(void *ctx, const char *path);
-int workload_files(const char *spec, bool scenario, workload_file_fn fn, void *ctx,
-		   struct tpt_err *e);
+int workload_files(const char *spec, workload_file_fn fn, void *ctx, struct tpt_err *e);
 int workload_scenario_files(const char *path, workload_file_fn fn, void *ctx, struct tpt_err *e);
 /* Frees what open made; closing a closed workload does nothing. */
 void workload_close(struct workload *w);

@@ -42,6 +42,16 @@ struct cs {
 	bool started;
 };
 
+/* Whether bytes look like ChampSim records: is_branch and branch_taken
+ * (bytes 8 and 9 of each 64-byte record) are 0 or 1. */
+static bool plausible(const uint8_t *rec, size_t len)
+{
+	for (size_t at = 0; at + 10 <= len; at += 64)
+		if (rec[at + 8] > 1 || rec[at + 9] > 1)
+			return false;
+	return true;
+}
+
 static size_t champsim_read(struct trace_reader *r, struct event *ev, size_t n)
 {
 	struct cs *c = r->state;
@@ -61,7 +71,7 @@ static size_t champsim_read(struct trace_reader *r, struct event *ev, size_t n)
 				break;
 			if (got < REC)
 				return trace_fail(r, c->rec_at, "truncated record (%zu of 64 bytes)", got);
-			if (!trace_champsim_plausible(c->rec, REC))
+			if (!plausible(c->rec, REC))
 				return trace_fail(r, c->rec_at, "not a ChampSim record (branch flags "
 							       "%u and %u, not 0 or 1)",
 						  c->rec[8], c->rec[9]);
@@ -85,7 +95,7 @@ static void champsim_close(struct trace_reader *r)
 	free(r->state);
 }
 
-int champsim_open(struct trace_reader *r, struct tpt_err *e)
+static int champsim_open(struct trace_reader *r, struct tpt_err *e)
 {
 	r->state = calloc(1, sizeof(struct cs));
 	if (!r->state)
@@ -209,7 +219,7 @@ static void champsim_free(struct trace_writer *w)
 	free(c);
 }
 
-int champsim_create(struct trace_writer *w, bool xz, struct tpt_err *e)
+static int champsim_create(struct trace_writer *w, bool xz, struct tpt_err *e)
 {
 	struct cs_wr *c = calloc(1, sizeof(*c));
 	w->state = c;
@@ -232,3 +242,17 @@ int champsim_create(struct trace_writer *w, bool xz, struct tpt_err *e)
 	}
 	return 0;
 }
+
+/* By its records: no other bytes tell. */
+static int champsim_recognise(const uint8_t *head, size_t len, const char *path, struct tpt_err *e)
+{
+	(void)path, (void)e;
+	return plausible(head, len);
+}
+
+const struct trace_fmt trace_fmt_champsim = {
+	.name = "champsim",
+	.recognise = champsim_recognise,
+	.open = champsim_open,
+	.create = champsim_create,
+};

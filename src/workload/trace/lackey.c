@@ -335,7 +335,7 @@ static void lackey_close(struct trace_reader *r)
 	free(r->state);
 }
 
-int lackey_open(struct trace_reader *r, struct tpt_err *e)
+static int lackey_open(struct trace_reader *r, struct tpt_err *e)
 {
 	struct lk *k = malloc(sizeof(*k));
 	if (!k)
@@ -346,3 +346,17 @@ int lackey_open(struct trace_reader *r, struct tpt_err *e)
 	r->close = lackey_close;
 	return 0;
 }
+
+/* Any text: Valgrind lackey's log is. */
+static int lackey_recognise(const uint8_t *head, size_t len, const char *path, struct tpt_err *e)
+{
+	(void)path, (void)e;
+	return trace_is_text(head, len);
+}
+
+const struct trace_fmt trace_fmt_lackey = {
+	.name = "lackey",
+	.recognise = lackey_recognise,
+	.open = lackey_open,
+	.create = NULL,
+};

@@ -1,8 +1,8 @@
 /*
  * reader.c - what the format readers (tptfmt.c, lackey.c, champsim.c)
- * share: an error that names the file and the byte offset, and the
- * single-process prologue of formats without OS events, and the check
- * that an OS event's range lies in a user address space. Called by the
+ * share: an error that names the file and the byte offset, the
+ * single-process prologue of formats without OS events, the check that an
+ * OS event's range lies in a user address space, and what text is. Called by the
  * readers only (trace_internal.h).
  */
 #include <stdarg.h>
@@ -23,6 +23,14 @@ size_t trace_fail(struct trace_reader *r, uint64_t offset, const char *fmt, ...)
 		 (unsigned long long)offset, r->src.xz ? " (of the decompressed data)" : "");
 	r->failed = true;
 	return 0;
+}
+
+bool trace_is_text(const uint8_t *head, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!(head[i] == '\n' || head[i] == '\t' || head[i] == '\r' || (head[i] >= 0x20 && head[i] <= 0x7e)))
+			return false;
+	return true;
 }
 
 bool trace_range_ok(const struct event *e)

@@ -89,7 +89,7 @@ int trace_record_run(const char *dir, char *const argv[], bool children, int *st
 	size_t n = 0;
 	while (argv[n])
 		n++;
-	char **args = calloc(n + 8, sizeof(*args));
+	char **args = calloc(n + 9, sizeof(*args));
 	w.opens = calloc(PID_LIMIT + 1, 1);
 	if (!args || !w.opens) {
 		tpt_nomem(e);
@@ -102,6 +102,7 @@ int trace_record_run(const char *dir, char *const argv[], bool children, int *st
 	args[a++] = "--trace-syscalls=yes"; /* mmap, munmap, mprotect, brk, forks, kernel entries */
 	args[a++] = children ? "--trace-children=yes" : "--child-silent-after-fork=yes";
 	args[a++] = logarg;
+	args[a++] = "--vgdb=no"; /* no gdbserver, and no pipes of its left in TMPDIR when killed */
 	for (size_t i = 0; i < n; i++)
 		args[a++] = argv[i];
 	w.fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);

@@ -209,7 +209,7 @@ static void tpt_close(struct trace_reader *r)
 	}
 }
 
-int tptfmt_open(struct trace_reader *r, struct tpt_err *e)
+static int tptfmt_open(struct trace_reader *r, struct tpt_err *e)
 {
 	uint8_t h[32];
 	if (source_read(&r->src, h, sizeof(h)) < sizeof(h) || memcmp(h, MAGIC, 8))
@@ -353,8 +353,9 @@ static void tpt_free(struct trace_writer *w)
 	}
 }
 
-int tptfmt_create(struct trace_writer *w, struct tpt_err *e)
+static int tptfmt_create(struct trace_writer *w, bool xz, struct tpt_err *e)
 {
+	(void)xz; /* trace_create refuses xz for tpt: it is compressed with zstd */
 	struct tpt_wr *t = calloc(1, sizeof(*t));
 	w->state = t;
 	w->write = tpt_write;
@@ -370,3 +371,21 @@ int tptfmt_create(struct trace_writer *w, struct tpt_err *e)
 		return tpt_fail(e, "cannot write %s", w->path);
 	return 0;
 }
+
+/* By its magic; a file that starts as one and is not text had its magic
+ * damaged (a text file is lackey's). */
+static int tptfmt_recognise(const uint8_t *head, size_t len, const char *path, struct tpt_err *e)
+{
+	if (len >= 8 && !memcmp(head, "TPTTRACE", 8))
+		return 1;
+	if (len >= 3 && !memcmp(head, "TPT", 3) && !trace_is_text(head, len))
+		return tpt_fail(e, "%s: not a tpt trace (its magic is damaged)", path);
+	return 0;
+}
+
+const struct trace_fmt trace_fmt_tpt = {
+	.name = "tpt",
+	.recognise = tptfmt_recognise,
+	.open = tptfmt_open,
+	.create = tptfmt_create,
+};

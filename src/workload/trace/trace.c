@@ -10,50 +10,42 @@
 
 #include "trace_internal.h"
 
-const char *const trace_format_name[3] = {"tpt", "lackey", "champsim"};
+/* The formats, in enum trace_format's order, which is also the order
+ * detection asks them in. */
+static const struct trace_fmt *const formats[] = {&trace_fmt_tpt, &trace_fmt_lackey,
+						       &trace_fmt_champsim};
+_Static_assert(ARRAY_LEN(formats) == TRACE_CHAMPSIM + 1, "a format per enum trace_format");
+
+const char *trace_format_name(int format)
+{
+	return format >= 0 && format <= TRACE_CHAMPSIM ? formats[format]->name : "?";
+}
 
 int trace_format_parse(const char *name)
 {
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(name, trace_format_name[i]))
-			return i;
+	for (size_t i = 0; i < ARRAY_LEN(formats); i++)
+		if (!strcmp(name, formats[i]->name))
+			return (int)i;
 	return -1;
 }
 
-/* Whether bytes look like ChampSim records: is_branch and branch_taken
- * (bytes 8 and 9 of each 64-byte record) are 0 or 1. */
-bool trace_champsim_plausible(const uint8_t *rec, size_t len)
-{
-	for (size_t at = 0; at + 10 <= len; at += 64)
-		if (rec[at + 8] > 1 || rec[at + 9] > 1)
-			return false;
-	return true;
-}
-
-/* tpt by its magic, lackey by being text, ChampSim by its records (plain
- * or through xz); anything else is refused, not guessed. */
+/* The first format that recognises the first bytes (plain or through xz);
+ * anything none does is refused, not guessed. */
 static int detect(struct source *s, const char *path, struct tpt_err *e)
 {
 	const uint8_t *head;
 	size_t got = source_peek(s, &head);
 	if (s->err[0])
 		return tpt_fail(e, "%s: %s", path, s->err);
-	if (got >= 8 && !memcmp(head, "TPTTRACE", 8))
-		return TRACE_TPT;
 	if (got == 0)
 		return tpt_fail(e, "%s: empty trace", path);
-	bool text = true;
-	for (size_t i = 0; i < got && text; i++)
-		text = head[i] == '\n' || head[i] == '\t' || head[i] == '\r' ||
-		       (head[i] >= 0x20 && head[i] <= 0x7e);
-	if (text)
-		return TRACE_LACKEY;
-	if (got >= 3 && !memcmp(head, "TPT", 3))
-		return tpt_fail(e, "%s: not a tpt trace (its magic is damaged)", path);
-	if (!trace_champsim_plausible(head, got))
-		return tpt_fail(e, "%s: not a tpt, lackey or ChampSim trace (give --format to "
-				   "read it as one)", path);
-	return TRACE_CHAMPSIM;
+	for (size_t i = 0; i < ARRAY_LEN(formats); i++) {
+		int rc = formats[i]->recognise(head, got, path, e);
+		if (rc)
+			return rc < 0 ? -1 : (int)i;
+	}
+	return tpt_fail(e, "%s: not a tpt, lackey or ChampSim trace (give --format to read it as one)",
+			path);
 }
 
 static void ahead_start(struct trace_reader *r);
@@ -82,9 +74,7 @@ int trace_open(struct trace_reader **out, const char *path, int format, struct t
 			return -1;
 		}
 		r->format = format;
-		rc = format == TRACE_TPT      ? tptfmt_open(r, e)
-		     : format == TRACE_LACKEY ? lackey_open(r, e)
-					      : champsim_open(r, e);
+		rc = formats[format]->open(r, e);
 	}
 	if (rc) {
 		trace_close(r);
@@ -253,9 +243,9 @@ int trace_create(struct trace_writer **out, const char *path, int format, struct
 	if (format == TRACE_TPT && xz)
 		return tpt_fail(e, "%s: a tpt trace is compressed with zstd, not xz: drop the .xz, or "
 				   "write ChampSim (--to champsim)", path);
-	if (format != TRACE_TPT && format != TRACE_CHAMPSIM)
+	if (format < 0 || format > TRACE_CHAMPSIM || !formats[format]->create)
 		return tpt_fail(e, "traces are written as tpt or champsim, not %s",
-				format >= 0 && format < 3 ? trace_format_name[format] : "?");
+				format >= 0 && format <= TRACE_CHAMPSIM ? formats[format]->name : "?");
 	struct trace_writer *w = calloc(1, sizeof(*w));
 	if (!w)
 		return tpt_nomem(e);
@@ -270,7 +260,7 @@ int trace_create(struct trace_writer **out, const char *path, int format, struct
 		return -1;
 	}
 	w->f = w->of.f;
-	int rc = format == TRACE_TPT ? tptfmt_create(w, e) : champsim_create(w, xz, e);
+	int rc = formats[format]->create(w, xz, e);
 	if (rc) {
 		trace_abort(w);
 		return -1;

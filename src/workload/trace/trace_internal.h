@@ -90,8 +90,8 @@ bool trace_range_ok(const struct event *e);
 /* The single-process prologue for formats without OS events. */
 size_t trace_prologue(struct trace_reader *r, struct event *ev);
 
-/* Whether len bytes look like ChampSim records (branch flags 0 or 1). */
-bool trace_champsim_plausible(const uint8_t *rec, size_t len);
+/* Whether len bytes are text a lackey log could hold. */
+bool trace_is_text(const uint8_t *head, size_t len);
 
 /* The lackey line parser (lackey.c), one per log being read. lk_parse
  * returns events without their pid, and stops early at a note: the log's
@@ -123,12 +123,9 @@ struct lk {
 void lk_init(struct lk *k, struct source *src, const char *label);
 size_t lk_parse(struct trace_reader *r, struct lk *k, struct event *ev, size_t n);
 
-int tptfmt_open(struct trace_reader *r, struct tpt_err *e);
-int lackey_open(struct trace_reader *r, struct tpt_err *e);
 /* A recording: a directory of lackey logs, one per program run (recording.c). */
 int recording_open(struct trace_reader *r, struct tpt_err *e);
 bool recording_is(const char *path);
-int champsim_open(struct trace_reader *r, struct tpt_err *e);
 
 struct trace_writer {
 	int format;
@@ -143,7 +140,20 @@ struct trace_writer {
 	uint64_t dropped; /* events the format cannot hold */
 };
 
-int tptfmt_create(struct trace_writer *w, struct tpt_err *e);
-int champsim_create(struct trace_writer *w, bool xz, struct tpt_err *e);
+/*
+ * A trace format, one file each (tptfmt.c, lackey.c, champsim.c); trace.c
+ * holds the table, in enum trace_format's order, and dispatches through it.
+ *   recognise  from a file's first bytes (at least one): 1 it is one; 0
+ *              it is not; -1 with e set when it is a damaged one
+ *   open       a reader of the source in r->src
+ *   create     a writer (xz: compressed with xz); NULL: not written
+ */
+struct trace_fmt {
+	const char *name;
+	int (*recognise)(const uint8_t *head, size_t len, const char *path, struct tpt_err *e);
+	int (*open)(struct trace_reader *r, struct tpt_err *e);
+	int (*create)(struct trace_writer *w, bool xz, struct tpt_err *e);
+};
+extern const struct trace_fmt trace_fmt_tpt, trace_fmt_lackey, trace_fmt_champsim;
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * trace.c - a trace as a workload: `trace:path=FILE[,format=...]`, usable
+ * recorded.c - a trace as a workload: `trace:path=FILE[,format=...]`, usable
  * wherever a generator is. The format is detected unless given. Memory is
  * sized from the trace: a tpt trace's header says how much it touches;
  * lackey and ChampSim traces are read once first to count their distinct
