@@ -116,7 +116,6 @@ static inline int tsim_walk(struct sim *s, uint64_t va, bool write, struct walk 
 {
 	struct mmu_regs r;
 	s->scheme->regs(&s->vm, s->vm.cur, &r);
-	s->mmu.st = s->vm.st;
 	return s->scheme->walk(&s->mmu, &r, va, write, w);
 }
 

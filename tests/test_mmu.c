@@ -31,7 +31,6 @@ static void rig_init(struct rig *g, bool walk_caches)
 	assert_int_equal(mmu_init(&g->m, &cfg, HOST + MiB, 4, !walk_caches, &e), 0);
 	assert_int_equal(rmp_init(&g->rmp, HOST >> PAGE_SHIFT, HOST, 16, &e), 0);
 	g->m.rmp = &g->rmp;
-	g->m.st = &g->st;
 	g->next = 1; /* frame 0 stays empty */
 }
 
@@ -87,7 +86,8 @@ static void test_walk_1d(void **state)
 	assert_int_equal(w.shift, 12);
 	assert_true(w.writable);
 	assert_int_equal(w.refs, 4);
-	assert_int_equal(g.st.pwc_misses, 1);
+	assert_int_equal(w.pwc_misses, 1);
+	walk_charge(&w, &g.st);
 	/* Accessed and dirty set in place, as hardware does. */
 	uint64_t table = root;
 	for (int level = 4; level > 1; level--) {
@@ -105,18 +105,22 @@ static void test_walk_1d(void **state)
 				 WALK_GUEST_PF),
 			 WALK_OK);
 	assert_int_equal(w.refs, 1);
-	assert_int_equal(g.st.pwc_hits, 1);
+	assert_int_equal(w.pwc_hits, 1);
+	walk_charge(&w, &g.st);
 	/* Another PCID shares nothing. */
 	r.asid = 2;
 	memset(&w, 0, sizeof(w));
 	walk_1d(&g.m, &r, &w, r.cr3, VA, false, CHECKS_NONE, WALK_GUEST_PF);
 	assert_int_equal(w.refs, 4);
+	walk_charge(&w, &g.st);
 	/* A hole is the fault the caller names, with the address. */
 	memset(&w, 0, sizeof(w));
 	assert_int_equal(walk_1d(&g.m, &r, &w, r.cr3, VA + 2 * PAGE_SIZE, false, CHECKS_NONE,
 				 WALK_SHADOW_MISS),
 			 WALK_SHADOW_MISS);
 	assert_int_equal(w.fault_addr, VA + 2 * PAGE_SIZE);
+	walk_charge(&w, &g.st);
+	/* Charged walk by walk, the account holds every reference by its level. */
 	uint64_t refs = 0;
 	for (int l = 0; l < CL_N; l++)
 		refs += g.st.walk_ref_level[l];
@@ -161,7 +165,7 @@ static void test_walk_2d_24_refs(void **state)
 	assert_int_equal(w.pa, GBASE + 8 * MiB + 0x28);
 	assert_int_equal(w.refs, 24); /* (4+1)(4+1) - 1 */
 	assert_int_equal(w.shift, 12);
-	assert_int_equal(g.st.ntlb_misses, 5);
+	assert_int_equal(w.ntlb_misses, 5);
 	/* A guest-physical address the EPT does not map. */
 	memset(&w, 0, sizeof(w));
 	uint64_t hpa;
@@ -199,7 +203,7 @@ static void test_tag_checks(void **state)
 		assert_int_equal(walk_1d(&g.m, &r, &w, r.tptr, VA, false, mode, WALK_TPT_MISS),
 				 WALK_TAG_FAULT);
 		assert_int_equal(w.fault_addr, 0x2000000);
-		assert_int_equal(g.st.tag_faults, 1);
+		assert_int_equal(w.tag_faults, 1);
 		/* A missing TPT entry is a TPT miss. */
 		memset(&w, 0, sizeof(w));
 		assert_int_equal(walk_1d(&g.m, &r, &w, r.tptr, VA + PAGE_SIZE, false, mode,

@@ -21,12 +21,12 @@ static int tag_check(struct mmu *m, const struct mmu_regs *r, struct walk *w, ui
 {
 	uint64_t v;
 	if (m->rmpc.n && fa_lookup(&m->rmpc, hfn, &v)) {
-		m->st->rmpc_hits++;
+		w->rmpc_hits++;
 		return WALK_OK;
 	}
-	m->st->rmpc_misses++;
+	w->rmpc_misses++;
 	int l = cache_access(&m->cache, rmp_entry_pa(m->rmp, hfn));
-	m->st->walk_ref_level[l]++;
+	w->ref_level[l]++;
 	w->rmp_refs++;
 	uint32_t lat = m->cache.lat[l];
 	uint32_t extra = mode == CHECKS_SERIAL ? lat : lat > overlap ? lat - overlap : 0;
@@ -37,7 +37,7 @@ static int tag_check(struct mmu *m, const struct mmu_regs *r, struct walk *w, ui
 	w->cycles += extra;
 	w->check_cycles += extra;
 	if (rmp_owner(m->rmp, hfn) != r->tag) {
-		m->st->tag_faults++;
+		w->tag_faults++;
 		w->fault_addr = hfn << PAGE_SHIFT;
 		return WALK_TAG_FAULT;
 	}
@@ -49,7 +49,7 @@ int walk_1d(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t ro
 	    bool write, enum walk_checks checks, int missing)
 {
 	uint64_t table = root;
-	for (int level = walk_start(m, va, r->asid, &table);; level--) {
+	for (int level = walk_start(m, w, va, r->asid, &table);; level--) {
 		uint64_t epa = table + 8ULL * pt_index(va, level);
 		uint32_t lat = walk_ref(m, w, epa);
 		if (checks) {
@@ -86,13 +86,13 @@ int walk_host(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t 
 {
 	uint64_t gfn = gpa >> PAGE_SHIFT, v;
 	if (m->ntlb.n && fa_lookup(&m->ntlb, gfn, &v)) {
-		m->st->ntlb_hits++;
+		w->ntlb_hits++;
 		unsigned sh = (unsigned)(v & 63);
 		*hpa = (v & ~(PAGE_SIZE - 1)) | (gpa & ((1ULL << sh) - 1));
 		*shift = sh;
 		return WALK_OK;
 	}
-	m->st->ntlb_misses++;
+	w->ntlb_misses++;
 	uint64_t table = r->eptp;
 	for (int level = m->levels;; level--) {
 		uint64_t epa = table + 8ULL * pt_index(gpa, level);
@@ -150,6 +150,6 @@ int walk_2d_from(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool writ
 int walk_2d(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write, struct walk *w)
 {
 	uint64_t gtable = r->cr3;
-	int level = walk_start(m, va, r->asid, &gtable);
+	int level = walk_start(m, w, va, r->asid, &gtable);
 	return walk_2d_from(m, r, va, write, w, level, gtable, true);
 }

@@ -12,7 +12,7 @@
 static inline uint32_t walk_ref(struct mmu *m, struct walk *w, uint64_t pa)
 {
 	int l = cache_access(&m->cache, pa);
-	m->st->walk_ref_level[l]++;
+	w->ref_level[l]++;
 	w->refs++;
 	w->cycles += m->cache.lat[l];
 	return m->cache.lat[l];
@@ -38,13 +38,13 @@ static inline bool walk_entry(struct mmu *m, uint64_t epa, int level, bool write
 }
 
 /* Where a walk of the guest dimension starts: the deepest PWC hit, or the root. */
-static inline int walk_start(struct mmu *m, uint64_t va, unsigned asid, uint64_t *table)
+static inline int walk_start(struct mmu *m, struct walk *w, uint64_t va, unsigned asid, uint64_t *table)
 {
 	int level = pwc_lookup(&m->pwc, va, asid, m->levels, table);
 	if (level < m->levels)
-		m->st->pwc_hits++;
+		w->pwc_hits++;
 	else
-		m->st->pwc_misses++;
+		w->pwc_misses++;
 	return level;
 }
 

@@ -105,7 +105,6 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 		    &s->mmu, e))
 		goto fail;
 	s->mmu.rmp = &s->vm.hv.rmp;
-	s->mmu.st = s->vm.st;
 	profile_init(&s->prof, prm->policy, cfg);
 	s->prof.timeline = prm->timeline;
 	if (prm->policy != PROFILE_OFF && !s->scheme->hv->tpt) {
@@ -189,9 +188,9 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 		struct walk w = {0};
 		struct mmu_regs r;
 		s->scheme->regs(&s->vm, p, &r);
-		s->mmu.st = s->vm.st;
 		int rc = s->scheme->walk(&s->mmu, &r, va, write, &w);
 		last = rc;
+		walk_charge(&w, st);
 		st->tag_check_cycles += w.check_cycles;
 		if (rc == WALK_OK) {
 			st->walks++;

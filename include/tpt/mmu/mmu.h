@@ -11,8 +11,9 @@
  * hypervisor reach the MMU only to flush and invalidate (tlb.h, pwc.h,
  * fa.h) and to place tables in host memory.
  *
- * Counters: walks charge the account `st` points at, which the simulator
- * sets to the running process's counters before it walks.
+ * Counters: a walk records what it did in its struct walk (references
+ * by cache level, cache and TLB hits); its caller charges that to an
+ * account with walk_charge. The MMU holds no account.
  */
 #ifndef TPT_MMU_H
 #define TPT_MMU_H
@@ -34,7 +35,6 @@ struct mmu {
 	struct fa ntlb, rmpc; /* nested TLB (gfn -> hPA | shift), RMP cache (passed checks) */
 	int levels;           /* of every table walked (4 or 5) */
 	const struct rmp *rmp; /* the host frame permission table (like RMP_BASE), or NULL */
-	struct tpt_stats *st;  /* the account walks charge */
 };
 
 /* Agile paging: a shadow entry with this bit holds the gPA of the guest table
@@ -81,7 +81,27 @@ struct walk {
 	uint64_t fault_addr;
 	uint64_t switch_table; /* WALK_SWITCH: the guest table the walk continues in */
 	int switch_level;      /* and its level */
+	/* What the walk met, for walk_charge: references (walk and tag checks)
+	 * by the cache level that served them; PWC, nested TLB and RMP cache
+	 * hits and misses; tag faults. */
+	uint16_t ref_level[CL_N];
+	uint16_t pwc_hits, pwc_misses, ntlb_hits, ntlb_misses, rmpc_hits, rmpc_misses, tag_faults;
 };
+
+/* Adds what walk w met to the account st (not refs, cycles and the
+ * like, which the simulator charges by whether the walk faulted). */
+static inline void walk_charge(const struct walk *w, struct tpt_stats *st)
+{
+	for (int l = 0; l < CL_N; l++)
+		st->walk_ref_level[l] += w->ref_level[l];
+	st->pwc_hits += w->pwc_hits;
+	st->pwc_misses += w->pwc_misses;
+	st->ntlb_hits += w->ntlb_hits;
+	st->ntlb_misses += w->ntlb_misses;
+	st->rmpc_hits += w->rmpc_hits;
+	st->rmpc_misses += w->rmpc_misses;
+	st->tag_faults += w->tag_faults;
+}
 
 /* Tag checks done by a 1D walk (TPT). */
 enum walk_checks { CHECKS_NONE, CHECKS_SERIAL, CHECKS_PARALLEL };
