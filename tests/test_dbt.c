@@ -108,7 +108,7 @@ static void test_table_formats(void **st)
 		struct dframes fr;
 		struct pt r;
 		assert_int_equal(dframes_init(&fr, &hm, 0, 1ULL << 30, &e), 0);
-		assert_int_equal(pt_init_fmt(&r, &hm, NULL, fmts[f], 1ULL << 30, &dbt_table_ops, &fr), 0);
+		assert_int_equal(pt_init_fmt(&r, NULL, &hm, NULL, fmts[f], 1ULL << 30, &dbt_table_ops, &fr), 0);
 		enum { N = 512 };
 		uint64_t ref[N] = {0}; /* page k of a spread-out set -> pa + 1, 0 unmapped */
 		uint64_t x = 7 + (uint64_t)f;
@@ -120,10 +120,10 @@ static void test_table_formats(void **st)
 			uint64_t va = ((uint64_t)k * 0x9e3779b1ULL << 12) & ((1ULL << vbits) - 1) & ~0xfffULL;
 			if (x & 0x100000) {
 				uint64_t pa = ((x >> 20) % 4096) << 12;
-				assert_int_equal(pt_map(&r, va, pa, PAGE_SHIFT, x & PTE_W), 0);
+				assert_int_equal(pt_map(&r, NULL, va, pa, PAGE_SHIFT, x & PTE_W), 0);
 				ref[k] = pa + 1 + (x & PTE_W ? 1ULL << 40 : 0);
 			} else {
-				assert_int_equal(pt_unmap(&r, va) == 0, ref[k] != 0);
+				assert_int_equal(pt_unmap(&r, NULL, va) == 0, ref[k] != 0);
 				ref[k] = 0;
 			}
 			uint64_t refs[PT_MAX_LEVELS], pa, fl;
@@ -142,7 +142,7 @@ static void test_table_formats(void **st)
 			mapped += ref[k] != 0;
 		assert_int_equal(r.pages, mapped);
 		assert_int_equal(pt_check(&r, &e), 0);
-		pt_destroy(&r);
+		pt_destroy(&r, NULL);
 		assert_int_equal(fr.f.used, 0);
 		dframes_fini(&fr);
 	}

@@ -88,7 +88,7 @@ static void random_step(struct tsim *t, struct model *m, struct rng *r)
 	} else if (op < 22 && vm->hv.gmap) {
 		uint64_t gfn = rng_below(r, vm->guest_mem >> PAGE_SHIFT);
 		if (vm->hv.gmap[gfn])
-			assert_int_equal(vm_hv_migrate(vm, vm->st, gfn), VM_OK);
+			assert_int_equal(vm_hv_migrate(vm, sim_account(&t->s), gfn), VM_OK);
 	} else if (op < 23) {
 		tsim_event(t, EV(.type = EV_SYSCALL, .pid = pid, .arg = 1));
 	} else if (op < 24 && vm->hv.ops->tpt) {
@@ -96,11 +96,11 @@ static void random_step(struct tsim *t, struct model *m, struct rng *r)
 		if (vm_has_tpt(p))
 			vm_tpt_disable(vm, p);
 		else
-			assert_int_equal(vm_tpt_enable(vm, p), VM_OK);
+			assert_int_equal(vm_tpt_enable(vm, p, &p->st), VM_OK);
 	} else if (op < 25 && vm->hv.gmap) {
 		uint64_t gfn = rng_below(r, vm->guest_mem >> PAGE_SHIFT);
 		if (vm->hv.gmap[gfn])
-			vm_hv_reclaim(vm, vm->st, gfn); /* refused for page-table pages: fine */
+			vm_hv_reclaim(vm, sim_account(&t->s), gfn); /* refused for page-table pages: fine */
 	} else if (p->nvmas) {
 		/* Accesses inside a region, writes only where it is writable. */
 		const struct vma *v = &p->vmas[rng_below(r, p->nvmas)];
@@ -194,7 +194,7 @@ static void test_munmap_shootdowns(void **state)
 	mmap_pages(t, 1, 0, 100, WL_MAP_W);
 	for (int i = 0; i < 100; i++)
 		touch(t, 1, PG(i), true);
-	const struct tpt_stats *st = t->s.vm.st;
+	const struct tpt_stats *st = sim_account(&t->s);
 	uint64_t inv = st->exits[EXIT_INVLPG], cr3 = st->exits[EXIT_CR3], fl = st->tlb_flushes;
 	uint64_t ptw = st->exits[EXIT_PT_WRITE];
 	/* Ten pages: ten INVLPGs, each an exit under shadow paging. */
@@ -327,7 +327,7 @@ static void test_page_cache_shared(void **state)
 			 .size = 0));
 	mmap_pages(t, 2, 99, 1, WL_MAP_W); /* its page tables for the region, built first */
 	touch(t, 2, PG(99), true);
-	uint64_t frames = vm->gframes.used, ept = t->s.vm.st->exits[EXIT_EPT_VIOLATION];
+	uint64_t frames = vm->gframes.used, ept = sim_account(&t->s)->exits[EXIT_EPT_VIOLATION];
 	touch(t, 2, PG(116), false); /* file page 20 */
 	tsim_check(t);
 	struct process *p2 = vm_proc(vm, 2);
@@ -335,7 +335,7 @@ static void test_page_cache_shared(void **state)
 	assert_int_equal(g2, g1);
 	assert_int_equal(vm->refs[g1 >> PAGE_SHIFT], 3);
 	assert_int_equal(vm->gframes.used, frames); /* the window was cached */
-	assert_int_equal(t->s.vm.st->exits[EXIT_EPT_VIOLATION], ept);
+	assert_int_equal(sim_account(&t->s)->exits[EXIT_EPT_VIOLATION], ept);
 	/* pid 1 exits: the frame stays in the cache */
 	tsim_event(t, EV(.type = EV_EXIT, .pid = 1));
 	assert_int_equal(vm->refs[g1 >> PAGE_SHIFT], 2);
@@ -361,13 +361,13 @@ static void test_thp_and_hugetlb(void **state)
 	for (int i = 0; i < 1024; i += 8)
 		touch(t, 1, PG(i), true);
 	/* Two 2M faults map the whole region. */
-	assert_int_equal(t->s.vm.st->guest_faults, 2);
+	assert_int_equal(sim_account(&t->s)->guest_faults, 2);
 	tsim_check(t);
 	/* Unmapping half a huge page splits it: the other half stays mapped. */
 	tsim_event(t, EV(.type = EV_MUNMAP, .pid = 1, .va = PG(0), .arg = 256 * PAGE_SIZE));
 	tsim_check(t);
 	touch(t, 1, PG(300), false);
-	assert_int_equal(t->s.vm.st->guest_faults, 2);
+	assert_int_equal(sim_account(&t->s)->guest_faults, 2);
 	tsim_free(t);
 	/* madvise: only regions that ask get huge pages. */
 	c.thp = THP_MADVISE;
@@ -377,13 +377,13 @@ static void test_thp_and_hugetlb(void **state)
 	mmap_pages(t, 1, 512, 512, WL_MAP_W | WL_MAP_THP);
 	for (int i = 0; i < 1024; i += 64)
 		touch(t, 1, PG(i), true);
-	assert_int_equal(t->s.vm.st->guest_faults, 8 + 1);
+	assert_int_equal(sim_account(&t->s)->guest_faults, 8 + 1);
 	/* hugetlb: 1G pages. */
 	tsim_event(t, EV(.type = EV_MMAP, .pid = 1, .va = 1ULL << 41, .arg = GiB,
 			 .size = WL_MAP_W | WL_MAP_HUGE));
 	touch(t, 1, (1ULL << 41) + 12345 * 8, true);
 	touch(t, 1, (1ULL << 41) + GiB - 8, true);
-	assert_int_equal(t->s.vm.st->guest_faults, 8 + 1 + 1);
+	assert_int_equal(sim_account(&t->s)->guest_faults, 8 + 1 + 1);
 	tsim_check(t);
 	tsim_free(t);
 }
@@ -396,18 +396,18 @@ static void test_tpt_emul_hypercalls(void **state)
 	struct tsim *t = start("tpt-emul", &c, 12, 12);
 	exec_pid(t, 1);
 	tsim_event(t, EV(.type = EV_SYSCALL, .pid = 1, .arg = 3));
-	assert_int_equal(t->s.vm.st->kernel_entries, 3);
-	assert_int_equal(t->s.vm.st->exits[EXIT_HYPERCALL], 6);
+	assert_int_equal(sim_account(&t->s)->kernel_entries, 3);
+	assert_int_equal(sim_account(&t->s)->exits[EXIT_HYPERCALL], 6);
 	/* A walk of the twin table has no tag check: g references. */
 	mmap_pages(t, 1, 0, 1, WL_MAP_W);
 	touch(t, 1, PG(0), true);
-	assert_int_equal(t->s.vm.st->rmp_refs, 0);
+	assert_int_equal(sim_account(&t->s)->rmp_refs, 0);
 	tsim_free(t);
 	/* Under tpt-opt, kernel entries cost nothing extra. */
 	t = start("tpt-opt", &c, 12, 12);
 	exec_pid(t, 1);
 	tsim_event(t, EV(.type = EV_SYSCALL, .pid = 1, .arg = 3));
-	assert_int_equal(t->s.vm.st->exits[EXIT_HYPERCALL], 0);
+	assert_int_equal(sim_account(&t->s)->exits[EXIT_HYPERCALL], 0);
 	tsim_free(t);
 }
 
@@ -440,7 +440,7 @@ static void test_tpt_by_name_and_mixed_processes(void **state)
 	assert_int_equal(vm_proc(vm, 2)->st.pvops, 0);
 	/* Switching TPT on for the running one: costed by its mapped pages. */
 	struct process *slow = vm_proc(vm, 2);
-	assert_int_equal(vm_tpt_enable(vm, slow), VM_OK);
+	assert_int_equal(vm_tpt_enable(vm, slow, &slow->st), VM_OK);
 	assert_int_equal(slow->st.tpt_built_pages, 4);
 	tsim_check(t);
 	vm_tpt_disable(vm, slow);
@@ -468,7 +468,7 @@ static void test_tpt_status_fault_fallback_and_repair(void **state)
 	assert_int_equal(pt_lookup(&p->pt, PG(7), &gpa, &sh, NULL, NULL), 0);
 	uint64_t old = vm->hv.gmap[gpa >> PAGE_SHIFT];
 	/* The hypervisor migrates the frame behind page 7. */
-	assert_int_equal(vm_hv_migrate(vm, vm->st, gpa >> PAGE_SHIFT), VM_OK);
+	assert_int_equal(vm_hv_migrate(vm, sim_account(&t->s), gpa >> PAGE_SHIFT), VM_OK);
 	assert_true(vm->hv.gmap[gpa >> PAGE_SHIFT] != old);
 	assert_int_equal(rmp_owner(&vm->hv.rmp, old), RMP_HYPERVISOR);
 	assert_true(vm_xlat(p) == XLAT_TPT_PENDING);
@@ -514,17 +514,17 @@ static void test_reclaim_refaults(void **state)
 		uint64_t gpa;
 		unsigned sh;
 		assert_int_equal(pt_lookup(&vm->cur->pt, PG(2), &gpa, &sh, NULL, NULL), 0);
-		assert_int_equal(vm_hv_reclaim(vm, vm->st, gpa >> PAGE_SHIFT), VM_OK);
+		assert_int_equal(vm_hv_reclaim(vm, sim_account(&t->s), gpa >> PAGE_SHIFT), VM_OK);
 		assert_int_equal(vm->hv.gmap[gpa >> PAGE_SHIFT], 0);
 		tsim_check(t);
-		uint64_t exits = vm->st->exits[EXIT_EPT_VIOLATION] + vm->st->exits[EXIT_SHADOW_FILL];
+		uint64_t exits = sim_account(&t->s)->exits[EXIT_EPT_VIOLATION] + sim_account(&t->s)->exits[EXIT_SHADOW_FILL];
 		/* The next access brings it back: one more exit for the first touch. */
 		touch(t, 1, PG(2), false);
 		for (int i = 0; i < 150; i++) /* past the TPT repair delay */
 			touch(t, 1, PG(i % 4) + 8 * (uint64_t)(i / 4), false);
 		assert_true(vm->hv.gmap[gpa >> PAGE_SHIFT] != 0);
-		assert_true(vm->st->exits[EXIT_EPT_VIOLATION] + vm->st->exits[EXIT_SHADOW_FILL] > exits);
-		assert_int_equal(vm->st->hv_reclaims + vm->sys.hv_reclaims, 1);
+		assert_true(sim_account(&t->s)->exits[EXIT_EPT_VIOLATION] + sim_account(&t->s)->exits[EXIT_SHADOW_FILL] > exits);
+		assert_int_equal(sim_account(&t->s)->hv_reclaims + vm->sys.hv_reclaims, 1);
 		tsim_check(t);
 		tsim_free(t);
 	}
@@ -542,7 +542,7 @@ static void test_agile_switches_and_refs_between(void **state)
 	/* Fault pages of one 2M region: the shadowed PT page is written again and again. */
 	for (int i = 0; i < 8; i++)
 		touch(t, 1, PG(i), true);
-	const struct tpt_stats *st = t->s.vm.st;
+	const struct tpt_stats *st = sim_account(&t->s);
 	assert_int_equal(st->agile_to_nested, 1);
 	tsim_check(t);
 	/* Later faults in that region write the switched page without exiting. */
@@ -566,13 +566,13 @@ static void test_agile_switches_and_refs_between(void **state)
 	mmap_pages(u, 1, 0, 512, WL_MAP_W);
 	for (int i = 0; i < 8; i++)
 		touch(u, 1, PG(i), true);
-	assert_int_equal(u->s.vm.st->agile_to_nested, 1);
-	uint64_t w0 = u->s.vm.st->walks, r0 = u->s.vm.st->walk_refs;
+	assert_int_equal(sim_account(&u->s)->agile_to_nested, 1);
+	uint64_t w0 = sim_account(&u->s)->walks, r0 = sim_account(&u->s)->walk_refs;
 	tlb_flush(&u->s.mmu.tlb);
 	for (int i = 0; i < 8; i++)
 		touch(u, 1, PG(i) + 8, false);
-	assert_int_equal(u->s.vm.st->walks - w0, 8);
-	assert_int_equal(u->s.vm.st->walk_refs - r0, 8 * (3 + 4 + 1 + 4));
+	assert_int_equal(sim_account(&u->s)->walks - w0, 8);
+	assert_int_equal(sim_account(&u->s)->walk_refs - r0, 8 * (3 + 4 + 1 + 4));
 	tsim_free(u);
 }
 

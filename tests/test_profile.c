@@ -17,7 +17,7 @@ static void test_sampled_counters(void **state)
 {
 	(void)state;
 	struct tsim *t = tsim_new("native", 12, 12, 4, false, "gups:size=64M,updates=1,init=none");
-	const struct tpt_stats *st = t->s.vm.st;
+	const struct tpt_stats *st = sim_account(&t->s);
 	uint64_t pt0 = st->pt_updates;
 	tsim_access(t, VA(0), false);
 	/* A first touch into an empty table writes an entry at every level. */

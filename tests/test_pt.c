@@ -8,13 +8,15 @@ struct env {
 	int refuse; /* what the write hook returns */
 	uint64_t last_va;
 	int last_level;
+	void *alloc_arg, *free_arg, *write_arg; /* the caller's argument each hook saw last */
 };
 
-static int alloc(void *ctx, const struct pt *pt, uint64_t *addr)
+static int alloc(void *ctx, void *arg, const struct pt *pt, uint64_t *addr)
 {
 	struct env *v = ctx;
 	uint64_t pfn;
 	(void)pt;
+	v->alloc_arg = arg;
 	if (frames_alloc(&v->f, FRAME_4K, &pfn))
 		return PT_ENOMEM;
 	hostmem_zero_frame(&v->hm, pfn);
@@ -22,19 +24,21 @@ static int alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 	return 0;
 }
 
-static void release(void *ctx, const struct pt *pt, uint64_t addr)
+static void release(void *ctx, void *arg, const struct pt *pt, uint64_t addr)
 {
 	struct env *v = ctx;
 	(void)pt;
+	v->free_arg = arg;
 	frames_free(&v->f, addr >> PAGE_SHIFT, FRAME_4K);
 }
 
-static int written(void *ctx, const struct pt *pt, uint64_t va, uint64_t table, unsigned idx,
+static int written(void *ctx, void *arg, const struct pt *pt, uint64_t va, uint64_t table, unsigned idx,
 		   int level, uint64_t old, uint64_t val)
 {
 	struct env *v = ctx;
 	(void)pt, (void)table, (void)idx, (void)old, (void)val;
 	v->writes++;
+	v->write_arg = arg;
 	v->last_va = va;
 	v->last_level = level;
 	return v->refuse;
@@ -65,26 +69,49 @@ static void check(struct pt *pt)
 		fail_msg("%s", e.msg);
 }
 
+/* Each operation hands its caller's argument (the simulator's account) to
+ * the hooks it runs. */
+static void test_hook_arg(void **state)
+{
+	(void)state;
+	struct env *v = env_new();
+	struct pt pt;
+	int init, map, unmap, destroy;
+	assert_int_equal(pt_init(&pt, &init, &v->hm, NULL, 4, 8 * GiB, &ops, v), 0);
+	assert_ptr_equal(v->alloc_arg, &init);
+	assert_int_equal(pt_map(&pt, &map, 1ULL << 30, 0x5000, 12, PTE_W), 0);
+	assert_ptr_equal(v->alloc_arg, &map);
+	assert_ptr_equal(v->write_arg, &map);
+	assert_int_equal(pt_unmap(&pt, &unmap, 1ULL << 30), 0);
+	assert_ptr_equal(v->free_arg, &unmap);
+	assert_ptr_equal(v->write_arg, &unmap);
+	assert_int_equal(pt_install(&pt, &map, 1ULL << 31, 2, PTE_P | PTE_STOP), 0);
+	assert_ptr_equal(v->alloc_arg, &map);
+	pt_destroy(&pt, &destroy);
+	assert_ptr_equal(v->free_arg, &destroy);
+	env_free(v);
+}
+
 static void test_map_lookup_all_sizes(void **state)
 {
 	(void)state;
 	for (int levels = 4; levels <= 5; levels++) {
 		struct env *v = env_new();
 		struct pt pt;
-		assert_int_equal(pt_init(&pt, &v->hm, NULL, levels, 8 * GiB, &ops, v), 0);
+		assert_int_equal(pt_init(&pt, NULL, &v->hm, NULL, levels, 8 * GiB, &ops, v), 0);
 		uint64_t base = levels == 5 ? (1ULL << 52) : (1ULL << 44);
-		assert_int_equal(pt_map(&pt, base, 0x5000, 12, PTE_W), 0);
-		assert_int_equal(pt_map(&pt, base + GiB, 0x40000000, 21, PTE_W), 0);
-		assert_int_equal(pt_map(&pt, base + 2 * GiB, 0x80000000, 30, 0), 0);
+		assert_int_equal(pt_map(&pt, NULL, base, 0x5000, 12, PTE_W), 0);
+		assert_int_equal(pt_map(&pt, NULL, base + GiB, 0x40000000, 21, PTE_W), 0);
+		assert_int_equal(pt_map(&pt, NULL, base + 2 * GiB, 0x80000000, 30, 0), 0);
 		check(&pt);
 		assert_int_equal(pt.pages, 1 + 512 + 512 * 512);
 		/* Remapping a leaf changes no count; unmapping subtracts its size. */
-		assert_int_equal(pt_map(&pt, base, 0x6000, 12, PTE_W), 0);
+		assert_int_equal(pt_map(&pt, NULL, base, 0x6000, 12, PTE_W), 0);
 		assert_int_equal(pt.pages, 1 + 512 + 512 * 512);
-		assert_int_equal(pt_unmap(&pt, base + GiB), 0);
+		assert_int_equal(pt_unmap(&pt, NULL, base + GiB), 0);
 		assert_int_equal(pt.pages, 1 + 512 * 512);
-		assert_int_equal(pt_map(&pt, base + GiB, 0x40000000, 21, PTE_W), 0);
-		assert_int_equal(pt_map(&pt, base, 0x5000, 12, PTE_W), 0);
+		assert_int_equal(pt_map(&pt, NULL, base + GiB, 0x40000000, 21, PTE_W), 0);
+		assert_int_equal(pt_map(&pt, NULL, base, 0x5000, 12, PTE_W), 0);
 		check(&pt);
 		uint64_t pa, pte;
 		unsigned sh;
@@ -118,23 +145,23 @@ static void test_overlap_and_unmap(void **state)
 	(void)state;
 	struct env *v = env_new();
 	struct pt pt;
-	assert_int_equal(pt_init(&pt, &v->hm, NULL, 4, 8 * GiB, &ops, v), 0);
+	assert_int_equal(pt_init(&pt, NULL, &v->hm, NULL, 4, 8 * GiB, &ops, v), 0);
 	uint64_t va = 1ULL << 40;
-	assert_int_equal(pt_map(&pt, va, 0x200000, 21, 0), 0);
-	assert_int_equal(pt_map(&pt, va + 4096, 0x1000, 12, 0), -2); /* inside a 2M page */
-	assert_int_equal(pt_map(&pt, va + 2 * MiB, 0x1000, 12, 0), 0);
-	assert_int_equal(pt_map(&pt, va + 2 * MiB, 0x400000, 21, 0), -2); /* over a table */
+	assert_int_equal(pt_map(&pt, NULL, va, 0x200000, 21, 0), 0);
+	assert_int_equal(pt_map(&pt, NULL, va + 4096, 0x1000, 12, 0), -2); /* inside a 2M page */
+	assert_int_equal(pt_map(&pt, NULL, va + 2 * MiB, 0x1000, 12, 0), 0);
+	assert_int_equal(pt_map(&pt, NULL, va + 2 * MiB, 0x400000, 21, 0), -2); /* over a table */
 	uint64_t tables = pt.tables;
 	assert_int_equal(tables, 4); /* PML4, PDPT, PD, one PT */
 	check(&pt);
-	assert_int_equal(pt_unmap(&pt, va + 2 * MiB + 5), 0);
+	assert_int_equal(pt_unmap(&pt, NULL, va + 2 * MiB + 5), 0);
 	assert_int_equal(pt.tables, 3); /* the emptied PT is freed */
 	check(&pt);
-	assert_int_equal(pt_unmap(&pt, va + 2 * MiB), -1);
-	assert_int_equal(pt_unmap(&pt, va), 0);
+	assert_int_equal(pt_unmap(&pt, NULL, va + 2 * MiB), -1);
+	assert_int_equal(pt_unmap(&pt, NULL, va), 0);
 	assert_int_equal(pt.tables, 1); /* only the root is left */
 	check(&pt);
-	pt_destroy(&pt);
+	pt_destroy(&pt, NULL);
 	assert_int_equal(v->f.used, 0);
 	env_free(v);
 }
@@ -153,27 +180,27 @@ static void test_hooks_and_foreach(void **state)
 	(void)state;
 	struct env *v = env_new();
 	struct pt pt;
-	assert_int_equal(pt_init(&pt, &v->hm, NULL, 4, 8 * GiB, &ops, v), 0);
+	assert_int_equal(pt_init(&pt, NULL, &v->hm, NULL, 4, 8 * GiB, &ops, v), 0);
 	uint64_t va = (1ULL << 40) + 7 * PAGE_SIZE;
-	assert_int_equal(pt_map(&pt, va, 0x9000, 12, 0), 0);
+	assert_int_equal(pt_map(&pt, NULL, va, 0x9000, 12, 0), 0);
 	assert_int_equal(v->writes, 4); /* three new tables linked, one leaf */
 	assert_int_equal(v->last_level, 1);
 	assert_int_equal(v->last_va, va);
-	assert_int_equal(pt_map(&pt, va + PAGE_SIZE, 0xa000, 12, 0), 0);
+	assert_int_equal(pt_map(&pt, NULL, va + PAGE_SIZE, 0xa000, 12, 0), 0);
 	assert_int_equal(v->writes, 5);
 	uint64_t n = 0;
 	assert_int_equal(pt_foreach(&pt, count_leaf, &n), 0);
 	assert_int_equal(n, 2);
 	/* A hook's error comes back from the call that wrote the entry, the entry written. */
 	v->refuse = -77;
-	assert_int_equal(pt_map(&pt, va + 2 * PAGE_SIZE, 0xb000, 12, 0), -77);
-	assert_int_equal(pt_unmap(&pt, va), -77);
+	assert_int_equal(pt_map(&pt, NULL, va + 2 * PAGE_SIZE, 0xb000, 12, 0), -77);
+	assert_int_equal(pt_unmap(&pt, NULL, va), -77);
 	v->refuse = 0;
 	uint64_t pa, pte;
 	unsigned sh;
 	assert_int_equal(pt_lookup(&pt, va + 2 * PAGE_SIZE, &pa, &sh, &pte, NULL), 0);
 	assert_int_equal(pt_lookup(&pt, va, &pa, &sh, &pte, NULL), PT_ENOENT);
-	assert_int_equal(pt_unmap(&pt, va), PT_ENOENT);
+	assert_int_equal(pt_unmap(&pt, NULL, va), PT_ENOENT);
 	check(&pt);
 	env_free(v);
 }
@@ -184,8 +211,8 @@ static void test_checker_catches_corruption(void **state)
 	struct env *v = env_new();
 	struct pt pt;
 	struct tpt_err e;
-	assert_int_equal(pt_init(&pt, &v->hm, NULL, 4, 8 * GiB, &ops, v), 0);
-	assert_int_equal(pt_map(&pt, 1ULL << 40, 0x200000, 21, 0), 0);
+	assert_int_equal(pt_init(&pt, NULL, &v->hm, NULL, 4, 8 * GiB, &ops, v), 0);
+	assert_int_equal(pt_map(&pt, NULL, 1ULL << 40, 0x200000, 21, 0), 0);
 	check(&pt);
 	/* A PS bit at level 1 is illegal. */
 	uint64_t table = pt.root;
@@ -225,7 +252,7 @@ static void test_every_format(void **state)
 		struct env *v = env_new();
 		struct pt pt;
 		struct tpt_err e;
-		assert_int_equal(pt_init_fmt(&pt, &v->hm, NULL, fmt, 8 * GiB, &ops, v), 0);
+		assert_int_equal(pt_init_fmt(&pt, NULL, &v->hm, NULL, fmt, 8 * GiB, &ops, v), 0);
 		assert_int_equal(pt.levels, fmt->levels);
 		/* Addresses the format can hold: the top of its address space included. */
 		uint64_t top = 1ULL << (fmt->shift[fmt->levels] + fmt->bits[fmt->levels]);
@@ -245,10 +272,10 @@ static void test_every_format(void **state)
 			if (dup)
 				continue;
 			if (rng_below(&r, 3) == 0) {
-				assert_int_equal(pt_unmap(&pt, va[k]) == 0, ref[k] != 0);
+				assert_int_equal(pt_unmap(&pt, NULL, va[k]) == 0, ref[k] != 0);
 				ref[k] = 0;
 			} else {
-				assert_int_equal(pt_map(&pt, va[k], pa, PAGE_SHIFT, PTE_W), 0);
+				assert_int_equal(pt_map(&pt, NULL, va[k], pa, PAGE_SHIFT, PTE_W), 0);
 				ref[k] = pa;
 			}
 			assert_int_equal(pt_check(&pt, &e), 0);
@@ -289,14 +316,14 @@ static void test_every_format(void **state)
 		assert_int_equal(pt.pages, mapped);
 		/* Unmapping everything leaves the root alone. */
 		for (int k = 0; k < N; k++)
-			pt_unmap(&pt, va[k]);
+			pt_unmap(&pt, NULL, va[k]);
 		assert_int_equal(pt.pages, 0);
 		assert_int_equal(pt.tables, 1);
 		assert_int_equal(pt_check(&pt, &e), 0);
 		/* No huge leaves where the format has none. */
 		if (!fmt->huge)
-			assert_int_equal(pt_map(&pt, 0, 0, fmt->shift[2], PTE_W), -2);
-		pt_destroy(&pt);
+			assert_int_equal(pt_map(&pt, NULL, 0, 0, fmt->shift[2], PTE_W), -2);
+		pt_destroy(&pt, NULL);
 		env_free(v);
 	}
 }
@@ -304,6 +331,7 @@ static void test_every_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hook_arg),
 		cmocka_unit_test(test_map_lookup_all_sizes),
 		cmocka_unit_test(test_overlap_and_unmap),
 		cmocka_unit_test(test_hooks_and_foreach),

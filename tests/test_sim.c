@@ -12,7 +12,7 @@ static void test_native_counts(void **state)
 {
 	(void)state;
 	struct tsim *t = tsim_new("native", 12, 12, 4, false, SPEC);
-	const struct tpt_stats *st = t->s.vm.st;
+	const struct tpt_stats *st = sim_account(&t->s);
 	tsim_access(t, VA(0), false);
 	assert_int_equal(st->guest_faults, 1);
 	assert_int_equal(st->faulted_walks, 1);
@@ -49,7 +49,7 @@ static void test_nested_ept_violations(void **state)
 	(void)state;
 	/* Host 4K: every new guest frame (tables and data) is one EPT violation. */
 	struct tsim *t = tsim_new("nested", 12, 12, 4, false, SPEC);
-	const struct tpt_stats *st = t->s.vm.st;
+	const struct tpt_stats *st = sim_account(&t->s);
 	assert_int_equal(st->exits[EXIT_EPT_VIOLATION], 1); /* the guest root, at spawn */
 	tsim_access(t, VA(0), false);
 	assert_int_equal(st->exits[EXIT_EPT_VIOLATION], 1 + 1 + 3);
@@ -62,7 +62,7 @@ static void test_nested_ept_violations(void **state)
 	/* Host 2M: one violation backs a whole 2M chunk. The guest's tables come from
 	 * one chunk and its data from another: two violations for twenty pages. */
 	t = tsim_new("nested", 12, 21, 4, false, SPEC);
-	st = t->s.vm.st;
+	st = sim_account(&t->s);
 	for (int i = 0; i < 20; i++)
 		tsim_access(t, VA(i), false);
 	assert_int_equal(st->exits[EXIT_EPT_VIOLATION], 2);
@@ -75,7 +75,7 @@ static void test_shadow_exits(void **state)
 {
 	(void)state;
 	struct tsim *t = tsim_new("shadow", 12, 12, 4, false, SPEC);
-	const struct tpt_stats *st = t->s.vm.st;
+	const struct tpt_stats *st = sim_account(&t->s);
 	assert_int_equal(st->exits[EXIT_SHADOW_FILL], 1); /* root backed at spawn */
 	tsim_access(t, VA(0), false);
 	/* Intercepted #PF; backing data + 3 tables; then a hidden fault fills the entry. */
@@ -106,7 +106,7 @@ static void test_tpt_pvops_and_construction(void **state)
 {
 	(void)state;
 	struct tsim *t = tsim_new("tpt-opt", 12, 12, 4, false, SPEC);
-	const struct tpt_stats *st = t->s.vm.st;
+	const struct tpt_stats *st = sim_account(&t->s);
 	/* Guest root and TPT root are guest frames: two violations at spawn. */
 	assert_int_equal(st->exits[EXIT_EPT_VIOLATION], 2);
 	tsim_access(t, VA(0), true);
@@ -121,10 +121,10 @@ static void test_tpt_pvops_and_construction(void **state)
 	tsim_check(t);
 	/* Rebuilding the TPT table of a running process: one construction per mapped page. */
 	struct process *p = t->s.vm.cur;
-	pt_destroy(&p->tpt_pt);
+	pt_destroy(&p->tpt_pt, NULL);
 	p->xlat = XLAT_GUEST;
 	assert_int_equal(st->tpt_built_pages, 0);
-	assert_int_equal(vm_tpt_enable(&t->s.vm, p), 0);
+	assert_int_equal(vm_tpt_enable(&t->s.vm, p, &p->st), 0);
 	assert_int_equal(st->tpt_built_pages, 10);
 	tlb_flush(&t->s.mmu.tlb);
 	pwc_flush(&t->s.mmu.pwc);
@@ -139,7 +139,7 @@ static void test_guest_2m_on_host_4k(void **state)
 	(void)state;
 	/* A 2M guest page over 4K host pages: 512 backings, and TPT keeps 512 4K entries. */
 	struct tsim *t = tsim_new("tpt-naive", 21, 12, 4, false, SPEC);
-	const struct tpt_stats *st = t->s.vm.st;
+	const struct tpt_stats *st = sim_account(&t->s);
 	uint64_t before = st->exits[EXIT_EPT_VIOLATION];
 	tsim_access(t, WL_BASE_VA + 4096 * 3, false);
 	/* 512 data frames; guest PDPT and PD (2M leaf); TPT PDPT, PD and PT (4K leaves). */
@@ -168,7 +168,7 @@ static void test_prefault_removes_exits(void **state)
 	tsim_start(t);
 	for (int i = 0; i < 50; i++)
 		tsim_access(t, VA(i * 17), true);
-	assert_int_equal(t->s.vm.st->exits[EXIT_EPT_VIOLATION], 0);
+	assert_int_equal(sim_account(&t->s)->exits[EXIT_EPT_VIOLATION], 0);
 	assert_int_equal(t->s.vm.hv.backed, t->s.guest_mem >> PAGE_SHIFT);
 	tsim_check(t);
 	tsim_free(t);
@@ -300,7 +300,7 @@ static void test_chain_counts(void **state)
 {
 	(void)state;
 	struct tsim *t = tsim_new("nested", 12, 12, 4, false, SPEC);
-	const struct tpt_stats *st = t->s.vm.st;
+	const struct tpt_stats *st = sim_account(&t->s);
 	uint64_t walked = 0, chained = 0;
 	for (int i = 0; i < 64; i++) {
 		bool chain = i % 3 == 0;

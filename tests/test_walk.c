@@ -32,7 +32,7 @@ static void test_refs_per_walk_exact(void **state)
 						uint64_t va = WL_BASE_VA + rng_below(&r, 2 * GiB);
 						tsim_access(t, va & ~7ULL, i & 1);
 					}
-					const struct tpt_stats *st = t->s.vm.st;
+					const struct tpt_stats *st = sim_account(&t->s);
 					unsigned g1 = levels_for(levels, gs < hs ? gs : hs);
 					uint64_t want = sc->miss_refs(levels_for(levels, gs),
 								      levels_for(levels, hs), g1);
@@ -175,11 +175,11 @@ static void test_forged_tpt_entry_faults(void **state)
 		assert_int_equal(tsim_walk(s, va, false, &w), WALK_TAG_FAULT);
 		/* Through the simulator: an error, never a translation. */
 		struct tpt_err e;
-		uint64_t before = s->vm.st->tag_faults;
+		uint64_t before = sim_account(s)->tag_faults;
 		assert_int_equal(sim_access(s, va, false, 1, &e), -1);
 		assert_non_null(strstr(e.msg, "tag-check fault"));
-		assert_int_equal(s->vm.st->tag_faults, before + 1);
-		assert_int_equal(s->vm.st->walks, 1); /* only the first, honest walk completed */
+		assert_int_equal(sim_account(s)->tag_faults, before + 1);
+		assert_int_equal(sim_account(s)->walks, 1); /* only the first, honest walk completed */
 		/* A forged pointer to a hypervisor frame (the EPT root) faults too. */
 		forge_tpt_leaf(s, va, s->vm.hv.ept.root >> PAGE_SHIFT);
 		fa_flush(&s->mmu.rmpc);
@@ -202,13 +202,13 @@ static void test_tpt_opt_hides_check_latency(void **state)
 		tsim_access(a, (WL_BASE_VA + rng_below(&r1, 256 * MiB)) & ~7ULL, false);
 		tsim_access(b, (WL_BASE_VA + rng_below(&r2, 256 * MiB)) & ~7ULL, false);
 	}
-	assert_int_equal(a->s.vm.st->walk_refs, b->s.vm.st->walk_refs);
-	assert_int_equal(a->s.vm.st->rmp_refs, b->s.vm.st->rmp_refs);
-	assert_true(b->s.vm.st->walk_cycles < a->s.vm.st->walk_cycles);
-	assert_true(b->s.vm.st->tag_check_cycles < a->s.vm.st->tag_check_cycles);
+	assert_int_equal(sim_account(&a->s)->walk_refs, sim_account(&b->s)->walk_refs);
+	assert_int_equal(sim_account(&a->s)->rmp_refs, sim_account(&b->s)->rmp_refs);
+	assert_true(sim_account(&b->s)->walk_cycles < sim_account(&a->s)->walk_cycles);
+	assert_true(sim_account(&b->s)->tag_check_cycles < sim_account(&a->s)->tag_check_cycles);
 	/* Naive: every check's latency is in the walk; at least an L1 hit each. */
-	assert_true(a->s.vm.st->tag_check_cycles >=
-		    (a->s.vm.st->rmp_refs + a->s.vm.st->faulted_rmp_refs) * a->cfg.l1d_latency);
+	assert_true(sim_account(&a->s)->tag_check_cycles >=
+		    (sim_account(&a->s)->rmp_refs + sim_account(&a->s)->faulted_rmp_refs) * a->cfg.l1d_latency);
 	tsim_free(a);
 	tsim_free(b);
 }

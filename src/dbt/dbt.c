@@ -111,8 +111,8 @@ static int proc_new(struct dbt *d, int pid, struct tpt_err *e)
 	struct gproc *p = d->procs[pid];
 	memset(p, 0, sizeof(*p));
 	static const struct pt_format *const fmt[GUEST_N] = {&pt_ia32, &pt_pae, &pt_x86_64_4};
-	if (pt_init_fmt(&p->pt, &d->hm, NULL, fmt[d->guest], d->ram, &dbt_table_ops, &d->gfr) ||
-	    pt_init_fmt(&p->shadow, &d->hm, NULL, &pt_x86_64_4, d->ram, &dbt_table_ops, &d->sfr))
+	if (pt_init_fmt(&p->pt, NULL, &d->hm, NULL, fmt[d->guest], d->ram, &dbt_table_ops, &d->gfr) ||
+	    pt_init_fmt(&p->shadow, NULL, &d->hm, NULL, &pt_x86_64_4, d->ram, &dbt_table_ops, &d->sfr))
 		return tpt_fail(e, "out of simulated memory for page tables");
 	p->asid = d->next_asid++;
 	p->live = true;
@@ -131,8 +131,8 @@ static int free_frame(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 static void proc_end(struct dbt *d, struct gproc *p)
 {
 	pt_foreach(&p->pt, free_frame, &d->gfr);
-	pt_destroy(&p->pt);
-	pt_destroy(&p->shadow);
+	pt_destroy(&p->pt, NULL);
+	pt_destroy(&p->shadow, NULL);
 	p->live = false;
 	if (d->cur == p)
 		d->cur = NULL; /* the next process's switch flushes */
@@ -221,7 +221,7 @@ static int guest_fault(struct dbt *d, struct gproc *p, uint64_t va, struct tpt_e
 	uint64_t pa;
 	d->st.guest_faults++;
 	guest_kernel(d, d->cfg->guest_kernel_fault_instrs);
-	if (dframes_alloc(&d->gfr, &pa) || pt_map(&p->pt, va, pa, PAGE_SHIFT, PTE_W))
+	if (dframes_alloc(&d->gfr, &pa) || pt_map(&p->pt, NULL, va, pa, PAGE_SHIFT, PTE_W))
 		return tpt_fail(e, "guest memory exhausted");
 	return 0;
 }
@@ -321,7 +321,7 @@ static int shadow_access(struct dbt *d, struct gproc *p, uint64_t va, bool write
 			walk_guest(d, p, va, d->sc.walk_level, &gpa, &gflags);
 		}
 		d->st.host_instrs += d->sc.fill;
-		if (pt_map(&p->shadow, va, gpa, PAGE_SHIFT, gflags))
+		if (pt_map(&p->shadow, NULL, va, gpa, PAGE_SHIFT, gflags))
 			return tpt_fail(e, "out of simulated memory for shadow tables");
 		d->st.shadow_fills++;
 		table_walk(&p->shadow, va, refs, &n, pa, &flags);
@@ -351,7 +351,7 @@ static void softmmu_invalidate(struct dbt *d, struct gproc *p, uint64_t va)
 
 static void shadow_invalidate(struct dbt *d, struct gproc *p, uint64_t va)
 {
-	if (pt_unmap(&p->shadow, va) == 0) {
+	if (pt_unmap(&p->shadow, NULL, va) == 0) {
 		d->st.shadow_invalidations++;
 		d->st.host_instrs += d->sc.sync;
 		fa_flush_match(&d->htlb, htlb_key(d, p, va), ~0ULL);
@@ -392,9 +392,9 @@ static int unmap_range(struct dbt *d, struct gproc *p, uint64_t va, uint64_t len
 	for (size_t i = 0; i < l.n && !rc; i++) {
 		uint64_t a = l.v[i].va, pa = l.v[i].pte & PTE_ADDR;
 		if (keep) {
-			rc = pt_map(&p->pt, a, pa, PAGE_SHIFT, flags);
+			rc = pt_map(&p->pt, NULL, a, pa, PAGE_SHIFT, flags);
 		} else {
-			pt_unmap(&p->pt, a);
+			pt_unmap(&p->pt, NULL, a);
 			dframes_free(&d->gfr, pa);
 		}
 		d->ops->invalidate(d, p, a);
@@ -423,7 +423,7 @@ static int copy_one(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 	struct copy_ctx *c = ctx;
 	uint64_t npa;
 	/* The child gets its own frames (copy-on-write is not modelled). */
-	if (dframes_alloc(&c->d->gfr, &npa) || pt_map(&c->child->pt, va, npa, shift, pte & PTE_W))
+	if (dframes_alloc(&c->d->gfr, &npa) || pt_map(&c->child->pt, NULL, va, npa, shift, pte & PTE_W))
 		c->failed = 1;
 	return 0;
 }

@@ -35,11 +35,11 @@ void dframes_free(struct dframes *d, uint64_t pa)
 	frames_free(&d->f, pa >> PAGE_SHIFT, FRAME_4K);
 }
 
-static int table_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
+static int table_alloc(void *ctx, void *arg, const struct pt *pt, uint64_t *addr)
 {
 	struct dframes *d = ctx;
 	uint64_t pfn;
-	(void)pt;
+	(void)arg, (void)pt;
 	if (frames_alloc_table(&d->f, &pfn))
 		return PT_ENOMEM;
 	hostmem_zero_frame(d->hm, pfn);
@@ -47,10 +47,10 @@ static int table_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 	return 0;
 }
 
-static void table_free(void *ctx, const struct pt *pt, uint64_t addr)
+static void table_free(void *ctx, void *arg, const struct pt *pt, uint64_t addr)
 {
 	struct dframes *d = ctx;
-	(void)pt;
+	(void)arg, (void)pt;
 	hostmem_release_frame(d->hm, addr >> PAGE_SHIFT);
 	frames_free_table(&d->f, addr >> PAGE_SHIFT);
 }

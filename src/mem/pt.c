@@ -83,68 +83,69 @@ static uint64_t leaf_pages(const struct pt *pt, uint64_t e, int level)
 	return 1ULL << (lshift(pt, level) - PAGE_SHIFT);
 }
 
-static int set_entry(struct pt *pt, uint64_t va, uint64_t table, unsigned idx, int level,
-		     uint64_t val)
+static int set_entry(struct pt *pt, void *arg, uint64_t va, uint64_t table, unsigned idx,
+		     int level, uint64_t val)
 {
 	uint64_t old = get(pt, table, idx);
 	put(pt, table, idx, val);
 	pt->pages += leaf_pages(pt, val, level) - leaf_pages(pt, old, level);
-	return pt->ops->on_write ? pt->ops->on_write(pt->ctx, pt, va, table, idx, level, old, val)
+	return pt->ops->on_write ? pt->ops->on_write(pt->ctx, arg, pt, va, table, idx, level, old, val)
 				 : 0;
 }
 
-int pt_init(struct pt *pt, struct hostmem *hm, const uint32_t *gmap, int levels,
+int pt_init(struct pt *pt, void *arg, struct hostmem *hm, const uint32_t *gmap, int levels,
 	    uint64_t limit, const struct pt_ops *ops, void *ctx)
 {
 	if (levels != 4 && levels != 5)
 		return -1;
-	return pt_init_fmt(pt, hm, gmap, levels == 4 ? &pt_x86_64_4 : &pt_x86_64_5, limit, ops,
+	return pt_init_fmt(pt, arg, hm, gmap, levels == 4 ? &pt_x86_64_4 : &pt_x86_64_5, limit, ops,
 			   ctx);
 }
 
-int pt_init_fmt(struct pt *pt, struct hostmem *hm, const uint32_t *gmap,
+int pt_init_fmt(struct pt *pt, void *arg, struct hostmem *hm, const uint32_t *gmap,
 		const struct pt_format *fmt, uint64_t limit, const struct pt_ops *ops, void *ctx)
 {
 	*pt = (struct pt){.fmt = fmt, .hm = hm, .gmap = gmap, .levels = fmt->levels, .ops = ops,
 			  .ctx = ctx, .limit = limit};
-	int rc = ops->alloc(ctx, pt, &pt->root);
+	int rc = ops->alloc(ctx, arg, pt, &pt->root);
 	if (rc)
 		return rc;
 	pt->tables = 1;
 	return 0;
 }
 
-static void destroy_table(struct pt *pt, uint64_t table, int level)
+static void destroy_table(struct pt *pt, void *arg, uint64_t table, int level)
 {
 	for (unsigned i = 0; i < nentries(pt, level); i++) {
 		uint64_t e = get(pt, table, i);
 		if ((e & PTE_P) && !ends_path(pt, e, level))
-			destroy_table(pt, addr_of(pt, e), level - 1);
+			destroy_table(pt, arg, addr_of(pt, e), level - 1);
 		else
 			pt->pages -= leaf_pages(pt, e, level);
 	}
-	pt->ops->free(pt->ctx, pt, table);
+	pt->ops->free(pt->ctx, arg, pt, table);
 	pt->tables--;
 }
 
-void pt_destroy(struct pt *pt)
+void pt_destroy(struct pt *pt, void *arg)
 {
 	if (pt->tables)
-		destroy_table(pt, pt->root, pt->levels);
+		destroy_table(pt, arg, pt->root, pt->levels);
 	pt->tables = 0;
 	assert(pt->pages == 0);
 }
 
 /* A new table below va's entry at `level` of table; *e the entry now there. */
-static int new_table(struct pt *pt, uint64_t va, uint64_t table, int level, uint64_t *e)
+static int new_table(struct pt *pt, void *arg, uint64_t va, uint64_t table, int level,
+		     uint64_t *e)
 {
 	uint64_t next;
-	int rc = pt->ops->alloc(pt->ctx, pt, &next);
+	int rc = pt->ops->alloc(pt->ctx, arg, pt, &next);
 	if (rc)
 		return rc;
 	pt->tables++;
 	*e = addr_of(pt, next) | PTE_P | PTE_W | PTE_U;
-	return set_entry(pt, va, table, idx_of(pt, va, level), level, *e);
+	return set_entry(pt, arg, va, table, idx_of(pt, va, level), level, *e);
 }
 
 /* The level whose entries map pages of 1 << shift bytes: 0 if none can. */
@@ -156,7 +157,7 @@ static int leaf_level(const struct pt *pt, unsigned shift)
 	return 0;
 }
 
-int pt_map(struct pt *pt, uint64_t va, uint64_t pa, unsigned shift, uint64_t flags)
+int pt_map(struct pt *pt, void *arg, uint64_t va, uint64_t pa, unsigned shift, uint64_t flags)
 {
 	int leaf = leaf_level(pt, shift), rc;
 	if (!leaf)
@@ -166,7 +167,7 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, unsigned shift, uint64_t fla
 		uint64_t e = get(pt, table, idx_of(pt, va, level));
 		if ((e & PTE_P) && (e & (PTE_PS | PTE_STOP)))
 			return PT_EOVERLAP;
-		if (!(e & PTE_P) && (rc = new_table(pt, va, table, level, &e)))
+		if (!(e & PTE_P) && (rc = new_table(pt, arg, va, table, level, &e)))
 			return rc;
 		table = addr_of(pt, e);
 	}
@@ -178,7 +179,7 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, unsigned shift, uint64_t fla
 			return PT_EOVERLAP;
 	}
 	uint64_t val = addr_of(pt, pa) | flags | PTE_P | (leaf > 1 ? PTE_PS : 0);
-	return set_entry(pt, va, table, idx, leaf, val);
+	return set_entry(pt, arg, va, table, idx, leaf, val);
 }
 
 static bool table_empty(const struct pt *pt, uint64_t table, int level)
@@ -189,7 +190,7 @@ static bool table_empty(const struct pt *pt, uint64_t table, int level)
 	return true;
 }
 
-int pt_unmap(struct pt *pt, uint64_t va)
+int pt_unmap(struct pt *pt, void *arg, uint64_t va)
 {
 	uint64_t tables[PT_MAX_LEVELS + 1];
 	uint64_t table = pt->root;
@@ -203,12 +204,12 @@ int pt_unmap(struct pt *pt, uint64_t va)
 			break;
 		table = addr_of(pt, e);
 	}
-	int rc = set_entry(pt, va, table, idx_of(pt, va, level), level, 0);
+	int rc = set_entry(pt, arg, va, table, idx_of(pt, va, level), level, 0);
 	/* Free the tables this emptied, bottom up; the root stays. */
 	for (; !rc && level < pt->levels && table_empty(pt, tables[level], level); level++) {
-		pt->ops->free(pt->ctx, pt, tables[level]);
+		pt->ops->free(pt->ctx, arg, pt, tables[level]);
 		pt->tables--;
-		rc = set_entry(pt, va, tables[level + 1], idx_of(pt, va, level + 1), level + 1, 0);
+		rc = set_entry(pt, arg, va, tables[level + 1], idx_of(pt, va, level + 1), level + 1, 0);
 	}
 	return rc;
 }
@@ -334,22 +335,22 @@ void pt_foreach_table(const struct pt *pt, pt_table_fn fn, void *ctx)
 	tables_of(pt, pt->root, pt->levels, fn, ctx);
 }
 
-int pt_install(struct pt *pt, uint64_t va, int level, uint64_t val)
+int pt_install(struct pt *pt, void *arg, uint64_t va, int level, uint64_t val)
 {
 	uint64_t table = pt->root;
 	int rc;
 	for (int l = pt->levels; l > level; l--) {
 		uint64_t e = get(pt, table, idx_of(pt, va, l));
 		if ((!(e & PTE_P) || (e & (PTE_PS | PTE_STOP))) &&
-		    (rc = new_table(pt, va, table, l, &e)))
+		    (rc = new_table(pt, arg, va, table, l, &e)))
 			return rc;
 		table = addr_of(pt, e);
 	}
 	unsigned idx = idx_of(pt, va, level);
 	uint64_t old = get(pt, table, idx);
 	if (level > 1 && (old & PTE_P) && !ends_path(pt, old, level))
-		destroy_table(pt, addr_of(pt, old), level - 1);
-	return set_entry(pt, va, table, idx, level, val);
+		destroy_table(pt, arg, addr_of(pt, old), level - 1);
+	return set_entry(pt, arg, va, table, idx, level, val);
 }
 
 static int check_table(const struct pt *pt, uint64_t table, int level, uint64_t *count,

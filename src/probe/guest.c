@@ -40,10 +40,10 @@ uint64_t guest_mem_size(uint64_t buffer_size)
 	return buffer_at(buffer_size) + tpt_align_up(buffer_size, 2 * MiB);
 }
 
-static int table_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
+static int table_alloc(void *ctx, void *arg, const struct pt *pt, uint64_t *addr)
 {
 	struct guest_image *g = ctx;
-	(void)pt;
+	(void)arg, (void)pt;
 	if (g->next_table >= g->tables_end)
 		return PT_ENOMEM;
 	*addr = g->next_table;
@@ -52,11 +52,9 @@ static int table_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 	return 0;
 }
 
-static void table_free(void *ctx, const struct pt *pt, uint64_t addr)
+static void table_free(void *ctx, void *arg, const struct pt *pt, uint64_t addr)
 {
-	(void)ctx;
-	(void)pt;
-	(void)addr;
+	(void)ctx, (void)arg, (void)pt, (void)addr;
 }
 
 static const struct pt_ops table_ops = {table_alloc, table_free, NULL};
@@ -65,7 +63,7 @@ static int map_range(struct guest_image *g, uint64_t start, uint64_t end, unsign
 		     struct tpt_err *e)
 {
 	for (uint64_t a = start; a < end; a += 1ULL << shift) {
-		int rc = pt_map(&g->pt, a, a, shift, PTE_W | PTE_U);
+		int rc = pt_map(&g->pt, NULL, a, a, shift, PTE_W | PTE_U);
 		if (rc)
 			return tpt_fail(e, "probe guest: mapping 0x%llx failed (%d)", (unsigned long long)a, rc);
 	}
@@ -121,13 +119,13 @@ int guest_build(struct guest_image *g, uint8_t *mem, uint64_t mem_size, uint64_t
 	g->next_table = GUEST_TABLES;
 	g->tables_end = g->scratch;
 	g->hm = (struct hostmem){mem, mem_size};
-	if (pt_init(&g->pt, &g->hm, NULL, 4, mem_size, &table_ops, g))
+	if (pt_init(&g->pt, NULL, &g->hm, NULL, 4, mem_size, &table_ops, g))
 		return tpt_fail(e, "probe guest: no room for the page-table root");
 	build_gdt(g);
 	memcpy(g->mem + GUEST_CODE, probe_loops_begin, g->code_size);
 	g->doorbell_gpa = tpt_align_up(mem_size, GiB);
 	if (map_range(g, PAGE_SIZE, GUEST_DOORBELL, 12, e) ||
-	    pt_map(&g->pt, GUEST_DOORBELL, g->doorbell_gpa, 12, PTE_W | PTE_U) ||
+	    pt_map(&g->pt, NULL, GUEST_DOORBELL, g->doorbell_gpa, 12, PTE_W | PTE_U) ||
 	    map_range(g, GUEST_DOORBELL + PAGE_SIZE, g->tables_end, 12, e) ||
 	    map_range(g, g->scratch, g->scratch + SCRATCH_BYTES / 2, 12, e) ||
 	    map_range(g, g->buffer, g->buffer + buffer_size, buffer_shift, e))
@@ -142,14 +140,14 @@ int guest_build(struct guest_image *g, uint8_t *mem, uint64_t mem_size, uint64_t
 	}
 	g->scratch_pt = path.table[3];
 	g->scratch_pde = path.entry[2];
-	if (table_alloc(g, &g->pt, &g->scratch_pt2)) {
+	if (table_alloc(g, NULL, &g->pt, &g->scratch_pt2)) {
 		tpt_fail(e, "probe guest: no room for a second scratch table");
 		goto fail;
 	}
 	memcpy(g->mem + g->scratch_pt2, g->mem + g->scratch_pt, PAGE_SIZE);
 	/* A second root sharing every lower table: a CR3 switch between two
 	 * address spaces that map the same. */
-	if (table_alloc(g, &g->pt, &g->root2)) {
+	if (table_alloc(g, NULL, &g->pt, &g->root2)) {
 		tpt_fail(e, "probe guest: no room for a second root");
 		goto fail;
 	}
@@ -157,14 +155,14 @@ int guest_build(struct guest_image *g, uint8_t *mem, uint64_t mem_size, uint64_t
 	memcpy(g->mem + g->root2, g->mem + g->root, PAGE_SIZE);
 	return 0;
 fail:
-	pt_destroy(&g->pt);
+	pt_destroy(&g->pt, NULL);
 	return -1;
 }
 
 void guest_destroy(struct guest_image *g)
 {
 	if (g->mem)
-		pt_destroy(&g->pt);
+		pt_destroy(&g->pt, NULL);
 	g->mem = NULL;
 }
 

@@ -39,7 +39,7 @@ static void tpt_regs(struct vm *vm, struct process *p, struct mmu_regs *r)
 	if (vm_tpt_ready(vm, p, vm->now))
 		r->tptr = p->tpt_pt.root;
 	else if (vm_has_tpt(p))
-		vm->st->tpt_fallback_walks++;
+		p->st.tpt_fallback_walks++; /* p runs: the simulator walks for it */
 }
 
 static inline int tpt_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write,

@@ -158,7 +158,7 @@ uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp)
 	log_sample(pf, p, pp, &x, a);
 	if (a == POLICY_ENABLE) {
 		struct tpt_stats before = p->st;
-		if (vm_tpt_enable(vm, p)) {
+		if (vm_tpt_enable(vm, p, &p->st)) {
 			vm_tpt_disable(vm, p); /* what was built goes; the policy votes again */
 			policy_proc_init(&pp->pol, &pf->prm, false);
 		} else {

@@ -182,7 +182,7 @@ static int fault_error(struct tpt_err *e, int rc, uint64_t va)
 static __attribute__((noinline)) int translate(struct sim *s, struct process *p, uint64_t va, bool write, uint64_t *pa,
 		     uint32_t *pending, struct tpt_err *e)
 {
-	struct tpt_stats *st = s->vm.st;
+	struct tpt_stats *st = &p->st;
 	int last = 0;
 	for (int tries = 0; tries < 8; tries++) {
 		struct walk w = {0};
@@ -221,7 +221,7 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 			vrc = vm_guest_fault(&s->vm, p, va, write);
 			break;
 		case WALK_EPT_VIOLATION:
-			vrc = vm_touch_gfn(&s->vm, w.fault_addr >> PAGE_SHIFT);
+			vrc = vm_touch_gfn(&s->vm, st, w.fault_addr >> PAGE_SHIFT);
 			break;
 		case WALK_TAG_FAULT:
 			return tpt_fail(e, "tag-check fault at gVA %#llx of pid %d: the TPT walk reached host frame %#llx, not owned by VM %u",
@@ -245,7 +245,7 @@ static __attribute__((noinline)) void tick(struct sim *s)
 {
 	uint64_t now = s->vm.now;
 	if (now >= s->next_agile) {
-		vm_agile_tick(&s->vm);
+		vm_agile_tick(&s->vm, sim_account(s));
 		s->next_agile += s->cfg.agile_interval;
 	}
 	if (now >= s->next_migrate) {
@@ -268,7 +268,7 @@ static inline __attribute__((always_inline)) int access_one(struct sim *s, uint6
 			     uint32_t instrs, struct tpt_err *e)
 {
 	struct process *p = s->vm.cur;
-	struct tpt_stats *st = s->vm.st;
+	struct tpt_stats *st = &p->st;
 	uint64_t pa;
 	uint32_t pending = 0;
 	uint64_t walked = chain ? st->walk_cycles + st->faulted_walk_cycles : 0; /* chained accesses only */
@@ -389,7 +389,7 @@ int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e)
 		rc = vm_brk(p, ev->va);
 		break;
 	case EV_SYSCALL:
-		vm_kernel_entry(vm, ev->arg);
+		vm_kernel_entry(vm, p, ev->arg);
 		rc = 0;
 		break;
 	case EV_FILE:
@@ -453,7 +453,7 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 			return -1;
 		} else {
 			/* The instructions before an OS event ran too (in its process). */
-			s->vm.st->instructions += x->instrs;
+			sim_account(s)->instructions += x->instrs;
 		}
 	}
 	return 0;

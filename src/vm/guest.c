@@ -20,11 +20,11 @@
 
 _Static_assert(VM_BRK_BASE == WL_BRK_BASE, "workloads and the guest agree on the break");
 
-int vm_alloc_guest_table(struct vm *vm, uint64_t *gfn)
+int vm_alloc_guest_table(struct vm *vm, struct tpt_stats *acct, uint64_t *gfn)
 {
 	if (frames_alloc_table(&vm->gframes, gfn))
 		return VM_ENOMEM;
-	int rc = vm_touch(vm, *gfn, true);
+	int rc = vm_touch(vm, acct, *gfn, true);
 	if (rc)
 		return rc;
 	hostmem_zero_frame(&vm->mmu->hm, vm_gpa_to_hpa(vm, *gfn << PAGE_SHIFT) >> PAGE_SHIFT);
@@ -43,26 +43,26 @@ void vm_free_guest_table(struct vm *vm, uint64_t gfn)
 	frames_free_table(&vm->gframes, gfn);
 }
 
-static int guest_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
+static int guest_alloc(void *ctx, void *acct, const struct pt *pt, uint64_t *addr)
 {
 	struct process *p = ctx;
 	uint64_t gfn;
 	(void)pt;
-	int rc = vm_alloc_guest_table(p->vm, &gfn);
+	int rc = vm_alloc_guest_table(p->vm, acct, &gfn);
 	if (rc)
 		return rc;
 	*addr = gfn << PAGE_SHIFT;
 	return 0;
 }
 
-static void guest_free(void *ctx, const struct pt *pt, uint64_t addr)
+static void guest_free(void *ctx, void *acct, const struct pt *pt, uint64_t addr)
 {
 	struct process *p = ctx;
-	(void)pt;
+	(void)acct, (void)pt;
 	vm_free_guest_table(p->vm, addr >> PAGE_SHIFT);
 }
 
-static int guest_written(void *ctx, const struct pt *pt, uint64_t va, uint64_t table,
+static int guest_written(void *ctx, void *acct, const struct pt *pt, uint64_t va, uint64_t table,
 			 unsigned idx, int level, uint64_t old, uint64_t val)
 {
 	struct process *p = ctx;
@@ -70,7 +70,7 @@ static int guest_written(void *ctx, const struct pt *pt, uint64_t va, uint64_t t
 	(void)idx;
 	p->st.pt_updates++;
 	const struct hv_ops *ops = p->vm->hv.ops;
-	return ops->guest_write ? ops->guest_write(p->vm, p, va, table, level, old, val) : VM_OK;
+	return ops->guest_write ? ops->guest_write(p->vm, p, acct, va, table, level, old, val) : VM_OK;
 }
 
 const struct pt_ops vm_guest_pt_ops = {
@@ -109,14 +109,14 @@ static bool shared(const struct vm *vm, uint64_t gfn, unsigned shift)
 }
 
 /* A new page of 1 << shift bytes for the guest: allocated and cleared. */
-static int new_page(struct vm *vm, unsigned shift, uint64_t *gfn)
+static int new_page(struct vm *vm, struct tpt_stats *acct, unsigned shift, uint64_t *gfn)
 {
 	unsigned order = shift - PAGE_SHIFT;
 	if (frames_alloc(&vm->gframes, order, gfn))
 		return VM_ENOMEM;
 	/* The guest kernel clears the new page: its first touch of every frame. */
 	for (uint64_t i = 0; i < (1ULL << order); i++) {
-		int rc = vm_touch_gfn(vm, *gfn + i);
+		int rc = vm_touch_gfn(vm, acct, *gfn + i);
 		if (rc)
 			return rc;
 	}
@@ -132,11 +132,11 @@ static int split_leaf(struct vm *vm, struct process *p, const struct pt_leaf *l)
 	unsigned small = l->shift == 30 ? 21 : 12;
 	uint64_t gfn = (l->pte & PTE_ADDR) >> PAGE_SHIFT, flags = l->pte & (PTE_W | PTE_U);
 	/* The same frames stay mapped, now by smaller leaves: counts do not change. */
-	pt_unmap(&p->pt, l->va);
+	pt_unmap(&p->pt, &p->st, l->va);
 	/* The huge page's TLB entries go (Linux flushes the range on a PMD split). */
 	vm_shootdown(vm, p, l, 1);
 	for (uint64_t off = 0; off < (1ULL << l->shift); off += 1ULL << small) {
-		int rc = pt_map(&p->pt, l->va + off, (gfn << PAGE_SHIFT) + off, small, flags);
+		int rc = pt_map(&p->pt, &p->st, l->va + off, (gfn << PAGE_SHIFT) + off, small, flags);
 		if (rc)
 			return vm_rc(rc, VM_ENOMEM);
 	}
@@ -236,9 +236,9 @@ static void flush_process(struct vm *vm, struct process *p)
 	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 	if (p != vm->cur)
 		return;
-	vm->st->tlb_flushes++;
+	p->st.tlb_flushes++;
 	if (vm->hv.ops->shadow)
-		vm->st->exits[EXIT_CR3]++;
+		p->st.exits[EXIT_CR3]++;
 }
 
 void vm_shootdown(struct vm *vm, struct process *p, const struct pt_leaf *page, size_t n)
@@ -251,9 +251,9 @@ void vm_shootdown(struct vm *vm, struct process *p, const struct pt_leaf *page, 
 	}
 	for (size_t i = 0; i < n; i++)
 		tlb_invlpg(&vm->mmu->tlb, page[i].va, page[i].shift, p->asid);
-	vm->st->invlpgs += n;
+	p->st.invlpgs += n;
 	if (vm->hv.ops->shadow)
-		vm->st->exits[EXIT_INVLPG] += n;
+		p->st.exits[EXIT_INVLPG] += n;
 	/* INVLPG drops every paging-structure cache entry of the PCID. */
 	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 }
@@ -278,10 +278,8 @@ void vm_tpt_arm(struct vm *vm, const char *name)
 
 static int proc_init_as(struct vm *vm, struct process *p)
 {
-	struct tpt_stats *saved = vm->st;
-	vm->st = &p->st;
-	int rc = pt_init(&p->pt, &vm->mmu->hm, vm->hv.gmap, vm->levels, vm->guest_mem, &vm_guest_pt_ops, p);
-	vm->st = saved;
+	int rc = pt_init(&p->pt, &p->st, &vm->mmu->hm, vm->hv.gmap, vm->levels, vm->guest_mem,
+			 &vm_guest_pt_ops, p);
 	p->brk_start = p->brk_end = VM_BRK_BASE;
 	return rc ? VM_ENOMEM : VM_OK;
 }
@@ -331,7 +329,7 @@ static void teardown(struct vm *vm, struct process *p)
 	for (size_t i = 0; i < l.n; i++)
 		unref(vm, (l.v[i].pte & PTE_ADDR) >> PAGE_SHIFT, l.v[i].shift);
 	free(l.v);
-	pt_destroy(&p->pt);
+	pt_destroy(&p->pt, &p->st);
 	p->nvmas = 0;
 	tlb_flush_asid(&vm->mmu->tlb, p->asid);
 	pwc_flush_asid(&vm->mmu->pwc, p->asid);
@@ -349,12 +347,8 @@ int vm_exec(struct vm *vm, int pid, const char *name)
 	} else if (!(p = proc_create(vm, pid))) {
 		return VM_ENOMEM;
 	}
-	/* What exec does is the new program's cost. */
-	struct tpt_stats *saved = vm->st;
-	vm->st = &p->st;
-	int rc = exec_as(vm, p, name);
-	vm->st = vm->cur == p ? &p->st : saved;
-	return rc;
+	/* What exec does is the new program's cost (exec_as charges p). */
+	return exec_as(vm, p, name);
 }
 
 static int exec_as(struct vm *vm, struct process *p, const char *name)
@@ -367,7 +361,7 @@ static int exec_as(struct vm *vm, struct process *p, const char *name)
 		if (rc)
 			return rc;
 	}
-	return ops->start ? ops->start(vm, p, NULL) : VM_OK;
+	return ops->start ? ops->start(vm, p, NULL, &p->st) : VM_OK;
 }
 
 int vm_fork(struct vm *vm, int parent, int child)
@@ -395,10 +389,10 @@ int vm_fork(struct vm *vm, int parent, int child)
 		/* Private writable pages become copy-on-write in both. */
 		if (flags & PTE_W) {
 			flags &= ~PTE_W;
-			rc = vm_rc(pt_map(&par->pt, x->va, pa, x->shift, flags), VM_ENOMEM);
+			rc = vm_rc(pt_map(&par->pt, &par->st, x->va, pa, x->shift, flags), VM_ENOMEM);
 		}
 		if (!rc)
-			rc = vm_rc(pt_map(&c->pt, x->va, pa, x->shift, flags), VM_ENOMEM);
+			rc = vm_rc(pt_map(&c->pt, &par->st, x->va, pa, x->shift, flags), VM_ENOMEM);
 		ref(vm, pa >> PAGE_SHIFT, x->shift);
 	}
 	/* fork flushes the parent's TLB (flush_tlb_mm). */
@@ -406,7 +400,7 @@ int vm_fork(struct vm *vm, int parent, int child)
 		flush_process(vm, par);
 	free(l.v);
 	if (!rc && vm->hv.ops->start)
-		rc = vm->hv.ops->start(vm, c, par);
+		rc = vm->hv.ops->start(vm, c, par, &par->st);
 	return rc;
 }
 
@@ -417,10 +411,8 @@ int vm_exit(struct vm *vm, int pid)
 		return VM_ESEGV;
 	teardown(vm, p);
 	p->alive = false;
-	if (vm->cur == p) {
+	if (vm->cur == p)
 		vm->cur = NULL;
-		vm->st = &vm->sys;
-	}
 	return VM_OK;
 }
 
@@ -432,7 +424,6 @@ int vm_switch(struct vm *vm, int pid)
 	if (vm->cur == p)
 		return VM_OK;
 	vm->cur = p;
-	vm->st = &p->st;
 	vm->clock++;
 	p->st.context_switches++;
 	if (!vm->cfg->pcid) {
@@ -443,12 +434,13 @@ int vm_switch(struct vm *vm, int pid)
 	return vm->hv.ops->cr3_load ? vm->hv.ops->cr3_load(vm, p) : VM_OK;
 }
 
-void vm_kernel_entry(struct vm *vm, uint64_t n)
+void vm_kernel_entry(struct vm *vm, struct process *p, uint64_t n)
 {
-	vm->st->kernel_entries += n;
+	struct tpt_stats *acct = p ? &p->st : &vm->sys;
+	acct->kernel_entries += n;
 	/* The TPT prototype switches EPT on for the kernel and off for the user. */
-	if (vm->hv.ops->kentry_hypercalls && vm->cur && vm_has_tpt(vm->cur))
-		vm->st->exits[EXIT_HYPERCALL] += vm->hv.ops->kentry_hypercalls * n;
+	if (vm->hv.ops->kentry_hypercalls && p && vm_has_tpt(p))
+		acct->exits[EXIT_HYPERCALL] += vm->hv.ops->kentry_hypercalls * n;
 }
 
 /* --- memory events -------------------------------------------------------- */
@@ -501,7 +493,7 @@ int vm_munmap(struct process *p, uint64_t start, uint64_t len)
 	struct pt_leaves l = {0};
 	int rc = range_leaves(vm, p, start, end, &l);
 	for (size_t i = 0; i < l.n && !rc; i++) {
-		pt_unmap(&p->pt, l.v[i].va);
+		pt_unmap(&p->pt, &p->st, l.v[i].va);
 		unref(vm, (l.v[i].pte & PTE_ADDR) >> PAGE_SHIFT, l.v[i].shift);
 	}
 	if (!rc)
@@ -525,7 +517,7 @@ int vm_mprotect(struct process *p, uint64_t start, uint64_t len, bool writable)
 	for (size_t i = 0; i < l.n && !rc; i++) {
 		if (!(l.v[i].pte & PTE_W))
 			continue;
-		rc = vm_rc(pt_map(&p->pt, l.v[i].va, l.v[i].pte & PTE_ADDR, l.v[i].shift, PTE_U),
+		rc = vm_rc(pt_map(&p->pt, &p->st, l.v[i].va, l.v[i].pte & PTE_ADDR, l.v[i].shift, PTE_U),
 			   VM_ENOMEM);
 		l.v[n++] = l.v[i]; /* the pages that lost write permission */
 	}
@@ -587,13 +579,13 @@ static int break_cow(struct vm *vm, struct process *p, uint64_t va, uint64_t pte
 	int rc;
 	if (!shared(vm, gfn, shift)) {
 		/* The last sharer: the page becomes writable where it is. */
-		rc = pt_map(&p->pt, base, gfn << PAGE_SHIFT, shift, PTE_W | PTE_U);
+		rc = pt_map(&p->pt, &p->st, base, gfn << PAGE_SHIFT, shift, PTE_W | PTE_U);
 	} else {
 		uint64_t copy;
-		if ((rc = new_page(vm, shift, &copy)))
+		if ((rc = new_page(vm, &p->st, shift, &copy)))
 			return rc;
 		unref(vm, gfn, shift);
-		rc = pt_map(&p->pt, base, copy << PAGE_SHIFT, shift, PTE_W | PTE_U);
+		rc = pt_map(&p->pt, &p->st, base, copy << PAGE_SHIFT, shift, PTE_W | PTE_U);
 	}
 	if (rc)
 		return vm_rc(rc, VM_ENOMEM);
@@ -620,7 +612,7 @@ static int map_file_page(struct vm *vm, struct process *p, const struct vma *v, 
 	if (v->file && pcache_find(&vm->pcache, v->file, page, &gfn)) {
 		ref(vm, gfn, PAGE_SHIFT);
 	} else {
-		if ((rc = new_page(vm, PAGE_SHIFT, &gfn)))
+		if ((rc = new_page(vm, &p->st, PAGE_SHIFT, &gfn)))
 			return rc;
 		if (v->file) {
 			if (pcache_add(&vm->pcache, v->file, page, gfn))
@@ -628,7 +620,7 @@ static int map_file_page(struct vm *vm, struct process *p, const struct vma *v, 
 			ref(vm, gfn, PAGE_SHIFT); /* the cache's own */
 		}
 	}
-	return vm_rc(pt_map(&p->pt, va, gfn << PAGE_SHIFT, PAGE_SHIFT, PTE_U), VM_ENOMEM);
+	return vm_rc(pt_map(&p->pt, &p->st, va, gfn << PAGE_SHIFT, PAGE_SHIFT, PTE_U), VM_ENOMEM);
 }
 
 /* A read fault on a file's page maps it and the file's other pages around
@@ -676,13 +668,13 @@ int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 		return fault_around(vm, p, v, va);
 	shift = fault_shift(vm, p, v, va);
 	uint64_t gfn;
-	int rc = new_page(vm, shift, &gfn);
+	int rc = new_page(vm, &p->st, shift, &gfn);
 	if (rc == VM_ENOMEM && shift != PAGE_SHIFT && v->shift == PAGE_SHIFT)
-		rc = new_page(vm, shift = PAGE_SHIFT, &gfn); /* no huge page free: 4K */
+		rc = new_page(vm, &p->st, shift = PAGE_SHIFT, &gfn); /* no huge page free: 4K */
 	if (rc)
 		return rc;
 	uint64_t base = va & ~((1ULL << shift) - 1);
-	return vm_rc(pt_map(&p->pt, base, gfn << PAGE_SHIFT, shift,
+	return vm_rc(pt_map(&p->pt, &p->st, base, gfn << PAGE_SHIFT, shift,
 			    (v->flags & WL_MAP_W ? PTE_W : 0) | PTE_U),
 		     VM_ENOMEM);
 }

@@ -21,11 +21,11 @@
 #include "tpt/vm/hv.h"
 #include "tpt/mmu/mmu.h"
 
-static int host_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
+static int host_alloc(void *ctx, void *acct, const struct pt *pt, uint64_t *addr)
 {
 	struct hv *hv = ctx;
 	uint64_t hfn;
-	(void)pt;
+	(void)acct, (void)pt;
 	if (frames_alloc_table(&hv->hframes, &hfn))
 		return VM_EHOSTMEM;
 	hostmem_zero_frame(&hv->mmu->hm, hfn);
@@ -33,10 +33,10 @@ static int host_alloc(void *ctx, const struct pt *pt, uint64_t *addr)
 	return 0;
 }
 
-static void host_free(void *ctx, const struct pt *pt, uint64_t addr)
+static void host_free(void *ctx, void *acct, const struct pt *pt, uint64_t addr)
 {
 	struct hv *hv = ctx;
-	(void)pt;
+	(void)acct, (void)pt;
 	hostmem_release_frame(&hv->mmu->hm, addr >> PAGE_SHIFT);
 	frames_free_table(&hv->hframes, addr >> PAGE_SHIFT);
 }
@@ -89,7 +89,7 @@ int hv_init(struct hv *hv, const struct hv_ops *ops, int levels, unsigned host_s
 		return tpt_fail_mem(e, "cannot reserve the guest address map");
 	if (rmp_init(&hv->rmp, hfr, hv->host_mem, cfg->rmp_entry_bytes, e))
 		return -1;
-	if (ops->ept && pt_init(&hv->ept, &mmu->hm, NULL, levels, hv->host_mem, &hv_table_ops, hv))
+	if (ops->ept && pt_init(&hv->ept, NULL, &mmu->hm, NULL, levels, hv->host_mem, &hv_table_ops, hv))
 		return tpt_fail(e, "cannot allocate the EPT root");
 	if (cfg->migrate_every) {
 		hv->bpos_bytes = tpt_align_up(gfr * sizeof(uint32_t), PAGE_SIZE);
@@ -163,7 +163,7 @@ int hv_back(struct hv *hv, uint64_t gfn, bool table)
 		return VM_EHOSTMEM;
 	rmp_assign(&hv->rmp, hfn, n, hv->tag);
 	if (hv->ept.tables &&
-	    pt_map(&hv->ept, first << PAGE_SHIFT, hfn << PAGE_SHIFT, hv->host_shift, PTE_W | PTE_U))
+	    pt_map(&hv->ept, NULL, first << PAGE_SHIFT, hfn << PAGE_SHIFT, hv->host_shift, PTE_W | PTE_U))
 		return VM_EHOSTMEM;
 	return VM_OK;
 }
@@ -222,7 +222,7 @@ static int unback(struct hv *hv, uint64_t gfn, uint64_t *old)
 	blist_drop(hv, first);
 	rmp_assign(&hv->rmp, *old, n, RMP_HYPERVISOR);
 	if (hv->ept.tables)
-		pt_unmap(&hv->ept, first << PAGE_SHIFT);
+		pt_unmap(&hv->ept, NULL, first << PAGE_SHIFT);
 	return quarantine(hv, *old);
 }
 

@@ -43,7 +43,7 @@ static int shadow_install(struct vm *vm, struct process *p, uint64_t va, uint64_
 		if (rc)
 			return rc;
 	}
-	return vm_rc(pt_map(&p->shadow, va & ~mask, vm_gpa_to_hpa(vm, gbase), s,
+	return vm_rc(pt_map(&p->shadow, NULL, va & ~mask, vm_gpa_to_hpa(vm, gbase), s,
 			    pte & (PTE_W | PTE_U)),
 		     VM_EHOSTMEM);
 }
@@ -54,7 +54,7 @@ static void drop_range(struct vm *vm, struct process *p, uint64_t start, uint64_
 	struct pt_leaves l = {0};
 	pt_foreach_range(&p->shadow, start, end, pt_collect_leaf, &l);
 	for (size_t i = 0; i < l.n; i++)
-		pt_unmap(&p->shadow, l.v[i].va);
+		pt_unmap(&p->shadow, NULL, l.v[i].va);
 	free(l.v);
 	if (l.n)
 		pwc_flush_asid(&vm->mmu->pwc, p->asid); /* they may hold freed shadow tables */
@@ -81,8 +81,8 @@ static void count_write(struct vm *vm, uint64_t gfn)
 }
 
 /* Agile: the table page at `level` holding va's entries goes to nested mode. */
-static void switch_to_nested(struct vm *vm, struct process *p, uint64_t table, int level,
-			     uint64_t va)
+static void switch_to_nested(struct vm *vm, struct process *p, struct tpt_stats *acct,
+			     uint64_t table, int level, uint64_t va)
 {
 	if (level >= vm->levels)
 		return; /* the root has no parent entry to switch */
@@ -90,18 +90,18 @@ static void switch_to_nested(struct vm *vm, struct process *p, uint64_t table, i
 	if (tpt_grow(&vm->switched, &vm->capswitched, vm->nswitched + 1, sizeof(*vm->switched)))
 		return;
 	unprotect(vm, &p->pt, table, level);
-	if (pt_install(&p->shadow, va, level + 1, table | PTE_P | PTE_W | PTE_U | PTE_SWITCH))
+	if (pt_install(&p->shadow, NULL, va, level + 1, table | PTE_P | PTE_W | PTE_U | PTE_SWITCH))
 		return;
 	bit_set(vm->sw, gfn);
 	vm->switched[vm->nswitched++] = (struct agile_switch){p->pid, va, level + 1, gfn};
-	vm->st->agile_to_nested++;
+	acct->agile_to_nested++;
 	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 }
 
 /* A guest table entry changed (va an address it covers): a trapped write to a
  * shadowed table page drops what the shadow derived from it. */
-static void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, uint64_t table,
-			int level, uint64_t old, uint64_t val)
+static void shadow_guest_write(struct vm *vm, struct process *p, struct tpt_stats *acct,
+			       uint64_t va, uint64_t table, int level, uint64_t old, uint64_t val)
 {
 	uint64_t gfn = table >> PAGE_SHIFT;
 	(void)val; /* the new value reaches the shadow table at the next access's fill */
@@ -111,7 +111,7 @@ static void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, ui
 	}
 	if (!bit_test(vm->wp, gfn))
 		return; /* not shadowed: the write does not trap */
-	vm->st->exits[EXIT_PT_WRITE]++;
+	acct->exits[EXIT_PT_WRITE]++;
 	unsigned s = pt_shift(level);
 	uint64_t base = va & ~((1ULL << s) - 1);
 	if (old & PTE_P)
@@ -119,7 +119,7 @@ static void shadow_guest_write(struct vm *vm, struct process *p, uint64_t va, ui
 	count_write(vm, gfn);
 	if (vm->hv.ops->agile) {
 		if (vm->agile_writes[gfn] >= vm->cfg->agile_writes)
-			switch_to_nested(vm, p, table, level, va);
+			switch_to_nested(vm, p, acct, table, level, va);
 	} else if (vm->agile_writes[gfn] >= FLOOD_WRITES && level < vm->levels) {
 		/* Write flooding: stop shadowing this table page and what is below it. */
 		uint64_t span = 1ULL << (s + 9), lo = va & ~(span - 1);
@@ -134,16 +134,16 @@ int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 	uint64_t gpa, pte;
 	unsigned gshift;
 	if (pt_lookup(&p->pt, va, &gpa, &gshift, &pte, &path) || (write && !(pte & PTE_W))) {
-		vm->st->exits[EXIT_PF_INTERCEPT]++;
+		p->st.exits[EXIT_PF_INTERCEPT]++;
 		return vm_guest_fault(vm, p, va, write);
 	}
-	vm->st->exits[EXIT_SHADOW_FILL]++;
+	p->st.exits[EXIT_SHADOW_FILL]++;
 	for (int i = 0; i < path.n; i++) {
 		uint64_t gfn = path.table[i] >> PAGE_SHIFT;
 		int level = vm->levels - i;
 		if (vm->hv.ops->agile && i > 0 && bit_test(vm->sw, gfn)) {
 			/* Below here the walk is nested: install the switching entry. */
-			int rc = pt_install(&p->shadow, va, level + 1,
+			int rc = pt_install(&p->shadow, NULL, va, level + 1,
 					    path.table[i] | PTE_P | PTE_W | PTE_U | PTE_SWITCH);
 			if (rc)
 				return vm_rc(rc, VM_EHOSTMEM);
@@ -160,7 +160,7 @@ int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 
 /* Rebuilds, in one go, the shadow entries below the level-`level` entry for
  * va from the guest table (one fill's work for the whole table page). */
-static void reshadow(struct vm *vm, struct process *p, uint64_t va, int level)
+static void reshadow(struct vm *vm, struct process *p, struct tpt_stats *acct, uint64_t va, int level)
 {
 	uint64_t span = 1ULL << pt_shift(level), lo = va & ~(span - 1);
 	struct pt_leaves l = {0};
@@ -178,10 +178,10 @@ static void reshadow(struct vm *vm, struct process *p, uint64_t va, int level)
 				break;
 	}
 	free(l.v);
-	vm->st->exits[EXIT_SHADOW_FILL]++;
+	acct->exits[EXIT_SHADOW_FILL]++;
 }
 
-void vm_agile_tick(struct vm *vm)
+void vm_agile_tick(struct vm *vm, struct tpt_stats *acct)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < vm->nswitched; i++) {
@@ -198,11 +198,11 @@ void vm_agile_tick(struct vm *vm)
 		int at;
 		uint64_t e = pt_peek(&p->shadow, r.va, r.level, &at);
 		if (at == r.level && (e & PTE_SWITCH) && (e & PTE_ADDR) >> PAGE_SHIFT == r.gfn) {
-			pt_unmap(&p->shadow, r.va);
+			pt_unmap(&p->shadow, NULL, r.va);
 			pwc_flush_asid(&vm->mmu->pwc, p->asid);
-			reshadow(vm, p, r.va, r.level);
+			reshadow(vm, p, acct, r.va, r.level);
 		}
-		vm->st->agile_to_shadow++;
+		acct->agile_to_shadow++;
 	}
 	vm->nswitched = k;
 	for (size_t i = 0; i < vm->nwritten; i++)
@@ -223,7 +223,7 @@ static void vm_shadow_drop(struct vm *vm, struct process *p)
 {
 	if (vm_xlat(p) != XLAT_SHADOW)
 		return;
-	pt_destroy(&p->shadow);
+	pt_destroy(&p->shadow, NULL);
 	p->xlat = XLAT_GUEST;
 	pt_foreach_table(&p->pt, clear_protection, vm);
 	pwc_flush_asid(&vm->mmu->pwc, p->asid);
@@ -247,7 +247,7 @@ static int vm_shadow_load(struct vm *vm, struct process *p)
 	}
 	if (lru && live > vm->cfg->shadow_roots)
 		vm_shadow_drop(vm, lru);
-	if (pt_init(&p->shadow, &vm->mmu->hm, NULL, vm->levels, vm->hv.host_mem, &hv_table_ops, &vm->hv))
+	if (pt_init(&p->shadow, NULL, &vm->mmu->hm, NULL, vm->levels, vm->hv.host_mem, &hv_table_ops, &vm->hv))
 		return VM_EHOSTMEM;
 	p->xlat = XLAT_SHADOW;
 	return VM_OK;
@@ -273,18 +273,18 @@ static void vm_shadow_drop_frames(struct vm *vm, struct process *p, uint64_t lo,
 	struct drop_frames d = {lo, hi, {0}};
 	pt_foreach(&p->shadow, maps_frames, &d);
 	for (size_t i = 0; i < d.l.n; i++)
-		pt_unmap(&p->shadow, d.l.v[i].va);
+		pt_unmap(&p->shadow, NULL, d.l.v[i].va);
 	free(d.l.v);
 	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 }
 
 /* --- shadow and agile paging's half of the scheme (hv_ops) ------------------ */
 
-static int shadow_write_op(struct vm *vm, struct process *p, uint64_t va, uint64_t table,
-			   int level, uint64_t old, uint64_t val)
+static int shadow_write_op(struct vm *vm, struct process *p, struct tpt_stats *acct, uint64_t va,
+			   uint64_t table, int level, uint64_t old, uint64_t val)
 {
 	if (vm_xlat(p) == XLAT_SHADOW)
-		shadow_guest_write(vm, p, va, table, level, old, val);
+		shadow_guest_write(vm, p, acct, va, table, level, old, val);
 	return VM_OK;
 }
 

@@ -1,7 +1,7 @@
 /*
  * vm.c - the VM as a whole (vm.h): a guest OS and a hypervisor (hv.c) set
  * up and torn down together, and where the two meet: a guest frame's first
- * touch, charged to the running process; the hypervisor moving or taking
+ * touch, charged to the account the caller names; the hypervisor moving or taking
  * back frames, after which shadow entries to them go and TPT tables that
  * reach them owe a status fault; the quarantine released once no TPT table
  * is stale.
@@ -28,7 +28,6 @@ int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_s
 	vm->levels = levels;
 	vm->guest_shift = guest_shift;
 	vm->cfg = cfg;
-	vm->st = &vm->sys;
 	vm->mmu = mmu;
 	vm->guest_mem = guest_mem;
 	vm->agile_interval_end = cfg->agile_interval;
@@ -92,14 +91,14 @@ void vm_fini(struct vm *vm)
 	memset(vm, 0, sizeof(*vm));
 }
 
-int vm_touch(struct vm *vm, uint64_t gfn, bool table)
+int vm_touch(struct vm *vm, struct tpt_stats *acct, uint64_t gfn, bool table)
 {
-	return hv_touch(&vm->hv, vm->st, gfn, table);
+	return hv_touch(&vm->hv, acct, gfn, table);
 }
 
-int vm_touch_gfn(struct vm *vm, uint64_t gfn)
+int vm_touch_gfn(struct vm *vm, struct tpt_stats *acct, uint64_t gfn)
 {
-	return vm_touch(vm, gfn, false);
+	return vm_touch(vm, acct, gfn, false);
 }
 
 void vm_release_quarantine(struct vm *vm)

@@ -34,7 +34,7 @@ static inline void bit_clear(uint8_t *map, uint64_t i)
 }
 
 /* vm_touch_gfn, telling whether the frame is a page-table page. */
-int vm_touch(struct vm *vm, uint64_t gfn, bool table);
+int vm_touch(struct vm *vm, struct tpt_stats *acct, uint64_t gfn, bool table);
 /* A page-table call's result as a VM code: the guest's or hypervisor's own
  * code that came through it, else dflt for the table module's failures. */
 static inline int vm_rc(int rc, int dflt)
@@ -44,7 +44,7 @@ static inline int vm_rc(int rc, int dflt)
 
 /* Allocates, backs and zeroes a guest frame for a table page (VM_OK or the
  * reason it could not); frees one. */
-int vm_alloc_guest_table(struct vm *vm, uint64_t *gfn);
+int vm_alloc_guest_table(struct vm *vm, struct tpt_stats *acct, uint64_t *gfn);
 void vm_free_guest_table(struct vm *vm, uint64_t gfn);
 
 static inline bool pte_is_leaf(int level, uint64_t pte)
@@ -59,12 +59,13 @@ static inline unsigned min_shift(unsigned a, unsigned b)
 
 /* Removes from a gVA -> hPA table (shadow, TPT) every piece of the guest page
  * of 1 << shift bytes holding va; pieces are min(guest, host page). */
-static inline void vm_unmap_pieces(struct vm *vm, struct pt *t, uint64_t va, unsigned shift)
+static inline void vm_unmap_pieces(struct vm *vm, struct pt *t, struct tpt_stats *acct, uint64_t va,
+				   unsigned shift)
 {
 	uint64_t base = va & ~((1ULL << shift) - 1);
 	unsigned piece = min_shift(shift, vm->hv.host_shift);
 	for (uint64_t off = 0; off < (1ULL << shift); off += 1ULL << piece)
-		pt_unmap(t, base + off);
+		pt_unmap(t, acct, base + off);
 }
 
 /* A shootdown of the n guest pages listed (address and size) of p. */

@@ -80,15 +80,21 @@ extern const struct pt_format pt_x86_64_4, pt_x86_64_5, pt_ia32, pt_pae;
 enum { PT_ENOENT = -1, PT_EOVERLAP = -2, PT_ENOMEM = -3 };
 
 struct pt;
+/*
+ * The operations of a table's owner. ctx is the owner's, given at pt_init;
+ * arg is the caller's, given to the call that made the operation happen
+ * (pt_map, pt_unmap, pt_install, pt_init, pt_destroy): the simulator's
+ * account to charge for what the operation costs.
+ */
 /* Allocates a zeroed table page; *addr is its address in the table's space.
  * 0, or a negative code (PT_ENOMEM where the owner has none of its own). */
-typedef int (*pt_alloc_fn)(void *ctx, const struct pt *pt, uint64_t *addr);
+typedef int (*pt_alloc_fn)(void *ctx, void *arg, const struct pt *pt, uint64_t *addr);
 /* Returns a table page no longer used (after pt_unmap emptied it). */
-typedef void (*pt_free_fn)(void *ctx, const struct pt *pt, uint64_t addr);
+typedef void (*pt_free_fn)(void *ctx, void *arg, const struct pt *pt, uint64_t addr);
 /* Told after each entry write: an address the entry covers, the table's
  * address, the slot, its level, and the old and new values. 0, or a
  * negative code that the write's caller returns (the entry stays written). */
-typedef int (*pt_write_fn)(void *ctx, const struct pt *pt, uint64_t va, uint64_t table,
+typedef int (*pt_write_fn)(void *ctx, void *arg, const struct pt *pt, uint64_t va, uint64_t table,
 			   unsigned idx, int level, uint64_t old, uint64_t val);
 
 struct pt_ops {
@@ -111,13 +117,13 @@ struct pt {
 };
 
 /* An empty x86-64 table of `levels` (4 or 5) levels; 0, or -1. */
-int pt_init(struct pt *pt, struct hostmem *hm, const uint32_t *gmap, int levels,
+int pt_init(struct pt *pt, void *arg, struct hostmem *hm, const uint32_t *gmap, int levels,
 	    uint64_t limit, const struct pt_ops *ops, void *ctx);
 /* An empty table of any format. */
-int pt_init_fmt(struct pt *pt, struct hostmem *hm, const uint32_t *gmap,
+int pt_init_fmt(struct pt *pt, void *arg, struct hostmem *hm, const uint32_t *gmap,
 		const struct pt_format *fmt, uint64_t limit, const struct pt_ops *ops, void *ctx);
 /* Frees every table page, root included. */
-void pt_destroy(struct pt *pt);
+void pt_destroy(struct pt *pt, void *arg);
 
 /* Host physical address of a table address (identity unless gmap is set). */
 static inline uint64_t pt_host_addr(const struct pt *pt, uint64_t addr)
@@ -152,10 +158,10 @@ static inline uint64_t *pt_slot(const struct pt *pt, uint64_t table, unsigned id
  * mapping of another size (or the format has no such page), or an
  * operation's code.
  */
-int pt_map(struct pt *pt, uint64_t va, uint64_t pa, unsigned shift, uint64_t flags);
+int pt_map(struct pt *pt, void *arg, uint64_t va, uint64_t pa, unsigned shift, uint64_t flags);
 /* Removes the mapping containing va; frees tables left empty. 0, PT_ENOENT
  * if none, or an operation's code. */
-int pt_unmap(struct pt *pt, uint64_t va);
+int pt_unmap(struct pt *pt, void *arg, uint64_t va);
 
 /* What a lookup read, top first: table[i] is the table at level levels - i,
  * entry[i] the host address of the entry it read there. */
@@ -207,7 +213,7 @@ void pt_foreach_table(const struct pt *pt, pt_table_fn fn, void *ctx);
  * freeing a table that was below it. For entries that are neither pages nor
  * tables (PTE_STOP). 0, or an operation's code.
  */
-int pt_install(struct pt *pt, uint64_t va, int level, uint64_t val);
+int pt_install(struct pt *pt, void *arg, uint64_t va, int level, uint64_t val);
 
 /* Checker: legal bits, PS only on levels 2-3, aligned leaves below limit,
  * table count matches. */

@@ -57,6 +57,11 @@ int sim_access(struct sim *s, uint64_t va, bool write, uint32_t instrs, struct t
 /* Zeroes the counters (the workload's warm-up is over). */
 void sim_reset_stats(struct sim *s);
 /* All counters summed: every process's and the system's. */
+/* The account of the running process, or the system's when none runs. */
+static inline struct tpt_stats *sim_account(struct sim *s)
+{
+	return s->vm.cur ? &s->vm.cur->st : &s->vm.sys;
+}
 void sim_totals(const struct sim *s, struct tpt_stats *out);
 /* One OS event (EV_EXEC ... EV_SYSCALL). 0, or -1 with e set. */
 int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e);

@@ -35,17 +35,19 @@ struct hv_ops {
 	enum exit_reason first_touch; /* the exit a guest frame's first touch costs */
 	/*
 	 * The upkeep of a process's second table (shadow or TPT), bound once;
-	 * NULL where the scheme keeps none. VM_OK or a VM_E* code.
+	 * NULL where the scheme keeps none. VM_OK or a VM_E* code. acct: the
+	 * account the work is charged to.
 	 *   guest_write   an entry of p's guest table changed (va an address it covers)
 	 *   cr3_load      a CR3 write for p traps (shadow roots)
 	 *   start         p begins: exec (parent NULL) or fork
 	 *   end           p's address space goes
 	 *   frames_moved  host frames [lo, hi) left the VM; p's table may reach them
 	 */
-	int (*guest_write)(struct vm *vm, struct process *p, uint64_t va, uint64_t table, int level,
-			   uint64_t old, uint64_t val);
+	int (*guest_write)(struct vm *vm, struct process *p, struct tpt_stats *acct, uint64_t va,
+			   uint64_t table, int level, uint64_t old, uint64_t val);
 	int (*cr3_load)(struct vm *vm, struct process *p);
-	int (*start)(struct vm *vm, struct process *p, const struct process *parent);
+	int (*start)(struct vm *vm, struct process *p, const struct process *parent,
+		     struct tpt_stats *acct);
 	void (*end)(struct vm *vm, struct process *p);
 	void (*frames_moved)(struct vm *vm, struct process *p, uint64_t lo, uint64_t hi);
 };

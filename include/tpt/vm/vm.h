@@ -80,7 +80,6 @@ struct vm {
 	int levels;
 	unsigned guest_shift; /* base page size of new regions */
 	const struct tpt_config *cfg;
-	struct tpt_stats *st; /* counters of the running process (or of the system) */
 	struct tpt_stats sys; /* work no process asked for */
 	struct mmu *mmu;      /* host memory for tables; TLB, PWC, nested TLB and RMP cache to flush */
 	uint64_t guest_mem;
@@ -132,8 +131,9 @@ int vm_mprotect(struct process *p, uint64_t start, uint64_t len, bool writable);
 int vm_brk(struct process *p, uint64_t end);
 /* Makes pid the running process: a CR3 write (and its exit under shadow paging). */
 int vm_switch(struct vm *vm, int pid);
-/* A kernel entry and return (system call or interrupt). */
-void vm_kernel_entry(struct vm *vm, uint64_t n);
+/* n kernel entries and returns (system calls or interrupts) of p, the
+ * running process (NULL: none; the system's account). */
+void vm_kernel_entry(struct vm *vm, struct process *p, uint64_t n);
 
 static inline enum xlat vm_xlat(const struct process *p)
 {
@@ -157,8 +157,9 @@ static inline uint64_t vm_gpa_to_hpa(const struct vm *vm, uint64_t gpa)
 	return hv_gpa_to_hpa(&vm->hv, gpa);
 }
 
-/* First touch of a guest frame: the hypervisor backs its host page (an exit). */
-int vm_touch_gfn(struct vm *vm, uint64_t gfn);
+/* First touch of a guest frame: the hypervisor backs its host page (an
+ * exit, charged to acct). */
+int vm_touch_gfn(struct vm *vm, struct tpt_stats *acct, uint64_t gfn);
 /* Whether p's guest table maps va (writably, for a write). */
 bool vm_guest_maps(const struct process *p, uint64_t va, bool write);
 /* Guest page fault on va: allocate, zero, map, or break copy-on-write. */
@@ -166,12 +167,14 @@ int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write);
 /* Shadow or agile paging: a shadow walk found nothing for va. Reflects a true
  * guest fault or fills the shadow entry; either way the walk can be retried. */
 int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write);
-/* Agile paging: ends an interval, switching quiet table pages back to shadow. */
-void vm_agile_tick(struct vm *vm);
+/* Agile paging: ends an interval, switching quiet table pages back to
+ * shadow (the work charged to acct). */
+void vm_agile_tick(struct vm *vm, struct tpt_stats *acct);
 
 /* Builds p's TPT table from its guest table and the guest address map,
- * costed per page; a running process switches to TPT. */
-int vm_tpt_enable(struct vm *vm, struct process *p);
+ * costed per page (in p's counters; first touches in acct); a running
+ * process switches to TPT. */
+int vm_tpt_enable(struct vm *vm, struct process *p, struct tpt_stats *acct);
 /* Drops p's TPT table: it runs on nested paging. */
 void vm_tpt_disable(struct vm *vm, struct process *p);
 /* A TPT walk met a frame the hypervisor took back: the process falls back to
