@@ -36,7 +36,7 @@ struct sim {
 	const struct scheme *scheme;
 	struct workload *wl;
 	struct mmu mmu;    /* the machine: host memory, caches, TLBs, walk caches */
-	struct vm vm;      /* vm.st: the counters of the running process */
+	struct vm vm;      /* each process keeps its counters; sim_account names the running one's */
 	uint64_t guest_mem, host_mem;
 	uint64_t next_agile, next_migrate, next_profile; /* access clock of the next tick, or UINT64_MAX */
 	uint64_t next_tick;                /* the earliest of them */
