@@ -126,8 +126,11 @@ static inline void tsim_event(struct tsim *t, struct event ev)
 		fail_msg("event %u of pid %u: %s", ev.type, ev.pid, e.msg);
 }
 
-static inline struct tsim *tsim_cfg(const char *scheme, const struct tpt_config *cfg,
-				    unsigned gshift, unsigned hshift, const char *spec)
+/* With names (n of them), only those programs are armed for TPT (ARM_LIST);
+ * without, what the workload arms (every program, for a generator). */
+static inline struct tsim *tsim_cfg_arm(const char *scheme, const struct tpt_config *cfg,
+					unsigned gshift, unsigned hshift, const char *spec,
+					const char (*names)[16], unsigned n)
 {
 	struct tsim *t = calloc(1, sizeof(*t));
 	struct tpt_err e;
@@ -135,11 +138,19 @@ static inline struct tsim *tsim_cfg(const char *scheme, const struct tpt_config 
 	if (workload_open(&t->wl, spec, 1, &e))
 		fail_msg("workload %s: %s", spec, e.msg);
 	struct sim_params prm = {.scheme = scheme_find(scheme), .guest_shift = gshift,
-				 .host_shift = hshift, .levels = 4, .seed = 1};
+				 .host_shift = hshift, .levels = 4, .seed = 1,
+				 .arm = names ? ARM_LIST : ARM_WORKLOAD, .arm_names = names,
+				 .narm = n};
 	assert_non_null(prm.scheme);
 	if (sim_init(&t->s, &t->cfg, &prm, &t->wl, &e))
 		fail_msg("sim_init %s: %s", scheme, e.msg);
 	return t;
+}
+
+static inline struct tsim *tsim_cfg(const char *scheme, const struct tpt_config *cfg,
+				    unsigned gshift, unsigned hshift, const char *spec)
+{
+	return tsim_cfg_arm(scheme, cfg, gshift, hshift, spec, NULL, 0);
 }
 
 #define EV(...) ((struct event){__VA_ARGS__})

@@ -4,6 +4,7 @@
  * after every step; and one test per cost counter of the model.
  */
 #include "helpers.h"
+#include "scheme/inspect.h"
 
 #include "mmu/walk.h"
 
@@ -91,12 +92,12 @@ static void random_step(struct tsim *t, struct model *m, struct rng *r)
 			assert_int_equal(vm_hv_migrate(vm, sim_account(&t->s), gfn), VM_OK);
 	} else if (op < 23) {
 		tsim_event(t, EV(.type = EV_SYSCALL, .pid = pid, .arg = 1));
-	} else if (op < 24 && vm->hv.ops->tpt) {
+	} else if (op < 24 && t->s.scheme->enable) {
 		/* The policy's lever: TPT on or off for a running process. */
-		if (vm_has_tpt(p))
-			vm_tpt_disable(vm, p);
+		if (vm_own_table(vm, p))
+			t->s.scheme->disable(vm, p);
 		else
-			assert_int_equal(vm_tpt_enable(vm, p, &p->st), VM_OK);
+			assert_int_equal(t->s.scheme->enable(vm, p, &p->st), VM_OK);
 	} else if (op < 25 && vm->hv.gmap) {
 		uint64_t gfn = rng_below(r, vm->guest_mem >> PAGE_SHIFT);
 		if (vm->hv.gmap[gfn])
@@ -416,16 +417,16 @@ static void test_tpt_by_name_and_mixed_processes(void **state)
 	(void)state;
 	struct tpt_config c;
 	config_defaults(&c);
-	struct tsim *t = start("tpt-opt", &c, 12, 12);
+	static const char names[1][16] = {"fast"};
+	struct tsim *t = tsim_cfg_arm("tpt-opt", &c, 12, 12, SIZING, names, 1);
 	struct vm *vm = &t->s.vm;
-	vm->tpt_all = false;
-	vm_tpt_arm(vm, "fast");
+	const struct scheme *sc = t->s.scheme;
 	snprintf(t->wl.names[0], 16, "fast");
 	snprintf(t->wl.names[1], 16, "slow");
 	tsim_event(t, EV(.type = EV_EXEC, .pid = 1, .arg = 0));
 	tsim_event(t, EV(.type = EV_EXEC, .pid = 2, .arg = 1));
-	assert_true(vm_has_tpt(vm_proc(vm, 1)));
-	assert_false(vm_has_tpt(vm_proc(vm, 2)));
+	assert_true(vm_own_table(vm, vm_proc(vm, 1)));
+	assert_false(vm_own_table(vm, vm_proc(vm, 2)));
 	mmap_pages(t, 1, 0, 4, WL_MAP_W);
 	mmap_pages(t, 2, 0, 4, WL_MAP_W);
 	for (int i = 0; i < 4; i++) {
@@ -440,11 +441,11 @@ static void test_tpt_by_name_and_mixed_processes(void **state)
 	assert_int_equal(vm_proc(vm, 2)->st.pvops, 0);
 	/* Switching TPT on for the running one: costed by its mapped pages. */
 	struct process *slow = vm_proc(vm, 2);
-	assert_int_equal(vm_tpt_enable(vm, slow, &slow->st), VM_OK);
+	assert_int_equal(sc->enable(vm, slow, &slow->st), VM_OK);
 	assert_int_equal(slow->st.tpt_built_pages, 4);
 	tsim_check(t);
-	vm_tpt_disable(vm, slow);
-	assert_false(vm_has_tpt(slow));
+	sc->disable(vm, slow);
+	assert_false(vm_own_table(vm, slow));
 	touch(t, 2, PG(1) + 8, false);
 	tsim_check(t);
 	tsim_free(t);
@@ -471,23 +472,23 @@ static void test_tpt_status_fault_fallback_and_repair(void **state)
 	assert_int_equal(vm_hv_migrate(vm, sim_account(&t->s), gpa >> PAGE_SHIFT), VM_OK);
 	assert_true(vm->hv.gmap[gpa >> PAGE_SHIFT] != old);
 	assert_int_equal(rmp_owner(&vm->hv.rmp, old), RMP_HYPERVISOR);
-	assert_true(vm_xlat(p) == XLAT_TPT_PENDING);
+	assert_true(tpt_state_of(p) == TPT_PENDING);
 	tsim_check(t);
 	/* The next walk takes the status fault; walks go nested until the repair. */
 	touch(t, 1, PG(7), false);
 	assert_int_equal(p->st.tpt_status_faults, 1);
-	assert_true(vm_xlat(p) == XLAT_TPT_STALE);
+	assert_true(tpt_state_of(p) == TPT_STALE);
 	for (int i = 0; i < 99; i++)
 		touch(t, 1, PG(i % 64) + 64 * (uint64_t)(i / 64 + 1), false);
 	assert_true(p->st.tpt_fallback_walks > 0);
-	assert_true(vm_xlat(p) == XLAT_TPT_STALE);
+	assert_true(tpt_state_of(p) == TPT_STALE);
 	assert_int_equal(p->st.tpt_repaired_pages, 0);
 	/* Quarantined until the table is repaired: the old frame is not reused. */
 	assert_int_equal(vm->hv.nquarantine, 1);
 	tlb_flush(&t->s.mmu.tlb);
 	touch(t, 1, PG(8), false);
 	touch(t, 1, PG(9), false);
-	assert_false(vm_xlat(p) == XLAT_TPT_STALE);
+	assert_false(tpt_state_of(p) == TPT_STALE);
 	assert_int_equal(p->st.tpt_repaired_pages, 64);
 	assert_int_equal(vm->hv.nquarantine, 0);
 	tsim_check(t);
@@ -590,21 +591,21 @@ static void test_shadow_root_cache(void **state)
 		touch(t, pid, PG(0), true);
 	}
 	/* Three processes, room for two shadow roots besides the running one. */
-	assert_true((vm_xlat(vm_proc(vm, 3)) == XLAT_SHADOW));
+	assert_true(shadow_loaded(vm_proc(vm, 3)));
 	unsigned live = 0;
 	for (uint16_t pid = 1; pid <= 3; pid++)
-		live += (vm_xlat(vm_proc(vm, pid)) == XLAT_SHADOW);
+		live += shadow_loaded(vm_proc(vm, pid));
 	assert_int_equal(live, 3);
 	exec_pid(t, 4);
 	mmap_pages(t, 4, 0, 1, WL_MAP_W);
 	touch(t, 4, PG(0), true);
-	assert_false((vm_xlat(vm_proc(vm, 1)) == XLAT_SHADOW)); /* the least recently loaded went */
+	assert_false(shadow_loaded(vm_proc(vm, 1))); /* the least recently loaded went */
 	/* Coming back rebuilds it with hidden faults (the TLB keeps PCID-tagged
 	 * entries: flush them so the walk happens). */
 	uint64_t fills = vm_proc(vm, 1)->st.exits[EXIT_SHADOW_FILL];
 	tlb_flush(&t->s.mmu.tlb);
 	touch(t, 1, PG(0), false);
-	assert_true((vm_xlat(vm_proc(vm, 1)) == XLAT_SHADOW));
+	assert_true(shadow_loaded(vm_proc(vm, 1)));
 	assert_int_equal(vm_proc(vm, 1)->st.exits[EXIT_SHADOW_FILL], fills + 1);
 	tsim_check(t);
 	tsim_free(t);
@@ -651,7 +652,7 @@ static void test_migrations_release_frames(void **state)
 		struct tpt_stats tot;
 		sim_totals(&t->s, &tot);
 		assert_true(tot.hv_migrations >= 4000);
-		if (!t->s.vm.hv.ops->tpt)
+		if (!t->s.vm.hv.ops->holds_moved)
 			assert_int_equal(t->s.vm.hv.nquarantine, 0);
 		/* Every backed host page is listed once for the random draw. */
 		assert_int_equal(t->s.vm.hv.nblist, t->s.vm.hv.backed);

@@ -121,10 +121,11 @@ static void test_tpt_pvops_and_construction(void **state)
 	tsim_check(t);
 	/* Rebuilding the TPT table of a running process: one construction per mapped page. */
 	struct process *p = t->s.vm.cur;
-	pt_destroy(&p->tpt_pt, NULL);
-	p->xlat = XLAT_GUEST;
+	const struct scheme *sc = t->s.scheme;
+	sc->disable(&t->s.vm, p);
+	assert_false(vm_own_table(&t->s.vm, p));
 	assert_int_equal(st->tpt_built_pages, 0);
-	assert_int_equal(vm_tpt_enable(&t->s.vm, p, &p->st), 0);
+	assert_int_equal(sc->enable(&t->s.vm, p, &p->st), 0);
 	assert_int_equal(st->tpt_built_pages, 10);
 	tlb_flush(&t->s.mmu.tlb);
 	pwc_flush(&t->s.mmu.pwc);
@@ -150,7 +151,10 @@ static void test_guest_2m_on_host_4k(void **state)
 	for (int i = 0; i < 512; i += 37)
 		tsim_access(t, WL_BASE_VA + (uint64_t)i * 4096, false);
 	assert_int_equal(st->guest_faults, 1);
-	assert_int_equal(t->s.vm.cur->tpt_pt.tables, 4);
+	uint64_t shadow = 0, tpt = 0;
+	t->s.scheme->count_tables(t->s.vm.cur, &shadow, &tpt);
+	assert_int_equal(tpt, 4);
+	assert_int_equal(shadow, 0);
 	tsim_free(t);
 }
 

@@ -205,7 +205,7 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 	const struct scheme *sc = scheme_find(o.scheme ? o.scheme : "tpt-opt");
 	if (!sc)
 		return bad("unknown scheme '%s' (see tpt schemes)", o.scheme);
-	if (!sc->hv->tpt)
+	if (!sc->enable)
 		return bad("policy needs a TPT scheme (tpt-naive, tpt-opt, tpt-emul), not %s",
 			   sc->name);
 	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o, &wl)))

@@ -20,6 +20,7 @@ const struct scheme scheme_native = {
 	.name = "native",
 	.summary = "bare metal: a 1D walk of the guest table, gPA == hPA",
 	.hv = &hv_native,
+	.cr3_gpa = true, /* gPA == hPA */
 	.regs = scheme_guest_regs,
 	.walk = native_walk,
 	.miss_refs = native_refs,

@@ -21,6 +21,7 @@ const struct scheme scheme_nested = {
 	.name = "nested",
 	.summary = "nested paging (EPT/NPT): 2D walk, (g+1)(h+1)-1 references",
 	.hv = &hv_nested,
+	.cr3_gpa = true,
 	.regs = scheme_guest_regs,
 	.walk = walk_2d,
 	.miss_refs = nested_refs,

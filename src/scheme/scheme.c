@@ -1,17 +1,28 @@
 /*
- * scheme.c - the registry of translation schemes.
+ * scheme.c - the registry of translation schemes: each is an object of its
+ * own file (scheme.h), named here once, a line each, in the order compare
+ * runs them.
  */
 #include <string.h>
 
 #include "tpt/scheme/scheme.h"
 
-extern const struct scheme scheme_native, scheme_nested, scheme_shadow, scheme_agile,
-	scheme_tpt_naive, scheme_tpt_opt, scheme_tpt_emul;
+#define SCHEMES(X)      \
+	X(native)       \
+	X(nested)       \
+	X(shadow)       \
+	X(agile)        \
+	X(tpt_naive)    \
+	X(tpt_opt)      \
+	X(tpt_emul)
 
-const struct scheme *const scheme_all[] = {
-	&scheme_native, &scheme_nested, &scheme_shadow, &scheme_agile,
-	&scheme_tpt_naive, &scheme_tpt_opt, &scheme_tpt_emul, NULL,
-};
+#define DECLARE(s) extern const struct scheme scheme_##s;
+SCHEMES(DECLARE)
+#undef DECLARE
+
+#define ENTRY(s) &scheme_##s,
+const struct scheme *const scheme_all[] = {SCHEMES(ENTRY) NULL};
+#undef ENTRY
 
 const struct scheme *scheme_find(const char *name)
 {

@@ -1,16 +1,90 @@
 /*
- * shadow.c - shadow paging: the hardware walks only the hypervisor's shadow
- * table (gVA -> hPA), loaded as CR3: g' references per TLB miss. A missing
- * entry is a hidden page fault (or a true guest fault) handled by
- * vm/shadow.c.
+ * shadow.c - shadow paging and agile paging, both halves: the hardware
+ * walks only the hypervisor's shadow table (gVA -> hPA), loaded as CR3: g'
+ * references per TLB miss; the hypervisor keeps that table in step.
+ *
+ * Shadow paging: hidden page faults fill the shadow table from the guest
+ * table and the guest address map; guest table pages that a fill walked
+ * through become write-protected, and every later guest write to them
+ * exits and is emulated: the shadow entries the old value produced are
+ * zapped, and the next access refills them with a hidden fault (as KVM
+ * does). A table page written three times with no fill through it in
+ * between is unshadowed, as KVM's write-flooding detection does. A guest
+ * page fault is intercepted and reflected. Each process has its own shadow
+ * table (one per guest CR3); the tables of the `shadow_roots` most
+ * recently loaded processes are kept.
+ *
+ * Agile paging (Gandhi, Hill and Swift, ISCA 2016): the same shadow table,
+ * but a guest table page written `agile_writes` times in one interval is
+ * switched to nested mode: its shadow subtree is replaced by a switching
+ * entry (PTE_SWITCH) holding the page's gPA, and walks continue there in
+ * two dimensions; writes to it no longer exit. After an interval with no
+ * write to it (the dirty-bit scan), it is switched back.
+ *
+ * State: per VM (struct shadow_vm) which guest table pages are shadowed
+ * (write-protected) or switched, the writes to each in this interval, and
+ * the switched entries; per process (struct shadow_proc) its shadow table.
+ * Invariant: every shadow leaf maps va to the host frame that guest table
+ * o guest address map gives, at a size no larger than either page; every
+ * switching entry holds the gPA of the guest table page at its place.
  */
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "inspect.h"
+#include "tpt/base/bitmap.h"
 #include "tpt/scheme/scheme.h"
 
-/* Shadow and agile paging: CR3 holds the shadow root. */
-static void shadow_regs(struct vm *vm, struct process *p, struct mmu_regs *r)
+/* KVM unshadows a page table written this often with no walk through it. */
+#define FLOOD_WRITES 3
+
+struct agile_switch {
+	int pid;
+	uint64_t va;
+	int level;
+	uint64_t gfn;
+};
+
+struct shadow_vm {
+	bool agile;
+	uint8_t *wp;            /* bit per gfn: that guest table page is shadowed (write-protected) */
+	uint8_t *sw;            /* agile: bit per gfn: that table page is walked in nested mode */
+	uint32_t *writes;       /* writes per guest table page this interval */
+	uint64_t writes_bytes;
+	struct agile_switch *switched; /* agile: the switching entries */
+	size_t nswitched, capswitched;
+	uint64_t *written;      /* agile: gfns written in this interval */
+	size_t nwritten, capwritten;
+};
+
+struct shadow_proc {
+	bool live;      /* a shadow table is built (its root loaded at the last CR3 write) */
+	struct pt pt;   /* gVA -> hPA (and switching entries), in hypervisor frames */
+	uint64_t used;  /* vm->clock when its root was last loaded, for the root cache's LRU */
+};
+
+static struct shadow_vm *sv(const struct vm *vm)
+{
+	return vm->xs;
+}
+
+static struct shadow_proc *sp(const struct process *p)
+{
+	return p->xs;
+}
+
+bool shadow_loaded(const struct process *p)
+{
+	return sp(p)->live;
+}
+
+/* --- the hardware half ---------------------------------------------------- */
+
+/* CR3 holds the shadow root. */
+static void shadow_regs(const struct vm *vm, const struct process *p, struct mmu_regs *r)
 {
 	scheme_guest_regs(vm, p, r);
-	r->cr3 = p->shadow.root;
+	r->cr3 = sp(p)->pt.root;
 }
 
 /* Shadow paging, and agile paging with nothing switched: the shadow table alone. */
@@ -20,31 +94,29 @@ static unsigned shadow_refs(unsigned g, unsigned h, unsigned g1)
 	return g1;
 }
 
+/* Agile paging with levels switched: at most the shadow part's switching
+ * entry and a whole 2D walk below it. */
+static unsigned agile_max_refs(unsigned g, unsigned h, unsigned g1)
+{
+	(void)g1;
+	return (g + 1) * (h + 1);
+}
+
 static int shadow_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write,
 		       struct walk *w)
 {
 	return walk_1d(m, r, w, r->cr3, va, write, CHECKS_NONE, WALK_SHADOW_MISS);
 }
 
-const struct scheme scheme_shadow = {
-	.name = "shadow",
-	.summary = "shadow paging: 1D walk of the shadow table; exits keep it in sync",
-	.hv = &hv_shadow,
-	.regs = shadow_regs,
-	.walk = shadow_walk,
-	.miss_refs = shadow_refs,
-};
-
 /*
- * Agile paging (Gandhi, Hill and Swift, ISCA 2016): the walk starts in the
- * shadow table and, at an entry carrying the switching bit, continues in
- * nested mode from the guest table page that entry names. With no switched
- * entry it costs g' references like shadow paging; switched at the leaf
- * table it costs the shadow levels above plus (h+1) + h for the rest:
- * between shadow and nested, as agile paging promises.
- *
- * The paging-structure caches serve the shadow part only: the nested part's
- * guest-physical pointers would mix address spaces in them.
+ * Agile paging: the walk starts in the shadow table and, at an entry
+ * carrying the switching bit, continues in nested mode from the guest
+ * table page that entry names. With no switched entry it costs g'
+ * references like shadow paging; switched at the leaf table it costs the
+ * shadow levels above plus (h+1) + h for the rest: between shadow and
+ * nested, as agile paging promises. The paging-structure caches serve the
+ * shadow part only: the nested part's guest-physical pointers would mix
+ * address spaces in them.
  */
 static int agile_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write,
 		      struct walk *w)
@@ -55,6 +127,361 @@ static int agile_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool
 	return walk_2d_from(m, r, va, write, w, w->switch_level, w->switch_table, false);
 }
 
+/* --- the hypervisor half: the shadow table ------------------------------------ */
+
+static int shadow_install(struct vm *vm, struct process *p, uint64_t va, uint64_t gpa,
+			  unsigned gshift, uint64_t pte)
+{
+	unsigned s = min_shift(gshift, vm->hv.host_shift);
+	uint64_t mask = (1ULL << s) - 1;
+	uint64_t gbase = gpa & ~mask;
+	if (!vm->hv.gmap[gbase >> PAGE_SHIFT]) {
+		int rc = hv_back(&vm->hv, gbase >> PAGE_SHIFT, false);
+		if (rc)
+			return rc;
+	}
+	return vm_rc(pt_map(&sp(p)->pt, NULL, va & ~mask, vm_gpa_to_hpa(vm, gbase), s,
+			    pte & (PTE_W | PTE_U)),
+		     VM_EHOSTMEM);
+}
+
+/* Drops every shadow entry (pages and switching entries) in [start, end). */
+static void drop_range(struct vm *vm, struct process *p, uint64_t start, uint64_t end)
+{
+	struct pt_leaves l = {0};
+	pt_foreach_range(&sp(p)->pt, start, end, pt_collect_leaf, &l);
+	for (size_t i = 0; i < l.n; i++)
+		pt_unmap(&sp(p)->pt, NULL, l.v[i].va);
+	free(l.v);
+	if (l.n)
+		pwc_flush_asid(&vm->mmu->pwc, p->asid); /* they may hold freed shadow tables */
+}
+
+/* Clears the write protection of a guest table page and the tables below it. */
+static void unprotect(struct vm *vm, const struct pt *gpt, uint64_t table, int level)
+{
+	bit_clear(sv(vm)->wp, table >> PAGE_SHIFT);
+	if (level == 1)
+		return;
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t e = *pt_slot(gpt, table, i);
+		if ((e & PTE_P) && !(e & PTE_PS))
+			unprotect(vm, gpt, e & PTE_ADDR, level - 1);
+	}
+}
+
+static void count_write(struct shadow_vm *x, uint64_t gfn)
+{
+	if (x->writes[gfn]++ == 0 && x->agile &&
+	    !tpt_grow(&x->written, &x->capwritten, x->nwritten + 1, sizeof(*x->written)))
+		x->written[x->nwritten++] = gfn;
+}
+
+/* Agile: the table page at `level` holding va's entries goes to nested mode. */
+static void switch_to_nested(struct vm *vm, struct process *p, struct tpt_stats *acct,
+			     uint64_t table, int level, uint64_t va)
+{
+	struct shadow_vm *x = sv(vm);
+	if (level >= vm->levels)
+		return; /* the root has no parent entry to switch */
+	uint64_t gfn = table >> PAGE_SHIFT;
+	if (tpt_grow(&x->switched, &x->capswitched, x->nswitched + 1, sizeof(*x->switched)))
+		return;
+	unprotect(vm, &p->pt, table, level);
+	if (pt_install(&sp(p)->pt, NULL, va, level + 1, table | PTE_P | PTE_W | PTE_U | PTE_SWITCH))
+		return;
+	bit_set(x->sw, gfn);
+	x->switched[x->nswitched++] = (struct agile_switch){p->pid, va, level + 1, gfn};
+	acct->agile_to_nested++;
+	pwc_flush_asid(&vm->mmu->pwc, p->asid);
+}
+
+/* A guest table entry changed (va an address it covers): a trapped write to a
+ * shadowed table page drops what the shadow derived from it. */
+static int shadow_guest_write(struct vm *vm, struct process *p, struct tpt_stats *acct,
+			      uint64_t va, uint64_t table, int level, uint64_t old, uint64_t val)
+{
+	struct shadow_vm *x = sv(vm);
+	uint64_t gfn = table >> PAGE_SHIFT;
+	(void)val; /* the new value reaches the shadow table at the next access's fill */
+	if (!sp(p)->live)
+		return VM_OK;
+	if (x->agile && bit_test(x->sw, gfn)) {
+		count_write(x, gfn); /* seen by the interval's dirty-bit scan */
+		return VM_OK;
+	}
+	if (!bit_test(x->wp, gfn))
+		return VM_OK; /* not shadowed: the write does not trap */
+	acct->exits[EXIT_PT_WRITE]++;
+	unsigned s = pt_shift(level);
+	uint64_t base = va & ~((1ULL << s) - 1);
+	if (old & PTE_P)
+		drop_range(vm, p, base, base + (1ULL << s));
+	count_write(x, gfn);
+	if (x->agile) {
+		if (x->writes[gfn] >= vm->cfg->agile_writes)
+			switch_to_nested(vm, p, acct, table, level, va);
+	} else if (x->writes[gfn] >= FLOOD_WRITES && level < vm->levels) {
+		/* Write flooding: stop shadowing this table page and what is below it. */
+		uint64_t span = 1ULL << (s + 9), lo = va & ~(span - 1);
+		unprotect(vm, &p->pt, table, level);
+		drop_range(vm, p, lo, lo + span);
+	}
+	return VM_OK;
+}
+
+/* A shadow walk found nothing for va: a true guest fault is reflected, a
+ * hidden one fills the shadow entry; either way the walk is retried. */
+static int shadow_fault(struct vm *vm, struct process *p, int rc, uint64_t va, bool write,
+			struct tpt_err *e)
+{
+	struct shadow_vm *x = sv(vm);
+	struct pt_path path;
+	uint64_t gpa, pte;
+	unsigned gshift;
+	(void)rc, (void)e;
+	if (pt_lookup(&p->pt, va, &gpa, &gshift, &pte, &path) || (write && !(pte & PTE_W))) {
+		p->st.exits[EXIT_PF_INTERCEPT]++;
+		return vm_guest_fault(vm, p, va, write);
+	}
+	p->st.exits[EXIT_SHADOW_FILL]++;
+	for (int i = 0; i < path.n; i++) {
+		uint64_t gfn = path.table[i] >> PAGE_SHIFT;
+		int level = vm->levels - i;
+		if (x->agile && i > 0 && bit_test(x->sw, gfn)) {
+			/* Below here the walk is nested: install the switching entry. */
+			int r = pt_install(&sp(p)->pt, NULL, va, level + 1,
+					   path.table[i] | PTE_P | PTE_W | PTE_U | PTE_SWITCH);
+			if (r)
+				return vm_rc(r, VM_EHOSTMEM);
+			/* pt_install may have freed shadow tables the PWC still points to. */
+			pwc_flush_asid(&vm->mmu->pwc, p->asid);
+			return VM_OK;
+		}
+		bit_set(x->wp, gfn);
+		if (!x->agile)
+			x->writes[gfn] = 0; /* a walk through it: not flooding */
+	}
+	return shadow_install(vm, p, va, gpa, gshift, pte);
+}
+
+/* Rebuilds, in one go, the shadow entries below the level-`level` entry for
+ * va from the guest table (one fill's work for the whole table page). */
+static void reshadow(struct vm *vm, struct process *p, struct tpt_stats *acct, uint64_t va, int level)
+{
+	uint64_t span = 1ULL << pt_shift(level), lo = va & ~(span - 1);
+	struct pt_leaves l = {0};
+	pt_foreach_range(&p->pt, lo, lo + span, pt_collect_leaf, &l);
+	for (size_t i = 0; i < l.n; i++) {
+		struct pt_path path;
+		uint64_t gpa, pte;
+		unsigned gs;
+		if (pt_lookup(&p->pt, l.v[i].va, &gpa, &gs, &pte, &path))
+			continue;
+		for (int k = 0; k < path.n; k++)
+			bit_set(sv(vm)->wp, path.table[k] >> PAGE_SHIFT);
+		for (uint64_t off = 0; off < (1ULL << gs); off += 1ULL << min_shift(gs, vm->hv.host_shift))
+			if (shadow_install(vm, p, l.v[i].va + off, gpa + off, gs, pte))
+				break;
+	}
+	free(l.v);
+	acct->exits[EXIT_SHADOW_FILL]++;
+}
+
+/* Agile: an interval ends; table pages with no write in it go back to
+ * shadow mode, and the interval's counts start again. */
+static void agile_tick(struct vm *vm, struct tpt_stats *acct)
+{
+	struct shadow_vm *x = sv(vm);
+	size_t k = 0;
+	for (size_t i = 0; i < x->nswitched; i++) {
+		struct agile_switch r = x->switched[i];
+		struct process *p = vm_proc(vm, r.pid);
+		if (!bit_test(x->sw, r.gfn) || !p || !p->alive || !sp(p)->live)
+			continue; /* freed or dropped meanwhile */
+		if (x->writes[r.gfn]) {
+			x->switched[k++] = r;
+			continue;
+		}
+		/* Quiet for an interval: back to shadow mode. */
+		bit_clear(x->sw, r.gfn);
+		int at;
+		uint64_t e = pt_peek(&sp(p)->pt, r.va, r.level, &at);
+		if (at == r.level && (e & PTE_SWITCH) && (e & PTE_ADDR) >> PAGE_SHIFT == r.gfn) {
+			pt_unmap(&sp(p)->pt, NULL, r.va);
+			pwc_flush_asid(&vm->mmu->pwc, p->asid);
+			reshadow(vm, p, acct, r.va, r.level);
+		}
+		acct->agile_to_shadow++;
+	}
+	x->nswitched = k;
+	for (size_t i = 0; i < x->nwritten; i++)
+		x->writes[x->written[i]] = 0;
+	x->nwritten = 0;
+}
+
+static uint64_t agile_interval(const struct tpt_config *cfg)
+{
+	return cfg->agile_interval;
+}
+
+static void clear_protection(void *ctx, uint64_t table, int level)
+{
+	struct vm *vm = ctx;
+	(void)level;
+	bit_clear(sv(vm)->wp, table >> PAGE_SHIFT);
+	bit_clear(sv(vm)->sw, table >> PAGE_SHIFT);
+}
+
+/* Drops p's shadow table and unprotects its guest table pages. */
+static void shadow_drop(struct vm *vm, struct process *p)
+{
+	if (!sp(p)->live)
+		return;
+	pt_destroy(&sp(p)->pt, NULL);
+	sp(p)->live = false;
+	pt_foreach_table(&p->pt, clear_protection, vm);
+	pwc_flush_asid(&vm->mmu->pwc, p->asid);
+}
+
+/* Builds p's shadow root, evicting the least recently loaded one if needed. */
+static int shadow_load(struct vm *vm, struct process *p)
+{
+	sp(p)->used = vm->clock;
+	if (sp(p)->live)
+		return VM_OK;
+	unsigned live = 0;
+	struct process *lru = NULL;
+	for (unsigned i = 0; i < vm->nprocs; i++) {
+		struct process *q = vm->procs[i];
+		if (!q || !sp(q)->live || q == p)
+			continue;
+		live++;
+		if (!lru || sp(q)->used < sp(lru)->used)
+			lru = q;
+	}
+	if (lru && live > vm->cfg->shadow_roots)
+		shadow_drop(vm, lru);
+	if (pt_init(&sp(p)->pt, NULL, &vm->mmu->hm, NULL, vm->levels, vm->hv.host_mem, &hv_table_ops,
+		    &vm->hv))
+		return VM_EHOSTMEM;
+	sp(p)->live = true;
+	return VM_OK;
+}
+
+/* A CR3 write traps: the process's shadow root is loaded. */
+static int shadow_cr3(struct vm *vm, struct process *p)
+{
+	p->st.exits[EXIT_CR3]++;
+	return shadow_load(vm, p);
+}
+
+struct drop_frames {
+	uint64_t lo, hi;
+	struct pt_leaves l;
+};
+
+static int maps_frames(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
+{
+	struct drop_frames *d = ctx;
+	uint64_t f = (pte & PTE_ADDR) >> PAGE_SHIFT;
+	if (!(pte & PTE_SWITCH) && f < d->hi && f + (1ULL << (shift - PAGE_SHIFT)) > d->lo)
+		return pt_collect_leaf(&d->l, va, pte, shift);
+	return 0;
+}
+
+/* Host frames [lo, hi) left the VM: p's shadow entries that map them go. */
+static void shadow_moved(struct vm *vm, struct process *p, uint64_t lo, uint64_t hi)
+{
+	if (!sp(p)->live)
+		return;
+	struct drop_frames d = {lo, hi, {0}};
+	pt_foreach(&sp(p)->pt, maps_frames, &d);
+	for (size_t i = 0; i < d.l.n; i++)
+		pt_unmap(&sp(p)->pt, NULL, d.l.v[i].va);
+	free(d.l.v);
+	pwc_flush_asid(&vm->mmu->pwc, p->asid);
+}
+
+static void shadow_table_freed(struct vm *vm, uint64_t gfn)
+{
+	bit_clear(sv(vm)->wp, gfn);
+	bit_clear(sv(vm)->sw, gfn);
+}
+
+static int shadow_check(const struct vm *vm, const struct process *p, struct tpt_err *e)
+{
+	return sp(p)->live ? vm_check_dual(vm, p, &sp(p)->pt, "shadow table", false, e) : 0;
+}
+
+static void shadow_count_tables(const struct process *p, uint64_t *shadow, uint64_t *tpt)
+{
+	(void)tpt;
+	*shadow += sp(p)->live ? sp(p)->pt.tables : 0;
+}
+
+static int init(struct vm *vm, bool agile, struct tpt_err *e)
+{
+	struct shadow_vm *x = sv(vm);
+	uint64_t gfr = vm->guest_mem >> PAGE_SHIFT;
+	x->agile = agile;
+	x->writes_bytes = tpt_align_up(gfr * sizeof(uint32_t), PAGE_SIZE);
+	x->wp = calloc(gfr / 8 + 1, 1);
+	x->sw = calloc(gfr / 8 + 1, 1);
+	x->writes = hv_map_sparse(x->writes_bytes);
+	if (!x->wp || !x->sw || !x->writes)
+		return tpt_fail_mem(e, "out of memory for the write-protection map");
+	return 0;
+}
+
+static int shadow_init(struct vm *vm, struct tpt_err *e)
+{
+	return init(vm, false, e);
+}
+
+static int agile_init(struct vm *vm, struct tpt_err *e)
+{
+	return init(vm, true, e);
+}
+
+static void shadow_fini(struct vm *vm)
+{
+	struct shadow_vm *x = sv(vm);
+	if (x->writes)
+		munmap(x->writes, x->writes_bytes);
+	free(x->wp);
+	free(x->sw);
+	free(x->switched);
+	free(x->written);
+}
+
+static const struct hv_ops hv_shadow = {
+	.hypervisor = true, .traps_tlb = true, .first_touch = EXIT_SHADOW_FILL,
+	.vm_size = sizeof(struct shadow_vm), .proc_size = sizeof(struct shadow_proc),
+	.init = shadow_init, .fini = shadow_fini, .guest_write = shadow_guest_write,
+	.cr3_load = shadow_cr3, .end = shadow_drop, .frames_moved = shadow_moved,
+	.table_freed = shadow_table_freed, .check = shadow_check,
+};
+
+static const struct hv_ops hv_agile = {
+	.hypervisor = true, .ept = true, .traps_tlb = true, .first_touch = EXIT_EPT_VIOLATION,
+	.vm_size = sizeof(struct shadow_vm), .proc_size = sizeof(struct shadow_proc),
+	.init = agile_init, .fini = shadow_fini, .guest_write = shadow_guest_write,
+	.cr3_load = shadow_cr3, .end = shadow_drop, .frames_moved = shadow_moved,
+	.table_freed = shadow_table_freed, .check = shadow_check,
+};
+
+const struct scheme scheme_shadow = {
+	.name = "shadow",
+	.summary = "shadow paging: 1D walk of the shadow table; exits keep it in sync",
+	.hv = &hv_shadow,
+	.regs = shadow_regs,
+	.walk = shadow_walk,
+	.miss_refs = shadow_refs,
+	.fault = shadow_fault,
+	.count_tables = shadow_count_tables,
+};
+
 const struct scheme scheme_agile = {
 	.name = "agile",
 	.summary = "agile paging: shadow walk that switches to nested for often-written tables",
@@ -62,4 +489,9 @@ const struct scheme scheme_agile = {
 	.regs = shadow_regs,
 	.walk = agile_walk,
 	.miss_refs = shadow_refs,
+	.max_miss_refs = agile_max_refs,
+	.fault = shadow_fault,
+	.tick = agile_tick,
+	.tick_interval = agile_interval,
+	.count_tables = shadow_count_tables,
 };

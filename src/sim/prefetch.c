@@ -8,12 +8,14 @@
 #include "prefetch.h"
 
 /* The slot of the entry that maps va (or the first non-present one on the
- * path), and its level; plain loads only. */
-static const uint64_t *leaf_slot(const struct sim *s, const struct pt *pt, uint64_t va, int *lvl)
+ * path) in the table at root, and its level; plain loads only. gmap: the
+ * table's pointers are guest-physical, reached through it. */
+static const uint64_t *leaf_slot(const struct sim *s, uint64_t root, const uint32_t *gmap,
+				 uint64_t va, int *lvl)
 {
-	uint64_t table = pt->root;
-	for (int level = pt->levels;; level--) {
-		uint64_t host = pt_host_addr(pt, table);
+	uint64_t table = root;
+	for (int level = s->vm.levels;; level--) {
+		uint64_t host = gmap ? ((uint64_t)gmap[table >> PAGE_SHIFT] << PAGE_SHIFT) : table;
 		if (host >= s->mmu.hm.size)
 			return NULL;
 		const uint64_t *slot = hostmem_word(&s->mmu.hm, host + 8ULL * pt_index(va, level));
@@ -24,7 +26,7 @@ static const uint64_t *leaf_slot(const struct sim *s, const struct pt *pt, uint6
 		}
 		uint64_t e = *slot;
 		table = e & PTE_ADDR;
-		if (pt->gmap && (table >> PAGE_SHIFT) >= (s->vm.guest_mem >> PAGE_SHIFT))
+		if (gmap && (table >> PAGE_SHIFT) >= (s->vm.guest_mem >> PAGE_SHIFT))
 			return NULL;
 	}
 }
@@ -38,14 +40,16 @@ static uint64_t slot_pa(const struct sim *s, const uint64_t *slot)
 void sim_prefetch(struct sim *s, uint64_t va, int stage, struct sim_pf *pf)
 {
 	struct vm *vm = &s->vm;
-	struct process *p = vm->cur;
-	enum xlat x = vm_xlat(p);
-	bool tpt = x == XLAT_TPT;
-	/* A walk through the guest table in two dimensions (nested, TPT fallback). */
-	bool two_d = vm->hv.ept.tables && x != XLAT_SHADOW && !tpt;
+	/* The first table the walk reads, from the registers it will run with:
+	 * TPT's when loaded, else CR3's (guest-physical, and the walk 2D, where
+	 * the scheme says so and there is an EPT). */
+	struct mmu_regs r;
+	s->scheme->regs(vm, vm->cur, &r);
+	bool tpt = r.tptr != 0;
+	bool two_d = !tpt && s->scheme->cr3_gpa && vm->hv.ept.tables;
 	if (stage == 1) {
-		const struct pt *first = x == XLAT_SHADOW ? &p->shadow : tpt ? &p->tpt_pt : &p->pt;
-		pf->slot[0] = leaf_slot(s, first, va, &pf->level[0]);
+		pf->slot[0] = leaf_slot(s, tpt ? r.tptr : r.cr3, !tpt && s->scheme->cr3_gpa ? vm->hv.gmap : NULL,
+					va, &pf->level[0]);
 		pf->slot[1] = NULL;
 		if (pf->slot[0])
 			__builtin_prefetch(pf->slot[0]);
@@ -59,7 +63,7 @@ void sim_prefetch(struct sim *s, uint64_t va, int stage, struct sim_pf *pf)
 	if (two_d && stage == 2) {
 		/* The guest entry gave a gPA: its EPT entry is the next miss. */
 		pf->addr = a;
-		pf->slot[1] = leaf_slot(s, &vm->hv.ept, a, &pf->level[1]);
+		pf->slot[1] = leaf_slot(s, vm->hv.ept.root, NULL, a, &pf->level[1]);
 		if (pf->slot[1])
 			__builtin_prefetch(pf->slot[1]);
 		return;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tpt/scheme/scheme.h"
 #include "tpt/sim/profile.h"
 #include "tpt/base/cost.h"
 #include "tpt/vm/vm.h"
@@ -115,7 +116,7 @@ static uint64_t accesses_for(double cycles, double per_access)
 	return n < 64 ? 64 : n > 16384 ? 16384 : (uint64_t)n;
 }
 
-uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp)
+uint64_t profile_tick(struct profiler *pf, const struct scheme *sc, struct vm *vm, double mlp)
 {
 	struct process *p = vm->cur;
 	if (!p || (size_t)p->pid >= pf->cap || !pf->procs[p->pid].live)
@@ -145,12 +146,12 @@ uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp)
 		.exits = stats_exits(&d),
 		.accesses = d.accesses,
 		.seq_accesses = d.seq_accesses,
-		.tpt = vm_has_tpt(p),
+		.tpt = vm_own_table(vm, p),
 	};
 	p->st.profile_samples++;
 	uint64_t losing = pp->pol.losing;
 	enum policy_action a = pf->kind == PROFILE_AUTO ? policy_decide(&pp->pol, &pf->prm, &x)
-							: decide_mpki(pf, vm_has_tpt(p), &x);
+							: decide_mpki(pf, vm_own_table(vm, p), &x);
 	if (pf->kind != PROFILE_AUTO)
 		pp->pol.intervals++;
 	p->st.policy_losing += pp->pol.losing - losing;
@@ -158,8 +159,8 @@ uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp)
 	log_sample(pf, p, pp, &x, a);
 	if (a == POLICY_ENABLE) {
 		struct tpt_stats before = p->st;
-		if (vm_tpt_enable(vm, p, &p->st)) {
-			vm_tpt_disable(vm, p); /* what was built goes; the policy votes again */
+		if (sc->enable(vm, p, &p->st)) {
+			sc->disable(vm, p); /* what was built goes; the policy votes again */
 			policy_proc_init(&pp->pol, &pf->prm, false);
 		} else {
 			p->st.policy_enables++;
@@ -168,7 +169,7 @@ uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp)
 			pp->enabled = true;
 		}
 	} else if (a == POLICY_DISABLE) {
-		vm_tpt_disable(vm, p);
+		sc->disable(vm, p);
 		p->st.policy_disables++;
 	}
 	pp->last = p->st;

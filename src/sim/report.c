@@ -15,12 +15,8 @@ static const char *page_name(unsigned shift)
 
 static const char *mode_of(const struct sim *s, const struct process *p)
 {
-	if (s->vm.hv.ops->tpt) {
-		if (p->alive)
-			return vm_xlat(p) == XLAT_TPT ? s->scheme->name : "nested";
-		return p->tpt_used ? s->scheme->name : "nested";
-	}
-	return s->scheme->name;
+	const char *m = s->scheme->mode ? s->scheme->mode(p) : NULL;
+	return m ? m : s->scheme->name;
 }
 
 int result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed)
@@ -69,8 +65,8 @@ int result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed)
 		cost_add(&r->cost, &x->cost);
 		if (p->alive) {
 			r->guest_tables += p->pt.tables;
-			r->shadow_tables += vm_xlat(p) == XLAT_SHADOW ? p->shadow.tables : 0;
-			r->tpt_tables += vm_has_tpt(p) ? p->tpt_pt.tables : 0;
+			if (s->scheme->count_tables)
+				s->scheme->count_tables(p, &r->shadow_tables, &r->tpt_tables);
 		}
 	}
 	return 0;

@@ -23,7 +23,7 @@ static const char *page_name(unsigned shift)
 /* The earliest of the periodic deadlines. */
 static void next_tick(struct sim *s)
 {
-	uint64_t t = s->next_agile < s->next_migrate ? s->next_agile : s->next_migrate;
+	uint64_t t = s->next_scheme < s->next_migrate ? s->next_scheme : s->next_migrate;
 	s->next_tick = t < s->next_profile ? t : s->next_profile;
 }
 
@@ -107,7 +107,7 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	s->mmu.rmp = &s->vm.hv.rmp;
 	profile_init(&s->prof, prm->policy, cfg);
 	s->prof.timeline = prm->timeline;
-	if (prm->policy != PROFILE_OFF && !s->scheme->hv->tpt) {
+	if (prm->policy != PROFILE_OFF && !s->scheme->enable) {
 		tpt_fail(e, "policy %s needs a TPT scheme (tpt-naive, tpt-opt or tpt-emul), not %s",
 			 profile_kind_name[prm->policy], s->scheme->name);
 		goto fail;
@@ -118,14 +118,14 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	if (prm->arm != ARM_LIST)
 		names = (const char(*)[16])wl->tpt_names;
 	unsigned nnames = prm->arm == ARM_LIST ? prm->narm : wl->ntpt_names;
-	bool armed = prm->policy == PROFILE_OFF && prm->arm != ARM_NONE;
+	bool armed = prm->policy == PROFILE_OFF && prm->arm != ARM_NONE && s->scheme->arm;
 	if (armed && (prm->arm == ARM_ALL || (prm->arm == ARM_WORKLOAD && !wl->tpt_listed)))
-		s->vm.tpt_all = true;
+		s->scheme->arm(&s->vm, NULL);
 	else if (armed)
 		for (unsigned i = 0; i < nnames; i++)
-			vm_tpt_arm(&s->vm, names[i]);
+			s->scheme->arm(&s->vm, names[i]);
 	rng_seed(&s->rng, prm->seed ^ 0x7470742d6876ULL);
-	s->next_agile = s->scheme->hv->agile ? cfg->agile_interval : UINT64_MAX;
+	s->next_scheme = s->scheme->tick ? s->scheme->tick_interval(cfg) : UINT64_MAX;
 	s->next_migrate = cfg->migrate_every && s->scheme->hv->hypervisor ? cfg->migrate_every
 									    : UINT64_MAX;
 	s->next_profile = prm->policy != PROFILE_OFF ? 4096 : UINT64_MAX;
@@ -187,6 +187,8 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 	for (int tries = 0; tries < 8; tries++) {
 		struct walk w = {0};
 		struct mmu_regs r;
+		if (s->scheme->before_walk)
+			s->scheme->before_walk(&s->vm, p, s->vm.now, st);
 		s->scheme->regs(&s->vm, p, &r);
 		int rc = s->scheme->walk(&s->mmu, &r, va, write, &w);
 		last = rc;
@@ -211,15 +213,6 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 		case WALK_GUEST_PF:
 			vrc = vm_guest_fault(&s->vm, p, va, write);
 			break;
-		case WALK_SHADOW_MISS:
-			vrc = vm_shadow_fault(&s->vm, p, va, write);
-			break;
-		case WALK_TPT_MISS:
-			if (vm_guest_maps(p, va, write))
-				return tpt_fail(e, "TPT table of pid %d out of step with its guest table at gVA %#llx",
-						p->pid, (unsigned long long)va);
-			vrc = vm_guest_fault(&s->vm, p, va, write);
-			break;
 		case WALK_EPT_VIOLATION:
 			vrc = vm_touch_gfn(&s->vm, st, w.fault_addr >> PAGE_SHIFT);
 			break;
@@ -228,8 +221,12 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 					(unsigned long long)va, p->pid,
 					(unsigned long long)(w.fault_addr >> PAGE_SHIFT), s->vm.hv.tag);
 		default:
-			return tpt_fail(e, "walk of gVA %#llx of pid %d ended in an unknown fault %d",
-					(unsigned long long)va, p->pid, rc);
+			/* A fault of the scheme's own (a shadow miss, a TPT miss). */
+			if (!s->scheme->fault)
+				return tpt_fail(e, "walk of gVA %#llx of pid %d ended in an unknown fault %d",
+						(unsigned long long)va, p->pid, rc);
+			if ((vrc = s->scheme->fault(&s->vm, p, rc, va, write, e)) < 0 && vrc > VM_ESEGV)
+				return -1;
 		}
 		if (vrc)
 			return fault_error(e, vrc, va);
@@ -240,13 +237,13 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 			(unsigned long long)va, p->pid, kind[last < 7 ? last : 0]);
 }
 
-/* The hypervisor's periodic work: agile intervals, frame migrations. */
+/* The periodic work: the scheme's (agile intervals), frame migrations, the profiler. */
 static __attribute__((noinline)) void tick(struct sim *s)
 {
 	uint64_t now = s->vm.now;
-	if (now >= s->next_agile) {
-		vm_agile_tick(&s->vm, sim_account(s));
-		s->next_agile += s->cfg.agile_interval;
+	if (now >= s->next_scheme) {
+		s->scheme->tick(&s->vm, sim_account(s));
+		s->next_scheme += s->scheme->tick_interval(&s->cfg);
 	}
 	if (now >= s->next_migrate) {
 		s->next_migrate += s->cfg.migrate_every;
@@ -259,7 +256,7 @@ static __attribute__((noinline)) void tick(struct sim *s)
 	if (now >= s->next_profile) {
 		int pid = s->vm.cur ? s->vm.cur->pid : 0;
 		double mlp = s->wl->mlp_of ? s->wl->mlp_of(s->wl, pid) : s->wl->mlp;
-		s->next_profile = now + profile_tick(&s->prof, &s->vm, mlp);
+		s->next_profile = now + profile_tick(&s->prof, s->scheme, &s->vm, mlp);
 	}
 	next_tick(s);
 }
@@ -351,7 +348,7 @@ int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e)
 			return -1;
 		if ((rc = vm_exec(vm, ev->pid, name)))
 			return os_error(e, rc, ev);
-		if (profile_start(&s->prof, ev->pid, vm_has_tpt(vm_proc(vm, ev->pid))))
+		if (profile_start(&s->prof, ev->pid, vm_own_table(vm, vm_proc(vm, ev->pid))))
 			return tpt_fail_mem(e, "out of memory for the profiler");
 		return run_pid(s, ev->pid, e);
 	}
@@ -366,7 +363,7 @@ int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e)
 			return -1;
 		if ((rc = vm_fork(vm, ev->pid, (int)ev->arg)))
 			return os_error(e, rc, ev);
-		if (profile_start(&s->prof, (int)ev->arg, vm_has_tpt(vm_proc(vm, (int)ev->arg))))
+		if (profile_start(&s->prof, (int)ev->arg, vm_own_table(vm, vm_proc(vm, (int)ev->arg))))
 			return tpt_fail_mem(e, "out of memory for the profiler");
 		return 0;
 	default:

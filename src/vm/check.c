@@ -1,9 +1,10 @@
 /*
  * check.c - the VM model's checker (vm_check), called by tests after every
  * change. It re-derives every table from first principles: the guest table
- * composed with the guest address map is the truth; the EPT, the shadow
- * tables (and their switching entries) and the TPT tables that are not
- * stale must agree with it; each guest frame's reference count must equal
+ * composed with the guest address map is the truth; the EPT, and the
+ * scheme's own tables (hv_ops.check, through vm_check_dual: shadow tables
+ * and their switching entries, TPT tables that are not stale), must agree
+ * with it; each guest frame's reference count must equal
  * the mappings covering it, so no freed frame is reachable; the RMP must give
  * every backed frame this VM's tag.
  */
@@ -14,7 +15,7 @@
 struct chk {
 	const struct vm *vm;
 	const struct process *p;
-	const struct pt *other;
+	const struct pt *other; /* vm_check_dual: the table checked */
 	struct tpt_err *e;
 	const char *what;
 	uint64_t frames;
@@ -73,8 +74,7 @@ static int dual_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 	return 0;
 }
 
-/* Every guest mapping is in the TPT table (it is kept in sync, not filled
- * lazily), and counts towards its frame's references. */
+/* A guest mapping counts towards its frame's references. */
 static int guest_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 {
 	struct chk *c = ctx;
@@ -84,36 +84,42 @@ static int guest_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 				c->p->pid, (unsigned long long)va, (unsigned long long)gfn);
 	for (uint64_t i = 0; i < (1ULL << (shift - PAGE_SHIFT)); i++)
 		c->count[gfn + i]++;
-	if (!c->other)
-		return 0;
+	return 0;
+}
+
+/* Every guest mapping is in the other table (kept in sync, not filled
+ * lazily): each piece of min(guest page, host page). */
+static int guest_in_other(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
+{
+	struct chk *c = ctx;
+	(void)pte;
 	unsigned s = min_shift(shift, c->vm->hv.host_shift);
 	for (uint64_t off = 0; off < (1ULL << shift); off += 1ULL << s) {
 		uint64_t pa, tpte;
 		unsigned ts;
 		if (pt_lookup(c->other, va + off, &pa, &ts, &tpte, NULL))
-			return tpt_fail(c->e, "vm_check: pid %d maps va %#llx, its TPT table does not",
-					c->p->pid, (unsigned long long)(va + off));
+			return tpt_fail(c->e, "vm_check: pid %d maps va %#llx, its %s does not",
+					c->p->pid, (unsigned long long)(va + off), c->what);
 	}
 	return 0;
+}
+
+int vm_check_dual(const struct vm *vm, const struct process *p, const struct pt *t,
+		  const char *what, bool complete, struct tpt_err *e)
+{
+	struct chk c = {.vm = vm, .p = p, .other = t, .e = e, .what = what};
+	if (pt_check(t, e) || pt_foreach(t, dual_leaf, &c))
+		return -1;
+	return complete ? pt_foreach(&p->pt, guest_in_other, &c) : 0;
 }
 
 static int check_process(struct chk *c, const struct process *p)
 {
 	c->p = p;
-	c->other = NULL;
 	if (pt_check(&p->pt, c->e))
 		return -1;
-	if (vm_xlat(p) == XLAT_SHADOW) {
-		c->what = "shadow table";
-		if (pt_check(&p->shadow, c->e) || pt_foreach(&p->shadow, dual_leaf, c))
-			return -1;
-	}
-	if (vm_xlat(p) == XLAT_TPT) {
-		c->what = "TPT table";
-		c->other = &p->tpt_pt;
-		if (pt_check(&p->tpt_pt, c->e) || pt_foreach(&p->tpt_pt, dual_leaf, c))
-			return -1;
-	}
+	if (c->vm->hv.ops->check && c->vm->hv.ops->check(c->vm, p, c->e))
+		return -1;
 	return pt_foreach(&p->pt, guest_leaf, c);
 }
 

@@ -3,10 +3,11 @@
  * tables, demand paging with transparent huge pages, copy-on-write fork,
  * exec, exit, munmap, mprotect, brk, TLB shootdowns and context switches.
  *
- * Called by the simulator for OS events and faults, and by shadow.c for
+ * Called by the simulator for OS events and faults, and by schemes for
  * reflected faults. Every write to a guest page table goes through
- * guest_written, which is where shadow paging (write-protected table pages
- * exit) and TPT (each update is a pv-op on the dual table) see it.
+ * guest_written, which is where the scheme's hypervisor half sees it
+ * (hv_ops.guest_write: shadow paging's write-protected table pages exit,
+ * TPT mirrors each update into its table by a pv-op).
  * Invariants: every guest frame the guest uses has been touched, so it is
  * backed; refs[gfn] counts the mappings that cover each 4K frame, and a
  * frame is freed when its count reaches zero; TLB entries of a process never
@@ -35,10 +36,8 @@ int vm_alloc_guest_table(struct vm *vm, struct tpt_stats *acct, uint64_t *gfn)
 void vm_free_guest_table(struct vm *vm, uint64_t gfn)
 {
 	bit_clear(vm->hv.table_gfn, gfn);
-	if (vm->wp) {
-		bit_clear(vm->wp, gfn);
-		bit_clear(vm->sw, gfn);
-	}
+	if (vm->hv.ops->table_freed)
+		vm->hv.ops->table_freed(vm, gfn);
 	/* The frame stays backed by the host: freeing is the guest's business. */
 	frames_free_table(&vm->gframes, gfn);
 }
@@ -237,7 +236,7 @@ static void flush_process(struct vm *vm, struct process *p)
 	if (p != vm->cur)
 		return;
 	p->st.tlb_flushes++;
-	if (vm->hv.ops->shadow)
+	if (vm->hv.ops->traps_tlb)
 		p->st.exits[EXIT_CR3]++;
 }
 
@@ -252,29 +251,13 @@ void vm_shootdown(struct vm *vm, struct process *p, const struct pt_leaf *page, 
 	for (size_t i = 0; i < n; i++)
 		tlb_invlpg(&vm->mmu->tlb, page[i].va, page[i].shift, p->asid);
 	p->st.invlpgs += n;
-	if (vm->hv.ops->shadow)
+	if (vm->hv.ops->traps_tlb)
 		p->st.exits[EXIT_INVLPG] += n;
 	/* INVLPG drops every paging-structure cache entry of the PCID. */
 	pwc_flush_asid(&vm->mmu->pwc, p->asid);
 }
 
 /* --- processes ------------------------------------------------------------ */
-
-bool vm_armed(const struct vm *vm, const char *name)
-{
-	if (vm->tpt_all)
-		return true;
-	for (unsigned i = 0; i < vm->ntpt_names; i++)
-		if (!strncmp(vm->tpt_names[i], name, 15))
-			return true;
-	return false;
-}
-
-void vm_tpt_arm(struct vm *vm, const char *name)
-{
-	if (vm->ntpt_names < ARRAY_LEN(vm->tpt_names))
-		snprintf(vm->tpt_names[vm->ntpt_names++], 16, "%s", name);
-}
 
 static int proc_init_as(struct vm *vm, struct process *p)
 {
@@ -298,17 +281,25 @@ static struct process *proc_create(struct vm *vm, int pid)
 		vm->nprocs = n;
 	}
 	struct process *p = vm->procs[pid];
+	size_t xs = vm->hv.ops->proc_size;
 	if (!p) {
 		p = calloc(1, sizeof(*p));
-		if (!p)
+		if (!p || (xs && !(p->xs = calloc(1, xs)))) {
+			free(p);
 			return NULL;
+		}
 		vm->procs[pid] = p;
 	} else {
-		/* A pid used again: keep the counters, start a new address space. */
+		/* A pid used again: keep the counters, start a new address space
+		 * (and the scheme's state of it: its tables went at exit). */
 		free(p->vmas);
 		struct tpt_stats keep = p->st;
+		void *keep_xs = p->xs;
 		memset(p, 0, sizeof(*p));
 		p->st = keep;
+		p->xs = keep_xs;
+		if (xs)
+			memset(p->xs, 0, xs);
 	}
 	p->vm = vm;
 	p->pid = pid;
@@ -439,7 +430,7 @@ void vm_kernel_entry(struct vm *vm, struct process *p, uint64_t n)
 	struct tpt_stats *acct = p ? &p->st : &vm->sys;
 	acct->kernel_entries += n;
 	/* The TPT prototype switches EPT on for the kernel and off for the user. */
-	if (vm->hv.ops->kentry_hypercalls && p && vm_has_tpt(p))
+	if (vm->hv.ops->kentry_hypercalls && p && vm_own_table(vm, p))
 		acct->exits[EXIT_HYPERCALL] += vm->hv.ops->kentry_hypercalls * n;
 }
 

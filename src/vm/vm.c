@@ -2,9 +2,10 @@
  * vm.c - the VM as a whole (vm.h): a guest OS and a hypervisor (hv.c) set
  * up and torn down together, and where the two meet: a guest frame's first
  * touch, charged to the account the caller names; the hypervisor moving or taking
- * back frames, after which shadow entries to them go and TPT tables that
- * reach them owe a status fault; the quarantine released once no TPT table
- * is stale.
+ * back frames, after which the scheme's own tables are told (shadow entries
+ * to them go, TPT tables that reach them owe a status fault); the
+ * quarantine released once the scheme holds no table that may reach them;
+ * the scheme's own state allocated and freed.
  *
  * Called by the simulator and by the other files of the VM model.
  */
@@ -30,7 +31,6 @@ int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_s
 	vm->cfg = cfg;
 	vm->mmu = mmu;
 	vm->guest_mem = guest_mem;
-	vm->agile_interval_end = cfg->agile_interval;
 	uint64_t gfr = guest_mem >> PAGE_SHIFT;
 	vm->refs_bytes = tpt_align_up(gfr * sizeof(uint16_t), PAGE_SIZE);
 	vm->refs = hv_map_sparse(vm->refs_bytes);
@@ -43,17 +43,15 @@ int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_s
 	/* Frames 0..511 stay unused: a null guest-physical page is a bug. */
 	if (frames_init(&vm->gframes, 512, gfr, e))
 		goto fail;
+	/* The scheme's own state: its size zeroed here, its arrays its own. */
+	if (hv->vm_size && !(vm->xs = calloc(1, hv->vm_size))) {
+		tpt_nomem(e);
+		goto fail;
+	}
+	if (hv->init && hv->init(vm, e))
+		goto fail;
 	if (!hv->hypervisor)
 		return 0;
-	if (hv->shadow) {
-		vm->wp = calloc(gfr / 8 + 1, 1);
-		vm->sw = calloc(gfr / 8 + 1, 1);
-		vm->agile_writes = hv_map_sparse(tpt_align_up(gfr * sizeof(uint32_t), PAGE_SIZE));
-		if (!vm->wp || !vm->sw || !vm->agile_writes) {
-			tpt_fail_mem(e, "out of memory for the write-protection map");
-			goto fail;
-		}
-	}
 	if (cfg->prefault) {
 		uint64_t step = 1ULL << (vm->hv.host_shift - PAGE_SHIFT);
 		for (uint64_t g = 0; g < gfr; g += step)
@@ -71,21 +69,20 @@ fail:
 void vm_fini(struct vm *vm)
 {
 	/* Table pages live in hostmem, which the owner unmaps whole: nothing to walk. */
+	const struct hv_ops *ops = vm->hv.ops;
 	for (unsigned i = 0; i < vm->nprocs; i++)
 		if (vm->procs[i]) {
+			free(vm->procs[i]->xs);
 			free(vm->procs[i]->vmas);
 			free(vm->procs[i]);
 		}
+	if (ops && ops->fini && vm->xs)
+		ops->fini(vm);
+	free(vm->xs);
 	free(vm->procs);
 	pcache_fini(&vm->pcache);
 	if (vm->refs)
 		munmap(vm->refs, vm->refs_bytes);
-	if (vm->agile_writes)
-		munmap(vm->agile_writes, tpt_align_up((vm->guest_mem >> PAGE_SHIFT) * 4, PAGE_SIZE));
-	free(vm->wp);
-	free(vm->sw);
-	free(vm->switched);
-	free(vm->written);
 	hv_fini(&vm->hv);
 	frames_fini(&vm->gframes);
 	memset(vm, 0, sizeof(*vm));
@@ -103,12 +100,8 @@ int vm_touch_gfn(struct vm *vm, struct tpt_stats *acct, uint64_t gfn)
 
 void vm_release_quarantine(struct vm *vm)
 {
-	for (unsigned i = 0; i < vm->nprocs; i++) {
-		struct process *p = vm->procs[i];
-		if (p && (vm_xlat(p) == XLAT_TPT_PENDING || vm_xlat(p) == XLAT_TPT_STALE))
-			return;
-	}
-	hv_release_quarantine(&vm->hv);
+	if (!vm->hv.ops->holds_moved || !vm->hv.ops->holds_moved(vm))
+		hv_release_quarantine(&vm->hv);
 }
 
 /* After frames [lo, hi) left the VM: shadow entries to them go, TPT tables

@@ -29,6 +29,7 @@ struct profile_proc {
 };
 
 struct vm;
+struct scheme;
 
 struct profiler {
 	enum profile_kind kind;
@@ -52,7 +53,7 @@ void profile_mark(struct profiler *pf);
 /* Samples the running process if its interval is over, and acts. Returns
  * the accesses until it should be called again. A table that cannot be
  * built (host memory exhausted) leaves the process on nested paging. */
-uint64_t profile_tick(struct profiler *pf, struct vm *vm, double mlp);
+uint64_t profile_tick(struct profiler *pf, const struct scheme *sc, struct vm *vm, double mlp);
 /* Process pid's counters just before the profiler first enabled TPT for it
  * (so its construction comes after), or NULL when it never did. */
 const struct tpt_stats *profile_enabled_at(const struct profiler *pf, int pid);

@@ -38,7 +38,7 @@ struct sim {
 	struct mmu mmu;    /* the machine: host memory, caches, TLBs, walk caches */
 	struct vm vm;      /* each process keeps its counters; sim_account names the running one's */
 	uint64_t guest_mem, host_mem;
-	uint64_t next_agile, next_migrate, next_profile; /* access clock of the next tick, or UINT64_MAX */
+	uint64_t next_scheme, next_migrate, next_profile; /* access clock of the next tick, or UINT64_MAX */
 	uint64_t next_tick;                /* the earliest of them */
 	uint64_t last_page;                /* of the previous access, for seq_accesses */
 	struct profiler prof;
@@ -56,12 +56,12 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 int sim_access(struct sim *s, uint64_t va, bool write, uint32_t instrs, struct tpt_err *e);
 /* Zeroes the counters (the workload's warm-up is over). */
 void sim_reset_stats(struct sim *s);
-/* All counters summed: every process's and the system's. */
 /* The account of the running process, or the system's when none runs. */
 static inline struct tpt_stats *sim_account(struct sim *s)
 {
 	return s->vm.cur ? &s->vm.cur->st : &s->vm.sys;
 }
+/* All counters summed: every process's and the system's. */
 void sim_totals(const struct sim *s, struct tpt_stats *out);
 /* One OS event (EV_EXEC ... EV_SYSCALL). 0, or -1 with e set. */
 int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e);

@@ -19,30 +19,40 @@ struct process;
 
 /*
  * The hypervisor's (and the paravirtual guest kernel's) half of a
- * translation scheme: what it keeps and what traps. A scheme (scheme.h)
- * names one of these; the guest and hypervisor models act on its
- * properties, never on a scheme's name.
+ * translation scheme (scheme.h): what it keeps and what traps. The guest
+ * and hypervisor models act on these properties and call these operations,
+ * never on a scheme's name; the state a scheme keeps is its own, behind
+ * vm->xs (vm_size bytes, per VM; what it points to is init's and fini's)
+ * and p->xs (proc_size bytes, per process, zeroed again when a pid is used
+ * again; tables in it go at `end`), which the VM allocates zeroed and
+ * frees.
  */
 struct hv_ops {
 	bool hypervisor; /* false: bare metal, guest frames are host frames, nothing exits */
 	bool ept;        /* guest-physical memory is mapped by an EPT (2D walks) */
-	bool shadow;     /* shadow tables: guest tables write-protected, CR3 writes and
-			  * INVLPG exit, a CR3 write loads the process's shadow root */
-	bool agile;      /* often-written shadow levels switch to nested (agile paging) */
-	bool tpt;        /* TPT tables for armed processes, kept in sync by pv-ops */
-	uint8_t kentry_hypercalls;    /* per kernel entry of a TPT process (the prototype
-				       * toggles EPT on entry and exit) */
+	bool traps_tlb;  /* CR3 writes and INVLPG exit (the hypervisor follows the guest's TLB) */
+	uint8_t kentry_hypercalls;    /* per kernel entry of a process on the scheme's own
+				       * table (the TPT prototype toggles EPT on entry and exit) */
 	enum exit_reason first_touch; /* the exit a guest frame's first touch costs */
+	size_t vm_size, proc_size;    /* of the scheme's private state */
 	/*
-	 * The upkeep of a process's second table (shadow or TPT), bound once;
-	 * NULL where the scheme keeps none. VM_OK or a VM_E* code. acct: the
-	 * account the work is charged to.
-	 *   guest_write   an entry of p's guest table changed (va an address it covers)
+	 * All optional (NULL: nothing to do). VM_OK or a VM_E* code where an
+	 * int is returned; acct: the account the work is charged to.
+	 *   init, fini    the scheme's per-VM state (vm->xs, zeroed) set up and
+	 *                 freed; init fails with e set
+		 *   guest_write   an entry of p's guest table changed (va an address it covers)
 	 *   cr3_load      a CR3 write for p traps (shadow roots)
 	 *   start         p begins: exec (parent NULL) or fork
 	 *   end           p's address space goes
 	 *   frames_moved  host frames [lo, hi) left the VM; p's table may reach them
+	 *   table_freed   the guest freed the table page at gfn
+	 *   holds_moved   some table of the scheme may still reach frames that
+	 *                 left the VM: they stay in quarantine
+	 *   own_table     p has a table of the scheme's (in use or not yet repaired)
+	 *   check         p's tables of the scheme agree with the guest's (vm_check)
 	 */
+	int (*init)(struct vm *vm, struct tpt_err *e);
+	void (*fini)(struct vm *vm);
 	int (*guest_write)(struct vm *vm, struct process *p, struct tpt_stats *acct, uint64_t va,
 			   uint64_t table, int level, uint64_t old, uint64_t val);
 	int (*cr3_load)(struct vm *vm, struct process *p);
@@ -50,9 +60,14 @@ struct hv_ops {
 		     struct tpt_stats *acct);
 	void (*end)(struct vm *vm, struct process *p);
 	void (*frames_moved)(struct vm *vm, struct process *p, uint64_t lo, uint64_t hi);
+	void (*table_freed)(struct vm *vm, uint64_t gfn);
+	bool (*holds_moved)(const struct vm *vm);
+	bool (*own_table)(const struct process *p);
+	int (*check)(const struct vm *vm, const struct process *p, struct tpt_err *e);
 };
 
-extern const struct hv_ops hv_native, hv_nested, hv_shadow, hv_agile, hv_tpt, hv_tpt_emul;
+/* The hypervisor halves without state of their own: bare metal and nested paging. */
+extern const struct hv_ops hv_native, hv_nested;
 
 /* Fault handler results: apart from the page-table module's own codes
  * (pt.h), so that the guest's and hypervisor's pass through its calls. */

@@ -5,14 +5,13 @@
  * regions (VMAs), demand paging, copy-on-write fork, exec, exit, munmap,
  * mprotect, brk, transparent huge pages, TLB shootdowns, context switches
  * with or without PCIDs. Hypervisor: host frames, the guest address map
- * (gfn -> hfn, kept in step with the EPT), the EPT, shadow tables per guest
- * CR3 (with agile paging's switching entries), the host frame permission
- * table, and for TPT processes the TPT table (gVA -> hPA) kept in sync with
- * the guest table by pv-ops.
+ * (gfn -> hfn, kept in step with the EPT), the EPT and the host frame
+ * permission table (hv.h).
  *
- * Which structures exist and what traps is the hypervisor's half of the
- * scheme (struct hv_ops), bound once per run. Native has no hypervisor:
- * guest frames are host frames.
+ * Which structures exist, what traps, and the tables a scheme keeps of its
+ * own (shadow tables, TPT tables) are the hypervisor's half of the scheme
+ * (struct hv_ops), bound once per run, with its state behind vm->xs and
+ * p->xs. Native has no hypervisor: guest frames are host frames.
  */
 #ifndef TPT_VM_H
 #define TPT_VM_H
@@ -31,16 +30,6 @@ enum { THP_NEVER, THP_ALWAYS, THP_MADVISE };
 
 /* Where the program break starts: 32 TiB, clear of the workloads' data at 16 TiB. */
 #define VM_BRK_BASE (32ULL << 40)
-
-/* How a process translates: one state per process. */
-enum xlat {
-	XLAT_GUEST,       /* its guest table: natively, or in two dimensions (nested paging) */
-	XLAT_SHADOW,      /* a live shadow table (shadow and agile paging) */
-	XLAT_TPT,         /* its TPT table */
-	XLAT_TPT_PENDING, /* its TPT table, but the hypervisor moved a frame the table maps:
-			   * the next walk takes a status fault */
-	XLAT_TPT_STALE,   /* after a status fault: nested paging until the table is repaired */
-};
 
 struct vma {
 	uint64_t start, end;
@@ -64,14 +53,7 @@ struct process {
 	uint64_t brk_start, brk_end;
 	uint32_t next_file;    /* EV_FILE: the file its next file mapping maps, */
 	uint64_t next_fpage;   /* from this page */
-	enum xlat xlat;   /* how it translates: read it through vm_xlat() */
-	bool tpt_used;    /* it had a TPT table at some point (the table goes at exit) */
-	/* TPT */
-	uint64_t tpt_repair_at; /* the process's access count when the repair happens */
-	struct pt tpt_pt; /* gVA -> hPA, in guest frames, while the state is XLAT_TPT* */
-	/* shadow and agile paging */
-	struct pt shadow; /* gVA -> hPA (and switching entries), in hypervisor frames, while XLAT_SHADOW */
-	uint64_t shadow_used; /* when this root was last loaded, for the root cache's LRU */
+	void *xs;             /* the scheme's state of this process (hv_ops.proc_size) */
 	struct tpt_stats st;  /* this process's counters */
 };
 
@@ -91,21 +73,9 @@ struct vm {
 	struct process **procs; /* by pid; NULL if never created */
 	unsigned nprocs;        /* pids 0 .. nprocs-1 */
 	struct process *cur;
-	char tpt_names[32][16]; /* programs armed for TPT (the task_name knob) */
-	unsigned ntpt_names;
-	bool tpt_all;          /* every program gets TPT */
-	uint64_t clock;        /* context switches, for the shadow root cache */
-	/* shadow paging's side of the hypervisor */
-	uint8_t *wp;     /* shadow/agile: bit per gfn, set while that table page is shadowed */
-	uint32_t *agile_writes; /* agile: writes per guest table page this interval */
-	uint64_t agile_interval_end;
-	uint64_t now;       /* accesses so far (the simulator's clock) */
-	/* agile paging */
-	uint8_t *sw;        /* bit per gfn: this guest table page is walked in nested mode */
-	struct agile_switch { int pid; uint64_t va; int level; uint64_t gfn; } *switched;
-	size_t nswitched, capswitched;
-	uint64_t *written;  /* gfns written in this interval */
-	size_t nwritten, capwritten;
+	uint64_t clock;        /* context switches so far */
+	uint64_t now;          /* accesses so far (the simulator's clock) */
+	void *xs;              /* the scheme's state of this VM (hv_ops.vm_size) */
 };
 
 /* Host physical memory the run needs for these sizes (RAM plus the RMP). */
@@ -115,9 +85,6 @@ int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_s
 	    unsigned host_shift, uint64_t guest_mem, uint64_t host_mem,
 	    const struct tpt_config *cfg, struct mmu *mmu, struct tpt_err *e);
 void vm_fini(struct vm *vm);
-
-/* Arms a program name for TPT, as `echo NAME > /sys/kernel/mm/devirt/task_name`. */
-void vm_tpt_arm(struct vm *vm, const char *name);
 
 /* OS events (workload.h). 0, or VM_E* with the reason. */
 int vm_exec(struct vm *vm, int pid, const char *name);
@@ -129,21 +96,16 @@ int vm_munmap(struct process *p, uint64_t start, uint64_t len);
 int vm_file_next(struct process *p, uint64_t file, uint64_t page);
 int vm_mprotect(struct process *p, uint64_t start, uint64_t len, bool writable);
 int vm_brk(struct process *p, uint64_t end);
-/* Makes pid the running process: a CR3 write (and its exit under shadow paging). */
+/* Makes pid the running process: a CR3 write (and its exit where CR3 writes trap). */
 int vm_switch(struct vm *vm, int pid);
 /* n kernel entries and returns (system calls or interrupts) of p, the
  * running process (NULL: none; the system's account). */
 void vm_kernel_entry(struct vm *vm, struct process *p, uint64_t n);
 
-static inline enum xlat vm_xlat(const struct process *p)
+/* p has a table of the scheme's own (hv_ops.own_table), in use or not. */
+static inline bool vm_own_table(const struct vm *vm, const struct process *p)
 {
-	return p->xlat;
-}
-
-/* p has a TPT table, whether in use or awaiting its status fault or repair. */
-static inline bool vm_has_tpt(const struct process *p)
-{
-	return vm_xlat(p) >= XLAT_TPT;
+	return vm->hv.ops->own_table && vm->hv.ops->own_table(p);
 }
 
 static inline struct process *vm_proc(const struct vm *vm, int pid)
@@ -164,25 +126,6 @@ int vm_touch_gfn(struct vm *vm, struct tpt_stats *acct, uint64_t gfn);
 bool vm_guest_maps(const struct process *p, uint64_t va, bool write);
 /* Guest page fault on va: allocate, zero, map, or break copy-on-write. */
 int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write);
-/* Shadow or agile paging: a shadow walk found nothing for va. Reflects a true
- * guest fault or fills the shadow entry; either way the walk can be retried. */
-int vm_shadow_fault(struct vm *vm, struct process *p, uint64_t va, bool write);
-/* Agile paging: ends an interval, switching quiet table pages back to
- * shadow (the work charged to acct). */
-void vm_agile_tick(struct vm *vm, struct tpt_stats *acct);
-
-/* Builds p's TPT table from its guest table and the guest address map,
- * costed per page (in p's counters; first touches in acct); a running
- * process switches to TPT. */
-int vm_tpt_enable(struct vm *vm, struct process *p, struct tpt_stats *acct);
-/* Drops p's TPT table: it runs on nested paging. */
-void vm_tpt_disable(struct vm *vm, struct process *p);
-/* A TPT walk met a frame the hypervisor took back: the process falls back to
- * nested paging until its table is repaired. */
-void vm_tpt_status_fault(struct vm *vm, struct process *p);
-/* Repairs a stale TPT table if its time has come; true if p uses TPT now. */
-bool vm_tpt_ready(struct vm *vm, struct process *p, uint64_t now);
-
 /* The hypervisor moves the host page backing gfn to a new frame (migration),
  * or takes it away (reclaim): tags change, tables are fixed; counted in acct
  * (the system's account when no process asked for it). */
@@ -192,9 +135,54 @@ int vm_hv_reclaim(struct vm *vm, struct tpt_stats *acct, uint64_t gfn);
 /* The reference translation: guest table, then guest address map. */
 int vm_ref_translate(const struct vm *vm, const struct process *p, uint64_t va, uint64_t *hpa,
 		     unsigned *shift);
-/* Checker: tables well formed; gmap agrees with the EPT; shadow and (fresh)
- * TPT tables agree with guest table o guest address map; frame reference
- * counts match the mappings; no freed frame is reachable from a table. */
+/* Checker: tables well formed; gmap agrees with the EPT; the scheme's own
+ * tables agree with guest table o guest address map (hv_ops.check); frame
+ * reference counts match the mappings; no freed frame is reachable from a
+ * table. */
 int vm_check(const struct vm *vm, struct tpt_err *e);
+
+/* --- what the VM offers a scheme's hypervisor half (scheme.h) ------------- */
+
+/* Allocates, backs (first touch charged to acct) and zeroes a guest frame
+ * for a table page: VM_OK or the reason it could not. Frees one. */
+int vm_alloc_guest_table(struct vm *vm, struct tpt_stats *acct, uint64_t *gfn);
+void vm_free_guest_table(struct vm *vm, uint64_t gfn);
+/* Frees quarantined host frames unless the scheme holds a table that may
+ * reach them (hv_ops.holds_moved). */
+void vm_release_quarantine(struct vm *vm);
+/* Checks t, a gVA -> hPA table of p (what: "shadow table", ...), against
+ * guest table o guest address map: every leaf agrees (a switching entry
+ * holds the guest table's gPA), and with complete, every guest mapping is
+ * in it. 0, or -1 with e naming the first disagreement. */
+int vm_check_dual(const struct vm *vm, const struct process *p, const struct pt *t,
+		  const char *what, bool complete, struct tpt_err *e);
+
+/* A page-table call's result as a VM code: the guest's or hypervisor's own
+ * code that came through it, else dflt for the table module's failures. */
+static inline int vm_rc(int rc, int dflt)
+{
+	return rc == 0 || rc <= VM_ESEGV ? rc : dflt;
+}
+
+static inline bool pte_is_leaf(int level, uint64_t pte)
+{
+	return level == 1 || (pte & PTE_PS);
+}
+
+static inline unsigned min_shift(unsigned a, unsigned b)
+{
+	return a < b ? a : b;
+}
+
+/* Removes from a gVA -> hPA table (shadow, TPT) every piece of the guest page
+ * of 1 << shift bytes holding va; pieces are min(guest, host page). */
+static inline void vm_unmap_pieces(struct vm *vm, struct pt *t, struct tpt_stats *acct, uint64_t va,
+				   unsigned shift)
+{
+	uint64_t base = va & ~((1ULL << shift) - 1);
+	unsigned piece = min_shift(shift, vm->hv.host_shift);
+	for (uint64_t off = 0; off < (1ULL << shift); off += 1ULL << piece)
+		pt_unmap(t, acct, base + off);
+}
 
 #endif
