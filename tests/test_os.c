@@ -6,7 +6,7 @@
 #include "helpers.h"
 #include "scheme/inspect.h"
 
-#include "mmu/walk.h"
+#include "tpt/mmu/walk.h"
 
 #define BASE WL_BASE_VA
 #define PG(i) (BASE + (uint64_t)(i) * PAGE_SIZE)

@@ -7,7 +7,7 @@
  */
 #include "helpers.h"
 
-#include "mmu/walk.h"
+#include "tpt/mmu/walk.h"
 
 static const unsigned shifts[] = {12, 21, 30};
 

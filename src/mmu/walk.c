@@ -8,7 +8,7 @@
  * and dirty bits set in place, as hardware does. Tag checks (TPT) read the
  * frame's RMP entry unless the RMP cache holds a passed check for it.
  */
-#include "walk.h"
+#include "tpt/mmu/walk.h"
 
 /*
  * Checks that host frame hfn belongs to the VM. Serial checks add their

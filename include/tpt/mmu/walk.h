@@ -1,7 +1,9 @@
 /*
- * walk.h - the steps every page walker is made of (walk.c): one reference
- * through the caches, one entry read in place with its accessed and dirty
- * bits set as hardware sets them, and where a walk starts.
+ * walk.h - the steps every page walker is made of: one reference through
+ * the caches, one entry read in place with its accessed and dirty bits set
+ * as hardware sets them, and where a walk starts. The walkers of walk.c
+ * (mmu.h) are built from them, and so may a scheme's own walk be
+ * (scheme.h, docs/extending.md).
  */
 #ifndef TPT_WALK_H
 #define TPT_WALK_H
