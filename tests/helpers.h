@@ -116,6 +116,7 @@ static inline int tsim_walk(struct sim *s, uint64_t va, bool write, struct walk 
 {
 	struct mmu_regs r;
 	s->scheme->regs(&s->vm, s->vm.cur, &r);
+	w->st = sim_account(s);
 	return s->scheme->walk(&s->mmu, &r, va, write, w);
 }
 

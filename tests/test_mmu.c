@@ -79,15 +79,14 @@ static void test_walk_1d(void **state)
 	uint64_t root = new_table(&g);
 	map4k(&g, root, same, VA, 0x2000000);
 	struct mmu_regs r = {.cr3 = root, .asid = 1};
-	struct walk w = {0};
+	struct walk w = {.st = &g.st};
 	assert_int_equal(walk_1d(&g.m, &r, &w, r.cr3, VA + 0x10, true, CHECKS_NONE, WALK_GUEST_PF),
 			 WALK_OK);
 	assert_int_equal(w.pa, 0x2000010);
 	assert_int_equal(w.shift, 12);
 	assert_true(w.writable);
 	assert_int_equal(w.refs, 4);
-	assert_int_equal(w.pwc_misses, 1);
-	walk_charge(&w, &g.st);
+	assert_int_equal(g.st.pwc_misses, 1);
 	/* Accessed and dirty set in place, as hardware does. */
 	uint64_t table = root;
 	for (int level = 4; level > 1; level--) {
@@ -100,27 +99,23 @@ static void test_walk_1d(void **state)
 	assert_true((leaf & (PTE_A | PTE_D)) == (PTE_A | PTE_D));
 	/* The next page: the PWC holds the leaf table, one reference. */
 	map4k(&g, root, same, VA + PAGE_SIZE, 0x3000000);
-	memset(&w, 0, sizeof(w));
+	w = (struct walk){.st = &g.st};
 	assert_int_equal(walk_1d(&g.m, &r, &w, r.cr3, VA + PAGE_SIZE, false, CHECKS_NONE,
 				 WALK_GUEST_PF),
 			 WALK_OK);
 	assert_int_equal(w.refs, 1);
-	assert_int_equal(w.pwc_hits, 1);
-	walk_charge(&w, &g.st);
+	assert_int_equal(g.st.pwc_hits, 1);
 	/* Another PCID shares nothing. */
 	r.asid = 2;
-	memset(&w, 0, sizeof(w));
+	w = (struct walk){.st = &g.st};
 	walk_1d(&g.m, &r, &w, r.cr3, VA, false, CHECKS_NONE, WALK_GUEST_PF);
 	assert_int_equal(w.refs, 4);
-	walk_charge(&w, &g.st);
 	/* A hole is the fault the caller names, with the address. */
-	memset(&w, 0, sizeof(w));
+	w = (struct walk){.st = &g.st};
 	assert_int_equal(walk_1d(&g.m, &r, &w, r.cr3, VA + 2 * PAGE_SIZE, false, CHECKS_NONE,
 				 WALK_SHADOW_MISS),
 			 WALK_SHADOW_MISS);
 	assert_int_equal(w.fault_addr, VA + 2 * PAGE_SIZE);
-	walk_charge(&w, &g.st);
-	/* Charged walk by walk, the account holds every reference by its level. */
 	uint64_t refs = 0;
 	for (int l = 0; l < CL_N; l++)
 		refs += g.st.walk_ref_level[l];
@@ -160,14 +155,14 @@ static void test_walk_2d_24_refs(void **state)
 		(8 * MiB) | PTE_P | PTE_W | PTE_U;
 	g.next = saved;
 	struct mmu_regs r = {.cr3 = groot, .eptp = ept, .asid = 1};
-	struct walk w = {0};
+	struct walk w = {.st = &g.st};
 	assert_int_equal(walk_2d(&g.m, &r, VA + 0x28, false, &w), WALK_OK);
 	assert_int_equal(w.pa, GBASE + 8 * MiB + 0x28);
 	assert_int_equal(w.refs, 24); /* (4+1)(4+1) - 1 */
 	assert_int_equal(w.shift, 12);
-	assert_int_equal(w.ntlb_misses, 5);
+	assert_int_equal(g.st.ntlb_misses, 5);
 	/* A guest-physical address the EPT does not map. */
-	memset(&w, 0, sizeof(w));
+	w = (struct walk){.st = &g.st};
 	uint64_t hpa;
 	unsigned sh;
 	assert_int_equal(walk_host(&g.m, &r, &w, 20 * MiB, &hpa, &sh), WALK_EPT_VIOLATION);
@@ -187,7 +182,7 @@ static void test_tag_checks(void **state)
 		rmp_assign(&g.rmp, 1, g.next - 1, 3);
 		rmp_assign(&g.rmp, 0x2000, 1, 3);
 		struct mmu_regs r = {.tptr = root, .asid = 1, .tag = 3};
-		struct walk w = {0};
+		struct walk w = {.st = &g.st};
 		assert_int_equal(walk_1d(&g.m, &r, &w, r.tptr, VA, false, mode, WALK_TPT_MISS),
 				 WALK_OK);
 		assert_int_equal(w.refs, 4);
@@ -199,13 +194,13 @@ static void test_tag_checks(void **state)
 			assert_true(w.pending_check > 0); /* overlapped with the data access */
 		/* The data frame handed to another VM: the walk faults. */
 		rmp_assign(&g.rmp, 0x2000, 1, 4);
-		memset(&w, 0, sizeof(w));
+		w = (struct walk){.st = &g.st};
 		assert_int_equal(walk_1d(&g.m, &r, &w, r.tptr, VA, false, mode, WALK_TPT_MISS),
 				 WALK_TAG_FAULT);
 		assert_int_equal(w.fault_addr, 0x2000000);
-		assert_int_equal(w.tag_faults, 1);
+		assert_int_equal(g.st.tag_faults, 1);
 		/* A missing TPT entry is a TPT miss. */
-		memset(&w, 0, sizeof(w));
+		w = (struct walk){.st = &g.st};
 		assert_int_equal(walk_1d(&g.m, &r, &w, r.tptr, VA + PAGE_SIZE, false, mode,
 					 WALK_TPT_MISS),
 				 WALK_TPT_MISS);
@@ -227,7 +222,7 @@ static void test_switch_entry(void **state)
 	uint64_t *slot = hostmem_word(&g.m.hm, table + 8ULL * pt_index(VA, 2));
 	*slot = 0x5000 | PTE_P | PTE_W | PTE_SWITCH;
 	struct mmu_regs r = {.cr3 = root, .asid = 1};
-	struct walk w = {0};
+	struct walk w = {.st = &g.st};
 	assert_int_equal(walk_1d(&g.m, &r, &w, r.cr3, VA, false, CHECKS_NONE, WALK_SHADOW_MISS),
 			 WALK_SWITCH);
 	assert_int_equal(w.switch_table, 0x5000);

@@ -21,12 +21,12 @@ static int tag_check(struct mmu *m, const struct mmu_regs *r, struct walk *w, ui
 {
 	uint64_t v;
 	if (m->rmpc.n && fa_lookup(&m->rmpc, hfn, &v)) {
-		w->rmpc_hits++;
+		w->st->rmpc_hits++;
 		return WALK_OK;
 	}
-	w->rmpc_misses++;
+	w->st->rmpc_misses++;
 	int l = cache_access(&m->cache, rmp_entry_pa(m->rmp, hfn));
-	w->ref_level[l]++;
+	w->st->walk_ref_level[l]++;
 	w->rmp_refs++;
 	uint32_t lat = m->cache.lat[l];
 	uint32_t extra = mode == CHECKS_SERIAL ? lat : lat > overlap ? lat - overlap : 0;
@@ -37,7 +37,7 @@ static int tag_check(struct mmu *m, const struct mmu_regs *r, struct walk *w, ui
 	w->cycles += extra;
 	w->check_cycles += extra;
 	if (rmp_owner(m->rmp, hfn) != r->tag) {
-		w->tag_faults++;
+		w->st->tag_faults++;
 		w->fault_addr = hfn << PAGE_SHIFT;
 		return WALK_TAG_FAULT;
 	}
@@ -86,13 +86,13 @@ int walk_host(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t 
 {
 	uint64_t gfn = gpa >> PAGE_SHIFT, v;
 	if (m->ntlb.n && fa_lookup(&m->ntlb, gfn, &v)) {
-		w->ntlb_hits++;
+		w->st->ntlb_hits++;
 		unsigned sh = (unsigned)(v & 63);
 		*hpa = (v & ~(PAGE_SIZE - 1)) | (gpa & ((1ULL << sh) - 1));
 		*shift = sh;
 		return WALK_OK;
 	}
-	w->ntlb_misses++;
+	w->st->ntlb_misses++;
 	uint64_t table = r->eptp;
 	for (int level = m->levels;; level--) {
 		uint64_t epa = table + 8ULL * pt_index(gpa, level);

@@ -40,16 +40,17 @@ static uint64_t slot_pa(const struct sim *s, const uint64_t *slot)
 void sim_prefetch(struct sim *s, uint64_t va, int stage, struct sim_pf *pf)
 {
 	struct vm *vm = &s->vm;
-	/* The first table the walk reads, from the registers it will run with:
-	 * TPT's when loaded, else CR3's (guest-physical, and the walk 2D, where
-	 * the scheme says so and there is an EPT). */
-	struct mmu_regs r;
-	s->scheme->regs(vm, vm->cur, &r);
-	bool tpt = r.tptr != 0;
-	bool two_d = !tpt && s->scheme->cr3_gpa && vm->hv.ept.tables;
 	if (stage == 1) {
-		pf->slot[0] = leaf_slot(s, tpt ? r.tptr : r.cr3, !tpt && s->scheme->cr3_gpa ? vm->hv.gmap : NULL,
-					va, &pf->level[0]);
+		/* The first table the walk reads, from the registers it will run
+		 * with: TPT's when loaded, else CR3's (guest-physical, and the walk
+		 * 2D, where the scheme says so and there is an EPT). */
+		struct mmu_regs r;
+		s->scheme->regs(vm, vm->cur, &r);
+		pf->tpt = r.tptr != 0;
+		pf->two_d = !pf->tpt && s->scheme->cr3_gpa && vm->hv.ept.tables;
+		pf->slot[0] = leaf_slot(s, pf->tpt ? r.tptr : r.cr3,
+					!pf->tpt && s->scheme->cr3_gpa ? vm->hv.gmap : NULL, va,
+					&pf->level[0]);
 		pf->slot[1] = NULL;
 		if (pf->slot[0])
 			__builtin_prefetch(pf->slot[0]);
@@ -60,7 +61,7 @@ void sim_prefetch(struct sim *s, uint64_t va, int stage, struct sim_pf *pf)
 		return;
 	uint64_t a = pt_leaf_pa(*slot, pf->level[stage - 2], stage == 2 ? va : pf->addr);
 	cache_prefetch(&s->mmu.cache, slot_pa(s, slot));
-	if (two_d && stage == 2) {
+	if (pf->two_d && stage == 2) {
 		/* The guest entry gave a gPA: its EPT entry is the next miss. */
 		pf->addr = a;
 		pf->slot[1] = leaf_slot(s, vm->hv.ept.root, NULL, a, &pf->level[1]);
@@ -69,7 +70,7 @@ void sim_prefetch(struct sim *s, uint64_t va, int stage, struct sim_pf *pf)
 		return;
 	}
 	cache_prefetch(&s->mmu.cache, a);
-	if (tpt && s->scheme->tag_checks && (a >> PAGE_SHIFT) < vm->hv.rmp.nframes) {
+	if (pf->tpt && s->scheme->tag_checks && (a >> PAGE_SHIFT) < vm->hv.rmp.nframes) {
 		__builtin_prefetch(&vm->hv.rmp.owner[a >> PAGE_SHIFT]);
 		cache_prefetch(&s->mmu.cache, rmp_entry_pa(&vm->hv.rmp, a >> PAGE_SHIFT));
 	}

@@ -16,6 +16,8 @@ struct sim_pf {
 	const uint64_t *slot[2];
 	int level[2];
 	uint64_t addr; /* nested: the gPA stage 2 found */
+	bool tpt;      /* stage 1 found a TPT root loaded */
+	bool two_d;    /* ... or a guest table walked in two dimensions */
 };
 
 void sim_prefetch(struct sim *s, uint64_t va, int stage, struct sim_pf *pf);

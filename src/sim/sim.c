@@ -185,14 +185,13 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 	struct tpt_stats *st = &p->st;
 	int last = 0;
 	for (int tries = 0; tries < 8; tries++) {
-		struct walk w = {0};
+		struct walk w = {.st = st};
 		struct mmu_regs r;
 		if (s->scheme->before_walk)
 			s->scheme->before_walk(&s->vm, p, s->vm.now, st);
 		s->scheme->regs(&s->vm, p, &r);
 		int rc = s->scheme->walk(&s->mmu, &r, va, write, &w);
 		last = rc;
-		walk_charge(&w, st);
 		st->tag_check_cycles += w.check_cycles;
 		if (rc == WALK_OK) {
 			st->walks++;

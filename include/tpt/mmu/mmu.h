@@ -11,9 +11,9 @@
  * hypervisor reach the MMU only to flush and invalidate (tlb.h, pwc.h,
  * fa.h) and to place tables in host memory.
  *
- * Counters: a walk records what it did in its struct walk (references
- * by cache level, cache and TLB hits); its caller charges that to an
- * account with walk_charge. The MMU holds no account.
+ * Counters: a walk charges what it meets (references by cache level, PWC,
+ * nested TLB and RMP cache hits and misses, tag faults) to the account its
+ * caller names in the struct walk; the MMU holds none.
  */
 #ifndef TPT_MMU_H
 #define TPT_MMU_H
@@ -70,6 +70,7 @@ enum walk_rc {
 
 /* One walk attempt: the translation, or the fault, and what it cost. */
 struct walk {
+	struct tpt_stats *st; /* the account the walk charges: set by the caller */
 	uint64_t pa;      /* translated address, offset included */
 	unsigned shift;   /* size of the TLB entry to fill */
 	bool writable;
@@ -81,27 +82,7 @@ struct walk {
 	uint64_t fault_addr;
 	uint64_t switch_table; /* WALK_SWITCH: the guest table the walk continues in */
 	int switch_level;      /* and its level */
-	/* What the walk met, for walk_charge: references (walk and tag checks)
-	 * by the cache level that served them; PWC, nested TLB and RMP cache
-	 * hits and misses; tag faults. */
-	uint16_t ref_level[CL_N];
-	uint16_t pwc_hits, pwc_misses, ntlb_hits, ntlb_misses, rmpc_hits, rmpc_misses, tag_faults;
 };
-
-/* Adds what walk w met to the account st (not refs, cycles and the
- * like, which the simulator charges by whether the walk faulted). */
-static inline void walk_charge(const struct walk *w, struct tpt_stats *st)
-{
-	for (int l = 0; l < CL_N; l++)
-		st->walk_ref_level[l] += w->ref_level[l];
-	st->pwc_hits += w->pwc_hits;
-	st->pwc_misses += w->pwc_misses;
-	st->ntlb_hits += w->ntlb_hits;
-	st->ntlb_misses += w->ntlb_misses;
-	st->rmpc_hits += w->rmpc_hits;
-	st->rmpc_misses += w->rmpc_misses;
-	st->tag_faults += w->tag_faults;
-}
 
 /* Tag checks done by a 1D walk (TPT). */
 enum walk_checks { CHECKS_NONE, CHECKS_SERIAL, CHECKS_PARALLEL };

@@ -14,7 +14,7 @@
 static inline uint32_t walk_ref(struct mmu *m, struct walk *w, uint64_t pa)
 {
 	int l = cache_access(&m->cache, pa);
-	w->ref_level[l]++;
+	w->st->walk_ref_level[l]++;
 	w->refs++;
 	w->cycles += m->cache.lat[l];
 	return m->cache.lat[l];
@@ -44,9 +44,9 @@ static inline int walk_start(struct mmu *m, struct walk *w, uint64_t va, unsigne
 {
 	int level = pwc_lookup(&m->pwc, va, asid, m->levels, table);
 	if (level < m->levels)
-		w->pwc_hits++;
+		w->st->pwc_hits++;
 	else
-		w->pwc_misses++;
+		w->st->pwc_misses++;
 	return level;
 }
 
