@@ -50,6 +50,9 @@ run() {
 	fi
 }
 
+# The schemes compared, named: a scheme added later adds goldens of its own
+# instead of moving every compare golden.
+S="--schemes native,nested,shadow,agile,tpt-naive,tpt-opt,tpt-emul"
 for wl in gups:gups:size=64M,updates=50K kcbench:kcbench:tasks=3,cc1=4M \
 	churn:churn:rounds=20 scenario:; do
 	name=${wl%%:*}
@@ -61,18 +64,18 @@ for wl in gups:gups:size=64M,updates=50K kcbench:kcbench:tasks=3,cc1=4M \
 	fi
 	for host in 4K 2M; do
 		for lv in 4 5; do
-			run "$name-$host-l$lv" compare $src --host-page $host --levels $lv --json -
-			run "$name-$host-l$lv-nowc" compare $src --host-page $host --levels $lv \
+			run "$name-$host-l$lv" compare $S $src --host-page $host --levels $lv --json -
+			run "$name-$host-l$lv-nowc" compare $S $src --host-page $host --levels $lv \
 				--no-walk-caches --json -
 		done
 	done
 done
-run gups-migrate compare --workload gups:size=64M,updates=50K --config tests/golden/migrate.ini \
+run gups-migrate compare $S --workload gups:size=64M,updates=50K --config tests/golden/migrate.ini \
 	--json -
-run scenario-migrate compare --scenario tests/golden/scenario.ini --config tests/golden/migrate.ini \
+run scenario-migrate compare $S --scenario tests/golden/scenario.ini --config tests/golden/migrate.ini \
 	--json -
-run gups-table compare --workload gups:size=64M,updates=50K
-run scenario-table compare --scenario tests/golden/scenario.ini --host-page 2M
+run gups-table compare $S --workload gups:size=64M,updates=50K
+run scenario-table compare $S --scenario tests/golden/scenario.ini --host-page 2M
 run scenario-sim sim --scheme tpt-opt --scenario tests/golden/scenario.ini
 run policy policy --scenario tests/golden/policy.ini --json -
 run policy-table policy --scenario tests/golden/policy.ini
