@@ -75,6 +75,8 @@ run gups-migrate compare $S --workload gups:size=64M,updates=50K --config tests/
 run scenario-migrate compare $S --scenario tests/golden/scenario.ini --config tests/golden/migrate.ini \
 	--json -
 run gups-table compare $S --workload gups:size=64M,updates=50K
+# The upper bound: native with free misses (the walks the difference).
+run ideal compare --schemes native,ideal --workload gups:size=64M,updates=50K --json -
 run scenario-table compare $S --scenario tests/golden/scenario.ini --host-page 2M
 run scenario-sim sim --scheme tpt-opt --scenario tests/golden/scenario.ini
 run policy policy --scenario tests/golden/policy.ini --json -

@@ -14,7 +14,8 @@
 	X(agile)        \
 	X(tpt_naive)    \
 	X(tpt_opt)      \
-	X(tpt_emul)
+	X(tpt_emul)     \
+	X(ideal)
 
 #define DECLARE(s) extern const struct scheme scheme_##s;
 SCHEMES(DECLARE)
