@@ -89,7 +89,7 @@ static void random_step(struct tsim *t, struct model *m, struct rng *r)
 	} else if (op < 22 && vm->hv.gmap) {
 		uint64_t gfn = rng_below(r, vm->guest_mem >> PAGE_SHIFT);
 		if (vm->hv.gmap[gfn])
-			assert_int_equal(vm_hv_migrate(vm, sim_account(&t->s), gfn), VM_OK);
+			assert_int_equal(vm_hv_migrate(vm, sim_account(&t->s), gfn), TPT_OK);
 	} else if (op < 23) {
 		tsim_event(t, EV(.type = EV_SYSCALL, .pid = pid, .arg = 1));
 	} else if (op < 24 && t->s.scheme->enable) {
@@ -97,7 +97,7 @@ static void random_step(struct tsim *t, struct model *m, struct rng *r)
 		if (vm_own_table(vm, p))
 			t->s.scheme->disable(vm, p);
 		else
-			assert_int_equal(t->s.scheme->enable(vm, p, &p->st), VM_OK);
+			assert_int_equal(t->s.scheme->enable(vm, p, &p->st), TPT_OK);
 	} else if (op < 25 && vm->hv.gmap) {
 		uint64_t gfn = rng_below(r, vm->guest_mem >> PAGE_SHIFT);
 		if (vm->hv.gmap[gfn])
@@ -441,7 +441,7 @@ static void test_tpt_by_name_and_mixed_processes(void **state)
 	assert_int_equal(vm_proc(vm, 2)->st.pvops, 0);
 	/* Switching TPT on for the running one: costed by its mapped pages. */
 	struct process *slow = vm_proc(vm, 2);
-	assert_int_equal(sc->enable(vm, slow, &slow->st), VM_OK);
+	assert_int_equal(sc->enable(vm, slow, &slow->st), TPT_OK);
 	assert_int_equal(slow->st.tpt_built_pages, 4);
 	tsim_check(t);
 	sc->disable(vm, slow);
@@ -469,7 +469,7 @@ static void test_tpt_status_fault_fallback_and_repair(void **state)
 	assert_int_equal(pt_lookup(&p->pt, PG(7), &gpa, &sh, NULL, NULL), 0);
 	uint64_t old = vm->hv.gmap[gpa >> PAGE_SHIFT];
 	/* The hypervisor migrates the frame behind page 7. */
-	assert_int_equal(vm_hv_migrate(vm, sim_account(&t->s), gpa >> PAGE_SHIFT), VM_OK);
+	assert_int_equal(vm_hv_migrate(vm, sim_account(&t->s), gpa >> PAGE_SHIFT), TPT_OK);
 	assert_true(vm->hv.gmap[gpa >> PAGE_SHIFT] != old);
 	assert_int_equal(rmp_owner(&vm->hv.rmp, old), RMP_HYPERVISOR);
 	assert_true(tpt_state_of(p) == TPT_PENDING);
@@ -515,7 +515,7 @@ static void test_reclaim_refaults(void **state)
 		uint64_t gpa;
 		unsigned sh;
 		assert_int_equal(pt_lookup(&vm->cur->pt, PG(2), &gpa, &sh, NULL, NULL), 0);
-		assert_int_equal(vm_hv_reclaim(vm, sim_account(&t->s), gpa >> PAGE_SHIFT), VM_OK);
+		assert_int_equal(vm_hv_reclaim(vm, sim_account(&t->s), gpa >> PAGE_SHIFT), TPT_OK);
 		assert_int_equal(vm->hv.gmap[gpa >> PAGE_SHIFT], 0);
 		tsim_check(t);
 		uint64_t exits = sim_account(&t->s)->exits[EXIT_EPT_VIOLATION] + sim_account(&t->s)->exits[EXIT_SHADOW_FILL];

@@ -137,12 +137,12 @@ static void check_image(unsigned shift)
 	assert_true(g.scratch % (4 * MiB) == 0 && g.scratch + 4 * MiB <= g.buffer);
 	uint64_t pa, pte;
 	unsigned s;
-	assert_int_equal(pt_lookup(&g.pt, 0, &pa, &s, &pte, NULL), -1); /* page 0: unmapped */
+	assert_int_equal(pt_lookup(&g.pt, 0, &pa, &s, &pte, NULL), TPT_ENOENT); /* page 0: unmapped */
 	uint64_t low[] = {GUEST_GDT, GUEST_TSS, GUEST_CODE, GUEST_RAN, GUEST_STACK_TOP - 8, GUEST_TABLES};
 	for (size_t i = 0; i < sizeof(low) / sizeof(low[0]); i++)
 		assert_mapped(&g, low[i], low[i], 12);
 	assert_mapped(&g, g.scratch, g.scratch, 12);
-	assert_int_equal(pt_lookup(&g.pt, g.scratch + 2 * MiB, &pa, &s, &pte, NULL), -1);
+	assert_int_equal(pt_lookup(&g.pt, g.scratch + 2 * MiB, &pa, &s, &pte, NULL), TPT_ENOENT);
 	for (uint64_t a = g.buffer; a < g.buffer + size; a += 1ULL << shift)
 		assert_mapped(&g, a + 8, a + 8, shift);
 	/* The doorbell: mapped, to guest-physical memory that does not exist. */

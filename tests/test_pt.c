@@ -18,7 +18,7 @@ static int alloc(void *ctx, void *arg, const struct pt *pt, uint64_t *addr)
 	(void)pt;
 	v->alloc_arg = arg;
 	if (frames_alloc(&v->f, FRAME_4K, &pfn))
-		return PT_ENOMEM;
+		return TPT_ENOMEM;
 	hostmem_zero_frame(&v->hm, pfn);
 	*addr = pfn << PAGE_SHIFT;
 	return 0;
@@ -129,7 +129,7 @@ static void test_map_lookup_all_sizes(void **state)
 		assert_int_equal(pa, 0x80000000 + 12345);
 		assert_int_equal(sh, 30);
 		assert_false(pte & PTE_W);
-		assert_int_equal(pt_lookup(&pt, base + 4096, &pa, &sh, &pte, NULL), -1);
+		assert_int_equal(pt_lookup(&pt, base + 4096, &pa, &sh, &pte, NULL), TPT_ENOENT);
 		/* Every entry read in place: the PTE sits in hostmem at its physical address. */
 		uint64_t table = pt.root;
 		for (int l = levels; l > 1; l--)
@@ -148,16 +148,16 @@ static void test_overlap_and_unmap(void **state)
 	assert_int_equal(pt_init(&pt, NULL, &v->hm, NULL, 4, 8 * GiB, &ops, v), 0);
 	uint64_t va = 1ULL << 40;
 	assert_int_equal(pt_map(&pt, NULL, va, 0x200000, 21, 0), 0);
-	assert_int_equal(pt_map(&pt, NULL, va + 4096, 0x1000, 12, 0), -2); /* inside a 2M page */
+	assert_int_equal(pt_map(&pt, NULL, va + 4096, 0x1000, 12, 0), TPT_EOVERLAP); /* inside a 2M page */
 	assert_int_equal(pt_map(&pt, NULL, va + 2 * MiB, 0x1000, 12, 0), 0);
-	assert_int_equal(pt_map(&pt, NULL, va + 2 * MiB, 0x400000, 21, 0), -2); /* over a table */
+	assert_int_equal(pt_map(&pt, NULL, va + 2 * MiB, 0x400000, 21, 0), TPT_EOVERLAP); /* over a table */
 	uint64_t tables = pt.tables;
 	assert_int_equal(tables, 4); /* PML4, PDPT, PD, one PT */
 	check(&pt);
 	assert_int_equal(pt_unmap(&pt, NULL, va + 2 * MiB + 5), 0);
 	assert_int_equal(pt.tables, 3); /* the emptied PT is freed */
 	check(&pt);
-	assert_int_equal(pt_unmap(&pt, NULL, va + 2 * MiB), -1);
+	assert_int_equal(pt_unmap(&pt, NULL, va + 2 * MiB), TPT_ENOENT);
 	assert_int_equal(pt_unmap(&pt, NULL, va), 0);
 	assert_int_equal(pt.tables, 1); /* only the root is left */
 	check(&pt);
@@ -199,8 +199,8 @@ static void test_hooks_and_foreach(void **state)
 	uint64_t pa, pte;
 	unsigned sh;
 	assert_int_equal(pt_lookup(&pt, va + 2 * PAGE_SIZE, &pa, &sh, &pte, NULL), 0);
-	assert_int_equal(pt_lookup(&pt, va, &pa, &sh, &pte, NULL), PT_ENOENT);
-	assert_int_equal(pt_unmap(&pt, NULL, va), PT_ENOENT);
+	assert_int_equal(pt_lookup(&pt, va, &pa, &sh, &pte, NULL), TPT_ENOENT);
+	assert_int_equal(pt_unmap(&pt, NULL, va), TPT_ENOENT);
 	check(&pt);
 	env_free(v);
 }
@@ -292,7 +292,7 @@ static void test_every_format(void **state)
 			struct pt_path path;
 			int rc = pt_lookup(&pt, va[k] + 0x123, &pa, &sh, &pte, &path);
 			if (!ref[k]) {
-				assert_int_equal(rc, -1);
+				assert_int_equal(rc, TPT_ENOENT);
 				continue;
 			}
 			mapped++;
@@ -322,7 +322,7 @@ static void test_every_format(void **state)
 		assert_int_equal(pt_check(&pt, &e), 0);
 		/* No huge leaves where the format has none. */
 		if (!fmt->huge)
-			assert_int_equal(pt_map(&pt, NULL, 0, 0, fmt->shift[2], PTE_W), -2);
+			assert_int_equal(pt_map(&pt, NULL, 0, 0, fmt->shift[2], PTE_W), TPT_EOVERLAP);
 		pt_destroy(&pt, NULL);
 		env_free(v);
 	}

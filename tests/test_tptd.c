@@ -475,9 +475,9 @@ static void test_counters_inherit(void **st)
 {
 	(void)st;
 	struct ctr_set s;
-	char err[160];
-	if (ctr_set_sw(&s, err, sizeof(err))) {
-		print_message("skip: %s\n", err);
+	struct tpt_err err;
+	if (ctr_set_sw(&s, &err)) {
+		print_message("skip: %s\n", err.msg);
 		return;
 	}
 	int go[2], done[2];

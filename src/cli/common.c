@@ -169,9 +169,9 @@ int parse_opts(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
 	if (o->scenario && o->workload)
-		return bad("give --workload or --scenario, not both%s", "");
+		return bad("give --workload or --scenario, not both");
 	if (o->json && o->timeline && !strcmp(o->json, "-") && !strcmp(o->timeline, "-"))
-		return bad("--json - and --timeline - would share standard output%s", "");
+		return bad("--json - and --timeline - would share standard output");
 	return 0;
 }
 
@@ -188,7 +188,7 @@ int out_open(struct out *o, const char *path)
 {
 	struct tpt_err e;
 	if (outfile_open(&o->of, path, &e)) {
-		fprintf(stderr, "tpt: %s\n", e.msg);
+		bad("%s", e.msg);
 		return -1;
 	}
 	o->f = o->of.f;
@@ -200,7 +200,7 @@ int out_close(struct out *o, bool keep)
 {
 	struct tpt_err e;
 	if (outfile_close(&o->of, keep, &e)) {
-		fprintf(stderr, "tpt: %s\n", e.msg);
+		bad("%s", e.msg);
 		return -1;
 	}
 	return 0;
@@ -215,7 +215,7 @@ int write_json(const char *path, json_t *doc)
 	bool ok = !json_dumpf(doc, o.f, JSON_INDENT(2)) && fputc('\n', o.f) != EOF;
 	if (!ok) {
 		out_close(&o, false);
-		fprintf(stderr, "tpt: cannot write %s\n", path);
+		bad("cannot write %s", path);
 		return -1;
 	}
 	return out_close(&o, true);
@@ -254,7 +254,7 @@ int load_config(const struct opts *o, struct tpt_config *cfg)
 	struct tpt_err e;
 	config_defaults(cfg);
 	if (o->config && config_load(cfg, o->config, &e)) {
-		fprintf(stderr, "tpt: %s\n", e.msg);
+		bad("%s", e.msg);
 		return 2;
 	}
 	/* A rerun: the recorded configuration, every value of it. */
@@ -264,22 +264,22 @@ int load_config(const struct opts *o, struct tpt_config *cfg)
 		json_object_foreach(keys, key, v) {
 			if (!json_is_string(v) || config_set(cfg, sec, key, json_string_value(v), &e)) {
 				if (json_is_string(v)) /* e names the option already */
-					fprintf(stderr, "tpt: the recorded configuration: %s\n", e.msg);
+					bad("the recorded configuration: %s", e.msg);
 				else
-					fprintf(stderr, "tpt: the recorded configuration: [%s] %s: not a string\n",
+					bad("the recorded configuration: [%s] %s: not a string",
 						sec, key);
 				return 2;
 			}
 		}
 	}
 	if (o->thp && config_set(cfg, "guest", "thp", o->thp, &e)) {
-		fprintf(stderr, "tpt: --thp: %s\n", e.msg);
+		bad("--thp: %s", e.msg);
 		return 2;
 	}
 	if (o->no_pcid)
 		cfg->pcid = 0;
 	if (config_validate(cfg, &e)) {
-		fprintf(stderr, "tpt: %s\n", e.msg);
+		bad("%s", e.msg);
 		return 2;
 	}
 	return 0;
@@ -289,7 +289,7 @@ int check_workload(const struct opts *o, struct workload *wl)
 {
 	struct tpt_err e;
 	if (open_workload(o, wl, &e)) {
-		fprintf(stderr, "tpt: %s\n", e.msg);
+		bad("%s", e.msg);
 		return tpt_err_status(&e);
 	}
 	const char *outs[] = {o->json, o->timeline};

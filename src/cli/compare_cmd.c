@@ -32,7 +32,7 @@ int cmd_compare(int argc, char **argv, const json_t *rerun)
 	if (o.scheme)
 		return bad("compare takes --schemes a,b,... (not --scheme %s)", o.scheme);
 	if (o.policy != PROFILE_OFF || o.timeline)
-		return bad("compare takes no --policy or --timeline (see tpt sim, tpt policy)%s", "");
+		return bad("compare takes no --policy or --timeline (see tpt sim, tpt policy)");
 	if (!o.workload && !o.scenario)
 		o.workload = DEFAULT_WORKLOAD;
 	if (o.schemes) {
@@ -49,7 +49,7 @@ int cmd_compare(int argc, char **argv, const json_t *rerun)
 		}
 		free(copy);
 		if (n == 0)
-			return bad("--schemes lists no scheme%s", "");
+			return bad("--schemes lists no scheme");
 	} else {
 		for (int i = 0; scheme_all[i]; i++)
 			list[n++] = scheme_all[i];

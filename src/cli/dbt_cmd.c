@@ -121,14 +121,14 @@ int cmd_dbt(int argc, char **argv, const json_t *rerun)
 		struct workload wl;
 		struct tpt_err e;
 		if (workload_open(&wl, spec, seed, &e)) {
-			fprintf(stderr, "tpt: %s\n", e.msg);
+			bad("%s", e.msg);
 			return tpt_err_status(&e);
 		}
 		snprintf(canon, sizeof(canon), "%s", wl.spec);
 		if (dbt_supported((enum dbt_scheme)s, (enum dbt_guest)g, &cfg, &wl, &e)) {
 			workload_close(&wl);
 			if (only >= 0) {
-				fprintf(stderr, "tpt: %s\n", e.msg);
+				bad("%s", e.msg);
 				return 2;
 			}
 			snprintf(refused[s], sizeof(refused[s]), "%s", e.msg);
@@ -137,13 +137,13 @@ int cmd_dbt(int argc, char **argv, const json_t *rerun)
 		rc = dbt_run(&wl, &cfg, (enum dbt_scheme)s, (enum dbt_guest)g, true, &st[s], &e);
 		workload_close(&wl);
 		if (rc) {
-			fprintf(stderr, "tpt: %s\n", e.msg);
+			bad("%s", e.msg);
 			return 1;
 		}
 		ran[s] = true;
 	}
 	if (!ran[DBT_SOFTMMU] && !ran[DBT_BTMMU] && !ran[DBT_DIRECT]) {
-		fprintf(stderr, "tpt: %s\n", refused[DBT_SOFTMMU]);
+		bad("%s", refused[DBT_SOFTMMU]);
 		return 2;
 	}
 	double speedup = ran[DBT_SOFTMMU] && ran[DBT_BTMMU] && st[DBT_BTMMU].cycles > 0

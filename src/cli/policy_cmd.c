@@ -197,7 +197,7 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 		return rc;
 	o.rerun = rerun;
 	if (o.policy != PROFILE_OFF)
-		return bad("policy runs every policy itself: no --policy%s", "");
+		return bad("policy runs every policy itself: no --policy");
 	if (o.schemes)
 		return bad("policy takes --scheme S (a TPT scheme), not --schemes %s", o.schemes);
 	if (!o.workload && !o.scenario)
@@ -255,7 +255,7 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 	}
 	for (int p = 0; p < P_N && !rc; p++)
 		if (r[p].nprocs != r[P_NEVER].nprocs) {
-			fprintf(stderr, "tpt: policy %s ran %u processes, never ran %u: cannot compare\n",
+			bad("policy %s ran %u processes, never ran %u: cannot compare",
 				pname[p], r[p].nprocs, r[P_NEVER].nprocs);
 			rc = 1;
 		}

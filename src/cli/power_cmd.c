@@ -275,7 +275,7 @@ int cmd_power(int argc, char **argv)
 			if (progress)
 				fprintf(stderr, "\rtpt power: %s under %s (%u of %u)\033[K", w->name, s->name, n + 1, nw * ns);
 			if (power_run(&p, &k, w, s, seed, tl ? timeline_row : NULL, &t, &res[n], &e)) {
-				fprintf(stderr, "tpt: %s\n", e.msg);
+				bad("%s", e.msg);
 				rc = 1;
 				break;
 			}

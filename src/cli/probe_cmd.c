@@ -737,12 +737,12 @@ int cmd_probe(int argc, char **argv)
 	}
 	struct tpt_err e;
 	if (!c->allow_busy && host_quiet(&e)) {
-		fprintf(stderr, "tpt: probe: %s\n", e.msg);
+		bad("probe: %s", e.msg);
 		rc = 1;
 		goto out;
 	}
 	if (host_pin() < 0) {
-		fprintf(stderr, "tpt: probe: cannot pin to one CPU\n");
+		bad("probe: cannot pin to one CPU");
 		rc = 1;
 		goto out;
 	}
@@ -750,15 +750,15 @@ int cmd_probe(int argc, char **argv)
 	bool vm_ok = c->p.where[WHERE_VM] && !c->h.kvm_unusable[0];
 	if (c->p.where[WHERE_VM] && c->h.kvm_unusable[0]) {
 		snprintf(c->vm_skipped, sizeof(c->vm_skipped), "%s", c->h.kvm_unusable);
-		fprintf(stderr, "tpt: probe: measuring natively only: %s\n", c->h.kvm_unusable);
+		bad("probe: measuring natively only: %s", c->h.kvm_unusable);
 	}
 	if (probe_measure(&c->p, &c->h, vm_ok, c->rows, MAX_ROWS, &c->n, &e)) {
-		fprintf(stderr, "tpt: probe: %s\n", e.msg);
+		bad("probe: %s", e.msg);
 		rc = 1;
 		goto out;
 	}
 	if (!c->n) {
-		rc = bad("probe: --phases selects nothing this machine can run%s", "");
+		rc = bad("probe: --phases selects nothing this machine can run");
 		goto out;
 	}
 	struct fragment frag = {0};

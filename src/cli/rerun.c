@@ -27,7 +27,7 @@ int rerun_load(const char *path, json_t **doc, const json_t **prov, const char *
 	}
 	const char *commit = json_string_value(json_object_get(*prov, "commit"));
 	if (!commit || strcmp(commit, tpt_commit()))
-		fprintf(stderr, "tpt: note: %s came from commit %s, this is %s: numbers may differ\n",
+		bad("note: %s came from commit %s, this is %s: numbers may differ",
 			path, commit ? commit : "?", tpt_commit());
 	return 0;
 }

@@ -335,6 +335,6 @@ int run_all(struct run *runs, size_t n, unsigned jobs, const struct tpt_config *
 	if (i == n)
 		return 0;
 	if (runs[i].err.msg[0])
-		fprintf(stderr, "tpt: %s\n", runs[i].err.msg);
+		bad("%s", runs[i].err.msg);
 	return runs[i].rc;
 }

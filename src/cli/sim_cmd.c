@@ -26,15 +26,15 @@ int cmd_sim(int argc, char **argv, const json_t *rerun)
 		return rc;
 	o.rerun = rerun;
 	if (!o.scheme)
-		return bad("sim needs --scheme (see tpt schemes)%s", "");
+		return bad("sim needs --scheme (see tpt schemes)");
 	if (o.jobs)
-		return bad("sim runs one scheme: --jobs is for compare and policy%s", "");
+		return bad("sim runs one scheme: --jobs is for compare and policy");
 	if (o.schemes)
 		return bad("sim takes --scheme S, not --schemes %s (see tpt compare)", o.schemes);
 	if (o.timeline && o.policy == PROFILE_OFF)
-		return bad("--timeline needs --policy%s", "");
+		return bad("--timeline needs --policy");
 	if (!o.workload && !o.scenario)
-		return bad("sim needs --workload or --scenario (see tpt workloads)%s", "");
+		return bad("sim needs --workload or --scenario (see tpt workloads)");
 	const struct scheme *sc = scheme_find(o.scheme);
 	if (!sc)
 		return bad("unknown scheme '%s' (see tpt schemes)", o.scheme);

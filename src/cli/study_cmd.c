@@ -27,7 +27,7 @@
 static int said(int rc, const struct tpt_err *e)
 {
 	if (rc && e->msg[0])
-		fprintf(stderr, "tpt: %s\n", e->msg);
+		bad("%s", e->msg);
 	return rc;
 }
 

@@ -15,7 +15,7 @@ int main(int argc, char **argv)
 	int rc = run_command(argc - 1, argv + 1, NULL);
 	struct tpt_err e;
 	if (!rc && outfile_stdout_ok(&e)) {
-		fprintf(stderr, "tpt: %s\n", e.msg);
+		bad("%s", e.msg);
 		return 1;
 	}
 	return rc;

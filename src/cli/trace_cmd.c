@@ -18,14 +18,6 @@
 #include "tpt/workload/trace.h"
 #include "trace_cmd.h"
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "tpt trace: ");
-	fprintf(stderr, msg, arg);
-	fprintf(stderr, "\n");
-	return 2;
-}
-
 static void trace_usage(FILE *out)
 {
 	fprintf(out, "usage: tpt trace info FILE [--format F] [--processes]\n"
@@ -65,10 +57,10 @@ static int parse(int argc, char **argv, struct topts *o, int *first)
 		case 'F': o->allow_failure = true; break;
 		case 's':
 			if (tpt_parse_u64(optarg, &o->seed))
-				return usage_error("--seed: '%s' is not a whole number", optarg);
+				return bad("trace: --seed: '%s' is not a whole number", optarg);
 			break;
-		case ':': return usage_error("option %s needs a value", argv[optind - 1]);
-		default: return usage_error("unknown option '%s'", argv[optind - 1]);
+		case ':': return bad("trace: option %s needs a value", argv[optind - 1]);
+		default: return bad("trace: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	*first = optind;
@@ -82,7 +74,7 @@ static int format_arg(const char *name, int dflt, int *out)
 		return 0;
 	}
 	if ((*out = trace_format_parse(name)) < 0)
-		return usage_error("unknown trace format '%s' (tpt, lackey, champsim)", name);
+		return bad("trace: unknown trace format '%s' (tpt, lackey, champsim)", name);
 	return 0;
 }
 
@@ -97,11 +89,11 @@ static int writer_close(struct trace_writer *w, int rc)
 		return rc;
 	}
 	if (trace_finish(w, &e)) {
-		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		bad("trace: %s", e.msg);
 		return 1;
 	}
 	if (dropped)
-		fprintf(stderr, "tpt trace: note: %llu OS events dropped (ChampSim has none)\n",
+		bad("trace: note: %llu OS events dropped (ChampSim has none)",
 			(unsigned long long)dropped);
 	return 0;
 }
@@ -124,7 +116,7 @@ static int pump(struct trace_reader *r, const char *out, int to)
 	if (!ev)
 		return 1;
 	if (trace_create(&w, out, to, &e)) {
-		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		bad("trace: %s", e.msg);
 		free(ev);
 		return tpt_err_status(&e);
 	}
@@ -133,13 +125,13 @@ static int pump(struct trace_reader *r, const char *out, int to)
 	while ((n = trace_read(r, ev, N)) > 0) {
 		copy_names(r, names);
 		if (trace_write(w, ev, n, (const char(*)[16])names, &e)) {
-			fprintf(stderr, "tpt trace: %s\n", e.msg);
+			bad("trace: %s", e.msg);
 			rc = 1;
 			break;
 		}
 	}
 	if (!rc && trace_error(r)) {
-		fprintf(stderr, "tpt trace: %s\n", trace_error(r));
+		bad("trace: %s", trace_error(r));
 		rc = 2; /* the input is bad, as sim says of it */
 	}
 	rc = writer_close(w, rc);
@@ -153,7 +145,7 @@ static int check_out(const char *out, const char *in)
 	const char *outs[] = {out}, *ins[] = {in};
 	struct tpt_err e;
 	if (outfile_check_run(outs, 1, ins, 1, &e)) {
-		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		bad("trace: %s", e.msg);
 		return 2;
 	}
 	return 0;
@@ -166,11 +158,11 @@ static int cmd_info(int argc, char **argv)
 	if (rc || (rc = format_arg(o.format, TRACE_AUTO, &format)))
 		return rc;
 	if (first != argc - 1)
-		return usage_error("info takes one FILE%s", "");
+		return bad("trace: info takes one FILE");
 	struct trace_reader *r;
 	struct tpt_err e;
 	if (trace_open(&r, argv[first], format, &e)) {
-		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		bad("trace: %s", e.msg);
 		return tpt_err_status(&e);
 	}
 	struct trace_counter c;
@@ -188,7 +180,7 @@ static int cmd_info(int argc, char **argv)
 		trace_counter_add(&c, ev, n, (const char(*)[16])names);
 	}
 	if (trace_error(r)) {
-		fprintf(stderr, "tpt trace: %s\n", trace_error(r));
+		bad("trace: %s", trace_error(r));
 		rc = 2;
 	} else {
 		const struct trace_stats *st = &c.st;
@@ -242,13 +234,13 @@ static int cmd_convert(int argc, char **argv)
 	    (rc = format_arg(o.to, TRACE_AUTO, &to)))
 		return rc;
 	if (first != argc - 2)
-		return usage_error("convert takes IN and OUT%s", "");
+		return bad("trace: convert takes IN and OUT");
 	if ((rc = check_out(argv[first + 1], argv[first])))
 		return rc;
 	struct trace_reader *r;
 	struct tpt_err e;
 	if (trace_open(&r, argv[first], from, &e)) {
-		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		bad("trace: %s", e.msg);
 		return 2;
 	}
 	rc = pump(r, argv[first + 1], to);
@@ -263,7 +255,7 @@ static int cmd_write(int argc, char **argv)
 	if (rc || (rc = format_arg(o.to, TRACE_AUTO, &to)))
 		return rc;
 	if (!o.workload || !o.out || first != argc)
-		return usage_error("write needs --workload W and -o OUT%s", "");
+		return bad("trace: write needs --workload W and -o OUT");
 	char inbuf[512];
 	if ((rc = check_out(o.out, spec_path(o.workload, inbuf, sizeof(inbuf)))))
 		return rc;
@@ -271,11 +263,11 @@ static int cmd_write(int argc, char **argv)
 	struct trace_writer *w;
 	struct tpt_err e;
 	if (workload_open(&wl, o.workload, o.seed, &e)) {
-		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		bad("trace: %s", e.msg);
 		return 2;
 	}
 	if (trace_create(&w, o.out, to, &e)) {
-		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		bad("trace: %s", e.msg);
 		workload_close(&wl);
 		return 2;
 	}
@@ -288,7 +280,7 @@ static int cmd_write(int argc, char **argv)
 	if (!ev || wl.failed)
 		rc = 1;
 	if (rc)
-		fprintf(stderr, "tpt trace: %s\n", wl.failed ? wl.err.msg : e.msg);
+		bad("trace: %s", wl.failed ? wl.err.msg : e.msg);
 	rc = writer_close(w, rc);
 	free(ev);
 	workload_close(&wl);
@@ -315,9 +307,9 @@ static int cmd_record(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (!o.out || first >= argc)
-		return usage_error("record needs -o OUT -- PROGRAM [ARGS...]%s", "");
+		return bad("trace: record needs -o OUT -- PROGRAM [ARGS...]");
 	if (o.format || o.to || o.workload)
-		return usage_error("record takes -o, --no-children and --allow-failure%s", "");
+		return bad("trace: record takes -o, --no-children and --allow-failure");
 	if ((rc = check_out(o.out, NULL)))
 		return rc;
 	/* The logs' directory, where temporaries go ($TMPDIR, else /tmp). */
@@ -325,20 +317,20 @@ static int cmd_record(int argc, char **argv)
 	char dir[PATH_MAX];
 	struct tpt_err e;
 	if (snprintf(dir, sizeof(dir), "%s/tpt-record-XXXXXX", tmp && *tmp ? tmp : "/tmp") >= (int)sizeof(dir))
-		return usage_error("TMPDIR is too long%s", "");
+		return bad("trace: TMPDIR is too long");
 	if (outfile_tmpdir(dir, &e)) {
-		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		bad("trace: %s", e.msg);
 		return 1;
 	}
 	int status = 0;
 	if (trace_record_run(dir, argv + first, !o.no_children, &status, &e)) {
-		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		bad("trace: %s", e.msg);
 		outfile_tmpdir_remove();
 		return 1;
 	}
 	const char *prog = argv[first];
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !has_logs(dir)) {
-		fprintf(stderr, "tpt trace: valgrind could not run %s\n", prog);
+		bad("trace: valgrind could not run %s", prog);
 		outfile_tmpdir_remove();
 		return 1;
 	}
@@ -349,16 +341,15 @@ static int cmd_record(int argc, char **argv)
 		else
 			snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
 		if (!o.allow_failure) {
-			fprintf(stderr, "tpt trace: %s %s; nothing written (--allow-failure records "
-					"it anyway)\n", prog, how);
+			bad("trace: %s %s; nothing written (--allow-failure records it anyway)", prog, how);
 			outfile_tmpdir_remove();
 			return 1;
 		}
-		fprintf(stderr, "tpt trace: note: %s %s (recorded: --allow-failure)\n", prog, how);
+		bad("trace: note: %s %s (recorded: --allow-failure)", prog, how);
 	}
 	struct trace_reader *r;
 	if (trace_open(&r, dir, TRACE_LACKEY, &e)) {
-		fprintf(stderr, "tpt trace: %s\n", e.msg);
+		bad("trace: %s", e.msg);
 		outfile_tmpdir_remove();
 		return 1;
 	}
@@ -387,5 +378,5 @@ int cmd_trace(int argc, char **argv)
 		trace_usage(stdout);
 		return 0;
 	}
-	return usage_error("unknown subcommand '%s' (info, convert, write, record)", sub);
+	return bad("trace: unknown subcommand '%s' (info, convert, write, record)", sub);
 }

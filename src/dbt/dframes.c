@@ -41,7 +41,7 @@ static int table_alloc(void *ctx, void *arg, const struct pt *pt, uint64_t *addr
 	uint64_t pfn;
 	(void)arg, (void)pt;
 	if (frames_alloc_table(&d->f, &pfn))
-		return PT_ENOMEM;
+		return TPT_ENOMEM;
 	hostmem_zero_frame(d->hm, pfn);
 	*addr = pfn << PAGE_SHIFT;
 	return 0;

@@ -161,12 +161,12 @@ int pt_map(struct pt *pt, void *arg, uint64_t va, uint64_t pa, unsigned shift, u
 {
 	int leaf = leaf_level(pt, shift), rc;
 	if (!leaf)
-		return PT_EOVERLAP;
+		return TPT_EOVERLAP;
 	uint64_t table = pt->root;
 	for (int level = pt->levels; level > leaf; level--) {
 		uint64_t e = get(pt, table, idx_of(pt, va, level));
 		if ((e & PTE_P) && (e & (PTE_PS | PTE_STOP)))
-			return PT_EOVERLAP;
+			return TPT_EOVERLAP;
 		if (!(e & PTE_P) && (rc = new_table(pt, arg, va, table, level, &e)))
 			return rc;
 		table = addr_of(pt, e);
@@ -176,7 +176,7 @@ int pt_map(struct pt *pt, void *arg, uint64_t va, uint64_t pa, unsigned shift, u
 	if (old & PTE_P) {
 		/* Remapping the same size is an update; a table here is an overlap. */
 		if ((leaf > 1 && !(old & PTE_PS)) || (old & PTE_STOP))
-			return PT_EOVERLAP;
+			return TPT_EOVERLAP;
 	}
 	uint64_t val = addr_of(pt, pa) | flags | PTE_P | (leaf > 1 ? PTE_PS : 0);
 	return set_entry(pt, arg, va, table, idx, leaf, val);
@@ -199,7 +199,7 @@ int pt_unmap(struct pt *pt, void *arg, uint64_t va)
 		tables[level] = table;
 		uint64_t e = get(pt, table, idx_of(pt, va, level));
 		if (!(e & PTE_P))
-			return PT_ENOENT;
+			return TPT_ENOENT;
 		if (ends_path(pt, e, level))
 			break;
 		table = addr_of(pt, e);
@@ -228,7 +228,7 @@ int pt_lookup(const struct pt *pt, uint64_t va, uint64_t *pa, unsigned *shift, u
 		}
 		uint64_t e = get(pt, table, idx);
 		if (!(e & PTE_P))
-			return -1;
+			return TPT_ENOENT;
 		if (level == 1 || (e & PTE_PS)) {
 			unsigned s = lshift(pt, level);
 			uint64_t mask = (1ULL << s) - 1;
@@ -240,7 +240,7 @@ int pt_lookup(const struct pt *pt, uint64_t va, uint64_t *pa, unsigned *shift, u
 		}
 		table = addr_of(pt, e);
 	}
-	return -1;
+	return TPT_ENOENT;
 }
 
 uint64_t pt_peek(const struct pt *pt, uint64_t va, int level, int *at)

@@ -45,7 +45,7 @@ static int table_alloc(void *ctx, void *arg, const struct pt *pt, uint64_t *addr
 	struct guest_image *g = ctx;
 	(void)arg, (void)pt;
 	if (g->next_table >= g->tables_end)
-		return PT_ENOMEM;
+		return TPT_ENOMEM;
 	*addr = g->next_table;
 	g->next_table += PAGE_SIZE;
 	memset(g->mem + *addr, 0, PAGE_SIZE);

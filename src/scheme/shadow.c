@@ -142,7 +142,7 @@ static int shadow_install(struct vm *vm, struct process *p, uint64_t va, uint64_
 	}
 	return vm_rc(pt_map(&sp(p)->pt, NULL, va & ~mask, vm_gpa_to_hpa(vm, gbase), s,
 			    pte & (PTE_W | PTE_U)),
-		     VM_EHOSTMEM);
+		     TPT_EHOSTMEM);
 }
 
 /* Drops every shadow entry (pages and switching entries) in [start, end). */
@@ -205,13 +205,13 @@ static int shadow_guest_write(struct vm *vm, struct process *p, struct tpt_stats
 	uint64_t gfn = table >> PAGE_SHIFT;
 	(void)val; /* the new value reaches the shadow table at the next access's fill */
 	if (!sp(p)->live)
-		return VM_OK;
+		return TPT_OK;
 	if (x->agile && bit_test(x->sw, gfn)) {
 		count_write(x, gfn); /* seen by the interval's dirty-bit scan */
-		return VM_OK;
+		return TPT_OK;
 	}
 	if (!bit_test(x->wp, gfn))
-		return VM_OK; /* not shadowed: the write does not trap */
+		return TPT_OK; /* not shadowed: the write does not trap */
 	acct->exits[EXIT_PT_WRITE]++;
 	unsigned s = pt_shift(level);
 	uint64_t base = va & ~((1ULL << s) - 1);
@@ -227,7 +227,7 @@ static int shadow_guest_write(struct vm *vm, struct process *p, struct tpt_stats
 		unprotect(vm, &p->pt, table, level);
 		drop_range(vm, p, lo, lo + span);
 	}
-	return VM_OK;
+	return TPT_OK;
 }
 
 /* A shadow walk found nothing for va: a true guest fault is reflected, a
@@ -253,10 +253,10 @@ static int shadow_fault(struct vm *vm, struct process *p, int rc, uint64_t va, b
 			int r = pt_install(&sp(p)->pt, NULL, va, level + 1,
 					   path.table[i] | PTE_P | PTE_W | PTE_U | PTE_SWITCH);
 			if (r)
-				return vm_rc(r, VM_EHOSTMEM);
+				return vm_rc(r, TPT_EHOSTMEM);
 			/* pt_install may have freed shadow tables the PWC still points to. */
 			pwc_flush_asid(&vm->mmu->pwc, p->asid);
-			return VM_OK;
+			return TPT_OK;
 		}
 		bit_set(x->wp, gfn);
 		if (!x->agile)
@@ -349,7 +349,7 @@ static int shadow_load(struct vm *vm, struct process *p)
 {
 	sp(p)->used = vm->clock;
 	if (sp(p)->live)
-		return VM_OK;
+		return TPT_OK;
 	unsigned live = 0;
 	struct process *lru = NULL;
 	for (unsigned i = 0; i < vm->nprocs; i++) {
@@ -364,9 +364,9 @@ static int shadow_load(struct vm *vm, struct process *p)
 		shadow_drop(vm, lru);
 	if (pt_init(&sp(p)->pt, NULL, &vm->mmu->hm, NULL, vm->levels, vm->hv.host_mem, &hv_table_ops,
 		    &vm->hv))
-		return VM_EHOSTMEM;
+		return TPT_EHOSTMEM;
 	sp(p)->live = true;
-	return VM_OK;
+	return TPT_OK;
 }
 
 /* A CR3 write traps: the process's shadow root is loaded. */

@@ -165,20 +165,20 @@ static int map_leaf(struct vm *vm, struct process *p, struct tpt_stats *acct, ui
 		rc = pt_map(&tp(p)->pt, acct, base + off, (uint64_t)vm->hv.gmap[gfn] << PAGE_SHIFT, s,
 			    flags & (PTE_W | PTE_U));
 		if (rc)
-			return vm_rc(rc, VM_ENOMEM);
+			return vm_rc(rc, TPT_ENOMEM);
 		(*pages)++;
 	}
-	return VM_OK;
+	return TPT_OK;
 }
 
 /* A guest table entry changed: the pv-op mirrors it into the TPT table.
- * VM_OK, or why the TPT table could not follow. */
+ * TPT_OK, or why the TPT table could not follow. */
 static int tpt_guest_write(struct vm *vm, struct process *p, struct tpt_stats *acct, uint64_t va,
 			   uint64_t table, int level, uint64_t old, uint64_t val)
 {
 	(void)table;
 	if (!has_table(p))
-		return VM_OK;
+		return TPT_OK;
 	uint64_t pages = 0;
 	acct->pvops++;
 	unsigned s = pt_shift(level);
@@ -186,7 +186,7 @@ static int tpt_guest_write(struct vm *vm, struct process *p, struct tpt_stats *a
 		vm_unmap_pieces(vm, &tp(p)->pt, acct, va, s);
 	if ((val & PTE_P) && pte_is_leaf(level, val))
 		return map_leaf(vm, p, acct, va, val & PTE_ADDR, s, val, &pages);
-	return VM_OK;
+	return TPT_OK;
 }
 
 struct build_ctx {
@@ -208,7 +208,7 @@ static int build_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 static int build(struct vm *vm, struct process *p, struct tpt_stats *acct, uint64_t *pages)
 {
 	if (pt_init(&tp(p)->pt, acct, &vm->mmu->hm, NULL, vm->levels, vm->hv.host_mem, &table_ops, vm))
-		return VM_ENOMEM;
+		return TPT_ENOMEM;
 	tp(p)->state = TPT_ON;
 	tp(p)->used = true;
 	struct build_ctx b = {vm, p, acct, pages, 0};
@@ -222,7 +222,7 @@ static int build(struct vm *vm, struct process *p, struct tpt_stats *acct, uint6
 static int tpt_enable(struct vm *vm, struct process *p, struct tpt_stats *acct)
 {
 	if (has_table(p))
-		return VM_OK;
+		return TPT_OK;
 	mode_change(vm, p);
 	return build(vm, p, acct, &p->st.tpt_built_pages);
 }
@@ -314,7 +314,7 @@ static int tpt_start(struct vm *vm, struct process *p, const struct process *par
 {
 	if ((parent && has_table(parent)) || armed(vm, p->name))
 		return tpt_enable(vm, p, acct);
-	return VM_OK;
+	return TPT_OK;
 }
 
 struct moved {

@@ -163,16 +163,16 @@ void sim_totals(const struct sim *s, struct tpt_stats *out)
 static int fault_error(struct tpt_err *e, int rc, uint64_t va)
 {
 	switch (rc) {
-	case VM_ESEGV:
+	case TPT_ESEGV:
 		return tpt_fail(e, "access to gVA %#llx outside every region of the workload",
 				(unsigned long long)va);
-	case VM_ENOMEM:
+	case TPT_ENOMEM:
 		return tpt_fail(e, "guest memory exhausted at gVA %#llx (raise [mem] guest_mem)",
 				(unsigned long long)va);
-	case VM_EHOSTMEM:
+	case TPT_EHOSTMEM:
 		return tpt_fail(e, "host memory exhausted at gVA %#llx (raise [mem] host_mem)",
 				(unsigned long long)va);
-	case VM_EPROT:
+	case TPT_EPROT:
 		return tpt_fail(e, "write to read-only page at gVA %#llx", (unsigned long long)va);
 	}
 	return tpt_fail(e, "fault %d at gVA %#llx", rc, (unsigned long long)va);
@@ -224,7 +224,7 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 			if (!s->scheme->fault)
 				return tpt_fail(e, "walk of gVA %#llx of pid %d ended in an unknown fault %d",
 						(unsigned long long)va, p->pid, rc);
-			if ((vrc = s->scheme->fault(&s->vm, p, rc, va, write, e)) < 0 && vrc > VM_ESEGV)
+			if ((vrc = s->scheme->fault(&s->vm, p, rc, va, write, e)) == TPT_EFAIL)
 				return -1;
 		}
 		if (vrc)
@@ -307,10 +307,10 @@ static int os_error(struct tpt_err *e, int rc, const struct event *ev)
 				      "mprotect", "brk", "fork", "exit", "syscall", "file"};
 	const char *what = ev->type < ARRAY_LEN(names) ? names[ev->type] : "event";
 	switch (rc) {
-	case VM_ENOMEM:
+	case TPT_ENOMEM:
 		return tpt_fail(e, "%s of pid %u: guest memory exhausted (raise [mem] guest_mem)",
 				what, ev->pid);
-	case VM_EHOSTMEM:
+	case TPT_EHOSTMEM:
 		return tpt_fail(e, "%s of pid %u: host memory exhausted (raise [mem] host_mem)",
 				what, ev->pid);
 	default:
@@ -325,7 +325,7 @@ static int run_pid(struct sim *s, uint16_t pid, struct tpt_err *e)
 	if (s->vm.cur && s->vm.cur->pid == pid)
 		return 0;
 	int rc = vm_switch(&s->vm, pid);
-	if (rc == VM_ESEGV)
+	if (rc == TPT_ESEGV)
 		return tpt_fail(e, "event for pid %u, which is not running (no exec, or it exited)",
 				pid);
 	if (rc)
@@ -357,7 +357,7 @@ int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e)
 		return 0;
 	case EV_FORK:
 		if (ev->arg > 65535)
-			return os_error(e, VM_ESEGV, ev);
+			return os_error(e, TPT_ESEGV, ev);
 		if (run_pid(s, ev->pid, e))
 			return -1;
 		if ((rc = vm_fork(vm, ev->pid, (int)ev->arg)))

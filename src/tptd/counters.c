@@ -40,13 +40,11 @@ static const struct {
 	{ROLE_WALKS, {"ITLB_MISSES:WALK_COMPLETED", NULL, NULL}},
 };
 
-static int pfm_ready(char *err, size_t n)
+static int pfm_ready(struct tpt_err *e)
 {
 	int rc = pfm_initialize(); /* idempotent */
-	if (rc != PFM_SUCCESS) {
-		snprintf(err, n, "libpfm4: %s", pfm_strerror(rc));
-		return -1;
-	}
+	if (rc != PFM_SUCCESS)
+		return tpt_fail(e, "libpfm4: %s", pfm_strerror(rc));
 	return 0;
 }
 
@@ -68,10 +66,10 @@ static int encode(struct ctr_event *ev, enum ctr_role role, const char *name)
 	return 0;
 }
 
-int ctr_set_pmu(struct ctr_set *s, char *err, size_t n)
+int ctr_set_pmu(struct ctr_set *s, struct tpt_err *e)
 {
 	memset(s, 0, sizeof(*s));
-	if (pfm_ready(err, n))
+	if (pfm_ready(e))
 		return -1;
 	for (size_t i = 0; i < sizeof(pmu_slots) / sizeof(pmu_slots[0]); i++)
 		for (int k = 0; k < 3 && pmu_slots[i].names[k]; k++)
@@ -79,23 +77,19 @@ int ctr_set_pmu(struct ctr_set *s, char *err, size_t n)
 				s->n++;
 				break;
 			}
-	if (!ctr_has(s, ROLE_CYCLES)) {
-		snprintf(err, n, "libpfm4 knows no cycles event on this CPU");
-		return -1;
-	}
+	if (!ctr_has(s, ROLE_CYCLES))
+		return tpt_fail(e, "libpfm4 knows no cycles event on this CPU");
 	return 0;
 }
 
-int ctr_set_sw(struct ctr_set *s, char *err, size_t n)
+int ctr_set_sw(struct ctr_set *s, struct tpt_err *e)
 {
 	memset(s, 0, sizeof(*s));
-	if (pfm_ready(err, n))
+	if (pfm_ready(e))
 		return -1;
 	if (encode(&s->ev[0], ROLE_TASK_CLOCK, "perf::TASK-CLOCK") ||
-	    encode(&s->ev[1], ROLE_FAULTS, "perf::PAGE-FAULTS")) {
-		snprintf(err, n, "libpfm4 cannot encode the software events");
-		return -1;
-	}
+	    encode(&s->ev[1], ROLE_FAULTS, "perf::PAGE-FAULTS"))
+		return tpt_fail(e, "libpfm4 cannot encode the software events");
 	s->n = 2;
 	return 0;
 }

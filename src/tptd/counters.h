@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "tpt/base/util.h"
+
 #define CTR_MAX 10
 #define CTR_GROUP 4
 
@@ -57,10 +59,10 @@ struct ctr_proc {
 
 /* The hardware set: cycles, instructions, walk cycles and walks, each the
  * first candidate name libpfm4 encodes for this CPU. -1 if libpfm4 cannot
- * initialise or knows no cycles event; err says why. */
-int ctr_set_pmu(struct ctr_set *s, char *err, size_t n);
+ * initialise or knows no cycles event; e says why. */
+int ctr_set_pmu(struct ctr_set *s, struct tpt_err *e);
 /* The software set: task clock (ns) and page faults. */
-int ctr_set_sw(struct ctr_set *s, char *err, size_t n);
+int ctr_set_sw(struct ctr_set *s, struct tpt_err *e);
 /* Whether the set has an event with this role. */
 bool ctr_has(const struct ctr_set *s, enum ctr_role r);
 

@@ -39,14 +39,14 @@ static double mib(uint64_t b)
 static int resolve(struct tptd *d, struct tpt_err *e)
 {
 	const struct tptd_conf *c = &d->conf;
-	char why[160] = "";
+	struct tpt_err why = {.msg = ""};
 	d->src = c->source == SRC_AUTO ? (d->probe.pmu ? SRC_PMU : SRC_HEURISTIC) : c->source;
 	if (d->src == SRC_PMU && !d->probe.pmu)
 		return tpt_fail(e, "source pmu: no hardware PMU (perf_event_open of cycles: %s); "
 				   "use source=heuristic or auto", strerror(d->probe.pmu_errno));
-	if (d->src == SRC_PMU && ctr_set_pmu(&d->pmu, why, sizeof(why)))
-		return tpt_fail(e, "source pmu: %s", why);
-	d->have_sw = !ctr_set_sw(&d->sw, why, sizeof(why)) && d->probe.sw_events;
+	if (d->src == SRC_PMU && ctr_set_pmu(&d->pmu, &why))
+		return tpt_fail(e, "source pmu: %s", why.msg);
+	d->have_sw = !ctr_set_sw(&d->sw, &why) && d->probe.sw_events;
 
 	bool knob = knob_present(c->sysfs), thp = d->probe.madv_collapse && d->probe.process_madvise;
 	d->act = c->actuator == ACT_AUTO ? (knob ? ACT_TPT : thp ? ACT_THP : ACT_ADVISE) : c->actuator;

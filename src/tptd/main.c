@@ -166,12 +166,12 @@ static int load_conf(const struct args *a, struct tptd_conf *c, struct tpt_err *
 static void print_events(void)
 {
 	struct ctr_set s;
-	char err[160];
+	struct tpt_err err;
 	for (int k = 0; k < 2; k++) {
-		int rc = k == 0 ? ctr_set_pmu(&s, err, sizeof(err)) : ctr_set_sw(&s, err, sizeof(err));
+		int rc = k == 0 ? ctr_set_pmu(&s, &err) : ctr_set_sw(&s, &err);
 		printf("%s\n", k == 0 ? "hardware (libpfm4)" : "software (libpfm4 perf::)");
 		if (rc) {
-			printf("  none: %s\n", err);
+			printf("  none: %s\n", err.msg);
 			continue;
 		}
 		for (int i = 0; i < s.n; i++)

@@ -24,7 +24,7 @@ _Static_assert(VM_BRK_BASE == WL_BRK_BASE, "workloads and the guest agree on the
 int vm_alloc_guest_table(struct vm *vm, struct tpt_stats *acct, uint64_t *gfn)
 {
 	if (frames_alloc_table(&vm->gframes, gfn))
-		return VM_ENOMEM;
+		return TPT_ENOMEM;
 	int rc = vm_touch(vm, acct, *gfn, true);
 	if (rc)
 		return rc;
@@ -69,7 +69,7 @@ static int guest_written(void *ctx, void *acct, const struct pt *pt, uint64_t va
 	(void)idx;
 	p->st.pt_updates++;
 	const struct hv_ops *ops = p->vm->hv.ops;
-	return ops->guest_write ? ops->guest_write(p->vm, p, acct, va, table, level, old, val) : VM_OK;
+	return ops->guest_write ? ops->guest_write(p->vm, p, acct, va, table, level, old, val) : TPT_OK;
 }
 
 const struct pt_ops vm_guest_pt_ops = {
@@ -112,7 +112,7 @@ static int new_page(struct vm *vm, struct tpt_stats *acct, unsigned shift, uint6
 {
 	unsigned order = shift - PAGE_SHIFT;
 	if (frames_alloc(&vm->gframes, order, gfn))
-		return VM_ENOMEM;
+		return TPT_ENOMEM;
 	/* The guest kernel clears the new page: its first touch of every frame. */
 	for (uint64_t i = 0; i < (1ULL << order); i++) {
 		int rc = vm_touch_gfn(vm, acct, *gfn + i);
@@ -120,7 +120,7 @@ static int new_page(struct vm *vm, struct tpt_stats *acct, unsigned shift, uint6
 			return rc;
 	}
 	ref(vm, *gfn, shift);
-	return VM_OK;
+	return TPT_OK;
 }
 
 /* --- leaves of a range ---------------------------------------------------- */
@@ -137,9 +137,9 @@ static int split_leaf(struct vm *vm, struct process *p, const struct pt_leaf *l)
 	for (uint64_t off = 0; off < (1ULL << l->shift); off += 1ULL << small) {
 		int rc = pt_map(&p->pt, &p->st, l->va + off, (gfn << PAGE_SHIFT) + off, small, flags);
 		if (rc)
-			return vm_rc(rc, VM_ENOMEM);
+			return vm_rc(rc, TPT_ENOMEM);
 	}
-	return VM_OK;
+	return TPT_OK;
 }
 
 /* The leaves overlapping [start, end), after splitting those that stick out. */
@@ -149,7 +149,7 @@ static int range_leaves(struct vm *vm, struct process *p, uint64_t start, uint64
 	for (;;) {
 		out->n = 0;
 		if (pt_foreach_range(&p->pt, start, end, pt_collect_leaf, out))
-			return VM_ENOMEM;
+			return TPT_ENOMEM;
 		bool split = false;
 		for (size_t i = 0; i < out->n; i++) {
 			const struct pt_leaf *l = &out->v[i];
@@ -161,7 +161,7 @@ static int range_leaves(struct vm *vm, struct process *p, uint64_t start, uint64
 			}
 		}
 		if (!split)
-			return VM_OK;
+			return TPT_OK;
 	}
 }
 
@@ -189,11 +189,11 @@ static int vma_add(struct process *p, struct vma v)
 {
 	for (size_t i = 0; i < p->nvmas; i++)
 		if (v.start < p->vmas[i].end && p->vmas[i].start < v.end)
-			return VM_ESEGV;
+			return TPT_ESEGV;
 	if (tpt_grow(&p->vmas, &p->cap, p->nvmas + 1, sizeof(*p->vmas)))
-		return VM_ENOMEM;
+		return TPT_ENOMEM;
 	p->vmas[p->nvmas++] = v;
-	return VM_OK;
+	return TPT_OK;
 }
 
 /* Cuts [start, end) out of the regions; with keep, the cut part is kept with
@@ -202,7 +202,7 @@ static int vma_cut(struct process *p, uint64_t start, uint64_t end, bool keep, u
 {
 	struct vma *old = p->vmas;
 	size_t n = p->nvmas;
-	int rc = VM_OK;
+	int rc = TPT_OK;
 	p->vmas = NULL;
 	p->nvmas = p->cap = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -223,7 +223,7 @@ static int vma_cut(struct process *p, uint64_t start, uint64_t end, bool keep, u
 		}
 	}
 	free(old);
-	return rc ? VM_ENOMEM : VM_OK;
+	return rc ? TPT_ENOMEM : TPT_OK;
 }
 
 /* --- TLB shootdowns ------------------------------------------------------- */
@@ -264,7 +264,7 @@ static int proc_init_as(struct vm *vm, struct process *p)
 	int rc = pt_init(&p->pt, &p->st, &vm->mmu->hm, vm->hv.gmap, vm->levels, vm->guest_mem,
 			 &vm_guest_pt_ops, p);
 	p->brk_start = p->brk_end = VM_BRK_BASE;
-	return rc ? VM_ENOMEM : VM_OK;
+	return rc ? TPT_ENOMEM : TPT_OK;
 }
 
 static struct process *proc_create(struct vm *vm, int pid)
@@ -334,9 +334,9 @@ int vm_exec(struct vm *vm, int pid, const char *name)
 	if (p && p->alive) {
 		teardown(vm, p);
 		if (proc_init_as(vm, p))
-			return VM_ENOMEM;
+			return TPT_ENOMEM;
 	} else if (!(p = proc_create(vm, pid))) {
-		return VM_ENOMEM;
+		return TPT_ENOMEM;
 	}
 	/* What exec does is the new program's cost (exec_as charges p). */
 	return exec_as(vm, p, name);
@@ -352,38 +352,38 @@ static int exec_as(struct vm *vm, struct process *p, const char *name)
 		if (rc)
 			return rc;
 	}
-	return ops->start ? ops->start(vm, p, NULL, &p->st) : VM_OK;
+	return ops->start ? ops->start(vm, p, NULL, &p->st) : TPT_OK;
 }
 
 int vm_fork(struct vm *vm, int parent, int child)
 {
 	struct process *par = vm_proc(vm, parent), *c = vm_proc(vm, child);
 	if (!par || !par->alive || (c && c->alive) || parent == child)
-		return VM_ESEGV;
+		return TPT_ESEGV;
 	if (!(c = proc_create(vm, child)))
-		return VM_ENOMEM;
+		return TPT_ENOMEM;
 	memcpy(c->name, par->name, sizeof(c->name));
 	c->brk_start = par->brk_start;
 	c->brk_end = par->brk_end;
 	for (size_t i = 0; i < par->nvmas; i++)
 		if (vma_add(c, par->vmas[i]))
-			return VM_ENOMEM;
+			return TPT_ENOMEM;
 	struct pt_leaves l = {0};
 	if (pt_foreach(&par->pt, pt_collect_leaf, &l)) {
 		free(l.v);
-		return VM_ENOMEM;
+		return TPT_ENOMEM;
 	}
-	int rc = VM_OK;
+	int rc = TPT_OK;
 	for (size_t i = 0; i < l.n && !rc; i++) {
 		const struct pt_leaf *x = &l.v[i];
 		uint64_t pa = x->pte & PTE_ADDR, flags = x->pte & (PTE_W | PTE_U);
 		/* Private writable pages become copy-on-write in both. */
 		if (flags & PTE_W) {
 			flags &= ~PTE_W;
-			rc = vm_rc(pt_map(&par->pt, &par->st, x->va, pa, x->shift, flags), VM_ENOMEM);
+			rc = vm_rc(pt_map(&par->pt, &par->st, x->va, pa, x->shift, flags), TPT_ENOMEM);
 		}
 		if (!rc)
-			rc = vm_rc(pt_map(&c->pt, &par->st, x->va, pa, x->shift, flags), VM_ENOMEM);
+			rc = vm_rc(pt_map(&c->pt, &par->st, x->va, pa, x->shift, flags), TPT_ENOMEM);
 		ref(vm, pa >> PAGE_SHIFT, x->shift);
 	}
 	/* fork flushes the parent's TLB (flush_tlb_mm). */
@@ -399,21 +399,21 @@ int vm_exit(struct vm *vm, int pid)
 {
 	struct process *p = vm_proc(vm, pid);
 	if (!p || !p->alive)
-		return VM_ESEGV;
+		return TPT_ESEGV;
 	teardown(vm, p);
 	p->alive = false;
 	if (vm->cur == p)
 		vm->cur = NULL;
-	return VM_OK;
+	return TPT_OK;
 }
 
 int vm_switch(struct vm *vm, int pid)
 {
 	struct process *p = vm_proc(vm, pid);
 	if (!p || !p->alive)
-		return VM_ESEGV;
+		return TPT_ESEGV;
 	if (vm->cur == p)
-		return VM_OK;
+		return TPT_OK;
 	vm->cur = p;
 	vm->clock++;
 	p->st.context_switches++;
@@ -422,7 +422,7 @@ int vm_switch(struct vm *vm, int pid)
 		pwc_flush(&vm->mmu->pwc);
 		p->st.tlb_flushes++;
 	}
-	return vm->hv.ops->cr3_load ? vm->hv.ops->cr3_load(vm, p) : VM_OK;
+	return vm->hv.ops->cr3_load ? vm->hv.ops->cr3_load(vm, p) : TPT_OK;
 }
 
 void vm_kernel_entry(struct vm *vm, struct process *p, uint64_t n)
@@ -442,7 +442,7 @@ int vm_mmap(struct process *p, uint64_t start, uint64_t len, uint8_t flags)
 {
 	struct vm *vm = p->vm;
 	if (start % PAGE_SIZE || !len || len > UINT64_MAX - start - PAGE_SIZE)
-		return VM_ESEGV;
+		return TPT_ESEGV;
 	len = tpt_align_up(len, PAGE_SIZE);
 	unsigned shift = vm->guest_shift;
 	if (flags & WL_MAP_HUGE)
@@ -451,7 +451,7 @@ int vm_mmap(struct process *p, uint64_t start, uint64_t len, uint8_t flags)
 	if ((start | len) & ((1ULL << shift) - 1))
 		shift = (flags & WL_MAP_HUGE) ? 0 : PAGE_SHIFT;
 	if (!shift)
-		return VM_ESEGV;
+		return TPT_ESEGV;
 	/* The address is the one the program got: like MAP_FIXED, it replaces
 	 * whatever was mapped there. */
 	int rc = vm_munmap(p, start, len);
@@ -469,17 +469,17 @@ int vm_mmap(struct process *p, uint64_t start, uint64_t len, uint8_t flags)
 int vm_file_next(struct process *p, uint64_t file, uint64_t page)
 {
 	if (!file || file > UINT32_MAX || page >= UINT32_MAX)
-		return VM_ESEGV;
+		return TPT_ESEGV;
 	p->next_file = (uint32_t)file;
 	p->next_fpage = page;
-	return VM_OK;
+	return TPT_OK;
 }
 
 int vm_munmap(struct process *p, uint64_t start, uint64_t len)
 {
 	struct vm *vm = p->vm;
 	if (len > UINT64_MAX - start - PAGE_SIZE)
-		return VM_ESEGV; /* the range wraps */
+		return TPT_ESEGV; /* the range wraps */
 	uint64_t end = start + tpt_align_up(len, PAGE_SIZE);
 	struct pt_leaves l = {0};
 	int rc = range_leaves(vm, p, start, end, &l);
@@ -497,7 +497,7 @@ int vm_mprotect(struct process *p, uint64_t start, uint64_t len, bool writable)
 {
 	struct vm *vm = p->vm;
 	if (len > UINT64_MAX - start - PAGE_SIZE)
-		return VM_ESEGV; /* the range wraps */
+		return TPT_ESEGV; /* the range wraps */
 	uint64_t end = start + tpt_align_up(len, PAGE_SIZE);
 	int rc = vma_cut(p, start, end, true, writable ? WL_MAP_W : 0);
 	if (rc || writable)
@@ -509,7 +509,7 @@ int vm_mprotect(struct process *p, uint64_t start, uint64_t len, bool writable)
 		if (!(l.v[i].pte & PTE_W))
 			continue;
 		rc = vm_rc(pt_map(&p->pt, &p->st, l.v[i].va, l.v[i].pte & PTE_ADDR, l.v[i].shift, PTE_U),
-			   VM_ENOMEM);
+			   TPT_ENOMEM);
 		l.v[n++] = l.v[i]; /* the pages that lost write permission */
 	}
 	if (!rc)
@@ -524,8 +524,8 @@ int vm_brk(struct process *p, uint64_t end)
 	if (p->brk_end == p->brk_start && end < p->brk_start)
 		p->brk_start = p->brk_end = end; /* a trace's first brk names its break */
 	if (end < p->brk_start)
-		return VM_ESEGV;
-	int rc = VM_OK;
+		return TPT_ESEGV;
+	int rc = TPT_OK;
 	if (end > p->brk_end) {
 		/* Like mmap, growth replaces whatever was mapped where the heap goes. */
 		rc = vm_munmap(p, p->brk_end, end - p->brk_end);
@@ -579,10 +579,10 @@ static int break_cow(struct vm *vm, struct process *p, uint64_t va, uint64_t pte
 		rc = pt_map(&p->pt, &p->st, base, copy << PAGE_SHIFT, shift, PTE_W | PTE_U);
 	}
 	if (rc)
-		return vm_rc(rc, VM_ENOMEM);
+		return vm_rc(rc, TPT_ENOMEM);
 	struct pt_leaf page = {base, pte, shift};
 	vm_shootdown(vm, p, &page, 1);
-	return VM_OK;
+	return TPT_OK;
 }
 
 bool vm_guest_maps(const struct process *p, uint64_t va, bool write)
@@ -607,11 +607,11 @@ static int map_file_page(struct vm *vm, struct process *p, const struct vma *v, 
 			return rc;
 		if (v->file) {
 			if (pcache_add(&vm->pcache, v->file, page, gfn))
-				return VM_ENOMEM;
+				return TPT_ENOMEM;
 			ref(vm, gfn, PAGE_SHIFT); /* the cache's own */
 		}
 	}
-	return vm_rc(pt_map(&p->pt, &p->st, va, gfn << PAGE_SHIFT, PAGE_SHIFT, PTE_U), VM_ENOMEM);
+	return vm_rc(pt_map(&p->pt, &p->st, va, gfn << PAGE_SHIFT, PAGE_SHIFT, PTE_U), TPT_ENOMEM);
 }
 
 /* A read fault on a file's page maps it and the file's other pages around
@@ -643,14 +643,14 @@ int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 {
 	const struct vma *v = find_vma(p, va);
 	if (!v)
-		return VM_ESEGV;
+		return TPT_ESEGV;
 	if (write && !(v->flags & WL_MAP_W))
-		return VM_EPROT;
+		return TPT_EPROT;
 	uint64_t pa, pte;
 	unsigned shift;
 	if (pt_lookup(&p->pt, va, &pa, &shift, &pte, NULL) == 0) {
 		if (!write || (pte & PTE_W))
-			return VM_OK; /* already there (another walk's fault fixed it) */
+			return TPT_OK; /* already there (another walk's fault fixed it) */
 		p->st.guest_faults++;
 		return break_cow(vm, p, va, pte, shift);
 	}
@@ -660,14 +660,14 @@ int vm_guest_fault(struct vm *vm, struct process *p, uint64_t va, bool write)
 	shift = fault_shift(vm, p, v, va);
 	uint64_t gfn;
 	int rc = new_page(vm, &p->st, shift, &gfn);
-	if (rc == VM_ENOMEM && shift != PAGE_SHIFT && v->shift == PAGE_SHIFT)
+	if (rc == TPT_ENOMEM && shift != PAGE_SHIFT && v->shift == PAGE_SHIFT)
 		rc = new_page(vm, &p->st, shift = PAGE_SHIFT, &gfn); /* no huge page free: 4K */
 	if (rc)
 		return rc;
 	uint64_t base = va & ~((1ULL << shift) - 1);
 	return vm_rc(pt_map(&p->pt, &p->st, base, gfn << PAGE_SHIFT, shift,
 			    (v->flags & WL_MAP_W ? PTE_W : 0) | PTE_U),
-		     VM_ENOMEM);
+		     TPT_ENOMEM);
 }
 
 int vm_ref_translate(const struct vm *vm, const struct process *p, uint64_t va, uint64_t *hpa,

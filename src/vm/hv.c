@@ -27,7 +27,7 @@ static int host_alloc(void *ctx, void *acct, const struct pt *pt, uint64_t *addr
 	uint64_t hfn;
 	(void)acct, (void)pt;
 	if (frames_alloc_table(&hv->hframes, &hfn))
-		return VM_EHOSTMEM;
+		return TPT_EHOSTMEM;
 	hostmem_zero_frame(&hv->mmu->hm, hfn);
 	*addr = hfn << PAGE_SHIFT;
 	return 0;
@@ -103,12 +103,12 @@ int hv_init(struct hv *hv, const struct hv_ops *ops, int levels, unsigned host_s
 static int blist_add(struct hv *hv, uint64_t first)
 {
 	if (!hv->bpos)
-		return VM_OK;
+		return TPT_OK;
 	if (tpt_grow(&hv->blist, &hv->capblist, hv->nblist + 1, sizeof(*hv->blist)))
-		return VM_EHOSTMEM;
+		return TPT_EHOSTMEM;
 	hv->blist[hv->nblist++] = (uint32_t)first;
 	hv->bpos[first] = (uint32_t)hv->nblist;
-	return VM_OK;
+	return TPT_OK;
 }
 
 static void blist_drop(struct hv *hv, uint64_t first)
@@ -153,27 +153,27 @@ int hv_back(struct hv *hv, uint64_t gfn, bool table)
 	int rc = order == 0 && table ? frames_alloc_table(&hv->hframes, &hfn)
 				     : frames_alloc(&hv->hframes, order, &hfn);
 	if (rc)
-		return VM_EHOSTMEM;
+		return TPT_EHOSTMEM;
 	for (uint64_t i = 0; i < n; i++) {
 		hv->gmap[first + i] = (uint32_t)(hfn + i);
 		hv->rmap[hfn + i] = (uint32_t)(first + i);
 	}
 	hv->backed += n;
 	if (blist_add(hv, first))
-		return VM_EHOSTMEM;
+		return TPT_EHOSTMEM;
 	rmp_assign(&hv->rmp, hfn, n, hv->tag);
 	if (hv->ept.tables &&
 	    pt_map(&hv->ept, NULL, first << PAGE_SHIFT, hfn << PAGE_SHIFT, hv->host_shift, PTE_W | PTE_U))
-		return VM_EHOSTMEM;
-	return VM_OK;
+		return TPT_EHOSTMEM;
+	return TPT_OK;
 }
 
 int hv_touch(struct hv *hv, struct tpt_stats *acct, uint64_t gfn, bool table)
 {
 	if (!hv->gmap || hv->gmap[gfn])
-		return VM_OK;
+		return TPT_OK;
 	int rc = hv_back(hv, gfn, table);
-	if (rc == VM_OK)
+	if (rc == TPT_OK)
 		acct->exits[hv->ops->first_touch]++;
 	return rc;
 }
@@ -190,9 +190,9 @@ static int quarantine(struct hv *hv, uint64_t hfn)
 {
 	if (tpt_grow(&hv->quarantine, &hv->capquarantine, hv->nquarantine + 1,
 		     sizeof(*hv->quarantine)))
-		return VM_EHOSTMEM;
+		return TPT_EHOSTMEM;
 	hv->quarantine[hv->nquarantine++] = hfn;
-	return VM_OK;
+	return TPT_OK;
 }
 
 void hv_release_quarantine(struct hv *hv)
@@ -214,7 +214,7 @@ static int unback(struct hv *hv, uint64_t gfn, uint64_t *old)
 	unsigned order = hv->host_shift - PAGE_SHIFT;
 	uint64_t n = 1ULL << order, first = gfn & ~(n - 1);
 	if (!hv->gmap || !hv->gmap[first])
-		return VM_ESEGV;
+		return TPT_ESEGV;
 	*old = hv->gmap[first];
 	for (uint64_t i = 0; i < n; i++)
 		hv->gmap[first + i] = 0;
@@ -231,7 +231,7 @@ int hv_migrate(struct hv *hv, struct tpt_stats *acct, uint64_t gfn, uint64_t *ol
 	unsigned order = hv->host_shift - PAGE_SHIFT;
 	uint64_t n = 1ULL << order, first = gfn & ~(n - 1);
 	if (!hv->gmap || !hv->gmap[first])
-		return VM_ESEGV;
+		return TPT_ESEGV;
 	bool tables = false;
 	for (uint64_t i = 0; i < n; i++)
 		tables |= is_table(hv, first + i);
@@ -244,7 +244,7 @@ int hv_migrate(struct hv *hv, struct tpt_stats *acct, uint64_t gfn, uint64_t *ol
 			memcpy(hostmem_word(&hv->mmu->hm, (uint64_t)hv->gmap[first + i] << PAGE_SHIFT),
 			       hostmem_word(&hv->mmu->hm, (*old + i) << PAGE_SHIFT), PAGE_SIZE);
 	acct->hv_migrations++;
-	return VM_OK;
+	return TPT_OK;
 }
 
 int hv_reclaim(struct hv *hv, struct tpt_stats *acct, uint64_t gfn, uint64_t *old)
@@ -253,10 +253,10 @@ int hv_reclaim(struct hv *hv, struct tpt_stats *acct, uint64_t gfn, uint64_t *ol
 	uint64_t n = 1ULL << order, first = gfn & ~(n - 1);
 	for (uint64_t i = 0; i < n; i++)
 		if (is_table(hv, first + i))
-			return VM_EPROT; /* page tables are never swapped out */
+			return TPT_EPROT; /* page tables are never swapped out */
 	int rc = unback(hv, first, old);
 	if (rc)
 		return rc;
 	acct->hv_reclaims++;
-	return VM_OK;
+	return TPT_OK;
 }

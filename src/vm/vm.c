@@ -122,7 +122,7 @@ int vm_hv_migrate(struct vm *vm, struct tpt_stats *acct, uint64_t gfn)
 {
 	uint64_t old;
 	int rc = hv_migrate(&vm->hv, acct, gfn, &old);
-	if (rc == VM_OK) {
+	if (rc == TPT_OK) {
 		frames_moved(vm, old, old + (1ULL << (vm->hv.host_shift - PAGE_SHIFT)));
 		vm_release_quarantine(vm); /* at once unless a TPT table is now stale */
 	}
@@ -133,7 +133,7 @@ int vm_hv_reclaim(struct vm *vm, struct tpt_stats *acct, uint64_t gfn)
 {
 	uint64_t old;
 	int rc = hv_reclaim(&vm->hv, acct, gfn, &old);
-	if (rc == VM_OK) {
+	if (rc == TPT_OK) {
 		frames_moved(vm, old, old + (1ULL << (vm->hv.host_shift - PAGE_SHIFT)));
 		vm_release_quarantine(vm);
 	}

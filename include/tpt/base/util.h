@@ -22,6 +22,24 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * The one set of return codes below the command line. Functions that say
+ * why return TPT_EFAIL with the reason in a struct tpt_err; the models'
+ * functions (page tables, the guest, the hypervisor, the schemes) return a
+ * code, and whoever calls them from the run's boundary (the simulator, the
+ * binary-translator model) attaches the message.
+ */
+enum tpt_code {
+	TPT_OK = 0,
+	TPT_EFAIL = -1,    /* failed; the reason is in the struct tpt_err given */
+	TPT_ENOENT = -2,   /* no such mapping */
+	TPT_EOVERLAP = -3, /* a mapping of another size, or a table, is in the way */
+	TPT_ENOMEM = -4,   /* guest memory (or a table allocator's) exhausted */
+	TPT_EHOSTMEM = -5, /* host memory exhausted */
+	TPT_ESEGV = -6,    /* outside every region: no such process, a bad range */
+	TPT_EPROT = -7,    /* a write to a read-only page */
+};
+
 /* What kind of failure an error is: the input's fault (the default), or
  * this machine's (memory it cannot give), which commands report with
  * status 1 rather than 2. */
@@ -33,7 +51,7 @@ struct tpt_err {
 };
 
 /* Writes the message into e (if any), marks it the input's fault, and
- * returns -1. */
+ * returns TPT_EFAIL (-1). */
 int tpt_fail(struct tpt_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same for memory this machine cannot give ("out of memory" when fmt
  * is NULL). */

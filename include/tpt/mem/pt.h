@@ -71,13 +71,13 @@ struct pt_format {
 extern const struct pt_format pt_x86_64_4, pt_x86_64_5, pt_ia32, pt_pae;
 
 /*
- * What the functions below return besides 0. An operation (alloc, on_write)
- * that fails returns a negative code of its owner's, which must differ from
- * these, and the function that called it returns that code unchanged: the
- * guest's table writes tell the hypervisor's and TPT's handlers, and their
- * errors come back as return values.
+ * The functions below return TPT_OK or a code of enum tpt_code (util.h):
+ * TPT_ENOENT and TPT_EOVERLAP of their own; an operation (alloc, on_write)
+ * that fails returns its owner's code (TPT_ENOMEM where the owner has no
+ * better one), and the function that called it returns that code
+ * unchanged: the guest's table writes tell the hypervisor's and the
+ * schemes' handlers, and their errors come back as return values.
  */
-enum { PT_ENOENT = -1, PT_EOVERLAP = -2, PT_ENOMEM = -3 };
 
 struct pt;
 /*
@@ -87,7 +87,7 @@ struct pt;
  * account to charge for what the operation costs.
  */
 /* Allocates a zeroed table page; *addr is its address in the table's space.
- * 0, or a negative code (PT_ENOMEM where the owner has none of its own). */
+ * 0, or a negative code (TPT_ENOMEM where the owner has none of its own). */
 typedef int (*pt_alloc_fn)(void *ctx, void *arg, const struct pt *pt, uint64_t *addr);
 /* Returns a table page no longer used (after pt_unmap emptied it). */
 typedef void (*pt_free_fn)(void *ctx, void *arg, const struct pt *pt, uint64_t addr);
@@ -154,12 +154,12 @@ static inline uint64_t *pt_slot(const struct pt *pt, uint64_t table, unsigned id
 
 /*
  * Maps [va, va + 2^shift) to pa with flags (PTE_P is implied). Creates the
- * tables on the way. 0, PT_EOVERLAP when the range overlaps an existing
+ * tables on the way. 0, TPT_EOVERLAP when the range overlaps an existing
  * mapping of another size (or the format has no such page), or an
  * operation's code.
  */
 int pt_map(struct pt *pt, void *arg, uint64_t va, uint64_t pa, unsigned shift, uint64_t flags);
-/* Removes the mapping containing va; frees tables left empty. 0, PT_ENOENT
+/* Removes the mapping containing va; frees tables left empty. 0, TPT_ENOENT
  * if none, or an operation's code. */
 int pt_unmap(struct pt *pt, void *arg, uint64_t va);
 
@@ -173,8 +173,8 @@ struct pt_path {
 
 /*
  * The naive reference walker: no caches, no side effects. 0 with *pa (the
- * translated address, offset included), *shift and *pte set, or -1 if va is
- * not mapped. path (optional) records the tables visited.
+ * translated address, offset included), *shift and *pte set, or TPT_ENOENT
+ * if va is not mapped. path (optional) records the tables visited.
  */
 int pt_lookup(const struct pt *pt, uint64_t va, uint64_t *pa, unsigned *shift, uint64_t *pte,
 	      struct pt_path *path);

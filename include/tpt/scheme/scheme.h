@@ -41,7 +41,7 @@ struct scheme {
 	 * stale table repaired), charged to acct. */
 	void (*before_walk)(struct vm *vm, struct process *p, uint64_t now, struct tpt_stats *acct);
 	/* Optional. A fault only this scheme's walks return (rc, enum walk_rc):
-	 * handled for p, VM_OK to walk again or a VM_E* code; -1 with e set when
+	 * handled for p, TPT_OK to walk again or a TPT_E* code; TPT_EFAIL with e set when
 	 * the model is out of step (a bug the run reports). */
 	int (*fault)(struct vm *vm, struct process *p, int rc, uint64_t va, bool write,
 		     struct tpt_err *e);

@@ -36,7 +36,7 @@ struct hv_ops {
 	enum exit_reason first_touch; /* the exit a guest frame's first touch costs */
 	size_t vm_size, proc_size;    /* of the scheme's private state */
 	/*
-	 * All optional (NULL: nothing to do). VM_OK or a VM_E* code where an
+	 * All optional (NULL: nothing to do). TPT_OK or a TPT_E* code where an
 	 * int is returned; acct: the account the work is charged to.
 	 *   init, fini    the scheme's per-VM state (vm->xs, zeroed) set up and
 	 *                 freed; init fails with e set
@@ -69,9 +69,6 @@ struct hv_ops {
 /* The hypervisor halves without state of their own: bare metal and nested paging. */
 extern const struct hv_ops hv_native, hv_nested;
 
-/* Fault handler results: apart from the page-table module's own codes
- * (pt.h), so that the guest's and hypervisor's pass through its calls. */
-enum { VM_OK = 0, VM_ESEGV = -101, VM_ENOMEM = -102, VM_EHOSTMEM = -103, VM_EPROT = -104 };
 
 struct mmu;
 

@@ -86,7 +86,7 @@ int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_s
 	    const struct tpt_config *cfg, struct mmu *mmu, struct tpt_err *e);
 void vm_fini(struct vm *vm);
 
-/* OS events (workload.h). 0, or VM_E* with the reason. */
+/* OS events (workload.h). TPT_OK, or a TPT_E* code with the reason. */
 int vm_exec(struct vm *vm, int pid, const char *name);
 int vm_fork(struct vm *vm, int parent, int child);
 int vm_exit(struct vm *vm, int pid);
@@ -144,7 +144,7 @@ int vm_check(const struct vm *vm, struct tpt_err *e);
 /* --- what the VM offers a scheme's hypervisor half (scheme.h) ------------- */
 
 /* Allocates, backs (first touch charged to acct) and zeroes a guest frame
- * for a table page: VM_OK or the reason it could not. Frees one. */
+ * for a table page: TPT_OK or the reason it could not. Frees one. */
 int vm_alloc_guest_table(struct vm *vm, struct tpt_stats *acct, uint64_t *gfn);
 void vm_free_guest_table(struct vm *vm, uint64_t gfn);
 /* Frees quarantined host frames unless the scheme holds a table that may
@@ -157,11 +157,12 @@ void vm_release_quarantine(struct vm *vm);
 int vm_check_dual(const struct vm *vm, const struct process *p, const struct pt *t,
 		  const char *what, bool complete, struct tpt_err *e);
 
-/* A page-table call's result as a VM code: the guest's or hypervisor's own
- * code that came through it, else dflt for the table module's failures. */
+/* A page-table call's result as the VM reports it: the table module's own
+ * failures (a missing or overlapping mapping) as dflt, any other code (the
+ * guest's or hypervisor's, which came through it) as it is. */
 static inline int vm_rc(int rc, int dflt)
 {
-	return rc == 0 || rc <= VM_ESEGV ? rc : dflt;
+	return rc == TPT_ENOENT || rc == TPT_EOVERLAP ? dflt : rc;
 }
 
 static inline bool pte_is_leaf(int level, uint64_t pte)

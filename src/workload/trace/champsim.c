@@ -65,8 +65,8 @@ static size_t champsim_read(struct trace_reader *r, struct event *ev, size_t n)
 		if (c->slot == 6) {
 			c->rec_at = r->src.offset;
 			size_t got = source_read(&r->src, c->rec, REC);
-			if (r->src.err[0])
-				return trace_fail(r, r->src.offset, "%s", r->src.err);
+			if (r->src.err.msg[0])
+				return trace_fail(r, r->src.offset, "%s", r->src.err.msg);
 			if (got == 0)
 				break;
 			if (got < REC)

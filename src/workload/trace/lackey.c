@@ -59,8 +59,8 @@ static bool next_line(struct trace_reader *r, struct lk *k, char **out, uint64_t
 		k->pos = 0;
 		k->len = rest;
 		size_t got = source_read(k->src, k->buf + k->len, sizeof(k->buf) - 1 - k->len);
-		if (k->src->err[0]) {
-			trace_fail(r, k->src->offset, "%s%s", k->label, k->src->err);
+		if (k->src->err.msg[0]) {
+			trace_fail(r, k->src->offset, "%s%s", k->label, k->src->err.msg);
 			return false;
 		}
 		if (got == 0) {

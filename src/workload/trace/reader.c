@@ -19,7 +19,7 @@ size_t trace_fail(struct trace_reader *r, uint64_t offset, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	snprintf(r->err, sizeof(r->err), "%s: %s at byte %llu%s", r->path, what,
+	tpt_fail(&r->err, "%s: %s at byte %llu%s", r->path, what,
 		 (unsigned long long)offset, r->src.xz ? " (of the decompressed data)" : "");
 	r->failed = true;
 	return 0;

@@ -366,7 +366,7 @@ int recording_open(struct trace_reader *r, struct tpt_err *e)
 	}
 	int root = add_proc(r, c, first, -1);
 	if (root < 0)
-		return tpt_fail(e, "%s", r->err);
+		return tpt_fail(e, "%s", r->err.msg);
 	make_ready(c, root);
 	return 0;
 }

@@ -58,7 +58,7 @@ static size_t file_read(struct source *s, uint8_t *buf, size_t n)
 	if (got < n) {
 		got += fread(buf + got, 1, n - got, s->f);
 		if (got < n && ferror(s->f))
-			snprintf(s->err, sizeof(s->err), "read error");
+			tpt_fail(&s->err, "read error");
 	}
 	return got;
 }
@@ -69,7 +69,7 @@ static size_t decoded_read(struct source *s, uint8_t *buf, size_t n)
 		return file_read(s, buf, n);
 	s->z.next_out = buf;
 	s->z.avail_out = n;
-	while (s->z.avail_out && !s->err[0]) {
+	while (s->z.avail_out && !s->err.msg[0]) {
 		if (s->z.avail_in == 0 && !s->eof) {
 			s->z.next_in = s->in;
 			s->z.avail_in = file_read(s, s->in, sizeof(s->in));
@@ -81,7 +81,7 @@ static size_t decoded_read(struct source *s, uint8_t *buf, size_t n)
 			break;
 		/* With no input left, liblzma reports a truncated stream as LZMA_BUF_ERROR. */
 		if (rc != LZMA_OK) {
-			snprintf(s->err, sizeof(s->err), "corrupt or truncated xz data (liblzma error %d)",
+			tpt_fail(&s->err, "corrupt or truncated xz data (liblzma error %d)",
 				 (int)rc);
 			break;
 		}
@@ -95,7 +95,7 @@ size_t source_read(struct source *s, void *buf, size_t n)
 	size_t got = 0;
 	while (got < n && s->peek_pos < s->peek_len)
 		out[got++] = s->peek[s->peek_pos++];
-	if (got < n && !s->err[0])
+	if (got < n && !s->err.msg[0])
 		got += decoded_read(s, out + got, n - got);
 	s->offset += got;
 	return got;
@@ -108,7 +108,7 @@ size_t source_peek(struct source *s, const uint8_t **head)
 	memmove(s->peek, s->peek + s->peek_pos, left);
 	s->peek_pos = 0;
 	s->peek_len = left;
-	if (!s->err[0])
+	if (!s->err.msg[0])
 		s->peek_len += decoded_read(s, s->peek + left, sizeof(s->peek) - left);
 	*head = s->peek;
 	return s->peek_len;

@@ -35,8 +35,8 @@ static int detect(struct source *s, const char *path, struct tpt_err *e)
 {
 	const uint8_t *head;
 	size_t got = source_peek(s, &head);
-	if (s->err[0])
-		return tpt_fail(e, "%s: %s", path, s->err);
+	if (s->err.msg[0])
+		return tpt_fail(e, "%s: %s", path, s->err.msg);
 	if (got == 0)
 		return tpt_fail(e, "%s: empty trace", path);
 	for (size_t i = 0; i < ARRAY_LEN(formats); i++) {
@@ -197,9 +197,9 @@ const char *trace_error(const struct trace_reader *r)
 		pthread_mutex_lock(&a->lock);
 		bool said = a->end && a->used == a->made && r->failed;
 		pthread_mutex_unlock(&a->lock);
-		return said ? r->err : NULL;
+		return said ? r->err.msg : NULL;
 	}
-	return r->failed ? r->err : NULL;
+	return r->failed ? r->err.msg : NULL;
 }
 
 int trace_format_of(const struct trace_reader *r)

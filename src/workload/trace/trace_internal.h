@@ -26,7 +26,7 @@ struct source {
 	uint8_t peek[512];    /* bytes source_peek read, handed out again first */
 	size_t peek_len, peek_pos;
 	uint64_t offset; /* bytes delivered so far (decompressed) */
-	char err[160];
+	struct tpt_err err; /* the failure, once one happened (msg empty before) */
 };
 
 /* Threads liblzma may use to code xz: the CPUs online, at most 8. Files
@@ -74,7 +74,7 @@ struct trace_reader {
 	char names[32][16];
 	uint64_t footprint;
 	bool failed, done;
-	char err[320];
+	struct tpt_err err;
 	const char *path;
 	struct ahead *ahead; /* NULL: decoded in the caller's thread */
 };
