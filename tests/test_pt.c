@@ -221,17 +221,20 @@ static void test_checker_catches_corruption(void **state)
 	uint64_t *pde = pt_slot(&pt, table, pt_index(1ULL << 40, 2));
 	*pde = (*pde & ~PTE_ADDR) | 0x201000; /* misaligned 2M leaf */
 	assert_int_equal(pt_check(&pt, &e), -1);
+	assert_non_null(strstr(e.msg, "pt_check: invariant 4: leaf"));
 	assert_non_null(strstr(e.msg, "aligned"));
 	*pde = (*pde & ~PTE_ADDR) | (16 * GiB); /* beyond memory */
 	assert_int_equal(pt_check(&pt, &e), -1);
+	assert_non_null(strstr(e.msg, "pt_check: invariant 4: "));
 	*pde = (*pde & ~PTE_ADDR) | 0x200000 | (1ULL << 52); /* reserved bit */
 	assert_int_equal(pt_check(&pt, &e), -1);
+	assert_non_null(strstr(e.msg, "pt_check: invariant 2: "));
 	/* A leaf the count does not know of. */
 	*pde = (*pde & ~(PTE_ADDR | (1ULL << 52))) | 0x200000;
 	check(&pt);
 	pt.pages++;
 	assert_int_equal(pt_check(&pt, &e), -1);
-	assert_non_null(strstr(e.msg, "pages"));
+	assert_non_null(strstr(e.msg, "pt_check: invariant 5: leaves map"));
 	pt.pages--;
 	env_free(v);
 }

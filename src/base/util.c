@@ -24,6 +24,19 @@ int tpt_fail(struct tpt_err *e, const char *fmt, ...)
 	return -1;
 }
 
+int tpt_broken(struct tpt_err *e, const char *who, int n, const char *fmt, ...)
+{
+	if (e) {
+		char what[256];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(what, sizeof(what), fmt, ap);
+		va_end(ap);
+		tpt_fail(e, "%s: invariant %d: %s", who, n, what);
+	}
+	return TPT_EFAIL;
+}
+
 int tpt_fail_mem(struct tpt_err *e, const char *fmt, ...)
 {
 	if (e) {

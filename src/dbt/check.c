@@ -1,8 +1,9 @@
 /*
  * check.c - the DBT model's checker (dbt_internal.h): called by tests after
- * every step. Shadow entries must map what the guest table maps, to the
- * same frame with the same rights; software-TLB entries must translate as
- * the current process's table does; each structure's own checker passes.
+ * every step. Each structure's own checker passes, and the invariants its
+ * messages number hold: 1 shadow entries map what the guest table maps, to
+ * the same frame with the same rights; 2 software-TLB entries translate as
+ * the current process's table does.
  */
 #include "dbt_internal.h"
 
@@ -34,7 +35,8 @@ int dbt_check(const struct dbt *d, struct tpt_err *e)
 		struct agree_ctx c = {p, 0};
 		pt_foreach(&p->shadow, shadow_agrees, &c);
 		if (c.bad)
-			return tpt_fail(e, "pid %zu: %d shadow entries disagree with the guest table", i, c.bad);
+			return tpt_broken(e, "dbt_check", 1, "pid %zu: %d shadow entries disagree with the guest table",
+					  i, c.bad);
 	}
 	if (softtlb_check(&d->stlb, e))
 		return -1;
@@ -46,7 +48,7 @@ int dbt_check(const struct dbt *d, struct tpt_err *e)
 			uint64_t refs[PT_MAX_LEVELS], pa, f;
 			int n;
 			if (table_walk(&d->cur->pt, t->addr_read, refs, &n, &pa, &f) || pa != t->pa)
-				return tpt_fail(e, "software TLB entry %u disagrees with the guest table", i);
+				return tpt_broken(e, "dbt_check", 2, "software TLB entry %u disagrees with the guest table", i);
 		}
 	return fa_check(&d->htlb, "host TLB", e);
 }

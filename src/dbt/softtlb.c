@@ -156,16 +156,16 @@ int softtlb_check(const struct softtlb *s, struct tpt_err *e)
 			continue;
 		used++;
 		if (softtlb_index(s, page_of(t)) != i)
-			return tpt_fail(e, "softtlb: entry %u holds page %#llx of index %u", i,
+			return tpt_broken(e, "softtlb_check", 1, "entry %u holds page %#llx of index %u", i,
 					(unsigned long long)page_of(t), softtlb_index(s, page_of(t)));
 		if (t->addr_write != STLB_INVALID && t->addr_write != t->addr_read)
-			return tpt_fail(e, "softtlb: entry %u has different read and write pages", i);
+			return tpt_broken(e, "softtlb_check", 2, "entry %u has different read and write pages", i);
 		for (int k = 0; k < STLB_VICTIMS; k++)
 			if (valid(&s->v[k]) && page_of(&s->v[k]) == page_of(t))
-				return tpt_fail(e, "softtlb: page %#llx both in the table and the victim TLB",
+				return tpt_broken(e, "softtlb_check", 3, "page %#llx both in the table and the victim TLB",
 						(unsigned long long)page_of(t));
 	}
 	if (used != s->n_used)
-		return tpt_fail(e, "softtlb: %u valid entries but n_used %u", used, s->n_used);
+		return tpt_broken(e, "softtlb_check", 4, "%u valid entries but n_used %u", used, s->n_used);
 	return 0;
 }

@@ -65,6 +65,9 @@ void softtlb_flush_page(struct softtlb *s, uint64_t va);
 /* Flushes everything; with dynamic resizing, first resizes as QEMU does.
  * now: guest instructions so far. Returns the entries the flush cleared. */
 uint32_t softtlb_flush(struct softtlb *s, uint64_t now);
+/* Checker, by the invariants it numbers: 1 an entry sits at its page's
+ * index; 2 its read and write pages agree; 3 no page both in the table and
+ * the victim TLB; 4 the valid entries number n_used. */
 int softtlb_check(const struct softtlb *s, struct tpt_err *e);
 
 #endif

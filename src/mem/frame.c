@@ -161,12 +161,12 @@ int frames_check(const struct frames *f, struct tpt_err *e)
 			int c = si == 3 ? 0 : si;
 			uint64_t p = stacks[si]->v[i];
 			if (p % span[c] || p < f->base || p + span[c] > f->top) {
-				rc = tpt_fail(e, "frames_check: free frame %llu misaligned or out of range",
+				rc = tpt_broken(e, "frames_check", 1, "free frame %llu misaligned or out of range",
 					      (unsigned long long)p);
 				goto out;
 			}
 			if (p >= f->bump && p < f->bump_end) {
-				rc = tpt_fail(e, "frames_check: free frame %llu above the bump pointer",
+				rc = tpt_broken(e, "frames_check", 2, "free frame %llu above the bump pointer",
 					      (unsigned long long)p);
 				goto out;
 			}
@@ -178,7 +178,7 @@ int frames_check(const struct frames *f, struct tpt_err *e)
 	for (size_t i = 1; i < k; i++) {
 		uint64_t prev = all[i - 1] >> 2, cur = all[i] >> 2;
 		if (prev + len[i - 1] > cur) {
-			rc = tpt_fail(e, "frames_check: free frames %llu and %llu overlap",
+			rc = tpt_broken(e, "frames_check", 3, "free frames %llu and %llu overlap",
 				      (unsigned long long)prev, (unsigned long long)cur);
 			goto out;
 		}

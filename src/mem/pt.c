@@ -358,7 +358,7 @@ static int check_table(const struct pt *pt, uint64_t table, int level, uint64_t 
 {
 	(*count)++;
 	if (table & (PAGE_SIZE - 1))
-		return tpt_fail(e, "pt_check: table at %#llx is not page-aligned",
+		return tpt_broken(e, "pt_check", 1, "table at %#llx is not page-aligned",
 				(unsigned long long)table);
 	uint64_t legal = (PTE_LEGAL & ~PTE_ADDR) | pt->fmt->addr;
 	if (pt->fmt->entry_bytes == 4)
@@ -368,20 +368,20 @@ static int check_table(const struct pt *pt, uint64_t table, int level, uint64_t 
 		if (!(v & PTE_P))
 			continue;
 		if (v & ~legal)
-			return tpt_fail(e, "pt_check: entry %#llx at level %d has reserved bits",
+			return tpt_broken(e, "pt_check", 2, "entry %#llx at level %d has reserved bits",
 					(unsigned long long)v, level);
 		if ((v & PTE_PS) && !(pt->fmt->huge >> level & 1))
-			return tpt_fail(e, "pt_check: page-size bit at level %d", level);
+			return tpt_broken(e, "pt_check", 3, "page-size bit at level %d", level);
 		if (v & PTE_STOP)
 			continue; /* ends the walk of this table; its address is another space's */
 		*pages += leaf_pages(pt, v, level);
 		if (level == 1 || (v & PTE_PS)) {
 			uint64_t a = addr_of(pt, v), size = 1ULL << lshift(pt, level);
 			if (a & (size - 1))
-				return tpt_fail(e, "pt_check: leaf %#llx not aligned to its size",
+				return tpt_broken(e, "pt_check", 4, "leaf %#llx not aligned to its size",
 						(unsigned long long)a);
 			if (a + size > pt->limit)
-				return tpt_fail(e, "pt_check: leaf %#llx beyond memory",
+				return tpt_broken(e, "pt_check", 4, "leaf %#llx beyond memory",
 						(unsigned long long)a);
 		} else if (check_table(pt, addr_of(pt, v), level - 1, count, pages, e)) {
 			return -1;
@@ -396,10 +396,10 @@ int pt_check(const struct pt *pt, struct tpt_err *e)
 	if (check_table(pt, pt->root, pt->levels, &count, &pages, e))
 		return -1;
 	if (pages != pt->pages)
-		return tpt_fail(e, "pt_check: leaves map %llu pages, %llu counted",
+		return tpt_broken(e, "pt_check", 5, "leaves map %llu pages, %llu counted",
 				(unsigned long long)pages, (unsigned long long)pt->pages);
 	if (count != pt->tables)
-		return tpt_fail(e, "pt_check: %llu tables reachable, %llu counted",
+		return tpt_broken(e, "pt_check", 5, "%llu tables reachable, %llu counted",
 				(unsigned long long)count, (unsigned long long)pt->tables);
 	return 0;
 }

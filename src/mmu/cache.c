@@ -127,11 +127,10 @@ int cache_check(const struct cache *c, struct tpt_err *e)
 					continue;
 				}
 				if (hole || !(set[w] & VALID))
-					return tpt_fail(e, "%s: set %u is out of order", names[l], s);
+					return tpt_broken(e, names[l], 1, "set %u is out of order", s);
 				for (uint32_t x = w + 1; x < v->ways; x++)
 					if (set[x] == set[w])
-						return tpt_fail(e, "%s: set %u holds a line twice",
-								names[l], s);
+						return tpt_broken(e, names[l], 2, "set %u holds a line twice", s);
 			}
 		}
 	}

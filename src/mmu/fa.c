@@ -249,32 +249,32 @@ void fa_flush_match(struct fa *f, uint64_t key, uint64_t mask)
 int fa_check(const struct fa *f, const char *name, struct tpt_err *e)
 {
 	if (f->used > f->n)
-		return tpt_fail(e, "%s: %u entries in a buffer of %u", name, f->used, f->n);
+		return tpt_broken(e, name, 1, "%u entries in a buffer of %u", f->used, f->n);
 	for (uint32_t i = 0; i < f->used; i++) {
 		if (f->tag[i] & ~f->mask[i])
-			return tpt_fail(e, "%s: entry %u has tag bits outside its mask", name, i);
+			return tpt_broken(e, name, 2, "entry %u has tag bits outside its mask", i);
 		if (f->used_at[i] > f->clock)
-			return tpt_fail(e, "%s: entry %u was used after the clock", name, i);
+			return tpt_broken(e, name, 3, "entry %u was used after the clock", i);
 		for (uint32_t j = i + 1; j < f->used; j++) {
 			if (f->tag[i] == f->tag[j] && f->mask[i] == f->mask[j])
-				return tpt_fail(e, "%s: entries %u and %u duplicate", name, i, j);
+				return tpt_broken(e, name, 4, "entries %u and %u duplicate", i, j);
 			if (f->used_at[i] == f->used_at[j])
-				return tpt_fail(e, "%s: entries %u and %u share a use time", name, i, j);
+				return tpt_broken(e, name, 3, "entries %u and %u share a use time", i, j);
 		}
 	}
 	/* The list: every entry once, from the most to the least recent. */
 	uint32_t count = 0;
 	for (uint32_t i = f->head; f->used && count < f->used; i = f->next[i]) {
 		if (i >= f->used)
-			return tpt_fail(e, "%s: the recency list reaches slot %u", name, i);
+			return tpt_broken(e, name, 5, "the recency list reaches slot %u", i);
 		if (count && f->used_at[i] >= f->used_at[f->prev[i]])
-			return tpt_fail(e, "%s: the recency list is out of order at slot %u", name, i);
+			return tpt_broken(e, name, 5, "the recency list is out of order at slot %u", i);
 		count++;
 		if (i == f->tail)
 			break;
 	}
 	if (count != f->used)
-		return tpt_fail(e, "%s: the recency list holds %u of %u entries", name, count, f->used);
+		return tpt_broken(e, name, 5, "the recency list holds %u of %u entries", count, f->used);
 	/* The hash: each entry once, reachable from its home; nothing else. */
 	if (!f->hash)
 		return 0;
@@ -284,14 +284,14 @@ int fa_check(const struct fa *f, const char *name, struct tpt_err *e)
 			continue;
 		uint32_t s = f->hash[b] - 1;
 		if (s >= f->used)
-			return tpt_fail(e, "%s: the hash names slot %u of %u", name, s, f->used);
+			return tpt_broken(e, name, 6, "the hash names slot %u of %u", s, f->used);
 		for (uint32_t c = home(f, f->tag[s], f->mask[s]); c != b; c = (c + 1) & f->hmask)
 			if (!f->hash[c])
-				return tpt_fail(e, "%s: slot %u is out of its probe chain", name, s);
+				return tpt_broken(e, name, 6, "slot %u is out of its probe chain", s);
 		held++;
 	}
 	if (held != f->used)
-		return tpt_fail(e, "%s: the hash holds %u of %u entries", name, held, f->used);
+		return tpt_broken(e, name, 6, "the hash holds %u of %u entries", held, f->used);
 	if (f->scan)
 		return 0;
 	for (uint32_t k = 0; k < f->nmasks; k++) {
@@ -299,11 +299,11 @@ int fa_check(const struct fa *f, const char *name, struct tpt_err *e)
 		for (uint32_t i = 0; i < f->used; i++)
 			c += f->mask[i] == f->masks[k];
 		if (!c || c != f->mask_refs[k])
-			return tpt_fail(e, "%s: mask %u counts %u entries, %u hold it", name, k,
-					f->mask_refs[k], c);
+			return tpt_broken(e, name, 7, "mask %u counts %u entries, %u hold it", k,
+						  f->mask_refs[k], c);
 		refs += c;
 	}
 	if (refs != f->used)
-		return tpt_fail(e, "%s: the masks cover %u of %u entries", name, refs, f->used);
+		return tpt_broken(e, name, 7, "the masks cover %u of %u entries", refs, f->used);
 	return 0;
 }

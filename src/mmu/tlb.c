@@ -235,13 +235,13 @@ static int array_check(const struct tlb_array *a, const char *name, struct tpt_e
 				continue;
 			}
 			if (hole)
-				return tpt_fail(e, "%s: set %u has an entry after an empty way", name, s);
+				return tpt_broken(e, name, 1, "set %u has an entry after an empty way", s);
 			if (((tag >> 16) & (a->sets - 1)) != s)
-				return tpt_fail(e, "%s: entry in set %u belongs to set %llu", name, s,
+				return tpt_broken(e, name, 2, "entry in set %u belongs to set %llu", s,
 						(unsigned long long)((tag >> 16) & (a->sets - 1)));
 			for (uint32_t v = w + 1; v < a->ways; v++)
 				if (set[v].tag == tag)
-					return tpt_fail(e, "%s: set %u holds a tag twice", name, s);
+					return tpt_broken(e, name, 3, "set %u holds a tag twice", s);
 		}
 	}
 	return 0;

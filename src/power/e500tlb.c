@@ -102,19 +102,19 @@ int e500_tlb_check(const struct e500_tlb *t, struct tpt_err *e)
 		if (!a->valid)
 			continue;
 		if (!e500_size_ok(a->size) || a->ea % a->size || a->pa % a->size)
-			return tpt_fail(e, "TLB1[%d]: size %#llx or alignment not supported", i,
+			return tpt_broken(e, "e500_tlb_check", 1, "TLB1[%d]: size %#llx or alignment not supported", i,
 					(unsigned long long)a->size);
 		for (int j = i + 1; j < E500_TLB1; j++) {
 			const struct e500_tlbe *b = &t->tlb1[j];
 			if (b->valid && b->tid == a->tid && a->ea < b->ea + b->size && b->ea < a->ea + a->size)
-				return tpt_fail(e, "TLB1[%d] and TLB1[%d] overlap", i, j);
+				return tpt_broken(e, "e500_tlb_check", 2, "TLB1[%d] and TLB1[%d] overlap", i, j);
 		}
 	}
 	for (int s = 0; s < E500_TLB0_SETS; s++)
 		for (int w = 0; w < E500_TLB0_WAYS; w++) {
 			const struct e500_tlbe *a = &t->tlb0[s][w];
 			if (a->valid && (a->size != 4096 || (a->ea >> 12) % E500_TLB0_SETS != (uint64_t)s))
-				return tpt_fail(e, "TLB0 set %d way %d: not a 4 KiB page of this set", s, w);
+				return tpt_broken(e, "e500_tlb_check", 3, "TLB0 set %d way %d: not a 4 KiB page of this set", s, w);
 		}
 	return 0;
 }

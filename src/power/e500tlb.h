@@ -54,9 +54,9 @@ const struct e500_tlbe *e500_tlb_lookup(const struct e500_tlb *t, uint64_t ea, u
 /* Writes an entry: TLB1 slot `esel` (0..15) or, for 4 KiB pages with esel
  * -1, TLB0 by round robin in its set. -1 for an unaligned or unsupported entry. */
 int e500_tlb_write(struct e500_tlb *t, const struct e500_tlbe *e, int esel);
-/* Checker: every valid entry aligned and of a supported size, TLB0 entries
- * 4 KiB in the set their address selects, no two valid TLB1 entries of one
- * tid overlapping. */
+/* Checker, by the invariants it numbers: 1 every valid TLB1 entry aligned
+ * and of a supported size; 2 no two valid TLB1 entries of one tid
+ * overlapping; 3 TLB0 entries 4 KiB, in the set their address selects. */
 int e500_tlb_check(const struct e500_tlb *t, struct tpt_err *e);
 
 #endif

@@ -539,37 +539,37 @@ int kvmppc_check(const struct kvmppc *h, struct tpt_err *e)
 		for (unsigned i = 0; i < h->nent; i++) {
 			const struct kvmppc_ent *x = &h->ent[i];
 			if (x->ea != at)
-				return tpt_fail(e, "entry %u at %#llx: a gap or overlap before it (expected %#llx)", i,
+				return tpt_broken(e, "kvmppc_check", 1, "entry %u at %#llx: a gap or overlap before it (expected %#llx)", i,
 						(unsigned long long)x->ea, (unsigned long long)at);
 			if (!e500_size_ok(x->size) || x->ea % x->size)
-				return tpt_fail(e, "entry %u: size %#llx not an aligned e500 page", i,
+				return tpt_broken(e, "kvmppc_check", 2, "entry %u: size %#llx not an aligned e500 page", i,
 						(unsigned long long)x->size);
 			if (x->traced != tracing_wanted(h, x->ea, x->size))
-				return tpt_fail(e, "entry %u: traced %d, its regions say otherwise", i, x->traced);
+				return tpt_broken(e, "kvmppc_check", 3, "entry %u: traced %d, its regions say otherwise", i, x->traced);
 			loaded += x->loaded;
 			at += x->size;
 		}
 		if (at != LX_KSIZE)
-			return tpt_fail(e, "the entries cover %#llx bytes, not the kernel's 256 MiB",
+			return tpt_broken(e, "kvmppc_check", 4, "the entries cover %#llx bytes, not the kernel's 256 MiB",
 					(unsigned long long)at);
 		if (loaded != h->loaded || loaded > h->slots)
-			return tpt_fail(e, "%u entries loaded (counted %u) in %u slots", loaded, h->loaded, h->slots);
+			return tpt_broken(e, "kvmppc_check", 5, "%u entries loaded (counted %u) in %u slots", loaded, h->loaded, h->slots);
 	} else {
 		struct tpt_err sub;
 		if (e500_tlb_check(&h->tlb0, &sub))
-			return tpt_fail(e, "TLB0: %s", sub.msg);
+			return tpt_broken(e, "kvmppc_check", 6, "TLB0: %s", sub.msg);
 	}
 	for (uint32_t i = 0; i < h->k->npc; i++) {
 		uint64_t off = h->k->pcs[i].ea - LX_KBASE;
 		uint8_t r = kvmppc_rights(h, off);
 		if (r & ~guest)
-			return tpt_fail(e, "PC %u: the shadow grants rights the guest's entry lacks", i);
+			return tpt_broken(e, "kvmppc_check", 7, "PC %u: the shadow grants rights the guest's entry lacks", i);
 		if (h->pc_patched[i] && (r & (E500_SR | E500_SW)))
-			return tpt_fail(e, "PC %u patched on a page the guest can read or write", i);
+			return tpt_broken(e, "kvmppc_check", 8, "PC %u patched on a page the guest can read or write", i);
 		if (h->pc_patched[i] != (h->pc_word[i] != h->pc_orig[i]))
-			return tpt_fail(e, "PC %u: memory and patch state disagree", i);
+			return tpt_broken(e, "kvmppc_check", 9, "PC %u: memory and patch state disagree", i);
 		if (h->pc_patched[i] && (!h->s->bt || h->pc_exits[i] < h->p.patch_after))
-			return tpt_fail(e, "PC %u patched before it was hot", i);
+			return tpt_broken(e, "kvmppc_check", 10, "PC %u patched before it was hot", i);
 	}
 	return 0;
 }

@@ -10,12 +10,16 @@
  * Called by power.c for every privileged instruction, fetch and data access
  * of the guest (linux.h), and at every interval of guest time. A walk of
  * the shadow TLB sees entries and rights only, as the e500's MMU does.
- * Invariants (kvmppc_check): the kernel's entries tile its 256 MiB page with
- * aligned e500 sizes, in order, without gap or overlap; no more of them are
- * loaded than the TLB1 slots left to the kernel; an entry is traced iff one
- * of its 64 KiB regions needs tracing and was not untraced; a PC is
- * patched only while its entry is traced; a shadow entry never grants a
- * right the guest's own entry (supervisor rwx) lacks.
+ * Invariants, as kvmppc_check numbers them: the kernel's entries tile its
+ * 256 MiB page (1) in order without gap or overlap, (2) with aligned e500
+ * sizes, (4) all of it; (3) an entry is traced iff one of its 64 KiB
+ * regions needs tracing and was not untraced; (5) no more of them are
+ * loaded than the TLB1 slots left to the kernel; (6) the shadow TLB0
+ * passes e500_tlb_check; (7) a shadow entry never grants a right the
+ * guest's own entry (supervisor rwx) lacks; a PC is patched (8) only on a
+ * page the guest can neither read nor write, (9) exactly when its word
+ * differs from the guest's, (10) only once hot (patch_after exits) under
+ * binary translation.
  */
 #ifndef TPT_POWER_KVMPPC_H
 #define TPT_POWER_KVMPPC_H

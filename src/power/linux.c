@@ -204,22 +204,22 @@ int lx_check(const struct lx_kernel *k, struct tpt_err *e)
 	for (uint32_t i = 0; i < k->npc; i++) {
 		const struct lx_pc *pc = &k->pcs[i];
 		if (pc->ea % 4 || pc->ea < LX_KBASE || pc->ea >= LX_KBASE + k->p.text)
-			return tpt_fail(e, "PC %u at %#llx: not a word of the text", i, (unsigned long long)pc->ea);
+			return tpt_broken(e, "lx_check", 1, "PC %u at %#llx: not a word of the text", i, (unsigned long long)pc->ea);
 		if (pc->op >= OP_N || pc->weight <= 0)
-			return tpt_fail(e, "PC %u: bad opcode class or weight", i);
+			return tpt_broken(e, "lx_check", 2, "PC %u: bad opcode class or weight", i);
 		for (uint32_t j = 0; j < i; j++)
 			if (k->pcs[j].ea == pc->ea)
-				return tpt_fail(e, "PCs %u and %u at one address", j, i);
+				return tpt_broken(e, "lx_check", 3, "PCs %u and %u at one address", j, i);
 		sum += pc->weight;
 		got[pc->op] += pc->weight;
 	}
 	if (sum < 1 - 1e-9 || sum > 1 + 1e-9)
-		return tpt_fail(e, "PC weights sum to %g", sum);
+		return tpt_broken(e, "lx_check", 4, "PC weights sum to %g", sum);
 	for (int c = 0; c < OP_N; c++)
 		total += op_exits[c];
 	for (int c = 0; c < OP_N; c++)
 		if (got[c] - op_exits[c] / total > 0.02 || op_exits[c] / total - got[c] > 0.02)
-			return tpt_fail(e, "class %s: %.3f of exits, Table 3 says %.3f", lx_op_name[c], got[c],
+			return tpt_broken(e, "lx_check", 5, "class %s: %.3f of exits, Table 3 says %.3f", lx_op_name[c], got[c],
 					op_exits[c] / total);
 	return 0;
 }

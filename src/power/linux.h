@@ -82,8 +82,10 @@ int lx_init(struct lx_kernel *k, const struct lx_params *p, uint64_t seed, struc
 void lx_fini(struct lx_kernel *k);
 /* The PC a privileged instruction executes at, from two uniform draws. */
 uint32_t lx_draw(const struct lx_kernel *k, uint64_t r1, double r2);
-/* Checker: PCs aligned, inside the text, distinct; weights sum to 1; each
- * class's share matches Table 3's. */
+/* Checker, by the invariants it numbers: 1 every PC a word of the text;
+ * 2 every PC of a known class with a positive weight; 3 no two PCs at one
+ * address; 4 the weights sum to 1; 5 each class's share of exits matches
+ * Table 3's. */
 int lx_check(const struct lx_kernel *k, struct tpt_err *e);
 
 #endif

@@ -174,13 +174,13 @@ static int check_map(const struct guest_image *g, uint64_t va, uint64_t pa, unsi
 	unsigned s;
 	struct pt_path path;
 	if (pt_lookup(&g->pt, va, &got, &s, &pte, &path) || got != pa || s != shift)
-		return tpt_fail(e, "probe guest: 0x%llx does not map to 0x%llx with %u-bit pages",
+		return tpt_broken(e, "guest_check", 7, "0x%llx does not map to 0x%llx with %u-bit pages",
 				(unsigned long long)va, (unsigned long long)pa, shift);
 	for (int i = 0; i < path.n; i++) {
 		uint64_t ent;
 		memcpy(&ent, g->mem + path.entry[i], sizeof(ent));
 		if ((ent & (PTE_P | PTE_W | PTE_U)) != (PTE_P | PTE_W | PTE_U))
-			return tpt_fail(e, "probe guest: an entry on the walk of 0x%llx lacks P, W or U",
+			return tpt_broken(e, "guest_check", 7, "an entry on the walk of 0x%llx lacks P, W or U",
 					(unsigned long long)va);
 	}
 	return 0;
@@ -190,11 +190,11 @@ int guest_check(const struct guest_image *g, struct tpt_err *e)
 {
 	uint64_t ucode, udata, pde;
 	if (memcmp(g->mem + GUEST_CODE, probe_loops_begin, g->code_size))
-		return tpt_fail(e, "probe guest: the loops' code was overwritten");
+		return tpt_broken(e, "guest_check", 1, "the loops' code was overwritten");
 	memcpy(&ucode, g->mem + GUEST_GDT + (GUEST_SEL_CODE & ~7), sizeof(ucode));
 	memcpy(&udata, g->mem + GUEST_GDT + (GUEST_SEL_DATA & ~7), sizeof(udata));
 	if (((ucode >> 45) & 3) != 3 || !(ucode >> 53 & 1) || ((udata >> 45) & 3) != 3)
-		return tpt_fail(e, "probe guest: the user segments are not 64-bit DPL 3");
+		return tpt_broken(e, "guest_check", 2, "the user segments are not 64-bit DPL 3");
 	const uint64_t low[] = {GUEST_GDT, GUEST_TSS, GUEST_CODE, GUEST_RAN, GUEST_STACK_TOP - 8};
 	for (size_t i = 0; i < ARRAY_LEN(low); i++)
 		if (check_map(g, low[i], low[i], 12, e))
@@ -202,23 +202,23 @@ int guest_check(const struct guest_image *g, struct tpt_err *e)
 	if (check_map(g, GUEST_DOORBELL, g->doorbell_gpa, 12, e))
 		return -1;
 	if (g->doorbell_gpa < g->mem_size)
-		return tpt_fail(e, "probe guest: the doorbell is backed by memory");
+		return tpt_broken(e, "guest_check", 3, "the doorbell is backed by memory");
 	for (uint64_t a = g->buffer; a < g->buffer + g->buffer_size; a += 1ULL << g->buffer_shift)
 		if (check_map(g, a, a, g->buffer_shift, e))
 			return -1;
 	memcpy(&pde, g->mem + g->scratch_pde, sizeof(pde));
 	if ((pde & PTE_ADDR) != g->scratch_pt && (pde & PTE_ADDR) != g->scratch_pt2)
-		return tpt_fail(e, "probe guest: the scratch directory entry points elsewhere");
+		return tpt_broken(e, "guest_check", 4, "the scratch directory entry points elsewhere");
 	/* Alike but for the accessed and dirty bits the guest's walks set. */
 	for (unsigned i = 0; i < 512; i++) {
 		uint64_t a, b;
 		memcpy(&a, g->mem + g->root + 8 * i, sizeof(a));
 		memcpy(&b, g->mem + g->root2 + 8 * i, sizeof(b));
 		if ((a ^ b) & ~(PTE_A | PTE_D))
-			return tpt_fail(e, "probe guest: the two roots differ at entry %u", i);
+			return tpt_broken(e, "guest_check", 5, "the two roots differ at entry %u", i);
 	}
 	if (g->next_table > g->tables_end)
-		return tpt_fail(e, "probe guest: table pages past their region");
+		return tpt_broken(e, "guest_check", 6, "table pages past their region");
 	return 0;
 }
 

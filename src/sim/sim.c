@@ -486,16 +486,16 @@ static int tlb_entry_ok(void *ctx, uint64_t va, unsigned asid, unsigned shift, u
 		}
 	}
 	if (!owner)
-		return tpt_fail(c->e, "TLB holds va %#llx for PCID %u, which no process has",
+		return tpt_broken(c->e, "sim_check", 1, "TLB holds va %#llx for PCID %u, which no process has",
 				(unsigned long long)va, asid);
 	uint64_t hpa, pte, gpa;
 	unsigned s, gs;
 	if (vm_ref_translate(vm, owner, va, &hpa, &s) || s != shift ||
 	    (hpa & ~((1ULL << s) - 1)) != pa)
-		return tpt_fail(c->e, "TLB maps va %#llx of pid %d to %#llx (2^%u); the tables do not",
+		return tpt_broken(c->e, "sim_check", 2, "TLB maps va %#llx of pid %d to %#llx (2^%u); the tables do not",
 				(unsigned long long)va, owner->pid, (unsigned long long)pa, shift);
 	if (writable && (pt_lookup(&owner->pt, va, &gpa, &gs, &pte, NULL) || !(pte & PTE_W)))
-		return tpt_fail(c->e, "TLB lets pid %d write va %#llx; the guest table does not",
+		return tpt_broken(c->e, "sim_check", 3, "TLB lets pid %d write va %#llx; the guest table does not",
 				owner->pid, (unsigned long long)va);
 	return 0;
 }

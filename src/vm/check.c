@@ -1,12 +1,22 @@
 /*
  * check.c - the VM model's checker (vm_check), called by tests after every
  * change. It re-derives every table from first principles: the guest table
- * composed with the guest address map is the truth; the EPT, and the
- * scheme's own tables (hv_ops.check, through vm_check_dual: shadow tables
- * and their switching entries, TPT tables that are not stale), must agree
- * with it; each guest frame's reference count must equal
- * the mappings covering it, so no freed frame is reachable; the RMP must give
- * every backed frame this VM's tag.
+ * composed with the guest address map is the truth. The invariants, as
+ * its messages number them:
+ *   1  the EPT maps each backed gfn to the guest address map's hfn, and the
+ *      RMP gives that frame this VM's tag
+ *   2  a table of the scheme's own (shadow, TPT in use; vm_check_dual)
+ *      agrees with guest table o guest address map: each leaf maps what
+ *      the guest maps, no larger, writable only where the guest's is; a
+ *      switching entry holds the gPA of the guest table at its place
+ *   3  a table kept in sync (TPT) holds every guest mapping
+ *   4  a guest mapping points at a data frame of guest memory, never a
+ *      table page
+ *   5  each guest frame's count equals the mappings covering it (and the
+ *      page cache's own), so no freed frame is reachable
+ *   6  the EPT maps exactly the backed frames
+ *   7  the backed-page list holds each backed host page once, where its
+ *      index says
  */
 #include <stdlib.h>
 
@@ -29,11 +39,11 @@ static int ept_leaf(void *ctx, uint64_t gpa, uint64_t pte, unsigned shift)
 	uint64_t hfn = (pte & PTE_ADDR) >> PAGE_SHIFT, gfn = gpa >> PAGE_SHIFT;
 	for (uint64_t i = 0; i < (1ULL << (shift - PAGE_SHIFT)); i++) {
 		if (c->vm->hv.gmap[gfn + i] != hfn + i)
-			return tpt_fail(c->e, "vm_check: EPT maps gfn %llu to hfn %llu, the map says %u",
+			return tpt_broken(c->e, "vm_check", 1, "EPT maps gfn %llu to hfn %llu, the map says %u",
 					(unsigned long long)(gfn + i), (unsigned long long)(hfn + i),
 					c->vm->hv.gmap[gfn + i]);
 		if (rmp_owner(&c->vm->hv.rmp, hfn + i) != c->vm->hv.tag)
-			return tpt_fail(c->e, "vm_check: backed hfn %llu is not tagged for the VM",
+			return tpt_broken(c->e, "vm_check", 1, "backed hfn %llu is not tagged for the VM",
 					(unsigned long long)(hfn + i));
 	}
 	c->frames += 1ULL << (shift - PAGE_SHIFT);
@@ -49,7 +59,7 @@ static int dual_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 		int level = (int)(shift - PAGE_SHIFT) / 9 + 1, at;
 		uint64_t g = pt_peek(&c->p->pt, va, level, &at);
 		if (at != level || !(g & PTE_P) || (g & PTE_PS) || (g & PTE_ADDR) != (pte & PTE_ADDR))
-			return tpt_fail(c->e, "vm_check: switching entry for va %#llx holds %#llx, the guest table %#llx",
+			return tpt_broken(c->e, "vm_check", 2, "switching entry for va %#llx holds %#llx, the guest table %#llx",
 					(unsigned long long)va, (unsigned long long)(pte & PTE_ADDR),
 					(unsigned long long)(g & PTE_ADDR));
 		return 0;
@@ -57,10 +67,10 @@ static int dual_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 	uint64_t hpa;
 	unsigned s;
 	if (vm_ref_translate(c->vm, c->p, va, &hpa, &s))
-		return tpt_fail(c->e, "vm_check: %s of pid %d maps va %#llx, which the guest does not",
+		return tpt_broken(c->e, "vm_check", 2, "%s of pid %d maps va %#llx, which the guest does not",
 				c->what, c->p->pid, (unsigned long long)va);
 	if ((pte & PTE_ADDR) != hpa || shift > s)
-		return tpt_fail(c->e, "vm_check: %s of pid %d maps va %#llx to %#llx (2^%u), the guest to %#llx (2^%u)",
+		return tpt_broken(c->e, "vm_check", 2, "%s of pid %d maps va %#llx to %#llx (2^%u), the guest to %#llx (2^%u)",
 				c->what, c->p->pid, (unsigned long long)va,
 				(unsigned long long)(pte & PTE_ADDR), shift, (unsigned long long)hpa, s);
 	if ((pte & PTE_W) && c->vm->hv.ops->hypervisor) {
@@ -68,7 +78,7 @@ static int dual_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 		unsigned gs;
 		pt_lookup(&c->p->pt, va, &gpa, &gs, &gpte, NULL);
 		if (!(gpte & PTE_W))
-			return tpt_fail(c->e, "vm_check: %s of pid %d lets va %#llx be written, the guest does not",
+			return tpt_broken(c->e, "vm_check", 2, "%s of pid %d lets va %#llx be written, the guest does not",
 					c->what, c->p->pid, (unsigned long long)va);
 	}
 	return 0;
@@ -80,7 +90,7 @@ static int guest_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 	struct chk *c = ctx;
 	uint64_t gfn = (pte & PTE_ADDR) >> PAGE_SHIFT;
 	if (gfn >= (c->vm->guest_mem >> PAGE_SHIFT) || bit_test(c->vm->hv.table_gfn, gfn))
-		return tpt_fail(c->e, "vm_check: pid %d maps va %#llx to gfn %llu, not a data frame",
+		return tpt_broken(c->e, "vm_check", 4, "pid %d maps va %#llx to gfn %llu, not a data frame",
 				c->p->pid, (unsigned long long)va, (unsigned long long)gfn);
 	for (uint64_t i = 0; i < (1ULL << (shift - PAGE_SHIFT)); i++)
 		c->count[gfn + i]++;
@@ -98,7 +108,7 @@ static int guest_in_other(void *ctx, uint64_t va, uint64_t pte, unsigned shift)
 		uint64_t pa, tpte;
 		unsigned ts;
 		if (pt_lookup(c->other, va + off, &pa, &ts, &tpte, NULL))
-			return tpt_fail(c->e, "vm_check: pid %d maps va %#llx, its %s does not",
+			return tpt_broken(c->e, "vm_check", 3, "pid %d maps va %#llx, its %s does not",
 					c->p->pid, (unsigned long long)(va + off), c->what);
 	}
 	return 0;
@@ -146,7 +156,7 @@ int vm_check(const struct vm *vm, struct tpt_err *e)
 	pcache_foreach(&vm->pcache, count_cached, &c);
 	for (uint64_t g = 0; g < gfr; g++)
 		if (c.count[g] != vm->refs[g]) {
-			tpt_fail(e, "vm_check: gfn %llu is mapped %u times, its count says %u",
+			tpt_broken(e, "vm_check", 5, "gfn %llu is mapped %u times, its count says %u",
 				 (unsigned long long)g, c.count[g], vm->refs[g]);
 			goto out;
 		}
@@ -160,7 +170,7 @@ int vm_check(const struct vm *vm, struct tpt_err *e)
 		if (pt_check(&vm->hv.ept, e) || pt_foreach(&vm->hv.ept, ept_leaf, &c))
 			goto out;
 		if (c.frames != vm->hv.backed) {
-			tpt_fail(e, "vm_check: EPT maps %llu frames, %llu are backed",
+			tpt_broken(e, "vm_check", 6, "EPT maps %llu frames, %llu are backed",
 				 (unsigned long long)c.frames, (unsigned long long)vm->hv.backed);
 			goto out;
 		}
@@ -168,14 +178,14 @@ int vm_check(const struct vm *vm, struct tpt_err *e)
 	const struct hv *hv = &vm->hv;
 	uint64_t per = 1ULL << (hv->host_shift - PAGE_SHIFT);
 	if (hv->bpos && hv->nblist * per != hv->backed) {
-		tpt_fail(e, "vm_check: %zu backed host pages listed, %llu frames are backed",
+		tpt_broken(e, "vm_check", 7, "%zu backed host pages listed, %llu frames are backed",
 			 hv->nblist, (unsigned long long)hv->backed);
 		goto out;
 	}
 	for (size_t i = 0; hv->bpos && i < hv->nblist; i++) {
 		uint32_t g = hv->blist[i];
 		if (g % per || !hv->gmap[g] || hv->bpos[g] != i + 1) {
-			tpt_fail(e, "vm_check: backed-page list entry %zu (gfn %u) is not a backed "
+			tpt_broken(e, "vm_check", 7, "backed-page list entry %zu (gfn %u) is not a backed "
 				    "host page listed there", i, g);
 			goto out;
 		}

@@ -57,6 +57,11 @@ int tpt_fail(struct tpt_err *e, const char *fmt, ...) __attribute__((format(prin
  * is NULL). */
 int tpt_fail_mem(struct tpt_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define tpt_nomem(e) tpt_fail_mem(e, "out of memory")
+/* A checker found invariant n of who broken: "who: invariant n: ..." in e
+ * (each module's header numbers its invariants as its checker reports
+ * them). Returns TPT_EFAIL. */
+int tpt_broken(struct tpt_err *e, const char *who, int n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* A command's exit status for e: 1 for memory, 2 for input. */
 static inline int tpt_err_status(const struct tpt_err *e)
 {

@@ -40,7 +40,9 @@ void frames_free(struct frames *f, uint64_t pfn, unsigned order);
  */
 int frames_alloc_table(struct frames *f, uint64_t *pfn);
 void frames_free_table(struct frames *f, uint64_t pfn);
-/* Checker: free frames lie in range, are aligned and appear once. */
+/* Checker, by the invariants it numbers: 1 every free frame aligned to its
+ * size and in range; 2 none in the bump allocator's unallocated part; 3 no
+ * two free frames overlap. */
 int frames_check(const struct frames *f, struct tpt_err *e);
 
 #endif

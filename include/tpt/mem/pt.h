@@ -215,8 +215,10 @@ void pt_foreach_table(const struct pt *pt, pt_table_fn fn, void *ctx);
  */
 int pt_install(struct pt *pt, void *arg, uint64_t va, int level, uint64_t val);
 
-/* Checker: legal bits, PS only on levels 2-3, aligned leaves below limit,
- * table count matches. */
+/* Checker, by the invariants it numbers: 1 every table page-aligned; 2 no
+ * present entry with a reserved bit; 3 the page-size bit only where the
+ * format has leaves; 4 every leaf aligned to its size and below the
+ * table's limit; 5 the pages and tables counted are those reachable. */
 int pt_check(const struct pt *pt, struct tpt_err *e);
 
 #endif

@@ -48,7 +48,8 @@ static inline void cache_prefetch(const struct cache *c, uint64_t pa)
 }
 
 void cache_flush(struct cache *c);
-/* Checker: valid tags, none twice in a set, no holes before valid ways. */
+/* Checker, by the invariants it numbers (each level named): 1 the valid
+ * ways of a set come first, each tag valid; 2 no line twice in a set. */
 int cache_check(const struct cache *c, struct tpt_err *e);
 
 #endif

@@ -49,9 +49,12 @@ void fa_insert(struct fa *f, uint64_t key, uint64_t mask, uint64_t val);
 void fa_flush(struct fa *f);
 /* Drops every entry for which (entry.tag & mask) == (key & mask). */
 void fa_flush_match(struct fa *f, uint64_t key, uint64_t mask);
-/* Checker: used <= n; no two entries with the same tag and mask; no use in
- * the future; the recency list holds every entry once, in used_at order;
- * the hash holds every entry once and nothing else; the mask counts add up. */
+/* Checker, by the invariants it numbers (the buffer named): 1 used <= n;
+ * 2 no tag bit outside its mask; 3 no use after the clock, no two at one
+ * time; 4 no two entries with the same tag and mask; 5 the recency list
+ * holds every entry once, most recent first; 6 the hash holds every entry
+ * once, each on its probe chain, and nothing else; 7 the mask counts add
+ * up. */
 int fa_check(const struct fa *f, const char *name, struct tpt_err *e);
 
 #endif

@@ -28,6 +28,7 @@ int pwc_lookup(struct pwc *p, uint64_t va, unsigned asid, int levels, uint64_t *
 void pwc_fill(struct pwc *p, int level, uint64_t va, unsigned asid, uint64_t next_table);
 void pwc_flush(struct pwc *p);
 void pwc_flush_asid(struct pwc *p, unsigned asid);
+/* Checker: each level's buffer by fa_check's invariants (fa.h). */
 int pwc_check(const struct pwc *p, struct tpt_err *e);
 
 #endif

@@ -67,7 +67,9 @@ void tlb_invlpg(struct tlb *t, uint64_t va, unsigned shift, unsigned asid);
 typedef int (*tlb_entry_fn)(void *ctx, uint64_t va, unsigned asid, unsigned shift, uint64_t pa,
 			    bool writable);
 int tlb_foreach(const struct tlb *t, tlb_entry_fn fn, void *ctx);
-/* Checker: tags sit in their own set, no duplicates within a set. */
+/* Checker, by the invariants it numbers (each array named): 1 the valid
+ * ways of a set come first; 2 every tag sits in its own set; 3 no tag twice
+ * in a set. */
 int tlb_check(const struct tlb *t, struct tpt_err *e);
 
 #endif

@@ -67,7 +67,11 @@ double policy_gain(const struct policy_proc *s, const struct policy_params *p,
 /* Feeds one interval; says what to do before the next. */
 enum policy_action policy_decide(struct policy_proc *s, const struct policy_params *p,
 				 const struct policy_sample *x);
-/* Invariants of the state (a checker for tests): 0 if sound. */
+/* Checker of the state for tests: 0 if sound, else -N for the first
+ * invariant N broken: 1 the agreeing-interval counter within confidence; 2
+ * the threshold between its base and max_raise times it; 3 no more losing
+ * decisions than decisions, no more decisions than intervals; 4 no
+ * negative walk cost learned. */
 int policy_check(const struct policy_proc *s, const struct policy_params *p);
 
 #endif

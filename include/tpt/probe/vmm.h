@@ -70,13 +70,13 @@ uint64_t guest_mem_size(uint64_t buffer_size);
 int guest_build(struct guest_image *g, uint8_t *mem, uint64_t mem_size, uint64_t buffer_size,
 		unsigned buffer_shift, struct tpt_err *e);
 void guest_destroy(struct guest_image *g);
-/* The image's invariants (the tests call it after every change): the
- * loops' bytes in place; the user segments DPL 3 and 64-bit; every region
- * mapped to itself with P, W and U on every level, the buffer with leaves
- * of its page size, the doorbell past memory; the scratch directory entry
- * at the scratch table or its copy; both roots alike (accessed and dirty
- * bits apart). 0, or -1 with e
- * naming the first that fails. */
+/* The image's invariants, as the checker numbers them (the tests call it
+ * after every change): 1 the loops' bytes in place; 2 the user segments DPL
+ * 3 and 64-bit; 7 every region mapped to itself with P, W and U on every
+ * level, the buffer with leaves of its page size; 3 the doorbell past
+ * memory; 4 the scratch directory entry at the scratch table or its copy;
+ * 5 both roots alike (accessed and dirty bits apart); 6 table pages inside
+ * their region. 0, or -1 with e naming the first that fails. */
 int guest_check(const struct guest_image *g, struct tpt_err *e);
 /* The guest address of a loop (a function of loops.S). */
 uint64_t guest_fn(const struct guest_image *g, const void *fn);

@@ -65,7 +65,10 @@ static inline struct tpt_stats *sim_account(struct sim *s)
 void sim_totals(const struct sim *s, struct tpt_stats *out);
 /* One OS event (EV_EXEC ... EV_SYSCALL). 0, or -1 with e set. */
 int sim_os_event(struct sim *s, const struct event *ev, struct tpt_err *e);
-/* Runs every module's checker. */
+/* Runs every module's checker, and its own, by the invariants it numbers:
+ * 1 every TLB entry belongs to a live process's PCID; 2 it translates as
+ * the tables do now (no entry outlives its mapping); 3 it lets a write
+ * through only where the guest table does. */
 int sim_check(const struct sim *s, struct tpt_err *e);
 
 #endif
