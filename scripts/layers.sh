@@ -20,6 +20,8 @@
 #   dbt       binary translators' memory path                 base mem mmu workload
 #   power     embedded Power MMU                              base
 #   probe     the real machine: loops, KVM guest, host        base mem
+#   calib     the model against the probe's rows              base policy mem mmu vm scheme
+#                                                             workload sim probe
 #   cli       the tpt command                                 all but tptd
 #   tptd      the daemon and tptctl                           base policy
 set -u
@@ -46,7 +48,8 @@ BEGIN {
 	may["dbt"] = "base mem mmu workload"
 	may["power"] = "base"
 	may["probe"] = "base mem"
-	may["cli"] = "base policy mem mmu vm scheme workload sim study dbt power probe"
+	may["calib"] = "base policy mem mmu vm scheme workload sim probe"
+	may["cli"] = "base policy mem mmu vm scheme workload sim study dbt power probe calib"
 	may["tptd"] = "base policy"
 	bad = 0
 }

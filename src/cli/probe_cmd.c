@@ -4,26 +4,16 @@
  * same loops and prints both; with --calibrate, writes the measured costs
  * as a --config fragment and compares under it.
  *
- * Which scheme models a row follows what translates it on this machine:
- * a process of a bare-metal host is native; a process of a host that is
- * itself a guest (the CPU's hypervisor bit) walks the outer hypervisor's
- * nested paging (outer pages --outer-page, prefaulted); the probe's guest
- * is under the host KVM's scheme, which for a shadow-paging KVM on a
- * nested host is a shadow table walked through the outer nested paging:
- * in the model, nested paging whose guest pages are the shadow table's
- * (the smaller of guest page and backing). Loops are simulated (gups,
- * gups loop=chase, churn); events (exits, CR3 loads, table writes, shadow
- * fills) are what the cost model charges one of them.
+ * What the model predicts and how a term is solved is calib.h's; this
+ * file reads the options, measures, and prints.
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "tpt/probe/probe.h"
+#include "tpt/calib/calib.h"
 #include "tpt/base/version.h"
 
 enum {
@@ -52,18 +42,15 @@ const struct cli_opt probe_opts[] = {
 };
 const size_t probe_nopts = ARRAY_LEN(probe_opts);
 
-#define MAX_ROWS 48
-
 struct probe_cmd {
 	struct probe_params p;
 	const char *config, *calibrate, *json;
 	bool allow_busy, compare;
 	unsigned outer_shift, jobs;
 	struct host_info h;
-	struct probe_row rows[MAX_ROWS];
+	struct probe_row rows[CALIB_MAX_ROWS];
 	size_t n;
-	double model_ns[MAX_ROWS];
-	const char *calibrates[MAX_ROWS];
+	struct calib m; /* the model on the rows */
 	char vm_skipped[200];
 };
 
@@ -193,418 +180,28 @@ static uint64_t memory_needed(const struct probe_params *p)
 	return loops > touch ? loops : touch;
 }
 
-/* --- the model ------------------------------------------------------------- */
+/* --- the model's runs -------------------------------------------------------- */
 
-/* The rows the simulator runs: the loops, and natively first touch and
- * churn; the others are events, whose model is the cost model's charge. */
-static bool simulated(const struct probe_row *x)
+/* calib's simulations, as the tpt command runs any: run_all, jobs at once. */
+static int run_rows(void *arg, struct calib_run *runs, size_t n, const struct tpt_config *cfg)
 {
-	return x->loop == LOOP_INDEPENDENT || x->loop == LOOP_DEPENDENT ||
-	       (x->where == WHERE_NATIVE && (x->loop == LOOP_FIRST_TOUCH || x->loop == LOOP_CHURN));
-}
-
-/* The scheme and pages that translate row x on this machine (see the top). */
-static const struct scheme *row_scheme(const struct probe_cmd *c, const struct probe_row *x,
-				       unsigned *gs, unsigned *hs)
-{
-	unsigned backing = x->thp ? 21 : 12;
-	if (x->where == WHERE_NATIVE) {
-		*gs = x->page_shift;
-		*hs = c->outer_shift;
-		return scheme_find(c->h.in_vm ? "nested" : "native");
-	}
-	if (host_nested_paging(&c->h)) {
-		*gs = x->page_shift;
-		*hs = backing;
-		return scheme_find("nested");
-	}
-	unsigned shadow = x->page_shift < backing ? x->page_shift : backing;
-	if (c->h.in_vm) {
-		*gs = shadow;
-		*hs = c->outer_shift;
-		return scheme_find("nested");
-	}
-	*gs = x->page_shift;
-	*hs = backing;
-	return scheme_find("shadow");
-}
-
-/* The workload a loop row runs in the model, and what one unit of it is. */
-static double row_spec(const struct probe_cmd *c, const struct probe_row *x, char *spec, size_t len)
-{
-	const struct probe_params *p = &c->p;
-	switch (x->loop) {
-	case LOOP_INDEPENDENT:
-		snprintf(spec, len, "gups:size=%llu,updates=%llu", (unsigned long long)p->size,
-			 (unsigned long long)p->updates);
-		return (double)p->updates;
-	case LOOP_DEPENDENT:
-		snprintf(spec, len, "gups:size=%llu,updates=%llu,loop=chase", (unsigned long long)p->size,
-			 (unsigned long long)p->steps);
-		return (double)p->steps;
-	case LOOP_FIRST_TOUCH:
-		snprintf(spec, len, "churn:region=%llu,rounds=1,work=0", (unsigned long long)p->touch);
-		return (double)(p->touch >> x->page_shift);
-	default:
-		snprintf(spec, len, "churn:region=2M,rounds=%llu,work=0",
-			 (unsigned long long)(p->touch / (2 * MiB)));
-		return (double)(p->touch / PAGE_SIZE);
-	}
-}
-
-/* Simulates the loop rows among idx[0..n) under cfg: their model ns, and
- * their results in keep (the caller frees them) when it is not NULL. 0, or
- * the runs' status. */
-static int simulate(const struct probe_cmd *c, const struct tpt_config *cfg, const size_t *idx,
-		    size_t n, double *ns, struct tpt_result *keep)
-{
-	struct opts o[MAX_ROWS];
-	struct run runs[MAX_ROWS];
-	struct tpt_result res[MAX_ROWS];
-	char spec[MAX_ROWS][160];
-	double units[MAX_ROWS];
-	memset(res, 0, sizeof(res));
+	const struct probe_cmd *c = arg;
+	struct opts o[CALIB_MAX_ROWS];
+	struct run r[CALIB_MAX_ROWS];
 	for (size_t i = 0; i < n; i++) {
-		const struct probe_row *x = &c->rows[idx[i]];
-		units[i] = row_spec(c, x, spec[i], sizeof(spec[i]));
-		o[i] = (struct opts){.workload = spec[i], .levels = 4, .seed = c->p.seed};
-		const struct scheme *sc = row_scheme(c, x, &o[i].guest_shift, &o[i].host_shift);
-		runs[i] = (struct run){&o[i], sc, &res[i], 0, {.msg = ""}};
+		o[i] = (struct opts){.workload = runs[i].spec, .levels = 4, .seed = runs[i].seed,
+				     .guest_shift = runs[i].guest_shift, .host_shift = runs[i].host_shift};
+		r[i] = (struct run){&o[i], runs[i].sc, runs[i].res, 0, {.msg = ""}};
 	}
-	/* A host that is itself a guest had its memory backed by the outer
-	 * hypervisor long ago: no outer EPT violations. */
-	struct tpt_config run_cfg = *cfg;
-	if (c->h.in_vm)
-		run_cfg.prefault = 1;
-	int rc = run_all(runs, n, c->jobs ? c->jobs : default_jobs(), &run_cfg, NULL);
-	for (size_t i = 0; i < n; i++) {
-		if (!rc)
-			ns[i] = res[i].cost.total / units[i] / cfg->clock_ghz;
-		if (keep)
-			keep[i] = res[i];
-		else
-			result_free(&res[i]);
-	}
-	return rc;
+	return run_all(r, n, c->jobs ? c->jobs : default_jobs(), cfg, NULL);
 }
 
-/* The row of this place, loop and page size, or NULL. */
-static const struct probe_row *find(const struct probe_cmd *c, enum probe_where w, enum probe_loop l,
-				    unsigned shift)
-{
-	for (size_t i = 0; i < c->n; i++)
-		if (c->rows[i].where == w && c->rows[i].loop == l && c->rows[i].page_shift == shift)
-			return &c->rows[i];
-	return NULL;
-}
-
-/* What the cost model charges one event row, in ns. */
-static double event_ns(const struct probe_cmd *c, const struct probe_row *x, const struct tpt_config *cfg)
-{
-	bool trapping = !host_nested_paging(&c->h); /* shadow paging */
-	double exit = cfg->exit_cycles, g = cfg->clock_ghz;
-	const struct probe_row *nat = find(c, WHERE_NATIVE, LOOP_PT_WRITE, 12);
-	switch (x->loop) {
-	case LOOP_EXIT: return exit / g;
-	case LOOP_CR3_SWITCH: return cfg->cr3_cycles / g;
-	case LOOP_SHADOW_FILL: return (exit + cfg->shadow_fill_cycles) / g;
-	case LOOP_FIRST_TOUCH:
-		return (exit + (trapping ? cfg->shadow_fill_cycles : cfg->ept_violation_cycles)) / g;
-	case LOOP_PT_WRITE:
-	case LOOP_PD_WRITE:
-		if (x->where == WHERE_NATIVE)
-			return x->ns; /* ordinary memory: the baseline, not modelled */
-		return (nat ? nat->ns : 0) + (trapping ? (exit + cfg->pt_write_cycles) / g : 0);
-	default: return 0;
-	}
-}
-
-/* Every row's model ns under cfg. */
-static int model(struct probe_cmd *c, const struct tpt_config *cfg)
-{
-	size_t idx[MAX_ROWS] = {0}, n = 0;
-	double ns[MAX_ROWS] = {0};
-	for (size_t i = 0; i < c->n; i++) {
-		if (simulated(&c->rows[i]))
-			idx[n++] = i;
-		else
-			c->model_ns[i] = event_ns(c, &c->rows[i], cfg);
-	}
-	int rc = n ? simulate(c, cfg, idx, n, ns, NULL) : 0;
-	for (size_t k = 0; !rc && k < n; k++)
-		c->model_ns[idx[k]] = ns[k];
-	return rc;
-}
-
-/* --- calibration ----------------------------------------------------------- */
-
-struct fragment {
-	char line[16][512];
-	unsigned n;
-};
-
-/* Appends "; " lines of comment, wrapped at words to fit a config line. */
-static size_t comment(char *out, size_t len, const char *text)
-{
-	size_t o = 0;
-	while (*text && o + 4 < len) {
-		size_t n = strlen(text);
-		if (n > 96) {
-			n = 96;
-			while (n > 40 && text[n] != ' ')
-				n--;
-		}
-		o += (size_t)snprintf(out + o, len - o, "; %.*s\n", (int)n, text);
-		text += n;
-		while (*text == ' ')
-			text++;
-	}
-	return o < len ? o : len;
-}
-
-/* A value (key NULL: a comment only) under its section, after its reason. */
-static void note(struct fragment *f, const char *sec, const char *key, const char *value,
-		 const char *why)
-{
-	if (f->n == ARRAY_LEN(f->line))
-		return;
-	char *l = f->line[f->n++];
-	size_t len = sizeof(f->line[0]);
-	size_t o = (size_t)snprintf(l, len, "%s\n", sec);
-	o += comment(l + o, len - o, why);
-	if (key && o < len)
-		snprintf(l + o, len - o, "%s = %s\n", key, value);
-}
-
-/* One loop row simulated under cfg: its model ns (and its result in keep). */
-static int simulate_one(const struct probe_cmd *c, const struct tpt_config *cfg,
-			const struct probe_row *x, double *ns, struct tpt_result *keep)
-{
-	size_t i = (size_t)(x - c->rows);
-	return simulate(c, cfg, &i, 1, ns, keep);
-}
-
-/* A simulated row's ns under cfg with its processes at parallelism mlp:
- * the cost model alone, on the run's counters (walk and data latencies do
- * not depend on mlp or the walker count). */
-static double recost_ns(const struct probe_cmd *c, const struct probe_row *x,
-			const struct tpt_result *r, const struct tpt_config *cfg, double mlp)
-{
-	char spec[160];
-	double t = 0, units = row_spec(c, x, spec, sizeof(spec));
-	for (unsigned i = 0; i < r->nprocs; i++) {
-		struct tpt_cost k;
-		cost_compute(&r->procs[i].st, cfg, mlp, &k);
-		t += k.total;
-	}
-	return t / units / cfg->clock_ghz;
-}
-
-/* Cycles as the configuration holds them: rounded, and 0 for a cost the
- * measurement puts below nothing. */
-static uint32_t cycles_of(double x)
-{
-	return x < 0 ? 0 : (uint32_t)(x + 0.5);
-}
-
-/* A calibrated value into the fragment, and the row it came from marked. */
-static void record(struct probe_cmd *c, struct fragment *f, const struct probe_row *x,
-		   const char *sec, const char *key, const char *value, const char *why)
-{
-	note(f, sec, key, value, why);
-	c->calibrates[x - c->rows] = key;
-}
-
-/*
- * The measured costs into cfg and the fragment f. The DRAM latency and the
- * fault cost are solved where the model is linear in them (two runs of a
- * dependent chain; one first touch), the parallelism by bisection on the
- * independent loop's counters, the walker count as the one that brings
- * the 4K loop nearest; an event's cost is its measured time. Rows that
- * calibrate a term are marked: they agree with the model by construction
- * (the walkers' row only as near as a whole count allows).
- */
-static int calibrate(struct probe_cmd *c, struct tpt_config *cfg, struct fragment *f)
-{
-	char v[64], why[320];
-	double g = c->h.ghz;
-	cfg->clock_ghz = g;
-	snprintf(v, sizeof(v), "%.3f", g);
-	snprintf(why, sizeof(why), "measured: a chain of dependent adds retires %.3f a ns (one a cycle)", g);
-	note(f, "[cost]", "clock_ghz", v, why);
-	const struct probe_row *dep = find(c, WHERE_NATIVE, LOOP_DEPENDENT, 21);
-	if (dep) {
-		double m0, m1;
-		uint32_t d0 = cfg->dram_latency;
-		int rc = simulate_one(c, cfg, dep, &m0, NULL);
-		cfg->dram_latency = d0 + 100;
-		if (rc || (rc = simulate_one(c, cfg, dep, &m1, NULL)))
-			return rc;
-		double slope = (m1 - m0) / 100, d = slope > 0 ? d0 + (dep->ns - m0) / slope : d0;
-		uint32_t lo = cfg->llc_latency + 1;
-		cfg->dram_latency = d < lo ? lo : (uint32_t)(d + 0.5);
-		snprintf(v, sizeof(v), "%u", cfg->dram_latency);
-		snprintf(why, sizeof(why), "the native dependent loop on 2M pages: %.1f ns a step (spread %.2f); "
-			 "the latency with which the model takes as long", dep->ns, dep->spread);
-		record(c, f, dep, "[cache]", "dram_latency", v, why);
-	}
-	const struct probe_row *ind = find(c, WHERE_NATIVE, LOOP_INDEPENDENT, 21);
-	if (ind) {
-		/* The model falls as the parallelism rises: bisect for it. */
-		struct tpt_result r;
-		double m;
-		int rc = simulate_one(c, cfg, ind, &m, &r);
-		if (rc)
-			return rc;
-		/* Up to 64 in flight: a core may keep more misses going than the
-		 * default's fill buffers, and then the buffers are raised too. */
-		double lo = 1, hi = 64;
-		uint32_t buffers = cfg->miss_buffers;
-		cfg->miss_buffers = 64;
-		double fast = recost_ns(c, ind, &r, cfg, hi), slow = recost_ns(c, ind, &r, cfg, lo);
-		if (ind->ns >= fast) {
-			for (int i = 0; i < 50; i++) {
-				double mid = (lo + hi) / 2;
-				if (recost_ns(c, ind, &r, cfg, mid) > ind->ns)
-					lo = mid;
-				else
-					hi = mid;
-			}
-			cfg->mlp = ind->ns >= slow ? 1 : (lo + hi) / 2;
-			cfg->miss_buffers = buffers > cfg->mlp ? buffers : (uint32_t)ceil(cfg->mlp);
-			snprintf(v, sizeof(v), "%.2f", cfg->mlp);
-			snprintf(why, sizeof(why), "the native independent (gups) loop on 2M pages: %.1f ns an "
-				 "update (spread %.2f); the parallelism with which the model takes as long",
-				 ind->ns, ind->spread);
-			record(c, f, ind, "[cost]", "mlp", v, why);
-			if (cfg->miss_buffers != buffers) {
-				snprintf(v, sizeof(v), "%u", cfg->miss_buffers);
-				snprintf(why, sizeof(why), "raised from %u: this core keeps at least the %.2f misses of "
-					 "the independent loop in flight", buffers, cfg->mlp);
-				note(f, "[cost]", "miss_buffers", v, why);
-			}
-		} else {
-			cfg->mlp = 0;
-			cfg->miss_buffers = buffers;
-			snprintf(why, sizeof(why), "mlp left to the workloads: the native independent loop on 2M "
-				 "pages takes %.1f ns an update, less than the model's %.1f ns with 64 accesses "
-				 "in flight", ind->ns, fast);
-			note(f, "[cost]", NULL, NULL, why);
-		}
-		result_free(&r);
-	}
-	const struct probe_row *ind4 = find(c, WHERE_NATIVE, LOOP_INDEPENDENT, 12);
-	if (ind4 && cfg->mlp > 0) {
-		/* The walker count that brings the walk-heavy 4K loop nearest. */
-		struct tpt_result r;
-		double m;
-		int rc = simulate_one(c, cfg, ind4, &m, &r);
-		if (rc)
-			return rc;
-		uint32_t best = cfg->walkers, given = cfg->walkers;
-		double err = 1e300;
-		for (uint32_t w = 1; w <= 16; w++) {
-			cfg->walkers = w;
-			double d = fabs(log(recost_ns(c, ind4, &r, cfg, cfg->mlp) / ind4->ns));
-			if (d < err - 1e-9) {
-				err = d;
-				best = w;
-			}
-		}
-		cfg->walkers = best;
-		result_free(&r);
-		snprintf(v, sizeof(v), "%u", best);
-		snprintf(why, sizeof(why), "the native independent loop on 4K pages: %.1f ns an update (spread "
-			 "%.2f); the walkers with which the model comes nearest (was %u)", ind4->ns, ind4->spread,
-			 given);
-		record(c, f, ind4, "[cost]", "walkers", v, why);
-	}
-	const struct probe_row *ft = find(c, WHERE_NATIVE, LOOP_FIRST_TOUCH, 12);
-	if (ft) {
-		double m;
-		int rc = simulate_one(c, cfg, ft, &m, NULL);
-		if (rc)
-			return rc;
-		double gf = cfg->guest_fault_cycles + (ft->ns - m) * g;
-		cfg->guest_fault_cycles = cycles_of(gf);
-		snprintf(v, sizeof(v), "%u", cfg->guest_fault_cycles);
-		snprintf(why, sizeof(why), "native first touch of 4K pages: %.0f ns a page (spread %.2f), "
-			 "less the model's other costs of a touch", ft->ns, ft->spread);
-		record(c, f, ft, "[cost]", "guest_fault_cycles", v, why);
-	}
-	const struct probe_row *ex = find(c, WHERE_VM, LOOP_EXIT, 12);
-	double exit = cfg->exit_cycles;
-	if (ex) {
-		exit = ex->ns * g;
-		cfg->exit_cycles = cycles_of(exit);
-		snprintf(v, sizeof(v), "%u", cfg->exit_cycles);
-		snprintf(why, sizeof(why), "a guest store KVM hands to an ioeventfd in the kernel: %.0f ns "
-			 "(spread %.2f), decoding the store included", ex->ns, ex->spread);
-		record(c, f, ex, "[cost]", "exit_cycles", v, why);
-	}
-	bool shadow = !host_nested_paging(&c->h);
-	const struct probe_row *sf = find(c, WHERE_VM, shadow ? LOOP_SHADOW_FILL : LOOP_FIRST_TOUCH, 12);
-	if (sf) {
-		double h = sf->ns * g - exit;
-		uint32_t *dst = shadow ? &cfg->shadow_fill_cycles : &cfg->ept_violation_cycles;
-		*dst = cycles_of(h);
-		snprintf(v, sizeof(v), "%u", *dst);
-		snprintf(why, sizeof(why), "a guest's first touch of a page %s: %.0f ns (spread %.2f), less the exit%s",
-			 shadow ? "the host has backed (a shadow fill)" : "(an EPT violation)", sf->ns, sf->spread,
-			 h < 0 ? "; it took less than the exit, whose store the host decodes and emulates: "
-				 "exit_cycles overstates a bare exit by about the difference" : "");
-		record(c, f, sf, "[cost]", shadow ? "shadow_fill_cycles" : "ept_violation_cycles", v, why);
-	}
-	const struct probe_row *pd = find(c, WHERE_VM, LOOP_PD_WRITE, 12);
-	const struct probe_row *nat = find(c, WHERE_NATIVE, LOOP_PT_WRITE, 12);
-	if (pd && nat && shadow) {
-		double h = (pd->ns - nat->ns) * g - exit;
-		cfg->pt_write_cycles = cycles_of(h);
-		snprintf(v, sizeof(v), "%u", cfg->pt_write_cycles);
-		snprintf(why, sizeof(why), "a guest write to a page-directory entry, then its use: %.0f ns beyond "
-			 "the same loop on ordinary memory (spread %.2f), less one exit", pd->ns - nat->ns, pd->spread);
-		record(c, f, pd, "[cost]", "pt_write_cycles", v, why);
-	}
-	const struct probe_row *cr = find(c, WHERE_VM, LOOP_CR3_SWITCH, 12);
-	if (cr && shadow) {
-		double h = cr->ns * g;
-		cfg->cr3_cycles = cycles_of(h);
-		snprintf(v, sizeof(v), "%u", cfg->cr3_cycles);
-		snprintf(why, sizeof(why), "a CR3 load by the VMM on an exit (KVM_SET_SREGS), beyond the exit: "
-			 "%.0f ns (spread %.2f); an upper bound: it resets KVM's whole MMU context, which a "
-			 "guest's own MOV CR3 need not", cr->ns, cr->spread);
-		record(c, f, cr, "[cost]", "cr3_cycles", v, why);
-	}
-	return 0;
-}
-
-static int write_fragment(const struct probe_cmd *c, const struct fragment *f)
+static int write_fragment(const struct probe_cmd *c, const struct calib_fragment *f)
 {
 	struct out o;
 	if (out_open(&o, c->calibrate))
 		return 1;
-	time_t now = time(NULL);
-	struct tm tm;
-	char when[32];
-	strftime(when, sizeof(when), "%Y-%m-%d", gmtime_r(&now, &tm));
-	fprintf(o.f, "; tpt probe --calibrate: costs measured on this machine, %s (tpt %s, commit %s).\n"
-		     "; %s; %s%s.\n; Load with --config; options left out keep their defaults.\n",
-		when, tpt_version(), tpt_commit(), c->h.cpu, c->h.kvm_desc,
-		c->h.in_vm ? "; this host is itself a guest (CPUID hypervisor bit)" : "");
-	/* Grouped by section, in the order measured. */
-	const char *secs[] = {"[cache]", "[cost]"};
-	for (size_t s = 0; s < ARRAY_LEN(secs); s++) {
-		bool head = false;
-		for (unsigned i = 0; i < f->n; i++) {
-			size_t l = strlen(secs[s]);
-			if (strncmp(f->line[i], secs[s], l) || f->line[i][l] != '\n')
-				continue;
-			if (!head)
-				fprintf(o.f, "\n%s\n", secs[s]);
-			head = true;
-			fputs(f->line[i] + l + 1, o.f);
-		}
-	}
+	calib_write(&c->m, f, o.f);
 	return out_close(&o, true) ? 1 : 0;
 }
 
@@ -634,9 +231,9 @@ static void print_text(const struct probe_cmd *c)
 		printf("%-6s %-11s %-5s %-7s %11.1f %6.2f", probe_where_name[x->where], probe_loop_name[x->loop],
 		       page_name(x->page_shift), x->thp ? "THP" : "4K", x->ns, x->spread);
 		if (c->compare)
-			printf(" %11.1f %6.2f  %-20s", c->model_ns[i],
-			       c->model_ns[i] > 0 ? x->ns / c->model_ns[i] : 0.0,
-			       c->calibrates[i] ? c->calibrates[i] : "");
+			printf(" %11.1f %6.2f  %-20s", c->m.model_ns[i],
+			       c->m.model_ns[i] > 0 ? x->ns / c->m.model_ns[i] : 0.0,
+			       c->m.calibrates[i] ? c->m.calibrates[i] : "");
 		printf(" ");
 		for (unsigned k = 0; k < x->nstats; k++)
 			if (strcmp(x->stat[k], "vcpu.fpu_reload") && strcmp(x->stat[k], "vcpu.req_event"))
@@ -656,14 +253,14 @@ static void print_text(const struct probe_cmd *c)
 		const struct probe_row *x = &c->rows[i];
 		if (x->where != WHERE_VM || (x->loop != LOOP_INDEPENDENT && x->loop != LOOP_DEPENDENT))
 			continue;
-		const struct probe_row *n = find(c, WHERE_NATIVE, x->loop, x->page_shift);
-		if (!n || n->ns <= 0 || c->model_ns[n - c->rows] <= 0)
+		const struct probe_row *n = calib_find(&c->m, WHERE_NATIVE, x->loop, x->page_shift);
+		if (!n || n->ns <= 0 || c->m.model_ns[n - c->rows] <= 0)
 			continue;
 		if (!head)
 			printf("\nguest / native   %-11s %-5s %-7s %9s %9s %6s\n", "loop", "guest", "backing",
 			       "measured", "modelled", "ratio");
 		head = true;
-		double m = x->ns / n->ns, mo = c->model_ns[i] / c->model_ns[n - c->rows];
+		double m = x->ns / n->ns, mo = c->m.model_ns[i] / c->m.model_ns[n - c->rows];
 		printf("                 %-11s %-5s %-7s %9.3f %9.3f %6.2f\n", probe_loop_name[x->loop],
 		       page_name(x->page_shift), x->thp ? "THP" : "4K", m, mo, mo > 0 ? m / mo : 0.0);
 	}
@@ -686,9 +283,9 @@ static json_t *row_json(const struct probe_cmd *c, size_t i)
 	if (x->thp)
 		json_object_set_new(r, "thp_share", json_real(x->thp_share));
 	if (c->compare) {
-		json_object_set_new(r, "model_ns", json_real(c->model_ns[i]));
-		json_object_set_new(r, "ratio", json_real(c->model_ns[i] > 0 ? x->ns / c->model_ns[i] : 0));
-		json_object_set_new(r, "calibrates", c->calibrates[i] ? json_string(c->calibrates[i]) : json_null());
+		json_object_set_new(r, "model_ns", json_real(c->m.model_ns[i]));
+		json_object_set_new(r, "ratio", json_real(c->m.model_ns[i] > 0 ? x->ns / c->m.model_ns[i] : 0));
+		json_object_set_new(r, "calibrates", c->m.calibrates[i] ? json_string(c->m.calibrates[i]) : json_null());
 	} else {
 		json_object_set_new(r, "model_ns", json_null());
 		json_object_set_new(r, "ratio", json_null());
@@ -752,7 +349,7 @@ int cmd_probe(int argc, char **argv)
 		snprintf(c->vm_skipped, sizeof(c->vm_skipped), "%s", c->h.kvm_unusable);
 		bad("probe: measuring natively only: %s", c->h.kvm_unusable);
 	}
-	if (probe_measure(&c->p, &c->h, vm_ok, c->rows, MAX_ROWS, &c->n, &e)) {
+	if (probe_measure(&c->p, &c->h, vm_ok, c->rows, CALIB_MAX_ROWS, &c->n, &e)) {
 		bad("probe: %s", e.msg);
 		rc = 1;
 		goto out;
@@ -761,10 +358,12 @@ int cmd_probe(int argc, char **argv)
 		rc = bad("probe: --phases selects nothing this machine can run");
 		goto out;
 	}
-	struct fragment frag = {0};
-	if (c->calibrate && ((rc = calibrate(c, &cfg, &frag)) || (rc = write_fragment(c, &frag))))
+	c->m = (struct calib){.p = &c->p, .h = &c->h, .outer_shift = c->outer_shift, .rows = c->rows,
+			      .n = c->n, .run = run_rows, .arg = c};
+	struct calib_fragment frag = {0};
+	if (c->calibrate && ((rc = calib_fit(&c->m, &cfg, &frag)) || (rc = write_fragment(c, &frag))))
 		goto out;
-	if (c->compare && (rc = model(c, &cfg)))
+	if (c->compare && (rc = calib_model(&c->m, &cfg)))
 		goto out;
 	json_t *arr = json_array();
 	for (size_t i = 0; c->json && i < c->n; i++)
