@@ -256,7 +256,7 @@ static void test_counters(void **st)
 			assert_int_equal(a.host_tlb_misses, N);
 			assert_int_equal(a.stlb_hits + a.stlb_misses, 0);
 		}
-		assert_true(a.cycles >= (double)a.host_instrs * cfg.dbt_cpi);
+		assert_true(a.cycles >= (double)a.host_instructions * cfg.dbt_cpi);
 		dbt_fini(d);
 		free(d);
 		workload_close(&w);
@@ -301,7 +301,7 @@ static void test_switches_and_victims(void **st)
 	 * turn of each process faults and walks twice: 12; B faults: 2. */
 	assert_int_equal(a.walks, 14);
 	assert_true(a.mem_stall_cycles > 0);
-	assert_true(a.guest_instrs >= a.guest_accesses);
+	assert_true(a.guest_instructions >= a.guest_accesses);
 	assert_int_equal(dbt_check(d, &e), 0);
 	dbt_fini(d);
 	free(d);

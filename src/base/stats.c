@@ -70,8 +70,21 @@ static int row_u64(struct stats_row *r, const char *key, const char *sub, const 
 	return 0;
 }
 
-int stats_rows(const struct tpt_stats *st, int (*fn)(void *ctx, const struct stats_row *row),
-	       void *ctx)
+int stats_row_u64(stats_row_fn fn, void *ctx, const char *key, const char *doc, uint64_t v)
+{
+	struct stats_row r;
+	row_u64(&r, key, "", doc, v);
+	return fn(ctx, &r);
+}
+
+int stats_row_real(stats_row_fn fn, void *ctx, const char *key, const char *doc, double v)
+{
+	struct stats_row r = {.doc = doc, .type = STATS_REAL, .d = v};
+	snprintf(r.key, sizeof(r.key), "%s", key);
+	return fn(ctx, &r);
+}
+
+int stats_rows(const struct tpt_stats *st, stats_row_fn fn, void *ctx)
 {
 	struct stats_row r;
 	int rc;

@@ -25,12 +25,6 @@ const char *const dbt_scheme_name[DBT_N] = {"softmmu", "btmmu", "direct"};
 #define GUEST_USER_BASE 0x08000000ULL /* where a 32-bit guest's mappings start */
 #define GUEST_USER_TOP 0xc0000000ULL  /* the 3 GiB user/kernel split */
 
-double dbt_stlb_hit_rate(const struct dbt_stats *st)
-{
-	uint64_t n = st->stlb_hits + st->stlb_misses;
-	return n ? (double)st->stlb_hits / (double)n : 0;
-}
-
 int dbt_supported(enum dbt_scheme s, enum dbt_guest g, const struct tpt_config *cfg,
 		  const struct workload *w, struct tpt_err *e)
 {
@@ -191,8 +185,8 @@ static void load(struct dbt *d, uint64_t pa)
 
 static void guest_kernel(struct dbt *d, uint64_t guest_instrs)
 {
-	d->st.guest_instrs += guest_instrs;
-	d->st.host_instrs += (uint64_t)((double)guest_instrs * d->cfg->dbt_expansion);
+	d->st.guest_instructions += guest_instrs;
+	d->st.host_instructions += (uint64_t)((double)guest_instrs * d->cfg->dbt_expansion);
 }
 
 /* A table walk as hardware or software does it: the host addresses of the
@@ -235,7 +229,7 @@ static int walk_guest(struct dbt *d, struct gproc *p, uint64_t va, uint32_t per_
 	int rc = table_walk(&p->pt, va, refs, &n, pa, flags);
 	d->st.walks++;
 	d->st.walk_refs += (uint64_t)n;
-	d->st.host_instrs += (uint64_t)n * per_level;
+	d->st.host_instructions += (uint64_t)n * per_level;
 	for (int i = 0; i < n; i++)
 		load(d, refs[i]);
 	return rc;
@@ -247,14 +241,14 @@ static int softmmu_access(struct dbt *d, struct gproc *p, uint64_t va, bool writ
 			  struct tpt_err *e)
 {
 	const struct tpt_config *c = d->cfg;
-	d->st.host_instrs += c->softmmu_hit_instrs;
+	d->st.host_instructions += c->softmmu_hit_instrs;
 	load(d, d->stlb_base + (uint64_t)softtlb_index(&d->stlb, va) * sizeof(struct stlb_entry));
 	if (softtlb_hit(&d->stlb, va, write, pa)) {
 		d->st.stlb_hits++;
 		return 0;
 	}
 	d->st.stlb_misses++;
-	d->st.host_instrs += c->softmmu_miss_instrs;
+	d->st.host_instructions += c->softmmu_miss_instrs;
 	if (softtlb_victim(&d->stlb, va, write, pa)) {
 		d->st.victim_hits++;
 		return 0;
@@ -264,12 +258,12 @@ static int softmmu_access(struct dbt *d, struct gproc *p, uint64_t va, bool writ
 		/* The guest page fault: out of the translated block, into the
 		 * guest's handler, and the access is retried. */
 		d->st.exceptions++;
-		d->st.host_instrs += c->guest_fault_instrs;
+		d->st.host_instructions += c->guest_fault_instrs;
 		if (guest_fault(d, p, va, e))
 			return -1;
 		walk_guest(d, p, va, c->softmmu_walk_level_instrs, pa, &flags);
 	}
-	d->st.host_instrs += c->softmmu_fill_instrs;
+	d->st.host_instructions += c->softmmu_fill_instrs;
 	softtlb_fill(&d->stlb, va, *pa, flags & PTE_W);
 	return 0;
 }
@@ -286,7 +280,7 @@ static int shadow_access(struct dbt *d, struct gproc *p, uint64_t va, bool write
 {
 	const struct tpt_config *c = d->cfg;
 	(void)write;
-	d->st.host_instrs += d->sc.access;
+	d->st.host_instructions += d->sc.access;
 	uint64_t key = htlb_key(d, p, va), half = c->host_tlb_pairs ? 1ULL << ((va >> 12) & 1) : 1, val;
 	if (fa_lookup(&d->htlb, key, &val) && (val & half)) {
 		uint64_t refs[PT_MAX_LEVELS], flags;
@@ -298,7 +292,7 @@ static int shadow_access(struct dbt *d, struct gproc *p, uint64_t va, bool write
 	/* Software refill from the shadow table (the MIPS refill handler reads
 	 * the even and odd entries of the pair). */
 	d->st.host_tlb_misses++;
-	d->st.host_instrs += c->btmmu_refill_instrs;
+	d->st.host_instructions += c->btmmu_refill_instrs;
 	uint64_t refs[PT_MAX_LEVELS], flags;
 	int n;
 	int rc = table_walk(&p->shadow, va, refs, &n, pa, &flags);
@@ -311,16 +305,16 @@ static int shadow_access(struct dbt *d, struct gproc *p, uint64_t va, bool write
 		 * direct mapping takes the host kernel's general fault path and
 		 * mirrors the guest mapping with an mmap. */
 		d->st.exceptions++;
-		d->st.host_instrs += d->sc.exception;
+		d->st.host_instructions += d->sc.exception;
 		uint64_t gpa, gflags;
 		if (walk_guest(d, p, va, d->sc.walk_level, &gpa, &gflags)) {
 			d->st.exceptions++;
-			d->st.host_instrs += c->guest_fault_instrs;
+			d->st.host_instructions += c->guest_fault_instrs;
 			if (guest_fault(d, p, va, e))
 				return -1;
 			walk_guest(d, p, va, d->sc.walk_level, &gpa, &gflags);
 		}
-		d->st.host_instrs += d->sc.fill;
+		d->st.host_instructions += d->sc.fill;
 		if (pt_map(&p->shadow, NULL, va, gpa, PAGE_SHIFT, gflags))
 			return tpt_fail(e, "out of simulated memory for shadow tables");
 		d->st.shadow_fills++;
@@ -344,7 +338,7 @@ static int shadow_access(struct dbt *d, struct gproc *p, uint64_t va, bool write
 static void softmmu_invalidate(struct dbt *d, struct gproc *p, uint64_t va)
 {
 	if (p == d->cur) {
-		d->st.host_instrs += d->cfg->guest_invlpg_instrs;
+		d->st.host_instructions += d->cfg->guest_invlpg_instrs;
 		softtlb_flush_page(&d->stlb, va);
 	}
 }
@@ -353,7 +347,7 @@ static void shadow_invalidate(struct dbt *d, struct gproc *p, uint64_t va)
 {
 	if (pt_unmap(&p->shadow, NULL, va) == 0) {
 		d->st.shadow_invalidations++;
-		d->st.host_instrs += d->sc.sync;
+		d->st.host_instructions += d->sc.sync;
 		fa_flush_match(&d->htlb, htlb_key(d, p, va), ~0ULL);
 	}
 }
@@ -361,15 +355,15 @@ static void shadow_invalidate(struct dbt *d, struct gproc *p, uint64_t va)
 /* A CR3 write without PCIDs: QEMU flushes its TLB. */
 static void softmmu_switched(struct dbt *d)
 {
-	uint32_t n = softtlb_flush(&d->stlb, d->st.guest_instrs);
-	d->st.host_instrs += (uint64_t)((double)n * d->cfg->softmmu_flush_per_entry);
+	uint32_t n = softtlb_flush(&d->stlb, d->st.guest_instructions);
+	d->st.host_instructions += (uint64_t)((double)n * d->cfg->softmmu_flush_per_entry);
 	d->st.stlb_flushes++;
 }
 
 /* A new ASID and shadow root. */
 static void shadow_switched(struct dbt *d)
 {
-	d->st.host_instrs += d->cfg->btmmu_switch_instrs;
+	d->st.host_instructions += d->cfg->btmmu_switch_instrs;
 }
 
 static const struct dbt_ops dbt_ops[DBT_N] = {
@@ -534,8 +528,8 @@ void dbt_fini(struct dbt *d)
 int dbt_step(struct dbt *d, const struct event *ev, struct tpt_err *e)
 {
 	if (ev->type != EV_READ && ev->type != EV_WRITE) {
-		d->st.guest_instrs += ev->instrs;
-		d->st.host_instrs += (uint64_t)((double)ev->instrs * d->cfg->dbt_expansion);
+		d->st.guest_instructions += ev->instrs;
+		d->st.host_instructions += (uint64_t)((double)ev->instrs * d->cfg->dbt_expansion);
 		return os_event(d, ev, e);
 	}
 	struct gproc *p = proc(d, ev->pid);
@@ -545,8 +539,8 @@ int dbt_step(struct dbt *d, const struct event *ev, struct tpt_err *e)
 		p = proc(d, ev->pid);
 	}
 	switch_to(d, p);
-	d->st.guest_instrs += ev->instrs + 1;
-	d->st.host_instrs += (uint64_t)((double)ev->instrs * d->cfg->dbt_expansion);
+	d->st.guest_instructions += ev->instrs + 1;
+	d->st.host_instructions += (uint64_t)((double)ev->instrs * d->cfg->dbt_expansion);
 	d->st.guest_accesses++;
 	uint64_t va = gva_of(d, ev->va), pa;
 	bool write = ev->type == EV_WRITE;
@@ -560,7 +554,7 @@ void dbt_finish(struct dbt *d, struct dbt_stats *st)
 {
 	d->st.stlb_resizes = d->stlb.resizes;
 	d->st.stlb_entries = 1U << d->stlb.bits;
-	d->st.cycles = (double)d->st.host_instrs * d->cfg->dbt_cpi + (double)d->st.mem_stall_cycles;
+	d->st.cycles = (double)d->st.host_instructions * d->cfg->dbt_cpi + (double)d->st.mem_stall_cycles;
 	*st = d->st;
 }
 

@@ -93,7 +93,7 @@ static double ratio(double a, double b)
 /* (o is the object being filled in each function below) */
 #define D(k, v) json_object_set_new(o, k, json_real(v))
 
-static int row_json(void *ctx, const struct stats_row *row)
+int result_row_json(void *ctx, const struct stats_row *row)
 {
 	json_t *o = ctx;
 	if (row->type == STATS_REAL)
@@ -106,7 +106,7 @@ static int row_json(void *ctx, const struct stats_row *row)
 /* Every counter and cost term of a run or a process, as keys of o. */
 static void stats_json(json_t *o, const struct tpt_stats *st, const struct tpt_cost *c)
 {
-	stats_rows(st, row_json, o);
+	stats_rows(st, result_row_json, o);
 	D("cost_base", c->base);
 	D("cost_data_stall", c->data_stall);
 	D("cost_walk_stall", c->walk_stall);

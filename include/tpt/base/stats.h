@@ -120,8 +120,11 @@ struct stats_row {
 	double d;
 };
 
+typedef int (*stats_row_fn)(void *ctx, const struct stats_row *row);
 /* Calls fn for every row of st in the list's order; stops at a non-zero return. */
-int stats_rows(const struct tpt_stats *st, int (*fn)(void *ctx, const struct stats_row *row),
-	       void *ctx);
+int stats_rows(const struct tpt_stats *st, stats_row_fn fn, void *ctx);
+/* One row to fn, for the other models' lists (dbt.h, power.h): fn's return. */
+int stats_row_u64(stats_row_fn fn, void *ctx, const char *key, const char *doc, uint64_t v);
+int stats_row_real(stats_row_fn fn, void *ctx, const char *key, const char *doc, double v);
 
 #endif

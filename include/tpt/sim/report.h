@@ -49,6 +49,9 @@ int result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed);
 void result_free(struct tpt_result *r);
 uint64_t result_vm_exits(const struct tpt_result *r);
 json_t *result_json(const struct tpt_result *r);
+/* A counter row (stats.h) as a key of the JSON object ctx: how every
+ * counter list (the simulator's, dbt's, power's) becomes JSON. Returns 0. */
+int result_row_json(void *ctx, const struct stats_row *row);
 /* Every counter and cost term of one run. */
 void result_print(FILE *out, const struct tpt_result *r);
 /* The comparison table of runs of one workload. */
