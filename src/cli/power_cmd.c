@@ -82,15 +82,9 @@ static void json_param(void *ctx, const char *section, const char *name, const c
 
 static json_t *run_json(const struct power_result *r, const struct paper_row *pr)
 {
-	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:f, s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			      "workload", r->w->name, "scheme", r->s->name, "priv_exits", (json_int_t)r->priv_exits,
-			      "tlb_misses", (json_int_t)r->tlb_misses, "access_violations",
-			      (json_int_t)r->access_violations, "seconds", r->seconds, "value", r->value, "unit",
-			      power_unit(r->w), "units", r->units, "privileged_instructions", (json_int_t)r->events,
-			      "translated_single", (json_int_t)r->c.single, "translated_branch",
-			      (json_int_t)r->c.branch, "mirrored_accesses", (json_int_t)r->c.mirrored, "patches",
-			      (json_int_t)r->c.patches, "unpatches", (json_int_t)r->c.unpatches, "splits",
-			      (json_int_t)r->c.splits, "merges", (json_int_t)r->c.merges);
+	json_t *o = json_pack("{s:s, s:s, s:s}", "workload", r->w->name, "scheme", r->s->name, "unit",
+			      power_unit(r->w));
+	power_rows(r, result_row_json, o);
 	if (pr) {
 		json_t *p = json_object();
 		const char *k[] = {"value", "priv_exits", "tlb_misses", "access_violations"};
@@ -162,12 +156,23 @@ static void print_table(const struct power_result *r, unsigned n, const struct p
 		       "model's inputs\n");
 }
 
-int cmd_power(int argc, char **argv)
+struct power_cmd {
+	const char *workload, *scheme, *config, *json, *timeline, *paper_path;
+	bool defaults;
+	uint64_t seed;
+	const struct lx_workload *only_w;  /* NULL: all */
+	const struct kvmppc_scheme *only_s; /* NULL: all */
+	struct timeline t;
+	struct power_params p;
+	struct lx_kernel k;
+	struct paper paper;
+	struct power_result *res;
+	unsigned n;
+};
+
+static int parse(int argc, char **argv, struct power_cmd *pc)
 {
-	const char *wname = "linux-boot", *sname = "all", *config = NULL, *json = NULL, *tl = NULL,
-		   *paper_path = NULL;
-	bool defaults = false;
-	uint64_t seed = 1;
+	pc->workload = "linux-boot", pc->scheme = "all", pc->seed = 1;
 	struct option lo[ARRAY_LEN(power_opts) + 1];
 	cli_longopts(power_opts, power_nopts, lo);
 	bool seen[ARRAY_LEN(power_opts)] = {false};
@@ -177,15 +182,15 @@ int cmd_power(int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, lo, seen, "power: ")) != -1) {
 		switch (c) {
 		case CLI_TWICE: return 2;
-		case PW_WORKLOAD: wname = optarg; break;
-		case PW_SCHEME: sname = optarg; break;
-		case PW_CONFIG: config = optarg; break;
-		case PW_DEFAULTS: defaults = true; break;
-		case PW_JSON: json = optarg; break;
-		case PW_TIMELINE: tl = optarg; break;
-		case PW_PAPER: paper_path = optarg; break;
+		case PW_WORKLOAD: pc->workload = optarg; break;
+		case PW_SCHEME: pc->scheme = optarg; break;
+		case PW_CONFIG: pc->config = optarg; break;
+		case PW_DEFAULTS: pc->defaults = true; break;
+		case PW_JSON: pc->json = optarg; break;
+		case PW_TIMELINE: pc->timeline = optarg; break;
+		case PW_PAPER: pc->paper_path = optarg; break;
 		case PW_SEED:
-			if (tpt_parse_u64(optarg, &seed))
+			if (tpt_parse_u64(optarg, &pc->seed))
 				return bad("power: --seed wants a number, not '%s'", optarg);
 			break;
 		case ':': return bad("power: %s needs a value", argv[optind - 1]);
@@ -194,113 +199,138 @@ int cmd_power(int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad("power: unexpected argument '%s'", argv[optind]);
-	if (defaults) {
-		opttab_write_sample(power_table(), stdout);
-		return 0;
-	}
-	if (!strcmp(wname, "list")) {
-		for (unsigned i = 0; i < lx_nworkloads; i++)
-			printf("%-20s %-5s %s\n", lx_workloads[i].name, power_unit(&lx_workloads[i]), lx_workloads[i].what);
-		return 0;
-	}
-	const struct lx_workload *only_w = strcmp(wname, "all") ? lx_workload_find(wname) : NULL;
-	if (strcmp(wname, "all") && !only_w)
-		return bad("power: unknown workload '%s' (tpt power --workload list)", wname);
-	const struct kvmppc_scheme *only_s = strcmp(sname, "all") ? kvmppc_scheme_find(sname) : NULL;
-	if (strcmp(sname, "all") && !only_s)
+	return 0;
+}
+
+/* The workload, the scheme and the timeline asked for. */
+static int choose(struct power_cmd *pc)
+{
+	if (strcmp(pc->workload, "all") && !(pc->only_w = lx_workload_find(pc->workload)))
+		return bad("power: unknown workload '%s' (tpt power --workload list)", pc->workload);
+	if (strcmp(pc->scheme, "all") && !(pc->only_s = kvmppc_scheme_find(pc->scheme)))
 		return bad("power: unknown scheme '%s' (trap, pv, bt, bt-4k, bt+pr, bt+pr+dm, static-tlb, pr+ or all)",
-			   sname);
-	struct timeline t = {0};
-	if (tl) {
-		if (strcmp(tl, "text") && strcmp(tl, "csv"))
-			return bad("power: --timeline is text or csv, not '%s'", tl);
-		if (!only_w || !only_s)
-			return bad("power: --timeline follows one workload under one scheme");
-		if (only_s->map != MAP_ADAPT)
-			return bad("power: --timeline: %s does not resize the kernel's pages (bt+pr, bt+pr+dm and pr+ do)",
-				   only_s->name);
-		if (json && !strcmp(json, "-"))
-			return bad("power: --timeline and --json - both want stdout");
-		t.csv = !strcmp(tl, "csv");
-	}
-	struct power_params p;
-	power_defaults(&p);
+			   pc->scheme);
+	const char *tl = pc->timeline;
+	if (!tl)
+		return 0;
+	if (strcmp(tl, "text") && strcmp(tl, "csv"))
+		return bad("power: --timeline is text or csv, not '%s'", tl);
+	if (!pc->only_w || !pc->only_s)
+		return bad("power: --timeline follows one workload under one scheme");
+	if (pc->only_s->map != MAP_ADAPT)
+		return bad("power: --timeline: %s does not resize the kernel's pages (bt+pr, bt+pr+dm and pr+ do)",
+			   pc->only_s->name);
+	if (pc->json && !strcmp(pc->json, "-"))
+		return bad("power: --timeline and --json - both want stdout");
+	pc->t.csv = !strcmp(tl, "csv");
+	return 0;
+}
+
+/* The parameters, the kernel, the paper's figures and the output file,
+ * each checked before any run: an impossible configuration is said first. */
+static int prepare(struct power_cmd *pc)
+{
 	struct tpt_err e;
-	if (config && opttab_load(power_table(), &p, config, &e))
+	power_defaults(&pc->p);
+	if (pc->config && opttab_load(power_table(), &pc->p, pc->config, &e))
 		return bad("%s", e.msg);
-	/* An impossible configuration is said before any run. */
-	struct lx_kernel k;
-	if (lx_init(&k, &p.lx, seed, &e))
+	if (lx_init(&pc->k, &pc->p.lx, pc->seed, &e))
 		return bad("%s", e.msg);
 	for (unsigned j = 0; j < kvmppc_nschemes; j++) {
 		struct kvmppc h;
-		if (only_s && only_s != &kvmppc_schemes[j])
+		if (pc->only_s && pc->only_s != &kvmppc_schemes[j])
 			continue;
-		if (kvmppc_init(&h, &kvmppc_schemes[j], &p.hv, &k, &e)) {
-			lx_fini(&k);
+		if (kvmppc_init(&h, &kvmppc_schemes[j], &pc->p.hv, &pc->k, &e))
 			return bad("%s", e.msg);
-		}
 		kvmppc_fini(&h);
 	}
-	struct paper paper = {0};
-	int rc = 0;
-	if (paper_path && paper_load(&paper, paper_path, &e)) {
-		lx_fini(&k);
+	if (pc->paper_path && paper_load(&pc->paper, pc->paper_path, &e))
 		return bad("%s", e.msg);
-	}
-	if (json && strcmp(json, "-")) {
-		const char *outs[] = {json};
-		const char *ins[] = {config, paper_path};
-		if (outfile_check_run(outs, 1, ins, 2, &e)) {
-			lx_fini(&k);
-			paper_free(&paper);
+	if (pc->json && strcmp(pc->json, "-")) {
+		const char *outs[] = {pc->json};
+		const char *ins[] = {pc->config, pc->paper_path};
+		if (outfile_check_run(outs, 1, ins, 2, &e))
 			return bad("%s", e.msg);
-		}
 	}
-	unsigned nw = only_w ? 1 : lx_nworkloads, ns = only_s ? 1 : kvmppc_nschemes;
-	struct power_result *res = calloc((size_t)nw * ns, sizeof(*res));
-	if (!res) {
-		lx_fini(&k);
-		paper_free(&paper);
+	return 0;
+}
+
+static int run_each(struct power_cmd *pc)
+{
+	unsigned nw = pc->only_w ? 1 : lx_nworkloads, ns = pc->only_s ? 1 : kvmppc_nschemes;
+	if (!(pc->res = calloc((size_t)nw * ns, sizeof(*pc->res))))
 		return bad("out of memory");
-	}
-	if (tl && t.csv)
+	if (pc->timeline && pc->t.csv)
 		printf("t,entry,ea,size,rights\n");
-	unsigned n = 0;
 	bool progress = isatty(2) == 1;
+	int rc = 0;
 	for (unsigned i = 0; i < nw && !rc; i++)
 		for (unsigned j = 0; j < ns && !rc; j++) {
-			const struct lx_workload *w = only_w ? only_w : &lx_workloads[i];
-			const struct kvmppc_scheme *s = only_s ? only_s : &kvmppc_schemes[j];
+			const struct lx_workload *w = pc->only_w ? pc->only_w : &lx_workloads[i];
+			const struct kvmppc_scheme *s = pc->only_s ? pc->only_s : &kvmppc_schemes[j];
+			struct tpt_err e;
 			if (progress)
-				fprintf(stderr, "\rtpt power: %s under %s (%u of %u)\033[K", w->name, s->name, n + 1, nw * ns);
-			if (power_run(&p, &k, w, s, seed, tl ? timeline_row : NULL, &t, &res[n], &e)) {
+				fprintf(stderr, "\rtpt power: %s under %s (%u of %u)\033[K", w->name, s->name, pc->n + 1,
+					nw * ns);
+			if (power_run(&pc->p, &pc->k, w, s, pc->seed, pc->timeline ? timeline_row : NULL, &pc->t,
+				      &pc->res[pc->n], &e)) {
 				bad("%s", e.msg);
-				rc = 1;
-				break;
+				rc = 1; /* a run failed: not the user's input */
 			}
-			n++;
+			else
+				pc->n++;
 		}
 	if (progress)
 		fprintf(stderr, "\r\033[K");
-	if (!rc && json) {
-		json_t *arr = json_array();
-		for (unsigned i = 0; i < n; i++)
-			json_array_append_new(arr, run_json(&res[i], paper.n ? paper_find(&paper, res[i].w->name,
-											  res[i].s->name)
-									     : NULL));
-		json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:o}", "tool", "tpt power", "release", tpt_version(),
-					"commit", tpt_commit(), "seed", (json_int_t)seed, "runs", arr);
-		json_t *params = json_object();
-		opttab_foreach(power_table(), &p, json_param, params);
-		json_object_set_new(doc, "parameters", params);
-		rc = write_json(json, doc) ? 1 : 0;
-		json_decref(doc);
+	return rc;
+}
+
+static int emit_json(const struct power_cmd *pc)
+{
+	json_t *arr = json_array();
+	for (unsigned i = 0; i < pc->n; i++) {
+		const struct power_result *r = &pc->res[i];
+		const struct paper_row *pr = pc->paper.n ? paper_find(&pc->paper, r->w->name, r->s->name) : NULL;
+		json_array_append_new(arr, run_json(r, pr));
 	}
-	if (!rc && !tl && !(json && !strcmp(json, "-")))
-		print_table(res, n, &paper);
-	free(res);
-	lx_fini(&k);
-	paper_free(&paper);
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:o}", "tool", "tpt power", "release", tpt_version(), "commit",
+				tpt_commit(), "seed", (json_int_t)pc->seed, "runs", arr);
+	json_t *params = json_object();
+	opttab_foreach(power_table(), &pc->p, json_param, params);
+	json_object_set_new(doc, "parameters", params);
+	int rc = write_json(pc->json, doc) ? 1 : 0;
+	json_decref(doc);
+	return rc;
+}
+
+static void list_workloads(void)
+{
+	for (unsigned i = 0; i < lx_nworkloads; i++)
+		printf("%-20s %-5s %s\n", lx_workloads[i].name, power_unit(&lx_workloads[i]), lx_workloads[i].what);
+}
+
+int cmd_power(int argc, char **argv)
+{
+	struct power_cmd pc = {0};
+	int rc = parse(argc, argv, &pc);
+	if (rc)
+		return rc;
+	if (pc.defaults) {
+		opttab_write_sample(power_table(), stdout);
+		return 0;
+	}
+	if (!strcmp(pc.workload, "list")) {
+		list_workloads();
+		return 0;
+	}
+	if ((rc = choose(&pc)))
+		return rc;
+	if (!(rc = prepare(&pc)) && !(rc = run_each(&pc)) && pc.json)
+		rc = emit_json(&pc);
+	if (!rc && !pc.timeline && !(pc.json && !strcmp(pc.json, "-")))
+		print_table(pc.res, pc.n, &pc.paper);
+	free(pc.res);
+	lx_fini(&pc.k);
+	paper_free(&pc.paper);
 	return rc;
 }

@@ -116,96 +116,119 @@ static void snapshot(const struct kvmppc *h, double t, power_timeline_fn tl, voi
 	tl(ctx, &snap);
 }
 
-int power_run(const struct power_params *p, const struct lx_kernel *k, const struct lx_workload *w,
-	      const struct kvmppc_scheme *s, uint64_t seed, power_timeline_fn tl, void *ctx,
-	      struct power_result *out, struct tpt_err *e)
+/* A run's state between its privileged instructions. */
+struct run {
+	const struct power_params *p;
+	const struct lx_kernel *k;
+	struct kvmppc h;
+	struct rng g;
+	uint64_t scan_until;   /* linux-boot scans the text for its first tenth */
+	double scan_per;
+	uint32_t weight;       /* accesses a data sample stands for */
+	uint64_t data_lo, lowmem_lo, stolen_lo, stolen_n;
+	double exit_s, per;    /* an exit's and a privileged instruction's bare share, s */
+	double interval, t, next_interval;
+	struct kvmppc_counts last;
+	power_timeline_fn tl;
+	void *ctx;
+};
+
+/* How much w's run does: out->units, and the privileged, TLB-miss and
+ * access-violation exits of the trap scheme (*priv, *tlb, *acc). */
+static void run_scale(const struct power_params *p, const struct lx_workload *w, struct power_result *out,
+		      double *priv, double *tlb, double *acc)
 {
-	memset(out, 0, sizeof(*out));
-	out->w = w;
-	out->s = s;
 	double bare_u = unit_seconds(w, w->bare), kvm_u = unit_seconds(w, w->kvm);
-	double exit_s = p->exit_ns * 1e-9, exits_u = (kvm_u - bare_u) / exit_s;
+	double exits_u = (kvm_u - bare_u) / (p->exit_ns * 1e-9);
 	if (exits_u <= 0)
 		exits_u = 0;
-	double priv, tlb = 0, acc = 0;
+	*tlb = *acc = 0;
 	if (w->raw) {
-		priv = w->priv;
-		tlb = w->tlb;
-		acc = w->acc;
-		out->units = w->unit == UNIT_S ? 1 : (exits_u > 0 ? (priv + tlb + acc) / exits_u : 1);
+		*priv = w->priv;
+		*tlb = w->tlb;
+		*acc = w->acc;
+		out->units = w->unit == UNIT_S ? 1 : (exits_u > 0 ? (*priv + *tlb + *acc) / exits_u : 1);
 	} else {
 		/* All the time KVM adds is taken for privileged exits (the paper
 		 * counts none for these). */
 		out->units = exits_u > 0 ? (double)p->events / exits_u : 1;
-		priv = out->units * exits_u;
+		*priv = out->units * exits_u;
 	}
-	uint64_t n = (uint64_t)llround(priv);
-	double bare = out->units * bare_u;
-	double per = n ? bare / (double)n : 0;
-	struct kvmppc h;
-	if (kvmppc_init(&h, s, &p->hv, k, e))
-		return -1;
-	struct rng g; /* not the kernel's layout's stream (lx_init seeds with seed) */
-	rng_seed(&g, ~seed);
-	const struct lx_params *x = &k->p;
-	uint64_t scan_until = w->boot ? n / 10 : 0;
-	double scan_per = scan_until ? x->boot_scan / (double)scan_until : 0;
-	uint32_t weight = (uint32_t)llround(x->data_per_priv / DATA_SAMPLES);
-	uint64_t data_lo = x->text, lowmem_lo = x->text + x->data;
-	uint64_t stolen_lo = h.stolen_at, stolen_n = s->tc == TC_STOLEN ? p->hv.stolen : 0;
-	double interval = p->interval_ms * 1e-3, t = 0, next_interval = interval;
-	struct kvmppc_counts last = h.c;
-	if (tl)
-		snapshot(&h, 0, tl, ctx);
-	for (uint64_t i = 0; i < n; i++) {
-		uint32_t pc = lx_draw(k, rng_next(&g), rng_double(&g));
-		kvmppc_priv(&h, pc);
-		const struct lx_pc *q = &k->pcs[pc];
-		uint64_t page = (q->ea - LX_KBASE) & ~4095ULL;
-		if (q->table && rng_double(&g) < x->table_per_priv) {
-			/* The table sits at its page's end. */
-			uint64_t word = rng_below(&g, x->table_words);
-			kvmppc_data(&h, page + 4096 - 4 * x->table_words + 4 * word, 1, KP_INSN_TABLE + pc % 4096);
-		}
-		for (uint32_t j = draw_count(&g, x->code_per_priv); j > 0; j--)
-			kvmppc_fetch(&h, rng_below(&g, x->text));
-		for (int j = 0; j < DATA_SAMPLES && weight; j++) {
-			uint64_t off = rng_double(&g) < x->data_share ? data_lo + rng_below(&g, x->data)
-								      : lowmem_lo + rng_below(&g, x->lowmem - lowmem_lo);
-			uint32_t insn = off - stolen_lo < stolen_n ? KP_INSN_STOLEN + (uint32_t)rng_below(&g, p->hv.stolen_insns)
-								   : KP_INSN_NONE;
-			kvmppc_data(&h, off & ~3ULL, weight, insn);
-		}
-		if (i < scan_until)
-			for (uint32_t j = draw_count(&g, scan_per); j > 0; j--)
-				kvmppc_data(&h, rng_below(&g, x->text) & ~3ULL, 1, KP_INSN_SCAN);
-		/* Time: bare metal's share, and what the hypervisor added. */
-		struct kvmppc_counts *c = &h.c;
-		t += per + (double)(c->priv_exits - last.priv_exits + c->tlb_misses - last.tlb_misses +
-				    c->access_violations - last.access_violations) * exit_s +
-		     ((double)(c->single - last.single) * p->single_ns + (double)(c->branch - last.branch) * p->branch_ns +
-		      (double)(c->mirrored - last.mirrored) * p->mirror_ns) * 1e-9;
-		last = *c;
-		while (t >= next_interval) {
-			uint64_t resizes = h.c.resizes;
-			kvmppc_interval(&h);
-			next_interval += interval;
-			if (h.c.resizes != resizes) {
-				t += p->resize_ns * 1e-9;
-				if (tl)
-					snapshot(&h, t, tl, ctx);
-			}
-			last = h.c;
-		}
+}
+
+/* Privileged instruction i and what the kernel does around it. */
+static void run_step(struct run *r, uint64_t i)
+{
+	const struct lx_params *x = &r->k->p;
+	struct rng *g = &r->g;
+	uint32_t pc = lx_draw(r->k, rng_next(g), rng_double(g));
+	kvmppc_priv(&r->h, pc);
+	const struct lx_pc *q = &r->k->pcs[pc];
+	uint64_t page = (q->ea - LX_KBASE) & ~4095ULL;
+	if (q->table && rng_double(g) < x->table_per_priv) {
+		/* The table sits at its page's end. */
+		uint64_t word = rng_below(g, x->table_words);
+		kvmppc_data(&r->h, page + 4096 - 4 * x->table_words + 4 * word, 1, KP_INSN_TABLE + pc % 4096);
 	}
+	for (uint32_t j = draw_count(g, x->code_per_priv); j > 0; j--)
+		kvmppc_fetch(&r->h, rng_below(g, x->text));
+	for (int j = 0; j < DATA_SAMPLES && r->weight; j++) {
+		uint64_t off = rng_double(g) < x->data_share ? r->data_lo + rng_below(g, x->data)
+							     : r->lowmem_lo + rng_below(g, x->lowmem - r->lowmem_lo);
+		uint32_t insn = off - r->stolen_lo < r->stolen_n
+					? KP_INSN_STOLEN + (uint32_t)rng_below(g, r->p->hv.stolen_insns)
+					: KP_INSN_NONE;
+		kvmppc_data(&r->h, off & ~3ULL, r->weight, insn);
+	}
+	if (i < r->scan_until)
+		for (uint32_t j = draw_count(g, r->scan_per); j > 0; j--)
+			kvmppc_data(&r->h, rng_below(g, x->text) & ~3ULL, 1, KP_INSN_SCAN);
+}
+
+/* The time step i took: bare metal's share and what the hypervisor added;
+ * and Adapt-PR's decisions at every interval it crossed. */
+static void run_clock(struct run *r)
+{
+	const struct power_params *p = r->p;
+	struct kvmppc_counts *c = &r->h.c, *last = &r->last;
+	r->t += r->per +
+		(double)(c->priv_exits - last->priv_exits + c->tlb_misses - last->tlb_misses +
+			 c->access_violations - last->access_violations) * r->exit_s +
+		((double)(c->single - last->single) * p->single_ns + (double)(c->branch - last->branch) * p->branch_ns +
+		 (double)(c->mirrored - last->mirrored) * p->mirror_ns) * 1e-9;
+	*last = *c;
+	while (r->t >= r->next_interval) {
+		uint64_t resizes = c->resizes;
+		kvmppc_interval(&r->h);
+		r->next_interval += r->interval;
+		if (c->resizes != resizes) {
+			r->t += p->resize_ns * 1e-9;
+			if (r->tl)
+				snapshot(&r->h, r->t, r->tl, r->ctx);
+		}
+		*last = *c;
+	}
+}
+
+/* out's figures from the hypervisor's counts and the run's time. */
+static void run_result(const struct run *r, const struct lx_workload *w, double tlb, double acc,
+		       struct power_result *out)
+{
+	const struct kvmppc_counts *c = &r->h.c;
 	/* The guest's own misses and faults, which every scheme keeps. */
-	t += (tlb + acc) * exit_s;
-	out->events = n;
-	out->c = h.c;
-	out->priv_exits = h.c.priv_exits;
-	out->tlb_misses = h.c.tlb_misses + (uint64_t)llround(tlb);
-	out->access_violations = h.c.access_violations + (uint64_t)llround(acc);
+	double t = r->t + (tlb + acc) * r->exit_s;
+	out->priv_exits = c->priv_exits;
+	out->tlb_misses = c->tlb_misses + (uint64_t)llround(tlb);
+	out->access_violations = c->access_violations + (uint64_t)llround(acc);
 	out->seconds = t;
+	out->translated_single = c->single;
+	out->translated_branch = c->branch;
+	out->mirrored_accesses = c->mirrored;
+	out->patches = c->patches;
+	out->unpatches = c->unpatches;
+	out->splits = c->splits;
+	out->merges = c->merges;
+	out->resizes = c->resizes;
 	double per_unit = out->units > 0 ? t / out->units : t;
 	switch (w->unit) {
 	case UNIT_MS:
@@ -220,6 +243,55 @@ int power_run(const struct power_params *p, const struct lx_kernel *k, const str
 	default:
 		out->value = per_unit;
 	}
-	kvmppc_fini(&h);
+}
+
+int power_run(const struct power_params *p, const struct lx_kernel *k, const struct lx_workload *w,
+	      const struct kvmppc_scheme *s, uint64_t seed, power_timeline_fn tl, void *ctx,
+	      struct power_result *out, struct tpt_err *e)
+{
+	memset(out, 0, sizeof(*out));
+	out->w = w;
+	out->s = s;
+	double priv, tlb, acc;
+	run_scale(p, w, out, &priv, &tlb, &acc);
+	uint64_t n = (uint64_t)llround(priv);
+	double bare = out->units * unit_seconds(w, w->bare);
+	struct run r = {.p = p, .k = k, .tl = tl, .ctx = ctx, .exit_s = p->exit_ns * 1e-9,
+			.per = n ? bare / (double)n : 0};
+	if (kvmppc_init(&r.h, s, &p->hv, k, e))
+		return -1;
+	rng_seed(&r.g, ~seed); /* not the kernel's layout's stream (lx_init seeds with seed) */
+	const struct lx_params *x = &k->p;
+	r.scan_until = w->boot ? n / 10 : 0;
+	r.scan_per = r.scan_until ? x->boot_scan / (double)r.scan_until : 0;
+	r.weight = (uint32_t)llround(x->data_per_priv / DATA_SAMPLES);
+	r.data_lo = x->text;
+	r.lowmem_lo = x->text + x->data;
+	r.stolen_lo = r.h.stolen_at;
+	r.stolen_n = s->tc == TC_STOLEN ? p->hv.stolen : 0;
+	r.interval = r.next_interval = p->interval_ms * 1e-3;
+	r.last = r.h.c;
+	if (tl)
+		snapshot(&r.h, 0, tl, ctx);
+	for (uint64_t i = 0; i < n; i++) {
+		run_step(&r, i);
+		run_clock(&r);
+	}
+	out->privileged_instructions = n;
+	run_result(&r, w, tlb, acc, out);
+	kvmppc_fini(&r.h);
+	return 0;
+}
+
+int power_rows(const struct power_result *r, stats_row_fn fn, void *ctx)
+{
+	int rc;
+#define ROW_C(name, doc)                                                                          \
+	if ((rc = stats_row_u64(fn, ctx, #name, doc, r->name)))                                   \
+		return rc;
+#define ROW_F(name, doc)                                                                          \
+	if ((rc = stats_row_real(fn, ctx, #name, doc, r->name)))                                  \
+		return rc;
+	POWER_RESULT(ROW_C, ROW_F)
 	return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "kvmppc.h"
 #include "tpt/base/opttab.h"
+#include "tpt/base/stats.h"
 
 struct power_params {
 	struct lx_params lx;
@@ -26,16 +27,41 @@ struct power_params {
 const struct opttab *power_table(void);
 void power_defaults(struct power_params *p);
 
+/*
+ * Every figure of a run, listed once: POWER_RESULT generates struct
+ * power_result's figures and its rows (power_rows: tpt power's JSON keys
+ * and `tpt counters power`), in this order.
+ *   C(name, doc)  a count            F(name, doc)  a measure (double)
+ */
+#define POWER_RESULT(C, F)                                                                         \
+	C(priv_exits, "privileged instructions that exited to the hypervisor")                    \
+	C(tlb_misses, "exits to refill a TLB: the hypervisor's and the guest's own")              \
+	C(access_violations, "exits on a protection fault: tracing faults and the guest's own")   \
+	F(seconds, "the run's estimated time, s: bare metal's plus exits, translations and checks") \
+	F(value, "the run's figure in the paper's unit (unit): s, ms an operation, score or KB/s") \
+	F(units, "boots, operations, iterations or KiB the run does")                            \
+	C(privileged_instructions, "privileged instructions the guest executed")                 \
+	C(translated_single, "privileged instructions run as single-instruction translations")    \
+	C(translated_branch, "privileged instructions run as translations reached by a branch")   \
+	C(mirrored_accesses, "data accesses a mirror served (Adapt-DM)")                         \
+	C(patches, "privileged instructions patched in place")                                   \
+	C(unpatches, "patches undone")                                                           \
+	C(splits, "kernel pages split by Adapt-PR")                                              \
+	C(merges, "kernel pages merged by Adapt-PR")                                             \
+	C(resizes, "intervals in which Adapt-PR changed the kernel's pages")
+
 struct power_result {
 	const struct lx_workload *w;
 	const struct kvmppc_scheme *s;
-	uint64_t priv_exits, tlb_misses, access_violations;
-	struct kvmppc_counts c;     /* the hypervisor's own counts (tlb and faults without the guest's own) */
-	double seconds;         /* the run's estimated time */
-	double units;           /* boots, operations, iterations or KiB in the run */
-	double value;           /* in the paper's unit: s, ms an operation, score, KB/s */
-	uint64_t events;        /* privileged instructions executed */
+#define POWER_FIELD_C(name, doc) uint64_t name;
+#define POWER_FIELD_F(name, doc) double name;
+	POWER_RESULT(POWER_FIELD_C, POWER_FIELD_F)
+#undef POWER_FIELD_C
+#undef POWER_FIELD_F
 };
+
+/* Calls fn for every figure of r in the list's order; stops at a non-zero return. */
+int power_rows(const struct power_result *r, stats_row_fn fn, void *ctx);
 
 /* One configuration of the kernel's shadow entries, at time t (s). */
 struct power_snapshot {
