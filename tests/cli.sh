@@ -35,8 +35,6 @@ for k in $(cut -d' ' -f1 "$T/counters.txt"); do
 done
 [ "$n" -gt 50 ] && [ "$(cut -d' ' -f1 "$T/counters.txt" | sort -u | wc -l)" -eq "$n" ] && ok ||
 	bad "tpt counters: $n rows, or a key listed twice"
-"$TPT" counters extra >/dev/null 2>&1
-[ $? -eq 2 ] && ok || bad "tpt counters takes no argument"
 grep -q '"processes": \[' "$T/sim.json" && grep -q '^      "name": "gups"' "$T/sim.json" && ok ||
 	bad "sim JSON lacks its processes"
 grep -q '"scheme": "tpt-opt"' "$T/sim.json" && ok || bad "sim JSON scheme"
@@ -236,6 +234,24 @@ sleep 1
 kill -TERM $pid
 { wait $pid; } 2>/dev/null
 [ -z "$(ls -A "$O" | grep '^\.')" ] && ok || bad "a temporary survived SIGTERM: $(ls -A "$O")"
+
+# tpt counters names a model's list: sim (the default), dbt or power; each
+# key once, and the model's JSON carries every one.
+expect_error "counters: no model 'extra' (sim, dbt or power)" counters extra
+expect_error "counters: unexpected argument 'x'" counters sim x
+"$TPT" counters sim | cmp -s - "$T/counters.txt" && ok || bad "tpt counters sim is not tpt counters"
+"$TPT" dbt --workload gups:size=1M,updates=2K --scheme softmmu --json "$T/dbt.json" >/dev/null &&
+	"$TPT" power --workload lame --scheme trap --json "$T/power.json" >/dev/null && ok || bad "dbt or power failed"
+for m in dbt power; do
+	"$TPT" counters $m >"$T/c-$m.txt" && ok || bad "tpt counters $m failed"
+	n=0
+	for k in $(cut -d' ' -f1 "$T/c-$m.txt"); do
+		n=$((n + 1))
+		grep -q "\"$k\":" "$T/$m.json" || bad "$m JSON lacks counter $k"
+	done
+	[ "$n" -gt 10 ] && [ "$(cut -d' ' -f1 "$T/c-$m.txt" | sort -u | wc -l)" -eq "$n" ] && ok ||
+		bad "tpt counters $m: $n rows, or a key listed twice"
+done
 
 # tpt power: the embedded Power model; bad input is one line and status 2.
 expect_error "unknown workload 'boot'" power --workload boot

@@ -103,7 +103,7 @@ const struct cli_command cli_commands[] = {
 	{"config", "", "the commented default configuration", cmd_config, NULL, NULL, NULL},
 	{"workloads", "", "workloads and their keys", cmd_workloads, NULL, NULL, NULL},
 	{"schemes", "", "schemes and the references a TLB miss costs each", cmd_schemes, NULL, NULL, NULL},
-	{"counters", "", "every counter of a run, as the JSON names it", cmd_counters, NULL, NULL, NULL},
+	{"counters", "[sim|dbt|power]", "every counter of a model's run, as its JSON names it", cmd_counters, NULL, NULL, NULL},
 	{"help", "", "this text", cmd_help, NULL, NULL, NULL},
 	{"--help", NULL, NULL, cmd_help, NULL, NULL, NULL},
 	{"-h", NULL, NULL, cmd_help, NULL, NULL, NULL},

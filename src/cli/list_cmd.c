@@ -1,12 +1,15 @@
 /*
  * list_cmd.c - the commands that list what can be named or set: tpt config
  * (the commented default configuration), tpt workloads, tpt schemes and
- * tpt counters (every counter of a run, from the list in stats.h). None
- * takes arguments.
+ * tpt counters (every counter of a run, from the lists in stats.h, dbt.h
+ * and power.h). Only tpt counters takes an argument: which model's list.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
+#include "power/power.h"
+#include "tpt/dbt/dbt.h"
 
 static int no_args(int argc, char **argv)
 {
@@ -52,12 +55,25 @@ static int print_row(void *ctx, const struct stats_row *row)
 	return 0;
 }
 
+/* tpt counters [sim|dbt|power]: the list the model's JSON is written from. */
 int cmd_counters(int argc, char **argv)
 {
-	int rc = no_args(argc, argv);
-	if (!rc) {
+	const char *which = argc > 1 ? argv[1] : "sim";
+	if (argc > 2)
+		return bad("counters: unexpected argument '%s'", argv[2]);
+	if (!strcmp(which, "sim")) {
 		struct tpt_stats zero = {0};
-		stats_rows(&zero, print_row, NULL);
+		return stats_rows(&zero, print_row, NULL);
 	}
-	return rc;
+	if (!strcmp(which, "dbt")) {
+		struct dbt_stats zero = {0};
+		struct tpt_config cfg;
+		config_defaults(&cfg);
+		return dbt_stats_rows(&zero, &cfg, print_row, NULL);
+	}
+	if (!strcmp(which, "power")) {
+		struct power_result zero = {0};
+		return power_rows(&zero, print_row, NULL);
+	}
+	return bad("counters: no model '%s' (sim, dbt or power)", which);
 }
