@@ -1,8 +1,7 @@
 /*
  * graph.c - graph kernels on a Kronecker graph, as GAPBS runs them: `bfs`
  * (direction-optimizing breadth-first search from a random source with
- * neighbours: top-down steps while the frontier is small, bottom-up steps
- * over a bitmap while it is large, GAPBS's alpha 15 and beta 18), `pr`
+ * neighbours: graph_bfs.c), `pr`
  * (Gauss-Seidel pull PageRank on floats, damping 0.85, until the scores
  * move less than `epsilon` in sum or `iters` iterations) and `cc`
  * (Shiloach-Vishkin connected components).
@@ -30,104 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tpt/workload/workload.h"
+#include "graph.h"
 #include "inspect.h"
-#include "kronecker.h"
-
-enum { P_SCALE, P_DEGREE, P_ITERS, P_EPSILON, P_BUILD, P_GRAPH, P_WINDOW, P_MLP, P_KENTRY };
-enum { K_BFS, K_PR, K_CC };
-enum { PH_START, PH_DEG, PH_PREFIX, PH_FILL, PH_SQUISH, PH_SWEEP, PH_MARK, PH_PRE, PH_KERNEL, PH_END };
-/* bfs's steps */
-enum { B_INIT, B_DECIDE, B_TD, B_Q2B, B_BU_RESET, B_BU, B_B2Q, B_CLEAN, B_DONE };
-
-/* Instructions per access, in 1/256, of each loop: GAPBS's instructions
- * over its reads and writes (callgrind, see above), or for the build, its
- * instructions per edge over the accesses emitted here. */
-#define RATE(x) ((uint32_t)((x) * 256 + 0.5))
-#define RATE_DEG RATE(3.75)	 /* CountDegrees: 15 an edge, 4 accesses here */
-#define RATE_PREFIX RATE(4.0)	 /* the prefix sum: an estimate */
-#define RATE_FILL RATE(5.75)	 /* MakeCSR: 23 an edge, 4 accesses here */
-#define RATE_SQUISH RATE(19.0)	 /* SquishCSR: 78.2 M over 4.11 M accesses here */
-#define RATE_BFS_INIT RATE(3.38) /* InitParent */
-#define RATE_TD RATE(3.49)	 /* TDStep */
-#define RATE_Q2B RATE(3.38)	 /* QueueToBitmap */
-#define RATE_BU RATE(3.07)	 /* BUStep */
-#define RATE_B2Q RATE(2.20)	 /* BitmapToQueue */
-#define RATE_CLEAN RATE(5.0)	 /* DOBFS's last loop */
-#define RATE_PR_INIT RATE(3.67)	 /* the first contributions */
-#define RATE_PR_EDGE RATE(2.57)	 /* the pull over in-neighbours */
-#define RATE_PR_VERTEX RATE(2.99) /* a vertex's own work */
-#define RATE_CC_INIT RATE(3.0)	 /* comp[n] = n */
-#define RATE_CC_HOOK RATE(3.10)
-#define RATE_CC_COMPRESS RATE(4.2)
-
-#define ALPHA 15
-#define BETA 18
-
-struct graph {
-	int kernel, phase;
-	bool measure_build;
-	uint32_t scale, nv;
-	uint64_t ne; /* edges generated (each stored twice, less the squished) */
-	uint32_t *eu, *ev; /* edge list */
-	uint64_t *off;     /* CSR offsets, nv + 1 */
-	uint32_t *nbr;     /* CSR neighbours, 2 ne before the squish */
-	/* graph=implicit: the graph, and the list of the vertex last asked */
-	bool implicit;
-	struct kron kron;
-	uint32_t *list, list_of;
-	struct wl_sweep sweep; /* its warm-up: a write per page */
-	/* window=N: accesses of the kernel to measure, and those measured so far */
-	uint64_t window, measured;
-	bool quiet; /* the kernel's first pass, run without accesses */
-	uint64_t *pos;     /* fill cursors; the squish's new offsets */
-	/* simulated arrays: offsets, neighbours, the kernel's two, bfs's bitmaps */
-	uint64_t va_off, va_nbr, va_a, va_b, va_front, va_next;
-	uint64_t i, j; /* loop cursors of the current phase */
-	/* bfs */
-	int32_t *parent;
-	uint32_t *queue, source;
-	uint64_t *front, *next; /* bitmaps */
-	uint64_t wstart, wend, tail; /* the sliding queue's window and its end */
-	int64_t scout, edges_to_check, awake, old_awake;
-	int bstep;
-	/* pr */
-	float *score, *contrib;
-	double error;
-	double epsilon;
-	uint32_t iters, iter;
-	/* cc */
-	uint32_t *comp;
-	bool changed;
-	int cc_phase; /* 0 hook, 1 compress */
-	/* the events of the step in progress */
-	struct event *q;
-	size_t qlen, qpos, qcap;
-	uint32_t rate, carry; /* instructions per access of the loop, 1/256 */
-	struct rng rng;
-	struct wl_kentry kentry;
-	bool failed;
-};
-
-static void emit(struct graph *g, uint8_t type, uint64_t va)
-{
-	if (g->quiet)
-		return;
-	if (g->qlen == g->qcap) {
-		if (tpt_grow(&g->q, &g->qcap, g->qlen + 1, sizeof(*g->q))) {
-			g->failed = true;
-			return;
-		}
-	}
-	uint32_t instrs = wl_instrs(&g->carry, g->rate);
-	g->q[g->qlen++] = (struct event){.type = type, .va = va, .instrs = instrs, .size = 8, .pid = 1};
-	if (wl_kentry_due(&g->kentry, instrs) &&
-	    !tpt_grow(&g->q, &g->qcap, g->qlen + 1, sizeof(*g->q)))
-		g->q[g->qlen++] = (struct event){.type = EV_SYSCALL, .arg = 1, .pid = 1};
-}
-
-#define R(g, va) emit(g, EV_READ, va)
-#define W(g, va) emit(g, EV_WRITE, va)
 
 /* Graph500's Kronecker edge: each bit of (u, v) from the initiator. */
 static void kron_edge(struct rng *r, uint32_t scale, uint32_t *u, uint32_t *v)
@@ -277,29 +180,6 @@ static void graph_close(struct workload *w)
 	kron_close(&g->kron);
 }
 
-/* Where v's list starts among the neighbours, and its length. */
-static uint64_t first(const struct graph *g, uint32_t v)
-{
-	return g->implicit ? kron_off(&g->kron, v) : g->off[v];
-}
-
-static uint64_t deg(const struct graph *g, uint32_t v)
-{
-	return g->implicit ? kron_deg(&g->kron, v) : g->off[v + 1] - g->off[v];
-}
-
-/* v's neighbours, deg(g, v) of them, sorted. */
-static const uint32_t *nbrs(struct graph *g, uint32_t v)
-{
-	if (!g->implicit)
-		return g->nbr + g->off[v];
-	if (g->list_of != v) {
-		kron_list(&g->kron, v, g->list);
-		g->list_of = v;
-	}
-	return g->list;
-}
-
 /* Starts the kernel: its host arrays. */
 static bool kernel_start(struct graph *g)
 {
@@ -314,7 +194,7 @@ static bool kernel_start(struct graph *g)
 		/* A source with neighbours, as GAPBS picks. */
 		do
 			g->source = (uint32_t)rng_below(&g->rng, g->nv);
-		while (deg(g, g->source) == 0);
+		while (graph_deg(g, g->source) == 0);
 		g->bstep = B_INIT;
 	} else if (g->kernel == K_PR) {
 		g->score = malloc((size_t)g->nv * sizeof(*g->score));
@@ -332,225 +212,102 @@ static bool kernel_start(struct graph *g)
 	return true;
 }
 
-static bool bit(const uint64_t *bm, uint32_t v)
+/* PageRank: the scores and first contributions, then Gauss-Seidel
+ * pulls, a vertex a step; false when it has converged or run its
+ * iterations. */
+static bool pr_step(struct graph *g)
 {
-	return bm[v >> 6] >> (v & 63) & 1;
-}
-
-/* One step of bfs: a vertex of the loop in progress, or a decision. */
-static bool bfs_step(struct graph *g)
-{
-	uint32_t u = (uint32_t)g->i;
-	switch (g->bstep) {
-	case B_INIT: /* InitParent: minus the degree, or -1, for every vertex */
-		g->rate = RATE_BFS_INIT;
-		R(g, g->va_off + 8ULL * u);
-		R(g, g->va_off + 8ULL * (u + 1));
-		g->parent[u] = deg(g, u) ? -(int32_t)deg(g, u) : -1;
-		W(g, g->va_a + 4ULL * u);
-		if (++g->i == g->nv) {
-			g->parent[g->source] = (int32_t)g->source;
-			W(g, g->va_a + 4ULL * g->source);
-			g->queue[0] = g->source;
-			W(g, g->va_b);
-			g->wstart = 0;
-			g->wend = g->tail = 1;
-			g->edges_to_check = (int64_t)first(g, g->nv);
-			g->scout = (int64_t)deg(g, g->source);
-			g->bstep = B_DECIDE;
-		}
-		return true;
-	case B_DECIDE:
-		if (g->wstart == g->wend) {
-			g->bstep = B_CLEAN;
-			g->i = 0;
-		} else if (g->scout > g->edges_to_check / ALPHA) {
-			g->bstep = B_Q2B;
-			g->i = g->wstart;
-		} else {
-			g->edges_to_check -= g->scout;
-			g->scout = 0;
-			g->bstep = B_TD;
-			g->i = g->wstart;
-		}
-		return true;
-	case B_TD: { /* the frontier's out-neighbours, top-down */
-		g->rate = RATE_TD;
-		uint32_t x = g->queue[g->i];
-		R(g, g->va_b + 4 * g->i);
-		R(g, g->va_off + 8ULL * x);
-		R(g, g->va_off + 8ULL * (x + 1));
-		const uint32_t *l = nbrs(g, x);
-		uint64_t lo = first(g, x), n = deg(g, x);
-		for (uint64_t k = lo; k < lo + n; k++) {
-			uint32_t v = l[k - lo];
-			R(g, g->va_nbr + 4 * k);
-			R(g, g->va_a + 4ULL * v);
-			int32_t cur = g->parent[v];
-			if (cur < 0) {
-				g->parent[v] = (int32_t)x;
-				W(g, g->va_a + 4ULL * v);
-				g->scout += -cur;
-				g->queue[g->tail] = v;
-				W(g, g->va_b + 4 * g->tail++);
-			}
-		}
-		if (++g->i == g->wend) {
-			g->wstart = g->wend;
-			g->wend = g->tail;
-			g->bstep = B_DECIDE;
-		}
-		return true;
-	}
-	case B_Q2B: { /* the frontier into the front bitmap */
-		g->rate = RATE_Q2B;
-		uint32_t x = g->queue[g->i];
-		R(g, g->va_b + 4 * g->i);
-		g->front[x >> 6] |= 1ULL << (x & 63);
-		R(g, g->va_front + 8ULL * (x >> 6));
-		W(g, g->va_front + 8ULL * (x >> 6));
-		if (++g->i == g->wend) {
-			g->awake = (int64_t)(g->wend - g->wstart);
-			g->wstart = g->wend;
-			g->wend = g->tail;
-			g->bstep = B_BU_RESET;
-			g->i = 0;
-		}
-		return true;
-	}
-	case B_BU_RESET: /* a bottom-up step clears its next bitmap */
-		g->rate = RATE_BU;
-		g->next[g->i] = 0;
-		W(g, g->va_next + 8 * g->i);
-		if (++g->i == ((uint64_t)g->nv + 63) / 64) {
-			g->old_awake = g->awake;
-			g->awake = 0;
-			g->bstep = B_BU;
-			g->i = 0;
-		}
-		return true;
-	case B_BU: /* an unvisited vertex looks for a parent in the front */
-		g->rate = RATE_BU;
-		R(g, g->va_a + 4ULL * u);
-		if (g->parent[u] < 0) {
-			R(g, g->va_off + 8ULL * u);
-			R(g, g->va_off + 8ULL * (u + 1));
-			const uint32_t *l = nbrs(g, u);
-			uint64_t lo = first(g, u), n = deg(g, u);
-			for (uint64_t k = lo; k < lo + n; k++) {
-				uint32_t v = l[k - lo];
-				R(g, g->va_nbr + 4 * k);
-				R(g, g->va_front + 8ULL * (v >> 6));
-				if (bit(g->front, v)) {
-					g->parent[u] = (int32_t)v;
-					W(g, g->va_a + 4ULL * u);
-					g->awake++;
-					g->next[u >> 6] |= 1ULL << (u & 63);
-					R(g, g->va_next + 8ULL * (u >> 6));
-					W(g, g->va_next + 8ULL * (u >> 6));
-					break;
-				}
-			}
-		}
-		if (++g->i == g->nv) {
-			/* front.swap(next) */
-			uint64_t *t = g->front, va = g->va_front;
-			g->front = g->next;
-			g->next = t;
-			g->va_front = g->va_next;
-			g->va_next = va;
-			g->i = 0;
-			if (g->awake >= g->old_awake || g->awake > (int64_t)(g->nv / BETA))
-				g->bstep = B_BU_RESET;
-			else
-				g->bstep = B_B2Q;
-		}
-		return true;
-	case B_B2Q: /* the front bitmap back into the queue */
-		g->rate = RATE_B2Q;
-		R(g, g->va_front + 8ULL * (u >> 6));
-		if (bit(g->front, u)) {
-			g->queue[g->tail] = u;
-			W(g, g->va_b + 4 * g->tail++);
-		}
-		if (++g->i == g->nv) {
-			g->wstart = g->wend;
-			g->wend = g->tail;
-			g->scout = 1;
-			g->bstep = B_DECIDE;
-		}
-		return true;
-	case B_CLEAN: /* unreached vertices to -1 */
-		g->rate = RATE_CLEAN;
-		R(g, g->va_a + 4ULL * u);
-		if (g->parent[u] < -1) {
-			g->parent[u] = -1;
-			W(g, g->va_a + 4ULL * u);
-		}
-		if (++g->i == g->nv)
-			g->bstep = B_DONE;
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* One step of the kernel; false when it has finished. */
-static bool kernel_step(struct graph *g)
-{
-	if (g->kernel == K_BFS)
-		return bfs_step(g);
-	if (g->kernel == K_PR) {
-		uint32_t v = (uint32_t)g->i;
-		if (g->j == 0) {
-			/* The scores and the first contributions. */
-			g->score[v] = 1.0f / (float)g->nv;
-			W(g, g->va_a + 4ULL * v);
-			R(g, g->va_off + 8ULL * v);
-			R(g, g->va_off + 8ULL * (v + 1));
-			g->contrib[v] = deg(g, v) ? g->score[v] / (float)deg(g, v) : 0;
-			W(g, g->va_b + 4ULL * v);
-			if (++g->i == g->nv) {
-				g->i = 0;
-				g->j = 1;
-			}
-			return true;
-		}
-		if (g->iter == g->iters)
-			return false;
-		/* Pull from the in-neighbours; the new score's contribution at once. */
-		float sum = 0;
-		g->rate = RATE_PR_VERTEX;
-		R(g, g->va_off + 8ULL * v);
-		R(g, g->va_off + 8ULL * (v + 1));
-		g->rate = RATE_PR_EDGE;
-		const uint32_t *l = nbrs(g, v);
-		uint64_t lo = first(g, v), n = deg(g, v);
-		for (uint64_t k = lo; k < lo + n; k++) {
-			R(g, g->va_nbr + 4 * k);
-			R(g, g->va_b + 4ULL * l[k - lo]);
-			sum += g->contrib[l[k - lo]];
-		}
-		g->rate = RATE_PR_VERTEX;
-		float old = g->score[v];
-		R(g, g->va_a + 4ULL * v);
-		g->score[v] = 0.15f / (float)g->nv + 0.85f * sum;
+	uint32_t v = (uint32_t)g->i;
+	if (g->j == 0) {
+		g->score[v] = 1.0f / (float)g->nv;
 		W(g, g->va_a + 4ULL * v);
-		g->error += fabsf(g->score[v] - old);
 		R(g, g->va_off + 8ULL * v);
 		R(g, g->va_off + 8ULL * (v + 1));
-		g->contrib[v] = deg(g, v) ? g->score[v] / (float)deg(g, v) : 0;
+		g->contrib[v] = graph_deg(g, v) ? g->score[v] / (float)graph_deg(g, v) : 0;
 		W(g, g->va_b + 4ULL * v);
 		if (++g->i == g->nv) {
 			g->i = 0;
-			g->iter++;
-			if (g->error < g->epsilon)
-				g->iter = g->iters;
-			g->error = 0;
+			g->j = 1;
 		}
 		return true;
 	}
-	/* cc: Shiloach-Vishkin, hooking over every vertex's edges, then compressing. */
+	if (g->iter == g->iters)
+		return false;
+	/* Pull from the in-neighbours; the new score's contribution at once. */
+	float sum = 0;
+	g->rate = RATE_PR_VERTEX;
+	R(g, g->va_off + 8ULL * v);
+	R(g, g->va_off + 8ULL * (v + 1));
+	g->rate = RATE_PR_EDGE;
+	const uint32_t *l = graph_nbrs(g, v);
+	uint64_t lo = graph_first(g, v), n = graph_deg(g, v);
+	for (uint64_t k = lo; k < lo + n; k++) {
+		R(g, g->va_nbr + 4 * k);
+		R(g, g->va_b + 4ULL * l[k - lo]);
+		sum += g->contrib[l[k - lo]];
+	}
+	g->rate = RATE_PR_VERTEX;
+	float old = g->score[v];
+	R(g, g->va_a + 4ULL * v);
+	g->score[v] = 0.15f / (float)g->nv + 0.85f * sum;
+	W(g, g->va_a + 4ULL * v);
+	g->error += fabsf(g->score[v] - old);
+	R(g, g->va_off + 8ULL * v);
+	R(g, g->va_off + 8ULL * (v + 1));
+	g->contrib[v] = graph_deg(g, v) ? g->score[v] / (float)graph_deg(g, v) : 0;
+	W(g, g->va_b + 4ULL * v);
+	if (++g->i == g->nv) {
+		g->i = 0;
+		g->iter++;
+		if (g->error < g->epsilon)
+			g->iter = g->iters;
+		g->error = 0;
+	}
+	return true;
+}
+
+/* Shiloach-Vishkin's hooking: u's edges hook the higher root to the lower. */
+static void cc_hook(struct graph *g, uint32_t u)
+{
+	g->rate = RATE_CC_HOOK;
+	R(g, g->va_off + 8ULL * u);
+	R(g, g->va_off + 8ULL * (u + 1));
+	const uint32_t *l = graph_nbrs(g, u);
+	uint64_t lo = graph_first(g, u), n = graph_deg(g, u);
+	for (uint64_t k = lo; k < lo + n; k++) {
+		uint32_t v = l[k - lo];
+		R(g, g->va_nbr + 4 * k);
+		R(g, g->va_a + 4ULL * u);
+		R(g, g->va_a + 4ULL * v);
+		uint32_t cu = g->comp[u], cv = g->comp[v];
+		if (cu == cv)
+			continue;
+		uint32_t high = cu > cv ? cu : cv, low = cu > cv ? cv : cu;
+		R(g, g->va_a + 4ULL * high);
+		if (g->comp[high] == high) {
+			g->changed = true;
+			g->comp[high] = low;
+			W(g, g->va_a + 4ULL * high);
+		}
+	}
+}
+
+/* Compressing: u's label to its root's. */
+static void cc_compress(struct graph *g, uint32_t u)
+{
+	g->rate = RATE_CC_COMPRESS;
+	R(g, g->va_a + 4ULL * u);
+	while (g->comp[u] != g->comp[g->comp[u]]) {
+		R(g, g->va_a + 4ULL * g->comp[u]);
+		g->comp[u] = g->comp[g->comp[u]];
+		W(g, g->va_a + 4ULL * u);
+	}
+}
+
+/* CC: labels, then rounds of hooking and compressing over every vertex
+ * until a round changes nothing; false then. */
+static bool cc_step(struct graph *g)
+{
 	uint32_t u = (uint32_t)g->i;
 	if (g->j == 0) {
 		g->comp[u] = u;
@@ -561,37 +318,10 @@ static bool kernel_step(struct graph *g)
 		}
 		return true;
 	}
-	if (g->cc_phase == 0) {
-		g->rate = RATE_CC_HOOK;
-		R(g, g->va_off + 8ULL * u);
-		R(g, g->va_off + 8ULL * (u + 1));
-		const uint32_t *l = nbrs(g, u);
-		uint64_t lo = first(g, u), n = deg(g, u);
-		for (uint64_t k = lo; k < lo + n; k++) {
-			uint32_t v = l[k - lo];
-			R(g, g->va_nbr + 4 * k);
-			R(g, g->va_a + 4ULL * u);
-			R(g, g->va_a + 4ULL * v);
-			uint32_t cu = g->comp[u], cv = g->comp[v];
-			if (cu == cv)
-				continue;
-			uint32_t high = cu > cv ? cu : cv, low = cu > cv ? cv : cu;
-			R(g, g->va_a + 4ULL * high);
-			if (g->comp[high] == high) {
-				g->changed = true;
-				g->comp[high] = low;
-				W(g, g->va_a + 4ULL * high);
-			}
-		}
-	} else {
-		g->rate = RATE_CC_COMPRESS;
-		R(g, g->va_a + 4ULL * u);
-		while (g->comp[u] != g->comp[g->comp[u]]) {
-			R(g, g->va_a + 4ULL * g->comp[u]);
-			g->comp[u] = g->comp[g->comp[u]];
-			W(g, g->va_a + 4ULL * u);
-		}
-	}
+	if (g->cc_phase == 0)
+		cc_hook(g, u);
+	else
+		cc_compress(g, u);
 	if (++g->i == g->nv) {
 		g->i = 0;
 		if (g->cc_phase == 1) {
@@ -603,6 +333,14 @@ static bool kernel_step(struct graph *g)
 		g->cc_phase ^= 1;
 	}
 	return true;
+}
+
+/* One step of the kernel; false when it has finished. */
+static bool kernel_step(struct graph *g)
+{
+	if (g->kernel == K_BFS)
+		return graph_bfs_step(g);
+	return g->kernel == K_PR ? pr_step(g) : cc_step(g);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -852,6 +590,6 @@ uint32_t graph_vertices(const struct workload *w)
 const uint32_t *graph_neighbours(struct workload *w, uint32_t v, uint64_t *n)
 {
 	struct graph *g = w->state;
-	*n = deg(g, v);
-	return nbrs(g, v);
+	*n = graph_deg(g, v);
+	return graph_nbrs(g, v);
 }
