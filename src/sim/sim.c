@@ -27,28 +27,15 @@ static void next_tick(struct sim *s)
 	s->next_tick = t < s->next_profile ? t : s->next_profile;
 }
 
-int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_params *prm,
-	     struct workload *wl, struct tpt_err *e)
+/* The guest memory the workload's regions need (*footprint), each region
+ * checked against the tables' reach and the guest page size. */
+static int sim_footprint(const struct sim_params *prm, struct workload *wl, uint64_t *footprint,
+			 struct tpt_err *e)
 {
-	memset(s, 0, sizeof(*s));
-	s->cfg = *cfg;
-	s->prm = *prm;
-	s->scheme = prm->scheme;
-	s->wl = wl;
-	if (config_validate(cfg, e))
-		return -1;
-	/* A measured parallelism replaces the generator's estimate, not a key
-	 * the user gave. */
-	if (cfg->mlp > 0 && wl->independent && !wl->mlp_given)
-		workload_set_mlp(wl, cfg->mlp);
-	unsigned gs = prm->guest_shift, hs = prm->host_shift;
-	if ((gs != 12 && gs != 21 && gs != 30) || (hs != 12 && hs != 21 && hs != 30))
-		return tpt_fail(e, "page sizes must be 4K, 2M or 1G");
-	if (prm->levels != 4 && prm->levels != 5)
-		return tpt_fail(e, "page tables have 4 or 5 levels, not %d", prm->levels);
+	unsigned gs = prm->guest_shift;
 	uint64_t va_limit = prm->levels == 5 ? 1ULL << 56 : 1ULL << 47;
-	uint64_t footprint = 0, page = 1ULL << gs;
-	char a[32], b[32];
+	uint64_t fp = 0, page = 1ULL << gs;
+	char a[32];
 	/* The workload's largest region holds guest pages of the size asked
 	 * for; a smaller one (a stack, a program's globals) is mapped with 4K
 	 * pages, as the guest maps a region that does not fit its page size. */
@@ -59,14 +46,25 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 		if (r->start % unit || r->len > va_limit || r->start > va_limit - r->len)
 			return tpt_fail(e, "%s: region at %#llx does not fit %d-level tables",
 					wl->def->name, (unsigned long long)r->start, prm->levels);
-		footprint += tpt_align_up(r->len, unit);
+		fp += tpt_align_up(r->len, unit);
 		largest = r->len > largest ? r->len : largest;
 	}
 	if (wl->nregions && largest < page)
 		return tpt_fail(e, "%s: a region of %s is smaller than one %s guest page",
 				wl->def->name, tpt_format_size(largest, a), page_name(gs));
-	if (workload_footprint(wl) > footprint)
-		footprint = tpt_align_up(workload_footprint(wl), page);
+	if (workload_footprint(wl) > fp)
+		fp = tpt_align_up(workload_footprint(wl), page);
+	*footprint = fp;
+	return 0;
+}
+
+/* Guest and host memory for a footprint, as configured or sized to fit,
+ * and whether this machine can hold their simulation's state. */
+static int sim_memory(struct sim *s, uint64_t footprint, struct tpt_err *e)
+{
+	const struct tpt_config *cfg = &s->cfg;
+	unsigned gs = s->prm.guest_shift, hs = s->prm.host_shift;
+	char a[32], b[32];
 	/* Room beside the workload for the guest's page tables (4K leaves take
 	 * 1/512 of what they map; twice that covers sparse layouts and the
 	 * levels above) and the kernel: at least 1 GiB. */
@@ -97,6 +95,49 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 				   "memory; %s is available",
 				tpt_format_size(s->guest_mem, a), tpt_format_size(tpt_align_up(need, MiB), b),
 				tpt_format_size(avail & ~(MiB - 1), (char[32]){0}));
+	return 0;
+}
+
+/* Programs armed for TPT before they start (the task_name knob); under an
+ * automatic policy none: it decides as they run. */
+static void sim_arm(struct sim *s)
+{
+	const struct sim_params *prm = &s->prm;
+	const struct workload *wl = s->wl;
+	const char(*names)[16] = prm->arm_names;
+	if (prm->arm != ARM_LIST)
+		names = (const char(*)[16])wl->tpt_names;
+	unsigned nnames = prm->arm == ARM_LIST ? prm->narm : wl->ntpt_names;
+	bool armed = prm->policy == PROFILE_OFF && prm->arm != ARM_NONE && s->scheme->arm;
+	if (armed && (prm->arm == ARM_ALL || (prm->arm == ARM_WORKLOAD && !wl->tpt_listed)))
+		s->scheme->arm(&s->vm, NULL);
+	else if (armed)
+		for (unsigned i = 0; i < nnames; i++)
+			s->scheme->arm(&s->vm, names[i]);
+}
+
+int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_params *prm,
+	     struct workload *wl, struct tpt_err *e)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = *cfg;
+	s->prm = *prm;
+	s->scheme = prm->scheme;
+	s->wl = wl;
+	if (config_validate(cfg, e))
+		return -1;
+	/* A measured parallelism replaces the generator's estimate, not a key
+	 * the user gave. */
+	if (cfg->mlp > 0 && wl->independent && !wl->mlp_given)
+		workload_set_mlp(wl, cfg->mlp);
+	unsigned gs = prm->guest_shift, hs = prm->host_shift;
+	if ((gs != 12 && gs != 21 && gs != 30) || (hs != 12 && hs != 21 && hs != 30))
+		return tpt_fail(e, "page sizes must be 4K, 2M or 1G");
+	if (prm->levels != 4 && prm->levels != 5)
+		return tpt_fail(e, "page tables have 4 or 5 levels, not %d", prm->levels);
+	uint64_t footprint = 0;
+	if (sim_footprint(prm, wl, &footprint, e) || sim_memory(s, footprint, e))
+		return -1;
 	if (mmu_init(&s->mmu, cfg,
 		     vm_hostmem_size(s->scheme->hv, s->guest_mem, s->host_mem, cfg), prm->levels,
 		     prm->no_walk_caches, e))
@@ -112,18 +153,7 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 			 profile_kind_name[prm->policy], s->scheme->name);
 		goto fail;
 	}
-	/* Programs armed for TPT before they start (the task_name knob); under
-	 * an automatic policy none: it decides as they run. */
-	const char(*names)[16] = prm->arm_names;
-	if (prm->arm != ARM_LIST)
-		names = (const char(*)[16])wl->tpt_names;
-	unsigned nnames = prm->arm == ARM_LIST ? prm->narm : wl->ntpt_names;
-	bool armed = prm->policy == PROFILE_OFF && prm->arm != ARM_NONE && s->scheme->arm;
-	if (armed && (prm->arm == ARM_ALL || (prm->arm == ARM_WORKLOAD && !wl->tpt_listed)))
-		s->scheme->arm(&s->vm, NULL);
-	else if (armed)
-		for (unsigned i = 0; i < nnames; i++)
-			s->scheme->arm(&s->vm, names[i]);
+	sim_arm(s);
 	rng_seed(&s->rng, prm->seed ^ 0x7470742d6876ULL);
 	s->next_scheme = s->scheme->tick ? s->scheme->tick_interval(cfg) : UINT64_MAX;
 	s->next_migrate = cfg->migrate_every && s->scheme->hv->hypervisor ? cfg->migrate_every
