@@ -50,104 +50,99 @@ static int sys_fail(struct tpt_err *e, const char *what)
 	return tpt_fail(e, "probe VM: %s: %s", what, strerror(errno));
 }
 
-int vmm_open(struct vmm *v, uint64_t buffer_size, unsigned buffer_shift, bool thp,
-	     struct tpt_err *e)
+/* Guest memory, 2 MiB aligned in the host so THP can back it (or is kept
+ * from it), and the guest's image in it. */
+static int vmm_memory(struct vmm *v, uint64_t buffer_size, unsigned buffer_shift, struct tpt_err *e)
 {
-	memset(v, 0, sizeof(*v));
-	v->kvm = v->vm = v->vcpu = v->stats_vm = v->stats_vcpu = v->eventfd = -1;
-	v->thp = thp;
 	v->mem_size = guest_mem_size(buffer_size);
-	/* Guest memory 2 MiB aligned in the host, so THP can back it. */
 	v->map_size = v->mem_size + 2 * MiB;
-	v->map = mmap(NULL, v->map_size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	v->map = mmap(NULL, v->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		      -1, 0);
 	if (v->map == MAP_FAILED) {
 		v->map = NULL;
 		return sys_fail(e, "guest memory");
 	}
 	v->mem = (uint8_t *)tpt_align_up((uint64_t)(uintptr_t)v->map, 2 * MiB);
-	if (madvise(v->mem, v->mem_size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)) {
-		sys_fail(e, thp ? "madvise(MADV_HUGEPAGE)" : "madvise(MADV_NOHUGEPAGE)");
-		goto fail;
-	}
-	if (guest_build(&v->g, v->mem, v->mem_size, buffer_size, buffer_shift, e))
-		goto fail;
-	if ((v->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0) {
-		sys_fail(e, "/dev/kvm");
-		goto fail;
-	}
-	if ((v->vm = ioctl(v->kvm, KVM_CREATE_VM, 0)) < 0) {
-		sys_fail(e, "KVM_CREATE_VM");
-		goto fail;
-	}
+	if (madvise(v->mem, v->mem_size, v->thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		return sys_fail(e, v->thp ? "madvise(MADV_HUGEPAGE)" : "madvise(MADV_NOHUGEPAGE)");
+	return guest_build(&v->g, v->mem, v->mem_size, buffer_size, buffer_shift, e);
+}
+
+/* The VM with its memory slot, its one vCPU, and the vCPU's kvm_run. */
+static int vmm_create(struct vmm *v, struct tpt_err *e)
+{
+	if ((v->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0)
+		return sys_fail(e, "/dev/kvm");
+	if ((v->vm = ioctl(v->kvm, KVM_CREATE_VM, 0)) < 0)
+		return sys_fail(e, "KVM_CREATE_VM");
 	struct kvm_userspace_memory_region slot = {
 		.slot = 0, .guest_phys_addr = 0, .memory_size = v->mem_size,
 		.userspace_addr = (uint64_t)(uintptr_t)v->mem,
 	};
-	if (ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &slot)) {
-		sys_fail(e, "KVM_SET_USER_MEMORY_REGION");
-		goto fail;
-	}
-	if ((v->vcpu = ioctl(v->vm, KVM_CREATE_VCPU, 0)) < 0) {
-		sys_fail(e, "KVM_CREATE_VCPU");
-		goto fail;
-	}
+	if (ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &slot))
+		return sys_fail(e, "KVM_SET_USER_MEMORY_REGION");
+	if ((v->vcpu = ioctl(v->vm, KVM_CREATE_VCPU, 0)) < 0)
+		return sys_fail(e, "KVM_CREATE_VCPU");
 	int sz = ioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (sz <= 0) {
-		sys_fail(e, "KVM_GET_VCPU_MMAP_SIZE");
-		goto fail;
-	}
+	if (sz <= 0)
+		return sys_fail(e, "KVM_GET_VCPU_MMAP_SIZE");
 	v->run_size = (size_t)sz;
 	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->vcpu, 0);
 	if (v->run == MAP_FAILED) {
 		v->run = NULL;
-		sys_fail(e, "mapping kvm_run");
-		goto fail;
+		return sys_fail(e, "mapping kvm_run");
 	}
-	/* CPUID as the host reports it, so the guest sees a sane CPU. */
+	return 0;
+}
+
+/* The vCPU: CPUID as the host reports it, so the guest sees a sane CPU,
+ * and the guest image's registers (64-bit, CPL3). */
+static int vmm_cpu(struct vmm *v, struct tpt_err *e)
+{
 	enum { NENT = 256 };
 	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + NENT * sizeof(struct kvm_cpuid_entry2));
-	if (!cpuid) {
-		tpt_fail_mem(e, "probe VM: out of memory");
-		goto fail;
-	}
+	if (!cpuid)
+		return tpt_fail_mem(e, "probe VM: out of memory");
 	cpuid->nent = NENT;
 	int set = ioctl(v->kvm, KVM_GET_SUPPORTED_CPUID, cpuid) == 0 ? ioctl(v->vcpu, KVM_SET_CPUID2, cpuid) : 0;
 	free(cpuid);
-	if (set) {
-		sys_fail(e, "KVM_SET_CPUID2");
-		goto fail;
-	}
+	if (set)
+		return sys_fail(e, "KVM_SET_CPUID2");
 	struct kvm_sregs sregs;
-	if (ioctl(v->vcpu, KVM_GET_SREGS, &sregs)) {
-		sys_fail(e, "KVM_GET_SREGS");
-		goto fail;
-	}
+	if (ioctl(v->vcpu, KVM_GET_SREGS, &sregs))
+		return sys_fail(e, "KVM_GET_SREGS");
 	guest_sregs(&v->g, &sregs);
-	if (ioctl(v->vcpu, KVM_SET_SREGS, &sregs)) {
-		sys_fail(e, "KVM_SET_SREGS (a 64-bit CPL3 guest)");
-		goto fail;
-	}
-	/* The in-kernel doorbell: a store there signals an eventfd and returns. */
-	if ((v->eventfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
-		sys_fail(e, "eventfd");
-		goto fail;
-	}
-	struct kvm_ioeventfd io = {.addr = v->g.doorbell_gpa + DOORBELL_KERNEL, .len = 1,
-				   .fd = v->eventfd};
-	if (ioctl(v->vm, KVM_IOEVENTFD, &io)) {
-		sys_fail(e, "KVM_IOEVENTFD");
-		goto fail;
-	}
+	if (ioctl(v->vcpu, KVM_SET_SREGS, &sregs))
+		return sys_fail(e, "KVM_SET_SREGS (a 64-bit CPL3 guest)");
+	return 0;
+}
+
+/* The in-kernel doorbell (a store there signals an eventfd and returns)
+ * and the VM's and vCPU's statistics. */
+static int vmm_doorbell(struct vmm *v, struct tpt_err *e)
+{
+	if ((v->eventfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+		return sys_fail(e, "eventfd");
+	struct kvm_ioeventfd io = {.addr = v->g.doorbell_gpa + DOORBELL_KERNEL, .len = 1, .fd = v->eventfd};
+	if (ioctl(v->vm, KVM_IOEVENTFD, &io))
+		return sys_fail(e, "KVM_IOEVENTFD");
 	if ((v->stats_vm = ioctl(v->vm, KVM_GET_STATS_FD, 0)) < 0 ||
-	    (v->stats_vcpu = ioctl(v->vcpu, KVM_GET_STATS_FD, 0)) < 0) {
-		sys_fail(e, "KVM_GET_STATS_FD");
-		goto fail;
+	    (v->stats_vcpu = ioctl(v->vcpu, KVM_GET_STATS_FD, 0)) < 0)
+		return sys_fail(e, "KVM_GET_STATS_FD");
+	return 0;
+}
+
+int vmm_open(struct vmm *v, uint64_t buffer_size, unsigned buffer_shift, bool thp, struct tpt_err *e)
+{
+	memset(v, 0, sizeof(*v));
+	v->kvm = v->vm = v->vcpu = v->stats_vm = v->stats_vcpu = v->eventfd = -1;
+	v->thp = thp;
+	if (vmm_memory(v, buffer_size, buffer_shift, e) || vmm_create(v, e) || vmm_cpu(v, e) ||
+	    vmm_doorbell(v, e)) {
+		vmm_close(v);
+		return -1;
 	}
 	return 0;
-fail:
-	vmm_close(v);
-	return -1;
 }
 
 void vmm_close(struct vmm *v)
