@@ -245,34 +245,32 @@ struct check {
 
 /* Opens the scenario, its programs started (start) or only checked (c,
  * which may be NULL). */
-static int open_scenario(struct workload *w, const char *path, uint64_t seed, bool start,
-			 const struct check *c, struct tpt_err *e)
+/* A scenario's file: path itself, or a bare name found among the shipped
+ * scenarios, in the source tree this tpt was built from, else where it is
+ * installed (TPT_DATA_DIRS, ':'-separated). found holds what was found. */
+static const char *scenario_path(const char *path, char *found, size_t len, struct tpt_err *e)
 {
-	char found[1024];
-	memset(w, 0, sizeof(*w));
-	/* A bare name is a shipped scenario: in the source tree this tpt was
-	 * built from, else where it is installed (TPT_DATA_DIRS, ':'-separated). */
 	const char *dirs = TPT_DATA_DIRS;
 	while (!strchr(path, '/') && access(path, R_OK) != 0 && *dirs) {
 		size_t n = strcspn(dirs, ":");
-		int len = snprintf(found, sizeof(found), "%.*s/scenarios/%s.ini", (int)n, dirs, path);
+		int k = snprintf(found, len, "%.*s/scenarios/%s.ini", (int)n, dirs, path);
 		dirs += n + (dirs[n] == ':');
-		if (len > 0 && (size_t)len < sizeof(found) && access(found, R_OK) == 0)
+		if (k > 0 && (size_t)k < len && access(found, R_OK) == 0)
 			path = found;
 	}
-	if (access(path, F_OK))
-		return tpt_fail(e, "cannot open scenario %s (a file, or a name in %s/scenarios)",
-				path, TPT_DATA_DIRS);
-	char *text;
-	if (opttab_read_ini(path, "scenario", &text, e))
-		return -1;
-	if (c && c->fn)
-		c->fn(c->ctx, path);
-	struct scenario *sc = calloc(1, sizeof(*sc));
-	if (!sc) {
-		free(text);
-		return tpt_nomem(e);
+	if (access(path, F_OK)) {
+		tpt_fail(e, "cannot open scenario %s (a file, or a name in %s/scenarios)", path, TPT_DATA_DIRS);
+		return NULL;
 	}
+	return path;
+}
+
+/* w as the scenario the INI text describes, its programs not yet opened. */
+static int scenario_parse(struct workload *w, const char *path, char *text, uint64_t seed, struct tpt_err *e)
+{
+	struct scenario *sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return tpt_nomem(e);
 	w->def = &scenario_def;
 	w->state = sc;
 	w->seed = seed;
@@ -284,54 +282,78 @@ static int open_scenario(struct workload *w, const char *path, uint64_t seed, bo
 	sc->next_spill = PID_SPILL;
 	struct parse ps = {w, sc, e, path, 0};
 	int rc = sc->sub ? ini_parse_string(text, on_ini, &ps) : -2;
+	if (rc == -2)
+		return tpt_nomem(e);
+	if (ps.failed)
+		return -1;
+	if (rc)
+		return tpt_fail(e, "%s:%d: not a valid INI line", path, rc);
+	if (sc->n == 0)
+		return tpt_fail(e, "%s: no program: add a section with workload = SPEC", path);
+	return 0;
+}
+
+/* Program i's cost from its spec alone: its host and simulated bytes
+ * added to c's, its input files named to c. */
+static int scenario_estimate(struct workload *w, unsigned i, const char *path, const struct check *c,
+			     struct tpt_err *e)
+{
+	const struct sub *s = &((struct scenario *)w->state)->sub[i];
+	struct tpt_err sub;
+	uint64_t h, f;
+	if (workload_estimate(s->spec, &h, &f, &sub) || (c && c->fn && workload_files(s->spec, c->fn, c->ctx, &sub)))
+		return tpt_fail(e, "%s: [%s]: %s", path, w->names[i], sub.msg);
+	if (c && c->host) {
+		*c->host += h;
+		*c->fp += f;
+	}
+	return 0;
+}
+
+/* Program i opened, with its inputs, footprint and events added to w's
+ * and its name to the spec (at *o). */
+static int scenario_start(struct workload *w, unsigned i, const char *path, size_t *o, struct tpt_err *e)
+{
+	struct sub *s = &((struct scenario *)w->state)->sub[i];
+	struct tpt_err sub;
+	if (workload_open(&s->wl, s->spec, w->seed + i, &sub))
+		return tpt_fail(e, "%s: [%s]: %s", path, w->names[i], sub.msg);
+	s->open = true;
+	for (unsigned k = 0; k < s->wl.ninputs && w->ninputs < 32; k++)
+		w->inputs[w->ninputs++] = s->wl.inputs[k];
+	w->footprint += workload_footprint(&s->wl);
+	w->expected_events += s->wl.expected_events;
+	if (s->tpt)
+		memcpy(w->tpt_names[w->ntpt_names++], w->names[i], 16);
+	if (*o < sizeof(w->spec))
+		*o += (size_t)snprintf(w->spec + *o, sizeof(w->spec) - *o, "%s%s%s", i ? "," : "", w->names[i],
+				       s->tpt ? "@tpt" : "");
+	return 0;
+}
+
+static int open_scenario(struct workload *w, const char *path, uint64_t seed, bool start,
+			 const struct check *c, struct tpt_err *e)
+{
+	char found[1024], *text;
+	memset(w, 0, sizeof(*w));
+	if (!(path = scenario_path(path, found, sizeof(found), e)) || opttab_read_ini(path, "scenario", &text, e))
+		return -1;
+	if (c && c->fn)
+		c->fn(c->ctx, path);
+	int rc = scenario_parse(w, path, text, seed, e);
 	free(text);
-	if (rc == -2 || ps.failed || rc) {
-		if (rc > 0 && !ps.failed)
-			tpt_fail(e, "%s:%d: not a valid INI line", path, rc);
-		else if (rc == -2)
-			tpt_nomem(e);
+	if (rc)
 		goto fail;
-	}
-	if (sc->n == 0) {
-		tpt_fail(e, "%s: no program: add a section with workload = SPEC", path);
-		goto fail;
-	}
 	w->tpt_listed = true;
+	const struct scenario *sc = w->state;
 	size_t o = (size_t)snprintf(w->spec, sizeof(w->spec), "scenario:");
 	for (unsigned i = 0; i < sc->n; i++) {
-		struct sub *s = &sc->sub[i];
-		struct tpt_err sub;
-		if (!s->spec[0]) {
+		if (!sc->sub[i].spec[0]) {
 			tpt_fail(e, "%s: [%s] has no workload", path, w->names[i]);
 			goto fail;
 		}
-		if (!start) {
-			uint64_t h, f;
-			if (workload_estimate(s->spec, &h, &f, &sub) ||
-			    (c && c->fn && workload_files(s->spec, c->fn, c->ctx, &sub))) {
-				tpt_fail(e, "%s: [%s]: %s", path, w->names[i], sub.msg);
-				goto fail;
-			}
-			if (c && c->host) {
-				*c->host += h;
-				*c->fp += f;
-			}
-			continue;
-		}
-		if (workload_open(&s->wl, s->spec, seed + i, &sub)) {
-			tpt_fail(e, "%s: [%s]: %s", path, w->names[i], sub.msg);
+		if (start ? scenario_start(w, i, path, &o, e) : scenario_estimate(w, i, path, c, e))
 			goto fail;
-		}
-		s->open = true;
-		for (unsigned k = 0; k < s->wl.ninputs && w->ninputs < 32; k++)
-			w->inputs[w->ninputs++] = s->wl.inputs[k];
-		w->footprint += workload_footprint(&s->wl);
-		w->expected_events += s->wl.expected_events;
-		if (s->tpt)
-			memcpy(w->tpt_names[w->ntpt_names++], w->names[i], 16);
-		if (o < sizeof(w->spec))
-			o += (size_t)snprintf(w->spec + o, sizeof(w->spec) - o, "%s%s%s", i ? "," : "",
-					      w->names[i], s->tpt ? "@tpt" : "");
 	}
 	return 0;
 fail:
