@@ -209,11 +209,10 @@ static void print_procs(FILE *out, const struct tpt_result *r)
 	free(rows);
 }
 
-void result_print(FILE *out, const struct tpt_result *r)
+/* What ran, and its instructions and accesses. */
+static void print_work(FILE *out, const struct tpt_result *r)
 {
 	const struct tpt_stats *st = &r->st;
-	const struct tpt_cost *c = &r->cost;
-	double cyc = c->total;
 	fprintf(out, "scheme %s, workload %s\n", r->scheme, r->workload);
 	fprintf(out, "guest page %s, host page %s, %d levels, walk caches %s, seed %llu\n",
 		page_name(r->guest_shift), page_name(r->host_shift), r->levels,
@@ -222,6 +221,12 @@ void result_print(FILE *out, const struct tpt_result *r)
 	fprintf(out, "%-22s %16llu  (%llu reads, %llu writes)\n", "accesses",
 		(unsigned long long)st->accesses, (unsigned long long)st->reads,
 		(unsigned long long)st->writes);
+}
+
+/* Translation: TLBs, walks, where their references hit, the caches. */
+static void print_translation(FILE *out, const struct tpt_result *r)
+{
+	const struct tpt_stats *st = &r->st;
 	fprintf(out, "%-22s %16llu  L1 hits %llu, STLB hits %llu\n", "TLB misses",
 		(unsigned long long)st->tlb_misses, (unsigned long long)st->tlb_l1_hits,
 		(unsigned long long)st->tlb_l2_hits);
@@ -252,6 +257,12 @@ void result_print(FILE *out, const struct tpt_result *r)
 		(unsigned long long)st->pwc_misses, (unsigned long long)st->ntlb_hits,
 		(unsigned long long)st->ntlb_misses, (unsigned long long)st->rmpc_hits,
 		(unsigned long long)st->rmpc_misses);
+}
+
+/* The operating system and the hypervisor: faults, exits, pv-ops, TPT, tables. */
+static void print_os(FILE *out, const struct tpt_result *r)
+{
+	const struct tpt_stats *st = &r->st;
 	fprintf(out, "%-22s %16llu  (copy-on-write %llu)\n", "guest page faults",
 		(unsigned long long)st->guest_faults, (unsigned long long)st->cow_faults);
 	fprintf(out, "%-22s %16llu  TLB flushes %llu, INVLPGs %llu, kernel entries %llu\n",
@@ -281,6 +292,14 @@ void result_print(FILE *out, const struct tpt_result *r)
 	fprintf(out, "%-22s %16s  guest %llu, EPT %llu, shadow %llu, TPT %llu\n", "table pages", "",
 		(unsigned long long)r->guest_tables, (unsigned long long)r->ept_tables,
 		(unsigned long long)r->shadow_tables, (unsigned long long)r->tpt_tables);
+}
+
+/* The estimated cycles and each cost term's share. */
+static void print_cost(FILE *out, const struct tpt_result *r)
+{
+	const struct tpt_stats *st = &r->st;
+	const struct tpt_cost *c = &r->cost;
+	double cyc = c->total;
 	fprintf(out, "\nestimated cycles       %16.0f\n", cyc);
 	fprintf(out, "  instructions x CPI   %16.0f  %5.1f%%\n", c->base, 100 * ratio(c->base, cyc));
 	fprintf(out, "  data stall (mlp %g)  %16.0f  %5.1f%%\n", r->mlp, c->data_stall,
@@ -298,6 +317,14 @@ void result_print(FILE *out, const struct tpt_result *r)
 		100 * ratio((double)c->construction, cyc));
 	fprintf(out, "  policy               %16llu  %5.1f%%\n", (unsigned long long)c->policy,
 		100 * ratio((double)c->policy, cyc));
+}
+
+void result_print(FILE *out, const struct tpt_result *r)
+{
+	print_work(out, r);
+	print_translation(out, r);
+	print_os(out, r);
+	print_cost(out, r);
 	if (r->nprocs > 1)
 		print_procs(out, r);
 }
