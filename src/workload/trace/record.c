@@ -78,23 +78,16 @@ static bool drain(struct watch *w)
 	}
 }
 
-int trace_record_run(const char *dir, char *const argv[], bool children, int *status,
-		     struct tpt_err *e)
+/* Valgrind's command line: lackey tracing every access and the system
+ * calls the trace needs, one log a process in dir, then argv. */
+static char **valgrind_args(char *const argv[], bool children, char *logarg)
 {
-	struct watch w = {.fd = -1, .dir = dir};
-	int rc = -1, pidfd = -1;
-	pid_t pid = -1;
-	char logarg[4200];
-	snprintf(logarg, sizeof(logarg), "--log-file=%s/%%p.lk", dir);
 	size_t n = 0;
 	while (argv[n])
 		n++;
 	char **args = calloc(n + 9, sizeof(*args));
-	w.opens = calloc(PID_LIMIT + 1, 1);
-	if (!args || !w.opens) {
-		tpt_nomem(e);
-		goto out;
-	}
+	if (!args)
+		return NULL;
 	size_t a = 0;
 	args[a++] = "valgrind";
 	args[a++] = "--tool=lackey";
@@ -105,19 +98,19 @@ int trace_record_run(const char *dir, char *const argv[], bool children, int *st
 	args[a++] = "--vgdb=no"; /* no gdbserver, and no pipes of its left in TMPDIR when killed */
 	for (size_t i = 0; i < n; i++)
 		args[a++] = argv[i];
-	w.fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (w.fd < 0 || inotify_add_watch(w.fd, dir, IN_CREATE | IN_OPEN) < 0) {
-		tpt_fail(e, "cannot watch %s: %s", dir, strerror(errno));
-		goto out;
-	}
+	return args;
+}
+
+/* Valgrind started as a child that dies with the recorder; its pid, or -1. */
+static pid_t valgrind_start(char **args, struct tpt_err *e)
+{
 	pid_t recorder = getpid();
-	pid = fork();
+	pid_t pid = fork();
 	if (pid < 0) {
 		tpt_fail(e, "cannot start valgrind: %s", strerror(errno));
-		goto out;
+		return -1;
 	}
 	if (pid == 0) {
-		/* Valgrind, and the program it runs, end with the recorder. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != recorder)
 			_exit(127); /* it ended before the line above */
@@ -125,26 +118,58 @@ int trace_record_run(const char *dir, char *const argv[], bool children, int *st
 		fprintf(stderr, "tpt trace: cannot run valgrind (install it: apt-get install valgrind)\n");
 		_exit(127);
 	}
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return pid;
+}
+
+/* Follows the logs valgrind opens in w->dir until it ends (*status). */
+static int valgrind_wait(struct watch *w, pid_t pid, int *status, struct tpt_err *e)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), rc = 0;
 	for (;;) {
-		struct pollfd fds[2] = {{.fd = w.fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+		struct pollfd fds[2] = {{.fd = w->fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
 		int ready = poll(fds, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 50);
 		if (ready < 0 && errno != EINTR) {
-			tpt_fail(e, "poll: %s", strerror(errno));
-			goto out;
+			rc = tpt_fail(e, "poll: %s", strerror(errno));
+			break;
 		}
-		if (!drain(&w)) {
-			tpt_fail(e, "reading the watch on %s: %s", dir, strerror(errno));
-			goto out;
+		if (!drain(w)) {
+			rc = tpt_fail(e, "reading the watch on %s: %s", w->dir, strerror(errno));
+			break;
 		}
 		pid_t done = waitpid(pid, status, WNOHANG);
 		if (done == pid)
 			break;
 		if (done < 0 && errno != EINTR) {
-			tpt_fail(e, "waiting for valgrind: %s", strerror(errno));
-			goto out;
+			rc = tpt_fail(e, "waiting for valgrind: %s", strerror(errno));
+			break;
 		}
 	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return rc;
+}
+
+int trace_record_run(const char *dir, char *const argv[], bool children, int *status,
+		     struct tpt_err *e)
+{
+	struct watch w = {.fd = -1, .dir = dir};
+	int rc = -1;
+	pid_t pid = -1;
+	char logarg[4200];
+	snprintf(logarg, sizeof(logarg), "--log-file=%s/%%p.lk", dir);
+	char **args = valgrind_args(argv, children, logarg);
+	w.opens = calloc(PID_LIMIT + 1, 1);
+	if (!args || !w.opens) {
+		tpt_nomem(e);
+		goto out;
+	}
+	w.fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (w.fd < 0 || inotify_add_watch(w.fd, dir, IN_CREATE | IN_OPEN) < 0) {
+		tpt_fail(e, "cannot watch %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if ((pid = valgrind_start(args, e)) < 0 || valgrind_wait(&w, pid, status, e))
+		goto out;
 	pid = -1;
 	drain(&w);
 	if (w.overflow || w.lost)
@@ -159,8 +184,6 @@ out:
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
-	if (pidfd >= 0)
-		close(pidfd);
 	if (w.fd >= 0)
 		close(w.fd);
 	free(w.opens);
