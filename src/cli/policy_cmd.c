@@ -187,43 +187,36 @@ static void print_both(const void *ctx)
 	print_tables(stdout, t->r, t->x);
 }
 
-int cmd_policy(int argc, char **argv, const json_t *rerun)
+/* What tpt policy refuses: a policy of its own, a scheme list, a scheme
+ * without TPT. *sc the TPT scheme (tpt-opt unless named). */
+static int policy_opts_check(struct opts *o, const struct scheme **sc)
 {
-	struct opts o;
-	struct tpt_config cfg;
-	struct workload wl;
-	int rc = parse_opts(argc, argv, &o);
-	if (rc)
-		return rc;
-	o.rerun = rerun;
-	if (o.policy != PROFILE_OFF)
+	if (o->policy != PROFILE_OFF)
 		return bad("policy runs every policy itself: no --policy");
-	if (o.schemes)
-		return bad("policy takes --scheme S (a TPT scheme), not --schemes %s", o.schemes);
-	if (!o.workload && !o.scenario)
-		o.scenario = "mix";
-	const struct scheme *sc = scheme_find(o.scheme ? o.scheme : "tpt-opt");
-	if (!sc)
-		return bad("unknown scheme '%s' (see tpt schemes)", o.scheme);
-	if (!sc->enable)
-		return bad("policy needs a TPT scheme (tpt-naive, tpt-opt, tpt-emul), not %s",
-			   sc->name);
-	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o, &wl)))
-		return rc;
-	/* Policies act from a process's start: warm-ups count, for all alike. */
-	o.whole_run = true;
-	struct tpt_result r[P_N];
-	memset(r, 0, sizeof(r));
-	const char *timeline = o.timeline;
-	o.timeline = NULL;
-	/* never and always first, at once; then the oracle (each process's better
-	 * static choice of the two) with the other policies, at once. */
+	if (o->schemes)
+		return bad("policy takes --scheme S (a TPT scheme), not --schemes %s", o->schemes);
+	if (!o->workload && !o->scenario)
+		o->scenario = "mix";
+	if (!(*sc = scheme_find(o->scheme ? o->scheme : "tpt-opt")))
+		return bad("unknown scheme '%s' (see tpt schemes)", o->scheme);
+	if (!(*sc)->enable)
+		return bad("policy needs a TPT scheme (tpt-naive, tpt-opt, tpt-emul), not %s", (*sc)->name);
+	return 0;
+}
+
+/* Every policy's run into r: never and always first, at once; then the
+ * oracle (each process's better static choice of the two) with the other
+ * policies, at once. */
+static int policy_runs(const struct opts *o, const struct scheme *sc, const struct tpt_config *cfg,
+		       struct workload *wl, struct tpt_result r[P_N])
+{
 	static const int first[] = {P_NEVER, P_ALWAYS, P_BYNAME, P_MPKI, P_AUTO};
 	struct opts q[P_N];
 	struct run runs[P_N];
 	for (size_t k = 0; k < ARRAY_LEN(first); k++) {
 		int p = first[k];
-		q[p] = o;
+		q[p] = *o;
+		q[p].timeline = NULL;
 		switch (p) {
 		case P_NEVER: q[p].arm = ARM_NONE; break;
 		case P_ALWAYS: q[p].arm = ARM_ALL; break;
@@ -231,45 +224,67 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 		case P_MPKI: q[p].policy = PROFILE_MPKI; break;
 		case P_AUTO:
 			q[p].policy = PROFILE_AUTO;
-			q[p].timeline = timeline;
+			q[p].timeline = o->timeline;
 			break;
 		}
 		runs[k] = (struct run){&q[p], sc, &r[p], 0, {.msg = ""}};
 	}
-	unsigned jobs = o.jobs ? o.jobs : default_jobs();
-	rc = run_all(runs, 2, jobs, &cfg, &wl);
-	if (!rc) {
-		q[P_ORACLE] = o;
-		q[P_ORACLE].arm = ARM_LIST;
-		q[P_ORACLE].narm = 0;
-		for (unsigned i = 0; i < r[P_NEVER].nprocs && i < r[P_ALWAYS].nprocs; i++)
-			if (r[P_ALWAYS].procs[i].cost.total < r[P_NEVER].procs[i].cost.total &&
-			    q[P_ORACLE].narm < ARRAY_LEN(q[P_ORACLE].arm_names))
-				memcpy(q[P_ORACLE].arm_names[q[P_ORACLE].narm++], r[P_NEVER].procs[i].name, 16);
-		/* In the order one after another would run them. */
-		runs[0] = runs[2];
-		runs[1] = runs[3];
-		runs[3] = runs[4];
-		runs[2] = (struct run){&q[P_ORACLE], sc, &r[P_ORACLE], 0, {.msg = ""}};
-		rc = run_all(runs, 4, jobs, &cfg, &wl);
-	}
-	for (int p = 0; p < P_N && !rc; p++)
-		if (r[p].nprocs != r[P_NEVER].nprocs) {
-			bad("policy %s ran %u processes, never ran %u: cannot compare",
-				pname[p], r[p].nprocs, r[P_NEVER].nprocs);
-			rc = 1;
-		}
+	unsigned jobs = o->jobs ? o->jobs : default_jobs();
+	int rc = run_all(runs, 2, jobs, cfg, wl);
 	if (rc)
-		goto out;
-	struct row x[P_N];
+		return rc;
+	struct opts *or = &q[P_ORACLE];
+	*or = *o;
+	or->timeline = NULL;
+	or->arm = ARM_LIST;
+	or->narm = 0;
+	for (unsigned i = 0; i < r[P_NEVER].nprocs && i < r[P_ALWAYS].nprocs; i++)
+		if (r[P_ALWAYS].procs[i].cost.total < r[P_NEVER].procs[i].cost.total &&
+		    or->narm < ARRAY_LEN(or->arm_names))
+			memcpy(or->arm_names[or->narm++], r[P_NEVER].procs[i].name, 16);
+	/* In the order one after another would run them. */
+	runs[0] = runs[2];
+	runs[1] = runs[3];
+	runs[3] = runs[4];
+	runs[2] = (struct run){or, sc, &r[P_ORACLE], 0, {.msg = ""}};
+	if ((rc = run_all(runs, 4, jobs, cfg, wl)))
+		return rc;
 	for (int p = 0; p < P_N; p++)
-		summarize(&r[p], &r[P_NEVER], &r[P_ORACLE], &x[p]);
-	json_t *arr = json_array();
-	for (int p = 0; o.json && p < P_N; p++)
-		json_array_append_new(arr, row_json(p, &r[p], &r[P_NEVER], &x[p]));
-	struct tables t = {r, x};
-	rc = emit_results(&o, &cfg, arr, print_both, &t);
-out:
+		if (r[p].nprocs != r[P_NEVER].nprocs) {
+			bad("policy %s ran %u processes, never ran %u: cannot compare", pname[p], r[p].nprocs,
+			    r[P_NEVER].nprocs);
+			return 1;
+		}
+	return 0;
+}
+
+int cmd_policy(int argc, char **argv, const json_t *rerun)
+{
+	struct opts o;
+	struct tpt_config cfg;
+	struct workload wl;
+	const struct scheme *sc = NULL;
+	int rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc;
+	o.rerun = rerun;
+	if ((rc = policy_opts_check(&o, &sc)) || (rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) ||
+	    (rc = check_workload(&o, &wl)))
+		return rc;
+	/* Policies act from a process's start: warm-ups count, for all alike. */
+	o.whole_run = true;
+	struct tpt_result r[P_N];
+	memset(r, 0, sizeof(r));
+	if (!(rc = policy_runs(&o, sc, &cfg, &wl, r))) {
+		struct row x[P_N];
+		for (int p = 0; p < P_N; p++)
+			summarize(&r[p], &r[P_NEVER], &r[P_ORACLE], &x[p]);
+		json_t *arr = json_array();
+		for (int p = 0; o.json && p < P_N; p++)
+			json_array_append_new(arr, row_json(p, &r[p], &r[P_NEVER], &x[p]));
+		struct tables t = {r, x};
+		rc = emit_results(&o, &cfg, arr, print_both, &t);
+	}
 	for (int p = 0; p < P_N; p++)
 		result_free(&r[p]);
 	workload_close(&wl);
