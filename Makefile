@@ -60,7 +60,7 @@ fuzz:
 
 # Installs under PREFIX (default /usr/local): binaries, manual pages, bash
 # completion, the systemd unit (not enabled), the sample configuration in
-# PREFIX/etc/tptd, shipped scenarios and configurations, the README.
+# PREFIX/etc/tptd, shipped scenarios and configurations, the README and docs/.
 PREFIX ?= /usr/local
 install: build
 	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null

@@ -1,9 +1,57 @@
 #!/bin/sh
-# docs.sh SRC - the documentation against what it documents: the example
-# diff of docs/extending.md is the real change of the commit it names.
+# docs.sh SRC [TPT] - the documentation against what it documents: the
+# README reaches every page of docs/, every link of README and docs/ leads
+# to a file and heading that exist, every page opens with what it gives;
+# with TPT, every command and option `tpt help` names is documented; and
+# the example diff of docs/extending.md is the real change of the commit
+# it names.
 SRC=$1
+TPT=$2
 . "$(dirname "$0")/lib.sh"
 cd "$SRC" || exit 2
+
+# A heading's anchor as GitHub writes it.
+anchors() {
+	sed -n 's/^#\{1,6\} //p' "$1" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9 _-]//g; s/ /-/g'
+}
+
+for f in docs/*.md; do
+	grep -q "](\(\./\)\{0,1\}$f\(#[^)]*\)\{0,1\})" README.md && ok || bad "README.md does not link $f"
+	# A title, a blank line, then a sentence of what the page gives.
+	[ "$(sed -n 1p "$f" | cut -c1-2)" = "# " ] && [ -z "$(sed -n 2p "$f")" ] &&
+		sed -n 3p "$f" | grep -q '^[A-Za-z`]' && ok || bad "$f does not open with its title and what it gives"
+done
+
+for f in README.md docs/*.md; do
+	dir=$(dirname "$f")
+	grep -o '](\([^)]*\))' "$f" | sed 's/^](//; s/)$//' | grep -v '^[a-z]*://' | sort -u >"$T/links"
+	while read -r l; do
+		file=${l%%#*}
+		anchor=
+		case $l in *'#'*) anchor=${l#*#} ;; esac
+		target=$f
+		[ -n "$file" ] && target="$dir/$file"
+		if [ ! -e "$target" ]; then
+			bad "$f links $l: no file $target"
+			continue
+		fi
+		if [ -n "$anchor" ]; then
+			anchors "$target" | grep -qx -- "$anchor" && ok || bad "$f links $l: $target has no heading #$anchor"
+		else
+			ok
+		fi
+	done <"$T/links"
+done
+
+if [ -n "$TPT" ]; then
+	"$TPT" help >"$T/help" || bad "tpt help failed"
+	for c in $(sed -n 's/^  tpt \([a-z][a-z-]*\).*/\1/p' "$T/help" | sort -u); do
+		grep -q "tpt $c" README.md docs/*.md && ok || bad "no page documents tpt $c"
+	done
+	for o in $(grep -o -- '--[a-z][a-z0-9-]*' "$T/help" | sort -u); do
+		grep -q -e "$o" README.md docs/*.md && ok || bad "no page documents option $o"
+	done
+fi
 
 # docs/extending.md's diff, against `git show` of its commit (where this is
 # a git checkout with history; a source tarball has none).

@@ -378,7 +378,7 @@ static void tally_measured(struct workload *w, struct tally *t)
 	free(ev);
 }
 
-/* The per-request costs memcached is calibrated to (README Fidelity:
+/* The per-request costs memcached is calibrated to (docs/fidelity.md:
  * 5,743 instructions, 2,264 accesses and 2.25 kernel entries a request). */
 static void test_memcached_calibrated_rates(void **state)
 {
@@ -466,7 +466,7 @@ static void test_kcbench_processes(void **state)
 	}
 }
 
-/* The rates kcbench is calibrated to (README Fidelity: gcc -O2 -c cost.c
+/* The rates kcbench is calibrated to (docs/fidelity.md: gcc -O2 -c cost.c
  * recorded, 178 M instructions, 67 M accesses, 2,346 real minor faults),
  * held on a compile of that size so that a change cannot drift them. */
 static void test_kcbench_calibrated_rates(void **state)
@@ -492,8 +492,8 @@ static void test_kcbench_calibrated_rates(void **state)
 	tsim_free(t);
 }
 
-/* Each program enters the kernel at its recording's rate (README
- * Fidelity, the parallel build): the driver 287, cc1 the kentry key, as 48
+/* Each program enters the kernel at its recording's rate (docs/fidelity.md,
+ * the parallel build): the driver 287, cc1 the kentry key, as 48
  * per million instructions; kentry=0 none at all. */
 static void test_kcbench_kernel_entries(void **state)
 {
@@ -865,7 +865,7 @@ static void test_xsbench_hits_the_right_grid_points(void **state)
 	}
 }
 
-/* The rates xsbench is calibrated to (README Fidelity: XSBench's own
+/* The rates xsbench is calibrated to (docs/fidelity.md: XSBench's own
  * lookup loop under callgrind): 154 instructions, 28 reads and 17 writes a
  * lookup around its search, 9.7 instructions a probe, and 58.5
  * instructions, 12 reads and 4 writes a nuclide. */
@@ -888,7 +888,7 @@ static void test_xsbench_calibrated_rates(void **state)
 	workload_close(&w);
 }
 
-/* The rates canneal is calibrated to (README Fidelity: PARSEC canneal's
+/* The rates canneal is calibrated to (docs/fidelity.md: PARSEC canneal's
  * own loop under callgrind): a move with four neighbours an element is
  * 543 instructions, 120 reads and 32.5 writes (two of them the swap's). */
 static void test_canneal_calibrated_rates(void **state)
@@ -905,7 +905,7 @@ static void test_canneal_calibrated_rates(void **state)
 	workload_close(&w);
 }
 
-/* The rates the GAPBS kernels are calibrated to (README Fidelity: GAPBS's
+/* The rates the GAPBS kernels are calibrated to (docs/fidelity.md: GAPBS's
  * own loops under callgrind): a PageRank iteration is two reads an edge
  * end at 2.57 instructions each, and five reads and two writes a vertex at
  * 2.99; the first pass writes score and contribution, reading the degree. */

@@ -62,7 +62,7 @@ fi
 "$TPTD" --events >"$T/ev" && grep -q "task_clock *perf::TASK-CLOCK" "$T/ev" && ok || bad "--events lists the software events"
 "$TPTD" --print-config | cmp -s - "$SRC/etc/tptd.conf" && ok || bad "etc/tptd.conf is not tptd --print-config"
 for o in $("$TPTD" --print-config | awk '/^[a-z_]+ = / {print $1}'); do
-	grep -q "\`$o\`" "$SRC/README.md" && ok || bad "README does not document option $o"
+	grep -q "\`$o\`" "$SRC/docs/tptd.md" && ok || bad "docs/tptd.md does not document option $o"
 done
 "$TPTD" --version | grep -q "^tptd [0-9.]* (commit " && "$TPTCTL" --version | grep -q "^tptctl [0-9.]* (commit " &&
 	ok || bad "tptd/tptctl --version"

@@ -71,7 +71,7 @@ static const char *const notes[][2] = {
 	{"tptd", "The daemon: sampling, source and actuator, the state file."},
 	{"policy", "The automatic policy (the simulator's, include/tpt/policy.h), fed once per interval."},
 	{"heuristic", "The score without a PMU: walk share = walk_share_max * P(STLB miss), with P the\n"
-		      "; share of the hot 4 KiB-mapped anonymous memory beyond tlb_reach (README)."},
+		      "; share of the hot 4 KiB-mapped anonymous memory beyond tlb_reach (docs/tptd.md)."},
 	{"pmu", "Hardware counters, named through libpfm4."},
 	{"thp", "The thp actuator: MADV_COLLAPSE through process_madvise, rate-limited."},
 	{"filter", "Which processes tptd may watch. Deny wins; an empty allow list allows all."},

@@ -14,7 +14,7 @@
  * (`p = *p`, 3 instructions), so nothing overlaps: its parallelism is 1.
  *
  * Calibrated on the reference loop itself (bench/programs/randomaccess.c,
- * gcc -O2, recorded at two numbers of updates; README Fidelity): an update
+ * gcc -O2, recorded at two numbers of updates; docs/fidelity.md): an update
  * is 13 instructions and 4 accesses, ran[j]'s load and store (the 1 KiB
  * array of the streams, on the stack) and the table word's load and store.
  */

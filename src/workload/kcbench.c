@@ -1,7 +1,7 @@
 /*
  * kcbench.c - a kernel-build-like run, calibrated against real compiles
- * recorded here (`tpt trace record -- gcc -O2 -c FILE`, see README
- * Fidelity): `make` (pid 1) keeps `jobs` compiles in flight until `tasks`
+ * recorded here (`tpt trace record -- gcc -O2 -c FILE`, see
+ * docs/fidelity.md): `make` (pid 1) keeps `jobs` compiles in flight until `tasks`
  * have run. A compile is three programs, as gcc runs them: make forks the
  * driver `gcc`, which forks `cc1` and waits for it, then forks `as` and
  * waits, then exits. Jobs share the vCPU in slices of `slice` instructions.

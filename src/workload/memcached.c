@@ -22,7 +22,7 @@
  * table, half after) to the worker's hot data: stack, connection buffers,
  * libevent's and the statistics' structures, HOT_PAGES pages whose lines
  * every request touches again. Measured on Debian's memcached under Valgrind
- * lackey, driven by memcaslap (README Fidelity): 5,743 instructions, 1,329
+ * lackey, driven by memcaslap (docs/fidelity.md): 5,743 instructions, 1,329
  * loads and 935 stores per request, and 2.25 kernel entries (a read, a
  * sendmsg, a share of an epoll_wait: 390 per million instructions); the
  * default loop is those accesses less the table's, at LOOP_IPA instructions

@@ -1,7 +1,7 @@
 /*
  * sysbench.c - sysbench's memory test (`sysbench memory`), one thread,
  * global scope, as sysbench 1.0.20 (Debian 12's, the TPT artifact's) runs
- * it, calibrated against recordings of that binary here (README Fidelity).
+ * it, calibrated against recordings of that binary here (docs/fidelity.md).
  *
  * A buffer of `block` bytes is memset at start (the warm-up); then events
  * run until `total` bytes are done, each over the whole block in 8-byte

@@ -1,5 +1,5 @@
 /*
- * cost.h - the cost model (README, "Cost model"): estimated cycles as a sum
+ * cost.h - the cost model (docs/cost-model.md): estimated cycles as a sum
  * of terms, each printed on its own, computed from a set of counters and
  * the configuration alone (cost.c). Called by the reports and by the
  * profiler, which costs each sample the same way.

@@ -170,8 +170,8 @@ static void tpt1(FILE *f)
 		   "or its content), before any output; 1 the run failed otherwise (a write error, a "
 		   "tag-check fault, memory).\n");
 	fprintf(f, ".SH FILES\nEvery JSON result carries its provenance; \\fBtpt rerun\\fR runs "
-		   "it again. The README (/usr/share/doc/tpt) has the model, the results and the "
-		   "guarantees.\n");
+		   "it again. The README and its docs/ (/usr/share/doc/tpt) have the model, the results "
+		   "and the guarantees.\n");
 	fprintf(f, ".SH SEE ALSO\n.BR tpt\\-config (5),\n.BR tptd (8),\n.BR tptctl (8)\n");
 }
 
