@@ -318,6 +318,17 @@ expect_error "would share standard output" sim --scheme tpt-opt --policy auto --
 expect_error "--seed needs a value" dbt --seed
 expect_error "--seed needs a value" sim --seed
 expect_error "--workload needs a value" trace write --workload
+# trace, study and rerun parse with option tables, as the other commands do:
+# an option given twice is refused, -o counts as --output, and an option
+# goes only with the verb that takes it.
+expect_error "trace: --output is given twice" trace write --workload gups -o "$T/x1.tpt" --output "$T/x2.tpt"
+expect_error "trace: --seed is given twice" trace write --workload gups --seed 1 --seed 2 -o "$T/x1.tpt"
+expect_error "study: run takes no --submit" study run studies/smoke-small.ini --submit
+expect_error "study: --dir is given twice" study report studies/smoke-small.ini --dir a --dir b
+expect_error "study: plan takes no --jobs" study plan studies/smoke-small.ini --jobs 2
+expect_error "study: unexpected argument 'extra'" study plan studies/smoke-small.ini extra
+expect_error "study: unknown option '--frob'" study plan studies/smoke-small.ini --frob
+expect_error "rerun: --json is given twice" rerun "$T/none.json" --json a --json b
 expect_error "16 KiB pages" dbt --scheme direct --workload gups:size=16M,updates=64K
 printf '[dbt]\nhost_page = 4K\n' >"$T/dbt4k.ini"
 expect_error "does not fit the host's 40-bit user space" dbt --config "$T/dbt4k.ini" --scheme direct \

@@ -20,7 +20,7 @@ one_line "unknown key 'colour'" 2 study plan "$T/s.ini"
 printf '[study]\ncommand = compare\nworkload = gups\npages = 4K-2M\n' >"$T/s.ini"
 one_line "pages '4K-2M' is not GUEST/HOST" 2 study plan "$T/s.ini"
 one_line "--jobs: '0' is not a whole number" 2 study run "$STUDY" --jobs 0
-one_line "unexpected argument '--frob'" 2 study run "$STUDY" --frob
+one_line "unknown option '--frob'" 2 study run "$STUDY" --frob
 printf '[study]\ncommand = compare\nworkload = gups\nworkload = gups\n' >"$T/s.ini"
 one_line "runs 1 and 2 are the same run" 2 study plan "$T/s.ini"
 

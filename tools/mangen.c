@@ -130,18 +130,19 @@ static void tpt1(FILE *f)
 		put(f, c->summary);
 		fprintf(f, "\n");
 	}
-	fprintf(f, ".SH OPTIONS\nOf sim, compare and policy (dbt takes those its synopsis names).\n");
+	fprintf(f, ".SH OPTIONS\nOf sim, compare and policy.\n");
 	for (size_t i = 0; i < cli_nopts; i++)
 		option(f, cli_opts[i].name, cli_opts[i].arg, cli_opts[i].help);
-	fprintf(f, ".SH PROBE OPTIONS\nOf probe, which measures this machine (natively, and in a "
-		   "KVM guest of its own when /dev/kvm is usable) and with \\fB\\-\\-compare\\fR "
-		   "runs the model on the same loops.\n");
-	for (size_t i = 0; i < probe_nopts; i++)
-		option(f, probe_opts[i].name, probe_opts[i].arg, probe_opts[i].help);
-	fprintf(f, ".SH POWER OPTIONS\nOf power, the embedded Power model (an e500v2 under KVM with "
-		   "in-place binary translation, adaptive page resizing and data mirroring).\n");
-	for (size_t i = 0; i < power_nopts; i++)
-		option(f, power_opts[i].name, power_opts[i].arg, power_opts[i].help);
+	for (size_t i = 0; i < cli_ncommands; i++) {
+		const struct cli_command *c = &cli_commands[i];
+		if (!c->opts || c->opts == cli_opts || !c->synopsis)
+			continue;
+		fprintf(f, ".SH OPTIONS OF %s\n", c->name);
+		put(f, c->summary);
+		fprintf(f, "\n");
+		for (size_t k = 0; k < *c->nopts; k++)
+			option(f, c->opts[k].name, c->opts[k].arg, c->opts[k].help);
+	}
 	fprintf(f, ".SH SCHEMES\n");
 	for (size_t i = 0; scheme_all[i]; i++) {
 		fprintf(f, ".TP\n.B ");
@@ -222,9 +223,8 @@ static void tptctl8(FILE *f)
 	fprintf(f, ".SH DESCRIPTION\nPrints tptd's watch table and past decisions from its state "
 		   "file, the same report as \\fBtptd \\-\\-status\\fR.\n");
 	fprintf(f, ".SH OPTIONS\n");
-	option(f, "state", "FILE", "the state file (default /var/lib/tptd/state.json)");
-	option(f, "config", "FILE", "tptd's configuration, for the state file it names");
-	option(f, "version", NULL, "the release and the git commit tptctl was built from");
+	for (size_t i = 0; i < tptctl_nopts; i++)
+		option(f, tptctl_opts[i].name, tptctl_opts[i].arg, tptctl_opts[i].help);
 	fprintf(f, ".SH EXIT STATUS\n0 done; 1 no readable state file; 2 bad usage.\n");
 	fprintf(f, ".SH SEE ALSO\n.BR tptd (8)\n");
 }
@@ -243,11 +243,10 @@ static void completion(FILE *f)
 	fprintf(f, "'\n\tlocal options='");
 	for (size_t i = 0; i < cli_nopts; i++)
 		fprintf(f, "%s--%s", i ? " " : "", cli_opts[i].name);
-	for (size_t i = 0; i < probe_nopts; i++)
-		fprintf(f, " --%s", probe_opts[i].name);
-	for (size_t i = 0; i < power_nopts; i++)
-		fprintf(f, " --%s", power_opts[i].name);
-	fprintf(f, " --guest --scheme -o --to --format'\n\tlocal schemes='");
+	for (size_t i = 0; i < cli_ncommands; i++)
+		for (size_t k = 0; cli_commands[i].opts && cli_commands[i].opts != cli_opts && k < *cli_commands[i].nopts; k++)
+			fprintf(f, " --%s", cli_commands[i].opts[k].name);
+	fprintf(f, " -o'\n\tlocal schemes='");
 	for (size_t i = 0; scheme_all[i]; i++)
 		fprintf(f, "%s%s", i ? " " : "", scheme_all[i]->name);
 	fprintf(f, "'\n\tlocal workloads='");

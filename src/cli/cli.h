@@ -57,6 +57,14 @@ extern const size_t dbt_nopts;
 /* The options of tpt power (power_cmd.c). */
 extern const struct cli_opt power_opts[];
 extern const size_t power_nopts;
+/* The options of tpt trace (trace_cmd.c), tpt study (study_cmd.c) and
+ * tpt rerun (commands.c). */
+extern const struct cli_opt trace_opts[];
+extern const size_t trace_nopts;
+extern const struct cli_opt study_opts[];
+extern const size_t study_nopts;
+extern const struct cli_opt rerun_opts[];
+extern const size_t rerun_nopts;
 /* getopt_long's table of n options (lo has room for n + 1). */
 void cli_longopts(const struct cli_opt *t, size_t n, struct option *lo);
 /* getopt_long over lo (optstring ":"), refusing an option given twice (an
@@ -65,6 +73,10 @@ void cli_longopts(const struct cli_opt *t, size_t n, struct option *lo);
  * given twice". seen: one flag per row of lo, false at the start. */
 enum { CLI_TWICE = -2 };
 int cli_getopt(int argc, char **argv, const struct option *lo, bool *seen, const char *who);
+/* The same with short options (shorts: getopt's optstring, ':' first);
+ * a short option is the row of lo with its letter as val, and counts as it. */
+int cli_getopt_short(int argc, char **argv, const char *shorts, const struct option *lo, bool *seen,
+		     const char *who);
 
 /* A subcommand: its name, synopsis, one-line summary, and what runs it (the
  * simulation commands take the provenance of a result being re-run, and

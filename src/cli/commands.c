@@ -24,22 +24,29 @@ static int cmd_version(int argc, char **argv)
 	return 0;
 }
 
+const struct cli_opt rerun_opts[] = {
+	{"json", "OUT", 'j', "the re-run's result as JSON (default: its text report only)"},
+};
+const size_t rerun_nopts = ARRAY_LEN(rerun_opts);
+
 /* tpt rerun RESULT.json [--json OUT]: a result's command again, under its
  * recorded configuration. */
 static int cmd_rerun(int argc, char **argv)
 {
-	static const struct option lo[] = {{"json", required_argument, 0, 'j'}, {0, 0, 0, 0}};
+	struct option lo[ARRAY_LEN(rerun_opts) + 1];
+	cli_longopts(rerun_opts, rerun_nopts, lo);
+	bool seen[ARRAY_LEN(rerun_opts)] = {false};
 	const char *out = NULL;
 	opterr = 0;
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, lo, seen, "rerun: ")) != -1) {
+		if (c == CLI_TWICE)
+			return 2;
 		if (c == ':')
-			return bad("option %s needs a value", argv[optind - 1]);
-		if (c == '?')
+			return bad("rerun: %s needs a value", argv[optind - 1]);
+		if (c != 'j')
 			return bad("rerun: unknown option '%s'", argv[optind - 1]);
-		if (out)
-			return bad("rerun: --json is given twice");
 		out = optarg;
 	}
 	if (optind != argc - 1)
@@ -89,7 +96,7 @@ const struct cli_command cli_commands[] = {
 	 "a binary translator's memory path: SoftMMU against BTMMU", NULL, cmd_dbt, dbt_opts, &dbt_nopts},
 	{"trace", "info|convert|write|record ... (see tpt trace help)",
 	 "traces: what one holds, between formats, from a generator, from a real program",
-	 cmd_trace, NULL, NULL, NULL},
+	 cmd_trace, NULL, trace_opts, &trace_nopts},
 	{"probe", "[--compare] [--calibrate FILE] [--json FILE|-] [--phases LIST] [options of probe]",
 	 "measures this machine natively and in a KVM guest of its own, beside the model", cmd_probe,
 	 NULL, probe_opts, &probe_nopts},
@@ -97,9 +104,9 @@ const struct cli_command cli_commands[] = {
 	 "the embedded Power model: in-place binary translation, page resizing, data mirroring", cmd_power, NULL, power_opts, &power_nopts},
 	{"study", "plan FILE | run FILE [--jobs N] [--dir DIR] | slurm FILE [--dir DIR] [--submit] | report FILE [--dir DIR] | exec DIR HASH",
 	 "a matrix of runs from a study file, on every core (GNU parallel) or a Slurm cluster, resumable, merged", cmd_study,
-	 NULL, NULL, NULL},
+	 NULL, study_opts, &study_nopts},
 	{"rerun", "RESULT.json [--json OUT]", "a result's command again, under its configuration",
-	 cmd_rerun, NULL, NULL, NULL},
+	 cmd_rerun, NULL, rerun_opts, &rerun_nopts},
 	{"config", "", "the commented default configuration", cmd_config, NULL, NULL, NULL},
 	{"workloads", "", "workloads and their keys", cmd_workloads, NULL, NULL, NULL},
 	{"schemes", "", "schemes and the references a TLB miss costs each", cmd_schemes, NULL, NULL, NULL},
@@ -124,12 +131,15 @@ void cli_usage(FILE *out)
 	fprintf(out, "\noptions of sim, compare and policy:\n");
 	for (size_t i = 0; i < cli_nopts; i++)
 		opt_help_line(out, cli_opts[i].name, cli_opts[i].arg, cli_opts[i].help);
-	fprintf(out, "\noptions of probe:\n");
-	for (size_t i = 0; i < probe_nopts; i++)
-		opt_help_line(out, probe_opts[i].name, probe_opts[i].arg, probe_opts[i].help);
-	fprintf(out, "\noptions of power:\n");
-	for (size_t i = 0; i < power_nopts; i++)
-		opt_help_line(out, power_opts[i].name, power_opts[i].arg, power_opts[i].help);
+	/* Every other command's table, as the command table names it. */
+	for (size_t i = 0; i < cli_ncommands; i++) {
+		const struct cli_command *c = &cli_commands[i];
+		if (!c->opts || c->opts == cli_opts || !c->synopsis)
+			continue;
+		fprintf(out, "\noptions of %s:\n", c->name);
+		for (size_t k = 0; k < *c->nopts; k++)
+			opt_help_line(out, c->opts[k].name, c->opts[k].arg, c->opts[k].help);
+	}
 }
 
 const struct cli_command *cli_command_find(const char *name)

@@ -65,9 +65,14 @@ void cli_longopts(const struct cli_opt *t, size_t n, struct option *lo)
 	lo[n] = (struct option){0, 0, 0, 0};
 }
 
-int cli_getopt(int argc, char **argv, const struct option *lo, bool *seen, const char *who)
+int cli_getopt_short(int argc, char **argv, const char *shorts, const struct option *lo, bool *seen,
+		     const char *who)
 {
-	int li = -1, c = getopt_long(argc, argv, ":", lo, &li);
+	int li = -1, c = getopt_long(argc, argv, shorts, lo, &li);
+	if (c > 0 && c < 128 && li < 0 && c != '?' && c != ':') /* a short option: its long row */
+		for (int k = 0; lo[k].name; k++)
+			if (lo[k].val == c)
+				li = k;
 	if (c != -1 && li >= 0) {
 		if (seen[li]) {
 			bad("%s--%s is given twice", who, lo[li].name);
@@ -76,6 +81,11 @@ int cli_getopt(int argc, char **argv, const struct option *lo, bool *seen, const
 		seen[li] = true;
 	}
 	return c;
+}
+
+int cli_getopt(int argc, char **argv, const struct option *lo, bool *seen, const char *who)
+{
+	return cli_getopt_short(argc, argv, ":", lo, seen, who);
 }
 
 int cli_option_words(const struct cli_opt *t, size_t n, char *const *argv, int argc, int i,

@@ -13,6 +13,7 @@
  *                                        .json, plots, DIR/index.html
  *   tpt study exec DIR HASH              one run (what GNU parallel and Slurm start)
  */
+#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -44,47 +45,88 @@ static void plan(const struct study *s)
 	printf("# study %s: %u runs\n", s->f.name, s->nrun);
 }
 
+enum { ST_JOBS = 1000, ST_DIR, ST_SUBMIT };
+
+const struct cli_opt study_opts[] = {
+	{"jobs", "N", ST_JOBS, "run: runs at once, 1 to 256 (default: CPUs online)"},
+	{"dir", "DIR", ST_DIR, "run, slurm, report: where results go (default results/NAME)"},
+	{"submit", NULL, ST_SUBMIT, "slurm: submit the array jobs and wait for them"},
+};
+const size_t study_nopts = ARRAY_LEN(study_opts);
+
+struct study_cmd {
+	size_t verb; /* plan, run, slurm, report */
+	const char *dir;
+	uint64_t jobs;
+	bool submit;
+};
+
+/* The verb's FILE and options, each option where its verb takes it
+ * (argv[0] is the verb). *file the study file. */
+static int parse(int argc, char **argv, struct study_cmd *c, const char **file)
+{
+	static const char *const takes[] = {[ST_JOBS - ST_JOBS] = "run", [ST_DIR - ST_JOBS] = "run slurm report",
+					    [ST_SUBMIT - ST_JOBS] = "slurm"};
+	static const char *const verbs[] = {"plan", "run", "slurm", "report"};
+	struct option lo[ARRAY_LEN(study_opts) + 1];
+	cli_longopts(study_opts, study_nopts, lo);
+	bool seen[ARRAY_LEN(study_opts)] = {false};
+	c->jobs = default_jobs();
+	opterr = 0;
+	optind = 1;
+	int o;
+	while ((o = cli_getopt(argc, argv, lo, seen, "study: ")) != -1) {
+		if (o == CLI_TWICE)
+			return 2;
+		if (o == ':')
+			return bad("study: %s needs a value", argv[optind - 1]);
+		if (o < ST_JOBS || o > ST_SUBMIT)
+			return bad("study: unknown option '%s'", argv[optind - 1]);
+		if (!strstr(takes[o - ST_JOBS], verbs[c->verb]))
+			return bad("study: %s takes no --%s", verbs[c->verb], study_opts[o - ST_JOBS].name);
+		if (o == ST_JOBS && (tpt_parse_u64(optarg, &c->jobs) || c->jobs < 1 || c->jobs > 256))
+			return bad("study: --jobs: '%s' is not a whole number from 1 to 256", optarg);
+		if (o == ST_DIR)
+			c->dir = optarg;
+		if (o == ST_SUBMIT)
+			c->submit = true;
+	}
+	if (optind == argc)
+		return bad("study: %s wants a study FILE", verbs[c->verb]);
+	if (optind < argc - 1)
+		return bad("study: unexpected argument '%s'", argv[optind + 1]);
+	*file = argv[optind];
+	return 0;
+}
+
 int cmd_study(int argc, char **argv)
 {
 	static const char *const verbs[] = {"plan", "run", "slurm", "report", "exec"};
-	size_t verb = 0;
-	while (argc >= 3 && verb < ARRAY_LEN(verbs) && strcmp(argv[1], verbs[verb]))
-		verb++;
-	if (argc < 3 || verb == ARRAY_LEN(verbs))
+	struct study_cmd c = {0};
+	while (argc >= 3 && c.verb < ARRAY_LEN(verbs) && strcmp(argv[1], verbs[c.verb]))
+		c.verb++;
+	if (argc < 3 || c.verb == ARRAY_LEN(verbs))
 		return bad(USAGE);
 	struct tpt_err e = {.msg = ""};
-	if (verb == 4) {
+	if (c.verb == 4) {
 		if (argc != 4)
 			return bad("study: usage: tpt study exec DIR HASH");
 		return said(study_exec(argv[2], argv[3], &e), &e);
 	}
-	bool run = verb == 1, slurm = verb == 2, submit = false;
-	const char *dir = NULL;
-	uint64_t jobs = default_jobs();
-	for (int i = 3; i < argc; i++) {
-		if (run && !strcmp(argv[i], "--jobs") && i + 1 < argc) {
-			if (tpt_parse_u64(argv[++i], &jobs) || jobs < 1 || jobs > 256)
-				return bad("study: --jobs: '%s' is not a whole number from 1 to 256", argv[i]);
-		} else if (verb && !strcmp(argv[i], "--dir") && i + 1 < argc && !dir) {
-			dir = argv[++i];
-		} else if (slurm && !strcmp(argv[i], "--submit") && !submit) {
-			submit = true;
-		} else {
-			return bad("study: unexpected argument '%s'", argv[i]);
-		}
-	}
+	const char *file = NULL;
+	int rc = parse(argc - 1, argv + 1, &c, &file);
+	if (rc)
+		return rc;
 	struct study s;
-	if (study_load(&s, argv[2], &e))
+	if (study_load(&s, file, &e))
 		return said(2, &e);
 	char d[PATH_MAX];
 	study_default_dir(&s, d, sizeof(d));
-	if (!dir)
-		dir = d;
-	int rc = 0;
-	switch (verb) {
+	const char *dir = c.dir ? c.dir : d;
+	switch (c.verb) {
 	case 0: plan(&s); break;
-	case 1: rc = study_run_local(&s, dir, (unsigned)jobs, &e); break;
-	case 2: rc = study_slurm(&s, dir, submit, &e); break;
+	case 1: rc = study_run_local(&s, dir, (unsigned)c.jobs, &e); break;
+	case 2: rc = study_slurm(&s, dir, c.submit, &e); break;
 	default: rc = study_report(&s, dir, &e); break;
 	}
 	study_free(&s);

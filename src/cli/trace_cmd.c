@@ -34,20 +34,30 @@ struct topts {
 	bool no_children, allow_failure, processes;
 };
 
+const struct cli_opt trace_opts[] = {
+	{"output", "OUT", 'o', "the trace written (convert, write, record; also -o OUT)"},
+	{"format", "F", 'f', "the format read: tpt, lackey or champsim (default: recognised from the file)"},
+	{"to", "tpt|champsim", 't', "the format written (default: from OUT's name)"},
+	{"workload", "W", 'w', "write: the generator whose stream is written"},
+	{"seed", "N", 's', "write: the generator's seed (default 1)"},
+	{"processes", NULL, 'P', "info: each process's counts too"},
+	{"no-children", NULL, 'C', "record: the program alone, not the programs it starts"},
+	{"allow-failure", NULL, 'F', "record: keep the trace of a program that exits non-zero"},
+};
+const size_t trace_nopts = ARRAY_LEN(trace_opts);
+
 static int parse(int argc, char **argv, struct topts *o, int *first)
 {
-	static const struct option lo[] = {
-		{"format", required_argument, 0, 'f'}, {"to", required_argument, 0, 't'},
-		{"workload", required_argument, 0, 'w'}, {"seed", required_argument, 0, 's'},
-		{"processes", no_argument, 0, 'P'}, {"no-children", no_argument, 0, 'C'}, {"allow-failure", no_argument, 0, 'F'},
-		{0, 0, 0, 0},
-	};
+	struct option lo[ARRAY_LEN(trace_opts) + 1];
+	cli_longopts(trace_opts, trace_nopts, lo);
+	bool seen[ARRAY_LEN(trace_opts)] = {false};
 	*o = (struct topts){.seed = 1};
 	opterr = 0;
 	optind = 1;
 	int c;
-	while ((c = getopt_long(argc, argv, ":o:", lo, NULL)) != -1) {
+	while ((c = cli_getopt_short(argc, argv, ":o:", lo, seen, "trace: ")) != -1) {
 		switch (c) {
+		case CLI_TWICE: return 2;
 		case 'f': o->format = optarg; break;
 		case 't': o->to = optarg; break;
 		case 'o': o->out = optarg; break;

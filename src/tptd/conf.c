@@ -129,6 +129,13 @@ const struct tptd_cli_opt tptd_cli_opts[] = {
 };
 const size_t tptd_cli_nopts = ARRAY_LEN(tptd_cli_opts);
 
+const struct tptctl_opt tptctl_opts[] = {
+	{"state", "FILE", 's', "the state file (default /var/lib/tptd/state.json)"},
+	{"config", "FILE", 'c', "tptd's configuration, for the state file it names"},
+	{"version", NULL, 'V', "the release and the git commit tptctl was built from"},
+};
+const size_t tptctl_nopts = ARRAY_LEN(tptctl_opts);
+
 const struct opttab *conf_table(void)
 {
 	return &table;

@@ -73,6 +73,15 @@ struct tptd_cli_opt {
 };
 extern const struct tptd_cli_opt tptd_cli_opts[];
 extern const size_t tptd_cli_nopts;
+/* tptctl's options: tptctl.c parses with this table, tpt-mangen writes
+ * tptctl(8) and its completion from it. */
+struct tptctl_opt {
+	const char *name, *arg; /* arg: the metavariable, NULL for a flag */
+	int val;
+	const char *help;
+};
+extern const struct tptctl_opt tptctl_opts[];
+extern const size_t tptctl_nopts;
 /* The configuration file's option table (for the manual page). */
 const struct opttab *conf_table(void);
 

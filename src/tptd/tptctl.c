@@ -27,9 +27,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tptctl status [--state FILE | --config FILE] | tptctl --version\n");
 		return 2;
 	}
-	static const struct option lo[] = {
-		{"state", required_argument, 0, 's'}, {"config", required_argument, 0, 'c'}, {0, 0, 0, 0},
-	};
+	/* status takes the table's options but --version (the command alone). */
+	struct option lo[8];
+	size_t n = 0;
+	for (size_t i = 0; i < tptctl_nopts && n + 1 < ARRAY_LEN(lo); i++)
+		if (tptctl_opts[i].val != 'V')
+			lo[n++] = (struct option){tptctl_opts[i].name,
+						  tptctl_opts[i].arg ? required_argument : no_argument, 0,
+						  tptctl_opts[i].val};
+	lo[n] = (struct option){0, 0, 0, 0};
 	opterr = 0;
 	optind = 2;
 	int o;
