@@ -83,6 +83,56 @@ static int parse_phases(struct probe_params *p, const char *list)
 	return 0;
 }
 
+/* An option that is an amount (a size, a count, rounds, jobs, seconds),
+ * checked against its range. 0, or 2 said. */
+static int parse_amount(struct probe_cmd *c, int o, const char *arg)
+{
+	uint64_t v;
+	switch (o) {
+	case PO_SIZE:
+		if (tpt_parse_size(arg, &v) || v < 4 * MiB || !tpt_is_pow2(v))
+			return bad("probe: --size: '%s' is not a power of two of at least 4M", arg);
+		c->p.size = v;
+		break;
+	case PO_UPDATES:
+		if (tpt_parse_count(arg, &v) || v < 128 || v > (1ULL << 40))
+			return bad("probe: --updates: '%s' is not a count from 128 to 1T", arg);
+		c->p.updates = v;
+		break;
+	case PO_STEPS:
+		if (tpt_parse_count(arg, &v) || v < 1 || v > (1ULL << 40))
+			return bad("probe: --steps: '%s' is not a count from 1 to 1T", arg);
+		c->p.steps = v;
+		break;
+	case PO_TOUCH:
+		if (tpt_parse_size(arg, &v) || v < 2 * MiB || v % (2 * MiB))
+			return bad("probe: --touch: '%s' is not a whole number of 2M", arg);
+		c->p.touch = v;
+		break;
+	case PO_EVENTS:
+		if (tpt_parse_count(arg, &v) || v < 1 || v > 100000000)
+			return bad("probe: --events: '%s' is not a count from 1 to 100M", arg);
+		c->p.events = v;
+		break;
+	case PO_ROUNDS:
+		if (tpt_parse_u64(arg, &v) || v < 1 || v > PROBE_MAX_ROUNDS)
+			return bad("probe: --rounds: '%s' is not a whole number from 1 to 64", arg);
+		c->p.rounds = (unsigned)v;
+		break;
+	case PO_JOBS:
+		if (tpt_parse_u64(arg, &v) || v < 1 || v > 64)
+			return bad("probe: --jobs: '%s' is not a whole number from 1 to 64", arg);
+		c->jobs = (unsigned)v;
+		break;
+	case PO_WATCHDOG:
+		if (tpt_parse_u64(arg, &v) || v < 1 || v > 86400)
+			return bad("probe: --watchdog: '%s' is not a number of seconds from 1 to 86400", arg);
+		c->p.timeout_ms = (unsigned)v * 1000;
+		break;
+	}
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct probe_cmd *c)
 {
 	struct option lo[ARRAY_LEN(probe_opts) + 1];
@@ -97,39 +147,13 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 	opterr = 0;
 	optind = 1;
 	int o;
-	uint64_t v;
 	while ((o = cli_getopt(argc, argv, lo, seen, "probe: ")) != -1) {
 		switch (o) {
 		case CLI_TWICE: return 2;
-		case PO_SIZE:
-			if (tpt_parse_size(optarg, &v) || v < 4 * MiB || !tpt_is_pow2(v))
-				return bad("probe: --size: '%s' is not a power of two of at least 4M", optarg);
-			c->p.size = v;
-			break;
-		case PO_UPDATES:
-			if (tpt_parse_count(optarg, &v) || v < 128 || v > (1ULL << 40))
-				return bad("probe: --updates: '%s' is not a count from 128 to 1T", optarg);
-			c->p.updates = v;
-			break;
-		case PO_STEPS:
-			if (tpt_parse_count(optarg, &v) || v < 1 || v > (1ULL << 40))
-				return bad("probe: --steps: '%s' is not a count from 1 to 1T", optarg);
-			c->p.steps = v;
-			break;
-		case PO_TOUCH:
-			if (tpt_parse_size(optarg, &v) || v < 2 * MiB || v % (2 * MiB))
-				return bad("probe: --touch: '%s' is not a whole number of 2M", optarg);
-			c->p.touch = v;
-			break;
-		case PO_EVENTS:
-			if (tpt_parse_count(optarg, &v) || v < 1 || v > 100000000)
-				return bad("probe: --events: '%s' is not a count from 1 to 100M", optarg);
-			c->p.events = v;
-			break;
-		case PO_ROUNDS:
-			if (tpt_parse_u64(optarg, &v) || v < 1 || v > PROBE_MAX_ROUNDS)
-				return bad("probe: --rounds: '%s' is not a whole number from 1 to 64", optarg);
-			c->p.rounds = (unsigned)v;
+		case PO_SIZE: case PO_UPDATES: case PO_STEPS: case PO_TOUCH: case PO_EVENTS: case PO_ROUNDS:
+		case PO_JOBS: case PO_WATCHDOG:
+			if (parse_amount(c, o, optarg))
+				return 2;
 			break;
 		case PO_PHASES:
 			if (parse_phases(&c->p, optarg))
@@ -148,16 +172,6 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 		case PO_SEED:
 			if (tpt_parse_u64(optarg, &c->p.seed))
 				return bad("probe: --seed: '%s' is not a whole number", optarg);
-			break;
-		case PO_JOBS:
-			if (tpt_parse_u64(optarg, &v) || v < 1 || v > 64)
-				return bad("probe: --jobs: '%s' is not a whole number from 1 to 64", optarg);
-			c->jobs = (unsigned)v;
-			break;
-		case PO_WATCHDOG:
-			if (tpt_parse_u64(optarg, &v) || v < 1 || v > 86400)
-				return bad("probe: --watchdog: '%s' is not a number of seconds from 1 to 86400", optarg);
-			c->p.timeout_ms = (unsigned)v * 1000;
 			break;
 		case ':': return bad("probe: option %s needs a value", argv[optind - 1]);
 		default: return bad("probe: unknown option '%s' (see tpt help)", argv[optind - 1]);
