@@ -318,6 +318,15 @@ expect_error "would share standard output" sim --scheme tpt-opt --policy auto --
 expect_error "--seed needs a value" dbt --seed
 expect_error "--seed needs a value" sim --seed
 expect_error "--workload needs a value" trace write --workload
+# Every command listed by tpt help answers --help (and tpt help COMMAND) with
+# its synopsis and its options, status 0.
+for c in $("$TPT" help | sed -n 's/^  tpt \([a-z][a-z-]*\).*/\1/p'); do
+	"$TPT" "$c" --help >"$T/h1" 2>"$T/h2" && [ ! -s "$T/h2" ] && head -n 1 "$T/h1" | grep -q "^usage: tpt $c" &&
+		"$TPT" help "$c" | cmp -s - "$T/h1" && ok || bad "tpt $c --help: $(head -n 2 "$T/h1" "$T/h2")"
+done
+"$TPT" trace record --help | grep -q -- "--no-children" && ok || bad "tpt trace record --help lacks its options"
+"$TPT" sim -h | grep -q -- "--guest-page" && ok || bad "tpt sim -h lacks its options"
+expect_error "help: unknown command 'frob'" help frob
 # trace, study and rerun parse with option tables, as the other commands do:
 # an option given twice is refused, -o counts as --output, and an option
 # goes only with the verb that takes it.

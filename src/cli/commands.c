@@ -75,11 +75,30 @@ static int cmd_rerun(int argc, char **argv)
 	return rc;
 }
 
+/* One command's help: its synopsis, what it does, and its options, from
+ * its row of the command table and its option table. */
+static void command_help(FILE *out, const struct cli_command *c)
+{
+	fprintf(out, "usage: tpt %s%s%s\n  %s\n", c->name, c->synopsis[0] ? " " : "", c->synopsis, c->summary);
+	if (!c->opts)
+		return;
+	fprintf(out, "\noptions%s:\n", c->opts == cli_opts ? " (of sim, compare and policy)" : "");
+	for (size_t k = 0; k < *c->nopts; k++)
+		opt_help_line(out, c->opts[k].name, c->opts[k].arg, c->opts[k].help);
+}
+
+/* tpt help [COMMAND] */
 static int cmd_help(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_usage(stdout);
+	if (argc > 2)
+		return bad("help: unexpected argument '%s'", argv[2]);
+	const struct cli_command *c = argc == 2 ? cli_command_find(argv[1]) : NULL;
+	if (argc == 2 && !c)
+		return bad("help: unknown command '%s' (see tpt help)", argv[1]);
+	if (c && c->synopsis)
+		command_help(stdout, c);
+	else
+		cli_usage(stdout);
 	return 0;
 }
 
@@ -94,7 +113,8 @@ const struct cli_command cli_commands[] = {
 	{"dbt", "[--workload W] [--guest ia32|pae|x86_64] [--scheme softmmu|btmmu|direct|all] "
 		"[--config FILE] [--seed N] [--json FILE|-]",
 	 "a binary translator's memory path: SoftMMU against BTMMU", NULL, cmd_dbt, dbt_opts, &dbt_nopts},
-	{"trace", "info|convert|write|record ... (see tpt trace help)",
+	{"trace", "info FILE [--processes] | convert IN OUT [--to F] | write --workload W -o OUT | "
+		  "record -o OUT [--no-children] [--allow-failure] -- PROGRAM [ARGS]",
 	 "traces: what one holds, between formats, from a generator, from a real program",
 	 cmd_trace, NULL, trace_opts, &trace_nopts},
 	{"probe", "[--compare] [--calibrate FILE] [--json FILE|-] [--phases LIST] [options of probe]",
@@ -111,7 +131,7 @@ const struct cli_command cli_commands[] = {
 	{"workloads", "", "workloads and their keys", cmd_workloads, NULL, NULL, NULL},
 	{"schemes", "", "schemes and the references a TLB miss costs each", cmd_schemes, NULL, NULL, NULL},
 	{"counters", "[sim|dbt|power]", "every counter of a model's run, as its JSON names it", cmd_counters, NULL, NULL, NULL},
-	{"help", "", "this text", cmd_help, NULL, NULL, NULL},
+	{"help", "[COMMAND]", "this text, or one command's", cmd_help, NULL, NULL, NULL},
 	{"--help", NULL, NULL, cmd_help, NULL, NULL, NULL},
 	{"-h", NULL, NULL, cmd_help, NULL, NULL, NULL},
 	{"--version", "", "release and git commit of this build", cmd_version, NULL, NULL, NULL},
@@ -157,5 +177,11 @@ int run_command(int argc, char **argv, const json_t *rerun)
 		return bad("unknown command '%s' (see tpt help)", argv[0]);
 	if (rerun && !c->sim)
 		return bad("rerun: '%s' is not a command that writes results", argv[0]);
+	/* COMMAND --help (or -h) anywhere before a "--": that command's help. */
+	for (int i = 1; !rerun && c->synopsis && i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			command_help(stdout, c);
+			return 0;
+		}
 	return c->sim ? c->sim(argc, argv, rerun) : c->run(argc, argv);
 }
