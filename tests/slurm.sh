@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # slurm.sh - tpt study on a cluster, for real: starts a single-node Slurm
 # of its own (munged, slurmctld and slurmd on this host, in a scratch
 # directory, on ports of its own), runs the small versions of both
@@ -13,7 +14,7 @@ TPT=$1
 STUDIES="$(dirname "$0")/../studies"
 
 one_line "usage: tpt study plan FILE" 2 study slurm
-one_line "unexpected argument '--jobs'" 2 study slurm "$STUDIES/tpt-atc23-small.ini" --jobs 2
+one_line "slurm takes no --jobs" 2 study slurm "$STUDIES/tpt-atc23-small.ini" --jobs 2
 
 for b in munged slurmctld slurmd sbatch squeue parallel gnuplot; do
 	if ! command -v "$b" >/dev/null; then
