@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tpt: the two set-up commands of the README.
 #   make run    installs missing Debian packages, builds, runs the headline experiment
 #   make check  the same set-up, then the test suite, then again under ASan+UBSan

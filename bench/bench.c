@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench.c - tpt-bench: simulation speed and memory of one configuration.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/compare.sh OLD_TPT_BENCH NEW_TPT_BENCH - two builds side by side.
 # Wall-clock speed on this machine drifts up to 2x between runs, so this
 # counts the instructions each build executes (Valgrind's cachegrind, no

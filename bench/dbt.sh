@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # dbt.sh - the README's binary-translator table: every workload (default
 # parameters) and the /bin/true trace under SoftMMU and BTMMU, for an IA32
 # and an x86-64 guest, as a Markdown table. Usage: bench/dbt.sh [TPT]

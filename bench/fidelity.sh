@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/fidelity.sh [BUILD_DIR] - each calibrated generator beside the real
 # program it stands for: the program recorded here (tpt trace record, under
 # Valgrind), trace and generator simulated under native, nested, shadow and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/jobs.sh [BUILD_DIR] [WORKLOAD] - wall time of tpt compare and tpt
 # policy one run at a time (--jobs 1) against every CPU (--jobs N, the
 # default), side by side in one go (this machine's speed drifts between

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # package.sh - the Debian package end to end on this machine (as root):
 # builds it (make deb), installs it, uses what it installed (tpt --version,
 # man tpt, a shipped scenario by name, tptd --probe, the unit under

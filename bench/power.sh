@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/power.sh BUILD_DIR - the embedded Power model's speed: every
 # workload under every scheme (tpt power --workload all), the privileged
 # instructions simulated a second and the peak memory of the run.

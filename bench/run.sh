@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/run.sh BUILD_DIR [quick|paper] - simulation speed and peak memory.
 #   quick (default): gups 4G under every scheme, sysbench seq under native
 #   paper: adds gups with a 128 GiB table under nested (slow: minutes)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/trace.sh BUILD_DIR - trace reading throughput for each format: the
 # same GUPS stream as tpt, ChampSim and ChampSim .xz, and a real program's
 # lackey log. Records are the format's own: tpt events, ChampSim's 64-byte

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/workloads.sh BUILD_DIR - every workload under every scheme at its
 # default scale: each scheme's speed relative to native (native cycles /
 # its cycles; above 1 is faster), and the seconds the comparison took.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_entry.c - the fuzzing entry points (see fuzz_entry.h). Each input
  * becomes a file (a memfd, reached as /proc/self/fd/N, a regular file as

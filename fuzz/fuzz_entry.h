@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_entry.h - the fuzzing entry points (fuzz_entry.c): one per input
  * surface. Each takes any bytes; any outcome but a crash, a hang or a

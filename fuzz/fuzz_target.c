@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_target.c - one libFuzzer harness per entry point (make fuzz): built
  * once per target with TPT_FUZZ_TARGET naming its entry (CMakeLists.txt).

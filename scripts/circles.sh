@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # circles.sh BUILD - fails when source files call each other in a circle:
 # from the built libraries' symbols (nm), file A depends on file B when A
 # uses a symbol B defines; every strongly connected group of more than one

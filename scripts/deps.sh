@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the Debian packages tpt needs to build, test and run, if any are
 # missing, and any packages named as arguments (make fuzz adds clang).
 # Called by `make run`, `make check` and `make fuzz`; safe to run again.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # install.sh BUILD [PREFIX] - installs a build (make install): under umask
 # 022 whatever the caller's, since CMake makes directories through the
 # umask and an installation must be readable by every user. PREFIX

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # layers.sh SOURCE_DIR - fails when a file includes a header of a layer it
 # may not look at, or when headers include each other in a circle. The
 # build runs it (CMake target `layers`), so an upward or sideways include

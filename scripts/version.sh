@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # version.sh SOURCE_DIR OUT - writes OUT, a C header with the git commit the
 # build comes from (git describe: the commit, "-dirty" with uncommitted
 # changes; for a copy made by make deb, the commit it recorded in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # busy.sh CMD ARGS... - runs CMD with every CPU kept busy by a loop of its
 # own, as on a loaded server: a test that passes alone must pass here too.
 # The loops are stopped however CMD ends.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cli.sh - the command-line contract: JSON keys, byte-identical reruns,
 # one-line errors with exit status 2, and no output file clobbered by a
 # failed run. Usage: cli.sh PATH/TO/tpt

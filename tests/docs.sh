@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # docs.sh SRC [TPT] - the documentation against what it documents: the
 # README reaches every page of docs/, every link of README and docs/ leads
 # to a file and heading that exist, every page opens with what it gives;
@@ -52,6 +53,16 @@ if [ -n "$TPT" ]; then
 		grep -q -e "$o" README.md docs/*.md && ok || bad "no page documents option $o"
 	done
 fi
+
+# The licence: LICENSE is MIT, and every source file says so in its first
+# lines (SPDX), as debian/copyright does.
+grep -q "^MIT License" LICENSE && grep -q "^License: Expat" debian/copyright && grep -q "^license: MIT" CITATION.cff &&
+	ok || bad "LICENSE, debian/copyright and CITATION.cff do not agree on MIT"
+find src include tools tests fuzz bench scripts -name '*.[chS]' -o -name '*.sh' | grep -v '^tests/golden/' >"$T/src"
+while read -r f; do
+	head -n 2 "$f" | grep -q "SPDX-License-Identifier: MIT" || echo "$f"
+done <"$T/src" >"$T/nospdx"
+[ -s "$T/src" ] && [ ! -s "$T/nospdx" ] && ok || bad "source files without an SPDX line: $(head -n 5 "$T/nospdx")"
 
 # docs/extending.md's diff, against `git show` of its commit (where this is
 # a git checkout with history; a source tarball has none).

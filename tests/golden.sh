@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # golden.sh - the simulator's numbers, byte for byte. Runs a fixed set of
 # commands and compares each output with tests/golden/NAME.out; a
 # restructuring must leave every one of them unchanged.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * helpers.h - shared set-up for the tests: a simulator over a workload's
  * regions, driven access by access.

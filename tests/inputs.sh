@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # inputs.sh - what tpt is given or reads back, treated as untrusted: output
 # names that differ only in spelling, other users' links, names the file
 # system cannot take; results, study files and paper tables that tpt did

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # install.sh BUILD SRC - `make install` as a user with umask 077 would run
 # it (its scripts/install.sh, into a scratch prefix): every directory made
 # and every file installed is readable by every user, the binaries runnable.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - what the shell tests share: a scratch directory $T removed at
 # exit, and pass/fail counting. Source it, call ok/bad, end with `finish`;
 # one_line checks a refusal of $TPT.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # man.sh - the manual pages and the shell completion, generated from the
 # tables that drive parsing: groff finds nothing to warn about, and every
 # subcommand, option, configuration key, workload key and scheme the

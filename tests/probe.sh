@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # probe.sh - tpt probe as a user meets it: bad input refused in one line,
 # a busy machine refused, a machine without /dev/kvm measured natively with
 # the reason said, the VM phase for real where /dev/kvm is usable (bounded

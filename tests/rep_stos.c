@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rep_stos.c - a real program for the recorder's test (cli.sh): clears
  * argv[1] bytes of a page-aligned static buffer with one `rep stosb`, so

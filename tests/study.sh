@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # study.sh - tpt study as a user meets it: a study file's bad input refused
 # in one line; the plan of studies/smoke-small.ini; the study run on every
 # core through GNU parallel, one JSON result a run; run again, nothing

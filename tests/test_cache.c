@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cache.c - the cache hierarchy: fills, LRU, levels, checker. */
 #include "helpers.h"
 

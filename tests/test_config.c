@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_config.c - the option table: defaults, bounds, INI files, the sample. */
 #include <stdio.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_dbt.c - the binary-translator model: QEMU's software TLB on crafted
  * sequences (hits, conflict misses, victim hits, rights, resizing), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_fa_pwc.c - fully associative LRU buffers and the paging-structure caches. */
 #include "helpers.h"
 

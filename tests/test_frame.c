@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_frame.c - the frame allocator, checked after every change. */
 #include "helpers.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_fuzz_replay.c - every stored fuzzing input through its entry point,
  * in the ordinary suite and under its sanitizers: the seeds

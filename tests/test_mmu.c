@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_mmu.c - the MMU layer alone: walks on page tables built by hand in
  * host memory, with no guest OS, no hypervisor model and no simulator.

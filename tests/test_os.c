@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_os.c - the guest OS and hypervisor model: a property test of random
  * OS events and accesses on several processes under every scheme, checked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_policy.c - the automatic TPT policy on synthetic metric sequences:
  * steady benefit, steady none, noise around the threshold, phase changes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_power.c - the embedded Power model: the e500v2 MMU (the paper's
  * page-split example reproduced exactly, random splits covering their page

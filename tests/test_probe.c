@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_probe.c - tpt probe's parts: the loops (loops.S) against C versions
  * of themselves, the guest image (descriptor tables, page tables, register

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_profile.c - the profiler in the simulated guest: the counters it
  * reads (pt_updates, seq_accesses), its samples and their cost, and the

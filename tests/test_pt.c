@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_pt.c - radix page tables in every format: map, look up, unmap, hooks, checker. */
 #include "helpers.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_report.c - the counter list (stats.h) and its outputs: every counter
  * reaches the JSON under its key and the text report with its value; the

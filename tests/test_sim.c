@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sim.c - the simulator's counters, exact on small crafted sequences;
  * the cost model's arithmetic; determinism of whole runs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_study_plan.c - the study engine's plan and its reading of results
  * (include/tpt/study.h): the matrix expanded in order with canonical

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_tlb.c - L1 DTLBs and STLB: hits, LRU eviction, permissions, flushes. */
 #include "helpers.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_tptd.c - tptd's modules: configuration and filters, the heuristic
  * and PMU scores, the daemon's decisions against the simulator's on the

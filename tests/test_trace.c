@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_trace.c - the trace formats: round trips from generators through
  * tpt's format and ChampSim's (plain and xz), lackey parsing, malformed and

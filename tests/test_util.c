@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_util.c - parsing, formatting, the RNG and huge-page arrays. */
 #include "helpers.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_walk.c - the structural contract (README, "Schemes and what a TLB
  * miss costs", and each scheme's miss_refs): exact references per TLB miss

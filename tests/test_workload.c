@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_workload.c - spec parsing and the generators' algorithms. */
 #include <math.h>
 #include <unistd.h>

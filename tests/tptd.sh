@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tptd.sh - the daemon against real processes this script starts.
 #   tptd.sh TPTD TPTCTL CHILD TPT SRCDIR
 # Covers: the probe report; configuration and start-up errors (one line,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tptd_child.c - processes for tptd's tests to watch.
  *

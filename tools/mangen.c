@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mangen.c - writes the manual pages from the tables that drive parsing:
  * tpt(1) from the command table, the simulation options and the workload

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * randomaccess.c - the loop of HPCC RandomAccess's sequential reference
  * (core_single_cpu), for bench/fidelity.sh to build and record as the real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.c - the machine option table (see config.h); parsing and the
  * sample file come from opttab.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cost.c - the cost model (cost.h): estimated cycles as a sum of terms,
  * each printed on its own. Pure function of counters and config; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * opttab.c - option tables (see opttab.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * outfile.c - files written so that nothing the user has is lost
  * (outfile.h). Called by the tpt command (results, timelines) and the

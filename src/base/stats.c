@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stats.c - what TPT_STATS generates besides the struct (stats.h): the sum
  * and difference of two counter sets, the derived ratios, and the rows in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * util.c - error text, size/count parsing and formatting, RNG seeding.
  * Used by every module that parses user input; no state.

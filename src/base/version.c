@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * version.c - the build's identity (see version.h): TPT_VERSION comes from
  * CMake, TPT_COMMIT from the header scripts/version.sh generates.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * calib.c - the model on tpt probe's rows, and the cost model's terms
  * solved from them (calib.h). The DRAM latency and the fault cost are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli.h - what the tpt command's subcommands share (common.c): options,
  * configuration, the workload, output files; the runs (runs.c); and the commands

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * commands.c - the tpt command's table of subcommands (read by the
  * dispatch, tpt help, the manual page and the shell completion) and the

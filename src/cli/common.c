@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * common.c - what the tpt command's subcommands share (cli.h): the one
  * option parser of the simulation commands, configuration loading, the

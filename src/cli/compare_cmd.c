@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare_cmd.c - tpt compare: several schemes on the same access stream
  * (each run opens the workload anew with the same seed), one table.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dbt_cmd.c - `tpt dbt`: a workload's memory accesses through a full-system
  * binary translator's memory path, SoftMMU against BTMMU (and the direct

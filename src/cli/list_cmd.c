@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * list_cmd.c - the commands that list what can be named or set: tpt config
  * (the commented default configuration), tpt workloads, tpt schemes and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * policy_cmd.c - `tpt policy`: one scenario under every TPT policy, the
  * automatic one against its baselines.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * power_cmd.c - `tpt power`: the embedded Power virtualization model (the
  * ASPLOS 2013 paper's in-place binary translation, adaptive page resizing

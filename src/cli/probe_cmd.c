@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * probe_cmd.c - `tpt probe`: measures this machine (probe.h) natively and
  * in the probe's own KVM guest, and, with --compare, runs the model on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * provenance.c - where a result came from (cli.h): every JSON result
  * carries the tool's release and commit, the command as given, the seed,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rerun.c - what `tpt rerun RESULT` reads of a result (cli.h): its
  * provenance, checked as untrusted input, and the recorded command made

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * runs.c - the runs of a command (cli.h: run_all), for sim, compare, policy
  * and probe: one scheme over one workload per run, in this process when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim_cmd.c - tpt sim: one scheme on one workload or scenario, every
  * counter as text or JSON.

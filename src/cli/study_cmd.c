@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * study_cmd.c - `tpt study`: the study engine's verbs (include/tpt/study.h).
  *

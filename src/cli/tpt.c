@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tpt.c - main() of the tpt command: the subcommand named first runs
  * (commands.c); a listing's write error on standard output is an error.

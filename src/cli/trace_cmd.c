@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * trace_cmd.c - `tpt trace`: info, convert, write (a workload to a trace)
  * and record (a real program under Valgrind lackey). Output files go

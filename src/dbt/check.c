@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check.c - the DBT model's checker (dbt_internal.h): called by tests after
  * every step. Each structure's own checker passes, and the invariants its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dbt.c - a binary translator's memory path: the guest OS, and the SoftMMU,
  * BTMMU and direct schemes (see dbt.h).

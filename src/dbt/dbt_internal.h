@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dbt_internal.h - the DBT model's state, for dbt.c and its tests.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dframes.c - the binary-translator model's physical frames (dframes.h):
  * the simulator's frame allocator over a range of physical addresses, and

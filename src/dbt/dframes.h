@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dframes.h - the binary-translator model's physical memory (dframes.c):
  * 4 KiB frames of guest RAM (data pages and the guest's own tables) and of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * softtlb.c - QEMU's software TLB (see softtlb.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * softtlb.h - QEMU's software TLB (accel/tcg/cputlb.c), as the SoftMMU uses
  * it: a direct-mapped table indexed by the virtual page number, with

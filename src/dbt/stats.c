@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stats.c - what DBT_STATS generates besides the struct (dbt.h): the
  * derived figures and the rows, in list order, that tpt dbt's JSON and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hostmem.c - the sparse host physical memory of the simulator.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pt.c - radix page tables in any format (see pt.h).
  *

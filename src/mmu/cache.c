@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cache.c - the cache hierarchy (see cache.h). Called for every data access
  * and every walk reference. Tags are 32-bit (line >> set_bits, bit 31 marks

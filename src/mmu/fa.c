@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fa.c - fully associative LRU buffer (see fa.h). Used by pwc.c and by the
  * walkers for the nested TLB and the RMP cache. Invariant: e[0..used) are

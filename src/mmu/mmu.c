@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmu.c - the machine's memory-management hardware as one object (mmu.h):
  * set-up and tear-down of host memory and every translation structure, and

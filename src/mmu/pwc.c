@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pwc.c - paging-structure caches (see pwc.h). Called by the walkers in
  * walk.c. Keys are (va >> pt_shift(level)) << 12 | asid, so a flush by asid

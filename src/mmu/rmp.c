@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rmp.c - host frame permission table (see rmp.h). Written by the hypervisor
  * model when it hands frames to a VM or takes them back; read by TPT walks.

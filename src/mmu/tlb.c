@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tlb.c - L1 DTLBs and the STLB (see tlb.h). Called by the simulator on every
  * access (lookup) and after every completed walk (fill); flushed by the guest

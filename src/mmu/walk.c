@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * walk.c - the hardware page walkers the schemes are built from (mmu.h):
  * one-dimensional walks (native, shadow, TPT), host walks through the

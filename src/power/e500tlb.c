@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * e500tlb.c - the e500v2 MMU and page splitting (see e500tlb.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * e500tlb.h - the Freescale e500v2 software-managed MMU (the embedded
  * Power model's machine): TLB1, 16 fully associative entries of variable size (4 KiB

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kvmppc.c - the hypervisor's shadow TLB, patching, tracing, Adapt-PR and
  * Adapt-DM (see kvmppc.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kvmppc.h - the hypervisor of the embedded Power model: KVM on an e500v2 with
  * the ASPLOS 2013 paper's optimisations. It keeps the shadow TLB entries

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * linux.c - the guest Linux kernel and its workloads (see linux.h).
  *

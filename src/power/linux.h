@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * linux.h - the guest: an unmodified Linux 3.0 kernel on an e500v2, as the
  * ASPLOS 2013 embedded Power paper's KVM sees it. It maps itself with one

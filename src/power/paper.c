@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * paper.c - the paper's figures as a CSV file (see paper.h).
  */

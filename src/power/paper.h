@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * paper.h - the paper's figures tpt power sets beside its own: a CSV file
  * (data/power/paper.csv) of one row per workload and scheme with the run's

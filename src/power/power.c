@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * power.c - the parameters and the run of the embedded Power model (see
  * power.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * power.h - the embedded Power virtualization model's run: one workload of
  * the ASPLOS 2013 paper (linux.h) under one scheme (kvmppc.h), its counts and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guest.c - the probe guest's image (vmm.h): its descriptor tables, code
  * and 4-level page tables, laid out in guest memory the caller gives, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * host.c - what the probe needs to know about the machine it runs on
  * (probe.h): its clock, whether it is itself a guest, what its KVM is, how

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kvm.c - the probe's VMM (vmm.h): one VM, one vCPU, one memory slot,
  * driven by KVM's ioctls; KVM's statistics read from its binary stats

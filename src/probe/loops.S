@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loops.S - the probe's measured loops (probe.h), x86-64 System V functions
  * that run natively (called from C) and, byte for byte the same, in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * probe.c - tpt probe's phases (probe.h): each loop of loops.S natively and
  * in the probe's guest, at each page size and backing, a warm-up round and

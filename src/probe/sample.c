@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sample.c - the probe's clock and its statistics over rounds (probe.h):
  * the median, and the spread as the largest sample over the smallest.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ideal.c - the upper bound every memory-virtualization paper plots: a
  * machine on which every translation costs what a TLB hit costs. It runs

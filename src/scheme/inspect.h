@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * inspect.h - what the tests may see of the schemes' private state, to
  * check it directly (shadow.c, tpt.c). The simulator never includes it: it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * native.c - no virtualization: one walk of the process's page table,
  * whose physical addresses are host addresses. g references per TLB miss.

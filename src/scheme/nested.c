@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * nested.c - nested paging (Intel EPT, AMD NPT): a two-dimensional walk
  * (walk_2d). Every guest-table pointer, and the final guest-physical

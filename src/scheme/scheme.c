@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * scheme.c - the registry of translation schemes: each is an object of its
  * own file (scheme.h), named here once, a line each, in the order compare

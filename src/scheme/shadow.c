@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * shadow.c - shadow paging and agile paging, both halves: the hardware
  * walks only the hypervisor's shadow table (gVA -> hPA), loaded as CR3: g'

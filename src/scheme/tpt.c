@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tpt.c - Translation Pass-Through, both halves.
  *

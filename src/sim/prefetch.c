@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * prefetch.c - the simulator's host-side prefetch (prefetch.h): for an
  * access a few events ahead, the host lines the walk will read are loaded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * prefetch.h - host-side prefetch for an access a few events ahead
  * (prefetch.c), called by the run loop. Stage 1 follows the first table's

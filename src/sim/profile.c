@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * profile.c - the simulated guest's profiler (see profile.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * report.c - results as text and JSON (see report.h). Called by the CLI
  * after each run. Derived figures: MPKI = tlb_misses * 1000 / instructions;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim.c - one simulated run (see sim.h): set-up from the configuration,
  * scheme and workload; the access loop; fault dispatch to the OS and

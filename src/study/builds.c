@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * builds.c - the builds that made a study's runs (study_internal.h): each
  * commit a result's provenance names, as text safe in a CSV comment and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * exec.c - a study's runs on this machine (study.h): every run without a
  * result through GNU parallel, and `tpt study exec`, the one run each job

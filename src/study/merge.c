@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * merge.c - a study's results merged into its report (study.h): each
  * run's JSON read back as untrusted input (a bounded regular file, every

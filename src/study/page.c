@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * page.c - a study's index.html (study_internal.h): its plots inline and
  * its rows in one self-contained page. Every text that came from a file

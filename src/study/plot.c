@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plot.c - a study's plots and tables (study_internal.h): for each page
  * pair, each metric's grouped bars (a group per workload, a bar per scheme

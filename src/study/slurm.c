@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * slurm.c - a study's runs as Slurm array jobs (study.h): a job per size
  * of memory asked, a task per run, each task `tpt study exec DIR HASH`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * study_internal.h - what the study engine's files share (study.h is the
  * contract): the layout of a study's directory, running a program by its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * collapse.c - the thp actuator (see collapse.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * collapse.h - the thp actuator: collapse a process's nearly full 2 MiB
  * anonymous regions into huge pages with process_madvise(MADV_COLLAPSE).

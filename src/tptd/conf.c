@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf.c - tptd's option table and filters (see conf.h).
  *

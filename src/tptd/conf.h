@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conf.h - tptd's configuration: one option table (conf.c) drives the INI
  * reader (--config FILE), `tptd --print-config` and etc/tptd.conf; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * counters.c - perf counter groups named by libpfm4 (see counters.h).
  *

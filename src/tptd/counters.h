@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * counters.h - per-thread perf counter groups for one process, with events
  * named through libpfm4.

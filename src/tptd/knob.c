@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * knob.c - reading and writing the TPT knob (see knob.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * knob.h - the TPT guest kernel's knob, <sysfs>/kernel/mm/devirt/task_name:
  * one process name (at most 15 bytes, the kernel's TASK_COMM_LEN - 1); a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.h - tptd's log: the journal when stderr is connected to it (systemd
  * sets JOURNAL_STREAM), else stderr, or syslog once detached; one line per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c - tptd, the live daemon: options, the configuration (file plus
  * command-line overrides, both re-applied on SIGHUP), detaching, signals,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * probe.h - what this machine offers tptd, found at start-up: metric
  * sources (hardware PMU, software perf events, /proc) and actuators (the

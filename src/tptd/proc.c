@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * proc.c - /proc readers and pidfds for tptd (see proc.h).
  *

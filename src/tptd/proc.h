@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * proc.h - what tptd reads about a process from /proc, and the pidfd that
  * pins its identity.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * replay.c - simulator timelines through the daemon's policy (see replay.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * replay.h - `tptd --replay FILE`: the samples of a simulator timeline
  * (`tpt sim --policy auto --timeline FILE`) fed through the daemon's own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * score.c - interval measurements to policy samples (see score.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * score.h - from what tptd measured over one interval to the policy's
  * sample (policy.h), for either metric source.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tptctl.c - `tptctl status`: what tptd is watching, from its state file
  * (the same report as `tptd --status`).

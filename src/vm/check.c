@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check.c - the VM model's checker (vm_check), called by tests after every
  * change. It re-derives every table from first principles: the guest table

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guest.c - the guest OS model: processes, their regions (VMAs) and page
  * tables, demand paging with transparent huge pages, copy-on-write fork,

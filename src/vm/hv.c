@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv.c - the hypervisor model (hv.h): host frames, the guest address map
  * (gfn -> hfn, and its reverse), the EPT, the host frame permission table,

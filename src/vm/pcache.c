@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pcache.c - the guest's page cache (see pcache.h). Called by guest.c on
  * faults in file mappings and by check.c. Invariant: n <= cap / 2, every

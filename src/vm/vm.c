@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vm.c - the VM as a whole (vm.h): a guest OS and a hypervisor (hv.c) set
  * up and torn down together, and where the two meet: a guest frame's first

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vm_internal.h - what the files of the VM model share among themselves:
  * the guest tables' callbacks, the first touch, and shootdowns.

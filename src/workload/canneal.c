@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * canneal.c - PARSEC's canneal: simulated annealing of a chip's netlist to
  * shorten its wires. Elements sit on a square grid of locations; each has

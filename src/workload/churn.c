@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * churn.c - page-table churn: a process that maps a region, writes each of
  * its pages and works on it a little, then unmaps it, round after round, as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gen.c - what the generators share (workload.h): the prologue of a
  * process's exec and mappings, warm-up sweeps and the phases before the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * graph.c - graph kernels on a Kronecker graph, as GAPBS runs them: `bfs`
  * (direction-optimizing breadth-first search from a random source with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * graph.h - the state GAPBS's kernels share (graph.c: the graph, its build,
  * PageRank and CC; graph_bfs.c: breadth-first search), private to the

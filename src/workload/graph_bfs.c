@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * graph_bfs.c - GAPBS's direction-optimizing breadth-first search (DOBFS)
  * on the graph of graph.c, one step at a time: top-down steps while the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gups.c - HPCC RandomAccess (GUPS), the sequential reference version.
  *

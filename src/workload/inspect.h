@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * inspect.h - what tests read of generators' results, to check that each
  * runs its real algorithm (graph.c, xsbench.c, canneal.c).

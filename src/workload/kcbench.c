@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kcbench.c - a kernel-build-like run, calibrated against real compiles
  * recorded here (`tpt trace record -- gcc -O2 -c FILE`, see

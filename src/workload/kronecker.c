@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kronecker.c - an undirected Kronecker graph whose edges are computed on
  * demand (see kronecker.h for the contract).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kronecker.h - an undirected Kronecker graph computed on demand: host
  * memory grows with vertices (about 4 bytes each, plus 4 bytes per 1024

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memcached.c - a memcached-like key-value store under a Facebook ETC-like
  * load: a chained hash table of buckets, items in slab classes (chunk sizes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * recorded.c - a trace as a workload: `trace:path=FILE[,format=...]`, usable
  * wherever a generator is. The format is detected unless given. Memory is

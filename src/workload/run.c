@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * run.c - the one run loop (workload_run in workload.h): pulls a
  * workload's events in batches and hands each batch to a consumer (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * scenario.c - several workloads as processes of one VM (see workload.h).
  *

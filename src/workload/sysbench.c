@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sysbench.c - sysbench's memory test (`sysbench memory`), one thread,
  * global scope, as sysbench 1.0.20 (Debian 12's, the TPT artifact's) runs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * workload.c - spec parsing and the registry of workloads (see workload.h).
  * Called by the CLI and tests; generators live one per file beside it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * xsbench.c - XSBench's macroscopic cross-section lookup, unionized grid:
  * for a random energy and a material picked with XSBench's probabilities,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* zipf.c - Zipfian sampler (see zipf.h). */
 #include <math.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zipf.h - Zipfian ranks in [0, n) with exponent theta in (0, 1): rank r has
  * probability proportional to 1 / (r + 1)^theta. Gray et al.'s method

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bitmap.h - a bit per item in a byte array (per guest frame, mostly).
  */

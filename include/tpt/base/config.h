@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.h - machine and cost parameters (`tpt config` prints them, commented).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cost.h - the cost model (docs/cost-model.md): estimated cycles as a sum
  * of terms, each printed on its own, computed from a set of counters and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * event.h - the event stream: what a workload or a trace produces and the
  * simulator (and dbt) consume, per process. The one interface between the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * opttab.h - an option table (name, type, bounds, default, help) that drives
  * INI parsing, validation and the commented sample file for any struct.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * outfile.h - files the tools write (results, timelines, traces), written
  * so that nothing the user has is lost (outfile.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stats.h - every counter of a run, listed once. TPT_STATS below is the one
  * list: it generates struct tpt_stats, the sum and difference of two sets

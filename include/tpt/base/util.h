@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * util.h - small shared helpers: error reporting, size and count parsing,
  * and the deterministic random number generator every generator uses.

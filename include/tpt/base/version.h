@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * version.h - what build this is: the release number (CMake's project
  * VERSION) and the git commit it was built from (scripts/version.sh, run at

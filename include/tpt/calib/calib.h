@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * calib.h - the model held against the measured machine (calib.c): for each
  * row tpt probe measured (probe.h), what the model predicts, and the cost

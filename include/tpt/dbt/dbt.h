@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dbt.h - the memory path of a full-system binary translator running a
  * guest ISA on another host: QEMU-style SoftMMU against BTMMU

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * frame.h - a physical frame allocator for 4 KiB, 2 MiB and 1 GiB frames.
  *

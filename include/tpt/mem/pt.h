@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pt.h - radix page tables stored in simulated memory, in any of the formats
  * of struct pt_format: x86-64 with 4 or 5 levels (the simulator's guest

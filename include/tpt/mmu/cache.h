@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cache.h - the data cache hierarchy: L1D, L2 and LLC, set associative with
  * 64-byte lines and LRU, then DRAM. Page walks and data accesses both go

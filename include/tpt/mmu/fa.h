@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fa.h - a small fully associative buffer with true LRU replacement.
  *

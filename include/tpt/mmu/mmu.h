@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmu.h - the simulated machine's memory-management hardware: host
  * physical memory, the cache hierarchy, the TLBs, the paging-structure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pwc.h - paging-structure caches: one small fully associative LRU buffer per
  * upper level (PML5E, PML4E, PDPTE, PDE caches), as on Intel cores.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rmp.h - the host frame permission table: the tag (owner id) of every 4 KiB
  * host frame, like AMD SEV-SNP's Reverse Map Table. Tag 0 is the hypervisor;

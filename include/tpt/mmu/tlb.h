@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tlb.h - the data TLBs: an L1 DTLB per page size and a second-level STLB
  * (4 KiB and 2 MiB entries shared, 1 GiB separate), set associative, LRU.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * walk.h - the steps every page walker is made of: one reference through
  * the caches, one entry read in place with its accessed and dirty bits set

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * policy.h - automatic TPT enablement: per-process metrics in, decisions
  * out.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loops.h - the probe's measured loops (loops.S): the same machine code runs
  * natively and in the probe's guest. Each is an ordinary function here.

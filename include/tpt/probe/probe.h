@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * probe.h - tpt probe's measurements of the real machine (probe.c, host.c,
  * sample.c): the probe's loops (loops.h) run natively and in the probe's

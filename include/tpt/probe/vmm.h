@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vmm.h - the probe's small virtual machine monitor: plain KVM ioctls, one
  * vCPU, one memory slot, no devices (in the spirit of kvmtool).

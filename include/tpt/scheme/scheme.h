@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * scheme.h - translation schemes behind one interface. A scheme is one
  * object, chosen once per run, whose operations are bound once: its

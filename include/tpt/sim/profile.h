@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * profile.h - the profiler in the simulated guest: samples each process at
  * a fixed interval of its simulated cycles, turns its counters into a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * report.h - results of runs: the cost model (cost.h) applied to each
  * process's counters, and their output as text tables and JSON. Every figure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sim.h - one simulated run: a machine (struct mmu: TLBs, paging-structure
  * caches, nested TLB, RMP cache, cache hierarchy), a VM (or a native OS), a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * study.h - a study: a matrix of tpt runs named by a study file, run on
  * every core through GNU parallel or as Slurm array jobs, resumed where it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv.h - the hypervisor: host frames, the guest address map (gfn -> hfn
  * and back), the EPT, the host frame permission table (RMP), and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pcache.h - the guest kernel's page cache: which guest frame holds each
  * page of a file, by (file id, page in the file). guest.c maps file pages

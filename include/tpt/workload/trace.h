@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * trace.h - memory traces: tpt's own format (versioned header, zstd
  * blocks of delta-encoded records with process and OS events), Valgrind

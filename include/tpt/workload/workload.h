@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * workload.h - the workload interface: a generator or a trace, named by a
  * spec `NAME:key=value,...`, producing a stream of events in batches.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * champsim.c - ChampSim's binary traces: one 64-byte little-endian record
  * per instruction (ChampSim's input_instr: ip; is_branch; branch_taken; two

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lackey.c - reads `valgrind --tool=lackey --trace-mem=yes` output: lines
  * "I  addr,size" (an instruction fetch), " L addr,size" (a load),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pageset.c - set of page numbers (see pageset.h). Invariant: n < cap / 2,
  * cap a power of two.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pageset.h - a set of page numbers (open addressing, linear probing), for
  * counting the distinct pages of a trace. Grows as needed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * reader.c - what the format readers (tptfmt.c, lackey.c, champsim.c)
  * share: an error that names the file and the byte offset, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * record.c - runs a real program under Valgrind lackey and keeps one log
  * per program run, the recording that recording.c reads.

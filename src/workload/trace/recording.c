@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * recording.c - reads a recording: the directory `tpt trace record` fills,
  * one Valgrind lackey log per program run, named SEQ.PID.lk, where PID is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * source.c - the byte source under every trace reader (see
  * trace_internal.h): a file read once from front to back in 64 KiB

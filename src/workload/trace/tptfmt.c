@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tptfmt.c - tpt's own trace format, reader and writer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * trace.c - traces of any format (see trace.h): detection and dispatch to
  * the format's reader or writer, the writers' temporary files, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * trace_internal.h - what the trace formats share: a byte source that reads
  * plain or xz-compressed files and knows its offset, and the reader and
