@@ -40,6 +40,17 @@ done
 for o in $("$TPTD" --help | awk '/^  --/ {print $1}'); do
 	grep -q -- "$o" "$T/tptd.8.txt" && ok || bad "tptd(8) lacks option $o"
 done
+# tpt(1)'s EXAMPLES: every command's example, each naming options its command has.
+grep -q "^EXAMPLES" "$T/tpt.1.txt" && ok || bad "tpt(1) has no EXAMPLES"
+for c in $("$TPT" help | awk '/^  tpt / {print $2}'); do
+	ex=$("$TPT" help "$c" | sed -n '/^example:/{n;p;}')
+	[ -n "$ex" ] && grep -qF -- "$(echo "$ex" | sed 's/^ *//' | cut -c1-40)" "$T/tpt.1.txt" && ok ||
+		bad "tpt(1) EXAMPLES lacks tpt $c's example"
+	for o in $(echo "$ex" | grep -o -- ' --[a-z][a-z0-9-]*'); do
+		[ "$o" = "$c" ] && continue # tpt --version: the command itself
+		"$TPT" help "$c" | grep -q -- "^  $o " && ok || bad "tpt $c's example uses $o, which it does not take"
+	done
+done
 # The completion offers every command, scheme, workload and option the programs list.
 # completes WORD...: what the completion offers for the last (empty or partial) word.
 completes() {
@@ -59,7 +70,13 @@ if command -v bash >/dev/null; then
 	offers command "$(completes tpt "")" "" $("$TPT" help | awk '/^  tpt / {print $2}')
 	offers scheme "$(completes tpt sim --scheme "")" "" $("$TPT" schemes | awk 'NR > 1 {print $1}')
 	offers workload "$(completes tpt sim --workload "")" ":" $("$TPT" workloads | awk '/^[a-z]/ {print $1}')
-	offers option "$(completes tpt sim --)" "" $("$TPT" help | awk '/^  --/ {print $1}')
+	# Each command's options, and only those: sim offers no probe option.
+	for c in $("$TPT" help | awk '/^  tpt / {print $2}'); do
+		sub=
+		[ "$c" = trace ] && sub=write # after trace comes its subcommand
+		offers "$c option" "$(completes tpt "$c" $sub --)" "" $("$TPT" "$c" --help | awk '/^  --/ {print $1}') --help
+	done
+	case " $(completes tpt sim --) " in *" --watchdog "*) bad "completion offers probe's --watchdog after sim" ;; *) ok ;; esac
 	offers "tptd option" "$(completes tptd --)" "" $("$TPTD" --help | awk '/^  --/ {print $1}')
 fi
 finish

@@ -168,6 +168,17 @@ static void tpt1(FILE *f)
 		   "repeated list key adds a value to the matrix, any other key is given once; relative "
 		   "paths are read beside the study file.\n");
 	options_of(f, study_table());
+	fprintf(f, ".SH EXAMPLES\n");
+	for (size_t i = 0; i < cli_ncommands; i++) {
+		const struct cli_command *c = &cli_commands[i];
+		if (!c->synopsis || !c->example)
+			continue;
+		fprintf(f, ".TP\n.B ");
+		put(f, c->example);
+		fprintf(f, "\n");
+		put(f, c->summary);
+		fprintf(f, "\n");
+	}
 	fprintf(f, ".SH EXIT STATUS\n0 done; 2 something given is wrong (an option, a value, a file "
 		   "or its content), before any output; 1 the run failed otherwise (a write error, a "
 		   "tag-check fault, memory).\n");
@@ -241,13 +252,18 @@ static void completion(FILE *f)
 	for (size_t i = 0, n = 0; i < cli_ncommands; i++)
 		if (cli_commands[i].synopsis)
 			fprintf(f, "%s%s", n++ ? " " : "", cli_commands[i].name);
-	fprintf(f, "'\n\tlocal options='");
-	for (size_t i = 0; i < cli_nopts; i++)
-		fprintf(f, "%s--%s", i ? " " : "", cli_opts[i].name);
-	for (size_t i = 0; i < cli_ncommands; i++)
-		for (size_t k = 0; cli_commands[i].opts && cli_commands[i].opts != cli_opts && k < *cli_commands[i].nopts; k++)
-			fprintf(f, " --%s", cli_commands[i].opts[k].name);
-	fprintf(f, " -o'\n\tlocal schemes='");
+	/* The options of the command being completed, from its table. */
+	fprintf(f, "'\n\tlocal options='--help'\n\tcase ${COMP_WORDS[1]} in\n");
+	for (size_t i = 0; i < cli_ncommands; i++) {
+		const struct cli_command *c = &cli_commands[i];
+		if (!c->synopsis || !c->opts)
+			continue;
+		fprintf(f, "\t%s) options='--help", c->name);
+		for (size_t k = 0; k < *c->nopts; k++)
+			fprintf(f, " --%s", c->opts[k].name);
+		fprintf(f, "%s' ;;\n", !strcmp(c->name, "trace") ? " -o" : "");
+	}
+	fprintf(f, "\tesac\n\tlocal schemes='");
 	for (size_t i = 0; scheme_all[i]; i++)
 		fprintf(f, "%s%s", i ? " " : "", scheme_all[i]->name);
 	fprintf(f, "'\n\tlocal workloads='");

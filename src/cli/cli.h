@@ -88,6 +88,7 @@ struct cli_command {
 	int (*sim)(int argc, char **argv, const json_t *rerun);
 	const struct cli_opt *opts;
 	const size_t *nopts;
+	const char *example; /* a command line a user would type (tpt X --help, tpt(1)) */
 };
 /* The command named name, or NULL. */
 const struct cli_command *cli_command_find(const char *name);

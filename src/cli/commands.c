@@ -81,6 +81,8 @@ static int cmd_rerun(int argc, char **argv)
 static void command_help(FILE *out, const struct cli_command *c)
 {
 	fprintf(out, "usage: tpt %s%s%s\n  %s\n", c->name, c->synopsis[0] ? " " : "", c->synopsis, c->summary);
+	if (c->example)
+		fprintf(out, "example:\n  %s\n", c->example);
 	if (!c->opts)
 		return;
 	fprintf(out, "\noptions%s:\n", c->opts == cli_opts ? " (of sim, compare and policy)" : "");
@@ -106,37 +108,52 @@ static int cmd_help(int argc, char **argv)
 /* argv[0] of a command is its name. A NULL synopsis: an alias, not listed. */
 const struct cli_command cli_commands[] = {
 	{"sim", "--scheme S (--workload W | --scenario FILE) [options]",
-	 "one scheme, every counter", NULL, cmd_sim, cli_opts, &cli_nopts},
+	 "one scheme, every counter", NULL, cmd_sim, cli_opts, &cli_nopts,
+	 "tpt sim --scheme tpt-opt --workload gups:size=1G --json run.json"},
 	{"compare", "[--workload W | --scenario FILE] [--schemes a,b,...] [options]",
-	 "several schemes on one access stream", NULL, cmd_compare, cli_opts, &cli_nopts},
+	 "several schemes on one access stream", NULL, cmd_compare, cli_opts, &cli_nopts,
+	 "tpt compare --workload bfs:scale=16 --guest-page 2M --host-page 2M"},
 	{"policy", "[--scenario FILE] [--scheme S] [--timeline FILE] [options]",
-	 "automatic TPT against its baselines", NULL, cmd_policy, cli_opts, &cli_nopts},
+	 "automatic TPT against its baselines", NULL, cmd_policy, cli_opts, &cli_nopts,
+	 "tpt policy --scenario mix --timeline auto.csv"},
 	{"dbt", "[--workload W] [--guest ia32|pae|x86_64] [--scheme softmmu|btmmu|direct|all] "
 		"[--config FILE] [--seed N] [--json FILE|-]",
-	 "a binary translator's memory path: SoftMMU against BTMMU", NULL, cmd_dbt, dbt_opts, &dbt_nopts},
+	 "a binary translator's memory path: SoftMMU against BTMMU", NULL, cmd_dbt, dbt_opts, &dbt_nopts,
+	 "tpt dbt --workload gups:size=64M --guest ia32 --scheme all"},
 	{"trace", "info FILE [--processes] | convert IN OUT [--to F] | write --workload W -o OUT | "
 		  "record -o OUT [--no-children] [--allow-failure] -- PROGRAM [ARGS]",
 	 "traces: what one holds, between formats, from a generator, from a real program",
-	 cmd_trace, NULL, trace_opts, &trace_nopts},
+	 cmd_trace, NULL, trace_opts, &trace_nopts,
+	 "tpt trace record -o ls.tpt -- ls /usr"},
 	{"probe", "[--compare] [--calibrate FILE] [--json FILE|-] [--phases LIST] [options of probe]",
 	 "measures this machine natively and in a KVM guest of its own, beside the model", cmd_probe,
-	 NULL, probe_opts, &probe_nopts},
+	 NULL, probe_opts, &probe_nopts,
+	 "tpt probe --compare --calibrate my-machine.ini"},
 	{"power", "[--workload NAME|all|list] [--scheme S|all] [--paper FILE] [--timeline text|csv] [options of power]",
-	 "the embedded Power model: in-place binary translation, page resizing, data mirroring", cmd_power, NULL, power_opts, &power_nopts},
+	 "the embedded Power model: in-place binary translation, page resizing, data mirroring", cmd_power, NULL, power_opts, &power_nopts,
+	 "tpt power --workload lame --paper data/power/paper.csv"},
 	{"study", "plan FILE | run FILE [--jobs N] [--dir DIR] | slurm FILE [--dir DIR] [--submit] | report FILE [--dir DIR] | exec DIR HASH",
 	 "a matrix of runs from a study file, on every core (GNU parallel) or a Slurm cluster, resumable, merged", cmd_study,
-	 NULL, study_opts, &study_nopts},
+	 NULL, study_opts, &study_nopts,
+	 "tpt study run studies/smoke-small.ini --jobs 2"},
 	{"rerun", "RESULT.json [--json OUT]", "a result's command again, under its configuration",
-	 cmd_rerun, NULL, rerun_opts, &rerun_nopts},
-	{"config", "", "the commented default configuration", cmd_config, NULL, NULL, NULL},
-	{"workloads", "", "workloads and their keys", cmd_workloads, NULL, NULL, NULL},
-	{"schemes", "", "schemes and the references a TLB miss costs each", cmd_schemes, NULL, NULL, NULL},
-	{"counters", "[sim|dbt|power]", "every counter of a model's run, as its JSON names it", cmd_counters, NULL, NULL, NULL},
-	{"help", "[COMMAND]", "this text, or one command's", cmd_help, NULL, NULL, NULL},
-	{"--help", NULL, NULL, cmd_help, NULL, NULL, NULL},
-	{"-h", NULL, NULL, cmd_help, NULL, NULL, NULL},
-	{"--version", "", "release and git commit of this build", cmd_version, NULL, NULL, NULL},
-	{"version", NULL, NULL, cmd_version, NULL, NULL, NULL},
+	 cmd_rerun, NULL, rerun_opts, &rerun_nopts,
+	 "tpt rerun run.json --json again.json"},
+	{"config", "", "the commented default configuration", cmd_config, NULL, NULL, NULL,
+	 "tpt config > my.ini"},
+	{"workloads", "", "workloads and their keys", cmd_workloads, NULL, NULL, NULL,
+	 "tpt workloads"},
+	{"schemes", "", "schemes and the references a TLB miss costs each", cmd_schemes, NULL, NULL, NULL,
+	 "tpt schemes"},
+	{"counters", "[sim|dbt|power]", "every counter of a model's run, as its JSON names it", cmd_counters, NULL, NULL, NULL,
+	 "tpt counters dbt"},
+	{"help", "[COMMAND]", "this text, or one command's", cmd_help, NULL, NULL, NULL,
+	 "tpt help compare"},
+	{"--help", NULL, NULL, cmd_help, NULL, NULL, NULL, NULL},
+	{"-h", NULL, NULL, cmd_help, NULL, NULL, NULL, NULL},
+	{"--version", "", "release and git commit of this build", cmd_version, NULL, NULL, NULL,
+	 "tpt --version"},
+	{"version", NULL, NULL, cmd_version, NULL, NULL, NULL, NULL},
 };
 const size_t cli_ncommands = ARRAY_LEN(cli_commands);
 
