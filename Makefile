@@ -9,12 +9,17 @@ JOBS  ?= 2
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= trace config scenario dbt replay power study
 
-.PHONY: all deps build run check check-san bench golden fuzz install deb clean
+.PHONY: all deps deps-check build run check check-san bench golden fuzz install deb clean
 
 all: build
 
+# Each target installs what it needs: building and running, or that and
+# what the test suite starts (Valgrind, GNU parallel, Slurm, Chromium...).
 deps:
-	@./scripts/deps.sh
+	@./scripts/deps.sh build
+
+deps-check:
+	@./scripts/deps.sh check
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -23,11 +28,11 @@ build: deps
 run: build
 	./$(BUILD)/tpt compare
 
-check: build
+check: deps-check build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory check-san
 
-check-san: deps
+check-san: deps-check
 	@cmake -S . -B $(SAN) -DCMAKE_BUILD_TYPE=Debug -DTPT_SANITIZE=ON >/dev/null
 	@cmake --build $(SAN) -j $(JOBS)
 	cd $(SAN) && ctest --output-on-failure -j $(JOBS)
@@ -44,7 +49,7 @@ golden: build
 # fuzz/fuzz_entry.h). Corpora grow in $(FUZZ)/corpus/TARGET; crashing inputs
 # land in $(FUZZ)/crashes/TARGET: copy them to tests/fuzz/regressions/TARGET.
 fuzz:
-	@./scripts/deps.sh clang libclang-rt-14-dev
+	@./scripts/deps.sh build clang libclang-rt-14-dev
 	@cmake -S . -B $(FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
 		-DTPT_SANITIZE=ON -DTPT_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ) -j $(JOBS) $(foreach t,$(FUZZ_TARGETS),--target fuzz_$(t))
@@ -72,7 +77,7 @@ install: build
 # standard tools (debian/); the .deb and lintian's report land in $(DEB).
 DEB ?= build-deb
 deb:
-	@./scripts/deps.sh debhelper lintian
+	@./scripts/deps.sh build debhelper lintian
 	@rm -rf $(DEB) && mkdir -p $(DEB)/src
 	@tar --exclude='./build*' --exclude='./.git' -cf - . | tar -C $(DEB)/src -xf -
 	@git describe --always --dirty --abbrev=12 >$(DEB)/src/.tpt-commit 2>/dev/null || rm -f $(DEB)/src/.tpt-commit

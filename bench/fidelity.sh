@@ -14,7 +14,7 @@ B=${1:-build}
 TPT=$B/tpt
 D=$B/fidelity
 mkdir -p "$D"
-sh scripts/deps.sh sysbench time
+sh scripts/deps.sh build sysbench time
 cc -O2 -o "$D/randomaccess" bench/programs/randomaccess.c
 # A parallel build of two of the project's own files (make -j2: make, and
 # per file the gcc driver, cc1 and as), rebuilt every time (-B).
