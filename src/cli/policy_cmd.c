@@ -116,9 +116,11 @@ static json_t *row_json(int p, const struct tpt_result *r, const struct tpt_resu
 
 static void print_tables(FILE *out, const struct tpt_result *r, const struct row *x)
 {
-	fprintf(out, "%-9s %15s %9s %12s %10s %13s %9s %7s %14s\n", "policy", "cycles",
-		"vs never", "oracle gain", "profiling", "construction", "decisions", "losing",
-		"worst process");
+	fprintf(out, "workload %s; scheme %s; %u processes\n\n", r[P_NEVER].workload, r[P_NEVER].scheme,
+		r[P_NEVER].nprocs);
+	fprintf(out, "%-9s %15s %9s %12s %10s %13s %9s %7s %14s\n", "policy", "est. cycles",
+		"vs never", "oracle gain", "profiling", "build cycles", "decisions", "losing",
+		"worst slowdown");
 	for (int p = 0; p < P_N; p++) {
 		char share[16];
 		if (isnan(x[p].oracle_share))
@@ -160,7 +162,7 @@ static void print_tables(FILE *out, const struct tpt_result *r, const struct row
 		if (!any)
 			fprintf(out, "\nunder auto, before and after TPT was first enabled:\n%-20s %13s %13s "
 				     "%11s %11s %11s %11s %14s\n", "process", "instr before", "instr after",
-				"refs/walk", "refs/walk", "walk share", "walk share", "cycles/instr");
+				"refs/wk bef", "refs/wk aft", "walk% bef", "walk% aft", "cycles/instr");
 		any = true;
 		char label[40];
 		snprintf(label, sizeof(label), "%s (%d)", q->name, q->pid);
