@@ -237,11 +237,9 @@ static bool pr_step(struct graph *g)
 	/* Pull from the in-neighbours; the new score's contribution at once. */
 	float sum = 0;
 	g->rate = RATE_PR_VERTEX;
-	R(g, g->va_off + 8ULL * v);
-	R(g, g->va_off + 8ULL * (v + 1));
+	uint64_t lo, n;
+	const uint32_t *l = graph_list(g, v, &lo, &n);
 	g->rate = RATE_PR_EDGE;
-	const uint32_t *l = graph_nbrs(g, v);
-	uint64_t lo = graph_first(g, v), n = graph_deg(g, v);
 	for (uint64_t k = lo; k < lo + n; k++) {
 		R(g, g->va_nbr + 4 * k);
 		R(g, g->va_b + 4ULL * l[k - lo]);
@@ -271,10 +269,8 @@ static bool pr_step(struct graph *g)
 static void cc_hook(struct graph *g, uint32_t u)
 {
 	g->rate = RATE_CC_HOOK;
-	R(g, g->va_off + 8ULL * u);
-	R(g, g->va_off + 8ULL * (u + 1));
-	const uint32_t *l = graph_nbrs(g, u);
-	uint64_t lo = graph_first(g, u), n = graph_deg(g, u);
+	uint64_t lo, n;
+	const uint32_t *l = graph_list(g, u, &lo, &n);
 	for (uint64_t k = lo; k < lo + n; k++) {
 		uint32_t v = l[k - lo];
 		R(g, g->va_nbr + 4 * k);

@@ -131,6 +131,17 @@ static inline const uint32_t *graph_nbrs(struct graph *g, uint32_t v)
 	return g->list;
 }
 
+/* v's neighbours, after the two reads of its offsets a kernel makes to
+ * find them: *lo the index of the first, *n how many. */
+static inline const uint32_t *graph_list(struct graph *g, uint32_t v, uint64_t *lo, uint64_t *n)
+{
+	R(g, g->va_off + 8ULL * v);
+	R(g, g->va_off + 8ULL * (v + 1));
+	*lo = graph_first(g, v);
+	*n = graph_deg(g, v);
+	return graph_nbrs(g, v);
+}
+
 /* One step of bfs: a vertex of the loop in progress, or a decision;
  * false when the search has finished. */
 bool graph_bfs_step(struct graph *g);

@@ -57,10 +57,8 @@ static void bfs_top_down(struct graph *g)
 	g->rate = RATE_TD;
 	uint32_t x = g->queue[g->i];
 	R(g, g->va_b + 4 * g->i);
-	R(g, g->va_off + 8ULL * x);
-	R(g, g->va_off + 8ULL * (x + 1));
-	const uint32_t *l = graph_nbrs(g, x);
-	uint64_t lo = graph_first(g, x), n = graph_deg(g, x);
+	uint64_t lo, n;
+	const uint32_t *l = graph_list(g, x, &lo, &n);
 	for (uint64_t k = lo; k < lo + n; k++) {
 		uint32_t v = l[k - lo];
 		R(g, g->va_nbr + 4 * k);
@@ -120,10 +118,8 @@ static void bfs_bottom_up(struct graph *g, uint32_t u)
 	g->rate = RATE_BU;
 	R(g, g->va_a + 4ULL * u);
 	if (g->parent[u] < 0) {
-		R(g, g->va_off + 8ULL * u);
-		R(g, g->va_off + 8ULL * (u + 1));
-		const uint32_t *l = graph_nbrs(g, u);
-		uint64_t lo = graph_first(g, u), n = graph_deg(g, u);
+		uint64_t lo, n;
+		const uint32_t *l = graph_list(g, u, &lo, &n);
 		for (uint64_t k = lo; k < lo + n; k++) {
 			uint32_t v = l[k - lo];
 			R(g, g->va_nbr + 4 * k);
