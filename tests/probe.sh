@@ -45,6 +45,21 @@ wait 2>/dev/null
 
 small="--size 4M --steps 20000 --updates 128K --touch 4M --events 100 --rounds 2 --allow-busy"
 
+# --allow-busy measures a busy machine, and every result says it was busy.
+busy_pids=""
+for _ in 1 2 3 4; do
+	(while :; do :; done) &
+	busy_pids="$busy_pids $!"
+done
+# shellcheck disable=SC2086
+"$TPT" probe --phases native,dependent $small --json "$T/busy.json" >"$T/busy.txt" 2>"$T/err"
+rc=$?
+# shellcheck disable=SC2086
+kill $busy_pids 2>/dev/null
+wait 2>/dev/null
+[ $rc -eq 0 ] && grep -q '"host_busy": "the machine is busy: other tasks were runnable in' "$T/busy.json" &&
+	ok || bad "a busy machine's probe JSON does not say so: $(cat "$T/err")"
+
 # Native rows, JSON without --compare: no model figures.
 # shellcheck disable=SC2086
 "$TPT" probe --phases native $small --json "$T/n.json" >/dev/null 2>"$T/err" && ok ||
@@ -58,6 +73,7 @@ for r in rows:
     assert r["where"] == "native" and r["ns"] > 0 and r["spread"] >= 1, r
     assert r["model_ns"] is None and r["ratio"] is None and len(r["samples"]) == 2, r
     assert "provenance" in r
+    assert "host_busy" in r, r
 EOF
 
 # Without /dev/kvm (here: as nobody, who may not open it): native only, and why.

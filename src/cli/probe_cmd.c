@@ -53,6 +53,7 @@ struct probe_cmd {
 	size_t n;
 	struct calib m; /* the model on the rows */
 	char vm_skipped[200];
+	char busy[200];   /* with --allow-busy, how busy the machine was at the start ("" quiet) */
 };
 
 static int parse_phases(struct probe_params *p, const char *list)
@@ -237,6 +238,8 @@ static void print_text(const struct probe_cmd *c)
 	printf("KVM: %s\n", h->kvm_desc);
 	if (c->vm_skipped[0])
 		printf("  no VM rows: %s\n", c->vm_skipped);
+	if (c->busy[0])
+		printf("measured on a busy machine (--allow-busy): %s\n", c->busy);
 	printf("\n%-6s %-11s %-5s %-7s %11s %6s", "where", "loop", "guest", "backing", "ns", "spread");
 	if (c->compare)
 		printf(" %11s %6s  %-20s", "model ns", "ratio", "calibrates");
@@ -295,6 +298,7 @@ static json_t *row_json(const struct probe_cmd *c, size_t i)
 			      "ns", x->ns, "spread", x->spread, "samples", samples, "kvm_stats", stats,
 			      "clock_ghz", c->h.ghz, "host_in_vm", c->h.in_vm, "host_kvm",
 			      host_kvm_name[c->h.kvm]);
+	json_object_set_new(r, "host_busy", c->busy[0] ? json_string(c->busy) : json_null());
 	if (x->thp)
 		json_object_set_new(r, "thp_share", json_real(x->thp_share));
 	if (c->compare) {
@@ -348,10 +352,14 @@ int cmd_probe(int argc, char **argv)
 		goto out;
 	}
 	struct tpt_err e;
-	if (!c->allow_busy && host_quiet(&e)) {
-		bad("probe: %s", e.msg);
-		rc = 1;
-		goto out;
+	if (host_quiet(&e)) {
+		if (!c->allow_busy) {
+			bad("probe: %s", e.msg);
+			rc = 1;
+			goto out;
+		}
+		/* Measured all the same: every result says so. */
+		snprintf(c->busy, sizeof(c->busy), "%.*s", (int)strcspn(e.msg, ";"), e.msg);
 	}
 	if (host_pin() < 0) {
 		bad("probe: cannot pin to one CPU");
