@@ -213,6 +213,16 @@ static bool kernel_start(struct graph *g)
 	return true;
 }
 
+/* v's contribution from its score: its degree read (two offsets), the
+ * contribution written. */
+static void pr_contribute(struct graph *g, uint32_t v)
+{
+	R(g, g->va_off + 8ULL * v);
+	R(g, g->va_off + 8ULL * (v + 1));
+	g->contrib[v] = graph_deg(g, v) ? g->score[v] / (float)graph_deg(g, v) : 0;
+	W(g, g->va_b + 4ULL * v);
+}
+
 /* PageRank: the scores and first contributions, then Gauss-Seidel
  * pulls, a vertex a step; false when it has converged or run its
  * iterations. */
@@ -222,10 +232,7 @@ static bool pr_step(struct graph *g)
 	if (g->j == 0) {
 		g->score[v] = 1.0f / (float)g->nv;
 		W(g, g->va_a + 4ULL * v);
-		R(g, g->va_off + 8ULL * v);
-		R(g, g->va_off + 8ULL * (v + 1));
-		g->contrib[v] = graph_deg(g, v) ? g->score[v] / (float)graph_deg(g, v) : 0;
-		W(g, g->va_b + 4ULL * v);
+		pr_contribute(g, v);
 		if (++g->i == g->nv) {
 			g->i = 0;
 			g->j = 1;
@@ -251,10 +258,7 @@ static bool pr_step(struct graph *g)
 	g->score[v] = 0.15f / (float)g->nv + 0.85f * sum;
 	W(g, g->va_a + 4ULL * v);
 	g->error += fabsf(g->score[v] - old);
-	R(g, g->va_off + 8ULL * v);
-	R(g, g->va_off + 8ULL * (v + 1));
-	g->contrib[v] = graph_deg(g, v) ? g->score[v] / (float)graph_deg(g, v) : 0;
-	W(g, g->va_b + 4ULL * v);
+	pr_contribute(g, v);
 	if (++g->i == g->nv) {
 		g->i = 0;
 		g->iter++;
