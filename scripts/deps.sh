@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: MIT
 # deps.sh [build|check] [PACKAGE...] - installs the Debian packages a make
 # target needs, if any are missing: `build` what building and running tpt
-# needs (make run, make build), `check` that and what the test suite starts
+# needs (make run, make build; valgrind: tpt's own
+# Valgrind tool is built against it), `check` that and what the test suite starts
 # (make check); more packages may be named (make fuzz adds clang). Waits
 # for another apt or dpkg that holds the package lock, up to TPT_APT_WAIT
 # seconds (default 600), saying so once. Safe to run again.
 set -eu
 build="build-essential cmake pkg-config libcmocka-dev libinih-dev libjansson-dev \
-libzstd-dev liblzma-dev libpfm4-dev libsystemd-dev groff-base"
-check="valgrind man-db time parallel gnuplot-nox chromium slurm-wlm munge"
+libzstd-dev liblzma-dev libpfm4-dev libsystemd-dev groff-base valgrind"
+check="man-db time parallel gnuplot-nox chromium slurm-wlm munge"
 pkgs=$build
 case ${1:-build} in
 build) ;;

@@ -5,7 +5,6 @@
 # failed run. Usage: cli.sh PATH/TO/tpt
 set -u
 TPT=$1
-REP_STOS=${2:-}
 . "$(dirname "$0")/lib.sh"
 
 W="gups:size=64M,updates=20K"
@@ -55,7 +54,7 @@ grep -q '"mode": "tpt-opt"' "$T/two.json" && grep -q '"mode": "nested"' "$T/two.
 grep -q "fast" "$T/two.txt" && grep -q '\*' "$T/two.txt" && ok || bad "scenario compare table"
 "$TPT" sim --scheme native --workload churn:rounds=3 --thp always >/dev/null 2>&1 && ok || bad "--thp always"
 
-# Traces: write, info, convert, simulate; record a real program.
+# Traces: write, info, convert, simulate (record.sh records real programs).
 "$TPT" trace write --workload gups:size=8M,updates=5K -o "$T/g.tpt" && ok || bad "trace write"
 "$TPT" trace info "$T/g.tpt" | grep -q "^accesses *22049  (10000 reads, 12049 writes)" && ok || bad "trace info counts (2049 warm-up writes, then 5000 updates of 2 reads, 2 writes)"
 "$TPT" trace convert "$T/g.tpt" "$T/g.champsim.xz" --to champsim 2>"$T/conv.err" && ok || bad "trace convert to champsim"
@@ -73,51 +72,6 @@ printf 'I  0400,3\n L zz,8\n' >"$T/bad.lackey"
 "$TPT" trace convert "$T/bad.lackey" "$T/out.tpt" 2>"$T/err"
 [ $? -eq 2 ] && grep -q "byte" "$T/err" && [ ! -e "$T/out.tpt" ] && ok || bad "a bad trace left output, no offset or not exit 2"
 ls "$T"/out.tpt.tmp* >/dev/null 2>&1 && bad "temporary trace left behind" || ok
-if command -v valgrind >/dev/null; then
-	"$TPT" trace record -o "$T/true.tpt" -- /bin/true && ok || bad "trace record"
-	"$TPT" trace info "$T/true.tpt" | grep -q "^accesses *[1-9]" && ok || bad "recorded trace has no accesses"
-	# Whole programs: the shell's children, each with its parent, exec and exit.
-	"$TPT" trace record -o "$T/sh.tpt" -- sh -c '/bin/true; /bin/echo x >/dev/null' &&
-		"$TPT" trace info --processes "$T/sh.tpt" >"$T/sh.info" && ok || bad "recording sh -c"
-	grep -q "^processes *3$" "$T/sh.info" && grep -q "exec 3, fork 2, exit 3," "$T/sh.info" &&
-		grep -Eq "^1 +0 +sh +1 .* yes$" "$T/sh.info" && grep -Eq "^2 +1 +true +1 .* yes$" "$T/sh.info" &&
-		grep -Eq "^3 +1 +echo +1 .* yes$" "$T/sh.info" && ok || bad "sh -c 'cmd1; cmd2': $(cat "$T/sh.info")"
-	"$TPT" trace record --no-children -o "$T/nc.tpt" -- sh -c '/bin/true; /bin/true' &&
-		"$TPT" trace info "$T/nc.tpt" | grep -q "^processes *1$" && ok || bad "--no-children"
-	# A failed program is an error, unless --allow-failure.
-	"$TPT" trace record -o "$T/fail.tpt" -- sh -c 'exit 3' 2>"$T/err"
-	[ $? -eq 1 ] && [ ! -e "$T/fail.tpt" ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
-		grep -q "sh exited with status 3" "$T/err" && ok || bad "a failed program: $(cat "$T/err")"
-	"$TPT" trace record --allow-failure -o "$T/fail.tpt" -- sh -c 'exit 3' 2>/dev/null &&
-		[ -s "$T/fail.tpt" ] && ok || bad "--allow-failure"
-	# A recording stopped by a signal leaves no logs behind.
-	# (In a TMPDIR of its own: other tests record at the same time.)
-	mkdir "$T/rectmp"
-	TMPDIR="$T/rectmp" "$TPT" trace record -o "$T/sig.tpt" -- sleep 30 >/dev/null 2>&1 &
-	rp=$!
-	sleep 3
-	kill -TERM $rp
-	wait $rp
-	[ -z "$(ls -A "$T/rectmp")" ] && [ ! -e "$T/sig.tpt" ] && ok ||
-		bad "a recording stopped by SIGTERM left $(ls -A "$T/rectmp")"
-	sleep 1
-	pgrep -f "tool=lackey.*sleep 30" >/dev/null && bad "valgrind outlived the recorder" || ok
-	"$TPT" trace record -o "$T/none.tpt" -- "$T/no-such-program" 2>"$T/err"
-	[ $? -eq 1 ] && grep -q "could not run" "$T/err" && ok || bad "a program that does not exist"
-	# One rep stosb: one instruction, one store per 64-byte line (4096 more bytes: 64 more stores).
-	if [ -n "$REP_STOS" ]; then
-		"$TPT" trace record -o "$T/rep1.tpt" -- "$REP_STOS" 4096 &&
-			"$TPT" trace record -o "$T/rep2.tpt" -- "$REP_STOS" 8192 && ok || bad "recording rep_stos"
-		i1=$("$TPT" trace info "$T/rep1.tpt" | awk '/^instructions/ {print $2}')
-		i2=$("$TPT" trace info "$T/rep2.tpt" | awk '/^instructions/ {print $2}')
-		w1=$("$TPT" trace info "$T/rep1.tpt" | awk '/^accesses/ {print $5}' | tr -d '(')
-		w2=$("$TPT" trace info "$T/rep2.tpt" | awk '/^accesses/ {print $5}' | tr -d '(')
-		[ "$i1" = "$i2" ] && [ $((w2 - w1)) -eq 64 ] && ok ||
-			bad "rep stosb of 4096 more bytes: instructions $i1 -> $i2, writes $w1 -> $w2"
-	fi
-else
-	bad "valgrind is missing (scripts/deps.sh installs it)"
-fi
 
 # Bad input: one clear line on stderr, exit status 2.
 expect_error() {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * trace_cmd.c - `tpt trace`: info, convert, write (a workload to a trace)
- * and record (a real program under Valgrind lackey). Output files go
+ * and record (a real program under Valgrind: tpt's own tool, or lackey). Output files go
  * through the writers' temporary names, so a failure leaves nothing behind
  * and never replaces an existing file with a partial one.
  */
@@ -24,7 +24,8 @@ static void trace_usage(FILE *out)
 	fprintf(out, "usage: tpt trace info FILE [--format F] [--processes]\n"
 		     "       tpt trace convert IN OUT [--format F] [--to tpt|champsim]\n"
 		     "       tpt trace write --workload W -o OUT [--to tpt|champsim] [--seed N]\n"
-		     "       tpt trace record -o OUT [--no-children] [--allow-failure] -- PROGRAM [ARGS...]\n"
+		     "       tpt trace record -o OUT [--roi] [--no-children] [--allow-failure] [--lackey]\n"
+		     "                        -- PROGRAM [ARGS...]\n"
 		     "formats: tpt, lackey, champsim (read plain or .xz); without --to, OUT's name\n"
 		     "decides: *.champsim is ChampSim, *.xz ChampSim in xz, anything else tpt\n");
 }
@@ -32,7 +33,7 @@ static void trace_usage(FILE *out)
 struct topts {
 	const char *format, *to, *out, *workload;
 	uint64_t seed;
-	bool no_children, allow_failure, processes;
+	bool no_children, allow_failure, processes, roi, lackey;
 };
 
 const struct cli_opt trace_opts[] = {
@@ -44,6 +45,8 @@ const struct cli_opt trace_opts[] = {
 	{"processes", NULL, 'P', "info: each process's counts too"},
 	{"no-children", NULL, 'C', "record: the program alone, not the programs it starts"},
 	{"allow-failure", NULL, 'F', "record: keep the trace of a program that exits non-zero"},
+	{"roi", NULL, 'R', "record: measure the region of interest the program marks (tpt/roi.h)"},
+	{"lackey", NULL, 'L', "record: with Valgrind lackey, not tpt's own tool (slower)"},
 };
 const size_t trace_nopts = ARRAY_LEN(trace_opts);
 
@@ -66,6 +69,8 @@ static int parse(int argc, char **argv, struct topts *o, int *first)
 		case 'C': o->no_children = true; break;
 		case 'P': o->processes = true; break;
 		case 'F': o->allow_failure = true; break;
+		case 'R': o->roi = true; break;
+		case 'L': o->lackey = true; break;
 		case 's':
 			if (tpt_parse_u64(optarg, &o->seed))
 				return bad("trace: --seed: '%s' is not a whole number", optarg);
@@ -116,8 +121,9 @@ static void copy_names(const struct trace_reader *r, char names[32][16])
 		memcpy(names[i], trace_name(r, i), 16);
 }
 
-/* Streams a reader into a writer. 0, 1 (a write failed) or 2 (bad input). */
-static int pump(struct trace_reader *r, const char *out, int to)
+/* Streams a reader into a writer. 0, 1 (a write failed) or 2 (bad input).
+ * marks: a recording with --roi, which must have marked its region. */
+static int pump(struct trace_reader *r, const char *out, int to, uint64_t *marks)
 {
 	struct trace_writer *w;
 	struct tpt_err e;
@@ -135,6 +141,8 @@ static int pump(struct trace_reader *r, const char *out, int to)
 	int rc = 0;
 	while ((n = trace_read(r, ev, N)) > 0) {
 		copy_names(r, names);
+		for (size_t i = 0; marks && i < n; i++)
+			*marks += ev[i].type == EV_MARK;
 		if (trace_write(w, ev, n, (const char(*)[16])names, &e)) {
 			bad("trace: %s", e.msg);
 			rc = 1;
@@ -144,6 +152,11 @@ static int pump(struct trace_reader *r, const char *out, int to)
 	if (!rc && trace_error(r)) {
 		bad("trace: %s", trace_error(r));
 		rc = 2; /* the input is bad, as sim says of it */
+	}
+	if (!rc && marks && !*marks) {
+		bad("trace: --roi: the program never started its region of interest "
+		    "(TPT_ROI_BEGIN() of tpt/roi.h); nothing written");
+		rc = 1;
 	}
 	rc = writer_close(w, rc);
 	free(ev);
@@ -254,7 +267,7 @@ static int cmd_convert(int argc, char **argv)
 		bad("trace: %s", e.msg);
 		return 2;
 	}
-	rc = pump(r, argv[first + 1], to);
+	rc = pump(r, argv[first + 1], to, NULL);
 	trace_close(r);
 	return rc;
 }
@@ -320,7 +333,9 @@ static int cmd_record(int argc, char **argv)
 	if (!o.out || first >= argc)
 		return bad("trace: record needs -o OUT -- PROGRAM [ARGS...]");
 	if (o.format || o.to || o.workload)
-		return bad("trace: record takes -o, --no-children and --allow-failure");
+		return bad("trace: record takes -o, --roi, --no-children, --allow-failure and --lackey");
+	if (o.roi && o.lackey)
+		return bad("trace: --roi needs tpt's own tool, not --lackey");
 	if ((rc = check_out(o.out, NULL)))
 		return rc;
 	/* The logs' directory, where temporaries go ($TMPDIR, else /tmp). */
@@ -334,7 +349,9 @@ static int cmd_record(int argc, char **argv)
 		return 1;
 	}
 	int status = 0;
-	if (trace_record_run(dir, argv + first, !o.no_children, &status, &e)) {
+	struct trace_recorder how = {.children = !o.no_children, .roi = o.roi, .lackey = o.lackey,
+				     .progress = true};
+	if (trace_record_run(dir, argv + first, &how, &status, &e)) {
 		bad("trace: %s", e.msg);
 		outfile_tmpdir_remove();
 		return 1;
@@ -346,17 +363,17 @@ static int cmd_record(int argc, char **argv)
 		return 1;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		char how[64];
+		char end[64];
 		if (WIFEXITED(status))
-			snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
+			snprintf(end, sizeof(end), "exited with status %d", WEXITSTATUS(status));
 		else
-			snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
+			snprintf(end, sizeof(end), "was killed by signal %d", WTERMSIG(status));
 		if (!o.allow_failure) {
-			bad("trace: %s %s; nothing written (--allow-failure records it anyway)", prog, how);
+			bad("trace: %s %s; nothing written (--allow-failure records it anyway)", prog, end);
 			outfile_tmpdir_remove();
 			return 1;
 		}
-		bad("trace: note: %s %s (recorded: --allow-failure)", prog, how);
+		bad("trace: note: %s %s (recorded: --allow-failure)", prog, end);
 	}
 	struct trace_reader *r;
 	if (trace_open(&r, dir, TRACE_LACKEY, &e)) {
@@ -364,7 +381,8 @@ static int cmd_record(int argc, char **argv)
 		outfile_tmpdir_remove();
 		return 1;
 	}
-	rc = pump(r, o.out, TRACE_AUTO);
+	uint64_t marks = 0;
+	rc = pump(r, o.out, TRACE_AUTO, o.roi ? &marks : NULL);
 	trace_close(r);
 	outfile_tmpdir_remove();
 	return rc;

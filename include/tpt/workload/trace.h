@@ -51,12 +51,22 @@ uint64_t trace_dropped(const struct trace_writer *w);
 int trace_finish(struct trace_writer *w, struct tpt_err *e);
 void trace_abort(struct trace_writer *w);
 
-/* Runs argv under Valgrind lackey with its logs in the empty directory
- * dir (a recording: trace_open reads the directory). children: follow
- * forked and exec'd programs. *status: valgrind's wait status, which is
- * the program's. 0, or -1 with e set when the recording failed. */
-int trace_record_run(const char *dir, char *const argv[], bool children, int *status,
-		     struct tpt_err *e);
+/* How a program is recorded. */
+struct trace_recorder {
+	bool children; /* follow forked and exec'd programs */
+	bool roi;      /* record the region-of-interest markers (tpt/roi.h): tpt's tool only */
+	bool lackey;   /* Valgrind lackey, even where tpt's own tool is there */
+	bool progress; /* a progress line on stderr when it is a terminal */
+};
+/* The directory holding tpt's Valgrind tool into found ($TPT_TOOL_DIR, else
+ * the build's or the installation's); false where it is missing. */
+bool trace_record_tool(char *found, size_t size);
+/* Runs argv under Valgrind, tpt's tool (lackey where it is missing, or
+ * asked for) with its logs in the empty directory dir (a recording:
+ * trace_open reads the directory). *status: valgrind's wait status, which
+ * is the program's. 0, or -1 with e set when the recording failed. */
+int trace_record_run(const char *dir, char *const argv[], const struct trace_recorder *how,
+		     int *status, struct tpt_err *e);
 
 /* What `tpt trace info` prints. */
 struct trace_stats {

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "trace_internal.h"
+#include "tpt/workload/tptlog.h"
 
 /* The next line (without its LF or CRLF) into *out; false at the end. */
 static bool next_line(struct trace_reader *r, struct lk *k, char **out, uint64_t *at)
@@ -95,15 +96,6 @@ static int call_args(const char *line, uint64_t arg[6])
 	return i;
 }
 
-/* The file id of a path: FNV-1a, never 0. */
-static uint32_t file_id(const char *path, size_t len)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)path[i]) * 16777619u;
-	return h ? h : 1;
-}
-
 /* A successful open: the descriptor now names the file in its "(path)". */
 static void opened(struct lk *k, const char *line, const char *ok)
 {
@@ -113,7 +105,7 @@ static void opened(struct lk *k, const char *line, const char *ok)
 	const char *path = args ? strchr(args + 1, '(') : NULL;
 	const char *close = path ? strchr(path, ')') : NULL;
 	if (fd < ARRAY_LEN(k->files) && close)
-		k->files[fd] = file_id(path + 1, (size_t)(close - path - 1));
+		k->files[fd] = tptlog_file_id(path + 1, (size_t)(close - path - 1));
 }
 
 /* A successful mmap, munmap, mprotect or brk line as OS events (a file

@@ -36,6 +36,7 @@
 
 struct seg {
 	uint32_t seq, real;
+	bool tool; /* the log of tpt's Valgrind tool (SEQ.PID.tb), else lackey's (SEQ.PID.lk) */
 };
 
 struct lproc {
@@ -48,6 +49,7 @@ struct lproc {
 	uint32_t children; /* recorded children alive */
 	struct source src;
 	struct lk k;
+	size_t (*parse)(struct trace_reader *r, struct lk *k, struct event *ev, size_t n);
 	char label[48];
 };
 
@@ -62,6 +64,8 @@ struct rec {
 	int cur; /* -1: none running */
 	uint64_t slice;
 	bool marked;
+	bool roi;      /* the region of interest was recorded: marked at its start */
+	bool roi_over; /* its end: the trace ends */
 	unsigned nnames;
 	struct event q[8]; /* events made between parses */
 	size_t qlen;
@@ -78,10 +82,12 @@ static int seg_cmp(const void *a, const void *b)
 static bool seg_name(const char *name, struct seg *s)
 {
 	unsigned seq, real;
+	char kind[3];
 	int used = 0;
-	if (sscanf(name, "%u.%u.lk%n", &seq, &real, &used) != 2 || name[used] || !seq || !real)
+	if (sscanf(name, "%u.%u.%2[a-z]%n", &seq, &real, kind, &used) != 3 || name[used] || !seq ||
+	    !real || (strcmp(kind, "lk") && strcmp(kind, "tb")))
 		return false;
-	*s = (struct seg){seq, real};
+	*s = (struct seg){seq, real, kind[0] == 't'};
 	return true;
 }
 
@@ -153,14 +159,16 @@ static int open_log(struct trace_reader *r, struct rec *c, struct lproc *p)
 {
 	const struct seg *s = &c->segs[p->seg + p->at];
 	char path[4096];
-	snprintf(p->label, sizeof(p->label), "%u.%u.lk: ", s->seq, s->real);
-	snprintf(path, sizeof(path), "%s/%u.%u.lk", c->dir, s->seq, s->real);
+	const char *kind = s->tool ? "tb" : "lk";
+	snprintf(p->label, sizeof(p->label), "%u.%u.%s: ", s->seq, s->real, kind);
+	snprintf(path, sizeof(path), "%s/%u.%u.%s", c->dir, s->seq, s->real, kind);
 	struct tpt_err e;
 	if (source_open(&p->src, path, &e)) {
 		trace_fail(r, 0, "%s", e.msg);
 		return -1;
 	}
 	lk_init(&p->k, &p->src, p->label);
+	p->parse = s->tool ? tl_parse : lk_parse;
 	p->open = true;
 	p->execd = false;
 	return 0;
@@ -215,10 +223,18 @@ static int note(struct trace_reader *r, struct rec *c, struct lproc *p)
 		c->q[c->qlen++] = (struct event){.type = EV_EXEC, .pid = p->pid, .arg = slot};
 		c->q[c->qlen++] = (struct event){.type = EV_MMAP, .pid = p->pid, .va = 0,
 						 .arg = 1ULL << 47, .size = WL_MAP_W};
-		if (!c->marked)
+		if (p->parent < 0)
+			c->roi = k->roi;
+		if (!c->marked && !c->roi) {
 			c->q[c->qlen++] = (struct event){.type = EV_MARK, .pid = p->pid};
-		c->marked = true;
+			c->marked = true;
+		}
 		p->execd = true;
+	} else if (what == LK_ROI_BEGIN && c->roi && !c->marked) {
+		c->q[c->qlen++] = (struct event){.type = EV_MARK, .pid = p->pid};
+		c->marked = true;
+	} else if (what == LK_ROI_END && c->roi && c->marked) {
+		c->roi_over = true;
 	} else if (what == LK_FORK) {
 		int parent = (int)(p - c->procs);
 		int child = k->note_arg > UINT32_MAX ? -1 : add_proc(r, c, (uint32_t)k->note_arg, parent);
@@ -251,6 +267,8 @@ static size_t rec_read(struct trace_reader *r, struct event *ev, size_t n)
 			out += k;
 			continue;
 		}
+		if (c->roi_over)
+			break;
 		if (c->cur < 0) {
 			if (!c->rlen) {
 				/* None ready: a wait for a child that never ends here ends. */
@@ -272,7 +290,7 @@ static size_t rec_read(struct trace_reader *r, struct event *ev, size_t n)
 			return 0;
 		if (n - out < 2)
 			break;
-		size_t got = lk_parse(r, &p->k, ev + out, n - out);
+		size_t got = p->parse(r, &p->k, ev + out, n - out);
 		if (r->failed)
 			return 0;
 		if (got && (p->at > 0 || p->parent < 0) && !p->execd) {
@@ -356,7 +374,7 @@ int recording_open(struct trace_reader *r, struct tpt_err *e)
 	if (rc)
 		return rc;
 	if (!c->nsegs)
-		return tpt_fail(e, "%s: a recording without logs (SEQ.PID.lk)", r->path);
+		return tpt_fail(e, "%s: a recording without logs (SEQ.PID.lk or SEQ.PID.tb)", r->path);
 	qsort(c->segs, c->nsegs, sizeof(*c->segs), seg_cmp);
 	uint32_t first = c->segs[0].real, seq = c->segs[0].seq;
 	for (size_t i = 1; i < c->nsegs; i++) {

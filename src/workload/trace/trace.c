@@ -60,7 +60,7 @@ int trace_open(struct trace_reader **out, const char *path, int format, struct t
 	r->path = path;
 	int rc;
 	if (recording_is(path)) {
-		/* A recording's directory: its logs are lackey's. */
+		/* A recording's directory: Valgrind logs (lackey's or tpt's tool's), under lackey's name. */
 		r->format = TRACE_LACKEY;
 		rc = format != TRACE_AUTO && format != TRACE_LACKEY
 			     ? tpt_fail(e, "%s: a recording is read as lackey logs", path)

@@ -94,12 +94,15 @@ size_t trace_prologue(struct trace_reader *r, struct event *ev);
 /* Whether len bytes are text a lackey log could hold. */
 bool trace_is_text(const uint8_t *head, size_t len);
 
-/* The lackey line parser (lackey.c), one per log being read. lk_parse
- * returns events without their pid, and stops early at a note: the log's
- * program name (from Valgrind's "Command:" line), a fork (note_arg: the
- * child's real pid) or a wait that blocks until a child ends. It fills at
- * most n events and needs n >= 2. */
-enum lk_note { LK_NONE, LK_COMMAND, LK_FORK, LK_WAIT };
+/* The parser of one log of a recording, one per log being read: lackey's
+ * text (lackey.c, lk_parse) or the log of tpt's own Valgrind tool
+ * (tptlog.c, tl_parse). A parser returns events without their pid, and
+ * stops early at a note: the log's program name (lackey's "Command:" line,
+ * the tool's header), a fork (note_arg: the child's real pid), a wait that
+ * blocks until a child ends, or the start or end of the region of
+ * interest (the tool's, when recorded with --roi: then roi is set). It
+ * fills at most n events and needs n >= 2. */
+enum lk_note { LK_NONE, LK_COMMAND, LK_FORK, LK_WAIT, LK_ROI_BEGIN, LK_ROI_END };
 struct lk {
 	struct source *src;
 	const char *label; /* prefix of its error messages */
@@ -108,12 +111,12 @@ struct lk {
 	uint64_t buf_at; /* source offset of buf[0] */
 	uint64_t line;
 	uint32_t instrs;
-	bool started, eof;
+	bool started, eof, roi;
 	struct event pending[2]; /* the store half of an M, or an OS event (a file's, then its mmap) */
 	unsigned npending, ipending;
 	uint32_t files[1024]; /* per file descriptor: the id of the file it opened, 0 none */
 	char call[512]; /* a system call whose result Valgrind logs on a later line */
-	uint64_t iaddr;   /* the instruction fetched last */
+	uint64_t iaddr;   /* the instruction fetched last (the tool's log: the last access's address) */
 	bool iaccess;     /* it accessed memory */
 	bool rep;         /* the fetch was a further iteration of it */
 	uint64_t lines[2]; /* the cache lines it loaded and stored last */
@@ -123,8 +126,10 @@ struct lk {
 };
 void lk_init(struct lk *k, struct source *src, const char *label);
 size_t lk_parse(struct trace_reader *r, struct lk *k, struct event *ev, size_t n);
+size_t tl_parse(struct trace_reader *r, struct lk *k, struct event *ev, size_t n);
 
-/* A recording: a directory of lackey logs, one per program run (recording.c). */
+/* A recording: a directory of logs, lackey's or the tool's, one per program
+ * run (recording.c). */
 int recording_open(struct trace_reader *r, struct tpt_err *e);
 bool recording_is(const char *path);
 
