@@ -80,27 +80,49 @@ for r, j in zip(rows, doc["rows"]):
     assert 0 <= float(r["walk_share"]) < 1
 PY
 [ -p "$T/r/plots/plots.gp.log" ] && ok || bad "the FIFO at plots.gp.log was replaced"
-# Plots: for each page pair, speed-up over nested, references per walk and
-# walk share (no shadow scheme here, so no speed-up over shadow); the page
-# holds each of them inline.
-[ "$(ls "$T"/r/plots/*.svg | wc -l)" -eq 6 ] && [ ! -e "$T/r/plots/speedup-shadow-4K-4K.svg" ] && ok ||
+# Figures: speed-up over nested, references per walk and walk share (no
+# shadow scheme here, so no speed-up over shadow), each with a panel per
+# page pair; the page holds each of them inline with its caption, and the
+# tables pivoted (a row per workload, a column per scheme).
+[ "$(ls "$T"/r/plots/*.svg | wc -l)" -eq 3 ] && [ ! -e "$T/r/plots/speedup-shadow.svg" ] && ok ||
 	bad "study report: plots $(ls "$T/r/plots")"
-awk '$1 == "gups" && $3 == 1' "$T/r/plots/speedup-nested-4K-4K.dat" | grep -q . && ok || bad "nested's bar is not 1"
-[ "$(grep -c '^| workload |' "$T/r/tables.md")" -eq 6 ] && grep -q '^| gups | 1.[0-9][0-9] | 1.00 |' "$T/r/tables.md" &&
+# nested is the line at 1, not a bar; the geometric mean is a group; a
+# share is plotted as a percentage.
+python3 - "$T/r/plots" <<'PY' && ok || bad "the figures' data: $(cat "$T/r/plots/speedup-nested-4K-4K.dat")"
+import math, sys
+d = sys.argv[1]
+rows = [l.split() for l in open(d + "/speedup-nested-4K-4K.dat")]
+assert rows[0] == ["workload", "native", "tpt-opt"], rows[0]
+v = {r[0]: [float(x) for x in r[1:]] for r in rows[1:]}
+assert set(v) == {"gups", "sysbench", "gmean"}, v
+for j in range(2):
+    assert abs(v["gmean"][j] - math.sqrt(v["gups"][j] * v["sysbench"][j])) < 1e-4, v
+w = [l.split() for l in open(d + "/walk-share-4K-4K.dat")][1:]
+assert max(float(x) for r in w for x in r[1:]) > 5, w  # nested's walk stall, in %
+PY
+[ "$(grep -c '^| workload |' "$T/r/tables.md")" -eq 6 ] && [ "$(grep -c '^| gmean |' "$T/r/tables.md")" -eq 2 ] &&
+	grep -q '^| gups | 1.[0-9][0-9] | 1.[0-9][0-9] |' "$T/r/tables.md" &&
 	ok || bad "tables.md: $(head -n 8 "$T/r/tables.md")"
-[ "$(grep -c '<svg' "$T/r/index.html")" -eq 6 ] && [ "$(grep -c '<tr>' "$T/r/index.html")" -eq 13 ] && ok ||
+[ "$(grep -c '<svg' "$T/r/index.html")" -eq 3 ] && [ "$(grep -c '<tr>' "$T/r/index.html")" -eq 20 ] &&
+	[ "$(grep -c '<figcaption><b>Figure [1-3].</b> ' "$T/r/index.html")" -eq 3 ] &&
+	grep -q "The dashed line at 1 is nested itself" "$T/r/index.html" && ok ||
 	bad "index.html: $(grep -c '<svg' "$T/r/index.html") plots, $(grep -c '<tr>' "$T/r/index.html") table rows"
 
 # The page as a person opens it: headless Chromium lays out every plot
-# (each SVG's drawn box and its bars, read back from the rendered page).
+# (each SVG's drawn box and its bars, read back from the rendered page),
+# each with its y axis's label and unit, two panels, and a caption.
 if command -v chromium >/dev/null; then
 	cp "$T/r/index.html" "$T/check.html"
 	cat >>"$T/check.html" <<'JS'
 <script>
 var out = [];
 document.querySelectorAll("figure.plot svg").forEach(function (s) {
-  var b = s.getBBox();
-  out.push(Math.round(b.width) + "x" + Math.round(b.height) + " " + s.querySelectorAll("path").length);
+  var b = s.getBBox(), t = s.textContent;
+  var label = /\(x\)|references per walk|% of cycles/.test(t) ? "label" : "nolabel";
+  var panels = (t.match(/guest 4K pages, host/g) || []).length;
+  var cap = s.parentNode.querySelector("figcaption") ? "caption" : "nocaption";
+  out.push(Math.round(b.width) + "x" + Math.round(b.height) + " " + s.querySelectorAll("path").length +
+    " " + label + " " + panels + " " + cap);
 });
 var p = document.createElement("pre"); p.id = "rendered"; p.textContent = out.join(" | "); document.body.appendChild(p);
 </script>
@@ -110,11 +132,12 @@ JS
 	python3 - "$T/rendered" <<'PY' && ok || bad "Chromium did not render every plot: $(cat "$T/rendered")"
 import sys
 plots = open(sys.argv[1]).read().strip().split(" | ")
-assert len(plots) == 6, plots
+assert len(plots) == 3, plots
 for p in plots:
-    box, paths = p.split()
+    box, paths, label, panels, cap = p.split()
     w, h = map(int, box.split("x"))
-    assert w >= 800 and h >= 300 and int(paths) >= 20, p
+    assert w >= 700 and h >= 300 and int(paths) >= 20, p
+    assert label == "label" and panels == "2" and cap == "caption", p
 PY
 else
 	echo "SKIP: Chromium is not installed (make deps installs it): the page is not checked"

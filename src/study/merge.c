@@ -30,10 +30,16 @@ static const char *const compare_columns[] = {
 };
 
 static const struct study_metric compare_metrics[] = {
-	{"speedup_over_nested", "speedup-nested", "speed-up over nested paging"},
-	{"speedup_over_shadow", "speedup-shadow", "speed-up over shadow paging"},
-	{"refs_per_walk", "refs-per-walk", "memory references per walk"},
-	{"walk_share", "walk-share", "share of cycles stalled on walks"},
+	{"speedup_over_nested", "speedup-nested", "speed-up over nested paging",
+	 "speed-up over nested paging (x)", 1, "nested", true,
+	 "nested paging's estimated cycles over the scheme's"},
+	{"speedup_over_shadow", "speedup-shadow", "speed-up over shadow paging",
+	 "speed-up over shadow paging (x)", 1, "shadow", true,
+	 "shadow paging's estimated cycles over the scheme's"},
+	{"refs_per_walk", "refs-per-walk", "memory references per walk", "references per walk", 1, NULL,
+	 false, "page-table and tag references to the memory hierarchy per TLB-miss walk"},
+	{"walk_share", "walk-share", "cycles stalled on walks", "walk stall, % of cycles", 100, NULL,
+	 false, "the walk stall's share of the estimated cycles"},
 };
 
 /* A policy study: per run and policy, and for the processes the profiler
@@ -47,9 +53,13 @@ static const char *const policy_columns[] = {
 };
 
 static const struct study_metric policy_metrics[] = {
-	{"speedup_vs_never", "speedup-never", "speed-up over never enabling TPT"},
-	{"oracle_gain_share", "oracle-share", "share of the oracle's gain"},
-	{"profiling_share", "profiling-share", "share of cycles spent profiling"},
+	{"speedup_vs_never", "speedup-never", "speed-up over never enabling TPT",
+	 "speed-up over never (x)", 1, "never", true,
+	 "the cycles of the run that never enables TPT over the policy's"},
+	{"oracle_gain_share", "oracle-share", "share of the oracle's gain", "% of the oracle's gain", 100,
+	 NULL, false, "the policy's gain over never as a share of the oracle's"},
+	{"profiling_share", "profiling-share", "cycles spent profiling", "profiling, % of cycles", 100,
+	 NULL, false, "the profiler's sampling cost as a share of the run's cycles"},
 };
 
 const struct study_layout study_layouts[2] = {
@@ -461,7 +471,7 @@ int study_report(const struct study *s, const char *dir, struct tpt_err *e)
 	if (!rc)
 		rc = study_plot(s, k, dir, rows, e);
 	if (!rc)
-		rc = study_page(s, k, dir, rows, &b, e);
+		rc = study_page(s, k, dir, &b, e);
 	if (!rc)
 		rc = write_json(s, dir, rows, &b, e);
 	json_decref(rows);

@@ -4,6 +4,7 @@
  * its rows in one self-contained page. Every text that came from a file
  * (a result's names and commit, a workload, a path) is escaped.
  */
+#include <ctype.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -41,22 +42,31 @@ static bool put_svg(FILE *f, const char *path)
 	return true;
 }
 
-static void figure(FILE *f, const char *svg, const char *caption, const char *g, const char *h)
+/* A figure and its caption: what is plotted, how, and from which runs. */
+static void figure(FILE *f, const char *svg, unsigned n, const char *caption)
 {
 	if (access(svg, R_OK))
 		return;
 	fprintf(f, "<figure class=\"plot\">\n");
 	put_svg(f, svg);
-	fprintf(f, "<figcaption>");
+	fprintf(f, "<figcaption><b>Figure %u.</b> ", n);
 	study_put_html(f, caption);
-	fprintf(f, ", guest ");
-	study_put_html(f, g);
-	fprintf(f, " pages on host ");
-	study_put_html(f, h);
 	fprintf(f, "</figcaption></figure>\n");
 }
 
-int study_page(const struct study *s, const struct study_layout *k, const char *dir, const json_t *rows,
+/* A file as it is (the tables plot.c wrote, already escaped). */
+static void put_file(FILE *f, const char *path)
+{
+	FILE *in = fopen(path, "re");
+	char buf[4096];
+	size_t n;
+	while (in && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, f);
+	if (in)
+		fclose(in);
+}
+
+int study_page(const struct study *s, const struct study_layout *k, const char *dir,
 	       const struct study_builds *made, struct tpt_err *e)
 {
 	char path[PATH_MAX];
@@ -67,55 +77,57 @@ int study_page(const struct study *s, const struct study_layout *k, const char *
 	FILE *f = o.f;
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>tpt study ");
 	study_put_html(f, s->f.name);
-	fprintf(f, "</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-		   "td,th{border:1px solid #bbb;padding:2px 6px;text-align:right}td:first-child,th{text-align:left}"
-		   "figure{margin:1em 0}</style></head><body>\n<h1>tpt study ");
+	fprintf(f, "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:80em}"
+		   "table{border-collapse:collapse;margin:1em 0}caption{text-align:left;font-weight:bold;"
+		   "padding:4px 0}td,th{border:1px solid #bbb;padding:2px 6px;text-align:right}"
+		   "td:first-child,th:first-child{text-align:left}figure{margin:1.5em 0}"
+		   "figcaption{max-width:60em}caption{white-space:nowrap}</style></head><body>\n<h1>tpt study ");
 	study_put_html(f, s->f.name);
 	fprintf(f, "</h1>\n<p>%u runs, made at ", s->nrun);
 	study_builds_print(f, made, study_put_html);
 	fprintf(f, "; merged by tpt %s (commit %s). Data: <a href=\"results.csv\">results.csv</a>, "
-		   "<a href=\"results.json\">results.json</a>.</p>\n<h2>Plots</h2>\n", tpt_version(), tpt_commit());
-	const char *gs[8], *hs[8];
-	unsigned ng = study_distinct(rows, "guest_page", gs, 8), nh = study_distinct(rows, "host_page", hs, 8);
-	for (unsigned a = 0; a < ng; a++)
-		for (unsigned b = 0; b < nh; b++)
-			for (unsigned m = 0; m < k->nmetrics; m++) {
-				char svg[PATH_MAX], name[128];
-				snprintf(name, sizeof(name), "%s-%s-%s", k->metrics[m].file, gs[a], hs[b]);
-				if (!study_path(svg, sizeof(svg), dir, "plots", name, "svg"))
-					figure(f, svg, k->metrics[m].title, gs[a], hs[b]);
-			}
+		   "<a href=\"results.json\">results.json</a>.</p>\n<h2>Figures</h2>\n", tpt_version(),
+		   tpt_commit());
+	unsigned fig = 0;
+	const char *series = k->series;
+	for (unsigned m = 0; m < k->nmetrics; m++) {
+		const struct study_metric *mt = &k->metrics[m];
+		char svg[PATH_MAX], caption[1024];
+		int len = snprintf(caption, sizeof(caption), "%s: %s, per workload (a group each) and %s "
+					  "(a bar each); one panel per page configuration (guest and "
+					  "host page sizes).", mt->unit, mt->what, series);
+		if (mt->baseline && len > 0 && (size_t)len < sizeof(caption))
+			len += snprintf(caption + len, sizeof(caption) - (size_t)len,
+					" The dashed line at 1 is %s itself.", mt->baseline);
+		if (mt->geomean && len > 0 && (size_t)len < sizeof(caption))
+			len += snprintf(caption + len, sizeof(caption) - (size_t)len,
+					" gmean: the geometric mean over the workloads.");
+		if (len > 0 && (size_t)len < sizeof(caption))
+			snprintf(caption + len, sizeof(caption) - (size_t)len,
+				 " From the %u runs of this study.", s->nrun);
+		caption[0] = (char)toupper((unsigned char)caption[0]);
+		if (!study_path(svg, sizeof(svg), dir, "plots", mt->file, "svg") && !access(svg, R_OK))
+			figure(f, svg, ++fig, caption);
+	}
 	for (unsigned i = 0; i < s->nrun; i++) {
 		const struct study_run *r = &s->run[i];
-		char svg[PATH_MAX], name[40], caption[PATH_MAX + 32];
+		char svg[PATH_MAX], name[40], caption[PATH_MAX + 256];
 		struct study_argv a;
 		study_argv(s, r, &a);
 		snprintf(name, sizeof(name), "timeline-%s", r->hash);
-		snprintf(caption, sizeof(caption), "policy timeline: %s", a.v[2]);
-		if (!study_path(svg, sizeof(svg), dir, "plots", name, "svg"))
-			figure(f, svg, caption, s->pages[r->pages].guest, s->pages[r->pages].host);
+		snprintf(caption, sizeof(caption),
+			 "The automatic policy's run of %s, guest %s pages on host %s: its first process's "
+			 "STLB misses per kilo-instruction (left axis) and the policy's estimated gain "
+			 "(right axis, %% of cycles) at each profiling interval, shaded where it ran on TPT; "
+			 "left, the whole run; right, its last intervals.",
+			 a.v[2], s->pages[r->pages].guest, s->pages[r->pages].host);
+		if (!study_path(svg, sizeof(svg), dir, "plots", name, "svg") && !access(svg, R_OK))
+			figure(f, svg, ++fig, caption);
 	}
-	fprintf(f, "<h2>Results</h2>\n<table>\n<tr>");
-	for (size_t c = 0; c < k->ncolumns; c++)
-		fprintf(f, "<th>%s</th>", k->columns[c]);
-	fprintf(f, "</tr>\n");
-	size_t i;
-	const json_t *r;
-	json_array_foreach(rows, i, r) {
-		fprintf(f, "<tr>");
-		for (size_t c = 0; c < k->ncolumns; c++) {
-			const json_t *v = json_object_get(r, k->columns[c]);
-			fprintf(f, "<td>");
-			if (json_is_string(v))
-				study_put_html(f, json_string_value(v));
-			else if (json_is_integer(v))
-				fprintf(f, "%lld", (long long)json_integer_value(v));
-			else if (json_is_real(v))
-				fprintf(f, "%.4g", json_real_value(v));
-			fprintf(f, "</td>");
-		}
-		fprintf(f, "</tr>\n");
-	}
-	fprintf(f, "</table>\n</body></html>\n");
+	fprintf(f, "<h2>Tables</h2>\n");
+	char tables[PATH_MAX];
+	if (!study_path(tables, sizeof(tables), dir, "plots", "tables", "html"))
+		put_file(f, tables);
+	fprintf(f, "</body></html>\n");
 	return study_out_close(&o, true, e);
 }

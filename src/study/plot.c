@@ -114,16 +114,21 @@ static int gnuplot(const char *gp, struct tpt_err *e)
 	return 0;
 }
 
-/* The pid of a timeline's first sample (after its provenance comments and
- * header), or -1 when it has none. */
-static long timeline_pid(const char *csv)
+/* What a timeline holds for its plot: its first sample's process, that
+ * process's samples, and the first at which the policy acted (0: never). */
+struct timeline {
+	long pid;
+	unsigned long samples, first_action;
+};
+
+static bool timeline_scan(const char *csv, struct timeline *t)
 {
 	FILE *f = fopen(csv, "re");
 	if (!f)
-		return -1;
+		return false;
 	char line[1024];
-	long pid = -1;
 	bool header = true;
+	*t = (struct timeline){.pid = -1};
 	while (fgets(line, sizeof(line), f)) {
 		if (line[0] == '#') /* the provenance */
 			continue;
@@ -131,43 +136,86 @@ static long timeline_pid(const char *csv)
 			header = false;
 			continue;
 		}
-		pid = strtol(line, NULL, 10);
-		break;
+		long pid = strtol(line, NULL, 10);
+		if (t->pid < 0)
+			t->pid = pid > 0 && pid < 1 << 30 ? pid : -2;
+		if (pid != t->pid)
+			continue;
+		t->samples++;
+		const char *c = line; /* the 16th column: the action */
+		for (int i = 0; i < 15 && c; i++)
+			if ((c = strchr(c, ',')))
+				c++;
+		if (c && strncmp(c, "keep", 4) && !t->first_action)
+			t->first_action = t->samples;
 	}
 	fclose(f);
-	return pid > 0 && pid < 1 << 30 ? pid : -1;
+	return t->pid > 0;
 }
 
 /* A timeline plot of run r: its first process's misses, the policy's
- * estimated gain and when it ran on TPT. */
+ * estimated gain and when it ran on TPT; the whole run at the left, its
+ * last intervals (from a little before the policy first acted) at the
+ * right, where most runs' warm-up would squeeze them. */
 static void plot_timeline(FILE *g, const char *pd, const char *dir, const struct study *s,
 			  const struct study_run *r)
 {
 	char csv[PATH_MAX];
-	if (study_path(csv, sizeof(csv), dir, "runs", r->hash, "csv"))
+	struct timeline t;
+	if (study_path(csv, sizeof(csv), dir, "runs", r->hash, "csv") || !timeline_scan(csv, &t))
 		return;
-	long pid = timeline_pid(csv);
-	if (pid < 0)
-		return;
+	/* The right panel: from a little before the first action (or the last
+	 * quarter) and at least 20 intervals; none for a short run. */
+	bool zoom = t.samples >= 40;
+	unsigned long from = t.samples * 3 / 4;
+	if (t.first_action) {
+		unsigned long margin = (t.samples - t.first_action) / 4 + 5;
+		from = t.first_action > margin ? t.first_action - margin : 0;
+	}
+	if (t.samples - from < 20)
+		from = t.samples - 20;
 	struct study_argv a;
 	study_argv(s, r, &a);
 	gp_set(g, "out", "%s/timeline-%s.svg", pd, r->hash);
 	gp_set(g, "ttl", "policy auto: %s, guest %s pages on host %s", a.v[2], s->pages[r->pages].guest,
 	       s->pages[r->pages].host);
 	gp_set(g, "csv", "%s", csv);
-	fprintf(g, "set output out\nset title ttl noenhanced\n"
-		   "set datafile separator ','\nstats csv every ::1 using 6 nooutput\n"
+	fprintf(g, "set terminal svg size 1000,420 dynamic font 'sans,12' background '#ffffff'\n"
+		   "set output out\nset datafile separator ','\nunset offsets\n"
+		   "stats csv every ::1 using 6 nooutput\nymax = STATS_max > 0 ? STATS_max * 1.15 : 1\n"
+		   "set style data lines\nset xtics norotate\nset yrange [0:ymax]\nset y2range [*:*]\n"
+		   "set boxwidth 1 absolute\nset multiplot title ttl noenhanced\n"
 		   "set xlabel 'profiling interval'\nset ylabel 'STLB misses per kilo-instruction'\n"
-		   "set y2label 'estimated gain, %% of cycles'\nset ytics nomirror\nset y2tics\n"
-		   "set style data lines\nset xtics norotate\nset yrange [0:*]\nset y2range [*:*]\n");
-	fprintf(g, "plot csv every ::1 using 3:(($1 == %ld && strcol(15) eq 'tpt') ? STATS_max : 1/0) "
-		   "with boxes fs transparent solid 0.2 noborder lc rgb '#2ca02c' title 'on TPT', "
-		   "'' every ::1 using 3:($1 == %ld ? $6 : 1/0) lw 2 lc rgb '#1f77b4' title 'misses (left)', "
-		   "'' every ::1 using 3:($1 == %ld ? 100 * $13 : 1/0) axes x1y2 lw 1.5 lc rgb '#d62728' "
-		   "title 'estimated gain (right)'\n",
-		pid, pid, pid);
-	fprintf(g, "unset xlabel\nunset ylabel\nunset y2label\nunset y2tics\nset ytics mirror\n"
-		   "set datafile separator whitespace\nset style data histograms\nset xtics rotate by -30\n");
+		   "set y2label 'estimated gain, %% of cycles'\nset ytics nomirror\nset y2tics\n");
+	const char *plot = "plot csv every ::1 using 3:(($1 == %ld && strcol(15) eq 'tpt') ? ymax : 1/0) "
+			   "with boxes fs solid 0.35 noborder lc rgb '#2ca02c' title 'on TPT', "
+			   "'' every ::1 using 3:($1 == %ld ? $6 : 1/0) lw 2 lc rgb '#1f77b4' "
+			   "title 'STLB MPKI (left)', "
+			   "'' every ::1 using 3:($1 == %ld ? 100 * $13 : 1/0) axes x1y2 lw 1.5 "
+			   "lc rgb '#d62728' title 'estimated gain, %% (right)'\n";
+	fprintf(g, "set key outside top center horizontal samplen 1.5\n");
+	if (zoom) {
+		/* The whole run, narrow; a box where the right panel looks. */
+		fprintf(g, "set size 0.32,0.92\nset origin 0,0\nset title 'whole run'\nunset key\n"
+			   "unset y2label\nset format y2 ''\nset xrange [0.5:%lu.5]\n"
+			   "set object 1 rect from %lu.5, graph 0 to %lu.5, graph 1 fs empty "
+			   "border lc rgb '#555555' dt 2 front\n",
+			t.samples, from, t.samples);
+		fprintf(g, plot, t.pid, t.pid, t.pid);
+		fprintf(g, "unset object 1\nset format y2 '%%g'\nset size 0.68,0.92\nset origin 0.32,0\n"
+			   "set title 'its last %lu intervals (dashed box)'\n"
+			   "set key outside top center horizontal samplen 1.5\nunset ylabel\n"
+			   "set y2label 'estimated gain, %% of cycles'\n",
+			t.samples - from);
+	} else {
+		fprintf(g, "set size 1,0.92\nset origin 0,0\nunset title\n");
+	}
+	fprintf(g, "set xrange [%lu.5:%lu.5]\n", zoom ? from : 0, t.samples);
+	fprintf(g, plot, t.pid, t.pid, t.pid);
+	fprintf(g, "unset multiplot\nunset xlabel\nunset ylabel\nunset y2label\nunset y2tics\n"
+		   "set ytics mirror\nunset xrange\nset size 1,1\nset origin 0,0\nunset title\n"
+		   "set datafile separator whitespace\nset style data histograms\n"
+		   "set xtics rotate by -30\nset yrange [0:*]\nset offsets 0, 0, graph 0.18, 0\n");
 }
 
 /* Row r's number under key, or NaN where it has none. */
@@ -184,128 +232,274 @@ static double ratio(const json_t *r, const char *a, const char *b)
 	return y == 0 ? NAN : value(r, a) / y;
 }
 
-static void md_cell(FILE *md, double x, const char *fmt)
+/* A table written twice from one loop: Markdown (tables.md) and HTML (the
+ * page's, plots/tables.html). Numbers only from rows, text escaped. */
+struct tab {
+	FILE *md, *html;
+	unsigned ncol;
+};
+
+static void tab_begin(struct tab *t, const char *heading, const char *const *cols, unsigned n)
 {
-	if (isnan(x))
-		fprintf(md, " - |");
-	else
-		fprintf(md, fmt, x);
+	t->ncol = n;
+	fprintf(t->md, "%s:\n\n|", heading);
+	fprintf(t->html, "<table>\n<caption>");
+	study_put_html(t->html, heading);
+	fprintf(t->html, "</caption>\n<tr>");
+	for (unsigned i = 0; i < n; i++) {
+		fprintf(t->md, " %s |", cols[i]);
+		fprintf(t->html, "<th>");
+		study_put_html(t->html, cols[i]);
+		fprintf(t->html, "</th>");
+	}
+	fprintf(t->md, "\n|");
+	for (unsigned i = 0; i < n; i++)
+		fprintf(t->md, "---|");
+	fprintf(t->md, "\n");
+	fprintf(t->html, "</tr>\n");
 }
 
-/* A policy study's tables.md ends with the automatic policy's account per
+static void tab_row(struct tab *t, const char *label)
+{
+	fprintf(t->md, "| %s |", label);
+	fprintf(t->html, "<tr><td>");
+	study_put_html(t->html, label);
+	fprintf(t->html, "</td>");
+}
+
+static void tab_text(struct tab *t, const char *text)
+{
+	fprintf(t->md, " %s |", text);
+	fprintf(t->html, "<td>");
+	study_put_html(t->html, text);
+	fprintf(t->html, "</td>");
+}
+
+/* A number, as fmt gives it (a printf format of one double), or "-". */
+static void tab_num(struct tab *t, double x, const char *fmt)
+{
+	char buf[64];
+	if (isnan(x))
+		snprintf(buf, sizeof(buf), "-");
+	else
+		snprintf(buf, sizeof(buf), fmt, x);
+	tab_text(t, buf);
+}
+
+/* A number with the digits its size needs: two decimals from 1 up, three
+ * significant digits below (a share of 3e-05 %% stays readable). */
+static void tab_auto(struct tab *t, double x)
+{
+	tab_num(t, x, x == 0 ? "0" : fabs(x) >= 1 ? "%.2f" : "%.3g");
+}
+
+static void tab_row_end(struct tab *t)
+{
+	fprintf(t->md, "\n");
+	fprintf(t->html, "</tr>\n");
+}
+
+static void tab_end(struct tab *t)
+{
+	fprintf(t->md, "\n");
+	fprintf(t->html, "</table>\n");
+}
+
+/* A policy study's tables end with the automatic policy's account per
  * workload and page pair: what it cost (profiling, construction) and, for
  * the processes it enabled TPT for, their walks and cycles per instruction
  * before and after it did. */
-static void auto_table(FILE *md, const json_t *rows, const char **ws, unsigned nw, const char **gs, unsigned ng,
-		       const char **hs, unsigned nh)
+static void auto_table(struct tab *t, const json_t *rows, const char **ws, unsigned nw,
+		       const char *const *pg, const char *const *ph, unsigned np)
 {
-	fprintf(md, "The automatic policy: its costs, and walks before and after it enabled TPT:\n\n"
-		    "| workload | pages | speed-up over never | profiling share | construction share | "
-		    "instructions before | refs/walk before | after | walk share before | after | "
-		    "cycles/instruction before | after |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+	static const char *const cols[] = {
+		"workload", "pages", "speed-up over never (x)", "profiling (% of cycles)",
+		"construction (% of cycles)", "instructions before", "refs/walk before", "refs/walk after",
+		"walk stall before (% of cycles)", "walk stall after (% of cycles)",
+		"cycles/instruction before", "cycles/instruction after"};
+	tab_begin(t, "The automatic policy: its costs, and walks before and after it enabled TPT", cols,
+		  ARRAY_LEN(cols));
 	for (unsigned w = 0; w < nw; w++)
-		for (unsigned a = 0; a < ng; a++)
-			for (unsigned b = 0; b < nh; b++) {
-				const json_t *r = study_find_row(rows, "policy", ws[w], gs[a], hs[b], "auto");
-				if (!r)
-					continue;
-				char l[64];
-				study_label(ws, nw, w, l, sizeof(l));
-				fprintf(md, "| %s | %s/%s |", l, gs[a], hs[b]);
-				md_cell(md, value(r, "speedup_vs_never"), " %.3f |");
-				md_cell(md, value(r, "profiling_share"), " %.2g |");
-				md_cell(md, ratio(r, "construction_cycles", "cycles"), " %.2g |");
-				md_cell(md, value(r, "before_instructions"), " %.3g |");
-				md_cell(md, value(r, "before_refs_per_walk"), " %.2f |");
-				md_cell(md, value(r, "after_refs_per_walk"), " %.2f |");
-				md_cell(md, ratio(r, "before_walk_cycles", "before_cycles"), " %.2f |");
-				md_cell(md, ratio(r, "after_walk_cycles", "after_cycles"), " %.2f |");
-				md_cell(md, ratio(r, "before_cycles", "before_instructions"), " %.2f |");
-				md_cell(md, ratio(r, "after_cycles", "after_instructions"), " %.2f |");
-				fputc('\n', md);
-			}
-	fputc('\n', md);
+		for (unsigned p = 0; p < np; p++) {
+			const json_t *r = study_find_row(rows, "policy", ws[w], pg[p], ph[p], "auto");
+			if (!r)
+				continue;
+			char l[64], pages[40];
+			study_label(ws, nw, w, l, sizeof(l));
+			snprintf(pages, sizeof(pages), "%s/%s", pg[p], ph[p]);
+			tab_row(t, l);
+			tab_text(t, pages);
+			tab_num(t, value(r, "speedup_vs_never"), "%.3f");
+			tab_num(t, 100 * value(r, "profiling_share"), "%.2g");
+			tab_num(t, 100 * ratio(r, "construction_cycles", "cycles"), "%.2g");
+			tab_num(t, value(r, "before_instructions"), "%.3g");
+			tab_num(t, value(r, "before_refs_per_walk"), "%.2f");
+			tab_num(t, value(r, "after_refs_per_walk"), "%.2f");
+			tab_num(t, 100 * ratio(r, "before_walk_cycles", "before_cycles"), "%.1f");
+			tab_num(t, 100 * ratio(r, "after_walk_cycles", "after_cycles"), "%.1f");
+			tab_num(t, ratio(r, "before_cycles", "before_instructions"), "%.2f");
+			tab_num(t, ratio(r, "after_cycles", "after_instructions"), "%.2f");
+			tab_row_end(t);
+		}
+	tab_end(t);
 }
 
-/* What one bar chart draws: its rows' distinct values. */
+/* What the bar charts draw: the rows' workloads, series (schemes or
+ * policies) and page pairs, in the order met. */
 struct chart {
 	const struct study_layout *k;
 	const json_t *rows;
-	const char *ws[STUDY_MAX_VALUES * 4], *sc[16], *gs[8], *hs[8];
-	unsigned nw, ns, ng, nh;
+	const char *ws[STUDY_MAX_VALUES * 4], *sc[16], *pg[16], *ph[16];
+	unsigned nw, ns, np;
 };
 
-/* The data file and Markdown table of metric m for pages gs[a]/hs[b]; true
- * when there was anything to plot (then the script draws it). */
-static int chart_one(const struct chart *c, unsigned m, unsigned a, unsigned b, const char *pd, FILE *g,
-		     FILE *mdf, struct tpt_err *e)
+static void chart_pairs(struct chart *c)
 {
-	const struct study_metric *mt = &c->k->metrics[m];
+	size_t i;
+	const json_t *r;
+	json_array_foreach(c->rows, i, r) {
+		const char *g = json_string_value(json_object_get(r, "guest_page"));
+		const char *h = json_string_value(json_object_get(r, "host_page"));
+		unsigned p = 0;
+		while (g && h && p < c->np && (strcmp(c->pg[p], g) || strcmp(c->ph[p], h)))
+			p++;
+		if (g && h && p == c->np && c->np < ARRAY_LEN(c->pg)) {
+			c->pg[c->np] = g;
+			c->ph[c->np++] = h;
+		}
+	}
+}
+
+/* Metric m of workload w and series j at page pair p, scaled; NaN where no
+ * row has it. */
+static double chart_value(const struct chart *c, const struct study_metric *mt, unsigned w, unsigned j,
+			  unsigned p)
+{
+	const json_t *r = study_find_row(c->rows, c->k->series, c->ws[w], c->pg[p], c->ph[p], c->sc[j]);
+	return r ? value(r, mt->key) * mt->scale : NAN;
+}
+
+/* The geometric mean of series j over the workloads; NaN unless every
+ * workload has a positive value. */
+static double chart_geomean(const struct chart *c, const struct study_metric *mt, unsigned j, unsigned p)
+{
+	double sum = 0;
+	for (unsigned w = 0; w < c->nw; w++) {
+		double x = chart_value(c, mt, w, j, p);
+		if (!(x > 0))
+			return NAN;
+		sum += log(x);
+	}
+	return c->nw ? exp(sum / c->nw) : NAN;
+}
+
+/* Whether series j is drawn for metric mt: not its baseline (the line at 1). */
+static bool chart_drawn(const struct chart *c, const struct study_metric *mt, unsigned j)
+{
+	return !mt->baseline || strcmp(c->sc[j], mt->baseline);
+}
+
+/* The data file and tables of metric mt at page pair p; *any: there was a
+ * number to plot. */
+static int chart_pair(const struct chart *c, const struct study_metric *mt, unsigned p, const char *pd,
+		      struct tab *t, bool *any, struct tpt_err *e)
+{
 	char dat[PATH_MAX], name[128];
-	snprintf(name, sizeof(name), "%s-%s-%s", mt->file, c->gs[a], c->hs[b]);
+	snprintf(name, sizeof(name), "%s-%s-%s", mt->file, c->pg[p], c->ph[p]);
 	if (study_path(dat, sizeof(dat), pd, NULL, name, "dat"))
 		return tpt_fail(e, "study: --dir is too long"), 1;
-	bool any = false; /* a table only where a plot is */
+	*any = false;
 	for (unsigned w = 0; w < c->nw; w++)
-		for (unsigned j = 0; j < c->ns; j++) {
-			const json_t *r = study_find_row(c->rows, c->k->series, c->ws[w], c->gs[a], c->hs[b], c->sc[j]);
-			any |= r && json_is_number(json_object_get(r, mt->key));
-		}
+		for (unsigned j = 0; j < c->ns; j++)
+			*any |= chart_drawn(c, mt, j) && !isnan(chart_value(c, mt, w, j, p));
 	struct study_out o;
 	if (study_out_open(&o, dat, e))
 		return 1;
-	FILE *f = o.f, *md = any ? mdf : NULL;
-	fprintf(f, "workload");
-	if (md)
-		fprintf(md, "%s, guest %s pages on host %s:\n\n| workload |", mt->title, c->gs[a], c->hs[b]);
-	for (unsigned j = 0; j < c->ns; j++) {
-		fprintf(f, " %s", c->sc[j]);
-		if (md)
-			fprintf(md, " %s |", c->sc[j]);
-	}
-	fputc('\n', f);
-	if (md) {
-		fprintf(md, "\n|---|");
-		for (unsigned j = 0; j < c->ns; j++)
-			fprintf(md, "---|");
-		fputc('\n', md);
-	}
-	for (unsigned w = 0; w < c->nw; w++) {
-		char l[64];
-		study_label(c->ws, c->nw, w, l, sizeof(l));
-		fprintf(f, "%s", l);
-		if (md)
-			fprintf(md, "| %s |", l);
-		for (unsigned j = 0; j < c->ns; j++) {
-			const json_t *r = study_find_row(c->rows, c->k->series, c->ws[w], c->gs[a], c->hs[b], c->sc[j]);
-			const json_t *v = r ? json_object_get(r, mt->key) : NULL;
-			if (json_is_number(v)) {
-				double x = json_number_value(v);
-				fprintf(f, " %.6g", x);
-				if (md)
-					fprintf(md, fabs(x) >= 0.1 || x == 0 ? " %.2f |" : fabs(x) >= 0.001 ? " %.3f |" : " %.2g |",
-						x);
-			} else {
-				fprintf(f, " NaN");
-				if (md)
-					fprintf(md, " - |");
-			}
+	const char *cols[ARRAY_LEN(c->sc) + 1] = {"workload"};
+	unsigned ncol = 1;
+	fprintf(o.f, "workload");
+	for (unsigned j = 0; j < c->ns; j++)
+		if (chart_drawn(c, mt, j)) {
+			fprintf(o.f, " %s", c->sc[j]);
+			cols[ncol++] = c->sc[j];
 		}
-		fputc('\n', f);
-		if (md)
-			fputc('\n', md);
+	fputc('\n', o.f);
+	char heading[256];
+	snprintf(heading, sizeof(heading), "%s, guest %s pages on host %s", mt->unit, c->pg[p], c->ph[p]);
+	if (*any)
+		tab_begin(t, heading, cols, ncol);
+	for (unsigned w = 0; w <= c->nw; w++) {
+		bool mean = w == c->nw;
+		if (mean && !mt->geomean)
+			break;
+		char l[64];
+		if (mean)
+			snprintf(l, sizeof(l), "gmean");
+		else
+			study_label(c->ws, c->nw, w, l, sizeof(l));
+		fprintf(o.f, "%s", l);
+		if (*any)
+			tab_row(t, l);
+		for (unsigned j = 0; j < c->ns; j++) {
+			if (!chart_drawn(c, mt, j))
+				continue;
+			double x = mean ? chart_geomean(c, mt, j, p) : chart_value(c, mt, w, j, p);
+			fprintf(o.f, isnan(x) ? " NaN" : " %.6g", x);
+			if (*any)
+				tab_auto(t, x);
+		}
+		fputc('\n', o.f);
+		if (*any)
+			tab_row_end(t);
 	}
-	if (md)
-		fputc('\n', md);
-	if (study_out_close(&o, true, e))
-		return 1;
-	if (any) {
-		gp_set(g, "out", "%s/%s.svg", pd, name);
-		gp_set(g, "ttl", "%s, guest %s pages on host %s", mt->title, c->gs[a], c->hs[b]);
-		gp_set(g, "dat", "%s", dat);
-		fprintf(g, "set output out\nset title ttl noenhanced\n"
-			   "plot for [i=2:%u] dat using i:xtic(1) title columnheader(i)\n", c->ns + 1);
+	if (*any)
+		tab_end(t);
+	return study_out_close(&o, true, e);
+}
+
+/* One figure of metric m: a panel per page pair with a bar per series in a
+ * group per workload (and the geometric means), the baseline as the line
+ * at 1. Drawn only where some pair has a number. */
+static int chart_metric(const struct chart *c, unsigned m, const char *pd, FILE *g, struct tab *t,
+			struct tpt_err *e)
+{
+	const struct study_metric *mt = &c->k->metrics[m];
+	bool drawn[ARRAY_LEN(c->pg)], any = false;
+	for (unsigned p = 0; p < c->np; p++) {
+		if (chart_pair(c, mt, p, pd, t, &drawn[p], e))
+			return 1;
+		any |= drawn[p];
 	}
+	if (!any)
+		return 0;
+	unsigned cols = c->np <= 3 ? c->np : 2, rows = (c->np + cols - 1) / cols, nser = 0;
+	for (unsigned j = 0; j < c->ns; j++)
+		nser += chart_drawn(c, mt, j);
+	fprintf(g, "set terminal svg size %u,%u dynamic font 'sans,12' background '#ffffff'\n",
+		60 + 380 * cols, 40 + 320 * rows);
+	gp_set(g, "out", "%s/%s.svg", pd, mt->file);
+	gp_set(g, "ylab", "%s", mt->unit);
+	fprintf(g, "set output out\nset multiplot layout %u,%u\nset ylabel ylab noenhanced\n", rows, cols);
+	if (mt->baseline) {
+		gp_set(g, "base", "%s = 1", mt->baseline);
+		fprintf(g, "set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 "
+			   "lc rgb '#333333' front\n"
+			   "set label 1 base at graph 0.99, first 1 right offset 0,0.6 font ',10' front "
+			   "noenhanced\n");
+	}
+	for (unsigned p = 0; p < c->np; p++) {
+		char name[128];
+		snprintf(name, sizeof(name), "%s-%s-%s", mt->file, c->pg[p], c->ph[p]);
+		gp_set(g, "ttl", "guest %s pages, host %s", c->pg[p], c->ph[p]);
+		gp_set(g, "dat", "%s/%s.dat", pd, name);
+		fprintf(g, "set title ttl noenhanced\n%s\n", p == 0 ? "set key inside top left horizontal "
+								      "noenhanced samplen 1.5" : "unset key");
+		if (drawn[p])
+			fprintf(g, "plot for [i=2:%u] dat using i:xtic(1) title columnheader(i)\n", nser + 1);
+		else
+			fprintf(g, "set multiplot next\n");
+	}
+	fprintf(g, "unset multiplot\nunset arrow 1\nunset label 1\n");
 	return 0;
 }
 
@@ -315,33 +509,38 @@ int study_plot(const struct study *s, const struct study_layout *k, const char *
 	struct chart c = {.k = k, .rows = rows};
 	c.nw = study_distinct(rows, "workload", c.ws, ARRAY_LEN(c.ws));
 	c.ns = study_distinct(rows, k->series, c.sc, ARRAY_LEN(c.sc));
-	c.ng = study_distinct(rows, "guest_page", c.gs, ARRAY_LEN(c.gs));
-	c.nh = study_distinct(rows, "host_page", c.hs, ARRAY_LEN(c.hs));
-	char pd[PATH_MAX], gp[PATH_MAX], mdp[PATH_MAX];
+	chart_pairs(&c);
+	char pd[PATH_MAX], gp[PATH_MAX], mdp[PATH_MAX], hp[PATH_MAX];
 	if (study_path(pd, sizeof(pd), dir, "plots", NULL, NULL) || study_path(gp, sizeof(gp), pd, NULL, "plots", "gp") ||
-	    study_path(mdp, sizeof(mdp), dir, NULL, "tables", "md"))
+	    study_path(mdp, sizeof(mdp), dir, NULL, "tables", "md") ||
+	    study_path(hp, sizeof(hp), pd, NULL, "tables", "html"))
 		return tpt_fail(e, "study: --dir is too long"), 1;
-	struct study_out go, mo;
+	struct study_out go, mo, ho;
 	if (study_out_open(&go, gp, e))
 		return 1;
 	if (study_out_open(&mo, mdp, e)) {
 		study_out_close(&go, false, NULL);
 		return 1;
 	}
-	fprintf(go.f, "set terminal svg size 900,420 dynamic font 'sans,12' background '#ffffff'\n"
-		      "set style data histograms\nset style histogram clustered gap 1\n"
-		      "set style fill solid 0.85 border -1\nset key outside right top\n"
+	if (study_out_open(&ho, hp, e)) {
+		study_out_close(&go, false, NULL);
+		study_out_close(&mo, false, NULL);
+		return 1;
+	}
+	fprintf(go.f, "set style data histograms\nset style histogram clustered gap 1\n"
+		      "set style fill solid 0.85 border -1\nset offsets 0, 0, graph 0.18, 0\n"
 		      "set grid ytics\nset yrange [0:*]\nset xtics rotate by -30\n");
+	struct tab t = {.md = mo.f, .html = ho.f};
 	int rc = 0;
-	for (unsigned a = 0; a < c.ng && !rc; a++)
-		for (unsigned b = 0; b < c.nh && !rc; b++)
-			for (unsigned m = 0; m < k->nmetrics && !rc; m++)
-				rc = chart_one(&c, m, a, b, pd, go.f, mo.f, e);
-	if (s->kind == STUDY_POLICY && !rc) {
+	for (unsigned m = 0; m < k->nmetrics && !rc; m++)
+		rc = chart_metric(&c, m, pd, go.f, &t, e);
+	if (s && s->kind == STUDY_POLICY && !rc) {
 		for (unsigned i = 0; i < s->nrun; i++)
 			plot_timeline(go.f, pd, dir, s, &s->run[i]);
-		auto_table(mo.f, rows, c.ws, c.nw, c.gs, c.ng, c.hs, c.nh);
+		auto_table(&t, rows, c.ws, c.nw, c.pg, c.ph, c.np);
 	}
+	if (study_out_close(&ho, !rc, rc ? NULL : e))
+		rc = 1;
 	if (study_out_close(&mo, !rc, rc ? NULL : e))
 		rc = 1;
 	if (study_out_close(&go, !rc, rc ? NULL : e))

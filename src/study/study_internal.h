@@ -61,6 +61,11 @@ int study_out_close(struct study_out *o, bool keep, struct tpt_err *e);
  * bars (scheme or policy) and the metrics plotted. */
 struct study_metric {
 	const char *key, *file, *title;
+	const char *unit;     /* the y axis and the table's heading: what and in which unit */
+	double scale;         /* a row's value times this is plotted (100: a share as %) */
+	const char *baseline; /* the series this is relative to (drawn as the line at 1), or NULL */
+	bool geomean;         /* a group of the geometric means over the workloads */
+	const char *what;     /* the caption: how a value is computed */
 };
 struct study_layout {
 	const char *const *columns;
@@ -99,7 +104,7 @@ void study_label(const char *const *ws, unsigned n, unsigned i, char *buf, size_
 /* DIR/plots (gnuplot SVGs) and DIR/tables.md; DIR/index.html. */
 int study_plot(const struct study *s, const struct study_layout *k, const char *dir, const json_t *rows,
 	       struct tpt_err *e);
-int study_page(const struct study *s, const struct study_layout *k, const char *dir, const json_t *rows,
+int study_page(const struct study *s, const struct study_layout *k, const char *dir,
 	       const struct study_builds *made, struct tpt_err *e);
 
 #endif
