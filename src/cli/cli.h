@@ -12,11 +12,13 @@
 
 #include "tpt/base/outfile.h"
 #include "tpt/sim/report.h"
+#include "tpt/study/study.h"
 
 #define DEFAULT_WORKLOAD "gups"
 
 struct opts {
 	const char *scheme, *schemes, *workload, *scenario, *config, *json, *thp, *timeline;
+	const char *plot, *csv; /* compare and policy: the run's figure and rows */
 	enum profile_kind policy;
 	bool no_pcid;
 	unsigned guest_shift, host_shift;
@@ -155,6 +157,10 @@ int write_json(const char *path, json_t *doc);
 /* A command's results: doc (taken), with its provenance, to --json's path if
  * given, then the text report by print(ctx) unless the JSON went to stdout. 0, or 1 when the
  * JSON could not be written. */
+/* --plot and --csv of compare and policy: the run's result (its JSON array,
+ * before provenance) as a study's report would draw and list it. 0, or 1
+ * said on stderr. */
+int emit_figure(const struct opts *o, enum study_kind kind, const json_t *res);
 int emit_results(const struct opts *o, const struct tpt_config *cfg, json_t *doc,
 		 void (*print)(const void *ctx), const void *ctx);
 /* tpt rerun RESULT (rerun.c): the result at path read, its provenance in

@@ -56,6 +56,8 @@ const struct cli_opt cli_opts[] = {
 			     "(TPT while STLB misses per kilo-instruction exceed [policy] policy_mpki)"},
 	{"timeline", "FILE|-", 'T', "with --policy: every profiler sample as CSV"},
 	{"jobs", "N", 'J', "compare and policy: runs at once (default: the number of CPUs)"},
+	{"plot", "FILE.svg", 'G', "compare and policy: the run's figure, a panel per metric (SVG, by gnuplot)"},
+	{"csv", "FILE|-", 'V', "compare and policy: the run's rows as CSV (a study's results.csv columns)"},
 };
 const size_t cli_nopts = ARRAY_LEN(cli_opts);
 
@@ -136,6 +138,8 @@ int parse_opts(int argc, char **argv, struct opts *o)
 		case 'w': o->workload = optarg; break;
 		case 'c': o->config = optarg; break;
 		case 'j': o->json = optarg; break;
+		case 'G': o->plot = optarg; break;
+		case 'V': o->csv = optarg; break;
 		case 'n': o->no_walk_caches = true; break;
 		case 'x': o->scenario = optarg; break;
 		case 't': o->thp = optarg; break;
@@ -181,8 +185,14 @@ int parse_opts(int argc, char **argv, struct opts *o)
 		return bad("unexpected argument '%s'", argv[optind]);
 	if (o->scenario && o->workload)
 		return bad("give --workload or --scenario, not both");
-	if (o->json && o->timeline && !strcmp(o->json, "-") && !strcmp(o->timeline, "-"))
-		return bad("--json - and --timeline - would share standard output");
+	if (o->plot && !strcmp(o->plot, "-"))
+		return bad("--plot needs a file (an SVG figure is not written to standard output)");
+	const char *std[] = {o->json, o->timeline, o->csv};
+	for (int a = 0; a < 3; a++)
+		for (int b = a + 1; b < 3; b++)
+			if (std[a] && std[b] && !strcmp(std[a], "-") && !strcmp(std[b], "-"))
+				return bad("--%s - and --%s - would share standard output",
+					   a == 0 ? "json" : "timeline", b == 1 ? "timeline" : "csv");
 	return 0;
 }
 
@@ -246,10 +256,10 @@ const char *spec_path(const char *spec, char *buf, size_t len)
 int check_outputs(const struct opts *o)
 {
 	char trace[512];
-	const char *outs[] = {o->json, o->timeline};
+	const char *outs[] = {o->json, o->timeline, o->plot, o->csv};
 	const char *ins[] = {o->config, o->scenario, spec_path(o->workload, trace, sizeof(trace))};
 	struct tpt_err e;
-	if (outfile_check_run(outs, 2, ins, 3, &e))
+	if (outfile_check_run(outs, 4, ins, 3, &e))
 		return bad("%s", e.msg);
 	return 0;
 }
@@ -303,11 +313,30 @@ int check_workload(const struct opts *o, struct workload *wl)
 		bad("%s", e.msg);
 		return tpt_err_status(&e);
 	}
-	const char *outs[] = {o->json, o->timeline};
-	if (outfile_check_run(outs, 2, wl->inputs, wl->ninputs, &e)) {
+	const char *outs[] = {o->json, o->timeline, o->plot, o->csv};
+	if (outfile_check_run(outs, 4, wl->inputs, wl->ninputs, &e)) {
 		workload_close(wl);
 		return bad("%s", e.msg);
 	}
 	return 0;
 }
 
+
+int emit_figure(const struct opts *o, enum study_kind kind, const json_t *res)
+{
+	if (!o->plot && !o->csv)
+		return 0;
+	static const char *const size[] = {[12] = "4K", [21] = "2M", [30] = "1G"};
+	const char *input = o->scenario ? o->scenario : o->workload;
+	char title[700];
+	snprintf(title, sizeof(title), "tpt %s: %s, guest %s pages on host %s",
+		 kind == STUDY_COMPARE ? "compare" : "policy", input, size[o->guest_shift],
+		 size[o->host_shift]);
+	struct study_single one = {.kind = kind, .input = input, .guest = size[o->guest_shift],
+				   .host = size[o->host_shift], .seed = o->seed, .csv = o->csv,
+				   .svg = o->plot, .title = title};
+	struct tpt_err e;
+	if (study_run_report(&one, res, &e))
+		return bad("%s", e.msg), 1;
+	return 0;
+}

@@ -68,9 +68,13 @@ int cmd_compare(int argc, char **argv, const json_t *rerun)
 	if ((rc = run_all(runs, n, o.jobs ? o.jobs : default_jobs(), &cfg, &wl)))
 		goto out;
 	json_t *arr = json_array();
-	for (size_t i = 0; o.json && i < n; i++)
+	for (size_t i = 0; (o.json || o.plot || o.csv) && i < n; i++)
 		json_array_append_new(arr, result_json(&res[i]));
 	struct table t = {res, n};
+	if ((rc = emit_figure(&o, STUDY_COMPARE, arr))) {
+		json_decref(arr);
+		goto out;
+	}
 	rc = emit_results(&o, &cfg, arr, print_table, &t);
 out:
 	for (size_t i = 0; i < n; i++)

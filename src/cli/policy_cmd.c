@@ -283,10 +283,13 @@ int cmd_policy(int argc, char **argv, const json_t *rerun)
 		for (int p = 0; p < P_N; p++)
 			summarize(&r[p], &r[P_NEVER], &r[P_ORACLE], &x[p]);
 		json_t *arr = json_array();
-		for (int p = 0; o.json && p < P_N; p++)
+		for (int p = 0; (o.json || o.plot || o.csv) && p < P_N; p++)
 			json_array_append_new(arr, row_json(p, &r[p], &r[P_NEVER], &x[p]));
 		struct tables t = {r, x};
-		rc = emit_results(&o, &cfg, arr, print_both, &t);
+		if ((rc = emit_figure(&o, STUDY_POLICY, arr)))
+			json_decref(arr);
+		else
+			rc = emit_results(&o, &cfg, arr, print_both, &t);
 	}
 	for (int p = 0; p < P_N; p++)
 		result_free(&r[p]);

@@ -55,7 +55,7 @@ json_t *provenance_json(const struct opts *o, const struct tpt_config *cfg)
 		/* Where the outputs went, and how many runs went at once, is not
 		 * how they were made: left out, so the same run gives the same
 		 * bytes whatever its files are called and however many cores. */
-		static const char *const left_out[] = {"json", "timeline", "jobs", NULL};
+		static const char *const left_out[] = {"json", "timeline", "plot", "csv", "jobs", NULL};
 		for (int i = 0; i < o->argc; i++) {
 			int skip = i && o->table ? cli_option_words(o->table, o->ntable, o->argv,
 								      o->argc, i, left_out)
@@ -136,7 +136,8 @@ int emit_results(const struct opts *o, const struct tpt_config *cfg, json_t *doc
 		rc = write_json(o->json, doc) ? 1 : 0;
 	}
 	json_decref(doc);
-	if (!o->json || strcmp(o->json, "-"))
+	/* The text report stays off standard output when JSON or CSV is there. */
+	if ((!o->json || strcmp(o->json, "-")) && (!o->csv || strcmp(o->csv, "-")))
 		print(ctx);
 	return rc;
 }

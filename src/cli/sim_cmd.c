@@ -32,6 +32,8 @@ int cmd_sim(int argc, char **argv, const json_t *rerun)
 		return bad("sim runs one scheme: --jobs is for compare and policy");
 	if (o.schemes)
 		return bad("sim takes --scheme S, not --schemes %s (see tpt compare)", o.schemes);
+	if (o.plot || o.csv)
+		return bad("sim runs one scheme: --plot and --csv are for compare and policy");
 	if (o.timeline && o.policy == PROFILE_OFF)
 		return bad("--timeline needs --policy");
 	if (!o.workload && !o.scenario)

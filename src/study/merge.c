@@ -127,18 +127,24 @@ static json_t *real_or_null(double v)
 	return isnan(v) ? json_null() : json_real(v);
 }
 
-/* The columns every row has from the plan: workload (a compare run's from
- * its result), pages, seed, config as the study file names it. */
-static json_t *row_new(const struct study *s, const struct study_run *r, const char *workload)
+/* Where a result's rows come from: the plan's run (a study), or the one
+ * run of a command (tpt compare or policy with --csv or --plot). */
+struct origin {
+	const char *input; /* a policy run's workload or scenario */
+	const char *guest, *host, *config, *run;
+	uint64_t seed;
+};
+
+/* The columns every row has from its origin: workload (a compare run's
+ * from its result), pages, seed, config as the study file names it. */
+static json_t *row_new(const struct origin *o, const char *workload)
 {
 	json_t *row = json_object();
-	const struct study_pages *p = &s->pages[r->pages];
 	json_object_set_new(row, "workload", json_string(workload));
-	json_object_set_new(row, "guest_page", json_string(p->guest));
-	json_object_set_new(row, "host_page", json_string(p->host));
-	json_object_set_new(row, "seed", json_integer((json_int_t)s->seed[r->seed]));
-	json_object_set_new(row, "config",
-			    json_string(r->config == STUDY_NO_CONFIG ? "" : s->f.config.v[r->config]));
+	json_object_set_new(row, "guest_page", json_string(o->guest));
+	json_object_set_new(row, "host_page", json_string(o->host));
+	json_object_set_new(row, "seed", json_integer((json_int_t)o->seed));
+	json_object_set_new(row, "config", json_string(o->config));
 	return row;
 }
 
@@ -153,7 +159,7 @@ static double cycles_of(const json_t *res, const char *scheme)
 	return 0;
 }
 
-static int compare_rows(const struct study *s, const struct study_run *r, const json_t *res, json_t *rows,
+static int compare_rows(const struct origin *o, const json_t *res, json_t *rows,
 			struct tpt_err *e)
 {
 	static const char *const nums[] = {"cycles", "instructions", "walks", "walk_refs", "refs_per_walk",
@@ -178,7 +184,7 @@ static int compare_rows(const struct study *s, const struct study_run *r, const 
 	json_array_foreach(res, i, x) {
 		double cyc = json_number_value(json_object_get(x, "cycles"));
 		double ws = json_number_value(json_object_get(x, "cost_walk_stall"));
-		json_t *row = row_new(s, r, json_string_value(json_object_get(x, "workload")));
+		json_t *row = row_new(o, json_string_value(json_object_get(x, "workload")));
 		json_object_set(row, "scheme", json_object_get(x, "scheme"));
 		json_object_set_new(row, "cycles", json_real(cyc));
 		json_object_set(row, "instructions", json_object_get(x, "instructions"));
@@ -190,7 +196,7 @@ static int compare_rows(const struct study *s, const struct study_run *r, const 
 		json_object_set(row, "vm_exits", json_object_get(x, "vm_exits"));
 		json_object_set_new(row, "speedup_over_nested", real_or_null(nested > 0 && cyc > 0 ? nested / cyc : NAN));
 		json_object_set_new(row, "speedup_over_shadow", real_or_null(shadow > 0 && cyc > 0 ? shadow / cyc : NAN));
-		json_object_set_new(row, "run", json_string(r->hash));
+		json_object_set_new(row, "run", json_string(o->run));
 		json_array_append_new(rows, row);
 	}
 	return 0;
@@ -241,14 +247,12 @@ static int sum_processes(const json_t *x, size_t item, struct halves *h, struct 
 	return 0;
 }
 
-static int policy_rows(const struct study *s, const struct study_run *r, const json_t *res, json_t *rows,
+static int policy_rows(const struct origin *o, const json_t *res, json_t *rows,
 		       struct tpt_err *e)
 {
 	static const char *const nums[] = {"cycles", "profiling_overhead_share", "construction_cycles",
 					   "decisions", "losing_decisions"};
 	static const char *const nullable[] = {"speedup_vs_never", "oracle_gain_share"};
-	bool scen = study_run_scenario(s, r);
-	const char *input = scen ? s->f.scenario.v[r->input - s->nworkload] : s->f.workload.v[r->input];
 	size_t i;
 	const json_t *x;
 	json_array_foreach(res, i, x) {
@@ -270,7 +274,7 @@ static int policy_rows(const struct study *s, const struct study_run *r, const j
 				return -1;
 		if (sum_processes(x, i, &h, e))
 			return -1;
-		json_t *row = row_new(s, r, input);
+		json_t *row = row_new(o, o->input);
 		json_object_set(row, "policy", json_object_get(x, "policy"));
 		json_object_set_new(row, "cycles", json_real(json_number_value(json_object_get(x, "cycles"))));
 		json_object_set(row, "speedup_vs_never", json_object_get(x, "speedup_vs_never"));
@@ -299,25 +303,40 @@ static int policy_rows(const struct study *s, const struct study_run *r, const j
 				json_object_set_new(row, key, val[k]);
 			}
 		}
-		json_object_set_new(row, "run", json_string(r->hash));
+		json_object_set_new(row, "run", json_string(o->run));
 		json_array_append_new(rows, row);
 	}
 	return 0;
 }
 
-int study_rows(const struct study *s, const struct study_run *r, const json_t *res, json_t *rows,
-	       struct tpt_err *e)
+static int rows_of(int kind, const struct origin *o, const json_t *res, json_t *rows, struct tpt_err *e)
 {
 	if (!json_is_array(res) || !json_array_size(res))
 		return tpt_fail(e, "not a list of results"), 2;
 	if (json_array_size(res) > 64)
 		return tpt_fail(e, "more than 64 results in one run"), 2;
 	size_t before = json_array_size(rows);
-	int rc = s->kind == STUDY_COMPARE ? compare_rows(s, r, res, rows, e) : policy_rows(s, r, res, rows, e);
+	int rc = kind == STUDY_COMPARE ? compare_rows(o, res, rows, e) : policy_rows(o, res, rows, e);
 	if (rc) /* no row of a result that is not one */
 		while (json_array_size(rows) > before)
 			json_array_remove(rows, json_array_size(rows) - 1);
 	return rc ? 2 : 0;
+}
+
+int study_rows(const struct study *s, const struct study_run *r, const json_t *res, json_t *rows,
+	       struct tpt_err *e)
+{
+	bool scen = study_run_scenario(s, r);
+	const struct study_pages *p = &s->pages[r->pages];
+	struct origin o = {
+		.input = scen ? s->f.scenario.v[r->input - s->nworkload] : s->f.workload.v[r->input],
+		.guest = p->guest,
+		.host = p->host,
+		.config = r->config == STUDY_NO_CONFIG ? "" : s->f.config.v[r->config],
+		.run = r->hash,
+		.seed = s->seed[r->seed],
+	};
+	return rows_of(s->kind, &o, res, rows, e);
 }
 
 /* A run's result: a regular file of at most RESULT_MAX bytes, JSON. */
@@ -354,6 +373,30 @@ out:
 
 /* ---- the report ---- */
 
+/* The rows as CSV: the layout's columns, a line per row. */
+static void csv_rows(FILE *f, const struct study_layout *k, const json_t *rows)
+{
+	for (size_t c = 0; c < k->ncolumns; c++)
+		fprintf(f, "%s%s", c ? "," : "", k->columns[c]);
+	fputc('\n', f);
+	size_t i;
+	const json_t *row;
+	json_array_foreach(rows, i, row) {
+		for (size_t c = 0; c < k->ncolumns; c++) {
+			const json_t *v = json_object_get(row, k->columns[c]);
+			if (c)
+				fputc(',', f);
+			if (json_is_string(v))
+				tpt_csv_field(f, json_string_value(v));
+			else if (json_is_integer(v))
+				fprintf(f, "%lld", (long long)json_integer_value(v));
+			else if (json_is_real(v))
+				fprintf(f, "%.6g", json_real_value(v));
+		}
+		fputc('\n', f);
+	}
+}
+
 static int write_csv(const struct study *s, const struct study_layout *k, const char *dir, const json_t *rows,
 		     const struct study_builds *b, struct tpt_err *e)
 {
@@ -366,26 +409,31 @@ static int write_csv(const struct study *s, const struct study_layout *k, const 
 		tpt_commit());
 	study_builds_print(o.f, b, study_put_text);
 	fputc('\n', o.f);
-	for (size_t c = 0; c < k->ncolumns; c++)
-		fprintf(o.f, "%s%s", c ? "," : "", k->columns[c]);
-	fputc('\n', o.f);
-	size_t i;
-	const json_t *row;
-	json_array_foreach(rows, i, row) {
-		for (size_t c = 0; c < k->ncolumns; c++) {
-			const json_t *v = json_object_get(row, k->columns[c]);
-			if (c)
-				fputc(',', o.f);
-			if (json_is_string(v))
-				tpt_csv_field(o.f, json_string_value(v));
-			else if (json_is_integer(v))
-				fprintf(o.f, "%lld", (long long)json_integer_value(v));
-			else if (json_is_real(v))
-				fprintf(o.f, "%.6g", json_real_value(v));
-		}
-		fputc('\n', o.f);
-	}
+	csv_rows(o.f, k, rows);
 	return study_out_close(&o, true, e);
+}
+
+int study_run_report(const struct study_single *one, const json_t *res, struct tpt_err *e)
+{
+	const struct study_layout *k = &study_layouts[one->kind];
+	struct origin o = {.input = one->input, .guest = one->guest, .host = one->host, .config = "",
+			   .run = "", .seed = one->seed};
+	json_t *rows = json_array();
+	int rc = rows_of(one->kind, &o, res, rows, e);
+	if (!rc && one->csv) {
+		struct study_out out;
+		rc = study_out_open(&out, one->csv, e);
+		if (!rc) {
+			fprintf(out.f, "# tpt %s: tpt %s (commit %s)\n",
+				one->kind == STUDY_COMPARE ? "compare" : "policy", tpt_version(), tpt_commit());
+			csv_rows(out.f, k, rows);
+			rc = study_out_close(&out, true, e);
+		}
+	}
+	if (!rc && one->svg)
+		rc = study_plot_run(k, rows, one->svg, one->title, e);
+	json_decref(rows);
+	return rc;
 }
 
 static int write_json(const struct study *s, const char *dir, json_t *rows, const struct study_builds *b,

@@ -484,7 +484,7 @@ static int chart_metric(const struct chart *c, unsigned m, const char *pd, FILE 
 		gp_set(g, "base", "%s = 1", mt->baseline);
 		fprintf(g, "set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 "
 			   "lc rgb '#333333' front\n"
-			   "set label 1 base at graph 0.99, first 1 right offset 0,0.6 font ',10' front "
+			   "set label 1 base at graph 0.99, first 1 right offset 0,0.6 font ',10' boxed front "
 			   "noenhanced\n");
 	}
 	for (unsigned p = 0; p < c->np; p++) {
@@ -527,7 +527,8 @@ int study_plot(const struct study *s, const struct study_layout *k, const char *
 		study_out_close(&mo, false, NULL);
 		return 1;
 	}
-	fprintf(go.f, "set style data histograms\nset style histogram clustered gap 1\n"
+	fprintf(go.f, "set style textbox opaque noborder\n"
+		      "set style data histograms\nset style histogram clustered gap 1\n"
 		      "set style fill solid 0.85 border -1\nset offsets 0, 0, graph 0.18, 0\n"
 		      "set grid ytics\nset yrange [0:*]\nset xtics rotate by -30\n");
 	struct tab t = {.md = mo.f, .html = ho.f};
@@ -546,4 +547,114 @@ int study_plot(const struct study *s, const struct study_layout *k, const char *
 	if (study_out_close(&go, !rc, rc ? NULL : e))
 		rc = 1;
 	return rc ? rc : gnuplot(gp, e);
+}
+
+/* The first line of a file into buf (empty when unreadable). */
+static void first_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	buf[0] = 0;
+	if (f && fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = 0;
+	if (f)
+		fclose(f);
+}
+
+/* The data and script of study_plot_run in the temporary directory tmp;
+ * out: where gnuplot writes the figure. */
+static int run_script(const struct study_layout *k, const json_t *rows, const char *tmp, const char *out,
+		      const char *title, char *gp, size_t gplen, struct tpt_err *e)
+{
+	const char *sc[16];
+	unsigned ns = study_distinct(rows, k->series, sc, ARRAY_LEN(sc)), nm = 0;
+	unsigned shown[8];
+	for (unsigned m = 0; m < k->nmetrics && nm < ARRAY_LEN(shown); m++) {
+		const struct study_metric *mt = &k->metrics[m];
+		char dat[PATH_MAX + 64];
+		snprintf(dat, sizeof(dat), "%s/%s.dat", tmp, mt->file);
+		FILE *f = fopen(dat, "we");
+		if (!f)
+			return tpt_fail(e, "cannot write %s", dat), 1;
+		unsigned any = 0;
+		for (unsigned j = 0; j < ns; j++) {
+			if (mt->baseline && !strcmp(sc[j], mt->baseline))
+				continue;
+			size_t i;
+			const json_t *r;
+			json_array_foreach(rows, i, r)
+				if (!strcmp(json_string_value(json_object_get(r, k->series)), sc[j])) {
+					double x = value(r, mt->key) * mt->scale;
+					fprintf(f, "%s %.6g %u\n", sc[j], x, j + 1); /* a series' colour: its index */
+					any += !isnan(x);
+					break;
+				}
+		}
+		if (fclose(f))
+			return tpt_fail(e, "cannot write %s", dat), 1;
+		if (any)
+			shown[nm++] = m;
+	}
+	if (!nm)
+		return tpt_fail(e, "nothing to plot: the run has none of the figure's metrics"), 1;
+	if (snprintf(gp, gplen, "%s/plot.gp", tmp) >= (int)gplen)
+		return tpt_fail(e, "TMPDIR is too long"), 1;
+	FILE *g = fopen(gp, "we");
+	if (!g)
+		return tpt_fail(e, "cannot write %s", gp), 1;
+	unsigned cols = nm <= 3 ? nm : 2, nrows = (nm + cols - 1) / cols;
+	fprintf(g, "set terminal svg size %u,%u dynamic font 'sans,12' background '#ffffff'\n",
+		40 + 330 * cols, 60 + 320 * nrows);
+	gp_set(g, "out", "%s", out);
+	gp_set(g, "ttl", "%s", title);
+	fprintf(g, "set output out\nset style textbox opaque noborder\n"
+		   "set multiplot layout %u,%u title ttl noenhanced\n"
+		   "set style fill solid 0.85 border -1\nset grid ytics\nset yrange [0:*]\n"
+		   "set offsets 0.6, 0.6, graph 0.15, 0\nset xtics rotate by -30 noenhanced\nunset key\n",
+		nrows, cols);
+	for (unsigned i = 0; i < nm; i++) {
+		const struct study_metric *mt = &k->metrics[shown[i]];
+		gp_set(g, "ttl", "%s", mt->title);
+		gp_set(g, "ylab", "%s", mt->unit);
+		gp_set(g, "dat", "%s/%s.dat", tmp, mt->file);
+		fprintf(g, "set title ttl noenhanced\nset ylabel ylab noenhanced\n");
+		if (mt->baseline) {
+			gp_set(g, "base", "%s = 1", mt->baseline);
+			fprintf(g, "set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 "
+				   "lc rgb '#333333' front\nset label 1 base at graph 0.99, first 1 right "
+				   "offset 0,0.6 font ',10' boxed front noenhanced\n");
+		}
+		fprintf(g, "plot dat using 0:2:(0.7):3:xtic(1) with boxes lc variable\n"
+			   "unset arrow 1\nunset label 1\n");
+	}
+	fprintf(g, "unset multiplot\n");
+	return fclose(g) ? (tpt_fail(e, "cannot write %s", gp), 1) : 0;
+}
+
+int study_plot_run(const struct study_layout *k, const json_t *rows, const char *svg, const char *title,
+		   struct tpt_err *e)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char tmp[PATH_MAX], gp[PATH_MAX + 16], log[PATH_MAX + 32];
+	if (snprintf(tmp, sizeof(tmp), "%s/tpt-plot-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp") >=
+	    (int)sizeof(tmp))
+		return tpt_fail(e, "TMPDIR is too long"), 1;
+	if (outfile_tmpdir(tmp, e))
+		return 1;
+	struct study_out o;
+	int rc = study_out_open(&o, svg, e);
+	if (rc) {
+		outfile_tmpdir_remove();
+		return rc;
+	}
+	rc = run_script(k, rows, tmp, o.of.tmp ? o.of.tmp : o.of.path, title, gp, sizeof(gp), e);
+	if (!rc && (rc = gnuplot(gp, e))) {
+		char first[256];
+		snprintf(log, sizeof(log), "%s.log", gp);
+		first_line(log, first, sizeof(first));
+		tpt_fail(e, "gnuplot failed drawing %s%s%s", svg, first[0] ? ": " : "", first);
+	}
+	outfile_tmpdir_remove();
+	if (study_out_close(&o, !rc, rc ? NULL : e))
+		rc = 1;
+	return rc;
 }

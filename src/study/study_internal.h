@@ -104,6 +104,10 @@ void study_label(const char *const *ws, unsigned n, unsigned i, char *buf, size_
 /* DIR/plots (gnuplot SVGs) and DIR/tables.md; DIR/index.html. */
 int study_plot(const struct study *s, const struct study_layout *k, const char *dir, const json_t *rows,
 	       struct tpt_err *e);
+/* The figure of one run (study_run_report): a panel per metric, a bar per
+ * series. 0, or 1 with e set. */
+int study_plot_run(const struct study_layout *k, const json_t *rows, const char *svg, const char *title,
+		   struct tpt_err *e);
 int study_page(const struct study *s, const struct study_layout *k, const char *dir,
 	       const struct study_builds *made, struct tpt_err *e);
 

@@ -118,4 +118,18 @@ int study_report(const struct study *s, const char *dir, struct tpt_err *e);
 int study_rows(const struct study *s, const struct study_run *r, const json_t *res, json_t *rows,
 	       struct tpt_err *e);
 
+/* One run of tpt compare or policy as a study's report would show it
+ * (--csv, --plot): its result (the JSON array the command writes) as the
+ * report's rows, written as CSV to csv and drawn as one figure, a panel per
+ * metric, to svg (either may be NULL; each whole or not at all). */
+struct study_single {
+	enum study_kind kind;
+	const char *input; /* the workload or scenario as given (policy's rows name it) */
+	const char *guest, *host; /* page sizes, as 4K */
+	uint64_t seed;
+	const char *csv, *svg;
+	const char *title; /* the figure's: what ran */
+};
+int study_run_report(const struct study_single *one, const json_t *res, struct tpt_err *e);
+
 #endif
