@@ -199,6 +199,8 @@ static void print_procs(FILE *out, const struct tpt_result *r)
 	fprintf(out, "\n%6s %-15s %-10s %12s %8s %12s %9s %8s %14s\n", grouped ? "procs" : "pid",
 		"process", "mode", "accesses", "MPKI", "walk stall", "VM exits", "pv-ops",
 		"est. cycles");
+	fprintf(out, "%6s %-15s %-10s %12s %8s %12s %9s %8s %14s\n", "", "", "", "", "/1K ins",
+		"cycles", "", "", "cycles");
 	for (unsigned i = 0; i < n; i++) {
 		const struct proc_result *x = &rows[i];
 		fprintf(out, "%6d %-15s %-10s %12llu %8.3f %12.0f %9llu %8llu %14.0f\n", x->pid,
@@ -349,6 +351,8 @@ void result_print_compare(FILE *out, const struct tpt_result *r, size_t n)
 		r[0].no_walk_caches ? "off" : "on", (unsigned long long)r[0].seed);
 	fprintf(out, "%-10s %8s %9s %12s %6s %9s %14s %9s %9s\n", "scheme", "MPKI", "refs/walk",
 		"walk stall", "walk%", "VM exits", "est. cycles", "vs native", "vs nested");
+	fprintf(out, "%-10s %8s %9s %12s %6s %9s %14s %9s %9s\n", "", "/1K ins", "refs", "cycles",
+		"of cyc", "", "cycles", "speed-up", "speed-up");
 	for (size_t i = 0; i < n; i++) {
 		const struct tpt_result *x = &r[i];
 		const struct tpt_stats *st = &x->st;
@@ -373,7 +377,8 @@ void result_print_compare(FILE *out, const struct tpt_result *r, size_t n)
 	size_t m = n < 16 ? n : 16;
 	for (size_t i = 0; i < m; i++)
 		rows[i] = proc_rows(&r[i], &rows_n[i], &grouped);
-	fprintf(out, "\n%6s %-15s", grouped ? "procs" : "pid", "process");
+	fprintf(out, "\nestimated cycles of each process under each scheme:\n%6s %-15s",
+		grouped ? "procs" : "pid", "process");
 	for (size_t i = 0; i < m; i++)
 		fprintf(out, " %16s", r[i].scheme);
 	fprintf(out, "\n");
