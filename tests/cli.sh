@@ -289,7 +289,12 @@ expect_error "trace: --output is given twice" trace write --workload gups -o "$T
 expect_error "trace: --seed is given twice" trace write --workload gups --seed 1 --seed 2 -o "$T/x1.tpt"
 expect_error "study: run takes no --submit" study run studies/smoke-small.ini --submit
 expect_error "study: --dir is given twice" study report studies/smoke-small.ini --dir a --dir b
-expect_error "study: plan takes no --jobs" study plan studies/smoke-small.ini --jobs 2
+expect_error "study: plan takes no --submit" study plan studies/smoke-small.ini --submit
+# plan says what each run and the study need of memory, at --jobs at once.
+"$TPT" study plan "$(dirname "$0")/../studies/smoke-small.ini" --jobs 2 >"$T/plan" &&
+	[ "$(grep -c '^[0-9a-f]\{16\} tpt compare .* --jobs 1$' "$T/plan")" -eq 4 ] &&
+	grep -q "^# memory, from the workloads' sizes: 256 MiB for the largest run, 512 MiB with 2 at once" "$T/plan" &&
+	ok || bad "study plan's memory: $(tail -n 2 "$T/plan")"
 expect_error "study: unexpected argument 'extra'" study plan studies/smoke-small.ini extra
 expect_error "study: unknown option '--frob'" study plan studies/smoke-small.ini --frob
 expect_error "rerun: --json is given twice" rerun "$T/none.json" --json a --json b
@@ -511,4 +516,15 @@ head -n 1 "$(dirname "$0")/../debian/changelog" | grep -q "^tpt ($rel)" && ok ||
 "$TPT" schemes | grep -q "^tpt-opt" && ok || bad "tpt schemes"
 "$TPT" help | grep -q "usage" && ok || bad "tpt help"
 
+# Progress on a terminal (script(1) gives one): runs done, running, time,
+# and from the runs done, the time left; nothing on stderr without one.
+if command -v script >/dev/null; then
+	script -qec "\"$TPT\" compare --workload gups:size=64M,updates=20K --schemes native,nested,shadow --jobs 2 >/dev/null" \
+		/dev/null >"$T/tty" 2>&1
+	tr '\r' '\n' <"$T/tty" | grep -q "^tpt: 3 of 3 runs done, 0 running, [0-9]* s" &&
+		tr '\r' '\n' <"$T/tty" | grep -Eq "^tpt: [12] of 3 runs done, [12] running, [0-9]+ s, about [0-9]+ s left" &&
+		ok || bad "compare's progress on a terminal: $(tr '\r' '\n' <"$T/tty" | tail -n 3)"
+fi
+"$TPT" compare --workload gups:size=64M,updates=20K --schemes native,nested --jobs 2 2>"$T/err" >/dev/null
+[ ! -s "$T/err" ] && ok || bad "progress without a terminal: $(cat "$T/err")"
 finish

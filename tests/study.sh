@@ -34,7 +34,7 @@ fi
 # The plan: 2 workloads x 2 page pairs, each a compare of three schemes.
 "$TPT" study plan "$STUDY" >"$T/plan" && [ "$(grep -c '^[0-9a-f]\{16\} tpt compare ' "$T/plan")" -eq 4 ] &&
 	tail -n 1 "$T/plan" | grep -q "^# study smoke-small: 4 runs$" && ok || bad "study plan: $(cat "$T/plan")"
-[ "$(cut -d' ' -f1 "$T/plan" | sort -u | wc -l)" -eq 5 ] && ok || bad "study plan: run names not distinct"
+[ "$(grep -v '^#' "$T/plan" | cut -d' ' -f1 | sort -u | wc -l)" -eq 4 ] && ok || bad "study plan: run names not distinct"
 
 # Run it, then again: nothing is redone.
 "$TPT" study run "$STUDY" --jobs 2 --dir "$T/r" >"$T/out" 2>"$T/err" &&

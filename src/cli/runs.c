@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -250,9 +251,28 @@ static size_t first_failure(const struct run *runs, size_t n)
 	return i;
 }
 
+static double seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The runs' progress line: how many done and running, the time so far and,
+ * from the runs done so far, about how long the rest take. */
+static void runs_progress(size_t done, size_t n, unsigned running, double start)
+{
+	double t = seconds() - start;
+	fprintf(stderr, "\rtpt: %zu of %zu runs done, %u running, %.0f s", done, n, running, t);
+	if (done && done < n)
+		fprintf(stderr, ", about %.0f s left", t / (double)done * (double)(n - done));
+	fprintf(stderr, "    ");
+}
+
 static void run_children(struct run *runs, size_t n, unsigned jobs, const struct tpt_config *cfg,
 			 struct workload *wl)
 {
+	double start = seconds();
 	struct child kids[64];
 	struct pollfd pf[64];
 	unsigned active = 0;
@@ -277,7 +297,10 @@ static void run_children(struct run *runs, size_t n, unsigned jobs, const struct
 			break;
 		for (unsigned k = 0; k < active; k++)
 			pf[k] = (struct pollfd){.fd = kids[k].fd, .events = POLLIN};
-		if (poll(pf, active, -1) < 0) {
+		int ready = poll(pf, active, count ? 1000 : -1);
+		if (count)
+			runs_progress(done, n, active, start);
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			/* poll itself failed: read each in turn, waiting on it. */
@@ -302,17 +325,16 @@ static void run_children(struct run *runs, size_t n, unsigned jobs, const struct
 					if (kids[m].i > kids[k].i)
 						kill(kids[m].pid, SIGTERM);
 			done++;
-			if (count)
-				fprintf(stderr, "\rtpt: %zu of %zu runs done%s", done, n,
-					done == n ? "\n" : "");
 			/* Its place goes to the last one; pf is rebuilt next time. */
 			kids[k] = kids[--active];
 			pf[k] = pf[active];
 			k--;
 		}
 	}
-	if (count && done && done < n)
+	if (count) {
+		runs_progress(done, n, 0, start);
 		fputc('\n', stderr);
+	}
 }
 
 int run_all(struct run *runs, size_t n, unsigned jobs, const struct tpt_config *cfg,

@@ -33,23 +33,54 @@ static int said(int rc, const struct tpt_err *e)
 	return rc;
 }
 
-static void plan(const struct study *s)
+static int mib_desc(const void *a, const void *b)
 {
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void mib_text(uint64_t mib, char *buf, size_t len)
+{
+	if (mib < 1024)
+		snprintf(buf, len, "%llu MiB", (unsigned long long)mib);
+	else
+		snprintf(buf, len, "%.1f GiB", (double)mib / 1024);
+}
+
+/* Each run's command, then the memory the study needs: its largest run,
+ * and its `jobs` largest at once (the most running together can take). */
+static void plan(const struct study *s, unsigned jobs)
+{
+	uint64_t *mib = calloc(s->nrun ? s->nrun : 1, sizeof(*mib));
 	for (unsigned i = 0; i < s->nrun; i++) {
 		struct study_argv a;
 		study_argv(s, &s->run[i], &a);
 		printf("%s tpt", s->run[i].hash);
 		for (int k = 0; k < a.n; k++)
 			printf(" %s", a.v[k]);
+		if (mib)
+			mib[i] = study_run_mem_mib(s, &s->run[i]);
 		printf("\n");
 	}
+	if (mib && s->nrun) {
+		qsort(mib, s->nrun, sizeof(*mib), mib_desc);
+		uint64_t at_once = 0;
+		for (unsigned i = 0; i < s->nrun && i < jobs; i++)
+			at_once += mib[i];
+		char big[32], all[32];
+		mib_text(mib[0], big, sizeof(big));
+		mib_text(at_once, all, sizeof(all));
+		printf("# memory, from the workloads' sizes: %s for the largest run, %s with %u at once "
+		       "(--jobs)\n", big, all, jobs < s->nrun ? jobs : s->nrun);
+	}
 	printf("# study %s: %u runs\n", s->f.name, s->nrun);
+	free(mib);
 }
 
 enum { ST_JOBS = 1000, ST_DIR, ST_SUBMIT };
 
 const struct cli_opt study_opts[] = {
-	{"jobs", "N", ST_JOBS, "run: runs at once, 1 to 256 (default: CPUs online)"},
+	{"jobs", "N", ST_JOBS, "run: runs at once, 1 to 256 (default: CPUs online); plan: the memory they need"},
 	{"dir", "DIR", ST_DIR, "run, slurm, report: where results go (default results/NAME)"},
 	{"submit", NULL, ST_SUBMIT, "slurm: submit the array jobs and wait for them"},
 };
@@ -66,7 +97,7 @@ struct study_cmd {
  * (argv[0] is the verb). *file the study file. */
 static int parse(int argc, char **argv, struct study_cmd *c, const char **file)
 {
-	static const char *const takes[] = {[ST_JOBS - ST_JOBS] = "run", [ST_DIR - ST_JOBS] = "run slurm report",
+	static const char *const takes[] = {[ST_JOBS - ST_JOBS] = "plan run", [ST_DIR - ST_JOBS] = "run slurm report",
 					    [ST_SUBMIT - ST_JOBS] = "slurm"};
 	static const char *const verbs[] = {"plan", "run", "slurm", "report"};
 	struct option lo[ARRAY_LEN(study_opts) + 1];
@@ -125,7 +156,7 @@ int cmd_study(int argc, char **argv)
 	study_default_dir(&s, d, sizeof(d));
 	const char *dir = c.dir ? c.dir : d;
 	switch (c.verb) {
-	case 0: plan(&s); break;
+	case 0: plan(&s, (unsigned)c.jobs); break;
 	case 1: rc = study_run_local(&s, dir, (unsigned)c.jobs, &e); break;
 	case 2: rc = study_slurm(&s, dir, c.submit, &e); break;
 	default: rc = study_report(&s, dir, &e); break;

@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "study_internal.h"
@@ -219,11 +220,12 @@ void study_say_largest(const struct study *s, const char *dir)
 }
 
 /* Finished and failed runs in GNU parallel's joblog (a header, then Seq
- * Host Starttime JobRuntime Send Receive Exitval Signal Command). */
-static void joblog(const char *path, unsigned *finished, unsigned *failed, double *busy)
+ * Host Starttime JobRuntime Send Receive Exitval Signal Command), their
+ * summed run time and when the last of them ended (seconds since 1970). */
+static void joblog(const char *path, unsigned *finished, unsigned *failed, double *busy, double *last)
 {
 	*finished = *failed = 0;
-	*busy = 0;
+	*busy = *last = 0;
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return;
@@ -240,6 +242,8 @@ static void joblog(const char *path, unsigned *finished, unsigned *failed, doubl
 			(*finished)++;
 			*failed += exitval != 0 || sig != 0;
 			*busy += runtime;
+			if (start + runtime > *last)
+				*last = start + runtime;
 		}
 	}
 	fclose(f);
@@ -258,12 +262,20 @@ static int watch(const struct study *s, pid_t pid, const char *log, long todo, u
 		if (w < 0 && errno != EINTR)
 			return -1;
 		unsigned fin, failed;
-		double busy;
-		joblog(log, &fin, &failed, &busy);
+		double busy, last;
+		joblog(log, &fin, &failed, &busy, &last);
 		unsigned running = todo - fin < jobs ? (unsigned)(todo - fin) : jobs;
 		char eta[32] = "?";
-		if (fin) /* the finished runs' mean time, over the runs left, on the cores */
-			snprintf(eta, sizeof(eta), "%.0f s", busy / fin * (double)(todo - fin) / jobs);
+		if (fin) {
+			/* The finished runs' mean time for each run left, less what the
+			 * running ones have done since the last run ended, on the cores:
+			 * it counts down between runs, not only when one ends. */
+			struct timespec now;
+			clock_gettime(CLOCK_REALTIME, &now);
+			double since = (double)now.tv_sec - last, mean = busy / fin;
+			double work = mean * (double)(todo - fin) - (since > 0 ? since : 0) * running;
+			snprintf(eta, sizeof(eta), "%.0f s", (work > 0 ? work : 0) / jobs);
+		}
 		fprintf(stderr, "\rstudy %s: %u of %ld done, %u running, %u failed, about %s left\033[K",
 			s->f.name, fin - failed, todo, running, failed, eta);
 		sleep(1);

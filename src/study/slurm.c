@@ -13,23 +13,6 @@
 #include "study_internal.h"
 #include "tpt/workload/workload.h"
 
-/* Memory to ask for run r, MiB: the generators' own host bytes and about
- * 1/128 of the simulated footprint for the simulator's tables and frames
- * (1.2 GiB peaks measured for 129 GiB of GUPS under nested paging: 0.9 %
- * of it), plus 64 MiB, up to a power of two; at least 256 MiB. */
-static uint64_t run_mem_mib(const struct study *s, const struct study_run *r)
-{
-	uint64_t host = 0, fp = 0, mib = 256;
-	const char *in = s->input[r->input];
-	if (study_run_scenario(s, r) ? workload_estimate_scenario(in, &host, &fp, NULL)
-				     : workload_estimate(in, &host, &fp, NULL))
-		host = fp = 0;
-	uint64_t need = (host + fp / 128) / MiB + 64;
-	while (mib < need)
-		mib *= 2;
-	return mib;
-}
-
 /* One argument for a POSIX shell, in single quotes. */
 static void put_quoted(FILE *f, const char *a)
 {
@@ -153,7 +136,7 @@ int study_slurm(const struct study *s, const char *dir, bool submit, struct tpt_
 	for (unsigned i = 0; todo > 0 && i < s->nrun; i++) {
 		if (study_done(abs, &s->run[i]))
 			continue;
-		mem[i] = run_mem_mib(s, &s->run[i]);
+		mem[i] = study_run_mem_mib(s, &s->run[i]);
 		unsigned j = 0;
 		while (j < nsizes && sizes[j] != mem[i])
 			j++;

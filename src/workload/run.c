@@ -39,14 +39,16 @@ int workload_run(struct workload *w, workload_consumer_fn consume, void *ctx,
 			double t = now();
 			if (t - last >= 0.5) {
 				last = t;
-				fprintf(stderr, "\r  %-10s %5.1f%% of %.1fM events, %.0fs", label,
-					expect ? 100.0 * (double)done / (double)expect : 0.0,
+				double f = expect ? (double)done / (double)expect : 0.0;
+				fprintf(stderr, "\r  %-10s %5.1f%% of %.1fM events, %.0f s", label, 100 * f,
 					(double)expect / 1e6, t - start);
+				if (f > 0.01 && f < 1) /* the rate so far, for the rest */
+					fprintf(stderr, ", about %.0f s left ", (t - start) * (1 - f) / f);
 			}
 		}
 	}
 	if (progress && last > start)
-		fprintf(stderr, "\r%60s\r", "");
+		fprintf(stderr, "\r%78s\r", "");
 	free(buf);
 	if (!rc && w->failed)
 		rc = tpt_fail(e, "%s", w->err.msg);

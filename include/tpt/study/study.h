@@ -110,6 +110,10 @@ int study_slurm(const struct study *s, const char *dir, bool submit, struct tpt_
  * its result to runs/HASH.json, its output to logs/HASH.log. The run's
  * status. */
 int study_exec(const char *dir, const char *hash, struct tpt_err *e);
+/* The memory run r needs, MiB, from its workload's sizes: the generator's
+ * own host bytes and about 1/128 of the simulated footprint, plus 64 MiB,
+ * up to a power of two, at least 256 (Slurm asks for it; plan prints it). */
+uint64_t study_run_mem_mib(const struct study *s, const struct study_run *r);
 /* tpt study report: every run's result merged (each checked as untrusted
  * input), a row per run and scheme (or policy). */
 int study_report(const struct study *s, const char *dir, struct tpt_err *e);
