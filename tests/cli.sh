@@ -294,7 +294,13 @@ expect_error "study: plan takes no --submit" study plan studies/smoke-small.ini 
 "$TPT" study plan "$(dirname "$0")/../studies/smoke-small.ini" --jobs 2 >"$T/plan" &&
 	[ "$(grep -c '^[0-9a-f]\{16\} tpt compare .* --jobs 1$' "$T/plan")" -eq 4 ] &&
 	grep -q "^# memory, from the workloads' sizes: 256 MiB for the largest run, 512 MiB with 2 at once" "$T/plan" &&
-	ok || bad "study plan's memory: $(tail -n 2 "$T/plan")"
+	grep -q "^# time, from the workloads' lengths at nested GUPS's [0-9.]* M events/s measured now (most runs go faster): [0-9]* s for the largest run, [0-9]* s for the study with 2 at once$" "$T/plan" &&
+	ok || bad "study plan's memory and time: $(tail -n 3 "$T/plan")"
+# a trace's length is unknown: the plan says it does not estimate
+printf '[study]\ncommand = compare\nworkload = trace:path=%s\npages = 4K/4K\n' "$T/tr.tpt" >"$T/tr.ini"
+"$TPT" trace write --workload gups:size=1M,updates=100 -o "$T/tr.tpt" 2>/dev/null &&
+	"$TPT" study plan "$T/tr.ini" | grep -q '^# time: not estimated (its workloads cannot tell their length, as traces)$' &&
+	ok || bad "study plan of a trace: $("$TPT" study plan "$T/tr.ini" 2>&1 | tail -n 2)"
 expect_error "study: unexpected argument 'extra'" study plan studies/smoke-small.ini extra
 expect_error "study: unknown option '--frob'" study plan studies/smoke-small.ini --frob
 expect_error "rerun: --json is given twice" rerun "$T/none.json" --json a --json b

@@ -16,9 +16,11 @@
  */
 #include <getopt.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "tpt/sim/sim.h"
 #include "tpt/study/study.h"
 
 #define USAGE                                                                                      \
@@ -47,8 +49,90 @@ static void mib_text(uint64_t mib, char *buf, size_t len)
 		snprintf(buf, len, "%.1f GiB", (double)mib / 1024);
 }
 
-/* Each run's command, then the memory the study needs: its largest run,
- * and its `jobs` largest at once (the most running together can take). */
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* This machine's rate now, events a second, of the slowest kind of run the
+ * exact core does (GUPS over 256 MiB under nested paging: nearly every
+ * access a TLB miss and a 2D walk, a cache miss); 0 if it could not run. */
+#define RATE_WORKLOAD "gups:size=256M,updates=400K"
+static double sim_rate(void)
+{
+	struct workload w;
+	struct tpt_config cfg;
+	struct tpt_err e;
+	double rate = 0;
+	struct sim *s = malloc(sizeof(*s));
+	if (!s || workload_open(&w, RATE_WORKLOAD, 1, &e)) {
+		free(s);
+		return 0;
+	}
+	config_defaults(&cfg);
+	struct sim_params prm = {.scheme = scheme_find("nested"), .guest_shift = 12,
+				 .host_shift = 12, .levels = 4, .seed = 1};
+	if (!sim_init(s, &cfg, &prm, &w, &e)) {
+		double t0 = now_s();
+		if (!sim_run(s, &e))
+			rate = (double)w.expected_events / (now_s() - t0);
+		sim_fini(s);
+	}
+	workload_close(&w);
+	free(s);
+	return rate;
+}
+
+static void secs_text(double t, char *buf, size_t len)
+{
+	if (t < 90)
+		snprintf(buf, len, "%.0f s", t);
+	else if (t < 90 * 60)
+		snprintf(buf, len, "%.0f min", t / 60);
+	else if (t < 48 * 3600)
+		snprintf(buf, len, "%.1f h", t / 3600);
+	else
+		snprintf(buf, len, "%.1f days", t / 86400);
+}
+
+/* The time the study takes at `jobs` at once, from each run's events, its
+ * simulations and this machine's rate measured now: an upper estimate, as
+ * most workloads hit their TLBs more than the rate's GUPS. */
+static void plan_time(const struct study *s, unsigned jobs)
+{
+	double largest = 0, total = 0;
+	unsigned unknown = 0;
+	for (unsigned i = 0; i < s->nrun; i++) {
+		double n = (double)study_run_events(s, &s->run[i]) * study_run_sims(s);
+		unknown += n == 0;
+		largest = n > largest ? n : largest;
+		total += n;
+	}
+	if (total == 0) {
+		printf("# time: not estimated (its workloads cannot tell their length, as traces)\n");
+		return;
+	}
+	double rate = sim_rate();
+	if (rate <= 0) {
+		printf("# time: not estimated (the calibration run %s failed)\n", RATE_WORKLOAD);
+		return;
+	}
+	double wall = total / rate / (jobs < s->nrun ? jobs : s->nrun);
+	char big[32], all[32];
+	secs_text(largest / rate, big, sizeof(big));
+	secs_text(wall > largest / rate ? wall : largest / rate, all, sizeof(all));
+	printf("# time, from the workloads' lengths at nested GUPS's %.1f M events/s measured now (most runs "
+	       "go faster): %s for the largest run, %s for the study with %u at once", rate / 1e6, big, all, jobs < s->nrun ? jobs : s->nrun);
+	if (unknown)
+		printf(" (%u runs not counted: they cannot tell their length)", unknown);
+	printf("\n");
+}
+
+/* Each run's command, then what the study needs: memory for its largest
+ * run and its `jobs` largest at once (the most running together can take),
+ * and time. */
 static void plan(const struct study *s, unsigned jobs)
 {
 	uint64_t *mib = calloc(s->nrun ? s->nrun : 1, sizeof(*mib));
@@ -72,6 +156,7 @@ static void plan(const struct study *s, unsigned jobs)
 		mib_text(at_once, all, sizeof(all));
 		printf("# memory, from the workloads' sizes: %s for the largest run, %s with %u at once "
 		       "(--jobs)\n", big, all, jobs < s->nrun ? jobs : s->nrun);
+		plan_time(s, jobs);
 	}
 	printf("# study %s: %u runs\n", s->f.name, s->nrun);
 	free(mib);

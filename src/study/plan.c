@@ -453,11 +453,38 @@ uint64_t study_run_mem_mib(const struct study *s, const struct study_run *r)
 {
 	uint64_t host = 0, fp = 0, mib = 256;
 	const char *in = s->input[r->input];
-	if (study_run_scenario(s, r) ? workload_estimate_scenario(in, &host, &fp, NULL)
-				     : workload_estimate(in, &host, &fp, NULL))
+	if (study_run_scenario(s, r) ? workload_estimate_scenario(in, &host, &fp, NULL, NULL)
+				     : workload_estimate(in, &host, &fp, NULL, NULL))
 		host = fp = 0;
 	uint64_t need = (host + fp / 128) / MiB + 64;
 	while (mib < need)
 		mib *= 2;
 	return mib;
+}
+
+uint64_t study_run_events(const struct study *s, const struct study_run *r)
+{
+	uint64_t host, fp, events = 0;
+	const char *in = s->input[r->input];
+	if (study_run_scenario(s, r) ? workload_estimate_scenario(in, &host, &fp, &events, NULL)
+				     : workload_estimate(in, &host, &fp, &events, NULL))
+		return 0;
+	return events;
+}
+
+unsigned study_run_sims(const struct study *s)
+{
+	if (s->kind == STUDY_POLICY)
+		return 6; /* never, always, by-name, threshold, oracle, auto */
+	unsigned n = 0;
+	if (!s->f.schemes[0]) {
+		while (scheme_all[n])
+			n++;
+		return n;
+	}
+	char buf[256], *save = NULL;
+	snprintf(buf, sizeof(buf), "%s", s->f.schemes);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		n++;
+	return n;
 }

@@ -262,6 +262,12 @@ static uint64_t canneal_estimate(const struct workload *w, uint64_t *footprint)
 	return n * sizeof(uint32_t);
 }
 
+static uint64_t canneal_events(const struct workload *w)
+{
+	return w->v[P_MOVES].u * (MOVE_READS + MOVE_WRITES + 8 +
+				  2 * (COST_READS + COST_WRITES + 4 * w->v[P_FANOUT].u));
+}
+
 const struct workload_def wl_canneal = {
 	.name = "canneal",
 	.summary = "PARSEC canneal: simulated-annealing swaps over a pointer-linked netlist",
@@ -269,6 +275,7 @@ const struct workload_def wl_canneal = {
 	.state_size = sizeof(struct canneal),
 	.init = canneal_init,
 	.estimate = canneal_estimate,
+	.events = canneal_events,
 	.next = canneal_next,
 };
 

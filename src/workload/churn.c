@@ -93,6 +93,12 @@ static uint64_t churn_estimate(const struct workload *w, uint64_t *footprint)
 	return 0;
 }
 
+static uint64_t churn_events(const struct workload *w)
+{
+	uint64_t region = tpt_align_up(w->v[P_REGION].u, PAGE_SIZE);
+	return w->v[P_ROUNDS].u * (region / PAGE_SIZE * (1 + w->v[P_WORK].u) + 2);
+}
+
 const struct workload_def wl_churn = {
 	.name = "churn",
 	.summary = "page-table churn: map a region, touch and work on every page, unmap, repeat",
@@ -100,5 +106,6 @@ const struct workload_def wl_churn = {
 	.state_size = sizeof(struct churn),
 	.init = churn_init,
 	.estimate = churn_estimate,
+	.events = churn_events,
 	.next = churn_next,
 };

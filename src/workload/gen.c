@@ -46,6 +46,13 @@ void wl_sweep_init(struct wl_sweep *s, const struct region *r, uint64_t init_mod
 	}
 }
 
+uint64_t wl_sweep_events(uint64_t len, uint64_t init_mode, uint64_t word)
+{
+	if (init_mode == WL_INIT_NONE)
+		return 0;
+	return len / (init_mode == WL_INIT_FULL ? word : PAGE_SIZE);
+}
+
 size_t wl_sweep_next(struct wl_sweep *s, struct event *ev, size_t n)
 {
 	size_t k = 0;

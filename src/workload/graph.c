@@ -516,6 +516,19 @@ static uint64_t graph_estimate(const struct workload *w, uint64_t *footprint)
 	return stored_host_bytes(g.nv, g.ne);
 }
 
+/* A stored graph's build (12 per edge, 4 per vertex) or an implicit one's
+ * first touch of its pages, then the kernel's events. */
+static uint64_t graph_events(const struct workload *w)
+{
+	uint64_t fp;
+	graph_estimate(w, &fp);
+	struct graph g = {.kernel = !strcmp(w->def->name, "bfs") ? K_BFS : !strcmp(w->def->name, "pr") ? K_PR : K_CC,
+			  .nv = (uint32_t)(1ULL << w->v[P_SCALE].u), .ne = w->v[P_DEGREE].u << w->v[P_SCALE].u,
+			  .iters = (uint32_t)w->v[P_ITERS].u, .window = w->v[P_WINDOW].u};
+	uint64_t build = w->v[P_GRAPH].u == 1 ? fp / PAGE_SIZE : 12 * g.ne + 4 * (uint64_t)g.nv;
+	return build + kernel_events(&g);
+}
+
 static int graph_init_close(struct workload *w, struct tpt_err *e)
 {
 	w->close = graph_close;
@@ -543,6 +556,7 @@ const struct workload_def wl_bfs = {
 	.summary = "breadth-first search on a Kronecker graph (GAPBS, direction-optimizing)",
 	.params = params, .state_size = sizeof(struct graph),
 	.init = graph_init_close, .next = graph_next, .estimate = graph_estimate,
+	.events = graph_events,
 };
 
 const struct workload_def wl_pr = {
@@ -550,6 +564,7 @@ const struct workload_def wl_pr = {
 	.summary = "PageRank on a Kronecker graph (GAPBS: Gauss-Seidel pull, damping 0.85)",
 	.params = params, .state_size = sizeof(struct graph),
 	.init = graph_init_close, .next = graph_next, .estimate = graph_estimate,
+	.events = graph_events,
 };
 
 const struct workload_def wl_cc = {
@@ -557,6 +572,7 @@ const struct workload_def wl_cc = {
 	.summary = "connected components on a Kronecker graph (Shiloach-Vishkin)",
 	.params = params, .state_size = sizeof(struct graph),
 	.init = graph_init_close, .next = graph_next, .estimate = graph_estimate,
+	.events = graph_events,
 };
 
 /* For tests: the kernel's results. */

@@ -156,6 +156,12 @@ static uint64_t gups_estimate(const struct workload *w, uint64_t *footprint)
 	return 0;
 }
 
+static uint64_t gups_events(const struct workload *w)
+{
+	return wl_sweep_events(w->v[P_SIZE].u, w->v[P_INIT].u, 8) + 1 +
+	       (w->v[P_LOOP].u == LOOP_CHASE ? 1 : 4) * w->v[P_UPDATES].u;
+}
+
 const struct workload_def wl_gups = {
 	.name = "gups",
 	.summary = "HPCC RandomAccess: random read-modify-write of 64-bit words in a large table",
@@ -163,5 +169,6 @@ const struct workload_def wl_gups = {
 	.state_size = sizeof(struct gups),
 	.init = gups_init,
 	.estimate = gups_estimate,
+	.events = gups_events,
 	.next = gups_next,
 };

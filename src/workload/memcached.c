@@ -324,6 +324,11 @@ static uint64_t mc_estimate(const struct workload *w, uint64_t *footprint)
 	return keys * 12 + buckets * 4;
 }
 
+static uint64_t mc_events(const struct workload *w)
+{
+	return w->v[P_KEYS].u * 4 + w->v[P_OPS].u * (3 + w->v[P_VALUE].u / 64 + w->v[P_LOOP].u);
+}
+
 const struct workload_def wl_memcached = {
 	.name = "memcached",
 	.summary = "memcached-like: hash table, slab items, Zipf keys, ETC-like get/set mix",
@@ -331,5 +336,6 @@ const struct workload_def wl_memcached = {
 	.state_size = sizeof(struct mc),
 	.init = mc_init,
 	.estimate = mc_estimate,
+	.events = mc_events,
 	.next = mc_next,
 };

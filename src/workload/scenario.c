@@ -239,7 +239,7 @@ static const struct workload_def scenario_def = {
 /* What a check (not a start) of a scenario gathers: its programs'
  * estimates added to *host and *fp, and the files it reads to fn. */
 struct check {
-	uint64_t *host, *fp;
+	uint64_t *host, *fp, *events; /* events: 0 once a program's are unknown */
 	workload_file_fn fn;
 	void *ctx;
 };
@@ -301,12 +301,13 @@ static int scenario_estimate(struct workload *w, unsigned i, const char *path, c
 {
 	const struct sub *s = &((struct scenario *)w->state)->sub[i];
 	struct tpt_err sub;
-	uint64_t h, f;
-	if (workload_estimate(s->spec, &h, &f, &sub) || (c && c->fn && workload_files(s->spec, c->fn, c->ctx, &sub)))
+	uint64_t h, f, n;
+	if (workload_estimate(s->spec, &h, &f, &n, &sub) || (c && c->fn && workload_files(s->spec, c->fn, c->ctx, &sub)))
 		return tpt_fail(e, "%s: [%s]: %s", path, w->names[i], sub.msg);
 	if (c && c->host) {
 		*c->host += h;
 		*c->fp += f;
+		*c->events = n && (i == 0 || *c->events) ? *c->events + n : 0; /* unknown if one is */
 	}
 	return 0;
 }
@@ -378,21 +379,24 @@ int workload_check_scenario(const char *path, struct tpt_err *e)
 }
 
 int workload_estimate_scenario(const char *path, uint64_t *host, uint64_t *footprint,
-			       struct tpt_err *e)
+			       uint64_t *events, struct tpt_err *e)
 {
 	struct workload w;
+	uint64_t n = 0;
 	*host = *footprint = 0;
-	struct check c = {host, footprint, NULL, NULL};
+	struct check c = {host, footprint, &n, NULL, NULL};
 	int rc = open_scenario(&w, path, 1, false, &c, e);
 	if (!rc)
 		workload_close(&w);
+	if (events)
+		*events = rc ? 0 : n;
 	return rc;
 }
 
 int workload_scenario_files(const char *path, workload_file_fn fn, void *ctx, struct tpt_err *e)
 {
 	struct workload w;
-	struct check c = {NULL, NULL, fn, ctx};
+	struct check c = {NULL, NULL, NULL, fn, ctx};
 	int rc = open_scenario(&w, path, 1, false, &c, e);
 	if (!rc)
 		workload_close(&w);

@@ -119,6 +119,13 @@ static uint64_t sysbench_estimate(const struct workload *w, uint64_t *footprint)
 	return 0;
 }
 
+static uint64_t sysbench_events(const struct workload *w)
+{
+	uint64_t block = w->v[P_BLOCK].u, runs = block ? (w->v[P_TOTAL].u + block - 1) / block : 0;
+	return wl_sweep_events(block, w->v[P_INIT].u, 64) + 1 +
+	       runs * (block / 8) * (w->v[P_MODE].u == MODE_RND ? 7 : 1);
+}
+
 const struct workload_def wl_sysbench = {
 	.name = "sysbench",
 	.summary = "sysbench memory test (1.0.20): seq or rnd reads or writes of 8-byte words over a block",
@@ -126,5 +133,6 @@ const struct workload_def wl_sysbench = {
 	.state_size = sizeof(struct sysbench),
 	.init = sysbench_init,
 	.estimate = sysbench_estimate,
+	.events = sysbench_events,
 	.next = sysbench_next,
 };

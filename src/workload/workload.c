@@ -162,14 +162,19 @@ int workload_check(const char *spec, struct tpt_err *e)
 	return parse(&w, spec, 1, e);
 }
 
-int workload_estimate(const char *spec, uint64_t *host, uint64_t *footprint, struct tpt_err *e)
+int workload_estimate(const char *spec, uint64_t *host, uint64_t *footprint, uint64_t *events,
+		      struct tpt_err *e)
 {
 	struct workload w;
 	*host = *footprint = 0;
+	if (events)
+		*events = 0;
 	if (parse(&w, spec, 1, e))
 		return -1;
 	if (w.def->estimate)
 		*host = w.def->estimate(&w, footprint);
+	if (events && w.def->events)
+		*events = w.def->events(&w);
 	return 0;
 }
 

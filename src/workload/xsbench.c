@@ -274,6 +274,11 @@ static uint64_t xs_estimate(const struct workload *w, uint64_t *footprint)
 	return 0;
 }
 
+static uint64_t xs_events(const struct workload *w)
+{
+	return w->v[P_LOOKUPS].u * (PRE_READS + PRE_WRITES + 64 + 16 * 56);
+}
+
 const struct workload_def wl_xsbench = {
 	.name = "xsbench",
 	.summary = "XSBench: unionized-grid macroscopic cross-section lookups (Monte Carlo transport)",
@@ -281,6 +286,7 @@ const struct workload_def wl_xsbench = {
 	.state_size = sizeof(struct xs),
 	.init = xs_init,
 	.estimate = xs_estimate,
+	.events = xs_events,
 	.next = xs_next,
 };
 

@@ -114,6 +114,12 @@ int study_exec(const char *dir, const char *hash, struct tpt_err *e);
  * own host bytes and about 1/128 of the simulated footprint, plus 64 MiB,
  * up to a power of two, at least 256 (Slurm asks for it; plan prints it). */
 uint64_t study_run_mem_mib(const struct study *s, const struct study_run *r);
+/* The events one simulation of run r consumes, from its workload's
+ * parameters (workload_estimate), about; 0 where they cannot tell (traces,
+ * a scenario with one). */
+uint64_t study_run_events(const struct study *s, const struct study_run *r);
+/* The simulations each run of s does: its schemes, or a policy run's six. */
+unsigned study_run_sims(const struct study *s);
 /* tpt study report: every run's result merged (each checked as untrusted
  * input), a row per run and scheme (or policy). */
 int study_report(const struct study *s, const char *dir, struct tpt_err *e);

@@ -44,6 +44,9 @@ struct workload_def {
 	 * generator's own structures, and *footprint, the simulated bytes
 	 * (about; for sizing a run). NULL: unknown, both 0. */
 	uint64_t (*estimate)(const struct workload *w, uint64_t *footprint);
+	/* From the parsed spec alone: the events a run produces, about (what
+	 * init sets expected_events to). NULL or 0: unknown. */
+	uint64_t (*events)(const struct workload *w);
 };
 
 union wl_value {
@@ -98,11 +101,14 @@ int workload_open_scenario(struct workload *w, const char *path, uint64_t seed,
 int workload_check_scenario(const char *path, struct tpt_err *e);
 
 /* What a run of spec (or of the scenario at path) needs, without opening
- * it: the generators' own host bytes and the simulated footprint, both
- * about (0 where a generator cannot tell, as a trace). 0, or -1 with e set. */
-int workload_estimate(const char *spec, uint64_t *host, uint64_t *footprint, struct tpt_err *e);
+ * it: the generators' own host bytes, the simulated footprint and the
+ * events it produces, all about (0 where a generator cannot tell, as a
+ * trace; a scenario's events are 0 unless every program's are known).
+ * events may be NULL. 0, or -1 with e set. */
+int workload_estimate(const char *spec, uint64_t *host, uint64_t *footprint, uint64_t *events,
+		      struct tpt_err *e);
 int workload_estimate_scenario(const char *path, uint64_t *host, uint64_t *footprint,
-			       struct tpt_err *e);
+			       uint64_t *events, struct tpt_err *e);
 /* The files a run of spec reads (a trace's path=), or of the scenario at
  * path (its own file as workload_open_scenario finds it, then its
  * programs' traces), named to fn one by one (each name valid during the
@@ -198,6 +204,8 @@ size_t wl_sweep_next(struct wl_sweep *s, struct event *ev, size_t n);
 /* Sets up the warm-up sweep of a region for init=page|full|none (enum index). */
 void wl_sweep_init(struct wl_sweep *s, const struct region *r, uint64_t init_mode,
 		   uint64_t word, uint32_t instrs_per_word);
+/* The events wl_sweep_init's sweep of len bytes writes (without its last). */
+uint64_t wl_sweep_events(uint64_t len, uint64_t init_mode, uint64_t word);
 
 /*
  * Shared by generators: the phases before the measured work. The prologue
