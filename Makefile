@@ -7,7 +7,7 @@ SAN   ?= build-san
 FUZZ  ?= build-fuzz
 JOBS  ?= 2
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= trace config scenario dbt replay power study
+FUZZ_TARGETS ?= trace config scenario dbt replay power study recording
 
 .PHONY: all deps deps-check build run check check-san bench golden fuzz install deb clean
 

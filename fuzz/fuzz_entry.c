@@ -58,6 +58,33 @@ int tpt_fuzz_trace(const uint8_t *data, size_t size)
 	return 0;
 }
 
+int tpt_fuzz_recording(const uint8_t *data, size_t size)
+{
+	char dir[] = "/tmp/tpt-fuzz-XXXXXX", path[64];
+	if (!size || !mkdtemp(dir))
+		return 0;
+	snprintf(path, sizeof(path), "%s/1.100.%s", dir, data[0] & 1 ? "lk" : "tb");
+	FILE *f = fopen(path, "wb");
+	if (f) {
+		size_t n = fwrite(data + 1, 1, size - 1, f);
+		if (!fclose(f) && n == size - 1) {
+			enum { N = 512 };
+			static struct event ev[N];
+			struct trace_reader *r;
+			struct tpt_err e;
+			if (!trace_open(&r, dir, TRACE_AUTO, &e)) {
+				/* Bounded as a trace's read is. */
+				for (int rounds = 0; rounds < 100000 && trace_read(r, ev, N) > 0; rounds++)
+					;
+				trace_close(r);
+			}
+		}
+		unlink(path);
+	}
+	rmdir(dir);
+	return 0;
+}
+
 int tpt_fuzz_config(const uint8_t *data, size_t size)
 {
 	char path[64];
@@ -193,8 +220,8 @@ int tpt_fuzz_study(const uint8_t *data, size_t size)
 	return 0;
 }
 
-const struct tpt_fuzz_target tpt_fuzz_targets[7] = {
+const struct tpt_fuzz_target tpt_fuzz_targets[8] = {
 	{"trace", tpt_fuzz_trace},   {"config", tpt_fuzz_config}, {"scenario", tpt_fuzz_scenario},
 	{"dbt", tpt_fuzz_dbt},       {"replay", tpt_fuzz_replay}, {"power", tpt_fuzz_power},
-	{"study", tpt_fuzz_study},
+	{"study", tpt_fuzz_study},   {"recording", tpt_fuzz_recording},
 };

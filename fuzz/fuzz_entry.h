@@ -14,6 +14,9 @@
 
 /* The bytes as a trace, through every reader and through detection. */
 int tpt_fuzz_trace(const uint8_t *data, size_t size);
+/* The bytes after the first as the one log of a recording's directory:
+ * tpt's Valgrind tool's (first byte even) or lackey's (odd). */
+int tpt_fuzz_recording(const uint8_t *data, size_t size);
 /* The bytes as tpt's --config file and as tptd's configuration file. */
 int tpt_fuzz_config(const uint8_t *data, size_t size);
 /* The bytes as a scenario file, and as one workload spec. */
@@ -35,6 +38,6 @@ struct tpt_fuzz_target {
 	const char *name; /* also the seed directory's: tests/fuzz/seeds/NAME */
 	int (*run)(const uint8_t *data, size_t size);
 };
-extern const struct tpt_fuzz_target tpt_fuzz_targets[7];
+extern const struct tpt_fuzz_target tpt_fuzz_targets[8];
 
 #endif

@@ -45,6 +45,11 @@ same rep "$REP_STOS" 4096
 grep -q "^processes *3$" "$T/sh.info" && grep -q "exec 3, fork 2, exit 3," "$T/sh.info" &&
 	grep -Eq "^1 +0 +sh +1 .* yes$" "$T/sh.info" && grep -Eq "^2 +1 +true +1 .* yes$" "$T/sh.info" &&
 	grep -Eq "^3 +1 +echo +1 .* yes$" "$T/sh.info" && ok || bad "sh -c 'cmd1; cmd2': $(cat "$T/sh.info")"
+# More processes than the reader first makes room for (16): each log keeps
+# its place while others are added.
+"$TPT" trace record -o "$T/many.tpt" -- sh -c 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; done' &&
+	"$TPT" trace info "$T/many.tpt" >"$T/many.info" && grep -q "^processes *21$" "$T/many.info" &&
+	grep -q "exec 21, fork 20, exit 21," "$T/many.info" && ok || bad "21 processes: $(cat "$T/many.info")"
 "$TPT" trace record --no-children -o "$T/nc.tpt" -- sh -c '/bin/true; /bin/true' &&
 	"$TPT" trace info "$T/nc.tpt" | grep -q "^processes *1$" && ok || bad "--no-children"
 # A failed program is an error, unless --allow-failure.

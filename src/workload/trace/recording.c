@@ -41,6 +41,7 @@ struct seg {
 
 struct lproc {
 	uint32_t real;   /* the host's pid */
+	int index;       /* its own, into procs */
 	uint16_t pid;    /* the trace's */
 	int parent;      /* index into procs, or -1 */
 	size_t seg, nseg; /* its logs: segs[seg .. seg + nseg) */
@@ -57,7 +58,7 @@ struct rec {
 	char *dir;
 	struct seg *segs;
 	size_t nsegs;
-	struct lproc *procs;
+	struct lproc **procs; /* each its own allocation: an open log's parser points into it */
 	size_t nprocs, cap;
 	int *ready; /* a ring of process indices */
 	size_t rhead, rlen;
@@ -126,7 +127,7 @@ static int add_proc(struct trace_reader *r, struct rec *c, uint32_t real, int pa
 	}
 	if (c->nprocs == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 16;
-		struct lproc *p = realloc(c->procs, cap * sizeof(*p));
+		struct lproc **p = realloc(c->procs, cap * sizeof(*p));
 		int *q = malloc(cap * sizeof(*q));
 		if (!p || !q) {
 			free(q);
@@ -143,9 +144,14 @@ static int add_proc(struct trace_reader *r, struct rec *c, uint32_t real, int pa
 		c->rhead = 0;
 		c->cap = cap;
 	}
-	int i = (int)c->nprocs++;
-	c->procs[i] = (struct lproc){.real = real, .pid = (uint16_t)(i + 1), .parent = parent,
-				     .seg = first, .nseg = n};
+	int i = (int)c->nprocs;
+	if (!(c->procs[i] = malloc(sizeof(**c->procs)))) {
+		trace_fail(r, 0, "out of memory");
+		return -2;
+	}
+	c->nprocs++;
+	*c->procs[i] = (struct lproc){.real = real, .index = i, .pid = (uint16_t)(i + 1), .parent = parent,
+				      .seg = first, .nseg = n};
 	return i;
 }
 
@@ -202,7 +208,7 @@ static void proc_end(struct rec *c, struct lproc *p)
 	p->ended = true;
 	c->q[c->qlen++] = (struct event){.type = EV_EXIT, .pid = p->pid};
 	if (p->parent >= 0) {
-		struct lproc *par = &c->procs[p->parent];
+		struct lproc *par = c->procs[p->parent];
 		par->children--;
 		if (par->waiting) {
 			par->waiting = false;
@@ -236,15 +242,19 @@ static int note(struct trace_reader *r, struct rec *c, struct lproc *p)
 	} else if (what == LK_ROI_END && c->roi && c->marked) {
 		c->roi_over = true;
 	} else if (what == LK_FORK) {
-		int parent = (int)(p - c->procs);
-		int child = k->note_arg > UINT32_MAX ? -1 : add_proc(r, c, (uint32_t)k->note_arg, parent);
+		for (size_t i = 0; i < c->nprocs; i++)
+			if (c->procs[i]->real == k->note_arg && !c->procs[i]->ended) {
+				trace_fail(r, 0, "%sa fork of pid %llu, which is running", p->label,
+					   (unsigned long long)k->note_arg);
+				return -1;
+			}
+		int child = k->note_arg > UINT32_MAX ? -1 : add_proc(r, c, (uint32_t)k->note_arg, p->index);
 		if (child == -2)
 			return -1;
-		p = &c->procs[parent]; /* add_proc may move procs */
 		if (child >= 0) {
 			p->children++;
 			c->q[c->qlen++] = (struct event){.type = EV_FORK, .pid = p->pid,
-							 .arg = c->procs[child].pid};
+							 .arg = c->procs[child]->pid};
 			make_ready(c, child);
 		}
 	} else if (what == LK_WAIT && p->children) {
@@ -273,8 +283,8 @@ static size_t rec_read(struct trace_reader *r, struct event *ev, size_t n)
 			if (!c->rlen) {
 				/* None ready: a wait for a child that never ends here ends. */
 				for (size_t i = 0; i < c->nprocs && !c->rlen; i++)
-					if (c->procs[i].waiting) {
-						c->procs[i].waiting = false;
+					if (c->procs[i]->waiting) {
+						c->procs[i]->waiting = false;
 						make_ready(c, (int)i);
 					}
 				if (!c->rlen)
@@ -285,7 +295,7 @@ static size_t rec_read(struct trace_reader *r, struct event *ev, size_t n)
 			c->rlen--;
 			c->slice = 0;
 		}
-		struct lproc *p = &c->procs[c->cur];
+		struct lproc *p = c->procs[c->cur];
 		if (!p->open && open_log(r, c, p))
 			return 0;
 		if (n - out < 2)
@@ -329,8 +339,10 @@ static void rec_close(struct trace_reader *r)
 	struct rec *c = r->state;
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->nprocs; i++)
-		close_log(&c->procs[i]);
+	for (size_t i = 0; i < c->nprocs; i++) {
+		close_log(c->procs[i]);
+		free(c->procs[i]);
+	}
 	free(c->procs);
 	free(c->ready);
 	free(c->segs);
