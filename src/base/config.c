@@ -113,6 +113,10 @@ static const struct opt opts[] = {
 	O("dbt", host_tlb_pairs, OPT_BOOL, 0, 1, "1", "a host TLB entry maps an even/odd pair of pages (MIPS)"),
 	O("dbt", host_user_va_bits, OPT_U32, 20, 64, "40", "host user address space: 2^this bytes (MIPS64 xuseg with SEGBITS 40)"),
 	O("dbt", host_page, OPT_SIZE, 4096, 1ULL << 30, "16K", "host kernel page size (Loongson Linux: 16 KiB)"),
+	O("sample", sample_warmup, OPT_COUNT, 0, 1ULL << 40, "50K", "--sample: accesses run in detail before each window, counters dropped: they warm the TLBs, walk caches and caches (a guess; bench/sample.sh checks it)"),
+	O("sample", sample_window, OPT_COUNT, 1000, 1ULL << 40, "50K", "--sample: accesses measured in each window (a guess: about one 10M-cycle profiler interval at 100-200 cycles an access)"),
+	E("sample", sample_warming, "none|full", "none", "--sample: what fast-forward keeps warm: none (caches keep what windows left), or full (TLBs, walks and caches as in detail, uncounted; near exact cost)"),
+	O("sample", sample_period, OPT_COUNT, 1000, 1ULL << 50, "1M", "--sample: accesses from one window's start to the next, the rest fast-forwarded (systematic, as SMARTS, ISCA 2003; 10 % detail is a guess)"),
 	O("mem", guest_mem, OPT_SIZE, 0, 1ULL << 42, "0", "guest physical memory; 0 sizes it from the workload"),
 	O("mem", host_mem, OPT_SIZE, 0, 1ULL << 42, "0", "host physical memory; 0 sizes it from the guest's"),
 	O("mem", prefault, OPT_BOOL, 0, 1, "0", "hypervisor maps all guest memory at start (the TPT artifact's devirt prefault)"),
@@ -140,6 +144,8 @@ static const char *const section_notes[][2] = {
 		   "; threshold, hysteresis and ageing (include/tpt/policy.h)."},
 	{"dbt", "A full-system binary translator's memory path (tpt dbt): SoftMMU and BTMMU costs in\n"
 		"; host instructions. Sources are named per option; most are estimates."},
+	{"sample", "Sampled simulation (--sample; include/tpt/sim/sample.h), in accesses: each period\n"
+		   "; warms, measures one window in detail and fast-forwards the rest, OS events exact."},
 	{"mem", "Memory sizes. Only page-table pages take real memory in the simulator."},
 };
 
@@ -190,6 +196,10 @@ int config_validate(const struct tpt_config *c, struct tpt_err *e)
 		return tpt_fail(e, "cache sizes must be whole 64-byte lines");
 	if (c->guest_mem % GiB || c->host_mem % GiB)
 		return tpt_fail(e, "[mem] sizes must be whole GiB");
+	if (c->sample_warmup + c->sample_window > c->sample_period)
+		return tpt_fail(e, "[sample] sample_warmup + sample_window (%llu) exceed sample_period (%llu)",
+				(unsigned long long)(c->sample_warmup + c->sample_window),
+				(unsigned long long)c->sample_period);
 	return 0;
 }
 

@@ -5,6 +5,8 @@
  * list order that the JSON and the `tpt counters` listing are written from.
  */
 #include <assert.h>
+#include <string.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "tpt/base/stats.h"
@@ -35,6 +37,28 @@ void stats_sub(struct tpt_stats *to, const struct tpt_stats *from)
 	}
 #define SUB_R(name, fn, doc)
 	TPT_STATS(SUB_C, SUB_V, SUB_R)
+}
+
+void stats_copy_timed(struct tpt_stats *to, const struct tpt_stats *from)
+{
+#define COPY_T(f) memcpy(&to->f, &from->f, sizeof(to->f));
+	TPT_STATS_TIMED(COPY_T)
+}
+
+/* Each uint64_t of the field, as scalars and vectors alike. */
+#define EACH_WORD(st, f, w) for (uint64_t *w = (uint64_t *)&(st)->f; w < (uint64_t *)(&(st)->f + 1); w++)
+
+void stats_scale_timed(struct tpt_stats *st, double f)
+{
+#define SCALE_T(fld) EACH_WORD(st, fld, w) *w = (uint64_t)llround((double)*w * f);
+	TPT_STATS_TIMED(SCALE_T)
+}
+
+void stats_timed_mask(struct tpt_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+#define MASK_T(fld) EACH_WORD(st, fld, w) *w = 1;
+	TPT_STATS_TIMED(MASK_T)
 }
 
 uint64_t stats_exits(const struct tpt_stats *st)

@@ -23,7 +23,7 @@ struct opts {
 	bool no_pcid;
 	unsigned guest_shift, host_shift;
 	int levels;
-	bool no_walk_caches, whole_run;
+	bool no_walk_caches, whole_run, sample;
 	uint64_t seed;
 	int arm; /* sim_params.arm: who gets TPT without a policy */
 	char arm_names[32][16];

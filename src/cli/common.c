@@ -55,6 +55,8 @@ const struct cli_opt cli_opts[] = {
 	{"policy", "P", 'P', "sim under a TPT scheme: auto (the profiling policy) or threshold "
 			     "(TPT while STLB misses per kilo-instruction exceed [policy] policy_mpki)"},
 	{"timeline", "FILE|-", 'T', "with --policy: every profiler sample as CSV"},
+	{"sample", NULL, 'm', "sampled simulation: detailed windows of [sample] (tpt config), fast-forward "
+			      "between them; estimated figures with 95 % intervals"},
 	{"jobs", "N", 'J', "compare and policy: runs at once (default: the number of CPUs)"},
 	{"plot", "FILE.svg", 'G', "compare and policy: the run's figure, a panel per metric (SVG, by gnuplot)"},
 	{"csv", "FILE|-", 'V', "compare and policy: the run's rows as CSV (a study's results.csv columns)"},
@@ -141,6 +143,7 @@ int parse_opts(int argc, char **argv, struct opts *o)
 		case 'G': o->plot = optarg; break;
 		case 'V': o->csv = optarg; break;
 		case 'n': o->no_walk_caches = true; break;
+		case 'm': o->sample = true; break;
 		case 'x': o->scenario = optarg; break;
 		case 't': o->thp = optarg; break;
 		case 'p': o->no_pcid = true; break;

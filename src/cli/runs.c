@@ -60,7 +60,7 @@ static int run_one(const struct opts *o, const struct tpt_config *cfg, const str
 				 .no_walk_caches = o->no_walk_caches, .progress = progress,
 				 .seed = o->seed, .policy = o->policy, .arm = o->arm,
 				 .arm_names = (const char(*)[16])o->arm_names, .narm = o->narm,
-				 .whole_run = o->whole_run};
+				 .whole_run = o->whole_run, .sample = o->sample};
 	int rc = 0;
 	struct out tl;
 	struct tpt_err e;

@@ -9,6 +9,7 @@
 
 int pwc_init(struct pwc *p, const struct tpt_config *c, bool off)
 {
+	p->invalidations = 0;
 	const uint32_t n[6] = {0, 0, c->pwc_pd, c->pwc_pdpt, c->pwc_pml4, c->pwc_pml5};
 	for (int l = 0; l < 6; l++)
 		if (fa_init(&p->lv[l], off ? 0 : n[l])) {
@@ -46,12 +47,14 @@ void pwc_fill(struct pwc *p, int level, uint64_t va, unsigned asid, uint64_t nex
 
 void pwc_flush(struct pwc *p)
 {
+	p->invalidations++;
 	for (int l = 0; l < 6; l++)
 		fa_flush(&p->lv[l]);
 }
 
 void pwc_flush_asid(struct pwc *p, unsigned asid)
 {
+	p->invalidations++;
 	for (int l = 0; l < 6; l++)
 		fa_flush_match(&p->lv[l], asid, 0xfff);
 }

@@ -162,6 +162,7 @@ static void for_arrays(struct tlb *t, bool (*drop)(uint64_t, const void *), cons
 
 void tlb_flush(struct tlb *t)
 {
+	t->invalidations++;
 	for (int c = 0; c < 3; c++)
 		memset(t->l1[c].e, 0, (size_t)t->l1[c].sets * t->l1[c].ways * sizeof(struct tlbe));
 	memset(t->l2.e, 0, (size_t)t->l2.sets * t->l2.ways * sizeof(struct tlbe));
@@ -176,6 +177,7 @@ static bool asid_matches(uint64_t tag, const void *arg)
 
 void tlb_flush_asid(struct tlb *t, unsigned asid)
 {
+	t->invalidations++;
 	for_arrays(t, asid_matches, &asid);
 }
 
@@ -194,6 +196,7 @@ static bool va_matches(uint64_t tag, const void *arg)
 
 void tlb_invlpg(struct tlb *t, uint64_t va, unsigned shift, unsigned asid)
 {
+	t->invalidations++;
 	uint64_t lo = va & ~((1ULL << shift) - 1);
 	struct va_asid k = {lo, lo + (1ULL << shift), asid};
 	for_arrays(t, va_matches, &k);

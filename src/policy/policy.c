@@ -72,8 +72,9 @@ double policy_gain(const struct policy_proc *s, const struct policy_params *p,
 enum policy_action policy_decide(struct policy_proc *s, const struct policy_params *p,
 				 const struct policy_sample *x)
 {
-	s->intervals++;
-	s->since++;
+	uint32_t span = x->span ? x->span : 1;
+	s->intervals += span;
+	s->since += span;
 	if (s->settle) {
 		/* The switch itself disturbed the caches (a new table, cold lines):
 		 * this interval says little about the mode it ran in. */

@@ -117,7 +117,10 @@ static uint64_t accesses_for(double cycles, double per_access)
 	return n < 64 ? 64 : n > 16384 ? 16384 : (uint64_t)n;
 }
 
-uint64_t profile_tick(struct profiler *pf, const struct scheme *sc, struct vm *vm, double mlp)
+/* Samples the running process when its interval is over, or now if
+ * `window` (a sampled run's window ends: the sample is the window). */
+static uint64_t sample(struct profiler *pf, const struct scheme *sc, struct vm *vm, double mlp,
+		       bool window)
 {
 	struct process *p = vm->cur;
 	if (!p || (size_t)p->pid >= pf->cap || !pf->procs[p->pid].live)
@@ -134,7 +137,7 @@ uint64_t profile_tick(struct profiler *pf, const struct scheme *sc, struct vm *v
 	/* Polls 16 times an interval: a phase change that makes accesses dearer
 	 * than the recent rate would otherwise stretch the interval. */
 	double poll = pf->interval / 16.0;
-	if (c.total < pf->interval)
+	if (!window && c.total < pf->interval)
 		return accesses_for(fmin(pf->interval - c.total, poll), per_access);
 	struct policy_sample x = {
 		.cycles = (uint64_t)c.total,
@@ -148,13 +151,15 @@ uint64_t profile_tick(struct profiler *pf, const struct scheme *sc, struct vm *v
 		.accesses = d.accesses,
 		.seq_accesses = d.seq_accesses,
 		.tpt = vm_own_table(vm, p),
+		/* A window stands for its period: the run went on between. */
+		.span = window ? (uint32_t)(vm->cfg->sample_period / vm->cfg->sample_window) : 1,
 	};
 	p->st.profile_samples++;
 	uint64_t losing = pp->pol.losing;
 	enum policy_action a = pf->kind == PROFILE_AUTO ? policy_decide(&pp->pol, &pf->prm, &x)
 							: decide_mpki(pf, vm_own_table(vm, p), &x);
 	if (pf->kind != PROFILE_AUTO)
-		pp->pol.intervals++;
+		pp->pol.intervals += x.span;
 	p->st.policy_losing += pp->pol.losing - losing;
 	assert(policy_check(&pp->pol, &pf->prm) == 0);
 	log_sample(pf, p, pp, &x, a);
@@ -175,4 +180,24 @@ uint64_t profile_tick(struct profiler *pf, const struct scheme *sc, struct vm *v
 	}
 	pp->last = p->st;
 	return accesses_for(poll, per_access);
+}
+
+uint64_t profile_tick(struct profiler *pf, const struct scheme *sc, struct vm *vm, double mlp)
+{
+	return sample(pf, sc, vm, mlp, false);
+}
+
+void profile_window_begin(struct profiler *pf, const struct vm *vm)
+{
+	if (pf->kind == PROFILE_OFF)
+		return;
+	for (size_t pid = 0; pid < pf->cap && pid < vm->nprocs; pid++)
+		if (pf->procs[pid].live && vm->procs[pid])
+			pf->procs[pid].last = vm->procs[pid]->st;
+}
+
+void profile_window_end(struct profiler *pf, const struct scheme *sc, struct vm *vm, double mlp)
+{
+	if (pf->kind != PROFILE_OFF)
+		sample(pf, sc, vm, mlp, true);
 }

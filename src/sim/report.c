@@ -5,6 +5,7 @@
  * refs_per_walk = (walk_refs + rmp_refs) / walks; walk share = walk stall /
  * total cycles; speedups are ratios of estimated cycles.
  */
+#include <math.h>
 #include <string.h>
 
 #include "tpt/sim/report.h"
@@ -38,6 +39,7 @@ int result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed)
 	r->guest_peak = s->vm.gframes.peak;
 	r->host_frames = s->vm.hv.hframes.used;
 	sim_totals(s, &r->st);
+	sample_result(s, &r->sample);
 	/* The system's own work (hypervisor migrations), then each process. */
 	cost_compute(&s->vm.sys, &s->cfg, 1.0, &r->cost);
 	r->procs = calloc(s->vm.nprocs + 1, sizeof(*r->procs));
@@ -119,6 +121,50 @@ static void stats_json(json_t *o, const struct tpt_stats *st, const struct tpt_c
 	D("cycles", c->total);
 }
 
+static double rel(double hw, double of, uint64_t windows)
+{
+	return windows < 2 ? NAN : of > 0 ? hw / of : 0;
+}
+
+double result_ci95_cycles(const struct tpt_result *r)
+{
+	return r->sample.on ? rel(r->sample.stall_hw, r->cost.total, r->sample.windows) : 0;
+}
+
+static json_t *num_or_null(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+static int timed_key(void *ctx, const struct stats_row *row)
+{
+	if (row->type == STATS_U64 && row->u)
+		json_array_append_new(ctx, json_string(row->key));
+	return 0;
+}
+
+/* A sampled run: its windows, the accesses of each kind, the relative 95 %
+ * half-widths of the estimated figures, and which counters are estimated
+ * (the rest are exact). */
+static json_t *sample_json(const struct tpt_result *r)
+{
+	const struct sample_result *m = &r->sample;
+	json_t *o = json_object(), *ci = json_object(), *est = json_array();
+	json_object_set_new(o, "windows", json_integer((json_int_t)m->windows));
+	json_object_set_new(o, "accesses_detailed", json_integer((json_int_t)m->detailed));
+	json_object_set_new(o, "accesses_warming", json_integer((json_int_t)m->warmed));
+	json_object_set_new(o, "accesses_fast_forwarded", json_integer((json_int_t)m->fast_forwarded));
+	json_object_set_new(ci, "cycles", num_or_null(result_ci95_cycles(r)));
+	json_object_set_new(ci, "walk_stall", num_or_null(rel(m->walk_hw, r->cost.walk_stall, m->windows)));
+	json_object_set_new(ci, "data_stall", num_or_null(rel(m->data_hw, r->cost.data_stall, m->windows)));
+	json_object_set_new(o, "ci95", ci);
+	struct tpt_stats mask;
+	stats_timed_mask(&mask);
+	stats_rows(&mask, timed_key, est);
+	json_object_set_new(o, "estimated_counters", est);
+	return o;
+}
+
 json_t *result_json(const struct tpt_result *r)
 {
 	json_t *o = json_object();
@@ -152,6 +198,8 @@ json_t *result_json(const struct tpt_result *r)
 		json_array_append_new(procs, po);
 	}
 	json_object_set_new(o, "processes", procs);
+	if (r->sample.on)
+		json_object_set_new(o, "sample", sample_json(r));
 	return o;
 }
 
@@ -322,12 +370,36 @@ static void print_cost(FILE *out, const struct tpt_result *r)
 		100 * ratio((double)c->policy, cyc));
 }
 
+static void print_ci(FILE *out, const char *what, double v)
+{
+	if (isnan(v))
+		fprintf(out, "  %s n/a (fewer than 2 windows)", what);
+	else
+		fprintf(out, "  %s +-%.2f%%", what, 100 * v);
+}
+
+/* A sampled run: how it was sampled and how sure its estimates are. */
+static void print_sample(FILE *out, const struct tpt_result *r)
+{
+	const struct sample_result *m = &r->sample;
+	fprintf(out, "\nsampled: %llu windows; accesses %llu in detail, %llu warming, %llu fast-forwarded\n",
+		(unsigned long long)m->windows, (unsigned long long)m->detailed,
+		(unsigned long long)m->warmed, (unsigned long long)m->fast_forwarded);
+	fprintf(out, "95%% intervals of the estimates (TLB, walk and cache counters; the rest exact):\n");
+	print_ci(out, "est. cycles", result_ci95_cycles(r));
+	print_ci(out, "walk stall", rel(m->walk_hw, r->cost.walk_stall, m->windows));
+	print_ci(out, "data stall", rel(m->data_hw, r->cost.data_stall, m->windows));
+	fprintf(out, "\n");
+}
+
 void result_print(FILE *out, const struct tpt_result *r)
 {
 	print_work(out, r);
 	print_translation(out, r);
 	print_os(out, r);
 	print_cost(out, r);
+	if (r->sample.on)
+		print_sample(out, r);
 	if (r->nprocs > 1)
 		print_procs(out, r);
 }
@@ -349,10 +421,15 @@ void result_print_compare(FILE *out, const struct tpt_result *r, size_t n)
 	fprintf(out, "guest page %s, host page %s, %d levels, walk caches %s, seed %llu\n\n",
 		page_name(r[0].guest_shift), page_name(r[0].host_shift), r[0].levels,
 		r[0].no_walk_caches ? "off" : "on", (unsigned long long)r[0].seed);
-	fprintf(out, "%-10s %8s %9s %12s %6s %9s %14s %9s %9s\n", "scheme", "MPKI", "refs/walk",
-		"walk stall", "walk%", "VM exits", "est. cycles", "vs native", "vs nested");
-	fprintf(out, "%-10s %8s %9s %12s %6s %9s %14s %9s %9s\n", "", "/1K ins", "refs", "cycles",
-		"of cyc", "", "cycles", "speed-up", "speed-up");
+	/* Sampled runs add their estimated cycles' 95 % interval, last. */
+	bool sampled = false;
+	for (size_t i = 0; i < n; i++)
+		sampled |= r[i].sample.on;
+	fprintf(out, "%-10s %8s %9s %12s %6s %9s %14s %9s %9s%s\n", "scheme", "MPKI", "refs/walk",
+		"walk stall", "walk%", "VM exits", "est. cycles", "vs native", "vs nested",
+		sampled ? "   cycles" : "");
+	fprintf(out, "%-10s %8s %9s %12s %6s %9s %14s %9s %9s%s\n", "", "/1K ins", "refs", "cycles",
+		"of cyc", "", "cycles", "speed-up", "speed-up", sampled ? "  95% +-" : "");
 	for (size_t i = 0; i < n; i++) {
 		const struct tpt_result *x = &r[i];
 		const struct tpt_stats *st = &x->st;
@@ -361,12 +438,18 @@ void result_print_compare(FILE *out, const struct tpt_result *r, size_t n)
 			snprintf(vn, sizeof(vn), "%.3fx", ratio(nat->cost.total, x->cost.total));
 		if (nes)
 			snprintf(vs, sizeof(vs), "%.3fx", ratio(nes->cost.total, x->cost.total));
-		fprintf(out, "%-10s %8.3f %9.2f %12.0f %5.1f%% %9llu %14.0f %9s %9s\n", x->scheme,
+		fprintf(out, "%-10s %8.3f %9.2f %12.0f %5.1f%% %9llu %14.0f %9s %9s", x->scheme,
 			stats_mpki(st),
 			stats_refs_per_walk(st),
 			x->cost.walk_stall,
 			100 * ratio(x->cost.walk_stall, x->cost.total),
 			(unsigned long long)result_vm_exits(x), x->cost.total, vn, vs);
+		double ci = result_ci95_cycles(x);
+		if (sampled && isnan(ci))
+			fprintf(out, "%9s", "n/a");
+		else if (sampled)
+			fprintf(out, "%8.2f%%", 100 * ci);
+		fprintf(out, "\n");
 	}
 	if (r[0].nprocs <= 1)
 		return;

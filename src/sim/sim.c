@@ -159,7 +159,10 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	s->next_scheme = s->scheme->tick ? s->scheme->tick_interval(cfg) : UINT64_MAX;
 	s->next_migrate = cfg->migrate_every && s->scheme->hv->hypervisor ? cfg->migrate_every
 									    : UINT64_MAX;
-	s->next_profile = prm->policy != PROFILE_OFF ? 4096 : UINT64_MAX;
+	/* Sampled, the profiler samples the windows (sample.c). */
+	s->next_profile = prm->policy != PROFILE_OFF && !prm->sample ? 4096 : UINT64_MAX;
+	if (sample_init(s, footprint / PAGE_SIZE, e))
+		goto fail;
 	next_tick(s);
 	return 0;
 fail:
@@ -169,6 +172,7 @@ fail:
 
 void sim_fini(struct sim *s)
 {
+	sample_fini(s);
 	profile_fini(&s->prof);
 	vm_fini(&s->vm);
 	mmu_fini(&s->mmu);
@@ -209,11 +213,13 @@ static int fault_error(struct tpt_err *e, int rc, uint64_t va)
 	return tpt_fail(e, "fault %d at gVA %#llx", rc, (unsigned long long)va);
 }
 
-/* A TLB miss: walk, and after each fault let the models handle it and walk again. */
-static __attribute__((noinline)) int translate(struct sim *s, struct process *p, uint64_t va, bool write, uint64_t *pa,
-		     uint32_t *pending, struct tpt_err *e)
+/* A TLB miss: walk, and after each fault let the models handle it and walk
+ * again. The walks count in st (p's account, or fast-forward's scratch);
+ * what the models do counts in p's. */
+static __attribute__((noinline)) int translate(struct sim *s, struct process *p, struct tpt_stats *st,
+					       uint64_t va, bool write, uint64_t *pa, uint32_t *pending,
+					       struct tpt_err *e)
 {
-	struct tpt_stats *st = &p->st;
 	int last = 0;
 	for (int tries = 0; tries < 8; tries++) {
 		struct walk w = {.st = st};
@@ -244,7 +250,7 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 			vrc = vm_guest_fault(&s->vm, p, va, write);
 			break;
 		case WALK_EPT_VIOLATION:
-			vrc = vm_touch_gfn(&s->vm, st, w.fault_addr >> PAGE_SHIFT);
+			vrc = vm_touch_gfn(&s->vm, &p->st, w.fault_addr >> PAGE_SHIFT);
 			break;
 		case WALK_TAG_FAULT:
 			return tpt_fail(e, "tag-check fault at gVA %#llx of pid %d: the TPT walk reached host frame %#llx, not owned by VM %u",
@@ -314,7 +320,7 @@ static inline __attribute__((always_inline)) int access_one(struct sim *s, uint6
 		st->tlb_l2_hits++;
 	} else {
 		st->tlb_misses++;
-		if (translate(s, p, va, write, &pa, &pending, e))
+		if (translate(s, p, st, va, write, &pa, &pending, e))
 			return -1;
 	}
 	int l = cache_access(&s->mmu.cache, pa);
@@ -329,6 +335,57 @@ static inline __attribute__((always_inline)) int access_one(struct sim *s, uint6
 		st->chain_walk_cycles += st->walk_cycles + st->faulted_walk_cycles - walked;
 		st->chain_data_level[l]++;
 	}
+	return 0;
+}
+
+/* One access fast-forwarded (sample.h): counted as work, its page's walk
+ * made (and its faults taken) only where the memo does not hold it; no TLB,
+ * walk cache, cache or timing model. */
+static int access_fast(struct sim *s, uint64_t va, bool write, bool chain, uint32_t instrs,
+		       struct tpt_err *e)
+{
+	struct process *p = s->vm.cur;
+	struct tpt_stats *st = &p->st;
+	struct sim_sample *m = &s->smp;
+	st->instructions += instrs;
+	st->accesses++;
+	st->writes += write;
+	st->reads += !write;
+	st->chain_accesses += chain;
+	st->seq_accesses += (va >> PAGE_SHIFT) - s->last_page <= 1;
+	s->last_page = va >> PAGE_SHIFT;
+	if (++s->vm.now >= s->next_tick)
+		tick(s);
+	uint64_t pa;
+	uint32_t pending = 0;
+	if (s->cfg.sample_warming == SAMPLE_WARM_FULL) {
+		/* Functional warming: the detailed path, its walks counted aside. */
+		if (tlb_lookup(&s->mmu.tlb, va, p->asid, write, &pa) == TLB_MISS &&
+		    translate(s, p, &m->scratch, va, write, &pa, &pending, e))
+			return -1;
+		cache_access(&s->mmu.cache, pa);
+		return 0;
+	}
+	/* What the scheme does before a walk when its time comes (a TPT
+	 * table's repair) is done at the first access after it. */
+	if (s->scheme->before_walk)
+		s->scheme->before_walk(&s->vm, p, s->vm.now, &m->scratch);
+	uint64_t epoch = s->mmu.tlb.invalidations + s->mmu.pwc.invalidations;
+	if (epoch != m->epoch) {
+		ffwd_clear(&m->ff);
+		m->epoch = epoch;
+	}
+	if (ffwd_lookup(&m->ff, va, p->asid, write, &pa))
+		return 0;
+	if (tlb_lookup(&s->mmu.tlb, va, p->asid, write, &pa) == TLB_MISS &&
+	    translate(s, p, &m->scratch, va, write, &pa, &pending, e))
+		return -1;
+	epoch = s->mmu.tlb.invalidations + s->mmu.pwc.invalidations;
+	if (epoch != m->epoch) {
+		ffwd_clear(&m->ff); /* the fault changed tables */
+		m->epoch = epoch;
+	}
+	ffwd_fill(&m->ff, va, p->asid, pa, write);
 	return 0;
 }
 
@@ -450,7 +507,12 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 	bool prefetch = !s->prm.no_prefetch;
 	uint64_t active = 0; /* bit j % 64: event j is followed by the pipeline */
 	for (size_t i = 0; i < n; i++) {
-		if (prefetch) {
+		if (s->smp.phase == SAMPLE_FAST && s->cfg.sample_warming == SAMPLE_WARM_NONE) {
+			/* Fast-forward: the memo's bucket of the access ahead. */
+			size_t j = i + 16;
+			if (j < n && ev[j].type <= EV_WRITE && s->vm.cur)
+				__builtin_prefetch(ffwd_where(&s->smp.ff, ev[j].va, s->vm.cur->asid));
+		} else if (prefetch) {
 			/* Stage 1 decides, once per event, whether it is worth following. */
 			size_t j = i + ahead[1];
 			if (j < n) {
@@ -469,13 +531,20 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 		}
 		const struct event *x = &ev[i];
 		if (x->type <= EV_WRITE) {
+			/* A sampled run's phases change between accesses. */
+			if (s->vm.now >= s->smp.next)
+				sample_change(s);
 			if ((!s->vm.cur || s->vm.cur->pid != x->pid) && run_pid(s, x->pid, e))
 				return -1;
-			if (access_one(s, x->va, x->type == EV_WRITE, x->size & EV_CHAIN, x->instrs, e))
+			if (s->smp.phase == SAMPLE_FAST
+				    ? access_fast(s, x->va, x->type == EV_WRITE, x->size & EV_CHAIN, x->instrs, e)
+				    : access_one(s, x->va, x->type == EV_WRITE, x->size & EV_CHAIN, x->instrs, e))
 				return -1;
 		} else if (x->type == EV_MARK) {
-			if (!s->prm.whole_run)
+			if (!s->prm.whole_run) {
 				sim_reset_stats(s);
+				sample_mark(s);
+			}
 		} else if (sim_os_event(s, x, e)) {
 			return -1;
 		} else {
@@ -493,7 +562,10 @@ static int consume(void *ctx, const struct event *ev, size_t n, struct tpt_err *
 
 int sim_run(struct sim *s, struct tpt_err *e)
 {
-	return workload_run(s->wl, consume, s, s->scheme->name, s->prm.progress, e);
+	if (workload_run(s->wl, consume, s, s->scheme->name, s->prm.progress, e))
+		return -1;
+	sample_finish(s);
+	return 0;
 }
 
 struct tlb_chk {
@@ -536,7 +608,7 @@ int sim_check(const struct sim *s, struct tpt_err *e)
 	struct tlb_chk c = {s, e};
 	if (tlb_foreach(&s->mmu.tlb, tlb_entry_ok, &c))
 		return -1;
-	if (mmu_check(&s->mmu, e) || vm_check(&s->vm, e))
+	if (mmu_check(&s->mmu, e) || vm_check(&s->vm, e) || sample_check(s, e))
 		return -1;
 	return 0;
 }

@@ -40,6 +40,8 @@ static const struct opt rows[] = {
 	 "guest/host page pairs, space-separated (4K, 2M or 1G each)", NULL},
 	{"study", "schemes", OPT_STR, S(schemes), 0, 256, "", "compare's --schemes (default: all)", NULL},
 	{"study", "seeds", OPT_STR, S(seeds), 0, 256, "1", "seeds, space-separated", NULL},
+	{"study", "sample", OPT_BOOL, S(sample), 0, 1, "no",
+	 "every run sampled (--sample: [sample] of each run's config), for whole programs", NULL},
 };
 #undef S
 
@@ -309,6 +311,8 @@ void study_argv(const struct study *s, const struct study_run *r, struct study_a
 		v[n++] = "--config";
 		v[n++] = s->config[r->config];
 	}
+	if (s->f.sample)
+		v[n++] = "--sample";
 	v[n++] = "--jobs";
 	v[n++] = "1";
 	a->n = n;

@@ -65,10 +65,15 @@ struct tpt_config {
 	uint32_t host_exception_instrs, direct_map_instrs;
 	uint32_t host_tlb_entries, host_tlb_pairs, host_user_va_bits;
 	uint64_t host_page;
+	/* [sample] sampled simulation (sim.h), in accesses */
+	uint64_t sample_warmup, sample_window, sample_period;
+	uint32_t sample_warming; /* SAMPLE_WARM_NONE, SAMPLE_WARM_FULL */
 	/* [mem] */
 	uint64_t guest_mem, host_mem; /* 0: sized from the workload */
 	uint32_t prefault;            /* hypervisor maps all guest memory up front */
 };
+
+enum { SAMPLE_WARM_NONE, SAMPLE_WARM_FULL };
 
 void config_defaults(struct tpt_config *c);
 /* Reads an INI file over the current values. */

@@ -92,6 +92,20 @@ extern const char *const cache_level_name[CL_N];
 	C(policy_disables, "TPT switched off by the automatic policy")                            \
 	C(policy_losing, "switches that reversed the previous one within policy_horizon")
 
+/*
+ * The timing model's counters: what the TLBs, walks, walk caches and caches
+ * did. Sampled simulation (sim.h) counts them in its detailed windows only
+ * and estimates them for the rest of the run; every other counter (the
+ * work, the operating system's and hypervisor's events, the policy's) is
+ * counted exactly throughout. T(field) names a field of struct tpt_stats.
+ */
+#define TPT_STATS_TIMED(T)                                                                        \
+	T(tlb_l1_hits) T(tlb_l2_hits) T(tlb_misses) T(walks) T(walk_refs) T(rmp_refs)             \
+	T(walk_cycles) T(faulted_walks) T(faulted_walk_refs) T(faulted_rmp_refs)                  \
+	T(faulted_walk_cycles) T(tag_check_cycles) T(walk_ref_level) T(data_level)                \
+	T(chain_walk_cycles) T(chain_data_level) T(pwc_hits) T(pwc_misses) T(ntlb_hits)           \
+	T(ntlb_misses) T(rmpc_hits) T(rmpc_misses) T(tpt_fallback_walks)
+
 struct tpt_stats {
 #define STATS_FIELD_C(name, doc) uint64_t name;
 #define STATS_FIELD_V(name, n, key, names, total, doc) uint64_t name[n];
@@ -105,6 +119,13 @@ struct tpt_stats {
 /* to += from; to -= from (every counter of `from` at most `to`'s). */
 void stats_add(struct tpt_stats *to, const struct tpt_stats *from);
 void stats_sub(struct tpt_stats *to, const struct tpt_stats *from);
+/* to's timing counters (TPT_STATS_TIMED) become from's; the rest stay. */
+void stats_copy_timed(struct tpt_stats *to, const struct tpt_stats *from);
+/* Each timing counter times f, rounded to the nearest. */
+void stats_scale_timed(struct tpt_stats *st, double f);
+/* Every timing counter 1, every other 0: what stats_rows says of a row's
+ * kind (a row of this is non-zero exactly when it is timed). */
+void stats_timed_mask(struct tpt_stats *st);
 /* VM exits of every reason. */
 uint64_t stats_exits(const struct tpt_stats *st);
 /* The derived rows. */

@@ -16,6 +16,9 @@
 
 struct pwc {
 	struct fa lv[6]; /* lv[2] .. lv[5]; lv[0], lv[1] unused */
+	/* Flushes so far: a scheme's own tables changed (fast-forward's memo
+	 * follows them, sim.c). */
+	uint64_t invalidations;
 };
 
 int pwc_init(struct pwc *p, const struct tpt_config *c, bool off);

@@ -34,6 +34,7 @@ struct tlb {
 	uint64_t memo_vpn, memo_pa;
 	uint32_t memo_shift, memo_asid;
 	bool memo_valid, memo_writable;
+	uint64_t invalidations; /* flushes and INVLPGs so far: what fast-forward's memo follows */
 };
 
 int tlb_init(struct tlb *t, const struct tpt_config *c);

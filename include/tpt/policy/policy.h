@@ -42,6 +42,8 @@ struct policy_sample {
 	uint64_t faults, pt_updates, exits;
 	uint64_t accesses, seq_accesses; /* seq: same or next 4 KiB page as the previous */
 	bool tpt;                        /* the mode the interval ran in */
+	uint32_t span; /* intervals of the process's run it stands for: 1 (0 is taken
+			* as 1), or more for a sampled run's window (sample.h) */
 };
 
 enum policy_action { POLICY_KEEP, POLICY_ENABLE, POLICY_DISABLE };

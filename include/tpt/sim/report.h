@@ -43,7 +43,11 @@ struct tpt_result {
 	struct tpt_cost cost;  /* the sum of the processes' and the system's */
 	struct proc_result *procs;
 	unsigned nprocs;
+	struct sample_result sample; /* a sampled run's windows and intervals (.on false: exact) */
 };
+/* A sampled run's 95 % interval of its estimated cycles, relative (0.01 is
+ * +-1 %); NAN with fewer than two windows, 0 for an exact run. */
+double result_ci95_cycles(const struct tpt_result *r);
 
 /* 0, or -1 when out of memory. */
 int result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed);

@@ -12,6 +12,7 @@
 
 #include "tpt/mmu/mmu.h"
 #include "tpt/sim/profile.h"
+#include "tpt/sim/sample.h"
 #include "tpt/scheme/scheme.h"
 #include "tpt/workload/workload.h"
 
@@ -29,6 +30,7 @@ struct sim_params {
 	unsigned narm;
 	FILE *timeline;                   /* the profiler's samples as CSV, or NULL */
 	bool whole_run;                   /* count the warm-up too (ignore EV_MARK) */
+	bool sample;                      /* sampled simulation ([sample], sample.h) */
 };
 
 struct sim {
@@ -44,6 +46,7 @@ struct sim {
 	uint64_t last_page;                /* of the previous access, for seq_accesses */
 	struct profiler prof;
 	struct rng rng;    /* the hypervisor's choices (migrations) */
+	struct sim_sample smp; /* sampled simulation's phases (SAMPLE_EXACT when not sampled) */
 };
 
 int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_params *prm,

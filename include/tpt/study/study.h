@@ -46,6 +46,7 @@ struct study_file {
 	char name[64];
 	struct opt_list workload, scenario, config;
 	char pages[256], schemes[256], seeds[256];
+	uint32_t sample; /* every run with --sample */
 };
 
 struct study_pages {

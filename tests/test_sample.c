@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_sample.c - sampled simulation (sample.h): fast-forward applies every
+ * OS and hypervisor event exactly (every counter outside TPT_STATS_TIMED
+ * equals the exact run's, under every scheme, for a workload of faults and
+ * one of mappings coming and going); the phases add up; the estimates come
+ * near the exact run's, inside their interval; the memo forgets what an
+ * invalidation made stale. The checkers run after every batch of events.
+ */
+#include <math.h>
+#include "helpers.h"
+#include "tpt/sim/ffwd.h"
+
+struct drive {
+	struct sim *s;
+	unsigned batches;
+};
+
+/* The run loop's feed, with every checker after each batch. */
+static int feed(void *ctx, const struct event *ev, size_t n, struct tpt_err *e)
+{
+	struct drive *d = ctx;
+	if (sim_events(d->s, ev, n, e))
+		return -1;
+	if (++d->batches % 8 == 0 && sim_check(d->s, e))
+		fail_msg("after batch %u: %s", d->batches, e->msg);
+	return 0;
+}
+
+static void run_warm(const char *scheme, const char *spec, bool sample, uint32_t warming,
+		     struct tpt_result *r)
+{
+	struct tpt_config cfg;
+	struct workload wl;
+	struct sim *s = calloc(1, sizeof(*s));
+	struct tpt_err e;
+	assert_non_null(s);
+	config_defaults(&cfg);
+	cfg.sample_warmup = 5000;
+	cfg.sample_window = 5000;
+	cfg.sample_period = 50000;
+	cfg.sample_warming = warming;
+	if (workload_open(&wl, spec, 1, &e))
+		fail_msg("%s: %s", spec, e.msg);
+	struct sim_params prm = {.scheme = scheme_find(scheme), .guest_shift = 12, .host_shift = 12,
+				 .levels = 4, .seed = 1, .sample = sample};
+	if (sim_init(s, &cfg, &prm, &wl, &e))
+		fail_msg("sim_init %s: %s", scheme, e.msg);
+	struct drive d = {s, 0};
+	if (workload_run(&wl, feed, &d, scheme, false, &e))
+		fail_msg("%s %s: %s", scheme, spec, e.msg);
+	sample_finish(s);
+	if (sim_check(s, &e))
+		fail_msg("at the end: %s", e.msg);
+	assert_int_equal(result_from_sim(r, s, 1), 0);
+	sim_fini(s);
+	workload_close(&wl);
+	free(s);
+}
+
+static void run(const char *scheme, const char *spec, bool sample, struct tpt_result *r)
+{
+	run_warm(scheme, spec, sample, SAMPLE_WARM_NONE, r);
+}
+
+/* The counters fast-forward must keep exact: all but the timing model's. */
+static struct tpt_stats exact_part(const struct tpt_stats *st)
+{
+	struct tpt_stats x = *st, zero = {0};
+	stats_copy_timed(&x, &zero);
+	return x;
+}
+
+static void test_os_events_exact(void **state)
+{
+	(void)state;
+	const char *specs[] = {"gups:size=64M,updates=200K", "churn:rounds=4"};
+	for (size_t k = 0; k < ARRAY_LEN(specs); k++)
+		for (int i = 0; scheme_all[i]; i++) {
+			struct tpt_result a, b;
+			run(scheme_all[i]->name, specs[k], false, &a);
+			run(scheme_all[i]->name, specs[k], true, &b);
+			struct tpt_stats x = exact_part(&a.st), y = exact_part(&b.st);
+			if (memcmp(&x, &y, sizeof(x)))
+				fail_msg("%s %s: a counter outside the timing model differs "
+					 "(faults %llu/%llu, exits %llu/%llu, pt updates %llu/%llu)",
+					 scheme_all[i]->name, specs[k],
+					 (unsigned long long)a.st.guest_faults, (unsigned long long)b.st.guest_faults,
+					 (unsigned long long)stats_exits(&a.st), (unsigned long long)stats_exits(&b.st),
+					 (unsigned long long)a.st.pt_updates, (unsigned long long)b.st.pt_updates);
+			assert_false(a.sample.on);
+			assert_true(b.sample.on);
+			result_free(&a);
+			result_free(&b);
+		}
+}
+
+/* Functional warming runs the detailed path uncounted: the same exact
+ * counters, and estimates at least as close. */
+static void test_full_warming(void **state)
+{
+	(void)state;
+	struct tpt_result a, b;
+	run("tpt-opt", "gups:size=512M,updates=200K", false, &a);
+	run_warm("tpt-opt", "gups:size=512M,updates=200K", true, SAMPLE_WARM_FULL, &b);
+	struct tpt_stats x = exact_part(&a.st), y = exact_part(&b.st);
+	assert_memory_equal(&x, &y, sizeof(x));
+	double err = (b.cost.total - a.cost.total) / a.cost.total;
+	if (fabs(err) > 0.03)
+		fail_msg("full warming: sampled cycles %.0f against exact %.0f (%.2f%%)", b.cost.total,
+			 a.cost.total, 100 * err);
+	result_free(&a);
+	result_free(&b);
+}
+
+static void test_phases_and_estimates(void **state)
+{
+	(void)state;
+	struct tpt_result a, b;
+	/* 800K measured accesses: 16 periods of 50K. */
+	run("nested", "gups:size=512M,updates=200K", false, &a);
+	run("nested", "gups:size=512M,updates=200K", true, &b);
+	const struct sample_result *m = &b.sample;
+	assert_int_equal(b.st.accesses, 800000);
+	assert_int_equal(m->windows, 16);
+	assert_int_equal(m->detailed, 16 * 5000);
+	assert_int_equal(m->warmed, 16 * 5000);
+	assert_int_equal(m->detailed + m->warmed + m->fast_forwarded, b.st.accesses);
+	/* The timing counters are estimates of the whole run, consistent as
+	 * the exact ones are (each scaled alike, rounded). */
+	assert_true(llabs((long long)(b.st.tlb_l1_hits + b.st.tlb_l2_hits + b.st.tlb_misses) -
+			  (long long)b.st.accesses) <= 3);
+	double err = (b.cost.total - a.cost.total) / a.cost.total;
+	double ci = result_ci95_cycles(&b);
+	assert_false(isnan(ci));
+	assert_true(ci > 0 && ci < 0.05);
+	if (fabs(err) > 0.05)
+		fail_msg("sampled cycles %.0f against exact %.0f (%.2f%%), interval +-%.2f%%", b.cost.total,
+			 a.cost.total, 100 * err, 100 * ci);
+	/* The JSON says which counters are estimated and how sure the figures are. */
+	json_t *j = result_json(&b), *smp = json_object_get(j, "sample");
+	assert_non_null(smp);
+	assert_int_equal(json_integer_value(json_object_get(smp, "windows")), 16);
+	assert_true(json_is_real(json_object_get(json_object_get(smp, "ci95"), "cycles")));
+	json_t *est = json_object_get(smp, "estimated_counters");
+	bool walks = false, faults = false;
+	for (size_t i = 0; i < json_array_size(est); i++) {
+		const char *k = json_string_value(json_array_get(est, i));
+		walks |= !strcmp(k, "walks");
+		faults |= !strcmp(k, "guest_faults");
+	}
+	assert_true(walks && !faults);
+	json_decref(j);
+	assert_null(json_object_get(j = result_json(&a), "sample"));
+	json_decref(j);
+	result_free(&a);
+	result_free(&b);
+}
+
+/* One window only: no interval, and the result says so. */
+static void test_one_window(void **state)
+{
+	(void)state;
+	struct tpt_result b;
+	run("nested", "gups:size=64M,updates=2K", true, &b);
+	assert_int_equal(b.sample.windows, 1);
+	assert_true(isnan(result_ci95_cycles(&b)));
+	result_free(&b);
+}
+
+static void test_memo(void **state)
+{
+	(void)state;
+	struct ffwd f;
+	struct tpt_err e;
+	assert_int_equal(ffwd_init(&f, 1000), 0);
+	uint64_t pa = 0;
+	assert_false(ffwd_lookup(&f, 0x1000, 1, false, &pa));
+	ffwd_fill(&f, 0x1234, 1, 0x7654321, false);
+	assert_true(ffwd_lookup(&f, 0x1000, 1, false, &pa));
+	assert_int_equal(pa, 0x7654000);
+	assert_false(ffwd_lookup(&f, 0x1000, 1, true, &pa)); /* read-only so far */
+	assert_false(ffwd_lookup(&f, 0x1000, 2, false, &pa)); /* another address space */
+	ffwd_fill(&f, 0x1000, 1, 0x7654000, true);
+	assert_true(ffwd_lookup(&f, 0x1fff, 1, true, &pa));
+	assert_int_equal(pa, 0x7654fff);
+	/* Many pages in few buckets: each bucket keeps four, no tag twice. */
+	for (uint64_t i = 0; i < 100000; i++)
+		ffwd_fill(&f, i << 12, 3, i << 12, i & 1);
+	assert_int_equal(ffwd_check(&f, &e), 0);
+	ffwd_clear(&f);
+	assert_false(ffwd_lookup(&f, 0x1000, 1, false, &pa));
+	for (uint64_t i = 0; i < 100000; i++)
+		assert_false(ffwd_lookup(&f, i << 12, 3, false, &pa));
+	/* The generation wraps: everything older is gone, not revived. */
+	f.gen = (1U << 31) - 1;
+	ffwd_fill(&f, 0x5000, 1, 0x5000, false);
+	ffwd_clear(&f);
+	assert_int_equal(f.gen, 1);
+	assert_false(ffwd_lookup(&f, 0x5000, 1, false, &pa));
+	assert_int_equal(ffwd_check(&f, &e), 0);
+	ffwd_fini(&f);
+}
+
+/* [sample] keys that cannot work are refused in one line. */
+static void test_config_refused(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	struct tpt_err e;
+	config_defaults(&c);
+	c.sample_warmup = 600000;
+	c.sample_window = 600000;
+	assert_int_equal(config_validate(&c, &e), -1);
+	assert_non_null(strstr(e.msg, "exceed sample_period"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_os_events_exact),
+		cmocka_unit_test(test_phases_and_estimates),
+		cmocka_unit_test(test_full_warming),
+		cmocka_unit_test(test_one_window),
+		cmocka_unit_test(test_memo),
+		cmocka_unit_test(test_config_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
