@@ -49,7 +49,8 @@ static void run_warm(const char *scheme, const char *spec, bool sample, uint32_t
 	struct drive d = {s, 0};
 	if (workload_run(&wl, feed, &d, scheme, false, &e))
 		fail_msg("%s %s: %s", scheme, spec, e.msg);
-	sample_finish(s);
+	if (sample_finish(s, &e))
+		fail_msg("%s", e.msg);
 	if (sim_check(s, &e))
 		fail_msg("at the end: %s", e.msg);
 	assert_int_equal(result_from_sim(r, s, 1), 0);

@@ -66,7 +66,8 @@ static void snapshot(struct sim *s)
 {
 	struct sim_sample *m = &s->smp;
 	if (room(m, s->vm.nprocs)) {
-		/* Without room the run cannot be estimated: it goes on exactly. */
+		/* Without room the run cannot be estimated: sample_finish fails it. */
+		m->failed = true;
 		m->phase = SAMPLE_EXACT;
 		m->next = UINT64_MAX;
 		return;
@@ -191,22 +192,19 @@ void sample_change(struct sim *s)
 	case SAMPLE_FAST:
 		m->fast += s->vm.now - m->phase_start;
 		drop_timing(s);
-		if (m->next == UINT64_MAX) {
-			/* Before the mark: only the mark ends it. */
-			enter(s, SAMPLE_FAST, UINT64_MAX);
-			return;
-		}
 		begin_period(s);
 		return;
 	}
 }
 
-void sample_finish(struct sim *s)
+int sample_finish(struct sim *s, struct tpt_err *e)
 {
 	struct sim_sample *m = &s->smp;
+	if (m->failed)
+		return tpt_fail_mem(e, "out of memory for sampling's per-process counters");
 	switch (m->phase) {
 	case SAMPLE_EXACT:
-		return;
+		return 0;
 	case SAMPLE_WINDOW:
 		close_window(s);
 		break;
@@ -241,6 +239,7 @@ void sample_finish(struct sim *s)
 					  (double)p->st.accesses / (double)w);
 	}
 	m->phase = SAMPLE_EXACT; /* finished: the counters are the estimates now */
+	return 0;
 }
 
 /* The 95 % half-width, in cycles over `accesses`, of a mean per access over

@@ -564,8 +564,7 @@ int sim_run(struct sim *s, struct tpt_err *e)
 {
 	if (workload_run(s->wl, consume, s, s->scheme->name, s->prm.progress, e))
 		return -1;
-	sample_finish(s);
-	return 0;
+	return sample_finish(s, e);
 }
 
 struct tlb_chk {

@@ -46,6 +46,7 @@ struct sim_sample {
 	struct ffwd ff;
 	uint64_t epoch;          /* the MMU's invalidations ff follows */
 	struct tpt_stats scratch; /* what fast-forward's walks count, dropped */
+	bool failed;              /* out of memory: the run cannot be estimated */
 };
 
 /* What a sampled run says of itself (report.h): its windows, the accesses
@@ -66,8 +67,9 @@ void sample_fini(struct sim *s);
 void sample_mark(struct sim *s);
 /* The access clock reached s->smp.next: the next phase. */
 void sample_change(struct sim *s);
-/* The run ended: the last window closed, timing counters estimated. */
-void sample_finish(struct sim *s);
+/* The run ended: the last window closed, timing counters estimated. 0, or
+ * -1 with e set when sampling ran out of memory on the way. */
+int sample_finish(struct sim *s, struct tpt_err *e);
 void sample_result(const struct sim *s, struct sample_result *r);
 /* Checker: 1 in fast-forward every process's timing counters are the
  * phase's start's; 2 the memo's own (ffwd_check). */
