@@ -301,6 +301,21 @@ printf '[study]\ncommand = compare\nworkload = trace:path=%s\npages = 4K/4K\n' "
 "$TPT" trace write --workload gups:size=1M,updates=100 -o "$T/tr.tpt" 2>/dev/null &&
 	"$TPT" study plan "$T/tr.ini" | grep -q '^# time: not estimated (its workloads cannot tell their length, as traces)$' &&
 	ok || bad "study plan of a trace: $("$TPT" study plan "$T/tr.ini" 2>&1 | tail -n 2)"
+# --sample: sim says how it sampled and how sure it is, in text and JSON;
+# compare and policy add the interval's column; bad [sample] keys are refused.
+"$TPT" sim --sample --scheme nested --workload gups:size=256M,updates=1M --json "$T/smp.json" >"$T/smp" &&
+	grep -q "^sampled: [0-9]* windows; accesses [0-9]* in detail, [0-9]* warming, [0-9]* fast-forwarded$" "$T/smp" &&
+	grep -q "^  est. cycles +-[0-9.]*%  walk stall +-[0-9.]*%  data stall +-[0-9.]*%$" "$T/smp" &&
+	grep -q '"accesses_fast_forwarded": [1-9]' "$T/smp.json" && grep -q '"estimated_counters": \[' "$T/smp.json" &&
+	ok || bad "sim --sample: $(tail -n 4 "$T/smp")"
+"$TPT" compare --sample --schemes nested,tpt-opt --workload gups:size=256M,updates=1M >"$T/smpc" &&
+	grep -q "95% +-$" "$T/smpc" && grep -Eq "^tpt-opt .* [0-9.]+%$" "$T/smpc" &&
+	ok || bad "compare --sample: $(cat "$T/smpc")"
+"$TPT" policy --sample --workload gups:size=256M,updates=1M --jobs 2 >"$T/smpp" &&
+	grep -Eq "^auto .* [0-9.]+%$" "$T/smpp" && grep -q "^sampled (never's run): " "$T/smpp" &&
+	ok || bad "policy --sample: $(cat "$T/smpp")"
+printf '[sample]\nsample_window = 960K\n' >"$T/smp.ini"
+expect_error "sample_warmup + sample_window (1010000) exceed sample_period (1000000)" sim --sample --config "$T/smp.ini" --scheme nested --workload gups
 expect_error "study: unexpected argument 'extra'" study plan studies/smoke-small.ini extra
 expect_error "study: unknown option '--frob'" study plan studies/smoke-small.ini --frob
 expect_error "rerun: --json is given twice" rerun "$T/none.json" --json a --json b

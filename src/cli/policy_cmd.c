@@ -88,6 +88,8 @@ static json_t *row_json(int p, const struct tpt_result *r, const struct tpt_resu
 	json_object_set_new(o, "decisions", json_integer((json_int_t)x->decisions));
 	json_object_set_new(o, "losing_decisions", json_integer((json_int_t)x->losing));
 	json_object_set_new(o, "worst_process_slowdown_vs_never", json_real(x->worst_slowdown));
+	if (r->sample.on)
+		json_object_set_new(o, "sample", result_sample_json(r));
 	json_t *procs = json_array();
 	for (unsigned i = 0; i < r->nprocs; i++) {
 		const struct proc_result *q = &r->procs[i];
@@ -118,19 +120,38 @@ static void print_tables(FILE *out, const struct tpt_result *r, const struct row
 {
 	fprintf(out, "workload %s; scheme %s; %u processes\n\n", r[P_NEVER].workload, r[P_NEVER].scheme,
 		r[P_NEVER].nprocs);
-	fprintf(out, "%-9s %15s %9s %12s %10s %13s %9s %7s %14s\n", "policy", "est. cycles",
+	bool sampled = r[P_NEVER].sample.on;
+	fprintf(out, "%-9s %15s %9s %12s %10s %13s %9s %7s %14s%s\n", "policy", "est. cycles",
 		"vs never", "oracle gain", "profiling", "build cycles", "decisions", "losing",
-		"worst slowdown");
+		"worst slowdown", sampled ? "   cycles" : "");
+	if (sampled)
+		fprintf(out, "%-9s %15s %9s %12s %10s %13s %9s %7s %14s%s\n", "", "", "", "", "", "", "",
+			"", "", "  95% +-");
 	for (int p = 0; p < P_N; p++) {
 		char share[16];
 		if (isnan(x[p].oracle_share))
 			snprintf(share, sizeof(share), "-");
 		else
 			snprintf(share, sizeof(share), "%.1f%%", 100 * x[p].oracle_share);
-		fprintf(out, "%-9s %15.0f %8.3fx %12s %9.3f%% %13llu %9llu %7llu %13.2f%%\n", pname[p],
+		fprintf(out, "%-9s %15.0f %8.3fx %12s %9.3f%% %13llu %9llu %7llu %13.2f%%", pname[p],
 			x[p].cycles, x[p].speedup, share, 100 * x[p].overhead_share,
 			(unsigned long long)x[p].construction, (unsigned long long)x[p].decisions,
 			(unsigned long long)x[p].losing, 100 * x[p].worst_slowdown);
+		if (sampled) {
+			double ci = result_ci95_cycles(&r[p]);
+			if (isnan(ci))
+				fprintf(out, "%9s", "n/a");
+			else
+				fprintf(out, "%8.2f%%", 100 * ci);
+		}
+		fprintf(out, "\n");
+	}
+	if (sampled) {
+		const struct sample_result *m = &r[P_NEVER].sample;
+		fprintf(out, "sampled (never's run): %llu windows; accesses %llu in detail, %llu warming, "
+			     "%llu fast-forwarded\n",
+			(unsigned long long)m->windows, (unsigned long long)m->detailed,
+			(unsigned long long)m->warmed, (unsigned long long)m->fast_forwarded);
 	}
 	fprintf(out, "\nper process, speedup over never (mode at the end under auto):\n%-20s",
 		"process");

@@ -146,7 +146,7 @@ static int timed_key(void *ctx, const struct stats_row *row)
 /* A sampled run: its windows, the accesses of each kind, the relative 95 %
  * half-widths of the estimated figures, and which counters are estimated
  * (the rest are exact). */
-static json_t *sample_json(const struct tpt_result *r)
+json_t *result_sample_json(const struct tpt_result *r)
 {
 	const struct sample_result *m = &r->sample;
 	json_t *o = json_object(), *ci = json_object(), *est = json_array();
@@ -199,7 +199,7 @@ json_t *result_json(const struct tpt_result *r)
 	}
 	json_object_set_new(o, "processes", procs);
 	if (r->sample.on)
-		json_object_set_new(o, "sample", sample_json(r));
+		json_object_set_new(o, "sample", result_sample_json(r));
 	return o;
 }
 
@@ -390,6 +390,15 @@ static void print_sample(FILE *out, const struct tpt_result *r)
 	print_ci(out, "walk stall", rel(m->walk_hw, r->cost.walk_stall, m->windows));
 	print_ci(out, "data stall", rel(m->data_hw, r->cost.data_stall, m->windows));
 	fprintf(out, "\n");
+	/* The half-width shrinks as the square root of the windows (SMARTS's
+	 * second run): what +-1 % would take. */
+	double ci = result_ci95_cycles(r);
+	uint64_t all = m->detailed + m->warmed + m->fast_forwarded;
+	if (!isnan(ci) && ci > 0.01) {
+		double need = (double)m->windows * (ci / 0.01) * (ci / 0.01);
+		fprintf(out, "for +-1%% on est. cycles: about %.0f windows, [sample] sample_period about %.0f\n",
+			ceil(need), floor((double)all / need));
+	}
 }
 
 void result_print(FILE *out, const struct tpt_result *r)

@@ -48,6 +48,9 @@ struct tpt_result {
 /* A sampled run's 95 % interval of its estimated cycles, relative (0.01 is
  * +-1 %); NAN with fewer than two windows, 0 for an exact run. */
 double result_ci95_cycles(const struct tpt_result *r);
+/* A sampled run's "sample" object (windows, accesses of each kind, ci95,
+ * estimated_counters), as result_json carries it. */
+json_t *result_sample_json(const struct tpt_result *r);
 
 /* 0, or -1 when out of memory. */
 int result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed);
