@@ -42,8 +42,12 @@ int profile_start(struct profiler *pf, int pid, bool tpt)
 {
 	if (pf->kind == PROFILE_OFF)
 		return 0;
+	size_t had = pf->cap;
 	if (tpt_grow(&pf->procs, &pf->cap, (size_t)pid + 1, sizeof(*pf->procs)))
 		return -1;
+	/* Pids never started read as not live (profile_window_begin walks them all). */
+	if (pf->cap > had)
+		memset(&pf->procs[had], 0, (pf->cap - had) * sizeof(*pf->procs));
 	struct profile_proc *pp = &pf->procs[pid];
 	memset(&pp->last, 0, sizeof(pp->last));
 	policy_proc_init(&pp->pol, &pf->prm, tpt);
