@@ -297,14 +297,11 @@ static __attribute__((noinline)) void tick(struct sim *s)
 	next_tick(s);
 }
 
-static inline __attribute__((always_inline)) int access_one(struct sim *s, uint64_t va, bool write, bool chain,
-			     uint32_t instrs, struct tpt_err *e)
+/* An access's work, in detail or fast-forwarded: counted, and the clock's
+ * periodic work done when due. */
+static inline __attribute__((always_inline)) void count_work(struct sim *s, struct tpt_stats *st,
+							      uint64_t va, bool write, uint32_t instrs)
 {
-	struct process *p = s->vm.cur;
-	struct tpt_stats *st = &p->st;
-	uint64_t pa;
-	uint32_t pending = 0;
-	uint64_t walked = chain ? st->walk_cycles + st->faulted_walk_cycles : 0; /* chained accesses only */
 	st->instructions += instrs;
 	st->accesses++;
 	st->writes += write;
@@ -313,6 +310,28 @@ static inline __attribute__((always_inline)) int access_one(struct sim *s, uint6
 	s->last_page = va >> PAGE_SHIFT;
 	if (++s->vm.now >= s->next_tick)
 		tick(s);
+}
+
+/* Fast-forward's memo forgets everything once the TLB or the walk caches
+ * were invalidated since it last looked. */
+static inline void ffwd_follow(struct sim *s)
+{
+	uint64_t epoch = s->mmu.tlb.invalidations + s->mmu.pwc.invalidations;
+	if (epoch != s->smp.epoch) {
+		ffwd_clear(&s->smp.ff);
+		s->smp.epoch = epoch;
+	}
+}
+
+static inline __attribute__((always_inline)) int access_one(struct sim *s, uint64_t va, bool write, bool chain,
+			     uint32_t instrs, struct tpt_err *e)
+{
+	struct process *p = s->vm.cur;
+	struct tpt_stats *st = &p->st;
+	uint64_t pa;
+	uint32_t pending = 0;
+	uint64_t walked = chain ? st->walk_cycles + st->faulted_walk_cycles : 0; /* chained accesses only */
+	count_work(s, st, va, write, instrs);
 	int h = tlb_lookup(&s->mmu.tlb, va, p->asid, write, &pa);
 	if (h == TLB_HIT_L1) {
 		st->tlb_l1_hits++;
@@ -347,15 +366,8 @@ static int access_fast(struct sim *s, uint64_t va, bool write, bool chain, uint3
 	struct process *p = s->vm.cur;
 	struct tpt_stats *st = &p->st;
 	struct sim_sample *m = &s->smp;
-	st->instructions += instrs;
-	st->accesses++;
-	st->writes += write;
-	st->reads += !write;
+	count_work(s, st, va, write, instrs);
 	st->chain_accesses += chain;
-	st->seq_accesses += (va >> PAGE_SHIFT) - s->last_page <= 1;
-	s->last_page = va >> PAGE_SHIFT;
-	if (++s->vm.now >= s->next_tick)
-		tick(s);
 	uint64_t pa;
 	uint32_t pending = 0;
 	if (s->cfg.sample_warming == SAMPLE_WARM_FULL) {
@@ -370,21 +382,13 @@ static int access_fast(struct sim *s, uint64_t va, bool write, bool chain, uint3
 	 * table's repair) is done at the first access after it. */
 	if (s->scheme->before_walk)
 		s->scheme->before_walk(&s->vm, p, s->vm.now, &m->scratch);
-	uint64_t epoch = s->mmu.tlb.invalidations + s->mmu.pwc.invalidations;
-	if (epoch != m->epoch) {
-		ffwd_clear(&m->ff);
-		m->epoch = epoch;
-	}
+	ffwd_follow(s);
 	if (ffwd_lookup(&m->ff, va, p->asid, write, &pa))
 		return 0;
 	if (tlb_lookup(&s->mmu.tlb, va, p->asid, write, &pa) == TLB_MISS &&
 	    translate(s, p, &m->scratch, va, write, &pa, &pending, e))
 		return -1;
-	epoch = s->mmu.tlb.invalidations + s->mmu.pwc.invalidations;
-	if (epoch != m->epoch) {
-		ffwd_clear(&m->ff); /* the fault changed tables */
-		m->epoch = epoch;
-	}
+	ffwd_follow(s); /* a fault may have changed tables */
 	ffwd_fill(&m->ff, va, p->asid, pa, write);
 	return 0;
 }
