@@ -823,6 +823,47 @@ static void test_graph_window(void **state)
 	assert_non_null(strstr(e.msg, "graph=implicit"));
 }
 
+/* trials=N: the kernel runs N times on one graph. PageRank and CC do
+ * the same work each time; BFS searches from a new source each trial, and
+ * the last trial's parents are still a right search (graph_kernels_check
+ * with trials=1 checks the search itself). */
+static void test_graph_trials(void **state)
+{
+	(void)state;
+	const char *kernel[] = {"pr", "cc", "bfs"};
+	for (int i = 0; i < 3; i++) {
+		struct tally one, three;
+		struct workload w;
+		struct tpt_err e;
+		char spec[64];
+		snprintf(spec, sizeof(spec), "%s:scale=11,degree=8,trials=1", kernel[i]);
+		assert_int_equal(workload_open(&w, spec, 5, &e), 0);
+		tally_measured(&w, &one);
+		workload_close(&w);
+		snprintf(spec, sizeof(spec), "%s:scale=11,degree=8,trials=3", kernel[i]);
+		assert_int_equal(workload_open(&w, spec, 5, &e), 0);
+		tally_measured(&w, &three);
+		if (i < 2) {
+			assert_int_equal(three.reads, 3 * one.reads);
+			assert_int_equal(three.writes, 3 * one.writes);
+		} else {
+			assert_true(three.reads > 2 * one.reads / 3 && three.reads != 3 * one.reads);
+			const int32_t *parent = graph_parents(&w);
+			uint32_t roots = 0, nv = graph_vertices(&w);
+			for (uint32_t v = 0; v < nv; v++) {
+				roots += parent[v] == (int32_t)v;
+				assert_true(parent[v] >= -1);
+			}
+			assert_int_equal(roots, 1);
+		}
+		workload_close(&w);
+	}
+	struct workload w;
+	struct tpt_err e;
+	assert_int_equal(workload_open(&w, "bfs:trials=2,window=100", 5, &e), -1);
+	assert_non_null(strstr(e.msg, "trials=2"));
+}
+
 static void test_xsbench_hits_the_right_grid_points(void **state)
 {
 	(void)state;
@@ -1042,6 +1083,7 @@ int main(void)
 		cmocka_unit_test(test_graph_kernels_are_right),
 		cmocka_unit_test(test_kronecker_implicit_graph),
 		cmocka_unit_test(test_graph_window),
+		cmocka_unit_test(test_graph_trials),
 		cmocka_unit_test(test_estimates),
 		cmocka_unit_test(test_xsbench_hits_the_right_grid_points),
 		cmocka_unit_test(test_xsbench_calibrated_rates),

@@ -58,22 +58,25 @@ static double now_s(void)
 
 /* This machine's rate now, events a second, of the slowest kind of run the
  * exact core does (GUPS over 256 MiB under nested paging: nearly every
- * access a TLB miss and a 2D walk, a cache miss); 0 if it could not run. */
+ * access a TLB miss and a 2D walk, a cache miss), or for a sampled study
+ * the same run sampled with [sample]'s defaults (long enough for windows
+ * and fast-forward in their proportion); 0 if it could not run. */
 #define RATE_WORKLOAD "gups:size=256M,updates=400K"
-static double sim_rate(void)
+#define RATE_WORKLOAD_SAMPLED "gups:size=256M,updates=8M"
+static double sim_rate(bool sample)
 {
 	struct workload w;
 	struct tpt_config cfg;
 	struct tpt_err e;
 	double rate = 0;
 	struct sim *s = malloc(sizeof(*s));
-	if (!s || workload_open(&w, RATE_WORKLOAD, 1, &e)) {
+	if (!s || workload_open(&w, sample ? RATE_WORKLOAD_SAMPLED : RATE_WORKLOAD, 1, &e)) {
 		free(s);
 		return 0;
 	}
 	config_defaults(&cfg);
 	struct sim_params prm = {.scheme = scheme_find("nested"), .guest_shift = 12,
-				 .host_shift = 12, .levels = 4, .seed = 1};
+				 .host_shift = 12, .levels = 4, .seed = 1, .sample = sample};
 	if (!sim_init(s, &cfg, &prm, &w, &e)) {
 		double t0 = now_s();
 		if (!sim_run(s, &e))
@@ -114,17 +117,19 @@ static void plan_time(const struct study *s, unsigned jobs)
 		printf("# time: not estimated (its workloads cannot tell their length, as traces)\n");
 		return;
 	}
-	double rate = sim_rate();
+	double rate = sim_rate(s->f.sample);
 	if (rate <= 0) {
-		printf("# time: not estimated (the calibration run %s failed)\n", RATE_WORKLOAD);
+		printf("# time: not estimated (the calibration run %s failed)\n",
+		       s->f.sample ? RATE_WORKLOAD_SAMPLED : RATE_WORKLOAD);
 		return;
 	}
 	double wall = total / rate / (jobs < s->nrun ? jobs : s->nrun);
 	char big[32], all[32];
 	secs_text(largest / rate, big, sizeof(big));
 	secs_text(wall > largest / rate ? wall : largest / rate, all, sizeof(all));
-	printf("# time, from the workloads' lengths at nested GUPS's %.1f M events/s measured now (most runs "
-	       "go faster): %s for the largest run, %s for the study with %u at once", rate / 1e6, big, all, jobs < s->nrun ? jobs : s->nrun);
+	printf("# time, from the workloads' lengths at nested GUPS's %.1f M events/s%s measured now (most runs "
+	       "go faster): %s for the largest run, %s for the study with %u at once", rate / 1e6,
+	       s->f.sample ? " sampled" : "", big, all, jobs < s->nrun ? jobs : s->nrun);
 	if (unknown)
 		printf(" (%u runs not counted: they cannot tell their length)", unknown);
 	printf("\n");

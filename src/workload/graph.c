@@ -48,12 +48,13 @@ static void kron_edge(struct rng *r, uint32_t scale, uint32_t *u, uint32_t *v)
 	*v = b;
 }
 
-/* Accesses the kernel makes, about, after its first pass. */
+/* Accesses the kernel makes, about, after its first pass: each trial's. */
 static uint64_t kernel_events(const struct graph *g)
 {
 	if (g->window)
 		return g->window;
-	return g->kernel == K_PR ? g->iters * (4 * g->ne + 7ULL * g->nv) : 6 * g->ne;
+	uint64_t one = g->kernel == K_PR ? g->iters * (4 * g->ne + 7ULL * g->nv) : 6 * g->ne;
+	return g->trials * one;
 }
 
 /* Simulated layout: offsets, `ends` neighbours, the kernel's arrays
@@ -115,11 +116,15 @@ static int graph_init(struct workload *w, struct tpt_err *e)
 	g->ne = w->v[P_DEGREE].u << g->scale;
 	g->iters = (uint32_t)w->v[P_ITERS].u;
 	g->epsilon = w->v[P_EPSILON].d;
+	g->trials = (uint32_t)w->v[P_TRIALS].u;
 	g->measure_build = w->v[P_BUILD].u == 1;
 	g->implicit = w->v[P_GRAPH].u == 1;
 	g->window = w->v[P_WINDOW].u;
 	rng_seed(&g->rng, w->seed);
 	wl_kentry_init(&g->kentry, w->kentry);
+	if (g->window && g->trials > 1)
+		return tpt_fail(e, "%s: window= measures part of one trial; trials=%u runs the whole kernel %u times",
+				w->def->name, g->trials, g->trials);
 	if (g->measure_build && (g->implicit || g->window))
 		return tpt_fail(e, "%s: build=measure measures the CSR build; %s", w->def->name,
 				g->implicit ? "an implicit graph has none" : "window= measures the kernel");
@@ -181,34 +186,50 @@ static void graph_close(struct workload *w)
 	kron_close(&g->kron);
 }
 
-/* Starts the kernel: its host arrays. */
+/* Starts a trial of the kernel: its host arrays on the first, and for
+ * bfs a source with neighbours, drawn as GAPBS's SourcePicker draws one
+ * for every trial. */
 static bool kernel_start(struct graph *g)
 {
 	size_t words = ((size_t)g->nv + 63) / 64;
 	if (g->kernel == K_BFS) {
-		g->parent = malloc((size_t)g->nv * sizeof(*g->parent));
-		g->queue = malloc((size_t)g->nv * sizeof(*g->queue));
-		g->front = calloc(words, sizeof(*g->front));
-		g->next = calloc(words, sizeof(*g->next));
+		if (!g->parent) {
+			g->parent = malloc((size_t)g->nv * sizeof(*g->parent));
+			g->queue = malloc((size_t)g->nv * sizeof(*g->queue));
+			g->front = calloc(words, sizeof(*g->front));
+			g->next = calloc(words, sizeof(*g->next));
+		}
 		if (!g->parent || !g->queue || !g->front || !g->next)
 			return false;
-		/* A source with neighbours, as GAPBS picks. */
+		/* A later trial's bitmaps start empty, as a new DOBFS's do (the
+		 * clearing is not emitted, as the first trial's is not). */
+		memset(g->front, 0, words * sizeof(*g->front));
+		memset(g->next, 0, words * sizeof(*g->next));
 		do
 			g->source = (uint32_t)rng_below(&g->rng, g->nv);
 		while (graph_deg(g, g->source) == 0);
 		g->bstep = B_INIT;
+		g->wstart = g->wend = g->tail = 0;
 	} else if (g->kernel == K_PR) {
-		g->score = malloc((size_t)g->nv * sizeof(*g->score));
-		g->contrib = malloc((size_t)g->nv * sizeof(*g->contrib));
+		if (!g->score) {
+			g->score = malloc((size_t)g->nv * sizeof(*g->score));
+			g->contrib = malloc((size_t)g->nv * sizeof(*g->contrib));
+		}
 		if (!g->score || !g->contrib)
 			return false;
 		g->rate = RATE_PR_INIT;
+		g->iter = 0;
+		g->error = 0;
 	} else {
-		g->comp = malloc((size_t)g->nv * sizeof(*g->comp));
+		if (!g->comp)
+			g->comp = malloc((size_t)g->nv * sizeof(*g->comp));
 		if (!g->comp)
 			return false;
 		g->rate = RATE_CC_INIT;
+		g->cc_phase = 0;
+		g->changed = false;
 	}
+	g->trial++;
 	g->i = g->j = 0;
 	return true;
 }
@@ -490,8 +511,14 @@ static size_t graph_next(struct workload *w, struct event *ev, size_t n)
 				kernel_step(g);
 			}
 		} else if (g->phase == PH_KERNEL) {
-			if (!kernel_step(g))
+			if (kernel_step(g))
+				continue;
+			if (g->trial == g->trials)
 				g->phase = PH_END;
+			else if (!kernel_start(g)) {
+				g->failed = true;
+				break;
+			}
 		} else {
 			break;
 		}
@@ -524,7 +551,8 @@ static uint64_t graph_events(const struct workload *w)
 	graph_estimate(w, &fp);
 	struct graph g = {.kernel = !strcmp(w->def->name, "bfs") ? K_BFS : !strcmp(w->def->name, "pr") ? K_PR : K_CC,
 			  .nv = (uint32_t)(1ULL << w->v[P_SCALE].u), .ne = w->v[P_DEGREE].u << w->v[P_SCALE].u,
-			  .iters = (uint32_t)w->v[P_ITERS].u, .window = w->v[P_WINDOW].u};
+			  .iters = (uint32_t)w->v[P_ITERS].u, .trials = (uint32_t)w->v[P_TRIALS].u,
+			  .window = w->v[P_WINDOW].u};
 	uint64_t build = w->v[P_GRAPH].u == 1 ? fp / PAGE_SIZE : 12 * g.ne + 4 * (uint64_t)g.nv;
 	return build + kernel_events(&g);
 }
@@ -541,6 +569,8 @@ static const struct opt params[] = {
 	WL_KEY("iters", OPT_COUNT, "20", 1, 1000, NULL, "pr: most iterations (GAPBS: 20)"),
 	WL_KEY("epsilon", OPT_DOUBLE, "0.0001", 0, 1000000, NULL,
 	       "pr: stop when the scores moved less than this in sum (GAPBS: 1e-4)"),
+	WL_KEY("trials", OPT_COUNT, "1", 1, 1000, NULL,
+	       "runs of the kernel, one after another on the same graph (GAPBS's -n: 16; bfs a new source each)"),
 	WL_KEY("build", OPT_ENUM, "warm", 0, 0, "warm|measure", "the CSR build: warm-up, or measured"),
 	WL_KEY("graph", OPT_ENUM, "stored", 0, 0, "stored|implicit",
 	       "the graph built and stored in CSR, or its edges computed on demand (host memory grows with vertices only; the warm-up writes every page)"),

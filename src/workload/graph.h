@@ -12,7 +12,7 @@
 #include "tpt/workload/workload.h"
 #include "kronecker.h"
 
-enum { P_SCALE, P_DEGREE, P_ITERS, P_EPSILON, P_BUILD, P_GRAPH, P_WINDOW, P_MLP, P_KENTRY };
+enum { P_SCALE, P_DEGREE, P_ITERS, P_EPSILON, P_TRIALS, P_BUILD, P_GRAPH, P_WINDOW, P_MLP, P_KENTRY };
 enum { K_BFS, K_PR, K_CC };
 enum { PH_START, PH_DEG, PH_PREFIX, PH_FILL, PH_SQUISH, PH_SWEEP, PH_MARK, PH_PRE, PH_KERNEL, PH_END };
 /* bfs's steps */
@@ -62,6 +62,7 @@ struct graph {
 	/* simulated arrays: offsets, neighbours, the kernel's two, bfs's bitmaps */
 	uint64_t va_off, va_nbr, va_a, va_b, va_front, va_next;
 	uint64_t i, j; /* loop cursors of the current phase */
+	uint32_t trials, trial; /* kernel runs in all (GAPBS's -n), and those begun */
 	/* bfs */
 	int32_t *parent;
 	uint32_t *queue, source;
