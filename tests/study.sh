@@ -198,6 +198,15 @@ head -n 2 "$T/c.csv" | tail -n 1 | grep -q "^workload,guest_page,host_page,seed,
 	[ "$(grep -c ',tpt-opt,' "$T/c.csv")" -eq 1 ] && [ "$(wc -l <"$T/c.csv")" -eq 5 ] && ok ||
 	bad "compare --csv: $(cat "$T/c.csv")"
 grep -q '"plot"\|c.svg\|c.csv' "$T/c.json" && bad "the provenance names --plot or --csv" || ok
+# A sampled run's rows carry its cycles' 95 % half-width, an exact run's
+# none; the sampled study's tables have the interval's table.
+"$TPT" compare --workload gups:size=64M,updates=3M --schemes native,nested --sample --csv "$T/cs.csv" >/dev/null &&
+	awk -F, 'NR > 2 && !($(NF-9) > 0 && $(NF-9) < 0.2) { bad = 1 } END { exit bad || NR != 4 }' "$T/cs.csv" &&
+	awk -F, 'NR > 2 && $(NF-9) != "" { bad = 1 } END { exit bad }' "$T/c.csv" && ok ||
+	bad "cycles_ci95: $(cat "$T/cs.csv")"
+printf '[study]\ncommand = compare\nsample = yes\nworkload = gups:size=64M,updates=3M\nschemes = native\n' >"$T/s.ini"
+"$TPT" study run "$T/s.ini" --dir "$T/s" >/dev/null 2>&1 && "$TPT" study report "$T/s.ini" --dir "$T/s" >/dev/null && grep -q "^95 % half-width, % of cycles, guest 4K" "$T/s/tables.md" &&
+	ok || bad "a sampled study's interval table: $(cat "$T/s/tables.md" 2>&1 | head -5)"
 "$TPT" compare --workload $W --schemes native,nested --csv - >"$T/c2.csv" && head -n 1 "$T/c2.csv" | grep -q "^# tpt compare" &&
 	[ "$(wc -l <"$T/c2.csv")" -eq 4 ] && ok || bad "--csv - is not the CSV alone: $(head -n 3 "$T/c2.csv")"
 "$TPT" policy --workload gups:size=256M,updates=1M --plot "$T/p.svg" --csv "$T/p.csv" >/dev/null &&

@@ -24,7 +24,7 @@
 #define RESULT_MAX (64 << 20) /* bytes of one run's result */
 
 static const char *const compare_columns[] = {
-	"workload", "guest_page", "host_page", "seed", "config", "scheme", "cycles", "instructions", "walks",
+	"workload", "guest_page", "host_page", "seed", "config", "scheme", "cycles", "cycles_ci95", "instructions", "walks",
 	"walk_refs", "refs_per_walk", "walk_stall", "walk_share", "vm_exits", "speedup_over_nested",
 	"speedup_over_shadow",
 };
@@ -40,12 +40,15 @@ static const struct study_metric compare_metrics[] = {
 	 false, "page-table and tag references to the memory hierarchy per TLB-miss walk"},
 	{"walk_share", "walk-share", "cycles stalled on walks", "walk stall, % of cycles", 100, NULL,
 	 false, "the walk stall's share of the estimated cycles"},
+	{"cycles_ci95", "cycles-ci95", "95 % interval of the cycles (sampled runs)",
+	 "95 % half-width, % of cycles", 100, NULL, false,
+	 "the half-width of the 95 % confidence interval of a sampled run's estimated cycles"},
 };
 
 /* A policy study: per run and policy, and for the processes the profiler
  * enabled TPT for, their walks before and after it did. */
 static const char *const policy_columns[] = {
-	"workload", "guest_page", "host_page", "seed", "config", "policy", "cycles", "speedup_vs_never",
+	"workload", "guest_page", "host_page", "seed", "config", "policy", "cycles", "cycles_ci95", "speedup_vs_never",
 	"oracle_gain_share", "profiling_cycles", "profiling_share", "construction_cycles", "decisions",
 	"losing_decisions", "enabled_processes", "before_instructions", "before_walk_refs", "before_refs_per_walk",
 	"before_walk_cycles", "before_cycles", "after_instructions", "after_walk_refs", "after_refs_per_walk",
@@ -60,6 +63,9 @@ static const struct study_metric policy_metrics[] = {
 	 NULL, false, "the policy's gain over never as a share of the oracle's"},
 	{"profiling_share", "profiling-share", "cycles spent profiling", "profiling, % of cycles", 100,
 	 NULL, false, "the profiler's sampling cost as a share of the run's cycles"},
+	{"cycles_ci95", "cycles-ci95", "95 % interval of the cycles (sampled runs)",
+	 "95 % half-width, % of cycles", 100, NULL, false,
+	 "the half-width of the 95 % confidence interval of a sampled run's estimated cycles"},
 };
 
 const struct study_layout study_layouts[2] = {
@@ -148,6 +154,14 @@ static json_t *row_new(const struct origin *o, const char *workload)
 	return row;
 }
 
+/* A sampled result's 95 % half-width of its cycles, relative (its
+ * sample.ci95.cycles); null for an exact run. */
+static json_t *cycles_ci95(const json_t *x)
+{
+	const json_t *c = json_object_get(json_object_get(json_object_get(x, "sample"), "ci95"), "cycles");
+	return json_is_number(c) ? json_real(json_number_value(c)) : json_null();
+}
+
 /* The cycles of scheme name among the checked results, or 0. */
 static double cycles_of(const json_t *res, const char *scheme)
 {
@@ -187,6 +201,7 @@ static int compare_rows(const struct origin *o, const json_t *res, json_t *rows,
 		json_t *row = row_new(o, json_string_value(json_object_get(x, "workload")));
 		json_object_set(row, "scheme", json_object_get(x, "scheme"));
 		json_object_set_new(row, "cycles", json_real(cyc));
+		json_object_set_new(row, "cycles_ci95", cycles_ci95(x));
 		json_object_set(row, "instructions", json_object_get(x, "instructions"));
 		json_object_set(row, "walks", json_object_get(x, "walks"));
 		json_object_set(row, "walk_refs", json_object_get(x, "walk_refs"));
@@ -277,6 +292,7 @@ static int policy_rows(const struct origin *o, const json_t *res, json_t *rows,
 		json_t *row = row_new(o, o->input);
 		json_object_set(row, "policy", json_object_get(x, "policy"));
 		json_object_set_new(row, "cycles", json_real(json_number_value(json_object_get(x, "cycles"))));
+		json_object_set_new(row, "cycles_ci95", cycles_ci95(x));
 		json_object_set(row, "speedup_vs_never", json_object_get(x, "speedup_vs_never"));
 		json_object_set(row, "oracle_gain_share", json_object_get(x, "oracle_gain_share"));
 		json_object_set_new(row, "profiling_cycles", json_real(h.profiling));
