@@ -27,19 +27,14 @@ static int feed(void *ctx, const struct event *ev, size_t n, struct tpt_err *e)
 	return 0;
 }
 
-static void run_warm(const char *scheme, const char *spec, bool sample, uint32_t warming,
-		     struct tpt_result *r)
+static void run_cfg(const char *scheme, const char *spec, bool sample, const struct tpt_config *c,
+		    struct tpt_result *r)
 {
-	struct tpt_config cfg;
+	struct tpt_config cfg = *c;
 	struct workload wl;
 	struct sim *s = calloc(1, sizeof(*s));
 	struct tpt_err e;
 	assert_non_null(s);
-	config_defaults(&cfg);
-	cfg.sample_warmup = 5000;
-	cfg.sample_window = 5000;
-	cfg.sample_period = 50000;
-	cfg.sample_warming = warming;
 	if (workload_open(&wl, spec, 1, &e))
 		fail_msg("%s: %s", spec, e.msg);
 	struct sim_params prm = {.scheme = scheme_find(scheme), .guest_shift = 12, .host_shift = 12,
@@ -57,6 +52,18 @@ static void run_warm(const char *scheme, const char *spec, bool sample, uint32_t
 	sim_fini(s);
 	workload_close(&wl);
 	free(s);
+}
+
+static void run_warm(const char *scheme, const char *spec, bool sample, uint32_t warming,
+		     struct tpt_result *r)
+{
+	struct tpt_config cfg;
+	config_defaults(&cfg);
+	cfg.sample_warmup = 5000;
+	cfg.sample_window = 5000;
+	cfg.sample_period = 50000;
+	cfg.sample_warming = warming;
+	run_cfg(scheme, spec, sample, &cfg, r);
 }
 
 static void run(const char *scheme, const char *spec, bool sample, struct tpt_result *r)
@@ -158,6 +165,34 @@ static void test_phases_and_estimates(void **state)
 	result_free(&b);
 }
 
+/* sample_ci: a target half the interval the period gives adds windows
+ * (about four times as many) until it is met; what is exact stays exact. */
+static void test_target_precision(void **state)
+{
+	(void)state;
+	struct tpt_config cfg;
+	struct tpt_result a, b;
+	config_defaults(&cfg);
+	cfg.sample_warmup = cfg.sample_window = 1000;
+	cfg.sample_period = 1000000;
+	run_cfg("nested", "gups:size=256M,updates=8M", true, &cfg, &a);
+	double ci = result_ci95_cycles(&a);
+	assert_true(ci > 0 && !isnan(ci));
+	cfg.sample_ci = ci / 2;
+	run_cfg("nested", "gups:size=256M,updates=8M", true, &cfg, &b);
+	assert_true(b.sample.windows > 2 * a.sample.windows);
+	if (!(result_ci95_cycles(&b) <= cfg.sample_ci * 1.1))
+		fail_msg("target +-%.3f%%, reached +-%.3f%% with %llu windows (%llu without)", 100 * cfg.sample_ci,
+			 100 * result_ci95_cycles(&b), (unsigned long long)b.sample.windows,
+			 (unsigned long long)a.sample.windows);
+	struct tpt_stats x = exact_part(&a.st), y = exact_part(&b.st);
+	assert_memory_equal(&x, &y, sizeof(x));
+	assert_true(b.sample.period >= 2000 && b.sample.period <= 1000000);
+	assert_true(b.sample.target == cfg.sample_ci && a.sample.target == 0);
+	result_free(&a);
+	result_free(&b);
+}
+
 /* One window only: no interval, and the result says so. */
 static void test_one_window(void **state)
 {
@@ -223,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_phases_and_estimates),
 		cmocka_unit_test(test_full_warming),
 		cmocka_unit_test(test_one_window),
+		cmocka_unit_test(test_target_precision),
 		cmocka_unit_test(test_memo),
 		cmocka_unit_test(test_config_refused),
 	};

@@ -122,10 +122,12 @@ static uint64_t accesses_for(double cycles, double per_access)
 }
 
 /* Samples the running process when its interval is over, or now if
- * `window` (a sampled run's window ends: the sample is the window). */
+ * `span` is not 0 (a sampled run's window ends: the sample is the window,
+ * and stands for `span` intervals). */
 static uint64_t sample(struct profiler *pf, const struct scheme *sc, struct vm *vm, double mlp,
-		       bool window)
+		       uint32_t span)
 {
+	bool window = span != 0;
 	struct process *p = vm->cur;
 	if (!p || (size_t)p->pid >= pf->cap || !pf->procs[p->pid].live)
 		return 4096;
@@ -156,7 +158,7 @@ static uint64_t sample(struct profiler *pf, const struct scheme *sc, struct vm *
 		.seq_accesses = d.seq_accesses,
 		.tpt = vm_own_table(vm, p),
 		/* A window stands for its period: the run went on between. */
-		.span = window ? (uint32_t)(vm->cfg->sample_period / vm->cfg->sample_window) : 1,
+		.span = window ? span : 1,
 	};
 	p->st.profile_samples++;
 	uint64_t losing = pp->pol.losing;
@@ -188,7 +190,7 @@ static uint64_t sample(struct profiler *pf, const struct scheme *sc, struct vm *
 
 uint64_t profile_tick(struct profiler *pf, const struct scheme *sc, struct vm *vm, double mlp)
 {
-	return sample(pf, sc, vm, mlp, false);
+	return sample(pf, sc, vm, mlp, 0);
 }
 
 void profile_window_begin(struct profiler *pf, const struct vm *vm)
@@ -200,8 +202,9 @@ void profile_window_begin(struct profiler *pf, const struct vm *vm)
 			pf->procs[pid].last = vm->procs[pid]->st;
 }
 
-void profile_window_end(struct profiler *pf, const struct scheme *sc, struct vm *vm, double mlp)
+void profile_window_end(struct profiler *pf, const struct scheme *sc, struct vm *vm, double mlp,
+			uint32_t span)
 {
 	if (pf->kind != PROFILE_OFF)
-		sample(pf, sc, vm, mlp, true);
+		sample(pf, sc, vm, mlp, span ? span : 1);
 }

@@ -154,6 +154,8 @@ json_t *result_sample_json(const struct tpt_result *r)
 	json_object_set_new(o, "accesses_detailed", json_integer((json_int_t)m->detailed));
 	json_object_set_new(o, "accesses_warming", json_integer((json_int_t)m->warmed));
 	json_object_set_new(o, "accesses_fast_forwarded", json_integer((json_int_t)m->fast_forwarded));
+	json_object_set_new(o, "target_ci95", m->target > 0 ? json_real(m->target) : json_null());
+	json_object_set_new(o, "last_period", json_integer((json_int_t)m->period));
 	json_object_set_new(ci, "cycles", num_or_null(result_ci95_cycles(r)));
 	json_object_set_new(ci, "walk_stall", num_or_null(rel(m->walk_hw, r->cost.walk_stall, m->windows)));
 	json_object_set_new(ci, "data_stall", num_or_null(rel(m->data_hw, r->cost.data_stall, m->windows)));
@@ -391,13 +393,18 @@ static void print_sample(FILE *out, const struct tpt_result *r)
 	print_ci(out, "data stall", rel(m->data_hw, r->cost.data_stall, m->windows));
 	fprintf(out, "\n");
 	/* The half-width shrinks as the square root of the windows (SMARTS's
-	 * second run): what +-1 % would take. */
-	double ci = result_ci95_cycles(r);
+	 * second run): what the target (sample_ci, or +-1 %) would take. */
+	double ci = result_ci95_cycles(r), want = m->target > 0 ? m->target : 0.01;
 	uint64_t all = m->detailed + m->warmed + m->fast_forwarded;
-	if (!isnan(ci) && ci > 0.01) {
-		double need = (double)m->windows * (ci / 0.01) * (ci / 0.01);
-		fprintf(out, "for +-1%% on est. cycles: about %.0f windows, [sample] sample_period about %.0f\n",
-			ceil(need), floor((double)all / need));
+	if (m->target > 0)
+		fprintf(out, "target +-%.2g%% on est. cycles (sample_ci): %s; last sample_period %llu\n",
+			100 * m->target, isnan(ci) ? "not known (fewer than 2 windows)" : ci <= m->target ? "met" :
+			"not met (the run ended first, or its length is not known)",
+			(unsigned long long)m->period);
+	if (!isnan(ci) && ci > want) {
+		double need = (double)m->windows * (ci / want) * (ci / want);
+		fprintf(out, "for +-%.2g%% on est. cycles: about %.0f windows, [sample] sample_period about %.0f\n",
+			100 * want, ceil(need), floor((double)all / need));
 	}
 }
 

@@ -104,7 +104,7 @@ static void sum_add(struct sample_sum *x, double v)
 static void close_window(struct sim *s)
 {
 	struct sim_sample *m = &s->smp;
-	double stall = 0, walk = 0, data = 0;
+	double stall = 0, walk = 0, data = 0, cycles = 0;
 	uint64_t n = 0;
 	for (unsigned pid = 0; pid < s->vm.nprocs; pid++) {
 		const struct process *p = s->vm.procs[pid];
@@ -121,6 +121,7 @@ static void close_window(struct sim *s)
 		cost_compute(&d, &s->cfg, mlp_of(s, (int)pid), &c);
 		walk += c.walk_stall;
 		data += c.data_stall;
+		cycles += c.total;
 		n += d.accesses;
 	}
 	stall = walk + data;
@@ -130,8 +131,41 @@ static void close_window(struct sim *s)
 		sum_add(&m->stall, stall / (double)n);
 		sum_add(&m->walk, walk / (double)n);
 		sum_add(&m->data, data / (double)n);
+		sum_add(&m->cycles, cycles / (double)n);
 	}
-	profile_window_end(&s->prof, s->scheme, &s->vm, mlp_of(s, s->vm.cur ? s->vm.cur->pid : 0));
+	profile_window_end(&s->prof, s->scheme, &s->vm, mlp_of(s, s->vm.cur ? s->vm.cur->pid : 0),
+			   (uint32_t)(m->period / s->cfg.sample_window));
+}
+
+/* The 95 % half-width of a mean per access over n windows (Student's t
+ * would widen it by under 5 % from 30 windows), per access. */
+static double half_width_per_access(const struct sample_sum *x, uint64_t n)
+{
+	if (n < 2)
+		return 0;
+	double mean = x->sum / (double)n;
+	double var = (x->sumsq - (double)n * mean * mean) / (double)(n - 1);
+	return 1.96 * sqrt(var > 0 ? var : 0) / sqrt((double)n);
+}
+
+/* sample_ci: after a window, the period that fits the windows the target
+ * needs (n (h / target)^2 at the relative half-width h seen so far) into
+ * what remains of the workload's length; never longer than [sample]'s
+ * period, nor shorter than warm-up and window. */
+static void retarget(struct sim *s)
+{
+	struct sim_sample *m = &s->smp;
+	const struct tpt_config *c = &s->cfg;
+	uint64_t len = s->wl->expected_events;
+	if (c->sample_ci <= 0 || m->windows < 10 || len <= s->vm.now)
+		return;
+	double mean = m->cycles.sum / (double)m->windows;
+	double h = mean > 0 ? half_width_per_access(&m->stall, m->windows) / mean : 0;
+	double more = (double)m->windows * (h / c->sample_ci) * (h / c->sample_ci) - (double)m->windows;
+	uint64_t p = c->sample_period, least = c->sample_warmup + c->sample_window;
+	if (more >= 1 && (double)(len - s->vm.now) / more < (double)p)
+		p = (uint64_t)((double)(len - s->vm.now) / more);
+	m->period = p > least ? p : least;
 }
 
 /* Enters phase ph at the access clock now, until `until`. */
@@ -163,7 +197,8 @@ void sample_mark(struct sim *s)
 	if (m->phase == SAMPLE_EXACT)
 		return;
 	m->windows = m->detailed = m->warmed = m->fast = 0;
-	m->stall = m->walk = m->data = (struct sample_sum){0};
+	m->stall = m->walk = m->data = m->cycles = (struct sample_sum){0};
+	m->period = s->cfg.sample_period;
 	if (m->win_acc)
 		memset(m->win_acc, 0, m->cap * sizeof(*m->win_acc));
 	begin_period(s);
@@ -183,8 +218,9 @@ void sample_change(struct sim *s)
 		return;
 	case SAMPLE_WINDOW:
 		close_window(s);
-		if (m->period_start + c->sample_period > s->vm.now) {
-			enter(s, SAMPLE_FAST, m->period_start + c->sample_period);
+		retarget(s);
+		if (m->period_start + m->period > s->vm.now) {
+			enter(s, SAMPLE_FAST, m->period_start + m->period);
 			return;
 		}
 		begin_period(s);
@@ -243,14 +279,10 @@ int sample_finish(struct sim *s, struct tpt_err *e)
 }
 
 /* The 95 % half-width, in cycles over `accesses`, of a mean per access over
- * the windows (Student's t would widen it by under 5 % from 30 windows). */
+ * the windows. */
 static double half_width(const struct sample_sum *x, uint64_t n, uint64_t accesses)
 {
-	if (n < 2)
-		return 0;
-	double mean = x->sum / (double)n;
-	double var = (x->sumsq - (double)n * mean * mean) / (double)(n - 1);
-	return 1.96 * sqrt(var > 0 ? var : 0) / sqrt((double)n) * (double)accesses;
+	return half_width_per_access(x, n) * (double)accesses;
 }
 
 void sample_result(const struct sim *s, struct sample_result *r)
@@ -268,6 +300,8 @@ void sample_result(const struct sim *s, struct sample_result *r)
 	r->detailed = m->detailed;
 	r->warmed = m->warmed;
 	r->fast_forwarded = m->fast;
+	r->target = s->cfg.sample_ci;
+	r->period = m->period;
 	r->stall_hw = half_width(&m->stall, m->windows, accesses);
 	r->walk_hw = half_width(&m->walk, m->windows, accesses);
 	r->data_hw = half_width(&m->data, m->windows, accesses);

@@ -68,6 +68,7 @@ struct tpt_config {
 	/* [sample] sampled simulation (sim.h), in accesses */
 	uint64_t sample_warmup, sample_window, sample_period;
 	uint32_t sample_warming; /* SAMPLE_WARM_NONE, SAMPLE_WARM_FULL */
+	double sample_ci;        /* target relative 95 % half-width of cycles; 0: none */
 	/* [mem] */
 	uint64_t guest_mem, host_mem; /* 0: sized from the workload */
 	uint32_t prefault;            /* hypervisor maps all guest memory up front */

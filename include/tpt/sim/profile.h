@@ -58,9 +58,11 @@ uint64_t profile_tick(struct profiler *pf, const struct scheme *sc, struct vm *v
 /* A sampled run (sample.h) profiles in its detailed windows only, as a
  * sampling profiler sees a machine: a window begins (each process's sample
  * starts here), and ends (the running process is sampled over it and the
- * policy acts, whatever the interval). */
+ * policy acts, whatever the interval; the window stands for `span`
+ * intervals, its period over its length). */
 void profile_window_begin(struct profiler *pf, const struct vm *vm);
-void profile_window_end(struct profiler *pf, const struct scheme *sc, struct vm *vm, double mlp);
+void profile_window_end(struct profiler *pf, const struct scheme *sc, struct vm *vm, double mlp,
+			uint32_t span);
 /* Process pid's counters just before the profiler first enabled TPT for it
  * (so its construction comes after), or NULL when it never did. */
 const struct tpt_stats *profile_enabled_at(const struct profiler *pf, int pid);

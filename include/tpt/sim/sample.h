@@ -12,6 +12,10 @@
  * (walks are made only where ffwd.h says a fault is possible). The workload's
  * warm-up before its mark is fast-forwarded whole.
  *
+ * With a target precision (sample_ci), the period shrinks after each
+ * window from the 10th on, so that the run's remaining length holds the
+ * windows the target needs at the variance seen so far.
+ *
  * At the end each process's timing counters (stats.h, TPT_STATS_TIMED) are
  * its windows' times its accesses over its windows' accesses; every other
  * counter is exact. The windows' memory stall per access gives the 95 %
@@ -38,8 +42,11 @@ struct sim_sample {
 	uint64_t next;           /* access clock of the next phase change; UINT64_MAX none */
 	uint64_t period_start, phase_start; /* access clock at their starts */
 	uint64_t windows;        /* windows measured since the mark */
+	uint64_t period;         /* accesses from a window's start to the next: [sample]'s, or
+				    less as sample_ci asks */
 	uint64_t detailed, warmed, fast; /* accesses of each kind since the mark */
 	struct sample_sum stall, walk, data; /* memory stall, walk stall, data stall per access */
+	struct sample_sum cycles;            /* estimated cycles per access */
 	struct tpt_stats *snap;  /* by pid: the counters at the phase's start */
 	uint64_t *win_acc;       /* by pid: accesses in windows since the mark */
 	unsigned cap;            /* pids snap and win_acc hold */
@@ -56,6 +63,8 @@ struct sample_result {
 	bool on;
 	uint64_t windows, detailed, warmed, fast_forwarded;
 	double stall_hw, walk_hw, data_hw;
+	double target;       /* [sample] sample_ci, or 0 */
+	uint64_t period;     /* the last period: sample_period, or less as the target asked */
 };
 
 struct sim;
