@@ -120,6 +120,39 @@ static void test_flushes(void **state)
 	free(t);
 }
 
+/* Size classes never filled are not looked at, and a full flush forgets
+ * which were; the checker finds an entry of a class the TLB says it holds
+ * none of. */
+static void test_size_classes_skipped(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	struct tlb *t = tlb_new(&c);
+	struct tpt_err e;
+	uint64_t pa;
+	assert_int_equal(t->classes, 0);
+	tlb_fill(t, 0x1234000, 1, 12, 0x99000, true);
+	assert_int_equal(t->classes, 1);
+	tlb_fill(t, 0x40000000, 1, 21, 0x80000000, true);
+	assert_int_equal(t->classes, 3);
+	assert_int_equal(tlb_lookup(t, 0x401fffff, 1, false, &pa), TLB_HIT_L1);
+	check(t);
+	tlb_flush_asid(t, 1); /* entries dropped, the classes kept: still right */
+	assert_int_equal(t->classes, 3);
+	check(t);
+	tlb_flush(t);
+	assert_int_equal(t->classes, 0);
+	check(t);
+	/* A 1G entry planted behind the TLB's back is caught. */
+	tlb_fill(t, 0x1234000, 1, 12, 0x99000, true);
+	t->l1[2].e[0].tag = 1ULL << 16 | 1 << 4 | 2 << 1 | 1;
+	assert_int_equal(tlb_check(t, &e), -1);
+	assert_non_null(strstr(e.msg, "never filled"));
+	tlb_fini(t);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_l1_eviction_then_stlb_hit),
 		cmocka_unit_test(test_lru_not_fifo),
 		cmocka_unit_test(test_flushes),
+		cmocka_unit_test(test_size_classes_skipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,11 @@ int cache_init(struct cache *c, const struct tpt_config *cfg)
 		v->ways = ways[l];
 		v->sets = (uint32_t)(size[l] / 64 / ways[l]);
 		v->set_bits = tpt_log2(v->sets);
-		v->tag = calloc((size_t)v->sets * v->ways, sizeof(*v->tag));
+		/* On host-line boundaries: a 16-way set is one host line. */
+		size_t bytes = tpt_align_up((size_t)v->sets * v->ways * sizeof(*v->tag), 64);
+		v->tag = aligned_alloc(64, bytes);
+		if (v->tag)
+			memset(v->tag, 0, bytes);
 		if (!v->tag) {
 			cache_fini(c);
 			return -1;

@@ -5,9 +5,10 @@
  * valid, no two share tag and mask, and their use times are distinct and
  * not after the clock; the list from head through next holds each of them
  * once, in decreasing use time, ending at tail. A buffer above FA_SCAN_MAX
- * entries also has a hash holding each of them once under (tag, mask) and,
- * unless scan, masks[0..nmasks), the distinct masks held, mask_refs[k] of
- * them using masks[k].
+ * entries also has a hash holding each of them once under (tag, mask); a
+ * smaller one, unless scan, filters whose row k counts the entries using
+ * masks[k] by bucket of their tag. Unless scan, masks[0..nmasks) are the
+ * distinct masks held, mask_refs[k] of them using masks[k].
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,10 @@ int fa_init(struct fa *f, uint32_t n)
 			buckets *= 2;
 		f->hmask = buckets - 1;
 		f->hash = calloc(buckets, sizeof(uint32_t));
+	} else {
+		f->filter = calloc(FA_MASKS * FA_FILTER, sizeof(*f->filter));
 	}
-	if (!f->tag || !f->prev || (n > FA_SCAN_MAX && !f->hash)) {
+	if (!f->tag || !f->prev || (n > FA_SCAN_MAX ? !f->hash : !f->filter)) {
 		fa_fini(f);
 		return -1;
 	}
@@ -44,6 +47,7 @@ void fa_fini(struct fa *f)
 	free(f->tag);
 	free(f->prev);
 	free(f->hash);
+	free(f->filter);
 	*f = (struct fa){0};
 }
 
@@ -53,29 +57,66 @@ static inline uint32_t home(const struct fa *f, uint64_t tag, uint64_t mask)
 	return (uint32_t)(h >> 32) & f->hmask;
 }
 
+/* A filter's bucket for a tag. */
+static inline uint32_t bucket(uint64_t tag)
+{
+	return (uint32_t)((tag * 0x9e3779b97f4a7c15ULL) >> 56);
+}
+
+/* Slot's mask counted (and in a small buffer, its tag in that mask's
+ * filter); past FA_MASKS masks the buffer scans until its next flush. */
+static void mask_add(struct fa *f, uint32_t slot)
+{
+	if (f->scan)
+		return;
+	uint32_t k = 0;
+	while (k < f->nmasks && f->masks[k] != f->mask[slot])
+		k++;
+	if (k == f->nmasks) {
+		if (f->nmasks == FA_MASKS) {
+			f->scan = true;
+			return;
+		}
+		f->masks[k] = f->mask[slot];
+		f->mask_refs[k] = 0;
+		f->nmasks++;
+	}
+	f->mask_refs[k]++;
+	if (f->filter)
+		f->filter[k * FA_FILTER + bucket(f->tag[slot])]++;
+}
+
+static void mask_remove(struct fa *f, uint32_t slot)
+{
+	if (f->scan)
+		return;
+	for (uint32_t k = 0; k < f->nmasks; k++)
+		if (f->masks[k] == f->mask[slot]) {
+			if (f->filter)
+				f->filter[k * FA_FILTER + bucket(f->tag[slot])]--;
+			if (--f->mask_refs[k] == 0) {
+				uint32_t last = --f->nmasks;
+				f->masks[k] = f->masks[last];
+				f->mask_refs[k] = f->mask_refs[last];
+				if (f->filter && k != last) /* row k is all zero now */
+					memcpy(&f->filter[k * FA_FILTER], &f->filter[last * FA_FILTER], FA_FILTER);
+				if (f->filter && k != last)
+					memset(&f->filter[last * FA_FILTER], 0, FA_FILTER);
+			}
+			return;
+		}
+}
+
 static __attribute__((noinline)) void hash_add(struct fa *f, uint32_t slot)
 {
 	uint32_t b = home(f, f->tag[slot], f->mask[slot]);
 	while (f->hash[b])
 		b = (b + 1) & f->hmask;
 	f->hash[b] = slot + 1;
-	if (f->scan)
-		return;
-	for (uint32_t k = 0; k < f->nmasks; k++)
-		if (f->masks[k] == f->mask[slot]) {
-			f->mask_refs[k]++;
-			return;
-		}
-	if (f->nmasks == FA_MASKS) {
-		f->scan = true;
-		return;
-	}
-	f->masks[f->nmasks] = f->mask[slot];
-	f->mask_refs[f->nmasks++] = 1;
 }
 
 /* Takes slot out of the hash (backward-shift deletion keeps every probe
- * chain unbroken) and out of the mask counts. */
+ * chain unbroken). */
 static __attribute__((noinline)) void hash_remove(struct fa *f, uint32_t slot)
 {
 	uint32_t b = home(f, f->tag[slot], f->mask[slot]);
@@ -90,23 +131,15 @@ static __attribute__((noinline)) void hash_remove(struct fa *f, uint32_t slot)
 		}
 	}
 	f->hash[b] = 0;
-	if (f->scan)
-		return;
-	for (uint32_t k = 0; k < f->nmasks; k++)
-		if (f->masks[k] == f->mask[slot]) {
-			if (--f->mask_refs[k] == 0) {
-				f->nmasks--;
-				f->masks[k] = f->masks[f->nmasks];
-				f->mask_refs[k] = f->mask_refs[f->nmasks];
-			}
-			return;
-		}
 }
 
-static void hash_clear(struct fa *f)
+/* Nothing held: the hash or the filters empty, no masks. */
+static void index_clear(struct fa *f)
 {
 	if (f->hash)
 		memset(f->hash, 0, ((size_t)f->hmask + 1) * sizeof(*f->hash));
+	if (f->filter)
+		memset(f->filter, 0, (size_t)FA_FILTER * (f->scan ? FA_MASKS : f->nmasks));
 	f->nmasks = 0;
 	f->scan = false;
 }
@@ -177,6 +210,14 @@ bool fa_lookup(struct fa *f, uint64_t key, uint64_t *val)
 {
 	if (f->hash && !f->scan)
 		return lookup_hashed(f, key, val);
+	if (!f->scan) {
+		/* A miss unless some mask's filter counts an entry at key's bucket. */
+		uint32_t k = 0;
+		while (k < f->nmasks && !f->filter[k * FA_FILTER + bucket(key & f->masks[k])])
+			k++;
+		if (k == f->nmasks)
+			return false;
+	}
 	for (uint32_t i = 0; i < f->used; i++)
 		if ((key & f->mask[i]) == f->tag[i])
 			return hit(f, i, val);
@@ -194,6 +235,7 @@ void fa_insert(struct fa *f, uint64_t key, uint64_t mask, uint64_t val)
 		slot = f->tail; /* full: the least recently used entry goes */
 		if (f->hash)
 			hash_remove(f, slot);
+		mask_remove(f, slot);
 	}
 	f->tag[slot] = tag;
 	f->mask[slot] = mask;
@@ -201,6 +243,7 @@ void fa_insert(struct fa *f, uint64_t key, uint64_t mask, uint64_t val)
 	f->used_at[slot] = ++f->clock;
 	if (f->hash)
 		hash_add(f, slot);
+	mask_add(f, slot);
 	to_head(f, slot, linked);
 	if (!linked)
 		f->used++;
@@ -209,7 +252,7 @@ void fa_insert(struct fa *f, uint64_t key, uint64_t mask, uint64_t val)
 void fa_flush(struct fa *f)
 {
 	if (f->used)
-		hash_clear(f);
+		index_clear(f);
 	f->used = 0;
 }
 
@@ -242,9 +285,12 @@ void fa_flush_match(struct fa *f, uint64_t key, uint64_t mask)
 	}
 	f->head = k ? order[0] : 0;
 	f->tail = k ? order[k - 1] : 0;
-	hash_clear(f);
-	for (uint32_t i = 0; f->hash && i < k; i++)
-		hash_add(f, i);
+	index_clear(f);
+	for (uint32_t i = 0; i < k; i++) {
+		if (f->hash)
+			hash_add(f, i);
+		mask_add(f, i);
+	}
 }
 
 int fa_check(const struct fa *f, const char *name, struct tpt_err *e)
@@ -276,10 +322,40 @@ int fa_check(const struct fa *f, const char *name, struct tpt_err *e)
 	}
 	if (count != f->used)
 		return tpt_broken(e, name, 5, "the recency list holds %u of %u entries", count, f->used);
+	/* The filters: each entry counted once, in its mask's row and its
+	 * tag's bucket. */
+	if (f->filter && !f->scan) {
+		for (uint32_t k = 0; k < f->nmasks; k++)
+			for (uint32_t b = 0; b < FA_FILTER; b++) {
+				uint32_t c = 0;
+				for (uint32_t i = 0; i < f->used; i++)
+					c += f->mask[i] == f->masks[k] && bucket(f->tag[i]) == b;
+				if (c != f->filter[k * FA_FILTER + b])
+					return tpt_broken(e, name, 8, "mask %u's filter counts %u at bucket %u, %u "
+								  "entries are there", k, f->filter[k * FA_FILTER + b], b, c);
+			}
+		for (size_t x = (size_t)f->nmasks * FA_FILTER; x < (size_t)FA_MASKS * FA_FILTER; x++)
+			if (f->filter[x])
+				return tpt_broken(e, name, 8, "a filter of no mask counts entries");
+	}
+	uint32_t refs = 0;
+	if (!f->scan) {
+		for (uint32_t k = 0; k < f->nmasks; k++) {
+			uint32_t c = 0;
+			for (uint32_t i = 0; i < f->used; i++)
+				c += f->mask[i] == f->masks[k];
+			if (!c || c != f->mask_refs[k])
+				return tpt_broken(e, name, 7, "mask %u counts %u entries, %u hold it", k,
+							  f->mask_refs[k], c);
+			refs += c;
+		}
+		if (refs != f->used)
+			return tpt_broken(e, name, 7, "the masks cover %u of %u entries", refs, f->used);
+	}
 	/* The hash: each entry once, reachable from its home; nothing else. */
 	if (!f->hash)
 		return 0;
-	uint32_t held = 0, refs = 0;
+	uint32_t held = 0;
 	for (uint32_t b = 0; b <= f->hmask; b++) {
 		if (!f->hash[b])
 			continue;
@@ -293,18 +369,5 @@ int fa_check(const struct fa *f, const char *name, struct tpt_err *e)
 	}
 	if (held != f->used)
 		return tpt_broken(e, name, 6, "the hash holds %u of %u entries", held, f->used);
-	if (f->scan)
-		return 0;
-	for (uint32_t k = 0; k < f->nmasks; k++) {
-		uint32_t c = 0;
-		for (uint32_t i = 0; i < f->used; i++)
-			c += f->mask[i] == f->masks[k];
-		if (!c || c != f->mask_refs[k])
-			return tpt_broken(e, name, 7, "mask %u counts %u entries, %u hold it", k,
-						  f->mask_refs[k], c);
-		refs += c;
-	}
-	if (refs != f->used)
-		return tpt_broken(e, name, 7, "the masks cover %u of %u entries", refs, f->used);
 	return 0;
 }

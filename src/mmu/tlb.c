@@ -4,7 +4,8 @@
  * access (lookup) and after every completed walk (fill); flushed by the guest
  * and hypervisor models. Invariant: an entry sits in the set its vpn indexes,
  * at most once per array; the memo, when valid, names an entry that is the
- * most recent of its L1 set.
+ * most recent of its L1 set; no entry of a size class whose bit of `classes`
+ * is clear.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,8 @@ int tlb_lookup_slow(struct tlb *t, uint64_t va, unsigned asid, bool write, uint6
 {
 	t->memo_valid = false;
 	for (int c = 0; c < 3; c++) {
+		if (!(t->classes >> c & 1))
+			continue;
 		uint64_t vpn = va >> class_shift[c];
 		struct tlbe *e = array_find(&t->l1[c], vpn, make_tag(vpn, asid, c));
 		if (e) {
@@ -108,6 +111,8 @@ int tlb_lookup_slow(struct tlb *t, uint64_t va, unsigned asid, bool write, uint6
 		}
 	}
 	for (int c = 0; c < 3; c++) {
+		if (!(t->classes >> c & 1))
+			continue;
 		uint64_t vpn = va >> class_shift[c];
 		struct tlb_array *a = c == 2 ? &t->l2_1g : &t->l2;
 		struct tlbe *e = array_find(a, vpn, make_tag(vpn, asid, c));
@@ -131,6 +136,7 @@ void tlb_fill(struct tlb *t, uint64_t va, unsigned asid, unsigned shift, uint64_
 	uint64_t vpn = va >> shift;
 	uint64_t tag = make_tag(vpn, asid, c);
 	uint64_t base = (pa & ~((1ULL << shift) - 1)) | (writable ? TLBE_W : 0);
+	t->classes |= 1u << c;
 	array_insert(c == 2 ? &t->l2_1g : &t->l2, vpn, tag, base);
 	array_insert(&t->l1[c], vpn, tag, base);
 	set_memo(t, vpn, shift, asid, base);
@@ -168,6 +174,7 @@ void tlb_flush(struct tlb *t)
 	memset(t->l2.e, 0, (size_t)t->l2.sets * t->l2.ways * sizeof(struct tlbe));
 	memset(t->l2_1g.e, 0, (size_t)t->l2_1g.sets * t->l2_1g.ways * sizeof(struct tlbe));
 	t->memo_valid = false;
+	t->classes = 0;
 }
 
 static bool asid_matches(uint64_t tag, const void *arg)
@@ -227,7 +234,7 @@ int tlb_foreach(const struct tlb *t, tlb_entry_fn fn, void *ctx)
 	return 0;
 }
 
-static int array_check(const struct tlb_array *a, const char *name, struct tpt_err *e)
+static int array_check(const struct tlb_array *a, unsigned classes, const char *name, struct tpt_err *e)
 {
 	for (uint32_t s = 0; s < a->sets; s++) {
 		const struct tlbe *set = &a->e[s * a->ways];
@@ -240,6 +247,8 @@ static int array_check(const struct tlb_array *a, const char *name, struct tpt_e
 			}
 			if (hole)
 				return tpt_broken(e, name, 1, "set %u has an entry after an empty way", s);
+			if (!(classes >> ((tag >> 1) & 3) & 1))
+				return tpt_broken(e, name, 4, "set %u holds a size class never filled", s);
 			if (((tag >> 16) & (a->sets - 1)) != s)
 				return tpt_broken(e, name, 2, "entry in set %u belongs to set %llu", s,
 						(unsigned long long)((tag >> 16) & (a->sets - 1)));
@@ -255,9 +264,9 @@ int tlb_check(const struct tlb *t, struct tpt_err *e)
 {
 	static const char *l1names[3] = {"L1 DTLB 4K", "L1 DTLB 2M", "L1 DTLB 1G"};
 	for (int c = 0; c < 3; c++)
-		if (array_check(&t->l1[c], l1names[c], e))
+		if (array_check(&t->l1[c], t->classes, l1names[c], e))
 			return -1;
-	if (array_check(&t->l2, "STLB", e) || array_check(&t->l2_1g, "STLB 1G", e))
+	if (array_check(&t->l2, t->classes, "STLB", e) || array_check(&t->l2_1g, t->classes, "STLB 1G", e))
 		return -1;
 	return 0;
 }

@@ -8,7 +8,10 @@
  * without moving entries around (a list in recency order finds it). An entry matches a key when
  * (key & mask) == tag, which lets one buffer hold translations of several
  * page sizes. A buffer of up to FA_SCAN_MAX entries is scanned in slot
- * order and the first match wins. A larger one (the RMP cache) also keeps
+ * order and the first match wins; it also keeps, per distinct mask held
+ * (up to FA_MASKS), a filter of FA_FILTER counters, how many entries hash
+ * to each bucket under that mask, so that most misses (a walk's usual
+ * case) are known without the scan. A larger one (the RMP cache) also keeps
  * a hash of (tag, mask): a lookup probes it once per distinct mask held and
  * takes the lowest slot that matches, the entry the scan would find; with
  * more than FA_MASKS distinct masks it scans.
@@ -20,6 +23,7 @@
 
 #define FA_MASKS 4
 #define FA_SCAN_MAX 32
+#define FA_FILTER 256 /* buckets of a filter; entries a bucket counts fit in 8 bits */
 
 struct fa {
 	uint32_t n, used; /* capacity (0: switched off) and entries held */
@@ -32,9 +36,13 @@ struct fa {
 	uint32_t *prev, *next;
 	uint32_t head, tail;
 	/* Above FA_SCAN_MAX entries: (tag, mask) -> slot + 1 (0: empty),
-	 * linear probing, hmask + 1 buckets, at most half full; the distinct masks held and how many entries use
-	 * each; scan: more than FA_MASKS were held since the last flush. */
+	 * linear probing, hmask + 1 buckets, at most half full. Up to
+	 * FA_SCAN_MAX: filter[k * FA_FILTER + b], the entries with masks[k]
+	 * whose tag hashes to bucket b. Both: the distinct masks held and how
+	 * many entries use each; scan: more than FA_MASKS were held since the
+	 * last flush (no hash probe nor filter then, only the scan). */
 	uint32_t *hash, hmask;
+	uint8_t *filter;
 	uint64_t masks[FA_MASKS];
 	uint32_t mask_refs[FA_MASKS], nmasks;
 	bool scan;
@@ -55,7 +63,7 @@ void fa_flush_match(struct fa *f, uint64_t key, uint64_t mask);
  * time; 4 no two entries with the same tag and mask; 5 the recency list
  * holds every entry once, most recent first; 6 the hash holds every entry
  * once, each on its probe chain, and nothing else; 7 the mask counts add
- * up. */
+ * up; 8 the filters count every entry in its bucket, nothing else. */
 int fa_check(const struct fa *f, const char *name, struct tpt_err *e);
 
 #endif

@@ -35,6 +35,8 @@ struct tlb {
 	uint32_t memo_shift, memo_asid;
 	bool memo_valid, memo_writable;
 	uint64_t invalidations; /* flushes and INVLPGs so far: what fast-forward's memo follows */
+	unsigned classes;       /* bit c: an entry of size class c was filled since the last
+				   full flush (a lookup skips the classes never filled) */
 };
 
 int tlb_init(struct tlb *t, const struct tpt_config *c);
@@ -71,7 +73,7 @@ typedef int (*tlb_entry_fn)(void *ctx, uint64_t va, unsigned asid, unsigned shif
 int tlb_foreach(const struct tlb *t, tlb_entry_fn fn, void *ctx);
 /* Checker, by the invariants it numbers (each array named): 1 the valid
  * ways of a set come first; 2 every tag sits in its own set; 3 no tag twice
- * in a set. */
+ * in a set; 4 no entry of a size class `classes` says was never filled. */
 int tlb_check(const struct tlb *t, struct tpt_err *e);
 
 #endif
