@@ -67,6 +67,8 @@ extern const char *const cache_level_name[CL_N];
 	C(pwc_misses, "walk starts at the root")                                                  \
 	C(ntlb_hits, "gPAs of 2D walks found in the nested TLB")                                  \
 	C(ntlb_misses, "gPAs of 2D walks translated by a host walk")                              \
+	C(hpwc_hits, "host walks started below the EPT root by its walk cache ([pwc] dims 2d)")  \
+	C(hpwc_misses, "host walks started at the EPT root with its walk cache on")              \
 	C(rmpc_hits, "tag checks answered by the RMP cache")                                      \
 	C(rmpc_misses, "tag checks that read the RMP")                                            \
 	C(guest_faults, "guest page faults")                                                      \
@@ -104,7 +106,7 @@ extern const char *const cache_level_name[CL_N];
 	T(walk_cycles) T(faulted_walks) T(faulted_walk_refs) T(faulted_rmp_refs)                  \
 	T(faulted_walk_cycles) T(tag_check_cycles) T(walk_ref_level) T(data_level)                \
 	T(chain_walk_cycles) T(chain_data_level) T(pwc_hits) T(pwc_misses) T(ntlb_hits)           \
-	T(ntlb_misses) T(rmpc_hits) T(rmpc_misses) T(tpt_fallback_walks)
+	T(ntlb_misses) T(hpwc_hits) T(hpwc_misses) T(rmpc_hits) T(rmpc_misses) T(tpt_fallback_walks)
 
 struct tpt_stats {
 #define STATS_FIELD_C(name, doc) uint64_t name;
