@@ -23,16 +23,22 @@ struct rig {
 	uint64_t next; /* the next free host frame for a table */
 };
 
-static void rig_init(struct rig *g, bool walk_caches)
+static void rig_init_dims(struct rig *g, bool walk_caches, uint32_t dims)
 {
 	struct tpt_config cfg;
 	struct tpt_err e;
 	config_defaults(&cfg);
+	cfg.pwc_dims = dims;
 	memset(g, 0, sizeof(*g));
 	assert_int_equal(mmu_init(&g->m, &cfg, HOST + MiB, 4, !walk_caches, &e), 0);
 	assert_int_equal(rmp_init(&g->rmp, HOST >> PAGE_SHIFT, HOST, 16, &e), 0);
 	g->m.rmp = &g->rmp;
 	g->next = 1; /* frame 0 stays empty */
+}
+
+static void rig_init(struct rig *g, bool walk_caches)
+{
+	rig_init_dims(g, walk_caches, PWC_DIMS_1D_NT);
 }
 
 static void rig_fini(struct rig *g)
@@ -171,6 +177,54 @@ static void test_walk_2d_24_refs(void **state)
 	rig_fini(&g);
 }
 
+/* [pwc] pwc_dims, Bhargava et al.'s walk caches: a cold 2D walk, then a
+ * walk of the next page, which the guest PDE cache starts at level 1.
+ * Its table's gPA and its data page's are translated by an EPT walk (1d:
+ * 4 + 1 + 4 references), by the nested TLB for the table (1d+nt: 1 + 4),
+ * by the EPT's PDE cache (2d: 1 + 1 + 1), or both (2d+nt: 1 + 1). */
+static void test_walk_caches_2d(void **state)
+{
+	(void)state;
+	static const struct {
+		uint32_t dims;
+		unsigned cold, warm;
+	} want[] = {{PWC_DIMS_1D, 24, 9}, {PWC_DIMS_1D_NT, 24, 5}, {PWC_DIMS_2D, 13, 3}, {PWC_DIMS_2D_NT, 13, 2}};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct rig g;
+		rig_init_dims(&g, true, want[i].dims);
+		uint64_t ept = new_table(&g);
+		for (uint64_t gpa = 0; gpa < 16 * MiB; gpa += PAGE_SIZE)
+			map4k(&g, ept, same, gpa, GBASE + gpa);
+		uint64_t saved = g.next;
+		g.next = (GBASE + MiB) >> PAGE_SHIFT;
+		uint64_t groot = new_table(&g) - GBASE, table = groot;
+		for (int level = 4; level > 1; level--) {
+			uint64_t *slot = hostmem_word(&g.m.hm, guest_to_host(table) + 8ULL * pt_index(VA, level));
+			uint64_t t = new_table(&g) - GBASE;
+			*slot = t | PTE_P | PTE_W | PTE_U;
+			table = t;
+		}
+		for (uint64_t k = 0; k < 2; k++)
+			*hostmem_word(&g.m.hm, guest_to_host(table) + 8ULL * pt_index(VA + k * PAGE_SIZE, 1)) =
+				(8 * MiB + k * PAGE_SIZE) | PTE_P | PTE_W | PTE_U;
+		g.next = saved;
+		struct mmu_regs r = {.cr3 = groot, .eptp = ept, .asid = 1};
+		struct walk w = {.st = &g.st};
+		assert_int_equal(walk_2d(&g.m, &r, VA, false, &w), WALK_OK);
+		assert_int_equal(w.refs, want[i].cold);
+		w = (struct walk){.st = &g.st};
+		assert_int_equal(walk_2d(&g.m, &r, VA + PAGE_SIZE + 8, false, &w), WALK_OK);
+		assert_int_equal(w.pa, GBASE + 8 * MiB + PAGE_SIZE + 8);
+		if (w.refs != want[i].warm)
+			fail_msg("dims %u: %u references, want %u", want[i].dims, w.refs, want[i].warm);
+		bool two_d = want[i].dims == PWC_DIMS_2D || want[i].dims == PWC_DIMS_2D_NT;
+		assert_int_equal(g.st.hpwc_hits > 0, two_d);
+		assert_int_equal(g.st.hpwc_misses, two_d); /* the first EPT walk only */
+		assert_int_equal(g.st.ntlb_hits > 0, want[i].dims == PWC_DIMS_1D_NT || want[i].dims == PWC_DIMS_2D_NT);
+		rig_fini(&g);
+	}
+}
+
 static void test_tag_checks(void **state)
 {
 	(void)state;
@@ -237,6 +291,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_walk_1d),
 		cmocka_unit_test(test_walk_2d_24_refs),
+		cmocka_unit_test(test_walk_caches_2d),
 		cmocka_unit_test(test_tag_checks),
 		cmocka_unit_test(test_switch_entry),
 	};

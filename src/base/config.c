@@ -34,6 +34,7 @@ static const struct opt opts[] = {
 	O("pwc", pwc_pml4, OPT_U32, 0, 1024, "2", "PML4E cache entries (0: off). Estimate"),
 	O("pwc", pwc_pdpt, OPT_U32, 0, 1024, "4", "PDPTE cache entries (0: off). Estimate"),
 	O("pwc", pwc_pd, OPT_U32, 0, 1024, "32", "PDE cache entries (0: off). Estimate"),
+	E("pwc", pwc_dims, "1d+nt|1d|2d|2d+nt", "1d+nt", "2D walks cache the guest's upper levels (1d) or the EPT's too, by gPA, sizes as above (2d; Bhargava, ASPLOS 2008), with or without the nested TLB (+nt)"),
 	O("ntlb", ntlb_entries, OPT_U32, 0, 1024, "16", "nested TLB entries, gPA -> hPA, fully associative (0: off)"),
 	O("rmp", rmp_entry_bytes, OPT_U32, 8, 64, "16", "bytes per 4 KiB host frame in the host frame permission table (SEV-SNP RMP: 16)"),
 	O("rmp", rmp_cache_entries, OPT_U32, 0, 4096, "64", "RMP cache entries: passed tag checks per host frame (0: off)"),

@@ -15,13 +15,16 @@ int mmu_init(struct mmu *m, const struct tpt_config *cfg, uint64_t host_bytes, i
 	m->levels = levels;
 	if (hostmem_init(&m->hm, host_bytes, e))
 		return -1;
+	bool two_d = cfg->pwc_dims == PWC_DIMS_2D || cfg->pwc_dims == PWC_DIMS_2D_NT;
+	bool nt = cfg->pwc_dims == PWC_DIMS_1D_NT || cfg->pwc_dims == PWC_DIMS_2D_NT;
 	if (cache_init(&m->cache, cfg) || tlb_init(&m->tlb, cfg) ||
-	    pwc_init(&m->pwc, cfg, no_walk_caches) ||
-	    fa_init(&m->ntlb, no_walk_caches ? 0 : cfg->ntlb_entries) ||
+	    pwc_init(&m->pwc, cfg, no_walk_caches) || pwc_init(&m->hpwc, cfg, no_walk_caches || !two_d) ||
+	    fa_init(&m->ntlb, no_walk_caches || !nt ? 0 : cfg->ntlb_entries) ||
 	    fa_init(&m->rmpc, no_walk_caches ? 0 : cfg->rmp_cache_entries)) {
 		mmu_fini(m);
 		return tpt_fail_mem(e, "out of memory for the MMU structures");
 	}
+	m->hpwc_on = two_d && !no_walk_caches;
 	return 0;
 }
 
@@ -29,6 +32,7 @@ void mmu_fini(struct mmu *m)
 {
 	fa_fini(&m->rmpc);
 	fa_fini(&m->ntlb);
+	pwc_fini(&m->hpwc);
 	pwc_fini(&m->pwc);
 	tlb_fini(&m->tlb);
 	cache_fini(&m->cache);
@@ -37,7 +41,8 @@ void mmu_fini(struct mmu *m)
 
 int mmu_check(const struct mmu *m, struct tpt_err *e)
 {
-	if (tlb_check(&m->tlb, e) || pwc_check(&m->pwc, e) || fa_check(&m->ntlb, "nested TLB", e) ||
+	if (tlb_check(&m->tlb, e) || pwc_check(&m->pwc, e) || pwc_check(&m->hpwc, e) ||
+	    fa_check(&m->ntlb, "nested TLB", e) ||
 	    fa_check(&m->rmpc, "RMP cache", e) || cache_check(&m->cache, e))
 		return -1;
 	return 0;

@@ -95,7 +95,16 @@ int walk_host(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t 
 	}
 	w->st->ntlb_misses++;
 	uint64_t table = r->eptp;
-	for (int level = m->levels;; level--) {
+	int level = m->levels;
+	bool hpwc = m->hpwc_on;
+	if (hpwc) {
+		level = pwc_lookup(&m->hpwc, gpa, 0, m->levels, &table);
+		if (level < m->levels)
+			w->st->hpwc_hits++;
+		else
+			w->st->hpwc_misses++;
+	}
+	for (;; level--) {
 		uint64_t epa = table + 8ULL * pt_index(gpa, level);
 		walk_ref(m, w, epa);
 		uint64_t e;
@@ -112,6 +121,8 @@ int walk_host(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t 
 			return WALK_OK;
 		}
 		table = e & PTE_ADDR;
+		if (hpwc)
+			pwc_fill(&m->hpwc, level, gpa, 0, table);
 	}
 }
 

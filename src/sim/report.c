@@ -310,6 +310,9 @@ static void print_translation(FILE *out, const struct tpt_result *r)
 		(unsigned long long)st->pwc_misses, (unsigned long long)st->ntlb_hits,
 		(unsigned long long)st->ntlb_misses, (unsigned long long)st->rmpc_hits,
 		(unsigned long long)st->rmpc_misses);
+	if (st->hpwc_hits + st->hpwc_misses)
+		fprintf(out, "%-22s %16s  EPT walk cache %llu/%llu\n", "", "",
+			(unsigned long long)st->hpwc_hits, (unsigned long long)st->hpwc_misses);
 }
 
 /* The operating system and the hypervisor: faults, exits, pv-ops, TPT, tables. */

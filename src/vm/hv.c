@@ -183,6 +183,7 @@ void hv_flush(struct hv *hv)
 {
 	tlb_flush(&hv->mmu->tlb);
 	pwc_flush(&hv->mmu->pwc);
+	pwc_flush(&hv->mmu->hpwc);
 	fa_flush(&hv->mmu->ntlb);
 	fa_flush(&hv->mmu->rmpc);
 }

@@ -20,6 +20,7 @@ struct tpt_config {
 	uint32_t stlb_entries, stlb_ways, stlb_1g_entries, stlb_1g_ways;
 	/* [pwc] entries per level (0: off) */
 	uint32_t pwc_pml5, pwc_pml4, pwc_pdpt, pwc_pd;
+	uint32_t pwc_dims; /* PWC_DIMS_*: which dimensions of a 2D walk are cached */
 	/* [ntlb] */
 	uint32_t ntlb_entries;
 	/* [rmp] */
@@ -75,6 +76,10 @@ struct tpt_config {
 };
 
 enum { SAMPLE_WARM_NONE, SAMPLE_WARM_FULL };
+/* [pwc] dims (Bhargava et al., ASPLOS 2008): the guest dimension's upper
+ * levels and the nested TLB (the default, as Intel cores); the guest
+ * dimension alone; both dimensions' upper levels; both and the nested TLB. */
+enum { PWC_DIMS_1D_NT, PWC_DIMS_1D, PWC_DIMS_2D, PWC_DIMS_2D_NT };
 
 void config_defaults(struct tpt_config *c);
 /* Reads an INI file over the current values. */

@@ -33,6 +33,8 @@ struct mmu {
 	struct cache cache;
 	struct tlb tlb;
 	struct pwc pwc;
+	struct pwc hpwc;      /* the EPT's upper levels, keyed by gPA ([pwc] dims 2d; else off) */
+	bool hpwc_on;
 	struct fa ntlb, rmpc; /* nested TLB (gfn -> hPA | shift), RMP cache (passed checks) */
 	int levels;           /* of every table walked (4 or 5) */
 	const struct rmp *rmp; /* the host frame permission table (like RMP_BASE), or NULL */
