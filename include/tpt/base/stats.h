@@ -81,6 +81,9 @@ extern const char *const cache_level_name[CL_N];
 	C(tpt_fallback_walks, "walks of TPT processes on nested paging")                          \
 	C(agile_to_nested, "table pages agile paging switched to nested mode")                    \
 	C(agile_to_shadow, "table pages agile paging switched back to shadow mode")               \
+	C(shsp_to_shadow, "shsp: the VM switched from nested to shadow paging")                  \
+	C(shsp_to_nested, "shsp: the VM switched from shadow to nested paging")                  \
+	C(shsp_built_pages, "shsp: shadow entries built at a switch to shadow paging")            \
 	C(context_switches, "CR3 writes")                                                         \
 	C(tlb_flushes, "whole-TLB flushes")                                                       \
 	C(invlpgs, "single-page TLB invalidations")                                               \
