@@ -46,7 +46,8 @@ void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double
 	out->faults = st->guest_faults * c->guest_fault_cycles +
 		      st->tpt_status_faults * c->status_fault_cycles;
 	out->pvops = st->pvops * c->pvop_cycles;
-	out->construction = (st->tpt_built_pages + st->tpt_repaired_pages) * c->tpt_construct_cycles;
+	out->construction = (st->tpt_built_pages + st->tpt_repaired_pages) * c->tpt_construct_cycles +
+			    st->shsp_built_pages * c->shsp_build_cycles;
 	out->policy = st->profile_samples * PROFILE_COUNTERS * c->policy_counter_cycles;
 	out->total = out->base + out->data_stall + out->walk_stall + (double)out->exits +
 		     (double)out->faults + (double)out->pvops + (double)out->construction +

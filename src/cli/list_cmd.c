@@ -40,7 +40,7 @@ int cmd_schemes(int argc, char **argv)
 	int rc = no_args(argc, argv);
 	if (!rc)
 		printf("%-10s %7s %7s  %s\n", "scheme", "4-level", "5-level",
-		       "(references per TLB miss, caches off, 4K pages; agile: none switched)");
+		       "(references per TLB miss, caches off, 4K pages; agile: none switched; shsp: in shadow mode, nested's in nested mode)");
 	for (int i = 0; !rc && scheme_all[i]; i++) {
 		const struct scheme *sc = scheme_all[i];
 		printf("%-10s %7u %7u  %s\n", sc->name, sc->miss_refs(4, 4, 4), sc->miss_refs(5, 5, 5),

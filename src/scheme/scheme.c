@@ -13,6 +13,7 @@
 	X(nested)       \
 	X(shadow)       \
 	X(agile)        \
+	X(shsp)         \
 	X(tpt_naive)    \
 	X(tpt_opt)      \
 	X(tpt_emul)     \

@@ -22,6 +22,22 @@
  * two dimensions; writes to it no longer exit. After an interval with no
  * write to it (the dirty-bit scan), it is switched back.
  *
+ * Selective hardware/software paging (SHSP; Wang, Zang, Wang, Luo, Li, VEE
+ * 2011): the whole VM runs under shadow paging or under nested paging and
+ * is switched at interval boundaries. Each interval it compares what its
+ * mode cost against an estimate of the other's: under nested, the walk
+ * stall against a 1D walk's share of it (g of (g+1)(h+1)-1 references)
+ * plus the exits shadow paging would take for the interval's guest table
+ * updates, intercepted faults, CR3 writes and INVLPGs; under shadow, those
+ * exits' cycles against the walk stall times the 2D walk's extra
+ * references. After `shsp_confidence` intervals in a row favour the other
+ * mode by `shsp_margin`, it switches: to shadow, the TLBs and walk caches
+ * are flushed and the shadow tables start empty, filled by hidden faults
+ * (their cost charged as under shadow paging); to nested, every shadow
+ * table is dropped and its guest tables unprotected. In nested mode CR3
+ * writes, INVLPGs and guest table writes do not exit, and the hardware
+ * walks in two dimensions (the registers name the EPT only then).
+ *
  * State: per VM (struct shadow_vm) which guest table pages are shadowed
  * (write-protected) or switched, the writes to each in this interval, and
  * the switched entries; per process (struct shadow_proc) its shadow table.
@@ -30,6 +46,7 @@
  * switching entry holds the gPA of the guest table page at its place.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "inspect.h"
@@ -48,6 +65,11 @@ struct agile_switch {
 
 struct shadow_vm {
 	bool agile;
+	/* shsp: the VM runs nested now; intervals in a row for the other mode;
+	 * every process's counters summed at the interval's start */
+	bool shsp, nested_now;
+	unsigned votes;
+	struct tpt_stats last;
 	uint8_t *wp;            /* bit per gfn: that guest table page is shadowed (write-protected) */
 	uint8_t *sw;            /* agile: bit per gfn: that table page is walked in nested mode */
 	uint32_t *writes;       /* writes per guest table page this interval */
@@ -126,6 +148,29 @@ static int agile_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool
 	if (rc != WALK_SWITCH)
 		return rc;
 	return walk_2d_from(m, r, va, write, w, w->switch_level, w->switch_table, false);
+}
+
+/* SHSP: nested mode names the EPT (2D walks of the guest table), shadow
+ * mode the shadow root with EPT off, as the VMCS's controls would. */
+static void shsp_regs(const struct vm *vm, const struct process *p, struct mmu_regs *r)
+{
+	if (sv(vm)->nested_now) {
+		scheme_guest_regs(vm, p, r);
+		return;
+	}
+	shadow_regs(vm, p, r);
+	r->eptp = 0;
+}
+
+static int shsp_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write, struct walk *w)
+{
+	return r->eptp ? walk_2d(m, r, va, write, w) : shadow_walk(m, r, va, write, w);
+}
+
+static unsigned shsp_max_refs(unsigned g, unsigned h, unsigned g1)
+{
+	(void)g1;
+	return (g + 1) * (h + 1) - 1;
 }
 
 /* --- the hypervisor half: the shadow table ------------------------------------ */
@@ -412,6 +457,12 @@ static void shadow_table_freed(struct vm *vm, uint64_t gfn)
 
 static int shadow_check(const struct vm *vm, const struct process *p, struct tpt_err *e)
 {
+	const struct shadow_vm *x = sv(vm);
+	if (x->shsp && vm->hv.traps_tlb == x->nested_now)
+		return tpt_broken(e, "shsp", 1, "CR3 writes %s in %s mode", vm->hv.traps_tlb ? "trap" : "do not trap",
+				  x->nested_now ? "nested" : "shadow");
+	if (x->shsp && x->nested_now && sp(p)->live)
+		return tpt_broken(e, "shsp", 2, "pid %d has a shadow table in nested mode", p->pid);
 	return sp(p)->live ? vm_check_dual(vm, p, &sp(p)->pt, "shadow table", false, e) : 0;
 }
 
@@ -419,6 +470,126 @@ static void shadow_count_tables(const struct process *p, uint64_t *shadow, uint6
 {
 	(void)tpt;
 	*shadow += sp(p)->live ? sp(p)->pt.tables : 0;
+}
+
+/* --- SHSP: the VM's mode, switched at intervals ------------------------------- */
+
+static int shsp_guest_write(struct vm *vm, struct process *p, struct tpt_stats *acct, uint64_t va,
+			    uint64_t table, int level, uint64_t old, uint64_t val)
+{
+	if (sv(vm)->nested_now)
+		return TPT_OK; /* nested paging: the guest owns its table */
+	return shadow_guest_write(vm, p, acct, va, table, level, old, val);
+}
+
+static int shsp_cr3(struct vm *vm, struct process *p)
+{
+	return sv(vm)->nested_now ? TPT_OK : shadow_cr3(vm, p);
+}
+
+/* Every process's counters, summed. */
+static void sum_procs(const struct vm *vm, struct tpt_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i < vm->nprocs; i++)
+		if (vm->procs[i])
+			stats_add(out, &vm->procs[i]->st);
+}
+
+/* The cycles shadow paging's exits cost for d's events: table updates
+ * trapped and emulated, faults intercepted, CR3 writes and INVLPGs. */
+static double shadow_exit_cycles(const struct tpt_config *c, const struct tpt_stats *d)
+{
+	return (double)d->pt_updates * (c->exit_cycles + c->pt_write_cycles) +
+	       (double)d->guest_faults * (c->exit_cycles + c->pf_intercept_cycles) +
+	       (double)d->context_switches * (c->exit_cycles + c->cr3_cycles) +
+	       (double)d->invlpgs * (c->exit_cycles + c->invlpg_cycles);
+}
+
+/* The running process's shadow table built whole from its guest table at
+ * the switch (each entry shsp_build_cycles, as construction); the others
+ * fill theirs by hidden faults when they next run. */
+static int shsp_build(struct vm *vm, struct process *p, struct tpt_stats *acct)
+{
+	int rc = shadow_load(vm, p);
+	struct pt_leaves l = {0};
+	if (rc || pt_foreach(&p->pt, pt_collect_leaf, &l)) {
+		free(l.v);
+		return rc ? rc : TPT_EHOSTMEM;
+	}
+	for (size_t i = 0; i < l.n && !rc; i++) {
+		struct pt_path path;
+		uint64_t gpa, pte;
+		unsigned gs;
+		if (pt_lookup(&p->pt, l.v[i].va, &gpa, &gs, &pte, &path))
+			continue;
+		for (int k = 0; k < path.n; k++)
+			bit_set(sv(vm)->wp, path.table[k] >> PAGE_SHIFT);
+		uint64_t step = 1ULL << min_shift(gs, vm->hv.host_shift);
+		for (uint64_t off = 0; off < (1ULL << gs) && !rc; off += step) {
+			rc = shadow_install(vm, p, l.v[i].va + off, gpa + off, gs, pte);
+			acct->shsp_built_pages++;
+		}
+	}
+	free(l.v);
+	return rc;
+}
+
+static void shsp_switch(struct vm *vm, struct tpt_stats *acct, bool to_nested)
+{
+	struct shadow_vm *x = sv(vm);
+	x->nested_now = to_nested;
+	x->votes = 0;
+	vm->hv.traps_tlb = !to_nested;
+	if (to_nested) {
+		for (unsigned i = 0; i < vm->nprocs; i++)
+			if (vm->procs[i])
+				shadow_drop(vm, vm->procs[i]);
+		acct->shsp_to_nested++;
+	} else {
+		acct->shsp_to_shadow++;
+	}
+	hv_flush(&vm->hv);
+	if (!to_nested && vm->cur && shsp_build(vm, vm->cur, acct)) {
+		/* No host memory for it: back to nested, as the switch never was. */
+		shadow_drop(vm, vm->cur);
+		x->nested_now = true;
+		vm->hv.traps_tlb = false;
+	}
+}
+
+/* An interval ends: its walks and exits against the other mode's estimate. */
+static void shsp_tick(struct vm *vm, struct tpt_stats *acct)
+{
+	struct shadow_vm *x = sv(vm);
+	const struct tpt_config *c = vm->cfg;
+	struct tpt_stats now, d;
+	sum_procs(vm, &now);
+	d = now;
+	if (now.accesses >= x->last.accesses) /* else the counters were zeroed at the mark */
+		stats_sub(&d, &x->last);
+	x->last = now;
+	double g = vm->levels, full = (g + 1) * (g + 1) - 1;
+	/* Walk cycles are what the walks' references cost, before overlap. */
+	double walk = (double)(d.walk_cycles + d.faulted_walk_cycles);
+	double cost_nested, cost_shadow;
+	if (x->nested_now) {
+		cost_nested = walk;
+		cost_shadow = walk * g / full + shadow_exit_cycles(c, &d);
+	} else {
+		cost_shadow = walk + shadow_exit_cycles(c, &d);
+		cost_nested = walk * full / g;
+	}
+	bool other = x->nested_now ? cost_shadow * (1 + c->shsp_margin) < cost_nested
+				   : cost_nested * (1 + c->shsp_margin) < cost_shadow;
+	x->votes = other ? x->votes + 1 : 0;
+	if (x->votes >= c->shsp_confidence)
+		shsp_switch(vm, acct, !x->nested_now);
+}
+
+static uint64_t shsp_interval(const struct tpt_config *cfg)
+{
+	return cfg->shsp_interval;
 }
 
 static int init(struct vm *vm, bool agile, struct tpt_err *e)
@@ -443,6 +614,16 @@ static int shadow_init(struct vm *vm, struct tpt_err *e)
 static int agile_init(struct vm *vm, struct tpt_err *e)
 {
 	return init(vm, true, e);
+}
+
+/* SHSP starts under nested paging, which needs nothing built. */
+static int shsp_init(struct vm *vm, struct tpt_err *e)
+{
+	if (init(vm, false, e))
+		return -1;
+	sv(vm)->shsp = sv(vm)->nested_now = true;
+	vm->hv.traps_tlb = false;
+	return 0;
 }
 
 static void shadow_fini(struct vm *vm)
@@ -472,6 +653,14 @@ static const struct hv_ops hv_agile = {
 	.table_freed = shadow_table_freed, .check = shadow_check,
 };
 
+static const struct hv_ops hv_shsp = {
+	.hypervisor = true, .ept = true, .traps_tlb = true, .first_touch = EXIT_EPT_VIOLATION,
+	.vm_size = sizeof(struct shadow_vm), .proc_size = sizeof(struct shadow_proc),
+	.init = shsp_init, .fini = shadow_fini, .guest_write = shsp_guest_write,
+	.cr3_load = shsp_cr3, .end = shadow_drop, .frames_moved = shadow_moved,
+	.table_freed = shadow_table_freed, .check = shadow_check,
+};
+
 const struct scheme scheme_shadow = {
 	.name = "shadow",
 	.summary = "shadow paging: 1D walk of the shadow table; exits keep it in sync",
@@ -494,5 +683,20 @@ const struct scheme scheme_agile = {
 	.fault = shadow_fault,
 	.tick = agile_tick,
 	.tick_interval = agile_interval,
+	.count_tables = shadow_count_tables,
+};
+
+const struct scheme scheme_shsp = {
+	.name = "shsp",
+	.summary = "selective paging (VEE 2011): the VM switched between nested and shadow at intervals",
+	.hv = &hv_shsp,
+	.cr3_gpa = true,
+	.regs = shsp_regs,
+	.walk = shsp_walk,
+	.miss_refs = shadow_refs,
+	.max_miss_refs = shsp_max_refs,
+	.fault = shadow_fault,
+	.tick = shsp_tick,
+	.tick_interval = shsp_interval,
 	.count_tables = shadow_count_tables,
 };

@@ -48,9 +48,9 @@ void sim_prefetch(struct sim *s, uint64_t va, int stage, struct sim_pf *pf)
 		struct mmu_regs r;
 		s->scheme->regs(vm, vm->cur, &r);
 		pf->tpt = r.tptr != 0;
-		pf->two_d = !pf->tpt && s->scheme->cr3_gpa && vm->hv.ept.tables;
+		pf->two_d = !pf->tpt && s->scheme->cr3_gpa && r.eptp && vm->hv.ept.tables;
 		pf->slot[0] = leaf_slot(s, pf->tpt ? r.tptr : r.cr3,
-					!pf->tpt && s->scheme->cr3_gpa ? vm->hv.gmap : NULL, va,
+					!pf->tpt && s->scheme->cr3_gpa && r.eptp ? vm->hv.gmap : NULL, va,
 					&pf->level[0]);
 		pf->slot[1] = NULL;
 		if (pf->slot[0])

@@ -335,6 +335,10 @@ static void print_os(FILE *out, const struct tpt_result *r)
 		(unsigned long long)st->tpt_repaired_pages, (unsigned long long)st->tpt_fallback_walks);
 	fprintf(out, "%-22s %16s  to nested %llu, back to shadow %llu\n", "agile switches", "",
 		(unsigned long long)st->agile_to_nested, (unsigned long long)st->agile_to_shadow);
+	if (st->shsp_to_shadow + st->shsp_to_nested)
+		fprintf(out, "%-22s %16s  to shadow %llu, to nested %llu, shadow entries built %llu\n",
+			"shsp switches", "", (unsigned long long)st->shsp_to_shadow,
+			(unsigned long long)st->shsp_to_nested, (unsigned long long)st->shsp_built_pages);
 	fprintf(out, "%-22s %16llu  reclaims %llu\n", "hypervisor migrations",
 		(unsigned long long)st->hv_migrations, (unsigned long long)st->hv_reclaims);
 	fprintf(out, "%-22s %16llu  sequential accesses %llu\n", "page-table updates",

@@ -237,7 +237,7 @@ static void flush_process(struct vm *vm, struct process *p)
 	if (p != vm->cur)
 		return;
 	p->st.tlb_flushes++;
-	if (vm->hv.ops->traps_tlb)
+	if (vm->hv.traps_tlb)
 		p->st.exits[EXIT_CR3]++;
 }
 
@@ -252,7 +252,7 @@ void vm_shootdown(struct vm *vm, struct process *p, const struct pt_leaf *page, 
 	for (size_t i = 0; i < n; i++)
 		tlb_invlpg(&vm->mmu->tlb, page[i].va, page[i].shift, p->asid);
 	p->st.invlpgs += n;
-	if (vm->hv.ops->traps_tlb)
+	if (vm->hv.traps_tlb)
 		p->st.exits[EXIT_INVLPG] += n;
 	/* INVLPG drops every paging-structure cache entry of the PCID. */
 	pwc_flush_asid(&vm->mmu->pwc, p->asid);

@@ -69,6 +69,7 @@ int hv_init(struct hv *hv, const struct hv_ops *ops, int levels, unsigned host_s
 {
 	memset(hv, 0, sizeof(*hv));
 	hv->ops = ops;
+	hv->traps_tlb = ops->traps_tlb;
 	hv->mmu = mmu;
 	hv->host_shift = ops->hypervisor ? host_shift : PAGE_SHIFT;
 	hv->host_mem = ops->hypervisor ? host_mem : guest_mem;

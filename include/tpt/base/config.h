@@ -38,6 +38,7 @@ struct tpt_config {
 	double prefetch;       /* share of sequential accesses' miss latency the prefetchers hide */
 	uint32_t exit_cycles, shadow_fill_cycles, pt_write_cycles, ept_violation_cycles;
 	uint32_t pf_intercept_cycles, guest_fault_cycles, pvop_cycles, tpt_construct_cycles;
+	uint32_t shsp_build_cycles;
 	uint32_t cr3_cycles, invlpg_cycles, hypercall_cycles, status_fault_cycles;
 	/* [guest] */
 	uint32_t thp;            /* THP_NEVER, THP_ALWAYS, THP_MADVISE */
@@ -48,6 +49,9 @@ struct tpt_config {
 	uint32_t shadow_roots;   /* shadow tables kept for descheduled processes */
 	uint32_t agile_interval; /* accesses per agile paging interval */
 	uint32_t agile_writes;   /* writes to a table page in one interval that switch it to nested */
+	uint32_t shsp_interval;  /* accesses per SHSP decision interval */
+	uint32_t shsp_confidence; /* agreeing intervals before SHSP switches */
+	double shsp_margin;      /* the other mode's estimate must be better by this share */
 	uint32_t tpt_repair_delay; /* accesses a process runs on nested paging after a status fault */
 	uint32_t migrate_every;  /* the hypervisor migrates a guest frame every this many accesses */
 	/* [policy] automatic TPT enablement (policy.h) */

@@ -86,6 +86,8 @@ struct hv {
 	struct pt ept;
 	struct rmp rmp;
 	uint16_t tag; /* this VM's owner id in the RMP */
+	bool traps_tlb; /* CR3 writes and INVLPG exit now: ops->traps_tlb, or as shsp
+			   switched the VM (its nested mode traps neither) */
 	uint8_t *table_gfn; /* bit per gfn: holds a guest or TPT table page (copied on migration) */
 	uint64_t *quarantine; /* host frames taken from the VM, held until no TPT table is stale */
 	size_t nquarantine, capquarantine;
