@@ -175,6 +175,23 @@ static inline void write_text(const char *path, const char *text)
 /* Every event a source yields, in a growing array the caller frees. */
 typedef size_t (*event_source_fn)(void *src, struct event *ev, size_t n);
 
+/* workload_run's feed for a whole run: the events into the simulator, and
+ * every checker after each 8th batch. */
+struct tsim_drive {
+	struct sim *s;
+	unsigned batches;
+};
+
+static inline int tsim_feed(void *ctx, const struct event *ev, size_t n, struct tpt_err *e)
+{
+	struct tsim_drive *d = ctx;
+	if (sim_events(d->s, ev, n, e))
+		return -1;
+	if (++d->batches % 8 == 0 && sim_check(d->s, e))
+		fail_msg("after batch %u: %s", d->batches, e->msg);
+	return 0;
+}
+
 static inline struct event *drain_events(event_source_fn next, void *src, size_t *count)
 {
 	enum { CHUNK = 4096 };

@@ -11,21 +11,6 @@
 #include "helpers.h"
 #include "tpt/sim/ffwd.h"
 
-struct drive {
-	struct sim *s;
-	unsigned batches;
-};
-
-/* The run loop's feed, with every checker after each batch. */
-static int feed(void *ctx, const struct event *ev, size_t n, struct tpt_err *e)
-{
-	struct drive *d = ctx;
-	if (sim_events(d->s, ev, n, e))
-		return -1;
-	if (++d->batches % 8 == 0 && sim_check(d->s, e))
-		fail_msg("after batch %u: %s", d->batches, e->msg);
-	return 0;
-}
 
 static void run_cfg(const char *scheme, const char *spec, bool sample, const struct tpt_config *c,
 		    struct tpt_result *r)
@@ -41,8 +26,8 @@ static void run_cfg(const char *scheme, const char *spec, bool sample, const str
 				 .levels = 4, .seed = 1, .sample = sample};
 	if (sim_init(s, &cfg, &prm, &wl, &e))
 		fail_msg("sim_init %s: %s", scheme, e.msg);
-	struct drive d = {s, 0};
-	if (workload_run(&wl, feed, &d, scheme, false, &e))
+	struct tsim_drive d = {s, 0};
+	if (workload_run(&wl, tsim_feed, &d, scheme, false, &e))
 		fail_msg("%s %s: %s", scheme, spec, e.msg);
 	if (sample_finish(s, &e))
 		fail_msg("%s", e.msg);

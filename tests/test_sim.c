@@ -385,22 +385,7 @@ static void run_full(const char *scheme, struct tpt_result *r)
 	tsim_free(t);
 }
 
-/* A whole run of spec under scheme with cfg, checked every 16 batches. */
-struct drive {
-	struct sim *s;
-	unsigned batches;
-};
-
-static int feed(void *ctx, const struct event *ev, size_t n, struct tpt_err *e)
-{
-	struct drive *d = ctx;
-	if (sim_events(d->s, ev, n, e))
-		return -1;
-	if (++d->batches % 16 == 0 && sim_check(d->s, e))
-		fail_msg("after batch %u: %s", d->batches, e->msg);
-	return 0;
-}
-
+/* A whole run of spec under scheme with cfg, its checkers run as it goes. */
 static double run_cfg(const char *scheme, const char *spec, const struct tpt_config *cfg,
 		      struct tpt_stats *st)
 {
@@ -415,8 +400,8 @@ static double run_cfg(const char *scheme, const char *spec, const struct tpt_con
 				 .levels = 4, .seed = 1};
 	if (sim_init(s, cfg, &prm, &wl, &e))
 		fail_msg("sim_init %s: %s", scheme, e.msg);
-	struct drive d = {s, 0};
-	if (workload_run(&wl, feed, &d, scheme, false, &e) || sim_check(s, &e))
+	struct tsim_drive d = {s, 0};
+	if (workload_run(&wl, tsim_feed, &d, scheme, false, &e) || sim_check(s, &e))
 		fail_msg("%s %s: %s", scheme, spec, e.msg);
 	assert_int_equal(result_from_sim(&r, s, 1), 0);
 	double cycles = r.cost.total;
