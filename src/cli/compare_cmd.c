@@ -52,8 +52,11 @@ int cmd_compare(int argc, char **argv, const json_t *rerun)
 		if (n == 0)
 			return bad("--schemes lists no scheme");
 	} else {
+		/* Every scheme; sampled, those that can be (not shsp, whose
+		 * decisions read what fast-forward does not model). */
 		for (int i = 0; scheme_all[i]; i++)
-			list[n++] = scheme_all[i];
+			if (!o.sample || !scheme_all[i]->timed_decisions)
+				list[n++] = scheme_all[i];
 	}
 	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o, &wl)))
 		return rc;

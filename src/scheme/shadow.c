@@ -691,6 +691,7 @@ const struct scheme scheme_shsp = {
 	.summary = "selective paging (VEE 2011): the VM switched between nested and shadow at intervals",
 	.hv = &hv_shsp,
 	.cr3_gpa = true,
+	.timed_decisions = true,
 	.regs = shsp_regs,
 	.walk = shsp_walk,
 	.miss_refs = shadow_refs,

@@ -127,6 +127,9 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	s->wl = wl;
 	if (config_validate(cfg, e))
 		return -1;
+	if (prm->sample && prm->scheme->timed_decisions)
+		return tpt_fail(e, "%s decides from walk cycles, which sampling's fast-forward does not model: "
+				   "run it without --sample", prm->scheme->name);
 	/* A measured parallelism replaces the generator's estimate, not a key
 	 * the user gave. */
 	if (cfg->mlp > 0 && wl->independent && !wl->mlp_given)

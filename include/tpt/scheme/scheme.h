@@ -25,6 +25,7 @@ struct scheme {
 	const struct hv_ops *hv; /* its hypervisor's half: what exists, what traps, its upkeep */
 	bool tag_checks; /* its walks read the RMP (what the host prefetches for it) */
 	bool cr3_gpa;    /* CR3 holds a guest-physical address, walked in two dimensions */
+	bool timed_decisions; /* its tick reads timing counters (shsp): refused under --sample */
 	/* Its structural contract: memory references of a TLB miss with every
 	 * translation cache off, for g guest-table levels, h host-table levels
 	 * and g1 levels of a table with the smaller page (agile: with no level
