@@ -207,6 +207,11 @@ grep -q '"plot"\|c.svg\|c.csv' "$T/c.json" && bad "the provenance names --plot o
 printf '[study]\ncommand = compare\nsample = yes\nworkload = gups:size=64M,updates=3M\nschemes = native\n' >"$T/s.ini"
 "$TPT" study run "$T/s.ini" --dir "$T/s" >/dev/null 2>&1 && "$TPT" study report "$T/s.ini" --dir "$T/s" >/dev/null && grep -q "^95 % half-width, % of cycles, guest 4K" "$T/s/tables.md" &&
 	ok || bad "a sampled study's interval table: $(cat "$T/s/tables.md" 2>&1 | head -5)"
+# A sampled policy study's timeline steps by windows (each stands for
+# several intervals), and its plot still draws.
+printf '[study]\ncommand = policy\nsample = yes\nworkload = gups:size=256M,updates=2M\n' >"$T/sp.ini"
+"$TPT" study run "$T/sp.ini" --dir "$T/sp" >/dev/null 2>&1 && "$TPT" study report "$T/sp.ini" --dir "$T/sp" >"$T/sp.out" 2>&1 &&
+	ls "$T"/sp/plots/timeline-*.svg >/dev/null 2>&1 && ok || bad "a sampled policy study's report: $(cat "$T/sp.out")"
 "$TPT" compare --workload $W --schemes native,nested --csv - >"$T/c2.csv" && head -n 1 "$T/c2.csv" | grep -q "^# tpt compare" &&
 	[ "$(wc -l <"$T/c2.csv")" -eq 4 ] && ok || bad "--csv - is not the CSV alone: $(head -n 3 "$T/c2.csv")"
 "$TPT" policy --workload gups:size=256M,updates=1M --plot "$T/p.svg" --csv "$T/p.csv" >/dev/null &&

@@ -115,11 +115,23 @@ static int gnuplot(const char *gp, struct tpt_err *e)
 }
 
 /* What a timeline holds for its plot: its first sample's process, that
- * process's samples, and the first at which the policy acted (0: never). */
+ * process's samples, the first at which the policy acted (0: never), and
+ * the interval numbers (the `sample` column) of its first and last: a
+ * sampled run's windows stand for several intervals each, so they step by
+ * more than one. */
 struct timeline {
 	long pid;
 	unsigned long samples, first_action;
+	double first_x, last_x;
 };
+
+/* The interval number of a timeline's k-th sample (1-based), the samples
+ * taken as evenly spaced. */
+static double timeline_x(const struct timeline *t, unsigned long k)
+{
+	double step = t->samples > 1 ? (t->last_x - t->first_x) / (double)(t->samples - 1) : 1;
+	return t->first_x + (double)(k ? k - 1 : 0) * step;
+}
 
 static bool timeline_scan(const char *csv, struct timeline *t)
 {
@@ -142,6 +154,12 @@ static bool timeline_scan(const char *csv, struct timeline *t)
 		if (pid != t->pid)
 			continue;
 		t->samples++;
+		const char *x = strchr(line, ','); /* the 3rd column: the interval number */
+		x = x ? strchr(x + 1, ',') : NULL;
+		double xv = x ? strtod(x + 1, NULL) : (double)t->samples;
+		if (t->samples == 1)
+			t->first_x = xv;
+		t->last_x = xv;
 		const char *c = line; /* the 16th column: the action */
 		for (int i = 0; i < 15 && c; i++)
 			if ((c = strchr(c, ',')))
@@ -174,6 +192,8 @@ static void plot_timeline(FILE *g, const char *pd, const char *dir, const struct
 	}
 	if (t.samples - from < 20)
 		from = t.samples - 20;
+	/* Half an interval's step: the x range's margin round the samples. */
+	double half = (timeline_x(&t, 2) - timeline_x(&t, 1)) / 2;
 	struct study_argv a;
 	study_argv(s, r, &a);
 	gp_set(g, "out", "%s/timeline-%s.svg", pd, r->hash);
@@ -197,10 +217,11 @@ static void plot_timeline(FILE *g, const char *pd, const char *dir, const struct
 	if (zoom) {
 		/* The whole run, narrow; a box where the right panel looks. */
 		fprintf(g, "set size 0.32,0.92\nset origin 0,0\nset title 'whole run'\nunset key\n"
-			   "unset y2label\nset format y2 ''\nset xrange [0.5:%lu.5]\n"
-			   "set object 1 rect from %lu.5, graph 0 to %lu.5, graph 1 fs empty "
+			   "unset y2label\nset format y2 ''\nset xrange [%g:%g]\n"
+			   "set object 1 rect from %g, graph 0 to %g, graph 1 fs empty "
 			   "border lc rgb '#555555' dt 2 front\n",
-			t.samples, from, t.samples);
+			timeline_x(&t, 1) - half, timeline_x(&t, t.samples) + half, timeline_x(&t, from) + half,
+			timeline_x(&t, t.samples) + half);
 		fprintf(g, plot, t.pid, t.pid, t.pid);
 		fprintf(g, "unset object 1\nset format y2 '%%g'\nset size 0.68,0.92\nset origin 0.32,0\n"
 			   "set title 'its last %lu intervals (dashed box)'\n"
@@ -210,7 +231,8 @@ static void plot_timeline(FILE *g, const char *pd, const char *dir, const struct
 	} else {
 		fprintf(g, "set size 1,0.92\nset origin 0,0\nunset title\n");
 	}
-	fprintf(g, "set xrange [%lu.5:%lu.5]\n", zoom ? from : 0, t.samples);
+	fprintf(g, "set xrange [%g:%g]\n", (zoom ? timeline_x(&t, from) : timeline_x(&t, 1) - 2 * half) + half,
+		timeline_x(&t, t.samples) + half);
 	fprintf(g, plot, t.pid, t.pid, t.pid);
 	fprintf(g, "unset multiplot\nunset xlabel\nunset ylabel\nunset y2label\nunset y2tics\n"
 		   "set ytics mirror\nunset xrange\nset size 1,1\nset origin 0,0\nunset title\n"
