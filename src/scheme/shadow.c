@@ -311,25 +311,38 @@ static int shadow_fault(struct vm *vm, struct process *p, int rc, uint64_t va, b
 	return shadow_install(vm, p, va, gpa, gshift, pte);
 }
 
+/* The shadow entries of the guest leaf mapping va, a host page at a time,
+ * and its guest table pages write-protected; *installs counts the entries
+ * tried. TPT_OK (also when the guest maps nothing there) or the first
+ * install's error. */
+static int shadow_leaf(struct vm *vm, struct process *p, uint64_t va, uint64_t *installs)
+{
+	struct pt_path path;
+	uint64_t gpa, pte;
+	unsigned gs;
+	if (pt_lookup(&p->pt, va, &gpa, &gs, &pte, &path))
+		return TPT_OK;
+	for (int k = 0; k < path.n; k++)
+		bit_set(sv(vm)->wp, path.table[k] >> PAGE_SHIFT);
+	uint64_t step = 1ULL << min_shift(gs, vm->hv.host_shift);
+	for (uint64_t off = 0; off < (1ULL << gs); off += step) {
+		++*installs;
+		int rc = shadow_install(vm, p, va + off, gpa + off, gs, pte);
+		if (rc)
+			return rc;
+	}
+	return TPT_OK;
+}
+
 /* Rebuilds, in one go, the shadow entries below the level-`level` entry for
  * va from the guest table (one fill's work for the whole table page). */
 static void reshadow(struct vm *vm, struct process *p, struct tpt_stats *acct, uint64_t va, int level)
 {
-	uint64_t span = 1ULL << pt_shift(level), lo = va & ~(span - 1);
+	uint64_t span = 1ULL << pt_shift(level), lo = va & ~(span - 1), installs = 0;
 	struct pt_leaves l = {0};
 	pt_foreach_range(&p->pt, lo, lo + span, pt_collect_leaf, &l);
-	for (size_t i = 0; i < l.n; i++) {
-		struct pt_path path;
-		uint64_t gpa, pte;
-		unsigned gs;
-		if (pt_lookup(&p->pt, l.v[i].va, &gpa, &gs, &pte, &path))
-			continue;
-		for (int k = 0; k < path.n; k++)
-			bit_set(sv(vm)->wp, path.table[k] >> PAGE_SHIFT);
-		for (uint64_t off = 0; off < (1ULL << gs); off += 1ULL << min_shift(gs, vm->hv.host_shift))
-			if (shadow_install(vm, p, l.v[i].va + off, gpa + off, gs, pte))
-				break;
-	}
+	for (size_t i = 0; i < l.n; i++)
+		shadow_leaf(vm, p, l.v[i].va, &installs);
 	free(l.v);
 	acct->exits[EXIT_SHADOW_FILL]++;
 }
@@ -517,20 +530,8 @@ static int shsp_build(struct vm *vm, struct process *p, struct tpt_stats *acct)
 		free(l.v);
 		return rc ? rc : TPT_EHOSTMEM;
 	}
-	for (size_t i = 0; i < l.n && !rc; i++) {
-		struct pt_path path;
-		uint64_t gpa, pte;
-		unsigned gs;
-		if (pt_lookup(&p->pt, l.v[i].va, &gpa, &gs, &pte, &path))
-			continue;
-		for (int k = 0; k < path.n; k++)
-			bit_set(sv(vm)->wp, path.table[k] >> PAGE_SHIFT);
-		uint64_t step = 1ULL << min_shift(gs, vm->hv.host_shift);
-		for (uint64_t off = 0; off < (1ULL << gs) && !rc; off += step) {
-			rc = shadow_install(vm, p, l.v[i].va + off, gpa + off, gs, pte);
-			acct->shsp_built_pages++;
-		}
-	}
+	for (size_t i = 0; i < l.n && !rc; i++)
+		rc = shadow_leaf(vm, p, l.v[i].va, &acct->shsp_built_pages);
 	free(l.v);
 	return rc;
 }
