@@ -71,6 +71,10 @@ extern const char *const cache_level_name[CL_N];
 	C(hpwc_misses, "host walks started at the EPT root with its walk cache on")              \
 	C(rmpc_hits, "tag checks answered by the RMP cache")                                      \
 	C(rmpc_misses, "tag checks that read the RMP")                                            \
+	C(dvmt_translations, "dvmt: gPAs translated by the custom map (nested TLB misses)")        \
+	C(dvmt_refs, "dvmt: references of custom translations (part of walk references)")        \
+	C(dvmt_token_checks, "dvmt: permission checks of custom translations (RMP cache or memory)") \
+	C(dvmt_outside, "dvmt: gPAs outside the direct segment, translated by the EPT")          \
 	C(guest_faults, "guest page faults")                                                      \
 	C(cow_faults, "guest faults that broke copy-on-write")                                    \
 	V(exits, EXIT_N, "exits_", exit_reason_name, "vm_exits", "VM exits by reason")            \
@@ -109,7 +113,8 @@ extern const char *const cache_level_name[CL_N];
 	T(walk_cycles) T(faulted_walks) T(faulted_walk_refs) T(faulted_rmp_refs)                  \
 	T(faulted_walk_cycles) T(tag_check_cycles) T(walk_ref_level) T(data_level)                \
 	T(chain_walk_cycles) T(chain_data_level) T(pwc_hits) T(pwc_misses) T(ntlb_hits)           \
-	T(ntlb_misses) T(hpwc_hits) T(hpwc_misses) T(rmpc_hits) T(rmpc_misses) T(tpt_fallback_walks)
+	T(ntlb_misses) T(hpwc_hits) T(hpwc_misses) T(rmpc_hits) T(rmpc_misses) T(tpt_fallback_walks) \
+	T(dvmt_translations) T(dvmt_refs) T(dvmt_token_checks) T(dvmt_outside)
 
 struct tpt_stats {
 #define STATS_FIELD_C(name, doc) uint64_t name;
