@@ -661,6 +661,46 @@ static void test_migrations_release_frames(void **state)
 	}
 }
 
+/* DVMT's map follows the hypervisor's migrations (its checker after the
+ * run); a direct segment ends below the first frame moved out of it, and
+ * what lies above is translated by the EPT. */
+static void test_dvmt_follows_migrations(void **state)
+{
+	(void)state;
+	const unsigned layouts[] = {DVMT_FLAT, DVMT_HASH, DVMT_DS};
+	for (size_t li = 0; li < ARRAY_LEN(layouts); li++)
+		for (unsigned hs = 12; hs <= 21; hs += 9) {
+			struct tpt_config c;
+			config_defaults(&c);
+			c.dvmt_layout = layouts[li];
+			c.migrate_every = 500;
+			struct tsim *t = tsim_cfg("dvmt", &c, 12, hs, "gups:size=64M,updates=20K");
+			struct vm *vm = &t->s.vm;
+			uint64_t gfr = vm->guest_mem >> PAGE_SHIFT;
+			if (layouts[li] == DVMT_DS) /* all guest memory backed at start */
+				assert_int_equal(vm->hv.backed, gfr);
+			struct tpt_err e;
+			if (sim_run(&t->s, &e))
+				fail_msg("%s", e.msg);
+			tsim_check(t);
+			struct tpt_stats tot;
+			sim_totals(&t->s, &tot);
+			assert_true(tot.hv_migrations >= 100);
+			assert_int_equal(vm->hv.nquarantine, 0);
+			if (layouts[li] == DVMT_DS) {
+				const struct dvmt_regs *d = NULL;
+				struct mmu_regs r;
+				t->s.scheme->regs(vm, vm->cur, &r);
+				d = r.dvmt;
+				assert_true(d->seg_frames < gfr);
+				assert_true(tot.dvmt_outside > 0);
+			} else {
+				assert_int_equal(tot.dvmt_outside, 0);
+			}
+			tsim_free(t);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -679,6 +719,7 @@ int main(void)
 		cmocka_unit_test(test_shadow_root_cache),
 		cmocka_unit_test(test_periodic_migrations),
 		cmocka_unit_test(test_migrations_release_frames),
+		cmocka_unit_test(test_dvmt_follows_migrations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

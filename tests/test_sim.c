@@ -471,14 +471,20 @@ static void test_runs_are_deterministic(void **state)
 		assert_int_equal(x->pwc_hits + x->pwc_misses, x->walks + x->faulted_walks);
 		assert_int_equal(x->rmpc_misses, x->rmp_refs + x->faulted_rmp_refs);
 		assert_true(x->tag_check_cycles <= x->walk_cycles + x->faulted_walk_cycles);
-		if (!strcmp(scheme_all[i]->name, "nested"))
+		if (!strcmp(scheme_all[i]->name, "nested") || !strcmp(scheme_all[i]->name, "dvmt"))
 			assert_true(x->ntlb_hits > 0 && x->ntlb_misses > 0);
 		else if (strcmp(scheme_all[i]->name, "agile") && strcmp(scheme_all[i]->name, "shsp"))
 			assert_int_equal(x->ntlb_hits + x->ntlb_misses, 0);
-		if (!strcmp(scheme_all[i]->name, "tpt-naive") || !strcmp(scheme_all[i]->name, "tpt-opt"))
+		if (!strcmp(scheme_all[i]->name, "tpt-naive") || !strcmp(scheme_all[i]->name, "tpt-opt") ||
+		    !strcmp(scheme_all[i]->name, "dvmt"))
 			assert_true(x->rmpc_hits > 0 && x->rmp_refs > 0);
 		else
 			assert_int_equal(x->rmpc_hits + x->rmpc_misses, 0);
+		/* DVMT: each nested TLB miss is a custom translation; each walk
+		 * ends in one token check (flat: one reference each). */
+		assert_int_equal(x->dvmt_translations, !strcmp(scheme_all[i]->name, "dvmt") ? x->ntlb_misses : 0);
+		assert_int_equal(x->dvmt_token_checks, !strcmp(scheme_all[i]->name, "dvmt") ? x->walks : 0);
+		assert_int_equal(x->dvmt_refs, x->dvmt_translations);
 		/* The working set: the 64M table and its page tables, at most. */
 		assert_true(a.guest_peak >= (64 * MiB >> PAGE_SHIFT));
 		assert_true(a.guest_peak <= (66 * MiB >> PAGE_SHIFT));

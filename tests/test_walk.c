@@ -52,7 +52,10 @@ static void test_refs_per_walk_exact(void **state)
 							 (unsigned long long)refs,
 							 (unsigned long long)st->walks,
 							 (unsigned long long)want);
-					assert_int_equal(st->rmp_refs, sc->tag_checks ? st->walks * (g1 + 1) : 0);
+					unsigned checks = !sc->tag_checks ? 0
+							  : sc->miss_checks ? sc->miss_checks(levels_for(levels, gs), levels_for(levels, hs), g1)
+									    : g1 + 1;
+					assert_int_equal(st->rmp_refs, st->walks * checks);
 					tsim_check(t);
 					tsim_free(t);
 				}
@@ -94,6 +97,60 @@ static void test_registry(void **state)
 	}
 	assert_true(n >= 7);
 	assert_null(scheme_find("no-such-scheme"));
+}
+
+/* DVMT's three maps: exact references per walk with every translation
+ * cache off (g guest entries, g+1 custom translations, one token check:
+ * flat one reference each, ds none, hash at least one), translations equal
+ * to guest table o EPT, and the map's checker. */
+static void test_dvmt_layouts(void **state)
+{
+	(void)state;
+	const unsigned pairs[][2] = {{12, 12}, {12, 21}, {21, 12}, {21, 21}};
+	const unsigned layouts[] = {DVMT_FLAT, DVMT_HASH, DVMT_DS};
+	for (size_t li = 0; li < ARRAY_LEN(layouts); li++)
+		for (size_t pi = 0; pi < ARRAY_LEN(pairs); pi++) {
+			struct tpt_config c;
+			config_defaults(&c);
+			c.dvmt_layout = layouts[li];
+			c.pwc_pml5 = c.pwc_pml4 = c.pwc_pdpt = c.pwc_pd = 0;
+			c.ntlb_entries = c.rmp_cache_entries = 0;
+			struct tsim *t = tsim_cfg("dvmt", &c, pairs[pi][0], pairs[pi][1],
+						  "gups:size=2G,updates=1,init=none");
+			tsim_start(t);
+			struct rng r;
+			rng_seed(&r, 5);
+			uint64_t vas[300];
+			for (int i = 0; i < 300; i++) {
+				vas[i] = (WL_BASE_VA + rng_below(&r, 2 * GiB)) & ~7ULL;
+				tsim_access(t, vas[i], i & 1);
+			}
+			tsim_check(t);
+			const struct tpt_stats *st = sim_account(&t->s);
+			uint64_t g = levels_for(4, pairs[pi][0]), w = st->walks;
+			assert_true(w > 0);
+			/* Faulted walks translate too: the counters hold more. */
+			assert_true(st->dvmt_translations >= w * (g + 1));
+			assert_int_equal(st->dvmt_token_checks, w);
+			assert_int_equal(st->rmp_refs, w);
+			assert_int_equal(st->dvmt_outside, 0);
+			if (layouts[li] == DVMT_FLAT)
+				assert_int_equal(st->walk_refs, w * g + w * (g + 1));
+			else if (layouts[li] == DVMT_DS)
+				assert_int_equal(st->walk_refs, w * g);
+			else
+				assert_true(st->walk_refs >= w * g + w * (g + 1));
+			assert_int_equal(st->dvmt_refs, layouts[li] == DVMT_FLAT ? st->dvmt_translations
+							: layouts[li] == DVMT_DS ? 0 : st->dvmt_refs);
+			if (layouts[li] == DVMT_HASH)
+				assert_true(st->dvmt_refs >= st->dvmt_translations);
+			for (int i = 0; i < 300; i += 7) {
+				struct walk wk = {0};
+				assert_int_equal(tsim_walk(&t->s, vas[i], false, &wk), WALK_OK);
+				assert_int_equal(wk.pa, compose(t, vas[i]));
+			}
+			tsim_free(t);
+		}
 }
 
 static void test_all_schemes_agree_with_composition(void **state)
@@ -224,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_refs_per_walk_exact),
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_all_schemes_agree_with_composition),
+		cmocka_unit_test(test_dvmt_layouts),
 		cmocka_unit_test(test_forged_tpt_entry_faults),
 		cmocka_unit_test(test_tpt_opt_hides_check_latency),
 	};

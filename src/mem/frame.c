@@ -115,6 +115,24 @@ void frames_free(struct frames *f, uint64_t pfn, unsigned order)
 		f->used -= 1ULL << order;
 }
 
+int frames_alloc_run(struct frames *f, uint64_t n, uint64_t *pfn)
+{
+	uint64_t chunk = 1ULL << FRAME_1G, whole = tpt_align_up(n, chunk);
+	if (!n || n % 512 || f->bump + whole > f->bump_end)
+		return -1;
+	*pfn = f->bump;
+	f->bump += whole;
+	for (uint64_t p = *pfn + whole; p > *pfn + n;) {
+		p -= 512;
+		if (stack_push(&f->free[1], p))
+			return -1;
+	}
+	f->used += n;
+	if (f->used > f->peak)
+		f->peak = f->used;
+	return 0;
+}
+
 int frames_alloc_table(struct frames *f, uint64_t *pfn)
 {
 	if (f->tables.n == 0) {

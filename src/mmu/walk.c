@@ -11,14 +11,8 @@
  */
 #include "tpt/mmu/walk.h"
 
-/*
- * Checks that host frame hfn belongs to the VM. Serial checks add their
- * latency to the walk; parallel ones only what exceeds `overlap`, the
- * latency of the reference they run beside. A deferred check (the data
- * frame's, in parallel mode) is left in pending_check for the data access.
- */
-static int tag_check(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t hfn, enum walk_checks mode,
-		     uint32_t overlap, bool defer)
+int walk_tag_check(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t hfn,
+		   enum walk_checks mode, uint32_t overlap, bool defer)
 {
 	uint64_t v;
 	if (m->rmpc.n && fa_lookup(&m->rmpc, hfn, &v)) {
@@ -54,7 +48,7 @@ int walk_1d(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t ro
 		uint64_t epa = table + 8ULL * pt_index(va, level);
 		uint32_t lat = walk_ref(m, w, epa);
 		if (checks) {
-			int rc = tag_check(m, r, w, table >> PAGE_SHIFT, checks, lat, false);
+			int rc = walk_tag_check(m, r, w, table >> PAGE_SHIFT, checks, lat, false);
 			if (rc)
 				return rc;
 		}
@@ -73,7 +67,7 @@ int walk_1d(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t ro
 			w->shift = pt_shift(level);
 			w->writable = e & PTE_W;
 			if (checks)
-				return tag_check(m, r, w, pt_leaf_pa(e, level, 0) >> PAGE_SHIFT, checks, 0,
+				return walk_tag_check(m, r, w, pt_leaf_pa(e, level, 0) >> PAGE_SHIFT, checks, 0,
 						 true);
 			return WALK_OK;
 		}
@@ -85,15 +79,17 @@ int walk_1d(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t ro
 int walk_host(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t gpa,
 	      uint64_t *hpa, unsigned *shift)
 {
-	uint64_t gfn = gpa >> PAGE_SHIFT, v;
-	if (m->ntlb.n && fa_lookup(&m->ntlb, gfn, &v)) {
-		w->st->ntlb_hits++;
-		unsigned sh = (unsigned)(v & 63);
-		*hpa = (v & ~(PAGE_SIZE - 1)) | (gpa & ((1ULL << sh) - 1));
-		*shift = sh;
+	if (walk_ntlb(m, w, gpa, hpa, shift))
 		return WALK_OK;
-	}
-	w->st->ntlb_misses++;
+	int rc = walk_ept(m, r, w, gpa, hpa, shift);
+	if (rc == WALK_OK)
+		walk_ntlb_fill(m, gpa, *hpa & ~((1ULL << *shift) - 1), *shift);
+	return rc;
+}
+
+int walk_ept(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t gpa, uint64_t *hpa,
+	     unsigned *shift)
+{
 	uint64_t table = r->eptp;
 	int level = m->levels;
 	bool hpwc = m->hpwc_on;
@@ -113,11 +109,8 @@ int walk_host(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t 
 			return WALK_EPT_VIOLATION;
 		}
 		if (level == 1 || (e & PTE_PS)) {
-			unsigned sh = pt_shift(level);
-			uint64_t base = pt_leaf_pa(e, level, 0);
 			*hpa = pt_leaf_pa(e, level, gpa);
-			*shift = sh;
-			fa_insert(&m->ntlb, gfn, ~((1ULL << (sh - PAGE_SHIFT)) - 1), base | sh);
+			*shift = pt_shift(level);
 			return WALK_OK;
 		}
 		table = e & PTE_ADDR;

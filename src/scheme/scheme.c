@@ -14,6 +14,7 @@
 	X(shadow)       \
 	X(agile)        \
 	X(shsp)         \
+	X(dvmt)         \
 	X(tpt_naive)    \
 	X(tpt_opt)      \
 	X(tpt_emul)     \

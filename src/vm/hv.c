@@ -150,12 +150,19 @@ void hv_fini(struct hv *hv)
 int hv_back(struct hv *hv, uint64_t gfn, bool table)
 {
 	unsigned order = hv->host_shift - PAGE_SHIFT;
-	uint64_t n = 1ULL << order, first = gfn & ~(n - 1), hfn;
+	uint64_t hfn;
 	/* A 4K backing of a guest table page comes from the host's table chunks. */
 	int rc = order == 0 && table ? frames_alloc_table(&hv->hframes, &hfn)
 				     : frames_alloc(&hv->hframes, order, &hfn);
 	if (rc)
 		return TPT_EHOSTMEM;
+	return hv_back_at(hv, gfn, hfn);
+}
+
+int hv_back_at(struct hv *hv, uint64_t gfn, uint64_t hfn)
+{
+	unsigned order = hv->host_shift - PAGE_SHIFT;
+	uint64_t n = 1ULL << order, first = gfn & ~(n - 1);
 	for (uint64_t i = 0; i < n; i++) {
 		hv->gmap[first + i] = (uint32_t)(hfn + i);
 		hv->rmap[hfn + i] = (uint32_t)(first + i);
@@ -167,7 +174,7 @@ int hv_back(struct hv *hv, uint64_t gfn, bool table)
 	if (hv->ept.tables &&
 	    pt_map(&hv->ept, NULL, first << PAGE_SHIFT, hfn << PAGE_SHIFT, hv->host_shift, PTE_W | PTE_U))
 		return TPT_EHOSTMEM;
-	return TPT_OK;
+	return hv->ops->backed ? hv->ops->backed(hv, first, hfn, n) : TPT_OK;
 }
 
 int hv_touch(struct hv *hv, struct tpt_stats *acct, uint64_t gfn, bool table)
@@ -226,6 +233,8 @@ static int unback(struct hv *hv, uint64_t gfn, uint64_t *old)
 	rmp_assign(&hv->rmp, *old, n, RMP_HYPERVISOR);
 	if (hv->ept.tables)
 		pt_unmap(&hv->ept, NULL, first << PAGE_SHIFT);
+	if (hv->ops->unbacked)
+		hv->ops->unbacked(hv, first, *old, n);
 	return quarantine(hv, *old);
 }
 

@@ -56,7 +56,7 @@ int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_s
 	if (cfg->prefault) {
 		uint64_t step = 1ULL << (vm->hv.host_shift - PAGE_SHIFT);
 		for (uint64_t g = 0; g < gfr; g += step)
-			if (hv_back(&vm->hv, g, false)) {
+			if (!vm->hv.gmap[g] && hv_back(&vm->hv, g, false)) {
 				tpt_fail(e, "host memory cannot back all guest memory for the prefault");
 				goto fail;
 			}

@@ -39,6 +39,7 @@ struct tpt_config {
 	uint32_t exit_cycles, shadow_fill_cycles, pt_write_cycles, ept_violation_cycles;
 	uint32_t pf_intercept_cycles, guest_fault_cycles, pvop_cycles, tpt_construct_cycles;
 	uint32_t shsp_build_cycles;
+	uint32_t dvmt_handler_cycles;
 	uint32_t cr3_cycles, invlpg_cycles, hypercall_cycles, status_fault_cycles;
 	/* [guest] */
 	uint32_t thp;            /* THP_NEVER, THP_ALWAYS, THP_MADVISE */
@@ -52,6 +53,7 @@ struct tpt_config {
 	uint32_t shsp_interval;  /* accesses per SHSP decision interval */
 	uint32_t shsp_confidence; /* agreeing intervals before SHSP switches */
 	double shsp_margin;      /* the other mode's estimate must be better by this share */
+	uint32_t dvmt_layout;    /* DVMT_FLAT, DVMT_HASH, DVMT_DS: the hypervisor's gPA -> hPA map */
 	uint32_t tpt_repair_delay; /* accesses a process runs on nested paging after a status fault */
 	uint32_t migrate_every;  /* the hypervisor migrates a guest frame every this many accesses */
 	/* [policy] automatic TPT enablement (policy.h) */
@@ -84,6 +86,10 @@ enum { SAMPLE_WARM_NONE, SAMPLE_WARM_FULL };
  * levels and the nested TLB (the default, as Intel cores); the guest
  * dimension alone; both dimensions' upper levels; both and the nested TLB. */
 enum { PWC_DIMS_1D_NT, PWC_DIMS_1D, PWC_DIMS_2D, PWC_DIMS_2D_NT };
+/* [hv] dvmt_layout (Alam et al., ISCA 2017): the hypervisor's own gPA -> hPA
+ * map that DVMT walks instead of the EPT: an array by host page, a hash
+ * table by host page, or a direct segment (base plus offset). */
+enum { DVMT_FLAT, DVMT_HASH, DVMT_DS };
 
 void config_defaults(struct tpt_config *c);
 /* Reads an INI file over the current values. */

@@ -34,6 +34,10 @@ void frames_fini(struct frames *f);
 /* 0 and *pfn aligned to the order, or -1 when memory is exhausted. */
 int frames_alloc(struct frames *f, unsigned order, uint64_t *pfn);
 void frames_free(struct frames *f, uint64_t pfn, unsigned order);
+/* n frames in a row (n a multiple of 512), from memory never handed out:
+ * 0 and *pfn, or -1 when no run that long is left. What the whole 1 GiB
+ * chunks hold beyond n goes to the free 2 MiB frames. */
+int frames_alloc_run(struct frames *f, uint64_t n, uint64_t *pfn);
 /*
  * Frames for page-table pages come from 2 MiB chunks that hold nothing else,
  * so the simulator can back tables with huge pages of its own; the model

@@ -44,6 +44,21 @@ struct mmu {
  * below it, and the walk continues there in nested mode. */
 #define PTE_SWITCH PTE_STOP
 
+/* DVMT's registers (dvmt.c): where the hypervisor's own gPA -> hPA map is
+ * and how to read it. flat: an 8-byte entry per host page, by gPA; hash: 16-byte
+ * slots (host page number + 1, entry), mask + 1 of them, probed linearly;
+ * ds: guest frames below seg_frames are at gPA + seg_off. Entries are
+ * host address | host page shift << 1 | present (bit 0). */
+struct dvmt_regs {
+	uint32_t layout;         /* DVMT_FLAT, DVMT_HASH, DVMT_DS (config.h) */
+	uint32_t host_shift;     /* the VM's host page size */
+	uint32_t handler_cycles; /* one custom translation's work beside its references */
+	uint64_t table;          /* flat, hash: host address of the map (contiguous) */
+	uint64_t mask;           /* hash: slots - 1 */
+	uint64_t seg_frames;     /* ds: guest frames [0, seg_frames) in the segment */
+	uint64_t seg_off;        /* ds: hPA - gPA inside it */
+};
+
 /* What the hardware walks with, as registers hold it. */
 struct mmu_regs {
 	uint64_t cr3;  /* the first table a walk reads: guest table, or shadow table */
@@ -51,6 +66,7 @@ struct mmu_regs {
 	uint64_t tptr; /* TPT table root, 0 when the process has none in use */
 	unsigned asid; /* PCID of the TLB and paging-structure cache entries */
 	uint16_t tag;  /* the VM's owner id, which tag checks compare with the RMP */
+	const struct dvmt_regs *dvmt; /* DVMT's map registers; NULL for every other scheme */
 };
 
 /* Host memory of host_bytes and every structure sized by cfg (the PWC,
@@ -103,6 +119,10 @@ int walk_1d(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t ro
  * WALK_OK with *hpa and *shift, or WALK_EPT_VIOLATION. */
 int walk_host(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t gpa,
 	      uint64_t *hpa, unsigned *shift);
+/* The EPT walk alone (its walk cache, no nested TLB): what walk_host does
+ * on a nested TLB miss before the nested TLB learns the translation. */
+int walk_ept(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t gpa, uint64_t *hpa,
+	     unsigned *shift);
 
 /* The 2D walk of nested paging from the guest table at r->cr3, or from the
  * guest table gtable at `level` on (agile paging's lower part, with

@@ -40,6 +40,39 @@ static inline bool walk_entry(struct mmu *m, uint64_t epa, int level, bool write
 	return true;
 }
 
+/* The nested TLB: true with gpa's translation (*hpa, *shift) if it holds it,
+ * counted either way. */
+static inline bool walk_ntlb(struct mmu *m, struct walk *w, uint64_t gpa, uint64_t *hpa,
+			     unsigned *shift)
+{
+	uint64_t v;
+	if (m->ntlb.n && fa_lookup(&m->ntlb, gpa >> PAGE_SHIFT, &v)) {
+		w->st->ntlb_hits++;
+		unsigned sh = (unsigned)(v & 63);
+		*hpa = (v & ~(PAGE_SIZE - 1)) | (gpa & ((1ULL << sh) - 1));
+		*shift = sh;
+		return true;
+	}
+	w->st->ntlb_misses++;
+	return false;
+}
+
+/* The nested TLB learns gpa's host page: at host address base, 1 << sh bytes. */
+static inline void walk_ntlb_fill(struct mmu *m, uint64_t gpa, uint64_t base, unsigned sh)
+{
+	fa_insert(&m->ntlb, gpa >> PAGE_SHIFT, ~((1ULL << (sh - PAGE_SHIFT)) - 1), base | sh);
+}
+
+/*
+ * Checks that host frame hfn belongs to the VM (r->tag), through the RMP
+ * cache or the RMP. Serial checks add their latency to the walk; parallel
+ * ones only what exceeds `overlap`, the latency of the reference they run
+ * beside. A deferred check (the data frame's, in parallel mode) is left in
+ * pending_check for the data access. WALK_OK or WALK_TAG_FAULT.
+ */
+int walk_tag_check(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t hfn,
+		   enum walk_checks mode, uint32_t overlap, bool defer);
+
 /* Where a walk of the guest dimension starts: the deepest PWC hit, or the root. */
 static inline int walk_start(struct mmu *m, struct walk *w, uint64_t va, unsigned asid, uint64_t *table)
 {

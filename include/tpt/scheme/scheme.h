@@ -34,6 +34,9 @@ struct scheme {
 	/* Optional: the most a miss may cost when it varies (agile: a level
 	 * switched to nested); NULL: exactly miss_refs. */
 	unsigned (*max_miss_refs)(unsigned g, unsigned h, unsigned g1);
+	/* Optional, for a scheme with tag checks: how many of miss_refs are
+	 * checks; NULL: g1 + 1 (TPT: each table frame and the data frame). */
+	unsigned (*miss_checks)(unsigned g, unsigned h, unsigned g1);
 	/* The registers p's walks run with, as the OS and hypervisor left them;
 	 * nothing changes. */
 	void (*regs)(const struct vm *vm, const struct process *p, struct mmu_regs *r);

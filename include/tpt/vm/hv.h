@@ -17,6 +17,7 @@
 
 struct vm;
 struct process;
+struct hv;
 
 /*
  * The hypervisor's (and the paravirtual guest kernel's) half of a
@@ -51,6 +52,10 @@ struct hv_ops {
 	 *                 left the VM: they stay in quarantine
 	 *   own_table     p has a table of the scheme's (in use or not yet repaired)
 	 *   check         p's tables of the scheme agree with the guest's (vm_check)
+	 *   backed        the host page of guest frames [gfn, gfn + n) is now at
+	 *                 host frames [hfn, hfn + n) (as the EPT is told; hv.c)
+	 *   unbacked      the host page of guest frames [gfn, gfn + n) left
+	 *                 host frames [hfn, hfn + n)
 	 */
 	int (*init)(struct vm *vm, struct tpt_err *e);
 	void (*fini)(struct vm *vm);
@@ -65,6 +70,8 @@ struct hv_ops {
 	bool (*holds_moved)(const struct vm *vm);
 	bool (*own_table)(const struct process *p);
 	int (*check)(const struct vm *vm, const struct process *p, struct tpt_err *e);
+	int (*backed)(struct hv *hv, uint64_t gfn, uint64_t hfn, uint64_t n);
+	void (*unbacked)(struct hv *hv, uint64_t gfn, uint64_t hfn, uint64_t n);
 };
 
 /* The hypervisor halves without state of their own: bare metal and nested paging. */
@@ -114,6 +121,9 @@ int hv_init(struct hv *hv, const struct hv_ops *ops, int levels, unsigned host_s
 void hv_fini(struct hv *hv);
 /* Backs the host page holding gfn (table: it holds a page table) without an exit. */
 int hv_back(struct hv *hv, uint64_t gfn, bool table);
+/* Backs the host page holding gfn with host frames from hfn on, which the
+ * caller took from hv->hframes (a direct segment's placement). */
+int hv_back_at(struct hv *hv, uint64_t gfn, uint64_t hfn);
 /* A guest frame's first touch: backed, and its exit charged to acct. */
 int hv_touch(struct hv *hv, struct tpt_stats *acct, uint64_t gfn, bool table);
 /* The first gfn of backed host page number r % (backed host pages), for
