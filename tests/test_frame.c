@@ -63,6 +63,35 @@ static void test_exhaustion(void **state)
 	assert_int_equal(frames_init(&f, 100, 2048, &e), -1); /* not 2M-aligned */
 }
 
+/* A run comes whole from memory never handed out; the rest of its last
+ * 1 GiB chunk is free 2M frames; no run longer than what is left. */
+static void test_runs(void **state)
+{
+	(void)state;
+	struct frames f;
+	struct tpt_err e;
+	uint64_t p, q, used;
+	assert_int_equal(frames_init(&f, 512, 4 * 262144, &e), 0); /* 2M .. 4G: 3 whole 1G chunks */
+	assert_int_equal(frames_alloc(&f, FRAME_4K, &p), 0);
+	used = f.used;
+	assert_int_equal(frames_alloc_run(&f, 262144 + 1024, &p), 0); /* 1G + 4M */
+	assert_int_equal(p % 262144, 0);
+	assert_int_equal(f.used, used + 262144 + 1024);
+	check(&f);
+	/* The tail of the second chunk is handed out as 2M frames, outside the run. */
+	for (int i = 0; i < 510; i++) {
+		assert_int_equal(frames_alloc(&f, FRAME_2M, &q), 0);
+		assert_true(q >= p + 262144 + 1024 || q < p);
+	}
+	check(&f);
+	assert_int_equal(frames_alloc_run(&f, 2 * 262144, &q), -1); /* one whole chunk left */
+	assert_int_equal(frames_alloc_run(&f, 100, &q), -1);         /* not a 2M multiple */
+	assert_int_equal(frames_alloc_run(&f, 262144, &q), 0);
+	assert_int_equal(q, p + 2 * 262144);
+	check(&f);
+	frames_fini(&f);
+}
+
 static void test_checker_catches_double_free(void **state)
 {
 	(void)state;
@@ -84,6 +113,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_sizes_aligned),
 		cmocka_unit_test(test_exhaustion),
 		cmocka_unit_test(test_checker_catches_double_free),
+		cmocka_unit_test(test_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
