@@ -88,6 +88,8 @@ expect_error() {
 }
 expect_error "unknown scheme 'warp'" sim --scheme warp --workload gups
 expect_error "not one of never|always|madvise" sim --scheme native --workload gups --thp sometimes
+printf '[hv]\ndvmt_layout = ds\ndvmt_where = both\n' >"$T/dsboth.ini"
+expect_error "dvmt_layout = ds with dvmt_where = both is not modelled" sim --scheme dvmt --workload gups:size=64M,updates=1K --config "$T/dsboth.ini"
 expect_error "unknown workload 'nope'" sim --scheme native --workload nope
 expect_error "unknown key 'colour'" sim --scheme native --workload gups:colour=1
 expect_error "not a size" sim --scheme native --workload gups:size=4Q

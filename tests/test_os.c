@@ -116,13 +116,22 @@ static void random_step(struct tsim *t, struct model *m, struct rng *r)
 static void test_random_os_events_keep_every_table_consistent(void **state)
 {
 	(void)state;
-	static const char *schemes[] = {"native", "nested", "shadow", "agile",
-					"tpt-naive", "tpt-opt", "tpt-emul"};
+	/* dvmt in each of its forms and layouts; in its process-map form every
+	 * mapping is registered, up to four a process. */
+	static const char *schemes[] = {"native", "nested", "shadow", "agile", "tpt-naive", "tpt-opt",
+					"tpt-emul", "dvmt", "dvmt", "dvmt", "dvmt", "dvmt"};
+	static const unsigned where[] = {0, 0, 0, 0, 0, 0, 0, DVMT_HYPERVISOR, DVMT_HYPERVISOR,
+					 DVMT_HYPERVISOR, DVMT_BOTH, DVMT_BOTH};
+	static const unsigned layout[] = {0, 0, 0, 0, 0, 0, 0, DVMT_FLAT, DVMT_HASH, DVMT_DS,
+					  DVMT_FLAT, DVMT_HASH};
 	static const unsigned hosts[] = {12, 21};
 	for (size_t si = 0; si < ARRAY_LEN(schemes); si++)
 		for (size_t hi = 0; hi < 2; hi++) {
 			struct tpt_config c;
 			config_defaults(&c);
+			c.dvmt_where = where[si];
+			c.dvmt_layout = layout[si];
+			c.dvmt_min_range = PAGE_SIZE;
 			c.thp = hi ? THP_MADVISE : THP_ALWAYS;
 			c.agile_interval = 300;
 			c.tpt_repair_delay = 50;
@@ -137,7 +146,7 @@ static void test_random_os_events_keep_every_table_consistent(void **state)
 				random_step(t, &m, &r);
 				struct tpt_err e;
 				if (sim_check(&t->s, &e))
-					fail_msg("%s host 2^%u, step %d: %s", schemes[si], hosts[hi], step,
+					fail_msg("%s (%zu) host 2^%u, step %d: %s", schemes[si], si, hosts[hi], step,
 						 e.msg);
 			}
 			tsim_free(t);
@@ -667,12 +676,14 @@ static void test_migrations_release_frames(void **state)
 static void test_dvmt_follows_migrations(void **state)
 {
 	(void)state;
-	const unsigned layouts[] = {DVMT_FLAT, DVMT_HASH, DVMT_DS};
+	const unsigned layouts[] = {DVMT_FLAT, DVMT_HASH, DVMT_DS, DVMT_FLAT, DVMT_HASH};
+	const unsigned wheres[] = {DVMT_HYPERVISOR, DVMT_HYPERVISOR, DVMT_HYPERVISOR, DVMT_BOTH, DVMT_BOTH};
 	for (size_t li = 0; li < ARRAY_LEN(layouts); li++)
 		for (unsigned hs = 12; hs <= 21; hs += 9) {
 			struct tpt_config c;
 			config_defaults(&c);
 			c.dvmt_layout = layouts[li];
+			c.dvmt_where = wheres[li];
 			c.migrate_every = 500;
 			struct tsim *t = tsim_cfg("dvmt", &c, 12, hs, "gups:size=64M,updates=20K");
 			struct vm *vm = &t->s.vm;
@@ -696,6 +707,15 @@ static void test_dvmt_follows_migrations(void **state)
 				assert_true(tot.dvmt_outside > 0);
 			} else {
 				assert_int_equal(tot.dvmt_outside, 0);
+			}
+			if (wheres[li] == DVMT_BOTH) {
+				/* The table is one registered range: almost every walk is one
+				 * custom translation of the process's map. */
+				struct mmu_regs r;
+				t->s.scheme->regs(vm, vm->cur, &r);
+				assert_int_equal(r.dvmt_app->n, 1);
+				assert_true(tot.dvmt_translations > 0);
+				assert_int_equal(tot.dvmt_token_checks, tot.walks);
 			}
 			tsim_free(t);
 		}

@@ -102,17 +102,21 @@ static void test_registry(void **state)
 /* DVMT's three maps: exact references per walk with every translation
  * cache off (g guest entries, g+1 custom translations, one token check:
  * flat one reference each, ds none, hash at least one), translations equal
- * to guest table o EPT, and the map's checker. */
+ * to guest table o EPT, and the map's checker. In the process-map form
+ * (both) the table is a registered range: one custom translation and one
+ * check per walk. */
 static void test_dvmt_layouts(void **state)
 {
 	(void)state;
 	const unsigned pairs[][2] = {{12, 12}, {12, 21}, {21, 12}, {21, 21}};
-	const unsigned layouts[] = {DVMT_FLAT, DVMT_HASH, DVMT_DS};
+	const unsigned layouts[] = {DVMT_FLAT, DVMT_HASH, DVMT_DS, DVMT_FLAT, DVMT_HASH};
 	for (size_t li = 0; li < ARRAY_LEN(layouts); li++)
 		for (size_t pi = 0; pi < ARRAY_LEN(pairs); pi++) {
+			bool both = li >= 3;
 			struct tpt_config c;
 			config_defaults(&c);
 			c.dvmt_layout = layouts[li];
+			c.dvmt_where = both ? DVMT_BOTH : DVMT_HYPERVISOR;
 			c.pwc_pml5 = c.pwc_pml4 = c.pwc_pdpt = c.pwc_pd = 0;
 			c.ntlb_entries = c.rmp_cache_entries = 0;
 			struct tsim *t = tsim_cfg("dvmt", &c, pairs[pi][0], pairs[pi][1],
@@ -129,12 +133,23 @@ static void test_dvmt_layouts(void **state)
 			const struct tpt_stats *st = sim_account(&t->s);
 			uint64_t g = levels_for(4, pairs[pi][0]), w = st->walks;
 			assert_true(w > 0);
+			if (both) {
+				assert_int_equal(st->dvmt_token_checks, w);
+				assert_int_equal(st->rmp_refs, w);
+				if (layouts[li] == DVMT_FLAT)
+					assert_int_equal(st->walk_refs, w);
+				else
+					assert_true(st->walk_refs >= w);
+				g = 0;
+			}
 			/* Faulted walks translate too: the counters hold more. */
 			assert_true(st->dvmt_translations >= w * (g + 1));
 			assert_int_equal(st->dvmt_token_checks, w);
 			assert_int_equal(st->rmp_refs, w);
 			assert_int_equal(st->dvmt_outside, 0);
-			if (layouts[li] == DVMT_FLAT)
+			if (both)
+				;
+			else if (layouts[li] == DVMT_FLAT)
 				assert_int_equal(st->walk_refs, w * g + w * (g + 1));
 			else if (layouts[li] == DVMT_DS)
 				assert_int_equal(st->walk_refs, w * g);

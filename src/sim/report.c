@@ -313,6 +313,11 @@ static void print_translation(FILE *out, const struct tpt_result *r)
 	if (st->hpwc_hits + st->hpwc_misses)
 		fprintf(out, "%-22s %16s  EPT walk cache %llu/%llu\n", "", "",
 			(unsigned long long)st->hpwc_hits, (unsigned long long)st->hpwc_misses);
+	if (st->dvmt_translations)
+		fprintf(out, "%-22s %16llu  their references %llu, token checks %llu, by the EPT %llu\n",
+			"dvmt translations", (unsigned long long)st->dvmt_translations,
+			(unsigned long long)st->dvmt_refs, (unsigned long long)st->dvmt_token_checks,
+			(unsigned long long)st->dvmt_outside);
 }
 
 /* The operating system and the hypervisor: faults, exits, pv-ops, TPT, tables. */

@@ -270,10 +270,10 @@ static __attribute__((noinline)) int translate(struct sim *s, struct process *p,
 		if (vrc)
 			return fault_error(e, vrc, va);
 	}
-	static const char *const kind[] = {"ok", "guest page fault", "EPT violation",
-					   "shadow miss", "tag fault", "TPT miss", "switch"};
+	static const char *const kind[] = {"ok", "guest page fault", "EPT violation", "shadow miss",
+					   "tag fault", "TPT miss", "switch", "DVMT miss"};
 	return tpt_fail(e, "translation of gVA %#llx of pid %d did not settle after 8 walks (the last: %s)",
-			(unsigned long long)va, p->pid, kind[last < 7 ? last : 0]);
+			(unsigned long long)va, p->pid, kind[last < 8 ? last : 0]);
 }
 
 /* The periodic work: the scheme's (agile intervals), frame migrations, the profiler. */

@@ -53,7 +53,10 @@ struct tpt_config {
 	uint32_t shsp_interval;  /* accesses per SHSP decision interval */
 	uint32_t shsp_confidence; /* agreeing intervals before SHSP switches */
 	double shsp_margin;      /* the other mode's estimate must be better by this share */
-	uint32_t dvmt_layout;    /* DVMT_FLAT, DVMT_HASH, DVMT_DS: the hypervisor's gPA -> hPA map */
+	uint32_t dvmt_layout;    /* DVMT_FLAT, DVMT_HASH, DVMT_DS: the maps' layout */
+	uint32_t dvmt_where;     /* DVMT_HYPERVISOR, DVMT_BOTH */
+	uint32_t dvmt_ranges;    /* ranges a process registers for its own map (both) */
+	uint64_t dvmt_min_range; /* the smallest mapping registered */
 	uint32_t tpt_repair_delay; /* accesses a process runs on nested paging after a status fault */
 	uint32_t migrate_every;  /* the hypervisor migrates a guest frame every this many accesses */
 	/* [policy] automatic TPT enablement (policy.h) */
@@ -90,6 +93,9 @@ enum { PWC_DIMS_1D_NT, PWC_DIMS_1D, PWC_DIMS_2D, PWC_DIMS_2D_NT };
  * map that DVMT walks instead of the EPT: an array by host page, a hash
  * table by host page, or a direct segment (base plus offset). */
 enum { DVMT_FLAT, DVMT_HASH, DVMT_DS };
+/* [hv] dvmt_where: the hypervisor's map alone, or with each process's own
+ * gVA -> hPA map over its registered ranges replacing the whole walk there. */
+enum { DVMT_HYPERVISOR, DVMT_BOTH };
 
 void config_defaults(struct tpt_config *c);
 /* Reads an INI file over the current values. */

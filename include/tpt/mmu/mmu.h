@@ -59,6 +59,18 @@ struct dvmt_regs {
 	uint64_t seg_off;        /* ds: hPA - gPA inside it */
 };
 
+/* DVMT's per-process range registers (where = both): gVAs in [lo, hi) are
+ * translated by the process's own map at table (flat: an entry per 4 KiB
+ * page of the range; hash: mask + 1 slots keyed by page of the range + 1),
+ * entries as above with the writable bit (bit 7). */
+enum { DVMT_RANGES_MAX = 8 };
+struct dvmt_app {
+	unsigned n;
+	struct dvmt_range {
+		uint64_t lo, hi, table, mask;
+	} r[DVMT_RANGES_MAX];
+};
+
 /* What the hardware walks with, as registers hold it. */
 struct mmu_regs {
 	uint64_t cr3;  /* the first table a walk reads: guest table, or shadow table */
@@ -67,6 +79,7 @@ struct mmu_regs {
 	unsigned asid; /* PCID of the TLB and paging-structure cache entries */
 	uint16_t tag;  /* the VM's owner id, which tag checks compare with the RMP */
 	const struct dvmt_regs *dvmt; /* DVMT's map registers; NULL for every other scheme */
+	const struct dvmt_app *dvmt_app; /* DVMT's range registers of the process (both) */
 };
 
 /* Host memory of host_bytes and every structure sized by cfg (the PWC,
@@ -85,6 +98,7 @@ enum walk_rc {
 	WALK_TAG_FAULT,     /* a TPT walk reached a frame not owned by the VM */
 	WALK_TPT_MISS,      /* not present (or not writable) in the TPT table */
 	WALK_SWITCH,        /* (internal to agile walks) a switching entry: go nested */
+	WALK_DVMT_MISS,     /* not present (or not writable) in the process's DVMT map */
 };
 
 /* One walk attempt: the translation, or the fault, and what it cost. */
