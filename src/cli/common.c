@@ -39,7 +39,7 @@ static int parse_page(const char *s, unsigned *shift)
 /* The simulation commands' options: parsing (below), tpt help and the
  * manual page (mangen.c) all read this one table. */
 const struct cli_opt cli_opts[] = {
-	{"scheme", "S", 's', "native, nested, shadow, agile, shsp, tpt-naive, tpt-opt, tpt-emul or ideal (sim)"},
+	{"scheme", "S", 's', "native, nested, shadow, agile, shsp, dvmt, tpt-naive, tpt-opt, tpt-emul or ideal (sim)"},
 	{"schemes", "LIST", 'S', "schemes for compare, in that order (default: all)"},
 	{"workload", "W", 'w', "NAME:key=value,... (default for compare: " DEFAULT_WORKLOAD ")"},
 	{"scenario", "FILE", 'x', "several workloads as processes of one VM (a file or a name)"},
