@@ -25,6 +25,11 @@ one_line "unknown option '--frob'" 2 study run "$STUDY" --frob
 printf '[study]\ncommand = compare\nworkload = gups\nworkload = gups\n' >"$T/s.ini"
 one_line "runs 1 and 2 are the same run" 2 study plan "$T/s.ini"
 
+# Every shipped study file plans: its workloads, configs and schemes are valid.
+for f in "$(dirname "$0")"/../studies/*.ini; do
+	"$TPT" study plan "$f" >"$T/plan" 2>&1 && ok || bad "study plan $f: $(tail -n 1 "$T/plan")"
+done
+
 if ! command -v parallel >/dev/null || ! command -v gnuplot >/dev/null; then
 	echo "SKIP: GNU parallel or gnuplot is not installed (make deps installs them): the runs are not tested"
 	finish
