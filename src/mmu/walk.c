@@ -119,13 +119,16 @@ int walk_ept(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t g
 	}
 }
 
-int walk_2d_from(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write, struct walk *w,
-		 int level, uint64_t gtable, bool fill_pwc)
+/* The 2D walk with `host` as its host dimension: inlined with walk_host
+ * for nested paging, called through the pointer for a scheme's own. */
+static inline int walk_2d_core(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write,
+			       struct walk *w, int level, uint64_t gtable, bool fill_pwc,
+			       walk_host_fn host)
 {
 	for (;; level--) {
 		uint64_t htable;
 		unsigned hs;
-		int rc = walk_host(m, r, w, gtable, &htable, &hs);
+		int rc = host(m, r, w, gtable, &htable, &hs);
 		if (rc)
 			return rc;
 		uint64_t epa = htable + 8ULL * pt_index(va, level);
@@ -138,7 +141,7 @@ int walk_2d_from(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool writ
 		if (level == 1 || (e & PTE_PS)) {
 			unsigned gs = pt_shift(level);
 			uint64_t gpa = pt_leaf_pa(e, level, va), hpa;
-			rc = walk_host(m, r, w, gpa, &hpa, &hs);
+			rc = host(m, r, w, gpa, &hpa, &hs);
 			if (rc)
 				return rc;
 			w->pa = hpa;
@@ -150,6 +153,20 @@ int walk_2d_from(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool writ
 		if (fill_pwc)
 			pwc_fill(&m->pwc, level, va, r->asid, gtable);
 	}
+}
+
+int walk_2d_from(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write, struct walk *w,
+		 int level, uint64_t gtable, bool fill_pwc)
+{
+	return walk_2d_core(m, r, va, write, w, level, gtable, fill_pwc, walk_host);
+}
+
+int walk_2d_via(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write, struct walk *w,
+		walk_host_fn host)
+{
+	uint64_t gtable = r->cr3;
+	int level = walk_start(m, w, va, r->asid, &gtable);
+	return walk_2d_core(m, r, va, write, w, level, gtable, true, host);
 }
 
 int walk_2d(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write, struct walk *w)

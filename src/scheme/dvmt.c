@@ -221,35 +221,12 @@ static int dvmt_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool 
 		for (unsigned i = 0; i < r->dvmt_app->n; i++)
 			if (va >= r->dvmt_app->r[i].lo && va < r->dvmt_app->r[i].hi)
 				return app_walk(m, r, &r->dvmt_app->r[i], va, write, w);
-	uint64_t gtable = r->cr3;
-	for (int level = walk_start(m, w, va, r->asid, &gtable);; level--) {
-		uint64_t htable, hpa;
-		unsigned hs;
-		int rc = host(m, r, w, gtable, &htable, &hs);
-		if (rc)
-			return rc;
-		uint64_t epa = htable + 8ULL * pt_index(va, level);
-		walk_ref(m, w, epa);
-		uint64_t e;
-		if (!walk_entry(m, epa, level, write, &e)) {
-			w->fault_addr = va;
-			return WALK_GUEST_PF;
-		}
-		if (level == 1 || (e & PTE_PS)) {
-			unsigned gs = pt_shift(level);
-			rc = host(m, r, w, pt_leaf_pa(e, level, va), &hpa, &hs);
-			if (rc)
-				return rc;
-			w->pa = hpa;
-			w->shift = gs < hs ? gs : hs;
-			w->writable = e & PTE_W;
-			/* The fill's token check, beside the data access. */
-			w->st->dvmt_token_checks++;
-			return walk_tag_check(m, r, w, hpa >> PAGE_SHIFT, CHECKS_PARALLEL, 0, true);
-		}
-		gtable = e & PTE_ADDR;
-		pwc_fill(&m->pwc, level, va, r->asid, gtable);
-	}
+	int rc = walk_2d_via(m, r, va, write, w, host);
+	if (rc)
+		return rc;
+	/* The fill's token check, beside the data access. */
+	w->st->dvmt_token_checks++;
+	return walk_tag_check(m, r, w, w->pa >> PAGE_SHIFT, CHECKS_PARALLEL, 0, true);
 }
 
 /* g guest references, g+1 custom translations of one reference (flat, the

@@ -144,5 +144,12 @@ int walk_ept(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t g
 int walk_2d(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write, struct walk *w);
 int walk_2d_from(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write, struct walk *w,
 		 int level, uint64_t gtable, bool fill_pwc);
+/* A host dimension: gPA -> hPA and the size of its host page, or the fault. */
+typedef int (*walk_host_fn)(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t gpa,
+			    uint64_t *hpa, unsigned *shift);
+/* The 2D walk of r->cr3 (with the PWC) whose gPAs `host` translates (DVMT:
+ * the hypervisor's own map instead of the EPT). */
+int walk_2d_via(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool write, struct walk *w,
+		walk_host_fn host);
 
 #endif
