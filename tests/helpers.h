@@ -110,6 +110,16 @@ static inline void tsim_check(struct tsim *t)
 		fail_msg("check: %s", e.msg);
 }
 
+/* The workload's whole run, the checkers after it, and its totals. */
+static inline void tsim_run(struct tsim *t, struct tpt_stats *tot)
+{
+	struct tpt_err e;
+	if (sim_run(&t->s, &e))
+		fail_msg("run: %s", e.msg);
+	tsim_check(t);
+	sim_totals(&t->s, tot);
+}
+
 /* Feeds one event as the run loop would; fails the test on an error. */
 /* One hardware walk of va by the running process, with the registers its
  * scheme loads, as the simulator does on a TLB miss. */

@@ -629,12 +629,8 @@ static void test_periodic_migrations(void **state)
 	c.migrate_every = 2000;
 	c.tpt_repair_delay = 500;
 	struct tsim *t = tsim_cfg("tpt-opt", &c, 12, 21, "gups:size=64M,updates=20K");
-	struct tpt_err e;
-	if (sim_run(&t->s, &e))
-		fail_msg("%s", e.msg);
-	tsim_check(t);
 	struct tpt_stats tot;
-	sim_totals(&t->s, &tot);
+	tsim_run(t, &tot);
 	/* 80K measured accesses: a migration every 2000, counted as the system's work. */
 	assert_int_equal(t->s.vm.sys.hv_migrations, 40);
 	assert_int_equal(tot.hv_migrations, 40);
@@ -655,12 +651,8 @@ static void test_migrations_release_frames(void **state)
 		config_defaults(&c);
 		c.migrate_every = 1;
 		struct tsim *t = tsim_cfg(schemes[i], &c, 12, 12, "gups:size=16M,updates=2K");
-		struct tpt_err e;
-		if (sim_run(&t->s, &e))
-			fail_msg("%s: %s", schemes[i], e.msg);
-		tsim_check(t);
 		struct tpt_stats tot;
-		sim_totals(&t->s, &tot);
+		tsim_run(t, &tot);
 		assert_true(tot.hv_migrations >= 4000);
 		if (!t->s.vm.hv.ops->holds_moved)
 			assert_int_equal(t->s.vm.hv.nquarantine, 0);
@@ -690,12 +682,8 @@ static void test_dvmt_follows_migrations(void **state)
 			uint64_t gfr = vm->guest_mem >> PAGE_SHIFT;
 			if (layouts[li] == DVMT_DS) /* all guest memory backed at start */
 				assert_int_equal(vm->hv.backed, gfr);
-			struct tpt_err e;
-			if (sim_run(&t->s, &e))
-				fail_msg("%s", e.msg);
-			tsim_check(t);
 			struct tpt_stats tot;
-			sim_totals(&t->s, &tot);
+			tsim_run(t, &tot);
 			assert_true(tot.hv_migrations >= 100);
 			assert_int_equal(vm->hv.nquarantine, 0);
 			if (layouts[li] == DVMT_DS) {
