@@ -107,13 +107,40 @@ static uint64_t *word(struct hv *hv, uint64_t addr)
 
 /* --- the hardware half ---------------------------------------------------- */
 
+/* Entry n of the map at table (flat: an array; hash: mask + 1 slots keyed
+ * n + 1), read as the hardware reads it: a reference per cache line it
+ * touches. 0 when the map has none. */
+static uint64_t map_read(struct mmu *m, struct walk *w, unsigned layout, uint64_t table,
+			 uint64_t mask, uint64_t n)
+{
+	if (layout == DVMT_FLAT) {
+		walk_ref(m, w, table + 8 * n);
+		w->st->dvmt_refs++;
+		return *hostmem_word(&m->hm, table + 8 * n);
+	}
+	uint64_t line = ~0ULL;
+	for (uint64_t i = hash_slot(n, mask);; i = (i + 1) & mask) {
+		uint64_t at = table + 16 * i;
+		if (at >> 6 != line) {
+			line = at >> 6;
+			walk_ref(m, w, at);
+			w->st->dvmt_refs++;
+		}
+		uint64_t k = *hostmem_word(&m->hm, at);
+		if (k == n + 1)
+			return *hostmem_word(&m->hm, at + 8);
+		if (!k)
+			return 0;
+	}
+}
+
 /* A gPA's custom translation: WALK_OK with *hpa and *shift, or
  * WALK_EPT_VIOLATION (the host page is not backed: the map has no entry). */
 static int custom(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t gpa,
 		  uint64_t *hpa, unsigned *shift)
 {
 	const struct dvmt_regs *d = r->dvmt;
-	uint64_t gfn = gpa >> PAGE_SHIFT, e = 0;
+	uint64_t gfn = gpa >> PAGE_SHIFT, e;
 	w->st->dvmt_translations++;
 	w->cycles += d->handler_cycles;
 	if (d->layout == DVMT_DS) {
@@ -125,29 +152,7 @@ static int custom(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint6
 		w->st->dvmt_outside++;
 		return walk_ept(m, r, w, gpa, hpa, shift);
 	}
-	if (d->layout == DVMT_FLAT) {
-		uint64_t at = d->table + 8 * (gfn >> (d->host_shift - PAGE_SHIFT));
-		walk_ref(m, w, at);
-		w->st->dvmt_refs++;
-		e = *hostmem_word(&m->hm, at);
-	} else {
-		uint64_t key = (gfn >> (d->host_shift - PAGE_SHIFT)) + 1, line = ~0ULL;
-		for (uint64_t i = hash_slot(key - 1, d->mask);; i = (i + 1) & d->mask) {
-			uint64_t at = d->table + 16 * i;
-			if (at >> 6 != line) {
-				line = at >> 6;
-				walk_ref(m, w, at);
-				w->st->dvmt_refs++;
-			}
-			uint64_t k = *hostmem_word(&m->hm, at);
-			if (k == key) {
-				e = *hostmem_word(&m->hm, at + 8);
-				break;
-			}
-			if (!k)
-				break;
-		}
-	}
+	e = map_read(m, w, d->layout, d->table, d->mask, gfn >> (d->host_shift - PAGE_SHIFT));
 	if (!(e & 1)) {
 		w->fault_addr = gpa;
 		return WALK_EPT_VIOLATION;
@@ -175,32 +180,11 @@ static int host(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_
 static int app_walk(struct mmu *m, const struct mmu_regs *r, const struct dvmt_range *g,
 		    uint64_t va, bool write, struct walk *w)
 {
-	uint64_t page = (va - g->lo) >> PAGE_SHIFT, e = 0;
+	uint64_t page = (va - g->lo) >> PAGE_SHIFT, e;
 	w->st->dvmt_translations++;
 	w->cycles += r->dvmt->handler_cycles;
 	w->st->pwc_misses++; /* no paging-structure cache serves it */
-	if (r->dvmt->layout == DVMT_FLAT) {
-		walk_ref(m, w, g->table + 8 * page);
-		w->st->dvmt_refs++;
-		e = *hostmem_word(&m->hm, g->table + 8 * page);
-	} else {
-		uint64_t line = ~0ULL;
-		for (uint64_t i = hash_slot(page, g->mask);; i = (i + 1) & g->mask) {
-			uint64_t at = g->table + 16 * i;
-			if (at >> 6 != line) {
-				line = at >> 6;
-				walk_ref(m, w, at);
-				w->st->dvmt_refs++;
-			}
-			uint64_t k = *hostmem_word(&m->hm, at);
-			if (k == page + 1) {
-				e = *hostmem_word(&m->hm, at + 8);
-				break;
-			}
-			if (!k)
-				break;
-		}
-	}
+	e = map_read(m, w, r->dvmt->layout, g->table, g->mask, page);
 	if (!(e & 1) || (write && !(e & APP_W))) {
 		w->fault_addr = va;
 		return WALK_DVMT_MISS;
