@@ -79,12 +79,7 @@ int walk_1d(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t ro
 int walk_host(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t gpa,
 	      uint64_t *hpa, unsigned *shift)
 {
-	if (walk_ntlb(m, w, gpa, hpa, shift))
-		return WALK_OK;
-	int rc = walk_ept(m, r, w, gpa, hpa, shift);
-	if (rc == WALK_OK)
-		walk_ntlb_fill(m, gpa, *hpa & ~((1ULL << *shift) - 1), *shift);
-	return rc;
+	return walk_host_through(m, r, w, gpa, hpa, shift, walk_ept);
 }
 
 int walk_ept(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t gpa, uint64_t *hpa,

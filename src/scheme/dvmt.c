@@ -167,12 +167,15 @@ static int custom(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint6
 static int host(struct mmu *m, const struct mmu_regs *r, struct walk *w, uint64_t gpa,
 		uint64_t *hpa, unsigned *shift)
 {
-	if (walk_ntlb(m, w, gpa, hpa, shift))
-		return WALK_OK;
-	int rc = custom(m, r, w, gpa, hpa, shift);
-	if (rc == WALK_OK)
-		walk_ntlb_fill(m, gpa, *hpa & ~((1ULL << *shift) - 1), *shift);
-	return rc;
+	return walk_host_through(m, r, w, gpa, hpa, shift, custom);
+}
+
+/* The fill's token check of the frame w translated to, beside the data
+ * access. */
+static int token_check(struct mmu *m, const struct mmu_regs *r, struct walk *w)
+{
+	w->st->dvmt_token_checks++;
+	return walk_tag_check(m, r, w, w->pa >> PAGE_SHIFT, CHECKS_PARALLEL, 0, true);
 }
 
 /* A gVA in a registered range: the process's own map gives the host
@@ -192,8 +195,7 @@ static int app_walk(struct mmu *m, const struct mmu_regs *r, const struct dvmt_r
 	w->shift = (unsigned)((e >> 1) & 63);
 	w->pa = (e & ~(PAGE_SIZE - 1)) | (va & ((1ULL << w->shift) - 1));
 	w->writable = e & APP_W;
-	w->st->dvmt_token_checks++;
-	return walk_tag_check(m, r, w, w->pa >> PAGE_SHIFT, CHECKS_PARALLEL, 0, true);
+	return token_check(m, r, w);
 }
 
 /* The process's registered ranges by their own map; the rest by the 2D
@@ -208,9 +210,7 @@ static int dvmt_walk(struct mmu *m, const struct mmu_regs *r, uint64_t va, bool 
 	int rc = walk_2d_via(m, r, va, write, w, host);
 	if (rc)
 		return rc;
-	/* The fill's token check, beside the data access. */
-	w->st->dvmt_token_checks++;
-	return walk_tag_check(m, r, w, w->pa >> PAGE_SHIFT, CHECKS_PARALLEL, 0, true);
+	return token_check(m, r, w);
 }
 
 /* g guest references, g+1 custom translations of one reference (flat, the

@@ -63,6 +63,19 @@ static inline void walk_ntlb_fill(struct mmu *m, uint64_t gpa, uint64_t base, un
 	fa_insert(&m->ntlb, gpa >> PAGE_SHIFT, ~((1ULL << (sh - PAGE_SHIFT)) - 1), base | sh);
 }
 
+/* A gPA's host translation: the nested TLB, or else `miss` (the EPT walk,
+ * or DVMT's map), whose translation the nested TLB then learns. */
+static inline int walk_host_through(struct mmu *m, const struct mmu_regs *r, struct walk *w,
+				    uint64_t gpa, uint64_t *hpa, unsigned *shift, walk_host_fn miss)
+{
+	if (walk_ntlb(m, w, gpa, hpa, shift))
+		return WALK_OK;
+	int rc = miss(m, r, w, gpa, hpa, shift);
+	if (rc == WALK_OK)
+		walk_ntlb_fill(m, gpa, *hpa & ~((1ULL << *shift) - 1), *shift);
+	return rc;
+}
+
 /*
  * Checks that host frame hfn belongs to the VM (r->tag), through the RMP
  * cache or the RMP. Serial checks add their latency to the walk; parallel
