@@ -140,6 +140,19 @@ done
 grep -q "^oracle .*100.0%" "$T/pol.txt" && ok || bad "the oracle captures its own gain"
 grep -q "^never .* 1.000x" "$T/pol.txt" && ok || bad "never is the reference"
 expect_error "needs a TPT scheme" policy --scenario "$T/pol.ini" --scheme nested
+# Other schemes as baselines: a row each, after the policies, naming its
+# scheme; tpt-opt with TPT never enabled is nested paging, to the cycle.
+"$TPT" policy --scenario "$T/pol.ini" --schemes nested,shsp --json "$T/base.json" >"$T/base.txt" 2>/dev/null &&
+	ok || bad "tpt policy --schemes"
+[ "$(grep -c '^    "policy":' "$T/base.json")" -eq 8 ] && ok || bad "six policies and two baselines"
+grep -q '^    "scheme": "shsp",' "$T/base.json" && ok || bad "a baseline row names its scheme"
+never=$(awk '$1 == "never" { print $2 }' "$T/base.txt")
+nested=$(awk '$1 == "nested" { print $2 }' "$T/base.txt")
+[ -n "$never" ] && [ "$never" = "$nested" ] && ok || bad "nested's row ($nested) is not never's ($never)"
+grep -q "^shsp .*x" "$T/base.txt" && ok || bad "shsp's row in the text"
+expect_error "baselines are schemes without TPT" policy --scenario "$T/pol.ini" --schemes nested,tpt-naive
+expect_error "names nested twice" policy --scenario "$T/pol.ini" --schemes nested,nested
+expect_error "unknown scheme 'nope'" policy --scenario "$T/pol.ini" --schemes nope
 expect_error "no --policy" policy --policy auto
 "$TPT" policy --scenario nosuch >/dev/null 2>&1; [ $? -eq 2 ] && ok || bad "unknown scenario"
 

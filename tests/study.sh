@@ -217,6 +217,12 @@ printf '[study]\ncommand = compare\nsample = yes\nworkload = gups:size=64M,updat
 printf '[study]\ncommand = policy\nsample = yes\nworkload = gups:size=256M,updates=2M\n' >"$T/sp.ini"
 "$TPT" study run "$T/sp.ini" --dir "$T/sp" >/dev/null 2>&1 && "$TPT" study report "$T/sp.ini" --dir "$T/sp" >"$T/sp.out" 2>&1 &&
 	ls "$T"/sp/plots/timeline-*.svg >/dev/null 2>&1 && ok || bad "a sampled policy study's report: $(cat "$T/sp.out")"
+# A policy study with baselines: each scheme a column beside the policies;
+# shadow loses to never where the oracle gains, a negative share.
+printf '[study]\ncommand = policy\nworkload = gups:size=64M,updates=1M\nschemes = nested,shadow\n' >"$T/pb.ini"
+"$TPT" study run "$T/pb.ini" --dir "$T/pb" >/dev/null 2>&1 && "$TPT" study report "$T/pb.ini" --dir "$T/pb" >"$T/pb.out" 2>&1 &&
+	grep -q "^| workload | always | by-name | threshold | oracle | auto | nested | shadow |" "$T/pb/tables.md" &&
+	grep -q ",shadow,.*,-[0-9]" "$T/pb/results.csv" && ok || bad "a policy study's baselines: $(cat "$T/pb.out")"
 "$TPT" compare --workload $W --schemes native,nested --csv - >"$T/c2.csv" && head -n 1 "$T/c2.csv" | grep -q "^# tpt compare" &&
 	[ "$(wc -l <"$T/c2.csv")" -eq 4 ] && ok || bad "--csv - is not the CSV alone: $(head -n 3 "$T/c2.csv")"
 "$TPT" policy --workload gups:size=256M,updates=1M --plot "$T/p.svg" --csv "$T/p.csv" >/dev/null &&

@@ -78,6 +78,16 @@ static void test_plan(void **st)
 			 0);
 	assert_string_not_equal(s.run[0].hash, h0);
 	study_free(&s);
+	/* A policy study's schemes are its baselines: passed on, and counted
+	 * with its six policies. */
+	assert_int_equal(load(&s, "[study]\ncommand = policy\nworkload = gups\nschemes = nested,shsp\n", &e),
+			 0);
+	study_argv(&s, &s.run[0], &a);
+	assert_string_equal(a.v[0], "policy");
+	assert_string_equal(a.v[9], "--schemes");
+	assert_string_equal(a.v[10], "nested,shsp");
+	assert_int_equal(study_run_sims(&s), 8);
+	study_free(&s);
 	/* Refused at the plan: what would fail at run time, or run twice. */
 	static const struct {
 		const char *text, *want;
@@ -88,7 +98,9 @@ static void test_plan(void **st)
 		{"[study]\ncommand = compare\nworkload = gups\nconfig = missing.ini\n", "missing.ini"},
 		{"[study]\ncommand = compare\nworkload = gups\nname = a/b\n", "not a plain name"},
 		{"[study]\ncommand = compare\nworkload = gups\nworkload = gups\n", "the same run"},
-		{"[study]\ncommand = policy\nworkload = gups\nschemes = native\n", "no schemes"},
+		{"[study]\ncommand = policy\nworkload = gups\nschemes = nested,tpt-naive\n",
+		 "schemes without TPT, not tpt-naive"},
+		{"[study]\ncommand = policy\nschemes = nested\n", "names workloads or scenarios"},
 		{"[study]\ncommand = compare\nworkload = gups\ncommand = policy\n", "given twice"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

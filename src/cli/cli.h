@@ -143,6 +143,9 @@ struct run {
  */
 int run_all(struct run *runs, size_t n, unsigned jobs, const struct tpt_config *cfg,
 	    struct workload *wl);
+/* --schemes's comma-separated names into list (at most max), in order;
+ * 0, or 1 with one line said for an unknown name, too many or none. */
+int parse_schemes(const char *s, const struct scheme **list, size_t max, size_t *n);
 /* The number of CPUs online (--jobs's default). */
 unsigned default_jobs(void);
 /* An output file (outfile.h): written whole or not at all. */

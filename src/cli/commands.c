@@ -113,7 +113,7 @@ const struct cli_command cli_commands[] = {
 	{"compare", "[--workload W | --scenario FILE] [--schemes a,b,...] [options]",
 	 "several schemes on one access stream", NULL, cmd_compare, cli_opts, &cli_nopts,
 	 "tpt compare --workload bfs:scale=16 --guest-page 2M --host-page 2M"},
-	{"policy", "[--scenario FILE] [--scheme S] [--timeline FILE] [options]",
+	{"policy", "[--scenario FILE] [--scheme S] [--schemes baselines] [--timeline FILE] [options]",
 	 "automatic TPT against its baselines", NULL, cmd_policy, cli_opts, &cli_nopts,
 	 "tpt policy --scenario mix --timeline auto.csv"},
 	{"dbt", "[--workload W] [--guest ia32|pae|x86_64] [--scheme softmmu|btmmu|direct|all] "

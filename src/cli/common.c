@@ -40,7 +40,8 @@ static int parse_page(const char *s, unsigned *shift)
  * manual page (mangen.c) all read this one table. */
 const struct cli_opt cli_opts[] = {
 	{"scheme", "S", 's', "native, nested, shadow, agile, shsp, dvmt, tpt-naive, tpt-opt, tpt-emul or ideal (sim)"},
-	{"schemes", "LIST", 'S', "schemes for compare, in that order (default: all)"},
+	{"schemes", "LIST", 'S', "compare: schemes, in that order (default: all); policy: other schemes "
+				 "run beside the policies as baselines"},
 	{"workload", "W", 'w', "NAME:key=value,... (default for compare: " DEFAULT_WORKLOAD ")"},
 	{"scenario", "FILE", 'x', "several workloads as processes of one VM (a file or a name)"},
 	{"thp", "POLICY", 't', "never, always or madvise (guest transparent huge pages)"},
@@ -265,6 +266,28 @@ int check_outputs(const struct opts *o)
 	if (outfile_check_run(outs, 4, ins, 3, &e))
 		return bad("%s", e.msg);
 	return 0;
+}
+
+int parse_schemes(const char *s, const struct scheme **list, size_t max, size_t *n)
+{
+	char *copy = strdup(s), *save = NULL;
+	int rc = 0;
+	*n = 0;
+	if (!copy)
+		return bad("out of memory");
+	for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+		const struct scheme *sc = scheme_find(t);
+		if (!sc)
+			rc = bad("unknown scheme '%s' (see tpt schemes)", t);
+		else if (*n == max)
+			rc = bad("--schemes lists more than %zu schemes", max);
+		else
+			list[(*n)++] = sc;
+	}
+	free(copy);
+	if (!rc && *n == 0)
+		rc = bad("--schemes lists no scheme");
+	return rc;
 }
 
 unsigned default_jobs(void)

@@ -37,20 +37,8 @@ int cmd_compare(int argc, char **argv, const json_t *rerun)
 	if (!o.workload && !o.scenario)
 		o.workload = DEFAULT_WORKLOAD;
 	if (o.schemes) {
-		char *copy = strdup(o.schemes), *save = NULL;
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			const struct scheme *sc = scheme_find(t);
-			if (!sc) {
-				rc = bad("unknown scheme '%s' (see tpt schemes)", t);
-				free(copy);
-				return rc;
-			}
-			if (n < ARRAY_LEN(list))
-				list[n++] = sc;
-		}
-		free(copy);
-		if (n == 0)
-			return bad("--schemes lists no scheme");
+		if ((rc = parse_schemes(o.schemes, list, ARRAY_LEN(list), &n)))
+			return rc;
 	} else {
 		/* Every scheme; sampled, those that can be (not shsp, whose
 		 * decisions read what fast-forward does not model). */

@@ -89,11 +89,16 @@ static int bad_value(const struct where *at, const char *key, const char *why, s
 	return tpt_fail(e, "object %zu: '%s' %s", at->item + 1, key, why);
 }
 
-/* o's key as a number from 0 up, finite; null (as NaN) only if null_ok. */
-static int number(const json_t *o, const char *key, bool null_ok, const struct where *at, double *out,
+/* What number() takes besides a finite number from 0 up. */
+enum { NUM_NULL = 1, NUM_SIGNED = 2 };
+
+/* o's key as a finite number, from 0 up unless NUM_SIGNED; null (as NaN)
+ * only with NUM_NULL. */
+static int number(const json_t *o, const char *key, int how, const struct where *at, double *out,
 		  struct tpt_err *e)
 {
 	const json_t *v = json_object_get(o, key);
+	bool null_ok = how & NUM_NULL;
 	if (null_ok && json_is_null(v)) {
 		*out = NAN;
 		return 0;
@@ -101,7 +106,9 @@ static int number(const json_t *o, const char *key, bool null_ok, const struct w
 	if (!json_is_number(v))
 		return bad_value(at, key, null_ok ? "is not a number or null" : "is not a number", e);
 	double x = json_number_value(v);
-	if (!(x >= 0) || isinf(x))
+	if (isnan(x) || isinf(x))
+		return bad_value(at, key, "is not a finite number", e);
+	if (!(how & NUM_SIGNED) && x < 0)
 		return bad_value(at, key, "is not a finite number from 0 up", e);
 	*out = x;
 	return 0;
@@ -191,7 +198,7 @@ static int compare_rows(const struct origin *o, const json_t *res, json_t *rows,
 		if (!scheme_find(sc))
 			return bad_value(&at, "scheme", "names no scheme of tpt", e);
 		for (size_t k = 0; k < ARRAY_LEN(nums); k++)
-			if (number(x, nums[k], false, &at, &v[k], e))
+			if (number(x, nums[k], 0, &at, &v[k], e))
 				return -1;
 	}
 	double nested = cycles_of(res, "nested"), shadow = cycles_of(res, "shadow");
@@ -243,7 +250,7 @@ static int sum_processes(const json_t *x, size_t item, struct halves *h, struct 
 	json_array_foreach(procs, j, p) {
 		struct where at = {item, "process", j};
 		double prof;
-		if (!json_is_object(p) || number(p, "profiling_cycles", false, &at, &prof, e))
+		if (!json_is_object(p) || number(p, "profiling_cycles", 0, &at, &prof, e))
 			return json_is_object(p) ? -1 : tpt_fail(e, "object %zu: process %zu is not an object",
 								  item + 1, j + 1);
 		h->profiling += prof;
@@ -254,7 +261,7 @@ static int sum_processes(const json_t *x, size_t item, struct halves *h, struct 
 		for (int half = 0; half < 2; half++)
 			for (int k = 0; k < 5; k++) {
 				double v;
-				if (number(sp[half], keys[k], false, &at, &v, e))
+				if (number(sp[half], keys[k], 0, &at, &v, e))
 					return -1;
 				h->v[half][k] += v;
 			}
@@ -267,7 +274,12 @@ static int policy_rows(const struct origin *o, const json_t *res, json_t *rows,
 {
 	static const char *const nums[] = {"cycles", "profiling_overhead_share", "construction_cycles",
 					   "decisions", "losing_decisions"};
-	static const char *const nullable[] = {"speedup_vs_never", "oracle_gain_share"};
+	/* oracle_gain_share is below 0 where a row loses to never and the
+	 * oracle gains. */
+	static const struct {
+		const char *key;
+		int how;
+	} nullable[] = {{"speedup_vs_never", NUM_NULL}, {"oracle_gain_share", NUM_NULL | NUM_SIGNED}};
 	size_t i;
 	const json_t *x;
 	json_array_foreach(res, i, x) {
@@ -282,10 +294,10 @@ static int policy_rows(const struct origin *o, const json_t *res, json_t *rows,
 		if (!policy_name(pol))
 			return bad_value(&at, "policy", "names no policy of tpt", e);
 		for (size_t k = 0; k < ARRAY_LEN(nums); k++)
-			if (number(x, nums[k], false, &at, &v, e))
+			if (number(x, nums[k], 0, &at, &v, e))
 				return -1;
 		for (size_t k = 0; k < ARRAY_LEN(nullable); k++)
-			if (number(x, nullable[k], true, &at, &v, e))
+			if (number(x, nullable[k].key, nullable[k].how, &at, &v, e))
 				return -1;
 		if (sum_processes(x, i, &h, e))
 			return -1;

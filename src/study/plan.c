@@ -38,7 +38,7 @@ static const struct opt rows[] = {
 	 "a --config file, a value of the matrix", NULL},
 	{"study", "pages", OPT_STR, S(pages), 0, 256, "4K/4K",
 	 "guest/host page pairs, space-separated (4K, 2M or 1G each)", NULL},
-	{"study", "schemes", OPT_STR, S(schemes), 0, 256, "", "compare's --schemes (default: all)", NULL},
+	{"study", "schemes", OPT_STR, S(schemes), 0, 256, "", "compare's --schemes (default: all); a policy study's baselines (policy --schemes)", NULL},
 	{"study", "seeds", OPT_STR, S(seeds), 0, 256, "1", "seeds, space-separated", NULL},
 	{"study", "sample", OPT_BOOL, S(sample), 0, 1, "no",
 	 "every run sampled (--sample: [sample] of each run's config), for whole programs", NULL},
@@ -240,9 +240,14 @@ static int check_schemes(const struct study *s, struct tpt_err *e)
 	char buf[256];
 	snprintf(buf, sizeof(buf), "%s", s->f.schemes);
 	unsigned n = 0;
-	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), n++)
-		if (!scheme_find(t))
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), n++) {
+		const struct scheme *sc = scheme_find(t);
+		if (!sc)
 			return tpt_fail(e, "study: unknown scheme '%s' (see tpt schemes)", t);
+		if (s->kind == STUDY_POLICY && sc->enable)
+			return tpt_fail(e, "study: a policy study's schemes are its baselines, schemes "
+					   "without TPT, not %s", t);
+	}
 	if (s->f.schemes[0] && !n)
 		return tpt_fail(e, "study: schemes lists no scheme");
 	return 0;
@@ -303,7 +308,7 @@ void study_argv(const struct study *s, const struct study_run *r, struct study_a
 	v[n++] = s->pages[r->pages].host;
 	v[n++] = "--seed";
 	v[n++] = a->seed;
-	if (s->kind == STUDY_COMPARE && s->f.schemes[0]) {
+	if (s->f.schemes[0]) {
 		v[n++] = "--schemes";
 		v[n++] = s->f.schemes;
 	}
@@ -436,9 +441,9 @@ int study_load(struct study *s, const char *path, struct tpt_err *e)
 		tpt_fail(e, "study: %s: a compare study names workloads (workload = ...), no scenario", path);
 		goto fail;
 	}
-	if (s->kind == STUDY_POLICY && ((!s->f.workload.n && !s->f.scenario.n) || s->f.schemes[0])) {
+	if (s->kind == STUDY_POLICY && !s->f.workload.n && !s->f.scenario.n) {
 		tpt_fail(e, "study: %s: a policy study names workloads or scenarios (workload = ..., "
-			    "scenario = ...), no schemes", path);
+			    "scenario = ...)", path);
 		goto fail;
 	}
 	if (values(s, e) || expand(s, e))
@@ -478,10 +483,10 @@ uint64_t study_run_events(const struct study *s, const struct study_run *r)
 
 unsigned study_run_sims(const struct study *s)
 {
-	if (s->kind == STUDY_POLICY)
-		return 6; /* never, always, by-name, threshold, oracle, auto */
-	unsigned n = 0;
-	if (!s->f.schemes[0]) {
+	/* A policy study: never, always, by-name, threshold, oracle, auto,
+	 * and its baselines. */
+	unsigned n = s->kind == STUDY_POLICY ? 6 : 0;
+	if (!s->f.schemes[0] && s->kind == STUDY_COMPARE) {
 		while (scheme_all[n])
 			n++;
 		return n;
