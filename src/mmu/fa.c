@@ -6,8 +6,8 @@
  * not after the clock; the list from head through next holds each of them
  * once, in decreasing use time, ending at tail. A buffer above FA_SCAN_MAX
  * entries also has a hash holding each of them once under (tag, mask); a
- * smaller one, unless scan, filters whose row k counts the entries using
- * masks[k] by bucket of their tag. Unless scan, masks[0..nmasks) are the
+ * smaller one, unless scan, filters whose row k holds, per bucket, the
+ * slots (a bit each) of the entries using masks[k] whose tag falls there. Unless scan, masks[0..nmasks) are the
  * distinct masks held, mask_refs[k] of them using masks[k].
  */
 #include <stdlib.h>
@@ -63,7 +63,7 @@ static inline uint32_t bucket(uint64_t tag)
 	return (uint32_t)((tag * 0x9e3779b97f4a7c15ULL) >> 56);
 }
 
-/* Slot's mask counted (and in a small buffer, its tag in that mask's
+/* Slot's mask counted (and in a small buffer, its bit in that mask's
  * filter); past FA_MASKS masks the buffer scans until its next flush. */
 static void mask_add(struct fa *f, uint32_t slot)
 {
@@ -83,7 +83,7 @@ static void mask_add(struct fa *f, uint32_t slot)
 	}
 	f->mask_refs[k]++;
 	if (f->filter)
-		f->filter[k * FA_FILTER + bucket(f->tag[slot])]++;
+		f->filter[k * FA_FILTER + bucket(f->tag[slot])] |= 1u << slot;
 }
 
 static void mask_remove(struct fa *f, uint32_t slot)
@@ -93,15 +93,16 @@ static void mask_remove(struct fa *f, uint32_t slot)
 	for (uint32_t k = 0; k < f->nmasks; k++)
 		if (f->masks[k] == f->mask[slot]) {
 			if (f->filter)
-				f->filter[k * FA_FILTER + bucket(f->tag[slot])]--;
+				f->filter[k * FA_FILTER + bucket(f->tag[slot])] &= ~(1u << slot);
 			if (--f->mask_refs[k] == 0) {
 				uint32_t last = --f->nmasks;
 				f->masks[k] = f->masks[last];
 				f->mask_refs[k] = f->mask_refs[last];
 				if (f->filter && k != last) /* row k is all zero now */
-					memcpy(&f->filter[k * FA_FILTER], &f->filter[last * FA_FILTER], FA_FILTER);
+					memcpy(&f->filter[k * FA_FILTER], &f->filter[last * FA_FILTER],
+					       FA_FILTER * sizeof(*f->filter));
 				if (f->filter && k != last)
-					memset(&f->filter[last * FA_FILTER], 0, FA_FILTER);
+					memset(&f->filter[last * FA_FILTER], 0, FA_FILTER * sizeof(*f->filter));
 			}
 			return;
 		}
@@ -139,7 +140,7 @@ static void index_clear(struct fa *f)
 	if (f->hash)
 		memset(f->hash, 0, ((size_t)f->hmask + 1) * sizeof(*f->hash));
 	if (f->filter)
-		memset(f->filter, 0, (size_t)FA_FILTER * (f->scan ? FA_MASKS : f->nmasks));
+		memset(f->filter, 0, (size_t)FA_FILTER * (f->scan ? FA_MASKS : f->nmasks) * sizeof(*f->filter));
 	f->nmasks = 0;
 	f->scan = false;
 }
@@ -211,12 +212,17 @@ bool fa_lookup(struct fa *f, uint64_t key, uint64_t *val)
 	if (f->hash && !f->scan)
 		return lookup_hashed(f, key, val);
 	if (!f->scan) {
-		/* A miss unless some mask's filter counts an entry at key's bucket. */
-		uint32_t k = 0;
-		while (k < f->nmasks && !f->filter[k * FA_FILTER + bucket(key & f->masks[k])])
-			k++;
-		if (k == f->nmasks)
-			return false;
+		/* Only the slots some mask's filter holds at key's bucket can
+		 * match; the lowest matching one is the scan's. */
+		uint32_t cand = 0;
+		for (uint32_t k = 0; k < f->nmasks; k++)
+			cand |= f->filter[k * FA_FILTER + bucket(key & f->masks[k])];
+		for (; cand; cand &= cand - 1) {
+			uint32_t i = (uint32_t)__builtin_ctz(cand);
+			if ((key & f->mask[i]) == f->tag[i])
+				return hit(f, i, val);
+		}
+		return false;
 	}
 	for (uint32_t i = 0; i < f->used; i++)
 		if ((key & f->mask[i]) == f->tag[i])
@@ -322,21 +328,23 @@ int fa_check(const struct fa *f, const char *name, struct tpt_err *e)
 	}
 	if (count != f->used)
 		return tpt_broken(e, name, 5, "the recency list holds %u of %u entries", count, f->used);
-	/* The filters: each entry counted once, in its mask's row and its
+	/* The filters: each entry's slot once, in its mask's row and its
 	 * tag's bucket. */
 	if (f->filter && !f->scan) {
 		for (uint32_t k = 0; k < f->nmasks; k++)
 			for (uint32_t b = 0; b < FA_FILTER; b++) {
-				uint32_t c = 0;
+				uint32_t want = 0;
 				for (uint32_t i = 0; i < f->used; i++)
-					c += f->mask[i] == f->masks[k] && bucket(f->tag[i]) == b;
-				if (c != f->filter[k * FA_FILTER + b])
-					return tpt_broken(e, name, 8, "mask %u's filter counts %u at bucket %u, %u "
-								  "entries are there", k, f->filter[k * FA_FILTER + b], b, c);
+					if (f->mask[i] == f->masks[k] && bucket(f->tag[i]) == b)
+						want |= 1u << i;
+				if (want != f->filter[k * FA_FILTER + b])
+					return tpt_broken(e, name, 8, "mask %u's filter holds slots %#x at bucket %u, "
+								  "the entries there are %#x", k,
+							  f->filter[k * FA_FILTER + b], b, want);
 			}
 		for (size_t x = (size_t)f->nmasks * FA_FILTER; x < (size_t)FA_MASKS * FA_FILTER; x++)
 			if (f->filter[x])
-				return tpt_broken(e, name, 8, "a filter of no mask counts entries");
+				return tpt_broken(e, name, 8, "a filter of no mask holds entries");
 	}
 	uint32_t refs = 0;
 	if (!f->scan) {

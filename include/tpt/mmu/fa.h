@@ -9,9 +9,10 @@
  * (key & mask) == tag, which lets one buffer hold translations of several
  * page sizes. A buffer of up to FA_SCAN_MAX entries is scanned in slot
  * order and the first match wins; it also keeps, per distinct mask held
- * (up to FA_MASKS), a filter of FA_FILTER counters, how many entries hash
- * to each bucket under that mask, so that most misses (a walk's usual
- * case) are known without the scan. A larger one (the RMP cache) also keeps
+ * (up to FA_MASKS), a filter of FA_FILTER buckets, each the set of slots
+ * (a bit each) whose tags hash there under that mask, so that a lookup
+ * compares only the entries in its key's buckets (none: a walk's usual
+ * miss), lowest slot first, and finds the entry the scan would. A larger one (the RMP cache) also keeps
  * a hash of (tag, mask): a lookup probes it once per distinct mask held and
  * takes the lowest slot that matches, the entry the scan would find; with
  * more than FA_MASKS distinct masks it scans.
@@ -23,7 +24,8 @@
 
 #define FA_MASKS 4
 #define FA_SCAN_MAX 32
-#define FA_FILTER 256 /* buckets of a filter; entries a bucket counts fit in 8 bits */
+#define FA_FILTER 256 /* buckets of a filter; a bucket's slots are bits of a uint32_t */
+_Static_assert(FA_SCAN_MAX <= 32, "a filter bucket's slots are the bits of a uint32_t");
 
 struct fa {
 	uint32_t n, used; /* capacity (0: switched off) and entries held */
@@ -37,12 +39,12 @@ struct fa {
 	uint32_t head, tail;
 	/* Above FA_SCAN_MAX entries: (tag, mask) -> slot + 1 (0: empty),
 	 * linear probing, hmask + 1 buckets, at most half full. Up to
-	 * FA_SCAN_MAX: filter[k * FA_FILTER + b], the entries with masks[k]
-	 * whose tag hashes to bucket b. Both: the distinct masks held and how
+	 * FA_SCAN_MAX: filter[k * FA_FILTER + b], the slots (bit i: slot i)
+	 * of the entries with masks[k] whose tag hashes to bucket b. Both: the distinct masks held and how
 	 * many entries use each; scan: more than FA_MASKS were held since the
 	 * last flush (no hash probe nor filter then, only the scan). */
 	uint32_t *hash, hmask;
-	uint8_t *filter;
+	uint32_t *filter;
 	uint64_t masks[FA_MASKS];
 	uint32_t mask_refs[FA_MASKS], nmasks;
 	bool scan;
@@ -63,7 +65,7 @@ void fa_flush_match(struct fa *f, uint64_t key, uint64_t mask);
  * time; 4 no two entries with the same tag and mask; 5 the recency list
  * holds every entry once, most recent first; 6 the hash holds every entry
  * once, each on its probe chain, and nothing else; 7 the mask counts add
- * up; 8 the filters count every entry in its bucket, nothing else. */
+ * up; 8 the filters hold every entry's slot in its bucket, nothing else. */
 int fa_check(const struct fa *f, const char *name, struct tpt_err *e);
 
 #endif
