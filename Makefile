@@ -9,7 +9,7 @@ JOBS  ?= 2
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= trace config scenario dbt replay power study recording
 
-.PHONY: all deps deps-check build run check check-san bench golden fuzz install deb clean
+.PHONY: all deps deps-check build run check check-san bench bench-memcached golden fuzz install deb clean
 
 all: build
 
@@ -39,6 +39,12 @@ check-san: deps-check
 
 bench: build
 	./bench/run.sh $(BUILD)
+
+# What a real memcached request does, which the memcached generator is
+# calibrated against (docs/fidelity.md); installs memcached and memcaslap.
+bench-memcached: build
+	@./scripts/deps.sh build memcached libmemcached-tools
+	./bench/memcached.sh $(BUILD)
 
 # Rewrites tests/golden from this build: only in a commit of its own that
 # says why the numbers moved.

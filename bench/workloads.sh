@@ -11,7 +11,8 @@ printf '%-10s %7s %7s %7s %7s %9s %7s %8s %5s\n' workload native nested shadow a
 	tpt-opt tpt-emul secs
 for w in gups sysbench bfs pr cc xsbench canneal memcached churn kcbench; do
 	start=$(date +%s)
-	"$B/tpt" compare --workload $w --json "$T/$w.json" >/dev/null
+	"$B/tpt" compare --workload $w --schemes native,nested,shadow,agile,tpt-naive,tpt-opt,tpt-emul \
+		--json "$T/$w.json" >/dev/null
 	secs=$(( $(date +%s) - start ))
 	# Top-level "cycles" of each object (indented 4), native's first.
 	awk -v w="$w" -v s="$secs" '/^    "cycles":/ { gsub(/,/, "", $2); c[n++] = $2 }

@@ -59,6 +59,12 @@ grep -q "fast" "$T/two.txt" && grep -q '\*' "$T/two.txt" && ok || bad "scenario 
 # Traces: write, info, convert, simulate (record.sh records real programs).
 "$TPT" trace write --workload gups:size=8M,updates=5K -o "$T/g.tpt" && ok || bad "trace write"
 "$TPT" trace info "$T/g.tpt" | grep -q "^accesses *22049  (10000 reads, 12049 writes)" && ok || bad "trace info counts (2049 warm-up writes, then 5000 updates of 2 reads, 2 writes)"
+# --window: one access is one page; the warm-up's 2049 writes, one a page,
+# are the first window's 2049 pages; a window longer than the trace is none.
+"$TPT" trace info "$T/g.tpt" --window 1 | grep -q "^window *1 accesses: 22049 windows, distinct 4K pages 1.00 a window (least 1, most 1)" &&
+	"$TPT" trace info "$T/g.tpt" --window 2049 | grep -q "^window .*: 10 windows, .*most 2049)" &&
+	"$TPT" trace info "$T/g.tpt" --window 30000 | grep -q "no whole window (22049 accesses)" && ok || bad "trace info --window"
+expect_error "is not a count of accesses above 0" trace info "$T/g.tpt" --window 0
 "$TPT" trace convert "$T/g.tpt" "$T/g.champsim.xz" --to champsim 2>"$T/conv.err" && ok || bad "trace convert to champsim"
 grep -q "note: 4 OS events dropped" "$T/conv.err" && ok || bad "convert names the OS events ChampSim drops (exec, two mmaps, mark)"
 "$TPT" trace info "$T/g.champsim.xz" | grep -q "(champsim)" && ok || bad "champsim detected"

@@ -21,7 +21,7 @@
 
 static void trace_usage(FILE *out)
 {
-	fprintf(out, "usage: tpt trace info FILE [--format F] [--processes]\n"
+	fprintf(out, "usage: tpt trace info FILE [--format F] [--processes] [--window N]\n"
 		     "       tpt trace convert IN OUT [--format F] [--to tpt|champsim]\n"
 		     "       tpt trace write --workload W -o OUT [--to tpt|champsim] [--seed N]\n"
 		     "       tpt trace record -o OUT [--roi] [--no-children] [--allow-failure] [--lackey]\n"
@@ -32,7 +32,7 @@ static void trace_usage(FILE *out)
 
 struct topts {
 	const char *format, *to, *out, *workload;
-	uint64_t seed;
+	uint64_t seed, window;
 	bool no_children, allow_failure, processes, roi, lackey;
 };
 
@@ -43,6 +43,7 @@ const struct cli_opt trace_opts[] = {
 	{"workload", "W", 'w', "write: the generator whose stream is written"},
 	{"seed", "N", 's', "write: the generator's seed (default 1)"},
 	{"processes", NULL, 'P', "info: each process's counts too"},
+	{"window", "N", 'W', "info: distinct 4K pages in each window of N accesses (mean, least, most)"},
 	{"no-children", NULL, 'C', "record: the program alone, not the programs it starts"},
 	{"allow-failure", NULL, 'F', "record: keep the trace of a program that exits non-zero"},
 	{"roi", NULL, 'R', "record: measure the region of interest the program marks (tpt/roi.h)"},
@@ -71,6 +72,10 @@ static int parse(int argc, char **argv, struct topts *o, int *first)
 		case 'F': o->allow_failure = true; break;
 		case 'R': o->roi = true; break;
 		case 'L': o->lackey = true; break;
+		case 'W':
+			if (tpt_parse_count(optarg, &o->window) || o->window == 0)
+				return bad("trace: --window: '%s' is not a count of accesses above 0", optarg);
+			break;
 		case 's':
 			if (tpt_parse_u64(optarg, &o->seed))
 				return bad("trace: --seed: '%s' is not a whole number", optarg);
@@ -195,8 +200,10 @@ static int cmd_info(int argc, char **argv)
 	if (!ev || trace_counter_init(&c)) {
 		trace_close(r);
 		free(ev);
+		trace_counter_fini(&c);
 		return 1;
 	}
+	c.window = o.window;
 	size_t n;
 	char names[32][16];
 	while ((n = trace_read(r, ev, N)) > 0) {
@@ -229,6 +236,15 @@ static int cmd_info(int argc, char **argv)
 		       (unsigned long long)st->pages[0], st->pages[0] * 4.0 / 1024,
 		       (unsigned long long)st->pages[1], st->pages[1] * 2.0,
 		       (unsigned long long)st->pages[2]);
+		if (o.window && st->windows)
+			printf("window        %llu accesses: %llu windows, distinct 4K pages %.2f a window "
+			       "(least %llu, most %llu)\n",
+			       (unsigned long long)o.window, (unsigned long long)st->windows,
+			       (double)st->window_pages / (double)st->windows,
+			       (unsigned long long)st->window_min, (unsigned long long)st->window_max);
+		else if (o.window)
+			printf("window        %llu accesses: no whole window (%llu accesses)\n",
+			       (unsigned long long)o.window, (unsigned long long)st->accesses);
 		if (o.processes) {
 			printf("%-7s %-7s %-15s %5s %14s %14s %10s %s\n", "pid", "parent", "program",
 			       "execs", "instructions", "accesses", "syscalls", "exit");

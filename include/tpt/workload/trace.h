@@ -74,6 +74,9 @@ struct trace_stats {
 	uint64_t by_type[16];
 	uint64_t pages[3]; /* distinct 4K, 2M, 1G pages touched */
 	uint64_t processes; /* distinct pids */
+	/* With a window of N accesses (trace_counter.window): the whole
+	 * windows, and the distinct 4K pages of each summed, least, most. */
+	uint64_t windows, window_pages, window_min, window_max;
 };
 
 /* One process of a trace, as `tpt trace info --processes` lists it. */
@@ -88,6 +91,9 @@ struct pageset;
 struct trace_counter {
 	struct trace_stats st;
 	struct pageset *sets[3];
+	uint64_t window;         /* accesses a window (0: none); set before the first add */
+	uint64_t in_window;      /* accesses of the window under way */
+	struct pageset *wpages;  /* its distinct 4K pages */
 	uint8_t *pids; /* bit per pid seen */
 	struct trace_proc *procs; /* by pid */
 };

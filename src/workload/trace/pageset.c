@@ -4,6 +4,7 @@
  * cap a power of two.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "pageset.h"
 
@@ -52,6 +53,12 @@ int pageset_add(struct pageset *s, uint64_t page)
 	int rc = insert(s->slot, s->cap, page);
 	s->n += (size_t)rc;
 	return rc;
+}
+
+void pageset_clear(struct pageset *s)
+{
+	memset(s->slot, 0, s->cap * sizeof(*s->slot));
+	s->n = 0;
 }
 
 void pageset_fini(struct pageset *s)

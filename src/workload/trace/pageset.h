@@ -16,6 +16,8 @@ struct pageset {
 int pageset_init(struct pageset *s);
 /* 1 if new, 0 if already there, -1 when out of memory. */
 int pageset_add(struct pageset *s, uint64_t page);
+/* Empties the set, keeping its capacity. */
+void pageset_clear(struct pageset *s);
 void pageset_fini(struct pageset *s);
 
 #endif

@@ -318,9 +318,10 @@ int trace_counter_init(struct trace_counter *c)
 	memset(c, 0, sizeof(*c));
 	c->pids = calloc(65536 / 8, 1);
 	c->procs = calloc(65536, sizeof(*c->procs));
-	for (int i = 0; i < 3; i++) {
-		c->sets[i] = malloc(sizeof(struct pageset));
-		if (!c->sets[i] || pageset_init(c->sets[i]))
+	for (int i = 0; i < 4; i++) {
+		struct pageset **ps = i < 3 ? &c->sets[i] : &c->wpages;
+		*ps = malloc(sizeof(struct pageset));
+		if (!*ps || pageset_init(*ps))
 			return -1;
 	}
 	return c->pids && c->procs ? 0 : -1;
@@ -363,6 +364,18 @@ void trace_counter_add(struct trace_counter *c, const struct event *ev, size_t n
 		for (int s = 0; s < 3; s++)
 			if (pageset_add(c->sets[s], x->va >> shift[s]) > 0)
 				st->pages[s]++;
+		if (c->window) {
+			pageset_add(c->wpages, x->va >> shift[0]);
+			if (++c->in_window == c->window) {
+				uint64_t np = c->wpages->n;
+				st->window_pages += np;
+				st->window_min = st->windows && st->window_min < np ? st->window_min : np;
+				st->window_max = st->window_max > np ? st->window_max : np;
+				st->windows++;
+				c->in_window = 0;
+				pageset_clear(c->wpages);
+			}
+		}
 	}
 }
 
@@ -373,6 +386,10 @@ void trace_counter_fini(struct trace_counter *c)
 			pageset_fini(c->sets[i]);
 			free(c->sets[i]);
 		}
+	if (c->wpages) {
+		pageset_fini(c->wpages);
+		free(c->wpages);
+	}
 	free(c->pids);
 	free(c->procs);
 	memset(c, 0, sizeof(*c));
