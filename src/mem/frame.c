@@ -25,12 +25,20 @@ static int stack_push(struct frame_stack *s, uint64_t v)
 	return 0;
 }
 
-/* Pushes the sub-chunks of [pfn, pfn + 512 * step) so the lowest pops first. */
+/* Room for n more entries on s: afterwards n pushes cannot fail. */
+static int stack_reserve(struct frame_stack *s, uint64_t n)
+{
+	return tpt_grow(&s->v, &s->cap, s->n + n, sizeof(*s->v));
+}
+
+/* Pushes the sub-chunks of [pfn, pfn + 512 * step) so the lowest pops
+ * first; all of them or, out of memory, none. */
 static int push_split(struct frame_stack *s, uint64_t pfn, uint64_t step, unsigned count)
 {
+	if (stack_reserve(s, count))
+		return -1;
 	for (unsigned i = count; i-- > 0;)
-		if (stack_push(s, pfn + i * step))
-			return -1;
+		s->v[s->n++] = pfn + i * step;
 	return 0;
 }
 
@@ -88,7 +96,8 @@ static int take(struct frames *f, unsigned order, uint64_t *pfn)
 			return 0;
 		}
 		unsigned up = order == FRAME_4K ? FRAME_2M : FRAME_1G;
-		if (take(f, up, &big))
+		/* Room first, so that a chunk taken is never lost to a failed split. */
+		if (stack_reserve(s, 512) || take(f, up, &big))
 			return -1;
 		f->used -= 1ULL << up;
 		if (push_split(s, big, 1ULL << order, 512))
@@ -118,14 +127,13 @@ void frames_free(struct frames *f, uint64_t pfn, unsigned order)
 int frames_alloc_run(struct frames *f, uint64_t n, uint64_t *pfn)
 {
 	uint64_t chunk = 1ULL << FRAME_1G, whole = tpt_align_up(n, chunk);
-	if (!n || n % 512 || f->bump + whole > f->bump_end)
+	if (!n || n % 512 || f->bump + whole > f->bump_end || stack_reserve(&f->free[1], (whole - n) / 512))
 		return -1;
 	*pfn = f->bump;
 	f->bump += whole;
 	for (uint64_t p = *pfn + whole; p > *pfn + n;) {
 		p -= 512;
-		if (stack_push(&f->free[1], p))
-			return -1;
+		f->free[1].v[f->free[1].n++] = p;
 	}
 	f->used += n;
 	if (f->used > f->peak)
@@ -137,7 +145,7 @@ int frames_alloc_table(struct frames *f, uint64_t *pfn)
 {
 	if (f->tables.n == 0) {
 		uint64_t chunk;
-		if (take(f, FRAME_2M, &chunk))
+		if (stack_reserve(&f->tables, 512) || take(f, FRAME_2M, &chunk))
 			return -1;
 		f->used -= 512;
 		if (push_split(&f->tables, chunk, 1, 512))
