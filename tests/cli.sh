@@ -96,6 +96,22 @@ expect_error "unknown scheme 'warp'" sim --scheme warp --workload gups
 expect_error "not one of never|always|madvise" sim --scheme native --workload gups --thp sometimes
 printf '[hv]\ndvmt_layout = ds\ndvmt_where = both\n' >"$T/dsboth.ini"
 expect_error "dvmt_layout = ds with dvmt_where = both is not modelled" sim --scheme dvmt --workload gups:size=64M,updates=1K --config "$T/dsboth.ini"
+# DVMT's applications opt in: in a scenario, the programs it arms (tpt =
+# yes) register ranges (a walk there: own map and check, 2 references);
+# the others walk two-dimensionally through the hypervisor's map. A
+# scenario that arms none has none registering (a single workload runs
+# armed, as under TPT).
+printf '[hv]\ndvmt_where = both\n' >"$T/both.ini"
+for armed in yes no; do
+	printf '[scenario]\nslice = 1M\n[a]\nworkload = gups:size=64M,updates=100K\n' >"$T/dv.ini"
+	[ $armed = yes ] && printf 'tpt = yes\n' >>"$T/dv.ini"
+	printf '[b]\nworkload = gups:size=64M,updates=100K\n' >>"$T/dv.ini"
+	"$TPT" sim --scheme dvmt --scenario "$T/dv.ini" --config "$T/both.ini" --json "$T/dv.json" >/dev/null &&
+		awk -v armed=$armed '/"name": "a"/ { p = "a" } /"name": "b"/ { p = "b" }
+			/"refs_per_walk":/ && p { gsub(/,/, "", $2); r[p] = $2 + 0; p = "" }
+			END { exit !(r["b"] > 3 && (armed == "yes" ? r["a"] > 1.9 && r["a"] < 2.2 : r["a"] > 3)) }' "$T/dv.json" &&
+		ok || bad "dvmt both, programs armed: $armed"
+done
 expect_error "unknown workload 'nope'" sim --scheme native --workload nope
 expect_error "unknown key 'colour'" sim --scheme native --workload gups:colour=1
 expect_error "not a size" sim --scheme native --workload gups:size=4Q

@@ -312,7 +312,7 @@ static int policy_runs(const struct opts *o, const struct scheme *sc, const stru
 	runs[2] = (struct run){or, sc, &r[P_ORACLE], 0, {.msg = ""}};
 	base = *o;
 	base.timeline = NULL;
-	base.arm = ARM_NONE;
+	base.arm = ARM_WORKLOAD; /* as sim and compare run them (dvmt: who registers ranges) */
 	for (size_t p = P_N; p < t->n; p++)
 		runs[4 + p - P_N] = (struct run){&base, t->base[p - P_N], &r[p], 0, {.msg = ""}};
 	if ((rc = run_all(runs, 4 + t->n - P_N, jobs, cfg, wl)))

@@ -56,6 +56,7 @@
  * where the guest's entry is.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tpt/mmu/walk.h"
@@ -65,6 +66,11 @@ struct dvmt_vm {
 	struct dvmt_regs regs;
 	uint64_t map_frames; /* flat, hash: host frames of the map, from regs.table on */
 	uint64_t used;       /* hash: slots in use */
+	/* where = both: the programs that register ranges (DVMT's
+	 * applications opt in): every one, or those named. */
+	bool all;
+	unsigned narmed;
+	char armed[32][16];
 };
 
 /* A process's own maps (where = both): its range registers, and each map's
@@ -431,13 +437,35 @@ static int app_fill(struct vm *vm, const struct dvmt_range *g, struct tpt_stats 
 	return TPT_OK;
 }
 
-/* Registers the mapping that holds va if it is large enough and a range
- * register is free, its map on a run of host frames; NULL if not (the
- * walk stays two-dimensional there). */
+/* A program armed (a scenario's tpt = yes, or every program) opts in:
+ * its large mappings register. */
+static void dvmt_arm(struct vm *vm, const char *name)
+{
+	struct dvmt_vm *x = vm->xs;
+	if (!name)
+		x->all = true;
+	else if (x->narmed < ARRAY_LEN(x->armed))
+		snprintf(x->armed[x->narmed++], 16, "%s", name);
+}
+
+static bool opted_in(const struct vm *vm, const char *name)
+{
+	const struct dvmt_vm *x = vm->xs;
+	if (x->all)
+		return true;
+	for (unsigned i = 0; i < x->narmed; i++)
+		if (!strncmp(x->armed[i], name, 15))
+			return true;
+	return false;
+}
+
+/* Registers the mapping that holds va if its program opted in, the
+ * mapping is large enough and a range register is free, its map on a run
+ * of host frames; NULL if not (the walk stays two-dimensional there). */
 static const struct dvmt_range *app_register(struct vm *vm, struct process *p, uint64_t va)
 {
 	struct dvmt_proc *x = dp(p);
-	if (x->regs.n >= vm->cfg->dvmt_ranges)
+	if (x->regs.n >= vm->cfg->dvmt_ranges || !opted_in(vm, p->name))
 		return NULL;
 	for (size_t i = 0; i < p->nvmas; i++) {
 		const struct vma *v = &p->vmas[i];
@@ -619,4 +647,5 @@ const struct scheme scheme_dvmt = {
 	.miss_refs = dvmt_refs,
 	.miss_checks = dvmt_checks,
 	.fault = dvmt_fault,
+	.arm = dvmt_arm,
 };
