@@ -52,7 +52,7 @@ static const char *const policy_columns[] = {
 	"oracle_gain_share", "profiling_cycles", "profiling_share", "construction_cycles", "decisions",
 	"losing_decisions", "enabled_processes", "before_instructions", "before_walk_refs", "before_refs_per_walk",
 	"before_walk_cycles", "before_cycles", "after_instructions", "after_walk_refs", "after_refs_per_walk",
-	"after_walk_cycles", "after_cycles",
+	"after_walk_cycles", "after_cycles", "before_walk_stall", "after_walk_stall",
 };
 
 static const struct study_metric policy_metrics[] = {
@@ -232,16 +232,19 @@ static bool policy_name(const char *p)
 }
 
 /* Before and after TPT, summed over the processes it was enabled for:
- * instructions, walk references, walk cycles, cycles, walks. */
+ * instructions, walk references, walk cycles (every walk's latency,
+ * overlapped ones whole), cycles, walks, walk stall (the cycles walks
+ * cost after overlap). */
 struct halves {
-	double v[2][5];
+	double v[2][6];
 	unsigned enabled;
 	double profiling;
 };
 
 static int sum_processes(const json_t *x, size_t item, struct halves *h, struct tpt_err *e)
 {
-	static const char *const keys[5] = {"instructions", "walk_refs", "walk_cycles", "cycles", "walks"};
+	static const char *const keys[6] = {"instructions", "walk_refs", "walk_cycles", "cycles", "walks",
+					    "walk_stall"};
 	const json_t *procs = json_object_get(x, "processes");
 	if (!json_is_array(procs))
 		return tpt_fail(e, "object %zu: 'processes' is not a list", item + 1);
@@ -259,7 +262,7 @@ static int sum_processes(const json_t *x, size_t item, struct halves *h, struct 
 			continue; /* never enabled */
 		h->enabled++;
 		for (int half = 0; half < 2; half++)
-			for (int k = 0; k < 5; k++) {
+			for (int k = 0; k < 6; k++) {
 				double v;
 				if (number(sp[half], keys[k], 0, &at, &v, e))
 					return -1;
@@ -316,12 +319,12 @@ static int policy_rows(const struct origin *o, const json_t *res, json_t *rows,
 		static const char *const pre[2] = {"before_", "after_"};
 		for (int half = 0; half < 2; half++) {
 			const double *d = h.v[half];
-			json_t *val[5] = {json_integer((json_int_t)d[0]), json_integer((json_int_t)d[1]),
+			json_t *val[6] = {json_integer((json_int_t)d[0]), json_integer((json_int_t)d[1]),
 					  d[4] > 0 ? json_real(d[1] / d[4]) : json_null(),
-					  json_integer((json_int_t)d[2]), json_real(d[3])};
-			static const char *const col[5] = {"instructions", "walk_refs", "refs_per_walk",
-							   "walk_cycles", "cycles"};
-			for (int k = 0; k < 5; k++) {
+					  json_integer((json_int_t)d[2]), json_real(d[3]), json_real(d[5])};
+			static const char *const col[6] = {"instructions", "walk_refs", "refs_per_walk",
+							   "walk_cycles", "cycles", "walk_stall"};
+			for (int k = 0; k < 6; k++) {
 				char key[64];
 				snprintf(key, sizeof(key), "%s%s", pre[half], col[k]);
 				if (!h.enabled) {

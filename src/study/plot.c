@@ -357,8 +357,8 @@ static void auto_table(struct tab *t, const json_t *rows, const char **ws, unsig
 			tab_num(t, value(r, "before_instructions"), "%.3g");
 			tab_num(t, value(r, "before_refs_per_walk"), "%.2f");
 			tab_num(t, value(r, "after_refs_per_walk"), "%.2f");
-			tab_num(t, 100 * ratio(r, "before_walk_cycles", "before_cycles"), "%.1f");
-			tab_num(t, 100 * ratio(r, "after_walk_cycles", "after_cycles"), "%.1f");
+			tab_num(t, 100 * ratio(r, "before_walk_stall", "before_cycles"), "%.1f");
+			tab_num(t, 100 * ratio(r, "after_walk_stall", "after_cycles"), "%.1f");
 			tab_num(t, ratio(r, "before_cycles", "before_instructions"), "%.2f");
 			tab_num(t, ratio(r, "after_cycles", "after_instructions"), "%.2f");
 			tab_row_end(t);
