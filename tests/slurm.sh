@@ -118,7 +118,7 @@ for study in tpt-atc23-small auto-tpt-small; do
 done
 # The policy study's report: a row per run and policy, the before and after
 # columns, and a timeline plot per run.
-head -n 2 "$T/auto-tpt-small-l/results.csv" | tail -n 1 | grep -q "^workload,guest_page,host_page,seed,config,policy,.*before_walk_refs,.*after_cycles$" &&
+head -n 2 "$T/auto-tpt-small-l/results.csv" | tail -n 1 | grep -q "^workload,guest_page,host_page,seed,config,policy,.*before_walk_refs,.*after_cycles,before_walk_stall,after_walk_stall$" &&
 	[ "$(grep -c ',auto,' "$T/auto-tpt-small-l/results.csv")" -eq 6 ] &&
 	[ "$(ls "$T/auto-tpt-small-l"/plots/timeline-*.svg | wc -l)" -eq 6 ] && ok ||
 	bad "policy report: $(head -n 3 "$T/auto-tpt-small-l/results.csv")"
