@@ -217,6 +217,15 @@ printf '[study]\ncommand = compare\nsample = yes\nworkload = gups:size=64M,updat
 printf '[study]\ncommand = policy\nsample = yes\nworkload = gups:size=256M,updates=2M\n' >"$T/sp.ini"
 "$TPT" study run "$T/sp.ini" --dir "$T/sp" >/dev/null 2>&1 && "$TPT" study report "$T/sp.ini" --dir "$T/sp" >"$T/sp.out" 2>&1 &&
 	ls "$T"/sp/plots/timeline-*.svg >/dev/null 2>&1 && ok || bad "a sampled policy study's report: $(cat "$T/sp.out")"
+# Two configs: each (scheme, config) a series of its own, named after the
+# config's file, not the first config's row drawn for both.
+printf '[cost]\nbase_cpi = 1\n' >"$T/c1.ini"
+printf '[cost]\nbase_cpi = 3\n' >"$T/c3.ini"
+printf '[study]\ncommand = compare\nworkload = gups:size=64M,updates=200K\nschemes = native\nconfig = c1.ini\nconfig = c3.ini\n' >"$T/cf.ini"
+"$TPT" study run "$T/cf.ini" --dir "$T/cf" >/dev/null 2>&1 && "$TPT" study report "$T/cf.ini" --dir "$T/cf" >"$T/cf.out" 2>&1 &&
+	grep -q "^| workload | native c1 | native c3 |" "$T/cf/tables.md" &&
+	awk -F'|' '/^walk stall/ { w = 1 } w && /^\| gups / { exit !($3 + 0 > $4 + 0) }' "$T/cf/tables.md" && ok ||
+	bad "a study of two configs: $(cat "$T/cf.out"; head -n 5 "$T/cf/tables.md")"
 # A policy study with baselines: each scheme a column beside the policies;
 # shadow loses to never where the oracle gains, a negative share.
 printf '[study]\ncommand = policy\nworkload = gups:size=64M,updates=1M\nschemes = nested,shadow\n' >"$T/pb.ini"

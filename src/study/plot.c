@@ -371,7 +371,7 @@ static void auto_table(struct tab *t, const json_t *rows, const char **ws, unsig
 struct chart {
 	const struct study_layout *k;
 	const json_t *rows;
-	const char *ws[STUDY_MAX_VALUES * 4], *sc[16], *pg[16], *ph[16];
+	const char *ws[STUDY_MAX_VALUES * 4], *sc[64], *pg[16], *ph[16];
 	unsigned nw, ns, np;
 };
 
@@ -525,36 +525,89 @@ static int chart_metric(const struct chart *c, unsigned m, const char *pd, FILE 
 	return 0;
 }
 
-int study_plot(const struct study *s, const struct study_layout *k, const char *dir, const json_t *rows,
+/* The rows as the charts and tables draw them: where the study has more
+ * than one config or seed, each (scheme or policy, config, seed) is a
+ * series of its own, named "dvmt flat" or "nested s2" (config: its file's
+ * name less .ini; none: defaults), so that no two runs of a workload and
+ * page pair share a bar. A new reference. */
+static json_t *series_rows(const json_t *rows, const char *series)
+{
+	const char *cf[STUDY_MAX_VALUES];
+	unsigned ncf = study_distinct(rows, "config", cf, ARRAY_LEN(cf)), nseed = 0;
+	json_int_t seed0 = 0;
+	size_t i;
+	const json_t *r;
+	json_array_foreach(rows, i, r) {
+		json_int_t sd = json_integer_value(json_object_get(r, "seed"));
+		if (!i)
+			seed0 = sd;
+		nseed = nseed > 1 || sd != seed0 ? 2 : 1;
+	}
+	if (ncf <= 1 && nseed <= 1)
+		return json_incref((json_t *)rows);
+	json_t *out = json_array();
+	json_array_foreach(rows, i, r) {
+		json_t *x = json_deep_copy(r);
+		const char *name = json_string_value(json_object_get(r, series));
+		const char *cfg = json_string_value(json_object_get(r, "config"));
+		char buf[160], base[64] = "defaults";
+		if (cfg && cfg[0]) {
+			const char *b = strrchr(cfg, '/');
+			b = b ? b + 1 : cfg;
+			size_t n = strlen(b);
+			if (n > 4 && !strcmp(b + n - 4, ".ini"))
+				n -= 4;
+			snprintf(base, sizeof(base), "%.*s", (int)(n < 63 ? n : 63), b);
+		}
+		int at = snprintf(buf, sizeof(buf), "%s", name ? name : "?");
+		if (ncf > 1)
+			at += snprintf(buf + at, sizeof(buf) - (size_t)at, " %s", base);
+		if (nseed > 1)
+			snprintf(buf + at, sizeof(buf) - (size_t)at, " s%lld",
+				 (long long)json_integer_value(json_object_get(r, "seed")));
+		json_object_set_new(x, series, json_string(buf));
+		json_array_append_new(out, x);
+	}
+	return out;
+}
+
+int study_plot(const struct study *s, const struct study_layout *k, const char *dir, const json_t *all,
 	       struct tpt_err *e)
 {
-	struct chart c = {.k = k, .rows = rows};
-	c.nw = study_distinct(rows, "workload", c.ws, ARRAY_LEN(c.ws));
-	c.ns = study_distinct(rows, k->series, c.sc, ARRAY_LEN(c.sc));
+	/* The automatic policy's account (auto_table) reads the rows as they
+	 * are: a policy study's first config and seed. */
+	const json_t *rows = all;
+	json_t *own = series_rows(all, k->series);
+	struct chart c = {.k = k, .rows = own};
+	c.nw = study_distinct(own, "workload", c.ws, ARRAY_LEN(c.ws));
+	c.ns = study_distinct(own, k->series, c.sc, ARRAY_LEN(c.sc));
 	chart_pairs(&c);
 	char pd[PATH_MAX], gp[PATH_MAX], mdp[PATH_MAX], hp[PATH_MAX];
+	struct study_out go, mo, ho;
+	int rc = 1;
 	if (study_path(pd, sizeof(pd), dir, "plots", NULL, NULL) || study_path(gp, sizeof(gp), pd, NULL, "plots", "gp") ||
 	    study_path(mdp, sizeof(mdp), dir, NULL, "tables", "md") ||
-	    study_path(hp, sizeof(hp), pd, NULL, "tables", "html"))
-		return tpt_fail(e, "study: --dir is too long"), 1;
-	struct study_out go, mo, ho;
+	    study_path(hp, sizeof(hp), pd, NULL, "tables", "html")) {
+		tpt_fail(e, "study: --dir is too long");
+		goto out;
+	}
 	if (study_out_open(&go, gp, e))
-		return 1;
+		goto out;
 	if (study_out_open(&mo, mdp, e)) {
 		study_out_close(&go, false, NULL);
-		return 1;
+		goto out;
 	}
 	if (study_out_open(&ho, hp, e)) {
 		study_out_close(&go, false, NULL);
 		study_out_close(&mo, false, NULL);
-		return 1;
+		goto out;
 	}
 	fprintf(go.f, "set style textbox opaque noborder\n"
 		      "set style data histograms\nset style histogram clustered gap 1\n"
 		      "set style fill solid 0.85 border -1\nset offsets 0, 0, graph 0.18, 0\n"
 		      "set grid ytics\nset yrange [0:*]\nset xtics rotate by -30\n");
 	struct tab t = {.md = mo.f, .html = ho.f};
-	int rc = 0;
+	rc = 0;
 	for (unsigned m = 0; m < k->nmetrics && !rc; m++)
 		rc = chart_metric(&c, m, pd, go.f, &t, e);
 	if (s && s->kind == STUDY_POLICY && !rc) {
@@ -568,7 +621,11 @@ int study_plot(const struct study *s, const struct study_layout *k, const char *
 		rc = 1;
 	if (study_out_close(&go, !rc, rc ? NULL : e))
 		rc = 1;
-	return rc ? rc : gnuplot(gp, e);
+	if (!rc)
+		rc = gnuplot(gp, e);
+out:
+	json_decref(own);
+	return rc;
 }
 
 /* The first line of a file into buf (empty when unreadable). */
