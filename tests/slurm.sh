@@ -136,12 +136,13 @@ auto = {(r["workload"].split(":")[0], r["guest_page"] + "/" + r["host_page"]): r
 for r in rows:
     r = [c.strip() for c in r]
     c = auto[(r[0], r[1])]
-    assert abs(float(r[2]) - float(c["speedup_vs_never"])) < 1e-3, r
+    assert r[2] == "-", r  # one config and seed: the run has no name
+    assert abs(float(r[3]) - float(c["speedup_vs_never"])) < 1e-3, r
     if c["before_refs_per_walk"]:
-        assert abs(float(r[6]) - float(c["before_refs_per_walk"])) < 0.01 and r[7] != "-", r
+        assert abs(float(r[7]) - float(c["before_refs_per_walk"])) < 0.01 and r[8] != "-", r
     else:
-        assert r[6:] == ["-"] * 6, r
-assert any(r[6] != "-" for r in rows), rows
+        assert r[7:] == ["-"] * 6, r
+assert any(r[7] != "-" for r in rows), rows
 # Small percentages keep their digits (profiling is about 0.003 % of cycles).
 prof = open(d + "/tables.md").read().split("profiling, % of cycles, guest 4K pages on host 4K:")[1]
 auto_col = [l.strip("|").split(" | ")[-1].strip() for l in prof.strip().splitlines()[2:4]]

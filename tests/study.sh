@@ -226,6 +226,12 @@ printf '[study]\ncommand = compare\nworkload = gups:size=64M,updates=200K\nschem
 	grep -q "^| workload | native c1 | native c3 |" "$T/cf/tables.md" &&
 	awk -F'|' '/^walk stall/ { w = 1 } w && /^\| gups / { exit !($3 + 0 > $4 + 0) }' "$T/cf/tables.md" && ok ||
 	bad "a study of two configs: $(cat "$T/cf.out"; head -n 5 "$T/cf/tables.md")"
+# A policy study of two configs: the automatic policy's account has a row
+# for each, named after its config.
+printf '[study]\ncommand = policy\nworkload = gups:size=64M,updates=1M\nconfig = c1.ini\nconfig = c3.ini\n' >"$T/pc.ini"
+"$TPT" study run "$T/pc.ini" --dir "$T/pc" >/dev/null 2>&1 && "$TPT" study report "$T/pc.ini" --dir "$T/pc" >"$T/pc.out" 2>&1 &&
+	grep -q "^| gups | 4K/4K | c1 | " "$T/pc/tables.md" && grep -q "^| gups | 4K/4K | c3 | " "$T/pc/tables.md" &&
+	ok || bad "a policy study of two configs: $(cat "$T/pc.out"; tail -n 4 "$T/pc/tables.md")"
 # A policy study with baselines: each scheme a column beside the policies;
 # shadow loses to never where the oracle gains, a negative share.
 printf '[study]\ncommand = policy\nworkload = gups:size=64M,updates=1M\nschemes = nested,shadow\n' >"$T/pb.ini"

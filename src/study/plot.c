@@ -331,38 +331,51 @@ static void tab_end(struct tab *t)
  * workload and page pair: what it cost (profiling, construction) and, for
  * the processes it enabled TPT for, their walks and cycles per instruction
  * before and after it did. */
+/* A row of the automatic policy's account: run r of workload w. */
+static void auto_row(struct tab *t, const json_t *r, const char **ws, unsigned nw, unsigned w,
+		     const char *g, const char *h, const char *run)
+{
+	char l[64], pages[40];
+	study_label(ws, nw, w, l, sizeof(l));
+	snprintf(pages, sizeof(pages), "%s/%s", g, h);
+	tab_row(t, l);
+	tab_text(t, pages);
+	tab_text(t, run);
+	tab_num(t, value(r, "speedup_vs_never"), "%.3f");
+	tab_num(t, 100 * value(r, "profiling_share"), "%.2g");
+	tab_num(t, 100 * ratio(r, "construction_cycles", "cycles"), "%.2g");
+	tab_num(t, value(r, "before_instructions"), "%.3g");
+	tab_num(t, value(r, "before_refs_per_walk"), "%.2f");
+	tab_num(t, value(r, "after_refs_per_walk"), "%.2f");
+	tab_num(t, 100 * ratio(r, "before_walk_stall", "before_cycles"), "%.1f");
+	tab_num(t, 100 * ratio(r, "after_walk_stall", "after_cycles"), "%.1f");
+	tab_num(t, ratio(r, "before_cycles", "before_instructions"), "%.2f");
+	tab_num(t, ratio(r, "after_cycles", "after_instructions"), "%.2f");
+	tab_row_end(t);
+}
+
 static void auto_table(struct tab *t, const json_t *rows, const char **ws, unsigned nw,
-		       const char *const *pg, const char *const *ph, unsigned np)
+		       const char *const *pg, const char *const *ph, unsigned np, const char *const *sc,
+		       unsigned ns)
 {
 	static const char *const cols[] = {
-		"workload", "pages", "speed-up over never (x)", "profiling (% of cycles)",
+		"workload", "pages", "run", "speed-up over never (x)", "profiling (% of cycles)",
 		"construction (% of cycles)", "instructions before", "refs/walk before", "refs/walk after",
 		"walk stall before (% of cycles)", "walk stall after (% of cycles)",
 		"cycles/instruction before", "cycles/instruction after"};
 	tab_begin(t, "The automatic policy: its costs, and walks before and after it enabled TPT", cols,
 		  ARRAY_LEN(cols));
+	/* The auto series: "auto", or with several configs or seeds one each
+	 * ("auto c1", series_rows), its run named after what follows. */
 	for (unsigned w = 0; w < nw; w++)
-		for (unsigned p = 0; p < np; p++) {
-			const json_t *r = study_find_row(rows, "policy", ws[w], pg[p], ph[p], "auto");
-			if (!r)
-				continue;
-			char l[64], pages[40];
-			study_label(ws, nw, w, l, sizeof(l));
-			snprintf(pages, sizeof(pages), "%s/%s", pg[p], ph[p]);
-			tab_row(t, l);
-			tab_text(t, pages);
-			tab_num(t, value(r, "speedup_vs_never"), "%.3f");
-			tab_num(t, 100 * value(r, "profiling_share"), "%.2g");
-			tab_num(t, 100 * ratio(r, "construction_cycles", "cycles"), "%.2g");
-			tab_num(t, value(r, "before_instructions"), "%.3g");
-			tab_num(t, value(r, "before_refs_per_walk"), "%.2f");
-			tab_num(t, value(r, "after_refs_per_walk"), "%.2f");
-			tab_num(t, 100 * ratio(r, "before_walk_stall", "before_cycles"), "%.1f");
-			tab_num(t, 100 * ratio(r, "after_walk_stall", "after_cycles"), "%.1f");
-			tab_num(t, ratio(r, "before_cycles", "before_instructions"), "%.2f");
-			tab_num(t, ratio(r, "after_cycles", "after_instructions"), "%.2f");
-			tab_row_end(t);
-		}
+		for (unsigned p = 0; p < np; p++)
+			for (unsigned j = 0; j < ns; j++) {
+				if (strncmp(sc[j], "auto", 4) || (sc[j][4] && sc[j][4] != ' '))
+					continue;
+				const json_t *r = study_find_row(rows, "policy", ws[w], pg[p], ph[p], sc[j]);
+				if (r)
+					auto_row(t, r, ws, nw, w, pg[p], ph[p], sc[j][4] ? sc[j] + 5 : "-");
+			}
 	tab_end(t);
 }
 
@@ -574,9 +587,6 @@ static json_t *series_rows(const json_t *rows, const char *series)
 int study_plot(const struct study *s, const struct study_layout *k, const char *dir, const json_t *all,
 	       struct tpt_err *e)
 {
-	/* The automatic policy's account (auto_table) reads the rows as they
-	 * are: a policy study's first config and seed. */
-	const json_t *rows = all;
 	json_t *own = series_rows(all, k->series);
 	struct chart c = {.k = k, .rows = own};
 	c.nw = study_distinct(own, "workload", c.ws, ARRAY_LEN(c.ws));
@@ -613,7 +623,7 @@ int study_plot(const struct study *s, const struct study_layout *k, const char *
 	if (s && s->kind == STUDY_POLICY && !rc) {
 		for (unsigned i = 0; i < s->nrun; i++)
 			plot_timeline(go.f, pd, dir, s, &s->run[i]);
-		auto_table(&t, rows, c.ws, c.nw, c.pg, c.ph, c.np);
+		auto_table(&t, own, c.ws, c.nw, c.pg, c.ph, c.np, c.sc, c.ns);
 	}
 	if (study_out_close(&ho, !rc, rc ? NULL : e))
 		rc = 1;
