@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # bench/sample.sh BUILD_DIR [WORKLOAD...] - sampled simulation against exact:
 # every workload (by default the eight paper workloads at sizes an exact run
-# affords here, each 10 M to 450 M measured accesses) under nested, shadow
+# affords here, each 40 M to 450 M measured accesses) under nested, shadow
 # and tpt-opt at 4K/4K and 4K/2M, once exactly and once with --sample, side
 # by side in one run. A row per run: both estimated cycles, the error, the
 # sampled 95 % interval and whether the exact value is inside it, then the
@@ -14,8 +14,8 @@ B=${1:-build}
 shift $(( $# > 0 ? 1 : 0 ))
 if [ $# -eq 0 ]; then
 	set -- "gups:size=4G,updates=10M" "xsbench:gridpoints=20000,lookups=200K" \
-		"canneal:elements=8M,moves=1M" "pr:scale=22,graph=implicit,window=10M" \
-		"bfs:scale=22,graph=implicit,window=10M" "cc:scale=22,graph=implicit,window=10M" \
+		"canneal:elements=8M,moves=1M" "pr:scale=22,graph=implicit,window=100M" \
+		"bfs:scale=22,graph=implicit,window=100M" "cc:scale=22,graph=implicit,window=100M" \
 		"memcached:keys=10M,init=page,ops=200K" "kcbench:jobs=2,tasks=2"
 fi
 T=$(mktemp -d)

@@ -359,7 +359,7 @@ one_line "shsp decides from walk cycles" 2 sim --sample --scheme shsp --workload
 "$TPT" compare --sample --workload gups:size=64M,updates=1K >"$T/smpall" 2>&1 &&
 	grep -q "^nested " "$T/smpall" && ! grep -q "^shsp " "$T/smpall" && ok ||
 	bad "compare --sample, every scheme: $(cat "$T/smpall")"
-printf '[sample]\nsample_window = 960K\n' >"$T/smp.ini"
+printf '[sample]\nsample_window = 760K\n' >"$T/smp.ini"
 expect_error "sample_warmup + sample_window (1010000) exceed sample_period (1000000)" sim --sample --config "$T/smp.ini" --scheme nested --workload gups
 expect_error "study: unexpected argument 'extra'" study plan studies/smoke-small.ini extra
 expect_error "study: unknown option '--frob'" study plan studies/smoke-small.ini --frob

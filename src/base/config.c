@@ -123,7 +123,7 @@ static const struct opt opts[] = {
 	O("dbt", host_tlb_pairs, OPT_BOOL, 0, 1, "1", "a host TLB entry maps an even/odd pair of pages (MIPS)"),
 	O("dbt", host_user_va_bits, OPT_U32, 20, 64, "40", "host user address space: 2^this bytes (MIPS64 xuseg with SEGBITS 40)"),
 	O("dbt", host_page, OPT_SIZE, 4096, 1ULL << 30, "16K", "host kernel page size (Loongson Linux: 16 KiB)"),
-	O("sample", sample_warmup, OPT_COUNT, 0, 1ULL << 40, "50K", "--sample: accesses run in detail before each window, counters dropped: they warm the TLBs, walk caches and caches (a guess; bench/sample.sh checks it)"),
+	O("sample", sample_warmup, OPT_COUNT, 0, 1ULL << 40, "250K", "--sample: accesses run in detail before each window, counters dropped, warming TLBs, walk caches and caches (bench/sample.sh: 50K left the LLC cold)"),
 	O("sample", sample_window, OPT_COUNT, 1000, 1ULL << 40, "50K", "--sample: accesses measured in each window (a guess: about one 10M-cycle profiler interval at 100-200 cycles an access)"),
 	E("sample", sample_warming, "none|full", "none", "--sample: what fast-forward keeps warm: none (caches keep what windows left), or full (TLBs, walks and caches as in detail, uncounted; near exact cost)"),
 	O("sample", sample_period, OPT_COUNT, 1000, 1ULL << 50, "1M", "--sample: accesses from one window's start to the next, the rest fast-forwarded (systematic, as SMARTS, ISCA 2003; 10 % detail is a guess)"),
