@@ -126,7 +126,7 @@ static const struct opt opts[] = {
 	O("sample", sample_warmup, OPT_COUNT, 0, 1ULL << 40, "250K", "--sample: accesses run in detail before each window, counters dropped, warming TLBs, walk caches and caches (bench/sample.sh: 50K left the LLC cold)"),
 	O("sample", sample_window, OPT_COUNT, 1000, 1ULL << 40, "50K", "--sample: accesses measured in each window (a guess: about one 10M-cycle profiler interval at 100-200 cycles an access)"),
 	E("sample", sample_warming, "none|full", "none", "--sample: what fast-forward keeps warm: none (caches keep what windows left), or full (TLBs, walks and caches as in detail, uncounted; near exact cost)"),
-	O("sample", sample_period, OPT_COUNT, 1000, 1ULL << 50, "1M", "--sample: accesses from one window's start to the next, the rest fast-forwarded (systematic, as SMARTS, ISCA 2003; 10 % detail is a guess)"),
+	O("sample", sample_period, OPT_COUNT, 1000, 1ULL << 50, "1M", "--sample: accesses from one window's start to the next, the rest fast-forwarded (systematic, as SMARTS, ISCA 2003; the period is a guess)"),
 	O("sample", sample_ci, OPT_DOUBLE, 0, 500, "0", "--sample: target 95 % half-width of est. cycles, relative (0.01: +-1 %); from the 10th window, sample_period shrinks to fit the windows it needs in the run's known length; 0: none"),
 	O("mem", guest_mem, OPT_SIZE, 0, 1ULL << 42, "0", "guest physical memory; 0 sizes it from the workload"),
 	O("mem", host_mem, OPT_SIZE, 0, 1ULL << 42, "0", "host physical memory; 0 sizes it from the guest's"),
