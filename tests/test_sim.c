@@ -335,7 +335,9 @@ static void test_chain_counts(void **state)
 }
 
 /* The cost of chained accesses: paid in full whatever the mlp and walkers;
- * a stream all chained costs what the same stream does at mlp 1. */
+ * a stream all chained costs what the same stream does at mlp 1 and, as
+ * each chained access waits for its whole load-to-use latency, an L1 hit's
+ * more each (which an unchained access's pipeline hides). */
 static void test_cost_chain(void **state)
 {
 	(void)state;
@@ -356,17 +358,26 @@ static void test_cost_chain(void **state)
 	for (double mlp = 1; mlp <= 16; mlp *= 2) {
 		cost_compute(&st, &c, mlp, &all);
 		assert_true(fabs(all.walk_stall - one.walk_stall) < 1e-9);
-		assert_true(fabs(all.data_stall - one.data_stall) < 1e-9);
+		assert_true(fabs(all.data_stall - one.data_stall - 40.0 * c.l1d_latency) < 1e-9);
 	}
+	/* Chained L1 hits: their latency, which unchained ones do not pay. */
+	st.data_level[CL_L1] = st.chain_data_level[CL_L1] = 10;
+	cost_compute(&st, &c, 4.0, &part);
+	assert_true(fabs(part.data_stall - all.data_stall - 10.0 * c.l1d_latency) < 1e-9);
+	st.chain_data_level[CL_L1] = 0;
+	cost_compute(&st, &c, 4.0, &part);
+	st.data_level[CL_L1] = 0;
+	cost_compute(&st, &c, 4.0, &one);
+	assert_true(fabs(part.data_stall - one.data_stall) < 1e-9);
 	/* Half the walks and data chained, at mlp 8: the rest overlaps as before,
 	 * the chained half adds in full. */
-	double lat = c.dram_latency - c.l1d_latency;
+	double lat = c.dram_latency - c.l1d_latency, full = c.dram_latency;
 	st.chain_walk_cycles = 4500;
 	st.chain_data_level[CL_DRAM] = 20;
 	cost_compute(&st, &c, 8.0, &part);
-	double stall = fmax(4500.0 / 4, (4500 + 20 * lat) / 8) + 4500 + 20 * lat;
+	double stall = fmax(4500.0 / 4, (4500 + 20 * lat) / 8) + 4500 + 20 * full;
 	assert_true(fabs(part.walk_stall + part.data_stall - stall) < 1e-6);
-	assert_true(fabs(part.data_stall - (20 * lat / 8 + 20 * lat)) < 1e-6);
+	assert_true(fabs(part.data_stall - (20 * lat / 8 + 20 * full)) < 1e-6);
 	double sum = part.base + part.data_stall + part.walk_stall + (double)part.exits +
 		     (double)part.faults + (double)part.pvops + (double)part.construction +
 		     (double)part.policy;

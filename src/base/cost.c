@@ -24,10 +24,14 @@ void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double
 	*out = (struct tpt_cost){0};
 	out->base = (double)st->instructions * c->base_cpi;
 	uint64_t beyond = 0, chain = 0;
-	for (int l = CL_L2; l < CL_N; l++) {
-		uint64_t extra = lat[l] > lat[CL_L1] ? lat[l] - lat[CL_L1] : 0;
+	/* An access beyond the L1 stalls for the latency beyond an L1 hit, which
+	 * the core's pipeline hides; a chained access (its address is the
+	 * data of the one before) waits for its whole load-to-use latency, an
+	 * L1 hit's included. */
+	for (int l = CL_L1; l < CL_N; l++) {
+		uint64_t extra = l > CL_L1 && lat[l] > lat[CL_L1] ? lat[l] - lat[CL_L1] : 0;
 		beyond += (st->data_level[l] - st->chain_data_level[l]) * extra;
-		chain += st->chain_data_level[l] * extra;
+		chain += st->chain_data_level[l] * lat[l];
 	}
 	double seq = st->accesses ? (double)st->seq_accesses / (double)st->accesses : 0;
 	double d = (double)beyond * (1 - c->prefetch * seq);
