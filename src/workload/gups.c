@@ -11,8 +11,12 @@
  * ran mod words instead of the mask.
  *
  * loop=chase is tpt probe's dependent loop over the same table: each step
- * one 8-byte load of a random line whose address the load before gave
- * (`p = *p`, 3 instructions), so nothing overlaps: its parallelism is 1.
+ * one 8-byte load of a line whose address the load before gave (`p = *p`,
+ * 3 instructions), so nothing overlaps: its parallelism is 1. As the
+ * probe's chain, it visits every line of the table once a cycle, in a
+ * random order (a keyed bijection of the line numbers), and its warm-up
+ * ends with one pass over the chain (at most as many steps as it
+ * measures), as the probe runs one before each timed round.
  *
  * Calibrated on the reference loop itself (bench/programs/randomaccess.c,
  * gcc -O2, recorded at two numbers of updates; docs/fidelity.md): an update
@@ -53,6 +57,10 @@ struct gups {
 	uint64_t ran[STREAMS];
 	unsigned j;
 	bool chase;
+	/* The chase: lines in the table, the bits that number them, the
+	 * position in the cycle, the warm-up pass's steps left. */
+	uint64_t lines, pos, warm_left;
+	unsigned bits;
 	struct wl_phases ph;
 	struct wl_kentry kentry;
 };
@@ -88,6 +96,49 @@ uint64_t gups_starts(int64_t n)
 	return ran;
 }
 
+/* Line number x (bits wide) to its place in the chain: a bijection of
+ * [0, 2^bits), rounds of an odd multiply, a key and an xor-shift, each
+ * invertible modulo 2^bits, so that neighbouring places land in unrelated
+ * cache sets and pages. */
+static uint64_t chase_perm(uint64_t x, unsigned bits, uint64_t key)
+{
+	uint64_t mask = bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
+	for (int r = 0; r < 3; r++) {
+		x = (x * 0x9e3779b97f4a7c15ULL + key) & mask;
+		x ^= x >> ((bits + 1) / 2);
+	}
+	return x;
+}
+
+/* The chase's next line: the cycle's next place, skipping the places
+ * beyond a table whose lines are not a power of two. */
+static uint64_t chase_next(struct gups *g)
+{
+	uint64_t line, mask = g->bits >= 64 ? ~0ULL : (1ULL << g->bits) - 1;
+	do {
+		g->pos = (g->pos + 1) & mask;
+		line = chase_perm(g->pos, g->bits, g->ran[0]);
+	} while (line >= g->lines);
+	return line;
+}
+
+static struct event chase_event(struct gups *g)
+{
+	return (struct event){.va = g->base + chase_next(g) * 64, .instrs = INSTRS_CHASE,
+			      .type = EV_READ, .size = 8 | EV_CHAIN, .pid = 1};
+}
+
+/* The warm-up's pass over the chain, after the table's initialisation. */
+static size_t chase_warm(struct workload *w, struct event *ev, size_t n, bool *done)
+{
+	struct gups *g = w->state;
+	size_t k = 0;
+	for (; k < n && g->warm_left; k++, g->warm_left--)
+		ev[k] = chase_event(g);
+	*done = !g->warm_left;
+	return k;
+}
+
 static int gups_init(struct workload *w, struct tpt_err *e)
 {
 	struct gups *g = w->state;
@@ -100,6 +151,11 @@ static int gups_init(struct workload *w, struct tpt_err *e)
 	g->updates = w->v[P_UPDATES].u;
 	g->chase = w->v[P_LOOP].u == LOOP_CHASE;
 	w->independent = !g->chase;
+	g->lines = size / 64;
+	g->bits = 0;
+	while (g->bits < 64 && (1ULL << g->bits) < g->lines)
+		g->bits++;
+	g->warm_left = g->chase ? (g->lines < g->updates ? g->lines : g->updates) : 0;
 	uint64_t per = g->updates / STREAMS;
 	for (unsigned j = 0; j < STREAMS; j++)
 		g->ran[j] = gups_starts((int64_t)(per * j + w->seed));
@@ -110,9 +166,11 @@ static int gups_init(struct workload *w, struct tpt_err *e)
 	const struct region ran = {STACK_VA, STREAMS * 8};
 	wl_sweep_init(&g->ph.sweep[1], &ran, w->v[P_INIT].u, 8, 2);
 	g->ph.nsweeps = 2;
+	if (g->chase)
+		g->ph.warm = chase_warm;
 	wl_kentry_init(&g->kentry, w->kentry);
 	w->expected_events = (g->ph.sweep[0].end - g->ph.sweep[0].addr) / g->ph.sweep[0].stride + 1 +
-			     (g->chase ? 1 : 4) * g->updates;
+			     g->warm_left + (g->chase ? 1 : 4) * g->updates;
 	return 0;
 }
 
@@ -123,12 +181,8 @@ static size_t gups_next(struct workload *w, struct event *ev, size_t n)
 	if (g->ph.phase != WL_PH_WORK)
 		return k;
 	while (k + 5 <= n && g->done < g->updates && g->chase) {
-		/* The chase: a random line, its first word (the next pointer). */
-		uint64_t r = gups_step(g->ran[0]);
-		g->ran[0] = r;
-		uint64_t va = g->base + ((g->mask ? r & g->mask : r % g->words) & ~7ULL) * 8;
-		ev[k++] = (struct event){.va = va, .instrs = INSTRS_CHASE, .type = EV_READ,
-					 .size = 8 | EV_CHAIN, .pid = 1};
+		/* The chase: the chain's next line, its first word (the next pointer). */
+		ev[k++] = chase_event(g);
 		if (wl_kentry_due(&g->kentry, INSTRS_CHASE))
 			ev[k++] = (struct event){.type = EV_SYSCALL, .arg = 1, .pid = 1};
 		g->done++;
@@ -158,8 +212,10 @@ static uint64_t gups_estimate(const struct workload *w, uint64_t *footprint)
 
 static uint64_t gups_events(const struct workload *w)
 {
+	uint64_t lines = w->v[P_SIZE].u / 64, n = w->v[P_UPDATES].u;
+	bool chase = w->v[P_LOOP].u == LOOP_CHASE;
 	return wl_sweep_events(w->v[P_SIZE].u, w->v[P_INIT].u, 8) + 1 +
-	       (w->v[P_LOOP].u == LOOP_CHASE ? 1 : 4) * w->v[P_UPDATES].u;
+	       (chase ? (lines < n ? lines : n) + n : 4 * n);
 }
 
 const struct workload_def wl_gups = {
