@@ -13,7 +13,7 @@ one_line "unknown phase 'warp'" 2 probe --phases native,warp
 one_line "not a power of two" 2 probe --size 3G
 one_line "whole number of 2M" 2 probe --touch 3M
 one_line "from 1 to 64" 2 probe --rounds 0
-one_line "not 4K or 2M" 2 probe --outer-page 1G
+one_line "not 4K, 2M or auto" 2 probe --outer-page 1G
 one_line "wants a file" 2 probe --calibrate -
 one_line "given twice" 2 probe --rounds 2 --rounds 3
 one_line "unknown option" 2 probe --frobnicate
@@ -69,9 +69,16 @@ import json, sys
 rows = json.load(open(sys.argv[1]))
 loops = {(r["loop"], r["guest_page"]) for r in rows}
 assert {("independent", "4K"), ("dependent", "2M"), ("first-touch", "4K"), ("churn", "4K")} <= loops, loops
+# The latency sweep: the dependent loop on 2M pages over 16K, 64K, ... below
+# --size (4M), and the independent loop over the 16K table.
+sweep = sorted(r["size"] for r in rows if r["loop"] == "dependent" and r["guest_page"] == "2M")
+assert sweep == [16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20], sweep
+assert any(r["loop"] == "independent" and r["size"] == 16 << 10 for r in rows), rows
 for r in rows:
     assert r["where"] == "native" and r["ns"] > 0 and r["spread"] >= 1, r
-    assert r["model_ns"] is None and r["ratio"] is None and len(r["samples"]) == 2, r
+    assert 1 <= r["noise"] <= r["spread"], r
+    assert r["model_ns"] is None and r["ratio"] is None and r["verdict"] is None, r
+    assert len(r["samples"]) == 2, r
     assert "provenance" in r
     assert "host_busy" in r, r
 EOF
@@ -129,12 +136,45 @@ fi
 # --calibrate: a fragment, every value commented, that the simulator loads.
 # shellcheck disable=SC2086
 "$TPT" probe --phases native,dependent,independent,first-touch $small --calibrate "$T/cal.ini" \
-	>"$T/cal.txt" 2>"$T/err" && ok || bad "calibrate failed: $(cat "$T/err")"
+	--json "$T/cal.json" >"$T/cal.txt" 2>"$T/err" && ok || bad "calibrate failed: $(cat "$T/err")"
 grep -q "^clock_ghz = " "$T/cal.ini" && grep -q "^dram_latency = " "$T/cal.ini" &&
 	grep -q "^guest_fault_cycles = " "$T/cal.ini" && ok || bad "calibration lacks values: $(cat "$T/cal.ini")"
 awk '/^[a-z_]+ = / && prev !~ /^; / { bad = 1 } { prev = $0 } END { exit bad }' "$T/cal.ini" && ok ||
 	bad "a calibrated value without its comment"
 grep -q "dram_latency" "$T/cal.txt" && ok || bad "the comparison does not mark the rows that calibrate"
+grep -q "^l1d_latency = " "$T/cal.ini" && grep -q "^l2_latency = " "$T/cal.ini" &&
+	grep -q "^base_cpi = " "$T/cal.ini" && ok || bad "the sweep calibrates no cache latency: $(cat "$T/cal.ini")"
+# Every judged row has its verdict, from its ratio and noise alone.
+python3 - "$T/cal.json" <<'EOF' && ok || bad "probe verdicts"
+import json, sys
+for r in json.load(open(sys.argv[1])):
+    if r["verdict"] is None:
+        continue
+    want = "noisy" if r["noise"] > 1.2 else "within" if abs(r["model_ns"] / r["ns"] - 1) <= 0.2 else "off"
+    assert r["verdict"] == want, r
+EOF
+# tpt sim with the fragment models the probe's update loop as the probe
+# did: the same ns an update (128K updates: 128,000), on the outer pages the
+# probe chose; within 0.1 %: on a host that is a guest the probe's runs
+# prefault (the outer hypervisor backed this host's memory long ago), and
+# tpt sim's VM pays the few first touches the warm-up leaves.
+row=$(python3 -c '
+import json, sys
+for r in json.load(open(sys.argv[1])):
+    if r["loop"] == "independent" and r["guest_page"] == "2M" and r["size"] == 4 << 20:
+        print(r["model_ns"], r["clock_ghz"], r["outer_page"] or "")' "$T/cal.json")
+set -- $row
+if [ -n "${3:-}" ]; then scheme="--scheme nested --host-page $3"; else scheme="--scheme native"; fi
+# shellcheck disable=SC2086
+"$TPT" sim $scheme --guest-page 2M --workload gups:size=4M,updates=128000 --config "$T/cal.ini" \
+	--json "$T/gups.json" >/dev/null 2>"$T/err" && ok || bad "tpt sim with the fragment: $(cat "$T/err")"
+python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+r = r[0] if isinstance(r, list) else r
+ns = r["cycles"] / 128000 / float(sys.argv[3])
+assert abs(ns / float(sys.argv[2]) - 1) < 1e-3, (ns, sys.argv[2])' "$T/gups.json" "$1" "$2" && ok ||
+	bad "tpt sim with the fragment does not model the probe's loop as the probe did"
 "$TPT" sim --scheme native --workload gups:size=8M,updates=1K --config "$T/cal.ini" >/dev/null 2>"$T/err" &&
 	ok || bad "tpt sim does not load the calibration: $(cat "$T/err")"
 

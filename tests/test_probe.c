@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,16 @@ static void test_sample(void **state)
 	/* The median takes no sample's order from its input. */
 	double v[] = {9, 8, 7};
 	assert_true(sample_median(v, 3) == 8 && v[0] == 9);
+	/* Noise: the 4th of five over the 2nd, which one wild round leaves be;
+	 * of two or three, the largest over the smallest. */
+	const double five[] = {10, 50, 11, 12, 10.5};
+	assert_true(fabs(sample_noise(five, 5) - 12 / 10.5) < 1e-12);
+	assert_true(sample_spread(five, 5) == 5);
+	assert_true(sample_noise(odd, 3) == 5);
+	assert_true(sample_noise(odd, 1) == 1);
+	assert_true(sample_noise(zero, 2) == 0);
+	assert_true(sample_noise(odd, 0) == 0);
+	assert_true(sample_noise(v, 3) == 9.0 / 7 && v[0] == 9);
 }
 
 static void test_chain(void **state)

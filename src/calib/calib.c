@@ -60,11 +60,11 @@ static double row_spec(const struct calib *c, const struct probe_row *x, char *s
 	const struct probe_params *p = c->p;
 	switch (x->loop) {
 	case LOOP_INDEPENDENT:
-		snprintf(spec, len, "gups:size=%llu,updates=%llu", (unsigned long long)p->size,
+		snprintf(spec, len, "gups:size=%llu,updates=%llu", (unsigned long long)x->size,
 			 (unsigned long long)p->updates);
 		return (double)p->updates;
 	case LOOP_DEPENDENT:
-		snprintf(spec, len, "gups:size=%llu,updates=%llu,loop=chase", (unsigned long long)p->size,
+		snprintf(spec, len, "gups:size=%llu,updates=%llu,loop=chase", (unsigned long long)x->size,
 			 (unsigned long long)p->steps);
 		return (double)p->steps;
 	case LOOP_FIRST_TOUCH:
@@ -118,13 +118,21 @@ static int simulate_one(const struct calib *c, const struct tpt_config *cfg,
 	return simulate(c, cfg, &i, 1, ns, keep);
 }
 
+const struct probe_row *calib_find_size(const struct calib *c, enum probe_where w, enum probe_loop l,
+					unsigned shift, uint64_t size)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->rows[i].where == w && c->rows[i].loop == l && c->rows[i].page_shift == shift &&
+		    c->rows[i].size == size)
+			return &c->rows[i];
+	return NULL;
+}
+
 const struct probe_row *calib_find(const struct calib *c, enum probe_where w, enum probe_loop l,
 				   unsigned shift)
 {
-	for (size_t i = 0; i < c->n; i++)
-		if (c->rows[i].where == w && c->rows[i].loop == l && c->rows[i].page_shift == shift)
-			return &c->rows[i];
-	return NULL;
+	bool loop = l == LOOP_INDEPENDENT || l == LOOP_DEPENDENT;
+	return calib_find_size(c, w, l, shift, loop ? c->p->size : 0);
 }
 
 /* What the cost model charges one event row, in ns. */
@@ -162,6 +170,22 @@ int calib_model(struct calib *c, const struct tpt_config *cfg)
 	for (size_t k = 0; !rc && k < n; k++)
 		c->model_ns[idx[k]] = ns[k];
 	return rc;
+}
+
+const char *calib_verdict(const struct calib *c, size_t i)
+{
+	const struct probe_row *x = &c->rows[i];
+	double m = c->model_ns[i];
+	if (m <= 0 || x->ns <= 0 || (x->where == WHERE_NATIVE && x->loop == LOOP_PT_WRITE))
+		return "";
+	if (calib_noisy(x))
+		return "noisy";
+	return fabs(m / x->ns - 1) <= CALIB_TOLERANCE ? "within" : "off";
+}
+
+bool calib_noisy(const struct probe_row *x)
+{
+	return x->noise > 1 + CALIB_TOLERANCE;
 }
 
 /* --- the fragment ---------------------------------------------------------- */
@@ -241,72 +265,218 @@ static double recost_ns(const struct calib *c, const struct probe_row *x,
 
 /* --- the terms, each from its row ------------------------------------------ */
 
-/* The DRAM latency: the model is linear in it on the native dependent loop. */
-static int fit_dram(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
+/* The data caches' sizes and ways, as this CPU reports them, where the
+ * model can take them (a power-of-two number of sets). */
+static void fit_caches(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 {
-	const struct probe_row *dep = calib_find(c, WHERE_NATIVE, LOOP_DEPENDENT, 21);
-	if (!dep)
-		return 0;
-	double m0, m1;
-	uint32_t d0 = cfg->dram_latency;
-	int rc = simulate_one(c, cfg, dep, &m0, NULL);
-	cfg->dram_latency = d0 + 100;
-	if (rc || (rc = simulate_one(c, cfg, dep, &m1, NULL)))
-		return rc;
-	double slope = (m1 - m0) / 100, d = slope > 0 ? d0 + (dep->ns - m0) / slope : d0;
-	uint32_t lo = cfg->llc_latency + 1;
-	cfg->dram_latency = d < lo ? lo : (uint32_t)(d + 0.5);
-	char v[16], why[320];
-	snprintf(v, sizeof(v), "%u", cfg->dram_latency);
-	snprintf(why, sizeof(why), "the native dependent loop on 2M pages: %.1f ns a step (spread %.2f); "
-		 "the latency with which the model takes as long", dep->ns, dep->spread);
-	record(c, f, dep, "[cache]", "dram_latency", v, why);
+	static const char *const name[3] = {"L1D", "L2", "last-level cache"};
+	static const char *const size_key[3] = {"l1d_size", "l2_size", "llc_size"};
+	static const char *const ways_key[3] = {"l1d_ways", "l2_ways", "llc_ways"};
+	uint64_t *size[3] = {&cfg->l1d_size, &cfg->l2_size, &cfg->llc_size};
+	uint32_t *ways[3] = {&cfg->l1d_ways, &cfg->l2_ways, &cfg->llc_ways};
+	for (int l = 0; l < 3; l++) {
+		uint64_t b = c->h->cache_size[l], w = c->h->cache_ways[l];
+		char v[32], why[320];
+		if (!b || !w)
+			continue;
+		if (b % 64 || (b / 64) % w || !tpt_is_pow2(b / 64 / w)) {
+			snprintf(why, sizeof(why), "this CPU's %s (sysfs): %llu KiB, %llu ways, not a power-of-two "
+				 "number of sets; the model keeps its own", name[l],
+				 (unsigned long long)(b / KiB), (unsigned long long)w);
+			note(f, "[cache]", NULL, NULL, why);
+			continue;
+		}
+		*size[l] = b;
+		*ways[l] = (uint32_t)w;
+		snprintf(v, sizeof(v), "%lluK", (unsigned long long)(b / KiB));
+		snprintf(why, sizeof(why), "this CPU's %s, as sysfs reports it%s", name[l],
+			 l == 2 ? " (shared: other tenants of a shared host may hold part of it)" : "");
+		note(f, "[cache]", size_key[l], v, why);
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)w);
+		note(f, "[cache]", ways_key[l], v, "its associativity, the same");
+	}
+}
+
+/* A term of the cost model the rows solve for, each linear in the row
+ * that calibrates it. */
+enum term { T_BASE_CPI, T_L1D, T_L2, T_LLC, T_DRAM };
+
+static double term_get(const struct tpt_config *cfg, enum term t)
+{
+	switch (t) {
+	case T_BASE_CPI: return cfg->base_cpi;
+	case T_L1D: return cfg->l1d_latency;
+	case T_L2: return cfg->l2_latency;
+	case T_LLC: return cfg->llc_latency;
+	case T_DRAM: return cfg->dram_latency;
+	}
 	return 0;
 }
 
-/* The parallelism: the model falls as it rises, so it is bisected for on
- * the native independent loop's counters. Up to 64 in flight: a core may
- * keep more misses going than the default's fill buffers, and then the
- * buffers are raised too. */
-static int fit_mlp(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
+/* Sets term t to v, no lower than the level above it allows (a latency at
+ * least one cycle beyond the nearer level's; a CPI of at least 0.05). */
+static void term_set(struct tpt_config *cfg, enum term t, double v)
 {
-	const struct probe_row *ind = calib_find(c, WHERE_NATIVE, LOOP_INDEPENDENT, 21);
-	if (!ind)
-		return 0;
-	struct tpt_result r;
-	double m;
-	int rc = simulate_one(c, cfg, ind, &m, &r);
-	if (rc)
-		return rc;
-	double lo = 1, hi = 64;
-	uint32_t buffers = cfg->miss_buffers;
-	cfg->miss_buffers = 64;
-	double fast = recost_ns(c, ind, &r, cfg, hi), slow = recost_ns(c, ind, &r, cfg, lo);
-	char v[32], why[320];
-	if (ind->ns < fast) {
-		cfg->mlp = 0;
-		cfg->miss_buffers = buffers;
-		snprintf(why, sizeof(why), "mlp left to the workloads: the native independent loop on 2M "
-			 "pages takes %.1f ns an update, less than the model's %.1f ns with 64 accesses "
-			 "in flight", ind->ns, fast);
-		note(f, "[cost]", NULL, NULL, why);
-		result_free(&r);
-		return 0;
+	double lo = t == T_BASE_CPI ? 0.05 : t == T_L1D ? 1 : term_get(cfg, (enum term)(t - 1)) + 1;
+	v = v < lo ? lo : v;
+	switch (t) {
+	case T_BASE_CPI: cfg->base_cpi = round(v * 1000) / 1000; break;
+	case T_L1D: cfg->l1d_latency = (uint32_t)(v + 0.5); break;
+	case T_L2: cfg->l2_latency = (uint32_t)(v + 0.5); break;
+	case T_LLC: cfg->llc_latency = (uint32_t)(v + 0.5); break;
+	case T_DRAM: cfg->dram_latency = (uint32_t)(v + 0.5); break;
 	}
+}
+
+/* Term t solved on row x: two runs of the model, step apart, give the
+ * slope; the value at which the model takes as long as x measured. */
+static int fit_linear(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f,
+		      const struct probe_row *x, enum term t, const char *sec, const char *key,
+		      const char *what)
+{
+	static const double step[] = {[T_BASE_CPI] = 1, [T_L1D] = 10, [T_L2] = 20, [T_LLC] = 50, [T_DRAM] = 100};
+	double m0, m1, v0 = term_get(cfg, t);
+	char v[32], why[320];
+	int rc = simulate_one(c, cfg, x, &m0, NULL);
+	term_set(cfg, t, v0 + step[t]);
+	double v1 = term_get(cfg, t);
+	if (rc || (rc = simulate_one(c, cfg, x, &m1, NULL)))
+		return rc;
+	double slope = (m1 - m0) / (v1 - v0);
+	term_set(cfg, t, slope > 0 ? v0 + (x->ns - m0) / slope : v0);
+	snprintf(v, sizeof(v), t == T_BASE_CPI ? "%.3f" : "%.0f", term_get(cfg, t));
+	snprintf(why, sizeof(why), "%s: %.1f ns (spread %.2f%s); the %s with which the model takes as long",
+		 what, x->ns, x->spread, calib_noisy(x) ? ", noisy: an uncertain value" : "",
+		 t == T_BASE_CPI ? "CPI" : "latency");
+	record(c, f, x, sec, key, v, why);
+	return 0;
+}
+
+/* The sweep's chain that a cache level holds: the largest of at most
+ * limit bytes and beyond the level above's size, or NULL. */
+static const struct probe_row *sweep_row(const struct calib *c, uint64_t above, uint64_t limit)
+{
+	const struct probe_row *best = NULL;
+	for (uint64_t s = PROBE_SWEEP_MIN; s < c->p->size; s *= 4) {
+		const struct probe_row *x = calib_find_size(c, WHERE_NATIVE, LOOP_DEPENDENT, 21, s);
+		if (x && s <= limit && s > above)
+			best = x;
+	}
+	return best;
+}
+
+/* The core without misses (the independent loop over the L1 table), then
+ * each level's latency on the sweep's chain it holds (a private level's
+ * within half of it, the shared last level's within a quarter), and the
+ * DRAM latency on the dependent loop at --size, each level's after the
+ * nearer one's. */
+static int fit_latencies(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
+{
+	const struct probe_row *base = calib_find_size(c, WHERE_NATIVE, LOOP_INDEPENDENT, 21, PROBE_SWEEP_MIN);
+	const struct probe_row *l1 = sweep_row(c, 0, cfg->l1d_size / 2);
+	const struct probe_row *l2 = sweep_row(c, cfg->l1d_size, cfg->l2_size / 2);
+	const struct probe_row *llc = sweep_row(c, cfg->l2_size, cfg->llc_size / 4);
+	const struct probe_row *dep = calib_find(c, WHERE_NATIVE, LOOP_DEPENDENT, 21);
+	char what[160];
+	int rc = 0;
+	if (base && !rc)
+		rc = fit_linear(c, cfg, f, base, T_BASE_CPI, "[cost]", "base_cpi",
+				"the native independent (gups) loop over a 16 KiB table, which the L1 holds");
+	snprintf(what, sizeof(what), "the native dependent loop on 2M pages over %llu KiB, which the L1 holds",
+		 (unsigned long long)(l1 ? l1->size / KiB : 0));
+	if (l1 && !rc)
+		rc = fit_linear(c, cfg, f, l1, T_L1D, "[cache]", "l1d_latency", what);
+	snprintf(what, sizeof(what), "the same over %llu KiB, which the L2 holds",
+		 (unsigned long long)(l2 ? l2->size / KiB : 0));
+	if (l2 && !rc)
+		rc = fit_linear(c, cfg, f, l2, T_L2, "[cache]", "l2_latency", what);
+	snprintf(what, sizeof(what), "the same over %llu KiB, which the last level holds",
+		 (unsigned long long)(llc ? llc->size / KiB : 0));
+	if (llc && !rc)
+		rc = fit_linear(c, cfg, f, llc, T_LLC, "[cache]", "llc_latency", what);
+	if (dep && !rc)
+		rc = fit_linear(c, cfg, f, dep, T_DRAM, "[cache]", "dram_latency",
+				"the native dependent loop on 2M pages over --size");
+	return rc;
+}
+
+/* The parallelism bisected for on a result's counters, with the walkers
+ * cfg has: the mlp at which the model takes ns (the model falls as it
+ * rises), or 0 when even 64 in flight take longer. */
+static double solve_mlp(const struct calib *c, const struct probe_row *x, const struct tpt_result *r,
+			struct tpt_config *cfg)
+{
+	double lo = 1, hi = 64;
+	if (x->ns < recost_ns(c, x, r, cfg, hi))
+		return 0;
+	if (x->ns >= recost_ns(c, x, r, cfg, lo))
+		return 1;
 	for (int i = 0; i < 50; i++) {
 		double mid = (lo + hi) / 2;
-		if (recost_ns(c, ind, &r, cfg, mid) > ind->ns)
+		if (recost_ns(c, x, r, cfg, mid) > x->ns)
 			lo = mid;
 		else
 			hi = mid;
 	}
+	return (lo + hi) / 2;
+}
+
+/* The parallelism and the walker count together: for each count of
+ * walkers, the mlp with which the independent loop on 2M pages takes as
+ * long as measured; of those, the pair that brings the walk-heavy loop on
+ * 4K pages nearest. Up to 64 in flight: a core may keep more misses going
+ * than the default's fill buffers, and then the buffers are raised too. */
+static int fit_mlp(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
+{
+	const struct probe_row *ind = calib_find(c, WHERE_NATIVE, LOOP_INDEPENDENT, 21);
+	const struct probe_row *ind4 = calib_find(c, WHERE_NATIVE, LOOP_INDEPENDENT, 12);
+	if (!ind)
+		return 0;
+	struct tpt_result r, r4;
+	double m;
+	int rc = simulate_one(c, cfg, ind, &m, &r);
+	if (rc)
+		return rc;
+	if (ind4 && (rc = simulate_one(c, cfg, ind4, &m, &r4))) {
+		result_free(&r);
+		return rc;
+	}
+	uint32_t buffers = cfg->miss_buffers, given = cfg->walkers, best_w = 0;
+	double best_mlp = 0, err = 1e300;
+	cfg->miss_buffers = 64;
+	for (uint32_t w = ind4 ? 1 : given; w <= (ind4 ? 16 : given); w++) {
+		cfg->walkers = w;
+		double mlp = solve_mlp(c, ind, &r, cfg);
+		if (mlp <= 0)
+			continue;
+		double d = ind4 ? fabs(log(recost_ns(c, ind4, &r4, cfg, mlp) / ind4->ns)) : 0;
+		if (d < err - 1e-9) {
+			err = d;
+			best_w = w;
+			best_mlp = mlp;
+		}
+	}
 	result_free(&r);
-	cfg->mlp = ind->ns >= slow ? 1 : (lo + hi) / 2;
+	if (ind4)
+		result_free(&r4);
+	char v[32], why[320];
+	if (!best_w) {
+		cfg->mlp = 0;
+		cfg->walkers = given;
+		cfg->miss_buffers = buffers;
+		snprintf(why, sizeof(why), "mlp left to the workloads: the native independent loop on 2M "
+			 "pages takes %.1f ns an update, less than the model with 64 accesses in flight and "
+			 "any number of walkers", ind->ns);
+		note(f, "[cost]", NULL, NULL, why);
+		return 0;
+	}
+	cfg->mlp = round(best_mlp * 100) / 100;
+	cfg->walkers = best_w;
 	cfg->miss_buffers = buffers > cfg->mlp ? buffers : (uint32_t)ceil(cfg->mlp);
 	snprintf(v, sizeof(v), "%.2f", cfg->mlp);
 	snprintf(why, sizeof(why), "the native independent (gups) loop on 2M pages: %.1f ns an "
-		 "update (spread %.2f); the parallelism with which the model takes as long",
-		 ind->ns, ind->spread);
+		 "update (spread %.2f%s); the parallelism with which the model takes as long, with the "
+		 "walkers below", ind->ns, ind->spread, calib_noisy(ind) ? ", noisy: an uncertain value" : "");
 	record(c, f, ind, "[cost]", "mlp", v, why);
 	if (cfg->miss_buffers != buffers) {
 		snprintf(v, sizeof(v), "%u", cfg->miss_buffers);
@@ -314,37 +484,12 @@ static int fit_mlp(struct calib *c, struct tpt_config *cfg, struct calib_fragmen
 			 "the independent loop in flight", buffers, cfg->mlp);
 		note(f, "[cost]", "miss_buffers", v, why);
 	}
-	return 0;
-}
-
-/* The walker count that brings the walk-heavy native 4K loop nearest. */
-static int fit_walkers(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
-{
-	const struct probe_row *ind4 = calib_find(c, WHERE_NATIVE, LOOP_INDEPENDENT, 12);
-	if (!ind4 || cfg->mlp <= 0)
-		return 0;
-	struct tpt_result r;
-	double m;
-	int rc = simulate_one(c, cfg, ind4, &m, &r);
-	if (rc)
-		return rc;
-	uint32_t best = cfg->walkers, given = cfg->walkers;
-	double err = 1e300;
-	for (uint32_t w = 1; w <= 16; w++) {
-		cfg->walkers = w;
-		double d = fabs(log(recost_ns(c, ind4, &r, cfg, cfg->mlp) / ind4->ns));
-		if (d < err - 1e-9) {
-			err = d;
-			best = w;
-		}
+	if (ind4) {
+		snprintf(why, sizeof(why), "the native independent loop on 4K pages: %.1f ns an update "
+			 "(spread %.2f); with mlp, the walkers with which the model comes nearest (was %u)",
+			 ind4->ns, ind4->spread, given);
+		record_cycles(c, f, ind4, "walkers", best_w, why);
 	}
-	cfg->walkers = best;
-	result_free(&r);
-	char why[320];
-	snprintf(why, sizeof(why), "the native independent loop on 4K pages: %.1f ns an update (spread "
-		 "%.2f); the walkers with which the model comes nearest (was %u)", ind4->ns, ind4->spread,
-		 given);
-	record_cycles(c, f, ind4, "walkers", best, why);
 	return 0;
 }
 
@@ -411,20 +556,84 @@ static void fit_events(struct calib *c, struct tpt_config *cfg, struct calib_fra
 	}
 }
 
-int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
+/* Every term, in order, into cfg and f. */
+static int fit_all(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 {
 	char v[32], why[160];
-	cfg->clock_ghz = c->h->ghz;
-	snprintf(v, sizeof(v), "%.3f", c->h->ghz);
+	memset(c->calibrates, 0, sizeof(c->calibrates));
+	/* Every value as the fragment writes it, so that a run under the
+	 * fragment is the run compared here. */
+	cfg->clock_ghz = round(c->h->ghz * 1000) / 1000;
+	snprintf(v, sizeof(v), "%.3f", cfg->clock_ghz);
 	snprintf(why, sizeof(why), "measured: a chain of dependent adds retires %.3f a ns (one a cycle)",
 		 c->h->ghz);
 	note(f, "[cost]", "clock_ghz", v, why);
+	fit_caches(c, cfg, f);
 	int rc;
-	if ((rc = fit_dram(c, cfg, f)) || (rc = fit_mlp(c, cfg, f)) || (rc = fit_walkers(c, cfg, f)) ||
-	    (rc = fit_fault(c, cfg, f)))
+	if ((rc = fit_latencies(c, cfg, f)) || (rc = fit_mlp(c, cfg, f)) || (rc = fit_fault(c, cfg, f)))
 		return rc;
 	fit_events(c, cfg, f);
 	return 0;
+}
+
+/* How far the model is from the native loops (at every size), after
+ * calib_model: the mean squared log of model over measured, of the rows
+ * not too noisy to judge. */
+static double native_error(const struct calib *c)
+{
+	double e = 0;
+	unsigned n = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct probe_row *x = &c->rows[i];
+		if (x->where != WHERE_NATIVE || (x->loop != LOOP_INDEPENDENT && x->loop != LOOP_DEPENDENT) ||
+		    calib_noisy(x) || x->ns <= 0 || c->model_ns[i] <= 0)
+			continue;
+		double d = log(c->model_ns[i] / x->ns);
+		e += d * d;
+		n++;
+	}
+	return n ? e / n : 0;
+}
+
+int calib_choose_outer(struct calib *c, const struct tpt_config *cfg, bool fit)
+{
+	static const unsigned shifts[] = {12, 21};
+	if (!c->h->in_vm || !c->outer_auto)
+		return 0;
+	for (size_t k = 0; k < ARRAY_LEN(shifts); k++) {
+		struct tpt_config t = *cfg;
+		struct calib_fragment tf = {0};
+		int rc;
+		c->outer_shift = shifts[k];
+		if ((fit && (rc = fit_all(c, &t, &tf))) || (rc = calib_model(c, &t)))
+			return rc;
+		c->outer_error[k] = native_error(c);
+	}
+	c->outer_shift = c->outer_error[1] < c->outer_error[0] ? 21 : 12;
+	memset(c->calibrates, 0, sizeof(c->calibrates));
+	return 0;
+}
+
+int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
+{
+	int rc = calib_choose_outer(c, cfg, true);
+	if (rc)
+		return rc;
+	if (c->h->in_vm) {
+		char why[320];
+		if (c->outer_auto)
+			snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "
+				 "pages, %s, which bring the native loops nearer (mean squared log error 4K %.4f, "
+				 "2M %.4f); tpt sim --scheme nested --host-page %s models its processes",
+				 c->outer_shift == 21 ? "2M" : "4K", c->outer_error[0], c->outer_error[1],
+				 c->outer_shift == 21 ? "2M" : "4K");
+		else
+			snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "
+				 "pages, %s (--outer-page); tpt sim --scheme nested --host-page %s models its processes",
+				 c->outer_shift == 21 ? "2M" : "4K", c->outer_shift == 21 ? "2M" : "4K");
+		note(f, "[cost]", NULL, NULL, why);
+	}
+	return fit_all(c, cfg, f);
 }
 
 void calib_write(const struct calib *c, const struct calib_fragment *f, FILE *out)

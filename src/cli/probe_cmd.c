@@ -31,7 +31,7 @@ const struct cli_opt probe_opts[] = {
 	{"events", "N", PO_EVENTS, "exits, CR3 loads and directory writes per round (default 2000; leaf table writes: 500 times as many)"},
 	{"rounds", "N", PO_ROUNDS, "timed rounds of each loop, after one to warm up (default 5)"},
 	{"phases", "LIST", PO_PHASES, "what to run: native, vm and loop names (independent, dependent, first-touch, churn, shadow-fill, pt-write, pd-write, cr3-switch, exit); default all"},
-	{"outer-page", "4K|2M", PO_OUTER, "the outer hypervisor's page when this host is itself a guest (default 4K: Firecracker's and QEMU's default backing)"},
+	{"outer-page", "4K|2M|auto", PO_OUTER, "the outer hypervisor's page when this host is itself a guest (default auto: with --compare or --calibrate, the one that brings the model nearer the native loops; else 4K, Firecracker's and QEMU's default backing)"},
 	{"allow-busy", NULL, PO_BUSY, "measure although other tasks are runnable"},
 	{"config", "FILE", PO_CONFIG, "the model's configuration for --compare"},
 	{"calibrate", "FILE", PO_CALIBRATE, "write the measured costs as a --config fragment, and compare under it"},
@@ -48,6 +48,7 @@ struct probe_cmd {
 	const char *config, *calibrate, *json;
 	bool allow_busy, compare;
 	unsigned outer_shift, jobs;
+	bool outer_auto;
 	struct host_info h;
 	struct probe_row rows[CALIB_MAX_ROWS];
 	size_t n;
@@ -143,6 +144,7 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 				     .touch = 256 * MiB, .events = 2000, .rounds = 5,
 				     .timeout_ms = 60000, .seed = 1, .progress = isatty(2) == 1};
 	c->outer_shift = 12;
+	c->outer_auto = true;
 	if (parse_phases(&c->p, ""))
 		return 2;
 	bool seen[ARRAY_LEN(probe_opts)] = {false};
@@ -162,9 +164,10 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 				return 2;
 			break;
 		case PO_OUTER:
-			if (strcmp(optarg, "4K") && strcmp(optarg, "2M"))
-				return bad("probe: --outer-page: '%s' is not 4K or 2M", optarg);
-			c->outer_shift = optarg[0] == '4' ? 12 : 21;
+			if (strcmp(optarg, "4K") && strcmp(optarg, "2M") && strcmp(optarg, "auto"))
+				return bad("probe: --outer-page: '%s' is not 4K, 2M or auto", optarg);
+			c->outer_auto = optarg[0] == 'a';
+			c->outer_shift = optarg[0] == '2' ? 21 : 12;
 			break;
 		case PO_BUSY: c->allow_busy = c->p.allow_busy = true; break;
 		case PO_CONFIG: c->config = optarg; break;
@@ -187,11 +190,15 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 	return 0;
 }
 
-/* The memory the largest phase needs at once: a buffer, its guest's tables
- * and the chain's order (4 bytes a line). */
+/* The memory the largest phase needs at once: natively, a chain and a
+ * table on each page size and the sweep's chains (under half the size);
+ * in the guest, a buffer and its tables; and a chain's order (4 bytes a
+ * line). */
 static uint64_t memory_needed(const struct probe_params *p)
 {
-	uint64_t loops = p->size + p->size / 16 + p->size / 512 + 64 * MiB;
+	uint64_t native = p->where[WHERE_NATIVE] ? 4 * p->size + p->size / 2 : 0;
+	uint64_t vm = p->where[WHERE_VM] ? p->size + p->size / 512 : 0;
+	uint64_t loops = (native > vm ? native : vm) + p->size / 16 + 64 * MiB;
 	uint64_t touch = p->touch + p->touch / 512 + 64 * MiB;
 	return loops > touch ? loops : touch;
 }
@@ -232,26 +239,38 @@ static void print_text(const struct probe_cmd *c)
 {
 	const struct host_info *h = &c->h;
 	printf("host: %s, %.3f GHz (dependent adds), CPU %d\n", h->cpu, h->ghz, h->cpu_pinned);
-	if (h->in_vm)
+	if (h->in_vm) {
 		printf("  itself a guest (CPUID hypervisor bit): its processes walk the outer hypervisor's "
-		       "nested paging; modelled so, outer pages %s\n", page_name(c->outer_shift));
+		       "nested paging; modelled so, outer pages %s", page_name(c->outer_shift));
+		if (c->compare && c->outer_auto)
+			printf(" (nearer the native loops than %s: mean squared log error 4K %.4f, 2M %.4f)",
+			       c->outer_shift == 21 ? "4K" : "2M", c->m.outer_error[0], c->m.outer_error[1]);
+		printf("\n");
+	}
 	printf("KVM: %s\n", h->kvm_desc);
 	if (c->vm_skipped[0])
 		printf("  no VM rows: %s\n", c->vm_skipped);
 	if (c->busy[0])
 		printf("measured on a busy machine (--allow-busy): %s\n", c->busy);
-	printf("\n%-6s %-11s %-5s %-7s %11s %6s", "where", "loop", "guest", "backing", "ns", "spread");
+	printf("\n%-6s %-11s %-5s %-7s %5s %11s %6s %5s", "where", "loop", "guest", "backing", "size", "ns",
+	       "spread", "noise");
 	if (c->compare)
-		printf(" %11s %6s  %-20s", "model ns", "ratio", "calibrates");
+		printf(" %11s %6s  %-7s %-20s", "model ns", "ratio", "verdict", "calibrates");
 	printf("  KVM per event\n");
+	unsigned verdicts[4] = {0};
 	for (size_t i = 0; i < c->n; i++) {
 		const struct probe_row *x = &c->rows[i];
-		printf("%-6s %-11s %-5s %-7s %11.1f %6.2f", probe_where_name[x->where], probe_loop_name[x->loop],
-		       page_name(x->page_shift), x->thp ? "THP" : "4K", x->ns, x->spread);
-		if (c->compare)
-			printf(" %11.1f %6.2f  %-20s", c->m.model_ns[i],
-			       c->m.model_ns[i] > 0 ? x->ns / c->m.model_ns[i] : 0.0,
+		char sz[32];
+		printf("%-6s %-11s %-5s %-7s %5s %11.1f %6.2f %5.2f", probe_where_name[x->where],
+		       probe_loop_name[x->loop], page_name(x->page_shift), x->thp ? "THP" : "4K",
+		       x->size ? tpt_format_size(x->size, sz) : "", x->ns, x->spread, x->noise);
+		if (c->compare) {
+			const char *v = calib_verdict(&c->m, i);
+			printf(" %11.1f %6.2f  %-7s %-20s", c->m.model_ns[i],
+			       c->m.model_ns[i] > 0 ? x->ns / c->m.model_ns[i] : 0.0, v,
 			       c->m.calibrates[i] ? c->m.calibrates[i] : "");
+			verdicts[!strcmp(v, "within") ? 0 : !strcmp(v, "off") ? 1 : !strcmp(v, "noisy") ? 2 : 3]++;
+		}
 		printf(" ");
 		for (unsigned k = 0; k < x->nstats; k++)
 			if (strcmp(x->stat[k], "vcpu.fpu_reload") && strcmp(x->stat[k], "vcpu.req_event"))
@@ -260,10 +279,13 @@ static void print_text(const struct probe_cmd *c)
 			printf(" (THP backed only %.0f%%)", 100 * x->thp_share);
 		printf("\n");
 	}
-	printf("\nns: median per access (independent: per update), per page or per event over %u rounds; "
-	       "spread: slowest round / fastest.\n", c->p.rounds);
+	printf("\nns: median per access (independent: per update), per page or per event over %u rounds, "
+	       "every loop's round before any loop's next; spread: slowest round / fastest; noise: upper quartile / lower.\n", c->p.rounds);
 	if (!c->compare)
 		return;
+	printf("verdict: the model within %.0f %% of the measurement (%u rows), off (%u), noisy: the "
+	       "middle half of the rounds spans more than that, not judged (%u).\n",
+	       100 * CALIB_TOLERANCE, verdicts[0], verdicts[1], verdicts[2]);
 	/* What virtualization costs, measured and modelled: each guest loop over
 	 * the same loop natively on the guest's page size. */
 	bool head = false;
@@ -299,15 +321,21 @@ static json_t *row_json(const struct probe_cmd *c, size_t i)
 			      "clock_ghz", c->h.ghz, "host_in_vm", c->h.in_vm, "host_kvm",
 			      host_kvm_name[c->h.kvm]);
 	json_object_set_new(r, "host_busy", c->busy[0] ? json_string(c->busy) : json_null());
+	json_object_set_new(r, "noise", json_real(x->noise));
+	json_object_set_new(r, "outer_page", c->h.in_vm ? json_string(page_name(c->outer_shift)) : json_null());
+	json_object_set_new(r, "size", x->size ? json_integer((json_int_t)x->size) : json_null());
 	if (x->thp)
 		json_object_set_new(r, "thp_share", json_real(x->thp_share));
 	if (c->compare) {
 		json_object_set_new(r, "model_ns", json_real(c->m.model_ns[i]));
 		json_object_set_new(r, "ratio", json_real(c->m.model_ns[i] > 0 ? x->ns / c->m.model_ns[i] : 0));
 		json_object_set_new(r, "calibrates", c->m.calibrates[i] ? json_string(c->m.calibrates[i]) : json_null());
+		const char *v = calib_verdict(&c->m, i);
+		json_object_set_new(r, "verdict", v[0] ? json_string(v) : json_null());
 	} else {
 		json_object_set_new(r, "model_ns", json_null());
 		json_object_set_new(r, "ratio", json_null());
+		json_object_set_new(r, "verdict", json_null());
 	}
 	return r;
 }
@@ -381,13 +409,17 @@ int cmd_probe(int argc, char **argv)
 		rc = bad("probe: --phases selects nothing this machine can run");
 		goto out;
 	}
-	c->m = (struct calib){.p = &c->p, .h = &c->h, .outer_shift = c->outer_shift, .rows = c->rows,
+	c->m = (struct calib){.p = &c->p, .h = &c->h, .outer_shift = c->outer_shift,
+			      .outer_auto = c->outer_auto, .rows = c->rows,
 			      .n = c->n, .run = run_rows, .arg = c};
 	struct calib_fragment frag = {0};
 	if (c->calibrate && ((rc = calib_fit(&c->m, &cfg, &frag)) || (rc = write_fragment(c, &frag))))
 		goto out;
+	if (c->compare && !c->calibrate && (rc = calib_choose_outer(&c->m, &cfg, false)))
+		goto out;
 	if (c->compare && (rc = calib_model(&c->m, &cfg)))
 		goto out;
+	c->outer_shift = c->m.outer_shift;
 	json_t *arr = json_array();
 	for (size_t i = 0; c->json && i < c->n; i++)
 		json_array_append_new(arr, row_json(c, i));

@@ -100,6 +100,32 @@ static void kvm_kind(struct host_info *h, bool vmx, bool svm)
 	}
 }
 
+/* The data caches of the CPU the probe runs on, as sysfs describes them:
+ * each index's level and type, its size ("48K") and ways. */
+static void host_caches(struct host_info *h)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		char path[128], level[16], type[32], size[32], ways[16];
+		const char *names[] = {"level", "type", "size", "ways_of_associativity"};
+		char *dst[] = {level, type, size, ways};
+		size_t lens[] = {sizeof(level), sizeof(type), sizeof(size), sizeof(ways)};
+		for (unsigned k = 0; k < 4; k++) {
+			snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/cache/index%u/%s",
+				 h->cpu_pinned < 0 ? 0 : h->cpu_pinned, i, names[k]);
+			read_line(path, dst[k], lens[k]);
+		}
+		if (!level[0])
+			break;
+		char *end;
+		unsigned long long kib = strtoull(size, &end, 10);
+		int lv = atoi(level);
+		if (lv < 1 || lv > 3 || !strcmp(type, "Instruction") || *end != 'K' || !kib)
+			continue;
+		h->cache_size[lv - 1] = kib * KiB;
+		h->cache_ways[lv - 1] = (unsigned)atoi(ways);
+	}
+}
+
 bool host_nested_paging(const struct host_info *h)
 {
 	return h->kvm == KVM_EPT || h->kvm == KVM_NPT;
@@ -113,6 +139,7 @@ void host_probe(struct host_info *h)
 	kvm_kind(h, vmx, svm);
 	vmm_available(h->kvm_unusable, sizeof(h->kvm_unusable));
 	h->cpu_pinned = sched_getcpu();
+	host_caches(h);
 	h->ghz = host_clock_ghz();
 }
 

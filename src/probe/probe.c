@@ -31,6 +31,10 @@ const char *const probe_loop_name[LOOP_N] = {
  * through without an exit costs what a store does, so it needs many. */
 #define LEAF_WRITES 500
 
+/* Rows of the native loop phase at most: four at --size, a sweep of chains
+ * from PROBE_SWEEP_MIN by fours below the largest size, the L1 table. */
+#define PROBE_MAX_ROWS_NATIVE 32
+
 struct run {
 	const struct probe_params *p;
 	struct probe_row *rows;
@@ -92,6 +96,7 @@ static void row_done(struct probe_row *x)
 {
 	x->ns = sample_median(x->sample, x->n);
 	x->spread = sample_spread(x->sample, x->n);
+	x->noise = sample_noise(x->sample, x->n);
 }
 
 /* KVM's statistics that moved between a and b, per event, added to x. */
@@ -130,8 +135,10 @@ static int nbuf_open(struct nbuf *b, uint64_t size, bool thp, struct tpt_err *e)
 	b->map_size = size + 2 * MiB;
 	b->map = mmap(NULL, b->map_size, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (b->map == MAP_FAILED)
+	if (b->map == MAP_FAILED) {
+		b->map = NULL;
 		return tpt_fail_mem(e, "probe: cannot map %llu bytes", (unsigned long long)size);
+	}
 	b->p = (uint8_t *)tpt_align_up((uint64_t)(uintptr_t)b->map, 2 * MiB);
 	madvise(b->p, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	return 0;
@@ -177,52 +184,114 @@ static void ran_init(uint64_t *ran, uint64_t seed)
 		ran[j] = splitmix(&s) | 1;
 }
 
-/* One native round of a loop over b; its ns per access. */
-static double native_round(const struct run *r, enum probe_loop l, struct nbuf *b, uint64_t *ran)
+/* A native loop row: its own chain or table, what a round runs, and what
+ * runs untimed before each round (a pass over the chain, a quarter of the
+ * updates) so that a row finds its caches as it left them, whichever rows
+ * ran between its rounds. */
+struct nloop {
+	struct probe_row *x;
+	uint8_t *p;
+	uint64_t n, warm;
+};
+
+/* n steps or updates of l's loop over its buffer; ns per step or update. */
+static double nloop_run(const struct nloop *l, uint64_t n, uint64_t *ran)
 {
 	uint64_t t = sample_now_ns();
-	if (l == LOOP_INDEPENDENT)
-		probe_gups((uint64_t *)(void *)b->p, b->size / 8 - 1, r->p->updates / 128, ran);
+	if (l->x->loop == LOOP_INDEPENDENT)
+		probe_gups((uint64_t *)(void *)l->p, l->x->size / 8 - 1, n / 128, ran);
 	else
-		probe_chase((uint64_t *)(void *)b->p, r->p->steps);
-	double n = l == LOOP_INDEPENDENT ? (double)(r->p->updates / 128 * 128) : (double)r->p->steps;
-	return (double)(sample_now_ns() - t) / n;
+		probe_chase((uint64_t *)(void *)l->p, n);
+	return (double)(sample_now_ns() - t) / (double)n;
 }
 
-/* The independent and dependent loops natively, on 4K pages and THP. */
+/* A row of loop lp over size bytes at p, into l. 0, or -1 with r->e set. */
+static int nloop_add(struct run *r, struct nloop *l, enum probe_loop lp, bool thp, uint8_t *p,
+		     uint64_t size, double share)
+{
+	if (!(l->x = row_new(r, WHERE_NATIVE, lp, thp ? 21 : 12, thp)))
+		return tpt_fail(r->e, "probe: more rows than the probe keeps");
+	l->x->size = size;
+	l->x->thp_share = share;
+	l->p = p;
+	if (lp == LOOP_INDEPENDENT) {
+		l->n = r->p->updates;
+		l->warm = l->n / 4 / 128 * 128;
+		l->warm = l->warm ? l->warm : 128;
+		return 0;
+	}
+	l->n = r->p->steps;
+	l->warm = size / 64 < l->n ? size / 64 : l->n;
+	return probe_chain_build(p, size, (uint64_t)(uintptr_t)p, r->p->seed, r->e);
+}
+
+/* The buffers of the native loops: a chain and a table on 4K pages and on
+ * THP, the sweep's chains and its small table (THP). */
+enum { NB_CHAIN4K, NB_TABLE4K, NB_CHAIN2M, NB_TABLE2M, NB_SWEEP, NB_N };
+
+/*
+ * The independent and dependent loops natively, on 4K pages and THP, and
+ * the latency sweep; every row in each round before any row's next, so
+ * that a machine that drifts during the phase moves every row alike.
+ */
 static int native_loops(struct run *r)
 {
-	for (int thp = 0; thp <= 1; thp++) {
-		if (!wanted(r, WHERE_NATIVE, LOOP_INDEPENDENT) && !wanted(r, WHERE_NATIVE, LOOP_DEPENDENT))
-			return 0;
-		if (say(r, "native loops on %s pages", thp ? "2M (THP)" : "4K", ""))
-			return -1;
-		struct nbuf b;
-		if (nbuf_open(&b, r->p->size, thp, r->e))
-			return -1;
-		uint64_t ran[128];
-		ran_init(ran, r->p->seed);
-		if (probe_chain_build(b.p, b.size, (uint64_t)(uintptr_t)b.p, r->p->seed, r->e)) {
-			nbuf_close(&b);
-			return -1;
+	bool ind = wanted(r, WHERE_NATIVE, LOOP_INDEPENDENT), dep = wanted(r, WHERE_NATIVE, LOOP_DEPENDENT);
+	if (!ind && !dep)
+		return 0;
+	if (say(r, "native loops on 4K and 2M (THP) pages, and the latency sweep", "", ""))
+		return -1;
+	const uint64_t size = r->p->size;
+	/* The sweep's chains, largest first, each aligned to its size; then
+	 * the L1 table. They fill less than half of size. */
+	uint64_t sweep = 0;
+	for (uint64_t s = PROBE_SWEEP_MIN; s < size; s *= 4)
+		sweep += s;
+	sweep = tpt_align_up(sweep + PROBE_SWEEP_MIN, 2 * MiB);
+	struct nbuf b[NB_N] = {0};
+	struct nloop l[PROBE_MAX_ROWS_NATIVE];
+	unsigned nl = 0;
+	uint64_t ran[128];
+	int rc = -1;
+	ran_init(ran, r->p->seed);
+	for (int k = 0; k < NB_N; k++) {
+		bool chain = k == NB_CHAIN4K || k == NB_CHAIN2M, thp = k >= NB_CHAIN2M;
+		if ((k == NB_SWEEP ? !dep && !ind : chain ? !dep : !ind))
+			continue;
+		if (nbuf_open(&b[k], k == NB_SWEEP ? sweep : size, thp, r->e))
+			goto out;
+		/* Every page faulted in first: a table the loop has not yet
+		 * written reads the zero page, and THP is seen only once touched. */
+		probe_touch(b[k].p, b[k].size / PAGE_SIZE, PAGE_SIZE);
+		double share = thp ? host_thp_share(b[k].p, b[k].size) : 0;
+		if (k != NB_SWEEP) {
+			if (nloop_add(r, &l[nl++], chain ? LOOP_DEPENDENT : LOOP_INDEPENDENT, thp, b[k].p, size, share))
+				goto out;
+			continue;
 		}
-		double share = thp ? host_thp_share(b.p, b.size) : 0;
-		/* The chain first: the updates overwrite its words. */
-		for (int l = LOOP_DEPENDENT; l >= LOOP_INDEPENDENT; l--) {
-			if (!wanted(r, WHERE_NATIVE, (enum probe_loop)l))
-				continue;
-			struct probe_row *x = row_new(r, WHERE_NATIVE, (enum probe_loop)l, thp ? 21 : 12, thp);
-			if (!x)
-				break;
-			x->thp_share = share;
-			native_round(r, (enum probe_loop)l, &b, ran); /* warm-up */
-			for (unsigned i = 0; i < r->p->rounds; i++)
-				x->sample[x->n++] = native_round(r, (enum probe_loop)l, &b, ran);
-			row_done(x);
-		}
-		nbuf_close(&b);
+		uint64_t at = 0, top = PROBE_SWEEP_MIN;
+		while (top * 4 < size)
+			top *= 4;
+		for (uint64_t s = top; dep && s >= PROBE_SWEEP_MIN && s < size; s /= 4, at += s * 4)
+			if (nloop_add(r, &l[nl++], LOOP_DEPENDENT, true, b[k].p + at, s, share))
+				goto out;
+		if (ind && nloop_add(r, &l[nl++], LOOP_INDEPENDENT, true, b[k].p + sweep - PROBE_SWEEP_MIN,
+				     PROBE_SWEEP_MIN, share))
+			goto out;
 	}
-	return 0;
+	for (unsigned round = 0; round <= r->p->rounds; round++)
+		for (unsigned i = 0; i < nl; i++) {
+			nloop_run(&l[i], l[i].warm, ran);
+			row_round(l[i].x, round, nloop_run(&l[i], l[i].n, ran));
+		}
+	for (unsigned i = 0; i < nl; i++)
+		row_done(l[i].x);
+	rc = 0;
+out:
+	for (int k = 0; k < NB_N; k++)
+		if (b[k].map)
+			nbuf_close(&b[k]);
+	return rc;
 }
 
 /* First touch of fresh memory, and mmap-touch-munmap churn, natively. */
@@ -367,6 +436,7 @@ static int vm_loops(struct run *r)
 				if (!x)
 					break;
 				x->thp_share = share;
+				x->size = r->p->size;
 				uint64_t rounds = r->p->updates / 128;
 				const uint64_t gups[5] = {v.g.buffer, r->p->size / 8 - 1, rounds, GUEST_RAN, 0};
 				const uint64_t chase[5] = {v.g.buffer, r->p->steps, 0, 0, 0};

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sample.c - the probe's clock and its statistics over rounds (probe.h):
- * the median, and the spread as the largest sample over the smallest.
+ * the median, the spread as the largest sample over the smallest, and the
+ * noise as the upper quartile over the lower.
  * Below everything else of the probe (host.c, kvm.c and probe.c time with
  * it); the statistics are pure functions the tests feed synthetic samples.
  */
@@ -38,6 +39,19 @@ double sample_spread(const double *v, unsigned n)
 		lo = v[i] < lo ? v[i] : lo;
 		hi = v[i] > hi ? v[i] : hi;
 	}
+	return lo > 0 ? hi / lo : 0;
+}
+
+double sample_noise(const double *v, unsigned n)
+{
+	if (!n)
+		return 0;
+	double s[PROBE_MAX_ROUNDS];
+	if (n > PROBE_MAX_ROUNDS)
+		n = PROBE_MAX_ROUNDS;
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	double lo = s[(n - 1) / 4], hi = s[n - 1 - (n - 1) / 4];
 	return lo > 0 ? hi / lo : 0;
 }
 

@@ -44,7 +44,7 @@ typedef int (*calib_runner)(void *arg, struct calib_run *runs, size_t n, const s
 
 /* The config fragment --calibrate writes: values with their reasons. */
 struct calib_fragment {
-	char line[16][512];
+	char line[32][512];
 	unsigned n;
 };
 
@@ -52,6 +52,7 @@ struct calib {
 	const struct probe_params *p;
 	const struct host_info *h;
 	unsigned outer_shift;          /* the outer hypervisor's page, when h->in_vm */
+	bool outer_auto;               /* chosen by calib_choose_outer */
 	const struct probe_row *rows;
 	size_t n;                      /* at most CALIB_MAX_ROWS */
 	calib_runner run;
@@ -59,13 +60,36 @@ struct calib {
 	/* Filled: */
 	double model_ns[CALIB_MAX_ROWS];
 	const char *calibrates[CALIB_MAX_ROWS]; /* the key a row calibrates, or NULL */
+	double outer_error[2];         /* calib_choose_outer's, outer pages 4K and 2M */
 };
 
-/* The row of this place, loop and page size, or NULL. */
+/* The row of this place, loop and page size (a loop's at the probe's
+ * --size), or NULL. */
 const struct probe_row *calib_find(const struct calib *c, enum probe_where w, enum probe_loop l,
 				   unsigned shift);
+/* The same, of a loop over size bytes (the latency sweep's). */
+const struct probe_row *calib_find_size(const struct calib *c, enum probe_where w, enum probe_loop l,
+					unsigned shift, uint64_t size);
+
+/* How near a modelled row must come to its measurement: 20 %, as the
+ * timing issue asks of every native loop after calibration. */
+#define CALIB_TOLERANCE 0.20
+/* Whether a row's rounds are too noisy to judge or fit to the tolerance:
+ * the middle half of them spans more than it (sample_noise). */
+bool calib_noisy(const struct probe_row *x);
+/* What row i's model says of its measurement, after calib_model: "within"
+ * CALIB_TOLERANCE, "off", "noisy" (calib_noisy: not judged), or "" (a row
+ * the model does not predict). A row that calibrates a term is judged
+ * too: whole cycles and the floors between levels keep some from fitting
+ * exactly. */
+const char *calib_verdict(const struct calib *c, size_t i);
 /* Every row's model ns under cfg into c->model_ns. 0, or the runs' status. */
 int calib_model(struct calib *c, const struct tpt_config *cfg);
+/* On a host that is a guest with outer_auto set: the outer page (4K or
+ * 2M) with which the model comes nearer the native loops, into
+ * outer_shift, after fitting every term under each when fit is set (as
+ * calib_fit does), or under cfg as it is. 0, or the runs' status. */
+int calib_choose_outer(struct calib *c, const struct tpt_config *cfg, bool fit);
 /* The measured costs into cfg and f, and the rows that set a term marked
  * in c->calibrates. 0, or the runs' status. */
 int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f);

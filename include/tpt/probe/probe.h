@@ -31,21 +31,31 @@ extern const char *const probe_where_name[WHERE_N];
 extern const char *const probe_loop_name[LOOP_N];
 
 #define PROBE_MAX_ROUNDS 64
+/* The latency sweep: the dependent loop on 2M pages over chains of 16K,
+ * 64K, ... below the loops' size; and the independent loop over a table of
+ * the smallest, which the L1 holds (what an update costs without misses). */
+#define PROBE_SWEEP_MIN (16 * KiB)
 #define PROBE_MAX_STATS 12
 
 /* Medians and spreads of samples (sample.c). */
 double sample_median(const double *v, unsigned n);
 /* max / min over the samples (1 for one sample; 0 when min is not > 0). */
 double sample_spread(const double *v, unsigned n);
+/* The upper quartile over the lower (the 2nd and 4th of five; max / min
+ * of two or three): how far the middle half of the rounds spans, which one
+ * disturbed round does not move. */
+double sample_noise(const double *v, unsigned n);
 
 struct probe_row {
 	enum probe_where where;
 	enum probe_loop loop;
 	unsigned page_shift;  /* the guest's page (native: the process's) */
 	bool thp;             /* memory backed by transparent huge pages */
+	uint64_t size;        /* a loop's chain or table, bytes (0: an event row) */
 	double sample[PROBE_MAX_ROUNDS];
 	unsigned n;
 	double ns, spread;    /* median ns per access or event; max/min */
+	double noise;         /* sample_noise of the rounds */
 	double thp_share;     /* share of the buffer the kernel backed with huge pages (thp rows) */
 	/* KVM's statistics that moved, per access or event (vm rows). */
 	unsigned nstats;
@@ -79,6 +89,10 @@ struct host_info {
 	char kvm_desc[160];  /* one line: what the host's KVM is */
 	char kvm_unusable[160]; /* why the VM phase cannot run, or "" */
 	int cpu_pinned;      /* the CPU the probe runs on */
+	/* The data caches this CPU reports (sysfs), L1D, L2, last level; 0
+	 * where it reports none. */
+	uint64_t cache_size[3];
+	unsigned cache_ways[3];
 };
 extern const char *const host_kvm_name[];
 
