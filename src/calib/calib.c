@@ -577,12 +577,13 @@ static int fit_all(struct calib *c, struct tpt_config *cfg, struct calib_fragmen
 }
 
 /* How far the model is from the native loops (at every size), after
- * calib_model: the mean squared log of model over measured, of the rows
- * not too noisy to judge. */
-static double native_error(const struct calib *c)
+ * calib_model, over the rows not too noisy to judge: how many are within
+ * the tolerance, and the mean squared log of model over measured. */
+static double native_error(const struct calib *c, unsigned *within)
 {
 	double e = 0;
 	unsigned n = 0;
+	*within = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct probe_row *x = &c->rows[i];
 		if (x->where != WHERE_NATIVE || (x->loop != LOOP_INDEPENDENT && x->loop != LOOP_DEPENDENT) ||
@@ -591,6 +592,7 @@ static double native_error(const struct calib *c)
 		double d = log(c->model_ns[i] / x->ns);
 		e += d * d;
 		n++;
+		*within += fabs(c->model_ns[i] / x->ns - 1) <= CALIB_TOLERANCE;
 	}
 	return n ? e / n : 0;
 }
@@ -607,9 +609,13 @@ int calib_choose_outer(struct calib *c, const struct tpt_config *cfg, bool fit)
 		c->outer_shift = shifts[k];
 		if ((fit && (rc = fit_all(c, &t, &tf))) || (rc = calib_model(c, &t)))
 			return rc;
-		c->outer_error[k] = native_error(c);
+		c->outer_error[k] = native_error(c, &c->outer_within[k]);
 	}
-	c->outer_shift = c->outer_error[1] < c->outer_error[0] ? 21 : 12;
+	/* The criterion's own measure first: more rows within the tolerance;
+	 * then the nearer on all of them. */
+	bool two = c->outer_within[1] != c->outer_within[0] ? c->outer_within[1] > c->outer_within[0]
+							    : c->outer_error[1] < c->outer_error[0];
+	c->outer_shift = two ? 21 : 12;
 	memset(c->calibrates, 0, sizeof(c->calibrates));
 	return 0;
 }
@@ -623,9 +629,10 @@ int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 		char why[320];
 		if (c->outer_auto)
 			snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "
-				 "pages, %s, which bring the native loops nearer (mean squared log error 4K %.4f, "
-				 "2M %.4f); tpt sim --scheme nested --host-page %s models its processes",
-				 c->outer_shift == 21 ? "2M" : "4K", c->outer_error[0], c->outer_error[1],
+				 "pages, %s, which bring the native loops nearer (rows within %.0f %%: 4K %u, 2M %u; "
+				 "mean squared log error 4K %.4f, 2M %.4f); tpt sim --scheme nested --host-page %s "
+				 "models its processes", c->outer_shift == 21 ? "2M" : "4K", 100 * CALIB_TOLERANCE,
+				 c->outer_within[0], c->outer_within[1], c->outer_error[0], c->outer_error[1],
 				 c->outer_shift == 21 ? "2M" : "4K");
 		else
 			snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "

@@ -191,12 +191,12 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 }
 
 /* The memory the largest phase needs at once: natively, a chain and a
- * table on each page size and the sweep's chains (under half the size);
- * in the guest, a buffer and its tables; and a chain's order (4 bytes a
- * line). */
+ * table on each page size, the sweep's chains (under half the size) and
+ * the reach table (four times it); in the guest, a buffer and its tables;
+ * and a chain's order (4 bytes a line). */
 static uint64_t memory_needed(const struct probe_params *p)
 {
-	uint64_t native = p->where[WHERE_NATIVE] ? 4 * p->size + p->size / 2 : 0;
+	uint64_t native = p->where[WHERE_NATIVE] ? 8 * p->size + p->size / 2 : 0;
 	uint64_t vm = p->where[WHERE_VM] ? p->size + p->size / 512 : 0;
 	uint64_t loops = (native > vm ? native : vm) + p->size / 16 + 64 * MiB;
 	uint64_t touch = p->touch + p->touch / 512 + 64 * MiB;
@@ -243,8 +243,10 @@ static void print_text(const struct probe_cmd *c)
 		printf("  itself a guest (CPUID hypervisor bit): its processes walk the outer hypervisor's "
 		       "nested paging; modelled so, outer pages %s", page_name(c->outer_shift));
 		if (c->compare && c->outer_auto)
-			printf(" (nearer the native loops than %s: mean squared log error 4K %.4f, 2M %.4f)",
-			       c->outer_shift == 21 ? "4K" : "2M", c->m.outer_error[0], c->m.outer_error[1]);
+			printf(" (nearer the native loops than %s: rows within %.0f %% 4K %u, 2M %u; mean squared "
+			       "log error 4K %.4f, 2M %.4f)", c->outer_shift == 21 ? "4K" : "2M",
+			       100 * CALIB_TOLERANCE, c->m.outer_within[0], c->m.outer_within[1],
+			       c->m.outer_error[0], c->m.outer_error[1]);
 		printf("\n");
 	}
 	printf("KVM: %s\n", h->kvm_desc);

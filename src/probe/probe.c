@@ -226,8 +226,12 @@ static int nloop_add(struct run *r, struct nloop *l, enum probe_loop lp, bool th
 }
 
 /* The buffers of the native loops: a chain and a table on 4K pages and on
- * THP, the sweep's chains and its small table (THP). */
-enum { NB_CHAIN4K, NB_TABLE4K, NB_CHAIN2M, NB_TABLE2M, NB_SWEEP, NB_N };
+ * THP, the sweep's chains and its small table (THP), and a table of four
+ * times the size on 4K pages, whose page tables outgrow the caches where
+ * those of --size may not: the reach of the walks (what tells the outer
+ * hypervisor's page size on a host that is a guest). */
+enum { NB_CHAIN4K, NB_TABLE4K, NB_CHAIN2M, NB_TABLE2M, NB_SWEEP, NB_REACH, NB_N };
+#define REACH_TIMES 4
 
 /*
  * The independent and dependent loops natively, on 4K pages and THP, and
@@ -255,17 +259,18 @@ static int native_loops(struct run *r)
 	int rc = -1;
 	ran_init(ran, r->p->seed);
 	for (int k = 0; k < NB_N; k++) {
-		bool chain = k == NB_CHAIN4K || k == NB_CHAIN2M, thp = k >= NB_CHAIN2M;
+		bool chain = k == NB_CHAIN4K || k == NB_CHAIN2M, thp = k >= NB_CHAIN2M && k != NB_REACH;
 		if ((k == NB_SWEEP ? !dep && !ind : chain ? !dep : !ind))
 			continue;
-		if (nbuf_open(&b[k], k == NB_SWEEP ? sweep : size, thp, r->e))
+		uint64_t bytes = k == NB_SWEEP ? sweep : k == NB_REACH ? REACH_TIMES * size : size;
+		if (nbuf_open(&b[k], bytes, thp, r->e))
 			goto out;
 		/* Every page faulted in first: a table the loop has not yet
 		 * written reads the zero page, and THP is seen only once touched. */
 		probe_touch(b[k].p, b[k].size / PAGE_SIZE, PAGE_SIZE);
 		double share = thp ? host_thp_share(b[k].p, b[k].size) : 0;
 		if (k != NB_SWEEP) {
-			if (nloop_add(r, &l[nl++], chain ? LOOP_DEPENDENT : LOOP_INDEPENDENT, thp, b[k].p, size, share))
+			if (nloop_add(r, &l[nl++], chain ? LOOP_DEPENDENT : LOOP_INDEPENDENT, thp, b[k].p, bytes, share))
 				goto out;
 			continue;
 		}

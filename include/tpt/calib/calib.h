@@ -60,7 +60,10 @@ struct calib {
 	/* Filled: */
 	double model_ns[CALIB_MAX_ROWS];
 	const char *calibrates[CALIB_MAX_ROWS]; /* the key a row calibrates, or NULL */
-	double outer_error[2];         /* calib_choose_outer's, outer pages 4K and 2M */
+	/* calib_choose_outer's measures, outer pages 4K and 2M: the native
+	 * loop rows within CALIB_TOLERANCE, and the mean squared log error. */
+	unsigned outer_within[2];
+	double outer_error[2];
 };
 
 /* The row of this place, loop and page size (a loop's at the probe's
