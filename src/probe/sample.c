@@ -18,15 +18,22 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The first n samples (at most PROBE_MAX_ROUNDS) sorted into s; how many. */
+static unsigned sorted(const double *v, unsigned n, double s[PROBE_MAX_ROUNDS])
+{
+	if (n > PROBE_MAX_ROUNDS)
+		n = PROBE_MAX_ROUNDS;
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return n;
+}
+
 double sample_median(const double *v, unsigned n)
 {
 	if (!n)
 		return 0;
 	double s[PROBE_MAX_ROUNDS];
-	if (n > PROBE_MAX_ROUNDS)
-		n = PROBE_MAX_ROUNDS;
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
+	n = sorted(v, n, s);
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
@@ -47,10 +54,7 @@ double sample_noise(const double *v, unsigned n)
 	if (!n)
 		return 0;
 	double s[PROBE_MAX_ROUNDS];
-	if (n > PROBE_MAX_ROUNDS)
-		n = PROBE_MAX_ROUNDS;
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
+	n = sorted(v, n, s);
 	double lo = s[(n - 1) / 4], hi = s[n - 1 - (n - 1) / 4];
 	return lo > 0 ? hi / lo : 0;
 }
