@@ -14,9 +14,12 @@
  * one 8-byte load of a line whose address the load before gave (`p = *p`,
  * 3 instructions), so nothing overlaps: its parallelism is 1. As the
  * probe's chain, it visits every line of the table once a cycle, in a
- * random order (a keyed bijection of the line numbers), and its warm-up
- * ends with one pass over the chain (at most as many steps as it
- * measures), as the probe runs one before each timed round.
+ * random order (a keyed bijection of the line numbers); its warm-up ends
+ * with a pass from the chain's head of as many steps as it measures (at
+ * most one cycle), and the measured steps start from the head again: as
+ * the probe's rounds do, each walking its steps from the head after an
+ * untimed pass, so that fewer steps than lines touch the same lines
+ * twice.
  *
  * Calibrated on the reference loop itself (bench/programs/randomaccess.c,
  * gcc -O2, recorded at two numbers of updates; docs/fidelity.md): an update
@@ -136,6 +139,8 @@ static size_t chase_warm(struct workload *w, struct event *ev, size_t n, bool *d
 	for (; k < n && g->warm_left; k++, g->warm_left--)
 		ev[k] = chase_event(g);
 	*done = !g->warm_left;
+	if (*done)
+		g->pos = 0; /* the measured steps start from the head again */
 	return k;
 }
 

@@ -89,7 +89,8 @@ const char *calib_verdict(const struct calib *c, size_t i);
 /* Every row's model ns under cfg into c->model_ns. 0, or the runs' status. */
 int calib_model(struct calib *c, const struct tpt_config *cfg);
 /* On a host that is a guest with outer_auto set: the outer page (4K or
- * 2M) with which the model comes nearer the native loops, into
+ * 2M) with which the model comes nearer the native loops (the smaller
+ * mean squared log error; the rows within tolerance are counted too), into
  * outer_shift, after fitting every term under each when fit is set (as
  * calib_fit does), or under cfg as it is. 0, or the runs' status. */
 int calib_choose_outer(struct calib *c, const struct tpt_config *cfg, bool fit);
