@@ -172,6 +172,12 @@ int calib_model(struct calib *c, const struct tpt_config *cfg)
 	return rc;
 }
 
+/* Whether a model's ns is within CALIB_TOLERANCE of the measured ns. */
+static bool within_tolerance(double model, double measured)
+{
+	return fabs(model / measured - 1) <= CALIB_TOLERANCE;
+}
+
 const char *calib_verdict(const struct calib *c, size_t i)
 {
 	const struct probe_row *x = &c->rows[i];
@@ -180,7 +186,7 @@ const char *calib_verdict(const struct calib *c, size_t i)
 		return "";
 	if (calib_noisy(x))
 		return "noisy";
-	return fabs(m / x->ns - 1) <= CALIB_TOLERANCE ? "within" : "off";
+	return within_tolerance(m, x->ns) ? "within" : "off";
 }
 
 bool calib_noisy(const struct probe_row *x)
@@ -592,54 +598,87 @@ static double native_error(const struct calib *c, unsigned *within)
 		double d = log(c->model_ns[i] / x->ns);
 		e += d * d;
 		n++;
-		*within += fabs(c->model_ns[i] / x->ns - 1) <= CALIB_TOLERANCE;
+		*within += within_tolerance(c->model_ns[i], x->ns);
 	}
 	return n ? e / n : 0;
 }
 
-int calib_choose_outer(struct calib *c, const struct tpt_config *cfg, bool fit)
+/* The outer page (4K or 2M) nearer the native loops, into c->outer_shift:
+ * each tried under cfg as it is, or, with fitted set, after fitting every
+ * term under it; then the winner's fit in *fitted, *ff and c->calibrates. */
+static int choose_outer(struct calib *c, const struct tpt_config *cfg, struct tpt_config *fitted,
+			struct calib_fragment *ff)
 {
 	static const unsigned shifts[] = {12, 21};
-	if (!c->h->in_vm || !c->outer_auto)
-		return 0;
+	struct {
+		struct tpt_config cfg;
+		struct calib_fragment f;
+		const char *calibrates[CALIB_MAX_ROWS];
+	} tried[ARRAY_LEN(shifts)];
 	for (size_t k = 0; k < ARRAY_LEN(shifts); k++) {
-		struct tpt_config t = *cfg;
-		struct calib_fragment tf = {0};
 		int rc;
+		tried[k].cfg = *cfg;
+		tried[k].f = (struct calib_fragment){0};
 		c->outer_shift = shifts[k];
-		if ((fit && (rc = fit_all(c, &t, &tf))) || (rc = calib_model(c, &t)))
+		if ((fitted && (rc = fit_all(c, &tried[k].cfg, &tried[k].f))) ||
+		    (rc = calib_model(c, &tried[k].cfg)))
 			return rc;
+		memcpy(tried[k].calibrates, c->calibrates, sizeof(c->calibrates));
 		c->outer_error[k] = native_error(c, &c->outer_within[k]);
 	}
 	/* The nearer on all the rows: a count of rows within the tolerance
 	 * turns on whichever row sits at its edge (a noisy L3 row flipped it
 	 * between runs an hour apart), where the error moves smoothly. */
-	c->outer_shift = c->outer_error[1] < c->outer_error[0] ? 21 : 12;
-	memset(c->calibrates, 0, sizeof(c->calibrates));
+	size_t best = c->outer_error[1] < c->outer_error[0] ? 1 : 0;
+	c->outer_shift = shifts[best];
+	memcpy(c->calibrates, tried[best].calibrates, sizeof(c->calibrates));
+	if (fitted) {
+		*fitted = tried[best].cfg;
+		*ff = tried[best].f;
+	}
 	return 0;
+}
+
+int calib_choose_outer(struct calib *c, const struct tpt_config *cfg)
+{
+	if (!c->h->in_vm || !c->outer_auto)
+		return 0;
+	int rc = choose_outer(c, cfg, NULL, NULL);
+	memset(c->calibrates, 0, sizeof(c->calibrates));
+	return rc;
 }
 
 int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 {
-	int rc = calib_choose_outer(c, cfg, true);
+	const char *outer = c->outer_shift == 21 ? "2M" : "4K";
+	char why[320];
+	if (!c->h->in_vm)
+		return fit_all(c, cfg, f);
+	if (!c->outer_auto) {
+		snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "
+			 "pages, %s (--outer-page); tpt sim --scheme nested --host-page %s models its processes",
+			 outer, outer);
+		note(f, "[cost]", NULL, NULL, why);
+		return fit_all(c, cfg, f);
+	}
+	/* Each outer page fitted in full; the winner's fit is kept, after the
+	 * note that says why it won. */
+	struct tpt_config t;
+	struct calib_fragment tf;
+	int rc = choose_outer(c, cfg, &t, &tf);
 	if (rc)
 		return rc;
-	if (c->h->in_vm) {
-		char why[320];
-		if (c->outer_auto)
-			snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "
-				 "pages, %s, which bring the native loops nearer (rows within %.0f %%: 4K %u, 2M %u; "
-				 "mean squared log error 4K %.4f, 2M %.4f); tpt sim --scheme nested --host-page %s "
-				 "models its processes", c->outer_shift == 21 ? "2M" : "4K", 100 * CALIB_TOLERANCE,
-				 c->outer_within[0], c->outer_within[1], c->outer_error[0], c->outer_error[1],
-				 c->outer_shift == 21 ? "2M" : "4K");
-		else
-			snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "
-				 "pages, %s (--outer-page); tpt sim --scheme nested --host-page %s models its processes",
-				 c->outer_shift == 21 ? "2M" : "4K", c->outer_shift == 21 ? "2M" : "4K");
-		note(f, "[cost]", NULL, NULL, why);
-	}
-	return fit_all(c, cfg, f);
+	outer = c->outer_shift == 21 ? "2M" : "4K";
+	snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "
+		 "pages, %s, which bring the native loops nearer (rows within %.0f %%: 4K %u, 2M %u; "
+		 "mean squared log error 4K %.4f, 2M %.4f); tpt sim --scheme nested --host-page %s "
+		 "models its processes", outer, 100 * CALIB_TOLERANCE, c->outer_within[0],
+		 c->outer_within[1], c->outer_error[0], c->outer_error[1], outer);
+	note(f, "[cost]", NULL, NULL, why);
+	for (unsigned i = 0; i < tf.n && f->n < ARRAY_LEN(f->line); i++)
+		memcpy(f->line[f->n++], tf.line[i], sizeof(f->line[0]));
+	*cfg = t;
+	return 0;
 }
 
 void calib_write(const struct calib *c, const struct calib_fragment *f, FILE *out)

@@ -417,7 +417,7 @@ int cmd_probe(int argc, char **argv)
 	struct calib_fragment frag = {0};
 	if (c->calibrate && ((rc = calib_fit(&c->m, &cfg, &frag)) || (rc = write_fragment(c, &frag))))
 		goto out;
-	if (c->compare && !c->calibrate && (rc = calib_choose_outer(&c->m, &cfg, false)))
+	if (c->compare && !c->calibrate && (rc = calib_choose_outer(&c->m, &cfg)))
 		goto out;
 	if (c->compare && (rc = calib_model(&c->m, &cfg)))
 		goto out;

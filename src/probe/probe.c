@@ -32,7 +32,8 @@ const char *const probe_loop_name[LOOP_N] = {
 #define LEAF_WRITES 500
 
 /* Rows of the native loop phase at most: four at --size, a sweep of chains
- * from PROBE_SWEEP_MIN by fours below the largest size, the L1 table. */
+ * from PROBE_SWEEP_MIN by fours below the largest size, the L1 table and
+ * the reach table. */
 #define PROBE_MAX_ROWS_NATIVE 32
 
 struct run {
@@ -246,11 +247,11 @@ static int native_loops(struct run *r)
 	if (say(r, "native loops on 4K and 2M (THP) pages, and the latency sweep", "", ""))
 		return -1;
 	const uint64_t size = r->p->size;
-	/* The sweep's chains, largest first, each aligned to its size; then
-	 * the L1 table. They fill less than half of size. */
-	uint64_t sweep = 0;
+	/* The sweep's chains, largest (top) first, each aligned to its size;
+	 * then the L1 table. They fill less than half of size. */
+	uint64_t sweep = 0, top = PROBE_SWEEP_MIN;
 	for (uint64_t s = PROBE_SWEEP_MIN; s < size; s *= 4)
-		sweep += s;
+		sweep += top = s;
 	sweep = tpt_align_up(sweep + PROBE_SWEEP_MIN, 2 * MiB);
 	struct nbuf b[NB_N] = {0};
 	struct nloop l[PROBE_MAX_ROWS_NATIVE];
@@ -274,9 +275,7 @@ static int native_loops(struct run *r)
 				goto out;
 			continue;
 		}
-		uint64_t at = 0, top = PROBE_SWEEP_MIN;
-		while (top * 4 < size)
-			top *= 4;
+		uint64_t at = 0;
 		for (uint64_t s = top; dep && s >= PROBE_SWEEP_MIN && s < size; s /= 4, at += s * 4)
 			if (nloop_add(r, &l[nl++], LOOP_DEPENDENT, true, b[k].p + at, s, share))
 				goto out;

@@ -89,13 +89,14 @@ const char *calib_verdict(const struct calib *c, size_t i);
 /* Every row's model ns under cfg into c->model_ns. 0, or the runs' status. */
 int calib_model(struct calib *c, const struct tpt_config *cfg);
 /* On a host that is a guest with outer_auto set: the outer page (4K or
- * 2M) with which the model comes nearer the native loops (the smaller
- * mean squared log error; the rows within tolerance are counted too), into
- * outer_shift, after fitting every term under each when fit is set (as
- * calib_fit does), or under cfg as it is. 0, or the runs' status. */
-int calib_choose_outer(struct calib *c, const struct tpt_config *cfg, bool fit);
+ * 2M) with which the model under cfg comes nearer the native loops (the
+ * smaller mean squared log error; the rows within tolerance are counted
+ * too), into outer_shift. 0, or the runs' status. */
+int calib_choose_outer(struct calib *c, const struct tpt_config *cfg);
 /* The measured costs into cfg and f, and the rows that set a term marked
- * in c->calibrates. 0, or the runs' status. */
+ * in c->calibrates; on a host that is a guest with outer_auto set, under
+ * the outer page that fits nearer (as calib_choose_outer, each fitted in
+ * full). 0, or the runs' status. */
 int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f);
 /* The fragment as a config file, headed by when, where and by what. */
 void calib_write(const struct calib *c, const struct calib_fragment *f, FILE *out);
