@@ -157,9 +157,7 @@ static int gups_init(struct workload *w, struct tpt_err *e)
 	g->chase = w->v[P_LOOP].u == LOOP_CHASE;
 	w->independent = !g->chase;
 	g->lines = size / 64;
-	g->bits = 0;
-	while (g->bits < 64 && (1ULL << g->bits) < g->lines)
-		g->bits++;
+	g->bits = tpt_log2(g->lines) + !tpt_is_pow2(g->lines);
 	g->warm_left = g->chase ? (g->lines < g->updates ? g->lines : g->updates) : 0;
 	uint64_t per = g->updates / STREAMS;
 	for (unsigned j = 0; j < STREAMS; j++)
