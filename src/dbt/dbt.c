@@ -528,6 +528,13 @@ void dbt_fini(struct dbt *d)
 
 int dbt_step(struct dbt *d, const struct event *ev, struct tpt_err *e)
 {
+	if (ev->type == EV_MARK) {
+		/* Warm-up ends: the counters start here, as every command's do;
+		 * the translator's state (tables, TLBs, caches) stays. */
+		d->st = (struct dbt_stats){0};
+		d->resizes_at_mark = d->stlb.resizes;
+		return 0;
+	}
 	if (ev->type != EV_READ && ev->type != EV_WRITE) {
 		d->st.guest_instructions += ev->instrs;
 		d->st.host_instructions += (uint64_t)((double)ev->instrs * d->cfg->dbt_expansion);
@@ -553,7 +560,7 @@ int dbt_step(struct dbt *d, const struct event *ev, struct tpt_err *e)
 
 void dbt_finish(struct dbt *d, struct dbt_stats *st)
 {
-	d->st.stlb_resizes = d->stlb.resizes;
+	d->st.stlb_resizes = d->stlb.resizes - d->resizes_at_mark;
 	d->st.stlb_entries = 1U << d->stlb.bits;
 	d->st.cycles = (double)d->st.host_instructions * d->cfg->dbt_cpi + (double)d->st.mem_stall_cycles;
 	*st = d->st;

@@ -64,7 +64,8 @@ struct dbt {
 	size_t nreloc;
 	uint64_t next_gva;
 	uint64_t brk_base; /* the first program break seen (32-bit guests) */
-	struct dbt_stats st;
+	struct dbt_stats st;      /* since the workload's EV_MARK (warm-up apart) */
+	uint64_t resizes_at_mark; /* the software TLB's resizes before it */
 };
 
 /* A walk of a guest or shadow table (dbt.c): the entries read into refs,

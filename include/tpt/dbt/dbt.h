@@ -79,8 +79,9 @@ struct dbt_stats {
  * error naming the limit otherwise (the direct scheme's refusals). */
 int dbt_supported(enum dbt_scheme s, enum dbt_guest g, const struct tpt_config *cfg,
 		  const struct workload *w, struct tpt_err *e);
-/* Runs the whole workload (warm-up included) under one scheme; progress on
- * stderr when asked and stderr is a terminal. */
+/* Runs the whole workload under one scheme, counting from its EV_MARK
+ * (the warm-up's state is kept, its counts are not); progress on stderr
+ * when asked and stderr is a terminal. */
 int dbt_run(struct workload *w, const struct tpt_config *cfg, enum dbt_scheme s, enum dbt_guest g,
 	    bool progress, struct dbt_stats *st, struct tpt_err *e);
 /* The derived rows: host instructions and cycles per guest access,
