@@ -22,7 +22,7 @@
 #   power     embedded Power MMU                              base
 #   probe     the real machine: loops, KVM guest, host        base mem
 #   calib     the model against the probe's rows              base policy mem mmu vm scheme
-#                                                             workload sim probe
+#                                                             workload sim dbt probe
 #   cli       the tpt command                                 all but tptd
 #   tptd      the daemon and tptctl                           base policy
 set -u
@@ -49,7 +49,7 @@ BEGIN {
 	may["dbt"] = "base mem mmu workload"
 	may["power"] = "base"
 	may["probe"] = "base mem"
-	may["calib"] = "base policy mem mmu vm scheme workload sim probe"
+	may["calib"] = "base policy mem mmu vm scheme workload sim dbt probe"
 	may["cli"] = "base policy mem mmu vm scheme workload sim study dbt power probe calib"
 	may["tptd"] = "base policy"
 	bad = 0

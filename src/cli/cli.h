@@ -166,6 +166,17 @@ int write_json(const char *path, json_t *doc);
 int emit_figure(const struct opts *o, enum study_kind kind, const json_t *res);
 int emit_results(const struct opts *o, const struct tpt_config *cfg, json_t *doc,
 		 void (*print)(const void *ctx), const void *ctx);
+/* tpt probe --tcg (tcg_cmd.c): what probe_cmd.c parsed for it; 0 where
+ * the option was not given (the plan's default). */
+struct tcg_args {
+	uint64_t size, seed;
+	unsigned rounds, timeout_s;
+	bool allow_busy, compare;
+	const char *calibrate, *json;
+};
+/* Times QEMU's TCG, runs tpt dbt on the same loops with --compare, writes
+ * the [dbt] fragment with --calibrate; the exit status. */
+int probe_tcg(const struct tcg_args *a, const struct opts *o, const struct tpt_config *cfg);
 /* tpt rerun RESULT (rerun.c): the result at path read, its provenance in
  * *prov and its command's name in *name (doc holds both; the caller frees
  * it). 0, or 2 said. */

@@ -20,7 +20,7 @@
 enum {
 	PO_SIZE = 1000, PO_UPDATES, PO_STEPS, PO_TOUCH, PO_EVENTS, PO_ROUNDS, PO_PHASES,
 	PO_OUTER, PO_BUSY, PO_CONFIG, PO_CALIBRATE, PO_COMPARE, PO_JSON, PO_SEED, PO_JOBS,
-	PO_WATCHDOG,
+	PO_WATCHDOG, PO_TCG,
 };
 
 const struct cli_opt probe_opts[] = {
@@ -39,7 +39,8 @@ const struct cli_opt probe_opts[] = {
 	{"json", "FILE|-", PO_JSON, "the rows as a JSON array"},
 	{"seed", "N", PO_SEED, "seed of the chains and streams (default 1)"},
 	{"jobs", "N", PO_JOBS, "model runs at once (default: CPUs online)"},
-	{"watchdog", "SECONDS", PO_WATCHDOG, "stop a guest call that runs longer (default 60)"},
+	{"watchdog", "SECONDS", PO_WATCHDOG, "stop a guest call that runs longer (default 60; --tcg: the whole QEMU run, default 600)"},
+	{"tcg", NULL, PO_TCG, "time QEMU's TCG instead (qemu-system-i386 booting tpt's own IA-32 guest): the loops of tpt dbt's SoftMMU at two software-TLB sizes; --size is then the guest's loop memory (default 256M), --seed its key; with --compare or --calibrate, tpt dbt on the same loops"},
 };
 const size_t probe_nopts = ARRAY_LEN(probe_opts);
 
@@ -49,6 +50,9 @@ struct probe_cmd {
 	bool allow_busy, compare;
 	unsigned outer_shift, jobs;
 	bool outer_auto;
+	bool tcg;             /* --tcg: QEMU's TCG (tcg_cmd.c) */
+	bool size_given, rounds_given, watchdog_given;
+	const char *not_tcg;  /* an option --tcg does not take, if one was given */
 	struct host_info h;
 	struct probe_row rows[CALIB_MAX_ROWS];
 	size_t n;
@@ -158,12 +162,20 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 		case PO_JOBS: case PO_WATCHDOG:
 			if (parse_amount(c, o, optarg))
 				return 2;
+			c->size_given |= o == PO_SIZE;
+			c->rounds_given |= o == PO_ROUNDS;
+			c->watchdog_given |= o == PO_WATCHDOG;
+			if (o == PO_UPDATES || o == PO_STEPS || o == PO_TOUCH || o == PO_EVENTS)
+				c->not_tcg = argv[optind - 1];
 			break;
+		case PO_TCG: c->tcg = true; break;
 		case PO_PHASES:
+			c->not_tcg = "--phases";
 			if (parse_phases(&c->p, optarg))
 				return 2;
 			break;
 		case PO_OUTER:
+			c->not_tcg = "--outer-page";
 			if (strcmp(optarg, "4K") && strcmp(optarg, "2M") && strcmp(optarg, "auto"))
 				return bad("probe: --outer-page: '%s' is not 4K, 2M or auto", optarg);
 			c->outer_auto = optarg[0] == 'a';
@@ -186,6 +198,9 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 		return bad("probe: unexpected argument '%s'", argv[optind]);
 	if (c->calibrate && !strcmp(c->calibrate, "-"))
 		return bad("probe: --calibrate wants a file, not '%s'", c->calibrate);
+	if (c->tcg && c->not_tcg)
+		return bad("probe: --tcg does not take %.*s (it runs its own loops)",
+			   (int)strcspn(c->not_tcg, "="), c->not_tcg);
 	c->p.updates = c->p.updates / 128 * 128;
 	return 0;
 }
@@ -372,6 +387,15 @@ int cmd_probe(int argc, char **argv)
 	}
 	if (c->calibrate)
 		c->compare = true;
+	if (c->tcg) {
+		struct tcg_args a = {.size = c->size_given ? c->p.size : 0,
+				     .rounds = c->rounds_given ? c->p.rounds : 0,
+				     .timeout_s = c->watchdog_given ? c->p.timeout_ms / 1000 : 0,
+				     .seed = c->p.seed, .allow_busy = c->allow_busy, .compare = c->compare,
+				     .calibrate = c->calibrate, .json = c->json};
+		rc = probe_tcg(&a, &o, &cfg);
+		goto out;
+	}
 	uint64_t need = memory_needed(&c->p), have = host_mem_available();
 	if (need > have) {
 		fprintf(stderr, "tpt: probe: --size %llu MiB and --touch %llu MiB need %llu MiB of memory, "

@@ -177,11 +177,29 @@ static uint64_t gva_of(const struct dbt *d, uint64_t va)
 
 /* ---- costs ---- */
 
+/* A host load: its latency beyond L1 joins the current access's stall,
+ * which the access's end charges (access_stall). */
 static void load(struct dbt *d, uint64_t pa)
 {
 	int lvl = cache_access(&d->cache, pa);
 	if (lvl != CL_L1)
-		d->st.mem_stall_cycles += d->cache.lat[lvl];
+		d->acc_stall += d->cache.lat[lvl];
+}
+
+/* The stall of an access whose loads took acc_stall cycles one after
+ * another (a software-TLB entry, walk entries, then the data through the
+ * addend) and whose host instructions numbered host: alone if chained,
+ * else overlapped with its neighbours', min(dbt_mlp, dbt_rob / host) at
+ * a time, at least 1. */
+static void access_stall(struct dbt *d, uint64_t host, bool chained)
+{
+	double m = 1;
+	if (!chained && d->cfg->dbt_mlp > 1) {
+		m = (double)d->cfg->dbt_rob / (double)(host ? host : 1);
+		m = m > d->cfg->dbt_mlp ? d->cfg->dbt_mlp : m < 1 ? 1 : m;
+	}
+	d->stall += (double)d->acc_stall / m;
+	d->acc_stall = 0;
 }
 
 static void guest_kernel(struct dbt *d, uint64_t guest_instrs)
@@ -532,13 +550,16 @@ int dbt_step(struct dbt *d, const struct event *ev, struct tpt_err *e)
 		/* Warm-up ends: the counters start here, as every command's do;
 		 * the translator's state (tables, TLBs, caches) stays. */
 		d->st = (struct dbt_stats){0};
+		d->stall = 0;
 		d->resizes_at_mark = d->stlb.resizes;
 		return 0;
 	}
 	if (ev->type != EV_READ && ev->type != EV_WRITE) {
 		d->st.guest_instructions += ev->instrs;
 		d->st.host_instructions += (uint64_t)((double)ev->instrs * d->cfg->dbt_expansion);
-		return os_event(d, ev, e);
+		int rc = os_event(d, ev, e);
+		access_stall(d, 0, true);
+		return rc;
 	}
 	struct gproc *p = proc(d, ev->pid);
 	if (!p) {
@@ -547,6 +568,7 @@ int dbt_step(struct dbt *d, const struct event *ev, struct tpt_err *e)
 		p = proc(d, ev->pid);
 	}
 	switch_to(d, p);
+	uint64_t host0 = d->st.host_instructions;
 	d->st.guest_instructions += ev->instrs + 1;
 	d->st.host_instructions += (uint64_t)((double)ev->instrs * d->cfg->dbt_expansion);
 	d->st.guest_accesses++;
@@ -555,6 +577,7 @@ int dbt_step(struct dbt *d, const struct event *ev, struct tpt_err *e)
 	if (d->ops->access(d, p, va, write, &pa, e))
 		return -1;
 	load(d, pa | (va & 0xfff));
+	access_stall(d, d->st.host_instructions - host0, ev->size & EV_CHAIN);
 	return 0;
 }
 
@@ -562,6 +585,7 @@ void dbt_finish(struct dbt *d, struct dbt_stats *st)
 {
 	d->st.stlb_resizes = d->stlb.resizes - d->resizes_at_mark;
 	d->st.stlb_entries = 1U << d->stlb.bits;
+	d->st.mem_stall_cycles = (uint64_t)(d->stall + 0.5);
 	d->st.cycles = (double)d->st.host_instructions * d->cfg->dbt_cpi + (double)d->st.mem_stall_cycles;
 	*st = d->st;
 }

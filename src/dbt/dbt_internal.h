@@ -65,6 +65,8 @@ struct dbt {
 	uint64_t next_gva;
 	uint64_t brk_base; /* the first program break seen (32-bit guests) */
 	struct dbt_stats st;      /* since the workload's EV_MARK (warm-up apart) */
+	uint64_t acc_stall;       /* the current access's load latencies beyond L1, in turn */
+	double stall;             /* the stalls charged (access_stall), into st at dbt_finish */
 	uint64_t resizes_at_mark; /* the software TLB's resizes before it */
 };
 

@@ -10,7 +10,7 @@
 
 static const struct workload_def *const defs[] = {
 	&wl_gups, &wl_sysbench, &wl_bfs, &wl_pr, &wl_cc, &wl_xsbench, &wl_canneal, &wl_memcached,
-	&wl_churn, &wl_kcbench, &wl_trace,
+	&wl_churn, &wl_kcbench, &wl_tcgloop, &wl_trace,
 };
 
 static const struct workload_def *find_def(const char *name, size_t len)

@@ -66,7 +66,8 @@ struct tpt_config {
 	uint32_t policy_confidence, policy_horizon;
 	double policy_mpki; /* the `mpki` baseline's threshold */
 	/* [dbt] the binary translator's memory path (dbt.h) */
-	double dbt_expansion, dbt_cpi, softmmu_flush_per_entry;
+	double dbt_expansion, dbt_cpi, dbt_mlp, softmmu_flush_per_entry;
+	uint32_t dbt_rob;
 	uint32_t softmmu_hit_instrs, softmmu_miss_instrs, softmmu_walk_level_instrs, softmmu_fill_instrs;
 	uint32_t stlb_bits, stlb_min_bits, stlb_max_bits, stlb_dynamic, stlb_window;
 	uint32_t guest_fault_instrs, guest_kernel_fault_instrs, guest_invlpg_instrs;

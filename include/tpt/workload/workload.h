@@ -150,7 +150,7 @@ void workload_list(FILE *out);
 const struct workload_def *const *workload_defs(size_t *n);
 
 extern const struct workload_def wl_gups, wl_sysbench, wl_churn, wl_trace, wl_kcbench,
-	wl_memcached, wl_bfs, wl_pr, wl_cc, wl_xsbench, wl_canneal;
+	wl_memcached, wl_bfs, wl_pr, wl_cc, wl_xsbench, wl_canneal, wl_tcgloop;
 
 /* Shared by generators: kernel entries at a rate per million instructions. */
 struct wl_kentry {

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcgcalib.c - tpt dbt's SoftMMU on the loops QEMU's TCG ran (tcgcalib.h).
+ *
+ * Each row is the tcgloop workload at the row's region and iterations,
+ * one measured round after the warm one, through tpt dbt's SoftMMU with
+ * an IA-32 guest (two-level tables of 4 KiB pages, as the probe's guest
+ * maps) and a software TLB fixed at the row's size (the guest sized
+ * QEMU's and never flushed after). Model ns = cycles / clock_ghz.
+ *
+ * The fit solves one [dbt] term per row it uses, each where that row's
+ * time is mostly that term; every row is judged afterwards under all of
+ * them. Cycles are linear in dbt_cpi (stalls do not depend on it), so it
+ * is solved in closed form; softmmu_miss_instrs too, repeated because the
+ * overlap of an access depends on its instructions; dbt_rob by bisection,
+ * as more of it only overlaps more.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tpt/calib/tcgcalib.h"
+#include "tpt/dbt/dbt.h"
+#include "tpt/workload/workload.h"
+
+void tcg_spec(const struct tcg_calib *c, size_t i, char *out, size_t n)
+{
+	const struct tcg_loopspec *l = &c->rows[i].spec;
+	snprintf(out, n, "tcgloop:loop=%s,size=%llu,iters=%llu,rounds=1,key=%u", tcg_loop_name[l->loop],
+		 (unsigned long long)l->size, (unsigned long long)l->iters, c->key);
+}
+
+/* Row i under cfg: its stats and ns per iteration. */
+static int model_row(const struct tcg_calib *c, size_t i, const struct tpt_config *cfg,
+		     struct dbt_stats *st, double *ns, struct tpt_err *e)
+{
+	char spec[160];
+	tcg_spec(c, i, spec, sizeof(spec));
+	struct tpt_config k = *cfg;
+	k.stlb_bits = c->rows[i].tlb_bits;
+	if (k.stlb_max_bits < k.stlb_bits)
+		k.stlb_max_bits = k.stlb_bits;
+	k.stlb_dynamic = 0;
+	struct workload w;
+	if (workload_open(&w, spec, 1, e))
+		return -1;
+	int rc = dbt_run(&w, &k, DBT_SOFTMMU, GUEST_IA32, false, st, e);
+	workload_close(&w);
+	if (!rc)
+		*ns = st->cycles / (double)c->rows[i].spec.iters / k.clock_ghz;
+	return rc;
+}
+
+int tcg_model(struct tcg_calib *c, const struct tpt_config *cfg, struct tpt_err *e)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct dbt_stats st;
+		if (model_row(c, i, cfg, &st, &c->model_ns[i], e))
+			return -1;
+	}
+	return 0;
+}
+
+static bool noisy(const struct tcg_row *x)
+{
+	return x->noise > 1 + TCG_TOLERANCE;
+}
+
+const char *tcg_verdict(const struct tcg_calib *c, size_t i)
+{
+	const struct tcg_row *x = &c->rows[i];
+	if (noisy(x))
+		return "noisy";
+	double m = c->model_ns[i];
+	return m > 0 && fabs(m / x->ns - 1) <= TCG_TOLERANCE ? "within" : "off";
+}
+
+/* The rmw row at the smallest (or largest) TLB and, among those, with
+ * the smallest (or largest) region; -1 if none. */
+static long pick(const struct tcg_calib *c, bool big_tlb, bool big_region)
+{
+	long best = -1;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct tcg_row *x = &c->rows[i], *b = best < 0 ? NULL : &c->rows[best];
+		if (x->spec.loop != TCG_RMW)
+			continue;
+		if (!b)
+			best = (long)i;
+		else if (x->tlb_bits != b->tlb_bits && (x->tlb_bits > b->tlb_bits) == big_tlb)
+			best = (long)i;
+		else if (x->tlb_bits == b->tlb_bits && x->spec.size != b->spec.size &&
+			 (x->spec.size > b->spec.size) == big_region)
+			best = (long)i;
+	}
+	return best;
+}
+
+static void add_line(struct calib_fragment *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_line(struct calib_fragment *f, const char *fmt, ...)
+{
+	if (f->n == ARRAY_LEN(f->line))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(f->line[f->n++], sizeof(f->line[0]), fmt, ap);
+	va_end(ap);
+}
+
+static const char *row_name(const struct tcg_row *x, char *buf, size_t n)
+{
+	char sz[32];
+	snprintf(buf, n, "%s over %s at 2^%u software-TLB entries", tcg_loop_name[x->spec.loop],
+		 tpt_format_size(x->spec.size, sz), x->tlb_bits);
+	return buf;
+}
+
+int tcg_fit(struct tcg_calib *c, struct tpt_config *cfg, struct calib_fragment *f, struct tpt_err *e)
+{
+	long hit = pick(c, false, false), miss = pick(c, false, true), grown = pick(c, true, true);
+	if (hit < 0 || miss < 0 || grown < 0 || hit == miss || miss == grown ||
+	    c->rows[miss].tlb_bits == c->rows[grown].tlb_bits)
+		return tpt_fail(e, "probe --tcg --calibrate: needs rmw rows over two regions at the "
+				   "smallest TLB and the largest region at a larger TLB");
+	char name[3][96];
+	row_name(&c->rows[hit], name[0], sizeof(name[0]));
+	row_name(&c->rows[miss], name[1], sizeof(name[1]));
+	row_name(&c->rows[grown], name[2], sizeof(name[2]));
+	struct dbt_stats st;
+	double ns;
+	/* Three passes: each term moves the rows the others are solved on. */
+	for (int pass = 0; pass < 3; pass++) {
+		/* dbt_cpi: the hit row's cycles are host x cpi + stall. */
+		if (model_row(c, (size_t)hit, cfg, &st, &ns, e))
+			return -1;
+		double want = c->rows[hit].ns * (double)c->rows[hit].spec.iters * cfg->clock_ghz;
+		double cpi = (want - (double)st.mem_stall_cycles) / (double)st.host_instructions;
+		cfg->dbt_cpi = round((cpi < 0.01 ? 0.01 : cpi) * 1000) / 1000;
+		/* softmmu_miss_instrs: the miss row's cycles grow by cpi a miss instruction. */
+		for (int k = 0; k < 3; k++) {
+			if (model_row(c, (size_t)miss, cfg, &st, &ns, e))
+				return -1;
+			want = c->rows[miss].ns * (double)c->rows[miss].spec.iters * cfg->clock_ghz;
+			double extra = (want - st.cycles) / cfg->dbt_cpi / (double)(st.stlb_misses ? st.stlb_misses : 1);
+			double v = (double)cfg->softmmu_miss_instrs + extra;
+			cfg->softmmu_miss_instrs = (uint32_t)(v < 0 ? 0 : v > 100000 ? 100000 : v + 0.5);
+		}
+		/* dbt_rob: the grown row's misses overlap more the larger it is. */
+		uint32_t lo = 1, hi = 100000;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			cfg->dbt_rob = mid;
+			if (model_row(c, (size_t)grown, cfg, &st, &ns, e))
+				return -1;
+			if (ns > c->rows[grown].ns)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		cfg->dbt_rob = lo;
+	}
+	add_line(f, "[dbt]\n; QEMU's TCG here, the %s loop: %.2f ns an iteration (noise %.2f); the CPI with "
+		    "which the model takes as long\ndbt_cpi = %.3f\n", name[0], c->rows[hit].ns,
+		 c->rows[hit].noise, cfg->dbt_cpi);
+	add_line(f, "[dbt]\n; the %s loop: %.1f ns (noise %.2f); the slow path's instructions with "
+		    "which the model takes as long\nsoftmmu_miss_instrs = %u\n", name[1], c->rows[miss].ns,
+		 c->rows[miss].noise, cfg->softmmu_miss_instrs);
+	add_line(f, "[dbt]\n; the native independent loop's parallelism ([cost] mlp, tpt probe --calibrate)\n"
+		    "dbt_mlp = %.2f\n", cfg->dbt_mlp);
+	add_line(f, "[dbt]\n; the %s loop: %.1f ns (noise %.2f); the reorder window with which the "
+		    "model takes as long%s\ndbt_rob = %u\n", name[2], c->rows[grown].ns,
+		 c->rows[grown].noise, cfg->dbt_rob == 100000 ? " (at its bound: the model cannot overlap enough)" : "",
+		 cfg->dbt_rob);
+	c->calibrates[hit] = "dbt_cpi";
+	c->calibrates[miss] = "softmmu_miss_instrs";
+	c->calibrates[grown] = "dbt_rob";
+	return 0;
+}
