@@ -576,7 +576,14 @@ int dbt_step(struct dbt *d, const struct event *ev, struct tpt_err *e)
 	bool write = ev->type == EV_WRITE;
 	if (d->ops->access(d, p, va, write, &pa, e))
 		return -1;
+	/* The data: on the page of the access before or the next one, the
+	 * prefetchers hide [cost] prefetch of its miss, as the simulator's
+	 * cost model has it for sequential accesses. */
+	uint64_t before = d->acc_stall;
 	load(d, pa | (va & 0xfff));
+	if ((va >> PAGE_SHIFT) - d->last_page <= 1)
+		d->acc_stall = before + (uint64_t)((double)(d->acc_stall - before) * (1 - d->cfg->prefetch) + 0.5);
+	d->last_page = va >> PAGE_SHIFT;
 	access_stall(d, d->st.host_instructions - host0, ev->size & EV_CHAIN);
 	return 0;
 }

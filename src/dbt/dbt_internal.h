@@ -67,6 +67,7 @@ struct dbt {
 	struct dbt_stats st;      /* since the workload's EV_MARK (warm-up apart) */
 	uint64_t acc_stall;       /* the current access's load latencies beyond L1, in turn */
 	double stall;             /* the stalls charged (access_stall), into st at dbt_finish */
+	uint64_t last_page;       /* the page of the last data access (sequential ones are prefetched) */
 	uint64_t resizes_at_mark; /* the software TLB's resizes before it */
 };
 
