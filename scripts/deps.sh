@@ -10,7 +10,7 @@
 set -eu
 build="build-essential cmake pkg-config libcmocka-dev libinih-dev libjansson-dev \
 libzstd-dev liblzma-dev libpfm4-dev libsystemd-dev groff-base valgrind"
-check="man-db time parallel gnuplot-nox chromium slurm-wlm munge"
+check="man-db time parallel gnuplot-nox chromium slurm-wlm munge qemu-system-x86"
 pkgs=$build
 case ${1:-build} in
 build) ;;

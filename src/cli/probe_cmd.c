@@ -40,7 +40,7 @@ const struct cli_opt probe_opts[] = {
 	{"seed", "N", PO_SEED, "seed of the chains and streams (default 1)"},
 	{"jobs", "N", PO_JOBS, "model runs at once (default: CPUs online)"},
 	{"watchdog", "SECONDS", PO_WATCHDOG, "stop a guest call that runs longer (default 60; --tcg: the whole QEMU run, default 600)"},
-	{"tcg", NULL, PO_TCG, "time QEMU's TCG instead (qemu-system-i386 booting tpt's own IA-32 guest): the loops of tpt dbt's SoftMMU at two software-TLB sizes; --size is then the guest's loop memory (default 256M), --seed its key; with --compare or --calibrate, tpt dbt on the same loops"},
+	{"tcg", NULL, PO_TCG, "time QEMU's TCG instead (qemu-system-i386 booting tpt's own IA-32 guest): the loops of tpt dbt's SoftMMU at two software-TLB sizes; --size is then the large loops' region (default 256M, at most 1G), --seed its key; with --compare or --calibrate, tpt dbt on the same loops"},
 };
 const size_t probe_nopts = ARRAY_LEN(probe_opts);
 
@@ -166,7 +166,8 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 			c->rounds_given |= o == PO_ROUNDS;
 			c->watchdog_given |= o == PO_WATCHDOG;
 			if (o == PO_UPDATES || o == PO_STEPS || o == PO_TOUCH || o == PO_EVENTS)
-				c->not_tcg = argv[optind - 1];
+				c->not_tcg = o == PO_UPDATES ? "--updates" : o == PO_STEPS ? "--steps"
+					     : o == PO_TOUCH ? "--touch" : "--events";
 			break;
 		case PO_TCG: c->tcg = true; break;
 		case PO_PHASES:
@@ -199,8 +200,7 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 	if (c->calibrate && !strcmp(c->calibrate, "-"))
 		return bad("probe: --calibrate wants a file, not '%s'", c->calibrate);
 	if (c->tcg && c->not_tcg)
-		return bad("probe: --tcg does not take %.*s (it runs its own loops)",
-			   (int)strcspn(c->not_tcg, "="), c->not_tcg);
+		return bad("probe: --tcg does not take %s (it runs its own loops)", c->not_tcg);
 	c->p.updates = c->p.updates / 128 * 128;
 	return 0;
 }

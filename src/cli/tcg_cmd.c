@@ -5,6 +5,7 @@
  * --calibrate the [dbt] costs that bring the model to it, as a --config
  * fragment that also carries the host's caches the model ran with.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -110,7 +111,9 @@ static int write_fragment(const struct tcg_cmd *c, const struct calib_fragment *
 		c->tsc_ghz);
 	struct frag_ctx x = {o.f};
 	config_foreach(cfg, cache_line, &x);
-	fprintf(o.f, "\n[dbt]\n");
+	fprintf(o.f, "\n[cost]\n; measured: a chain of dependent adds retires %.3f a ns; the model's "
+		     "cycles become ns at this rate\nclock_ghz = %.3f\n\n[dbt]\n", cfg->clock_ghz,
+		cfg->clock_ghz);
 	for (unsigned i = 0; i < f->n; i++)
 		fputs(f->line[i] + strlen("[dbt]\n"), o.f);
 	return out_close(&o, true) ? 1 : 0;
@@ -129,9 +132,11 @@ int probe_tcg(const struct tcg_args *a, const struct opts *o, const struct tpt_c
 	*cfg = *cfg0;
 	c->a = a;
 	c->cfg = cfg;
-	tcg_plan_default(&c->plan);
-	if (a->size)
-		c->plan.mem = a->size;
+	if (a->size && a->size > GiB) {
+		rc = bad("probe: --tcg: --size is at most 1G (an IA-32 guest maps it below 4 GiB)");
+		goto out;
+	}
+	tcg_plan_default(&c->plan, a->size ? a->size : 256 * MiB);
 	if (a->rounds)
 		c->plan.rounds = a->rounds;
 	if (a->timeout_s)
@@ -141,13 +146,6 @@ int probe_tcg(const struct tcg_args *a, const struct opts *o, const struct tpt_c
 		goto out;
 	}
 	c->plan.key = (uint32_t)a->seed;
-	for (unsigned i = 0; i < c->plan.nloop; i++)
-		if (c->plan.loop[i].size > c->plan.mem) {
-			rc = bad("probe: --tcg: --size %llu MiB is smaller than the %llu MiB loops",
-				 (unsigned long long)(c->plan.mem >> 20),
-				 (unsigned long long)(c->plan.loop[i].size >> 20));
-			goto out;
-		}
 	if (c->plan.rounds > TCG_MAX_ROUNDS) {
 		rc = bad("probe: --tcg: --rounds is at most %d", TCG_MAX_ROUNDS);
 		goto out;
@@ -163,6 +161,13 @@ int probe_tcg(const struct tcg_args *a, const struct opts *o, const struct tpt_c
 		}
 		snprintf(c->busy, sizeof(c->busy), "%.*s", (int)strcspn(e.msg, ";"), e.msg);
 	}
+	if (host_pin() < 0) {
+		bad("probe: cannot pin to one CPU");
+		goto out;
+	}
+	/* The model's clock, measured as tpt probe measures it: its cycles
+	 * become ns at the rate this core retires dependent adds. */
+	cfg->clock_ghz = round(host_clock_ghz() * 1000) / 1000;
 	c->tsc_ghz = tcg_tsc_ghz();
 	size_t n;
 	if (isatty(2))

@@ -386,14 +386,20 @@ static void shadow_switched(struct dbt *d)
 }
 
 static const struct dbt_ops dbt_ops[DBT_N] = {
-	[DBT_SOFTMMU] = {softmmu_access, softmmu_invalidate, softmmu_switched, true},
-	[DBT_BTMMU] = {shadow_access, shadow_invalidate, shadow_switched, false},
-	[DBT_DIRECT] = {shadow_access, shadow_invalidate, shadow_switched, false},
+	[DBT_SOFTMMU] = {softmmu_access, softmmu_invalidate, softmmu_switched, softmmu_switched, true},
+	[DBT_BTMMU] = {shadow_access, shadow_invalidate, shadow_switched, NULL, false},
+	[DBT_DIRECT] = {shadow_access, shadow_invalidate, shadow_switched, NULL, false},
 };
+
+/* Linux x86's tlb_single_page_flush_ceiling: a range of more pages is
+ * flushed whole (flush_tlb_mm_range; without PCIDs a CR3 reload). */
+#define GUEST_FLUSH_CEILING 33
 
 /* munmap (keep false) or mprotect (keep: the pages stay, with flags) of
  * [va, va + len) in the guest: costs what is mapped there, not the range's
- * length; a range past the table's reach is cut at it. */
+ * length; a range past the table's reach is cut at it. The running
+ * process's TLB loses each page (INVLPG), or everything at once past
+ * GUEST_FLUSH_CEILING pages, as the guest kernel does. */
 static int unmap_range(struct dbt *d, struct gproc *p, uint64_t va, uint64_t len, bool keep,
 		       uint64_t flags, struct tpt_err *e)
 {
@@ -402,6 +408,7 @@ static int unmap_range(struct dbt *d, struct gproc *p, uint64_t va, uint64_t len
 		end = pt_span(&p->pt);
 	struct pt_leaves l = {0};
 	int rc = pt_foreach_range(&p->pt, start, end, pt_collect_leaf, &l);
+	bool whole = d->ops->flushed && p == d->cur && (end - start) >> PAGE_SHIFT > GUEST_FLUSH_CEILING;
 	for (size_t i = 0; i < l.n && !rc; i++) {
 		uint64_t a = l.v[i].va, pa = l.v[i].pte & PTE_ADDR;
 		if (keep) {
@@ -410,8 +417,11 @@ static int unmap_range(struct dbt *d, struct gproc *p, uint64_t va, uint64_t len
 			pt_unmap(&p->pt, NULL, a);
 			dframes_free(&d->gfr, pa);
 		}
-		d->ops->invalidate(d, p, a);
+		if (!whole)
+			d->ops->invalidate(d, p, a);
 	}
+	if (whole && l.n)
+		d->ops->flushed(d);
 	free(l.v);
 	return rc ? tpt_fail(e, "guest memory exhausted") : 0;
 }
@@ -460,6 +470,9 @@ static int os_event(struct dbt *d, const struct event *ev, struct tpt_err *e)
 		p = proc(d, ev->pid);
 		struct copy_ctx c = {d, proc(d, (int)ev->arg), 0};
 		pt_foreach(&p->pt, copy_one, &c);
+		/* dup_mmap write-protects the parent's pages and flushes its TLB. */
+		if (d->ops->flushed && p == d->cur)
+			d->ops->flushed(d);
 		return c.failed ? tpt_fail(e, "guest memory exhausted on fork") : 0;
 	}
 	case EV_EXIT:
@@ -514,8 +527,9 @@ int dbt_init(struct dbt *d, const struct workload *w, const struct tpt_config *c
 		tpt_fail_mem(e, "out of memory for the cache model");
 		goto fail;
 	}
-	if (softtlb_init(&d->stlb, cfg->stlb_bits, cfg->stlb_min_bits, cfg->stlb_max_bits,
-			 cfg->stlb_dynamic, cfg->stlb_window) ||
+	uint32_t max_bits = cfg->stlb_max_bits ? cfg->stlb_max_bits : g == GUEST_X86_64 ? 22 : 20;
+	if (softtlb_init(&d->stlb, cfg->stlb_bits, cfg->stlb_min_bits, max_bits, cfg->stlb_dynamic,
+			 cfg->stlb_window) ||
 	    fa_init(&d->htlb, cfg->host_tlb_entries)) {
 		tpt_fail_mem(e, "out of memory for the TLBs");
 		goto fail;

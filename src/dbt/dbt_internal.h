@@ -35,6 +35,9 @@ struct dbt_ops {
 	void (*invalidate)(struct dbt *d, struct gproc *p, uint64_t va);
 	/* The guest wrote CR3: another process runs. */
 	void (*switched)(struct dbt *d);
+	/* The guest flushed its whole TLB (a CR3 reload of the running
+	 * process), or NULL where each unmapped page is dropped anyway. */
+	void (*flushed)(struct dbt *d);
 	bool softtlb; /* translations live in the software TLB (what the checker compares) */
 };
 

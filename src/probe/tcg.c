@@ -25,18 +25,20 @@ extern const uint8_t tcg_image[], tcg_image_end[];
 
 const char *const tcg_loop_name[TCG_LOOP_N] = {"rmw", "chase", "seq"};
 
-void tcg_plan_default(struct tcg_plan *p)
+void tcg_plan_default(struct tcg_plan *p, uint64_t size)
 {
+	/* The grown TLB holds twice the pages of the large loops' region. */
+	unsigned grown = tpt_log2(size / PAGE_SIZE) + 1;
 	*p = (struct tcg_plan){
-		.mem = 256 * MiB,
+		.mem = size,
 		.rounds = 5,
 		.key = 1,
-		.tlb_bits = {8, 17},
+		.tlb_bits = {8, grown > 20 ? 20 : grown},
 		.ntlb = 2,
 		.loop = {{TCG_RMW, 1 * MiB, 4000000},
-			 {TCG_RMW, 256 * MiB, 1000000},
-			 {TCG_CHASE, 256 * MiB, 1000000},
-			 {TCG_SEQ, 64 * MiB, 16 * MiB}},
+			 {TCG_RMW, size, 1000000},
+			 {TCG_CHASE, size, 1000000},
+			 {TCG_SEQ, size / 4, size / 16}},
 		.nloop = 4,
 		.timeout_s = 600,
 	};

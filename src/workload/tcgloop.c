@@ -4,8 +4,9 @@
  * bare-metal guest of tpt probe --tcg runs under QEMU, address for
  * address, so that tpt dbt predicts the very loop that was timed.
  *
- * One warm round, then EV_MARK, then `rounds` measured rounds, as the
- * guest runs a row. The region sits where the guest maps it (16 MiB, below
+ * A store to each page (the guest maps all its memory before it runs a
+ * loop; tpt dbt's guest maps on first touch), one warm round, then
+ * EV_MARK, then `rounds` measured rounds, as the guest runs a row. The region sits where the guest maps it (16 MiB, below
  * a 32-bit guest's 3 GiB, so tpt dbt keeps the address). An iteration's
  * instructions are the loop's own (tcgloop.h); the model counts each
  * access as an instruction, so a read-modify-write's store, which is the
@@ -29,6 +30,7 @@ struct tcgloop {
 	int loop;
 	uint32_t size, bits, shift, x, key;
 	uint64_t iters, round, rounds, i; /* round 0 is the warm one */
+	uint64_t touched;                 /* pages stored to before it */
 	bool started; /* the prologue is out */
 };
 
@@ -48,7 +50,7 @@ static int tcgloop_init(struct workload *w, struct tpt_err *e)
 	w->independent = s->loop != TCG_CHASE;
 	w->regions[0] = (struct region){TCG_BUF_ADDR, size};
 	w->nregions = 1;
-	w->expected_events = (s->rounds + 1) * s->iters * (s->loop == TCG_CHASE ? 1 : 2) + 3;
+	w->expected_events = size / PAGE_SIZE + (s->rounds + 1) * s->iters * (s->loop == TCG_CHASE ? 1 : 2) + 3;
 	return 0;
 }
 
@@ -61,6 +63,9 @@ static size_t tcgloop_next(struct workload *w, struct event *ev, size_t n)
 		s->started = true; /* the prologue; EV_MARK follows round 0 */
 		return k;
 	}
+	for (; k < n && s->touched < s->size / PAGE_SIZE; s->touched++)
+		ev[k++] = (struct event){.va = TCG_BUF_ADDR + s->touched * PAGE_SIZE, .type = EV_WRITE,
+					 .size = 4, .pid = 1};
 	while (k + 2 <= n && s->round <= s->rounds) {
 		if (s->i == s->iters) {
 			s->i = 0;
@@ -100,7 +105,7 @@ static uint64_t tcgloop_estimate(const struct workload *w, uint64_t *footprint)
 static uint64_t tcgloop_events(const struct workload *w)
 {
 	uint64_t iters = w->v[P_LOOP].u == TCG_SEQ ? w->v[P_SIZE].u / 4 : w->v[P_ITERS].u;
-	return (w->v[P_ROUNDS].u + 1) * iters * (w->v[P_LOOP].u == TCG_CHASE ? 1 : 2) + 3;
+	return w->v[P_SIZE].u / PAGE_SIZE + (w->v[P_ROUNDS].u + 1) * iters * (w->v[P_LOOP].u == TCG_CHASE ? 1 : 2) + 3;
 }
 
 const struct workload_def wl_tcgloop = {

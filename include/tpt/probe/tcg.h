@@ -47,8 +47,11 @@ struct tcg_row {
 	double ns, noise; /* median, and sample_noise of the rounds */
 };
 
-/* The default plan: the four loops at 256 entries and 2^17. */
-void tcg_plan_default(struct tcg_plan *p);
+/* The plan over size bytes (a power of two, 4M to 1G): random RMW over
+ * 1 MiB (software-TLB hits) and over size, a chase over size, sequential
+ * RMW over size / 4; at QEMU's 256 entries and at twice the pages of size
+ * (2^17 for 256M). 5 rounds, key 1. */
+void tcg_plan_default(struct tcg_plan *p, uint64_t size);
 /* The QEMU that runs the guest: "qemu-system-i386" or $TPT_QEMU. */
 const char *tcg_qemu(void);
 /* QEMU's version line into out; -1 with e naming what is missing. */
