@@ -363,6 +363,56 @@ static void test_warmup_and_tcgloop(void **st)
 	}
 }
 
+/* The guest kernel's flushes: munmap of more than 33 pages reloads CR3
+ * (one flush, the table emptied), of fewer drops each page; fork flushes
+ * the parent. Flushes after filling the table grow it past QEMU's old
+ * 4096 entries, up to 2^20 for an ia32 guest (stlb_max_bits 0). */
+static void test_guest_flushes(void **st)
+{
+	(void)st;
+	struct tpt_config cfg;
+	config_defaults(&cfg);
+	struct workload w;
+	struct tpt_err e;
+	assert_int_equal(workload_open(&w, "gups:size=2G,updates=1", 1, &e), 0);
+	struct dbt *d = malloc(sizeof(*d));
+	assert_int_equal(dbt_init(d, &w, &cfg, DBT_SOFTMMU, GUEST_IA32, &e), 0);
+	assert_int_equal(d->stlb.max_bits, 20);
+	const uint64_t B = WL_BASE_VA;
+	assert_int_equal(dbt_step(d, &EVA(EV_EXEC, 1, 0, 0, 0), &e), 0);
+	assert_int_equal(dbt_step(d, &EVA(EV_MMAP, 1, B, 2ULL << 30, WL_MAP_W), &e), 0);
+	struct dbt_stats a;
+	for (uint64_t k = 0; k < 100; k++)
+		assert_int_equal(dbt_step(d, &EVA(EV_READ, 1, B + k * 4096, 0, 8), &e), 0);
+	dbt_finish(d, &a);
+	uint64_t fl = a.stlb_flushes;
+	assert_int_equal(dbt_step(d, &EVA(EV_MUNMAP, 1, B, 10 * 4096, 0), &e), 0);
+	dbt_finish(d, &a);
+	assert_int_equal(a.stlb_flushes, fl);
+	assert_int_equal(d->stlb.n_used, 90);
+	assert_int_equal(dbt_step(d, &EVA(EV_MUNMAP, 1, B + 10 * 4096, 40 * 4096, 0), &e), 0);
+	dbt_finish(d, &a);
+	assert_int_equal(a.stlb_flushes, fl + 1);
+	assert_int_equal(d->stlb.n_used, 0);
+	assert_int_equal(dbt_check(d, &e), 0);
+	assert_int_equal(dbt_step(d, &EVA(EV_READ, 1, B + 60 * 4096, 0, 8), &e), 0);
+	assert_int_equal(dbt_step(d, &EVA(EV_FORK, 1, 0, 2, 0), &e), 0);
+	dbt_finish(d, &a);
+	assert_int_equal(a.stlb_flushes, fl + 2);
+	/* Fill three quarters of the table and munmap past the ceiling: doubled each time. */
+	for (uint64_t round = 0; round < 12; round++) {
+		uint32_t n = (1U << d->stlb.bits) / 4 * 3 + 1;
+		for (uint32_t k = 0; k < n; k++)
+			assert_int_equal(dbt_step(d, &EVA(EV_WRITE, 1, B + (uint64_t)k * 4096, 0, 8), &e), 0);
+		assert_int_equal(dbt_step(d, &EVA(EV_MPROTECT, 1, B, 64 * 4096, WL_MAP_W), &e), 0);
+	}
+	assert_int_equal(d->stlb.bits, 20);
+	assert_int_equal(dbt_check(d, &e), 0);
+	dbt_fini(d);
+	free(d);
+	workload_close(&w);
+}
+
 /* Same workload, same seed: the same numbers, run after run. */
 static void test_deterministic(void **st)
 {
@@ -389,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_counters),         cmocka_unit_test(test_switches_and_victims),
 		cmocka_unit_test(test_direct_refusals),
 		cmocka_unit_test(test_deterministic),    cmocka_unit_test(test_warmup_and_tcgloop),
+		cmocka_unit_test(test_guest_flushes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
