@@ -110,7 +110,7 @@ static void add_line(struct calib_fragment *f, const char *fmt, ...)
 static const char *row_name(const struct tcg_row *x, char *buf, size_t n)
 {
 	char sz[32];
-	snprintf(buf, n, "%s over %s at 2^%u software-TLB entries", tcg_loop_name[x->spec.loop],
+	snprintf(buf, n, "%s loop over %s at 2^%u software-TLB entries", tcg_loop_name[x->spec.loop],
 		 tpt_format_size(x->spec.size, sz), x->tlb_bits);
 	return buf;
 }
@@ -159,15 +159,15 @@ int tcg_fit(struct tcg_calib *c, struct tpt_config *cfg, struct calib_fragment *
 		}
 		cfg->dbt_rob = lo;
 	}
-	add_line(f, "[dbt]\n; QEMU's TCG here, the %s loop: %.2f ns an iteration (noise %.2f); the CPI with "
+	add_line(f, "[dbt]\n; QEMU's TCG here, the %s: %.2f ns an iteration (noise %.2f); the CPI with "
 		    "which the model takes as long\ndbt_cpi = %.3f\n", name[0], c->rows[hit].ns,
 		 c->rows[hit].noise, cfg->dbt_cpi);
-	add_line(f, "[dbt]\n; the %s loop: %.1f ns (noise %.2f); the slow path's instructions with "
+	add_line(f, "[dbt]\n; the %s: %.1f ns (noise %.2f); the slow path's instructions with "
 		    "which the model takes as long\nsoftmmu_miss_instrs = %u\n", name[1], c->rows[miss].ns,
 		 c->rows[miss].noise, cfg->softmmu_miss_instrs);
 	add_line(f, "[dbt]\n; the native independent loop's parallelism ([cost] mlp, tpt probe --calibrate)\n"
 		    "dbt_mlp = %.2f\n", cfg->dbt_mlp);
-	add_line(f, "[dbt]\n; the %s loop: %.1f ns (noise %.2f); the reorder window with which the "
+	add_line(f, "[dbt]\n; the %s: %.1f ns (noise %.2f); the reorder window with which the "
 		    "model takes as long%s\ndbt_rob = %u\n", name[2], c->rows[grown].ns,
 		 c->rows[grown].noise, cfg->dbt_rob == 100000 ? " (at its bound: the model cannot overlap enough)" : "",
 		 cfg->dbt_rob);
