@@ -46,7 +46,7 @@ fi
 TMPDIR=$T "$TPT" probe --tcg --size 16M --rounds 2 --allow-busy --calibrate "$T/cal.ini" \
 	--json "$T/cal.json" >"$T/cal.txt" 2>"$T/err" && ok || bad "probe --tcg --calibrate: $(cat "$T/err")"
 ls "$T"/tpt-tcg-guest.* >/dev/null 2>&1 && bad "the guest image was left behind" || ok
-for k in clock_ghz dbt_cpi softmmu_miss_instrs dbt_mlp dbt_rob l2_size dram_latency; do
+for k in clock_ghz dbt_cpi softmmu_fill_instrs dbt_mlp dbt_rob l2_size dram_latency; do
 	grep -q "^$k = " "$T/cal.ini" && ok || bad "the fragment lacks $k: $(cat "$T/cal.ini")"
 done
 awk '/^[a-z_0-9]+ = / && prev !~ /^; / && prev !~ /^[a-z_0-9]+ = / { bad = 1 } { prev = $0 } END { exit bad }' \
@@ -56,7 +56,7 @@ import json, sys
 rows = json.load(open(sys.argv[1]))
 assert len(rows) == 8, len(rows)
 assert sorted({r["tlb_bits"] for r in rows}) == [8, 13], rows
-assert sorted(r["calibrates"] for r in rows if r["calibrates"]) == ["dbt_cpi", "dbt_rob", "softmmu_miss_instrs"]
+assert sorted(r["calibrates"] for r in rows if r["calibrates"]) == ["dbt_cpi", "dbt_rob", "softmmu_fill_instrs"]
 for r in rows:
     assert r["ns"] > 0 and r["model_ns"] > 0 and len(r["samples"]) == 2, r
     want = "noisy" if r["noise"] > 1.25 else "within" if abs(r["model_ns"] / r["ns"] - 1) <= 0.25 else "off"

@@ -11,7 +11,7 @@
  * The fit solves one [dbt] term per row it uses, each where that row's
  * time is mostly that term; every row is judged afterwards under all of
  * them. Cycles are linear in dbt_cpi (stalls do not depend on it), so it
- * is solved in closed form; softmmu_miss_instrs too, repeated because the
+ * is solved in closed form; softmmu_fill_instrs too, repeated because the
  * overlap of an access depends on its instructions; dbt_rob by bisection,
  * as more of it only overlaps more.
  */
@@ -96,15 +96,33 @@ static long pick(const struct tcg_calib *c, bool big_tlb, bool big_region)
 	return best;
 }
 
-static void add_line(struct calib_fragment *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add_line(struct calib_fragment *f, const char *fmt, ...)
+/* A [dbt] term of the fragment: its comment (printf-formatted) wrapped
+ * at 100 columns as "; " lines, then "key = value". */
+static void add_term(struct calib_fragment *f, const char *key, const char *value, const char *fmt,
+		     ...) __attribute__((format(printf, 4, 5)));
+static void add_term(struct calib_fragment *f, const char *key, const char *value, const char *fmt,
+		     ...)
 {
 	if (f->n == ARRAY_LEN(f->line))
 		return;
+	char text[400], *out = f->line[f->n++];
+	size_t max = sizeof(f->line[0]), n = (size_t)snprintf(out, max, "[dbt]\n");
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(f->line[f->n++], sizeof(f->line[0]), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	size_t col = 0;
+	for (char *w = strtok(text, " "); w && n < max; w = strtok(NULL, " ")) {
+		if (col && col + 1 + strlen(w) > 100) {
+			n += (size_t)snprintf(out + n, max - n, "\n");
+			col = 0;
+		}
+		int k = snprintf(out + n, max - n, "%s%s", col ? " " : "; ", w);
+		n += (size_t)k;
+		col += (size_t)k;
+	}
+	if (n < max)
+		snprintf(out + n, max - n, "\n%s = %s\n", key, value);
 }
 
 static const char *row_name(const struct tcg_row *x, char *buf, size_t n)
@@ -136,14 +154,17 @@ int tcg_fit(struct tcg_calib *c, struct tpt_config *cfg, struct calib_fragment *
 		double want = c->rows[hit].ns * (double)c->rows[hit].spec.iters * cfg->clock_ghz;
 		double cpi = (want - (double)st.mem_stall_cycles) / (double)st.host_instructions;
 		cfg->dbt_cpi = round((cpi < 0.01 ? 0.01 : cpi) * 1000) / 1000;
-		/* softmmu_miss_instrs: the miss row's cycles grow by cpi a miss instruction. */
+		/* softmmu_fill_instrs: the miss row's cycles grow by cpi an
+		 * instruction of each fill (a miss the victim TLB does not
+		 * answer: QEMU's tlb_fill, its walk and tlb_set_page). */
 		for (int k = 0; k < 3; k++) {
 			if (model_row(c, (size_t)miss, cfg, &st, &ns, e))
 				return -1;
 			want = c->rows[miss].ns * (double)c->rows[miss].spec.iters * cfg->clock_ghz;
-			double extra = (want - st.cycles) / cfg->dbt_cpi / (double)(st.stlb_misses ? st.stlb_misses : 1);
-			double v = (double)cfg->softmmu_miss_instrs + extra;
-			cfg->softmmu_miss_instrs = (uint32_t)(v < 0 ? 0 : v > 100000 ? 100000 : v + 0.5);
+			uint64_t fills = st.stlb_misses - st.victim_hits;
+			double extra = (want - st.cycles) / cfg->dbt_cpi / (double)(fills ? fills : 1);
+			double v = (double)cfg->softmmu_fill_instrs + extra;
+			cfg->softmmu_fill_instrs = (uint32_t)(v < 0 ? 0 : v > 100000 ? 100000 : v + 0.5);
 		}
 		/* dbt_rob: the grown row's misses overlap more the larger it is. */
 		uint32_t lo = 1, hi = 100000;
@@ -159,20 +180,23 @@ int tcg_fit(struct tcg_calib *c, struct tpt_config *cfg, struct calib_fragment *
 		}
 		cfg->dbt_rob = lo;
 	}
-	add_line(f, "[dbt]\n; QEMU's TCG here, the %s: %.2f ns an iteration (noise %.2f); the CPI with "
-		    "which the model takes as long\ndbt_cpi = %.3f\n", name[0], c->rows[hit].ns,
-		 c->rows[hit].noise, cfg->dbt_cpi);
-	add_line(f, "[dbt]\n; the %s: %.1f ns (noise %.2f); the slow path's instructions with "
-		    "which the model takes as long\nsoftmmu_miss_instrs = %u\n", name[1], c->rows[miss].ns,
-		 c->rows[miss].noise, cfg->softmmu_miss_instrs);
-	add_line(f, "[dbt]\n; the native independent loop's parallelism ([cost] mlp, tpt probe --calibrate)\n"
-		    "dbt_mlp = %.2f\n", cfg->dbt_mlp);
-	add_line(f, "[dbt]\n; the %s: %.1f ns (noise %.2f); the reorder window with which the "
-		    "model takes as long%s\ndbt_rob = %u\n", name[2], c->rows[grown].ns,
-		 c->rows[grown].noise, cfg->dbt_rob == 100000 ? " (at its bound: the model cannot overlap enough)" : "",
-		 cfg->dbt_rob);
+	char v[32];
+	snprintf(v, sizeof(v), "%.3f", cfg->dbt_cpi);
+	add_term(f, "dbt_cpi", v, "QEMU's TCG here, the %s: %.2f ns an iteration (noise %.2f); the CPI "
+		 "with which the model takes as long", name[0], c->rows[hit].ns, c->rows[hit].noise);
+	snprintf(v, sizeof(v), "%u", cfg->softmmu_fill_instrs);
+	add_term(f, "softmmu_fill_instrs", v, "the %s: %.1f ns (noise %.2f); the instructions of a fill "
+		 "beyond its walk's with which the model takes as long (a miss the victim TLB answers pays "
+		 "softmmu_miss_instrs alone)", name[1], c->rows[miss].ns, c->rows[miss].noise);
+	snprintf(v, sizeof(v), "%.2f", cfg->dbt_mlp);
+	add_term(f, "dbt_mlp", v, "the native independent loop's parallelism ([cost] mlp of --config, "
+		 "from tpt probe --calibrate)");
+	snprintf(v, sizeof(v), "%u", cfg->dbt_rob);
+	add_term(f, "dbt_rob", v, "the %s: %.1f ns (noise %.2f); the reorder window with which the "
+		 "model takes as long%s", name[2], c->rows[grown].ns, c->rows[grown].noise,
+		 cfg->dbt_rob == 100000 ? " (at its bound: the model cannot overlap enough)" : "");
 	c->calibrates[hit] = "dbt_cpi";
-	c->calibrates[miss] = "softmmu_miss_instrs";
+	c->calibrates[miss] = "softmmu_fill_instrs";
 	c->calibrates[grown] = "dbt_rob";
 	return 0;
 }

@@ -37,7 +37,7 @@ int tcg_model(struct tcg_calib *c, const struct tpt_config *cfg, struct tpt_err 
 const char *tcg_verdict(const struct tcg_calib *c, size_t i);
 /*
  * Solves, on cfg: dbt_cpi from the rmw row that hits the software TLB
- * (the smallest region at the smallest TLB), softmmu_miss_instrs from the
+ * (the smallest region at the smallest TLB), softmmu_fill_instrs from the
  * rmw row that misses it most (the largest region at the smallest TLB),
  * and dbt_rob from the rmw row whose misses overlap (the largest region
  * at the largest TLB); the fragment's lines say what each came from. 0,
