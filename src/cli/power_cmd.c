@@ -265,22 +265,45 @@ static int run_each(struct power_cmd *pc)
 		printf("t,entry,ea,size,rights\n");
 	bool progress = isatty(2) == 1;
 	int rc = 0;
+	/* Each scheme's boot once, for every benchmark that runs after it. */
+	struct power_boot *boot = calloc(kvmppc_nschemes, sizeof(*boot));
+	bool *booted = calloc(kvmppc_nschemes, sizeof(*booted));
+	if (!boot || !booted) {
+		free(boot);
+		free(booted);
+		return bad("out of memory");
+	}
 	for (unsigned i = 0; i < nw && !rc; i++)
 		for (unsigned j = 0; j < ns && !rc; j++) {
 			const struct lx_workload *w = pc->only_w ? pc->only_w : &lx_workloads[i];
 			const struct kvmppc_scheme *s = pc->only_s ? pc->only_s : &kvmppc_schemes[j];
+			size_t si = (size_t)(s - kvmppc_schemes);
 			struct tpt_err e;
 			if (progress)
 				fprintf(stderr, "\rtpt power: %s under %s (%u of %u)\033[K", w->name, s->name, pc->n + 1,
 					nw * ns);
-			if (power_run(&pc->p, &pc->k, w, s, pc->seed, pc->timeline ? timeline_row : NULL, &pc->t,
-				      &pc->res[pc->n], &e)) {
+			bool after_boot = !w->boot && pc->p.booted;
+			if (after_boot && !booted[si]) {
+				if (power_boot(&pc->p, &pc->k, s, pc->seed, &boot[si], &e)) {
+					bad("%s", e.msg);
+					rc = 1;
+					break;
+				}
+				booted[si] = true;
+			}
+			if (power_run(&pc->p, &pc->k, w, s, pc->seed, after_boot ? &boot[si] : NULL,
+				      pc->timeline ? timeline_row : NULL, &pc->t, &pc->res[pc->n], &e)) {
 				bad("%s", e.msg);
 				rc = 1; /* a run failed: not the user's input */
 			}
 			else
 				pc->n++;
 		}
+	for (unsigned j = 0; j < kvmppc_nschemes; j++)
+		if (booted[j])
+			power_boot_fini(&boot[j]);
+	free(boot);
+	free(booted);
 	if (progress)
 		fprintf(stderr, "\r\033[K");
 	return rc;

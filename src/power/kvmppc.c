@@ -256,6 +256,36 @@ int kvmppc_init(struct kvmppc *h, const struct kvmppc_scheme *s, const struct kv
 	return 0;
 }
 
+/* A copy of n bytes, or NULL (also when src is). */
+static void *dup(const void *src, size_t n)
+{
+	void *d = src ? malloc(n) : NULL;
+	if (d)
+		memcpy(d, src, n);
+	return d;
+}
+
+int kvmppc_copy(struct kvmppc *dst, const struct kvmppc *src, struct tpt_err *e)
+{
+	uint32_t mw = src->p.mirror_words ? src->p.mirror_words : 1;
+	*dst = *src;
+	dst->reg = dup(src->reg, LX_REGIONS * sizeof(*src->reg));
+	dst->page_need = dup(src->page_need, LX_KSIZE >> 12);
+	dst->pc_exits = dup(src->pc_exits, src->k->npc * sizeof(uint32_t));
+	dst->pc_patched = dup(src->pc_patched, src->k->npc * sizeof(bool));
+	dst->pc_word = dup(src->pc_word, src->k->npc * sizeof(uint32_t));
+	dst->pc_orig = dup(src->pc_orig, src->k->npc * sizeof(uint32_t));
+	dst->insn_mirrored = dup(src->insn_mirrored, KP_INSNS * sizeof(bool));
+	dst->mirror = dup(src->mirror, mw * sizeof(uint64_t));
+	dst->mirror_used = dup(src->mirror_used, mw * sizeof(uint64_t));
+	if (!dst->reg || !dst->page_need || !dst->pc_exits || !dst->pc_patched || !dst->pc_word ||
+	    !dst->pc_orig || !dst->insn_mirrored || !dst->mirror || !dst->mirror_used) {
+		kvmppc_fini(dst);
+		return tpt_nomem(e);
+	}
+	return 0;
+}
+
 void kvmppc_fini(struct kvmppc *h)
 {
 	free(h->reg);

@@ -118,6 +118,9 @@ enum { KP_INSN_NONE, KP_INSN_SCAN, KP_INSN_TABLE, KP_INSN_STOLEN = KP_INSN_TABLE
 int kvmppc_init(struct kvmppc *h, const struct kvmppc_scheme *s, const struct kvmppc_params *p, const struct lx_kernel *k,
 	    struct tpt_err *e);
 void kvmppc_fini(struct kvmppc *h);
+/* dst becomes an independent copy of src (its own arrays). 0, or -1 with
+ * e set (out of memory; dst then holds nothing). */
+int kvmppc_copy(struct kvmppc *dst, const struct kvmppc *src, struct tpt_err *e);
 /* The guest executes privileged instruction pc (an index into k->pcs). */
 void kvmppc_priv(struct kvmppc *h, uint32_t pc);
 /* An instruction fetch at kernel offset off. */

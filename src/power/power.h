@@ -23,6 +23,7 @@ struct power_params {
 	double resize_ns;    /* rewriting the shadow entries after a resize */
 	uint32_t interval_ms;
 	uint64_t events;     /* privileged exits a derived workload's run is scaled to */
+	uint32_t booted;     /* a benchmark starts from the hypervisor's state after linux-boot */
 };
 
 const struct opttab *power_table(void);
@@ -72,10 +73,26 @@ struct power_snapshot {
 };
 typedef void (*power_timeline_fn)(void *ctx, const struct power_snapshot *snap);
 
-/* Runs w under s. tl (may be NULL) gets every configuration as it changes. */
+/* The hypervisor as linux-boot leaves it under one scheme: where a
+ * benchmark's run starts (p->booted), the guest it runs in having booted
+ * under the same hypervisor. */
+struct power_boot {
+	struct kvmppc h;
+	struct rng g;         /* the run's stream, where the boot left it */
+	double next_interval; /* s until Adapt-PR's next interval */
+};
+/* Boots under s. 0, or -1 with e set; power_boot_fini frees it. */
+int power_boot(const struct power_params *p, const struct lx_kernel *k, const struct kvmppc_scheme *s,
+	       uint64_t seed, struct power_boot *b, struct tpt_err *e);
+void power_boot_fini(struct power_boot *b);
+
+/* Runs w under s: linux-boot from a fresh hypervisor, a benchmark (with
+ * p->booted) from boot's state, which power_boot made under the same s,
+ * p, k and seed (NULL: booted here first). tl (may be NULL) gets every
+ * configuration as it changes, from the run's start. */
 int power_run(const struct power_params *p, const struct lx_kernel *k, const struct lx_workload *w,
-	      const struct kvmppc_scheme *s, uint64_t seed, power_timeline_fn tl, void *ctx,
-	      struct power_result *out, struct tpt_err *e);
+	      const struct kvmppc_scheme *s, uint64_t seed, const struct power_boot *boot,
+	      power_timeline_fn tl, void *ctx, struct power_result *out, struct tpt_err *e);
 /* The paper's unit for a workload's figure: "s", "ms", "score", "KB/s". */
 const char *power_unit(const struct lx_workload *w);
 
