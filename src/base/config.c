@@ -98,7 +98,7 @@ static const struct opt opts[] = {
 	O("dbt", dbt_expansion, OPT_DOUBLE, 1000, 100000, "5.0", "host instructions per guest instruction that is not a memory access (TCG code; estimate)"),
 	O("dbt", dbt_cpi, OPT_DOUBLE, 10, 100000, "1.0", "host cycles per host instruction, memory stalls apart (a 4-issue Loongson-class core; estimate)"),
 	O("dbt", dbt_mlp, OPT_DOUBLE, 1000, 1000000, "1", "host misses in flight: independent accesses overlap their stalls up to this many, as dbt_rob allows; chained ones never (1: none; estimate; probe --tcg --calibrate: [cost] mlp)"),
-	O("dbt", dbt_rob, OPT_U32, 1, 100000, "64", "host instructions in flight (reorder window): accesses of I host instructions overlap dbt_rob / I at a time at most (estimate; tpt probe --tcg --calibrate measures it)"),
+	O("dbt", dbt_rob, OPT_U32, 1, 100000, "64", "host instructions in flight (reorder window): misses I host instructions apart overlap dbt_rob / I at a time at most (estimate; tpt probe --tcg --calibrate measures it)"),
 	O("dbt", softmmu_hit_instrs, OPT_U32, 1, 1000, "10", "SoftMMU fast path per guest access: index, load the entry, compare, branch, add the addend (QEMU's inline TLB check)"),
 	O("dbt", softmmu_miss_instrs, OPT_U32, 0, 100000, "60", "SoftMMU slow path: helper call, victim-TLB search of 8 entries, return (QEMU load/store helpers; estimate)"),
 	O("dbt", softmmu_walk_level_instrs, OPT_U32, 0, 100000, "20", "software page walk, per level: load the entry, check present and rights, set accessed (QEMU get_physical_address; estimate)"),

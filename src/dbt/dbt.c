@@ -188,18 +188,24 @@ static void load(struct dbt *d, uint64_t pa)
 
 /* The stall of an access whose loads took acc_stall cycles one after
  * another (a software-TLB entry, walk entries, then the data through the
- * addend) and whose host instructions numbered host: alone if chained,
- * else overlapped with its neighbours', min(dbt_mlp, dbt_rob / host) at
- * a time, at least 1. */
-static void access_stall(struct dbt *d, uint64_t host, bool chained)
+ * addend): alone if chained, else overlapped with its neighbours' misses,
+ * as many at a time as the reorder window holds of the host instructions
+ * since the last access that stalled (host: this access's, added to
+ * them), at most dbt_mlp and at least 1; a prefetched (sequential) one
+ * dbt_mlp at a time, as the prefetchers stream ahead of the window. */
+static void access_stall(struct dbt *d, uint64_t host, bool chained, bool prefetched)
 {
+	d->since_stall += host;
+	if (!d->acc_stall)
+		return;
 	double m = 1;
 	if (!chained && d->cfg->dbt_mlp > 1) {
-		m = (double)d->cfg->dbt_rob / (double)(host ? host : 1);
-		m = m > d->cfg->dbt_mlp ? d->cfg->dbt_mlp : m < 1 ? 1 : m;
+		m = (double)d->cfg->dbt_rob / (double)(d->since_stall ? d->since_stall : 1);
+		m = m > d->cfg->dbt_mlp || prefetched ? d->cfg->dbt_mlp : m < 1 ? 1 : m;
 	}
 	d->stall += (double)d->acc_stall / m;
 	d->acc_stall = 0;
+	d->since_stall = 0;
 }
 
 static void guest_kernel(struct dbt *d, uint64_t guest_instrs)
@@ -569,10 +575,11 @@ int dbt_step(struct dbt *d, const struct event *ev, struct tpt_err *e)
 		return 0;
 	}
 	if (ev->type != EV_READ && ev->type != EV_WRITE) {
+		uint64_t host0 = d->st.host_instructions;
 		d->st.guest_instructions += ev->instrs;
 		d->st.host_instructions += (uint64_t)((double)ev->instrs * d->cfg->dbt_expansion);
 		int rc = os_event(d, ev, e);
-		access_stall(d, 0, true);
+		access_stall(d, d->st.host_instructions - host0, true, false);
 		return rc;
 	}
 	struct gproc *p = proc(d, ev->pid);
@@ -595,10 +602,11 @@ int dbt_step(struct dbt *d, const struct event *ev, struct tpt_err *e)
 	 * cost model has it for sequential accesses. */
 	uint64_t before = d->acc_stall;
 	load(d, pa | (va & 0xfff));
-	if ((va >> PAGE_SHIFT) - d->last_page <= 1)
+	bool seq = (va >> PAGE_SHIFT) - d->last_page <= 1;
+	if (seq)
 		d->acc_stall = before + (uint64_t)((double)(d->acc_stall - before) * (1 - d->cfg->prefetch) + 0.5);
 	d->last_page = va >> PAGE_SHIFT;
-	access_stall(d, d->st.host_instructions - host0, ev->size & EV_CHAIN);
+	access_stall(d, d->st.host_instructions - host0, ev->size & EV_CHAIN, seq);
 	return 0;
 }
 

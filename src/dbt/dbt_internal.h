@@ -69,6 +69,7 @@ struct dbt {
 	uint64_t brk_base; /* the first program break seen (32-bit guests) */
 	struct dbt_stats st;      /* since the workload's EV_MARK (warm-up apart) */
 	uint64_t acc_stall;       /* the current access's load latencies beyond L1, in turn */
+	uint64_t since_stall;     /* host instructions since the last access that stalled */
 	double stall;             /* the stalls charged (access_stall), into st at dbt_finish */
 	uint64_t last_page;       /* the page of the last data access (sequential ones are prefetched) */
 	uint64_t resizes_at_mark; /* the software TLB's resizes before it */
