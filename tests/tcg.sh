@@ -4,7 +4,8 @@
 # refused in one line; a QEMU that is missing, fails, refuses or hangs
 # named in one line (a stand-in QEMU, $TPT_QEMU); and, where
 # qemu-system-i386 runs, a real run over a small plan (16 MiB, two rounds,
-# seconds): every row, each verdict from its ratio and noise alone, and a
+# seconds; the IA-32 guest's loops and the x86-64 guest's gups): every
+# row, each verdict from its ratio and noise alone, and a
 # fragment, every value commented, that tpt dbt loads and with which it
 # models the calibrated rows as the probe did. Nothing here judges the
 # machine's speed (the suite runs on loaded machines).
@@ -21,6 +22,9 @@ one_line "32-bit key" 2 probe --tcg --seed 4294967296
 # Stand-ins for QEMU: missing, failing, a guest that refuses, one that hangs.
 export TPT_QEMU="$T/no-such-qemu"
 one_line "is not there or does not run" 1 probe --tcg --allow-busy
+unset TPT_QEMU
+export TPT_QEMU_X86_64="$T/no-such-qemu"
+one_line "TPT_QEMU_X86_64 names another" 1 probe --tcg --allow-busy
 cat >"$T/qemu" <<'SH'
 #!/bin/sh
 [ "$1" = --version ] && { echo "QEMU emulator version 0.0 (stand-in)"; exit 0; }
@@ -31,15 +35,15 @@ hang) sleep 30 ;;
 esac
 SH
 chmod +x "$T/qemu"
-export TPT_QEMU="$T/qemu"
+export TPT_QEMU="$T/qemu" TPT_QEMU_X86_64="$T/qemu"
 MODE=fail one_line "failed: qemu: could not load kernel" 1 probe --tcg --allow-busy
 MODE=refuse one_line "the guest refused: error the plan needs" 1 probe --tcg --allow-busy
 MODE=hang one_line "ran longer than 1 s" 1 probe --tcg --allow-busy --watchdog 1
 ls "$T"/tpt-tcg-guest.* >/dev/null 2>&1 && bad "a temporary guest image was left behind" || ok
-unset TPT_QEMU
+unset TPT_QEMU TPT_QEMU_X86_64
 
-if ! qemu-system-i386 --version >/dev/null 2>&1; then
-	echo "skipped: qemu-system-i386 is not installed (Debian's qemu-system-x86); no real TCG run"
+if ! qemu-system-i386 --version >/dev/null 2>&1 || ! qemu-system-x86_64 --version >/dev/null 2>&1; then
+	echo "skipped: qemu-system-i386 or qemu-system-x86_64 is not installed (Debian's qemu-system-x86); no real TCG run"
 	finish
 	exit
 fi
@@ -54,8 +58,10 @@ awk '/^[a-z_0-9]+ = / && prev !~ /^; / && prev !~ /^[a-z_0-9]+ = / { bad = 1 } {
 python3 - "$T/cal.json" <<'PY' && ok || bad "probe --tcg rows or verdicts"
 import json, sys
 rows = json.load(open(sys.argv[1]))
-assert len(rows) == 8, len(rows)
+assert len(rows) == 10, len(rows)
 assert sorted({r["tlb_bits"] for r in rows}) == [8, 13], rows
+assert [r["guest"] for r in rows] == ["ia32"] * 8 + ["x86_64"] * 2, rows
+assert all(r["loop"] == "gups" and r["workload"].startswith("tcgloop:loop=gups") for r in rows[8:]), rows
 assert sorted(r["calibrates"] for r in rows if r["calibrates"]) == ["dbt_cpi", "dbt_rob", "softmmu_fill_instrs"]
 for r in rows:
     assert r["ns"] > 0 and r["model_ns"] > 0 and len(r["samples"]) == 2, r

@@ -4,8 +4,9 @@
  *
  * Each row is the tcgloop workload at the row's region and iterations,
  * one measured round after the warm one, through tpt dbt's SoftMMU with
- * an IA-32 guest (two-level tables of 4 KiB pages, as the probe's guest
- * maps) and a software TLB fixed at the row's size (the guest sized
+ * the row's guest (IA-32: two-level tables of 4 KiB pages; x86-64: four
+ * levels, as the probe's guests map) and a software TLB fixed at the
+ * row's size (the guest sized
  * QEMU's and never flushed after). Model ns = cycles / clock_ghz.
  *
  * The fit solves one [dbt] term per row it uses, each where that row's
@@ -45,7 +46,7 @@ static int model_row(const struct tcg_calib *c, size_t i, const struct tpt_confi
 	struct workload w;
 	if (workload_open(&w, spec, 1, e))
 		return -1;
-	int rc = dbt_run(&w, &k, DBT_SOFTMMU, GUEST_IA32, false, st, e);
+	int rc = dbt_run(&w, &k, DBT_SOFTMMU, c->rows[i].x86_64 ? GUEST_X86_64 : GUEST_IA32, false, st, e);
 	workload_close(&w);
 	if (!rc)
 		*ns = st->cycles / (double)c->rows[i].spec.iters / k.clock_ghz;
@@ -83,7 +84,7 @@ static long pick(const struct tcg_calib *c, bool big_tlb, bool big_region)
 	long best = -1;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct tcg_row *x = &c->rows[i], *b = best < 0 ? NULL : &c->rows[best];
-		if (x->spec.loop != TCG_RMW)
+		if (x->spec.loop != TCG_RMW || x->x86_64)
 			continue;
 		if (!b)
 			best = (long)i;

@@ -17,8 +17,8 @@
 
 struct tcg_cmd {
 	const struct tcg_args *a;
-	struct tcg_plan plan;
-	char qemu[160], busy[200];
+	struct tcg_plan plan, plan64; /* the IA-32 guest's loops, the x86-64 guest's */
+	char qemu[160], qemu64[160], busy[200];
 	double tsc_ghz;
 	struct tcg_row rows[TCG_MAX_TLBS * TCG_MAX_LOOPS];
 	struct tcg_calib m;
@@ -28,12 +28,12 @@ struct tcg_cmd {
 static void print_text(const void *ctx)
 {
 	const struct tcg_cmd *c = ctx;
-	printf("QEMU: %s, -accel tcg, an IA-32 guest with 4 KiB pages (tpt's own)\n", c->qemu);
+	printf("QEMU: %s, -accel tcg, tpt's own IA-32 and x86-64 guests on 4 KiB pages\n", c->qemu);
 	printf("host TSC %.3f GHz (QEMU's RDTSC reads it); model clock %.3f GHz\n", c->tsc_ghz,
 	       c->cfg->clock_ghz);
 	if (c->busy[0])
 		printf("measured on a busy machine (--allow-busy): %s\n", c->busy);
-	printf("\n%-5s %-6s %6s %10s %9s %6s", "tlb", "loop", "size", "iters", "ns", "noise");
+	printf("\n%-6s %-5s %-6s %6s %10s %9s %6s", "guest", "tlb", "loop", "size", "iters", "ns", "noise");
 	if (c->a->compare)
 		printf(" %9s %6s  %-7s %s", "model ns", "ratio", "verdict", "calibrates");
 	printf("\n");
@@ -41,7 +41,8 @@ static void print_text(const void *ctx)
 	for (size_t i = 0; i < c->m.n; i++) {
 		const struct tcg_row *x = &c->rows[i];
 		char sz[32];
-		printf("2^%-3u %-6s %6s %10llu %9.2f %6.2f", x->tlb_bits, tcg_loop_name[x->spec.loop],
+		printf("%-6s 2^%-3u %-6s %6s %10llu %9.2f %6.2f", x->x86_64 ? "x86_64" : "ia32", x->tlb_bits,
+		       tcg_loop_name[x->spec.loop],
 		       tpt_format_size(x->spec.size, sz), (unsigned long long)x->spec.iters, x->ns, x->noise);
 		if (c->a->compare) {
 			const char *vd = tcg_verdict(&c->m, i);
@@ -51,11 +52,13 @@ static void print_text(const void *ctx)
 		}
 		printf("\n");
 	}
-	printf("\nns: median per iteration (rmw and seq: a load and a store; chase: a load) over %u "
-	       "rounds after a warm one; noise: upper quartile / lower.\n", c->plan.rounds);
+	printf("\nns: median per iteration (rmw and seq: a load and a store; chase: a load; gups: an "
+	       "update, HPCC's) over %u rounds after a warm one; noise: upper quartile / lower.\n",
+	       c->plan.rounds);
 	if (c->a->compare)
-		printf("verdict: tpt dbt --scheme softmmu --guest ia32 on the same loop (tpt dbt --workload "
-		       "'tcgloop:...') within %.0f %% of QEMU (%u rows), off (%u), noisy: not judged (%u).\n",
+		printf("verdict: tpt dbt --scheme softmmu --guest ia32 or x86_64 on the same loop (tpt dbt "
+		       "--workload 'tcgloop:...') within %.0f %% of QEMU (%u rows), off (%u), noisy: not "
+		       "judged (%u).\n",
 		       100 * TCG_TOLERANCE, v[0], v[1], v[2]);
 }
 
@@ -67,10 +70,12 @@ static json_t *row_json(const struct tcg_cmd *c, size_t i)
 	json_t *samples = json_array();
 	for (unsigned k = 0; k < x->n; k++)
 		json_array_append_new(samples, json_real(x->sample[k]));
-	json_t *r = json_pack("{s:i, s:s, s:I, s:I, s:f, s:f, s:o, s:s, s:f, s:s}", "tlb_bits",
+	json_t *r = json_pack("{s:s, s:i, s:s, s:I, s:I, s:f, s:f, s:o, s:s, s:f, s:s}", "guest",
+			      x->x86_64 ? "x86_64" : "ia32", "tlb_bits",
 			      (int)x->tlb_bits, "loop", tcg_loop_name[x->spec.loop], "size",
 			      (json_int_t)x->spec.size, "iters", (json_int_t)x->spec.iters, "ns", x->ns,
-			      "noise", x->noise, "samples", samples, "qemu", c->qemu, "tsc_ghz", c->tsc_ghz,
+			      "noise", x->noise, "samples", samples, "qemu", x->x86_64 ? c->qemu64 : c->qemu,
+			      "tsc_ghz", c->tsc_ghz,
 			      "workload", spec);
 	json_object_set_new(r, "host_busy", c->busy[0] ? json_string(c->busy) : json_null());
 	bool m = c->a->compare;
@@ -137,20 +142,22 @@ int probe_tcg(const struct tcg_args *a, const struct opts *o, const struct tpt_c
 		goto out;
 	}
 	tcg_plan_default(&c->plan, a->size ? a->size : 256 * MiB);
+	tcg_plan_default64(&c->plan64, a->size ? a->size : 256 * MiB);
 	if (a->rounds)
-		c->plan.rounds = a->rounds;
+		c->plan.rounds = c->plan64.rounds = a->rounds;
 	if (a->timeout_s)
-		c->plan.timeout_s = a->timeout_s;
+		c->plan.timeout_s = c->plan64.timeout_s = a->timeout_s;
 	if (a->seed > 0xffffffffULL) {
 		rc = bad("probe: --tcg: --seed is the guest's 32-bit key, at most 4294967295");
 		goto out;
 	}
-	c->plan.key = (uint32_t)a->seed;
+	c->plan.key = c->plan64.key = (uint32_t)a->seed;
 	if (c->plan.rounds > TCG_MAX_ROUNDS) {
 		rc = bad("probe: --tcg: --rounds is at most %d", TCG_MAX_ROUNDS);
 		goto out;
 	}
-	if (tcg_qemu_version(c->qemu, sizeof(c->qemu), &e)) {
+	if (tcg_qemu_version(false, c->qemu, sizeof(c->qemu), &e) ||
+	    tcg_qemu_version(true, c->qemu64, sizeof(c->qemu64), &e)) {
 		bad("probe: --tcg: %s", e.msg);
 		goto out;
 	}
@@ -169,14 +176,19 @@ int probe_tcg(const struct tcg_args *a, const struct opts *o, const struct tpt_c
 	 * become ns at the rate this core retires dependent adds. */
 	cfg->clock_ghz = round(host_clock_ghz() * 1000) / 1000;
 	c->tsc_ghz = tcg_tsc_ghz();
-	size_t n;
-	if (isatty(2))
-		fprintf(stderr, "tpt: probe --tcg: %s with %u TLB sizes x %u loops...\n", tcg_qemu(),
-			c->plan.ntlb, c->plan.nloop);
-	if (tcg_measure(&c->plan, c->tsc_ghz, c->rows, ARRAY_LEN(c->rows), &n, &e)) {
-		bad("probe: %s", e.msg);
-		goto out;
+	size_t n = 0, n64 = 0;
+	const struct tcg_plan *plans[] = {&c->plan, &c->plan64};
+	for (int k = 0; k < 2; k++) {
+		size_t *got = k ? &n64 : &n;
+		if (isatty(2))
+			fprintf(stderr, "tpt: probe --tcg: %s with %u TLB sizes x %u loops...\n",
+				tcg_qemu(k), plans[k]->ntlb, plans[k]->nloop);
+		if (tcg_measure(plans[k], c->tsc_ghz, c->rows + n, ARRAY_LEN(c->rows) - n, got, &e)) {
+			bad("probe: %s", e.msg);
+			goto out;
+		}
 	}
+	n += n64;
 	c->m = (struct tcg_calib){.rows = c->rows, .n = n, .key = c->plan.key};
 	struct calib_fragment frag = {0};
 	if (a->calibrate) {

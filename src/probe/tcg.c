@@ -21,9 +21,9 @@
 
 #include "tpt/probe/tcg.h"
 
-extern const uint8_t tcg_image[], tcg_image_end[];
+extern const uint8_t tcg_image[], tcg_image_end[], tcg_image64[], tcg_image64_end[];
 
-const char *const tcg_loop_name[TCG_LOOP_N] = {"rmw", "chase", "seq"};
+const char *const tcg_loop_name[TCG_LOOP_N] = {"rmw", "chase", "seq", "gups"};
 
 void tcg_plan_default(struct tcg_plan *p, uint64_t size)
 {
@@ -44,10 +44,26 @@ void tcg_plan_default(struct tcg_plan *p, uint64_t size)
 	};
 }
 
-const char *tcg_qemu(void)
+void tcg_plan_default64(struct tcg_plan *p, uint64_t size)
 {
-	const char *q = getenv("TPT_QEMU");
-	return q && *q ? q : "qemu-system-i386";
+	unsigned grown = tpt_log2(size / PAGE_SIZE) + 1;
+	*p = (struct tcg_plan){
+		.x86_64 = true,
+		.mem = size,
+		.rounds = 5,
+		.key = 1,
+		.tlb_bits = {8, grown > 22 ? 22 : grown},
+		.ntlb = 2,
+		.loop = {{TCG_GUPS, size, 1 << 20}},
+		.nloop = 1,
+		.timeout_s = 600,
+	};
+}
+
+const char *tcg_qemu(bool x86_64)
+{
+	const char *q = getenv(x86_64 ? "TPT_QEMU_X86_64" : "TPT_QEMU");
+	return q && *q ? q : x86_64 ? "qemu-system-x86_64" : "qemu-system-i386";
 }
 
 /* Runs argv with its standard output (and error, if err) into buf, up to
@@ -112,17 +128,17 @@ static int run_child(char *const argv[], char *buf, size_t max, bool err, unsign
 	return 0;
 }
 
-int tcg_qemu_version(char *out, size_t n, struct tpt_err *e)
+int tcg_qemu_version(bool x86_64, char *out, size_t n, struct tpt_err *e)
 {
 	char buf[512];
 	int status;
-	const char *q = tcg_qemu();
+	const char *q = tcg_qemu(x86_64);
 	char *argv[] = {(char *)q, "--version", NULL};
 	if (run_child(argv, buf, sizeof(buf), true, 30, &status, e))
 		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || strncmp(buf, "QEMU emulator", 13))
 		return tpt_fail(e, "%s is not there or does not run (Debian's qemu-system-x86 has it; "
-				   "TPT_QEMU names another)", q);
+				   "%s names another)", q, x86_64 ? "TPT_QEMU_X86_64" : "TPT_QEMU");
 	size_t len = strcspn(buf, "\n");
 	snprintf(out, n, "%.*s", (int)len, buf);
 	return 0;
@@ -164,12 +180,13 @@ static int check_plan(const struct tcg_plan *p, struct tpt_err *e)
 				   "%d rounds", TCG_MAX_TLBS, TCG_MAX_LOOPS, TCG_MAX_ROUNDS);
 	if (p->mem < 4 * MiB || p->mem > 1 * GiB)
 		return tpt_fail(e, "probe --tcg: the guest maps 4M to 1G for its loops");
+	unsigned max_bits = p->x86_64 ? 22 : 20;
 	for (unsigned i = 0; i < p->ntlb; i++)
-		if (p->tlb_bits[i] < 6 || p->tlb_bits[i] > 20 ||
+		if (p->tlb_bits[i] < 6 || p->tlb_bits[i] > max_bits ||
 		    (PAGE_SIZE << p->tlb_bits[i]) / 8 * 3 > p->mem)
-			return tpt_fail(e, "probe --tcg: TLB size 2^%u: QEMU's i386 TLB has 2^6 to 2^20 "
+			return tpt_fail(e, "probe --tcg: TLB size 2^%u: QEMU's TLB has 2^6 to 2^%u "
 					   "entries, and growing it to 2^%u touches %llu MiB, more than the "
-					   "guest maps (--size)", p->tlb_bits[i], p->tlb_bits[i],
+					   "guest maps (--size)", p->tlb_bits[i], max_bits, p->tlb_bits[i],
 					(unsigned long long)((PAGE_SIZE << p->tlb_bits[i]) / 8 * 3 >> 20));
 	for (unsigned i = 0; i < p->nloop; i++) {
 		const struct tcg_loopspec *l = &p->loop[i];
@@ -177,6 +194,9 @@ static int check_plan(const struct tcg_plan *p, struct tpt_err *e)
 		    l->iters > 0xffffffffULL)
 			return tpt_fail(e, "probe --tcg: a loop's region is a power of two from 4K to the "
 					   "guest's memory, with 1 to 2^32 - 1 iterations");
+		if ((l->loop == TCG_GUPS) != p->x86_64 || (l->loop == TCG_GUPS && l->iters % TCG_GUPS_STREAMS))
+			return tpt_fail(e, "probe --tcg: gups runs in the x86-64 guest alone, 128 streams "
+					   "at a time; the other loops in the IA-32 guest");
 	}
 	return 0;
 }
@@ -191,6 +211,7 @@ static int parse_row(const char *line, const struct tcg_plan *p, double tsc_ghz,
 	if (sscanf(line, "row %x %15s %llx %llx%n", &bits, name, &size, &iters, &used) != 4)
 		return -1;
 	memset(r, 0, sizeof(*r));
+	r->x86_64 = p->x86_64;
 	r->tlb_bits = bits;
 	int k = -1;
 	for (int i = 0; i < TCG_LOOP_N; i++)
@@ -231,9 +252,10 @@ int tcg_measure(const struct tcg_plan *p, double tsc_ghz, struct tcg_row *rows, 
 		path[0] = 0;
 		goto out;
 	}
-	size_t len = (size_t)(tcg_image_end - tcg_image), done = 0;
+	const uint8_t *img = p->x86_64 ? tcg_image64 : tcg_image;
+	size_t len = (size_t)(p->x86_64 ? tcg_image64_end - tcg_image64 : tcg_image_end - tcg_image), done = 0;
 	while (done < len) {
-		ssize_t k = write(fd, tcg_image + done, len - done);
+		ssize_t k = write(fd, img + done, len - done);
 		if (k <= 0) {
 			tpt_fail(e, "probe --tcg: cannot write the guest to %s: %s", path, strerror(errno));
 			goto out;
@@ -244,7 +266,7 @@ int tcg_measure(const struct tcg_plan *p, double tsc_ghz, struct tcg_row *rows, 
 	fd = -1;
 	/* Room for the tables and code below 16 MiB, the loops above. */
 	snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)((TCG_BUF_ADDR + p->mem) >> 20) + 16);
-	char *argv[] = {(char *)tcg_qemu(), "-accel", "tcg", "-m", mem, "-display", "none",
+	char *argv[] = {(char *)tcg_qemu(p->x86_64), "-accel", "tcg", "-m", mem, "-display", "none",
 			"-nodefaults", "-no-reboot", "-serial", "stdio", "-device",
 			"isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", path, "-append", line, NULL};
 	enum { OUT_MAX = 1 << 16 };
@@ -259,7 +281,7 @@ int tcg_measure(const struct tcg_plan *p, double tsc_ghz, struct tcg_row *rows, 
 	if (err || !WIFEXITED(status) || WEXITSTATUS(status) != 1 || !strstr(out, "\ndone")) {
 		const char *why = err ? err : out;
 		size_t wl = strcspn(why, "\n");
-		tpt_fail(e, "probe --tcg: %s %s: %.*s", tcg_qemu(),
+		tpt_fail(e, "probe --tcg: %s %s: %.*s", tcg_qemu(p->x86_64),
 			 err ? "ran, the guest refused" : "failed", (int)(wl > 300 ? 300 : wl),
 			 *why ? why : "(nothing printed)");
 		goto out;

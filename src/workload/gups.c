@@ -74,29 +74,7 @@ uint64_t gups_starts(int64_t n)
 		n += GUPS_PERIOD;
 	while (n > GUPS_PERIOD)
 		n -= GUPS_PERIOD;
-	if (n == 0)
-		return 1;
-	/* m2[i] = x^(2i): multiplying by a polynomial is XOR-ing these. */
-	uint64_t m2[64], t = 1;
-	for (int i = 0; i < 64; i++) {
-		m2[i] = t;
-		t = gups_step(gups_step(t));
-	}
-	int i = 62;
-	while (i >= 0 && !((n >> i) & 1))
-		i--;
-	uint64_t ran = 2; /* x^1: the top bit of n */
-	while (i > 0) {
-		uint64_t sq = 0;
-		for (int j = 0; j < 64; j++)
-			if ((ran >> j) & 1)
-				sq ^= m2[j];
-		ran = sq;
-		i--;
-		if ((n >> i) & 1)
-			ran = gups_step(ran);
-	}
-	return ran;
+	return hpcc_starts((uint64_t)n);
 }
 
 /* Line number x (bits wide) to its place in the chain: a bijection of

@@ -18,9 +18,9 @@
 enum { P_LOOP, P_SIZE, P_ITERS, P_ROUNDS, P_KEY };
 
 static const struct opt params[] = {
-	WL_KEY("loop", OPT_ENUM, "rmw", 0, 0, "rmw|chase|seq", "random read-modify-write, dependent chase, or sequential read-modify-write"),
+	WL_KEY("loop", OPT_ENUM, "rmw", 0, 0, "rmw|chase|seq|gups", "random read-modify-write, dependent chase, sequential read-modify-write, or HPCC's update (x86-64 guests)"),
 	WL_KEY("size", OPT_SIZE, "1M", 4096, 1ULL << 30, NULL, "the loop's region, a power of two"),
-	WL_KEY("iters", OPT_COUNT, "1M", 1, 1ULL << 32, NULL, "iterations a round (seq: every word of the region, whatever this says)"),
+	WL_KEY("iters", OPT_COUNT, "1M", 1, 1ULL << 32, NULL, "iterations a round (seq: every word of the region, whatever this says; gups: a multiple of 128)"),
 	WL_KEY("rounds", OPT_COUNT, "1", 1, 32, NULL, "measured rounds after the warm one"),
 	WL_KEY("key", OPT_COUNT, "1", 0, 0xffffffffULL, NULL, "the generator's start (rmw) or the chase order's key, as the guest's key="),
 	{0},
@@ -31,8 +31,19 @@ struct tcgloop {
 	uint32_t size, bits, shift, x, key;
 	uint64_t iters, round, rounds, i; /* round 0 is the warm one */
 	uint64_t touched;                 /* pages stored to before it */
-	bool started; /* the prologue is out */
+	bool started;                     /* the prologue is out */
+	uint64_t ran[TCG_GUPS_STREAMS];   /* gups: the streams */
+	unsigned j;                       /* gups: the stream due next */
 };
+
+/* The events a run produces: the page stores, every round's accesses,
+ * the prologue and EV_MARK. */
+static uint64_t tcgloop_count(const struct workload *w)
+{
+	uint64_t loop = w->v[P_LOOP].u, iters = loop == TCG_SEQ ? w->v[P_SIZE].u / 4 : w->v[P_ITERS].u;
+	uint64_t per = loop == TCG_CHASE ? 1 : loop == TCG_GUPS ? 4 : 2;
+	return w->v[P_SIZE].u / PAGE_SIZE + (w->v[P_ROUNDS].u + 1) * iters * per + 4;
+}
 
 static int tcgloop_init(struct workload *w, struct tpt_err *e)
 {
@@ -47,10 +58,18 @@ static int tcgloop_init(struct workload *w, struct tpt_err *e)
 	s->key = s->x = (uint32_t)w->v[P_KEY].u;
 	s->iters = s->loop == TCG_SEQ ? size / 4 : w->v[P_ITERS].u;
 	s->rounds = w->v[P_ROUNDS].u;
+	if (s->loop == TCG_GUPS) {
+		if (s->iters % TCG_GUPS_STREAMS)
+			return tpt_fail(e, "tcgloop: gups's iters must be a multiple of %d", TCG_GUPS_STREAMS);
+		uint64_t per = s->iters / TCG_GUPS_STREAMS;
+		for (unsigned j = 0; j < TCG_GUPS_STREAMS; j++)
+			s->ran[j] = hpcc_starts(per * j + s->key);
+	}
 	w->independent = s->loop != TCG_CHASE;
 	w->regions[0] = (struct region){TCG_BUF_ADDR, size};
-	w->nregions = 1;
-	w->expected_events = size / PAGE_SIZE + (s->rounds + 1) * s->iters * (s->loop == TCG_CHASE ? 1 : 2) + 3;
+	w->regions[1] = (struct region){TCG_RAN_ADDR, PAGE_SIZE};
+	w->nregions = s->loop == TCG_GUPS ? 2 : 1;
+	w->expected_events = tcgloop_count(w);
 	return 0;
 }
 
@@ -85,6 +104,20 @@ static size_t tcgloop_next(struct workload *w, struct event *ev, size_t n)
 			va = TCG_BUF_ADDR + (uint64_t)line * TCG_LINE;
 			ev[k++] = (struct event){.va = va, .type = EV_READ, .size = 4 | EV_CHAIN,
 						 .pid = 1, .instrs = TCG_CHASE_INSTRS - 1};
+		} else if (s->loop == TCG_GUPS) {
+			/* probe_gups: ran[j]'s load, 7 instructions, its store, the
+			 * mask, the table word's xor in place, the loop's compare
+			 * and branch (2, before the next load). */
+			if (k + 4 > n)
+				break;
+			uint64_t ran_va = TCG_RAN_ADDR + 8 * s->j, r = hpcc_step(s->ran[s->j]);
+			s->ran[s->j] = r;
+			s->j = (s->j + 1) % TCG_GUPS_STREAMS;
+			va = TCG_BUF_ADDR + (r & (s->size / 8 - 1)) * 8;
+			ev[k++] = (struct event){.va = ran_va, .type = EV_READ, .size = 8, .pid = 1, .instrs = 2};
+			ev[k++] = (struct event){.va = ran_va, .type = EV_WRITE, .size = 8, .pid = 1, .instrs = 7};
+			ev[k++] = (struct event){.va = va, .type = EV_READ, .size = 8, .pid = 1};
+			ev[k++] = (struct event){.va = va, .type = EV_WRITE, .size = 8, .pid = 1};
 		} else {
 			va = TCG_BUF_ADDR + s->i * 4;
 			ev[k++] = (struct event){.va = va, .type = EV_READ, .size = 4, .pid = 1,
@@ -104,8 +137,7 @@ static uint64_t tcgloop_estimate(const struct workload *w, uint64_t *footprint)
 
 static uint64_t tcgloop_events(const struct workload *w)
 {
-	uint64_t iters = w->v[P_LOOP].u == TCG_SEQ ? w->v[P_SIZE].u / 4 : w->v[P_ITERS].u;
-	return w->v[P_SIZE].u / PAGE_SIZE + (w->v[P_ROUNDS].u + 1) * iters * (w->v[P_LOOP].u == TCG_CHASE ? 1 : 2) + 3;
+	return tcgloop_count(w);
 }
 
 const struct workload_def wl_tcgloop = {

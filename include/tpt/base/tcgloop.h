@@ -17,6 +17,11 @@
  *          load that depends on the one before
  *   seq    add 1 to each 4-byte word in order; 4 instructions, a load and
  *          a store
+ *   gups   HPCC RandomAccess's update, the gups workload's loop (x86-64
+ *          guests: src/probe/loops.S's probe_gups): 128 streams ran[j] at
+ *          TCG_RAN_ADDR, each stepped by the LFSR, Table[ran[j] & mask] ^=
+ *          ran[j]; 13 instructions, ran[j]'s load and store and the table
+ *          word's load and store; ran[j] starts at hpcc_starts(per * j + key), per = iterations a round / 128
  * A row is one loop at one software-TLB size: a warm round, then timed
  * rounds. rmw's generator runs on across rounds; chase and seq start each
  * round from the region's beginning (the chain's head).
@@ -27,13 +32,17 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
-enum tcg_loop { TCG_RMW, TCG_CHASE, TCG_SEQ, TCG_LOOP_N };
+#include "tpt/base/hpcc.h"
+
+enum tcg_loop { TCG_RMW, TCG_CHASE, TCG_SEQ, TCG_GUPS, TCG_LOOP_N };
 #endif
 
 /* Guest instructions an iteration retires, and its accesses. */
 #define TCG_RMW_INSTRS 8
 #define TCG_CHASE_INSTRS 3
 #define TCG_SEQ_INSTRS 4
+#define TCG_GUPS_INSTRS 13
+#define TCG_GUPS_STREAMS 128
 
 #define TCG_LCG_MUL 1664525u
 #define TCG_LCG_ADD 1013904223u
@@ -42,6 +51,7 @@ enum tcg_loop { TCG_RMW, TCG_CHASE, TCG_SEQ, TCG_LOOP_N };
 /* Where the guest keeps its tables and loop memory (identity mapped). */
 #define TCG_PD_ADDR 0x200000u   /* page directory; its tables follow */
 #define TCG_BUF_ADDR 0x1000000u /* 16 MiB: the loops' region starts here */
+#define TCG_RAN_ADDR 0xf00000u  /* gups's 128 streams, 1 KiB */
 
 #ifndef __ASSEMBLER__
 static inline uint32_t tcg_lcg(uint32_t x)

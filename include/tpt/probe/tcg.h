@@ -28,8 +28,10 @@ struct tcg_loopspec {
 	uint64_t size, iters; /* iters: a round's (seq: size / 4) */
 };
 
-/* What the guest runs: every loop at every TLB size. */
+/* What the guest runs: every loop at every TLB size, in the IA-32 guest
+ * (rmw, chase, seq) or the x86-64 one (gups). */
 struct tcg_plan {
+	bool x86_64;       /* qemu-system-x86_64 and the x86-64 guest */
 	uint64_t mem;      /* bytes the guest maps for the loops (>= every size) */
 	unsigned rounds;   /* timed rounds a row, after a warm one */
 	uint32_t key;      /* rmw's generator start and the chase order's key */
@@ -40,6 +42,7 @@ struct tcg_plan {
 };
 
 struct tcg_row {
+	bool x86_64;       /* measured in the x86-64 guest */
 	unsigned tlb_bits;
 	struct tcg_loopspec spec;
 	double sample[TCG_MAX_ROUNDS]; /* ns per iteration, each round */
@@ -52,10 +55,15 @@ struct tcg_row {
  * RMW over size / 4; at QEMU's 256 entries and at twice the pages of size
  * (2^17 for 256M). 5 rounds, key 1. */
 void tcg_plan_default(struct tcg_plan *p, uint64_t size);
-/* The QEMU that runs the guest: "qemu-system-i386" or $TPT_QEMU. */
-const char *tcg_qemu(void);
-/* QEMU's version line into out; -1 with e naming what is missing. */
-int tcg_qemu_version(char *out, size_t n, struct tpt_err *e);
+/* The x86-64 plan: the gups workload's loop (HPCC's update, loops.S's
+ * probe_gups) over size, 1M updates a round, at 256 entries and at twice
+ * the pages of size. */
+void tcg_plan_default64(struct tcg_plan *p, uint64_t size);
+/* The QEMU that runs a guest: "qemu-system-i386" or $TPT_QEMU, and
+ * "qemu-system-x86_64" or $TPT_QEMU_X86_64. */
+const char *tcg_qemu(bool x86_64);
+/* That QEMU's version line into out; -1 with e naming what is missing. */
+int tcg_qemu_version(bool x86_64, char *out, size_t n, struct tpt_err *e);
 /* This CPU's TSC rate, GHz (RDTSC against CLOCK_MONOTONIC over 200 ms). */
 double tcg_tsc_ghz(void);
 /* Boots the guest with the plan and reads its rows (every TLB size's

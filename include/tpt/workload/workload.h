@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "tpt/base/event.h"
+#include "tpt/base/hpcc.h"
 #include "tpt/base/opttab.h"
 
 /* A workload key as an option-table row: name, type (OPT_SIZE, OPT_COUNT,
@@ -229,13 +230,12 @@ size_t wl_phases_next(struct wl_phases *ph, struct workload *w, struct event *ev
 #define WL_INIT_CHOICES "page|full|none"
 enum { WL_INIT_PAGE, WL_INIT_FULL, WL_INIT_NONE };
 
-/* HPCC RandomAccess's generator: x -> x * t over GF(2) modulo x^64 + x^2 + x + 1. */
-#define GUPS_POLY 0x7ULL
+/* HPCC RandomAccess's generator (hpcc.h) and its period. */
 #define GUPS_PERIOD 1317624576693539401LL
 
 static inline uint64_t gups_step(uint64_t r)
 {
-	return (r << 1) ^ ((int64_t)r < 0 ? GUPS_POLY : 0);
+	return hpcc_step(r);
 }
 
 /* The generator's value after n steps from 1 (HPCC_starts), in O(log n). */

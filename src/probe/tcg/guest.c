@@ -13,7 +13,9 @@
  *   tlb=B,...    the software-TLB sizes, log2 entries, one pass of the
  *                loops each
  *   rmw=SIZE:N, chase=SIZE:N, seq=SIZE   a loop over SIZE bytes, N
- *                iterations a round (seq: every word)
+ *                iterations a round (seq: every word); the IA-32 build's
+ *   gups=SIZE:N  HPCC's update over SIZE bytes, N a round (a multiple of
+ *                128); the x86-64 build's (-m64, boot64.S), with loops.S
  * It prints "row B LOOP SIZE N C1 ... Cr" per row (hexadecimal TSC
  * cycles of each timed round), "done", and leaves through the
  * isa-debug-exit port with 0 (QEMU's exit status 1), or prints
@@ -30,9 +32,14 @@
 
 #include "tpt/base/tcgloop.h"
 
+#ifdef __x86_64__
+/* The gups workload's loop, byte for byte the native probe's (loops.S). */
+void probe_gups(uint64_t *table, uint64_t mask, uint64_t rounds, uint64_t *ran);
+#else
 uint32_t tcg_rmw(uint8_t *base, uint32_t shift, uint32_t n, uint32_t x);
 uint32_t tcg_chase(uint32_t p, uint32_t n);
 void tcg_seq(uint8_t *base, uint8_t *end);
+#endif
 void guest_main(const uint32_t *mbi);
 
 #define COM1 0x3f8
@@ -104,6 +111,14 @@ static void fail(const char *why, const char *what)
 	leave(1);
 }
 
+static uint32_t len(const char *a)
+{
+	uint32_t n = 0;
+	while (a[n])
+		n++;
+	return n;
+}
+
 static int same(const char *a, const char *b, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
@@ -133,7 +148,7 @@ static uint32_t number(const char **s)
 
 static void parse(const char *s, struct plan *pl)
 {
-	static const char *const kind[TCG_LOOP_N] = {"rmw=", "chase=", "seq="};
+	static const char *const kind[TCG_LOOP_N] = {"rmw=", "chase=", "seq=", "gups="};
 	while (*s) {
 		while (*s == ' ')
 			s++;
@@ -164,11 +179,18 @@ static void parse(const char *s, struct plan *pl)
 		} else {
 			int k = -1;
 			for (int i = 0; i < TCG_LOOP_N && k < 0; i++)
-				if (same(w, kind[i], i == TCG_CHASE ? 6 : 4))
+				if (same(w, kind[i], len(kind[i])))
 					k = i;
+#ifdef __x86_64__
+			if (k != TCG_GUPS)
+				k = -1; /* the 32-bit loops are the IA-32 guest's */
+#else
+			if (k == TCG_GUPS)
+				k = -1; /* probe_gups is x86-64 code */
+#endif
 			if (k < 0 || pl->nloop == MAX_LOOPS)
 				fail("unknown or one loop too many: ", w);
-			s += k == TCG_CHASE ? 6 : 4;
+			s += len(kind[k]);
 			struct loop *l = &pl->loop[pl->nloop++];
 			l->kind = (enum tcg_loop)k;
 			l->size = number(&s);
@@ -185,12 +207,34 @@ static void parse(const char *s, struct plan *pl)
 		uint32_t z = pl->loop[i].size;
 		if (z < 4096 || (z & (z - 1)) || z > pl->mem || !pl->loop[i].iters)
 			fail("a loop's size is not a power of two from 4K to mem, or it has no iterations", "");
+		if (pl->loop[i].kind == TCG_GUPS && pl->loop[i].iters % TCG_GUPS_STREAMS)
+			fail("gups's iterations are not a multiple of 128", "");
 	}
 	for (uint32_t i = 0; i < pl->ntlb; i++)
-		if (pl->tlb[i] < 6 || pl->tlb[i] > 20 || (4096u << (pl->tlb[i] - 3)) * 3 > pl->mem)
-			fail("a TLB size is not from 6 to 20 bits, or mem cannot fill three quarters of it", "");
+		if (pl->tlb[i] < 6 || pl->tlb[i] > 22 || (uint64_t)(4096u << (pl->tlb[i] - 3)) * 3 > pl->mem)
+			fail("a TLB size is not from 6 to 22 bits, or mem cannot fill three quarters of it", "");
 }
 
+#ifdef __x86_64__
+/* 4-level tables of 4 KiB pages over [0, ram) at TCG_PD_ADDR (boot64.S
+ * entered long mode on 2 MiB pages; this replaces them). */
+static void paging_on(uint32_t ram)
+{
+	uint64_t *pml4 = (uint64_t *)(uintptr_t)TCG_PD_ADDR, *pdpt = pml4 + 512, *pd = pdpt + 512;
+	uint32_t pages = ram >> 12, tables = (pages + 511) / 512, dirs = (tables + 511) / 512;
+	uint64_t *pt = pd + 512 * dirs;
+	for (uint32_t i = 0; i < 1024; i++)
+		pml4[i] = 0; /* the PML4 and the PDPT */
+	pml4[0] = (uintptr_t)pdpt | 3;
+	for (uint32_t d = 0; d < dirs; d++)
+		pdpt[d] = (uintptr_t)(pd + 512 * d) | 3;
+	for (uint32_t i = 0; i < 512 * dirs; i++)
+		pd[i] = i < tables ? (uintptr_t)(pt + 512 * i) | 3 : 0;
+	for (uint32_t i = 0; i < 512 * tables; i++)
+		pt[i] = i < pages ? (uint64_t)i << 12 | 3 : 0;
+	__asm__ volatile("mov %0, %%cr3" : : "r"((uintptr_t)pml4) : "memory");
+}
+#else
 static void paging_on(uint32_t ram)
 {
 	uint32_t *pd = (uint32_t *)TCG_PD_ADDR, *pt = pd + 1024;
@@ -207,10 +251,11 @@ static void paging_on(uint32_t ram)
 	cr0 |= 0x80010000u; /* PG, WP */
 	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
 }
+#endif
 
 static void flush(void)
 {
-	uint32_t cr3;
+	uintptr_t cr3;
 	__asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
 }
 
@@ -228,7 +273,7 @@ static void tlb_size(const struct plan *pl, uint32_t bits)
 		spin_ms(pl, 150);
 		flush();
 	}
-	volatile uint32_t *buf = (volatile uint32_t *)TCG_BUF_ADDR;
+	volatile uint32_t *buf = (volatile uint32_t *)(uintptr_t)TCG_BUF_ADDR;
 	uint32_t sum = 0;
 	for (uint32_t size = 64; size < 1u << bits; size <<= 1) {
 		for (uint32_t p = 0; p < size / 4 * 3 + 1; p++)
@@ -238,6 +283,25 @@ static void tlb_size(const struct plan *pl, uint32_t bits)
 	(void)sum;
 }
 
+#ifdef __x86_64__
+/* One round of the loop; x: rmw's generator. */
+static void round_of(const struct plan *pl, const struct loop *l, uint32_t *x)
+{
+	(void)pl;
+	(void)x;
+	probe_gups((uint64_t *)(uintptr_t)TCG_BUF_ADDR, l->size / 8 - 1, l->iters / TCG_GUPS_STREAMS,
+		   (uint64_t *)(uintptr_t)TCG_RAN_ADDR);
+}
+
+static void prepare(const struct plan *pl, const struct loop *l)
+{
+	uint64_t per = l->iters / TCG_GUPS_STREAMS, *r = (uint64_t *)(uintptr_t)TCG_RAN_ADDR;
+	for (uint32_t j = 0; j < TCG_GUPS_STREAMS; j++)
+		r[j] = hpcc_starts(per * j + pl->key);
+}
+#else
+static uint32_t head;
+
 static void chain_build(uint32_t size, uint32_t key)
 {
 	uint32_t bits = 0, lines = size / TCG_LINE;
@@ -246,7 +310,7 @@ static void chain_build(uint32_t size, uint32_t key)
 	uint32_t first = tcg_perm(0, bits, key), cur = first;
 	for (uint32_t i = 1; i <= lines; i++) {
 		uint32_t next = i == lines ? first : tcg_perm(i, bits, key);
-		*(volatile uint32_t *)(TCG_BUF_ADDR + cur * TCG_LINE) = TCG_BUF_ADDR + next * TCG_LINE;
+		*(volatile uint32_t *)(uintptr_t)(TCG_BUF_ADDR + cur * TCG_LINE) = TCG_BUF_ADDR + next * TCG_LINE;
 		cur = next;
 	}
 }
@@ -259,31 +323,44 @@ static uint32_t shift_of(uint32_t size)
 	return 32 - b;
 }
 
+
+static void round_of(const struct plan *pl, const struct loop *l, uint32_t *x)
+{
+	(void)pl;
+	uint8_t *base = (uint8_t *)TCG_BUF_ADDR;
+	if (l->kind == TCG_RMW)
+		*x = tcg_rmw(base, shift_of(l->size), l->iters, *x);
+	else if (l->kind == TCG_CHASE)
+		tcg_chase(head, l->iters);
+	else
+		tcg_seq(base, base + l->size);
+}
+
+static void prepare(const struct plan *pl, const struct loop *l)
+{
+	if (l->kind != TCG_CHASE)
+		return;
+	chain_build(l->size, pl->key);
+	uint32_t b = 0;
+	while (1u << b < l->size / TCG_LINE)
+		b++;
+	head = TCG_BUF_ADDR + tcg_perm(0, b, pl->key) * TCG_LINE;
+}
+#endif
+
 static void run(const struct plan *pl, uint32_t bits, const struct loop *l)
 {
-	uint8_t *base = (uint8_t *)TCG_BUF_ADDR;
-	uint32_t x = pl->key, head = 0;
+	uint32_t x = pl->key;
 	uint64_t c[MAX_ROUNDS];
-	if (l->kind == TCG_CHASE) {
-		chain_build(l->size, pl->key);
-		uint32_t b = 0;
-		while (1u << b < l->size / TCG_LINE)
-			b++;
-		head = TCG_BUF_ADDR + tcg_perm(0, b, pl->key) * TCG_LINE;
-	}
+	prepare(pl, l);
 	for (uint32_t r = 0; r <= pl->rounds; r++) {
 		uint64_t t0 = rdtsc();
-		if (l->kind == TCG_RMW)
-			x = tcg_rmw(base, shift_of(l->size), l->iters, x);
-		else if (l->kind == TCG_CHASE)
-			tcg_chase(head, l->iters);
-		else
-			tcg_seq(base, base + l->size);
+		round_of(pl, l, &x);
 		uint64_t t1 = rdtsc();
 		if (r)
 			c[r - 1] = t1 - t0;
 	}
-	static const char *const name[TCG_LOOP_N] = {"rmw", "chase", "seq"};
+	static const char *const name[TCG_LOOP_N] = {"rmw", "chase", "seq", "gups"};
 	put("row ");
 	put_hex(bits);
 	put(" ");
