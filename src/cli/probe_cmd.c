@@ -40,7 +40,7 @@ const struct cli_opt probe_opts[] = {
 	{"seed", "N", PO_SEED, "seed of the chains and streams (default 1)"},
 	{"jobs", "N", PO_JOBS, "model runs at once (default: CPUs online)"},
 	{"watchdog", "SECONDS", PO_WATCHDOG, "stop a guest call that runs longer (default 60; --tcg: the whole QEMU run, default 600)"},
-	{"tcg", NULL, PO_TCG, "time QEMU's TCG instead (qemu-system-i386 booting tpt's own IA-32 guest): the loops of tpt dbt's SoftMMU at two software-TLB sizes; --size is then the large loops' region (default 256M, at most 1G), --seed its key; with --compare or --calibrate, tpt dbt on the same loops"},
+	{"tcg", NULL, PO_TCG, "time QEMU's TCG instead (qemu-system-i386 and qemu-system-x86_64 booting tpt's own IA-32 and x86-64 guests): random, chained and sequential loops and the gups workload's, at two software-TLB sizes; --size is then the large loops' region (default 256M, at most 1G), --seed their key; with --compare or --calibrate, tpt dbt on the same loops"},
 };
 const size_t probe_nopts = ARRAY_LEN(probe_opts);
 
