@@ -6,15 +6,16 @@
  * one measured round after the warm one, through tpt dbt's SoftMMU with
  * the row's guest (IA-32: two-level tables of 4 KiB pages; x86-64: four
  * levels, as the probe's guests map) and a software TLB fixed at the
- * row's size (the guest sized
- * QEMU's and never flushed after). Model ns = cycles / clock_ghz.
+ * row's size (the guest sized QEMU's and never flushed after). Model ns
+ * = cycles / clock_ghz.
  *
  * The fit solves one [dbt] term per row it uses, each where that row's
  * time is mostly that term; every row is judged afterwards under all of
  * them. Cycles are linear in dbt_cpi (stalls do not depend on it), so it
  * is solved in closed form; softmmu_fill_instrs too, repeated because the
- * overlap of an access depends on its instructions; dbt_rob by bisection,
- * as more of it only overlaps more.
+ * overlap of a miss depends on the instructions between misses; dbt_rob
+ * by bisection, as more of it only overlaps more. The gups rows (x86-64)
+ * are judged, never fitted.
  */
 #include <math.h>
 #include <stdarg.h>

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tcg.c - QEMU's TCG timed on this machine (tcg.h): writes the guest tpt
- * carries (tcg_image.S) to a temporary file, boots it under
- * qemu-system-i386 -accel tcg with the plan as its command line, reads
- * its rows from the serial port and turns TSC cycles into ns.
+ * tcg.c - QEMU's TCG timed on this machine (tcg.h): writes the plan's
+ * guest tpt carries (tcg_image.S: IA-32 or x86-64) to a temporary file,
+ * boots it under qemu-system-i386 or qemu-system-x86_64 -accel tcg with
+ * the plan as its command line, reads its rows from the serial port and
+ * turns TSC cycles into ns.
  *
  * QEMU runs as a child with its standard output on a pipe; a child that
  * outlives the plan's timeout is killed. The temporary is removed

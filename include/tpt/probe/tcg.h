@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tcg.h - tpt probe --tcg's measurement (tcg.c): QEMU's TCG, the real
- * SoftMMU, timed on this machine. tpt boots its own bare-metal IA-32 guest
- * (tcg/guest.c, carried inside tpt) under qemu-system-i386 -accel tcg; the
- * guest sizes QEMU's software TLB, runs the loops of tcgloop.h and prints
+ * SoftMMU, timed on this machine. tpt boots its own bare-metal guest
+ * (tcg/guest.c, carried inside tpt) under -accel tcg: the IA-32 build
+ * under qemu-system-i386, the x86-64 one (the gups loop) under
+ * qemu-system-x86_64; the guest sizes QEMU's software TLB, runs the loops
+ * of tcgloop.h and prints
  * each round's host TSC cycles, which QEMU's RDTSC reads. A row is one
  * loop at one TLB size: its median ns per iteration and its noise.
  *
