@@ -6,20 +6,19 @@
  * the plan as its command line, reads its rows from the serial port and
  * turns TSC cycles into ns.
  *
- * QEMU runs as a child with its standard output on a pipe; a child that
- * outlives the plan's timeout is killed. The temporary is removed
- * whatever happens. Nothing here knows the model.
+ * QEMU runs as a child (child.h) with its standard output on a pipe and
+ * its input from /dev/null; one that outlives the plan's timeout is
+ * killed. The temporary is removed whatever happens. Nothing here knows
+ * the model.
  */
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "tpt/base/child.h"
 #include "tpt/probe/tcg.h"
 
 extern const uint8_t tcg_image[], tcg_image_end[], tcg_image64[], tcg_image64_end[];
@@ -67,77 +66,15 @@ const char *tcg_qemu(bool x86_64)
 	return q && *q ? q : x86_64 ? "qemu-system-x86_64" : "qemu-system-i386";
 }
 
-/* Runs argv with its standard output (and error, if err) into buf, up to
- * timeout_s; the child's wait status in *status. 0, or -1 with e set. */
-static int run_child(char *const argv[], char *buf, size_t max, bool err, unsigned timeout_s,
-		     int *status, struct tpt_err *e)
-{
-	int fd[2];
-	if (pipe(fd))
-		return tpt_fail(e, "cannot make a pipe: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(fd[0]);
-		close(fd[1]);
-		return tpt_fail(e, "cannot start %s: %s", argv[0], strerror(errno));
-	}
-	if (pid == 0) {
-		dup2(fd[1], 1);
-		if (err)
-			dup2(fd[1], 2);
-		close(fd[0]);
-		close(fd[1]);
-		execvp(argv[0], argv);
-		dprintf(err ? 1 : 2, "cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(fd[1]);
-	size_t n = 0;
-	uint64_t end = sample_now_ns() + (uint64_t)timeout_s * 1000000000ULL;
-	bool late = false;
-	for (;;) {
-		uint64_t now = sample_now_ns();
-		if (now >= end) {
-			late = true;
-			break;
-		}
-		struct pollfd p = {fd[0], POLLIN, 0};
-		uint64_t left_ms = (end - now) / 1000000 + 1;
-		int r = poll(&p, 1, left_ms > 1000 ? 1000 : (int)left_ms);
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r <= 0)
-			continue;
-		char tmp[4096];
-		ssize_t k = read(fd[0], tmp, sizeof(tmp));
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		size_t take = (size_t)k < max - 1 - n ? (size_t)k : max - 1 - n;
-		memcpy(buf + n, tmp, take);
-		n += take;
-	}
-	buf[n] = 0;
-	close(fd[0]);
-	if (late)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-		;
-	if (late)
-		return tpt_fail(e, "%s ran longer than %u s and was stopped", argv[0], timeout_s);
-	return 0;
-}
-
 int tcg_qemu_version(bool x86_64, char *out, size_t n, struct tpt_err *e)
 {
 	char buf[512];
-	int status;
 	const char *q = tcg_qemu(x86_64);
 	char *argv[] = {(char *)q, "--version", NULL};
-	if (run_child(argv, buf, sizeof(buf), true, 30, &status, e))
-		return -1;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || strncmp(buf, "QEMU emulator", 13))
+	int st = child_capture(argv, buf, sizeof(buf), true, 30);
+	if (st == CHILD_LATE)
+		return tpt_fail(e, "%s --version ran longer than 30 s and was stopped", q);
+	if (st != 0 || strncmp(buf, "QEMU emulator", 13))
 		return tpt_fail(e, "%s is not there or does not run (Debian's qemu-system-x86 has it; "
 				   "%s names another)", q, x86_64 ? "TPT_QEMU_X86_64" : "TPT_QEMU");
 	size_t len = strcspn(buf, "\n");
@@ -240,7 +177,7 @@ int tcg_measure(const struct tcg_plan *p, double tsc_ghz, struct tcg_row *rows, 
 {
 	char path[4096], line[1024], mem[32];
 	char *out = NULL;
-	int fd = -1, rc = -1, status = 0;
+	int fd = -1, rc = -1;
 	*nrows = 0;
 	if (check_plan(p, e) || plan_line(p, tsc_ghz, line, sizeof(line), e))
 		return -1;
@@ -275,11 +212,18 @@ int tcg_measure(const struct tcg_plan *p, double tsc_ghz, struct tcg_row *rows, 
 		tpt_nomem(e);
 		goto out;
 	}
-	if (run_child(argv, out, OUT_MAX, true, p->timeout_s, &status, e))
+	int st = child_capture(argv, out, OUT_MAX, true, p->timeout_s);
+	if (st == CHILD_LATE) {
+		tpt_fail(e, "%s ran longer than %u s and was stopped", argv[0], p->timeout_s);
 		goto out;
+	}
+	if (st == 127 && !out[0]) {
+		tpt_fail(e, "%s could not be started", argv[0]);
+		goto out;
+	}
 	/* isa-debug-exit: the guest's 0 is QEMU's status 1, its 1 is 3. */
 	char *err = strstr(out, "error ");
-	if (err || !WIFEXITED(status) || WEXITSTATUS(status) != 1 || !strstr(out, "\ndone")) {
+	if (err || st != 1 || !strstr(out, "\ndone")) {
 		const char *why = err ? err : out;
 		size_t wl = strcspn(why, "\n");
 		tpt_fail(e, "probe --tcg: %s %s: %.*s", tcg_qemu(p->x86_64),

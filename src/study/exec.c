@@ -121,63 +121,6 @@ long study_write_args(const struct study *s, const char *dir, FILE *list, struct
 	return todo;
 }
 
-pid_t study_spawn(char *const *argv, int out, int err, bool group)
-{
-	pid_t parent = getpid(), pid = fork();
-	if (pid > 0 && group)
-		setpgid(pid, pid); /* here too: a signal may come before the child's own call */
-	if (pid != 0)
-		return pid;
-	int null = open("/dev/null", O_RDWR);
-	dup2(out >= 0 ? out : null, 1);
-	dup2(err >= 0 ? err : null, 2);
-	if (null >= 0)
-		dup2(null, 0);
-	if (group)
-		setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent) /* the parent died before the signal was set */
-		_exit(127);
-	execvp(argv[0], argv);
-	_exit(127);
-}
-
-int study_wait(pid_t pid)
-{
-	int st;
-	if (pid < 0)
-		return -1;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-int study_capture(char *const *argv, char *buf, size_t len)
-{
-	int fd[2];
-	buf[0] = 0;
-	if (pipe2(fd, O_CLOEXEC))
-		return -1;
-	pid_t pid = study_spawn(argv, fd[1], -1, false);
-	close(fd[1]);
-	size_t got = 0;
-	char sink[512];
-	for (;;) {
-		bool room = got + 1 < len;
-		ssize_t n = read(fd[0], room ? buf + got : sink, room ? len - 1 - got : sizeof(sink));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (room)
-			got += (size_t)n;
-	}
-	buf[got] = 0;
-	close(fd[0]);
-	return study_wait(pid);
-}
-
 unsigned study_report_failed(const struct study *s, const char *dir)
 {
 	unsigned failed = 0;
@@ -253,7 +196,7 @@ static void joblog(const char *path, unsigned *finished, unsigned *failed, doubl
 static int watch(const struct study *s, pid_t pid, const char *log, long todo, unsigned jobs)
 {
 	if (isatty(2) != 1)
-		return study_wait(pid);
+		return child_wait(pid);
 	int st;
 	for (;;) {
 		pid_t w = waitpid(pid, &st, WNOHANG);
@@ -308,7 +251,7 @@ int study_run_local(const struct study *s, const char *dir, unsigned jobs, struc
 	snprintf(jn, sizeof(jn), "%u", jobs);
 	char *argv[] = {"parallel", "--will-cite", "--quote", "--jobs", jn, "--joblog", log, "--halt",
 			"never", "-a", list, self, "study", "exec", (char *)dir, "{}", NULL};
-	int st = watch(s, study_spawn(argv, -1, -1, false), log, todo, jobs);
+	int st = watch(s, child_spawn(argv, -1, -1, false), log, todo, jobs);
 	if (st == 127)
 		return tpt_fail(e, "study: GNU parallel is not installed (Debian: apt install parallel; "
 				   "from the source tree: make deps)"), 1;
@@ -411,12 +354,12 @@ int study_exec(const char *dir, const char *hash, struct tpt_err *e)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	pid_t pid = study_spawn(v, log, log, true);
+	pid_t pid = child_spawn(v, log, log, true);
 	if (pid > 0)
 		run_pgid = pid;
 	close(log);
 	free(buf);
-	rc = study_wait(pid);
+	rc = child_wait(pid);
 	if (rc < 0)
 		return tpt_fail(e, "study exec: cannot start or wait for the run"), 1;
 	e->msg[0] = 0;

@@ -103,7 +103,7 @@ static int gnuplot(const char *gp, struct tpt_err *e)
 		lf = -1;
 	}
 	char *argv[] = {"gnuplot", (char *)gp, NULL};
-	int rc = study_wait(study_spawn(argv, -1, lf, false));
+	int rc = child_wait(child_spawn(argv, -1, lf, false));
 	if (lf >= 0)
 		close(lf);
 	if (rc == 127)

@@ -77,7 +77,7 @@ static int submit_job(const char *script, const char *output, char *ids, size_t 
 {
 	char out[512];
 	char *argv[] = {"sbatch", "--parsable", (char *)output, (char *)script, NULL};
-	int st = study_capture(argv, out, sizeof(out));
+	int st = child_capture(argv, out, sizeof(out), false, 0);
 	out[strcspn(out, "\n")] = 0;
 	if (st || !(out[0] >= '0' && out[0] <= '9'))
 		return tpt_fail(e, "study: sbatch %s failed (is Slurm running here?): %s", script,
@@ -97,7 +97,7 @@ static int wait_jobs(const struct study *s, const char *ids, struct tpt_err *e)
 	for (;;) {
 		char out[65536];
 		char *argv[] = {"squeue", "-h", "-r", "-j", (char *)ids, "-o", "%i", NULL};
-		if (study_capture(argv, out, sizeof(out)))
+		if (child_capture(argv, out, sizeof(out), false, 0))
 			return tpt_fail(e, "study: squeue failed"), 1;
 		long left = 0;
 		for (const char *c = out; *c; c++)

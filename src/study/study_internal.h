@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "tpt/base/child.h"
 #include "tpt/base/outfile.h"
 #include "tpt/study/study.h"
 
@@ -31,17 +32,6 @@ int study_prepare(const char *dir, struct tpt_err *e);
  * reads) and, if list is given, their hashes a line each to it; their
  * number, or -1 with e set. */
 long study_write_args(const struct study *s, const char *dir, FILE *list, struct tpt_err *e);
-/* Starts argv[0] (found in PATH) with argv, never through a shell: its
- * standard output and error to the descriptors out and err (-1:
- * /dev/null), in a process group of its own if group is set; it gets
- * SIGTERM if this process dies. Its pid, or -1. */
-pid_t study_spawn(char *const *argv, int out, int err, bool group);
-/* Waits for pid: its exit status, 128 + a signal that killed it, 127 when
- * it could not be started, or -1 when it could not be waited for. */
-int study_wait(pid_t pid);
-/* Runs argv and reads its standard output (at most len - 1 bytes, the rest
- * read and dropped) into buf; its status as study_wait's. */
-int study_capture(char *const *argv, char *buf, size_t len);
 /* Names each run without a result on stderr with its command; their number. */
 unsigned study_report_failed(const struct study *s, const char *dir);
 /* Says which run peaked highest in memory, where the logs say. */
