@@ -172,10 +172,17 @@ int calib_model(struct calib *c, const struct tpt_config *cfg)
 	return rc;
 }
 
-/* Whether a model's ns is within CALIB_TOLERANCE of the measured ns. */
-static bool within_tolerance(double model, double measured)
+/* Whether a model's ns is within tolerance of the measured ns. */
+static bool within_tolerance(double model, double measured, double tolerance)
 {
-	return fabs(model / measured - 1) <= CALIB_TOLERANCE;
+	return model > 0 && fabs(model / measured - 1) <= tolerance;
+}
+
+const char *calib_judge(double model, double measured, double noise, double tolerance)
+{
+	if (noise > 1 + tolerance)
+		return "noisy";
+	return within_tolerance(model, measured, tolerance) ? "within" : "off";
 }
 
 const char *calib_verdict(const struct calib *c, size_t i)
@@ -184,9 +191,7 @@ const char *calib_verdict(const struct calib *c, size_t i)
 	double m = c->model_ns[i];
 	if (m <= 0 || x->ns <= 0 || (x->where == WHERE_NATIVE && x->loop == LOOP_PT_WRITE))
 		return "";
-	if (calib_noisy(x))
-		return "noisy";
-	return within_tolerance(m, x->ns) ? "within" : "off";
+	return calib_judge(m, x->ns, x->noise, CALIB_TOLERANCE);
 }
 
 bool calib_noisy(const struct probe_row *x)
@@ -215,9 +220,8 @@ static size_t comment(char *out, size_t len, const char *text)
 	return o < len ? o : len;
 }
 
-/* A value (key NULL: a comment only) under its section, after its reason. */
-static void note(struct calib_fragment *f, const char *sec, const char *key, const char *value,
-		 const char *why)
+void calib_note(struct calib_fragment *f, const char *sec, const char *key, const char *value,
+		const char *why)
 {
 	if (f->n == ARRAY_LEN(f->line))
 		return;
@@ -233,7 +237,7 @@ static void note(struct calib_fragment *f, const char *sec, const char *key, con
 static void record(struct calib *c, struct calib_fragment *f, const struct probe_row *x,
 		   const char *sec, const char *key, const char *value, const char *why)
 {
-	note(f, sec, key, value, why);
+	calib_note(f, sec, key, value, why);
 	c->calibrates[x - c->rows] = key;
 }
 
@@ -289,7 +293,7 @@ static void fit_caches(struct calib *c, struct tpt_config *cfg, struct calib_fra
 			snprintf(why, sizeof(why), "this CPU's %s (sysfs): %llu KiB, %llu ways, not a power-of-two "
 				 "number of sets; the model keeps its own", name[l],
 				 (unsigned long long)(b / KiB), (unsigned long long)w);
-			note(f, "[cache]", NULL, NULL, why);
+			calib_note(f, "[cache]", NULL, NULL, why);
 			continue;
 		}
 		*size[l] = b;
@@ -297,9 +301,9 @@ static void fit_caches(struct calib *c, struct tpt_config *cfg, struct calib_fra
 		snprintf(v, sizeof(v), "%lluK", (unsigned long long)(b / KiB));
 		snprintf(why, sizeof(why), "this CPU's %s, as sysfs reports it%s", name[l],
 			 l == 2 ? " (shared: other tenants of a shared host may hold part of it)" : "");
-		note(f, "[cache]", size_key[l], v, why);
+		calib_note(f, "[cache]", size_key[l], v, why);
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)w);
-		note(f, "[cache]", ways_key[l], v, "its associativity, the same");
+		calib_note(f, "[cache]", ways_key[l], v, "its associativity, the same");
 	}
 }
 
@@ -473,7 +477,7 @@ static int fit_mlp(struct calib *c, struct tpt_config *cfg, struct calib_fragmen
 		snprintf(why, sizeof(why), "mlp left to the workloads: the native independent loop on 2M "
 			 "pages takes %.1f ns an update, less than the model with 64 accesses in flight and "
 			 "any number of walkers", ind->ns);
-		note(f, "[cost]", NULL, NULL, why);
+		calib_note(f, "[cost]", NULL, NULL, why);
 		return 0;
 	}
 	cfg->mlp = round(best_mlp * 100) / 100;
@@ -488,7 +492,7 @@ static int fit_mlp(struct calib *c, struct tpt_config *cfg, struct calib_fragmen
 		snprintf(v, sizeof(v), "%u", cfg->miss_buffers);
 		snprintf(why, sizeof(why), "raised from %u: this core keeps at least the %.2f misses of "
 			 "the independent loop in flight", buffers, cfg->mlp);
-		note(f, "[cost]", "miss_buffers", v, why);
+		calib_note(f, "[cost]", "miss_buffers", v, why);
 	}
 	if (ind4) {
 		snprintf(why, sizeof(why), "the native independent loop on 4K pages: %.1f ns an update "
@@ -573,7 +577,7 @@ static int fit_all(struct calib *c, struct tpt_config *cfg, struct calib_fragmen
 	snprintf(v, sizeof(v), "%.3f", cfg->clock_ghz);
 	snprintf(why, sizeof(why), "measured: a chain of dependent adds retires %.3f a ns (one a cycle)",
 		 c->h->ghz);
-	note(f, "[cost]", "clock_ghz", v, why);
+	calib_note(f, "[cost]", "clock_ghz", v, why);
 	fit_caches(c, cfg, f);
 	int rc;
 	if ((rc = fit_latencies(c, cfg, f)) || (rc = fit_mlp(c, cfg, f)) || (rc = fit_fault(c, cfg, f)))
@@ -598,7 +602,7 @@ static double native_error(const struct calib *c, unsigned *within)
 		double d = log(c->model_ns[i] / x->ns);
 		e += d * d;
 		n++;
-		*within += within_tolerance(c->model_ns[i], x->ns);
+		*within += within_tolerance(c->model_ns[i], x->ns, CALIB_TOLERANCE);
 	}
 	return n ? e / n : 0;
 }
@@ -658,7 +662,7 @@ int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 		snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "
 			 "pages, %s (--outer-page); tpt sim --scheme nested --host-page %s models its processes",
 			 outer, outer);
-		note(f, "[cost]", NULL, NULL, why);
+		calib_note(f, "[cost]", NULL, NULL, why);
 		return fit_all(c, cfg, f);
 	}
 	/* Each outer page fitted in full; the winner's fit is kept, after the
@@ -674,7 +678,7 @@ int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 		 "mean squared log error 4K %.4f, 2M %.4f); tpt sim --scheme nested --host-page %s "
 		 "models its processes", outer, 100 * CALIB_TOLERANCE, c->outer_within[0],
 		 c->outer_within[1], c->outer_error[0], c->outer_error[1], outer);
-	note(f, "[cost]", NULL, NULL, why);
+	calib_note(f, "[cost]", NULL, NULL, why);
 	for (unsigned i = 0; i < tf.n && f->n < ARRAY_LEN(f->line); i++)
 		memcpy(f->line[f->n++], tf.line[i], sizeof(f->line[0]));
 	*cfg = t;

@@ -64,18 +64,10 @@ int tcg_model(struct tcg_calib *c, const struct tpt_config *cfg, struct tpt_err 
 	return 0;
 }
 
-static bool noisy(const struct tcg_row *x)
-{
-	return x->noise > 1 + TCG_TOLERANCE;
-}
-
 const char *tcg_verdict(const struct tcg_calib *c, size_t i)
 {
 	const struct tcg_row *x = &c->rows[i];
-	if (noisy(x))
-		return "noisy";
-	double m = c->model_ns[i];
-	return m > 0 && fabs(m / x->ns - 1) <= TCG_TOLERANCE ? "within" : "off";
+	return calib_judge(c->model_ns[i], x->ns, x->noise, TCG_TOLERANCE);
 }
 
 /* The rmw row at the smallest (or largest) TLB and, among those, with
@@ -98,33 +90,18 @@ static long pick(const struct tcg_calib *c, bool big_tlb, bool big_region)
 	return best;
 }
 
-/* A [dbt] term of the fragment: its comment (printf-formatted) wrapped
- * at 100 columns as "; " lines, then "key = value". */
+/* A [dbt] term of the fragment after its reason (printf-formatted). */
 static void add_term(struct calib_fragment *f, const char *key, const char *value, const char *fmt,
 		     ...) __attribute__((format(printf, 4, 5)));
 static void add_term(struct calib_fragment *f, const char *key, const char *value, const char *fmt,
 		     ...)
 {
-	if (f->n == ARRAY_LEN(f->line))
-		return;
-	char text[400], *out = f->line[f->n++];
-	size_t max = sizeof(f->line[0]), n = (size_t)snprintf(out, max, "[dbt]\n");
+	char why[400];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	size_t col = 0;
-	for (char *w = strtok(text, " "); w && n < max; w = strtok(NULL, " ")) {
-		if (col && col + 1 + strlen(w) > 100) {
-			n += (size_t)snprintf(out + n, max - n, "\n");
-			col = 0;
-		}
-		int k = snprintf(out + n, max - n, "%s%s", col ? " " : "; ", w);
-		n += (size_t)k;
-		col += (size_t)k;
-	}
-	if (n < max)
-		snprintf(out + n, max - n, "\n%s = %s\n", key, value);
+	calib_note(f, "[dbt]", key, value, why);
 }
 
 static const char *row_name(const struct tcg_row *x, char *buf, size_t n)

@@ -86,6 +86,15 @@ bool calib_noisy(const struct probe_row *x);
  * too: whole cycles and the floors between levels keep some from fitting
  * exactly. */
 const char *calib_verdict(const struct calib *c, size_t i);
+/* A model's ns against a measurement whose rounds' noise is noise:
+ * "noisy" when that exceeds 1 + tolerance (not judged), else "within"
+ * tolerance or "off" (calib_verdict's rule, and probe --tcg's). */
+const char *calib_judge(double model, double measured, double noise, double tolerance);
+/* Appends a value (key NULL: a comment only) to f under its section
+ * ("[cost]"), after its reason wrapped as "; " lines that fit a config
+ * line. */
+void calib_note(struct calib_fragment *f, const char *sec, const char *key, const char *value,
+		const char *why);
 /* Every row's model ns under cfg into c->model_ns. 0, or the runs' status. */
 int calib_model(struct calib *c, const struct tpt_config *cfg);
 /* On a host that is a guest with outer_auto set: the outer page (4K or
