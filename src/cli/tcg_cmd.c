@@ -141,8 +141,8 @@ int probe_tcg(const struct tcg_args *a, const struct opts *o, const struct tpt_c
 		rc = bad("probe: --tcg: --size is at most 1G (an IA-32 guest maps it below 4 GiB)");
 		goto out;
 	}
-	tcg_plan_default(&c->plan, a->size ? a->size : 256 * MiB);
-	tcg_plan_default64(&c->plan64, a->size ? a->size : 256 * MiB);
+	tcg_plan_default(&c->plan, a->size ? a->size : 256 * MiB, false);
+	tcg_plan_default(&c->plan64, a->size ? a->size : 256 * MiB, true);
 	if (a->rounds)
 		c->plan.rounds = c->plan64.rounds = a->rounds;
 	if (a->timeout_s)

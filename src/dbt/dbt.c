@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "dbt_internal.h"
+#include "tpt/base/tcgloop.h"
 
 const char *const dbt_guest_name[GUEST_N] = {"ia32", "pae", "x86_64"};
 const char *const dbt_scheme_name[DBT_N] = {"softmmu", "btmmu", "direct"};
@@ -533,7 +534,7 @@ int dbt_init(struct dbt *d, const struct workload *w, const struct tpt_config *c
 		tpt_fail_mem(e, "out of memory for the cache model");
 		goto fail;
 	}
-	uint32_t max_bits = cfg->stlb_max_bits ? cfg->stlb_max_bits : g == GUEST_X86_64 ? 22 : 20;
+	uint32_t max_bits = cfg->stlb_max_bits ? cfg->stlb_max_bits : TCG_TLB_MAX_BITS(g == GUEST_X86_64);
 	if (softtlb_init(&d->stlb, cfg->stlb_bits, cfg->stlb_min_bits, max_bits, cfg->stlb_dynamic,
 			 cfg->stlb_window) ||
 	    fa_init(&d->htlb, cfg->host_tlb_entries)) {

@@ -25,39 +25,22 @@ extern const uint8_t tcg_image[], tcg_image_end[], tcg_image64[], tcg_image64_en
 
 const char *const tcg_loop_name[TCG_LOOP_N] = {"rmw", "chase", "seq", "gups"};
 
-void tcg_plan_default(struct tcg_plan *p, uint64_t size)
+void tcg_plan_default(struct tcg_plan *p, uint64_t size, bool x86_64)
 {
 	/* The grown TLB holds twice the pages of the large loops' region. */
-	unsigned grown = tpt_log2(size / PAGE_SIZE) + 1;
-	*p = (struct tcg_plan){
-		.mem = size,
-		.rounds = 5,
-		.key = 1,
-		.tlb_bits = {8, grown > 20 ? 20 : grown},
-		.ntlb = 2,
-		.loop = {{TCG_RMW, 1 * MiB, 4000000},
-			 {TCG_RMW, size, 1000000},
-			 {TCG_CHASE, size, 1000000},
-			 {TCG_SEQ, size / 4, size / 16}},
-		.nloop = 4,
-		.timeout_s = 600,
-	};
-}
-
-void tcg_plan_default64(struct tcg_plan *p, uint64_t size)
-{
-	unsigned grown = tpt_log2(size / PAGE_SIZE) + 1;
-	*p = (struct tcg_plan){
-		.x86_64 = true,
-		.mem = size,
-		.rounds = 5,
-		.key = 1,
-		.tlb_bits = {8, grown > 22 ? 22 : grown},
-		.ntlb = 2,
-		.loop = {{TCG_GUPS, size, 1 << 20}},
-		.nloop = 1,
-		.timeout_s = 600,
-	};
+	unsigned grown = tpt_log2(size / PAGE_SIZE) + 1, max = TCG_TLB_MAX_BITS(x86_64);
+	*p = (struct tcg_plan){.x86_64 = x86_64, .mem = size, .rounds = 5, .key = 1,
+			       .tlb_bits = {8, grown > max ? max : grown}, .ntlb = 2, .timeout_s = 600};
+	if (x86_64) {
+		p->loop[0] = (struct tcg_loopspec){TCG_GUPS, size, 1 << 20};
+		p->nloop = 1;
+	} else {
+		p->loop[0] = (struct tcg_loopspec){TCG_RMW, 1 * MiB, 4000000};
+		p->loop[1] = (struct tcg_loopspec){TCG_RMW, size, 1000000};
+		p->loop[2] = (struct tcg_loopspec){TCG_CHASE, size, 1000000};
+		p->loop[3] = (struct tcg_loopspec){TCG_SEQ, size / 4, size / 16};
+		p->nloop = 4;
+	}
 }
 
 const char *tcg_qemu(bool x86_64)
@@ -118,7 +101,7 @@ static int check_plan(const struct tcg_plan *p, struct tpt_err *e)
 				   "%d rounds", TCG_MAX_TLBS, TCG_MAX_LOOPS, TCG_MAX_ROUNDS);
 	if (p->mem < 4 * MiB || p->mem > 1 * GiB)
 		return tpt_fail(e, "probe --tcg: the guest maps 4M to 1G for its loops");
-	unsigned max_bits = p->x86_64 ? 22 : 20;
+	unsigned max_bits = TCG_TLB_MAX_BITS(p->x86_64);
 	for (unsigned i = 0; i < p->ntlb; i++)
 		if (p->tlb_bits[i] < 6 || p->tlb_bits[i] > max_bits ||
 		    (PAGE_SIZE << p->tlb_bits[i]) / 8 * 3 > p->mem)

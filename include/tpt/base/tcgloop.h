@@ -48,6 +48,13 @@ enum tcg_loop { TCG_RMW, TCG_CHASE, TCG_SEQ, TCG_GUPS, TCG_LOOP_N };
 #define TCG_LCG_ADD 1013904223u
 #define TCG_LINE 64u
 
+/* QEMU 7.2's largest software TLB, log2 entries (CPU_TLB_DYN_MAX_BITS,
+ * min(22, virtual address bits - 12)): for qemu-system-i386's targets and
+ * for x86-64. tpt dbt grows its own to it; the probe's guests to it at most. */
+#define TCG_TLB_MAX_BITS_I386 20
+#define TCG_TLB_MAX_BITS_X86_64 22
+#define TCG_TLB_MAX_BITS(x86_64) ((x86_64) ? TCG_TLB_MAX_BITS_X86_64 : TCG_TLB_MAX_BITS_I386)
+
 /* Where the guest keeps its tables and loop memory (identity mapped). */
 #define TCG_PD_ADDR 0x200000u   /* page directory; its tables follow */
 #define TCG_BUF_ADDR 0x1000000u /* 16 MiB: the loops' region starts here */

@@ -52,15 +52,13 @@ struct tcg_row {
 	double ns, noise; /* median, and sample_noise of the rounds */
 };
 
-/* The plan over size bytes (a power of two, 4M to 1G): random RMW over
- * 1 MiB (software-TLB hits) and over size, a chase over size, sequential
- * RMW over size / 4; at QEMU's 256 entries and at twice the pages of size
- * (2^17 for 256M). 5 rounds, key 1. */
-void tcg_plan_default(struct tcg_plan *p, uint64_t size);
-/* The x86-64 plan: the gups workload's loop (HPCC's update, loops.S's
- * probe_gups) over size, 1M updates a round, at 256 entries and at twice
- * the pages of size. */
-void tcg_plan_default64(struct tcg_plan *p, uint64_t size);
+/* The plan over size bytes (a power of two, 4M to 1G), 5 rounds, key 1,
+ * at QEMU's 256 entries and at twice the pages of size (2^17 for 256M),
+ * at most QEMU's largest: in the IA-32 guest random RMW over 1 MiB
+ * (software-TLB hits) and over size, a chase over size, sequential RMW
+ * over size / 4; in the x86-64 one (x86_64) the gups workload's loop
+ * (HPCC's update, loops.S's probe_gups) over size, 1M updates a round. */
+void tcg_plan_default(struct tcg_plan *p, uint64_t size, bool x86_64);
 /* The QEMU that runs a guest: "qemu-system-i386" or $TPT_QEMU, and
  * "qemu-system-x86_64" or $TPT_QEMU_X86_64. */
 const char *tcg_qemu(bool x86_64);

@@ -42,6 +42,11 @@ void tcg_seq(uint8_t *base, uint8_t *end);
 #endif
 void guest_main(const uint32_t *mbi);
 
+#ifdef __x86_64__
+#define GUEST_X86_64 1
+#else
+#define GUEST_X86_64 0
+#endif
 #define COM1 0x3f8
 #define EXIT_PORT 0xf4
 #define MAX_LOOPS 8
@@ -211,8 +216,9 @@ static void parse(const char *s, struct plan *pl)
 			fail("gups's iterations are not a multiple of 128", "");
 	}
 	for (uint32_t i = 0; i < pl->ntlb; i++)
-		if (pl->tlb[i] < 6 || pl->tlb[i] > 22 || (uint64_t)(4096u << (pl->tlb[i] - 3)) * 3 > pl->mem)
-			fail("a TLB size is not from 6 to 22 bits, or mem cannot fill three quarters of it", "");
+		if (pl->tlb[i] < 6 || pl->tlb[i] > TCG_TLB_MAX_BITS(GUEST_X86_64) ||
+		    (uint64_t)(4096u << (pl->tlb[i] - 3)) * 3 > pl->mem)
+			fail("a TLB size is beyond QEMU's for this guest, or mem cannot fill three quarters of it", "");
 }
 
 #ifdef __x86_64__
