@@ -71,7 +71,7 @@ static void test_os_events_exact(void **state)
 	for (size_t k = 0; k < ARRAY_LEN(specs); k++)
 		for (int i = 0; scheme_all[i]; i++) {
 			if (scheme_all[i]->timed_decisions)
-				continue; /* refused sampled (shsp: tests/cli.sh) */
+				continue; /* decides at windows, not intervals: test_shsp_windows */
 			struct tpt_result a, b;
 			run(scheme_all[i]->name, specs[k], false, &a);
 			run(scheme_all[i]->name, specs[k], true, &b);
@@ -106,6 +106,41 @@ static void test_full_warming(void **state)
 			 a.cost.total, 100 * err);
 	result_free(&a);
 	result_free(&b);
+}
+
+/* Sampled, SHSP judges each detailed window (its walk cycles and the exits
+ * shadow paging would take there) as it judges an interval exactly: on
+ * GUPS over 256 MiB it switches to shadow paging once, building the table,
+ * and lands within 5 % of the better of the two sampled modes; on kcbench
+ * (nested wins) it never switches and its run is sampled nested paging's. */
+static void test_shsp_windows(void **state)
+{
+	(void)state;
+	static const char *const specs[] = {"gups:size=256M,updates=2M", "kcbench:jobs=2,tasks=2,cc1=10M"};
+	for (int i = 0; i < 2; i++) {
+		struct tpt_result n, sd, h;
+		run("nested", specs[i], true, &n);
+		run("shadow", specs[i], true, &sd);
+		run("shsp", specs[i], true, &h);
+		double best = n.cost.total < sd.cost.total ? n.cost.total : sd.cost.total;
+		if (h.cost.total > best * 1.05)
+			fail_msg("%s: sampled shsp %.0f cycles, nested %.0f, shadow %.0f", specs[i],
+				 h.cost.total, n.cost.total, sd.cost.total);
+		assert_true(h.sample.windows > 10);
+		if (i == 0) {
+			assert_true(sd.cost.total < n.cost.total);
+			assert_int_equal(h.st.shsp_to_shadow, 1);
+			assert_int_equal(h.st.shsp_to_nested, 0);
+			assert_true(h.st.shsp_built_pages >= 65536);
+		} else {
+			assert_true(n.cost.total < sd.cost.total);
+			assert_int_equal(h.st.shsp_to_shadow + h.st.shsp_to_nested, 0);
+			assert_true(fabs(h.cost.total - n.cost.total) < 1e-9 * n.cost.total);
+		}
+		result_free(&n);
+		result_free(&sd);
+		result_free(&h);
+	}
 }
 
 static void test_phases_and_estimates(void **state)
@@ -244,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_os_events_exact),
 		cmocka_unit_test(test_phases_and_estimates),
 		cmocka_unit_test(test_full_warming),
+		cmocka_unit_test(test_shsp_windows),
 		cmocka_unit_test(test_one_window),
 		cmocka_unit_test(test_target_precision),
 		cmocka_unit_test(test_memo),

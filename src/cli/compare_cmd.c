@@ -40,11 +40,8 @@ int cmd_compare(int argc, char **argv, const json_t *rerun)
 		if ((rc = parse_schemes(o.schemes, list, ARRAY_LEN(list), &n)))
 			return rc;
 	} else {
-		/* Every scheme; sampled, those that can be (not shsp, whose
-		 * decisions read what fast-forward does not model). */
 		for (int i = 0; scheme_all[i]; i++)
-			if (!o.sample || !scheme_all[i]->timed_decisions)
-				list[n++] = scheme_all[i];
+			list[n++] = scheme_all[i];
 	}
 	if ((rc = check_outputs(&o)) || (rc = load_config(&o, &cfg)) || (rc = check_workload(&o, &wl)))
 		return rc;

@@ -36,7 +36,10 @@
  * (their cost charged as under shadow paging); to nested, every shadow
  * table is dropped and its guest tables unprotected. In nested mode CR3
  * writes, INVLPGs and guest table writes do not exit, and the hardware
- * walks in two dimensions (the registers name the EPT only then).
+ * walks in two dimensions (the registers name the EPT only then). In a
+ * sampled run an interval is a detailed window (tick_start at its start,
+ * the tick at its end): between windows nothing counts the walk cycles a
+ * decision reads.
  *
  * State: per VM (struct shadow_vm) which guest table pages are shadowed
  * (write-protected) or switched, the writes to each in this interval, and
@@ -588,6 +591,12 @@ static void shsp_tick(struct vm *vm, struct tpt_stats *acct)
 		shsp_switch(vm, acct, !x->nested_now);
 }
 
+/* A sampled window begins: the next tick judges from here. */
+static void shsp_tick_start(struct vm *vm)
+{
+	sum_procs(vm, &sv(vm)->last);
+}
+
 static uint64_t shsp_interval(const struct tpt_config *cfg)
 {
 	return cfg->shsp_interval;
@@ -700,5 +709,6 @@ const struct scheme scheme_shsp = {
 	.fault = shadow_fault,
 	.tick = shsp_tick,
 	.tick_interval = shsp_interval,
+	.tick_start = shsp_tick_start,
 	.count_tables = shadow_count_tables,
 };

@@ -135,6 +135,9 @@ static void close_window(struct sim *s)
 	}
 	profile_window_end(&s->prof, s->scheme, &s->vm, mlp_of(s, s->vm.cur ? s->vm.cur->pid : 0),
 			   (uint32_t)(m->period / s->cfg.sample_window));
+	/* A scheme that decides from timing judges the window (shsp). */
+	if (s->scheme->timed_decisions)
+		s->scheme->tick(&s->vm, sim_account(s));
 }
 
 /* The 95 % half-width of a mean per access over n windows (Student's t
@@ -176,8 +179,11 @@ static void enter(struct sim *s, enum sample_phase ph, uint64_t until)
 	m->phase_start = s->vm.now;
 	m->next = until;
 	snapshot(s);
-	if (ph == SAMPLE_WINDOW)
+	if (ph == SAMPLE_WINDOW) {
 		profile_window_begin(&s->prof, &s->vm);
+		if (s->scheme->timed_decisions)
+			s->scheme->tick_start(&s->vm);
+	}
 }
 
 /* A period begins: warming, or straight into its window. */

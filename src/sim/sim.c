@@ -127,9 +127,6 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	s->wl = wl;
 	if (config_validate(cfg, e))
 		return -1;
-	if (prm->sample && prm->scheme->timed_decisions)
-		return tpt_fail(e, "%s decides from walk cycles, which sampling's fast-forward does not model: "
-				   "run it without --sample", prm->scheme->name);
 	/* A measured parallelism replaces the generator's estimate, not a key
 	 * the user gave. */
 	if (cfg->mlp > 0 && wl->independent && !wl->mlp_given)
@@ -159,7 +156,10 @@ int sim_init(struct sim *s, const struct tpt_config *cfg, const struct sim_param
 	}
 	sim_arm(s);
 	rng_seed(&s->rng, prm->seed ^ 0x7470742d6876ULL);
-	s->next_scheme = s->scheme->tick ? s->scheme->tick_interval(cfg) : UINT64_MAX;
+	/* Sampled, a tick that reads timing runs at each window's end (sample.c). */
+	s->next_scheme = s->scheme->tick && !(prm->sample && s->scheme->timed_decisions)
+				 ? s->scheme->tick_interval(cfg)
+				 : UINT64_MAX;
 	s->next_migrate = cfg->migrate_every && s->scheme->hv->hypervisor ? cfg->migrate_every
 									    : UINT64_MAX;
 	/* Sampled, the profiler samples the windows (sample.c). */

@@ -25,7 +25,11 @@ struct scheme {
 	const struct hv_ops *hv; /* its hypervisor's half: what exists, what traps, its upkeep */
 	bool tag_checks; /* its walks read the RMP (what the host prefetches for it) */
 	bool cr3_gpa;    /* CR3 holds a guest-physical address, walked in two dimensions */
-	bool timed_decisions; /* its tick reads timing counters (shsp): refused under --sample */
+	/* Its tick reads timing counters (shsp). Sampled, such a tick runs at
+	 * the end of each detailed window instead of every tick_interval
+	 * accesses, the window begun by tick_start (sample.c): fast-forward
+	 * counts no timing for it to read. */
+	bool timed_decisions;
 	/* Its structural contract: memory references of a TLB miss with every
 	 * translation cache off, for g guest-table levels, h host-table levels
 	 * and g1 levels of a table with the smaller page (agile: with no level
@@ -54,6 +58,8 @@ struct scheme {
 	 * paging's intervals), charged to acct. */
 	void (*tick)(struct vm *vm, struct tpt_stats *acct);
 	uint64_t (*tick_interval)(const struct tpt_config *cfg);
+	/* With timed_decisions: an interval the next tick judges begins now. */
+	void (*tick_start)(struct vm *vm);
 	/* Optional: a second table a process can be switched onto and off at
 	 * run time (TPT: the automatic policy's lever) and armed for by
 	 * program name before it starts (the task_name knob; NULL: every
