@@ -516,7 +516,7 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 	for (size_t i = 0; i < n; i++) {
 		if (s->smp.phase == SAMPLE_FAST && s->cfg.sample_warming == SAMPLE_WARM_NONE) {
 			/* Fast-forward: the memo's bucket of the access ahead. */
-			size_t j = i + 16;
+			size_t j = i + 32;
 			if (j < n && ev[j].type <= EV_WRITE && s->vm.cur)
 				__builtin_prefetch(ffwd_where(&s->smp.ff, ev[j].va, s->vm.cur->asid));
 		} else if (prefetch) {
