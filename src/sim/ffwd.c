@@ -11,77 +11,100 @@
 
 #include "tpt/sim/ffwd.h"
 
-/* Two entries a page of the footprint, at least 1K buckets, at most 2^23
- * (512 MiB, for 64 GiB of 4K pages; above, entries are replaced and
- * fast-forward walks more). */
+/* Four slots a region of the footprint, at least 4,096: scattered mappings
+ * and other address spaces' regions have room, and at three quarters full
+ * the memo starts again. */
 int ffwd_init(struct ffwd *f, uint64_t pages)
 {
-	uint64_t buckets = 1024;
-	while (buckets < pages / 2 && buckets < (1ULL << 23))
-		buckets *= 2;
-	size_t bytes = buckets * 4 * sizeof(struct ffwd_entry);
+	uint64_t slots = 4096;
+	while (slots < 4 * (pages / 512 + 1))
+		slots *= 2;
+	*f = (struct ffwd){.mask = slots - 1, .gen = 1};
 	/* Zeroed pages on first touch: a large memo costs what it holds. */
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		*f = (struct ffwd){0};
+	void *a = mmap(NULL, slots * sizeof(*f->slot), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *b = mmap(NULL, slots * FFWD_WORDS * sizeof(*f->bits), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	f->slot = a == MAP_FAILED ? NULL : a;
+	f->bits = b == MAP_FAILED ? NULL : b;
+	if (!f->slot || !f->bits) {
+		ffwd_fini(f);
 		return -1;
 	}
 	/* Looked up at random: huge pages spare the host's TLB (best effort). */
-	(void)madvise(p, bytes, MADV_HUGEPAGE);
-	*f = (struct ffwd){.e = p, .mask = buckets - 1, .gen = 1};
+	(void)madvise(f->bits, slots * FFWD_WORDS * sizeof(*f->bits), MADV_HUGEPAGE);
 	return 0;
 }
 
 void ffwd_fini(struct ffwd *f)
 {
-	if (f->e)
-		munmap(f->e, (f->mask + 1) * 4 * sizeof(struct ffwd_entry));
+	uint64_t slots = f->mask + 1;
+	if (f->slot)
+		munmap(f->slot, slots * sizeof(*f->slot));
+	if (f->bits)
+		munmap(f->bits, slots * FFWD_WORDS * sizeof(*f->bits));
 	*f = (struct ffwd){0};
 }
 
 void ffwd_clear(struct ffwd *f)
 {
-	if (++f->gen == 1U << 31) {
-		/* The generation wrapped: entries of generation 1 would come back. */
-		memset(f->e, 0, (f->mask + 1) * 4 * sizeof(struct ffwd_entry));
+	f->used = 0;
+	if (++f->gen == 0) {
+		/* The generation wrapped: slots of generation 1 would come back. */
+		memset(f->slot, 0, (f->mask + 1) * sizeof(*f->slot));
 		f->gen = 1;
 	}
 }
 
-void ffwd_fill(struct ffwd *f, uint64_t va, unsigned asid, uint64_t pa, bool writable)
+void ffwd_fill(struct ffwd *f, uint64_t va, unsigned asid, bool writable)
 {
-	uint64_t tag = ffwd_tag(va, asid);
-	struct ffwd_entry *b = ffwd_bucket(f, tag);
-	int way = -1;
-	for (int i = 0; i < 4; i++) {
-		if (b[i].gen_w >> 1 == f->gen && b[i].tag == tag) {
-			way = i; /* a read's entry, now written */
+	uint64_t key = ffwd_key(va, asid), i = ffwd_home(f, key);
+	for (;; i = (i + 1) & f->mask) {
+		struct ffwd_slot *s = &f->slot[i];
+		if (s->gen == f->gen && s->key == key)
+			break;
+		if (s->gen != f->gen) {
+			if (4 * (f->used + 1) > 3 * (f->mask + 1)) {
+				/* Full: forget everything, then claim the region's home. */
+				ffwd_clear(f);
+				i = ffwd_home(f, key);
+				s = &f->slot[i];
+			}
+			*s = (struct ffwd_slot){.key = key, .gen = f->gen};
+			memset(&f->bits[i * FFWD_WORDS], 0, FFWD_WORDS * sizeof(*f->bits));
+			f->used++;
 			break;
 		}
-		if (way < 0 && b[i].gen_w >> 1 != f->gen)
-			way = i;
 	}
-	if (way < 0)
-		way = (int)(tag >> 12 & 3); /* a full bucket: any one goes */
-	b[way] = (struct ffwd_entry){.tag = tag, .pfn = (uint32_t)(pa >> 12),
-				     .gen_w = f->gen << 1 | (writable ? 1 : 0)};
+	f->bits[i * FFWD_WORDS + (va >> 17 & (FFWD_WORDS - 1))] |= (writable ? 3ULL : 1ULL)
+								       << (2 * (va >> 12 & 31));
 }
 
 int ffwd_check(const struct ffwd *f, struct tpt_err *e)
 {
-	for (uint64_t k = 0; k <= f->mask; k++) {
-		const struct ffwd_entry *b = &f->e[k * 4];
-		for (int i = 0; i < 4; i++) {
-			if (b[i].gen_w >> 1 != f->gen)
-				continue;
-			if (ffwd_bucket(f, b[i].tag) != b)
-				return tpt_broken(e, "ffwd_check", 2, "entry %#llx sits in bucket %llu, not its own",
-						  (unsigned long long)b[i].tag, (unsigned long long)k);
-			for (int j = 0; j < i; j++)
-				if (b[j].gen_w >> 1 == f->gen && b[j].tag == b[i].tag)
-					return tpt_broken(e, "ffwd_check", 1, "entry %#llx twice in bucket %llu",
-							  (unsigned long long)b[i].tag, (unsigned long long)k);
+	uint64_t valid = 0;
+	for (uint64_t i = 0; i <= f->mask; i++) {
+		const struct ffwd_slot *s = &f->slot[i];
+		if (s->gen != f->gen)
+			continue;
+		valid++;
+		for (uint64_t j = ffwd_home(f, s->key); j != i; j = (j + 1) & f->mask) {
+			if (f->slot[j].gen != f->gen)
+				return tpt_broken(e, "ffwd_check", 2, "region %#llx past an empty slot",
+						  (unsigned long long)s->key);
+			if (f->slot[j].key == s->key)
+				return tpt_broken(e, "ffwd_check", 1, "region %#llx twice",
+						  (unsigned long long)s->key);
+		}
+		for (unsigned w = 0; w < FFWD_WORDS; w++) {
+			uint64_t b = f->bits[i * FFWD_WORDS + w];
+			if ((b >> 1) & ~b & 0x5555555555555555ULL)
+				return tpt_broken(e, "ffwd_check", 3, "region %#llx: a page writable, not seen",
+						  (unsigned long long)s->key);
 		}
 	}
+	if (valid != f->used)
+		return tpt_broken(e, "ffwd_check", 4, "%llu slots valid, %llu counted",
+				  (unsigned long long)valid, (unsigned long long)f->used);
 	return 0;
 }

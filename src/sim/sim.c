@@ -386,13 +386,13 @@ static int access_fast(struct sim *s, uint64_t va, bool write, bool chain, uint3
 	if (s->scheme->before_walk)
 		s->scheme->before_walk(&s->vm, p, s->vm.now, &m->scratch);
 	ffwd_follow(s);
-	if (ffwd_lookup(&m->ff, va, p->asid, write, &pa))
+	if (ffwd_lookup(&m->ff, va, p->asid, write))
 		return 0;
 	if (tlb_lookup(&s->mmu.tlb, va, p->asid, write, &pa) == TLB_MISS &&
 	    translate(s, p, &m->scratch, va, write, &pa, &pending, e))
 		return -1;
 	ffwd_follow(s); /* a fault may have changed tables */
-	ffwd_fill(&m->ff, va, p->asid, pa, write);
+	ffwd_fill(&m->ff, va, p->asid, write);
 	return 0;
 }
 
@@ -518,7 +518,7 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 			/* Fast-forward: the memo's bucket of the access ahead. */
 			size_t j = i + 32;
 			if (j < n && ev[j].type <= EV_WRITE && s->vm.cur)
-				__builtin_prefetch(ffwd_where(&s->smp.ff, ev[j].va, s->vm.cur->asid));
+				ffwd_prefetch(&s->smp.ff, ev[j].va, s->vm.cur->asid);
 		} else if (prefetch) {
 			/* Stage 1 decides, once per event, whether it is worth following. */
 			size_t j = i + ahead[1];

@@ -9,9 +9,17 @@
  * requires and sim_check's invariant 2 checks), so fast-forward walks only
  * the others and applies their faults exactly.
  *
- * Buckets of four 16-byte entries, one host cache line each; an entry is
+ * A hash table of 2 MiB regions (address space and va >> 21), linear
+ * probing, each slot with two bits a 4 KiB page (seen; writable) in 128
+ * bytes of its own: a 16 GiB footprint's memo is 2 MiB, most of it in the
+ * host's caches, where an entry a page was 128 MiB of host misses. A slot is
  * valid while its generation is the memo's, so forgetting everything is one
- * increment. Invariant: a valid entry was filled in this generation.
+ * increment; past three quarters full the memo forgets everything (the next
+ * accesses walk again, which is always safe).
+ *
+ * Invariants (ffwd_check): 1 no region twice among valid slots; 2 every
+ * valid slot is reached from its home slot through valid slots; 3 no page
+ * writable without being seen; 4 `used` counts the valid slots.
  */
 #ifndef TPT_FFWD_H
 #define TPT_FFWD_H
@@ -19,61 +27,69 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct ffwd_entry {
-	uint64_t tag;  /* vpn << 12 | asid, of a 4 KiB page */
-	uint32_t pfn;  /* the host frame it translates to (16 TiB of host memory) */
-	uint32_t gen_w; /* the memo's generation when filled << 1 | writable */
+struct ffwd_slot {
+	uint64_t key; /* (va >> 21) << 12 | asid */
+	uint32_t gen; /* the memo's generation when claimed; 0: never */
+	uint32_t pad;
 };
 
+enum { FFWD_WORDS = 16 }; /* 64-bit words of page bits a region: 512 pages x 2 */
+
 struct ffwd {
-	struct ffwd_entry *e; /* e[bucket * 4 + way], 64-byte aligned */
-	uint64_t mask;        /* buckets - 1 */
-	uint32_t gen;         /* 1 to 2^31 - 1: a zeroed entry is invalid */
-	uint64_t epoch;       /* the invalidation count the current generation follows */
+	struct ffwd_slot *slot; /* slot[i] */
+	uint64_t *bits;         /* bits[i * FFWD_WORDS + word], 64-byte aligned */
+	uint64_t mask;          /* slots - 1 */
+	uint64_t used;          /* slots valid in this generation */
+	uint32_t gen;           /* 1 to 2^32 - 1 */
 };
 
 /* Sized for a footprint of `pages` 4 KiB pages. 0, or -1 out of memory. */
 int ffwd_init(struct ffwd *f, uint64_t pages);
 void ffwd_fini(struct ffwd *f);
-/* Forgets every entry. */
+/* Forgets every page. */
 void ffwd_clear(struct ffwd *f);
 
-static inline struct ffwd_entry *ffwd_bucket(const struct ffwd *f, uint64_t tag)
+static inline uint64_t ffwd_key(uint64_t va, unsigned asid)
 {
-	uint64_t h = tag * 0x9e3779b97f4a7c15ULL;
-	return &f->e[((h >> 32) & f->mask) * 4];
+	return (va >> 21) << 12 | (asid & 0xfff);
 }
 
-static inline uint64_t ffwd_tag(uint64_t va, unsigned asid)
+static inline uint64_t ffwd_home(const struct ffwd *f, uint64_t key)
 {
-	return (va >> 12) << 12 | (asid & 0xfff);
+	return (key * 0x9e3779b97f4a7c15ULL) >> 32 & f->mask;
 }
 
-/* Whether the page holding va is here for asid, writable if write; then
- * *pa is va's host-physical address. */
-static inline bool ffwd_lookup(const struct ffwd *f, uint64_t va, unsigned asid, bool write,
-			       uint64_t *pa)
+/* The page's two bits (seen, writable) in slot i's words, shifted down. */
+static inline uint64_t ffwd_page(const struct ffwd *f, uint64_t i, uint64_t va)
 {
-	uint64_t tag = ffwd_tag(va, asid);
-	const struct ffwd_entry *b = ffwd_bucket(f, tag);
-	for (int i = 0; i < 4; i++)
-		if (b[i].tag == tag && b[i].gen_w >> 1 == f->gen) {
-			*pa = (uint64_t)b[i].pfn << 12 | (va & 0xfff);
-			return !write || (b[i].gen_w & 1);
+	return f->bits[i * FFWD_WORDS + (va >> 17 & (FFWD_WORDS - 1))] >> (2 * (va >> 12 & 31));
+}
+
+/* Whether the page holding va is here for asid, writable if write. */
+static inline bool ffwd_lookup(const struct ffwd *f, uint64_t va, unsigned asid, bool write)
+{
+	uint64_t key = ffwd_key(va, asid);
+	for (uint64_t i = ffwd_home(f, key);; i = (i + 1) & f->mask) {
+		const struct ffwd_slot *s = &f->slot[i];
+		if (s->gen != f->gen)
+			return false;
+		if (s->key == key) {
+			uint64_t b = ffwd_page(f, i, va);
+			return (b & 1) && (!write || (b & 2));
 		}
-	return false;
+	}
 }
 
-/* Where a lookup of va will look (for a host prefetch ahead of it). */
-static inline const void *ffwd_where(const struct ffwd *f, uint64_t va, unsigned asid)
+/* Host hint: the lines a lookup of va will read first. */
+static inline void ffwd_prefetch(const struct ffwd *f, uint64_t va, unsigned asid)
 {
-	return ffwd_bucket(f, ffwd_tag(va, asid));
+	uint64_t i = ffwd_home(f, ffwd_key(va, asid));
+	__builtin_prefetch(&f->slot[i]);
+	__builtin_prefetch(&f->bits[i * FFWD_WORDS + (va >> 17 & (FFWD_WORDS - 1))]);
 }
 
-/* Records the page holding va as translated for asid, to host-physical pa. */
-void ffwd_fill(struct ffwd *f, uint64_t va, unsigned asid, uint64_t pa, bool writable);
-/* Checker: 1 no tag twice among a bucket's valid entries; 2 every valid
- * entry sits in its own bucket. */
+/* Records the page holding va as translated for asid, writable if so. */
+void ffwd_fill(struct ffwd *f, uint64_t va, unsigned asid, bool writable);
 struct tpt_err;
 int ffwd_check(const struct ffwd *f, struct tpt_err *e);
 
