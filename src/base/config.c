@@ -127,6 +127,7 @@ static const struct opt opts[] = {
 	O("dbt", host_page, OPT_SIZE, 4096, 1ULL << 30, "16K", "host kernel page size (Loongson Linux: 16 KiB)"),
 	O("sample", sample_warmup, OPT_COUNT, 0, 1ULL << 40, "250K", "--sample: accesses run in detail before each window, counters dropped, warming TLBs, walk caches and caches (bench/sample.sh: 50K left the LLC cold)"),
 	O("sample", sample_window, OPT_COUNT, 1000, 1ULL << 40, "50K", "--sample: accesses measured in each window (a guess: about one 10M-cycle profiler interval at 100-200 cycles an access)"),
+	O("sample", sample_prewarm, OPT_COUNT, 0, 1ULL << 40, "0", "--sample: accesses before each warm-up fast-forwarded with functional warming (TLBs, walks and caches as in detail, uncounted), the rest of fast-forward left cold; 0: none"),
 	E("sample", sample_warming, "none|full", "none", "--sample: what fast-forward keeps warm: none (caches keep what windows left), or full (TLBs, walks and caches as in detail, uncounted; near exact cost)"),
 	O("sample", sample_period, OPT_COUNT, 1000, 1ULL << 50, "1M", "--sample: accesses from one window's start to the next, the rest fast-forwarded (systematic, as SMARTS, ISCA 2003; the period is a guess)"),
 	O("sample", sample_ci, OPT_DOUBLE, 0, 500, "0", "--sample: target 95 % half-width of est. cycles, relative (0.01: +-1 %); from the 10th window, sample_period shrinks to fit the windows it needs in the run's known length; 0: none"),
@@ -212,6 +213,10 @@ int config_validate(const struct tpt_config *c, struct tpt_err *e)
 	if (c->sample_warmup + c->sample_window > c->sample_period)
 		return tpt_fail(e, "[sample] sample_warmup + sample_window (%llu) exceed sample_period (%llu)",
 				(unsigned long long)(c->sample_warmup + c->sample_window),
+				(unsigned long long)c->sample_period);
+	if (c->sample_warmup + c->sample_window + c->sample_prewarm > c->sample_period)
+		return tpt_fail(e, "[sample] sample_warmup + sample_window + sample_prewarm (%llu) exceed sample_period (%llu)",
+				(unsigned long long)(c->sample_warmup + c->sample_window + c->sample_prewarm),
 				(unsigned long long)c->sample_period);
 	return 0;
 }

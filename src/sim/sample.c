@@ -222,16 +222,28 @@ void sample_change(struct sim *s)
 		drop_timing(s);
 		enter(s, SAMPLE_WINDOW, s->vm.now + c->sample_window);
 		return;
-	case SAMPLE_WINDOW:
+	case SAMPLE_WINDOW: {
 		close_window(s);
 		retarget(s);
-		if (m->period_start + m->period > s->vm.now) {
-			enter(s, SAMPLE_FAST, m->period_start + m->period);
-			return;
-		}
-		begin_period(s);
+		uint64_t end = m->period_start + m->period;
+		uint64_t warm = c->sample_prewarm < end - s->vm.now ? end - c->sample_prewarm : s->vm.now;
+		if (end <= s->vm.now)
+			begin_period(s);
+		else if (warm > s->vm.now)
+			enter(s, SAMPLE_FAST, warm);
+		else
+			enter(s, SAMPLE_PREWARM, end);
 		return;
+	}
 	case SAMPLE_FAST:
+		m->fast += s->vm.now - m->phase_start;
+		drop_timing(s);
+		if (c->sample_prewarm && m->period_start + m->period > s->vm.now)
+			enter(s, SAMPLE_PREWARM, m->period_start + m->period);
+		else
+			begin_period(s);
+		return;
+	case SAMPLE_PREWARM:
 		m->fast += s->vm.now - m->phase_start;
 		drop_timing(s);
 		begin_period(s);
@@ -255,6 +267,7 @@ int sample_finish(struct sim *s, struct tpt_err *e)
 		drop_timing(s);
 		break;
 	case SAMPLE_FAST:
+	case SAMPLE_PREWARM:
 		m->fast += s->vm.now - m->phase_start;
 		drop_timing(s);
 		break;
@@ -318,7 +331,7 @@ int sample_check(const struct sim *s, struct tpt_err *e)
 	const struct sim_sample *m = &s->smp;
 	if (m->phase == SAMPLE_EXACT)
 		return 0;
-	if (m->phase == SAMPLE_FAST)
+	if (m->phase == SAMPLE_FAST || m->phase == SAMPLE_PREWARM)
 		for (unsigned pid = 0; pid < s->vm.nprocs && pid < m->cap; pid++) {
 			const struct process *p = s->vm.procs[pid];
 			struct tpt_stats x;

@@ -373,7 +373,7 @@ static int access_fast(struct sim *s, uint64_t va, bool write, bool chain, uint3
 	st->chain_accesses += chain;
 	uint64_t pa;
 	uint32_t pending = 0;
-	if (s->cfg.sample_warming == SAMPLE_WARM_FULL) {
+	if (s->cfg.sample_warming == SAMPLE_WARM_FULL || m->phase == SAMPLE_PREWARM) {
 		/* Functional warming: the detailed path, its walks counted aside. */
 		if (tlb_lookup(&s->mmu.tlb, va, p->asid, write, &pa) == TLB_MISS &&
 		    translate(s, p, &m->scratch, va, write, &pa, &pending, e))
@@ -543,7 +543,7 @@ int sim_events(struct sim *s, const struct event *ev, size_t n, struct tpt_err *
 				sample_change(s);
 			if ((!s->vm.cur || s->vm.cur->pid != x->pid) && run_pid(s, x->pid, e))
 				return -1;
-			if (s->smp.phase == SAMPLE_FAST
+			if (s->smp.phase == SAMPLE_FAST || s->smp.phase == SAMPLE_PREWARM
 				    ? access_fast(s, x->va, x->type == EV_WRITE, x->size & EV_CHAIN, x->instrs, e)
 				    : access_one(s, x->va, x->type == EV_WRITE, x->size & EV_CHAIN, x->instrs, e))
 				return -1;

@@ -77,7 +77,7 @@ struct tpt_config {
 	uint32_t host_tlb_entries, host_tlb_pairs, host_user_va_bits;
 	uint64_t host_page;
 	/* [sample] sampled simulation (sim.h), in accesses */
-	uint64_t sample_warmup, sample_window, sample_period;
+	uint64_t sample_warmup, sample_window, sample_period, sample_prewarm;
 	uint32_t sample_warming; /* SAMPLE_WARM_NONE, SAMPLE_WARM_FULL */
 	double sample_ci;        /* target relative 95 % half-width of cycles; 0: none */
 	/* [mem] */

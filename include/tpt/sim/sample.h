@@ -9,8 +9,11 @@
  * every operating-system and hypervisor event applied and costed exactly
  * (faults, exits, table updates and construction, migrations, the policy's
  * decisions), but the TLBs, walk caches, caches and timing are left alone
- * (walks are made only where ffwd.h says a fault is possible). The workload's
- * warm-up before its mark is fast-forwarded whole.
+ * (walks are made only where ffwd.h says a fault is possible). With
+ * sample_prewarm, the last accesses of that stretch, before the next
+ * warm-up, run the detailed path uncounted (functional warming, as
+ * sample_warming = full does for all of it). The workload's warm-up before
+ * its mark is fast-forwarded whole.
  *
  * With a target precision (sample_ci), the period shrinks after each
  * window from the 10th on, so that the run's remaining length holds the
@@ -21,8 +24,9 @@
  * counter is exact. The windows' memory stall per access gives the 95 %
  * confidence interval of the estimated cycles.
  *
- * Invariant: in fast-forward the timing counters of every process are those
- * at the phase's start (snap): its walks count elsewhere (scratch).
+ * Invariant: in fast-forward (and its functional warming) the timing
+ * counters of every process are those at the phase's start (snap): its
+ * walks count elsewhere (scratch).
  */
 #ifndef TPT_SAMPLE_H
 #define TPT_SAMPLE_H
@@ -30,7 +34,7 @@
 #include "tpt/base/stats.h"
 #include "tpt/sim/ffwd.h"
 
-enum sample_phase { SAMPLE_EXACT, SAMPLE_FAST, SAMPLE_WARM, SAMPLE_WINDOW };
+enum sample_phase { SAMPLE_EXACT, SAMPLE_FAST, SAMPLE_PREWARM, SAMPLE_WARM, SAMPLE_WINDOW };
 
 /* Sums over windows of one figure per access, for its interval. */
 struct sample_sum {
@@ -44,7 +48,8 @@ struct sim_sample {
 	uint64_t windows;        /* windows measured since the mark */
 	uint64_t period;         /* accesses from a window's start to the next: [sample]'s, or
 				    less as sample_ci asks */
-	uint64_t detailed, warmed, fast; /* accesses of each kind since the mark */
+	uint64_t detailed, warmed, fast; /* accesses of each kind since the mark (fast: with
+					    the functional warming's) */
 	struct sample_sum stall, walk, data; /* memory stall, walk stall, data stall per access */
 	struct sample_sum cycles;            /* estimated cycles per access */
 	struct tpt_stats *snap;  /* by pid: the counters at the phase's start */
