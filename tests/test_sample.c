@@ -166,6 +166,10 @@ static void test_prewarm(void **state)
 	assert_int_equal(b.sample.detailed, n.sample.detailed);
 	assert_int_equal(b.sample.warmed, n.sample.warmed);
 	assert_int_equal(b.sample.fast_forwarded, n.sample.fast_forwarded);
+	/* Each period but the first (which starts at the mark) prewarms 20K. */
+	assert_int_equal(n.sample.prewarmed, 0);
+	assert_true(b.sample.prewarmed >= (b.sample.windows - 1) * 20000);
+	assert_true(b.sample.prewarmed <= b.sample.windows * 20000);
 	double err = (b.cost.total - a.cost.total) / a.cost.total;
 	if (fabs(err) > 0.03)
 		fail_msg("prewarm: sampled cycles %.0f against exact %.0f (%.2f%%)", b.cost.total,

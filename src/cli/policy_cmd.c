@@ -175,6 +175,9 @@ static void print_tables(FILE *out, const struct rows *t, const struct row *x)
 			     "%llu fast-forwarded\n",
 			(unsigned long long)m->windows, (unsigned long long)m->detailed,
 			(unsigned long long)m->warmed, (unsigned long long)m->fast_forwarded);
+		if (m->prewarmed)
+			fprintf(out, "  (%llu of them warmed functionally, sample_prewarm)\n",
+				(unsigned long long)m->prewarmed);
 	}
 	if (t->n > P_N)
 		fprintf(out, "(below auto: other schemes as baselines, each run whole; their decisions "

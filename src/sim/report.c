@@ -154,6 +154,7 @@ json_t *result_sample_json(const struct tpt_result *r)
 	json_object_set_new(o, "accesses_detailed", json_integer((json_int_t)m->detailed));
 	json_object_set_new(o, "accesses_warming", json_integer((json_int_t)m->warmed));
 	json_object_set_new(o, "accesses_fast_forwarded", json_integer((json_int_t)m->fast_forwarded));
+	json_object_set_new(o, "accesses_prewarmed", json_integer((json_int_t)m->prewarmed));
 	json_object_set_new(o, "target_ci95", m->target > 0 ? json_real(m->target) : json_null());
 	json_object_set_new(o, "last_period", json_integer((json_int_t)m->period));
 	json_object_set_new(ci, "cycles", num_or_null(result_ci95_cycles(r)));
@@ -396,9 +397,13 @@ static void print_ci(FILE *out, const char *what, double v)
 static void print_sample(FILE *out, const struct tpt_result *r)
 {
 	const struct sample_result *m = &r->sample;
-	fprintf(out, "\nsampled: %llu windows; accesses %llu in detail, %llu warming, %llu fast-forwarded\n",
+	fprintf(out, "\nsampled: %llu windows; accesses %llu in detail, %llu warming, %llu fast-forwarded",
 		(unsigned long long)m->windows, (unsigned long long)m->detailed,
 		(unsigned long long)m->warmed, (unsigned long long)m->fast_forwarded);
+	if (m->prewarmed)
+		fprintf(out, " (%llu of them warmed functionally, sample_prewarm)",
+			(unsigned long long)m->prewarmed);
+	fprintf(out, "\n");
 	fprintf(out, "95%% intervals of the estimates (TLB, walk and cache counters; the rest exact):\n");
 	print_ci(out, "est. cycles", result_ci95_cycles(r));
 	print_ci(out, "walk stall", rel(m->walk_hw, r->cost.walk_stall, m->windows));

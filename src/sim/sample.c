@@ -202,7 +202,7 @@ void sample_mark(struct sim *s)
 	struct sim_sample *m = &s->smp;
 	if (m->phase == SAMPLE_EXACT)
 		return;
-	m->windows = m->detailed = m->warmed = m->fast = 0;
+	m->windows = m->detailed = m->warmed = m->fast = m->prewarmed = 0;
 	m->stall = m->walk = m->data = m->cycles = (struct sample_sum){0};
 	m->period = s->cfg.sample_period;
 	if (m->win_acc)
@@ -245,6 +245,7 @@ void sample_change(struct sim *s)
 		return;
 	case SAMPLE_PREWARM:
 		m->fast += s->vm.now - m->phase_start;
+		m->prewarmed += s->vm.now - m->phase_start;
 		drop_timing(s);
 		begin_period(s);
 		return;
@@ -266,8 +267,10 @@ int sample_finish(struct sim *s, struct tpt_err *e)
 		m->warmed += s->vm.now - m->phase_start;
 		drop_timing(s);
 		break;
-	case SAMPLE_FAST:
 	case SAMPLE_PREWARM:
+		m->prewarmed += s->vm.now - m->phase_start;
+		/* fall through */
+	case SAMPLE_FAST:
 		m->fast += s->vm.now - m->phase_start;
 		drop_timing(s);
 		break;
@@ -319,6 +322,7 @@ void sample_result(const struct sim *s, struct sample_result *r)
 	r->detailed = m->detailed;
 	r->warmed = m->warmed;
 	r->fast_forwarded = m->fast;
+	r->prewarmed = m->prewarmed;
 	r->target = s->cfg.sample_ci;
 	r->period = m->period;
 	r->stall_hw = half_width(&m->stall, m->windows, accesses);

@@ -50,6 +50,7 @@ struct sim_sample {
 				    less as sample_ci asks */
 	uint64_t detailed, warmed, fast; /* accesses of each kind since the mark (fast: with
 					    the functional warming's) */
+	uint64_t prewarmed;              /* ... of fast, those sample_prewarm warmed */
 	struct sample_sum stall, walk, data; /* memory stall, walk stall, data stall per access */
 	struct sample_sum cycles;            /* estimated cycles per access */
 	struct tpt_stats *snap;  /* by pid: the counters at the phase's start */
@@ -67,6 +68,7 @@ struct sim_sample {
 struct sample_result {
 	bool on;
 	uint64_t windows, detailed, warmed, fast_forwarded;
+	uint64_t prewarmed; /* of fast_forwarded, functionally warmed by sample_prewarm */
 	double stall_hw, walk_hw, data_hw;
 	double target;       /* [sample] sample_ci, or 0 */
 	uint64_t period;     /* the last period: sample_period, or less as the target asked */
