@@ -362,6 +362,8 @@ printf '[study]\ncommand = compare\nworkload = trace:path=%s\npages = 4K/4K\n' "
 	bad "compare --sample, every scheme: $(cat "$T/smpall")"
 printf '[sample]\nsample_window = 760K\n' >"$T/smp.ini"
 expect_error "sample_warmup + sample_window (1010000) exceed sample_period (1000000)" sim --sample --config "$T/smp.ini" --scheme nested --workload gups
+printf '[sample]\nsample_prewarm = 800K\n' >"$T/smp.ini"
+expect_error "sample_warmup + sample_window + sample_prewarm (1100000) exceed sample_period (1000000)" sim --sample --config "$T/smp.ini" --scheme nested --workload gups
 expect_error "study: unexpected argument 'extra'" study plan studies/smoke-small.ini extra
 expect_error "study: unknown option '--frob'" study plan studies/smoke-small.ini --frob
 expect_error "rerun: --json is given twice" rerun "$T/none.json" --json a --json b
