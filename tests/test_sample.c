@@ -270,49 +270,51 @@ static void test_memo(void **state)
 	(void)state;
 	struct ffwd f;
 	struct tpt_err e;
+	const uint64_t R = 1ULL << FFWD_SHIFT; /* a region's bytes */
 	assert_int_equal(ffwd_init(&f, 1000), 0);
-	assert_int_equal(f.mask + 1, 4096);
+	assert_int_equal(f.mask + 1, 1024);
 	assert_false(ffwd_lookup(&f, 0x1000, 1, false));
 	ffwd_fill(&f, 0x1234, 1, false);
 	assert_true(ffwd_lookup(&f, 0x1000, 1, false));
 	assert_false(ffwd_lookup(&f, 0x1000, 1, true)); /* read-only so far */
 	assert_false(ffwd_lookup(&f, 0x1000, 2, false)); /* another address space */
 	assert_false(ffwd_lookup(&f, 0x2000, 1, false)); /* the next page, same region */
-	assert_false(ffwd_lookup(&f, 0x201000, 1, false)); /* the same page of the next region */
+	assert_false(ffwd_lookup(&f, R + 0x1000, 1, false)); /* the same page of the next region */
 	ffwd_fill(&f, 0x1000, 1, true);
 	assert_true(ffwd_lookup(&f, 0x1fff, 1, true));
 	ffwd_fill(&f, 0x1000, 1, false); /* a read fill keeps what a write gave */
 	assert_true(ffwd_lookup(&f, 0x1000, 1, true));
 	assert_int_equal(f.used, 1);
 	assert_int_equal(ffwd_check(&f, &e), 0);
-	/* Every page of 40 regions in three address spaces, alternate pages
+	/* Every page of 3 regions in three address spaces, alternate pages
 	 * writable: each found, writable where filled so. */
-	for (uint64_t i = 0; i < 40 * 512; i++)
-		ffwd_fill(&f, 0x7f0000000000ULL + (i << 12), 3 + (unsigned)(i % 3), i & 1);
+	const uint64_t base = 0x7f0000000000ULL, pages = 3ULL * FFWD_PAGES;
+	for (uint64_t i = 0; i < pages; i++)
+		ffwd_fill(&f, base + (i << 12), 3 + (unsigned)(i % 3), i & 1);
 	assert_int_equal(ffwd_check(&f, &e), 0);
-	for (uint64_t i = 0; i < 40 * 512; i++) {
-		uint64_t va = 0x7f0000000000ULL + (i << 12);
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t va = base + (i << 12);
 		assert_true(ffwd_lookup(&f, va, 3 + (unsigned)(i % 3), false));
 		assert_true(ffwd_lookup(&f, va, 3 + (unsigned)(i % 3), true) == (i & 1));
 		assert_false(ffwd_lookup(&f, va, 3 + (unsigned)((i + 1) % 3), false));
 	}
-	assert_int_equal(f.used, 1 + 40 * 3);
+	assert_int_equal(f.used, 1 + 3 * 3);
 	ffwd_clear(&f);
 	assert_false(ffwd_lookup(&f, 0x1000, 1, false));
-	for (uint64_t i = 0; i < 40 * 512; i++)
-		assert_false(ffwd_lookup(&f, 0x7f0000000000ULL + (i << 12), 3 + (unsigned)(i % 3), false));
+	for (uint64_t i = 0; i < pages; i++)
+		assert_false(ffwd_lookup(&f, base + (i << 12), 3 + (unsigned)(i % 3), false));
 	assert_int_equal(ffwd_check(&f, &e), 0);
 	/* More regions than three quarters of the slots: the memo starts
 	 * again, and what it holds is right. */
-	for (uint64_t r = 0; r < 4000; r++)
-		ffwd_fill(&f, r << 21, 7, false);
-	assert_true(f.used <= 3 * 4096 / 4);
-	assert_true(ffwd_lookup(&f, 3999ULL << 21, 7, false));
+	for (uint64_t r = 0; r < 1000; r++)
+		ffwd_fill(&f, r * R, 7, false);
+	assert_true(f.used <= 3 * (f.mask + 1) / 4);
+	assert_true(ffwd_lookup(&f, 999 * R, 7, false));
 	assert_false(ffwd_lookup(&f, 0, 7, false)); /* forgotten at the restart */
 	assert_int_equal(ffwd_check(&f, &e), 0);
 	/* The checker sees a page writable but not seen. */
 	for (uint64_t i = 0; i <= f.mask; i++)
-		if (f.slot[i].gen == f.gen && f.slot[i].key == ffwd_key(3999ULL << 21, 7))
+		if (f.slot[i].gen == f.gen && f.slot[i].key == ffwd_key(999 * R, 7))
 			f.bits[i * FFWD_WORDS + 1] |= 2;
 	assert_int_not_equal(ffwd_check(&f, &e), 0);
 	assert_non_null(strstr(e.msg, "invariant 3"));

@@ -11,13 +11,13 @@
 
 #include "tpt/sim/ffwd.h"
 
-/* Four slots a region of the footprint, at least 4,096: scattered mappings
+/* Four slots a region of the footprint, at least 1,024: scattered mappings
  * and other address spaces' regions have room, and at three quarters full
  * the memo starts again. */
 int ffwd_init(struct ffwd *f, uint64_t pages)
 {
-	uint64_t slots = 4096;
-	while (slots < 4 * (pages / 512 + 1))
+	uint64_t slots = 1024;
+	while (slots < 4 * (pages / FFWD_PAGES + 1))
 		slots *= 2;
 	*f = (struct ffwd){.mask = slots - 1, .gen = 1};
 	/* Zeroed pages on first touch: a large memo costs what it holds. */
