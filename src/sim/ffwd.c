@@ -76,8 +76,7 @@ void ffwd_fill(struct ffwd *f, uint64_t va, unsigned asid, bool writable)
 			break;
 		}
 	}
-	f->bits[i * FFWD_WORDS + (va >> 17 & (FFWD_WORDS - 1))] |= (writable ? 3ULL : 1ULL)
-								       << (2 * (va >> 12 & 31));
+	*ffwd_word(f, i, va) |= (writable ? 3ULL : 1ULL) << ffwd_bit(va);
 }
 
 int ffwd_check(const struct ffwd *f, struct tpt_err *e)

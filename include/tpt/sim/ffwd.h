@@ -63,10 +63,16 @@ static inline uint64_t ffwd_home(const struct ffwd *f, uint64_t key)
 	return (key * 0x9e3779b97f4a7c15ULL) >> 32 & f->mask;
 }
 
-/* The page's two bits (seen, writable) in slot i's words, shifted down. */
-static inline uint64_t ffwd_page(const struct ffwd *f, uint64_t i, uint64_t va)
+/* The word of slot i's bits that holds va's page (32 pages a word), and
+ * where in it the page's two bits (seen, writable) start. */
+static inline uint64_t *ffwd_word(const struct ffwd *f, uint64_t i, uint64_t va)
 {
-	return f->bits[i * FFWD_WORDS + (va >> 17 & (FFWD_WORDS - 1))] >> (2 * (va >> 12 & 31));
+	return &f->bits[i * FFWD_WORDS + (va >> 17 & (FFWD_WORDS - 1))];
+}
+
+static inline unsigned ffwd_bit(uint64_t va)
+{
+	return 2 * (va >> 12 & 31);
 }
 
 /* Whether the page holding va is here for asid, writable if write. */
@@ -78,7 +84,7 @@ static inline bool ffwd_lookup(const struct ffwd *f, uint64_t va, unsigned asid,
 		if (s->gen != f->gen)
 			return false;
 		if (s->key == key) {
-			uint64_t b = ffwd_page(f, i, va);
+			uint64_t b = *ffwd_word(f, i, va) >> ffwd_bit(va);
 			return (b & 1) && (!write || (b & 2));
 		}
 	}
@@ -89,7 +95,7 @@ static inline void ffwd_prefetch(const struct ffwd *f, uint64_t va, unsigned asi
 {
 	uint64_t i = ffwd_home(f, ffwd_key(va, asid));
 	__builtin_prefetch(&f->slot[i]);
-	__builtin_prefetch(&f->bits[i * FFWD_WORDS + (va >> 17 & (FFWD_WORDS - 1))]);
+	__builtin_prefetch(ffwd_word(f, i, va));
 }
 
 /* Records the page holding va as translated for asid, writable if so. */
