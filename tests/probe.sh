@@ -144,6 +144,15 @@ awk '/^[a-z_]+ = / && prev !~ /^; / { bad = 1 } { prev = $0 } END { exit bad }' 
 grep -q "dram_latency" "$T/cal.txt" && ok || bad "the comparison does not mark the rows that calibrate"
 grep -q "^l1d_latency = " "$T/cal.ini" && grep -q "^l2_latency = " "$T/cal.ini" &&
 	grep -q "^base_cpi = " "$T/cal.ini" && ok || bad "the sweep calibrates no cache latency: $(cat "$T/cal.ini")"
+# The LLC's replacement is chosen, written, and the model the rows give.
+repl=$(sed -n 's/^llc_replacement = \(lru\|random\)$/\1/p' "$T/cal.ini")
+[ -n "$repl" ] && ok || bad "the calibration chooses no LLC replacement: $(cat "$T/cal.ini")"
+python3 -c '
+import json, sys
+rows = [r for r in json.load(open(sys.argv[1])) if r["model_ns"] is not None]
+assert rows and all(r["llc_replacement"] == sys.argv[2] for r in rows), rows' "$T/cal.json" "$repl" &&
+	ok || bad "the rows' llc_replacement is not the fragment's"
+grep -q "last-level cache modelled with" "$T/cal.txt" && ok || bad "the text does not say the replacement chosen"
 # Every judged row has its verdict, from its ratio and noise alone.
 python3 - "$T/cal.json" <<'EOF' && ok || bad "probe verdicts"
 import json, sys

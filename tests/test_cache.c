@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* test_cache.c - the cache hierarchy: fills, LRU, levels, checker. */
+/* test_cache.c - the cache hierarchy: fills, LRU, random replacement,
+ * levels, checker. */
 #include "helpers.h"
 
 static void check(struct cache *c)
@@ -75,12 +76,79 @@ static void test_checker_catches_duplicate(void **state)
 	cache_fini(&c);
 }
 
+/* LLC hits of four passes over a cycle of 32 MiB of lines (twice the
+ * LLC, 25 times the L2), the first pass left out. */
+static double cycle_llc_hits(uint32_t replacement, struct cache *c)
+{
+	struct tpt_config cfg;
+	config_defaults(&cfg);
+	cfg.llc_replacement = replacement;
+	assert_int_equal(cache_init(c, &cfg), 0);
+	uint64_t lines = 2 * cfg.llc_size / 64, hits = 0;
+	for (int pass = 0; pass < 4; pass++)
+		for (uint64_t i = 0; i < lines; i++) {
+			int l = cache_access(c, i * 64);
+			assert_true(l == CL_LLC || l == CL_DRAM);
+			hits += pass && l == CL_LLC;
+		}
+	check(c);
+	return (double)hits / (double)(3 * lines);
+}
+
+static void test_random_replacement(void **state)
+{
+	(void)state;
+	struct cache lru, a, b;
+	/* LRU keeps nothing of a cycle larger than itself. */
+	assert_true(cycle_llc_hits(CACHE_LRU, &lru) == 0);
+	/* At random, a line survives the (1 - h) 2W misses its set takes
+	 * before its turn comes again with probability exp(-2 (1 - h)) = h:
+	 * h = 0.203. */
+	double h = cycle_llc_hits(CACHE_RANDOM, &a);
+	assert_true(h > 0.18 && h < 0.23);
+	/* Reproducible: a second cache draws the same ways. */
+	assert_true(cycle_llc_hits(CACHE_RANDOM, &b) == h);
+	assert_memory_equal(a.lv[2].tag, b.lv[2].tag, (size_t)a.lv[2].sets * a.lv[2].ways * 4);
+	/* An LLC hit leaves its set's order alone: lines 0 and 1 MiB share
+	 * LLC set 0, 23 lines 64K apart in other LLC sets push both out of
+	 * the L1 and L2 (which stay LRU), and line 0 then hits the LLC. */
+	cache_flush(&a);
+	cache_access(&a, 0);
+	cache_access(&a, MiB);
+	for (uint64_t k = 1; k <= 24; k++)
+		if (k % 16)
+			cache_access(&a, k * 65536);
+	uint32_t before[16];
+	memcpy(before, a.lv[2].tag, sizeof(before));
+	assert_int_equal(before[0], (uint32_t)1 | 0x80000000u);
+	assert_int_equal(cache_access(&a, 0), CL_LLC);
+	assert_memory_equal(before, a.lv[2].tag, sizeof(before));
+	check(&a);
+	for (uint64_t i = 2; i < 16; i++)
+		cache_access(&a, i * MiB);
+	/* A full set gives up one way for the 17th line: 16 of 17 remain. */
+	cache_access(&a, 16 * MiB);
+	int kept = 0;
+	for (uint64_t i = 0; i <= 16; i++)
+		for (int w = 0; w < 16; w++)
+			kept += a.lv[2].tag[w] == ((uint32_t)((i * MiB / 64) >> a.lv[2].set_bits) | 0x80000000u);
+	assert_int_equal(kept, 16);
+	check(&a);
+	a.rng = 0;
+	struct tpt_err e;
+	assert_int_equal(cache_check(&a, &e), -1);
+	cache_fini(&lru);
+	cache_fini(&a);
+	cache_fini(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_levels_and_fill),
 		cmocka_unit_test(test_llc_and_lru),
 		cmocka_unit_test(test_checker_catches_duplicate),
+		cmocka_unit_test(test_random_replacement),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,7 @@ static const struct opt opts[] = {
 	O("cache", llc_size, OPT_SIZE, 1024, 1ULL << 36, "16M", "last-level cache size"),
 	O("cache", llc_ways, OPT_U32, 1, 64, "16", "LLC associativity"),
 	O("cache", llc_latency, OPT_U32, 1, 10000, "50", "LLC hit latency, cycles"),
+	E("cache", llc_replacement, "lru|random", "lru", "LLC replacement: the least recently used way, or a way at random (vendors publish neither; tpt probe --calibrate takes the one nearer this CPU's loops)"),
 	O("cache", dram_latency, OPT_U32, 1, 100000, "200", "DRAM latency, cycles"),
 	O("cost", base_cpi, OPT_DOUBLE, 1, 100000, "1.0", "cycles per instruction with a perfect memory system"),
 	O("cost", clock_ghz, OPT_DOUBLE, 100, 1000000, "3.0", "core clock, GHz: turns modelled cycles into seconds (estimate; tpt probe measures it)"),

@@ -159,6 +159,7 @@ static double event_ns(const struct calib *c, const struct probe_row *x, const s
 int calib_model(struct calib *c, const struct tpt_config *cfg)
 {
 	size_t idx[CALIB_MAX_ROWS] = {0}, n = 0;
+	c->llc_replacement = cfg->llc_replacement;
 	double ns[CALIB_MAX_ROWS] = {0};
 	for (size_t i = 0; i < c->n; i++) {
 		if (simulated(&c->rows[i]))
@@ -607,38 +608,60 @@ static double native_error(const struct calib *c, unsigned *within)
 	return n ? e / n : 0;
 }
 
-/* The outer page (4K or 2M) nearer the native loops, into c->outer_shift:
- * each tried under cfg as it is, or, with fitted set, after fitting every
- * term under it; then the winner's fit in *fitted, *ff and c->calibrates. */
-static int choose_outer(struct calib *c, const struct tpt_config *cfg, struct tpt_config *fitted,
-			struct calib_fragment *ff)
+/* The model nearer the native loops: each outer page (4K and 2M) where
+ * try_outer, else c->outer_shift's; each LLC replacement (LRU, random)
+ * where try_repl, else cfg's. Each is tried under cfg as it is, or, with
+ * fitted set, after fitting every term under it. The winner goes into
+ * c->outer_shift, and its fit into *fitted, *ff and c->calibrates; each
+ * choice's measures beside the other's into c->outer_* and c->repl_*. */
+static int choose_model(struct calib *c, const struct tpt_config *cfg, bool try_outer, bool try_repl,
+			struct tpt_config *fitted, struct calib_fragment *ff)
 {
 	static const unsigned shifts[] = {12, 21};
+	static const uint32_t repls[] = {CACHE_LRU, CACHE_RANDOM};
 	struct {
 		struct tpt_config cfg;
 		struct calib_fragment f;
 		const char *calibrates[CALIB_MAX_ROWS];
-	} tried[ARRAY_LEN(shifts)];
-	for (size_t k = 0; k < ARRAY_LEN(shifts); k++) {
-		int rc;
-		tried[k].cfg = *cfg;
-		tried[k].f = (struct calib_fragment){0};
-		c->outer_shift = shifts[k];
-		if ((fitted && (rc = fit_all(c, &tried[k].cfg, &tried[k].f))) ||
-		    (rc = calib_model(c, &tried[k].cfg)))
-			return rc;
-		memcpy(tried[k].calibrates, c->calibrates, sizeof(c->calibrates));
-		c->outer_error[k] = native_error(c, &c->outer_within[k]);
+		unsigned within;
+		double error;
+	} tried[2][2]; /* [outer][replacement] */
+	size_t no = try_outer ? 2 : 1, nr = try_repl ? 2 : 1, bo = 0, br = 0;
+	for (size_t o = 0; o < no; o++)
+		for (size_t r = 0; r < nr; r++) {
+			int rc;
+			tried[o][r].cfg = *cfg;
+			if (try_repl)
+				tried[o][r].cfg.llc_replacement = repls[r];
+			tried[o][r].f = (struct calib_fragment){0};
+			if (try_outer)
+				c->outer_shift = shifts[o];
+			if ((fitted && (rc = fit_all(c, &tried[o][r].cfg, &tried[o][r].f))) ||
+			    (rc = calib_model(c, &tried[o][r].cfg)))
+				return rc;
+			memcpy(tried[o][r].calibrates, c->calibrates, sizeof(c->calibrates));
+			tried[o][r].error = native_error(c, &tried[o][r].within);
+			/* The nearer on all the rows: a count of rows within the
+			 * tolerance turns on whichever row sits at its edge (a noisy
+			 * L3 row flipped it between runs an hour apart), where the
+			 * error moves smoothly. Ties keep the first (4K, LRU). */
+			if (tried[o][r].error < tried[bo][br].error)
+				bo = o, br = r;
+		}
+	for (size_t k = 0; k < no; k++) {
+		c->outer_within[k] = tried[k][br].within;
+		c->outer_error[k] = tried[k][br].error;
 	}
-	/* The nearer on all the rows: a count of rows within the tolerance
-	 * turns on whichever row sits at its edge (a noisy L3 row flipped it
-	 * between runs an hour apart), where the error moves smoothly. */
-	size_t best = c->outer_error[1] < c->outer_error[0] ? 1 : 0;
-	c->outer_shift = shifts[best];
-	memcpy(c->calibrates, tried[best].calibrates, sizeof(c->calibrates));
+	for (size_t k = 0; k < nr; k++) {
+		c->repl_within[k] = tried[bo][k].within;
+		c->repl_error[k] = tried[bo][k].error;
+	}
+	if (try_outer)
+		c->outer_shift = shifts[bo];
+	memcpy(c->calibrates, tried[bo][br].calibrates, sizeof(c->calibrates));
 	if (fitted) {
-		*fitted = tried[best].cfg;
-		*ff = tried[best].f;
+		*fitted = tried[bo][br].cfg;
+		*ff = tried[bo][br].f;
 	}
 	return 0;
 }
@@ -647,38 +670,43 @@ int calib_choose_outer(struct calib *c, const struct tpt_config *cfg)
 {
 	if (!c->h->in_vm || !c->outer_auto)
 		return 0;
-	int rc = choose_outer(c, cfg, NULL, NULL);
+	int rc = choose_model(c, cfg, true, false, NULL, NULL);
 	memset(c->calibrates, 0, sizeof(c->calibrates));
 	return rc;
 }
 
 int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 {
+	bool try_outer = c->h->in_vm && c->outer_auto;
 	const char *outer = c->outer_shift == 21 ? "2M" : "4K";
 	char why[320];
-	if (!c->h->in_vm)
-		return fit_all(c, cfg, f);
-	if (!c->outer_auto) {
-		snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "
-			 "pages, %s (--outer-page); tpt sim --scheme nested --host-page %s models its processes",
-			 outer, outer);
-		calib_note(f, "[cost]", NULL, NULL, why);
-		return fit_all(c, cfg, f);
-	}
-	/* Each outer page fitted in full; the winner's fit is kept, after the
-	 * note that says why it won. */
 	struct tpt_config t;
 	struct calib_fragment tf;
-	int rc = choose_outer(c, cfg, &t, &tf);
+	/* Each choice fitted in full; the winner's fit is kept, after the
+	 * notes that say why it won. */
+	int rc = choose_model(c, cfg, try_outer, true, &t, &tf);
 	if (rc)
 		return rc;
 	outer = c->outer_shift == 21 ? "2M" : "4K";
-	snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "
-		 "pages, %s, which bring the native loops nearer (rows within %.0f %%: 4K %u, 2M %u; "
-		 "mean squared log error 4K %.4f, 2M %.4f); tpt sim --scheme nested --host-page %s "
-		 "models its processes", outer, 100 * CALIB_TOLERANCE, c->outer_within[0],
-		 c->outer_within[1], c->outer_error[0], c->outer_error[1], outer);
-	calib_note(f, "[cost]", NULL, NULL, why);
+	if (try_outer)
+		snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "
+			 "pages, %s, which bring the native loops nearer (rows within %.0f %%: 4K %u, 2M %u; "
+			 "mean squared log error 4K %.4f, 2M %.4f); tpt sim --scheme nested --host-page %s "
+			 "models its processes", outer, 100 * CALIB_TOLERANCE, c->outer_within[0],
+			 c->outer_within[1], c->outer_error[0], c->outer_error[1], outer);
+	else if (c->h->in_vm)
+		snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "
+			 "pages, %s (--outer-page); tpt sim --scheme nested --host-page %s models its processes",
+			 outer, outer);
+	if (c->h->in_vm)
+		calib_note(f, "[cost]", NULL, NULL, why);
+	const char *repl = t.llc_replacement == CACHE_RANDOM ? "random" : "lru";
+	snprintf(why, sizeof(why), "the last-level cache's replacement that brings the native loops "
+		 "nearer (rows within %.0f %%: lru %u, random %u; mean squared log error lru %.4f, "
+		 "random %.4f): the sweep's chains beyond a cache's size tell them apart",
+		 100 * CALIB_TOLERANCE, c->repl_within[0], c->repl_within[1], c->repl_error[0],
+		 c->repl_error[1]);
+	calib_note(f, "[cache]", "llc_replacement", repl, why);
 	for (unsigned i = 0; i < tf.n && f->n < ARRAY_LEN(f->line); i++)
 		memcpy(f->line[f->n++], tf.line[i], sizeof(f->line[0]));
 	*cfg = t;

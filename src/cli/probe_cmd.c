@@ -264,6 +264,11 @@ static void print_text(const struct probe_cmd *c)
 			       c->m.outer_error[0], c->m.outer_error[1]);
 		printf("\n");
 	}
+	if (c->calibrate)
+		printf("  last-level cache modelled with %s replacement (rows within %.0f %%: lru %u, random %u; "
+		       "mean squared log error lru %.4f, random %.4f)\n",
+		       c->m.llc_replacement == CACHE_RANDOM ? "random" : "LRU", 100 * CALIB_TOLERANCE,
+		       c->m.repl_within[0], c->m.repl_within[1], c->m.repl_error[0], c->m.repl_error[1]);
 	printf("KVM: %s\n", h->kvm_desc);
 	if (c->vm_skipped[0])
 		printf("  no VM rows: %s\n", c->vm_skipped);
@@ -345,12 +350,15 @@ static json_t *row_json(const struct probe_cmd *c, size_t i)
 		json_object_set_new(r, "thp_share", json_real(x->thp_share));
 	if (c->compare) {
 		json_object_set_new(r, "model_ns", json_real(c->m.model_ns[i]));
+		json_object_set_new(r, "llc_replacement",
+				    json_string(c->m.llc_replacement == CACHE_RANDOM ? "random" : "lru"));
 		json_object_set_new(r, "ratio", json_real(c->m.model_ns[i] > 0 ? x->ns / c->m.model_ns[i] : 0));
 		json_object_set_new(r, "calibrates", c->m.calibrates[i] ? json_string(c->m.calibrates[i]) : json_null());
 		const char *v = calib_verdict(&c->m, i);
 		json_object_set_new(r, "verdict", v[0] ? json_string(v) : json_null());
 	} else {
 		json_object_set_new(r, "model_ns", json_null());
+		json_object_set_new(r, "llc_replacement", json_null());
 		json_object_set_new(r, "ratio", json_null());
 		json_object_set_new(r, "verdict", json_null());
 	}

@@ -4,8 +4,8 @@
  * and every walk reference. Tags are 32-bit (line >> set_bits, bit 31 marks
  * valid), which keeps a 16-way LLC set in one host cache line; physical
  * addresses must stay below 2^(37 + 6 + set_bits) bytes, far above any
- * configurable memory. Invariant: each set's valid ways come first, in
- * recency order, each tag once.
+ * configurable memory. Invariant: each set's valid ways come first (in
+ * recency order under LRU), each tag once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +37,8 @@ int cache_init(struct cache *c, const struct tpt_config *cfg)
 			return -1;
 		}
 	}
+	c->lv[2].random = cfg->llc_replacement == CACHE_RANDOM;
+	c->rng = 0x9e3779b97f4a7c15ULL; /* any non-zero start: the same for every run */
 	c->lat[CL_L1] = cfg->l1d_latency;
 	c->lat[CL_L2] = cfg->l2_latency;
 	c->lat[CL_LLC] = cfg->llc_latency;
@@ -89,6 +91,21 @@ static inline uint32_t find_way(const uint32_t *set, uint32_t ways, uint32_t t)
 	return ways;
 }
 
+/* Puts line in v's set: into its first empty way, else over its LRU way,
+ * or over a way at random where v replaces so. */
+static inline void fill(struct cache *c, const struct cache_level *v, uint64_t line)
+{
+	uint32_t *set = set_of(v, line), t = tag_of(v, line);
+	if (v->random && set[v->ways - 1]) {
+		c->rng ^= c->rng << 13;
+		c->rng ^= c->rng >> 7;
+		c->rng ^= c->rng << 17;
+		set[(uint32_t)((c->rng >> 32) * v->ways >> 32)] = t;
+		return;
+	}
+	promote(set, v->ways - 1, t);
+}
+
 int cache_access_slow(struct cache *c, uint64_t line)
 {
 	c->last_line = line;
@@ -98,21 +115,21 @@ int cache_access_slow(struct cache *c, uint64_t line)
 		uint32_t *set = set_of(v, line), t = tag_of(v, line);
 		uint32_t w = find_way(set, v->ways, t);
 		if (w < v->ways) {
-			promote(set, w, t);
+			if (!v->random)
+				promote(set, w, t);
 			hit = l;
-			goto fill;
+			goto filled;
 		}
 	}
-fill:
-	for (int l = 0; l < hit && l < 3; l++) {
-		const struct cache_level *v = &c->lv[l];
-		promote(set_of(v, line), v->ways - 1, tag_of(v, line));
-	}
+filled:
+	for (int l = 0; l < hit && l < 3; l++)
+		fill(c, &c->lv[l], line);
 	return hit;
 }
 
 void cache_flush(struct cache *c)
 {
+	/* The generator goes on: a flush empties the sets, it does not rewind. */
 	for (int l = 0; l < 3; l++)
 		memset(c->lv[l].tag, 0, (size_t)c->lv[l].sets * c->lv[l].ways * sizeof(uint32_t));
 	c->last_line = UINT64_MAX;
@@ -121,6 +138,8 @@ void cache_flush(struct cache *c)
 int cache_check(const struct cache *c, struct tpt_err *e)
 {
 	static const char *names[3] = {"L1D", "L2", "LLC"};
+	if (!c->rng)
+		return tpt_broken(e, "cache", 3, "the random generator's state is zero");
 	for (int l = 0; l < 3; l++) {
 		const struct cache_level *v = &c->lv[l];
 		for (uint32_t s = 0; s < v->sets; s++) {

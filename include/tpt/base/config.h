@@ -29,6 +29,7 @@ struct tpt_config {
 	uint64_t l1d_size, l2_size, llc_size;
 	uint32_t l1d_ways, l2_ways, llc_ways;
 	uint32_t l1d_latency, l2_latency, llc_latency, dram_latency;
+	uint32_t llc_replacement; /* CACHE_LRU or CACHE_RANDOM */
 	/* [cost] cycles */
 	double base_cpi;
 	double clock_ghz; /* cycles per ns: turns modelled cycles into time */
@@ -90,6 +91,8 @@ enum { SAMPLE_WARM_NONE, SAMPLE_WARM_FULL };
  * levels and the nested TLB (the default, as Intel cores); the guest
  * dimension alone; both dimensions' upper levels; both and the nested TLB. */
 enum { PWC_DIMS_1D_NT, PWC_DIMS_1D, PWC_DIMS_2D, PWC_DIMS_2D_NT };
+/* [cache] llc_replacement: the way a full set gives up. */
+enum { CACHE_LRU, CACHE_RANDOM };
 /* [hv] dvmt_layout (Alam et al., ISCA 2017): the hypervisor's own gPA -> hPA
  * map that DVMT walks instead of the EPT: an array by host page, a hash
  * table by host page, or a direct segment (base plus offset). */

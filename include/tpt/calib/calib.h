@@ -60,10 +60,14 @@ struct calib {
 	/* Filled: */
 	double model_ns[CALIB_MAX_ROWS];
 	const char *calibrates[CALIB_MAX_ROWS]; /* the key a row calibrates, or NULL */
+	uint32_t llc_replacement;      /* the model's, at the last calib_model */
 	/* calib_choose_outer's measures, outer pages 4K and 2M: the native
 	 * loop rows within CALIB_TOLERANCE, and the mean squared log error. */
 	unsigned outer_within[2];
 	double outer_error[2];
+	/* calib_fit's, the same for LRU and random LLC replacement. */
+	unsigned repl_within[2];
+	double repl_error[2];
 };
 
 /* The row of this place, loop and page size (a loop's at the probe's
@@ -103,9 +107,10 @@ int calib_model(struct calib *c, const struct tpt_config *cfg);
  * too), into outer_shift. 0, or the runs' status. */
 int calib_choose_outer(struct calib *c, const struct tpt_config *cfg);
 /* The measured costs into cfg and f, and the rows that set a term marked
- * in c->calibrates; on a host that is a guest with outer_auto set, under
- * the outer page that fits nearer (as calib_choose_outer, each fitted in
- * full). 0, or the runs' status. */
+ * in c->calibrates, under the LLC replacement (LRU or random) and, on a
+ * host that is a guest with outer_auto set, the outer page that fit
+ * nearer (as calib_choose_outer, each pair fitted in full). 0, or the
+ * runs' status. */
 int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f);
 /* The fragment as a config file, headed by when, where and by what. */
 void calib_write(const struct calib *c, const struct calib_fragment *f, FILE *out);

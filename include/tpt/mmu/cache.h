@@ -5,7 +5,10 @@
  * through it, so page-table entries compete with data for capacity.
  *
  * A miss fills every level it missed (non-inclusive, no write-backs
- * modelled: latency depends only on where a line is found).
+ * modelled: latency depends only on where a line is found). The LLC may
+ * instead replace a way at random ([cache] llc_replacement): then a hit
+ * leaves its set's order alone, and a fill of a full set overwrites a way
+ * drawn from the cache's own generator, so runs stay reproducible.
  */
 #ifndef TPT_CACHE_H
 #define TPT_CACHE_H
@@ -15,12 +18,14 @@
 
 struct cache_level {
 	uint32_t sets, ways, set_bits;
-	uint32_t *tag; /* tag[set * ways + way], way 0 most recent; 0 = empty */
+	bool random; /* replacement at random; else LRU */
+	uint32_t *tag; /* tag[set * ways + way], way 0 most recent (LRU); 0 = empty */
 };
 
 struct cache {
 	struct cache_level lv[3];
 	uint32_t lat[CL_N];
+	uint64_t rng; /* xorshift64 state of random replacement */
 	uint64_t last_line; /* the line of the previous access: an L1 hit on repeat */
 };
 
@@ -50,7 +55,8 @@ static inline void cache_prefetch(const struct cache *c, uint64_t pa)
 
 void cache_flush(struct cache *c);
 /* Checker, by the invariants it numbers (each level named): 1 the valid
- * ways of a set come first, each tag valid; 2 no line twice in a set. */
+ * ways of a set come first, each tag valid; 2 no line twice in a set;
+ * 3 the random generator's state is not zero. */
 int cache_check(const struct cache *c, struct tpt_err *e);
 
 #endif
