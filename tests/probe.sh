@@ -153,6 +153,25 @@ rows = [r for r in json.load(open(sys.argv[1])) if r["model_ns"] is not None]
 assert rows and all(r["llc_replacement"] == sys.argv[2] for r in rows), rows' "$T/cal.json" "$repl" &&
 	ok || bad "the rows' llc_replacement is not the fragment's"
 grep -q "last-level cache modelled with" "$T/cal.txt" && ok || bad "the text does not say the replacement chosen"
+# The first touch of 2M pages calibrates the clearing of a huge page's
+# frames where the kernel gave the buffer huge pages; then the model takes
+# as long as measured (within whole cycles).
+python3 -c '
+import json, sys
+cal = open(sys.argv[2]).read()
+for r in json.load(open(sys.argv[1])):
+    if r["where"] == "native" and r["loop"] == "first-touch" and r["guest_page"] == "2M":
+        if r["thp_share"] < 0.5:
+            print("skip: the kernel gave the first-touch buffer", r["thp_share"], "huge pages", file=sys.stderr)
+            assert "clear_frame_cycles = " not in cal
+            break
+        assert r["calibrates"] == "clear_frame_cycles", r
+        assert "\nclear_frame_cycles = " in cal, cal
+        assert abs(r["model_ns"] / r["ns"] - 1) < 0.01, r
+        break
+else:
+    assert False, "no native first-touch row on 2M pages"' "$T/cal.json" "$T/cal.ini" &&
+	ok || bad "the first touch of 2M pages does not calibrate clear_frame_cycles"
 # Every judged row has its verdict, from its ratio and noise alone.
 python3 - "$T/cal.json" <<'EOF' && ok || bad "probe verdicts"
 import json, sys

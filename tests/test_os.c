@@ -371,14 +371,26 @@ static void test_thp_and_hugetlb(void **state)
 	mmap_pages(t, 1, 0, 1024, WL_MAP_W); /* 4M, 2M-aligned */
 	for (int i = 0; i < 1024; i += 8)
 		touch(t, 1, PG(i), true);
-	/* Two 2M faults map the whole region. */
-	assert_int_equal(sim_account(&t->s)->guest_faults, 2);
+	/* Two 2M faults map the whole region, each clearing 511 frames more
+	 * than a 4K fault; and the host clears each 2M page it backs. */
+	const struct tpt_stats *a = sim_account(&t->s);
+	assert_int_equal(a->guest_faults, 2);
+	assert_true(a->exits[EXIT_EPT_VIOLATION] > 0);
+	assert_int_equal(a->cleared_frames, 511 * (2 + a->exits[EXIT_EPT_VIOLATION]));
 	tsim_check(t);
 	/* Unmapping half a huge page splits it: the other half stays mapped. */
 	tsim_event(t, EV(.type = EV_MUNMAP, .pid = 1, .va = PG(0), .arg = 256 * PAGE_SIZE));
 	tsim_check(t);
 	touch(t, 1, PG(300), false);
 	assert_int_equal(sim_account(&t->s)->guest_faults, 2);
+	tsim_free(t);
+	/* On 4K host pages only the guest's huge pages clear more. */
+	t = start("nested", &c, 12, 12);
+	exec_pid(t, 1);
+	mmap_pages(t, 1, 0, 1024, WL_MAP_W);
+	touch(t, 1, PG(0), true);
+	touch(t, 1, PG(700), false);
+	assert_int_equal(sim_account(&t->s)->cleared_frames, 2 * 511);
 	tsim_free(t);
 	/* madvise: only regions that ask get huge pages. */
 	c.thp = THP_MADVISE;

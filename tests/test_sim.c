@@ -232,6 +232,8 @@ static void test_cost_arithmetic(void **state)
 	st.exits[EXIT_EPT_VIOLATION] = 2;
 	st.exits[EXIT_PT_WRITE] = 1;
 	st.guest_faults = 3;
+	st.cleared_frames = 511; /* a 2M page's frames beyond its first, 500 cycles each */
+	c.clear_frame_cycles = 500;
 	st.pvops = 5;
 	st.tpt_built_pages = 7;
 	struct tpt_cost k;
@@ -243,10 +245,10 @@ static void test_cost_arithmetic(void **state)
 	assert_true(fabs(k.data_stall - 426.0 / 2) < 1e-9);
 	assert_true(fabs(k.walk_stall - (stall - 426.0 / 2)) < 1e-9);
 	assert_int_equal(k.exits, 2 * (1500 + 2500) + 1 * (1500 + 1000));
-	assert_int_equal(k.faults, 3000);
+	assert_int_equal(k.faults, 3000 + 511 * 500);
 	assert_int_equal(k.pvops, 750);
 	assert_int_equal(k.construction, 700);
-	assert_true(fabs(k.total - (1000.0 + stall + 10500 + 3000 + 750 + 700)) < 1e-6);
+	assert_true(fabs(k.total - (1000.0 + stall + 10500 + 3000 + 511 * 500 + 750 + 700)) < 1e-6);
 	/* The terms add up to the total. */
 	assert_true(fabs(k.base + k.data_stall + k.walk_stall + (double)k.exits + (double)k.faults +
 			 (double)k.pvops + (double)k.construction + (double)k.policy - k.total) < 1e-6);

@@ -48,6 +48,7 @@ void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double
 	for (int r = 0; r < EXIT_N; r++)
 		out->exits += st->exits[r] * ((uint64_t)c->exit_cycles + handler[r]);
 	out->faults = st->guest_faults * c->guest_fault_cycles +
+		      st->cleared_frames * c->clear_frame_cycles +
 		      st->tpt_status_faults * c->status_fault_cycles;
 	out->pvops = st->pvops * c->pvop_cycles;
 	out->construction = (st->tpt_built_pages + st->tpt_repaired_pages) * c->tpt_construct_cycles +

@@ -145,8 +145,13 @@ static double event_ns(const struct calib *c, const struct probe_row *x, const s
 	case LOOP_EXIT: return exit / g;
 	case LOOP_CR3_SWITCH: return cfg->cr3_cycles / g;
 	case LOOP_SHADOW_FILL: return (exit + cfg->shadow_fill_cycles) / g;
-	case LOOP_FIRST_TOUCH:
-		return (exit + (trapping ? cfg->shadow_fill_cycles : cfg->ept_violation_cycles)) / g;
+	case LOOP_FIRST_TOUCH: {
+		/* The host clears the huge page it backs the touched page with:
+		 * its frames beyond the first (the exit's cost holds one). */
+		double frames = x->thp ? (double)((1ULL << (21 - PAGE_SHIFT)) - 1) * x->thp_share : 0;
+		return (exit + (trapping ? cfg->shadow_fill_cycles : cfg->ept_violation_cycles) +
+			frames * cfg->clear_frame_cycles) / g;
+	}
 	case LOOP_PT_WRITE:
 	case LOOP_PD_WRITE:
 		if (x->where == WHERE_NATIVE)
@@ -504,21 +509,40 @@ static int fit_mlp(struct calib *c, struct tpt_config *cfg, struct calib_fragmen
 	return 0;
 }
 
-/* The guest fault: the model is linear in it on the native first touch. */
+/* The guest fault: the model is linear in it on the native first touch of
+ * 4K pages; then the clearing of a huge page's other frames, in which it
+ * is linear on the first touch of 2M pages (two runs give the slope). */
 static int fit_fault(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 {
 	const struct probe_row *ft = calib_find(c, WHERE_NATIVE, LOOP_FIRST_TOUCH, 12);
-	if (!ft)
-		return 0;
-	double m;
-	int rc = simulate_one(c, cfg, ft, &m, NULL);
-	if (rc)
-		return rc;
-	cfg->guest_fault_cycles = cycles_of(cfg->guest_fault_cycles + (ft->ns - m) * c->h->ghz);
+	const struct probe_row *ft2 = calib_find(c, WHERE_NATIVE, LOOP_FIRST_TOUCH, 21);
 	char why[320];
-	snprintf(why, sizeof(why), "native first touch of 4K pages: %.0f ns a page (spread %.2f), "
-		 "less the model's other costs of a touch", ft->ns, ft->spread);
-	record_cycles(c, f, ft, "guest_fault_cycles", cfg->guest_fault_cycles, why);
+	double m, m1;
+	int rc;
+	if (ft) {
+		if ((rc = simulate_one(c, cfg, ft, &m, NULL)))
+			return rc;
+		cfg->guest_fault_cycles = cycles_of(cfg->guest_fault_cycles + (ft->ns - m) * c->h->ghz);
+		snprintf(why, sizeof(why), "native first touch of 4K pages: %.0f ns a page (spread %.2f), "
+			 "less the model's other costs of a touch", ft->ns, ft->spread);
+		record_cycles(c, f, ft, "guest_fault_cycles", cfg->guest_fault_cycles, why);
+	}
+	/* Only where the kernel gave the buffer huge pages: else the row
+	 * measured 4K faults. */
+	if (!ft2 || ft2->thp_share < 0.5)
+		return 0;
+	uint32_t v0 = cfg->clear_frame_cycles;
+	if ((rc = simulate_one(c, cfg, ft2, &m, NULL)))
+		return rc;
+	cfg->clear_frame_cycles = v0 + 1000;
+	if ((rc = simulate_one(c, cfg, ft2, &m1, NULL)))
+		return rc;
+	double slope = (m1 - m) / 1000;
+	cfg->clear_frame_cycles = slope > 0 ? cycles_of(v0 + (ft2->ns - m) / slope) : v0;
+	snprintf(why, sizeof(why), "native first touch of 2M pages (THP, %.0f %% of the buffer): %.0f ns a "
+		 "page (spread %.2f); the clearing of each 4 KiB frame beyond the first with which the "
+		 "model takes as long", 100 * ft2->thp_share, ft2->ns, ft2->spread);
+	record_cycles(c, f, ft2, "clear_frame_cycles", cfg->clear_frame_cycles, why);
 	return 0;
 }
 

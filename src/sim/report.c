@@ -325,8 +325,9 @@ static void print_translation(FILE *out, const struct tpt_result *r)
 static void print_os(FILE *out, const struct tpt_result *r)
 {
 	const struct tpt_stats *st = &r->st;
-	fprintf(out, "%-22s %16llu  (copy-on-write %llu)\n", "guest page faults",
-		(unsigned long long)st->guest_faults, (unsigned long long)st->cow_faults);
+	fprintf(out, "%-22s %16llu  (copy-on-write %llu; huge-page frames cleared beyond the first %llu)\n",
+		"guest page faults", (unsigned long long)st->guest_faults, (unsigned long long)st->cow_faults,
+		(unsigned long long)st->cleared_frames);
 	fprintf(out, "%-22s %16llu  TLB flushes %llu, INVLPGs %llu, kernel entries %llu\n",
 		"context switches", (unsigned long long)st->context_switches,
 		(unsigned long long)st->tlb_flushes, (unsigned long long)st->invlpgs,

@@ -114,7 +114,10 @@ static int new_page(struct vm *vm, struct tpt_stats *acct, unsigned shift, uint6
 	unsigned order = shift - PAGE_SHIFT;
 	if (frames_alloc(&vm->gframes, order, gfn))
 		return TPT_ENOMEM;
-	/* The guest kernel clears the new page: its first touch of every frame. */
+	/* The guest kernel clears the new page: its first touch of every frame.
+	 * A fault's cost holds one frame's clearing; a huge page's others are
+	 * counted apart. */
+	acct->cleared_frames += (1ULL << order) - 1;
 	for (uint64_t i = 0; i < (1ULL << order); i++) {
 		int rc = vm_touch_gfn(vm, acct, *gfn + i);
 		if (rc)

@@ -182,8 +182,11 @@ int hv_touch(struct hv *hv, struct tpt_stats *acct, uint64_t gfn, bool table)
 	if (!hv->gmap || hv->gmap[gfn])
 		return TPT_OK;
 	int rc = hv_back(hv, gfn, table);
-	if (rc == TPT_OK)
+	if (rc == TPT_OK) {
 		acct->exits[hv->ops->first_touch]++;
+		/* The host clears its new page; its exit's cost holds one frame's. */
+		acct->cleared_frames += (1ULL << (hv->host_shift - PAGE_SHIFT)) - 1;
+	}
 	return rc;
 }
 

@@ -39,6 +39,7 @@ struct tpt_config {
 	double prefetch;       /* share of sequential accesses' miss latency the prefetchers hide */
 	uint32_t exit_cycles, shadow_fill_cycles, pt_write_cycles, ept_violation_cycles;
 	uint32_t pf_intercept_cycles, guest_fault_cycles, pvop_cycles, tpt_construct_cycles;
+	uint32_t clear_frame_cycles; /* a huge page's frames beyond its first, cleared */
 	uint32_t shsp_build_cycles;
 	uint32_t dvmt_handler_cycles;
 	uint32_t cr3_cycles, invlpg_cycles, hypercall_cycles, status_fault_cycles;

@@ -77,6 +77,7 @@ extern const char *const cache_level_name[CL_N];
 	C(dvmt_outside, "dvmt: gPAs outside the direct segment, translated by the EPT")          \
 	C(guest_faults, "guest page faults")                                                      \
 	C(cow_faults, "guest faults that broke copy-on-write")                                    \
+	C(cleared_frames, "4 KiB frames a new huge page cleared beyond its first (2M: 511), the guest's or the host's") \
 	V(exits, EXIT_N, "exits_", exit_reason_name, "vm_exits", "VM exits by reason")            \
 	C(pvops, "dual page-table updates (TPT pv-ops)")                                          \
 	C(tpt_built_pages, "TPT entries written when tables were built")                          \
