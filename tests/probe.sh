@@ -127,6 +127,25 @@ assert by["pd-write"]["kvm_stats"]["vcpu.exits"] >= 0.99, by["pd-write"]
 assert by["shadow-fill"]["kvm_stats"]["vcpu.exits"] >= 0.99, by["shadow-fill"]
 EOF
 	grep -q "^KVM: " "$T/vm.txt" && ok || bad "the probe does not say what the host's KVM is"
+	# Where the host's KVM shadows, --calibrate decides from the leaf
+	# table writes whether it lets them go out of sync (a tenth of an exit).
+	# shellcheck disable=SC2086
+	timeout 300 "$TPT" probe --phases native,vm,exit,pt-write $small --calibrate "$T/unsync.ini" \
+		--json "$T/unsync.json" >/dev/null 2>"$T/err" && ok || bad "unsync calibration failed: $(cat "$T/err")"
+	python3 - "$T/unsync.json" "$T/unsync.ini" <<'EOF' && ok || bad "shadow_unsync is not decided by the rule"
+import json, re, sys
+rows = json.load(open(sys.argv[1]))
+cal = open(sys.argv[2]).read()
+by = {(r["where"], r["loop"]): r for r in rows}
+m = re.search(r"^shadow_unsync = ([01])$", cal, re.M)
+if rows[0]["host_kvm"] in ("ept", "npt"):
+    assert not m, cal
+else:
+    assert m, cal
+    extra = by[("vm", "pt-write")]["ns"] - by[("native", "pt-write")]["ns"]
+    assert int(m.group(1)) == (extra < by[("vm", "exit")]["ns"] / 10), (extra, cal)
+    assert by[("vm", "pt-write")]["calibrates"] == "shadow_unsync"
+EOF
 	# A guest that never ends: stopped by the watchdog, reported, exit 1.
 	one_line "watchdog" 1 probe --phases vm,dependent --size 4M --steps 1T --watchdog 1 --rounds 1 --allow-busy
 else

@@ -195,6 +195,47 @@ static void test_context_switch_exits_and_flushes(void **state)
 	tsim_free(t);
 }
 
+/* KVM's out-of-sync leaf tables (shadow_unsync): a leaf table page's
+ * first trapped write is the last until a CR3 load syncs it; the shadow
+ * table stays what the guest's gives throughout (the checker). */
+static void test_shadow_unsync(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	for (int unsync = 0; unsync <= 1; unsync++) {
+		c.shadow_unsync = (uint32_t)unsync;
+		struct tsim *t = start("shadow", &c, 12, 12);
+		exec_pid(t, 1);
+		exec_pid(t, 2);
+		mmap_pages(t, 1, 0, 64, WL_MAP_W);
+		mmap_pages(t, 2, 0, 4, WL_MAP_W);
+		touch(t, 1, PG(0), true); /* the leaf table's first fill shadows it */
+		const struct tpt_stats *st = &vm_proc(&t->s.vm, 1)->st;
+		uint64_t ptw = st->exits[EXIT_PT_WRITE];
+		/* Faults in one leaf table: each writes a PTE, then walks through it. */
+		for (int i = 1; i < 40; i++) {
+			touch(t, 1, PG(i), true);
+			tsim_check(t);
+		}
+		assert_int_equal(st->exits[EXIT_PT_WRITE] - ptw, unsync ? 1 : 39);
+		/* A PTE changed in place (munmap of a present page) keeps the shadow right. */
+		tsim_event(t, EV(.type = EV_MUNMAP, .pid = 1, .va = PG(3), .arg = PAGE_SIZE));
+		tsim_check(t);
+		assert_int_equal(st->exits[EXIT_PT_WRITE] - ptw, unsync ? 1 : 40);
+		/* Another process runs: its CR3 load syncs the page... */
+		touch(t, 2, PG(0), true);
+		assert_int_equal(vm_proc(&t->s.vm, 2)->st.shadow_syncs, (uint64_t)unsync);
+		/* ...so the next write to it traps again, once. */
+		touch(t, 1, PG(40), true);
+		touch(t, 1, PG(41), true);
+		tsim_check(t);
+		assert_int_equal(st->exits[EXIT_PT_WRITE] - ptw, unsync ? 2 : 42);
+		assert_int_equal(st->shadow_syncs, 0);
+		tsim_free(t);
+	}
+}
+
 static void test_munmap_shootdowns(void **state)
 {
 	(void)state;
@@ -731,6 +772,7 @@ int main(void)
 		cmocka_unit_test(test_file_fault_around),
 		cmocka_unit_test(test_page_cache_shared),
 		cmocka_unit_test(test_thp_and_hugetlb),
+		cmocka_unit_test(test_shadow_unsync),
 		cmocka_unit_test(test_tpt_emul_hypercalls),
 		cmocka_unit_test(test_tpt_by_name_and_mixed_processes),
 		cmocka_unit_test(test_tpt_status_fault_fallback_and_repair),

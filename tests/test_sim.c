@@ -231,6 +231,7 @@ static void test_cost_arithmetic(void **state)
 	st.faulted_walk_cycles = 30;
 	st.exits[EXIT_EPT_VIOLATION] = 2;
 	st.exits[EXIT_PT_WRITE] = 1;
+	st.shadow_syncs = 2; /* 1,000 cycles each, within the CR3 loads' exits */
 	st.guest_faults = 3;
 	st.cleared_frames = 511; /* a 2M page's frames beyond its first, 500 cycles each */
 	c.clear_frame_cycles = 500;
@@ -244,11 +245,11 @@ static void test_cost_arithmetic(void **state)
 	double stall = (730.0 + 4 * 9 + 2 * 195) / 2;
 	assert_true(fabs(k.data_stall - 426.0 / 2) < 1e-9);
 	assert_true(fabs(k.walk_stall - (stall - 426.0 / 2)) < 1e-9);
-	assert_int_equal(k.exits, 2 * (1500 + 2500) + 1 * (1500 + 1000));
+	assert_int_equal(k.exits, 2 * (1500 + 2500) + 1 * (1500 + 1000) + 2 * 1000);
 	assert_int_equal(k.faults, 3000 + 511 * 500);
 	assert_int_equal(k.pvops, 750);
 	assert_int_equal(k.construction, 700);
-	assert_true(fabs(k.total - (1000.0 + stall + 10500 + 3000 + 511 * 500 + 750 + 700)) < 1e-6);
+	assert_true(fabs(k.total - (1000.0 + stall + 12500 + 3000 + 511 * 500 + 750 + 700)) < 1e-6);
 	/* The terms add up to the total. */
 	assert_true(fabs(k.base + k.data_stall + k.walk_stall + (double)k.exits + (double)k.faults +
 			 (double)k.pvops + (double)k.construction + (double)k.policy - k.total) < 1e-6);

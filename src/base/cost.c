@@ -47,6 +47,7 @@ void cost_compute(const struct tpt_stats *st, const struct tpt_config *c, double
 	out->walk_stall = stall - out->data_stall;
 	for (int r = 0; r < EXIT_N; r++)
 		out->exits += st->exits[r] * ((uint64_t)c->exit_cycles + handler[r]);
+	out->exits += st->shadow_syncs * c->shadow_sync_cycles; /* in the CR3 loads' exits */
 	out->faults = st->guest_faults * c->guest_fault_cycles +
 		      st->cleared_frames * c->clear_frame_cycles +
 		      st->tpt_status_faults * c->status_fault_cycles;

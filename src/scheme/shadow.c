@@ -10,8 +10,14 @@
  * exits and is emulated: the shadow entries the old value produced are
  * zapped, and the next access refills them with a hidden fault (as KVM
  * does). A table page written three times with no fill through it in
- * between is unshadowed, as KVM's write-flooding detection does. A guest
- * page fault is intercepted and reflected. Each process has its own shadow
+ * between is unshadowed, as KVM's write-flooding detection does. With
+ * [hv] shadow_unsync, a leaf table page's first trapped write also lets
+ * it go out of sync, as KVM's mmu_unsync does: its protection goes, later
+ * writes to it are plain stores (the shadow entries their old values
+ * produced still go, as KVM's sync at the INVLPG or flush that follows
+ * them would update them), and the next CR3 load syncs it (protected
+ * again, at shadow_sync_cycles). A guest page fault is intercepted and
+ * reflected. Each process has its own shadow
  * table (one per guest CR3); the tables of the `shadow_roots` most
  * recently loaded processes are kept.
  *
@@ -75,6 +81,9 @@ struct shadow_vm {
 	struct tpt_stats last;
 	uint8_t *wp;            /* bit per gfn: that guest table page is shadowed (write-protected) */
 	uint8_t *sw;            /* agile: bit per gfn: that table page is walked in nested mode */
+	uint8_t *unsync;        /* bit per gfn: that leaf table page is out of sync (shadow_unsync) */
+	uint64_t *unsynced;     /* the gfns that went out of sync since the last CR3 load */
+	size_t nunsynced, capunsynced;
 	uint32_t *writes;       /* writes per guest table page this interval */
 	uint64_t writes_bytes;
 	struct agile_switch *switched; /* agile: the switching entries */
@@ -259,13 +268,26 @@ static int shadow_guest_write(struct vm *vm, struct process *p, struct tpt_stats
 		count_write(x, gfn); /* seen by the interval's dirty-bit scan */
 		return TPT_OK;
 	}
+	unsigned s = pt_shift(level);
+	uint64_t base = va & ~((1ULL << s) - 1);
+	if (bit_test(x->unsync, gfn)) {
+		/* Out of sync: a store; the sync updates what the old value produced. */
+		if (old & PTE_P)
+			drop_range(vm, p, base, base + (1ULL << s));
+		return TPT_OK;
+	}
 	if (!bit_test(x->wp, gfn))
 		return TPT_OK; /* not shadowed: the write does not trap */
 	acct->exits[EXIT_PT_WRITE]++;
-	unsigned s = pt_shift(level);
-	uint64_t base = va & ~((1ULL << s) - 1);
 	if (old & PTE_P)
 		drop_range(vm, p, base, base + (1ULL << s));
+	if (level == 1 && vm->cfg->shadow_unsync && !x->agile &&
+	    !tpt_grow(&x->unsynced, &x->capunsynced, x->nunsynced + 1, sizeof(*x->unsynced))) {
+		bit_clear(x->wp, gfn);
+		bit_set(x->unsync, gfn);
+		x->unsynced[x->nunsynced++] = gfn;
+		return TPT_OK;
+	}
 	count_write(x, gfn);
 	if (x->agile) {
 		if (x->writes[gfn] >= vm->cfg->agile_writes)
@@ -307,7 +329,9 @@ static int shadow_fault(struct vm *vm, struct process *p, int rc, uint64_t va, b
 			pwc_flush_asid(&vm->mmu->pwc, p->asid);
 			return TPT_OK;
 		}
-		bit_set(x->wp, gfn);
+		/* A page out of sync stays so until the CR3 load. */
+		if (!bit_test(x->unsync, gfn))
+			bit_set(x->wp, gfn);
 		if (!x->agile)
 			x->writes[gfn] = 0; /* a walk through it: not flooding */
 	}
@@ -326,7 +350,8 @@ static int shadow_leaf(struct vm *vm, struct process *p, uint64_t va, uint64_t *
 	if (pt_lookup(&p->pt, va, &gpa, &gs, &pte, &path))
 		return TPT_OK;
 	for (int k = 0; k < path.n; k++)
-		bit_set(sv(vm)->wp, path.table[k] >> PAGE_SHIFT);
+		if (!bit_test(sv(vm)->unsync, path.table[k] >> PAGE_SHIFT))
+			bit_set(sv(vm)->wp, path.table[k] >> PAGE_SHIFT);
 	uint64_t step = 1ULL << min_shift(gs, vm->hv.host_shift);
 	for (uint64_t off = 0; off < (1ULL << gs); off += step) {
 		++*installs;
@@ -393,6 +418,7 @@ static void clear_protection(void *ctx, uint64_t table, int level)
 	(void)level;
 	bit_clear(sv(vm)->wp, table >> PAGE_SHIFT);
 	bit_clear(sv(vm)->sw, table >> PAGE_SHIFT);
+	bit_clear(sv(vm)->unsync, table >> PAGE_SHIFT);
 }
 
 /* Drops p's shadow table and unprotects its guest table pages. */
@@ -431,10 +457,29 @@ static int shadow_load(struct vm *vm, struct process *p)
 	return TPT_OK;
 }
 
+/* The leaf table pages out of sync are synced (protected again), each
+ * costed to p, whose CR3 load syncs them; one freed or dropped since
+ * then is no longer out of sync and costs nothing. */
+static void sync_unsynced(struct vm *vm, struct process *p)
+{
+	struct shadow_vm *x = sv(vm);
+	for (size_t i = 0; i < x->nunsynced; i++) {
+		uint64_t gfn = x->unsynced[i];
+		if (!bit_test(x->unsync, gfn))
+			continue;
+		bit_clear(x->unsync, gfn);
+		bit_set(x->wp, gfn);
+		x->writes[gfn] = 0;
+		p->st.shadow_syncs++;
+	}
+	x->nunsynced = 0;
+}
+
 /* A CR3 write traps: the process's shadow root is loaded. */
 static int shadow_cr3(struct vm *vm, struct process *p)
 {
 	p->st.exits[EXIT_CR3]++;
+	sync_unsynced(vm, p);
 	return shadow_load(vm, p);
 }
 
@@ -469,6 +514,7 @@ static void shadow_table_freed(struct vm *vm, uint64_t gfn)
 {
 	bit_clear(sv(vm)->wp, gfn);
 	bit_clear(sv(vm)->sw, gfn);
+	bit_clear(sv(vm)->unsync, gfn);
 }
 
 static int shadow_check(const struct vm *vm, const struct process *p, struct tpt_err *e)
@@ -610,8 +656,9 @@ static int init(struct vm *vm, bool agile, struct tpt_err *e)
 	x->writes_bytes = tpt_align_up(gfr * sizeof(uint32_t), PAGE_SIZE);
 	x->wp = calloc(gfr / 8 + 1, 1);
 	x->sw = calloc(gfr / 8 + 1, 1);
+	x->unsync = calloc(gfr / 8 + 1, 1);
 	x->writes = hv_map_sparse(x->writes_bytes);
-	if (!x->wp || !x->sw || !x->writes)
+	if (!x->wp || !x->sw || !x->unsync || !x->writes)
 		return tpt_fail_mem(e, "out of memory for the write-protection map");
 	return 0;
 }
@@ -643,6 +690,8 @@ static void shadow_fini(struct vm *vm)
 		munmap(x->writes, x->writes_bytes);
 	free(x->wp);
 	free(x->sw);
+	free(x->unsync);
+	free(x->unsynced);
 	free(x->switched);
 	free(x->written);
 }

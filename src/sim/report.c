@@ -346,6 +346,9 @@ static void print_os(FILE *out, const struct tpt_result *r)
 		fprintf(out, "%-22s %16s  to shadow %llu, to nested %llu, shadow entries built %llu\n",
 			"shsp switches", "", (unsigned long long)st->shsp_to_shadow,
 			(unsigned long long)st->shsp_to_nested, (unsigned long long)st->shsp_built_pages);
+	if (st->shadow_syncs)
+		fprintf(out, "%-22s %16llu  out-of-sync leaf table pages synced at CR3 loads\n",
+			"shadow syncs", (unsigned long long)st->shadow_syncs);
 	fprintf(out, "%-22s %16llu  reclaims %llu\n", "hypervisor migrations",
 		(unsigned long long)st->hv_migrations, (unsigned long long)st->hv_reclaims);
 	fprintf(out, "%-22s %16llu  sequential accesses %llu\n", "page-table updates",

@@ -40,6 +40,7 @@ struct tpt_config {
 	uint32_t exit_cycles, shadow_fill_cycles, pt_write_cycles, ept_violation_cycles;
 	uint32_t pf_intercept_cycles, guest_fault_cycles, pvop_cycles, tpt_construct_cycles;
 	uint32_t clear_frame_cycles; /* a huge page's frames beyond its first, cleared */
+	uint32_t shadow_sync_cycles; /* an out-of-sync leaf table page synced at a CR3 load */
 	uint32_t shsp_build_cycles;
 	uint32_t dvmt_handler_cycles;
 	uint32_t cr3_cycles, invlpg_cycles, hypercall_cycles, status_fault_cycles;
@@ -50,6 +51,7 @@ struct tpt_config {
 	uint32_t fault_around;   /* bytes a read fault on a file mapping maps at once */
 	/* [hv] */
 	uint32_t shadow_roots;   /* shadow tables kept for descheduled processes */
+	uint32_t shadow_unsync;  /* leaf table pages go out of sync after one trapped write */
 	uint32_t agile_interval; /* accesses per agile paging interval */
 	uint32_t agile_writes;   /* writes to a table page in one interval that switch it to nested */
 	uint32_t shsp_interval;  /* accesses per SHSP decision interval */

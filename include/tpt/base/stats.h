@@ -84,6 +84,7 @@ extern const char *const cache_level_name[CL_N];
 	C(tpt_status_faults, "TPT status faults (the process falls back to nested)")              \
 	C(tpt_repaired_pages, "TPT entries rewritten by repairs")                                 \
 	C(tpt_fallback_walks, "walks of TPT processes on nested paging")                          \
+	C(shadow_syncs, "shadow: out-of-sync leaf table pages synced at CR3 loads (shadow_unsync)") \
 	C(agile_to_nested, "table pages agile paging switched to nested mode")                    \
 	C(agile_to_shadow, "table pages agile paging switched back to shadow mode")               \
 	C(shsp_to_shadow, "shsp: the VM switched from nested to shadow paging")                  \
