@@ -318,8 +318,9 @@ static void fit_caches(struct calib *c, struct tpt_config *cfg, struct calib_fra
 }
 
 /* A term of the cost model the rows solve for, each linear in the row
- * that calibrates it. */
-enum term { T_BASE_CPI, T_L1D, T_L2, T_LLC, T_DRAM };
+ * that calibrates it: the CPI, the latencies in the order of the levels,
+ * and the clearing of a huge page's frames. */
+enum term { T_BASE_CPI, T_L1D, T_L2, T_LLC, T_DRAM, T_CLEAR };
 
 static double term_get(const struct tpt_config *cfg, enum term t)
 {
@@ -329,15 +330,18 @@ static double term_get(const struct tpt_config *cfg, enum term t)
 	case T_L2: return cfg->l2_latency;
 	case T_LLC: return cfg->llc_latency;
 	case T_DRAM: return cfg->dram_latency;
+	case T_CLEAR: return cfg->clear_frame_cycles;
 	}
 	return 0;
 }
 
 /* Sets term t to v, no lower than the level above it allows (a latency at
- * least one cycle beyond the nearer level's; a CPI of at least 0.05). */
+ * least one cycle beyond the nearer level's; a CPI of at least 0.05; a
+ * clearing of no less than nothing). */
 static void term_set(struct tpt_config *cfg, enum term t, double v)
 {
-	double lo = t == T_BASE_CPI ? 0.05 : t == T_L1D ? 1 : term_get(cfg, (enum term)(t - 1)) + 1;
+	double lo = t == T_BASE_CPI ? 0.05 : t == T_CLEAR ? 0 : t == T_L1D ? 1 :
+		    term_get(cfg, (enum term)(t - 1)) + 1;
 	v = v < lo ? lo : v;
 	switch (t) {
 	case T_BASE_CPI: cfg->base_cpi = round(v * 1000) / 1000; break;
@@ -345,6 +349,7 @@ static void term_set(struct tpt_config *cfg, enum term t, double v)
 	case T_L2: cfg->l2_latency = (uint32_t)(v + 0.5); break;
 	case T_LLC: cfg->llc_latency = (uint32_t)(v + 0.5); break;
 	case T_DRAM: cfg->dram_latency = (uint32_t)(v + 0.5); break;
+	case T_CLEAR: cfg->clear_frame_cycles = (uint32_t)(v + 0.5); break;
 	}
 }
 
@@ -354,7 +359,11 @@ static int fit_linear(struct calib *c, struct tpt_config *cfg, struct calib_frag
 		      const struct probe_row *x, enum term t, const char *sec, const char *key,
 		      const char *what)
 {
-	static const double step[] = {[T_BASE_CPI] = 1, [T_L1D] = 10, [T_L2] = 20, [T_LLC] = 50, [T_DRAM] = 100};
+	static const double step[] = {[T_BASE_CPI] = 1, [T_L1D] = 10, [T_L2] = 20, [T_LLC] = 50, [T_DRAM] = 100,
+				      [T_CLEAR] = 1000};
+	static const char *const noun[] = {[T_BASE_CPI] = "CPI", [T_L1D] = "latency", [T_L2] = "latency",
+					   [T_LLC] = "latency", [T_DRAM] = "latency",
+					   [T_CLEAR] = "clearing of each 4 KiB frame beyond the first"};
 	double m0, m1, v0 = term_get(cfg, t);
 	char v[32], why[320];
 	int rc = simulate_one(c, cfg, x, &m0, NULL);
@@ -367,7 +376,7 @@ static int fit_linear(struct calib *c, struct tpt_config *cfg, struct calib_frag
 	snprintf(v, sizeof(v), t == T_BASE_CPI ? "%.3f" : "%.0f", term_get(cfg, t));
 	snprintf(why, sizeof(why), "%s: %.1f ns (spread %.2f%s); the %s with which the model takes as long",
 		 what, x->ns, x->spread, calib_noisy(x) ? ", noisy: an uncertain value" : "",
-		 t == T_BASE_CPI ? "CPI" : "latency");
+		 noun[t]);
 	record(c, f, x, sec, key, v, why);
 	return 0;
 }
@@ -514,14 +523,14 @@ static int fit_mlp(struct calib *c, struct tpt_config *cfg, struct calib_fragmen
 }
 
 /* The guest fault: the model is linear in it on the native first touch of
- * 4K pages; then the clearing of a huge page's other frames, in which it
- * is linear on the first touch of 2M pages (two runs give the slope). */
+ * 4K pages; then the clearing of a huge page's other frames, fitted on the
+ * first touch of 2M pages as every linear term is. */
 static int fit_fault(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 {
 	const struct probe_row *ft = calib_find(c, WHERE_NATIVE, LOOP_FIRST_TOUCH, 12);
 	const struct probe_row *ft2 = calib_find(c, WHERE_NATIVE, LOOP_FIRST_TOUCH, 21);
 	char why[320];
-	double m, m1;
+	double m;
 	int rc;
 	if (ft) {
 		if ((rc = simulate_one(c, cfg, ft, &m, NULL)))
@@ -535,19 +544,9 @@ static int fit_fault(struct calib *c, struct tpt_config *cfg, struct calib_fragm
 	 * measured 4K faults. */
 	if (!ft2 || ft2->thp_share < 0.5)
 		return 0;
-	uint32_t v0 = cfg->clear_frame_cycles;
-	if ((rc = simulate_one(c, cfg, ft2, &m, NULL)))
-		return rc;
-	cfg->clear_frame_cycles = v0 + 1000;
-	if ((rc = simulate_one(c, cfg, ft2, &m1, NULL)))
-		return rc;
-	double slope = (m1 - m) / 1000;
-	cfg->clear_frame_cycles = slope > 0 ? cycles_of(v0 + (ft2->ns - m) / slope) : v0;
-	snprintf(why, sizeof(why), "native first touch of 2M pages (THP, %.0f %% of the buffer): %.0f ns a "
-		 "page (spread %.2f); the clearing of each 4 KiB frame beyond the first with which the "
-		 "model takes as long", 100 * ft2->thp_share, ft2->ns, ft2->spread);
-	record_cycles(c, f, ft2, "clear_frame_cycles", cfg->clear_frame_cycles, why);
-	return 0;
+	snprintf(why, sizeof(why), "native first touch of 2M pages (THP, %.0f %% of the buffer), a page",
+		 100 * ft2->thp_share);
+	return fit_linear(c, cfg, f, ft2, T_CLEAR, "[cost]", "clear_frame_cycles", why);
 }
 
 /* The guest's events: an exit, a shadow fill or EPT violation beyond it, a
@@ -595,8 +594,7 @@ static void fit_events(struct calib *c, struct tpt_config *cfg, struct calib_fra
 			 pt->ns - nat->ns, cfg->shadow_unsync ? "under" : "over", ex->ns,
 			 cfg->shadow_unsync ? "lets a leaf table go out of sync after its first trapped write (mmu_unsync)"
 					    : "traps every write");
-		calib_note(f, "[hv]", "shadow_unsync", cfg->shadow_unsync ? "1" : "0", why);
-		c->calibrates[pt - c->rows] = "shadow_unsync";
+		record(c, f, pt, "[hv]", "shadow_unsync", cfg->shadow_unsync ? "1" : "0", why);
 	}
 	const struct probe_row *cr = calib_find(c, WHERE_VM, LOOP_CR3_SWITCH, 12);
 	if (cr && shadow) {
@@ -744,7 +742,8 @@ int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 	const char *repl = t.llc_replacement == CACHE_RANDOM ? "random" : "lru";
 	snprintf(why, sizeof(why), "the last-level cache's replacement that brings the native loops "
 		 "nearer (rows within %.0f %%: lru %u, random %u; mean squared log error lru %.4f, "
-		 "random %.4f): the sweep's chains beyond a cache's size tell them apart",
+		 "random %.4f): the chains beyond a cache's size and the loops whose walks reuse their table "
+		 "lines tell them apart",
 		 100 * CALIB_TOLERANCE, c->repl_within[0], c->repl_within[1], c->repl_error[0],
 		 c->repl_error[1]);
 	calib_note(f, "[cache]", "llc_replacement", repl, why);
