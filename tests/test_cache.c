@@ -134,7 +134,7 @@ static void test_random_replacement(void **state)
 			kept += a.lv[2].tag[w] == ((uint32_t)((i * MiB / 64) >> a.lv[2].set_bits) | 0x80000000u);
 	assert_int_equal(kept, 16);
 	check(&a);
-	a.rng = 0;
+	a.rng = (struct rng){{0}};
 	struct tpt_err e;
 	assert_int_equal(cache_check(&a, &e), -1);
 	cache_fini(&lru);

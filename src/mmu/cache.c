@@ -38,7 +38,7 @@ int cache_init(struct cache *c, const struct tpt_config *cfg)
 		}
 	}
 	c->lv[2].random = cfg->llc_replacement == CACHE_RANDOM;
-	c->rng = 0x9e3779b97f4a7c15ULL; /* any non-zero start: the same for every run */
+	rng_seed(&c->rng, 1); /* the same draws for every run */
 	c->lat[CL_L1] = cfg->l1d_latency;
 	c->lat[CL_L2] = cfg->l2_latency;
 	c->lat[CL_LLC] = cfg->llc_latency;
@@ -97,10 +97,7 @@ static inline void fill(struct cache *c, const struct cache_level *v, uint64_t l
 {
 	uint32_t *set = set_of(v, line), t = tag_of(v, line);
 	if (v->random && set[v->ways - 1]) {
-		c->rng ^= c->rng << 13;
-		c->rng ^= c->rng >> 7;
-		c->rng ^= c->rng << 17;
-		set[(uint32_t)((c->rng >> 32) * v->ways >> 32)] = t;
+		set[rng_below(&c->rng, v->ways)] = t;
 		return;
 	}
 	promote(set, v->ways - 1, t);
@@ -138,8 +135,8 @@ void cache_flush(struct cache *c)
 int cache_check(const struct cache *c, struct tpt_err *e)
 {
 	static const char *names[3] = {"L1D", "L2", "LLC"};
-	if (!c->rng)
-		return tpt_broken(e, "cache", 3, "the random generator's state is zero");
+	if (!(c->rng.s[0] | c->rng.s[1] | c->rng.s[2] | c->rng.s[3]))
+		return tpt_broken(e, "cache", 3, "the random generator's state is all zero");
 	for (int l = 0; l < 3; l++) {
 		const struct cache_level *v = &c->lv[l];
 		for (uint32_t s = 0; s < v->sets; s++) {

@@ -215,6 +215,14 @@ static void drop_range(struct vm *vm, struct process *p, uint64_t start, uint64_
 		pwc_flush_asid(&vm->mmu->pwc, p->asid); /* they may hold freed shadow tables */
 }
 
+/* A guest table page a fill walked through: write-protected, unless it is
+ * out of sync, which it stays until the next CR3 load. */
+static void protect(struct shadow_vm *x, uint64_t gfn)
+{
+	if (!bit_test(x->unsync, gfn))
+		bit_set(x->wp, gfn);
+}
+
 /* Clears the write protection of a guest table page and the tables below it. */
 static void unprotect(struct vm *vm, const struct pt *gpt, uint64_t table, int level)
 {
@@ -329,9 +337,7 @@ static int shadow_fault(struct vm *vm, struct process *p, int rc, uint64_t va, b
 			pwc_flush_asid(&vm->mmu->pwc, p->asid);
 			return TPT_OK;
 		}
-		/* A page out of sync stays so until the CR3 load. */
-		if (!bit_test(x->unsync, gfn))
-			bit_set(x->wp, gfn);
+		protect(x, gfn);
 		if (!x->agile)
 			x->writes[gfn] = 0; /* a walk through it: not flooding */
 	}
@@ -350,8 +356,7 @@ static int shadow_leaf(struct vm *vm, struct process *p, uint64_t va, uint64_t *
 	if (pt_lookup(&p->pt, va, &gpa, &gs, &pte, &path))
 		return TPT_OK;
 	for (int k = 0; k < path.n; k++)
-		if (!bit_test(sv(vm)->unsync, path.table[k] >> PAGE_SHIFT))
-			bit_set(sv(vm)->wp, path.table[k] >> PAGE_SHIFT);
+		protect(sv(vm), path.table[k] >> PAGE_SHIFT);
 	uint64_t step = 1ULL << min_shift(gs, vm->hv.host_shift);
 	for (uint64_t off = 0; off < (1ULL << gs); off += step) {
 		++*installs;

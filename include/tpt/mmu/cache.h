@@ -25,7 +25,7 @@ struct cache_level {
 struct cache {
 	struct cache_level lv[3];
 	uint32_t lat[CL_N];
-	uint64_t rng; /* xorshift64 state of random replacement */
+	struct rng rng; /* random replacement's draws */
 	uint64_t last_line; /* the line of the previous access: an L1 hit on repeat */
 };
 
@@ -56,7 +56,7 @@ static inline void cache_prefetch(const struct cache *c, uint64_t pa)
 void cache_flush(struct cache *c);
 /* Checker, by the invariants it numbers (each level named): 1 the valid
  * ways of a set come first, each tag valid; 2 no line twice in a set;
- * 3 the random generator's state is not zero. */
+ * 3 the random generator's state is not all zero. */
 int cache_check(const struct cache *c, struct tpt_err *e);
 
 #endif
