@@ -540,7 +540,7 @@ else
 fi
 # ... and a run so stopped removes its timeline's temporary first.
 mkdir "$T/tl"
-"$TPT" policy --workload gups:size=1G,updates=2M --timeline "$T/tl/t.csv" --jobs 2 >/dev/null 2>&1 &
+"$TPT" policy --workload gups:size=1G,updates=2M --timeline "$T/tl/t.csv" --jobs 2 >/dev/null 2>"$T/tl.err" &
 pid=$!
 # The auto run opens its timeline after never's and always's runs, whose
 # time is this machine's: wait while tpt runs (up to ten minutes).
@@ -558,9 +558,10 @@ if [ -n "$(ls -A "$T/tl")" ]; then
 	done
 	[ -z "$(ls -A "$T/tl")" ] && ok || bad "a killed tpt's run left $(ls -A "$T/tl")"
 else
+	if kill -0 $pid 2>/dev/null; then how="still running after $i polls"; else how="ended"; fi
 	kill $pid 2>/dev/null
 	wait $pid
-	bad "policy --timeline made no temporary while it ran (ten minutes at most)"
+	bad "policy --timeline made no temporary while it ran (ten minutes at most): tpt $how, exit $?; $(cat "$T/tl.err")"
 fi
 expect_error "smaller than one 1G guest page" compare --workload gups:size=256M,updates=1K --guest-page 1G --jobs 4
 expect_error "--jobs: '0' is not a whole number from 1 to 64" compare --jobs 0
