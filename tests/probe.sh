@@ -172,6 +172,18 @@ rows = [r for r in json.load(open(sys.argv[1])) if r["model_ns"] is not None]
 assert rows and all(r["llc_replacement"] == sys.argv[2] for r in rows), rows' "$T/cal.json" "$repl" &&
 	ok || bad "the rows' llc_replacement is not the fragment's"
 grep -q "last-level cache modelled with" "$T/cal.txt" && ok || bad "the text does not say the replacement chosen"
+# Without a native loop row there is nothing to choose the replacement (or
+# a guest host's outer page) by: each is left as configured, and said so.
+# shellcheck disable=SC2086
+"$TPT" probe --phases native,first-touch $small --calibrate "$T/noloop.ini" >"$T/noloop.txt" 2>"$T/err" &&
+	ok || bad "calibrate without loop rows failed: $(cat "$T/err")"
+! grep -q "^llc_replacement = " "$T/noloop.ini" && grep -q "left as configured (lru)" "$T/noloop.ini" &&
+	grep -q "LRU replacement, as configured (no native loop row" "$T/noloop.txt" && ok ||
+	bad "a replacement chosen on no loop rows: $(cat "$T/noloop.ini")"
+if grep -q "itself a guest" "$T/noloop.txt"; then
+	grep -q "outer pages 4K (no native loop row to choose by)" "$T/noloop.txt" && ok ||
+		bad "an outer page chosen on no loop rows: $(cat "$T/noloop.txt")"
+fi
 # The first touch of 2M pages calibrates the clearing of a huge page's
 # frames where the kernel gave the buffer huge pages; then the model takes
 # as long as measured (within whole cycles).

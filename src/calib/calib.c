@@ -626,6 +626,23 @@ static int fit_all(struct calib *c, struct tpt_config *cfg, struct calib_fragmen
 	return 0;
 }
 
+/* Whether a row is one native_error judges the model on: a native loop
+ * measured, and not too noisy to judge. */
+static bool native_judged(const struct probe_row *x)
+{
+	return x->where == WHERE_NATIVE && (x->loop == LOOP_INDEPENDENT || x->loop == LOOP_DEPENDENT) &&
+	       !calib_noisy(x) && x->ns > 0;
+}
+
+/* How many rows the outer page and the replacement are chosen on. */
+static unsigned native_rows(const struct calib *c)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < c->n; i++)
+		n += native_judged(&c->rows[i]);
+	return n;
+}
+
 /* How far the model is from the native loops (at every size), after
  * calib_model, over the rows not too noisy to judge: how many are within
  * the tolerance, and the mean squared log of model over measured. */
@@ -636,8 +653,7 @@ static double native_error(const struct calib *c, unsigned *within)
 	*within = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct probe_row *x = &c->rows[i];
-		if (x->where != WHERE_NATIVE || (x->loop != LOOP_INDEPENDENT && x->loop != LOOP_DEPENDENT) ||
-		    calib_noisy(x) || x->ns <= 0 || c->model_ns[i] <= 0)
+		if (!native_judged(x) || c->model_ns[i] <= 0)
 			continue;
 		double d = log(c->model_ns[i] / x->ns);
 		e += d * d;
@@ -697,6 +713,8 @@ static int choose_model(struct calib *c, const struct tpt_config *cfg, bool try_
 	}
 	if (try_outer)
 		c->outer_shift = shifts[bo];
+	c->outer_chosen = try_outer;
+	c->repl_chosen = try_repl;
 	memcpy(c->calibrates, tried[bo][br].calibrates, sizeof(c->calibrates));
 	if (fitted) {
 		*fitted = tried[bo][br].cfg;
@@ -707,7 +725,7 @@ static int choose_model(struct calib *c, const struct tpt_config *cfg, bool try_
 
 int calib_choose_outer(struct calib *c, const struct tpt_config *cfg)
 {
-	if (!c->h->in_vm || !c->outer_auto)
+	if (!c->h->in_vm || !c->outer_auto || !native_rows(c))
 		return 0;
 	int rc = choose_model(c, cfg, true, false, NULL, NULL);
 	memset(c->calibrates, 0, sizeof(c->calibrates));
@@ -716,14 +734,18 @@ int calib_choose_outer(struct calib *c, const struct tpt_config *cfg)
 
 int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 {
-	bool try_outer = c->h->in_vm && c->outer_auto;
+	/* Both choices are made on the native loop rows; without them
+	 * (--phases left them out, or every one was noisy) each stays as
+	 * given, and the notes say so. */
+	unsigned judged = native_rows(c);
+	bool try_outer = c->h->in_vm && c->outer_auto && judged, try_repl = judged > 0;
 	const char *outer = c->outer_shift == 21 ? "2M" : "4K";
 	char why[320];
 	struct tpt_config t;
 	struct calib_fragment tf;
 	/* Each choice fitted in full; the winner's fit is kept, after the
 	 * notes that say why it won. */
-	int rc = choose_model(c, cfg, try_outer, true, &t, &tf);
+	int rc = choose_model(c, cfg, try_outer, try_repl, &t, &tf);
 	if (rc)
 		return rc;
 	outer = c->outer_shift == 21 ? "2M" : "4K";
@@ -735,18 +757,24 @@ int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 			 c->outer_within[1], c->outer_error[0], c->outer_error[1], outer);
 	else if (c->h->in_vm)
 		snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "
-			 "pages, %s (--outer-page); tpt sim --scheme nested --host-page %s models its processes",
-			 outer, outer);
+			 "pages, %s (%s); tpt sim --scheme nested --host-page %s models its processes", outer,
+			 c->outer_auto ? "no native loop row to choose by" : "--outer-page", outer);
 	if (c->h->in_vm)
 		calib_note(f, "[cost]", NULL, NULL, why);
 	const char *repl = t.llc_replacement == CACHE_RANDOM ? "random" : "lru";
-	snprintf(why, sizeof(why), "the last-level cache's replacement that brings the native loops "
-		 "nearer (rows within %.0f %%: lru %u, random %u; mean squared log error lru %.4f, "
-		 "random %.4f): the chains beyond a cache's size and the loops whose walks reuse their table "
-		 "lines tell them apart",
-		 100 * CALIB_TOLERANCE, c->repl_within[0], c->repl_within[1], c->repl_error[0],
-		 c->repl_error[1]);
-	calib_note(f, "[cache]", "llc_replacement", repl, why);
+	if (!try_repl) {
+		snprintf(why, sizeof(why), "the last-level cache's replacement is left as configured (%s): "
+			 "no native loop row to choose it by", repl);
+		calib_note(f, "[cache]", NULL, NULL, why);
+	} else {
+		snprintf(why, sizeof(why), "the last-level cache's replacement that brings the native "
+			 "loops nearer (rows within %.0f %%: lru %u, random %u; mean squared log error lru "
+			 "%.4f, random %.4f): the chains beyond a cache's size and the loops whose walks reuse "
+			 "their table lines tell them apart",
+			 100 * CALIB_TOLERANCE, c->repl_within[0], c->repl_within[1], c->repl_error[0],
+			 c->repl_error[1]);
+		calib_note(f, "[cache]", "llc_replacement", repl, why);
+	}
 	for (unsigned i = 0; i < tf.n && f->n < ARRAY_LEN(f->line); i++)
 		memcpy(f->line[f->n++], tf.line[i], sizeof(f->line[0]));
 	*cfg = t;

@@ -257,14 +257,19 @@ static void print_text(const struct probe_cmd *c)
 	if (h->in_vm) {
 		printf("  itself a guest (CPUID hypervisor bit): its processes walk the outer hypervisor's "
 		       "nested paging; modelled so, outer pages %s", page_name(c->outer_shift));
-		if (c->compare && c->outer_auto)
+		if (c->compare && c->outer_auto && !c->m.outer_chosen)
+			printf(" (no native loop row to choose by)");
+		else if (c->compare && c->outer_auto)
 			printf(" (nearer the native loops than %s: rows within %.0f %% 4K %u, 2M %u; mean squared "
 			       "log error 4K %.4f, 2M %.4f)", c->outer_shift == 21 ? "4K" : "2M",
 			       100 * CALIB_TOLERANCE, c->m.outer_within[0], c->m.outer_within[1],
 			       c->m.outer_error[0], c->m.outer_error[1]);
 		printf("\n");
 	}
-	if (c->calibrate)
+	if (c->calibrate && !c->m.repl_chosen)
+		printf("  last-level cache modelled with %s replacement, as configured (no native loop row to "
+		       "choose by)\n", c->m.llc_replacement == CACHE_RANDOM ? "random" : "LRU");
+	else if (c->calibrate)
 		printf("  last-level cache modelled with %s replacement (rows within %.0f %%: lru %u, random %u; "
 		       "mean squared log error lru %.4f, random %.4f)\n",
 		       c->m.llc_replacement == CACHE_RANDOM ? "random" : "LRU", 100 * CALIB_TOLERANCE,

@@ -61,6 +61,9 @@ struct calib {
 	double model_ns[CALIB_MAX_ROWS];
 	const char *calibrates[CALIB_MAX_ROWS]; /* the key a row calibrates, or NULL */
 	uint32_t llc_replacement;      /* the model's, at the last calib_model */
+	/* Whether each was chosen: both are chosen on the native loop rows,
+	 * and stay as given where the probe has none to judge. */
+	bool outer_chosen, repl_chosen;
 	/* calib_choose_outer's measures, outer pages 4K and 2M: the native
 	 * loop rows within CALIB_TOLERANCE, and the mean squared log error. */
 	unsigned outer_within[2];
