@@ -170,14 +170,9 @@ static void print_tables(FILE *out, const struct rows *t, const struct row *x)
 		fprintf(out, "\n");
 	}
 	if (sampled) {
-		const struct sample_result *m = &r[P_NEVER].sample;
-		fprintf(out, "sampled (never's run): %llu windows; accesses %llu in detail, %llu warming, "
-			     "%llu fast-forwarded\n",
-			(unsigned long long)m->windows, (unsigned long long)m->detailed,
-			(unsigned long long)m->warmed, (unsigned long long)m->fast_forwarded);
-		if (m->prewarmed)
-			fprintf(out, "  (%llu of them warmed functionally, sample_prewarm)\n",
-				(unsigned long long)m->prewarmed);
+		fprintf(out, "sampled (never's run): ");
+		result_print_sampling(out, &r[P_NEVER].sample);
+		fprintf(out, "\n");
 	}
 	if (t->n > P_N)
 		fprintf(out, "(below auto: other schemes as baselines, each run whole; their decisions "

@@ -397,16 +397,22 @@ static void print_ci(FILE *out, const char *what, double v)
 		fprintf(out, "  %s +-%.2f%%", what, 100 * v);
 }
 
-/* A sampled run: how it was sampled and how sure its estimates are. */
-static void print_sample(FILE *out, const struct tpt_result *r)
+void result_print_sampling(FILE *out, const struct sample_result *m)
 {
-	const struct sample_result *m = &r->sample;
-	fprintf(out, "\nsampled: %llu windows; accesses %llu in detail, %llu warming, %llu fast-forwarded",
+	fprintf(out, "%llu windows; accesses %llu in detail, %llu warming, %llu fast-forwarded",
 		(unsigned long long)m->windows, (unsigned long long)m->detailed,
 		(unsigned long long)m->warmed, (unsigned long long)m->fast_forwarded);
 	if (m->prewarmed)
 		fprintf(out, " (%llu of them warmed functionally, sample_prewarm)",
 			(unsigned long long)m->prewarmed);
+}
+
+/* A sampled run: how it was sampled and how sure its estimates are. */
+static void print_sample(FILE *out, const struct tpt_result *r)
+{
+	const struct sample_result *m = &r->sample;
+	fprintf(out, "\nsampled: ");
+	result_print_sampling(out, m);
 	fprintf(out, "\n");
 	fprintf(out, "95%% intervals of the estimates (TLB, walk and cache counters; the rest exact):\n");
 	print_ci(out, "est. cycles", result_ci95_cycles(r));

@@ -52,6 +52,11 @@ double result_ci95_cycles(const struct tpt_result *r);
  * estimated_counters), as result_json carries it. */
 json_t *result_sample_json(const struct tpt_result *r);
 
+/* How a sampled run was sampled, on one line without its newline:
+ * "W windows; accesses D in detail, M warming, F fast-forwarded", and how
+ * many of them were warmed functionally where any were. */
+void result_print_sampling(FILE *out, const struct sample_result *m);
+
 /* 0, or -1 when out of memory. */
 int result_from_sim(struct tpt_result *r, const struct sim *s, uint64_t seed);
 void result_free(struct tpt_result *r);
