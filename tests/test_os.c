@@ -236,6 +236,49 @@ static void test_shadow_unsync(void **state)
 	}
 }
 
+/* SHSP under nested paging estimates what shadow_unsync would make of the
+ * guest's table writes, as shadow paging does them: a leaf table page's
+ * first write since the last CR3 load exits, the rest are stores, and the
+ * next CR3 load syncs the page. Without shadow_unsync there is nothing to
+ * estimate. Shadow paging's own counts, on the same steps, beside it. */
+static void test_shsp_unsync_estimate(void **state)
+{
+	(void)state;
+	struct tpt_config c;
+	config_defaults(&c);
+	for (int unsync = 0; unsync <= 1; unsync++) {
+		c.shadow_unsync = (uint32_t)unsync;
+		for (int shsp = 0; shsp <= 1; shsp++) {
+			struct tsim *t = start(shsp ? "shsp" : "shadow", &c, 12, 12);
+			uint64_t stores, syncs;
+			exec_pid(t, 1);
+			exec_pid(t, 2);
+			mmap_pages(t, 1, 0, 64, WL_MAP_W);
+			mmap_pages(t, 2, 0, 4, WL_MAP_W);
+			for (int i = 0; i < 40; i++) {
+				touch(t, 1, PG(i), true); /* a PTE written in one leaf table */
+				tsim_check(t);
+			}
+			shadow_unsync_counts(&t->s.vm, &stores, &syncs);
+			/* Shadow paging traps from the second write (the first
+			 * fill shadows the page), and goes out of sync there. */
+			assert_int_equal(stores, unsync ? (shsp ? 39 : 38) : 0);
+			assert_int_equal(syncs, 0);
+			touch(t, 2, PG(0), true); /* its CR3 load syncs the page */
+			shadow_unsync_counts(&t->s.vm, &stores, &syncs);
+			assert_int_equal(syncs, (uint64_t)unsync);
+			/* ...so its next write exits again, and the one after is a store. */
+			touch(t, 1, PG(40), true);
+			touch(t, 1, PG(41), true);
+			tsim_check(t);
+			uint64_t before = stores;
+			shadow_unsync_counts(&t->s.vm, &stores, &syncs);
+			assert_int_equal(stores - before, (uint64_t)unsync);
+			tsim_free(t);
+		}
+	}
+}
+
 static void test_munmap_shootdowns(void **state)
 {
 	(void)state;
@@ -773,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_page_cache_shared),
 		cmocka_unit_test(test_thp_and_hugetlb),
 		cmocka_unit_test(test_shadow_unsync),
+		cmocka_unit_test(test_shsp_unsync_estimate),
 		cmocka_unit_test(test_tpt_emul_hypercalls),
 		cmocka_unit_test(test_tpt_by_name_and_mixed_processes),
 		cmocka_unit_test(test_tpt_status_fault_fallback_and_repair),

@@ -22,4 +22,8 @@ enum tpt_state tpt_state_of(const struct process *p);
 /* Whether p has a shadow table built (shadow.c). */
 bool shadow_loaded(const struct process *p);
 
+/* shadow_unsync's table writes made stores and its syncs so far, in the
+ * VM; under SHSP's nested mode, those it would make (shadow.c). */
+void shadow_unsync_counts(const struct vm *vm, uint64_t *stores, uint64_t *syncs);
+
 #endif

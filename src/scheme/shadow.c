@@ -36,7 +36,9 @@
  * plus the exits shadow paging would take for the interval's guest table
  * updates, intercepted faults, CR3 writes and INVLPGs; under shadow, those
  * exits' cycles against the walk stall times the 2D walk's extra
- * references. After `shsp_confidence` intervals in a row favour the other
+ * references. With shadow_unsync both sides count a leaf table page's
+ * writes after its first since the last CR3 load as stores, and each such
+ * page as a sync at the next (nested mode marks the pages for this alone). After `shsp_confidence` intervals in a row favour the other
  * mode by `shsp_margin`, it switches: to shadow, the TLBs and walk caches
  * are flushed and the shadow tables start empty, filled by hidden faults
  * (their cost charged as under shadow paging); to nested, every shadow
@@ -84,6 +86,10 @@ struct shadow_vm {
 	uint8_t *unsync;        /* bit per gfn: that leaf table page is out of sync (shadow_unsync) */
 	uint64_t *unsynced;     /* the gfns that went out of sync since the last CR3 load */
 	size_t nunsynced, capunsynced;
+	/* shadow_unsync's table writes made stores, and its syncs; under
+	 * SHSP's nested mode, those it would make (the estimate's); the
+	 * counts at the interval's start */
+	uint64_t stores, syncs, last_stores, last_syncs;
 	uint32_t *writes;       /* writes per guest table page this interval */
 	uint64_t writes_bytes;
 	struct agile_switch *switched; /* agile: the switching entries */
@@ -111,6 +117,12 @@ static struct shadow_proc *sp(const struct process *p)
 bool shadow_loaded(const struct process *p)
 {
 	return sp(p)->live;
+}
+
+void shadow_unsync_counts(const struct vm *vm, uint64_t *stores, uint64_t *syncs)
+{
+	*stores = sv(vm)->stores;
+	*syncs = sv(vm)->syncs;
 }
 
 /* --- the hardware half ---------------------------------------------------- */
@@ -280,6 +292,7 @@ static int shadow_guest_write(struct vm *vm, struct process *p, struct tpt_stats
 	uint64_t base = va & ~((1ULL << s) - 1);
 	if (bit_test(x->unsync, gfn)) {
 		/* Out of sync: a store; the sync updates what the old value produced. */
+		x->stores++;
 		if (old & PTE_P)
 			drop_range(vm, p, base, base + (1ULL << s));
 		return TPT_OK;
@@ -476,6 +489,7 @@ static void sync_unsynced(struct vm *vm, struct process *p)
 		bit_set(x->wp, gfn);
 		x->writes[gfn] = 0;
 		p->st.shadow_syncs++;
+		x->syncs++;
 	}
 	x->nunsynced = 0;
 }
@@ -541,17 +555,52 @@ static void shadow_count_tables(const struct process *p, uint64_t *shadow, uint6
 
 /* --- SHSP: the VM's mode, switched at intervals ------------------------------- */
 
+/* Nested mode, for the estimate: what shadow_unsync would make of a leaf
+ * table write. The page's first write since the last CR3 load exits and
+ * lets it go out of sync, so later ones are stores; the page is marked in
+ * the unsync map, which nested mode has no other use for. */
+static void estimate_unsync(struct shadow_vm *x, uint64_t gfn)
+{
+	if (bit_test(x->unsync, gfn)) {
+		x->stores++;
+		return;
+	}
+	if (tpt_grow(&x->unsynced, &x->capunsynced, x->nunsynced + 1, sizeof(*x->unsynced)))
+		return; /* no memory: counted as an exit, as without shadow_unsync */
+	bit_set(x->unsync, gfn);
+	x->unsynced[x->nunsynced++] = gfn;
+}
+
+/* Clears every page's out-of-sync mark; returns how many were marked. */
+static uint64_t unmark_unsynced(struct shadow_vm *x)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < x->nunsynced; i++)
+		if (bit_test(x->unsync, x->unsynced[i])) {
+			bit_clear(x->unsync, x->unsynced[i]);
+			n++;
+		}
+	x->nunsynced = 0;
+	return n;
+}
+
 static int shsp_guest_write(struct vm *vm, struct process *p, struct tpt_stats *acct, uint64_t va,
 			    uint64_t table, int level, uint64_t old, uint64_t val)
 {
-	if (sv(vm)->nested_now)
-		return TPT_OK; /* nested paging: the guest owns its table */
-	return shadow_guest_write(vm, p, acct, va, table, level, old, val);
+	if (!sv(vm)->nested_now)
+		return shadow_guest_write(vm, p, acct, va, table, level, old, val);
+	/* Nested paging: the guest owns its table. */
+	if (level == 1 && vm->cfg->shadow_unsync)
+		estimate_unsync(sv(vm), table >> PAGE_SHIFT);
+	return TPT_OK;
 }
 
 static int shsp_cr3(struct vm *vm, struct process *p)
 {
-	return sv(vm)->nested_now ? TPT_OK : shadow_cr3(vm, p);
+	if (!sv(vm)->nested_now)
+		return shadow_cr3(vm, p);
+	sv(vm)->syncs += unmark_unsynced(sv(vm)); /* what shadow paging would sync here */
+	return TPT_OK;
 }
 
 /* Every process's counters, summed. */
@@ -564,10 +613,13 @@ static void sum_procs(const struct vm *vm, struct tpt_stats *out)
 }
 
 /* The cycles shadow paging's exits cost for d's events: table updates
- * trapped and emulated, faults intercepted, CR3 writes and INVLPGs. */
-static double shadow_exit_cycles(const struct tpt_config *c, const struct tpt_stats *d)
+ * trapped and emulated (but those shadow_unsync makes stores), faults
+ * intercepted, CR3 writes and INVLPGs; and shadow_unsync's syncs. */
+static double shadow_exit_cycles(const struct tpt_config *c, const struct tpt_stats *d, uint64_t stores,
+				 uint64_t syncs)
 {
-	return (double)d->pt_updates * (c->exit_cycles + c->pt_write_cycles) +
+	double trapped = d->pt_updates > stores ? (double)(d->pt_updates - stores) : 0;
+	return trapped * (c->exit_cycles + c->pt_write_cycles) + (double)syncs * c->shadow_sync_cycles +
 	       (double)d->guest_faults * (c->exit_cycles + c->pf_intercept_cycles) +
 	       (double)d->context_switches * (c->exit_cycles + c->cr3_cycles) +
 	       (double)d->invlpgs * (c->exit_cycles + c->invlpg_cycles);
@@ -596,6 +648,7 @@ static void shsp_switch(struct vm *vm, struct tpt_stats *acct, bool to_nested)
 	x->nested_now = to_nested;
 	x->votes = 0;
 	vm->hv.traps_tlb = !to_nested;
+	unmark_unsynced(x); /* neither the estimate's marks nor shadow's outlive the mode */
 	if (to_nested) {
 		for (unsigned i = 0; i < vm->nprocs; i++)
 			if (vm->procs[i])
@@ -624,15 +677,18 @@ static void shsp_tick(struct vm *vm, struct tpt_stats *acct)
 	if (now.accesses >= x->last.accesses) /* else the counters were zeroed at the mark */
 		stats_sub(&d, &x->last);
 	x->last = now;
+	uint64_t stores = x->stores - x->last_stores, syncs = x->syncs - x->last_syncs;
+	x->last_stores = x->stores;
+	x->last_syncs = x->syncs;
 	double g = vm->levels, full = (g + 1) * (g + 1) - 1;
 	/* Walk cycles are what the walks' references cost, before overlap. */
 	double walk = (double)(d.walk_cycles + d.faulted_walk_cycles);
 	double cost_nested, cost_shadow;
 	if (x->nested_now) {
 		cost_nested = walk;
-		cost_shadow = walk * g / full + shadow_exit_cycles(c, &d);
+		cost_shadow = walk * g / full + shadow_exit_cycles(c, &d, stores, syncs);
 	} else {
-		cost_shadow = walk + shadow_exit_cycles(c, &d);
+		cost_shadow = walk + shadow_exit_cycles(c, &d, stores, syncs);
 		cost_nested = walk * full / g;
 	}
 	bool other = x->nested_now ? cost_shadow * (1 + c->shsp_margin) < cost_nested
@@ -645,7 +701,10 @@ static void shsp_tick(struct vm *vm, struct tpt_stats *acct)
 /* A sampled window begins: the next tick judges from here. */
 static void shsp_tick_start(struct vm *vm)
 {
-	sum_procs(vm, &sv(vm)->last);
+	struct shadow_vm *x = sv(vm);
+	sum_procs(vm, &x->last);
+	x->last_stores = x->stores;
+	x->last_syncs = x->syncs;
 }
 
 static uint64_t shsp_interval(const struct tpt_config *cfg)
