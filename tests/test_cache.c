@@ -95,6 +95,37 @@ static double cycle_llc_hits(uint32_t replacement, struct cache *c)
 	return (double)hits / (double)(3 * lines);
 }
 
+/* L1D and L2 replace at random as the LLC does, each by its own key: a
+ * cycle of 1.5 times the L2 (12 times the L1D, LLC hits then) keeps
+ * h = exp(-1.5 (1 - h)) = 0.42 of its lines in a random L2 and none in an
+ * LRU one; a cycle of 1.5 times the L1D keeps its share there alike. */
+static void test_inner_random_replacement(void **state)
+{
+	(void)state;
+	struct tpt_config cfg;
+	config_defaults(&cfg);
+	for (int level = 0; level < 2; level++)
+		for (uint32_t repl = CACHE_LRU; repl <= CACHE_RANDOM; repl++) {
+			struct cache c;
+			cfg.l1d_replacement = level == 0 ? repl : CACHE_LRU;
+			cfg.l2_replacement = level == 1 ? repl : CACHE_LRU;
+			assert_int_equal(cache_init(&c, &cfg), 0);
+			uint64_t lines = 3 * (level ? cfg.l2_size : cfg.l1d_size) / 128, hits = 0;
+			for (int pass = 0; pass < 8; pass++)
+				for (uint64_t i = 0; i < lines; i++) {
+					int l = cache_access(&c, i * 64);
+					hits += pass >= 2 && l == level;
+				}
+			check(&c);
+			double h = (double)hits / (double)(6 * lines);
+			if (repl == CACHE_LRU)
+				assert_true(h == 0);
+			else if (h < 0.38 || h > 0.46)
+				fail_msg("level %d at random: hit share %.3f, not about 0.42", level, h);
+			cache_fini(&c);
+		}
+}
+
 static void test_random_replacement(void **state)
 {
 	(void)state;
@@ -149,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_llc_and_lru),
 		cmocka_unit_test(test_checker_catches_duplicate),
 		cmocka_unit_test(test_random_replacement),
+		cmocka_unit_test(test_inner_random_replacement),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

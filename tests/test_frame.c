@@ -92,6 +92,60 @@ static void test_runs(void **state)
 	frames_fini(&f);
 }
 
+/* frames_scatter: 4K frames come at random from a pool of 64 split 2M
+ * chunks, each once, the same for a seed; 2M frames keep their alignment;
+ * every frame of a small memory is still handed out, none twice. */
+static void test_scatter(void **state)
+{
+	(void)state;
+	struct frames f, g;
+	struct tpt_err e;
+	assert_int_equal(frames_init(&f, 512, 4 * 262144, &e), 0); /* 2M .. 4G */
+	assert_int_equal(frames_init(&g, 512, 4 * 262144, &e), 0);
+	frames_scatter(&f, 7);
+	frames_scatter(&g, 7);
+	/* 256 frames (1 MiB): over the pool, in no order; a 1 MiB L2 of 16
+	 * ways has 16 page colours, which they fill unevenly. */
+	uint64_t lo = UINT64_MAX, hi = 0, p, q;
+	unsigned colour[16] = {0}, ascending = 0, most = 0;
+	for (int i = 0; i < 256; i++) {
+		assert_int_equal(frames_alloc(&f, FRAME_4K, &p), 0);
+		assert_int_equal(frames_alloc(&g, FRAME_4K, &q), 0);
+		assert_int_equal(p, q); /* the same seed, the same frames */
+		assert_true(p >= 512 && p < 4 * 262144);
+		ascending += p > hi && hi;
+		lo = p < lo ? p : lo;
+		hi = p > hi ? p : hi;
+		colour[p % 16]++;
+	}
+	check(&f);
+	assert_true(hi - lo > 32 * 512); /* from well beyond one 2M chunk */
+	assert_true(ascending < 32);     /* a running maximum rises about ln 256 times */
+	for (int c = 0; c < 16; c++)
+		most = colour[c] > most ? colour[c] : most;
+	assert_true(most > 16);
+	assert_int_equal(f.used, 256);
+	assert_int_equal(frames_alloc(&f, FRAME_2M, &p), 0);
+	assert_int_equal(p % 512, 0);
+	check(&f);
+	frames_fini(&f);
+	frames_fini(&g);
+	/* 6 MiB: three chunks, all of them pooled; each frame once. */
+	assert_int_equal(frames_init(&f, 512, 2048, &e), 0);
+	frames_scatter(&f, 1);
+	static uint8_t seen[2048];
+	memset(seen, 0, sizeof(seen));
+	int n = 0;
+	while (frames_alloc(&f, FRAME_4K, &p) == 0) {
+		assert_true(p >= 512 && p < 2048 && !seen[p]);
+		seen[p] = 1;
+		n++;
+	}
+	assert_int_equal(n, 1536);
+	check(&f);
+	frames_fini(&f);
+}
+
 static void test_checker_catches_double_free(void **state)
 {
 	(void)state;
@@ -114,6 +168,7 @@ int main(void)
 		cmocka_unit_test(test_exhaustion),
 		cmocka_unit_test(test_checker_catches_double_free),
 		cmocka_unit_test(test_runs),
+		cmocka_unit_test(test_scatter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

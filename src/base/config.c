@@ -47,6 +47,8 @@ static const struct opt opts[] = {
 	O("cache", llc_size, OPT_SIZE, 1024, 1ULL << 36, "16M", "last-level cache size"),
 	O("cache", llc_ways, OPT_U32, 1, 64, "16", "LLC associativity"),
 	O("cache", llc_latency, OPT_U32, 1, 10000, "50", "LLC hit latency, cycles"),
+	E("cache", l1d_replacement, "lru|random", "lru", "L1D replacement, as llc_replacement (tpt probe --calibrate takes each cache's nearer this CPU's loops)"),
+	E("cache", l2_replacement, "lru|random", "lru", "L2 replacement, as llc_replacement (tpt probe --calibrate takes each cache's nearer this CPU's loops)"),
 	E("cache", llc_replacement, "lru|random", "lru", "LLC replacement: the least recently used way, or a way at random (vendors publish neither; tpt probe --calibrate takes the one nearer this CPU's loops)"),
 	O("cache", dram_latency, OPT_U32, 1, 100000, "200", "DRAM latency, cycles"),
 	O("cost", base_cpi, OPT_DOUBLE, 1, 100000, "1.0", "cycles per instruction with a perfect memory system"),
@@ -138,6 +140,7 @@ static const struct opt opts[] = {
 	O("mem", guest_mem, OPT_SIZE, 0, 1ULL << 42, "0", "guest physical memory; 0 sizes it from the workload"),
 	O("mem", host_mem, OPT_SIZE, 0, 1ULL << 42, "0", "host physical memory; 0 sizes it from the guest's"),
 	O("mem", prefault, OPT_BOOL, 0, 1, "0", "hypervisor maps all guest memory at start (the TPT artifact's devirt prefault)"),
+	E("mem", frame_order, "ordered|scattered", "ordered", "4K frames of guest OS and host: in address order, or drawn at random from 128 MiB of free ones as a long-running machine's free lists give them"),
 };
 
 static const char *const section_notes[][2] = {

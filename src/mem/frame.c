@@ -6,7 +6,9 @@
  * a 2 MiB request splits a 1 GiB chunk, and 1 GiB chunks come from a bump
  * pointer. Freed frames go back to their own size's stack; there is no
  * coalescing, so long runs fragment as a real allocator without compaction
- * does. Invariant: used == frames handed out and not freed.
+ * does. With frames_scatter, 4 KiB frames come at random from a pool that
+ * 2 MiB chunks are split into until it holds FRAMES_SCATTER_POOL. Invariant:
+ * used == frames handed out and not freed.
  */
 #include <stdlib.h>
 
@@ -81,11 +83,44 @@ void frames_fini(struct frames *f)
 	*f = (struct frames){0};
 }
 
+void frames_scatter(struct frames *f, uint64_t seed)
+{
+	f->scatter = true;
+	rng_seed(&f->rng, seed);
+}
+
+static int take(struct frames *f, unsigned order, uint64_t *pfn);
+
+/* Splits 2 MiB chunks into the 4K pool until it holds the scatter pool,
+ * or none is left; then swaps a frame drawn at random to the top. -1 when
+ * the pool is empty. */
+static int scatter_draw(struct frames *f)
+{
+	struct frame_stack *s = &f->free[0];
+	uint64_t big;
+	while (s->n < FRAMES_SCATTER_POOL) {
+		if (stack_reserve(s, 512) || take(f, FRAME_2M, &big))
+			break;
+		f->used -= 1ULL << FRAME_2M;
+		(void)push_split(s, big, 1, 512); /* room reserved: cannot fail */
+	}
+	if (s->n == 0)
+		return -1;
+	size_t r = (size_t)rng_below(&f->rng, s->n);
+	uint64_t t = s->v[r];
+	s->v[r] = s->v[s->n - 1];
+	s->v[s->n - 1] = t;
+	return 0;
+}
+
 /* frames_alloc without the peak: a chunk being split is not in use. */
 static int take(struct frames *f, unsigned order, uint64_t *pfn)
 {
 	struct frame_stack *s = &f->free[class_of(order)];
-	if (s->n == 0) {
+	if (order == FRAME_4K && f->scatter) {
+		if (scatter_draw(f))
+			return -1;
+	} else if (s->n == 0) {
 		uint64_t big;
 		if (order == FRAME_1G) {
 			if (f->bump + (1ULL << FRAME_1G) > f->bump_end)

@@ -37,6 +37,8 @@ int cache_init(struct cache *c, const struct tpt_config *cfg)
 			return -1;
 		}
 	}
+	c->lv[0].random = cfg->l1d_replacement == CACHE_RANDOM;
+	c->lv[1].random = cfg->l2_replacement == CACHE_RANDOM;
 	c->lv[2].random = cfg->llc_replacement == CACHE_RANDOM;
 	rng_seed(&c->rng, 1); /* the same draws for every run */
 	c->lat[CL_L1] = cfg->l1d_latency;

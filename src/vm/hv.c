@@ -83,6 +83,8 @@ int hv_init(struct hv *hv, const struct hv_ops *ops, int levels, unsigned host_s
 	/* Frames 0..511 stay unused: a null host-physical page is a bug. */
 	if (frames_init(&hv->hframes, 512, hfr, e))
 		return -1;
+	if (cfg->frame_order == FRAMES_SCATTERED)
+		frames_scatter(&hv->hframes, 1); /* the same draws for every run */
 	hv->gmap_bytes = tpt_align_up(gfr * sizeof(uint32_t), PAGE_SIZE);
 	hv->rmap_bytes = tpt_align_up(hfr * sizeof(uint32_t), PAGE_SIZE);
 	hv->gmap = hv_map_sparse(hv->gmap_bytes);

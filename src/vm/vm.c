@@ -44,6 +44,8 @@ int vm_init(struct vm *vm, const struct hv_ops *hv, int levels, unsigned guest_s
 	/* Frames 0..511 stay unused: a null guest-physical page is a bug. */
 	if (frames_init(&vm->gframes, 512, gfr, e))
 		goto fail;
+	if (cfg->frame_order == FRAMES_SCATTERED)
+		frames_scatter(&vm->gframes, 2); /* the same draws for every run, not the host's */
 	/* The scheme's own state: its size zeroed here, its arrays its own. */
 	if (hv->vm_size && !(vm->xs = calloc(1, hv->vm_size))) {
 		tpt_nomem(e);

@@ -29,6 +29,8 @@ struct tpt_config {
 	uint64_t l1d_size, l2_size, llc_size;
 	uint32_t l1d_ways, l2_ways, llc_ways;
 	uint32_t l1d_latency, l2_latency, llc_latency, dram_latency;
+	uint32_t l1d_replacement; /* CACHE_LRU or CACHE_RANDOM */
+	uint32_t l2_replacement;  /* CACHE_LRU or CACHE_RANDOM */
 	uint32_t llc_replacement; /* CACHE_LRU or CACHE_RANDOM */
 	/* [cost] cycles */
 	double base_cpi;
@@ -87,6 +89,7 @@ struct tpt_config {
 	/* [mem] */
 	uint64_t guest_mem, host_mem; /* 0: sized from the workload */
 	uint32_t prefault;            /* hypervisor maps all guest memory up front */
+	uint32_t frame_order;         /* FRAMES_ORDERED or FRAMES_SCATTERED: 4K frames' */
 };
 
 enum { SAMPLE_WARM_NONE, SAMPLE_WARM_FULL };
@@ -94,8 +97,12 @@ enum { SAMPLE_WARM_NONE, SAMPLE_WARM_FULL };
  * levels and the nested TLB (the default, as Intel cores); the guest
  * dimension alone; both dimensions' upper levels; both and the nested TLB. */
 enum { PWC_DIMS_1D_NT, PWC_DIMS_1D, PWC_DIMS_2D, PWC_DIMS_2D_NT };
-/* [cache] llc_replacement: the way a full set gives up. */
+/* [cache] l1d_replacement, l2_replacement, llc_replacement: the way a full
+ * set gives up. */
 enum { CACHE_LRU, CACHE_RANDOM };
+/* [mem] frame_order: the order the guest OS and the host hand out 4K
+ * frames (frame.h's frames_scatter). */
+enum { FRAMES_ORDERED, FRAMES_SCATTERED };
 /* [hv] dvmt_layout (Alam et al., ISCA 2017): the hypervisor's own gPA -> hPA
  * map that DVMT walks instead of the EPT: an array by host page, a hash
  * table by host page, or a direct segment (base plus offset). */

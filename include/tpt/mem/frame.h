@@ -26,11 +26,23 @@ struct frames {
 	struct frame_stack tables;  /* 4K frames for page tables, carved from their own 2M chunks */
 	uint64_t used;          /* frames handed out, in 4 KiB units */
 	uint64_t peak;          /* the most used at once */
+	bool scatter;           /* 4K frames drawn at random (frames_scatter) */
+	struct rng rng;         /* their draws */
 };
 
 /* base and limit must be multiples of 512 (2 MiB). */
 int frames_init(struct frames *f, uint64_t base, uint64_t limit, struct tpt_err *e);
 void frames_fini(struct frames *f);
+/*
+ * From now on a 4K frame is drawn at random from a pool of at least
+ * FRAMES_SCATTER_POOL free ones (while 2 MiB chunks remain to split), as a
+ * long-running host's free lists hand them out, instead of in address
+ * order: the cache sets a buffer's lines fall in are then as uneven as
+ * such a host makes them. Page-table frames, and 2M and 1G frames, are
+ * unaffected. Deterministic for a seed.
+ */
+#define FRAMES_SCATTER_POOL (64 * 512)
+void frames_scatter(struct frames *f, uint64_t seed);
 /* 0 and *pfn aligned to the order, or -1 when memory is exhausted. */
 int frames_alloc(struct frames *f, unsigned order, uint64_t *pfn);
 void frames_free(struct frames *f, uint64_t pfn, unsigned order);
