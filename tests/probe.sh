@@ -163,22 +163,26 @@ awk '/^[a-z_]+ = / && prev !~ /^; / { bad = 1 } { prev = $0 } END { exit bad }' 
 grep -q "dram_latency" "$T/cal.txt" && ok || bad "the comparison does not mark the rows that calibrate"
 grep -q "^l1d_latency = " "$T/cal.ini" && grep -q "^l2_latency = " "$T/cal.ini" &&
 	grep -q "^base_cpi = " "$T/cal.ini" && ok || bad "the sweep calibrates no cache latency: $(cat "$T/cal.ini")"
-# The LLC's replacement is chosen, written, and the model the rows give.
-repl=$(sed -n 's/^llc_replacement = \(lru\|random\)$/\1/p' "$T/cal.ini")
-[ -n "$repl" ] && ok || bad "the calibration chooses no LLC replacement: $(cat "$T/cal.ini")"
+# Each cache's replacement is chosen, written, and the model the rows give.
 python3 -c '
-import json, sys
+import json, re, sys
+cal = open(sys.argv[2]).read()
 rows = [r for r in json.load(open(sys.argv[1])) if r["model_ns"] is not None]
-assert rows and all(r["llc_replacement"] == sys.argv[2] for r in rows), rows' "$T/cal.json" "$repl" &&
-	ok || bad "the rows' llc_replacement is not the fragment's"
-grep -q "last-level cache modelled with" "$T/cal.txt" && ok || bad "the text does not say the replacement chosen"
+assert rows
+for level in ("l1d", "l2", "llc"):
+    m = re.search(r"^%s_replacement = (lru|random)$" % level, cal, re.M)
+    assert m, (level, cal)
+    assert all(r[level + "_replacement"] == m.group(1) for r in rows), (level, rows)' "$T/cal.json" "$T/cal.ini" &&
+	ok || bad "the fragment's replacements are missing or not the rows': $(cat "$T/cal.ini")"
+grep -q "caches modelled with L1D [LRUandom]*, L2 [LRUandom]* and LLC [LRUandom]* replacement (" "$T/cal.txt" &&
+	ok || bad "the text does not say the replacements chosen"
 # Without a native loop row there is nothing to choose the replacement (or
 # a guest host's outer page) by: each is left as configured, and said so.
 # shellcheck disable=SC2086
 "$TPT" probe --phases native,first-touch $small --calibrate "$T/noloop.ini" >"$T/noloop.txt" 2>"$T/err" &&
 	ok || bad "calibrate without loop rows failed: $(cat "$T/err")"
-! grep -q "^llc_replacement = " "$T/noloop.ini" && grep -q "left as configured (lru)" "$T/noloop.ini" &&
-	grep -q "LRU replacement, as configured (no native loop row" "$T/noloop.txt" && ok ||
+! grep -q "_replacement = " "$T/noloop.ini" && grep -q "left as configured (L1D lru, L2 lru, LLC lru)" "$T/noloop.ini" &&
+	grep -q "LLC LRU replacement, as configured (no native loop row" "$T/noloop.txt" && ok ||
 	bad "a replacement chosen on no loop rows: $(cat "$T/noloop.ini")"
 if grep -q "itself a guest" "$T/noloop.txt"; then
 	grep -q "outer pages 4K (no native loop row to choose by)" "$T/noloop.txt" && ok ||

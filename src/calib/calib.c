@@ -79,7 +79,10 @@ static double row_spec(const struct calib *c, const struct probe_row *x, char *s
 
 /* Simulates the loop rows among idx[0..n) under cfg: their model ns, and
  * their results in keep (the caller frees them) when it is not NULL. 0, or
- * the runs' status. */
+ * the runs' status. The machine measured has run long: its free lists hand
+ * out 4K frames scattered (the same chain over 1 MiB, allocated afresh,
+ * took 5.8 to 7.0 ns a step on one host, which frames in address order
+ * cannot give), so the model's do too (frame_order). */
 static int simulate(const struct calib *c, const struct tpt_config *cfg, const size_t *idx,
 		    size_t n, double *ns, struct tpt_result *keep)
 {
@@ -98,6 +101,7 @@ static int simulate(const struct calib *c, const struct tpt_config *cfg, const s
 	struct tpt_config run_cfg = *cfg;
 	if (c->h->in_vm)
 		run_cfg.prefault = 1;
+	run_cfg.frame_order = FRAMES_SCATTERED;
 	int rc = c->run(c->arg, runs, n, &run_cfg);
 	for (size_t i = 0; i < n; i++) {
 		if (!rc)
@@ -168,6 +172,8 @@ static double event_ns(const struct calib *c, const struct probe_row *x, const s
 int calib_model(struct calib *c, const struct tpt_config *cfg)
 {
 	size_t idx[CALIB_MAX_ROWS] = {0}, n = 0;
+	c->l1d_replacement = cfg->l1d_replacement;
+	c->l2_replacement = cfg->l2_replacement;
 	c->llc_replacement = cfg->llc_replacement;
 	double ns[CALIB_MAX_ROWS] = {0};
 	for (size_t i = 0; i < c->n; i++) {
@@ -664,8 +670,9 @@ static double native_error(const struct calib *c, unsigned *within)
 }
 
 /* The model nearer the native loops: each outer page (4K and 2M) where
- * try_outer, else c->outer_shift's; each LLC replacement (LRU, random)
- * where try_repl, else cfg's. Each is tried under cfg as it is, or, with
+ * try_outer, else c->outer_shift's; each combination of the caches'
+ * replacements (LRU or random for each of L1D, L2 and LLC) where try_repl,
+ * else cfg's. Each is tried under cfg as it is, or, with
  * fitted set, after fitting every term under it. The winner goes into
  * c->outer_shift, and its fit into *fitted, *ff and c->calibrates; each
  * choice's measures beside the other's into c->outer_* and c->repl_*. */
@@ -674,20 +681,25 @@ static int choose_model(struct calib *c, const struct tpt_config *cfg, bool try_
 {
 	static const unsigned shifts[] = {12, 21};
 	static const uint32_t repls[] = {CACHE_LRU, CACHE_RANDOM};
+	/* Replacement r: the L1D's repls[r >> 2], the L2's repls[r >> 1 & 1],
+	 * the LLC's repls[r & 1]. */
 	struct {
 		struct tpt_config cfg;
 		struct calib_fragment f;
 		const char *calibrates[CALIB_MAX_ROWS];
 		unsigned within;
 		double error;
-	} tried[2][2]; /* [outer][replacement] */
-	size_t no = try_outer ? 2 : 1, nr = try_repl ? 2 : 1, bo = 0, br = 0;
+	} tried[2][CALIB_REPLS]; /* [outer][replacement] */
+	size_t no = try_outer ? 2 : 1, nr = try_repl ? CALIB_REPLS : 1, bo = 0, br = 0;
 	for (size_t o = 0; o < no; o++)
 		for (size_t r = 0; r < nr; r++) {
 			int rc;
 			tried[o][r].cfg = *cfg;
-			if (try_repl)
-				tried[o][r].cfg.llc_replacement = repls[r];
+			if (try_repl) {
+				tried[o][r].cfg.l1d_replacement = repls[r >> 2];
+				tried[o][r].cfg.l2_replacement = repls[r >> 1 & 1];
+				tried[o][r].cfg.llc_replacement = repls[r & 1];
+			}
 			tried[o][r].f = (struct calib_fragment){0};
 			if (try_outer)
 				c->outer_shift = shifts[o];
@@ -699,7 +711,8 @@ static int choose_model(struct calib *c, const struct tpt_config *cfg, bool try_
 			/* The nearer on all the rows: a count of rows within the
 			 * tolerance turns on whichever row sits at its edge (a noisy
 			 * L3 row flipped it between runs an hour apart), where the
-			 * error moves smoothly. Ties keep the first (4K, LRU). */
+			 * error moves smoothly. Ties keep the first (4K, LRU
+			 * throughout). */
 			if (tried[o][r].error < tried[bo][br].error)
 				bo = o, br = r;
 		}
@@ -732,6 +745,11 @@ int calib_choose_outer(struct calib *c, const struct tpt_config *cfg)
 	return rc;
 }
 
+static const char *repl_key(uint32_t r)
+{
+	return r == CACHE_RANDOM ? "random" : "lru";
+}
+
 int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 {
 	/* Both choices are made on the native loop rows; without them
@@ -740,7 +758,7 @@ int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 	unsigned judged = native_rows(c);
 	bool try_outer = c->h->in_vm && c->outer_auto && judged, try_repl = judged > 0;
 	const char *outer = c->outer_shift == 21 ? "2M" : "4K";
-	char why[320];
+	char why[640];
 	struct tpt_config t;
 	struct calib_fragment tf;
 	/* Each choice fitted in full; the winner's fit is kept, after the
@@ -761,19 +779,25 @@ int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 			 c->outer_auto ? "no native loop row to choose by" : "--outer-page", outer);
 	if (c->h->in_vm)
 		calib_note(f, "[cost]", NULL, NULL, why);
-	const char *repl = t.llc_replacement == CACHE_RANDOM ? "random" : "lru";
+	const char *l1 = repl_key(t.l1d_replacement), *l2 = repl_key(t.l2_replacement),
+		   *llc = repl_key(t.llc_replacement);
 	if (!try_repl) {
-		snprintf(why, sizeof(why), "the last-level cache's replacement is left as configured (%s): "
-			 "no native loop row to choose it by", repl);
+		snprintf(why, sizeof(why), "the caches' replacement is left as configured (L1D %s, L2 %s, "
+			 "LLC %s): no native loop row to choose it by", l1, l2, llc);
 		calib_note(f, "[cache]", NULL, NULL, why);
 	} else {
-		snprintf(why, sizeof(why), "the last-level cache's replacement that brings the native "
-			 "loops nearer (rows within %.0f %%: lru %u, random %u; mean squared log error lru "
-			 "%.4f, random %.4f): the chains beyond a cache's size and the loops whose walks reuse "
-			 "their table lines tell them apart",
-			 100 * CALIB_TOLERANCE, c->repl_within[0], c->repl_within[1], c->repl_error[0],
-			 c->repl_error[1]);
-		calib_note(f, "[cache]", "llc_replacement", repl, why);
+		int o = snprintf(why, sizeof(why), "the caches' replacements that bring the native loops "
+				 "nearer: each level LRU or random, all eight tried (L1D/L2/LLC: rows within "
+				 "%.0f %%, mean squared log error;", 100 * CALIB_TOLERANCE);
+		for (unsigned r = 0; r < CALIB_REPLS && o > 0 && (size_t)o < sizeof(why); r++)
+			o += snprintf(why + o, sizeof(why) - (size_t)o, " %s/%s/%s %u %.4f%s",
+				      repl_key(r >> 2), repl_key(r >> 1 & 1), repl_key(r & 1), c->repl_within[r],
+				      c->repl_error[r], r + 1 < CALIB_REPLS ? "," : ")");
+		calib_note(f, "[cache]", "l1d_replacement", l1, why);
+		calib_note(f, "[cache]", "l2_replacement", l2, "chosen with the L1D's: the chains near "
+			   "and beyond the L2's size tell LRU from random");
+		calib_note(f, "[cache]", "llc_replacement", llc, "chosen with the L1D's: the chains beyond "
+			   "the LLC's size and the loops whose walks reuse their table lines tell them apart");
 	}
 	for (unsigned i = 0; i < tf.n && f->n < ARRAY_LEN(f->line); i++)
 		memcpy(f->line[f->n++], tf.line[i], sizeof(f->line[0]));

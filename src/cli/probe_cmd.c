@@ -250,6 +250,11 @@ static const char *page_name(unsigned shift)
 	return shift == 21 ? "2M" : "4K";
 }
 
+static const char *repl_name(uint32_t r)
+{
+	return r == CACHE_RANDOM ? "random" : "LRU";
+}
+
 static void print_text(const struct probe_cmd *c)
 {
 	const struct host_info *h = &c->h;
@@ -266,14 +271,18 @@ static void print_text(const struct probe_cmd *c)
 			       c->m.outer_error[0], c->m.outer_error[1]);
 		printf("\n");
 	}
-	if (c->calibrate && !c->m.repl_chosen)
-		printf("  last-level cache modelled with %s replacement, as configured (no native loop row to "
-		       "choose by)\n", c->m.llc_replacement == CACHE_RANDOM ? "random" : "LRU");
-	else if (c->calibrate)
-		printf("  last-level cache modelled with %s replacement (rows within %.0f %%: lru %u, random %u; "
-		       "mean squared log error lru %.4f, random %.4f)\n",
-		       c->m.llc_replacement == CACHE_RANDOM ? "random" : "LRU", 100 * CALIB_TOLERANCE,
-		       c->m.repl_within[0], c->m.repl_within[1], c->m.repl_error[0], c->m.repl_error[1]);
+	if (c->calibrate) {
+		printf("  caches modelled with L1D %s, L2 %s and LLC %s replacement", repl_name(c->m.l1d_replacement),
+		       repl_name(c->m.l2_replacement), repl_name(c->m.llc_replacement));
+		if (!c->m.repl_chosen)
+			printf(", as configured (no native loop row to choose by)");
+		else
+			printf(" (L1D/L2/LLC: rows within %.0f %%, mean squared log error;", 100 * CALIB_TOLERANCE);
+		for (unsigned r = 0; c->m.repl_chosen && r < CALIB_REPLS; r++)
+			printf(" %s/%s/%s %u %.4f%s", repl_name(r >> 2), repl_name(r >> 1 & 1), repl_name(r & 1),
+			       c->m.repl_within[r], c->m.repl_error[r], r + 1 < CALIB_REPLS ? "," : ")");
+		printf("\n");
+	}
 	printf("KVM: %s\n", h->kvm_desc);
 	if (c->vm_skipped[0])
 		printf("  no VM rows: %s\n", c->vm_skipped);
@@ -355,6 +364,10 @@ static json_t *row_json(const struct probe_cmd *c, size_t i)
 		json_object_set_new(r, "thp_share", json_real(x->thp_share));
 	if (c->compare) {
 		json_object_set_new(r, "model_ns", json_real(c->m.model_ns[i]));
+		json_object_set_new(r, "l1d_replacement",
+				    json_string(c->m.l1d_replacement == CACHE_RANDOM ? "random" : "lru"));
+		json_object_set_new(r, "l2_replacement",
+				    json_string(c->m.l2_replacement == CACHE_RANDOM ? "random" : "lru"));
 		json_object_set_new(r, "llc_replacement",
 				    json_string(c->m.llc_replacement == CACHE_RANDOM ? "random" : "lru"));
 		json_object_set_new(r, "ratio", json_real(c->m.model_ns[i] > 0 ? x->ns / c->m.model_ns[i] : 0));
@@ -363,6 +376,8 @@ static json_t *row_json(const struct probe_cmd *c, size_t i)
 		json_object_set_new(r, "verdict", v[0] ? json_string(v) : json_null());
 	} else {
 		json_object_set_new(r, "model_ns", json_null());
+		json_object_set_new(r, "l1d_replacement", json_null());
+		json_object_set_new(r, "l2_replacement", json_null());
 		json_object_set_new(r, "llc_replacement", json_null());
 		json_object_set_new(r, "ratio", json_null());
 		json_object_set_new(r, "verdict", json_null());

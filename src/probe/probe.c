@@ -7,9 +7,10 @@
  * Called by the probe command on a thread it has pinned. Native memory is
  * mmap'd here, 2 MiB aligned, with MADV_NOHUGEPAGE or MADV_HUGEPAGE; guest
  * memory is the VMM's (vmm.h), whose buffer the host writes through its
- * own mapping (the dependent chain holds guest addresses there). Each
- * buffer is freed before the next is made, so the probe needs one buffer's
- * memory at a time.
+ * own mapping (the dependent chain holds guest addresses there). The
+ * native loops keep their buffers (and up to SWEEP_KEEP of the latency
+ * sweep's past placements) at once; every other phase frees each buffer
+ * before it makes the next.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +234,37 @@ static int nloop_add(struct run *r, struct nloop *l, enum probe_loop lp, bool th
  * hypervisor's page size on a host that is a guest). */
 enum { NB_CHAIN4K, NB_TABLE4K, NB_CHAIN2M, NB_TABLE2M, NB_SWEEP, NB_REACH, NB_N };
 #define REACH_TIMES 4
+/* The most the sweep's earlier placements keep mapped, so that a new one
+ * cannot be handed the frames just freed. */
+#define SWEEP_KEEP (2ULL << 30)
+
+/*
+ * The sweep's loops l[0..n), whose buffer starts at *at, placed afresh in
+ * b: a new buffer, touched, its chains built again at the same offsets.
+ * Which frames the kernel (and an outer hypervisor) gives a buffer decides
+ * which cache sets its lines share, so a chain near a cache's size hits or
+ * misses by its placement: the same chain over 1 MiB, allocated afresh,
+ * took 4.7 to 7.2 ns a step on one host. A round per placement puts that
+ * in the row's spread and noise. 0, or -1 with r->e set.
+ */
+static int sweep_place(struct run *r, struct nloop *l, unsigned n, uint8_t **at, struct nbuf *b,
+		       uint64_t bytes)
+{
+	if (nbuf_open(b, bytes, true, r->e))
+		return -1;
+	probe_touch(b->p, b->size / PAGE_SIZE, PAGE_SIZE);
+	double share = host_thp_share(b->p, b->size);
+	for (unsigned i = 0; i < n; i++) {
+		l[i].p = b->p + (l[i].p - *at);
+		if (share < l[i].x->thp_share)
+			l[i].x->thp_share = share; /* the least of its placements */
+		if (l[i].x->loop == LOOP_DEPENDENT &&
+		    probe_chain_build(l[i].p, l[i].x->size, (uint64_t)(uintptr_t)l[i].p, r->p->seed, r->e))
+			return -1;
+	}
+	*at = b->p;
+	return 0;
+}
 
 /*
  * The independent and dependent loops natively, on 4K pages and THP, and
@@ -255,9 +287,14 @@ static int native_loops(struct run *r)
 	sweep = tpt_align_up(sweep + PROBE_SWEEP_MIN, 2 * MiB);
 	struct nbuf b[NB_N] = {0};
 	struct nloop l[PROBE_MAX_ROWS_NATIVE];
-	unsigned nl = 0;
+	unsigned nl = 0, s0 = 0, s1 = 0, oldest = 0;
 	uint64_t ran[128];
+	uint8_t *sweep_at = NULL;
 	int rc = -1;
+	/* The sweep's placements: round k's in placed[k] (round 0's is b[NB_SWEEP]). */
+	struct nbuf *placed = calloc(r->p->rounds + 1, sizeof(*placed));
+	if (!placed)
+		return tpt_fail_mem(r->e, "probe: no memory for the sweep's placements");
 	ran_init(ran, r->p->seed);
 	for (int k = 0; k < NB_N; k++) {
 		bool chain = k == NB_CHAIN4K || k == NB_CHAIN2M, thp = k >= NB_CHAIN2M && k != NB_REACH;
@@ -276,18 +313,32 @@ static int native_loops(struct run *r)
 			continue;
 		}
 		uint64_t at = 0;
+		s0 = nl;
+		sweep_at = b[k].p;
 		for (uint64_t s = top; dep && s >= PROBE_SWEEP_MIN && s < size; s /= 4, at += s * 4)
 			if (nloop_add(r, &l[nl++], LOOP_DEPENDENT, true, b[k].p + at, s, share))
 				goto out;
 		if (ind && nloop_add(r, &l[nl++], LOOP_INDEPENDENT, true, b[k].p + sweep - PROBE_SWEEP_MIN,
 				     PROBE_SWEEP_MIN, share))
 			goto out;
+		s1 = nl;
 	}
-	for (unsigned round = 0; round <= r->p->rounds; round++)
+	for (unsigned round = 0; round <= r->p->rounds; round++) {
+		if (round && s1 > s0) {
+			/* Earlier placements go, oldest first, beyond SWEEP_KEEP. */
+			for (; (round - oldest) * sweep > SWEEP_KEEP; oldest++) {
+				struct nbuf *old = oldest ? &placed[oldest] : &b[NB_SWEEP];
+				nbuf_close(old);
+				old->map = NULL;
+			}
+			if (sweep_place(r, l + s0, s1 - s0, &sweep_at, &placed[round], sweep))
+				goto out;
+		}
 		for (unsigned i = 0; i < nl; i++) {
 			nloop_run(&l[i], l[i].warm, ran);
 			row_round(l[i].x, round, nloop_run(&l[i], l[i].n, ran));
 		}
+	}
 	for (unsigned i = 0; i < nl; i++)
 		row_done(l[i].x);
 	rc = 0;
@@ -295,6 +346,10 @@ out:
 	for (int k = 0; k < NB_N; k++)
 		if (b[k].map)
 			nbuf_close(&b[k]);
+	for (unsigned k = 1; k <= r->p->rounds; k++)
+		if (placed[k].map)
+			nbuf_close(&placed[k]);
+	free(placed);
 	return rc;
 }
 

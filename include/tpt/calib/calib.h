@@ -44,9 +44,12 @@ typedef int (*calib_runner)(void *arg, struct calib_run *runs, size_t n, const s
 
 /* The config fragment --calibrate writes: values with their reasons. */
 struct calib_fragment {
-	char line[32][512];
+	char line[48][768];
 	unsigned n;
 };
+
+/* The caches' replacements calib_fit tries (see repl_within). */
+#define CALIB_REPLS 8
 
 struct calib {
 	const struct probe_params *p;
@@ -60,7 +63,9 @@ struct calib {
 	/* Filled: */
 	double model_ns[CALIB_MAX_ROWS];
 	const char *calibrates[CALIB_MAX_ROWS]; /* the key a row calibrates, or NULL */
-	uint32_t llc_replacement;      /* the model's, at the last calib_model */
+	/* the model's replacement, CACHE_LRU or CACHE_RANDOM, of each cache
+	 * at the last calib_model */
+	uint32_t l1d_replacement, l2_replacement, llc_replacement;
 	/* Whether each was chosen: both are chosen on the native loop rows,
 	 * and stay as given where the probe has none to judge. */
 	bool outer_chosen, repl_chosen;
@@ -68,9 +73,11 @@ struct calib {
 	 * loop rows within CALIB_TOLERANCE, and the mean squared log error. */
 	unsigned outer_within[2];
 	double outer_error[2];
-	/* calib_fit's, the same for LRU and random LLC replacement. */
-	unsigned repl_within[2];
-	double repl_error[2];
+	/* calib_fit's, the same for each replacement tried: r is the L1D's
+	 * (r >> 2), the L2's (r >> 1 & 1) and the LLC's (r & 1), each 0 for
+	 * LRU and 1 for random. */
+	unsigned repl_within[CALIB_REPLS];
+	double repl_error[CALIB_REPLS];
 };
 
 /* The row of this place, loop and page size (a loop's at the probe's
