@@ -157,7 +157,8 @@ fi
 "$TPT" probe --phases native,dependent,independent,first-touch $small --calibrate "$T/cal.ini" \
 	--json "$T/cal.json" >"$T/cal.txt" 2>"$T/err" && ok || bad "calibrate failed: $(cat "$T/err")"
 grep -q "^clock_ghz = " "$T/cal.ini" && grep -q "^dram_latency = " "$T/cal.ini" &&
-	grep -q "^guest_fault_cycles = " "$T/cal.ini" && ok || bad "calibration lacks values: $(cat "$T/cal.ini")"
+	grep -q "^guest_fault_cycles = " "$T/cal.ini" && grep -q "^frame_order = scattered$" "$T/cal.ini" &&
+	ok || bad "calibration lacks values: $(cat "$T/cal.ini")"
 awk '/^[a-z_]+ = / && prev !~ /^; / { bad = 1 } { prev = $0 } END { exit bad }' "$T/cal.ini" && ok ||
 	bad "a calibrated value without its comment"
 grep -q "dram_latency" "$T/cal.txt" && ok || bad "the comparison does not mark the rows that calibrate"

@@ -801,6 +801,9 @@ int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 	}
 	for (unsigned i = 0; i < tf.n && f->n < ARRAY_LEN(f->line); i++)
 		memcpy(f->line[f->n++], tf.line[i], sizeof(f->line[0]));
+	calib_note(f, "[mem]", "frame_order", "scattered", "this machine has run a while: its free lists "
+		   "hand out 4K frames scattered, and the probe's loops were modelled so");
+	t.frame_order = FRAMES_SCATTERED;
 	*cfg = t;
 	return 0;
 }
@@ -816,7 +819,7 @@ void calib_write(const struct calib *c, const struct calib_fragment *f, FILE *ou
 		when, tpt_version(), tpt_commit(), c->h->cpu, c->h->kvm_desc,
 		c->h->in_vm ? "; this host is itself a guest (CPUID hypervisor bit)" : "");
 	/* Grouped by section, in the order measured. */
-	const char *secs[] = {"[cache]", "[cost]", "[hv]"};
+	const char *secs[] = {"[cache]", "[cost]", "[hv]", "[mem]"};
 	for (size_t s = 0; s < ARRAY_LEN(secs); s++) {
 		bool head = false;
 		for (unsigned i = 0; i < f->n; i++) {
