@@ -100,6 +100,7 @@ static void test_scatter(void **state)
 	(void)state;
 	struct frames f, g;
 	struct tpt_err e;
+	int n;
 	assert_int_equal(frames_init(&f, 512, 4 * 262144, &e), 0); /* 2M .. 4G */
 	assert_int_equal(frames_init(&g, 512, 4 * 262144, &e), 0);
 	frames_scatter(&f, 7);
@@ -130,12 +131,23 @@ static void test_scatter(void **state)
 	check(&f);
 	frames_fini(&f);
 	frames_fini(&g);
+	/* The pool takes at most an eighth of the frames: a 64 MiB memory
+	 * keeps 28 of its 32 chunks for 2M requests after a 4K draw. */
+	assert_int_equal(frames_init(&f, 512, 512 + 16384, &e), 0);
+	frames_scatter(&f, 3);
+	assert_int_equal(frames_alloc(&f, FRAME_4K, &p), 0);
+	n = 0;
+	while (frames_alloc(&f, FRAME_2M, &q) == 0)
+		n++;
+	assert_int_equal(n, 32 - 4);
+	check(&f);
+	frames_fini(&f);
 	/* 6 MiB: three chunks, all of them pooled; each frame once. */
 	assert_int_equal(frames_init(&f, 512, 2048, &e), 0);
 	frames_scatter(&f, 1);
 	static uint8_t seen[2048];
 	memset(seen, 0, sizeof(seen));
-	int n = 0;
+	n = 0;
 	while (frames_alloc(&f, FRAME_4K, &p) == 0) {
 		assert_true(p >= 512 && p < 2048 && !seen[p]);
 		seen[p] = 1;

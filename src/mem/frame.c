@@ -91,14 +91,15 @@ void frames_scatter(struct frames *f, uint64_t seed)
 
 static int take(struct frames *f, unsigned order, uint64_t *pfn);
 
-/* Splits 2 MiB chunks into the 4K pool until it holds the scatter pool,
- * or none is left; then swaps a frame drawn at random to the top. -1 when
- * the pool is empty. */
+/* Splits 2 MiB chunks into the 4K pool until it holds the scatter pool
+ * (at most an eighth of the frames), or none is left; then swaps a frame
+ * drawn at random to the top. -1 when the pool is empty. */
 static int scatter_draw(struct frames *f)
 {
 	struct frame_stack *s = &f->free[0];
-	uint64_t big;
-	while (s->n < FRAMES_SCATTER_POOL) {
+	uint64_t big, pool = (f->top - f->base) / 8; /* leaves most chunks whole for 2M requests */
+	pool = pool < FRAMES_SCATTER_POOL ? pool : FRAMES_SCATTER_POOL;
+	while (s->n < pool || s->n == 0) {
 		if (stack_reserve(s, 512) || take(f, FRAME_2M, &big))
 			break;
 		f->used -= 1ULL << FRAME_2M;

@@ -35,7 +35,8 @@ int frames_init(struct frames *f, uint64_t base, uint64_t limit, struct tpt_err 
 void frames_fini(struct frames *f);
 /*
  * From now on a 4K frame is drawn at random from a pool of at least
- * FRAMES_SCATTER_POOL free ones (while 2 MiB chunks remain to split), as a
+ * FRAMES_SCATTER_POOL free ones, or an eighth of all frames where that is
+ * fewer (while 2 MiB chunks remain to split), as a
  * long-running host's free lists hand them out, instead of in address
  * order: the cache sets a buffer's lines fall in are then as uneven as
  * such a host makes them. Page-table frames, and 2M and 1G frames, are
