@@ -164,19 +164,27 @@ awk '/^[a-z_]+ = / && prev !~ /^; / { bad = 1 } { prev = $0 } END { exit bad }' 
 grep -q "dram_latency" "$T/cal.txt" && ok || bad "the comparison does not mark the rows that calibrate"
 grep -q "^l1d_latency = " "$T/cal.ini" && grep -q "^l2_latency = " "$T/cal.ini" &&
 	grep -q "^base_cpi = " "$T/cal.ini" && ok || bad "the sweep calibrates no cache latency: $(cat "$T/cal.ini")"
-# Each cache's replacement is chosen, written, and the model the rows give.
+# Each cache's replacement is chosen, written, and the model the rows give;
+# where every native loop row was too noisy to judge (a loaded machine at
+# two rounds), none is chosen, and the text says so.
 python3 -c '
 import json, re, sys
-cal = open(sys.argv[2]).read()
+cal, txt = open(sys.argv[2]).read(), open(sys.argv[3]).read()
 rows = [r for r in json.load(open(sys.argv[1])) if r["model_ns"] is not None]
 assert rows
+judged = [r for r in rows if r["where"] == "native" and r["loop"] in ("dependent", "independent")
+          and r["verdict"] != "noisy"]
 for level in ("l1d", "l2", "llc"):
     m = re.search(r"^%s_replacement = (lru|random)$" % level, cal, re.M)
+    if not judged:
+        assert not m and "as configured (no native loop row to choose by)" in txt, (cal, txt)
+        continue
     assert m, (level, cal)
-    assert all(r[level + "_replacement"] == m.group(1) for r in rows), (level, rows)' "$T/cal.json" "$T/cal.ini" &&
-	ok || bad "the fragment's replacements are missing or not the rows': $(cat "$T/cal.ini")"
-grep -q "caches modelled with L1D [LRUandom]*, L2 [LRUandom]* and LLC [LRUandom]* replacement (" "$T/cal.txt" &&
-	ok || bad "the text does not say the replacements chosen"
+    assert all(r[level + "_replacement"] == m.group(1) for r in rows), (level, rows)
+if judged:
+    assert re.search(r"caches modelled with L1D (LRU|random), L2 (LRU|random) and LLC (LRU|random) "
+                     r"replacement \(", txt), txt' "$T/cal.json" "$T/cal.ini" "$T/cal.txt" &&
+	ok || bad "the replacements chosen are missing or not the rows': $(cat "$T/cal.ini")"
 # Without a native loop row there is nothing to choose the replacement (or
 # a guest host's outer page) by: each is left as configured, and said so.
 # shellcheck disable=SC2086
@@ -219,18 +227,25 @@ for r in json.load(open(sys.argv[1])):
 EOF
 # tpt sim with the fragment models the probe's update loop as the probe
 # did: the same ns an update (128K updates: 128,000), on the outer pages the
-# probe chose; within 0.1 %: on a host that is a guest the probe's runs
-# prefault (the outer hypervisor backed this host's memory long ago), and
-# tpt sim's VM pays the few first touches the warm-up leaves.
+# probe chose. On a host that is a guest the probe's runs prefault (the
+# outer hypervisor backed this host's memory long ago), so tpt sim does too
+# here: on scattered 4K outer frames the order they are backed in decides
+# where they fall, and with it the cache hits.
 row=$(python3 -c '
 import json, sys
 for r in json.load(open(sys.argv[1])):
     if r["loop"] == "independent" and r["guest_page"] == "2M" and r["size"] == 4 << 20:
         print(r["model_ns"], r["clock_ghz"], r["outer_page"] or "")' "$T/cal.json")
 set -- $row
-if [ -n "${3:-}" ]; then scheme="--scheme nested --host-page $3"; else scheme="--scheme native"; fi
+cp "$T/cal.ini" "$T/sim.ini"
+if [ -n "${3:-}" ]; then
+	scheme="--scheme nested --host-page $3"
+	printf '\n[mem]\nprefault = 1\n' >>"$T/sim.ini"
+else
+	scheme="--scheme native"
+fi
 # shellcheck disable=SC2086
-"$TPT" sim $scheme --guest-page 2M --workload gups:size=4M,updates=128000 --config "$T/cal.ini" \
+"$TPT" sim $scheme --guest-page 2M --workload gups:size=4M,updates=128000 --config "$T/sim.ini" \
 	--json "$T/gups.json" >/dev/null 2>"$T/err" && ok || bad "tpt sim with the fragment: $(cat "$T/err")"
 python3 -c '
 import json, sys
