@@ -211,7 +211,12 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
  * and a chain's order (4 bytes a line). */
 static uint64_t memory_needed(const struct probe_params *p)
 {
-	uint64_t native = p->where[WHERE_NATIVE] ? 8 * p->size + p->size / 2 : 0;
+	/* Natively: the loops' buffers (eight times --size), the sweep's (under
+	 * half of it) and the sweep's earlier placements. */
+	uint64_t placed = (uint64_t)p->rounds * (p->size / 2);
+	uint64_t native = p->where[WHERE_NATIVE] ? 8 * p->size + p->size / 2 +
+							   (placed < PROBE_SWEEP_KEEP ? placed : PROBE_SWEEP_KEEP)
+						 : 0;
 	uint64_t vm = p->where[WHERE_VM] ? p->size + p->size / 512 : 0;
 	uint64_t loops = (native > vm ? native : vm) + p->size / 16 + 64 * MiB;
 	uint64_t touch = p->touch + p->touch / 512 + 64 * MiB;

@@ -8,9 +8,9 @@
  * mmap'd here, 2 MiB aligned, with MADV_NOHUGEPAGE or MADV_HUGEPAGE; guest
  * memory is the VMM's (vmm.h), whose buffer the host writes through its
  * own mapping (the dependent chain holds guest addresses there). The
- * native loops keep their buffers (and up to SWEEP_KEEP of the latency
- * sweep's past placements) at once; every other phase frees each buffer
- * before it makes the next.
+ * native loops keep their buffers (and up to PROBE_SWEEP_KEEP of the
+ * latency sweep's past placements) at once; every other phase frees each
+ * buffer before it makes the next.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,17 +234,14 @@ static int nloop_add(struct run *r, struct nloop *l, enum probe_loop lp, bool th
  * hypervisor's page size on a host that is a guest). */
 enum { NB_CHAIN4K, NB_TABLE4K, NB_CHAIN2M, NB_TABLE2M, NB_SWEEP, NB_REACH, NB_N };
 #define REACH_TIMES 4
-/* The most the sweep's earlier placements keep mapped, so that a new one
- * cannot be handed the frames just freed. */
-#define SWEEP_KEEP (2ULL << 30)
 
 /*
  * The sweep's loops l[0..n), whose buffer starts at *at, placed afresh in
  * b: a new buffer, touched, its chains built again at the same offsets.
  * Which frames the kernel (and an outer hypervisor) gives a buffer decides
  * which cache sets its lines share, so a chain near a cache's size hits or
- * misses by its placement: the same chain over 1 MiB, allocated afresh,
- * took 4.7 to 7.2 ns a step on one host. A round per placement puts that
+ * misses by its placement: the same chain over 1 MiB took 4.6 to 7.5 ns
+ * a step over five placements on one host. A round per placement puts that
  * in the row's spread and noise. 0, or -1 with r->e set.
  */
 static int sweep_place(struct run *r, struct nloop *l, unsigned n, uint8_t **at, struct nbuf *b,
@@ -325,8 +322,8 @@ static int native_loops(struct run *r)
 	}
 	for (unsigned round = 0; round <= r->p->rounds; round++) {
 		if (round && s1 > s0) {
-			/* Earlier placements go, oldest first, beyond SWEEP_KEEP. */
-			for (; (round - oldest) * sweep > SWEEP_KEEP; oldest++) {
+			/* Earlier placements go, oldest first, beyond PROBE_SWEEP_KEEP. */
+			for (; (round - oldest) * sweep > PROBE_SWEEP_KEEP; oldest++) {
 				struct nbuf *old = oldest ? &placed[oldest] : &b[NB_SWEEP];
 				nbuf_close(old);
 				old->map = NULL;

@@ -38,7 +38,8 @@
  * exits' cycles against the walk stall times the 2D walk's extra
  * references. With shadow_unsync both sides count a leaf table page's
  * writes after its first since the last CR3 load as stores, and each such
- * page as a sync at the next (nested mode marks the pages for this alone). After `shsp_confidence` intervals in a row favour the other
+ * page as a sync at the next (nested mode marks the pages for this
+ * alone). After `shsp_confidence` intervals in a row favour the other
  * mode by `shsp_margin`, it switches: to shadow, the TLBs and walk caches
  * are flushed and the shadow tables start empty, filled by hidden faults
  * (their cost charged as under shadow paging); to nested, every shadow

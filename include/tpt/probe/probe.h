@@ -35,6 +35,10 @@ extern const char *const probe_loop_name[LOOP_N];
  * 64K, ... below the loops' size; and the independent loop over a table of
  * the smallest, which the L1 holds (what an update costs without misses). */
 #define PROBE_SWEEP_MIN (16 * KiB)
+/* The most the latency sweep's earlier placements keep mapped (each round
+ * places the sweep afresh), so that a new one cannot be handed the frames
+ * just freed. */
+#define PROBE_SWEEP_KEEP (2ULL << 30)
 #define PROBE_MAX_STATS 12
 
 /* Medians and spreads of samples (sample.c). */
