@@ -10,6 +10,7 @@
  * count allows), and is marked so.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -703,6 +704,8 @@ static int choose_model(struct calib *c, const struct tpt_config *cfg, bool try_
 			tried[o][r].f = (struct calib_fragment){0};
 			if (try_outer)
 				c->outer_shift = shifts[o];
+			if (fitted && c->p->progress) /* each fit simulates every loop row again */
+				fprintf(stderr, "tpt probe: fitting the model (%zu of %zu)\n", o * nr + r + 1, no * nr);
 			if ((fitted && (rc = fit_all(c, &tried[o][r].cfg, &tried[o][r].f))) ||
 			    (rc = calib_model(c, &tried[o][r].cfg)))
 				return rc;
