@@ -11,6 +11,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -683,18 +684,22 @@ static int choose_model(struct calib *c, const struct tpt_config *cfg, bool try_
 	static const unsigned shifts[] = {12, 21};
 	static const uint32_t repls[] = {CACHE_LRU, CACHE_RANDOM};
 	/* Replacement r: the L1D's repls[r >> 2], the L2's repls[r >> 1 & 1],
-	 * the LLC's repls[r & 1]. */
-	struct {
+	 * the LLC's repls[r & 1]. Each fit's fragment is 36 KiB: on the heap. */
+	struct tried {
 		struct tpt_config cfg;
 		struct calib_fragment f;
 		const char *calibrates[CALIB_MAX_ROWS];
 		unsigned within;
 		double error;
-	} tried[2][CALIB_REPLS]; /* [outer][replacement] */
+	} (*tried)[CALIB_REPLS] = calloc(2, sizeof(*tried)); /* [outer][replacement] */
+	if (!tried) {
+		fprintf(stderr, "tpt: probe: out of memory for the model's fits\n");
+		return 1; /* the exit status, as a failed run's */
+	}
 	size_t no = try_outer ? 2 : 1, nr = try_repl ? CALIB_REPLS : 1, bo = 0, br = 0;
+	int rc = 0;
 	for (size_t o = 0; o < no; o++)
 		for (size_t r = 0; r < nr; r++) {
-			int rc;
 			tried[o][r].cfg = *cfg;
 			if (try_repl) {
 				tried[o][r].cfg.l1d_replacement = repls[r >> 2];
@@ -708,7 +713,7 @@ static int choose_model(struct calib *c, const struct tpt_config *cfg, bool try_
 				fprintf(stderr, "tpt probe: fitting the model (%zu of %zu)\n", o * nr + r + 1, no * nr);
 			if ((fitted && (rc = fit_all(c, &tried[o][r].cfg, &tried[o][r].f))) ||
 			    (rc = calib_model(c, &tried[o][r].cfg)))
-				return rc;
+				goto out;
 			memcpy(tried[o][r].calibrates, c->calibrates, sizeof(c->calibrates));
 			tried[o][r].error = native_error(c, &tried[o][r].within);
 			/* The nearer on all the rows: a count of rows within the
@@ -736,7 +741,9 @@ static int choose_model(struct calib *c, const struct tpt_config *cfg, bool try_
 		*fitted = tried[bo][br].cfg;
 		*ff = tried[bo][br].f;
 	}
-	return 0;
+out:
+	free(tried);
+	return rc;
 }
 
 int calib_choose_outer(struct calib *c, const struct tpt_config *cfg)
