@@ -236,6 +236,38 @@ static void protect(struct shadow_vm *x, uint64_t gfn)
 		bit_set(x->wp, gfn);
 }
 
+/* Marks a leaf table page out of sync until the next CR3 load: 0, or -1
+ * (unmarked) when the list of such pages cannot grow. */
+static int mark_unsync(struct shadow_vm *x, uint64_t gfn)
+{
+	if (tpt_grow(&x->unsynced, &x->capunsynced, x->nunsynced + 1, sizeof(*x->unsynced)))
+		return -1;
+	bit_set(x->unsync, gfn);
+	x->unsynced[x->nunsynced++] = gfn;
+	return 0;
+}
+
+/* Clears the mark of every page marked out of sync, protecting each again
+ * where protect is set (the sync); returns how many were marked. A page
+ * freed or dropped since it was marked is no longer, and is not counted. */
+static uint64_t unmark_unsynced(struct shadow_vm *x, bool protect)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < x->nunsynced; i++) {
+		uint64_t gfn = x->unsynced[i];
+		if (!bit_test(x->unsync, gfn))
+			continue;
+		bit_clear(x->unsync, gfn);
+		if (protect) {
+			bit_set(x->wp, gfn);
+			x->writes[gfn] = 0;
+		}
+		n++;
+	}
+	x->nunsynced = 0;
+	return n;
+}
+
 /* Clears the write protection of a guest table page and the tables below it. */
 static void unprotect(struct vm *vm, const struct pt *gpt, uint64_t table, int level)
 {
@@ -303,11 +335,8 @@ static int shadow_guest_write(struct vm *vm, struct process *p, struct tpt_stats
 	acct->exits[EXIT_PT_WRITE]++;
 	if (old & PTE_P)
 		drop_range(vm, p, base, base + (1ULL << s));
-	if (level == 1 && vm->cfg->shadow_unsync && !x->agile &&
-	    !tpt_grow(&x->unsynced, &x->capunsynced, x->nunsynced + 1, sizeof(*x->unsynced))) {
+	if (level == 1 && vm->cfg->shadow_unsync && !x->agile && !mark_unsync(x, gfn)) {
 		bit_clear(x->wp, gfn);
-		bit_set(x->unsync, gfn);
-		x->unsynced[x->nunsynced++] = gfn;
 		return TPT_OK;
 	}
 	count_write(x, gfn);
@@ -477,22 +506,12 @@ static int shadow_load(struct vm *vm, struct process *p)
 }
 
 /* The leaf table pages out of sync are synced (protected again), each
- * costed to p, whose CR3 load syncs them; one freed or dropped since
- * then is no longer out of sync and costs nothing. */
+ * costed to p, whose CR3 load syncs them. */
 static void sync_unsynced(struct vm *vm, struct process *p)
 {
-	struct shadow_vm *x = sv(vm);
-	for (size_t i = 0; i < x->nunsynced; i++) {
-		uint64_t gfn = x->unsynced[i];
-		if (!bit_test(x->unsync, gfn))
-			continue;
-		bit_clear(x->unsync, gfn);
-		bit_set(x->wp, gfn);
-		x->writes[gfn] = 0;
-		p->st.shadow_syncs++;
-		x->syncs++;
-	}
-	x->nunsynced = 0;
+	uint64_t n = unmark_unsynced(sv(vm), true);
+	p->st.shadow_syncs += n;
+	sv(vm)->syncs += n;
 }
 
 /* A CR3 write traps: the process's shadow root is loaded. */
@@ -562,27 +581,10 @@ static void shadow_count_tables(const struct process *p, uint64_t *shadow, uint6
  * the unsync map, which nested mode has no other use for. */
 static void estimate_unsync(struct shadow_vm *x, uint64_t gfn)
 {
-	if (bit_test(x->unsync, gfn)) {
+	if (bit_test(x->unsync, gfn))
 		x->stores++;
-		return;
-	}
-	if (tpt_grow(&x->unsynced, &x->capunsynced, x->nunsynced + 1, sizeof(*x->unsynced)))
-		return; /* no memory: counted as an exit, as without shadow_unsync */
-	bit_set(x->unsync, gfn);
-	x->unsynced[x->nunsynced++] = gfn;
-}
-
-/* Clears every page's out-of-sync mark; returns how many were marked. */
-static uint64_t unmark_unsynced(struct shadow_vm *x)
-{
-	uint64_t n = 0;
-	for (size_t i = 0; i < x->nunsynced; i++)
-		if (bit_test(x->unsync, x->unsynced[i])) {
-			bit_clear(x->unsync, x->unsynced[i]);
-			n++;
-		}
-	x->nunsynced = 0;
-	return n;
+	else
+		(void)mark_unsync(x, gfn); /* no memory: counted as an exit, as without shadow_unsync */
 }
 
 static int shsp_guest_write(struct vm *vm, struct process *p, struct tpt_stats *acct, uint64_t va,
@@ -600,7 +602,7 @@ static int shsp_cr3(struct vm *vm, struct process *p)
 {
 	if (!sv(vm)->nested_now)
 		return shadow_cr3(vm, p);
-	sv(vm)->syncs += unmark_unsynced(sv(vm)); /* what shadow paging would sync here */
+	sv(vm)->syncs += unmark_unsynced(sv(vm), false); /* what shadow paging would sync here */
 	return TPT_OK;
 }
 
@@ -649,7 +651,7 @@ static void shsp_switch(struct vm *vm, struct tpt_stats *acct, bool to_nested)
 	x->nested_now = to_nested;
 	x->votes = 0;
 	vm->hv.traps_tlb = !to_nested;
-	unmark_unsynced(x); /* neither the estimate's marks nor shadow's outlive the mode */
+	unmark_unsynced(x, false); /* neither the estimate's marks nor shadow's outlive the mode */
 	if (to_nested) {
 		for (unsigned i = 0; i < vm->nprocs; i++)
 			if (vm->procs[i])
