@@ -755,7 +755,7 @@ int calib_choose_outer(struct calib *c, const struct tpt_config *cfg)
 	return rc;
 }
 
-static const char *repl_key(uint32_t r)
+const char *calib_repl_key(uint32_t r)
 {
 	return r == CACHE_RANDOM ? "random" : "lru";
 }
@@ -789,8 +789,8 @@ int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 			 c->outer_auto ? "no native loop row to choose by" : "--outer-page", outer);
 	if (c->h->in_vm)
 		calib_note(f, "[cost]", NULL, NULL, why);
-	const char *l1 = repl_key(t.l1d_replacement), *l2 = repl_key(t.l2_replacement),
-		   *llc = repl_key(t.llc_replacement);
+	const char *l1 = calib_repl_key(t.l1d_replacement), *l2 = calib_repl_key(t.l2_replacement),
+		   *llc = calib_repl_key(t.llc_replacement);
 	if (!try_repl) {
 		snprintf(why, sizeof(why), "the caches' replacement is left as configured (L1D %s, L2 %s, "
 			 "LLC %s): no native loop row to choose it by", l1, l2, llc);
@@ -801,8 +801,8 @@ int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 				 "%.0f %%, mean squared log error;", 100 * CALIB_TOLERANCE);
 		for (unsigned r = 0; r < CALIB_REPLS && o > 0 && (size_t)o < sizeof(why); r++)
 			o += snprintf(why + o, sizeof(why) - (size_t)o, " %s/%s/%s %u %.4f%s",
-				      repl_key(r >> 2), repl_key(r >> 1 & 1), repl_key(r & 1), c->repl_within[r],
-				      c->repl_error[r], r + 1 < CALIB_REPLS ? "," : ")");
+				      calib_repl_key(r >> 2), calib_repl_key(r >> 1 & 1), calib_repl_key(r & 1),
+				      c->repl_within[r], c->repl_error[r], r + 1 < CALIB_REPLS ? "," : ")");
 		calib_note(f, "[cache]", "l1d_replacement", l1, why);
 		calib_note(f, "[cache]", "l2_replacement", l2, "chosen with the L1D's: the chains near "
 			   "and beyond the L2's size tell LRU from random");

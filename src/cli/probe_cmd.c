@@ -279,13 +279,15 @@ static void print_text(const struct probe_cmd *c)
 	if (c->calibrate) {
 		printf("  caches modelled with L1D %s, L2 %s and LLC %s replacement", repl_name(c->m.l1d_replacement),
 		       repl_name(c->m.l2_replacement), repl_name(c->m.llc_replacement));
-		if (!c->m.repl_chosen)
+		if (!c->m.repl_chosen) {
 			printf(", as configured (no native loop row to choose by)");
-		else
+		} else {
 			printf(" (L1D/L2/LLC: rows within %.0f %%, mean squared log error;", 100 * CALIB_TOLERANCE);
-		for (unsigned r = 0; c->m.repl_chosen && r < CALIB_REPLS; r++)
-			printf(" %s/%s/%s %u %.4f%s", repl_name(r >> 2), repl_name(r >> 1 & 1), repl_name(r & 1),
-			       c->m.repl_within[r], c->m.repl_error[r], r + 1 < CALIB_REPLS ? "," : ")");
+			for (unsigned r = 0; r < CALIB_REPLS; r++)
+				printf(" %s/%s/%s %u %.4f%s", repl_name(r >> 2), repl_name(r >> 1 & 1),
+				       repl_name(r & 1), c->m.repl_within[r], c->m.repl_error[r],
+				       r + 1 < CALIB_REPLS ? "," : ")");
+		}
 		printf("\n");
 	}
 	printf("KVM: %s\n", h->kvm_desc);
@@ -369,12 +371,9 @@ static json_t *row_json(const struct probe_cmd *c, size_t i)
 		json_object_set_new(r, "thp_share", json_real(x->thp_share));
 	if (c->compare) {
 		json_object_set_new(r, "model_ns", json_real(c->m.model_ns[i]));
-		json_object_set_new(r, "l1d_replacement",
-				    json_string(c->m.l1d_replacement == CACHE_RANDOM ? "random" : "lru"));
-		json_object_set_new(r, "l2_replacement",
-				    json_string(c->m.l2_replacement == CACHE_RANDOM ? "random" : "lru"));
-		json_object_set_new(r, "llc_replacement",
-				    json_string(c->m.llc_replacement == CACHE_RANDOM ? "random" : "lru"));
+		json_object_set_new(r, "l1d_replacement", json_string(calib_repl_key(c->m.l1d_replacement)));
+		json_object_set_new(r, "l2_replacement", json_string(calib_repl_key(c->m.l2_replacement)));
+		json_object_set_new(r, "llc_replacement", json_string(calib_repl_key(c->m.llc_replacement)));
 		json_object_set_new(r, "ratio", json_real(c->m.model_ns[i] > 0 ? x->ns / c->m.model_ns[i] : 0));
 		json_object_set_new(r, "calibrates", c->m.calibrates[i] ? json_string(c->m.calibrates[i]) : json_null());
 		const char *v = calib_verdict(&c->m, i);

@@ -80,6 +80,9 @@ struct calib {
 	double repl_error[CALIB_REPLS];
 };
 
+/* A replacement's value in a config file: "lru" or "random". */
+const char *calib_repl_key(uint32_t replacement);
+
 /* The row of this place, loop and page size (a loop's at the probe's
  * --size), or NULL. */
 const struct probe_row *calib_find(const struct calib *c, enum probe_where w, enum probe_loop l,
