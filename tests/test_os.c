@@ -195,6 +195,18 @@ static void test_context_switch_exits_and_flushes(void **state)
 	tsim_free(t);
 }
 
+/* The two processes the shadow_unsync tests run: pid 1 with 64 pages to
+ * fault in one leaf table, pid 2 with 4, whose runs load their CR3s. */
+static struct tsim *start_unsync(const char *scheme, struct tpt_config *c)
+{
+	struct tsim *t = start(scheme, c, 12, 12);
+	exec_pid(t, 1);
+	exec_pid(t, 2);
+	mmap_pages(t, 1, 0, 64, WL_MAP_W);
+	mmap_pages(t, 2, 0, 4, WL_MAP_W);
+	return t;
+}
+
 /* KVM's out-of-sync leaf tables (shadow_unsync): a leaf table page's
  * first trapped write is the last until a CR3 load syncs it; the shadow
  * table stays what the guest's gives throughout (the checker). */
@@ -205,11 +217,7 @@ static void test_shadow_unsync(void **state)
 	config_defaults(&c);
 	for (int unsync = 0; unsync <= 1; unsync++) {
 		c.shadow_unsync = (uint32_t)unsync;
-		struct tsim *t = start("shadow", &c, 12, 12);
-		exec_pid(t, 1);
-		exec_pid(t, 2);
-		mmap_pages(t, 1, 0, 64, WL_MAP_W);
-		mmap_pages(t, 2, 0, 4, WL_MAP_W);
+		struct tsim *t = start_unsync("shadow", &c);
 		touch(t, 1, PG(0), true); /* the leaf table's first fill shadows it */
 		const struct tpt_stats *st = &vm_proc(&t->s.vm, 1)->st;
 		uint64_t ptw = st->exits[EXIT_PT_WRITE];
@@ -249,12 +257,8 @@ static void test_shsp_unsync_estimate(void **state)
 	for (int unsync = 0; unsync <= 1; unsync++) {
 		c.shadow_unsync = (uint32_t)unsync;
 		for (int shsp = 0; shsp <= 1; shsp++) {
-			struct tsim *t = start(shsp ? "shsp" : "shadow", &c, 12, 12);
+			struct tsim *t = start_unsync(shsp ? "shsp" : "shadow", &c);
 			uint64_t stores, syncs;
-			exec_pid(t, 1);
-			exec_pid(t, 2);
-			mmap_pages(t, 1, 0, 64, WL_MAP_W);
-			mmap_pages(t, 2, 0, 4, WL_MAP_W);
 			for (int i = 0; i < 40; i++) {
 				touch(t, 1, PG(i), true); /* a PTE written in one leaf table */
 				tsim_check(t);
