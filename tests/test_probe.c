@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "tpt/probe/cpuid.h"
 #include "tpt/probe/loops.h"
 #include "tpt/probe/probe.h"
 #include "tpt/probe/vmm.h"
@@ -118,6 +119,123 @@ static void test_chain(void **state)
 	assert_int_equal(at, base);
 	free(seen);
 	free(m);
+}
+
+/* Decodes c into fresh arrays, the L1D preset to pre bytes ("sysfs"). */
+static void decode(const struct cpuid_caches *c, uint64_t pre, uint64_t size[3], unsigned ways[3],
+		   char src[3][CPUID_WHY])
+{
+	memset(size, 0, 3 * sizeof(*size));
+	memset(ways, 0, 3 * sizeof(*ways));
+	memset(src, 0, 3 * CPUID_WHY);
+	if (pre) {
+		size[0] = pre;
+		ways[0] = 8;
+		strcpy(src[0], "sysfs");
+	}
+	cpuid_caches_decode(c, size, ways, src);
+}
+
+static void test_cpuid_caches(void **state)
+{
+	(void)state;
+	uint64_t size[3];
+	unsigned ways[3];
+	char src[3][CPUID_WHY];
+
+	/* Recorded on 2026-12-07 on an AMD EPYC (family 1Ah) in a Firecracker
+	 * guest, whose kernel has no cache information in sysfs: no leaf 4
+	 * caches, no 0x8000001D (TopologyExtensions clear), and the older
+	 * descriptors. The L2's code 6 is "8 to 15 ways": of those, only 8
+	 * makes 1 MiB a power-of-two number of sets. The L3's code 9 defers to
+	 * 0x8000001D, so its size alone does not describe it. */
+	struct cpuid_caches amd = {
+		.has_ext5 = true, .ext5 = {0xff60ff40, 0xff60ff40, 0x300c0140, 0x20080140},
+		.has_ext6 = true, .ext6 = {0x40802040, 0x60804040, 0x04006140, 0x0fe09140},
+	};
+	decode(&amd, 0, size, ways, src);
+	assert_int_equal(size[0], 48 * KiB);
+	assert_int_equal(ways[0], 12);
+	assert_string_equal(src[0], "CPUID 0x80000005");
+	assert_int_equal(size[1], MiB);
+	assert_int_equal(ways[1], 8);
+	assert_non_null(strstr(src[1], "8 to 15 ways leave 8"));
+	assert_int_equal(size[2], 0);
+	assert_int_equal(ways[2], 0);
+	assert_non_null(strstr(src[2], "defers its associativity"));
+
+	/* What sysfs gave stays. */
+	decode(&amd, 32 * KiB, size, ways, src);
+	assert_int_equal(size[0], 32 * KiB);
+	assert_int_equal(ways[0], 8);
+	assert_string_equal(src[0], "sysfs");
+	assert_int_equal(size[1], MiB);
+
+	/* Deterministic leaves, laid out as Intel's SDM gives leaf 4 (AMD's
+	 * 0x8000001D is the same): an L1D of 48 KiB, 12 ways and 64 sets; an
+	 * instruction cache, which is skipped; a unified L2 of 2 MiB, 16 ways;
+	 * a unified L3 of 32 MiB, 16 ways. They win over the descriptors. */
+	struct cpuid_caches det = amd;
+	det.n4 = 4;
+	det.leaf4[0] = (struct cpuid_regs){0x21, 11u << 22 | 63, 63, 0};
+	det.leaf4[1] = (struct cpuid_regs){0x22, 7u << 22 | 63, 63, 0};
+	det.leaf4[2] = (struct cpuid_regs){0x43, 15u << 22 | 63, 2047, 0};
+	det.leaf4[3] = (struct cpuid_regs){0x63, 15u << 22 | 63, 32767, 0};
+	decode(&det, 0, size, ways, src);
+	assert_int_equal(size[0], 48 * KiB);
+	assert_int_equal(ways[0], 12);
+	assert_int_equal(size[1], 2 * MiB);
+	assert_int_equal(ways[1], 16);
+	assert_int_equal(size[2], 32 * MiB);
+	assert_int_equal(ways[2], 16);
+	for (int l = 0; l < 3; l++)
+		assert_string_equal(src[l], "CPUID leaf 4");
+	/* The same in 0x8000001D; a fully associative level (EAX[9]) has as
+	 * many ways as lines. */
+	struct cpuid_caches ext = {.n1d = 1};
+	ext.ext1d[0] = (struct cpuid_regs){0x21 | 1u << 9, 0u << 22 | 63, 63, 0};
+	decode(&ext, 0, size, ways, src);
+	assert_int_equal(size[0], 4 * KiB);
+	assert_int_equal(ways[0], 64);
+	assert_string_equal(src[0], "CPUID 0x8000001D");
+
+	/* The descriptors' other codes: a fully associative L1D (0xff) and L2
+	 * (0xf); an exact count (2 ways); 16 to 31 ways over 512 KiB (16); 8
+	 * to 15 over 1.5 MiB (12); none of 8 to 15 over 1000 KiB; a disabled
+	 * L3 (code 0), which nothing names. */
+	struct cpuid_caches d = {.has_ext5 = true, .has_ext6 = true};
+	d.ext5.c = 16u << 24 | 0xffu << 16;
+	d.ext6.c = 256u << 16 | 0xfu << 12;
+	decode(&d, 0, size, ways, src);
+	assert_int_equal(ways[0], 256);
+	assert_int_equal(ways[1], 4096);
+	assert_string_equal(src[1], "CPUID 0x80000006");
+	assert_int_equal(size[2], 0);
+	assert_string_equal(src[2], "");
+	const struct {
+		uint32_t kib, code;
+		unsigned ways;
+	} l2[] = {{256, 2, 2}, {512, 8, 16}, {1536, 6, 12}, {1000, 6, 0}};
+	for (size_t i = 0; i < ARRAY_LEN(l2); i++) {
+		d.ext6.c = l2[i].kib << 16 | l2[i].code << 12;
+		decode(&d, 0, size, ways, src);
+		assert_int_equal(ways[1], l2[i].ways);
+		assert_int_equal(size[1], l2[i].ways ? (uint64_t)l2[i].kib * KiB : 0);
+	}
+	assert_non_null(strstr(src[1], "8 to 15 ways, of which 0 give"));
+
+	/* This CPU's own: every level it names has a size, ways, and a power
+	 * of two of sets where CPUID chose the ways from a range. */
+	struct cpuid_caches self;
+	cpuid_caches_read(&self);
+	decode(&self, 0, size, ways, src);
+	for (int l = 0; l < 3; l++)
+		if (size[l]) {
+			assert_true(ways[l] > 0 && size[l] % 64 == 0);
+			assert_true(strncmp(src[l], "CPUID ", 6) == 0);
+			if (strstr(src[l], " leave "))
+				assert_true(tpt_is_pow2(size[l] / 64 / ways[l]));
+		}
 }
 
 /* The guest's page tables walked as a CPU would: present, user, writable
@@ -301,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_loops_native),
 		cmocka_unit_test(test_sample),
 		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_cpuid_caches),
 		cmocka_unit_test(test_guest_image),
 		cmocka_unit_test(test_vm),
 	};

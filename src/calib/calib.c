@@ -293,8 +293,9 @@ static double recost_ns(const struct calib *c, const struct probe_row *x,
 
 /* --- the terms, each from its row ------------------------------------------ */
 
-/* The data caches' sizes and ways, as this CPU reports them, where the
- * model can take them (a power-of-two number of sets). */
+/* The data caches' sizes and ways, as this CPU reports them (sysfs, else
+ * CPUID), where the model can take them (a power-of-two number of sets);
+ * a level it does not report keeps the model's, and the fragment says why. */
 static void fit_caches(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 {
 	static const char *const name[3] = {"L1D", "L2", "last-level cache"};
@@ -304,12 +305,18 @@ static void fit_caches(struct calib *c, struct tpt_config *cfg, struct calib_fra
 	uint32_t *ways[3] = {&cfg->l1d_ways, &cfg->l2_ways, &cfg->llc_ways};
 	for (int l = 0; l < 3; l++) {
 		uint64_t b = c->h->cache_size[l], w = c->h->cache_ways[l];
+		const char *src = c->h->cache_src[l];
 		char v[32], why[320];
-		if (!b || !w)
+		if (!b || !w) {
+			snprintf(why, sizeof(why), "%s%s: the model keeps its own %s, %llu KiB %u-way",
+				 src[0] ? src : "neither sysfs nor CPUID describes this CPU's ", src[0] ? "" : name[l],
+				 name[l], (unsigned long long)(*size[l] / KiB), *ways[l]);
+			calib_note(f, "[cache]", NULL, NULL, why);
 			continue;
+		}
 		if (b % 64 || (b / 64) % w || !tpt_is_pow2(b / 64 / w)) {
-			snprintf(why, sizeof(why), "this CPU's %s (sysfs): %llu KiB, %llu ways, not a power-of-two "
-				 "number of sets; the model keeps its own", name[l],
+			snprintf(why, sizeof(why), "this CPU's %s (%s): %llu KiB, %llu ways, not a power-of-two "
+				 "number of sets; the model keeps its own", name[l], src,
 				 (unsigned long long)(b / KiB), (unsigned long long)w);
 			calib_note(f, "[cache]", NULL, NULL, why);
 			continue;
@@ -317,7 +324,7 @@ static void fit_caches(struct calib *c, struct tpt_config *cfg, struct calib_fra
 		*size[l] = b;
 		*ways[l] = (uint32_t)w;
 		snprintf(v, sizeof(v), "%lluK", (unsigned long long)(b / KiB));
-		snprintf(why, sizeof(why), "this CPU's %s, as sysfs reports it%s", name[l],
+		snprintf(why, sizeof(why), "this CPU's %s, as %s reports it%s", name[l], src,
 			 l == 2 ? " (shared: other tenants of a shared host may hold part of it)" : "");
 		calib_note(f, "[cache]", size_key[l], v, why);
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)w);

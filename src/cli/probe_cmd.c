@@ -260,6 +260,23 @@ static const char *repl_name(uint32_t r)
 	return r == CACHE_RANDOM ? "random" : "LRU";
 }
 
+/* The data caches this CPU reports, and from where; the model's own
+ * stand in for a level it does not (the fragment names them). */
+static void print_caches(const struct host_info *h)
+{
+	static const char *const name[3] = {"L1D", "L2", "last level"};
+	printf("  caches:");
+	for (int l = 0; l < 3; l++) {
+		printf(" %s ", name[l]);
+		if (h->cache_size[l])
+			printf("%llu KiB %u-way (%s)", (unsigned long long)(h->cache_size[l] / KiB),
+			       h->cache_ways[l], h->cache_src[l]);
+		else
+			printf("not reported (%s)", h->cache_src[l][0] ? h->cache_src[l] : "neither sysfs nor CPUID");
+		printf("%s", l < 2 ? ";" : "\n");
+	}
+}
+
 static void print_text(const struct probe_cmd *c)
 {
 	const struct host_info *h = &c->h;
@@ -290,6 +307,7 @@ static void print_text(const struct probe_cmd *c)
 		}
 		printf("\n");
 	}
+	print_caches(h);
 	printf("KVM: %s\n", h->kvm_desc);
 	if (c->vm_skipped[0])
 		printf("  no VM rows: %s\n", c->vm_skipped);

@@ -4,8 +4,8 @@
  * (probe.h): its clock, whether it is itself a guest, what its KVM is, how
  * busy it is, how much memory it has, and where the kernel put huge pages.
  *
- * Called by the probe command before and during a probe. Reads /proc and
- * /sys only; the clock runs probe_adds, a chain of one-cycle adds.
+ * Called by the probe command before and during a probe. Reads /proc, /sys
+ * and CPUID (cpuid.c); the clock runs probe_adds, a chain of one-cycle adds.
  */
 #include <sched.h>
 #include <stdio.h>
@@ -100,8 +100,10 @@ static void kvm_kind(struct host_info *h, bool vmx, bool svm)
 	}
 }
 
-/* The data caches of the CPU the probe runs on, as sysfs describes them:
- * each index's level and type, its size ("48K") and ways. */
+/* The data caches of the CPU the probe runs on, as sysfs describes them
+ * (each index's level and type, its size ("48K") and ways), and CPUID where
+ * sysfs leaves a level out (a kernel without cache information, as a
+ * Firecracker guest's, leaves out all). */
 static void host_caches(struct host_info *h)
 {
 	for (unsigned i = 0; i < 8; i++) {
@@ -123,7 +125,13 @@ static void host_caches(struct host_info *h)
 			continue;
 		h->cache_size[lv - 1] = kib * KiB;
 		h->cache_ways[lv - 1] = (unsigned)atoi(ways);
+		snprintf(h->cache_src[lv - 1], sizeof(h->cache_src[lv - 1]), "sysfs");
 	}
+	if (h->cache_size[0] && h->cache_size[1] && h->cache_size[2])
+		return;
+	struct cpuid_caches c;
+	cpuid_caches_read(&c);
+	cpuid_caches_decode(&c, h->cache_size, h->cache_ways, h->cache_src);
 }
 
 bool host_nested_paging(const struct host_info *h)

@@ -13,6 +13,7 @@
 #define TPT_PROBE_H
 
 #include "tpt/base/util.h"
+#include "tpt/probe/cpuid.h"
 
 enum probe_where { WHERE_NATIVE, WHERE_VM, WHERE_N };
 enum probe_loop {
@@ -93,10 +94,12 @@ struct host_info {
 	char kvm_desc[160];  /* one line: what the host's KVM is */
 	char kvm_unusable[160]; /* why the VM phase cannot run, or "" */
 	int cpu_pinned;      /* the CPU the probe runs on */
-	/* The data caches this CPU reports (sysfs), L1D, L2, last level; 0
-	 * where it reports none. */
+	/* The data caches this CPU reports, L1D, L2, last level (sysfs, else
+	 * CPUID); 0 where neither gives one. cache_src: where each came from,
+	 * or why CPUID could not give it ("" when nothing named it). */
 	uint64_t cache_size[3];
 	unsigned cache_ways[3];
+	char cache_src[3][CPUID_WHY];
 };
 extern const char *const host_kvm_name[];
 
