@@ -324,7 +324,7 @@ static void fit_caches(struct calib *c, struct tpt_config *cfg, struct calib_fra
 		*size[l] = b;
 		*ways[l] = (uint32_t)w;
 		snprintf(v, sizeof(v), "%lluK", (unsigned long long)(b / KiB));
-		snprintf(why, sizeof(why), "this CPU's %s, as %s reports it%s", name[l], src,
+		snprintf(why, sizeof(why), "this CPU's %s, as reported by %s%s", name[l], src,
 			 l == 2 ? " (shared: other tenants of a shared host may hold part of it)" : "");
 		calib_note(f, "[cache]", size_key[l], v, why);
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)w);

@@ -119,8 +119,8 @@ static void decode_descriptor(unsigned l, uint64_t bytes, unsigned code, const c
 	if (lo == hi)
 		snprintf(src[l], CPUID_WHY, "CPUID %s", leaf);
 	else
-		snprintf(src[l], CPUID_WHY, "CPUID %s, whose %llu to %llu ways leave %llu the one with a "
-			 "power-of-two number of sets", leaf, (unsigned long long)lo, (unsigned long long)hi,
+		snprintf(src[l], CPUID_WHY, "CPUID %s (%llu to %llu ways; %llu alone gives a power-of-two "
+			 "number of sets)", leaf, (unsigned long long)lo, (unsigned long long)hi,
 			 (unsigned long long)found);
 }
 
