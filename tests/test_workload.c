@@ -16,7 +16,7 @@ static void test_spec_parsing(void **state)
 	struct workload w;
 	struct tpt_err e;
 	assert_int_equal(workload_open(&w, "gups", 1, &e), 0);
-	assert_string_equal(w.spec, "gups:size=1G,updates=4M,init=page,loop=update,mlp=4,kentry=0.1");
+	assert_string_equal(w.spec, "gups:size=1G,updates=4M,init=page,loop=update,pages=0,mlp=4,kentry=0.1");
 	assert_int_equal(w.nregions, 2); /* the table, ran[] */
 	assert_int_equal(w.regions[0].len, GiB);
 	assert_int_equal(workload_footprint(&w), GiB + 2 * MiB);
@@ -124,6 +124,43 @@ static void test_gups_stream(void **state)
 	assert_int_equal(ev[7].va, WL_BASE_VA + (r1 % 1536) * 8);
 	workload_close(&w);
 	free(base);
+}
+
+/* loop=chase with pages: one line in each of that many pages, every one
+ * once a cycle, the i-th line of the chain at 64 i bytes into its page. */
+static void test_gups_pages(void **state)
+{
+	(void)state;
+	struct workload w;
+	struct tpt_err e;
+	enum { PAGES = 64, STEPS = 3 * PAGES };
+	assert_int_equal(workload_open(&w, "gups:size=1M,updates=192,loop=chase,pages=64,init=none,kentry=0", 0, &e), 0);
+	struct event *ev = calloc(10000, sizeof(*ev)), *step[STEPS + PAGES];
+	size_t n = drain(&w, ev, 10000), k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].type == EV_READ && ev[i].va >= WL_BASE_VA && ev[i].va < WL_BASE_VA + MiB) {
+			assert_true(ev[i].size & EV_CHAIN);
+			assert_true(k < STEPS + PAGES);
+			step[k++] = &ev[i];
+		}
+	/* The warm-up pass of one cycle, then the measured steps from the head. */
+	assert_int_equal(k, PAGES + STEPS);
+	bool page_seen[256] = {false}, off_seen[64] = {false};
+	for (size_t i = 0; i < PAGES; i++) {
+		uint64_t o = step[i]->va - WL_BASE_VA;
+		assert_false(page_seen[o / PAGE_SIZE]);
+		assert_false(off_seen[o % PAGE_SIZE / 64]);
+		assert_int_equal(o % 64, 0);
+		page_seen[o / PAGE_SIZE] = off_seen[o % PAGE_SIZE / 64] = true;
+	}
+	for (size_t i = PAGES; i < PAGES + STEPS; i++)
+		assert_int_equal(step[i]->va, step[(i - PAGES) % PAGES]->va);
+	workload_close(&w);
+	free(ev);
+	assert_int_equal(workload_open(&w, "gups:size=1M,loop=chase,pages=257", 0, &e), -1);
+	assert_non_null(strstr(e.msg, "more than the table's 256"));
+	assert_int_equal(workload_open(&w, "gups:size=1M,pages=16", 0, &e), -1);
+	assert_non_null(strstr(e.msg, "pages needs loop=chase"));
 }
 
 static void test_sysbench_stream(void **state)
@@ -1106,6 +1143,7 @@ int main(void)
 		cmocka_unit_test(test_spec_parsing),
 		cmocka_unit_test(test_gups_starts_is_jump_ahead),
 		cmocka_unit_test(test_gups_stream),
+		cmocka_unit_test(test_gups_pages),
 		cmocka_unit_test(test_sysbench_stream),
 		cmocka_unit_test(test_same_seed_same_stream),
 		cmocka_unit_test(test_churn_stream),

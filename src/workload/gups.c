@@ -21,6 +21,14 @@
  * untimed pass, so that fewer steps than lines touch the same lines
  * twice.
  *
+ * pages=N makes the chase tpt probe's page-chase loop: one line in each of
+ * N pages of the table, picked at random (a keyed bijection of the page
+ * numbers, cycle-walked into the table), the i-th line at 64 i bytes into
+ * its page modulo the page, so that the lines spread over the caches' sets
+ * while every step lands on another page: with N beyond the TLB's reach and
+ * N lines within the caches, what a step costs beyond a cache hit is the
+ * walk.
+ *
  * Calibrated on the reference loop itself (bench/programs/randomaccess.c,
  * gcc -O2, recorded at two numbers of updates; docs/fidelity.md): an update
  * is 13 instructions and 4 accesses, ran[j]'s load and store (the 1 KiB
@@ -28,7 +36,7 @@
  */
 #include "tpt/workload/workload.h"
 
-enum { P_SIZE, P_UPDATES, P_INIT, P_LOOP, P_MLP, P_KENTRY };
+enum { P_SIZE, P_UPDATES, P_INIT, P_LOOP, P_PAGES, P_MLP, P_KENTRY };
 enum { LOOP_UPDATE, LOOP_CHASE };
 
 static const struct opt params[] = {
@@ -36,6 +44,7 @@ static const struct opt params[] = {
 	WL_KEY("updates", OPT_COUNT, "4M", 1, 1ULL << 40, NULL, "number of updates (HPCC uses 4 x table words)"),
 	WL_KEY("init", OPT_ENUM, "page", 0, 0, WL_INIT_CHOICES, "warm-up: one write per page, the full Table[i] = i loop, or none"),
 	WL_KEY("loop", OPT_ENUM, "update", 0, 0, "update|chase", "HPCC's independent updates, or a dependent chain of loads (tpt probe's dependent loop)"),
+	WL_KEY("pages", OPT_COUNT, "0", 0, 1ULL << 30, NULL, "loop=chase: the chain visits one line in each of this many pages of the table, picked at random (tpt probe's page-chase loop); 0: every line"),
 	WL_KEY("mlp", OPT_DOUBLE, "4", 1000, 64000, NULL, "updates in flight (independent: the index comes from the LFSR, not from data; estimate; [cost] mlp when measured); loop=chase: none, every load a chain (EV_CHAIN)"),
 	WL_KENTRY_PARAM,
 	{0},
@@ -60,10 +69,11 @@ struct gups {
 	uint64_t ran[STREAMS];
 	unsigned j;
 	bool chase;
-	/* The chase: lines in the table, the bits that number them, the
-	 * position in the cycle, the warm-up pass's steps left. */
-	uint64_t lines, pos, warm_left;
-	unsigned bits;
+	/* The chase: lines in the chain, the bits that number them, the
+	 * position in the cycle, the warm-up pass's steps left; with pages,
+	 * the table's pages and the bits that number them. */
+	uint64_t lines, pos, warm_left, pages;
+	unsigned bits, page_bits;
 	struct wl_phases ph;
 	struct wl_kentry kentry;
 };
@@ -103,9 +113,23 @@ static uint64_t chase_next(struct gups *g)
 	return line;
 }
 
+/* Where line number x of the chain lies: the x-th line of the table, or
+ * with pages, line x mod 64 of the x-th page picked (a bijection of the
+ * table's pages, walked until it lands inside the table). */
+static uint64_t chase_line_va(const struct gups *g, uint64_t x)
+{
+	if (!g->pages)
+		return g->base + x * 64;
+	uint64_t page = x;
+	do
+		page = chase_perm(page, g->page_bits, g->ran[1]);
+	while (page >= g->pages);
+	return g->base + page * PAGE_SIZE + x % (PAGE_SIZE / 64) * 64;
+}
+
 static struct event chase_event(struct gups *g)
 {
-	return (struct event){.va = g->base + chase_next(g) * 64, .instrs = INSTRS_CHASE,
+	return (struct event){.va = chase_line_va(g, chase_next(g)), .instrs = INSTRS_CHASE,
 			      .type = EV_READ, .size = 8 | EV_CHAIN, .pid = 1};
 }
 
@@ -135,6 +159,17 @@ static int gups_init(struct workload *w, struct tpt_err *e)
 	g->chase = w->v[P_LOOP].u == LOOP_CHASE;
 	w->independent = !g->chase;
 	g->lines = size / 64;
+	if (w->v[P_PAGES].u) {
+		if (!g->chase)
+			return tpt_fail(e, "gups: pages needs loop=chase");
+		if (w->v[P_PAGES].u > size / PAGE_SIZE)
+			return tpt_fail(e, "gups: pages=%llu, more than the table's %llu",
+					(unsigned long long)w->v[P_PAGES].u,
+					(unsigned long long)(size / PAGE_SIZE));
+		g->pages = size / PAGE_SIZE;
+		g->page_bits = tpt_log2(g->pages) + !tpt_is_pow2(g->pages);
+		g->lines = w->v[P_PAGES].u;
+	}
 	g->bits = tpt_log2(g->lines) + !tpt_is_pow2(g->lines);
 	g->warm_left = g->chase ? (g->lines < g->updates ? g->lines : g->updates) : 0;
 	uint64_t per = g->updates / STREAMS;
@@ -193,7 +228,7 @@ static uint64_t gups_estimate(const struct workload *w, uint64_t *footprint)
 
 static uint64_t gups_events(const struct workload *w)
 {
-	uint64_t lines = w->v[P_SIZE].u / 64, n = w->v[P_UPDATES].u;
+	uint64_t lines = w->v[P_PAGES].u ? w->v[P_PAGES].u : w->v[P_SIZE].u / 64, n = w->v[P_UPDATES].u;
 	bool chase = w->v[P_LOOP].u == LOOP_CHASE;
 	return wl_sweep_events(w->v[P_SIZE].u, w->v[P_INIT].u, 8) + 1 +
 	       (chase ? (lines < n ? lines : n) + n : 4 * n);
