@@ -74,6 +74,11 @@ assert {("independent", "4K"), ("dependent", "2M"), ("first-touch", "4K"), ("chu
 sweep = sorted(r["size"] for r in rows if r["loop"] == "dependent" and r["guest_page"] == "2M")
 assert sweep == [16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20], sweep
 assert any(r["loop"] == "independent" and r["size"] == 16 << 10 for r in rows), rows
+# The page chase on 4K pages and THP: one line in each of a quarter of the
+# buffer's 1024 pages (4M), the rest of the rows with no pages.
+pc = sorted((r["guest_page"], r["backing"], r["size"], r["pages"]) for r in rows if r["loop"] == "page-chase")
+assert pc == [("2M", "THP", 4 << 20, 256), ("4K", "4K", 4 << 20, 256)], pc
+assert all(r["pages"] is None for r in rows if r["loop"] != "page-chase"), rows
 for r in rows:
     assert r["where"] == "native" and r["ns"] > 0 and r["spread"] >= 1, r
     assert 1 <= r["noise"] <= r["spread"], r
@@ -172,7 +177,7 @@ import json, re, sys
 cal, txt = open(sys.argv[2]).read(), open(sys.argv[3]).read()
 rows = [r for r in json.load(open(sys.argv[1])) if r["model_ns"] is not None]
 assert rows
-judged = [r for r in rows if r["where"] == "native" and r["loop"] in ("dependent", "independent")
+judged = [r for r in rows if r["where"] == "native" and r["loop"] in ("dependent", "independent", "page-chase")
           and r["verdict"] != "noisy"]
 for level in ("l1d", "l2", "llc"):
     m = re.search(r"^%s_replacement = (lru|random)$" % level, cal, re.M)

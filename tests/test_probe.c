@@ -121,6 +121,31 @@ static void test_chain(void **state)
 	free(m);
 }
 
+/* The page chase: one line in each of the pages picked, the first page's
+ * first line among them, each line once a cycle, no two on a page. */
+static void test_pages_chain(void **state)
+{
+	(void)state;
+	enum { ALL = 256, PAGES = 100 };
+	uint8_t *m = calloc(ALL, PAGE_SIZE);
+	struct tpt_err e;
+	const uint64_t base = 0x40000000;
+	assert_int_equal(probe_pages_build(m, ALL * PAGE_SIZE, base, PAGES, 7, &e), 0);
+	char seen[ALL] = {0};
+	uint64_t at = base;
+	for (int i = 0; i < PAGES; i++) {
+		uint64_t o = at - base;
+		assert_true(o % 64 == 0 && o < ALL * PAGE_SIZE);
+		assert_false(seen[o / PAGE_SIZE]);
+		seen[o / PAGE_SIZE] = 1;
+		memcpy(&at, m + o, 8);
+	}
+	assert_int_equal(at, base);
+	assert_int_equal(probe_pages_build(m, ALL * PAGE_SIZE, base, ALL + 1, 7, &e), -1);
+	assert_non_null(strstr(e.msg, "cannot make a page chase"));
+	free(m);
+}
+
 /* Decodes c into fresh arrays, the L1D preset to pre bytes ("sysfs"). */
 static void decode(const struct cpuid_caches *c, uint64_t pre, uint64_t size[3], unsigned ways[3],
 		   char src[3][CPUID_WHY])
@@ -419,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_loops_native),
 		cmocka_unit_test(test_sample),
 		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_pages_chain),
 		cmocka_unit_test(test_cpuid_caches),
 		cmocka_unit_test(test_guest_image),
 		cmocka_unit_test(test_vm),

@@ -26,7 +26,7 @@
  * churn; the others are events, whose model is the cost model's charge. */
 static bool simulated(const struct probe_row *x)
 {
-	return x->loop == LOOP_INDEPENDENT || x->loop == LOOP_DEPENDENT ||
+	return x->loop == LOOP_INDEPENDENT || x->loop == LOOP_DEPENDENT || x->loop == LOOP_PAGE_CHASE ||
 	       (x->where == WHERE_NATIVE && (x->loop == LOOP_FIRST_TOUCH || x->loop == LOOP_CHURN));
 }
 
@@ -68,6 +68,11 @@ static double row_spec(const struct calib *c, const struct probe_row *x, char *s
 	case LOOP_DEPENDENT:
 		snprintf(spec, len, "gups:size=%llu,updates=%llu,loop=chase", (unsigned long long)x->size,
 			 (unsigned long long)p->steps);
+		return (double)p->steps;
+	case LOOP_PAGE_CHASE:
+		snprintf(spec, len, "gups:size=%llu,updates=%llu,loop=chase,pages=%llu",
+			 (unsigned long long)x->size, (unsigned long long)p->steps,
+			 (unsigned long long)x->pages);
 		return (double)p->steps;
 	case LOOP_FIRST_TOUCH:
 		snprintf(spec, len, "churn:region=%llu,rounds=1,work=0", (unsigned long long)p->touch);
@@ -645,7 +650,8 @@ static int fit_all(struct calib *c, struct tpt_config *cfg, struct calib_fragmen
  * measured, and not too noisy to judge. */
 static bool native_judged(const struct probe_row *x)
 {
-	return x->where == WHERE_NATIVE && (x->loop == LOOP_INDEPENDENT || x->loop == LOOP_DEPENDENT) &&
+	return x->where == WHERE_NATIVE &&
+	       (x->loop == LOOP_INDEPENDENT || x->loop == LOOP_DEPENDENT || x->loop == LOOP_PAGE_CHASE) &&
 	       !calib_noisy(x) && x->ns > 0;
 }
 

@@ -30,7 +30,7 @@ const struct cli_opt probe_opts[] = {
 	{"touch", "SIZE", PO_TOUCH, "fresh memory per first-touch and churn round, whole 2M (default 256M)"},
 	{"events", "N", PO_EVENTS, "exits, CR3 loads and directory writes per round (default 2000; leaf table writes: 500 times as many)"},
 	{"rounds", "N", PO_ROUNDS, "timed rounds of each loop, after one to warm up (default 5)"},
-	{"phases", "LIST", PO_PHASES, "what to run: native, vm and loop names (independent, dependent, first-touch, churn, shadow-fill, pt-write, pd-write, cr3-switch, exit); default all"},
+	{"phases", "LIST", PO_PHASES, "what to run: native, vm and loop names (independent, dependent, page-chase, first-touch, churn, shadow-fill, pt-write, pd-write, cr3-switch, exit); default all"},
 	{"outer-page", "4K|2M|auto", PO_OUTER, "the outer hypervisor's page when this host is itself a guest (default auto: with --compare or --calibrate, the one that brings the model nearer the native loops; else 4K, Firecracker's and QEMU's default backing)"},
 	{"allow-busy", NULL, PO_BUSY, "measure although other tasks are runnable"},
 	{"config", "FILE", PO_CONFIG, "the model's configuration for --compare"},
@@ -205,16 +205,16 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 	return 0;
 }
 
-/* The memory the largest phase needs at once: natively, a chain and a
- * table on each page size, the sweep's chains (under half the size) and
- * the reach table (four times it); in the guest, a buffer and its tables;
+/* The memory the largest phase needs at once: natively, a chain, a table
+ * and a page chase on each page size, the sweep's chains (under half the
+ * size) and the reach table (four times it); in the guest, a buffer and its tables;
  * and a chain's order (4 bytes a line). */
 static uint64_t memory_needed(const struct probe_params *p)
 {
-	/* Natively: the loops' buffers (eight times --size), the sweep's (under
+	/* Natively: the loops' buffers (ten times --size), the sweep's (under
 	 * half of it) and the sweep's earlier placements. */
 	uint64_t placed = (uint64_t)p->rounds * (p->size / 2);
-	uint64_t native = p->where[WHERE_NATIVE] ? 8 * p->size + p->size / 2 +
+	uint64_t native = p->where[WHERE_NATIVE] ? 10 * p->size + p->size / 2 +
 							   (placed < PROBE_SWEEP_KEEP ? placed : PROBE_SWEEP_KEEP)
 						 : 0;
 	uint64_t vm = p->where[WHERE_VM] ? p->size + p->size / 512 : 0;
@@ -342,6 +342,13 @@ static void print_text(const struct probe_cmd *c)
 	}
 	printf("\nns: median per access (independent: per update), per page or per event over %u rounds, "
 	       "every loop's round before any loop's next; spread: slowest round / fastest; noise: upper quartile / lower.\n", c->p.rounds);
+	for (size_t i = 0; i < c->n; i++)
+		if (c->rows[i].loop == LOOP_PAGE_CHASE) {
+			printf("page-chase: the dependent loop through one line in each of %llu pages of the buffer, "
+			       "picked at random: each step a TLB miss, its data within the caches.\n",
+			       (unsigned long long)c->rows[i].pages);
+			break;
+		}
 	if (!c->compare)
 		return;
 	printf("verdict: the model within %.0f %% of the measurement (%u rows), off (%u), noisy: the "
@@ -385,6 +392,7 @@ static json_t *row_json(const struct probe_cmd *c, size_t i)
 	json_object_set_new(r, "noise", json_real(x->noise));
 	json_object_set_new(r, "outer_page", c->h.in_vm ? json_string(page_name(c->outer_shift)) : json_null());
 	json_object_set_new(r, "size", x->size ? json_integer((json_int_t)x->size) : json_null());
+	json_object_set_new(r, "pages", x->pages ? json_integer((json_int_t)x->pages) : json_null());
 	if (x->thp)
 		json_object_set_new(r, "thp_share", json_real(x->thp_share));
 	if (c->compare) {

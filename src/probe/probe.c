@@ -24,7 +24,7 @@
 
 const char *const probe_where_name[WHERE_N] = {"native", "vm"};
 const char *const probe_loop_name[LOOP_N] = {
-	"independent", "dependent", "first-touch", "churn", "shadow-fill",
+	"independent", "dependent", "page-chase", "first-touch", "churn", "shadow-fill",
 	"pt-write", "pd-write", "cr3-switch", "exit",
 };
 
@@ -179,6 +179,54 @@ int probe_chain_build(uint8_t *mem, uint64_t size, uint64_t base, uint64_t seed,
 	return 0;
 }
 
+/* The pages are the first of a partial Fisher-Yates shuffle of the
+ * buffer's, of which the first stays the buffer's first, so that the chain
+ * passes through mem's first word, where the loop starts; their order is
+ * Sattolo's, as the full chain's. */
+int probe_pages_build(uint8_t *mem, uint64_t size, uint64_t base, uint64_t pages, uint64_t seed,
+		      struct tpt_err *e)
+{
+	uint64_t all = size / PAGE_SIZE;
+	if (!pages || pages > all || all > UINT32_MAX)
+		return tpt_fail(e, "probe: %llu pages of a %llu-page buffer cannot make a page chase",
+				(unsigned long long)pages, (unsigned long long)all);
+	uint32_t *page = malloc(all * sizeof(*page));
+	uint32_t *order = malloc(pages * sizeof(*order));
+	int rc = -1;
+	if (!page || !order) {
+		tpt_fail(e, "probe: no memory for a page chase over %llu pages", (unsigned long long)all);
+		goto out;
+	}
+	for (uint64_t i = 0; i < all; i++)
+		page[i] = (uint32_t)i;
+	uint64_t s = seed;
+	for (uint64_t i = 1; i < pages; i++) {
+		uint64_t j = i + splitmix(&s) % (all - i);
+		uint32_t t = page[i];
+		page[i] = page[j];
+		page[j] = t;
+	}
+	for (uint64_t i = 0; i < pages; i++)
+		order[i] = (uint32_t)i;
+	for (uint64_t i = pages - 1; i > 0; i--) {
+		uint64_t j = splitmix(&s) % i;
+		uint32_t t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+#define PAGE_LINE(i) ((uint64_t)page[i] * PAGE_SIZE + (i) % (PAGE_SIZE / 64) * 64)
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t at = base + PAGE_LINE(order[(i + 1) % pages]);
+		memcpy(mem + PAGE_LINE(order[i]), &at, sizeof(at));
+	}
+#undef PAGE_LINE
+	rc = 0;
+out:
+	free(page);
+	free(order);
+	return rc;
+}
+
 static void ran_init(uint64_t *ran, uint64_t seed)
 {
 	uint64_t s = seed;
@@ -223,6 +271,12 @@ static int nloop_add(struct run *r, struct nloop *l, enum probe_loop lp, bool th
 		return 0;
 	}
 	l->n = r->p->steps;
+	if (lp == LOOP_PAGE_CHASE) {
+		uint64_t quarter = size / PAGE_SIZE / 4;
+		l->x->pages = quarter < PROBE_PAGE_CHASE_PAGES ? (quarter ? quarter : 1) : PROBE_PAGE_CHASE_PAGES;
+		l->warm = l->x->pages < l->n ? l->x->pages : l->n;
+		return probe_pages_build(p, size, (uint64_t)(uintptr_t)p, l->x->pages, r->p->seed, r->e);
+	}
 	l->warm = size / 64 < l->n ? size / 64 : l->n;
 	return probe_chain_build(p, size, (uint64_t)(uintptr_t)p, r->p->seed, r->e);
 }
@@ -231,8 +285,11 @@ static int nloop_add(struct run *r, struct nloop *l, enum probe_loop lp, bool th
  * THP, the sweep's chains and its small table (THP), and a table of four
  * times the size on 4K pages, whose page tables outgrow the caches where
  * those of --size may not: the reach of the walks (what tells the outer
- * hypervisor's page size on a host that is a guest). */
-enum { NB_CHAIN4K, NB_TABLE4K, NB_CHAIN2M, NB_TABLE2M, NB_SWEEP, NB_REACH, NB_N };
+ * hypervisor's page size on a host that is a guest); and the page chase
+ * on 4K pages and THP, whose steps each miss the TLB where their data hits
+ * a cache. */
+enum { NB_CHAIN4K, NB_TABLE4K, NB_CHAIN2M, NB_TABLE2M, NB_SWEEP, NB_REACH, NB_PAGES4K, NB_PAGES2M,
+       NB_N };
 #define REACH_TIMES 4
 
 /*
@@ -271,7 +328,8 @@ static int sweep_place(struct run *r, struct nloop *l, unsigned n, uint8_t **at,
 static int native_loops(struct run *r)
 {
 	bool ind = wanted(r, WHERE_NATIVE, LOOP_INDEPENDENT), dep = wanted(r, WHERE_NATIVE, LOOP_DEPENDENT);
-	if (!ind && !dep)
+	bool pch = wanted(r, WHERE_NATIVE, LOOP_PAGE_CHASE);
+	if (!ind && !dep && !pch)
 		return 0;
 	if (say(r, "native loops on 4K and 2M (THP) pages, and the latency sweep", "", ""))
 		return -1;
@@ -294,8 +352,9 @@ static int native_loops(struct run *r)
 		return tpt_fail_mem(r->e, "probe: no memory for the sweep's placements");
 	ran_init(ran, r->p->seed);
 	for (int k = 0; k < NB_N; k++) {
-		bool chain = k == NB_CHAIN4K || k == NB_CHAIN2M, thp = k >= NB_CHAIN2M && k != NB_REACH;
-		if ((k == NB_SWEEP ? !dep && !ind : chain ? !dep : !ind))
+		bool chain = k == NB_CHAIN4K || k == NB_CHAIN2M, pages = k == NB_PAGES4K || k == NB_PAGES2M;
+		bool thp = k == NB_CHAIN2M || k == NB_TABLE2M || k == NB_SWEEP || k == NB_PAGES2M;
+		if ((k == NB_SWEEP ? !dep && !ind : chain ? !dep : pages ? !pch : !ind))
 			continue;
 		uint64_t bytes = k == NB_SWEEP ? sweep : k == NB_REACH ? REACH_TIMES * size : size;
 		if (nbuf_open(&b[k], bytes, thp, r->e))
@@ -305,7 +364,8 @@ static int native_loops(struct run *r)
 		probe_touch(b[k].p, b[k].size / PAGE_SIZE, PAGE_SIZE);
 		double share = thp ? host_thp_share(b[k].p, b[k].size) : 0;
 		if (k != NB_SWEEP) {
-			if (nloop_add(r, &l[nl++], chain ? LOOP_DEPENDENT : LOOP_INDEPENDENT, thp, b[k].p, bytes, share))
+			enum probe_loop lp = chain ? LOOP_DEPENDENT : pages ? LOOP_PAGE_CHASE : LOOP_INDEPENDENT;
+			if (nloop_add(r, &l[nl++], lp, thp, b[k].p, bytes, share))
 				goto out;
 			continue;
 		}

@@ -19,6 +19,7 @@ enum probe_where { WHERE_NATIVE, WHERE_VM, WHERE_N };
 enum probe_loop {
 	LOOP_INDEPENDENT, /* gups updates, per update */
 	LOOP_DEPENDENT,   /* a pointer chase, per step */
+	LOOP_PAGE_CHASE,  /* the chase through one line in each of some pages (native), per step */
 	LOOP_FIRST_TOUCH, /* one store to each page of fresh memory, per page */
 	LOOP_CHURN,       /* mmap, touch every page, munmap (native), per page */
 	LOOP_SHADOW_FILL, /* first guest touch of pages the host has backed (vm) */
@@ -41,6 +42,11 @@ extern const char *const probe_loop_name[LOOP_N];
  * just freed. */
 #define PROBE_SWEEP_KEEP (2ULL << 30)
 #define PROBE_MAX_STATS 12
+/* The page chase's pages at most (a quarter of the buffer's where that is
+ * fewer): beyond the reach of any TLB measured here (1,536 to 4,096 4K
+ * entries), while their lines (1 MiB) stay within the L2 or the L3, so
+ * that what a step costs beyond a cache hit is the walk. */
+#define PROBE_PAGE_CHASE_PAGES 16384
 
 /* Medians and spreads of samples (sample.c). */
 double sample_median(const double *v, unsigned n);
@@ -57,6 +63,7 @@ struct probe_row {
 	unsigned page_shift;  /* the guest's page (native: the process's) */
 	bool thp;             /* memory backed by transparent huge pages */
 	uint64_t size;        /* a loop's chain or table, bytes (0: an event row) */
+	uint64_t pages;       /* the page chase's pages (0: every other row) */
 	double sample[PROBE_MAX_ROUNDS];
 	unsigned n;
 	double ns, spread;    /* median ns per access or event; max/min */
@@ -126,6 +133,13 @@ double host_thp_share(const void *addr, uint64_t len);
  * random cyclic order: word 0 of each line holds the address, in the space
  * the loop runs in (base), of the next. 0, or -1 (no memory for the order). */
 int probe_chain_build(uint8_t *mem, uint64_t size, uint64_t base, uint64_t seed, struct tpt_err *e);
+
+/* The page chase's chain: one line in each of pages pages of mem picked at
+ * random (the first page among them, whose first line the chain passes
+ * through), the i-th picked at 64 i bytes into its page modulo the page,
+ * in a random cyclic order. 0, or -1 (no memory for the pick). */
+int probe_pages_build(uint8_t *mem, uint64_t size, uint64_t base, uint64_t pages, uint64_t seed,
+		      struct tpt_err *e);
 
 /*
  * Runs the selected loops and appends their rows to rows (room for max);
