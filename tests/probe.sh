@@ -60,6 +60,13 @@ wait 2>/dev/null
 [ $rc -eq 0 ] && grep -q '"host_busy": "the machine is busy: other tasks were runnable in' "$T/busy.json" &&
 	ok || bad "a busy machine's probe JSON does not say so: $(cat "$T/err")"
 
+# --round-gap spaces the native loops' timed rounds: two rounds, one gap.
+one_line "--round-gap: '61m' is not a number of seconds" 2 probe --round-gap 61m
+t0=$(date +%s)
+"$TPT" probe --phases native,page-chase --size 4M --steps 20000 --rounds 2 --round-gap 2 --allow-busy \
+	>"$T/gap.txt" 2>"$T/err" && [ $(($(date +%s) - t0)) -ge 2 ] &&
+	grep -q "rounds 2 s apart (--round-gap)" "$T/gap.txt" && ok || bad "--round-gap: $(cat "$T/err" "$T/gap.txt")"
+
 # Native rows, JSON without --compare: no model figures.
 # shellcheck disable=SC2086
 "$TPT" probe --phases native $small --json "$T/n.json" >/dev/null 2>"$T/err" && ok ||

@@ -20,7 +20,7 @@
 enum {
 	PO_SIZE = 1000, PO_UPDATES, PO_STEPS, PO_TOUCH, PO_EVENTS, PO_ROUNDS, PO_PHASES,
 	PO_OUTER, PO_BUSY, PO_CONFIG, PO_CALIBRATE, PO_COMPARE, PO_JSON, PO_SEED, PO_JOBS,
-	PO_WATCHDOG, PO_TCG,
+	PO_WATCHDOG, PO_TCG, PO_GAP,
 };
 
 const struct cli_opt probe_opts[] = {
@@ -30,6 +30,7 @@ const struct cli_opt probe_opts[] = {
 	{"touch", "SIZE", PO_TOUCH, "fresh memory per first-touch and churn round, whole 2M (default 256M)"},
 	{"events", "N", PO_EVENTS, "exits, CR3 loads and directory writes per round (default 2000; leaf table writes: 500 times as many)"},
 	{"rounds", "N", PO_ROUNDS, "timed rounds of each loop, after one to warm up (default 5)"},
+	{"round-gap", "SECONDS", PO_GAP, "wait this long between the native loops' timed rounds, so that a drift of minutes shows in their spread (default 0)"},
 	{"phases", "LIST", PO_PHASES, "what to run: native, vm and loop names (independent, dependent, page-chase, first-touch, churn, shadow-fill, pt-write, pd-write, cr3-switch, exit); default all"},
 	{"outer-page", "4K|2M|auto", PO_OUTER, "the outer hypervisor's page when this host is itself a guest (default auto: with --compare or --calibrate, the one that brings the model nearer the native loops; else 4K, Firecracker's and QEMU's default backing)"},
 	{"allow-busy", NULL, PO_BUSY, "measure although other tasks are runnable"},
@@ -131,6 +132,11 @@ static int parse_amount(struct probe_cmd *c, int o, const char *arg)
 			return bad("probe: --jobs: '%s' is not a whole number from 1 to 64", arg);
 		c->jobs = (unsigned)v;
 		break;
+	case PO_GAP:
+		if (tpt_parse_u64(arg, &v) || v > 3600)
+			return bad("probe: --round-gap: '%s' is not a number of seconds from 0 to 3600", arg);
+		c->p.round_gap_s = (unsigned)v;
+		break;
 	case PO_WATCHDOG:
 		if (tpt_parse_u64(arg, &v) || v < 1 || v > 86400)
 			return bad("probe: --watchdog: '%s' is not a number of seconds from 1 to 86400", arg);
@@ -159,15 +165,15 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 		switch (o) {
 		case CLI_TWICE: return 2;
 		case PO_SIZE: case PO_UPDATES: case PO_STEPS: case PO_TOUCH: case PO_EVENTS: case PO_ROUNDS:
-		case PO_JOBS: case PO_WATCHDOG:
+		case PO_JOBS: case PO_WATCHDOG: case PO_GAP:
 			if (parse_amount(c, o, optarg))
 				return 2;
 			c->size_given |= o == PO_SIZE;
 			c->rounds_given |= o == PO_ROUNDS;
 			c->watchdog_given |= o == PO_WATCHDOG;
-			if (o == PO_UPDATES || o == PO_STEPS || o == PO_TOUCH || o == PO_EVENTS)
+			if (o == PO_UPDATES || o == PO_STEPS || o == PO_TOUCH || o == PO_EVENTS || o == PO_GAP)
 				c->not_tcg = o == PO_UPDATES ? "--updates" : o == PO_STEPS ? "--steps"
-					     : o == PO_TOUCH ? "--touch" : "--events";
+					     : o == PO_TOUCH ? "--touch" : o == PO_EVENTS ? "--events" : "--round-gap";
 			break;
 		case PO_TCG: c->tcg = true; break;
 		case PO_PHASES:
@@ -342,6 +348,9 @@ static void print_text(const struct probe_cmd *c)
 	}
 	printf("\nns: median per access (independent: per update), per page or per event over %u rounds, "
 	       "every loop's round before any loop's next; spread: slowest round / fastest; noise: upper quartile / lower.\n", c->p.rounds);
+	if (c->p.round_gap_s)
+		printf("the native loops' rounds %u s apart (--round-gap): their spread and noise include what drifted "
+		       "in that time.\n", c->p.round_gap_s);
 	for (size_t i = 0; i < c->n; i++)
 		if (c->rows[i].loop == LOOP_PAGE_CHASE) {
 			printf("page-chase: the dependent loop through one line in each of %llu pages of the buffer, "

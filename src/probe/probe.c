@@ -395,6 +395,13 @@ static int native_loops(struct run *r)
 			nloop_run(&l[i], l[i].warm, ran);
 			row_round(l[i].x, round, nloop_run(&l[i], l[i].n, ran));
 		}
+		/* Spaced rounds: a drift of minutes (neighbours taking the
+		 * shared cache, then leaving it) lands in the spread. */
+		if (round && round < r->p->rounds && r->p->round_gap_s) {
+			struct timespec gap = {.tv_sec = r->p->round_gap_s};
+			while (nanosleep(&gap, &gap))
+				;
+		}
 	}
 	for (unsigned i = 0; i < nl; i++)
 		row_done(l[i].x);

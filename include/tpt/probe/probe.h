@@ -83,6 +83,7 @@ struct probe_params {
 	uint64_t touch;     /* bytes of fresh memory per first-touch round */
 	uint64_t events;    /* events per round of the exit, CR3 and table-write loops */
 	unsigned rounds;
+	unsigned round_gap_s; /* seconds between the native loops' rounds (0: none) */
 	unsigned timeout_ms; /* watchdog of one guest call */
 	uint64_t seed;
 	bool where[WHERE_N];
