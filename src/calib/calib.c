@@ -26,7 +26,7 @@
  * churn; the others are events, whose model is the cost model's charge. */
 static bool simulated(const struct probe_row *x)
 {
-	return x->loop == LOOP_INDEPENDENT || x->loop == LOOP_DEPENDENT || x->loop == LOOP_PAGE_CHASE ||
+	return probe_loop_on_buffer(x->loop) ||
 	       (x->where == WHERE_NATIVE && (x->loop == LOOP_FIRST_TOUCH || x->loop == LOOP_CHURN));
 }
 
@@ -142,8 +142,7 @@ const struct probe_row *calib_find_size(const struct calib *c, enum probe_where 
 const struct probe_row *calib_find(const struct calib *c, enum probe_where w, enum probe_loop l,
 				   unsigned shift)
 {
-	bool loop = l == LOOP_INDEPENDENT || l == LOOP_DEPENDENT;
-	return calib_find_size(c, w, l, shift, loop ? c->p->size : 0);
+	return calib_find_size(c, w, l, shift, probe_loop_on_buffer(l) ? c->p->size : 0);
 }
 
 /* What the cost model charges one event row, in ns. */
@@ -650,9 +649,7 @@ static int fit_all(struct calib *c, struct tpt_config *cfg, struct calib_fragmen
  * measured, and not too noisy to judge. */
 static bool native_judged(const struct probe_row *x)
 {
-	return x->where == WHERE_NATIVE &&
-	       (x->loop == LOOP_INDEPENDENT || x->loop == LOOP_DEPENDENT || x->loop == LOOP_PAGE_CHASE) &&
-	       !calib_noisy(x) && x->ns > 0;
+	return x->where == WHERE_NATIVE && probe_loop_on_buffer(x->loop) && !calib_noisy(x) && x->ns > 0;
 }
 
 /* How many rows the outer page and the replacement are chosen on. */

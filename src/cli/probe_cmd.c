@@ -8,6 +8,7 @@
  * What the model predicts and how a term is solved is calib.h's; this
  * file reads the options, measures, and prints.
  */
+#include <assert.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ struct probe_cmd {
 	bool outer_auto;
 	bool tcg;             /* --tcg: QEMU's TCG (tcg_cmd.c) */
 	bool size_given, rounds_given, watchdog_given;
-	const char *not_tcg;  /* an option --tcg does not take, if one was given */
+	const char *not_tcg;  /* the name of an option --tcg does not take, if one was given */
 	struct host_info h;
 	struct probe_row rows[CALIB_MAX_ROWS];
 	size_t n;
@@ -61,6 +62,16 @@ struct probe_cmd {
 	char vm_skipped[200];
 	char busy[200];   /* with --allow-busy, how busy the machine was at the start ("" quiet) */
 };
+
+/* An option's name in probe_opts, by its code. */
+static const char *opt_name(int o)
+{
+	for (size_t i = 0; i < probe_nopts; i++)
+		if (probe_opts[i].val == o)
+			return probe_opts[i].name;
+	assert(!"every option code is in probe_opts");
+	return "";
+}
 
 static int parse_phases(struct probe_params *p, const char *list)
 {
@@ -172,17 +183,16 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 			c->rounds_given |= o == PO_ROUNDS;
 			c->watchdog_given |= o == PO_WATCHDOG;
 			if (o == PO_UPDATES || o == PO_STEPS || o == PO_TOUCH || o == PO_EVENTS || o == PO_GAP)
-				c->not_tcg = o == PO_UPDATES ? "--updates" : o == PO_STEPS ? "--steps"
-					     : o == PO_TOUCH ? "--touch" : o == PO_EVENTS ? "--events" : "--round-gap";
+				c->not_tcg = opt_name(o);
 			break;
 		case PO_TCG: c->tcg = true; break;
 		case PO_PHASES:
-			c->not_tcg = "--phases";
+			c->not_tcg = opt_name(o);
 			if (parse_phases(&c->p, optarg))
 				return 2;
 			break;
 		case PO_OUTER:
-			c->not_tcg = "--outer-page";
+			c->not_tcg = opt_name(o);
 			if (strcmp(optarg, "4K") && strcmp(optarg, "2M") && strcmp(optarg, "auto"))
 				return bad("probe: --outer-page: '%s' is not 4K, 2M or auto", optarg);
 			c->outer_auto = optarg[0] == 'a';
@@ -206,7 +216,7 @@ static int parse(int argc, char **argv, struct probe_cmd *c)
 	if (c->calibrate && !strcmp(c->calibrate, "-"))
 		return bad("probe: --calibrate wants a file, not '%s'", c->calibrate);
 	if (c->tcg && c->not_tcg)
-		return bad("probe: --tcg does not take %s (it runs its own loops)", c->not_tcg);
+		return bad("probe: --tcg does not take --%s (it runs its own loops)", c->not_tcg);
 	c->p.updates = c->p.updates / 128 * 128;
 	return 0;
 }

@@ -151,7 +151,21 @@ static void nbuf_close(struct nbuf *b)
 	munmap(b->map, b->map_size);
 }
 
-/* The order is Sattolo's shuffle: a uniformly random single cycle. */
+/* order[0..n) as a uniformly random single cycle of 0..n-1 (Sattolo's
+ * shuffle), drawing from the stream s. */
+static void cycle_order(uint32_t *order, uint64_t n, uint64_t *s)
+{
+	for (uint64_t i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	for (uint64_t i = n ? n - 1 : 0; i > 0; i--) {
+		uint64_t j = splitmix(s) % i;
+		uint32_t t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
+/* The order is cycle_order's. */
 int probe_chain_build(uint8_t *mem, uint64_t size, uint64_t base, uint64_t seed,
 		       struct tpt_err *e)
 {
@@ -161,15 +175,8 @@ int probe_chain_build(uint8_t *mem, uint64_t size, uint64_t base, uint64_t seed,
 	uint32_t *order = malloc(lines * sizeof(*order));
 	if (!order)
 		return tpt_fail(e, "probe: no memory for a chain of %llu lines", (unsigned long long)lines);
-	for (uint64_t i = 0; i < lines; i++)
-		order[i] = (uint32_t)i;
 	uint64_t s = seed;
-	for (uint64_t i = lines - 1; i > 0; i--) {
-		uint64_t j = splitmix(&s) % i;
-		uint32_t t = order[i];
-		order[i] = order[j];
-		order[j] = t;
-	}
+	cycle_order(order, lines, &s);
 	for (uint64_t i = 0; i < lines; i++) {
 		uint64_t next = order[(i + 1) % lines];
 		uint64_t at = base + next * 64;
@@ -182,7 +189,7 @@ int probe_chain_build(uint8_t *mem, uint64_t size, uint64_t base, uint64_t seed,
 /* The pages are the first of a partial Fisher-Yates shuffle of the
  * buffer's, of which the first stays the buffer's first, so that the chain
  * passes through mem's first word, where the loop starts; their order is
- * Sattolo's, as the full chain's. */
+ * cycle_order's, as the full chain's. */
 int probe_pages_build(uint8_t *mem, uint64_t size, uint64_t base, uint64_t pages, uint64_t seed,
 		      struct tpt_err *e)
 {
@@ -206,14 +213,7 @@ int probe_pages_build(uint8_t *mem, uint64_t size, uint64_t base, uint64_t pages
 		page[i] = page[j];
 		page[j] = t;
 	}
-	for (uint64_t i = 0; i < pages; i++)
-		order[i] = (uint32_t)i;
-	for (uint64_t i = pages - 1; i > 0; i--) {
-		uint64_t j = splitmix(&s) % i;
-		uint32_t t = order[i];
-		order[i] = order[j];
-		order[j] = t;
-	}
+	cycle_order(order, pages, &s);
 #define PAGE_LINE(i) ((uint64_t)page[i] * PAGE_SIZE + (i) % (PAGE_SIZE / 64) * 64)
 	for (uint64_t i = 0; i < pages; i++) {
 		uint64_t at = base + PAGE_LINE(order[(i + 1) % pages]);

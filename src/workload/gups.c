@@ -71,8 +71,8 @@ struct gups {
 	bool chase;
 	/* The chase: lines in the chain, the bits that number them, the
 	 * position in the cycle, the warm-up pass's steps left; with pages,
-	 * the table's pages and the bits that number them. */
-	uint64_t lines, pos, warm_left, pages;
+	 * the table's pages (0 without) and the bits that number them. */
+	uint64_t lines, pos, warm_left, table_pages;
 	unsigned bits, page_bits;
 	struct wl_phases ph;
 	struct wl_kentry kentry;
@@ -118,12 +118,12 @@ static uint64_t chase_next(struct gups *g)
  * table's pages, walked until it lands inside the table). */
 static uint64_t chase_line_va(const struct gups *g, uint64_t x)
 {
-	if (!g->pages)
+	if (!g->table_pages)
 		return g->base + x * 64;
 	uint64_t page = x;
 	do
 		page = chase_perm(page, g->page_bits, g->ran[1]);
-	while (page >= g->pages);
+	while (page >= g->table_pages);
 	return g->base + page * PAGE_SIZE + x % (PAGE_SIZE / 64) * 64;
 }
 
@@ -166,8 +166,8 @@ static int gups_init(struct workload *w, struct tpt_err *e)
 			return tpt_fail(e, "gups: pages=%llu, more than the table's %llu",
 					(unsigned long long)w->v[P_PAGES].u,
 					(unsigned long long)(size / PAGE_SIZE));
-		g->pages = size / PAGE_SIZE;
-		g->page_bits = tpt_log2(g->pages) + !tpt_is_pow2(g->pages);
+		g->table_pages = size / PAGE_SIZE;
+		g->page_bits = tpt_log2(g->table_pages) + !tpt_is_pow2(g->table_pages);
 		g->lines = w->v[P_PAGES].u;
 	}
 	g->bits = tpt_log2(g->lines) + !tpt_is_pow2(g->lines);

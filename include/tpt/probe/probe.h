@@ -30,6 +30,12 @@ enum probe_loop {
 	LOOP_N
 };
 extern const char *const probe_where_name[WHERE_N];
+/* The loops that run over a buffer of their own (a row's size); the others
+ * are events. */
+static inline bool probe_loop_on_buffer(enum probe_loop l)
+{
+	return l == LOOP_INDEPENDENT || l == LOOP_DEPENDENT || l == LOOP_PAGE_CHASE;
+}
 extern const char *const probe_loop_name[LOOP_N];
 
 #define PROBE_MAX_ROUNDS 64
