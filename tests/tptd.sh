@@ -51,6 +51,8 @@ for h in "metric sources" "actuators" "would use" "hardware PMU" "software perf 
 	grep -q "$h" "$T/p" && ok || bad "probe report lacks '$h'"
 done
 [ -s "$T/e" ] && bad "probe wrote to stderr: $(cat "$T/e")" || ok
+grep -q "accessed bits after clear *\(yes\|no\) ([0-9]* of 64 pages touched show as Referenced, the fewest of 5 trials" "$T/p" &&
+	ok || bad "the accessed-bit probe's line: $(grep "accessed bits" "$T/p")"
 nopmu=0
 grep -q "hardware PMU (cycles) *no" "$T/p" && nopmu=1
 if [ $nopmu -eq 1 ]; then
@@ -226,7 +228,8 @@ else
 	if [ "$h0" -gt 400000 ]; then
 		echo "skip: the child got huge pages at fault time (THP=always?)"
 	else
-		[ "$h1" -ge $((h0 + 400000)) ] && ok || bad "AnonHugePages of the hog: $h0 -> $h1 KiB"
+		[ "$h1" -ge $((h0 + 400000)) ] && ok ||
+			bad "AnonHugePages of the hog: $h0 -> $h1 KiB; $(grep -m1 "started:" "$T/log")"
 		grep -q "tptd-hog .* on .*collapsed .*AnonHugePages" "$T/st" && ok || bad "status of the hog: $(cat "$T/st")"
 		grep -q "tptd-calc .* off  *- " "$T/st" && ok || bad "the compute child was not left alone: $(cat "$T/st")"
 		[ "$(huge_kib $calc)" -eq 0 ] && ok || bad "the compute child got huge pages"

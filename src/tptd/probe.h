@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-enum { PROBE_PAGES = 64 };
+enum { PROBE_PAGES = 64, PROBE_TRIALS = 5 };
 
 struct probe {
 	bool pmu;          /* a hardware cycles counter opens for this process */
@@ -30,7 +30,7 @@ struct probe {
 	 * accessed bits (some hypervisors' shadow tables never do, and the
 	 * hot set cannot be measured: score.h's fallback). */
 	bool accessed_bits;
-	unsigned refs_seen; /* of the probe's PROBE_PAGES pages, how many showed */
+	unsigned refs_seen; /* of the probe's PROBE_PAGES pages, how many showed (fewest of PROBE_TRIALS) */
 	char thp[32];      /* transparent_hugepage/enabled: the bracketed choice */
 };
 
