@@ -314,6 +314,32 @@ grep -q "reload refused, configuration kept: .*interval" "$T/dlog" && ok || bad 
 grep -q "signal 15: saving state and exiting" "$T/dlog" && ok || bad "no clean exit on SIGTERM"
 "$TPTCTL" status --state "$T/moved/d.json" | grep -q "actuator advise" && ok || bad "state after SIGTERM"
 
+# --- one watching tptd per machine: a second would clear the first's accessed bits ---
+lk="$T/lk/lock"
+"$TPTD" --foreground --interval 0.5 --actuator advise --state "$T/l1.json" --set "tptd.lock=$lk" 2>"$T/l1.log" &
+d=$!
+wait_for "$T/l1.log" "started:" || bad "the lock holder did not start: $(cat "$T/l1.log")"
+one_line_error 1 "another tptd (pid $d) is watching processes; it holds $lk" \
+	"$TPTD" --once --actuator advise --state "$T/l2.json" --set "tptd.lock=$lk"
+[ -e "$T/l2.json" ] && bad "a tptd refused the lock wrote its state file" || ok
+"$TPTD" --probe >/dev/null && ok || bad "--probe takes the lock"
+kill -TERM $d
+wait $d
+"$TPTD" --once --interval 0.1 --actuator advise --state "$T/l2.json" --set "tptd.lock=$lk" >/dev/null 2>&1 &&
+	ok || bad "the lock outlived its holder"
+if command -v flock >/dev/null; then
+	# A holder that is not tptd (this shell, through fd 9): the file's pid,
+	# the last tptd's, is not named.
+	exec 9>>"$lk"
+	flock -n 9 && ok || bad "flock(1) could not take a free lock"
+	one_line_error 1 "another tptd is watching processes; it holds $lk" \
+		"$TPTD" --once --actuator advise --state "$T/l3.json" --set "tptd.lock=$lk"
+	exec 9>&-
+fi
+one_line_error 2 "\[tptd\] lock: a lock file is needed" "$TPTD" --once --set tptd.lock=
+one_line_error 1 "cannot open the lock file $T/lk: Is a directory" "$TPTD" --once --set "tptd.lock=$T/lk"
+one_line_error 1 "cannot create the lock directory $T/no/such" "$TPTD" --once --set "tptd.lock=$T/no/such/lock"
+
 # --- the systemd unit ---
 if command -v systemd-analyze >/dev/null; then
 	sed -e "s|@SBINDIR@/tptd|$TPTD|" -e "s|@[A-Z]*@|/usr|g" "$SRC/etc/tptd.service.in" >"$T/tptd.service"

@@ -32,7 +32,8 @@ static const struct opt opts[] = {
 	O("tptd", interval, OPT_DOUBLE, 100, 86400000, "10", "seconds between two samples of every watched process"),
 	E("tptd", source, "auto|pmu|heuristic", "auto", "metric source; auto: the PMU when its counters open, else the heuristic"),
 	E("tptd", actuator, "auto|tpt|thp|advise", "auto", "auto: tpt on a TPT guest kernel, else thp where MADV_COLLAPSE works, else advise"),
-	S("tptd", state, "/var/lib/tptd/state.json", "the only file tptd writes: past decisions per program and the watch table"),
+	S("tptd", state, "/var/lib/tptd/state.json", "past decisions per program and the watch table (the only file tptd writes besides its lock)"),
+	S("tptd", lock, "/run/tptd/lock", "held while tptd watches (read at start): a second tptd would clear the first's accessed bits and act on its processes"),
 	S("tptd", sysfs, "/sys", "sysfs root; the TPT knob is <sysfs>/kernel/mm/devirt/task_name"),
 	O("tptd", dry_run, OPT_BOOL, 0, 1, "no", "decide and log, but act on nothing (as the advise actuator)"),
 	O("tptd", min_rss, OPT_SIZE, 0, 1ULL << 50, "64M", "processes with less resident memory are not watched"),
@@ -184,6 +185,8 @@ int conf_finish(struct tptd_conf *c, struct tpt_err *e)
 				(unsigned long long)c->chunk);
 	if (!c->state[0])
 		return tpt_fail(e, "[tptd] state: a state file is needed");
+	if (!c->lock[0])
+		return tpt_fail(e, "[tptd] lock: a lock file is needed (one watching tptd per machine)");
 	return 0;
 }
 

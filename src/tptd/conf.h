@@ -38,6 +38,7 @@ struct tptd_conf {
 	double interval;   /* seconds between samples */
 	uint32_t source, actuator;
 	char state[PATH_MAX];
+	char lock[PATH_MAX]; /* flock(2)ed while watching: one watching tptd per machine */
 	char sysfs[PATH_MAX]; /* root of sysfs: the TPT knob is <sysfs>/kernel/mm/devirt/task_name */
 	uint32_t dry_run;
 	uint64_t min_rss;  /* processes with less resident memory are not scored */

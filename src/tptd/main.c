@@ -24,6 +24,7 @@
 #include "tpt/base/outfile.h"
 #include "tpt/base/version.h"
 #include "daemon.h"
+#include "lock.h"
 #include "probe.h"
 #include "replay.h"
 
@@ -294,19 +295,27 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	int lock = lock_take(c.lock, &e);
+	if (lock < 0) {
+		fprintf(stderr, "tptd: %s\n", e.msg);
+		return 1;
+	}
 	static struct tptd d;
 	if (tptd_init(&d, &c, &e)) {
 		fprintf(stderr, "tptd: %s\n", e.msg);
 		tptd_fini(&d);
+		close(lock);
 		return 1;
 	}
 	if (!a.once && !a.foreground) {
 		if (daemon(0, 0)) {
 			fprintf(stderr, "tptd: cannot detach: %s\n", strerror(errno));
 			tptd_fini(&d);
+			close(lock);
 			return 1;
 		}
 		tlog_detach(&d.log);
+		lock_note_pid(lock);
 	}
 	int rc = a.once ? run_once(&d, &e) : run_daemon(&d, &a, &e);
 	if (rc) {
@@ -316,5 +325,6 @@ int main(int argc, char **argv)
 			tlog(&d.log, LOG_ERR, "%s", e.msg);
 	}
 	tptd_fini(&d);
+	close(lock);
 	return rc ? 1 : 0;
 }
