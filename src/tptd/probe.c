@@ -122,18 +122,27 @@ static long referenced_kb(uintptr_t addr)
 	return kb;
 }
 
-/* Touches PROBE_PAGES pages of our own, clears our accessed bits, touches
- * them again and counts how many show as Referenced; PROBE_TRIALS times,
- * returning the fewest. One trial can pass by chance where the bits are not
- * set again (a shadowing hypervisor that resyncs this process's tables on a
- * context switch, as a busy machine makes): every trial must pass, since
- * the processes tptd watches get no such help. */
+/* Touches PROBE_PAGES pages of our own (4 KiB, beyond any STLB's reach),
+ * clears our accessed bits, touches them again and counts how many show as
+ * Referenced; PROBE_TRIALS times, returning the fewest.
+ *
+ * clear_refs does not flush the TLB (the kernel flushes only when clearing
+ * soft-dirty bits), so a page whose translation stays cached is touched
+ * without a walk and shows nothing: a region the TLB holds would show
+ * nothing on any machine. Beyond its reach every touch walks, and an MMU
+ * that walks our tables sets the bits, which is what a watched process
+ * with a hot set past the TLB's reach (the only one the heuristic scores
+ * above 0) gets. Every trial must pass, since one can pass by chance where
+ * the MMU walks a hypervisor's shadow of our tables instead: there the
+ * bits come back only as the hypervisor refills its shadow, all of them in
+ * some trials on a shadowing VM and none in others. */
 static unsigned try_accessed_bits(void)
 {
 	size_t len = (size_t)PROBE_PAGES << 12;
 	volatile char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		return 0;
+	madvise((void *)m, len, MADV_NOHUGEPAGE); /* one TLB entry per 4 KiB, whatever THP is */
 	unsigned fewest = PROBE_PAGES;
 	for (int t = 0; t < PROBE_TRIALS && fewest; t++) {
 		for (size_t i = 0; i < len; i += 4096)

@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-enum { PROBE_PAGES = 64, PROBE_TRIALS = 5 };
+/* The accessed-bit probe's region: 64 MiB of 4 KiB pages, four times the
+ * largest STLB's reach (4,096 entries), so that its touches walk. */
+enum { PROBE_PAGES = 16384, PROBE_TRIALS = 9 };
 
 struct probe {
 	bool pmu;          /* a hardware cycles counter opens for this process */
@@ -26,9 +28,10 @@ struct probe {
 	bool process_madvise; /* process_madvise on a pidfd exists */
 	int pmadv_errno;
 	bool clear_refs;   /* /proc/self/clear_refs is there (hot working set) */
-	/* Pages touched after clear_refs show as Referenced again: the MMU sets
-	 * accessed bits (some hypervisors' shadow tables never do, and the
-	 * hot set cannot be measured: score.h's fallback). */
+	/* Pages touched after clear_refs, past the TLB's reach, show as
+	 * Referenced again: the MMU sets accessed bits as it walks (a
+	 * hypervisor's software shadow of our tables does not, and the hot
+	 * set cannot be measured: score.h's fallback). */
 	bool accessed_bits;
 	unsigned refs_seen; /* of the probe's PROBE_PAGES pages, how many showed (fewest of PROBE_TRIALS) */
 	char thp[32];      /* transparent_hugepage/enabled: the bracketed choice */

@@ -11,15 +11,17 @@
  *     walk_share = walk_share_max * P(miss),
  *     P(miss)    = 1 - tlb_reach / hot4k   (0 when hot4k <= tlb_reach),
  *     hot4k      = Referenced * (Anonymous - AnonHugePages) / Rss,
- * i.e. the hot working set measured through cleared accessed bits, in the
+ * i.e. the hot working set measured through cleared accessed bits (the
+ * pages walked since: clear_refs leaves the TLB alone, so what it holds is
+ * not counted, at most tlb_reach and costing no walks), in the
  * proportion of anonymous memory still mapped with 4 KiB pages, against what
  * the STLB covers, for uniformly spread accesses; cycles are CPU time times
  * [heuristic] cpu_ghz. Walks are left 0 so the policy never "learns" a walk
  * cost from a number it was given.
  *
  * Where the machine's MMU does not set accessed bits again after
- * clear_refs (probe.h: accessed_bits; seen on a KVM-less cloud VM whose
- * hypervisor shadows the guest's tables), Referenced stays near zero
+ * clear_refs (probe.h: accessed_bits; a PVM guest, whose hypervisor
+ * shadows its tables in software), Referenced stays near zero
  * whatever the process touches; then hot4k is all of Anonymous -
  * AnonHugePages, an upper bound, and the log and status say so.
  */
