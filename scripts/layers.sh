@@ -24,7 +24,7 @@
 #   calib     the model against the probe's rows              base policy mem mmu vm scheme
 #                                                             workload sim dbt probe
 #   cli       the tpt command                                 all but tptd
-#   tptd      the daemon and tptctl                           base policy
+#   tptd      the daemon and tptctl                           base policy mem probe
 set -u
 cd "${1:-.}" || exit 2
 tmp="${TMPDIR:-/tmp}/layers.$$"
@@ -51,7 +51,7 @@ BEGIN {
 	may["probe"] = "base mem"
 	may["calib"] = "base policy mem mmu vm scheme workload sim dbt probe"
 	may["cli"] = "base policy mem mmu vm scheme workload sim study dbt power probe calib"
-	may["tptd"] = "base policy"
+	may["tptd"] = "base policy mem probe"
 	bad = 0
 }
 FNR == 1 {

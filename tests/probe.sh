@@ -247,17 +247,25 @@ row=$(python3 -c '
 import json, sys
 for r in json.load(open(sys.argv[1])):
     if r["loop"] == "independent" and r["guest_page"] == "2M" and r["size"] == 4 << 20:
-        print(r["model_ns"], r["clock_ghz"], r["outer_page"] or "")' "$T/cal.json")
+        print(r["model_ns"], r["clock_ghz"], r["outer_page"] or "", "shadow" if r["outer_shadow"] else "")' "$T/cal.json")
 set -- $row
 cp "$T/cal.ini" "$T/sim.ini"
+page=2M
 if [ -n "${3:-}" ]; then
 	scheme="--scheme nested --host-page $3"
 	printf '\n[mem]\nprefault = 1\n' >>"$T/sim.ini"
+	# A host whose MMU walks the outer's software shadow: the shadow's
+	# leaves, no larger than the outer's pages (the fragment says so).
+	if [ "${4:-}" = shadow ]; then
+		page=$3
+		tr "\n" " " <"$T/cal.ini" | sed "s/ ; / /g" | grep -q "software shadow of its tables" && ok ||
+			bad "the fragment does not name the shadow"
+	fi
 else
 	scheme="--scheme native"
 fi
 # shellcheck disable=SC2086
-"$TPT" sim $scheme --guest-page 2M --workload gups:size=4M,updates=128000 --config "$T/sim.ini" \
+"$TPT" sim $scheme --guest-page $page --workload gups:size=4M,updates=128000 --config "$T/sim.ini" \
 	--json "$T/gups.json" >/dev/null 2>"$T/err" && ok || bad "tpt sim with the fragment: $(cat "$T/err")"
 python3 -c '
 import json, sys

@@ -16,10 +16,13 @@
 
 #include <cmocka.h>
 
+#include "tpt/base/config.h"
+#include "tpt/calib/calib.h"
 #include "tpt/probe/cpuid.h"
 #include "tpt/probe/loops.h"
 #include "tpt/probe/probe.h"
 #include "tpt/probe/vmm.h"
+#include "tpt/sim/report.h"
 
 /* HPCC's update loop in C: what probe_gups must do. */
 static void gups_ref(uint64_t *table, uint64_t mask, uint64_t rounds, uint64_t *ran)
@@ -438,6 +441,72 @@ static void test_vm(void **state)
 	free(ref);
 }
 
+/* The runs calib_model asks of a runner: their pages, each costing 1. */
+struct shifts {
+	unsigned n, guest[4], host[4];
+	char scheme[4][16];
+};
+static int record_runs(void *arg, struct calib_run *runs, size_t n, const struct tpt_config *cfg)
+{
+	(void)cfg;
+	struct shifts *s = arg;
+	for (size_t i = 0; i < n && s->n < 4; i++, s->n++) {
+		s->guest[s->n] = runs[i].guest_shift;
+		s->host[s->n] = runs[i].host_shift;
+		snprintf(s->scheme[s->n], sizeof(s->scheme[0]), "%s", runs[i].sc->name);
+		runs[i].res->cost.total = 1;
+	}
+	return 0;
+}
+
+/* A host that is a guest models its processes' walks through its outer
+ * hypervisor's pages; where its MMU walks the outer's software shadow of
+ * its tables (h.shadowed), a 2M page is walked as the shadow's leaves, no
+ * larger than the outer's 4K; under nested paging the 2M page stays. */
+static void test_calib_outer_shadow(void **state)
+{
+	(void)state;
+	struct probe_params p = {.size = 64 << 20, .updates = 128, .steps = 100, .seed = 1};
+	struct probe_row rows[2] = {
+		{.where = WHERE_NATIVE, .loop = LOOP_PAGE_CHASE, .page_shift = 12, .size = 64 << 20, .pages = 16},
+		{.where = WHERE_NATIVE, .loop = LOOP_PAGE_CHASE, .page_shift = 21, .thp = true,
+		 .size = 64 << 20, .pages = 16},
+	};
+	struct tpt_config cfg;
+	config_defaults(&cfg);
+	for (int shadowed = 0; shadowed < 2; shadowed++)
+		for (unsigned outer = 12; outer <= 21; outer += 9) {
+			struct host_info h = {.in_vm = true, .shadowed = shadowed};
+			struct shifts s = {0};
+			struct calib c = {.p = &p, .h = &h, .outer_shift = outer, .rows = rows, .n = 2,
+					  .run = record_runs, .arg = &s};
+			assert_int_equal(calib_model(&c, &cfg), 0);
+			assert_int_equal(s.n, 2);
+			for (unsigned i = 0; i < 2; i++) {
+				assert_string_equal(s.scheme[i], "nested");
+				assert_int_equal(s.host[i], outer);
+				unsigned page = rows[i].page_shift;
+				assert_int_equal(s.guest[i], shadowed && outer < page ? outer : page);
+			}
+		}
+	/* Not a guest: its own tables, natively. */
+	struct host_info h = {.shadowed = true};
+	struct shifts s = {0};
+	struct calib c = {.p = &p, .h = &h, .outer_shift = 12, .rows = rows, .n = 2, .run = record_runs, .arg = &s};
+	assert_int_equal(calib_model(&c, &cfg), 0);
+	assert_string_equal(s.scheme[1], "native");
+	assert_int_equal(s.guest[1], 21);
+}
+
+/* The accessed-bit probe counts pages of its own: never more than it
+ * touched, and nothing of no pages. */
+static void test_accessed_bits(void **state)
+{
+	(void)state;
+	assert_int_equal(host_accessed_bits(0, 3), 0);
+	assert_true(host_accessed_bits(256, 2) <= 256);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +515,8 @@ int main(void)
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_pages_chain),
 		cmocka_unit_test(test_cpuid_caches),
+		cmocka_unit_test(test_calib_outer_shadow),
+		cmocka_unit_test(test_accessed_bits),
 		cmocka_unit_test(test_guest_image),
 		cmocka_unit_test(test_vm),
 	};

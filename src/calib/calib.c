@@ -36,7 +36,12 @@ static const struct scheme *row_scheme(const struct calib *c, const struct probe
 {
 	unsigned backing = x->thp ? 21 : 12;
 	if (x->where == WHERE_NATIVE) {
-		*gs = x->page_shift;
+		/* A host whose MMU walks the outer hypervisor's software shadow of
+		 * its tables: the shadow's leaves are the smaller of the page and
+		 * the outer's, walked through the outer's nested paging (as this
+		 * host's own guests under kvm_pvm, below). */
+		bool shadow = c->h->in_vm && c->h->shadowed && c->outer_shift < x->page_shift;
+		*gs = shadow ? c->outer_shift : x->page_shift;
 		*hs = c->outer_shift;
 		return scheme_find(c->h->in_vm ? "nested" : "native");
 	}
@@ -797,6 +802,13 @@ int calib_fit(struct calib *c, struct tpt_config *cfg, struct calib_fragment *f)
 		snprintf(why, sizeof(why), "this host is a guest: the model walks its outer hypervisor's "
 			 "pages, %s (%s); tpt sim --scheme nested --host-page %s models its processes", outer,
 			 c->outer_auto ? "no native loop row to choose by" : "--outer-page", outer);
+	if (c->h->in_vm && c->h->shadowed) {
+		size_t l = strlen(why);
+		snprintf(why + l, sizeof(why) - l, "; its MMU walks the outer's software shadow of its "
+			 "tables (%u of %d pages touched after clear_refs showed accessed bits), whose "
+			 "leaves are no larger than %s: give tpt sim pages no larger", c->h->ab_seen,
+			 HOST_AB_PAGES, outer);
+	}
 	if (c->h->in_vm)
 		calib_note(f, "[cost]", NULL, NULL, why);
 	const char *l1 = calib_repl_key(t.l1d_replacement), *l2 = calib_repl_key(t.l2_replacement),

@@ -298,8 +298,15 @@ static void print_text(const struct probe_cmd *c)
 	const struct host_info *h = &c->h;
 	printf("host: %s, %.3f GHz (dependent adds), CPU %d\n", h->cpu, h->ghz, h->cpu_pinned);
 	if (h->in_vm) {
-		printf("  itself a guest (CPUID hypervisor bit): its processes walk the outer hypervisor's "
-		       "nested paging; modelled so, outer pages %s", page_name(c->outer_shift));
+		if (h->shadowed)
+			printf("  itself a guest (CPUID hypervisor bit) whose MMU walks a software shadow of its "
+			       "tables (%u of %d pages touched after clear_refs showed accessed bits): its "
+			       "processes walk the outer hypervisor's shadow table through nested paging, "
+			       "leaves no larger than the outer's pages; modelled so, outer pages %s",
+			       h->ab_seen, HOST_AB_PAGES, page_name(c->outer_shift));
+		else
+			printf("  itself a guest (CPUID hypervisor bit): its processes walk the outer "
+			       "hypervisor's nested paging; modelled so, outer pages %s", page_name(c->outer_shift));
 		if (c->compare && c->outer_auto && !c->m.outer_chosen)
 			printf(" (no native loop row to choose by)");
 		else if (c->compare && c->outer_auto)
@@ -410,6 +417,7 @@ static json_t *row_json(const struct probe_cmd *c, size_t i)
 	json_object_set_new(r, "host_busy", c->busy[0] ? json_string(c->busy) : json_null());
 	json_object_set_new(r, "noise", json_real(x->noise));
 	json_object_set_new(r, "outer_page", c->h.in_vm ? json_string(page_name(c->outer_shift)) : json_null());
+	json_object_set_new(r, "outer_shadow", c->h.in_vm ? json_boolean(c->h.shadowed) : json_null());
 	json_object_set_new(r, "size", x->size ? json_integer((json_int_t)x->size) : json_null());
 	json_object_set_new(r, "pages", x->pages ? json_integer((json_int_t)x->pages) : json_null());
 	if (x->thp)

@@ -4,13 +4,17 @@
  * (probe.h): its clock, whether it is itself a guest, what its KVM is, how
  * busy it is, how much memory it has, and where the kernel put huge pages.
  *
- * Called by the probe command before and during a probe. Reads /proc, /sys
- * and CPUID (cpuid.c); the clock runs probe_adds, a chain of one-cycle adds.
+ * Called by the probe command before and during a probe, and by tptd for
+ * host_accessed_bits. Reads /proc, /sys and CPUID (cpuid.c); the clock runs
+ * probe_adds, a chain of one-cycle adds.
  */
+#include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -134,6 +138,61 @@ static void host_caches(struct host_info *h)
 	cpuid_caches_decode(&c, h->cache_size, h->cache_ways, h->cache_src);
 }
 
+/* Referenced kB of the mapping starting at addr, from /proc/self/smaps; -1
+ * when it is not listed. */
+static long referenced_kb(uintptr_t addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return -1;
+	char line[512];
+	bool in = false;
+	long kb = -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo;
+		char dash;
+		if (sscanf(line, "%lx%c", &lo, &dash) == 2 && dash == '-') {
+			if (in)
+				break;
+			in = lo == addr;
+		} else if (in && sscanf(line, "Referenced: %ld kB", &kb) == 1) {
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+/* The contract is probe.h's. Every trial must pass because on a shadowing
+ * VM the bits come back as the hypervisor refills its shadow: all of them
+ * in some trials, none in others. */
+unsigned host_accessed_bits(unsigned pages, unsigned trials)
+{
+	size_t len = (size_t)pages << 12;
+	volatile char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return 0;
+	madvise((void *)m, len, MADV_NOHUGEPAGE); /* one TLB entry per 4 KiB, whatever THP is */
+	unsigned fewest = pages;
+	for (unsigned t = 0; t < trials && fewest; t++) {
+		for (size_t i = 0; i < len; i += 4096)
+			m[i] += 1;
+		unsigned seen = 0;
+		int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0 && write(fd, "1", 1) == 1) {
+			for (size_t i = 0; i < len; i += 4096)
+				m[i] += 1;
+			long kb = referenced_kb((uintptr_t)m);
+			seen = kb > 0 ? (unsigned)(kb / 4) : 0;
+		}
+		if (fd >= 0)
+			close(fd);
+		fewest = seen < fewest ? seen : fewest;
+	}
+	munmap((void *)m, len);
+	return fewest;
+}
+
 bool host_nested_paging(const struct host_info *h)
 {
 	return h->kvm == KVM_EPT || h->kvm == KVM_NPT;
@@ -149,6 +208,10 @@ void host_probe(struct host_info *h)
 	h->cpu_pinned = sched_getcpu();
 	host_caches(h);
 	h->ghz = host_clock_ghz();
+	if (h->in_vm) {
+		h->ab_seen = host_accessed_bits(HOST_AB_PAGES, HOST_AB_TRIALS);
+		h->shadowed = h->ab_seen * 10 < HOST_AB_PAGES * 9;
+	}
 }
 
 int host_pin(void)

@@ -97,72 +97,6 @@ static bool try_collapse(int *err)
 	return rc == 0 || *err != EINVAL;
 }
 
-/* Referenced kB of the mapping starting at addr, from /proc/self/smaps; -1
- * when it is not listed. */
-static long referenced_kb(uintptr_t addr)
-{
-	FILE *f = fopen("/proc/self/smaps", "re");
-	if (!f)
-		return -1;
-	char line[512];
-	bool in = false;
-	long kb = -1;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo;
-		char dash;
-		if (sscanf(line, "%lx%c", &lo, &dash) == 2 && dash == '-') {
-			if (in)
-				break;
-			in = lo == addr;
-		} else if (in && sscanf(line, "Referenced: %ld kB", &kb) == 1) {
-			break;
-		}
-	}
-	fclose(f);
-	return kb;
-}
-
-/* Touches PROBE_PAGES pages of our own (4 KiB, beyond any STLB's reach),
- * clears our accessed bits, touches them again and counts how many show as
- * Referenced; PROBE_TRIALS times, returning the fewest.
- *
- * clear_refs does not flush the TLB (the kernel flushes only when clearing
- * soft-dirty bits), so a page whose translation stays cached is touched
- * without a walk and shows nothing: a region the TLB holds would show
- * nothing on any machine. Beyond its reach every touch walks, and an MMU
- * that walks our tables sets the bits, which is what a watched process
- * with a hot set past the TLB's reach (the only one the heuristic scores
- * above 0) gets. Every trial must pass, since one can pass by chance where
- * the MMU walks a hypervisor's shadow of our tables instead: there the
- * bits come back only as the hypervisor refills its shadow, all of them in
- * some trials on a shadowing VM and none in others. */
-static unsigned try_accessed_bits(void)
-{
-	size_t len = (size_t)PROBE_PAGES << 12;
-	volatile char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
-		return 0;
-	madvise((void *)m, len, MADV_NOHUGEPAGE); /* one TLB entry per 4 KiB, whatever THP is */
-	unsigned fewest = PROBE_PAGES;
-	for (int t = 0; t < PROBE_TRIALS && fewest; t++) {
-		for (size_t i = 0; i < len; i += 4096)
-			m[i] += 1;
-		unsigned seen = 0;
-		int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
-		if (fd >= 0 && write(fd, "1", 1) == 1) {
-			for (size_t i = 0; i < len; i += 4096)
-				m[i] += 1;
-			long kb = referenced_kb((uintptr_t)m);
-			seen = kb > 0 ? (unsigned)(kb / 4) : 0;
-		}
-		if (fd >= 0)
-			close(fd);
-		fewest = seen < fewest ? seen : fewest;
-	}
-	munmap((void *)m, len);
-	return fewest;
-}
-
 static bool try_process_madvise(int pidfd, int *err)
 {
 	char b[1];
@@ -190,7 +124,7 @@ void probe_run(struct probe *p)
 		p->pmadv_errno = ENOSYS;
 	}
 	p->clear_refs = access("/proc/self/clear_refs", W_OK) == 0;
-	p->refs_seen = p->clear_refs ? try_accessed_bits() : 0;
+	p->refs_seen = p->clear_refs ? host_accessed_bits(PROBE_PAGES, PROBE_TRIALS) : 0;
 	/* Every page touched shows; a few may lag behind a TLB flush. */
 	p->accessed_bits = p->refs_seen * 10 >= PROBE_PAGES * 9;
 	read_thp(p->thp, sizeof(p->thp));

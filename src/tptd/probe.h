@@ -10,9 +10,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* The accessed-bit probe's region: 64 MiB of 4 KiB pages, four times the
- * largest STLB's reach (4,096 entries), so that its touches walk. */
-enum { PROBE_PAGES = 16384, PROBE_TRIALS = 9 };
+#include "tpt/probe/probe.h"
+
+/* The accessed-bit probe (host_accessed_bits): 64 MiB of 4 KiB pages, four
+ * times the largest STLB's reach, so that its touches walk; nine trials. */
+enum { PROBE_PAGES = HOST_AB_PAGES, PROBE_TRIALS = HOST_AB_TRIALS };
 
 struct probe {
 	bool pmu;          /* a hardware cycles counter opens for this process */

@@ -114,6 +114,12 @@ struct host_info {
 	uint64_t cache_size[3];
 	unsigned cache_ways[3];
 	char cache_src[3][CPUID_WHY];
+	/* On a host that is a guest: whether its MMU walks a software shadow of
+	 * its tables (the outer hypervisor's, as PVM keeps one) rather than the
+	 * tables themselves, by host_accessed_bits: shadowed when fewer than
+	 * 90 % of HOST_AB_PAGES pages touched show (ab_seen, the fewest). */
+	bool shadowed;
+	unsigned ab_seen;
 };
 extern const char *const host_kvm_name[];
 
@@ -124,6 +130,16 @@ uint64_t sample_now_ns(void);
 bool host_nested_paging(const struct host_info *h);
 /* Fills *h (the clock needs the caller pinned first). */
 void host_probe(struct host_info *h);
+/* Whether the MMU sets accessed bits as it walks this process's tables:
+ * touches pages 4 KiB pages of our own (MADV_NOHUGEPAGE), clears our bits
+ * (/proc/self/clear_refs), touches them again and counts the Referenced
+ * ones; trials times, returning the fewest (0 where clear_refs or the
+ * mapping is refused). clear_refs leaves the TLB alone, so pages must be
+ * beyond the TLB's reach for the touches to walk: HOST_AB_PAGES, four
+ * times the largest STLB's 4,096 entries. A hypervisor's shadow refills
+ * can set them by chance; HOST_AB_TRIALS all passing does not, here. */
+enum { HOST_AB_PAGES = 16384, HOST_AB_TRIALS = 9 };
+unsigned host_accessed_bits(unsigned pages, unsigned trials);
 /* Pins the calling thread to the CPU it runs on; that CPU, or -1. */
 int host_pin(void);
 /* The cycles per ns of a dependent add chain, median of a few rounds. */
