@@ -37,10 +37,13 @@ static const struct scheme *row_scheme(const struct calib *c, const struct probe
 	unsigned backing = x->thp ? 21 : 12;
 	if (x->where == WHERE_NATIVE) {
 		/* A host whose MMU walks the outer hypervisor's software shadow of
-		 * its tables: the shadow's leaves are the smaller of the page and
-		 * the outer's, walked through the outer's nested paging (as this
-		 * host's own guests under kvm_pvm, below). */
-		bool shadow = c->h->in_vm && c->h->shadowed && c->outer_shift < x->page_shift;
+		 * its tables: a loop's walks are the shadow's, its leaves the
+		 * smaller of the page and the outer's, through the outer's nested
+		 * paging (as this host's own guests under kvm_pvm, below). Its
+		 * kernel still faults a huge page in once: first touch and churn
+		 * keep the page. */
+		bool shadow = c->h->in_vm && c->h->shadowed && probe_loop_on_buffer(x->loop) &&
+			      c->outer_shift < x->page_shift;
 		*gs = shadow ? c->outer_shift : x->page_shift;
 		*hs = c->outer_shift;
 		return scheme_find(c->h->in_vm ? "nested" : "native");
