@@ -303,6 +303,11 @@ printf '[tptd]\ninterval = 0.3\nstate = %s\nactuator = advise\n' "$T/moved/d.jso
 kill -HUP $d
 wait_n "$T/dlog" "configuration reloaded" 2 && [ -s "$T/moved/d.json" ] && ok ||
 	bad "a reload to a new state directory: $(cat "$T/dlog")"
+# The lock is held from start to exit: a reload naming another keeps it.
+printf '[tptd]\ninterval = 0.3\nstate = %s\nactuator = advise\nlock = %s\n' "$T/moved/d.json" "$T/other.lock" >"$T/d.conf"
+kill -HUP $d
+wait_n "$T/dlog" "configuration reloaded" 3 && grep -q "lock is read at start: .* stays held; $T/other.lock takes effect" "$T/dlog" &&
+	[ ! -e "$T/other.lock" ] && ok || bad "a reload naming another lock: $(cat "$T/dlog")"
 printf '[tptd]\ninterval = 0.3\nstate = %s\nactuator = advise\n' "$T/no/such/d.json" >"$T/d.conf"
 kill -HUP $d
 wait_n "$T/dlog" "reload refused" 2 && grep -q "reload refused, configuration kept: cannot create the state directory" "$T/dlog" && ok ||

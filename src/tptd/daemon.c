@@ -182,6 +182,12 @@ int tptd_reconfigure(struct tptd *d, const struct tptd_conf *c, struct tpt_err *
 		tlog(&d->log, LOG_NOTICE, "source or actuator changed: watching afresh");
 		drop_all(d);
 	}
+	/* The lock is taken at start and held to the end (main.c, lock.h). */
+	if (strcmp(old.lock, c->lock)) {
+		tlog(&d->log, LOG_WARNING, "[tptd] lock is read at start: %s stays held; %s takes effect "
+		     "when tptd restarts", old.lock, c->lock);
+		memcpy(d->conf.lock, old.lock, sizeof(d->conf.lock));
+	}
 	tlog(&d->log, LOG_INFO, "configuration reloaded");
 	return 0;
 refuse:
