@@ -210,7 +210,7 @@ void host_probe(struct host_info *h)
 	h->ghz = host_clock_ghz();
 	if (h->in_vm) {
 		h->ab_seen = host_accessed_bits(HOST_AB_PAGES, HOST_AB_TRIALS);
-		h->shadowed = h->ab_seen * 10 < HOST_AB_PAGES * 9;
+		h->shadowed = !host_ab_walked(h->ab_seen, HOST_AB_PAGES);
 	}
 }
 

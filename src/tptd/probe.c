@@ -125,8 +125,7 @@ void probe_run(struct probe *p)
 	}
 	p->clear_refs = access("/proc/self/clear_refs", W_OK) == 0;
 	p->refs_seen = p->clear_refs ? host_accessed_bits(PROBE_PAGES, PROBE_TRIALS) : 0;
-	/* Every page touched shows; a few may lag behind a TLB flush. */
-	p->accessed_bits = p->refs_seen * 10 >= PROBE_PAGES * 9;
+	p->accessed_bits = host_ab_walked(p->refs_seen, PROBE_PAGES);
 	read_thp(p->thp, sizeof(p->thp));
 }
 

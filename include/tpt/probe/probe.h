@@ -116,8 +116,8 @@ struct host_info {
 	char cache_src[3][CPUID_WHY];
 	/* On a host that is a guest: whether its MMU walks a software shadow of
 	 * its tables (the outer hypervisor's, as PVM keeps one) rather than the
-	 * tables themselves, by host_accessed_bits: shadowed when fewer than
-	 * 90 % of HOST_AB_PAGES pages touched show (ab_seen, the fewest). */
+	 * tables themselves, by host_accessed_bits: shadowed unless
+	 * host_ab_walked (ab_seen: the fewest of HOST_AB_PAGES that showed). */
 	bool shadowed;
 	unsigned ab_seen;
 };
@@ -131,7 +131,7 @@ bool host_nested_paging(const struct host_info *h);
 /* Fills *h (the clock needs the caller pinned first). */
 void host_probe(struct host_info *h);
 /* Whether the MMU sets accessed bits as it walks this process's tables:
- * touches pages 4 KiB pages of our own (MADV_NOHUGEPAGE), clears our bits
+ * touches that many 4 KiB pages of our own (MADV_NOHUGEPAGE), clears our bits
  * (/proc/self/clear_refs), touches them again and counts the Referenced
  * ones; trials times, returning the fewest (0 where clear_refs or the
  * mapping is refused). clear_refs leaves the TLB alone, so pages must be
@@ -140,6 +140,12 @@ void host_probe(struct host_info *h);
  * can set them by chance; HOST_AB_TRIALS all passing does not, here. */
 enum { HOST_AB_PAGES = 16384, HOST_AB_TRIALS = 9 };
 unsigned host_accessed_bits(unsigned pages, unsigned trials);
+/* host_accessed_bits's verdict: the MMU walks our tables when at least 90 %
+ * of the pages showed in every trial (a few may keep a TLB entry). */
+static inline bool host_ab_walked(unsigned seen, unsigned pages)
+{
+	return (uint64_t)seen * 10 >= (uint64_t)pages * 9;
+}
 /* Pins the calling thread to the CPU it runs on; that CPU, or -1. */
 int host_pin(void);
 /* The cycles per ns of a dependent add chain, median of a few rounds. */
