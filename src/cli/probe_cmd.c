@@ -298,15 +298,15 @@ static void print_text(const struct probe_cmd *c)
 	const struct host_info *h = &c->h;
 	printf("host: %s, %.3f GHz (dependent adds), CPU %d\n", h->cpu, h->ghz, h->cpu_pinned);
 	if (h->in_vm) {
+		printf("  itself a guest (CPUID hypervisor bit)");
 		if (h->shadowed)
-			printf("  itself a guest (CPUID hypervisor bit) whose MMU walks a software shadow of its "
-			       "tables (%u of %d pages touched after clear_refs showed accessed bits): its "
-			       "processes walk the outer hypervisor's shadow table through nested paging, "
-			       "leaves no larger than the outer's pages; modelled so, outer pages %s",
-			       h->ab_seen, HOST_AB_PAGES, page_name(c->outer_shift));
+			printf(" whose MMU walks a software shadow of its tables (%u of %d pages touched after "
+			       "clear_refs showed accessed bits): its processes walk the outer hypervisor's "
+			       "shadow table through nested paging, leaves no larger than the outer's pages",
+			       h->ab_seen, HOST_AB_PAGES);
 		else
-			printf("  itself a guest (CPUID hypervisor bit): its processes walk the outer "
-			       "hypervisor's nested paging; modelled so, outer pages %s", page_name(c->outer_shift));
+			printf(": its processes walk the outer hypervisor's nested paging");
+		printf("; modelled so, outer pages %s", page_name(c->outer_shift));
 		if (c->compare && c->outer_auto && !c->m.outer_chosen)
 			printf(" (no native loop row to choose by)");
 		else if (c->compare && c->outer_auto)

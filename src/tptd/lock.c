@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,8 @@
 #include <unistd.h>
 
 #include "lock.h"
+#include "proc.h"
+#include "state.h"
 
 static int open_lock(const char *path)
 {
@@ -35,44 +36,17 @@ static int open_lock(const char *path)
 	return fd;
 }
 
-/* The directory of path, made if it is missing (one level, as the state's). */
-static int make_dir(const char *path, struct tpt_err *e)
+/* The lock at path; -1 with e said and errno kept from the failing call
+ * (EWOULDBLOCK: held). */
+static int take_at(const char *path, struct tpt_err *e)
 {
 	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = 0;
-	if (mkdir(dir, 0755) && errno != EEXIST) {
+	if (state_make_parent(path, 0755, dir, sizeof(dir))) {
 		int err = errno;
 		tpt_fail(e, "cannot create the lock directory %s: %s (see [tptd] lock)", dir, strerror(err));
 		errno = err;
 		return -1;
 	}
-	return 0;
-}
-
-/* Whether pid is a live tptd: the file may hold an old holder's pid when
- * the present one could open it only read-only. */
-static bool is_tptd(long pid)
-{
-	char path[64], comm[32] = "";
-	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false;
-	bool yes = fgets(comm, sizeof(comm), f) && !strcmp(comm, "tptd\n");
-	fclose(f);
-	return yes;
-}
-
-/* The lock at path; -1 with e said and errno kept from the failing call
- * (EWOULDBLOCK: held). */
-static int take_at(const char *path, struct tpt_err *e)
-{
-	if (make_dir(path, e))
-		return -1;
 	int fd = open_lock(path);
 	if (fd < 0) {
 		int err = errno;
@@ -96,9 +70,12 @@ static int take_at(const char *path, struct tpt_err *e)
 	ssize_t n = err == EWOULDBLOCK ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
 	close(fd);
 	long pid = n > 0 ? strtol(buf, NULL, 10) : 0;
+	/* A live tptd: the file may hold an old holder's pid when the present
+	 * one could open it only read-only. */
+	struct proc_stat holder;
 	if (err != EWOULDBLOCK)
 		tpt_fail(e, "cannot lock %s: %s", path, strerror(err));
-	else if (pid > 0 && is_tptd(pid))
+	else if (pid > 0 && !proc_read_stat((pid_t)pid, &holder) && !strcmp(holder.comm, "tptd"))
 		tpt_fail(e, "another tptd (pid %ld) is watching processes; it holds %s, and two would clear "
 			 "each other's accessed bits", pid, path);
 	else
@@ -128,7 +105,7 @@ void lock_note_pid(int fd)
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	/* A file held read-only keeps its old contents (is_tptd checks them). */
+	/* A file held read-only keeps its old contents (take_at checks them). */
 	if (ftruncate(fd, 0) == 0) {
 		ssize_t w = pwrite(fd, buf, (size_t)n, 0);
 		(void)w;

@@ -124,8 +124,8 @@ void probe_run(struct probe *p)
 		p->pmadv_errno = ENOSYS;
 	}
 	p->clear_refs = access("/proc/self/clear_refs", W_OK) == 0;
-	p->refs_seen = p->clear_refs ? host_accessed_bits(PROBE_PAGES, PROBE_TRIALS) : 0;
-	p->accessed_bits = host_ab_walked(p->refs_seen, PROBE_PAGES);
+	p->refs_seen = p->clear_refs ? host_accessed_bits(HOST_AB_PAGES, HOST_AB_TRIALS) : 0;
+	p->accessed_bits = host_ab_walked(p->refs_seen, HOST_AB_PAGES);
 	read_thp(p->thp, sizeof(p->thp));
 }
 
@@ -146,7 +146,7 @@ void probe_print(FILE *out, const struct probe *p)
 	fprintf(out, "\n  perf_event_paranoid          %d\n", p->paranoid);
 	fprintf(out, "  /proc/PID/clear_refs         %s\n", yes(p->clear_refs));
 	fprintf(out, "  accessed bits after clear    %s (%u of %d pages touched show as Referenced, the fewest "
-		"of %d trials%s)\n", yes(p->accessed_bits), p->refs_seen, PROBE_PAGES, PROBE_TRIALS,
+		"of %d trials%s)\n", yes(p->accessed_bits), p->refs_seen, HOST_AB_PAGES, HOST_AB_TRIALS,
 		p->accessed_bits ? "" : ": the hot set is taken as all anonymous 4 KiB memory");
 	fprintf(out, "  pidfd_open                   %s\n", yes(p->pidfd));
 	fprintf(out, "actuators\n");

@@ -12,10 +12,6 @@
 
 #include "tpt/probe/probe.h"
 
-/* The accessed-bit probe (host_accessed_bits): 64 MiB of 4 KiB pages, four
- * times the largest STLB's reach, so that its touches walk; nine trials. */
-enum { PROBE_PAGES = HOST_AB_PAGES, PROBE_TRIALS = HOST_AB_TRIALS };
-
 struct probe {
 	bool pmu;          /* a hardware cycles counter opens for this process */
 	int pmu_errno;     /* why not */
@@ -35,7 +31,7 @@ struct probe {
 	 * hypervisor's software shadow of our tables does not, and the hot
 	 * set cannot be measured: score.h's fallback). */
 	bool accessed_bits;
-	unsigned refs_seen; /* of the probe's PROBE_PAGES pages, how many showed (fewest of PROBE_TRIALS) */
+	unsigned refs_seen; /* host_accessed_bits: of HOST_AB_PAGES pages, the fewest that showed */
 	char thp[32];      /* transparent_hugepage/enabled: the bracketed choice */
 };
 

@@ -77,10 +77,9 @@ static json_t *load(const char *path, bool *missing, json_error_t *je, struct tp
 	return root;
 }
 
-int state_prepare_dir(const char *path, struct tpt_err *e)
+int state_make_parent(const char *path, mode_t mode, char *dir, size_t n)
 {
-	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(dir, n, "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (!slash || slash == dir)
 		return 0;
@@ -88,7 +87,13 @@ int state_prepare_dir(const char *path, struct tpt_err *e)
 	struct stat st;
 	if (!stat(dir, &st))
 		return 0;
-	if (errno != ENOENT || mkdir(dir, 0700))
+	return errno != ENOENT || mkdir(dir, mode) ? -1 : 0;
+}
+
+int state_prepare_dir(const char *path, struct tpt_err *e)
+{
+	char dir[4096];
+	if (state_make_parent(path, 0700, dir, sizeof(dir)))
 		return tpt_fail(e, "cannot create the state directory %s: %s", dir, strerror(errno));
 	return 0;
 }

@@ -13,6 +13,7 @@
 #define TPTD_STATE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -37,6 +38,10 @@ struct state {
 /* Creates the state file's directory (mode 0700) when it is missing and its
  * parent exists, as systemd's StateDirectory= would. */
 int state_prepare_dir(const char *path, struct tpt_err *e);
+/* The same for any file tptd keeps (the state file's, the lock's): the
+ * directory of path into dir, made with mode when it is missing (one
+ * level). 0, or -1 with errno. */
+int state_make_parent(const char *path, mode_t mode, char *dir, size_t n);
 /* Reads path into s (a missing file is an empty state). */
 int state_load(struct state *s, const char *path, struct tpt_err *e);
 struct program *state_program(struct state *s, const char *name, bool create);
