@@ -44,7 +44,7 @@ struct lx_params {
 	uint64_t text, data, lowmem;  /* bytes from LX_KBASE: text, .data/.bss, allocated memory */
 	uint64_t head;                /* the exception and entry code at the text's start */
 	double hot_head, cold_head;   /* share of the hottest PCs (> 20000 exits) and of the others placed there */
-	double data_per_priv;         /* kernel loads and stores per privileged instruction */
+	double data_per_priv;         /* kernel loads and stores per privileged instruction, a boot's */
 	double data_share;            /* of them, to .data/.bss (the rest to allocated memory) */
 	double code_per_priv;         /* other text pages fetched per privileged instruction */
 	double table_share;           /* share of privileged code pages that hold a table */

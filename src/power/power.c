@@ -6,8 +6,9 @@
  * A run draws the workload's privileged instructions one by one (linux.h's
  * PCs, by weight) and, with each, what the kernel does around it: a fetch
  * of its page, fetches elsewhere in the text, loads and stores to its data
- * and memory (sampled: each sample stands for `weight` accesses to one
- * page), the read of a table on the page where it has one, and, booting,
+ * and memory (sampled: each sample stands for about `weight` accesses to
+ * one page; as many a privileged instruction as the bare-metal time between
+ * two allows, at most a boot's), the read of a table on the page where it has one, and, booting,
  * reads of its own text. The hypervisor (kvmppc.h) answers each; its exits,
  * translations and mirrored accesses cost what the table below says, on
  * top of the bare-metal time, and every 100 ms of the resulting guest time
@@ -37,7 +38,7 @@ static const struct opt opts[] = {
 	L(head, OPT_SIZE, 4096, 64ULL << 20, "64K", "exception vectors and entry code at the text's start (guess: head_fsl_booke.S and entry_32.S)"),
 	L(hot_head, OPT_DOUBLE, 0, 1000, "0.5", "share of the hottest PCs (> 20000 exits, Table 4) in the entry code (guess)"),
 	L(cold_head, OPT_DOUBLE, 0, 1000, "0.1", "share of the other PCs there (guess)"),
-	L(data_per_priv, OPT_DOUBLE, 0, 100000000, "100", "kernel loads and stores per privileged instruction (estimate: a boot's 6.5 s at 1.2 GHz, IPC about 0.6, a third memory operations, over 11.5 M privileged instructions is about 130)"),
+	L(data_per_priv, OPT_DOUBLE, 0, 100000000, "100", "kernel loads and stores per privileged instruction in a boot (estimate: its 6.5 s at 1.2 GHz, IPC 0.6, a third memory operations, over 11.5 M is 130); fewer where they come closer (derived)"),
 	L(data_share, OPT_DOUBLE, 0, 1000, "0.5", "share of them to .data/.bss; the rest to allocated memory, uniformly (guess)"),
 	L(code_per_priv, OPT_DOUBLE, 0, 1000000, "2", "text pages fetched per privileged instruction besides its own (guess)"),
 	L(table_share, OPT_DOUBLE, 0, 1000, "0.25", "share of privileged code pages outside the entry code that hold a dispatch or exception table (guess; the entry code's all do)"),
@@ -112,6 +113,13 @@ static uint32_t draw_count(struct rng *g, double x)
 	return (uint32_t)f + (rng_double(g) < x - f);
 }
 
+/* draw_count, drawing nothing where x is whole (a boot's samples). */
+static uint32_t draw_weight(struct rng *g, double x)
+{
+	double f = floor(x);
+	return f == x ? (uint32_t)f : draw_count(g, x);
+}
+
 static void snapshot(const struct kvmppc *h, double t, power_timeline_fn tl, void *ctx)
 {
 	struct power_snapshot snap = {.t = t, .n = h->nent, .ent = h->ent};
@@ -126,8 +134,9 @@ struct run {
 	struct rng g;
 	uint64_t scan_until;   /* linux-boot scans the text for its first tenth */
 	double scan_per;
-	uint32_t weight;       /* accesses a data sample stands for */
+	double weight;         /* accesses a data sample stands for, on average */
 	uint64_t data_lo, lowmem_lo, stolen_lo, stolen_n;
+	uint64_t data;         /* the kernel's loads and stores drawn */
 	double exit_s, per;    /* an exit's and a privileged instruction's bare share, s */
 	double interval, t, next_interval;
 	struct kvmppc_counts last;
@@ -158,6 +167,21 @@ static void run_scale(const struct power_params *p, const struct lx_workload *w,
 	}
 }
 
+/*
+ * The kernel's loads and stores per privileged instruction in a workload
+ * whose privileged instructions are per seconds apart at bare metal: a
+ * boot's data_per_priv where they are as far apart as a boot's (the
+ * kernel runs nearly all of a boot), proportionally fewer where closer
+ * (lmbench's write to /dev/null: 20 ns, so 3.5), never more (where they are
+ * farther apart, user code takes the rest: lame's 7.3 us).
+ */
+static double data_per_priv(const struct power_params *p, double per)
+{
+	const struct lx_workload *boot = lx_workload_find("linux-boot");
+	double boot_per = boot->bare / boot->priv;
+	return p->lx.data_per_priv * (per < boot_per ? per / boot_per : 1);
+}
+
 /* Privileged instruction i and what the kernel does around it. */
 static void run_step(struct run *r, uint64_t i)
 {
@@ -174,13 +198,16 @@ static void run_step(struct run *r, uint64_t i)
 	}
 	for (uint32_t j = draw_count(g, x->code_per_priv); j > 0; j--)
 		kvmppc_fetch(&r->h, rng_below(g, x->text));
-	for (int j = 0; j < DATA_SAMPLES && r->weight; j++) {
+	for (int j = 0; j < DATA_SAMPLES && r->weight > 0; j++) {
+		uint32_t n = draw_weight(g, r->weight);
+		r->data += n;
 		uint64_t off = rng_double(g) < x->data_share ? r->data_lo + rng_below(g, x->data)
 							     : r->lowmem_lo + rng_below(g, x->lowmem - r->lowmem_lo);
 		uint32_t insn = off - r->stolen_lo < r->stolen_n
 					? KP_INSN_STOLEN + (uint32_t)rng_below(g, r->p->hv.stolen_insns)
 					: KP_INSN_NONE;
-		kvmppc_data(&r->h, off & ~3ULL, r->weight, insn);
+		if (n)
+			kvmppc_data(&r->h, off & ~3ULL, n, insn);
 	}
 	if (i < r->scan_until)
 		for (uint32_t j = draw_count(g, r->scan_per); j > 0; j--)
@@ -226,6 +253,7 @@ static void run_result(const struct run *r, const struct lx_workload *w, double 
 	out->translated_single = c->single;
 	out->translated_branch = c->branch;
 	out->mirrored_accesses = c->mirrored;
+	out->kernel_data = r->data;
 	out->patches = c->patches;
 	out->unpatches = c->unpatches;
 	out->splits = c->splits;
@@ -257,6 +285,7 @@ static uint64_t run_phase(struct run *r, const struct lx_workload *w, struct pow
 	double bare = out->units * unit_seconds(w, w->bare);
 	const struct lx_params *x = &r->k->p;
 	r->per = n ? bare / (double)n : 0;
+	r->weight = data_per_priv(r->p, r->per) / DATA_SAMPLES;
 	r->scan_until = w->boot ? n / 10 : 0;
 	r->scan_per = r->scan_until ? x->boot_scan / (double)r->scan_until : 0;
 	for (uint64_t i = 0; i < n; i++) {
@@ -285,7 +314,6 @@ static int run_open(struct run *r, const struct power_params *p, const struct lx
 		rng_seed(&r->g, ~seed); /* not the kernel's layout's stream (lx_init seeds with seed) */
 	}
 	const struct lx_params *x = &k->p;
-	r->weight = (uint32_t)llround(x->data_per_priv / DATA_SAMPLES);
 	r->data_lo = x->text;
 	r->lowmem_lo = x->text + x->data;
 	r->stolen_lo = r->h.stolen_at;

@@ -46,6 +46,7 @@ void power_defaults(struct power_params *p);
 	C(translated_single, "privileged instructions run as single-instruction translations")    \
 	C(translated_branch, "privileged instructions run as translations reached by a branch")   \
 	C(mirrored_accesses, "data accesses a mirror served (Adapt-DM)")                         \
+	C(kernel_data, "the kernel's loads and stores to its data and memory")                   \
 	C(patches, "privileged instructions patched in place")                                   \
 	C(unpatches, "patches undone")                                                           \
 	C(splits, "kernel pages split by Adapt-PR")                                              \
