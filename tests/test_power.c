@@ -302,7 +302,7 @@ static void check_rows(const struct power_result *r)
 {
 	struct rows_seen rs = {r, 0};
 	assert_int_equal(power_rows(r, row_seen, &rs), 0);
-	assert_int_equal(rs.n, 16);
+	assert_int_equal(rs.n, 17);
 }
 
 static void test_run(void **st)
@@ -361,6 +361,35 @@ static void test_run(void **st)
 	assert_true(fabs(got_data / want_data - 1) < 0.02);
 	assert_int_equal(power_run(&p, k, lame, kvmppc_scheme_find("trap"), 1, NULL, NULL, NULL, &b, &e), 0);
 	assert_true(b.kernel_data == (uint64_t)llround(p.lx.data_per_priv) * b.privileged_instructions);
+	/* The stolen space draws stolen_heat times its size's share of the
+	 * kernel's .data/.bss accesses (half of them; 64 KiB of 1 MiB). */
+	const struct kvmppc_scheme *pr = kvmppc_scheme_find("bt+pr");
+	double share = p.lx.data_share * (double)p.hv.stolen / (double)p.lx.data;
+	const double heats[] = {1, 0.125, 4, 0};
+	p.booted = 0;
+	for (unsigned i = 0; i < ARRAY_LEN(heats); i++) {
+		p.hv.stolen_heat = heats[i];
+		assert_int_equal(power_run(&p, k, lame, pr, 1, NULL, NULL, NULL, &a, &e), 0);
+		double got = (double)a.stolen_data / (double)a.kernel_data;
+		/* Each of lame's samples stands for a boot's 25 accesses: four
+		 * standard errors of the samples expected there. */
+		double samples = (double)a.kernel_data / (p.lx.data_per_priv / 4);
+		double tol = 4 / sqrt(samples * heats[i] * share + 1);
+		if (heats[i] == 0)
+			assert_int_equal(a.stolen_data, 0);
+		else
+			assert_true(fabs(got / (heats[i] * share) - 1) < tol);
+	}
+	/* Without stolen space nothing lands there. */
+	p.hv.stolen_heat = 4;
+	assert_int_equal(power_run(&p, k, lame, kvmppc_scheme_find("pr+"), 1, NULL, NULL, NULL, &a, &e), 0);
+	assert_int_equal(a.stolen_data, 0);
+	assert_true(a.kernel_data > 0);
+	p.hv.stolen_heat = 17;
+	assert_int_equal(power_run(&p, k, lame, pr, 1, NULL, NULL, NULL, &a, &e), -1);
+	assert_non_null(strstr(e.msg, "stolen_heat"));
+	p.hv.stolen_heat = 1;
+	p.booted = 1;
 	/* An impossible configuration is refused with a reason. */
 	p.hv.guest_tlb1 = 15;
 	assert_int_equal(power_run(&p, k, lame, dm, 1, NULL, NULL, NULL, &a, &e), -1);

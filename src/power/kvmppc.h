@@ -62,6 +62,7 @@ struct kvmppc_params {
 	uint64_t stolen;          /* bytes stolen from the data for the translation cache */
 	uint32_t mirror_words;    /* words of the mirror cache */
 	uint32_t stolen_insns;    /* instructions that touch the stolen space's data */
+	double stolen_heat;       /* the kernel's accesses to the stolen bytes against its data's average */
 };
 
 #define KP_MAXENT 64

@@ -38,7 +38,7 @@ static const struct opt opts[] = {
 	L(head, OPT_SIZE, 4096, 64ULL << 20, "64K", "exception vectors and entry code at the text's start (guess: head_fsl_booke.S and entry_32.S)"),
 	L(hot_head, OPT_DOUBLE, 0, 1000, "0.5", "share of the hottest PCs (> 20000 exits, Table 4) in the entry code (guess)"),
 	L(cold_head, OPT_DOUBLE, 0, 1000, "0.1", "share of the other PCs there (guess)"),
-	L(data_per_priv, OPT_DOUBLE, 0, 100000000, "100", "kernel loads and stores per privileged instruction in a boot (estimate: its 6.5 s at 1.2 GHz, IPC 0.6, a third memory operations, over 11.5 M is 130); fewer where they come closer (derived)"),
+	L(data_per_priv, OPT_DOUBLE, 0, 100000000, "100", "kernel loads and stores per privileged instruction in a boot (estimate: 6.5 s at 1.2 GHz, IPC 0.6, a third memory operations, over 11.5 M is 130); fewer where closer (derived)"),
 	L(data_share, OPT_DOUBLE, 0, 1000, "0.5", "share of them to .data/.bss; the rest to allocated memory, uniformly (guess)"),
 	L(code_per_priv, OPT_DOUBLE, 0, 1000000, "2", "text pages fetched per privileged instruction besides its own (guess)"),
 	L(table_share, OPT_DOUBLE, 0, 1000, "0.25", "share of privileged code pages outside the entry code that hold a dispatch or exception table (guess; the entry code's all do)"),
@@ -54,6 +54,7 @@ static const struct opt opts[] = {
 	H(tc_bytes, OPT_U32, 4, 4096, "32", "translation-cache bytes of a multi-instruction patch (guess)"),
 	H(stolen, OPT_SIZE, 4096, 64ULL << 20, "64K", "data stolen for the translation cache (the paper: 64 KiB)"),
 	H(mirror_words, OPT_U32, 0, 65536, "128", "words of the mirror cache (the paper: 512 B)"),
+	H(stolen_heat, OPT_DOUBLE, 0, 1000000, "1", "how often the kernel touches the stolen bytes against its .data/.bss's average (guess: 1; the paper does not say which bytes it stole)"),
 	H(stolen_insns, OPT_U32, 1, 65536, "256", "instructions that touch the stolen space's data (guess)"),
 	C(exit_ns, OPT_DOUBLE, 1, 1000000000000, "1973", "any exit with its handling, ns (emulation, TLB refill, tracing fault: the paper times none apart): linux-boot's (30.03 - 6.5 s) over its 11,925,956 exits (derived)"),
 	C(single_ns, OPT_DOUBLE, 0, 1000000000000, "2", "a single-instruction translation, ns (guess: a load or store that hits)"),
@@ -137,6 +138,7 @@ struct run {
 	double weight;         /* accesses a data sample stands for, on average */
 	uint64_t data_lo, lowmem_lo, stolen_lo, stolen_n;
 	uint64_t data;         /* the kernel's loads and stores drawn */
+	uint64_t stolen_data;  /* of them, to the stolen space */
 	double exit_s, per;    /* an exit's and a privileged instruction's bare share, s */
 	double interval, t, next_interval;
 	struct kvmppc_counts last;
@@ -182,6 +184,31 @@ static double data_per_priv(const struct power_params *p, double per)
 	return p->lx.data_per_priv * (per < boot_per ? per / boot_per : 1);
 }
 
+/*
+ * An offset in .data/.bss the kernel loads or stores at: uniform, except
+ * that the stolen space draws stolen_heat times its size's share (a draw
+ * that falls in it is moved out with probability 1 - heat, or one that
+ * falls outside moved in so that the share grows by heat - 1).
+ */
+static uint64_t data_offset(struct run *r, struct rng *g)
+{
+	const struct lx_params *x = &r->k->p;
+	double heat = r->p->hv.stolen_heat;
+	uint64_t off = r->data_lo + rng_below(g, x->data);
+	if (heat == 1 || !r->stolen_n)
+		return off;
+	double f = (double)r->stolen_n / (double)x->data;
+	if (off - r->stolen_lo < r->stolen_n) {
+		if (heat < 1 && rng_double(g) >= heat) {
+			off = r->data_lo + rng_below(g, x->data - r->stolen_n);
+			off += off >= r->stolen_lo ? r->stolen_n : 0;
+		}
+	} else if (heat > 1 && rng_double(g) < (heat - 1) * f / (1 - f)) {
+		off = r->stolen_lo + rng_below(g, r->stolen_n);
+	}
+	return off;
+}
+
 /* Privileged instruction i and what the kernel does around it. */
 static void run_step(struct run *r, uint64_t i)
 {
@@ -201,11 +228,13 @@ static void run_step(struct run *r, uint64_t i)
 	for (int j = 0; j < DATA_SAMPLES && r->weight > 0; j++) {
 		uint32_t n = draw_weight(g, r->weight);
 		r->data += n;
-		uint64_t off = rng_double(g) < x->data_share ? r->data_lo + rng_below(g, x->data)
+		uint64_t off = rng_double(g) < x->data_share ? data_offset(r, g)
 							     : r->lowmem_lo + rng_below(g, x->lowmem - r->lowmem_lo);
 		uint32_t insn = off - r->stolen_lo < r->stolen_n
 					? KP_INSN_STOLEN + (uint32_t)rng_below(g, r->p->hv.stolen_insns)
 					: KP_INSN_NONE;
+		if (insn != KP_INSN_NONE)
+			r->stolen_data += n;
 		if (n)
 			kvmppc_data(&r->h, off & ~3ULL, n, insn);
 	}
@@ -254,6 +283,7 @@ static void run_result(const struct run *r, const struct lx_workload *w, double 
 	out->translated_branch = c->branch;
 	out->mirrored_accesses = c->mirrored;
 	out->kernel_data = r->data;
+	out->stolen_data = r->stolen_data;
 	out->patches = c->patches;
 	out->unpatches = c->unpatches;
 	out->splits = c->splits;
@@ -300,6 +330,9 @@ static int run_open(struct run *r, const struct power_params *p, const struct lx
 		    const struct kvmppc_scheme *s, uint64_t seed, const struct power_boot *boot,
 		    struct tpt_err *e)
 {
+	if (s->tc == TC_STOLEN && p->hv.stolen_heat * (double)p->hv.stolen > (double)k->p.data)
+		return tpt_fail(e, "power: stolen_heat %g times the stolen space's share of the data is more than all of it",
+				p->hv.stolen_heat);
 	*r = (struct run){.p = p, .k = k, .exit_s = p->exit_ns * 1e-9};
 	r->interval = r->next_interval = p->interval_ms * 1e-3;
 	if (boot) {

@@ -47,6 +47,7 @@ void power_defaults(struct power_params *p);
 	C(translated_branch, "privileged instructions run as translations reached by a branch")   \
 	C(mirrored_accesses, "data accesses a mirror served (Adapt-DM)")                         \
 	C(kernel_data, "the kernel's loads and stores to its data and memory")                   \
+	C(stolen_data, "of them, to the bytes stolen for the translation cache")                 \
 	C(patches, "privileged instructions patched in place")                                   \
 	C(unpatches, "patches undone")                                                           \
 	C(splits, "kernel pages split by Adapt-PR")                                              \
