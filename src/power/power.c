@@ -7,14 +7,14 @@
  * PCs, by weight) and, with each, what the kernel does around it: a fetch
  * of its page, fetches elsewhere in the text, loads and stores to its data
  * and memory (sampled: each sample stands for about `weight` accesses to
- * one page; as many a privileged instruction as the bare-metal time between
- * two allows, at most a boot's), the read of a table on the page where it has one, and, booting,
- * reads of its own text. The hypervisor (kvmppc.h) answers each; its exits,
- * translations and mirrored accesses cost what the table below says, on
- * top of the bare-metal time, and every 100 ms of the resulting guest time
- * Adapt-PR takes its decisions. The guest's own TLB misses and access
- * violations (the KVM column's counts) are spread over the run unchanged:
- * no scheme removes them.
+ * one page; as many a privileged instruction as the bare-metal time
+ * between two allows, at most a boot's), the read of a table on the page
+ * where it has one, and, booting, reads of its own text. The hypervisor
+ * (kvmppc.h) answers each; its exits, translations and mirrored accesses
+ * cost what the table below says, on top of the bare-metal time, and every
+ * 100 ms of the resulting guest time Adapt-PR takes its decisions. The
+ * guest's own TLB misses and access violations (the KVM column's counts)
+ * are spread over the run unchanged: no scheme removes them.
  */
 #include <math.h>
 #include <stddef.h>
