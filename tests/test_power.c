@@ -385,6 +385,24 @@ static void test_run(void **st)
 	assert_int_equal(power_run(&p, k, lame, kvmppc_scheme_find("pr+"), 1, NULL, NULL, NULL, &a, &e), 0);
 	assert_int_equal(a.stolen_data, 0);
 	assert_true(a.kernel_data > 0);
+	/* stolen_gap moves the stolen space from the data's end towards its
+	 * start; one that leaves the data is refused. */
+	struct kvmppc h;
+	p.hv.stolen_gap = p.lx.data - p.hv.stolen;
+	assert_int_equal(kvmppc_init(&h, pr, &p.hv, k, &e), 0);
+	assert_int_equal(h.stolen_at, p.lx.text);
+	assert_int_equal(kvmppc_check(&h, &e), 0);
+	kvmppc_fini(&h);
+	p.hv.stolen_gap = 0;
+	assert_int_equal(kvmppc_init(&h, pr, &p.hv, k, &e), 0);
+	assert_int_equal(h.stolen_at, p.lx.text + p.lx.data - p.hv.stolen);
+	kvmppc_fini(&h);
+	p.hv.stolen_gap = p.lx.data - p.hv.stolen + 4096;
+	assert_int_equal(kvmppc_init(&h, pr, &p.hv, k, &e), -1);
+	assert_non_null(strstr(e.msg, "stolen_gap"));
+	p.hv.stolen_gap = 4095;
+	assert_int_equal(kvmppc_init(&h, pr, &p.hv, k, &e), -1);
+	p.hv.stolen_gap = 0;
 	p.hv.stolen_heat = 17;
 	assert_int_equal(power_run(&p, k, lame, pr, 1, NULL, NULL, NULL, &a, &e), -1);
 	assert_non_null(strstr(e.msg, "stolen_heat"));

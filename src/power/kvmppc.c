@@ -218,6 +218,8 @@ int kvmppc_init(struct kvmppc *h, const struct kvmppc_scheme *s, const struct kv
 		return tpt_fail(e, "power: the shortest page must be an e500 size of at least 64K");
 	if (s->tc == TC_STOLEN && (p->stolen > k->p.data || p->stolen % 4096 || !p->stolen))
 		return tpt_fail(e, "power: the stolen space must be whole pages of the kernel's data");
+	if (s->tc == TC_STOLEN && (p->stolen_gap > k->p.data - p->stolen || p->stolen_gap % 4096))
+		return tpt_fail(e, "power: stolen_gap must be whole pages that leave the stolen space within the kernel's data");
 	h->slots = E500_TLB1 - reserved;
 	h->reg = calloc(LX_REGIONS, sizeof(*h->reg));
 	h->page_need = calloc(LX_KSIZE >> 12, 1);
@@ -246,8 +248,9 @@ int kvmppc_init(struct kvmppc *h, const struct kvmppc_scheme *s, const struct kv
 		h->ent[h->nent++] = (struct kvmppc_ent){.ea = 0, .size = LX_KSIZE};
 	}
 	if (s->bt && s->tc == TC_STOLEN) {
-		/* Stolen from the data sections' tail (where, the paper does not say). */
-		h->stolen_at = k->p.text + k->p.data - p->stolen;
+		/* Stolen stolen_gap bytes before the data's end (where, the paper
+		 * does not say). */
+		h->stolen_at = k->p.text + k->p.data - p->stolen_gap - p->stolen;
 		for (uint64_t off = h->stolen_at; off < h->stolen_at + p->stolen; off += 4096) {
 			h->reg[REG(off)].stolen = true;
 			need(h, off);

@@ -60,6 +60,7 @@ struct kvmppc_params {
 	uint64_t shortest;        /* the smallest page resizing makes */
 	uint32_t tc_bytes;        /* translation-cache bytes of a multi-instruction patch */
 	uint64_t stolen;          /* bytes stolen from the data for the translation cache */
+	uint64_t stolen_gap;      /* bytes of the data after them (0: its last bytes are stolen) */
 	uint32_t mirror_words;    /* words of the mirror cache */
 	uint32_t stolen_insns;    /* instructions that touch the stolen space's data */
 	double stolen_heat;       /* the kernel's accesses to the stolen bytes against its data's average */

@@ -53,6 +53,7 @@ static const struct opt opts[] = {
 	H(shortest, OPT_SIZE, 65536, 1ULL << 28, "64K", "the shortest page resizing makes (the paper: 64 KiB)"),
 	H(tc_bytes, OPT_U32, 4, 4096, "32", "translation-cache bytes of a multi-instruction patch (guess)"),
 	H(stolen, OPT_SIZE, 4096, 64ULL << 20, "64K", "data stolen for the translation cache (the paper: 64 KiB)"),
+	H(stolen_gap, OPT_SIZE, 0, 64ULL << 20, "0", "kernel data after the stolen space: 0 steals the data's last bytes (guess; the paper does not say which it stole)"),
 	H(mirror_words, OPT_U32, 0, 65536, "128", "words of the mirror cache (the paper: 512 B)"),
 	H(stolen_heat, OPT_DOUBLE, 0, 1000000, "1", "how often the kernel touches the stolen bytes against its .data/.bss's average (guess: 1; the paper does not say which bytes it stole)"),
 	H(stolen_insns, OPT_U32, 1, 65536, "256", "instructions that touch the stolen space's data (guess)"),
