@@ -403,6 +403,11 @@ static void test_run(void **st)
 	p.hv.stolen_gap = 4095;
 	assert_int_equal(kvmppc_init(&h, pr, &p.hv, k, &e), -1);
 	p.hv.stolen_gap = 0;
+	p.hv.stolen_heat = 0.5;
+	p.hv.stolen = p.lx.data;
+	assert_int_equal(power_run(&p, k, lame, pr, 1, NULL, NULL, NULL, &a, &e), -1);
+	assert_non_null(strstr(e.msg, "outside the stolen space"));
+	p.hv.stolen = 65536;
 	p.hv.stolen_heat = 17;
 	assert_int_equal(power_run(&p, k, lame, pr, 1, NULL, NULL, NULL, &a, &e), -1);
 	assert_non_null(strstr(e.msg, "stolen_heat"));

@@ -220,6 +220,11 @@ int kvmppc_init(struct kvmppc *h, const struct kvmppc_scheme *s, const struct kv
 		return tpt_fail(e, "power: the stolen space must be whole pages of the kernel's data");
 	if (s->tc == TC_STOLEN && (p->stolen_gap > k->p.data - p->stolen || p->stolen_gap % 4096))
 		return tpt_fail(e, "power: stolen_gap must be whole pages that leave the stolen space within the kernel's data");
+	if (s->tc == TC_STOLEN && p->stolen_heat * (double)p->stolen > (double)k->p.data)
+		return tpt_fail(e, "power: stolen_heat %g times the stolen space's share of the data is more than all of it",
+				p->stolen_heat);
+	if (s->tc == TC_STOLEN && p->stolen_heat < 1 && p->stolen >= k->p.data)
+		return tpt_fail(e, "power: stolen_heat below 1 needs kernel data outside the stolen space");
 	h->slots = E500_TLB1 - reserved;
 	h->reg = calloc(LX_REGIONS, sizeof(*h->reg));
 	h->page_need = calloc(LX_KSIZE >> 12, 1);

@@ -331,9 +331,6 @@ static int run_open(struct run *r, const struct power_params *p, const struct lx
 		    const struct kvmppc_scheme *s, uint64_t seed, const struct power_boot *boot,
 		    struct tpt_err *e)
 {
-	if (s->tc == TC_STOLEN && p->hv.stolen_heat * (double)p->hv.stolen > (double)k->p.data)
-		return tpt_fail(e, "power: stolen_heat %g times the stolen space's share of the data is more than all of it",
-				p->hv.stolen_heat);
 	*r = (struct run){.p = p, .k = k, .exit_s = p->exit_ns * 1e-9};
 	r->interval = r->next_interval = p->interval_ms * 1e-3;
 	if (boot) {
