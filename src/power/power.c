@@ -115,13 +115,6 @@ static uint32_t draw_count(struct rng *g, double x)
 	return (uint32_t)f + (rng_double(g) < x - f);
 }
 
-/* draw_count, drawing nothing where x is whole (a boot's samples). */
-static uint32_t draw_weight(struct rng *g, double x)
-{
-	double f = floor(x);
-	return f == x ? (uint32_t)f : draw_count(g, x);
-}
-
 static void snapshot(const struct kvmppc *h, double t, power_timeline_fn tl, void *ctx)
 {
 	struct power_snapshot snap = {.t = t, .n = h->nent, .ent = h->ent};
@@ -136,7 +129,8 @@ struct run {
 	struct rng g;
 	uint64_t scan_until;   /* linux-boot scans the text for its first tenth */
 	double scan_per;
-	double weight;         /* accesses a data sample stands for, on average */
+	uint32_t weight;       /* accesses a data sample stands for, */
+	double weight_frac;    /* plus one with this probability (none drawn at 0: a boot's) */
 	uint64_t data_lo, lowmem_lo, stolen_lo, stolen_n;
 	uint64_t data;         /* the kernel's loads and stores drawn */
 	uint64_t stolen_data;  /* of them, to the stolen space */
@@ -226,8 +220,8 @@ static void run_step(struct run *r, uint64_t i)
 	}
 	for (uint32_t j = draw_count(g, x->code_per_priv); j > 0; j--)
 		kvmppc_fetch(&r->h, rng_below(g, x->text));
-	for (int j = 0; j < DATA_SAMPLES && r->weight > 0; j++) {
-		uint32_t n = draw_weight(g, r->weight);
+	for (int j = 0; j < DATA_SAMPLES && (r->weight || r->weight_frac > 0); j++) {
+		uint32_t n = r->weight + (r->weight_frac > 0 && rng_double(g) < r->weight_frac);
 		r->data += n;
 		uint64_t off = rng_double(g) < x->data_share ? data_offset(r, g)
 							     : r->lowmem_lo + rng_below(g, x->lowmem - r->lowmem_lo);
@@ -316,7 +310,9 @@ static uint64_t run_phase(struct run *r, const struct lx_workload *w, struct pow
 	double bare = out->units * unit_seconds(w, w->bare);
 	const struct lx_params *x = &r->k->p;
 	r->per = n ? bare / (double)n : 0;
-	r->weight = data_per_priv(r->p, r->per) / DATA_SAMPLES;
+	double weight = data_per_priv(r->p, r->per) / DATA_SAMPLES;
+	r->weight = (uint32_t)floor(weight);
+	r->weight_frac = weight - floor(weight);
 	r->scan_until = w->boot ? n / 10 : 0;
 	r->scan_per = r->scan_until ? x->boot_scan / (double)r->scan_until : 0;
 	for (uint64_t i = 0; i < n; i++) {
